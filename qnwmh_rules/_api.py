@@ -1,0 +1,268 @@
+"""The facade: load a ruleset once, evaluate collectives, build verdicts.
+
+Owns: finding shipped rulesets by term and region, the loaded-once ``Engine``,
+``as_of`` handling (never the wall clock), deciding each rule's outcome from what
+the engine fired and what was missing, the verdict's outcome and its stamp.
+Data flows one way: files -> _schema -> _check -> _compile -> _engine; facts ->
+facts.parse_facts -> _derive -> _compile.encode_facts -> _engine -> Verdict.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from dateutil import parser as dtparser
+from dateutil import tz as dttz
+
+from . import _check, _compile, _reference, _schema
+from ._derive import derive
+from ._model import Ruleset, Window
+from .exceptions import EvaluationError, FactsError
+from .facts import REGIONS, Facts, parse_facts
+from .verdict import Citation, RuleOutcome, Stamp, Verdict
+
+__all__ = ["Engine", "load_ruleset", "evaluate", "rulesets_dir", "available_rulesets", "ruleset_path",
+           "__version__"]
+
+__version__ = "0.1.0"
+BACKENDS = ("durable", "python")
+
+
+def rulesets_dir() -> Path:
+    """Where the shipped rulesets are: inside the installed package, or the source checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "rulesets", here.parent / "rulesets"):
+        if candidate.is_dir():
+            return candidate
+    raise EvaluationError(f"the shipped rulesets are not installed (looked in {here / 'rulesets'})")
+
+
+def available_rulesets() -> dict[str, list[str]]:
+    """``{term: [regions with an overlay]}`` of the shipped rulesets."""
+    out: dict[str, list[str]] = {}
+    for d in sorted(rulesets_dir().iterdir()):
+        if d.is_dir() and (d / "national.yaml").exists():
+            out[d.name] = sorted(p.stem for p in d.glob("*.yaml") if p.stem not in ("national", "cases"))
+    return out
+
+
+def ruleset_path(term: str, region: str | None = None) -> Path:
+    """The shipped ruleset file for ``term`` (and ``region``'s overlay, if it has one)."""
+    terms = available_rulesets()
+    if term not in terms:
+        raise FactsError("term", f"no ruleset for term {term!r}; available: {', '.join(terms) or 'none'}")
+    if region is not None:
+        if region not in REGIONS:
+            import difflib
+            m = difflib.get_close_matches(region, sorted(REGIONS), n=1)
+            raise FactsError("region", f"unknown region {region!r}",
+                             suggestion=f"did you mean {m[0]!r}?" if m else None)
+        if region in terms[term]:
+            return rulesets_dir() / term / f"{region}.yaml"
+    return rulesets_dir() / term / "national.yaml"
+
+
+def _jsonable(v: Any, tz: str) -> Any:
+    if isinstance(v, dt.datetime):
+        return v.astimezone(dttz.gettz(tz)).isoformat()
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, Window):
+        return {"start": v.start.isoformat(), "end": v.end.isoformat(), "start_inclusive": v.start_inclusive,
+                "end_inclusive": v.end_inclusive, "time_zone": v.time_zone}
+    if isinstance(v, tuple):
+        return [_jsonable(x, tz) for x in v]
+    if isinstance(v, dict):
+        return {k: _jsonable(x, tz) for k, x in v.items()}
+    return v
+
+
+def _unflatten(item: dict[str, Any], tz: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for path, value in item.items():
+        node = out
+        *heads, last = path.split(".")
+        for h in heads:
+            node = node.setdefault(h, {})
+        node[last] = _jsonable(value, tz)
+    return out
+
+
+def facts_to_json(facts: Facts) -> dict[str, Any]:
+    """The parsed facts as canonical JSON (what the stamp's facts hash covers)."""
+    doc = _unflatten(facts.values, facts.tz)
+    for name, items in facts.lists.items():
+        doc[name] = [_unflatten(i, facts.tz) for i in items]
+    return doc
+
+
+def _parse_as_of(as_of: Any, tz: str) -> dt.datetime | None:
+    """``as_of`` as an aware moment; a bare date means the end of that day in ``tz``."""
+    if as_of is None:
+        return None
+    zone = dttz.gettz(tz)
+    if isinstance(as_of, dt.datetime):
+        moment = as_of
+    elif isinstance(as_of, dt.date):
+        moment = dt.datetime.combine(as_of, dt.time.max)
+    elif isinstance(as_of, str):
+        try:
+            moment = dtparser.isoparse(as_of)
+        except (ValueError, OverflowError) as exc:
+            raise FactsError("as_of", f"expected a date or ISO 8601 timestamp, got {as_of!r}") from exc
+        if len(as_of.strip()) == 10:
+            moment = dt.datetime.combine(moment.date(), dt.time.max)
+    else:
+        raise FactsError("as_of", f"expected a date, datetime or ISO string, got {type(as_of).__name__}")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone)
+    return moment.astimezone(zone)
+
+
+def _check_as_of(facts: Facts, as_of: dt.datetime | None) -> None:
+    """Facts cannot lie in the future of the moment the verdict is given for."""
+    if as_of is None:
+        return
+    day = as_of.date()
+    if facts.values.get("leader.birth_date") and facts.values["leader.birth_date"] > day:
+        raise FactsError("leader.birth_date", f"is after as_of ({as_of.isoformat()})")
+    for i, h in enumerate(facts.lists.get("honors", ())):
+        if h["date"] > day:
+            raise FactsError(f"honors[{i}].date", f"is after as_of ({as_of.isoformat()})")
+    for i, f in enumerate(facts.lists.get("filings", ())):
+        if f["submitted_at"] > as_of:
+            raise FactsError(f"filings[{i}].submitted_at", f"is after as_of ({as_of.isoformat()})")
+        if f.get("review.at") is not None and f["review.at"] > as_of:
+            raise FactsError(f"filings[{i}].review.at", f"is after as_of ({as_of.isoformat()})")
+
+
+class Engine:
+    """A ruleset loaded, checked and compiled once; evaluate many collectives with it.
+
+    Thread-safe: the durable backend serialises cases on a lock (one fixed sid, cleared
+    after every case); the python backend keeps no state.
+    """
+
+    def __init__(self, ruleset: Ruleset, compiled: tuple[_compile.CompiledRule, ...], backend: str) -> None:
+        if backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+        self.ruleset = ruleset
+        self.compiled = compiled
+        self.backend = backend
+        self._sources = {s.id: s for s in ruleset.sources}
+        self._params = {p.name: p for p in ruleset.parameters}
+        self._durable = None
+        if backend == "durable":
+            from ._engine import DurableEngine  # the one place durable is imported
+
+            name = f"qnwmh.{ruleset.id}.{ruleset.version}.{ruleset.sha256[:16]}"
+            self._durable = DurableEngine(name, compiled)
+
+    def __repr__(self) -> str:
+        rs = self.ruleset
+        return f"<Engine {rs.id} {rs.term} v{rs.version} ({len(rs.rules)} rules, {self.backend})>"
+
+    def parse(self, facts: Mapping[str, Any] | Facts) -> Facts:
+        if isinstance(facts, Facts):
+            return facts
+        return parse_facts(facts, tz=self.ruleset.time_zone)
+
+    def passed_rules(self, facts: Facts, derived: dict[str, Any]) -> frozenset[str]:
+        """The ids of the rules whose condition is definitely true, decided by the backend."""
+        if self._durable is not None:
+            return self._durable.fire(_compile.encode_facts(facts, derived, self.ruleset.time_zone))
+        values = {**facts.values, **derived}
+        return frozenset(r.id for r in self.ruleset.rules
+                         if _reference.evaluate_condition(r.condition, values, facts.lists,
+                                                          self.ruleset.time_zone) is True)
+
+    def evaluate(self, facts: Mapping[str, Any] | Facts, *, as_of: Any = None) -> Verdict:
+        """Evaluate one collective. Raises FactsError for bad facts (and never half-applies)."""
+        rs = self.ruleset
+        parsed = self.parse(facts)
+        moment = _parse_as_of(as_of, rs.time_zone)
+        _check_as_of(parsed, moment)
+        derived = derive(rs, parsed)
+        passed = self.passed_rules(parsed, derived)
+        present = {**parsed.values, **derived}
+        outcomes = []
+        all_missing: list[str] = []
+        for rule in rs.rules:
+            missing = [p for p in rule.reads if p not in present and p not in parsed.lists]
+            if rule.id in passed:
+                outcome = "passed"
+            elif missing:
+                outcome = "undetermined"
+            else:
+                outcome = "failed"
+            if outcome == "undetermined":
+                all_missing.extend(p for p in missing if not p.startswith("derived.") and p not in all_missing)
+            values = {p: _jsonable(present[p] if p in present else
+                                   [_unflatten(i, rs.time_zone) for i in parsed.lists[p]], rs.time_zone)
+                      for p in rule.reads if p in present or p in parsed.lists}
+            src = self._sources[rule.citation.source]
+            outcomes.append(RuleOutcome(
+                id=rule.id, outcome=outcome, severity=rule.severity, title_zh=rule.title.zh,
+                title_en=rule.title.en,
+                citation=Citation(rule.citation.source, src.title, rule.citation.clause, rule.citation.text),
+                interpretation=rule.interpretation, values=values,
+                params={n: _jsonable(self._params[n].value, rs.time_zone) for n in rule.params},
+                missing=tuple(p for p in missing if not p.startswith("derived.")) if outcome == "undetermined" else (),
+                condition=" ".join(rule.when.split()), layer=rule.layer,
+            ))
+        required = [o for o in outcomes if o.severity == "required"]
+        if any(o.outcome == "failed" for o in required):
+            verdict_outcome = "ineligible"
+        elif any(o.outcome == "undetermined" for o in required):
+            verdict_outcome = "undetermined"
+        else:
+            verdict_outcome = "eligible"
+        facts_json = json.dumps(facts_to_json(parsed), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        stamp = Stamp(
+            ruleset_id=rs.id, term=rs.term, version=rs.version, region=rs.region, layers=rs.layers,
+            ruleset_sha256=rs.sha256, library_version=__version__, engine=self.backend,
+            as_of=moment.isoformat() if moment else None,
+            facts_sha256=hashlib.sha256(facts_json.encode("utf-8")).hexdigest(),
+        )
+        return Verdict(subject_id=parsed.id, outcome=verdict_outcome, rules=tuple(outcomes),
+                       missing=tuple(sorted(set(all_missing))), stamp=stamp)
+
+
+def load_ruleset(path: str | Path | None = None, *, term: str | None = None, region: str | None = None,
+                 backend: str = "durable") -> Engine:
+    """Load, check and compile a ruleset file (or the shipped one for ``term``/``region``).
+
+    Raises RulesetError (``path:line:col: CODE message``) for any mistake in the file.
+    """
+    if path is None:
+        if term is None:
+            raise ValueError("give a ruleset path, or term= (and optionally region=)")
+        path = ruleset_path(term, region)
+    ruleset, where = _schema.read_ruleset_file(path)
+    ruleset = _check.check_ruleset(ruleset, where)
+    compiled = _compile.compile_ruleset(ruleset, where)
+    import attrs
+
+    ruleset = attrs.evolve(ruleset, sha256=_schema.content_sha256(ruleset))
+    return Engine(ruleset, compiled, backend)
+
+
+@functools.lru_cache(maxsize=32)
+def _shipped_engine(term: str, region: str | None, backend: str) -> Engine:
+    return load_ruleset(ruleset_path(term, region), backend=backend)
+
+
+def evaluate(facts: Mapping[str, Any], *, term: str = "2017-2018", region: str | None = None,
+             as_of: Any = None, backend: str = "durable") -> Verdict:
+    """Evaluate one collective against the shipped ruleset for ``term`` (and ``region``).
+
+    The engine for each (term, region) is loaded once and cached. ``as_of`` is recorded
+    in the verdict; nothing reads the wall clock.
+    """
+    return _shipped_engine(term, region, backend).evaluate(facts, as_of=as_of)

@@ -1,0 +1,366 @@
+"""Name resolution and type checking of conditions: syntax tree -> resolved tree.
+
+Owns: what a name in a condition means (a fact path from ``facts.FIELDS``, a
+``params.`` value, a ``derived.`` fact, an item of ``any``/``all``), the types of
+expressions, and load-time errors that point inside the condition text. Parameter
+values are inlined as constants here, so that the compiler and the reference
+evaluator see the same resolved tree. Must not know durable_rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from typing import Any, Union
+
+import attrs
+
+from . import _expr as E
+from ._loader import Key, Loaded, text_position
+from ._model import Derivation, Parameter, Rule, Ruleset, Window
+from .exceptions import RulesetError
+from .facts import FIELDS, LISTS
+
+__all__ = ["Const", "Fact", "Item", "Arith", "Cmp", "InList", "InWindow", "And", "Or", "Not", "Quant",
+           "check_ruleset", "derived_type"]
+
+# ---- the resolved tree -------------------------------------------------------------
+
+
+@attrs.frozen
+class Const:
+    value: Any
+    type: str
+
+
+@attrs.frozen
+class Fact:
+    """A top-level fact path (``members.total``) or a derived fact (``derived.leader_age``)."""
+
+    path: str
+    type: str
+
+
+@attrs.frozen
+class Item:
+    """``field`` of the current item of list ``list`` (bound by the enclosing Quant)."""
+
+    list: str
+    field: str
+    type: str
+
+
+@attrs.frozen
+class Arith:
+    op: str
+    left: "RNode"
+    right: "RNode"
+    type: str = "number"
+
+
+@attrs.frozen
+class Cmp:
+    op: str
+    left: "RNode"
+    right: "RNode"
+
+
+@attrs.frozen
+class InList:
+    left: "RNode"
+    values: tuple[Const, ...]
+
+
+@attrs.frozen
+class InWindow:
+    left: "RNode"
+    window: Window
+
+
+@attrs.frozen
+class And:
+    items: tuple["RNode", ...]
+
+
+@attrs.frozen
+class Or:
+    items: tuple["RNode", ...]
+
+
+@attrs.frozen
+class Not:
+    item: "RNode"
+
+
+@attrs.frozen
+class Quant:
+    kind: str
+    list: str
+    body: "RNode"
+
+
+RNode = Union[Const, Fact, Item, Arith, Cmp, InList, InWindow, And, Or, Not, Quant]
+
+_FIELD_TYPES = {"count": "number", "str": "string", "enum": "string", "region": "string",
+                "nationality": "string", "round": "string", "date": "date", "instant": "instant"}
+_ORDERED = {"number", "date", "instant", "string"}
+
+
+def _suggest(word: str, choices: Any) -> str | None:
+    m = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"did you mean {m[0]!r}?" if m else None
+
+
+def derived_type(d: Derivation) -> str:
+    if d.function == "earliest":
+        spec = FIELDS.get(d.of)
+        return _FIELD_TYPES[spec.type] if spec else "instant"
+    return "number"
+
+
+def derived_reads(d: Derivation) -> tuple[str, ...]:
+    """The fact paths (top-level path or list name) a derivation reads."""
+    if "[]" in d.of:
+        return (d.of.split("[]", 1)[0],)
+    return (d.of,)
+
+
+class _Checker:
+    def __init__(self, rs: Ruleset, loaded: Loaded, kp: Key, text: str) -> None:
+        self.params = {p.name: p for p in rs.parameters}
+        self.derived = {d.name: d for d in rs.derived}
+        self.loaded, self.kp, self.text = loaded, kp, text
+        self.scope: dict[str, str] = {}  # item variable -> list name
+        self.reads: list[str] = []
+        self.used_params: list[str] = []
+
+    def err(self, code: str, msg: str, span: tuple[int, int], suggestion: str | None = None) -> RulesetError:
+        line, col = text_position(self.loaded, self.kp, span[0], self.text)
+        return RulesetError(code, msg, path=self.loaded.path, line=line, col=col, suggestion=suggestion)
+
+    def _read(self, path: str) -> None:
+        if path not in self.reads:
+            self.reads.append(path)
+
+    # -- values
+    def value(self, n: E.Node) -> RNode:
+        if isinstance(n, E.Lit):
+            t = "bool" if isinstance(n.value, bool) else "number" if isinstance(n.value, (int, float)) else "string"
+            return Const(n.value, t)
+        if isinstance(n, E.DateLit):
+            return Const(n.value, "date")
+        if isinstance(n, E.Name):
+            return self.name(n)
+        if isinstance(n, E.Arith):
+            left, right = self.value(n.left), self.value(n.right)
+            for side, node in ((left, n.left), (right, n.right)):
+                if _type(side) != "number":
+                    raise self.err("Q202", f"arithmetic needs numbers; {_show(self.text, node)} is a {_type(side)}",
+                                   node.span)
+            if n.op == "/" and not (isinstance(right, Const) and right.value != 0):
+                raise self.err("Q301", "division is only allowed by a non-zero constant or parameter", n.right.span,
+                               suggestion="multiply the other side instead, e.g. a >= b * 0.5")
+            return Arith(n.op, left, right)
+        if isinstance(n, (E.Compare, E.Member, E.And, E.Or, E.Not, E.Quant)):
+            raise self.err("Q203", "a condition is used where a value is expected", n.span)
+        raise self.err("Q203", "this is not a value", n.span)  # pragma: no cover
+
+    def name(self, n: E.Name) -> RNode:
+        head, rest = n.parts[0], n.parts[1:]
+        dotted = n.dotted
+        if head in self.scope:
+            lst = self.scope[head]
+            field = ".".join(rest)
+            spec = FIELDS.get(f"{lst}[].{field}")
+            if spec is None:
+                fields = [p.split("[].", 1)[1] for p in FIELDS if p.startswith(lst + "[].")]
+                raise self.err("Q201", f"{lst} items have no field {field!r}", n.span,
+                               suggestion=_suggest(field, fields) or f"fields: {', '.join(fields)}")
+            return Item(lst, field, _FIELD_TYPES[spec.type])
+        if head == "params":
+            pname = ".".join(rest)
+            if pname not in self.params:
+                raise self.err("Q204", f"undefined parameter {pname!r}", n.span,
+                               suggestion=_suggest(pname, self.params))
+            p = self.params[pname]
+            if pname not in self.used_params:
+                self.used_params.append(pname)
+            return Const(p.value, p.type)
+        if head == "derived":
+            dname = ".".join(rest)
+            if dname not in self.derived:
+                raise self.err("Q205", f"undefined derived fact {dname!r}", n.span,
+                               suggestion=_suggest(dname, self.derived))
+            d = self.derived[dname]
+            for path in derived_reads(d):
+                self._read(path)
+            self._read(dotted)
+            return Fact(dotted, derived_type(d))
+        if dotted in LISTS:
+            raise self.err("Q206", f"{dotted!r} is a list; use any(x in {dotted}, ...) or all(x in {dotted}, ...)",
+                           n.span)
+        if dotted in ("id", "name"):
+            raise self.err("Q201", f"{dotted!r} identifies the collective; rules cannot depend on it", n.span)
+        spec = FIELDS.get(dotted)
+        if spec is None or "[]" in dotted:
+            choices = [p for p in FIELDS if "[]" not in p] + [f"params.{p}" for p in self.params] + \
+                      [f"derived.{d}" for d in self.derived] + list(self.scope)
+            raise self.err("Q201", f"unknown fact path {dotted!r}", n.span, suggestion=_suggest(dotted, choices))
+        self._read(dotted)
+        return Fact(dotted, _FIELD_TYPES[spec.type])
+
+    # -- conditions
+    def cond(self, n: E.Node) -> RNode:
+        if isinstance(n, E.And):
+            return And(tuple(self.cond(x) for x in n.items))
+        if isinstance(n, E.Or):
+            return Or(tuple(self.cond(x) for x in n.items))
+        if isinstance(n, E.Not):
+            return Not(self.cond(n.item))
+        if isinstance(n, E.Compare):
+            return self.compare(n)
+        if isinstance(n, E.Member):
+            return self.member(n)
+        if isinstance(n, E.Quant):
+            return self.quant(n)
+        if isinstance(n, E.Lit) and isinstance(n.value, bool):
+            raise self.err("Q207", "a constant true/false is not a condition", n.span,
+                           suggestion="compare a fact, e.g. members.total >= 6")
+        raise self.err("Q207", f"{_show(self.text, n)} is a value, not a condition", n.span,
+                       suggestion="compare it, e.g. with ==, >= or in")
+
+    def compare(self, n: E.Compare) -> RNode:
+        left, right = self.value(n.left), self.value(n.right)
+        lt, rt = _type(left), _type(right)
+        if {lt, rt} <= {"date", "instant"}:
+            pass  # dates and instants compare at calendar-day granularity
+        elif lt != rt:
+            raise self.err("Q202", f"cannot compare {_show(self.text, n.left)} ({lt}) with "
+                                   f"{_show(self.text, n.right)} ({rt})", n.span,
+                           suggestion=_type_hint(lt, rt))
+        if lt in ("window", "list"):
+            raise self.err("Q202", f"a {lt} cannot be compared with {n.op}; use `in`", n.span)
+        if n.op not in ("==", "!=") and lt not in _ORDERED - {"string"} | {"date", "instant"}:
+            raise self.err("Q202", f"{n.op} needs numbers or dates, not {lt}s", n.span)
+        if isinstance(left, Const) and isinstance(right, Const):
+            raise self.err("Q208", "this compares two constants; it is always true or always false", n.span)
+        self._enum_check(left, right, n.right)
+        self._enum_check(right, left, n.left)
+        return Cmp(n.op, left, right)
+
+    def _enum_check(self, field: RNode, const: RNode, node: E.Node) -> None:
+        """A literal compared with an enum fact must be one of its values (else it never matches)."""
+        if not isinstance(const, Const) or const.type != "string":
+            return
+        values: tuple[str, ...] = ()
+        if isinstance(field, Fact) and field.path in FIELDS:
+            values = FIELDS[field.path].values
+        elif isinstance(field, Item):
+            values = FIELDS[f"{field.list}[].{field.field}"].values
+        if values and const.value not in values:
+            raise self.err("Q209", f"{const.value!r} is never a value of this field; it can be one of "
+                                   f"{', '.join(values)}", node.span, suggestion=_suggest(const.value, values))
+
+    def member(self, n: E.Member) -> RNode:
+        left = self.value(n.left)
+        lt = _type(left)
+        if isinstance(n.right, E.ListLit):
+            if not n.right.items:
+                raise self.err("Q208", "`in []` is always false", n.right.span)
+            consts = []
+            for item in n.right.items:
+                c = self.value(item)
+                if not isinstance(c, Const):
+                    raise self.err("Q210", "a list after `in` holds constants and parameters only", item.span)
+                if _type(c) != lt:
+                    raise self.err("Q202", f"list item {_show(self.text, item)} is a {_type(c)}, "
+                                           f"but {_show(self.text, n.left)} is a {lt}", item.span)
+                self._enum_check(left, c, item)
+                consts.append(c)
+            return InList(left, tuple(consts))
+        right = self.value(n.right)
+        if isinstance(right, Const) and right.type == "window":
+            if lt not in ("date", "instant"):
+                raise self.err("Q202", f"only dates and timestamps can be `in` a window; this is a {lt}", n.left.span)
+            return InWindow(left, right.value)
+        if isinstance(right, Const) and right.type == "list":
+            if lt != "string":
+                raise self.err("Q202", f"a list of texts can only hold texts; this is a {lt}", n.left.span)
+            values = tuple(Const(v, "string") for v in right.value)
+            for c in values:
+                self._enum_check(left, c, n.right)
+            return InList(left, values)
+        raise self.err("Q202", "`in` needs a [list] or a window or list parameter on its right", n.right.span)
+
+    def quant(self, n: E.Quant) -> RNode:
+        lst = n.source.dotted
+        if lst not in LISTS:
+            raise self.err("Q206", f"{lst!r} is not a list of facts", n.source.span,
+                           suggestion=_suggest(lst, LISTS) or f"lists: {', '.join(LISTS)}")
+        if n.var in self.scope or n.var in ("params", "derived") or any(p.split(".")[0] == n.var for p in FIELDS):
+            raise self.err("Q211", f"item name {n.var!r} hides another name; pick another", n.span)
+        self._read(lst)
+        self.scope[n.var] = lst
+        try:
+            body = self.cond(n.body)
+        finally:
+            del self.scope[n.var]
+        return Quant(n.kind, lst, body)
+
+
+def _type(node: RNode) -> str:
+    return getattr(node, "type", "bool")
+
+
+def _show(text: str, node: E.Node) -> str:
+    return f"`{text[node.span[0]:node.span[1]]}`"
+
+
+def _type_hint(lt: str, rt: str) -> str | None:
+    if "date" in (lt, rt) and "string" in (lt, rt):
+        return 'write a date as date("2017-09-30")'
+    if "number" in (lt, rt) and "string" in (lt, rt):
+        return "numbers are written without quotes"
+    return None
+
+
+def check_rule(rs: Ruleset, rule: Rule, loaded: Loaded, kp: Key) -> Rule:
+    checker = _Checker(rs, loaded, kp, rule.when)
+    try:
+        tree = E.parse(rule.when)
+    except E.ExprSyntaxError as exc:
+        raise checker.err("Q200", f"in the condition of {rule.id}: {exc.message}", (exc.offset, exc.offset),
+                          exc.suggestion) from None
+    cond = checker.cond(tree)
+    return attrs.evolve(rule, condition=cond, reads=tuple(checker.reads), params=tuple(checker.used_params))
+
+
+def check_ruleset(rs: Ruleset, where: dict[str, tuple[Loaded, Key]]) -> Ruleset:
+    """Resolve every rule's condition; raise RulesetError at the first problem."""
+    for d in rs.derived:
+        loaded, kp = where[f"derived.{d.name}"]
+        spec = FIELDS.get(d.of)
+        if d.function == "age_in_full_years" and (spec is None or spec.type != "date" or "[]" in d.of):
+            raise loaded.error("Q212", f"age_in_full_years needs a date fact such as leader.birth_date, got {d.of!r}",
+                               kp, suggestion=_suggest(d.of, [p for p, s in FIELDS.items() if s.type == "date"]))
+        if d.function in ("count",) and d.of not in LISTS:
+            raise loaded.error("Q212", f"count needs a list ({', '.join(LISTS)}), got {d.of!r}", kp,
+                               suggestion=_suggest(d.of, LISTS))
+        group = spec is None and "[]" in d.of and any(p.startswith(d.of + ".") for p in FIELDS)
+        if d.function == "count_distinct" and group:
+            continue
+        if d.function in ("count_distinct", "earliest") and (spec is None or "[]" not in d.of):
+            item_paths = [p for p in FIELDS if "[]" in p]
+            raise loaded.error("Q212", f"{d.function} needs a list item field such as filings[].channel.unit, "
+                                       f"got {d.of!r}", kp, suggestion=_suggest(d.of, item_paths))
+        if d.function == "earliest" and spec is not None and spec.type not in ("date", "instant"):
+            raise loaded.error("Q212", f"earliest needs a date or timestamp field, got {d.of!r}", kp)
+    rules = tuple(check_rule(rs, r, *where[r.id]) for r in rs.rules)
+    return attrs.evolve(rs, rules=rules)
+
+
+def param_value(p: Parameter) -> Any:  # pragma: no cover - convenience for callers
+    return p.value
+
+
+_ = dt  # dates flow through Const values

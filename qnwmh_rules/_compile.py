@@ -1,0 +1,280 @@
+"""Compiling resolved conditions into durable_rules JSON, and facts into its documents.
+
+Owns: negation normal form, day-granularity comparison of timestamps with dates,
+window bounds, moving arithmetic to the right-hand side, distributing ``or`` out of
+list quantifiers, the JSON shapes durable_rules understands, and refusing (with a
+RulesetError) every shape the engine is known to mis-evaluate (ARCHITECTURE.md,
+hazard 7): an ``or`` inside ``all(...)``, facts of the collective compared inside a
+quantifier, arithmetic on both sides. Must not import durable (only ``_engine`` does).
+
+Encoding: dates are epoch seconds of local midnight in the ruleset's time zone,
+timestamps are epoch seconds; strings and numbers are as given. Each list also gets
+its length under ``_n.<list>`` (durable's ``$iall`` is false on an empty list).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import attrs
+from dateutil import tz as dttz
+
+from . import _check as C
+from ._model import Rule, Ruleset
+from .exceptions import RulesetError
+from .facts import Facts
+
+__all__ = ["CompiledRule", "compile_ruleset", "encode_facts", "day_start", "MARKER"]
+
+MARKER = {"q": 1}  # every asserted document carries it; the sentinel rule matches on it
+_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+_NEG = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
+_DURABLE_OP = {"<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte", "!=": "$neq"}
+_ARITH = {"+": "$add", "-": "$sub", "*": "$mul", "/": "$div"}
+
+
+class ShapeError(Exception):
+    """A condition shape the compiler will not emit (turned into RulesetError Q30x)."""
+
+    def __init__(self, code: str, message: str, suggestion: str | None = None) -> None:
+        super().__init__(message)
+        self.code, self.message, self.suggestion = code, message, suggestion
+
+
+@attrs.frozen
+class CompiledRule:
+    id: str
+    condition: dict[str, Any]  # the durable_rules condition (without the marker)
+
+
+def day_start(d: dt.date, zone: str) -> int:
+    """Epoch seconds of local midnight starting day ``d`` in ``zone``."""
+    return int(dt.datetime(d.year, d.month, d.day, tzinfo=dttz.gettz(zone)).timestamp())
+
+
+def _instant(t: dt.datetime) -> int | float:
+    ts = t.timestamp()
+    return int(ts) if ts == int(ts) else ts
+
+
+class _Compiler:
+    def __init__(self, tz: str) -> None:
+        self.tz = tz
+
+    # ---- values ------------------------------------------------------------------
+    def const(self, c: C.Const) -> Any:
+        if c.type == "date":
+            return day_start(c.value, self.tz)
+        if c.type == "instant":
+            return _instant(c.value)
+        return c.value
+
+    def ref(self, node: C.RNode) -> str:
+        if isinstance(node, C.Fact):
+            return node.path
+        if isinstance(node, C.Item):
+            return f"$i.{node.field}"
+        raise AssertionError(node)  # pragma: no cover
+
+    def arith(self, node: C.RNode) -> Any:
+        """Right-hand side expression: a number, {"$m": field} or {"$op": {"$l", "$r"}}."""
+        if isinstance(node, C.Const):
+            return self.const(node)
+        if isinstance(node, C.Fact):
+            return {"$m": node.path}
+        if isinstance(node, C.Item):
+            raise ShapeError("Q302", "arithmetic on a list item's fields is not supported by the engine",
+                             "compare the item's field with a constant or parameter")
+        assert isinstance(node, C.Arith)
+        left, right = self.arith(node.left), self.arith(node.right)
+        if not isinstance(left, dict) and not isinstance(right, dict):
+            return _fold(node.op, left, right)
+        return {_ARITH[node.op]: {"$l": left, "$r": right}}
+
+    # ---- negation normal form, as a small tree of tuples --------------------------
+    def nnf(self, node: C.RNode, neg: bool, in_quant: bool) -> Any:
+        if isinstance(node, C.Not):
+            return self.nnf(node.item, not neg, in_quant)
+        if isinstance(node, (C.And, C.Or)):
+            is_and = isinstance(node, C.And) != neg
+            return ("and" if is_and else "or", [self.nnf(x, neg, in_quant) for x in node.items])
+        if isinstance(node, C.Cmp):
+            op = _NEG[node.op] if neg else node.op
+            return self.compare(op, node.left, node.right, in_quant)
+        if isinstance(node, C.InList):
+            op = "!=" if neg else "=="
+            parts = [self.compare(op, node.left, v, in_quant) for v in node.values]
+            return ("and" if neg else "or", parts)
+        if isinstance(node, C.InWindow):
+            w = node.window
+            lo = w.start if w.start_inclusive else w.start + dt.timedelta(days=1)
+            hi = w.end + dt.timedelta(days=1) if w.end_inclusive else w.end
+            zone = w.time_zone if node.left.type == "instant" else self.tz
+            ref = self._field(node.left, in_quant)
+            lo_s, hi_s = day_start(lo, zone), day_start(hi, zone)
+            if neg:
+                return ("or", [("atom", ref, "<", lo_s), ("atom", ref, ">=", hi_s)])
+            return ("and", [("atom", ref, ">=", lo_s), ("atom", ref, "<", hi_s)])
+        if isinstance(node, C.Quant):
+            if in_quant:
+                raise ShapeError("Q302", "a quantifier inside another quantifier is not supported")
+            kind = {"any": "all", "all": "any"}[node.kind] if neg else node.kind
+            return ("quant", kind, node.list, self.nnf(node.body, neg, True))
+        raise AssertionError(node)  # pragma: no cover
+
+    def _field(self, node: C.RNode, in_quant: bool) -> str:
+        if isinstance(node, C.Item):
+            return self.ref(node)
+        if isinstance(node, C.Fact):
+            if in_quant:
+                raise ShapeError("Q302", f"{node.path} (a fact of the collective) is compared inside any/all; "
+                                         "the engine mis-evaluates such cross-fact comparisons",
+                                 "compare only the item's fields with constants or parameters inside any/all")
+            return node.path
+        raise ShapeError("Q301", "the left side must be a fact")
+
+    def compare(self, op: str, left: C.RNode, right: C.RNode, in_quant: bool) -> Any:
+        def is_field(n: C.RNode) -> bool:
+            return isinstance(n, (C.Fact, C.Item))
+
+        if not is_field(left) and is_field(right):
+            left, right, op = right, left, _FLIP[op]
+        elif isinstance(left, C.Arith) and isinstance(right, C.Const):
+            raise ShapeError("Q301", "arithmetic must be on the right of a comparison, beside a fact on the left",
+                             "rewrite as `fact >= other_fact * 0.5`")
+        if isinstance(left, C.Arith) and isinstance(right, C.Arith):
+            raise ShapeError("Q301", "arithmetic on both sides of a comparison is not supported",
+                             "keep a single fact on one side")
+        if not is_field(left):
+            raise ShapeError("Q301", "a comparison needs a fact on one side")
+        ref = self._field(left, in_quant)
+        if isinstance(right, (C.Fact, C.Item, C.Arith)):
+            if in_quant or isinstance(right, C.Item):
+                raise ShapeError("Q302", "inside any/all an item's field can only be compared with constants "
+                                         "or parameters")
+            if {left.type, right.type} == {"date", "instant"}:
+                raise ShapeError("Q302", "comparing a timestamp fact with a date fact is not supported",
+                                 "compare each with a date parameter instead")
+            return ("atom", ref, op, self.arith(right))
+        assert isinstance(right, C.Const)
+        value = self.const(right)
+        if left.type == "instant" and right.type == "date":
+            return self._instant_vs_day(ref, op, right.value)
+        return ("atom", ref, op, value)
+
+    def _instant_vs_day(self, ref: str, op: str, day: dt.date) -> Any:
+        """Compare a timestamp with a calendar day (in the ruleset's zone)."""
+        start, after = day_start(day, self.tz), day_start(day + dt.timedelta(days=1), self.tz)
+        if op == "<":
+            return ("atom", ref, "<", start)
+        if op == "<=":
+            return ("atom", ref, "<", after)
+        if op == ">":
+            return ("atom", ref, ">=", after)
+        if op == ">=":
+            return ("atom", ref, ">=", start)
+        if op == "==":
+            return ("and", [("atom", ref, ">=", start), ("atom", ref, "<", after)])
+        return ("or", [("atom", ref, "<", start), ("atom", ref, ">=", after)])
+
+    # ---- emission -----------------------------------------------------------------
+    def emit(self, t: Any) -> dict[str, Any]:
+        tag = t[0]
+        if tag == "atom":
+            _, ref, op, value = t
+            if op == "==":
+                return {ref: value}
+            return {_DURABLE_OP[op]: {ref: value}}
+        if tag in ("and", "or"):
+            parts = [self.emit(x) for x in t[1]]
+            return parts[0] if len(parts) == 1 else {f"${tag}": parts}
+        if tag == "quant":
+            _, kind, lst, body = t
+            conjunctions = _dnf(body)
+            if kind == "any":
+                branches = [{"$iany": {lst: {"$and": [self.emit(a) for a in conj]}}} for conj in conjunctions]
+                return branches[0] if len(branches) == 1 else {"$or": branches}
+            if len(conjunctions) != 1:
+                raise ShapeError("Q303", "an `or` inside all(...) (or a `not` of an `and` inside any(...)) "
+                                         "is mis-evaluated by durable_rules and is refused",
+                                 "split the rule, or state it as not any(x in list: ...) of the failing case "
+                                 "without `or`")
+            body_json = {"$iall": {lst: {"$and": [self.emit(a) for a in conjunctions[0]]}}}
+            return {"$or": [{f"_n.{lst}": 0}, body_json]}
+        raise AssertionError(t)  # pragma: no cover
+
+
+def _fold(op: str, a: Any, b: Any) -> Any:
+    if op == "+":
+        return a + b
+    if op == "-":
+        return a - b
+    if op == "*":
+        return a * b
+    return a / b
+
+
+def _dnf(t: Any) -> list[list[Any]]:
+    """Disjunctive normal form of an and/or tree of atoms: a list of conjunctions."""
+    tag = t[0]
+    if tag == "atom":
+        return [[t]]
+    if tag == "or":
+        return [conj for x in t[1] for conj in _dnf(x)]
+    if tag == "and":
+        result: list[list[Any]] = [[]]
+        for x in t[1]:
+            result = [a + b for a in result for b in _dnf(x)]
+            if len(result) > 64:
+                raise ShapeError("Q304", "the condition inside any/all expands to more than 64 alternatives",
+                                 "simplify it or split the rule")
+        return result
+    raise ShapeError("Q302", "a quantifier inside another quantifier is not supported")
+
+
+def compile_rule(rule: Rule, tz: str) -> CompiledRule:
+    c = _Compiler(tz)
+    return CompiledRule(rule.id, c.emit(c.nnf(rule.condition, False, False)))
+
+
+def compile_ruleset(rs: Ruleset, where: dict[str, Any]) -> tuple[CompiledRule, ...]:
+    """Compile every rule; a refused shape raises RulesetError at the rule's condition."""
+    out = []
+    for rule in rs.rules:
+        try:
+            out.append(compile_rule(rule, rs.time_zone))
+        except ShapeError as exc:
+            loaded, kp = where[rule.id]
+            raise loaded.error(exc.code, f"{rule.id}: {exc.message}", kp, suggestion=exc.suggestion) from None
+    return tuple(out)
+
+
+def _encode_value(v: Any, tz: str) -> Any:
+    if isinstance(v, dt.datetime):
+        return _instant(v)
+    if isinstance(v, dt.date):
+        return day_start(v, tz)
+    return v
+
+
+def _nest(flat: dict[str, Any], tz: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for path, value in flat.items():
+        node = out
+        *heads, last = path.split(".")
+        for h in heads:
+            node = node.setdefault(h, {})
+        node[last] = _encode_value(value, tz)
+    return out
+
+
+def encode_facts(facts: Facts, derived: dict[str, Any], tz: str) -> dict[str, Any]:
+    """The JSON document asserted into durable_rules for one case."""
+    values = {k: v for k, v in facts.values.items() if k not in ("id", "name")}  # durable owns "id"
+    doc = _nest({**values, **derived}, tz)
+    for name, items in facts.lists.items():
+        doc[name] = [_nest(i, tz) for i in items]
+    doc["_n"] = {name: len(items) for name, items in facts.lists.items()}
+    doc.update(MARKER)
+    return doc

@@ -1,0 +1,108 @@
+"""The durable_rules adapter: the only module that imports durable.
+
+Guards the measured hazards of durable-rules 2.0.28 (ARCHITECTURE.md):
+1. global state      -> a private Host; ruleset names carry id, version and content hash
+2. timer threads     -> the Host subclass never starts its dispatcher timers
+3. case isolation    -> one fixed sid, one case at a time under a lock, delete_state in finally
+4. swallowed errors  -> actions record errors themselves; we raise EvaluationError after
+5. no match / crash  -> an always-firing sentinel rule, so every case fires and can be deleted
+6. duplicates        -> fired rule ids are collected in a set
+9. dict mutation     -> register a deep copy; use assert_fact (post fires one rule only)
+Type hazards (8) are handled before we get here: ``facts`` type-checks every value.
+Must not know rules' meaning, verdicts or explanations: it answers "which rule ids fired".
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+from durable import engine as _durable
+
+from ._compile import MARKER, CompiledRule
+from .exceptions import EvaluationError
+
+__all__ = ["DurableEngine", "SENTINEL"]
+
+SENTINEL = "__sentinel__"
+_SID = "0"
+
+
+class _QuietHost(_durable.Host):
+    """A Host that never starts the background dispatch/timer threads (hazard 2)."""
+
+    def _run(self) -> None:  # noqa: D401 - overriding durable's private starter on purpose
+        return None
+
+
+class DurableEngine:
+    """One compiled ruleset registered on its own private durable_rules Host."""
+
+    def __init__(self, name: str, rules: Iterable[CompiledRule]) -> None:
+        self.name = name
+        self._lock = threading.Lock()
+        self._fired: set[str] = set()
+        self._errors: list[BaseException] = []
+        definition: dict[str, Any] = {}
+        for rule in rules:
+            definition[rule.id] = {"all": [{"m": {"$and": [rule.condition, dict(MARKER)]}}],
+                                   "run": self._action(rule.id)}
+        definition[SENTINEL] = {"all": [{"m": dict(MARKER)}], "run": self._action(SENTINEL)}
+        self._host = _QuietHost()
+        try:
+            # durable deletes the "run" keys from what it is given (hazard 9): give it a copy
+            # whose callables are the same objects.
+            self._host.register_rulesets({name: {k: dict(v, all=copy.deepcopy(v["all"]))
+                                                 for k, v in definition.items()}})
+        except Exception as exc:  # the C side refused the JSON: a compiler defect
+            raise EvaluationError(f"durable_rules refused the compiled ruleset {name}: {exc}") from exc
+
+    def _action(self, rule_id: str) -> Any:
+        def action(c: Any) -> None:
+            # Only record the id (hazard 9: long actions silently drop the rest of a case).
+            try:
+                self._fired.add(rule_id)
+            except BaseException as exc:  # pragma: no cover - recorded, re-raised by fire()
+                self._errors.append(exc)
+        return action
+
+    def fire(self, document: dict[str, Any]) -> frozenset[str]:
+        """Assert one case's document; return the ids of the rules whose condition matched."""
+        doc = dict(document, sid=_SID, id="case")
+        with self._lock:
+            self._fired = set()
+            self._errors = []
+            try:
+                self._host.assert_fact(self.name, doc)
+            except _durable.MessageNotHandledException:
+                pass  # nothing matched: a normal answer (the sentinel makes it rare)
+            except BaseException as exc:
+                self._errors.append(exc)
+            finally:
+                state_error = None
+                try:
+                    state = self._host.get_state(self.name, _SID)
+                    state_error = state.get("exception") if isinstance(state, dict) else None
+                except BaseException as exc:  # pragma: no cover - state read failure
+                    self._errors.append(exc)
+                if SENTINEL in self._fired:
+                    self._host.delete_state(self.name, _SID)
+                else:
+                    # hazard 5: deleting a state where nothing fired can crash; and a
+                    # state that survived would leak into the next case. Refuse to go on.
+                    self._errors.append(EvaluationError("the sentinel rule did not fire; the engine state "
+                                                        "could not be cleared safely"))
+            fired, errors = frozenset(self._fired), list(self._errors)
+        if state_error:
+            errors.append(EvaluationError(f"an action failed inside durable_rules: {state_error}"))
+        for exc in errors:
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                raise exc
+        if errors:
+            first = errors[0]
+            if isinstance(first, EvaluationError):
+                raise first
+            raise EvaluationError(f"durable_rules failed on this case: {first!r}") from first
+        return fired - {SENTINEL}

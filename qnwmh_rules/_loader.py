@@ -1,0 +1,153 @@
+"""Reading ruleset files: YAML text -> plain Python values plus a table of positions.
+
+Owns: YAML syntax errors, duplicate keys, refusing YAML tags that could build
+objects (``!!python/...`` or any custom tag), and 1-based line/column of every key
+and value. Must not know what a ruleset means (that is ``_schema``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+import yaml
+
+from .exceptions import RulesetError
+
+__all__ = ["Loaded", "load_text", "text_position"]
+
+# Tags a policy file may carry (all implicit, resolved by YAML itself).
+_ALLOWED_TAGS = frozenset(
+    "tag:yaml.org,2002:" + t
+    for t in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")
+)
+
+Key = tuple[Any, ...]
+
+
+@attrs.frozen
+class Loaded:
+    """A parsed YAML document with where each key path sits in the file."""
+
+    path: str
+    data: Any
+    # key path -> (line, col) of the value; key path + ("@key",) -> the key itself.
+    positions: dict[Key, tuple[int, int]] = attrs.field(repr=False)
+
+    def pos(self, keypath: Key, *, key: bool = False) -> tuple[int | None, int | None]:
+        """Best known (line, col) for ``keypath``: the nearest enclosing node if absent."""
+        kp = tuple(keypath)
+        if key and kp + ("@key",) in self.positions:
+            return self.positions[kp + ("@key",)]
+        while kp:
+            if kp in self.positions:
+                return self.positions[kp]
+            kp = kp[:-1]
+        return self.positions.get((), (1, 1))
+
+    def error(
+        self, code: str, message: str, keypath: Key, *, key: bool = False,
+        suggestion: str | None = None, offset: tuple[int, int] | None = None,
+    ) -> RulesetError:
+        line, col = self.pos(keypath, key=key)
+        if offset is not None and line is not None and col is not None:
+            dl, c = offset
+            line, col = (line + dl, c if dl else col + c)
+        return RulesetError(code, message, path=self.path, line=line, col=col, suggestion=suggestion)
+
+
+def _mark(node: yaml.Node) -> tuple[int, int]:
+    return (node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def _text_origin(node: yaml.ScalarNode) -> tuple[int, int]:
+    """Where the scalar's text itself starts (after a quote or a block indicator line)."""
+    line, col = _mark(node)
+    if node.style in ('"', "'"):
+        return (line, col + 1)
+    if node.style in ("|", ">"):
+        lines = node.start_mark.buffer.split("\n") if node.start_mark.buffer else []
+        nxt = lines[line] if line < len(lines) else ""
+        return (line + 1, len(nxt) - len(nxt.lstrip(" ")) + 1)
+    return (line, col)
+
+
+def text_position(loaded: "Loaded", kp: Key, offset: int, text: str) -> tuple[int, int]:
+    """1-based (line, col) in the file of character ``offset`` of the scalar at ``kp``."""
+    origin = loaded.positions.get(tuple(kp) + ("@text",))
+    if origin is None:
+        line, col = loaded.pos(kp)
+        return (line or 1, col or 1)
+    line, col = origin
+    if tuple(kp) + ("@block",) in loaded.positions:
+        before = text[:offset]
+        nl = before.count("\n")
+        if nl:
+            return (line + nl, col + len(before) - before.rfind("\n") - 1)
+    return (line, col + offset)
+
+
+def load_text(text: str, path: str) -> Loaded:
+    """Parse ``text`` (the content of ``path``); raise RulesetError on any YAML problem."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        raise RulesetError(
+            "Q001", f"YAML syntax error: {exc.problem or exc}", path=path, line=line, col=col,
+            suggestion="check indentation and quoting around this spot",
+        ) from exc
+    except yaml.YAMLError as exc:  # pragma: no cover - reader errors (bad bytes)
+        raise RulesetError("Q001", f"YAML error: {exc}", path=path, line=1, col=1) from exc
+    if node is None:
+        raise RulesetError("Q002", "the file is empty; a ruleset is a mapping", path=path, line=1, col=1)
+    positions: dict[Key, tuple[int, int]] = {}
+    constructor = yaml.SafeLoader("")
+    data = _build(node, (), positions, constructor, path)
+    return Loaded(path=path, data=data, positions=positions)
+
+
+def _build(node: yaml.Node, kp: Key, positions: dict[Key, tuple[int, int]],
+           constructor: yaml.SafeLoader, path: str) -> Any:
+    positions[kp] = _mark(node)
+    if node.tag not in _ALLOWED_TAGS:
+        line, col = _mark(node)
+        raise RulesetError(
+            "Q003", f"YAML tag {node.tag!r} is not allowed in a ruleset",
+            path=path, line=line, col=col,
+            suggestion="rulesets are plain data: remove the tag",
+        )
+    if isinstance(node, yaml.MappingNode):
+        out: dict[Any, Any] = {}
+        for knode, vnode in node.value:
+            if not isinstance(knode, yaml.ScalarNode):
+                line, col = _mark(knode)
+                raise RulesetError("Q004", "a mapping key must be a plain word", path=path, line=line, col=col)
+            key = knode.value
+            if key == "<<":
+                line, col = _mark(knode)
+                raise RulesetError("Q003", "YAML merge keys (<<) are not allowed in a ruleset",
+                                   path=path, line=line, col=col,
+                                   suggestion="use `inherits:` between ruleset files instead")
+            if key in out:
+                line, col = _mark(knode)
+                first = positions[kp + (key, "@key")]
+                raise RulesetError(
+                    "Q005", f"duplicate key {key!r} (first at line {first[0]})",
+                    path=path, line=line, col=col, suggestion="remove or rename one of them",
+                )
+            positions[kp + (key, "@key")] = _mark(knode)
+            out[key] = _build(vnode, kp + (key,), positions, constructor, path)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(v, kp + (i,), positions, constructor, path) for i, v in enumerate(node.value)]
+    positions[kp + ("@text",)] = _text_origin(node)
+    if node.style == "|":
+        positions[kp + ("@block",)] = (1, 1)
+    try:
+        return constructor.construct_object(node, deep=True)
+    except (yaml.YAMLError, ValueError) as exc:
+        line, col = _mark(node)
+        raise RulesetError("Q001", f"cannot read value {node.value!r}: {exc}",
+                           path=path, line=line, col=col) from exc

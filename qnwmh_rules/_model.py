@@ -1,0 +1,120 @@
+"""The ruleset model: frozen attrs value objects produced by ``_schema``.
+
+Owns the shapes only (no parsing, no checking, no engine). Everything here compares
+by value so that tests can write expected rulesets literally.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import attrs
+
+__all__ = ["Text", "Source", "Citation", "Window", "Parameter", "Derivation", "Rule", "Ruleset"]
+
+
+@attrs.frozen
+class Text:
+    """A bilingual text."""
+
+    zh: str
+    en: str
+
+
+@attrs.frozen
+class Source:
+    """A source document that clauses are cited from."""
+
+    id: str
+    title: str
+    reference: str | None = None
+    date: dt.date | None = None
+    note: str | None = None
+
+
+@attrs.frozen
+class Citation:
+    source: str
+    clause: str
+    text: str
+
+
+@attrs.frozen
+class Window:
+    """A span of calendar days in ``time_zone`` with explicit boundary semantics."""
+
+    start: dt.date
+    end: dt.date
+    start_inclusive: bool
+    end_inclusive: bool
+    time_zone: str
+
+
+@attrs.frozen
+class Parameter:
+    name: str
+    value: Any  # int | float | str | bool | date | Window | tuple[str, ...]
+    type: str  # number | string | bool | date | window | list
+    source: str | None = None
+    description: str | None = None
+    interpretation: str | None = None
+    placeholder: bool = False
+    layer: str = ""  # id of the ruleset file that set the value
+
+
+@attrs.frozen
+class Derivation:
+    """A derived fact ``derived.<name>``: ``function`` applied to ``of`` (at a date)."""
+
+    name: str
+    function: str  # age_in_full_years | count | count_distinct | earliest
+    of: str
+    at: str | None = None  # a parameter name (date) for age_in_full_years
+    where: str | None = None  # reserved for filters; not used by shipped rulesets
+    type: str = "number"
+    reads: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class Rule:
+    id: str
+    title: Text
+    severity: str  # required | advisory
+    citation: Citation
+    when: str
+    interpretation: str | None = None
+    layer: str = ""
+    # Resolved condition tree (from _check); not part of the identity of a rule.
+    condition: Any = attrs.field(default=None, eq=False, repr=False)
+    reads: tuple[str, ...] = ()
+    params: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class Ruleset:
+    id: str
+    term: str
+    version: str
+    title: Text
+    time_zone: str
+    region: str | None
+    sources: tuple[Source, ...]
+    parameters: tuple[Parameter, ...]
+    derived: tuple[Derivation, ...]
+    rules: tuple[Rule, ...]
+    layers: tuple[str, ...]  # ruleset ids from the base to this one
+    path: str = attrs.field(default="", eq=False)
+    sha256: str = ""
+
+    def parameter(self, name: str) -> Parameter:
+        for p in self.parameters:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    def rule(self, rule_id: str) -> Rule:
+        for r in self.rules:
+            if r.id == rule_id:
+                return r
+        raise KeyError(rule_id)

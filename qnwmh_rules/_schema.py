@@ -1,0 +1,356 @@
+"""Validating a loaded ruleset file into the model, and layering overlays.
+
+Owns: which keys a ruleset file may have and of what type, rule id shape, citations
+pointing at declared sources, parameter values, `inherits` (an overlay adds rules and
+overrides parameters of the file it inherits from) and the canonical content hash.
+Must not know the condition language beyond handing ``when`` text to ``_check``,
+nor durable_rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from dateutil import tz as dttz
+
+from ._loader import Key, Loaded, load_text
+from ._model import Citation, Derivation, Parameter, Rule, Ruleset, Source, Text, Window
+from .exceptions import RulesetError
+
+__all__ = ["read_ruleset_file", "canonical"]
+
+_TOP_KEYS = {
+    "ruleset": True, "term": True, "version": True, "title": True, "time_zone": False,
+    "region": False, "inherits": False, "sources": False, "parameters": False,
+    "derived": False, "rules": False, "description": False,
+}
+_RULE_KEYS = {"id": True, "title": True, "severity": True, "citation": True, "when": True,
+              "interpretation": False, "override": False}
+_PARAM_KEYS = {"value": True, "source": False, "description": False, "interpretation": False,
+               "placeholder": False}
+_WINDOW_KEYS = {"start": True, "end": True, "start_inclusive": True, "end_inclusive": True,
+                "time_zone": False}
+_SOURCE_KEYS = {"id": True, "title": True, "reference": False, "date": False, "note": False}
+_DERIVED_KEYS = {"function": True, "of": True, "at": False}
+_FUNCTIONS = ("age_in_full_years", "count", "count_distinct", "earliest")
+_RULE_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_TERM = re.compile(r"^(\d{4})-(\d{4})$")
+
+
+def _suggest(word: str, choices: Any) -> str | None:
+    m = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f"did you mean {m[0]!r}?" if m else None
+
+
+class _Reader:
+    """Checks one file's tree; every error carries the file position."""
+
+    def __init__(self, loaded: Loaded) -> None:
+        self.l = loaded
+
+    def err(self, code: str, msg: str, kp: Key, *, key: bool = False, suggestion: str | None = None) -> RulesetError:
+        return self.l.error(code, msg, kp, key=key, suggestion=suggestion)
+
+    def mapping(self, value: Any, kp: Key, spec: dict[str, bool], what: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.err("Q101", f"{what} must be a mapping, got {_kind(value)}", kp)
+        for k in value:
+            if k not in spec:
+                raise self.err("Q102", f"unknown key {k!r} in {what}", kp + (k,), key=True,
+                               suggestion=_suggest(k, spec) or f"allowed: {', '.join(spec)}")
+        for k, required in spec.items():
+            if required and k not in value:
+                raise self.err("Q103", f"{what} is missing the required key {k!r}", kp, key=bool(kp))
+        return value
+
+    def string(self, value: Any, kp: Key, what: str) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise self.err("Q104", f"{what} must be a non-empty text, got {_kind(value)}", kp)
+        return value
+
+    def text(self, value: Any, kp: Key, what: str) -> Text:
+        v = self.mapping(value, kp, {"zh": True, "en": True}, what)
+        return Text(zh=self.string(v["zh"], kp + ("zh",), f"{what}.zh"),
+                    en=self.string(v["en"], kp + ("en",), f"{what}.en"))
+
+    def boolean(self, value: Any, kp: Key, what: str) -> bool:
+        if not isinstance(value, bool):
+            raise self.err("Q104", f"{what} must be true or false, got {_kind(value)}", kp)
+        return value
+
+    def date(self, value: Any, kp: Key, what: str) -> dt.date:
+        if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+            raise self.err("Q104", f"{what} must be a date written YYYY-MM-DD, got {_kind(value)}", kp,
+                           suggestion="write the date unquoted, e.g. 2017-09-30")
+        return value
+
+
+def _kind(v: Any) -> str:
+    if isinstance(v, bool):
+        return f"the boolean {v}"
+    if isinstance(v, dt.date):
+        return f"the date {v.isoformat()}"
+    if isinstance(v, (int, float)):
+        return f"the number {v}"
+    if isinstance(v, str):
+        return f"the text {v!r}"
+    if isinstance(v, list):
+        return "a list"
+    if isinstance(v, dict):
+        return "a mapping"
+    if v is None:
+        return "nothing (null)"
+    return type(v).__name__
+
+
+def _parameter(r: _Reader, name: str, raw: Any, kp: Key, tz: str, layer: str, sources: set[str]) -> Parameter:
+    if not _NAME.match(str(name)):
+        raise r.err("Q105", f"parameter name {name!r} must be lower_snake_case", kp, key=True)
+    v = r.mapping(raw, kp, _PARAM_KEYS, f"parameter {name!r}")
+    value = v["value"]
+    vkp = kp + ("value",)
+    ptype: str
+    if isinstance(value, bool):
+        ptype = "bool"
+    elif isinstance(value, (int, float)):
+        ptype = "number"
+    elif isinstance(value, dt.datetime):
+        raise r.err("Q104", "a parameter date must be a date (YYYY-MM-DD), not a timestamp", vkp)
+    elif isinstance(value, dt.date):
+        ptype = "date"
+    elif isinstance(value, str):
+        ptype = "string"
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            if not isinstance(item, str):
+                raise r.err("Q104", f"list parameters hold texts; item {i} is {_kind(item)}", vkp + (i,))
+        ptype, value = "list", tuple(value)
+    elif isinstance(value, dict):
+        w = r.mapping(value, vkp, _WINDOW_KEYS, f"window {name!r}")
+        wtz = r.string(w.get("time_zone", tz), vkp + ("time_zone",), "time_zone")
+        if dttz.gettz(wtz) is None:
+            raise r.err("Q106", f"unknown time zone {wtz!r}", vkp + ("time_zone",), suggestion="e.g. Asia/Shanghai")
+        start = r.date(w["start"], vkp + ("start",), "window start")
+        end = r.date(w["end"], vkp + ("end",), "window end")
+        if end < start:
+            raise r.err("Q107", f"window ends ({end}) before it starts ({start})", vkp + ("end",))
+        value = Window(start, end, r.boolean(w["start_inclusive"], vkp + ("start_inclusive",), "start_inclusive"),
+                       r.boolean(w["end_inclusive"], vkp + ("end_inclusive",), "end_inclusive"), wtz)
+        ptype = "window"
+    else:
+        raise r.err("Q104", f"parameter {name!r} has an unusable value: {_kind(value)}", vkp)
+    source = v.get("source")
+    if source is not None and source not in sources:
+        raise r.err("Q108", f"parameter {name!r} cites unknown source {source!r}", kp + ("source",),
+                    suggestion=_suggest(source, sources) or f"declared sources: {', '.join(sorted(sources))}")
+    return Parameter(
+        name=name, value=value, type=ptype, source=source,
+        description=v.get("description") and r.string(v["description"], kp + ("description",), "description"),
+        interpretation=v.get("interpretation") and r.string(v["interpretation"], kp + ("interpretation",), "interpretation"),
+        placeholder=r.boolean(v.get("placeholder", False), kp + ("placeholder",), "placeholder"),
+        layer=layer,
+    )
+
+
+def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()) -> tuple[Ruleset, dict[str, tuple[Loaded, Key]]]:
+    """Read ``path`` (and what it inherits) into a Ruleset whose conditions are not yet checked.
+
+    Returns the ruleset and, for each rule id, the loaded file and key path of its
+    ``when`` so that ``_check`` can point into the right file.
+    """
+    p = Path(path)
+    shown = str(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RulesetError("Q010", "ruleset file not found", path=shown) from None
+    except UnicodeDecodeError as exc:
+        raise RulesetError("Q011", f"ruleset file is not UTF-8 text: {exc}", path=shown) from exc
+    loaded = load_text(text, shown)
+    r = _Reader(loaded)
+    top = r.mapping(loaded.data, (), _TOP_KEYS, "the ruleset")
+    rid = r.string(top["ruleset"], ("ruleset",), "ruleset")
+    if not re.match(r"^[a-z][a-z0-9_.-]*$", rid):
+        raise r.err("Q105", f"ruleset id {rid!r} must be lower case letters, digits, '.', '_' or '-'", ("ruleset",))
+    term = str(top["term"])
+    m = _TERM.match(term)
+    if not m or int(m.group(2)) != int(m.group(1)) + 1:
+        raise r.err("Q104", f"term must look like 2017-2018, got {term!r}", ("term",))
+    version = r.string(str(top["version"]), ("version",), "version")
+    title = r.text(top["title"], ("title",), "title")
+
+    base: Ruleset | None = None
+    where: dict[str, tuple[Loaded, Key]] = {}
+    if "inherits" in top:
+        ref = r.string(top["inherits"], ("inherits",), "inherits")
+        target = (p.parent / ref).resolve()
+        if str(target) in _seen:
+            raise r.err("Q109", f"inherits {ref!r} makes a cycle", ("inherits",))
+        if not target.exists():
+            siblings = sorted(x.name for x in p.parent.glob("*.yaml") if x != p)
+            raise r.err("Q110", f"inherits {ref!r}, which does not exist", ("inherits",),
+                        suggestion=_suggest(ref, siblings))
+        base, where = read_ruleset_file(target, _seen=_seen + (str(p.resolve()),))
+        if base.term != term:
+            raise r.err("Q111", f"term {term} differs from the inherited ruleset's term {base.term}", ("term",))
+
+    tz = r.string(top.get("time_zone", base.time_zone if base else "Asia/Shanghai"), ("time_zone",), "time_zone")
+    if dttz.gettz(tz) is None:
+        raise r.err("Q106", f"unknown time zone {tz!r}", ("time_zone",), suggestion="e.g. Asia/Shanghai")
+    region = top.get("region", base.region if base else None)
+    if region is not None:
+        region = r.string(region, ("region",), "region")
+
+    # Sources
+    sources: dict[str, Source] = {s.id: s for s in (base.sources if base else ())}
+    raw_sources = top.get("sources", [])
+    if not isinstance(raw_sources, list):
+        raise r.err("Q101", "sources must be a list", ("sources",))
+    for i, raw in enumerate(raw_sources):
+        kp: Key = ("sources", i)
+        s = r.mapping(raw, kp, _SOURCE_KEYS, "a source")
+        sid = r.string(str(s["id"]), kp + ("id",), "source id")
+        if sid in sources:
+            raise r.err("Q112", f"source {sid!r} is declared twice", kp + ("id",))
+        sources[sid] = Source(
+            id=sid, title=r.string(s["title"], kp + ("title",), "source title"),
+            reference=s.get("reference") and r.string(s["reference"], kp + ("reference",), "reference"),
+            date=s.get("date") and r.date(s["date"], kp + ("date",), "source date"),
+            note=s.get("note") and r.string(s["note"], kp + ("note",), "note"),
+        )
+
+    # Parameters: an overlay may only override what its base declares, or add new ones.
+    params: dict[str, Parameter] = {q.name: q for q in (base.parameters if base else ())}
+    raw_params = top.get("parameters", {}) or {}
+    if not isinstance(raw_params, dict):
+        raise r.err("Q101", "parameters must be a mapping of name: {value: ...}", ("parameters",))
+    for name, raw in raw_params.items():
+        kp = ("parameters", name)
+        param = _parameter(r, name, raw, kp, tz, rid, set(sources))
+        old = params.get(name)
+        if old is not None and old.type != param.type:
+            raise r.err("Q113", f"parameter {name!r} overrides a {old.type} with a {param.type}", kp + ("value",))
+        params[name] = param
+
+    # Derived facts
+    derived: dict[str, Derivation] = {d.name: d for d in (base.derived if base else ())}
+    raw_derived = top.get("derived", {}) or {}
+    if not isinstance(raw_derived, dict):
+        raise r.err("Q101", "derived must be a mapping of name: {function: ..., of: ...}", ("derived",))
+    for name, raw in raw_derived.items():
+        kp = ("derived", name)
+        if not _NAME.match(str(name)):
+            raise r.err("Q105", f"derived name {name!r} must be lower_snake_case", kp, key=True)
+        d = r.mapping(raw, kp, _DERIVED_KEYS, f"derived {name!r}")
+        fn = r.string(d["function"], kp + ("function",), "function")
+        if fn not in _FUNCTIONS:
+            raise r.err("Q114", f"unknown derivation function {fn!r}", kp + ("function",),
+                        suggestion=_suggest(fn, _FUNCTIONS) or f"available: {', '.join(_FUNCTIONS)}")
+        at = d.get("at")
+        if fn == "age_in_full_years":
+            if at is None:
+                raise r.err("Q103", "age_in_full_years needs `at:` (a date parameter)", kp, key=True)
+            at = r.string(at, kp + ("at",), "at")
+            pname = at.removeprefix("params.")
+            if pname not in params or params[pname].type != "date":
+                raise r.err("Q115", f"`at` must name a date parameter, got {at!r}", kp + ("at",),
+                            suggestion=_suggest(pname, [q for q in params if params[q].type == "date"]))
+            at = pname
+        elif at is not None:
+            raise r.err("Q102", f"`at` is only used by age_in_full_years, not {fn}", kp + ("at",), key=True)
+        derived[name] = Derivation(name=name, function=fn, of=r.string(d["of"], kp + ("of",), "of"), at=at)
+        where[f"derived.{name}"] = (loaded, kp + ("of",))
+
+    # Rules
+    rules: dict[str, Rule] = {x.id: x for x in (base.rules if base else ())}
+    raw_rules = top.get("rules", []) or []
+    if not isinstance(raw_rules, list):
+        raise r.err("Q101", "rules must be a list", ("rules",))
+    seen_here: dict[str, int] = {}
+    for i, raw in enumerate(raw_rules):
+        kp = ("rules", i)
+        v = r.mapping(raw, kp, _RULE_KEYS, "a rule")
+        rule_id = r.string(v["id"], kp + ("id",), "rule id")
+        if not _RULE_ID.match(rule_id):
+            raise r.err("Q105", f"rule id {rule_id!r} must be dotted lower_snake_case words, e.g. basic.members_range",
+                        kp + ("id",))
+        if rule_id in seen_here:
+            raise r.err("Q116", f"rule id {rule_id!r} is used twice in this file (first in rule {seen_here[rule_id] + 1})",
+                        kp + ("id",))
+        seen_here[rule_id] = i
+        override = r.boolean(v.get("override", False), kp + ("override",), "override")
+        if rule_id in rules and not override:
+            raise r.err("Q117", f"rule {rule_id!r} already exists in the inherited ruleset",
+                        kp + ("id",), suggestion="add `override: true` to replace it deliberately")
+        if override and rule_id not in rules:
+            raise r.err("Q118", f"rule {rule_id!r} overrides nothing: the inherited ruleset has no such rule",
+                        kp + ("override",), suggestion=_suggest(rule_id, rules))
+        severity = r.string(v["severity"], kp + ("severity",), "severity")
+        if severity not in ("required", "advisory"):
+            raise r.err("Q119", f"severity must be required or advisory, got {severity!r}", kp + ("severity",),
+                        suggestion=_suggest(severity, ("required", "advisory")))
+        c = r.mapping(v["citation"], kp + ("citation",), {"source": True, "clause": True, "text": True}, "citation")
+        src = r.string(str(c["source"]), kp + ("citation", "source"), "citation source")
+        if src not in sources:
+            raise r.err("Q108", f"citation names unknown source {src!r}", kp + ("citation", "source"),
+                        suggestion=_suggest(src, sources) or f"declared sources: {', '.join(sorted(sources))}")
+        rules[rule_id] = Rule(
+            id=rule_id, title=r.text(v["title"], kp + ("title",), "title"), severity=severity,
+            citation=Citation(src, r.string(str(c["clause"]), kp + ("citation", "clause"), "clause"),
+                              r.string(c["text"], kp + ("citation", "text"), "clause text")),
+            when=r.string(v["when"], kp + ("when",), "when"),
+            interpretation=v.get("interpretation") and r.string(v["interpretation"], kp + ("interpretation",),
+                                                                 "interpretation"),
+            layer=rid,
+        )
+        where[rule_id] = (loaded, kp + ("when",))
+    if not rules:
+        raise r.err("Q120", "the ruleset has no rules", ("rules",) if "rules" in top else ())
+
+    ruleset = Ruleset(
+        id=rid, term=term, version=version, title=title, time_zone=tz, region=region,
+        sources=tuple(sources.values()), parameters=tuple(params.values()),
+        derived=tuple(derived.values()), rules=tuple(rules.values()),
+        layers=(base.layers if base else ()) + (rid,), path=shown,
+    )
+    return ruleset, where
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, Window):
+        return {"start": v.start.isoformat(), "end": v.end.isoformat(), "start_inclusive": v.start_inclusive,
+                "end_inclusive": v.end_inclusive, "time_zone": v.time_zone}
+    if isinstance(v, tuple):
+        return list(v)
+    return v
+
+
+def canonical(rs: Ruleset) -> dict[str, Any]:
+    """The ruleset's meaning as plain JSON: what the content hash covers."""
+    return {
+        "id": rs.id, "term": rs.term, "version": rs.version, "region": rs.region,
+        "title": {"zh": rs.title.zh, "en": rs.title.en}, "time_zone": rs.time_zone, "layers": list(rs.layers),
+        "sources": [{"id": s.id, "title": s.title, "reference": s.reference,
+                     "date": s.date.isoformat() if s.date else None, "note": s.note} for s in rs.sources],
+        "parameters": [{"name": q.name, "value": _jsonable(q.value), "type": q.type, "source": q.source,
+                        "description": q.description, "interpretation": q.interpretation,
+                        "placeholder": q.placeholder, "layer": q.layer} for q in rs.parameters],
+        "derived": [{"name": d.name, "function": d.function, "of": d.of, "at": d.at} for d in rs.derived],
+        "rules": [{"id": x.id, "title": {"zh": x.title.zh, "en": x.title.en}, "severity": x.severity,
+                   "citation": {"source": x.citation.source, "clause": x.citation.clause, "text": x.citation.text},
+                   "when": x.when, "interpretation": x.interpretation, "layer": x.layer} for x in rs.rules],
+    }
+
+
+def content_sha256(rs: Ruleset) -> str:
+    blob = json.dumps(canonical(rs), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()

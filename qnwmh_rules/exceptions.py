@@ -1,0 +1,77 @@
+"""The one error tree of qnwmh_rules.
+
+- ``RulesetError``: the ruleset author's mistake; carries ``path:line:col``, a code
+  and, where one exists, a suggestion.
+- ``FactsError``: the caller's mistake in the facts (or arguments); names the field path.
+- ``EvaluationError``: the engine failed while evaluating valid input.
+
+This module knows nothing of YAML, durable_rules or the rules themselves.
+"""
+
+from __future__ import annotations
+
+__all__ = ["QnwmhError", "RulesetError", "FactsError", "EvaluationError"]
+
+
+class QnwmhError(Exception):
+    """Base class of every error raised on purpose by qnwmh_rules."""
+
+
+class RulesetError(QnwmhError, ValueError):
+    """A ruleset file is wrong.
+
+    ``str(exc)`` is ``path:line:col: CODE message`` (the compiler convention that
+    editors understand); each field is also available on its own.
+    """
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        col: int | None = None,
+        suggestion: str | None = None,
+    ) -> None:
+        self.code = code
+        self.message = message
+        self.path = path
+        self.line = line
+        self.col = col
+        self.suggestion = suggestion
+        super().__init__(self.__str__())
+
+    @property
+    def location(self) -> str:
+        parts = [self.path or "<ruleset>"]
+        if self.line is not None:
+            parts.append(str(self.line))
+            parts.append(str(self.col if self.col is not None else 1))
+        return ":".join(parts)
+
+    def __str__(self) -> str:
+        text = f"{self.location}: {self.code} {self.message}"
+        if self.suggestion:
+            text += f" ({self.suggestion})"
+        return text
+
+
+class FactsError(QnwmhError, ValueError):
+    """The facts given for evaluation are wrong; ``field`` is the dotted path."""
+
+    def __init__(self, field: str, message: str, *, suggestion: str | None = None) -> None:
+        self.field = field
+        self.message = message
+        self.suggestion = suggestion
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        text = f"{self.field}: {self.message}" if self.field else self.message
+        if self.suggestion:
+            text += f" ({self.suggestion})"
+        return text
+
+
+class EvaluationError(QnwmhError, RuntimeError):
+    """The engine failed on valid input (a defect or an engine fault, never the caller's)."""

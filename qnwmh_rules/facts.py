@@ -1,0 +1,269 @@
+"""The facts of one collective: the contract with callers, and parsing it.
+
+Owns: the field table (``FIELDS``: every fact path, its type and whether list items
+need it), parsing a JSON-shaped dict into ``Facts`` with typed values (dates as
+``datetime.date``, timestamps as aware datetimes), and the ``FactsError`` that names
+the field path. Must not know rules, the engine or verdicts.
+
+Absent is not false: a field that is absent (or ``null``) is recorded as missing and
+rules that read it become ``undetermined``. An empty list (``"honors": []``) is a
+known fact ("no honours"); an absent list is unknown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import math
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+from dateutil import parser as dtparser
+from dateutil import tz as dttz
+
+from .exceptions import FactsError
+
+__all__ = ["Facts", "FieldSpec", "FIELDS", "LISTS", "REGIONS", "parse_facts", "fact_type"]
+
+# Provincial-level regions (the reporting localities) by their pinyin code.
+REGIONS = frozenset(
+    """anhui beijing chongqing fujian gansu guangdong guangxi guizhou hainan hebei
+    heilongjiang henan hongkong hubei hunan jiangsu jiangxi jilin liaoning macao
+    neimenggu ningxia qinghai shaanxi shandong shanghai shanxi sichuan taiwan tianjin
+    xinjiang xinjiang_bingtuan xizang yunnan zhejiang""".split()
+)
+
+MAX_COUNT = 1_000_000_000  # far above any collective; keeps numbers exact in the engine
+MAX_ITEMS = 1_000  # per list; a filing system never holds more for one collective
+
+
+@attrs.frozen
+class FieldSpec:
+    """One fact path: its value type (``int | str | enum | date | instant``)."""
+
+    type: str
+    values: tuple[str, ...] = ()  # for enums
+    required_in_item: bool = False  # list items must carry it
+    doc: str = ""
+
+
+def _enum(*values: str, doc: str = "", item: bool = False) -> FieldSpec:
+    return FieldSpec("enum", tuple(values), item, doc)
+
+
+# Every scalar fact path. List item fields are written ``list[].field``.
+FIELDS: dict[str, FieldSpec] = {
+    "id": FieldSpec("str", doc="the collective's id in the filing system (required)"),
+    "name": FieldSpec("str", doc="the collective's name"),
+    "region": FieldSpec("region", doc="provincial-level region code, e.g. guangdong"),
+    "industry": FieldSpec("str", doc="industry code, e.g. railway"),
+    "org_kind": _enum("public", "non_public_economy", "social_organization",
+                      doc="kind of organisation the collective belongs to"),
+    "reporting_line.kind": _enum("industry", "locality", doc="归口: industry or locality line"),
+    "reporting_line.unit": FieldSpec("str", doc="the management unit of the reporting line"),
+    "members.total": FieldSpec("count", doc="total members"),
+    "members.aged_35_or_under": FieldSpec("count", doc="members aged 35 or under (周岁)"),
+    "members.chinese_nationals": FieldSpec("count", doc="members of Chinese nationality"),
+    "leader.birth_date": FieldSpec("date", doc="号长's date of birth"),
+    "leader.nationality": FieldSpec("nationality", doc="号长's nationality, ISO 3166 alpha-2 (CN)"),
+    "honors[].level": _enum("national", "provincial", "municipal", item=True,
+                            doc="level of the 青年文明号 honour"),
+    "honors[].kind": _enum("named", "review_confirmed", item=True,
+                           doc="命名 (named) or 复核认定 (review confirmation)"),
+    "honors[].round": FieldSpec("round", required_in_item=True, doc="term of the honour, e.g. 2015-2016"),
+    "honors[].date": FieldSpec("date", required_in_item=True, doc="date of the commending document"),
+    "filings[].channel.kind": _enum("industry", "locality", item=True, doc="channel the filing went through"),
+    "filings[].channel.unit": FieldSpec("str", required_in_item=True, doc="management unit of the channel"),
+    "filings[].submitted_at": FieldSpec("instant", required_in_item=True, doc="when the network filing was submitted"),
+    "filings[].review.status": _enum("approved", "rejected", "pending", item=True,
+                                     doc="the management unit's review"),
+    "filings[].review.at": FieldSpec("instant", doc="when it was reviewed (required unless pending)"),
+}
+LISTS = ("honors", "filings")
+_TOP_OBJECTS = ("reporting_line", "members", "leader")
+
+_ROUND = re.compile(r"^(\d{4})-(\d{4})$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def fact_type(path: str) -> FieldSpec | None:
+    """The spec of a fact path (``honors[].level`` for item fields), or None."""
+    return FIELDS.get(path)
+
+
+@attrs.frozen
+class Facts:
+    """Parsed facts of one collective.
+
+    ``values`` maps each present scalar path (``members.total``) to its typed value;
+    ``lists`` maps each present list (``honors``) to a tuple of items, each a dict from
+    item path (``level``, ``channel.kind``) to typed value; ``missing`` lists the
+    fact paths that were absent. ``tz`` is the zone used for naive timestamps.
+    """
+
+    values: dict[str, Any]
+    lists: dict[str, tuple[dict[str, Any], ...]]
+    missing: frozenset[str]
+    tz: str = "Asia/Shanghai"
+
+    @property
+    def id(self) -> str:
+        return self.values["id"]
+
+    def has(self, path: str) -> bool:
+        return path in self.values or path in self.lists
+
+
+def _suggest(word: str, choices: Any) -> str | None:
+    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"did you mean {match[0]!r}?" if match else None
+
+
+def _check_type(path: str, spec: FieldSpec, value: Any, zone: dt.tzinfo) -> Any:
+    kind = spec.type
+    if kind in ("str", "round", "nationality", "region", "enum"):
+        if not isinstance(value, str):
+            raise FactsError(path, f"expected a string, got {type(value).__name__} {value!r}")
+        if kind == "str":
+            if not value.strip():
+                raise FactsError(path, "must not be empty")
+            return value
+        if kind == "enum":
+            if value not in spec.values:
+                raise FactsError(path, f"expected one of {', '.join(spec.values)}; got {value!r}",
+                                 suggestion=_suggest(value, spec.values))
+            return value
+        if kind == "region":
+            if value not in REGIONS:
+                raise FactsError(path, f"unknown region {value!r}", suggestion=_suggest(value, REGIONS))
+            return value
+        if kind == "nationality":
+            if not re.fullmatch(r"[A-Z]{2}", value):
+                raise FactsError(path, f"expected an ISO 3166 alpha-2 code such as 'CN'; got {value!r}")
+            return value
+        m = _ROUND.match(value)
+        if not m or int(m.group(2)) != int(m.group(1)) + 1:
+            raise FactsError(path, f"expected a term such as '2015-2016'; got {value!r}")
+        return value
+    if kind == "count":
+        if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, float) and value.is_integer() and math.isfinite(value):
+                value = int(value)
+            else:
+                raise FactsError(path, f"expected a whole number, got {type(value).__name__} {value!r}")
+        if value < 0:
+            raise FactsError(path, f"must not be negative; got {value}")
+        if value > MAX_COUNT:
+            raise FactsError(path, f"implausibly large ({value}); the limit is {MAX_COUNT}")
+        return value
+    if kind == "date":
+        if isinstance(value, dt.datetime):
+            raise FactsError(path, "expected a date (YYYY-MM-DD), got a timestamp")
+        if isinstance(value, dt.date):
+            return value
+        if not isinstance(value, str) or not _DATE.match(value):
+            raise FactsError(path, f"expected a date as YYYY-MM-DD; got {value!r}")
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError as exc:
+            raise FactsError(path, f"impossible date {value!r}: {exc}") from exc
+    if kind == "instant":
+        if isinstance(value, dt.datetime):
+            moment = value
+        elif isinstance(value, str):
+            try:
+                moment = dtparser.isoparse(value)
+            except (ValueError, OverflowError) as exc:
+                raise FactsError(path, f"expected an ISO 8601 timestamp such as "
+                                       f"2017-06-20T10:15:00+08:00; got {value!r} ({exc})") from exc
+            if _DATE.match(value):
+                raise FactsError(path, f"expected a timestamp with a time of day; got the date {value!r}")
+        else:
+            raise FactsError(path, f"expected an ISO 8601 timestamp string, got {type(value).__name__}")
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=zone)
+        return moment.astimezone(zone)
+    raise AssertionError(f"unknown field type {kind}")  # pragma: no cover
+
+
+def _walk_object(prefix: str, obj: Any, item_fields: dict[str, FieldSpec], out: dict[str, Any],
+                 where: str, zone: dt.tzinfo) -> None:
+    """Flatten one object (top level or a list item) against ``item_fields``."""
+    if not isinstance(obj, Mapping):
+        raise FactsError(where or "(facts)", f"expected an object, got {type(obj).__name__}")
+    groups = {p.split(".", 1)[0] for p in item_fields if "." in p}
+    for key, value in obj.items():
+        if not isinstance(key, str):
+            raise FactsError(where or "(facts)", f"keys must be strings; got {key!r}")
+        full = f"{prefix}{key}"
+        shown = f"{where}.{key}" if where else key
+        if key in groups:
+            if value is None:
+                continue
+            sub = {p[len(key) + 1:]: s for p, s in item_fields.items() if p.startswith(key + ".")}
+            inner: dict[str, Any] = {}
+            _walk_object("", value, sub, inner, shown, zone)
+            out.update({f"{full}.{k}": v for k, v in inner.items()})
+            continue
+        spec = item_fields.get(key)
+        if spec is None:
+            known = sorted({p.split(".", 1)[0] for p in item_fields})
+            raise FactsError(shown, "unknown field", suggestion=_suggest(key, known)
+                             or f"known fields here: {', '.join(known)}")
+        if value is None:
+            continue
+        out[full] = _check_type(shown, spec, value, zone)
+
+
+def parse_facts(doc: Any, *, tz: str = "Asia/Shanghai") -> Facts:
+    """Check and type ``doc`` (a JSON-shaped dict); raise ``FactsError`` naming the field."""
+    zone = dttz.gettz(tz)
+    if zone is None:  # pragma: no cover - the ruleset loader checks the zone
+        raise FactsError("(tz)", f"unknown time zone {tz!r}")
+    if not isinstance(doc, Mapping):
+        raise FactsError("(facts)", f"expected a JSON object, got {type(doc).__name__}")
+    top = {p: s for p, s in FIELDS.items() if "[]" not in p}
+    values: dict[str, Any] = {}
+    lists: dict[str, tuple[dict[str, Any], ...]] = {}
+    scalar_doc = {k: v for k, v in doc.items() if k not in LISTS}
+    _walk_object("", scalar_doc, top, values, "", zone)
+    for name in LISTS:
+        raw = doc.get(name)
+        if raw is None:
+            continue
+        if not isinstance(raw, list):
+            raise FactsError(name, f"expected a list, got {type(raw).__name__}")
+        if len(raw) > MAX_ITEMS:
+            raise FactsError(name, f"has {len(raw)} items; at most {MAX_ITEMS} are accepted")
+        item_fields = {p[len(name) + 3:]: s for p, s in FIELDS.items() if p.startswith(name + "[].")}
+        items = []
+        for i, raw_item in enumerate(raw):
+            where = f"{name}[{i}]"
+            item: dict[str, Any] = {}
+            _walk_object("", raw_item, item_fields, item, where, zone)
+            for field, spec in item_fields.items():
+                if spec.required_in_item and field not in item:
+                    raise FactsError(f"{where}.{field}", "is required in every item")
+            items.append(item)
+        lists[name] = tuple(items)
+    if "id" not in values:
+        raise FactsError("id", "is required: every collective needs its id")
+    _check_consistency(values, lists)
+    missing = frozenset(p for p in top if p not in values) | frozenset(n for n in LISTS if n not in lists)
+    return Facts(values=values, lists=lists, missing=missing, tz=tz)
+
+
+def _check_consistency(values: dict[str, Any], lists: dict[str, tuple[dict[str, Any], ...]]) -> None:
+    total = values.get("members.total")
+    if total is not None:
+        for part in ("members.aged_35_or_under", "members.chinese_nationals"):
+            if part in values and values[part] > total:
+                raise FactsError(part, f"is {values[part]}, more than members.total ({total})")
+    for i, item in enumerate(lists.get("filings", ())):
+        status, at = item["review.status"], item.get("review.at")
+        if status != "pending" and at is None:
+            raise FactsError(f"filings[{i}].review.at", f"is required when the review is {status}")
+        if at is not None and at < item["submitted_at"]:
+            raise FactsError(f"filings[{i}].review.at", "is earlier than submitted_at")
