@@ -156,7 +156,11 @@ class _Compiler:
             if {left.type, right.type} == {"date", "instant"}:
                 raise ShapeError("Q302", "comparing a timestamp fact with a date fact is not supported",
                                  "compare each with a date parameter instead")
-            return ("atom", ref, op, self.arith(right))
+            # durable_rules evaluates arithmetic and $m references over an absent field as if
+            # it were present (found by the engine-vs-reference property test): guard each
+            # field the right-hand side reads with $ex, so that absent stays unknown.
+            guards = [("ex", path) for path in _fields_of(right)]
+            return ("and", guards + [("atom", ref, op, self.arith(right))])
         assert isinstance(right, C.Const)
         value = self.const(right)
         if left.type == "instant" and right.type == "date":
@@ -186,6 +190,8 @@ class _Compiler:
             if op == "==":
                 return {ref: value}
             return {_DURABLE_OP[op]: {ref: value}}
+        if tag == "ex":
+            return {"$ex": {t[1]: 1}}
         if tag in ("and", "or"):
             parts = [self.emit(x) for x in t[1]]
             return parts[0] if len(parts) == 1 else {f"${tag}": parts}
@@ -205,6 +211,14 @@ class _Compiler:
         raise AssertionError(t)  # pragma: no cover
 
 
+def _fields_of(node: C.RNode) -> list[str]:
+    if isinstance(node, C.Fact):
+        return [node.path]
+    if isinstance(node, C.Arith):
+        return _fields_of(node.left) + [p for p in _fields_of(node.right) if p not in _fields_of(node.left)]
+    return []
+
+
 def _fold(op: str, a: Any, b: Any) -> Any:
     if op == "+":
         return a + b
@@ -218,7 +232,7 @@ def _fold(op: str, a: Any, b: Any) -> Any:
 def _dnf(t: Any) -> list[list[Any]]:
     """Disjunctive normal form of an and/or tree of atoms: a list of conjunctions."""
     tag = t[0]
-    if tag == "atom":
+    if tag in ("atom", "ex"):
         return [[t]]
     if tag == "or":
         return [conj for x in t[1] for conj in _dnf(x)]

@@ -1,0 +1,379 @@
+"""Core throughput and memory benchmark for qnwmh_rules (2017-2018 national ruleset).
+
+One run measures, on the same deterministic set of generated collectives:
+
+  (a) facade       ``Engine.evaluate(facts_dict)``, durable backend, full verdicts
+                   (parsing, derivation, encoding, durable_rules, verdict building, stamp)
+  (b) bare durable ``engine._durable.fire(doc)`` on pre-parsed, pre-derived, pre-encoded
+                   documents (assert + state read + delete; nothing else)
+  (c) reference    ``Engine.evaluate(facts_dict)``, python backend, full verdicts
+
+each over several interleaved rounds (medians reported), then a memory soak
+(RSS every --soak-every verdicts through the facade) and a short cProfile of the facade.
+
+Run from the checkout so the package imports from it:
+
+    cd /work/main && /work/venv/bin/python benchmarks/bench_core.py
+
+See benchmarks/README.md for what each figure means.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import datetime as dt
+import io
+import math
+import os
+import platform
+import pstats
+import random
+import statistics
+import sys
+import time
+from collections import Counter
+from typing import Any, Callable
+
+import qnwmh_rules
+from qnwmh_rules import FactsError, load_ruleset
+from qnwmh_rules._compile import encode_facts
+from qnwmh_rules._derive import derive
+from qnwmh_rules.facts import REGIONS
+
+TERM = "2017-2018"
+_REGIONS = sorted(REGIONS)
+_ROUNDS = ("2011-2012", "2013-2014", "2015-2016", "2017-2018")
+_UNITS = ("广铁集团团委", "广东省交通运输厅团委", "广州市团委", "深圳市团委", "国家电网团委", "中国银行团委")
+_CST = dt.timezone(dt.timedelta(hours=8))
+
+
+# --------------------------------------------------------------------------- facts
+
+
+def _date_between(rng: random.Random, start: dt.date, end: dt.date) -> dt.date:
+    return start + dt.timedelta(days=rng.randint(0, (end - start).days))
+
+
+def _instant_text(rng: random.Random, moment: dt.datetime) -> str:
+    """An ISO 8601 timestamp, mostly +08:00, sometimes UTC 'Z', sometimes naive (ruleset zone)."""
+    r = rng.random()
+    if r < 0.8:
+        return moment.astimezone(_CST).isoformat()
+    if r < 0.9:
+        return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(_CST).replace(tzinfo=None).isoformat()
+
+
+def make_facts(rng: random.Random, i: int) -> dict[str, Any]:
+    """One collective's facts, shaped like rulesets/examples/collective-gd-0001.json.
+
+    Values straddle every threshold of the national ruleset (6..200 members, 50 % youth,
+    60 % Chinese, leader <= 40 on 2017-09-30, CN leader, honours and rounds, the filing
+    window 2015-10-01..2017-09-30, one channel), and facts are sometimes omitted so that
+    rules come out passed, failed and undetermined. Every document is valid input
+    (counts <= total, review.at >= submitted_at, review.at present unless pending).
+    """
+    # About a third are "clean" candidates whose values are drawn inside the thresholds,
+    # so that a fair share of verdicts are eligible and not only ineligible.
+    clean = rng.random() < 0.35
+    doc: dict[str, Any] = {"id": f"BENCH-{i:07d}"}
+    if rng.random() < 0.7:
+        doc["name"] = f"青年文明号创建集体{i}"
+    doc["region"] = rng.choice(_REGIONS)
+    if rng.random() < 0.6:
+        doc["industry"] = rng.choice(("railway", "power", "banking", "health", "transport"))
+    if rng.random() < 0.95:
+        doc["org_kind"] = rng.choice(("public", "non_public_economy", "social_organization"))
+    line_unit = rng.choice(_UNITS)
+    if rng.random() < 0.95:
+        doc["reporting_line"] = {"kind": rng.choice(("industry", "locality")), "unit": line_unit}
+
+    # members: mostly inside 6..200, sometimes outside; shares around 50 % and 60 %
+    if rng.random() < 0.95:
+        r = rng.random()
+        if clean or r >= 0.14:
+            total = rng.randint(6, 200)
+        else:
+            total = rng.randint(1, 5) if r < 0.07 else rng.randint(201, 400)
+        members: dict[str, Any] = {"total": total}
+        if rng.random() < 0.9:
+            share = rng.uniform(0.5, 1.0) if clean else rng.uniform(0.3, 1.0)
+            members["aged_35_or_under"] = min(total, math.ceil(total * share) if clean else round(total * share))
+        if rng.random() < 0.9:
+            share = rng.uniform(0.6, 1.0) if clean else rng.uniform(0.45, 1.0)
+            members["chinese_nationals"] = min(total, math.ceil(total * share) if clean else round(total * share))
+        doc["members"] = members
+
+    # leader: born 1970..2000 (40 周岁 on 2017-09-30 is born on or before 1977-09-30)
+    if rng.random() < 0.9:
+        leader: dict[str, Any] = {}
+        if rng.random() < 0.95:
+            earliest = dt.date(1977, 10, 1) if clean else dt.date(1970, 1, 1)
+            leader["birth_date"] = _date_between(rng, earliest, dt.date(2000, 12, 31)).isoformat()
+        if rng.random() < 0.95:
+            cn = clean or rng.random() < 0.85
+            leader["nationality"] = "CN" if cn else rng.choice(("HK", "JP", "KR", "US"))
+        doc["leader"] = leader
+
+    # honours: absent (unknown), empty (none) or 1..3 items
+    r = rng.random()
+    if r >= 0.07:
+        honors = []
+        for k in range(0 if r < 0.15 and not clean else rng.randint(1, 3)):
+            good = clean and k == 0  # a clean candidate holds a 2015-2016 provincial honour
+            rnd = "2015-2016" if good else rng.choice(_ROUNDS)
+            year = int(rnd[5:])
+            honors.append({
+                "level": "provincial" if good else rng.choice(("national", "provincial", "provincial", "municipal")),
+                "kind": rng.choice(("named", "review_confirmed")),
+                "round": rnd,
+                "date": _date_between(rng, dt.date(year, 1, 1), dt.date(year, 12, 31)).isoformat(),
+            })
+        doc["honors"] = honors
+
+    # filings: absent, empty or 1..2 items (a second one often uses another channel)
+    r = rng.random()
+    if r >= 0.07:
+        filings = []
+        for k in range(1 if clean else 0 if r < 0.12 else (1 if rng.random() < 0.8 else 2)):
+            if clean:  # inside the window 2015-10-01 .. 2017-09-30
+                submitted = dt.datetime(2015, 10, 1, tzinfo=_CST) + dt.timedelta(
+                    seconds=rng.randint(0, 700 * 86400))
+            else:  # 2015-06-01 .. 2018-02
+                submitted = dt.datetime(2015, 6, 1, tzinfo=_CST) + dt.timedelta(
+                    seconds=rng.randint(0, 1000 * 86400))
+            status = "approved" if clean else rng.choices(("approved", "rejected", "pending"),
+                                                          (0.7, 0.15, 0.15))[0]
+            review: dict[str, Any] = {"status": status}
+            if status != "pending" or rng.random() < 0.2:
+                review["at"] = _instant_text(rng, submitted + dt.timedelta(seconds=rng.randint(0, 30 * 86400)))
+            unit = line_unit if clean or rng.random() < 0.8 else rng.choice(_UNITS)
+            filings.append({"channel": {"kind": rng.choice(("industry", "locality")), "unit": unit},
+                            "submitted_at": _instant_text(rng, submitted), "review": review})
+        doc["filings"] = filings
+    return doc
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def rss_kib() -> int:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise RuntimeError("no VmRSS in /proc/self/status")
+
+
+def time_loop(fn: Callable[[Any], Any], items: list[Any]) -> float:
+    """Seconds to call fn on every item once."""
+    t0 = time.perf_counter()
+    for x in items:
+        fn(x)
+    return time.perf_counter() - t0
+
+
+def _mib(kib: float) -> str:
+    return f"{kib / 1024:.1f} MiB"
+
+
+# --------------------------------------------------------------------------- phases
+
+
+def check_corpus(durable_engine: Any, python_engine: Any, corpus: list[dict[str, Any]]) -> None:
+    """Every fact dict must parse; both backends must agree; show the outcome mix."""
+    verdicts: Counter[str] = Counter()
+    per_rule: dict[str, Counter[str]] = {}
+    disagree = 0
+    for d in corpus:
+        try:
+            v = durable_engine.evaluate(d)
+        except FactsError as exc:  # a generator bug: fail loudly
+            raise SystemExit(f"generated facts {d['id']} are invalid: {exc}") from exc
+        ref = python_engine.evaluate(d)
+        if [(r.id, r.outcome) for r in v.rules] != [(r.id, r.outcome) for r in ref.rules] \
+                or v.outcome != ref.outcome:
+            disagree += 1
+        verdicts[v.outcome] += 1
+        for r in v.rules:
+            per_rule.setdefault(r.id, Counter())[r.outcome] += 1
+    print(f"corpus: {len(corpus)} collectives, all valid; verdicts {dict(sorted(verdicts.items()))}; "
+          f"durable vs python disagreements: {disagree}")
+    print(f"  {'rule':28} {'passed':>7} {'failed':>7} {'undet.':>7}")
+    for rid, c in per_rule.items():
+        print(f"  {rid:28} {c['passed']:7} {c['failed']:7} {c['undetermined']:7}")
+    if disagree:
+        raise SystemExit("the durable and python backends disagree: the figures would compare different work")
+
+
+def throughput(engine: Any, ref_engine: Any, corpus: list[dict[str, Any]], rounds: int
+               ) -> dict[str, list[float]]:
+    """Verdicts/s per round for facade, bare durable and reference, interleaved."""
+    tz = engine.ruleset.time_zone
+    docs = []
+    for d in corpus:  # pre-parse, pre-derive, pre-encode: exactly what Engine.passed_rules feeds fire()
+        parsed = engine.parse(d)
+        docs.append(encode_facts(parsed, derive(engine.ruleset, parsed), tz))
+    # fire() must give the same answer as the facade's passed rules (sanity, untimed)
+    for d, doc in zip(corpus[:200], docs[:200]):
+        parsed = engine.parse(d)
+        assert engine._durable.fire(doc) == engine.passed_rules(parsed, derive(engine.ruleset, parsed))
+
+    parsed_all = [engine.parse(d) for d in corpus]
+    rs = engine.ruleset
+
+    def derive_encode(parsed: Any) -> Any:
+        return encode_facts(parsed, derive(rs, parsed), tz)
+
+    cases: list[tuple[str, Callable[[Any], Any], list[Any]]] = [
+        ("facade", engine.evaluate, corpus),
+        ("bare_durable", engine._durable.fire, docs),
+        ("reference", ref_engine.evaluate, corpus),
+        # stages of the facade, for the breakdown (not part of the three headline figures)
+        ("stage_parse", engine.parse, corpus),
+        ("stage_derive_encode", derive_encode, parsed_all),
+    ]
+    warm = min(len(corpus), 300)
+    for _, fn, items in cases:  # warm-up (caches, allocator, branch predictors)
+        time_loop(fn, items[:warm])
+    rates: dict[str, list[float]] = {name: [] for name, _, _ in cases}
+    n = len(corpus)
+    for rnd in range(rounds):
+        k = rnd % len(cases)
+        order = cases[k:] + cases[:k]  # rotate to spread drift across the measurements
+        line = []
+        for name, fn, items in order:
+            secs = time_loop(fn, items)
+            rates[name].append(n / secs)
+        for name, _, _ in cases[:3]:
+            line.append(f"{name} {rates[name][-1]:8.0f}/s")
+        print(f"  round {rnd + 1}/{rounds}: " + "  ".join(line), flush=True)
+    return rates
+
+
+def soak(engine: Any, count: int, every: int, seed: int) -> list[tuple[int, int]]:
+    """Evaluate `count` freshly generated collectives through the facade; RSS every `every`."""
+    rng = random.Random(seed)
+    series = [(0, rss_kib())]
+    t0 = time.perf_counter()
+    for i in range(1, count + 1):
+        engine.evaluate(make_facts(rng, 10_000_000 + i))
+        if i % every == 0:
+            series.append((i, rss_kib()))
+            print(f"  {i:>8} verdicts  RSS {series[-1][1]:>8} KiB  ({time.perf_counter() - t0:6.1f} s)",
+                  flush=True)
+    return series
+
+
+def profile(engine: Any, corpus: list[dict[str, Any]], count: int, top: int) -> None:
+    items = [corpus[i % len(corpus)] for i in range(count)]
+    prof = cProfile.Profile()
+    prof.enable()
+    for d in items:
+        engine.evaluate(d)
+    prof.disable()
+    import durable
+
+    # Filter on full paths (strip_dirs would drop the package directory), then shorten them.
+    prefixes = sorted({os.path.dirname(os.path.dirname(qnwmh_rules.__file__)) + os.sep,
+                       os.path.dirname(os.path.dirname(durable.__file__)) + os.sep}, key=len, reverse=True)
+    for title, sort, restrict in (
+        (f"top {top} by cumulative time, qnwmh_rules and durable only", "cumulative",
+         r"qnwmh_rules|durable"),
+        (f"top {top} by own (tottime) time, everything", "tottime", None),
+    ):
+        out = io.StringIO()
+        st = pstats.Stats(prof, stream=out).sort_stats(sort)
+        if restrict:
+            st.print_stats(restrict, top)
+        else:
+            st.print_stats(top)
+        text = out.getvalue()
+        for prefix in prefixes:
+            text = text.replace(prefix, "")
+        body = text[text.index("   ncalls"):] if "   ncalls" in text else text
+        print(f"\n-- profile of {count} facade evaluations: {title}")
+        print(body.rstrip())
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--n", type=int, default=3000, help="collectives per timed round (default 3000)")
+    ap.add_argument("--rounds", type=int, default=5, help="interleaved timing rounds (default 5)")
+    ap.add_argument("--seed", type=int, default=20170930, help="random seed of the generated facts")
+    ap.add_argument("--soak", type=int, default=100_000, help="verdicts in the memory soak (0 skips it)")
+    ap.add_argument("--soak-every", type=int, default=10_000, help="RSS sample interval in the soak")
+    ap.add_argument("--profile", type=int, default=2000, help="facade evaluations to profile (0 skips)")
+    ap.add_argument("--profile-top", type=int, default=10, help="rows per profile listing")
+    args = ap.parse_args(argv)
+
+    t_start = time.perf_counter()
+    print(f"qnwmh_rules {qnwmh_rules.__version__} from {os.path.dirname(qnwmh_rules.__file__)}")
+    try:
+        from importlib.metadata import version
+        durable_version = version("durable_rules")
+    except Exception:  # pragma: no cover
+        durable_version = "?"
+    print(f"python {platform.python_version()} ({platform.machine()}), durable_rules {durable_version}, "
+          f"cpus {os.cpu_count()}, n={args.n} rounds={args.rounds} seed={args.seed}")
+
+    engine = load_ruleset(term=TERM)
+    ref_engine = load_ruleset(term=TERM, backend="python")
+    print(f"engines: {engine!r} / {ref_engine!r}")
+
+    rng = random.Random(args.seed)
+    corpus = [make_facts(rng, i) for i in range(args.n)]
+    check_corpus(engine, ref_engine, corpus)
+
+    print(f"\nthroughput, {args.rounds} interleaved rounds of {args.n} verdicts each:")
+    rates = throughput(engine, ref_engine, corpus, args.rounds)
+
+    series: list[tuple[int, int]] = []
+    if args.soak:
+        print(f"\nmemory soak: {args.soak} facade verdicts (durable backend), fresh facts each time:")
+        series = soak(engine, args.soak, args.soak_every, args.seed + 1)
+
+    if args.profile:
+        profile(engine, corpus, args.profile, args.profile_top)
+
+    # ------------------------------------------------------------------ summary table
+    med = {k: statistics.median(v) for k, v in rates.items()}
+    per_round = [b / f for f, b in zip(rates["facade"], rates["bare_durable"])]
+    print("\n" + "=" * 72)
+    print(f"SUMMARY  ruleset national {TERM}, n={args.n}, {args.rounds} rounds (median, min..max)")
+    print("-" * 72)
+    labels = {"facade": "(a) facade evaluate(), durable, full verdict",
+              "bare_durable": "(b) bare durable fire(pre-encoded doc)",
+              "reference": "(c) reference evaluate(), python, full verdict"}
+    for k, label in labels.items():
+        print(f"{label:48} {med[k]:8.0f} verdicts/s  ({min(rates[k]):.0f}..{max(rates[k]):.0f})"
+              f"  {1e6 / med[k]:7.1f} us/case")
+    print("-" * 72)
+    print(f"{'facade / bare durable cost per case':48} {med['bare_durable'] / med['facade']:8.2f} x  "
+          f"(per-round median {statistics.median(per_round):.2f}, {min(per_round):.2f}..{max(per_round):.2f})")
+    us = {k: 1e6 / v for k, v in med.items()}
+    rest = us["facade"] - us["stage_parse"] - us["stage_derive_encode"] - us["bare_durable"]
+    print(f"{'facade time not spent in fire()':48} {us['facade'] - us['bare_durable']:8.1f} us/case")
+    print(f"  facade breakdown (us/case, medians): parse {us['stage_parse']:.0f} | derive+encode "
+          f"{us['stage_derive_encode']:.0f} | fire {us['bare_durable']:.0f} | verdict build+stamp (rest) {rest:.0f}")
+    print(f"{'reference / facade cost per case':48} {med['facade'] / med['reference']:8.2f} x")
+    if len(series) > 1:
+        print("-" * 72)
+        print("RSS (KiB) by verdicts: " + ", ".join(f"{n:,}={kib}" for n, kib in series))
+        first = next(((n, kib) for n, kib in series if n >= args.soak_every), series[1])
+        last = series[-1]
+        growth = last[1] - first[1]
+        span = max(1, last[0] - first[0])
+        print(f"{f'RSS growth {first[0]:,} -> {last[0]:,} verdicts':48} {growth:+8d} KiB "
+              f"({_mib(growth)}, {growth * 1024 / span:+.1f} bytes/verdict)")
+    print("=" * 72)
+    print(f"total wall time {time.perf_counter() - t_start:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

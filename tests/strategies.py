@@ -1,0 +1,76 @@
+"""Hypothesis strategies for collective facts (valid ones, with gaps)."""
+
+import datetime as dt
+
+from hypothesis import strategies as st
+
+LEVELS = ["national", "provincial", "municipal"]
+KINDS = ["named", "review_confirmed"]
+ROUNDS = ["2011-2012", "2013-2014", "2015-2016", "2016-2017"]
+UNITS = ["共青团广东省委", "广铁集团团委", "南航集团团委"]
+
+# Dates and moments cluster around the boundaries the rules care about.
+_BOUNDARY_DAYS = [dt.date(2015, 9, 30), dt.date(2015, 10, 1), dt.date(2017, 9, 7), dt.date(2017, 9, 8),
+                  dt.date(2017, 9, 30), dt.date(2017, 10, 1)]
+days = st.one_of(st.sampled_from(_BOUNDARY_DAYS), st.dates(dt.date(2014, 1, 1), dt.date(2018, 6, 30)))
+times = st.sampled_from(["00:00:00", "00:00:01", "12:00:00", "23:59:59"])
+zones = st.sampled_from(["+08:00", "+00:00", "-05:00"])
+
+
+@st.composite
+def moments(draw):
+    d = draw(days)
+    return f"{d.isoformat()}T{draw(times)}{draw(zones)}"
+
+
+@st.composite
+def honors(draw):
+    return {"level": draw(st.sampled_from(LEVELS)), "kind": draw(st.sampled_from(KINDS)),
+            "round": draw(st.sampled_from(ROUNDS)), "date": draw(days).isoformat()}
+
+
+@st.composite
+def filings(draw):
+    submitted = draw(moments())
+    status = draw(st.sampled_from(["approved", "rejected", "pending"]))
+    review = {"status": status}
+    if status != "pending" or draw(st.booleans()):
+        review["at"] = max(submitted, draw(moments()), key=lambda s: dt.datetime.fromisoformat(s))
+    return {"channel": {"kind": draw(st.sampled_from(["industry", "locality"])),
+                        "unit": draw(st.sampled_from(UNITS))},
+            "submitted_at": submitted, "review": review}
+
+
+def maybe(draw, value, p_missing=0.15):
+    """Leave a fact out now and then: missing facts must give undetermined, never false."""
+    return None if draw(st.floats(0, 1)) < p_missing else value
+
+
+@st.composite
+def collectives(draw):
+    total = draw(st.one_of(st.integers(0, 250), st.sampled_from([5, 6, 200, 201])))
+    doc = {"id": "H-" + str(draw(st.integers(0, 10**6)))}
+    members = {}
+    for key, value in (("total", total),
+                       ("aged_35_or_under", draw(st.integers(0, total))),
+                       ("chinese_nationals", draw(st.integers(0, total)))):
+        v = maybe(draw, value)
+        if v is not None:
+            members[key] = v
+    if members or draw(st.booleans()):
+        doc["members"] = members
+    birth = draw(st.one_of(st.dates(dt.date(1970, 1, 1), dt.date(2000, 12, 31)),
+                           st.sampled_from([dt.date(1976, 9, 30), dt.date(1976, 10, 1), dt.date(1977, 9, 30)])))
+    leader = {}
+    if maybe(draw, 1) is not None:
+        leader["birth_date"] = birth.isoformat()
+    if maybe(draw, 1) is not None:
+        leader["nationality"] = draw(st.sampled_from(["CN", "CN", "US"]))
+    doc["leader"] = leader
+    h = maybe(draw, draw(st.lists(honors(), max_size=3)))
+    if h is not None:
+        doc["honors"] = h
+    f = maybe(draw, draw(st.lists(filings(), max_size=3)))
+    if f is not None:
+        doc["filings"] = f
+    return doc
