@@ -19,7 +19,11 @@ __all__ = ["derive", "age_in_full_years"]
 
 
 def age_in_full_years(birth: dt.date, at: dt.date) -> int:
-    """周岁: completed years of life on ``at`` (someone born on 29 Feb turns a year older on 1 Mar)."""
+    """周岁: completed years of life on ``at``.
+
+    Uses ``relativedelta``: someone born on 29 February completes a year on 28 February
+    in common years (no source settles this; it only matters for such birthdays).
+    """
     return relativedelta(at, birth).years
 
 

@@ -45,6 +45,7 @@ class DurableEngine:
         self._lock = threading.Lock()
         self._fired: set[str] = set()
         self._errors: list[BaseException] = []
+        self._invoked = False
         definition: dict[str, Any] = {}
         for rule in rules:
             definition[rule.id] = {"all": [{"m": {"$and": [rule.condition, dict(MARKER)]}}],
@@ -59,12 +60,16 @@ class DurableEngine:
         except Exception as exc:  # the C side refused the JSON: a compiler defect
             raise EvaluationError(f"durable_rules refused the compiled ruleset {name}: {exc}") from exc
 
+    def _record(self, rule_id: str) -> None:
+        self._fired.add(rule_id)
+
     def _action(self, rule_id: str) -> Any:
         def action(c: Any) -> None:
             # Only record the id (hazard 9: long actions silently drop the rest of a case).
+            self._invoked = True
             try:
-                self._fired.add(rule_id)
-            except BaseException as exc:  # pragma: no cover - recorded, re-raised by fire()
+                self._record(rule_id)
+            except BaseException as exc:  # recorded here, raised by fire() (hazard 4)
                 self._errors.append(exc)
         return action
 
@@ -74,6 +79,7 @@ class DurableEngine:
         with self._lock:
             self._fired = set()
             self._errors = []
+            self._invoked = False
             try:
                 self._host.assert_fact(self.name, doc)
             except _durable.MessageNotHandledException:
@@ -87,7 +93,7 @@ class DurableEngine:
                     state_error = state.get("exception") if isinstance(state, dict) else None
                 except BaseException as exc:  # pragma: no cover - state read failure
                     self._errors.append(exc)
-                if SENTINEL in self._fired:
+                if self._invoked:
                     self._host.delete_state(self.name, _SID)
                 else:
                     # hazard 5: deleting a state where nothing fired can crash; and a
