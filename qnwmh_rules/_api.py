@@ -10,6 +10,7 @@ facts.parse_facts -> _derive -> _compile.encode_facts -> _engine -> Verdict.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import functools
 import hashlib
 import json
@@ -17,6 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import attrs
 from dateutil import parser as dtparser
 from dateutil import tz as dttz
 
@@ -59,7 +61,6 @@ def ruleset_path(term: str, region: str | None = None) -> Path:
         raise FactsError("term", f"no ruleset for term {term!r}; available: {', '.join(terms) or 'none'}")
     if region is not None:
         if region not in REGIONS:
-            import difflib
             m = difflib.get_close_matches(region, sorted(REGIONS), n=1)
             raise FactsError("region", f"unknown region {region!r}",
                              suggestion=f"did you mean {m[0]!r}?" if m else None)
@@ -247,8 +248,6 @@ def load_ruleset(path: str | Path | None = None, *, term: str | None = None, reg
     ruleset, where = _schema.read_ruleset_file(path)
     ruleset = _check.check_ruleset(ruleset, where)
     compiled = _compile.compile_ruleset(ruleset, where)
-    import attrs
-
     ruleset = attrs.evolve(ruleset, sha256=_schema.content_sha256(ruleset))
     return Engine(ruleset, compiled, backend)
 

@@ -9,15 +9,14 @@ evaluator see the same resolved tree. Must not know durable_rules.
 
 from __future__ import annotations
 
-import datetime as dt
 import difflib
-from typing import Any, Union
+from typing import Any
 
 import attrs
 
 from . import _expr as E
 from ._loader import Key, Loaded, text_position
-from ._model import Derivation, Parameter, Rule, Ruleset, Window
+from ._model import Derivation, Rule, Ruleset, Window
 from .exceptions import RulesetError
 from .facts import FIELDS, LISTS
 
@@ -53,53 +52,53 @@ class Item:
 @attrs.frozen
 class Arith:
     op: str
-    left: "RNode"
-    right: "RNode"
+    left: RNode
+    right: RNode
     type: str = "number"
 
 
 @attrs.frozen
 class Cmp:
     op: str
-    left: "RNode"
-    right: "RNode"
+    left: RNode
+    right: RNode
 
 
 @attrs.frozen
 class InList:
-    left: "RNode"
+    left: RNode
     values: tuple[Const, ...]
 
 
 @attrs.frozen
 class InWindow:
-    left: "RNode"
+    left: RNode
     window: Window
 
 
 @attrs.frozen
 class And:
-    items: tuple["RNode", ...]
+    items: tuple[RNode, ...]
 
 
 @attrs.frozen
 class Or:
-    items: tuple["RNode", ...]
+    items: tuple[RNode, ...]
 
 
 @attrs.frozen
 class Not:
-    item: "RNode"
+    item: RNode
 
 
 @attrs.frozen
 class Quant:
     kind: str
     list: str
-    body: "RNode"
+    body: RNode
 
 
-RNode = Union[Const, Fact, Item, Arith, Cmp, InList, InWindow, And, Or, Not, Quant]
+RNode = Const | Fact | Item | Arith | Cmp | InList | InWindow | And | Or | Not | Quant
 
 _FIELD_TYPES = {"count": "number", "str": "string", "enum": "string", "region": "string",
                 "nationality": "string", "round": "string", "date": "date", "instant": "instant"}
@@ -358,9 +357,3 @@ def check_ruleset(rs: Ruleset, where: dict[str, tuple[Loaded, Key]]) -> Ruleset:
     rules = tuple(check_rule(rs, r, *where[r.id]) for r in rs.rules)
     return attrs.evolve(rs, rules=rules)
 
-
-def param_value(p: Parameter) -> Any:  # pragma: no cover - convenience for callers
-    return p.value
-
-
-_ = dt  # dates flow through Const values

@@ -22,7 +22,6 @@ from dateutil import tz as dttz
 
 from . import _check as C
 from ._model import Rule, Ruleset
-from .exceptions import RulesetError
 from .facts import Facts
 
 __all__ = ["CompiledRule", "compile_ruleset", "encode_facts", "day_start", "MARKER"]

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Union
 
 import attrs
 
@@ -72,23 +71,23 @@ class Name:
 
 @attrs.frozen
 class ListLit:
-    items: tuple["Node", ...]
+    items: tuple[Node, ...]
     span: Span = attrs.field(eq=False)
 
 
 @attrs.frozen
 class Arith:
     op: str  # + - * /
-    left: "Node"
-    right: "Node"
+    left: Node
+    right: Node
     span: Span = attrs.field(eq=False)
 
 
 @attrs.frozen
 class Compare:
     op: str  # == != < <= > >=
-    left: "Node"
-    right: "Node"
+    left: Node
+    right: Node
     span: Span = attrs.field(eq=False)
 
 
@@ -96,26 +95,26 @@ class Compare:
 class Member:
     """``x in [..]`` or ``x in params.window``."""
 
-    left: "Node"
-    right: "Node"
+    left: Node
+    right: Node
     span: Span = attrs.field(eq=False)
 
 
 @attrs.frozen
 class And:
-    items: tuple["Node", ...]
+    items: tuple[Node, ...]
     span: Span = attrs.field(eq=False)
 
 
 @attrs.frozen
 class Or:
-    items: tuple["Node", ...]
+    items: tuple[Node, ...]
     span: Span = attrs.field(eq=False)
 
 
 @attrs.frozen
 class Not:
-    item: "Node"
+    item: Node
     span: Span = attrs.field(eq=False)
 
 
@@ -124,11 +123,11 @@ class Quant:
     kind: str  # any | all
     var: str
     source: Name
-    body: "Node"
+    body: Node
     span: Span = attrs.field(eq=False)
 
 
-Node = Union[Lit, DateLit, Name, ListLit, Arith, Compare, Member, And, Or, Not, Quant]
+Node = Lit | DateLit | Name | ListLit | Arith | Compare | Member | And | Or | Not | Quant
 
 _TOKEN = re.compile(
     r"""
@@ -294,7 +293,8 @@ class _Parser:
             var = self.expect("name", what="an item name, as in any(h in honors, ...)")
             self.expect("in", what="'in'")
             source = self.path()
-            self.expect("op", ",", what="',' before the item condition, as in any(h in honors, h.level == \"national\")")
+            self.expect("op", ",",
+                        what="',' before the item condition, as in any(h in honors, h.level == \"national\")")
             body = self.or_()
             end = self.expect("op", ")")
             return Quant(t.kind, var.text, source, body, (t.start, end.end))

@@ -72,7 +72,7 @@ def _text_origin(node: yaml.ScalarNode) -> tuple[int, int]:
     return (line, col)
 
 
-def text_position(loaded: "Loaded", kp: Key, offset: int, text: str) -> tuple[int, int]:
+def text_position(loaded: Loaded, kp: Key, offset: int, text: str) -> tuple[int, int]:
     """1-based (line, col) in the file of character ``offset`` of the scalar at ``kp``."""
     origin = loaded.positions.get(tuple(kp) + ("@text",))
     if origin is None:

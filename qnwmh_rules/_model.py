@@ -71,9 +71,6 @@ class Derivation:
     function: str  # age_in_full_years | count | count_distinct | earliest
     of: str
     at: str | None = None  # a parameter name (date) for age_in_full_years
-    where: str | None = None  # reserved for filters; not used by shipped rulesets
-    type: str = "number"
-    reads: tuple[str, ...] = ()
 
 
 @attrs.frozen

@@ -75,6 +75,10 @@ class _Reader:
             raise self.err("Q104", f"{what} must be a non-empty text, got {_kind(value)}", kp)
         return value
 
+    def opt_string(self, mapping: dict[str, Any], key: str, kp: Key) -> str | None:
+        """``mapping[key]`` checked as a non-empty text, or None when the key is absent."""
+        return self.string(mapping[key], kp + (key,), key) if key in mapping else None
+
     def text(self, value: Any, kp: Key, what: str) -> Text:
         v = self.mapping(value, kp, {"zh": True, "en": True}, what)
         return Text(zh=self.string(v["zh"], kp + ("zh",), f"{what}.zh"),
@@ -152,14 +156,17 @@ def _parameter(r: _Reader, name: str, raw: Any, kp: Key, tz: str, layer: str, so
                     suggestion=_suggest(source, sources) or f"declared sources: {', '.join(sorted(sources))}")
     return Parameter(
         name=name, value=value, type=ptype, source=source,
-        description=v.get("description") and r.string(v["description"], kp + ("description",), "description"),
-        interpretation=v.get("interpretation") and r.string(v["interpretation"], kp + ("interpretation",), "interpretation"),
+        description=r.opt_string(v, "description", kp),
+        interpretation=r.opt_string(v, "interpretation", kp),
         placeholder=r.boolean(v.get("placeholder", False), kp + ("placeholder",), "placeholder"),
         layer=layer,
     )
 
 
-def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()) -> tuple[Ruleset, dict[str, tuple[Loaded, Key]]]:
+Where = dict[str, tuple[Loaded, Key]]
+
+
+def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()) -> tuple[Ruleset, Where]:
     """Read ``path`` (and what it inherits) into a Ruleset whose conditions are not yet checked.
 
     Returns the ruleset and, for each rule id, the loaded file and key path of its
@@ -187,7 +194,7 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()) -> tuple
     title = r.text(top["title"], ("title",), "title")
 
     base: Ruleset | None = None
-    where: dict[str, tuple[Loaded, Key]] = {}
+    where: Where = {}
     if "inherits" in top:
         ref = r.string(top["inherits"], ("inherits",), "inherits")
         target = (p.parent / ref).resolve()
@@ -221,9 +228,9 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()) -> tuple
             raise r.err("Q112", f"source {sid!r} is declared twice", kp + ("id",))
         sources[sid] = Source(
             id=sid, title=r.string(s["title"], kp + ("title",), "source title"),
-            reference=s.get("reference") and r.string(s["reference"], kp + ("reference",), "reference"),
-            date=s.get("date") and r.date(s["date"], kp + ("date",), "source date"),
-            note=s.get("note") and r.string(s["note"], kp + ("note",), "note"),
+            reference=r.opt_string(s, "reference", kp),
+            date=r.date(s["date"], kp + ("date",), "source date") if "date" in s else None,
+            note=r.opt_string(s, "note", kp),
         )
 
     # Parameters: an overlay may only override what its base declares, or add new ones.
@@ -282,8 +289,8 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()) -> tuple
             raise r.err("Q105", f"rule id {rule_id!r} must be dotted lower_snake_case words, e.g. basic.members_range",
                         kp + ("id",))
         if rule_id in seen_here:
-            raise r.err("Q116", f"rule id {rule_id!r} is used twice in this file (first in rule {seen_here[rule_id] + 1})",
-                        kp + ("id",))
+            raise r.err("Q116", f"rule id {rule_id!r} is used twice in this file "
+                                f"(first in rule {seen_here[rule_id] + 1})", kp + ("id",))
         seen_here[rule_id] = i
         override = r.boolean(v.get("override", False), kp + ("override",), "override")
         if rule_id in rules and not override:
@@ -306,8 +313,7 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()) -> tuple
             citation=Citation(src, r.string(str(c["clause"]), kp + ("citation", "clause"), "clause"),
                               r.string(c["text"], kp + ("citation", "text"), "clause text")),
             when=r.string(v["when"], kp + ("when",), "when"),
-            interpretation=v.get("interpretation") and r.string(v["interpretation"], kp + ("interpretation",),
-                                                                 "interpretation"),
+            interpretation=r.opt_string(v, "interpretation", kp),
             layer=rid,
         )
         where[rule_id] = (loaded, kp + ("when",))

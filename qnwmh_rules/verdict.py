@@ -65,7 +65,7 @@ class RuleOutcome:
         }
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "RuleOutcome":
+    def from_dict(cls, d: dict[str, Any]) -> RuleOutcome:
         return cls(
             id=d["id"], outcome=d["outcome"], severity=d["severity"], title_zh=d["title"]["zh"],
             title_en=d["title"]["en"], citation=Citation(**d["citation"]), interpretation=d["interpretation"],
@@ -127,7 +127,7 @@ class Verdict:
         return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True, indent=indent)
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "Verdict":
+    def from_dict(cls, d: dict[str, Any]) -> Verdict:
         if d.get("schema_version") != SCHEMA_VERSION:
             raise ValueError(f"unsupported verdict schema_version {d.get('schema_version')!r}; "
                              f"this library reads {SCHEMA_VERSION}")

@@ -49,5 +49,5 @@ def test_removing_a_fact_never_turns_failed_or_undetermined_into_passed(facts):
     reduced.pop("filings", None)
     reduced.get("members", {}).pop("total", None)
     after = durable.evaluate(reduced)
-    for b, a in zip(before.rules, after.rules):
+    for b, a in zip(before.rules, after.rules, strict=True):
         assert a.outcome == b.outcome or a.outcome == "undetermined", (b.id, b.outcome, a.outcome)

@@ -32,7 +32,8 @@ def rule(when, **extra):
 
 CASES = [
     ("YAML syntax", HEAD + "  - id: [unclosed\n", "Q001", 12, 1, "syntax error"),
-    ("duplicate key", HEAD.replace("parameters:\n", "parameters:\n  min: {value: 1}\n"), "Q005", 9, 3, "first at line 8"),
+    ("duplicate key", HEAD.replace("parameters:\n", "parameters:\n  min: {value: 1}\n"), "Q005", 9, 3,
+     "first at line 8"),
     ("python tag", HEAD + "  - !!python/object:os.system {}\n", "Q003", 11, 5, "not allowed"),
     ("unknown top key", "rulez: []\n" + HEAD, "Q102", 1, 1, "did you mean 'rules'"),
     ("missing key", HEAD.replace("version: 1.0.0\n", ""), "Q103", None, None, "'version'"),
