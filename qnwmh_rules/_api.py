@@ -24,7 +24,7 @@ from dateutil import tz as dttz
 
 from . import _check, _compile, _reference, _schema
 from ._derive import derive
-from ._model import Ruleset, Window
+from ._model import Rule, Ruleset, Window
 from .exceptions import EvaluationError, FactsError
 from .facts import REGIONS, Facts, parse_facts
 from .verdict import Citation, RuleOutcome, Stamp, Verdict
@@ -69,9 +69,16 @@ def ruleset_path(term: str, region: str | None = None) -> Path:
     return rulesets_dir() / term / "national.yaml"
 
 
+_PLAIN = (str, int, float, bool, type(None))
+
+
 def _jsonable(v: Any, tz: str) -> Any:
+    if type(v) in _PLAIN:
+        return v
     if isinstance(v, dt.datetime):
-        return v.astimezone(dttz.gettz(tz)).isoformat()
+        zone = dttz.gettz(tz)  # cached by dateutil: the same object each time
+        # parse_facts already put every timestamp in the ruleset's zone
+        return (v if v.tzinfo is zone else v.astimezone(zone)).isoformat()
     if isinstance(v, dt.date):
         return v.isoformat()
     if isinstance(v, Window):
@@ -82,25 +89,6 @@ def _jsonable(v: Any, tz: str) -> Any:
     if isinstance(v, dict):
         return {k: _jsonable(x, tz) for k, x in v.items()}
     return v
-
-
-def _unflatten(item: dict[str, Any], tz: str) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for path, value in item.items():
-        node = out
-        *heads, last = path.split(".")
-        for h in heads:
-            node = node.setdefault(h, {})
-        node[last] = _jsonable(value, tz)
-    return out
-
-
-def facts_to_json(facts: Facts) -> dict[str, Any]:
-    """The parsed facts as canonical JSON (what the stamp's facts hash covers)."""
-    doc = _unflatten(facts.values, facts.tz)
-    for name, items in facts.lists.items():
-        doc[name] = [_unflatten(i, facts.tz) for i in items]
-    return doc
 
 
 def _parse_as_of(as_of: Any, tz: str) -> dt.datetime | None:
@@ -156,8 +144,19 @@ class Engine:
         self.ruleset = ruleset
         self.compiled = compiled
         self.backend = backend
-        self._sources = {s.id: s for s in ruleset.sources}
-        self._params = {p.name: p for p in ruleset.parameters}
+        sources = {s.id: s for s in ruleset.sources}
+        params = {p.name: p for p in ruleset.parameters}
+        self._param_values = {p.name: p.value for p in ruleset.parameters}
+        self._templates = tuple(
+            _RuleTemplate(
+                rule=r,
+                citation=Citation(r.citation.source, sources[r.citation.source].title, r.citation.clause,
+                                  r.citation.text),
+                params=tuple(sorted((n, _jsonable(params[n].value, ruleset.time_zone)) for n in r.params)),
+                condition=" ".join(r.when.split()), reads=r.reads, sorted_reads=tuple(sorted(r.reads)),
+            )
+            for r in ruleset.rules
+        )
         self._durable = None
         if backend == "durable":
             from ._engine import DurableEngine  # the one place durable is imported
@@ -189,42 +188,39 @@ class Engine:
         parsed = self.parse(facts)
         moment = _parse_as_of(as_of, rs.time_zone)
         _check_as_of(parsed, moment)
-        derived = derive(rs, parsed)
+        derived = derive(rs, parsed, self._param_values)
         passed = self.passed_rules(parsed, derived)
-        present = {**parsed.values, **derived}
+        # Each fact is turned into JSON once per case, for every rule that read it and the stamp.
+        facts_doc = parsed.canonical
+        shown: dict[str, Any] = {p: _jsonable(v, rs.time_zone) for p, v in parsed.values.items()}
+        shown.update((p, _jsonable(v, rs.time_zone)) for p, v in derived.items())
+        shown.update((name, facts_doc[name]) for name in parsed.lists)
         outcomes = []
-        all_missing: list[str] = []
-        for rule in rs.rules:
-            missing = [p for p in rule.reads if p not in present and p not in parsed.lists]
-            if rule.id in passed:
+        all_missing: set[str] = set()
+        for t in self._templates:
+            missing = tuple(p for p in t.reads if p not in shown)
+            if t.rule.id in passed:
                 outcome = "passed"
             elif missing:
                 outcome = "undetermined"
             else:
                 outcome = "failed"
-            if outcome == "undetermined":
-                all_missing.extend(p for p in missing if not p.startswith("derived.") and p not in all_missing)
-            values = {p: _jsonable(present[p] if p in present else
-                                   [_unflatten(i, rs.time_zone) for i in parsed.lists[p]], rs.time_zone)
-                      for p in rule.reads if p in present or p in parsed.lists}
-            src = self._sources[rule.citation.source]
+            reported = tuple(p for p in missing if not p.startswith("derived.")) if outcome == "undetermined" else ()
+            all_missing.update(reported)
             outcomes.append(RuleOutcome(
-                id=rule.id, outcome=outcome, severity=rule.severity, title_zh=rule.title.zh,
-                title_en=rule.title.en,
-                citation=Citation(rule.citation.source, src.title, rule.citation.clause, rule.citation.text),
-                interpretation=rule.interpretation, values=values,
-                params={n: _jsonable(self._params[n].value, rs.time_zone) for n in rule.params},
-                missing=tuple(p for p in missing if not p.startswith("derived.")) if outcome == "undetermined" else (),
-                condition=" ".join(rule.when.split()), layer=rule.layer,
+                id=t.rule.id, outcome=outcome, severity=t.rule.severity, title_zh=t.rule.title.zh,
+                title_en=t.rule.title.en, citation=t.citation, interpretation=t.rule.interpretation,
+                values=tuple((p, shown[p]) for p in t.sorted_reads if p in shown), params=t.params,
+                missing=reported, condition=t.condition, layer=t.rule.layer,
             ))
-        required = [o for o in outcomes if o.severity == "required"]
-        if any(o.outcome == "failed" for o in required):
+        required = [o.outcome for o in outcomes if o.severity == "required"]
+        if "failed" in required:
             verdict_outcome = "ineligible"
-        elif any(o.outcome == "undetermined" for o in required):
+        elif "undetermined" in required:
             verdict_outcome = "undetermined"
         else:
             verdict_outcome = "eligible"
-        facts_json = json.dumps(facts_to_json(parsed), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        facts_json = json.dumps(facts_doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
         stamp = Stamp(
             ruleset_id=rs.id, term=rs.term, version=rs.version, region=rs.region, layers=rs.layers,
             ruleset_sha256=rs.sha256, library_version=__version__, engine=self.backend,
@@ -232,7 +228,19 @@ class Engine:
             facts_sha256=hashlib.sha256(facts_json.encode("utf-8")).hexdigest(),
         )
         return Verdict(subject_id=parsed.id, outcome=verdict_outcome, rules=tuple(outcomes),
-                       missing=tuple(sorted(set(all_missing))), stamp=stamp)
+                       missing=tuple(sorted(all_missing)), stamp=stamp)
+
+
+@attrs.frozen
+class _RuleTemplate:
+    """What a rule's outcome carries that does not depend on the case (computed once per engine)."""
+
+    rule: Rule
+    citation: Citation
+    params: tuple[tuple[str, Any], ...]
+    condition: str
+    reads: tuple[str, ...]
+    sorted_reads: tuple[str, ...]
 
 
 def load_ruleset(path: str | Path | None = None, *, term: str | None = None, region: str | None = None,

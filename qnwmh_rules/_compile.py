@@ -15,6 +15,7 @@ its length under ``_n.<list>`` (durable's ``$iall`` is false on an empty list).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 import attrs
@@ -47,8 +48,9 @@ class CompiledRule:
     condition: dict[str, Any]  # the durable_rules condition (without the marker)
 
 
+@functools.lru_cache(maxsize=4096)
 def day_start(d: dt.date, zone: str) -> int:
-    """Epoch seconds of local midnight starting day ``d`` in ``zone``."""
+    """Epoch seconds of local midnight starting day ``d`` in ``zone`` (cached: dates repeat)."""
     return int(dt.datetime(d.year, d.month, d.day, tzinfo=dttz.gettz(zone)).timestamp())
 
 
@@ -263,7 +265,12 @@ def compile_ruleset(rs: Ruleset, where: dict[str, Any]) -> tuple[CompiledRule, .
     return tuple(out)
 
 
+_PLAIN = (str, int, float, bool)
+
+
 def _encode_value(v: Any, tz: str) -> Any:
+    if type(v) in _PLAIN:
+        return v
     if isinstance(v, dt.datetime):
         return _instant(v)
     if isinstance(v, dt.date):
@@ -271,11 +278,19 @@ def _encode_value(v: Any, tz: str) -> Any:
     return v
 
 
+@functools.lru_cache(maxsize=1024)
+def _split(path: str) -> tuple[str, ...]:
+    return tuple(path.split("."))
+
+
 def _nest(flat: dict[str, Any], tz: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for path, value in flat.items():
+        if "." not in path:
+            out[path] = _encode_value(value, tz)
+            continue
         node = out
-        *heads, last = path.split(".")
+        *heads, last = _split(path)
         for h in heads:
             node = node.setdefault(h, {})
         node[last] = _encode_value(value, tz)

@@ -53,9 +53,13 @@ def _one(d: Derivation, facts: Facts, params: dict[str, Any]) -> Any:
     raise AssertionError(d.function)  # pragma: no cover - the schema refuses others
 
 
-def derive(rs: Ruleset, facts: Facts) -> dict[str, Any]:
-    """``{"derived.<name>": value}`` for every derivation whose inputs are present."""
-    params = {p.name: p.value for p in rs.parameters}
+def derive(rs: Ruleset, facts: Facts, params: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``{"derived.<name>": value}`` for every derivation whose inputs are present.
+
+    ``params`` (name -> value) may be given by callers that evaluate many cases.
+    """
+    if params is None:
+        params = {p.name: p.value for p in rs.parameters}
     out: dict[str, Any] = {}
     for d in rs.derived:
         value = _one(d, facts, params)

@@ -87,12 +87,8 @@ class DurableEngine:
             except BaseException as exc:
                 self._errors.append(exc)
             finally:
-                state_error = None
-                try:
-                    state = self._host.get_state(self.name, _SID)
-                    state_error = state.get("exception") if isinstance(state, dict) else None
-                except BaseException as exc:  # pragma: no cover - state read failure
-                    self._errors.append(exc)
+                # Our actions catch their own errors (hazard 4), so durable's state never
+                # holds an exception of ours and need not be read back.
                 if self._invoked:
                     self._host.delete_state(self.name, _SID)
                 else:
@@ -101,8 +97,6 @@ class DurableEngine:
                     self._errors.append(EvaluationError("the sentinel rule did not fire; the engine state "
                                                         "could not be cleared safely"))
             fired, errors = frozenset(self._fired), list(self._errors)
-        if state_error:
-            errors.append(EvaluationError(f"an action failed inside durable_rules: {state_error}"))
         for exc in errors:
             if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                 raise exc

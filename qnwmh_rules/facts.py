@@ -101,12 +101,15 @@ class Facts:
     ``lists`` maps each present list (``honors``) to a tuple of items, each a dict from
     item path (``level``, ``channel.kind``) to typed value; ``missing`` lists the
     fact paths that were absent. ``tz`` is the zone used for naive timestamps.
+    ``canonical`` is the same facts as normalised JSON (dates ``YYYY-MM-DD``, timestamps
+    ISO 8601 in ``tz``; absent facts left out): what verdicts show and the stamp hashes.
     """
 
     values: dict[str, Any]
     lists: dict[str, tuple[dict[str, Any], ...]]
     missing: frozenset[str]
     tz: str = "Asia/Shanghai"
+    canonical: dict[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
 
     @property
     def id(self) -> str:
@@ -174,7 +177,12 @@ def _check_type(path: str, spec: FieldSpec, value: Any, zone: dt.tzinfo) -> Any:
             moment = value
         elif isinstance(value, str):
             try:
-                moment = dtparser.isoparse(value)
+                # the standard library's parser is fast and covers the common forms;
+                # dateutil's covers the rest of ISO 8601 (week dates, compact forms).
+                try:
+                    moment = dt.datetime.fromisoformat(value)
+                except ValueError:
+                    moment = dtparser.isoparse(value)
             except (ValueError, OverflowError) as exc:
                 raise FactsError(path, f"expected an ISO 8601 timestamp such as "
                                        f"2017-06-20T10:15:00+08:00; got {value!r} ({exc})") from exc
@@ -188,33 +196,59 @@ def _check_type(path: str, spec: FieldSpec, value: Any, zone: dt.tzinfo) -> Any:
     raise AssertionError(f"unknown field type {kind}")  # pragma: no cover
 
 
-def _walk_object(prefix: str, obj: Any, item_fields: dict[str, FieldSpec], out: dict[str, Any],
-                 where: str, zone: dt.tzinfo) -> None:
-    """Flatten one object (top level or a list item) against ``item_fields``."""
+_Tree = dict[str, Any]  # key -> FieldSpec, or a nested _Tree for an object
+
+
+def _tree(fields: dict[str, FieldSpec]) -> _Tree:
+    """Nest dotted field paths into a tree, once, so parsing walks it without string work."""
+    root: _Tree = {}
+    for path, spec in fields.items():
+        node = root
+        *heads, last = path.split(".")
+        for h in heads:
+            node = node.setdefault(h, {})
+        node[last] = spec
+    return root
+
+
+_TOP_TREE = _tree({p: s for p, s in FIELDS.items() if "[]" not in p})
+_ITEM_FIELDS = {name: {p[len(name) + 3:]: s for p, s in FIELDS.items() if p.startswith(name + "[].")}
+                for name in LISTS}
+_ITEM_TREES = {name: _tree(fields) for name, fields in _ITEM_FIELDS.items()}
+
+
+def _to_json(v: Any) -> Any:
+    return v.isoformat() if isinstance(v, dt.date) else v
+
+
+def _walk_object(prefix: str, obj: Any, tree: _Tree, out: dict[str, Any], where: str, zone: dt.tzinfo,
+                 jout: dict[str, Any]) -> None:
+    """Flatten one object (top level or a list item) against ``tree``, checking every value.
+
+    Typed values go to ``out`` under dotted paths; their canonical JSON goes to ``jout``,
+    nested as in the input.
+    """
     if not isinstance(obj, Mapping):
         raise FactsError(where or "(facts)", f"expected an object, got {type(obj).__name__}")
-    groups = {p.split(".", 1)[0] for p in item_fields if "." in p}
     for key, value in obj.items():
         if not isinstance(key, str):
             raise FactsError(where or "(facts)", f"keys must be strings; got {key!r}")
-        full = f"{prefix}{key}"
         shown = f"{where}.{key}" if where else key
-        if key in groups:
-            if value is None:
-                continue
-            sub = {p[len(key) + 1:]: s for p, s in item_fields.items() if p.startswith(key + ".")}
-            inner: dict[str, Any] = {}
-            _walk_object("", value, sub, inner, shown, zone)
-            out.update({f"{full}.{k}": v for k, v in inner.items()})
-            continue
-        spec = item_fields.get(key)
-        if spec is None:
-            known = sorted({p.split(".", 1)[0] for p in item_fields})
+        node = tree.get(key)
+        if node is None:
+            known = sorted(tree)
             raise FactsError(shown, "unknown field", suggestion=_suggest(key, known)
                              or f"known fields here: {', '.join(known)}")
         if value is None:
             continue
-        out[full] = _check_type(shown, spec, value, zone)
+        if isinstance(node, dict):
+            inner: dict[str, Any] = {}
+            _walk_object(f"{prefix}{key}.", value, node, out, shown, zone, inner)
+            jout[key] = inner
+        else:
+            typed = _check_type(shown, node, value, zone)
+            out[f"{prefix}{key}"] = typed
+            jout[key] = _to_json(typed)
 
 
 def parse_facts(doc: Any, *, tz: str = "Asia/Shanghai") -> Facts:
@@ -224,11 +258,11 @@ def parse_facts(doc: Any, *, tz: str = "Asia/Shanghai") -> Facts:
         raise FactsError("(tz)", f"unknown time zone {tz!r}")
     if not isinstance(doc, Mapping):
         raise FactsError("(facts)", f"expected a JSON object, got {type(doc).__name__}")
-    top = {p: s for p, s in FIELDS.items() if "[]" not in p}
     values: dict[str, Any] = {}
     lists: dict[str, tuple[dict[str, Any], ...]] = {}
     scalar_doc = {k: v for k, v in doc.items() if k not in LISTS}
-    _walk_object("", scalar_doc, top, values, "", zone)
+    canonical: dict[str, Any] = {}
+    _walk_object("", scalar_doc, _TOP_TREE, values, "", zone, canonical)
     for name in LISTS:
         raw = doc.get(name)
         if raw is None:
@@ -237,22 +271,29 @@ def parse_facts(doc: Any, *, tz: str = "Asia/Shanghai") -> Facts:
             raise FactsError(name, f"expected a list, got {type(raw).__name__}")
         if len(raw) > MAX_ITEMS:
             raise FactsError(name, f"has {len(raw)} items; at most {MAX_ITEMS} are accepted")
-        item_fields = {p[len(name) + 3:]: s for p, s in FIELDS.items() if p.startswith(name + "[].")}
+        item_fields = _ITEM_FIELDS[name]
         items = []
+        jitems: list[dict[str, Any]] = []
         for i, raw_item in enumerate(raw):
             where = f"{name}[{i}]"
             item: dict[str, Any] = {}
-            _walk_object("", raw_item, item_fields, item, where, zone)
+            jitem: dict[str, Any] = {}
+            _walk_object("", raw_item, _ITEM_TREES[name], item, where, zone, jitem)
+            jitems.append(jitem)
             for field, spec in item_fields.items():
                 if spec.required_in_item and field not in item:
                     raise FactsError(f"{where}.{field}", "is required in every item")
             items.append(item)
         lists[name] = tuple(items)
+        canonical[name] = jitems
     if "id" not in values:
         raise FactsError("id", "is required: every collective needs its id")
     _check_consistency(values, lists)
-    missing = frozenset(p for p in top if p not in values) | frozenset(n for n in LISTS if n not in lists)
-    return Facts(values=values, lists=lists, missing=missing, tz=tz)
+    missing = frozenset(p for p in _TOP_PATHS if p not in values) | frozenset(n for n in LISTS if n not in lists)
+    return Facts(values=values, lists=lists, missing=missing, tz=tz, canonical=canonical)
+
+
+_TOP_PATHS = tuple(p for p in FIELDS if "[]" not in p)
 
 
 def _check_consistency(values: dict[str, Any], lists: dict[str, tuple[dict[str, Any], ...]]) -> None:

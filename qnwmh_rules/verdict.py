@@ -20,6 +20,8 @@ RULE_OUTCOMES = ("passed", "failed", "undetermined", "not_applicable")
 
 
 def _tuple_of_pairs(v: Any) -> tuple[tuple[str, Any], ...]:
+    if type(v) is tuple:
+        return v
     if isinstance(v, dict):
         return tuple(sorted(v.items()))
     return tuple(tuple(p) for p in v)  # type: ignore[misc]
