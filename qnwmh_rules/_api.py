@@ -14,6 +14,7 @@ import difflib
 import functools
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from dateutil import tz as dttz
 
 from . import _check, _compile, _reference, _schema
 from ._derive import derive
-from ._model import Rule, Ruleset, Window
+from ._model import Parameter, Rule, Ruleset, Window
 from .exceptions import EvaluationError, FactsError
 from .facts import REGIONS, Facts, parse_facts
 from .verdict import Citation, RuleOutcome, Stamp, Verdict
@@ -105,7 +106,7 @@ def _parse_as_of(as_of: Any, tz: str) -> dt.datetime | None:
             moment = dtparser.isoparse(as_of)
         except (ValueError, OverflowError) as exc:
             raise FactsError("as_of", f"expected a date or ISO 8601 timestamp, got {as_of!r}") from exc
-        if len(as_of.strip()) == 10:
+        if re.fullmatch(r"\d{4}-?\d{2}-?\d{2}", as_of.strip()):  # a bare date: the end of that day
             moment = dt.datetime.combine(moment.date(), dt.time.max)
     else:
         raise FactsError("as_of", f"expected a date, datetime or ISO string, got {type(as_of).__name__}")
@@ -153,6 +154,7 @@ class Engine:
                 citation=Citation(r.citation.source, sources[r.citation.source].title, r.citation.clause,
                                   r.citation.text),
                 params=tuple(sorted((n, _jsonable(params[n].value, ruleset.time_zone)) for n in r.params)),
+                param_notes=tuple(sorted((n, _param_note(params[n])) for n in r.params if _param_note(params[n]))),
                 condition=" ".join(r.when.split()), reads=r.reads, sorted_reads=tuple(sorted(r.reads)),
             )
             for r in ruleset.rules
@@ -198,19 +200,22 @@ class Engine:
         outcomes = []
         all_missing: set[str] = set()
         for t in self._templates:
-            missing = tuple(p for p in t.reads if p not in shown)
+            # A derived fact is missing only when what it is computed from is (those paths are in
+            # reads too); one without a value over known facts (earliest of no filings) is not.
+            missing = tuple(p for p in t.reads if p not in shown and not p.startswith("derived."))
             if t.rule.id in passed:
                 outcome = "passed"
             elif missing:
                 outcome = "undetermined"
             else:
                 outcome = "failed"
-            reported = tuple(p for p in missing if not p.startswith("derived.")) if outcome == "undetermined" else ()
+            reported = missing if outcome == "undetermined" else ()
             all_missing.update(reported)
             outcomes.append(RuleOutcome(
                 id=t.rule.id, outcome=outcome, severity=t.rule.severity, title_zh=t.rule.title.zh,
                 title_en=t.rule.title.en, citation=t.citation, interpretation=t.rule.interpretation,
                 values=tuple((p, shown[p]) for p in t.sorted_reads if p in shown), params=t.params,
+                param_notes=t.param_notes,
                 missing=reported, condition=t.condition, layer=t.rule.layer,
             ))
         required = [o.outcome for o in outcomes if o.severity == "required"]
@@ -231,6 +236,14 @@ class Engine:
                        missing=tuple(sorted(all_missing)), stamp=stamp)
 
 
+def _param_note(p: Parameter) -> str:
+    """The interpretation of a parameter, marked when its value is a placeholder."""
+    note = p.interpretation or ""
+    if p.placeholder:
+        note = "[placeholder — not an official value] " + note
+    return note.strip()
+
+
 @attrs.frozen
 class _RuleTemplate:
     """What a rule's outcome carries that does not depend on the case (computed once per engine)."""
@@ -238,6 +251,7 @@ class _RuleTemplate:
     rule: Rule
     citation: Citation
     params: tuple[tuple[str, Any], ...]
+    param_notes: tuple[tuple[str, str], ...]
     condition: str
     reads: tuple[str, ...]
     sorted_reads: tuple[str, ...]

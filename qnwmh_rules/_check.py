@@ -10,6 +10,7 @@ evaluator see the same resolved tree. Must not know durable_rules.
 from __future__ import annotations
 
 import difflib
+import re
 from typing import Any
 
 import attrs
@@ -18,7 +19,7 @@ from . import _expr as E
 from ._loader import Key, Loaded, text_position
 from ._model import Derivation, Rule, Ruleset, Window
 from .exceptions import RulesetError
-from .facts import FIELDS, LISTS
+from .facts import FIELDS, LISTS, REGIONS
 
 __all__ = ["Const", "Fact", "Item", "Arith", "Cmp", "InList", "InWindow", "And", "Or", "Not", "Quant",
            "check_ruleset", "derived_type"]
@@ -106,7 +107,18 @@ _ORDERED = {"number", "date", "instant", "string"}
 
 
 def _suggest(word: str, choices: Any) -> str | None:
-    m = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    """A "did you mean" for ``word``: same-group dotted names first, then plain similarity."""
+    choices = [c for c in choices if c != word]
+    head, _, tail = word.rpartition(".")
+    if head:
+        siblings = {c.rpartition(".")[2]: c for c in choices if c.rpartition(".")[0] == head}
+        prefixed = [c for t, c in siblings.items() if tail and t.startswith(tail[:3])]
+        close = difflib.get_close_matches(tail, list(siblings), n=1, cutoff=0.5)
+        if close:
+            return f"did you mean {siblings[close[0]]!r}?"
+        if len(prefixed) == 1:
+            return f"did you mean {prefixed[0]!r}?"
+    m = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return f"did you mean {m[0]!r}?" if m else None
 
 
@@ -153,8 +165,8 @@ class _Checker:
         if isinstance(n, E.Arith):
             left, right = self.value(n.left), self.value(n.right)
             for side, node in ((left, n.left), (right, n.right)):
-                if _type(side) != "number":
-                    raise self.err("Q202", f"arithmetic needs numbers; {_show(self.text, node)} is a {_type(side)}",
+                if type_of(side) != "number":
+                    raise self.err("Q202", f"arithmetic needs numbers; {_show(self.text, node)} is a {type_of(side)}",
                                    node.span)
             if n.op == "/" and not (isinstance(right, Const) and right.value != 0):
                 raise self.err("Q301", "division is only allowed by a non-zero constant or parameter", n.right.span,
@@ -193,6 +205,8 @@ class _Checker:
             d = self.derived[dname]
             for path in derived_reads(d):
                 self._read(path)
+            if d.at is not None and d.at not in self.used_params:
+                self.used_params.append(d.at)
             self._read(dotted)
             return Fact(dotted, derived_type(d))
         if dotted in LISTS:
@@ -230,7 +244,7 @@ class _Checker:
 
     def compare(self, n: E.Compare) -> RNode:
         left, right = self.value(n.left), self.value(n.right)
-        lt, rt = _type(left), _type(right)
+        lt, rt = type_of(left), type_of(right)
         if {lt, rt} <= {"date", "instant"}:
             pass  # dates and instants compare at calendar-day granularity
         elif lt != rt:
@@ -259,10 +273,16 @@ class _Checker:
         if values and const.value not in values:
             raise self.err("Q209", f"{const.value!r} is never a value of this field; it can be one of "
                                    f"{', '.join(values)}", node.span, suggestion=_suggest(const.value, values))
+        spec = FIELDS.get(field.path) if isinstance(field, Fact) else \
+            FIELDS.get(f"{field.list}[].{field.field}") if isinstance(field, Item) else None
+        problem = _free_text_problem(spec.type, const.value) if spec else None
+        if problem:
+            raise self.err("Q209", f"{const.value!r} is never a value of this field: {problem}", node.span,
+                           suggestion=_suggest(const.value, REGIONS) if spec and spec.type == "region" else None)
 
     def member(self, n: E.Member) -> RNode:
         left = self.value(n.left)
-        lt = _type(left)
+        lt = type_of(left)
         if isinstance(n.right, E.ListLit):
             if not n.right.items:
                 raise self.err("Q208", "`in []` is always false", n.right.span)
@@ -271,8 +291,8 @@ class _Checker:
                 c = self.value(item)
                 if not isinstance(c, Const):
                     raise self.err("Q210", "a list after `in` holds constants and parameters only", item.span)
-                if _type(c) != lt:
-                    raise self.err("Q202", f"list item {_show(self.text, item)} is a {_type(c)}, "
+                if type_of(c) != lt:
+                    raise self.err("Q202", f"list item {_show(self.text, item)} is a {type_of(c)}, "
                                            f"but {_show(self.text, n.left)} is a {lt}", item.span)
                 self._enum_check(left, c, item)
                 consts.append(c)
@@ -283,6 +303,8 @@ class _Checker:
                 raise self.err("Q202", f"only dates and timestamps can be `in` a window; this is a {lt}", n.left.span)
             return InWindow(left, right.value)
         if isinstance(right, Const) and right.type == "list":
+            if not right.value:
+                raise self.err("Q208", "this list parameter is empty, so `in` it is always false", n.right.span)
             if lt != "string":
                 raise self.err("Q202", f"a list of texts can only hold texts; this is a {lt}", n.left.span)
             values = tuple(Const(v, "string") for v in right.value)
@@ -307,8 +329,20 @@ class _Checker:
         return Quant(n.kind, lst, body)
 
 
-def _type(node: RNode) -> str:
-    return getattr(node, "type", "bool")
+def _free_text_problem(kind: str, value: str) -> str | None:
+    """Why ``value`` can never equal a fact of this kind (facts.py checks the same shapes)."""
+    if kind == "region" and value not in REGIONS:
+        return "regions are lower-case codes such as guangdong"
+    if kind == "nationality" and not re.fullmatch(r"[A-Z]{2}", value):
+        return "nationalities are ISO 3166 alpha-2 codes such as CN"
+    if kind == "round" and not re.fullmatch(r"\d{4}-\d{4}", value):
+        return "rounds are written like 2015-2016"
+    return None
+
+
+def type_of(node: RNode) -> str:
+    """The value type of a resolved node (conditions are `bool`)."""
+    return str(getattr(node, "type", "bool"))
 
 
 def _show(text: str, node: E.Node) -> str:
@@ -341,7 +375,8 @@ def check_ruleset(rs: Ruleset, where: dict[str, tuple[Loaded, Key]]) -> Ruleset:
         spec = FIELDS.get(d.of)
         if d.function == "age_in_full_years" and (spec is None or spec.type != "date" or "[]" in d.of):
             raise loaded.error("Q212", f"age_in_full_years needs a date fact such as leader.birth_date, got {d.of!r}",
-                               kp, suggestion=_suggest(d.of, [p for p, s in FIELDS.items() if s.type == "date"]))
+                               kp, suggestion=_suggest(d.of, [p for p, s in FIELDS.items()
+                                                              if s.type == "date" and "[]" not in p]))
         if d.function in ("count",) and d.of not in LISTS:
             raise loaded.error("Q212", f"count needs a list ({', '.join(LISTS)}), got {d.of!r}", kp,
                                suggestion=_suggest(d.of, LISTS))

@@ -111,7 +111,7 @@ class _Compiler:
             w = node.window
             lo = w.start if w.start_inclusive else w.start + dt.timedelta(days=1)
             hi = w.end + dt.timedelta(days=1) if w.end_inclusive else w.end
-            zone = w.time_zone if node.left.type == "instant" else self.tz
+            zone = w.time_zone if C.type_of(node.left) == "instant" else self.tz
             ref = self._field(node.left, in_quant)
             lo_s, hi_s = day_start(lo, zone), day_start(hi, zone)
             if neg:
@@ -154,7 +154,7 @@ class _Compiler:
             if in_quant or isinstance(right, C.Item):
                 raise ShapeError("Q302", "inside any/all an item's field can only be compared with constants "
                                          "or parameters")
-            if {left.type, right.type} == {"date", "instant"}:
+            if {C.type_of(left), C.type_of(right)} == {"date", "instant"}:
                 raise ShapeError("Q302", "comparing a timestamp fact with a date fact is not supported",
                                  "compare each with a date parameter instead")
             # durable_rules evaluates arithmetic and $m references over an absent field as if
@@ -164,7 +164,7 @@ class _Compiler:
             return ("and", guards + [("atom", ref, op, self.arith(right))])
         assert isinstance(right, C.Const)
         value = self.const(right)
-        if left.type == "instant" and right.type == "date":
+        if C.type_of(left) == "instant" and right.type == "date":
             return self._instant_vs_day(ref, op, right.value)
         return ("atom", ref, op, value)
 
@@ -205,7 +205,7 @@ class _Compiler:
             if len(conjunctions) != 1:
                 raise ShapeError("Q303", "an `or` inside all(...) (or a `not` of an `and` inside any(...)) "
                                          "is mis-evaluated by durable_rules and is refused",
-                                 "split the rule, or state it as not any(x in list: ...) of the failing case "
+                                 "split the rule, or state it as not any(x in list, ...) of the failing case "
                                  "without `or`")
             body_json = {"$iall": {lst: {"$and": [self.emit(a) for a in conjunctions[0]]}}}
             return {"$or": [{f"_n.{lst}": 0}, body_json]}

@@ -24,7 +24,7 @@ def age_in_full_years(birth: dt.date, at: dt.date) -> int:
     Uses ``relativedelta``: someone born on 29 February completes a year on 28 February
     in common years (no source settles this; it only matters for such birthdays).
     """
-    return relativedelta(at, birth).years
+    return int(relativedelta(at, birth).years)
 
 
 def _item_key(item: dict[str, Any], field: str) -> Any:
@@ -38,6 +38,7 @@ def _one(d: Derivation, facts: Facts, params: dict[str, Any]) -> Any:
         birth = facts.values.get(d.of)
         if birth is None:
             return None
+        assert d.at is not None  # the schema requires `at` for ages
         return age_in_full_years(birth, params[d.at])
     list_name, _, field = d.of.partition("[].")
     items = facts.lists.get(list_name)

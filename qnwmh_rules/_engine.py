@@ -30,7 +30,7 @@ SENTINEL = "__sentinel__"
 _SID = "0"
 
 
-class _QuietHost(_durable.Host):
+class _QuietHost(_durable.Host):  # type: ignore[misc]  # durable ships no type information
     """A Host that never starts the background dispatch/timer threads (hazard 2)."""
 
     def _run(self) -> None:  # noqa: D401 - overriding durable's private starter on purpose
@@ -97,9 +97,9 @@ class DurableEngine:
                     self._errors.append(EvaluationError("the sentinel rule did not fire; the engine state "
                                                         "could not be cleared safely"))
             fired, errors = frozenset(self._fired), list(self._errors)
-        for exc in errors:
-            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
-                raise exc
+        for err in errors:
+            if isinstance(err, (KeyboardInterrupt, SystemExit)):
+                raise err
         if errors:
             first = errors[0]
             if isinstance(first, EvaluationError):

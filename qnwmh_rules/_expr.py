@@ -272,8 +272,8 @@ class _Parser:
             return Lit(-(float(n.text) if "." in n.text else int(n.text)), (t.start, n.end))
         if t.kind == "str":
             self.i += 1
-            body = t.text[1:-1]
-            return Lit(re.sub(r"\\(.)", r"\1", body), (t.start, t.end))
+            quoted = t.text[1:-1]
+            return Lit(re.sub(r"\\(.)", r"\1", quoted), (t.start, t.end))
         if t.kind in ("true", "false"):
             self.i += 1
             return Lit(t.kind == "true", (t.start, t.end))

@@ -33,6 +33,7 @@ class Loaded:
     data: Any
     # key path -> (line, col) of the value; key path + ("@key",) -> the key itself.
     positions: dict[Key, tuple[int, int]] = attrs.field(repr=False)
+    source: str = attrs.field(default="", repr=False)
 
     def pos(self, keypath: Key, *, key: bool = False) -> tuple[int | None, int | None]:
         """Best known (line, col) for ``keypath``: the nearest enclosing node if absent."""
@@ -73,18 +74,31 @@ def _text_origin(node: yaml.ScalarNode) -> tuple[int, int]:
 
 
 def text_position(loaded: Loaded, kp: Key, offset: int, text: str) -> tuple[int, int]:
-    """1-based (line, col) in the file of character ``offset`` of the scalar at ``kp``."""
+    """1-based (line, col) in the file of character ``offset`` of the scalar text at ``kp``.
+
+    Works for one-line scalars and for scalars over several lines (``|``, ``>``, plain or
+    quoted): it walks the source lines from where the text starts, each line contributing
+    its content and one character for the line break (kept by ``|``, folded to a space by
+    the others), so an offset lands on the line and column where that character is written.
+    """
     origin = loaded.positions.get(tuple(kp) + ("@text",))
     if origin is None:
         line, col = loaded.pos(kp)
         return (line or 1, col or 1)
     line, col = origin
-    if tuple(kp) + ("@block",) in loaded.positions:
-        before = text[:offset]
-        nl = before.count("\n")
-        if nl:
-            return (line + nl, col + len(before) - before.rfind("\n") - 1)
-    return (line, col + offset)
+    lines = loaded.source.split("\n")
+    consumed = 0
+    first = True
+    while line - 1 < len(lines):
+        raw = lines[line - 1]
+        start = col - 1 if first else len(raw) - len(raw.lstrip(" "))
+        content = raw[start:]
+        if offset <= consumed + len(content) or line == len(lines):
+            return (line, start + 1 + max(0, offset - consumed))
+        consumed += len(content) + 1
+        line += 1
+        first = False
+    return origin
 
 
 def load_text(text: str, path: str) -> Loaded:
@@ -105,7 +119,7 @@ def load_text(text: str, path: str) -> Loaded:
     positions: dict[Key, tuple[int, int]] = {}
     constructor = yaml.SafeLoader("")
     data = _build(node, (), positions, constructor, path)
-    return Loaded(path=path, data=data, positions=positions)
+    return Loaded(path=path, data=data, positions=positions, source=text)
 
 
 def _build(node: yaml.Node, kp: Key, positions: dict[Key, tuple[int, int]],
@@ -143,8 +157,6 @@ def _build(node: yaml.Node, kp: Key, positions: dict[Key, tuple[int, int]],
     if isinstance(node, yaml.SequenceNode):
         return [_build(v, kp + (i,), positions, constructor, path) for i, v in enumerate(node.value)]
     positions[kp + ("@text",)] = _text_origin(node)
-    if node.style == "|":
-        positions[kp + ("@block",)] = (1, 1)
     try:
         return constructor.construct_object(node, deep=True)
     except (yaml.YAMLError, ValueError) as exc:

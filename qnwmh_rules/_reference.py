@@ -59,6 +59,7 @@ class _Eval:
     def local_day(self, v: Any, zone: str | None = None) -> dt.date:
         if isinstance(v, dt.datetime):
             return v.astimezone(dttz.gettz(zone or self.tz)).date()
+        assert isinstance(v, dt.date)
         return v
 
     def truth(self, n: C.RNode) -> Any:

@@ -255,6 +255,10 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()) -> tuple
         kp = ("derived", name)
         if not _NAME.match(str(name)):
             raise r.err("Q105", f"derived name {name!r} must be lower_snake_case", kp, key=True)
+        if name in derived:
+            raise r.err("Q121", f"derived fact {name!r} is already defined by the inherited ruleset", kp, key=True,
+                        suggestion="give the new derivation its own name; rules that should use it can be "
+                                   "overridden with `override: true`")
         d = r.mapping(raw, kp, _DERIVED_KEYS, f"derived {name!r}")
         fn = r.string(d["function"], kp + ("function",), "function")
         if fn not in _FUNCTIONS:

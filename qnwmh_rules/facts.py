@@ -113,7 +113,7 @@ class Facts:
 
     @property
     def id(self) -> str:
-        return self.values["id"]
+        return str(self.values["id"])
 
     def has(self, path: str) -> bool:
         return path in self.values or path in self.lists

@@ -12,6 +12,15 @@ from typing import Any
 
 import attrs
 
+
+def _strings(v: Any) -> tuple[str, ...]:
+    return v if type(v) is tuple else tuple(v)
+
+
+def _outcomes(v: Any) -> tuple[RuleOutcome, ...]:
+    return v if type(v) is tuple else tuple(v)
+
+
 __all__ = ["Verdict", "RuleOutcome", "Citation", "Stamp", "OUTCOMES", "RULE_OUTCOMES", "SCHEMA_VERSION"]
 
 SCHEMA_VERSION = "1"
@@ -24,7 +33,7 @@ def _tuple_of_pairs(v: Any) -> tuple[tuple[str, Any], ...]:
         return v
     if isinstance(v, dict):
         return tuple(sorted(v.items()))
-    return tuple(tuple(p) for p in v)  # type: ignore[misc]
+    return tuple((str(k), x) for k, x in v)
 
 
 @attrs.frozen
@@ -52,7 +61,9 @@ class RuleOutcome:
     values: tuple[tuple[str, Any], ...] = attrs.field(converter=_tuple_of_pairs)
     # (parameter name, value as JSON): the thresholds the rule held the facts to.
     params: tuple[tuple[str, Any], ...] = attrs.field(converter=_tuple_of_pairs)
-    missing: tuple[str, ...] = attrs.field(converter=tuple)
+    # (parameter name, its interpretation note): readings of ambiguous clauses behind a threshold.
+    param_notes: tuple[tuple[str, Any], ...] = attrs.field(converter=_tuple_of_pairs)
+    missing: tuple[str, ...] = attrs.field(converter=_strings)
     condition: str
     layer: str
 
@@ -62,7 +73,8 @@ class RuleOutcome:
             "title": {"zh": self.title_zh, "en": self.title_en},
             "citation": attrs.asdict(self.citation),
             "interpretation": self.interpretation,
-            "values": dict(self.values), "params": dict(self.params), "missing": list(self.missing),
+            "values": dict(self.values), "params": dict(self.params), "param_notes": dict(self.param_notes),
+            "missing": list(self.missing),
             "condition": self.condition, "layer": self.layer,
         }
 
@@ -71,7 +83,8 @@ class RuleOutcome:
         return cls(
             id=d["id"], outcome=d["outcome"], severity=d["severity"], title_zh=d["title"]["zh"],
             title_en=d["title"]["en"], citation=Citation(**d["citation"]), interpretation=d["interpretation"],
-            values=d["values"], params=d["params"], missing=d["missing"], condition=d["condition"],
+            values=d["values"], params=d["params"], param_notes=d["param_notes"], missing=d["missing"],
+            condition=d["condition"],
             layer=d["layer"],
         )
 
@@ -84,7 +97,7 @@ class Stamp:
     term: str
     version: str
     region: str | None
-    layers: tuple[str, ...] = attrs.field(converter=tuple)
+    layers: tuple[str, ...] = attrs.field(converter=_strings)
     ruleset_sha256: str
     library_version: str
     engine: str
@@ -103,8 +116,8 @@ class Verdict:
 
     subject_id: str
     outcome: str = attrs.field(validator=attrs.validators.in_(OUTCOMES))
-    rules: tuple[RuleOutcome, ...] = attrs.field(converter=tuple)
-    missing: tuple[str, ...] = attrs.field(converter=tuple)
+    rules: tuple[RuleOutcome, ...] = attrs.field(converter=_outcomes)
+    missing: tuple[str, ...] = attrs.field(converter=_strings)
     stamp: Stamp
 
     def rule(self, rule_id: str) -> RuleOutcome:

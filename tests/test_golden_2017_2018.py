@@ -229,3 +229,10 @@ def test_every_ambiguous_clause_has_an_interpretation(guangdong):
         assert rs.rule(rule_id).interpretation, rule_id
     for name in ("latest_provincial_round", "chinese_share_min", "age_reference_date"):
         assert rs.parameter(name).interpretation, name
+
+
+def test_parameter_readings_reach_the_verdict(good_facts):
+    """The interpretation behind a threshold (e.g. the day ages are counted on) is in the rule outcome."""
+    r = qnwmh_rules.evaluate(good_facts).rule("basic.leader_age")
+    assert "2017-09-30" == dict(r.params)["age_reference_date"]
+    assert "No source says on which day ages are measured" in dict(r.param_notes)["age_reference_date"]
