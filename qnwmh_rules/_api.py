@@ -175,14 +175,26 @@ class Engine:
             return facts
         return parse_facts(facts, tz=self.ruleset.time_zone)
 
-    def passed_rules(self, facts: Facts, derived: dict[str, Any]) -> frozenset[str]:
-        """The ids of the rules whose condition is definitely true, decided by the backend."""
+    def passed_rules(self, facts: Facts, derived: dict[str, Any], as_of: dt.datetime | None = None
+                     ) -> frozenset[str]:
+        """The ids of the conditions that are definitely true, decided by the backend.
+
+        A rule's ``pending_if`` condition appears as ``<id>#pending``.
+        """
+        tz = self.ruleset.time_zone
         if self._durable is not None:
-            return self._durable.fire(_compile.encode_facts(facts, derived, self.ruleset.time_zone))
+            return self._durable.fire(_compile.encode_facts(facts, derived, tz, as_of))
         values = {**facts.values, **derived}
-        return frozenset(r.id for r in self.ruleset.rules
-                         if _reference.evaluate_condition(r.condition, values, facts.lists,
-                                                          self.ruleset.time_zone) is True)
+        if as_of is not None:
+            values["as_of"] = as_of
+        out = set()
+        for r in self.ruleset.rules:
+            if _reference.evaluate_condition(r.condition, values, facts.lists, tz) is True:
+                out.add(r.id)
+            elif r.pending_condition is not None and \
+                    _reference.evaluate_condition(r.pending_condition, values, facts.lists, tz) is True:
+                out.add(f"{r.id}#pending")
+        return frozenset(out)
 
     def evaluate(self, facts: Mapping[str, Any] | Facts, *, as_of: Any = None) -> Verdict:
         """Evaluate one collective. Raises FactsError for bad facts (and never half-applies)."""
@@ -191,7 +203,7 @@ class Engine:
         moment = _parse_as_of(as_of, rs.time_zone)
         _check_as_of(parsed, moment)
         derived = derive(rs, parsed, self._param_values)
-        passed = self.passed_rules(parsed, derived)
+        passed = self.passed_rules(parsed, derived, moment)
         # Each fact is turned into JSON once per case, for every rule that read it and the stamp.
         facts_doc = parsed.canonical
         shown: dict[str, Any] = {p: _jsonable(v, rs.time_zone) for p, v in parsed.values.items()}
@@ -203,10 +215,14 @@ class Engine:
             # A derived fact is missing only when what it is computed from is (those paths are in
             # reads too); one without a value over known facts (earliest of no filings) is not.
             missing = tuple(p for p in t.reads if p not in shown and not p.startswith("derived."))
+            reason = None
             if t.rule.id in passed:
                 outcome = "passed"
             elif missing:
                 outcome = "undetermined"
+            elif f"{t.rule.id}#pending" in passed:
+                outcome = "undetermined"
+                reason = _pending_reason(t.rule, self.ruleset, moment)
             else:
                 outcome = "failed"
             reported = missing if outcome == "undetermined" else ()
@@ -215,7 +231,7 @@ class Engine:
                 id=t.rule.id, outcome=outcome, severity=t.rule.severity, title_zh=t.rule.title.zh,
                 title_en=t.rule.title.en, citation=t.citation, interpretation=t.rule.interpretation,
                 values=tuple((p, shown[p]) for p in t.sorted_reads if p in shown), params=t.params,
-                param_notes=t.param_notes,
+                param_notes=t.param_notes, reason=reason,
                 missing=reported, condition=t.condition, layer=t.rule.layer,
             ))
         required = [o.outcome for o in outcomes if o.severity == "required"]
@@ -234,6 +250,32 @@ class Engine:
         )
         return Verdict(subject_id=parsed.id, outcome=verdict_outcome, rules=tuple(outcomes),
                        missing=tuple(sorted(all_missing)), stamp=stamp)
+
+
+def _pending_reason(rule: Rule, rs: Ruleset, as_of: dt.datetime | None) -> str:
+    """Why a rule is not yet decided: the window or deadline it waits for, and the days left."""
+    last_days = []
+    for name in _names_in(rule.pending_if or ""):
+        try:
+            p = rs.parameter(name)
+        except KeyError:
+            continue
+        if isinstance(p.value, Window):
+            w = p.value
+            last_days.append(w.end if w.end_inclusive else w.end - dt.timedelta(days=1))
+        elif isinstance(p.value, dt.date):
+            last_days.append(p.value)
+    if not last_days or as_of is None:
+        return "尚未截止 / still open"
+    last = min(d for d in last_days if d >= as_of.date()) if any(d >= as_of.date() for d in last_days) \
+        else max(last_days)
+    days = (last - as_of.date()).days
+    return (f"期限未届满，{last.isoformat()}（{rs.time_zone}）截止，还剩{days}天 / "
+            f"window open, closes in {days} days (last day {last.isoformat()}, {rs.time_zone})")
+
+
+def _names_in(text: str) -> list[str]:
+    return re.findall(r"params\.([a-z][a-z0-9_]*)", text)
 
 
 def _param_note(p: Parameter) -> str:
@@ -268,8 +310,11 @@ def load_ruleset(path: str | Path | None = None, *, term: str | None = None, reg
             raise ValueError("give a ruleset path, or term= (and optionally region=)")
         path = ruleset_path(term, region)
     ruleset, where = _schema.read_ruleset_file(path)
-    ruleset = _check.check_ruleset(ruleset, where)
-    compiled = _compile.compile_ruleset(ruleset, where)
+    ruleset, errors = _check.check_ruleset(ruleset, where)
+    compiled, shape_errors = _compile.compile_ruleset(ruleset, where)
+    errors += shape_errors
+    if errors:
+        raise _schema.all_errors(errors)
     ruleset = attrs.evolve(ruleset, sha256=_schema.content_sha256(ruleset))
     return Engine(ruleset, compiled, backend)
 

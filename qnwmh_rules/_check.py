@@ -137,7 +137,8 @@ def derived_reads(d: Derivation) -> tuple[str, ...]:
 
 
 class _Checker:
-    def __init__(self, rs: Ruleset, loaded: Loaded, kp: Key, text: str) -> None:
+    def __init__(self, rs: Ruleset, loaded: Loaded, kp: Key, text: str, *, as_of: bool = False) -> None:
+        self.as_of = as_of
         self.params = {p.name: p for p in rs.parameters}
         self.derived = {d.name: d for d in rs.derived}
         self.loaded, self.kp, self.text = loaded, kp, text
@@ -212,6 +213,11 @@ class _Checker:
         if dotted in LISTS:
             raise self.err("Q206", f"{dotted!r} is a list; use any(x in {dotted}, ...) or all(x in {dotted}, ...)",
                            n.span)
+        if dotted == "as_of":
+            if not self.as_of:
+                raise self.err("Q213", "`as_of` (the moment of the evaluation) can only be read in pending_if",
+                               n.span, suggestion="rules decide on the facts; use pending_if for 'not yet closed'")
+            return Fact("as_of", "instant")
         if dotted in ("id", "name"):
             raise self.err("Q201", f"{dotted!r} identifies the collective; rules cannot depend on it", n.span)
         spec = FIELDS.get(dotted)
@@ -357,38 +363,59 @@ def _type_hint(lt: str, rt: str) -> str | None:
     return None
 
 
-def check_rule(rs: Ruleset, rule: Rule, loaded: Loaded, kp: Key) -> Rule:
-    checker = _Checker(rs, loaded, kp, rule.when)
+def _resolve(rs: Ruleset, rule_id: str, text: str, loaded: Loaded, kp: Key, *, as_of: bool
+             ) -> tuple[RNode, _Checker]:
+    checker = _Checker(rs, loaded, kp, text, as_of=as_of)
     try:
-        tree = E.parse(rule.when)
+        tree = E.parse(text)
     except E.ExprSyntaxError as exc:
-        raise checker.err("Q200", f"in the condition of {rule.id}: {exc.message}", (exc.offset, exc.offset),
+        raise checker.err("Q200", f"in the condition of {rule_id}: {exc.message}", (exc.offset, exc.offset),
                           exc.suggestion) from None
-    cond = checker.cond(tree)
-    return attrs.evolve(rule, condition=cond, reads=tuple(checker.reads), params=tuple(checker.used_params))
+    return checker.cond(tree), checker
 
 
-def check_ruleset(rs: Ruleset, where: dict[str, tuple[Loaded, Key]]) -> Ruleset:
-    """Resolve every rule's condition; raise RulesetError at the first problem."""
+def check_rule(rs: Ruleset, rule: Rule, where: dict[str, tuple[Loaded, Key]]) -> Rule:
+    """Resolve a rule's `when` (and `pending_if`, which may also read `as_of`)."""
+    cond, checker = _resolve(rs, rule.id, rule.when, *where[rule.id], as_of=False)
+    pending = None
+    if rule.pending_if is not None:
+        pending, _ = _resolve(rs, rule.id, rule.pending_if, *where[f"{rule.id}#pending_if"], as_of=True)
+    return attrs.evolve(rule, condition=cond, pending_condition=pending, reads=tuple(checker.reads),
+                        params=tuple(checker.used_params))
+
+
+def _check_derivation(d: Derivation, loaded: Loaded, kp: Key) -> None:
+    spec = FIELDS.get(d.of)
+    if d.function == "age_in_full_years" and (spec is None or spec.type != "date" or "[]" in d.of):
+        raise loaded.error("Q212", f"age_in_full_years needs a date fact such as leader.birth_date, got {d.of!r}",
+                           kp, suggestion=_suggest(d.of, [p for p, s in FIELDS.items()
+                                                          if s.type == "date" and "[]" not in p]))
+    if d.function in ("count",) and d.of not in LISTS:
+        raise loaded.error("Q212", f"count needs a list ({', '.join(LISTS)}), got {d.of!r}", kp,
+                           suggestion=_suggest(d.of, LISTS))
+    group = spec is None and "[]" in d.of and any(p.startswith(d.of + ".") for p in FIELDS)
+    if d.function == "count_distinct" and group:
+        return
+    if d.function in ("count_distinct", "earliest") and (spec is None or "[]" not in d.of):
+        item_paths = [p for p in FIELDS if "[]" in p]
+        raise loaded.error("Q212", f"{d.function} needs a list item field such as filings[].channel.unit, "
+                                   f"got {d.of!r}", kp, suggestion=_suggest(d.of, item_paths))
+    if d.function == "earliest" and spec is not None and spec.type not in ("date", "instant"):
+        raise loaded.error("Q212", f"earliest needs a date or timestamp field, got {d.of!r}", kp)
+
+
+def check_ruleset(rs: Ruleset, where: dict[str, tuple[Loaded, Key]]) -> tuple[Ruleset, list[RulesetError]]:
+    """Resolve every rule's condition; return the ruleset and every problem found."""
+    errors: list[RulesetError] = []
     for d in rs.derived:
-        loaded, kp = where[f"derived.{d.name}"]
-        spec = FIELDS.get(d.of)
-        if d.function == "age_in_full_years" and (spec is None or spec.type != "date" or "[]" in d.of):
-            raise loaded.error("Q212", f"age_in_full_years needs a date fact such as leader.birth_date, got {d.of!r}",
-                               kp, suggestion=_suggest(d.of, [p for p, s in FIELDS.items()
-                                                              if s.type == "date" and "[]" not in p]))
-        if d.function in ("count",) and d.of not in LISTS:
-            raise loaded.error("Q212", f"count needs a list ({', '.join(LISTS)}), got {d.of!r}", kp,
-                               suggestion=_suggest(d.of, LISTS))
-        group = spec is None and "[]" in d.of and any(p.startswith(d.of + ".") for p in FIELDS)
-        if d.function == "count_distinct" and group:
-            continue
-        if d.function in ("count_distinct", "earliest") and (spec is None or "[]" not in d.of):
-            item_paths = [p for p in FIELDS if "[]" in p]
-            raise loaded.error("Q212", f"{d.function} needs a list item field such as filings[].channel.unit, "
-                                       f"got {d.of!r}", kp, suggestion=_suggest(d.of, item_paths))
-        if d.function == "earliest" and spec is not None and spec.type not in ("date", "instant"):
-            raise loaded.error("Q212", f"earliest needs a date or timestamp field, got {d.of!r}", kp)
-    rules = tuple(check_rule(rs, r, *where[r.id]) for r in rs.rules)
-    return attrs.evolve(rs, rules=rules)
-
+        try:
+            _check_derivation(d, *where[f"derived.{d.name}"])
+        except RulesetError as exc:
+            errors.append(exc)
+    rules = []
+    for r in rs.rules:
+        try:
+            rules.append(check_rule(rs, r, where))
+        except RulesetError as exc:
+            errors.append(exc)
+    return attrs.evolve(rs, rules=tuple(rules)), errors

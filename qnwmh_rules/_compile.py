@@ -22,7 +22,8 @@ import attrs
 from dateutil import tz as dttz
 
 from . import _check as C
-from ._model import Rule, Ruleset
+from ._model import Ruleset
+from .exceptions import RulesetError
 from .facts import Facts
 
 __all__ = ["CompiledRule", "compile_ruleset", "encode_facts", "day_start", "MARKER"]
@@ -248,21 +249,22 @@ def _dnf(t: Any) -> list[list[Any]]:
     raise ShapeError("Q302", "a quantifier inside another quantifier is not supported")
 
 
-def compile_rule(rule: Rule, tz: str) -> CompiledRule:
-    c = _Compiler(tz)
-    return CompiledRule(rule.id, c.emit(c.nnf(rule.condition, False, False)))
-
-
-def compile_ruleset(rs: Ruleset, where: dict[str, Any]) -> tuple[CompiledRule, ...]:
-    """Compile every rule; a refused shape raises RulesetError at the rule's condition."""
+def compile_ruleset(rs: Ruleset, where: dict[str, Any]) -> tuple[tuple[CompiledRule, ...], list[RulesetError]]:
+    """Compile every rule (and its ``pending_if`` as ``<id>#pending``); refused shapes become errors."""
     out = []
+    errors: list[RulesetError] = []
     for rule in rs.rules:
-        try:
-            out.append(compile_rule(rule, rs.time_zone))
-        except ShapeError as exc:
-            loaded, kp = where[rule.id]
-            raise loaded.error(exc.code, f"{rule.id}: {exc.message}", kp, suggestion=exc.suggestion) from None
-    return tuple(out)
+        parts = [(rule.id, rule.condition, rule.id)]
+        if rule.pending_condition is not None:
+            parts.append((f"{rule.id}#pending", rule.pending_condition, f"{rule.id}#pending_if"))
+        for name, condition, key in parts:
+            try:
+                c = _Compiler(rs.time_zone)
+                out.append(CompiledRule(name, c.emit(c.nnf(condition, False, False))))
+            except ShapeError as exc:
+                loaded, kp = where[key]
+                errors.append(loaded.error(exc.code, f"{rule.id}: {exc.message}", kp, suggestion=exc.suggestion))
+    return tuple(out), errors
 
 
 _PLAIN = (str, int, float, bool)
@@ -297,12 +299,15 @@ def _nest(flat: dict[str, Any], tz: str) -> dict[str, Any]:
     return out
 
 
-def encode_facts(facts: Facts, derived: dict[str, Any], tz: str) -> dict[str, Any]:
-    """The JSON document asserted into durable_rules for one case."""
+def encode_facts(facts: Facts, derived: dict[str, Any], tz: str,
+                 as_of: dt.datetime | None = None) -> dict[str, Any]:
+    """The JSON document asserted into durable_rules for one case (``as_of`` only if given)."""
     values = {k: v for k, v in facts.values.items() if k not in ("id", "name")}  # durable owns "id"
     doc = _nest({**values, **derived}, tz)
     for name, items in facts.lists.items():
         doc[name] = [_nest(i, tz) for i in items]
     doc["_n"] = {name: len(items) for name, items in facts.lists.items()}
+    if as_of is not None:
+        doc["as_of"] = _instant(as_of)
     doc.update(MARKER)
     return doc

@@ -34,6 +34,8 @@ class Loaded:
     # key path -> (line, col) of the value; key path + ("@key",) -> the key itself.
     positions: dict[Key, tuple[int, int]] = attrs.field(repr=False)
     source: str = attrs.field(default="", repr=False)
+    # problems found while reading that did not stop it (duplicate keys, tags): reported with the rest
+    errors: tuple[RulesetError, ...] = attrs.field(default=(), repr=False)
 
     def pos(self, keypath: Key, *, key: bool = False) -> tuple[int | None, int | None]:
         """Best known (line, col) for ``keypath``: the nearest enclosing node if absent."""
@@ -102,7 +104,11 @@ def text_position(loaded: Loaded, kp: Key, offset: int, text: str) -> tuple[int,
 
 
 def load_text(text: str, path: str) -> Loaded:
-    """Parse ``text`` (the content of ``path``); raise RulesetError on any YAML problem."""
+    """Parse ``text`` (the content of ``path``).
+
+    A syntax error (or an empty file) raises RulesetError; duplicate keys, tags and
+    unreadable values are collected in ``Loaded.errors`` and reading goes on.
+    """
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
@@ -118,48 +124,54 @@ def load_text(text: str, path: str) -> Loaded:
         raise RulesetError("Q002", "the file is empty; a ruleset is a mapping", path=path, line=1, col=1)
     positions: dict[Key, tuple[int, int]] = {}
     constructor = yaml.SafeLoader("")
-    data = _build(node, (), positions, constructor, path)
-    return Loaded(path=path, data=data, positions=positions, source=text)
+    errors: list[RulesetError] = []
+    data = _build(node, (), positions, constructor, path, errors)
+    return Loaded(path=path, data=data, positions=positions, source=text, errors=tuple(errors))
 
 
 def _build(node: yaml.Node, kp: Key, positions: dict[Key, tuple[int, int]],
-           constructor: yaml.SafeLoader, path: str) -> Any:
+           constructor: yaml.SafeLoader, path: str, errors: list[RulesetError]) -> Any:
+    """Plain values from the node tree; problems go to ``errors`` and the bad part becomes None."""
     positions[kp] = _mark(node)
     if node.tag not in _ALLOWED_TAGS:
         line, col = _mark(node)
-        raise RulesetError(
+        errors.append(RulesetError(
             "Q003", f"YAML tag {node.tag!r} is not allowed in a ruleset",
             path=path, line=line, col=col,
             suggestion="rulesets are plain data: remove the tag",
-        )
+        ))
+        return None
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for knode, vnode in node.value:
+            line, col = _mark(knode)
             if not isinstance(knode, yaml.ScalarNode):
-                line, col = _mark(knode)
-                raise RulesetError("Q004", "a mapping key must be a plain word", path=path, line=line, col=col)
+                errors.append(RulesetError("Q004", "a mapping key must be a plain word", path=path, line=line,
+                                           col=col))
+                continue
             key = knode.value
             if key == "<<":
-                line, col = _mark(knode)
-                raise RulesetError("Q003", "YAML merge keys (<<) are not allowed in a ruleset",
-                                   path=path, line=line, col=col,
-                                   suggestion="use `inherits:` between ruleset files instead")
+                errors.append(RulesetError("Q003", "YAML merge keys (<<) are not allowed in a ruleset",
+                                           path=path, line=line, col=col,
+                                           suggestion="use `inherits:` between ruleset files instead"))
+                continue
             if key in out:
-                line, col = _mark(knode)
                 first = positions[kp + (key, "@key")]
-                raise RulesetError(
+                errors.append(RulesetError(
                     "Q005", f"duplicate key {key!r} (first at line {first[0]})",
                     path=path, line=line, col=col, suggestion="remove or rename one of them",
-                )
-            positions[kp + (key, "@key")] = _mark(knode)
-            out[key] = _build(vnode, kp + (key,), positions, constructor, path)
+                ))
+                continue
+            positions[kp + (key, "@key")] = (line, col)
+            out[key] = _build(vnode, kp + (key,), positions, constructor, path, errors)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_build(v, kp + (i,), positions, constructor, path) for i, v in enumerate(node.value)]
+        return [_build(v, kp + (i,), positions, constructor, path, errors) for i, v in enumerate(node.value)]
     positions[kp + ("@text",)] = _text_origin(node)
     try:
         return constructor.construct_object(node, deep=True)
     except (yaml.YAMLError, ValueError) as exc:
         line, col = _mark(node)
-        raise RulesetError("Q001", f"cannot read value {node.value!r}: {exc}",
-                           path=path, line=line, col=col) from exc
+        errors.append(RulesetError("Q001", f"cannot read value {node.value!r}: {exc}",
+                                   path=path, line=line, col=col))
+        return None

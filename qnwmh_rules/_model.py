@@ -82,8 +82,12 @@ class Rule:
     when: str
     interpretation: str | None = None
     layer: str = ""
-    # Resolved condition tree (from _check); not part of the identity of a rule.
+    # While this condition holds, a rule that did not pass is undetermined, not failed
+    # (e.g. the filing window is still open as of the evaluation).
+    pending_if: str | None = None
+    # Resolved condition trees (from _check); not part of the identity of a rule.
     condition: Any = attrs.field(default=None, eq=False, repr=False)
+    pending_condition: Any = attrs.field(default=None, eq=False, repr=False)
     reads: tuple[str, ...] = ()
     params: tuple[str, ...] = ()
 

@@ -23,7 +23,7 @@ from ._loader import Key, Loaded, load_text
 from ._model import Citation, Derivation, Parameter, Rule, Ruleset, Source, Text, Window
 from .exceptions import RulesetError
 
-__all__ = ["read_ruleset_file", "canonical"]
+__all__ = ["read_ruleset_file", "canonical", "content_sha256", "all_errors"]
 
 _TOP_KEYS = {
     "ruleset": True, "term": True, "version": True, "title": True, "time_zone": False,
@@ -31,7 +31,7 @@ _TOP_KEYS = {
     "derived": False, "rules": False, "description": False,
 }
 _RULE_KEYS = {"id": True, "title": True, "severity": True, "citation": True, "when": True,
-              "interpretation": False, "override": False}
+              "interpretation": False, "override": False, "pending_if": False}
 _PARAM_KEYS = {"value": True, "source": False, "description": False, "interpretation": False,
                "placeholder": False}
 _WINDOW_KEYS = {"start": True, "end": True, "start_inclusive": True, "end_inclusive": True,
@@ -58,17 +58,23 @@ class _Reader:
     def err(self, code: str, msg: str, kp: Key, *, key: bool = False, suggestion: str | None = None) -> RulesetError:
         return self.l.error(code, msg, kp, key=key, suggestion=suggestion)
 
-    def mapping(self, value: Any, kp: Key, spec: dict[str, bool], what: str) -> dict[str, Any]:
+    def mapping(self, value: Any, kp: Key, spec: dict[str, bool], what: str, *,
+                errors: list[RulesetError] | None = None, required: bool = True) -> dict[str, Any]:
+        """Check ``value`` is a mapping with known keys; unknown keys go to ``errors`` if given."""
         if not isinstance(value, dict):
             raise self.err("Q101", f"{what} must be a mapping, got {_kind(value)}", kp)
         for k in value:
             if k not in spec:
-                raise self.err("Q102", f"unknown key {k!r} in {what}", kp + (k,), key=True,
+                exc = self.err("Q102", f"unknown key {k!r} in {what}", kp + (k,), key=True,
                                suggestion=_suggest(k, spec) or f"allowed: {', '.join(spec)}")
-        for k, required in spec.items():
-            if required and k not in value:
-                raise self.err("Q103", f"{what} is missing the required key {k!r}", kp, key=bool(kp))
-        return value
+                if errors is None:
+                    raise exc
+                errors.append(exc)
+        if required:
+            for k, needed in spec.items():
+                if needed and k not in value:
+                    raise self.err("Q103", f"{what} is missing the required key {k!r}", kp, key=bool(kp))
+        return {k: v for k, v in value.items() if k in spec}
 
     def string(self, value: Any, kp: Key, what: str) -> str:
         if not isinstance(value, str) or not value.strip():
@@ -114,10 +120,11 @@ def _kind(v: Any) -> str:
     return type(v).__name__
 
 
-def _parameter(r: _Reader, name: str, raw: Any, kp: Key, tz: str, layer: str, sources: set[str]) -> Parameter:
+def _parameter(r: _Reader, name: str, raw: Any, kp: Key, tz: str, layer: str, sources: set[str],
+               errors: list[RulesetError]) -> Parameter:
     if not _NAME.match(str(name)):
         raise r.err("Q105", f"parameter name {name!r} must be lower_snake_case", kp, key=True)
-    v = r.mapping(raw, kp, _PARAM_KEYS, f"parameter {name!r}")
+    v = r.mapping(raw, kp, _PARAM_KEYS, f"parameter {name!r}", errors=errors)
     value = v["value"]
     vkp = kp + ("value",)
     ptype: str
@@ -166,11 +173,17 @@ def _parameter(r: _Reader, name: str, raw: Any, kp: Key, tz: str, layer: str, so
 Where = dict[str, tuple[Loaded, Key]]
 
 
+def _layer_name(rid: str, term: str, version: str) -> str:
+    return f"{term}/{rid}@{version}"
+
+
 def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()) -> tuple[Ruleset, Where]:
     """Read ``path`` (and what it inherits) into a Ruleset whose conditions are not yet checked.
 
-    Returns the ruleset and, for each rule id, the loaded file and key path of its
-    ``when`` so that ``_check`` can point into the right file.
+    Every problem is collected: if any is found, the first is raised as a RulesetError whose
+    ``errors`` holds them all (in file order). Returns the ruleset and, for each rule id and
+    derived fact, the loaded file and key path of its condition, so that ``_check`` can
+    point into the right file.
     """
     p = Path(path)
     shown = str(path)
@@ -178,51 +191,96 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()) -> tuple
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise RulesetError("Q010", "ruleset file not found", path=shown) from None
+    except IsADirectoryError:
+        raise RulesetError("Q010", "this is a folder, not a ruleset file", path=shown) from None
     except UnicodeDecodeError as exc:
         raise RulesetError("Q011", f"ruleset file is not UTF-8 text: {exc}", path=shown) from exc
     loaded = load_text(text, shown)
     r = _Reader(loaded)
-    top = r.mapping(loaded.data, (), _TOP_KEYS, "the ruleset")
-    rid = r.string(top["ruleset"], ("ruleset",), "ruleset")
-    if not re.match(r"^[a-z][a-z0-9_.-]*$", rid):
-        raise r.err("Q105", f"ruleset id {rid!r} must be lower case letters, digits, '.', '_' or '-'", ("ruleset",))
-    term = str(top["term"])
-    m = _TERM.match(term)
-    if not m or int(m.group(2)) != int(m.group(1)) + 1:
-        raise r.err("Q104", f"term must look like 2017-2018, got {term!r}", ("term",))
-    version = r.string(str(top["version"]), ("version",), "version")
-    title = r.text(top["title"], ("title",), "title")
+    errors: list[RulesetError] = list(loaded.errors)
+
+    def collect(fn: Any, *args: Any, default: Any = None, **kwargs: Any) -> Any:
+        """Run one unit of checking; on a RulesetError record it and go on with ``default``."""
+        try:
+            return fn(*args, **kwargs)
+        except RulesetError as exc:
+            errors.append(exc)
+            return default
+
+    top = r.mapping(loaded.data if isinstance(loaded.data, dict) else loaded.data, (), _TOP_KEYS, "the ruleset",
+                    errors=errors, required=False)
+    for k, required in _TOP_KEYS.items():
+        if required and k not in top:
+            errors.append(r.err("Q103", f"the ruleset is missing the required key {k!r}", ()))
+
+    def header_id() -> str:
+        rid = r.string(top["ruleset"], ("ruleset",), "ruleset")
+        if not re.match(r"^[a-z][a-z0-9_.-]*$", rid):
+            raise r.err("Q105", f"ruleset id {rid!r} must be lower case letters, digits, '.', '_' or '-'",
+                        ("ruleset",))
+        return rid
+
+    def header_term() -> str:
+        term = str(top["term"])
+        m = _TERM.match(term)
+        if not m or int(m.group(2)) != int(m.group(1)) + 1:
+            raise r.err("Q104", f"term must look like 2017-2018, got {term!r}", ("term",))
+        return term
+
+    rid = collect(header_id, default="unnamed") if "ruleset" in top else "unnamed"
+    term = collect(header_term, default="0000-0001") if "term" in top else "0000-0001"
+    version = collect(r.string, str(top["version"]), ("version",), "version", default="0") \
+        if "version" in top else "0"
+    title = collect(r.text, top["title"], ("title",), "title", default=Text("?", "?")) \
+        if "title" in top else Text("?", "?")
 
     base: Ruleset | None = None
     where: Where = {}
     if "inherits" in top:
-        ref = r.string(top["inherits"], ("inherits",), "inherits")
-        target = (p.parent / ref).resolve()
-        if str(target) in _seen:
-            raise r.err("Q109", f"inherits {ref!r} makes a cycle", ("inherits",))
-        if not target.exists():
-            siblings = sorted(x.name for x in p.parent.glob("*.yaml") if x != p)
-            raise r.err("Q110", f"inherits {ref!r}, which does not exist", ("inherits",),
-                        suggestion=_suggest(ref, siblings))
-        base, where = read_ruleset_file(target, _seen=_seen + (str(p.resolve()),))
-        if base.term != term:
-            raise r.err("Q111", f"term {term} differs from the inherited ruleset's term {base.term}", ("term",))
+        def inherit() -> tuple[Ruleset, Where]:
+            ref = r.string(top["inherits"], ("inherits",), "inherits")
+            target = (p.parent / ref).resolve()
+            if str(target) in _seen:
+                raise r.err("Q109", f"inherits {ref!r} makes a cycle", ("inherits",))
+            if not target.exists():
+                siblings = sorted(x.name for x in p.parent.glob("*.yaml") if x != p)
+                raise r.err("Q110", f"inherits {ref!r}, which does not exist", ("inherits",),
+                            suggestion=_suggest(ref, siblings))
+            got, got_where = read_ruleset_file(target, _seen=_seen + (str(p.resolve()),))
+            if got.term > term:
+                raise r.err("Q111", f"term {term} inherits from a later term ({got.term})", ("term",),
+                            suggestion="a ruleset may build on the same or an earlier term only")
+            return got, got_where
 
-    tz = r.string(top.get("time_zone", base.time_zone if base else "Asia/Shanghai"), ("time_zone",), "time_zone")
-    if dttz.gettz(tz) is None:
-        raise r.err("Q106", f"unknown time zone {tz!r}", ("time_zone",), suggestion="e.g. Asia/Shanghai")
+        try:
+            base, where = inherit()
+        except RulesetError as exc:
+            errors.extend(exc.errors)
+            raise all_errors(errors) from None
+
+    def zone() -> str:
+        tz = r.string(top.get("time_zone", base.time_zone if base else "Asia/Shanghai"), ("time_zone",),
+                      "time_zone")
+        if dttz.gettz(tz) is None:
+            raise r.err("Q106", f"unknown time zone {tz!r}", ("time_zone",), suggestion="e.g. Asia/Shanghai")
+        return tz
+
+    tz = collect(zone, default="Asia/Shanghai")
     region = top.get("region", base.region if base else None)
     if region is not None:
-        region = r.string(region, ("region",), "region")
+        region = collect(r.string, region, ("region",), "region")
+    layer = _layer_name(rid, term, version)
 
     # Sources
     sources: dict[str, Source] = {s.id: s for s in (base.sources if base else ())}
-    raw_sources = top.get("sources", [])
+    raw_sources = top.get("sources", []) or []
     if not isinstance(raw_sources, list):
-        raise r.err("Q101", "sources must be a list", ("sources",))
-    for i, raw in enumerate(raw_sources):
+        errors.append(r.err("Q101", "sources must be a list", ("sources",)))
+        raw_sources = []
+
+    def source(i: int, raw: Any) -> None:
         kp: Key = ("sources", i)
-        s = r.mapping(raw, kp, _SOURCE_KEYS, "a source")
+        s = r.mapping(raw, kp, _SOURCE_KEYS, "a source", errors=errors)
         sid = r.string(str(s["id"]), kp + ("id",), "source id")
         if sid in sources:
             raise r.err("Q112", f"source {sid!r} is declared twice", kp + ("id",))
@@ -233,33 +291,43 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()) -> tuple
             note=r.opt_string(s, "note", kp),
         )
 
-    # Parameters: an overlay may only override what its base declares, or add new ones.
+    for i, raw in enumerate(raw_sources):
+        collect(source, i, raw)
+
+    # Parameters: an overlay may override what its base declares (same type), or add new ones.
     params: dict[str, Parameter] = {q.name: q for q in (base.parameters if base else ())}
     raw_params = top.get("parameters", {}) or {}
     if not isinstance(raw_params, dict):
-        raise r.err("Q101", "parameters must be a mapping of name: {value: ...}", ("parameters",))
-    for name, raw in raw_params.items():
-        kp = ("parameters", name)
-        param = _parameter(r, name, raw, kp, tz, rid, set(sources))
+        errors.append(r.err("Q101", "parameters must be a mapping of name: {value: ...}", ("parameters",)))
+        raw_params = {}
+
+    def parameter(name: str, raw: Any) -> None:
+        kp: Key = ("parameters", name)
+        param = _parameter(r, name, raw, kp, tz, layer, set(sources), errors)
         old = params.get(name)
         if old is not None and old.type != param.type:
             raise r.err("Q113", f"parameter {name!r} overrides a {old.type} with a {param.type}", kp + ("value",))
         params[name] = param
 
+    for name, raw in raw_params.items():
+        collect(parameter, name, raw)
+
     # Derived facts
     derived: dict[str, Derivation] = {d.name: d for d in (base.derived if base else ())}
     raw_derived = top.get("derived", {}) or {}
     if not isinstance(raw_derived, dict):
-        raise r.err("Q101", "derived must be a mapping of name: {function: ..., of: ...}", ("derived",))
-    for name, raw in raw_derived.items():
-        kp = ("derived", name)
+        errors.append(r.err("Q101", "derived must be a mapping of name: {function: ..., of: ...}", ("derived",)))
+        raw_derived = {}
+
+    def derivation(name: str, raw: Any) -> None:
+        kp: Key = ("derived", name)
         if not _NAME.match(str(name)):
             raise r.err("Q105", f"derived name {name!r} must be lower_snake_case", kp, key=True)
         if name in derived:
             raise r.err("Q121", f"derived fact {name!r} is already defined by the inherited ruleset", kp, key=True,
                         suggestion="give the new derivation its own name; rules that should use it can be "
                                    "overridden with `override: true`")
-        d = r.mapping(raw, kp, _DERIVED_KEYS, f"derived {name!r}")
+        d = r.mapping(raw, kp, _DERIVED_KEYS, f"derived {name!r}", errors=errors)
         fn = r.string(d["function"], kp + ("function",), "function")
         if fn not in _FUNCTIONS:
             raise r.err("Q114", f"unknown derivation function {fn!r}", kp + ("function",),
@@ -279,19 +347,24 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()) -> tuple
         derived[name] = Derivation(name=name, function=fn, of=r.string(d["of"], kp + ("of",), "of"), at=at)
         where[f"derived.{name}"] = (loaded, kp + ("of",))
 
+    for name, raw in raw_derived.items():
+        collect(derivation, name, raw)
+
     # Rules
     rules: dict[str, Rule] = {x.id: x for x in (base.rules if base else ())}
     raw_rules = top.get("rules", []) or []
     if not isinstance(raw_rules, list):
-        raise r.err("Q101", "rules must be a list", ("rules",))
+        errors.append(r.err("Q101", "rules must be a list", ("rules",)))
+        raw_rules = []
     seen_here: dict[str, int] = {}
-    for i, raw in enumerate(raw_rules):
-        kp = ("rules", i)
-        v = r.mapping(raw, kp, _RULE_KEYS, "a rule")
+
+    def rule(i: int, raw: Any) -> None:
+        kp: Key = ("rules", i)
+        v = r.mapping(raw, kp, _RULE_KEYS, "a rule", errors=errors)
         rule_id = r.string(v["id"], kp + ("id",), "rule id")
         if not _RULE_ID.match(rule_id):
-            raise r.err("Q105", f"rule id {rule_id!r} must be dotted lower_snake_case words, e.g. basic.members_range",
-                        kp + ("id",))
+            raise r.err("Q105", f"rule id {rule_id!r} must be dotted lower_snake_case words, e.g. "
+                                f"basic.members_range", kp + ("id",))
         if rule_id in seen_here:
             raise r.err("Q116", f"rule id {rule_id!r} is used twice in this file "
                                 f"(first in rule {seen_here[rule_id] + 1})", kp + ("id",))
@@ -307,30 +380,48 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()) -> tuple
         if severity not in ("required", "advisory"):
             raise r.err("Q119", f"severity must be required or advisory, got {severity!r}", kp + ("severity",),
                         suggestion=_suggest(severity, ("required", "advisory")))
-        c = r.mapping(v["citation"], kp + ("citation",), {"source": True, "clause": True, "text": True}, "citation")
+        c = r.mapping(v["citation"], kp + ("citation",), {"source": True, "clause": True, "text": True},
+                      "citation", errors=errors)
         src = r.string(str(c["source"]), kp + ("citation", "source"), "citation source")
         if src not in sources:
             raise r.err("Q108", f"citation names unknown source {src!r}", kp + ("citation", "source"),
                         suggestion=_suggest(src, sources) or f"declared sources: {', '.join(sorted(sources))}")
+        pending = None
+        if "pending_if" in v:
+            pending = r.string(v["pending_if"], kp + ("pending_if",), "pending_if")
+            where[f"{rule_id}#pending_if"] = (loaded, kp + ("pending_if",))
         rules[rule_id] = Rule(
             id=rule_id, title=r.text(v["title"], kp + ("title",), "title"), severity=severity,
             citation=Citation(src, r.string(str(c["clause"]), kp + ("citation", "clause"), "clause"),
                               r.string(c["text"], kp + ("citation", "text"), "clause text")),
             when=r.string(v["when"], kp + ("when",), "when"),
             interpretation=r.opt_string(v, "interpretation", kp),
-            layer=rid,
+            layer=layer, pending_if=pending,
         )
         where[rule_id] = (loaded, kp + ("when",))
-    if not rules:
-        raise r.err("Q120", "the ruleset has no rules", ("rules",) if "rules" in top else ())
+
+    for i, raw in enumerate(raw_rules):
+        collect(rule, i, raw)
+    if not rules and not errors:
+        errors.append(r.err("Q120", "the ruleset has no rules", ("rules",) if "rules" in top else ()))
+    if errors:
+        raise all_errors(errors)
 
     ruleset = Ruleset(
         id=rid, term=term, version=version, title=title, time_zone=tz, region=region,
         sources=tuple(sources.values()), parameters=tuple(params.values()),
         derived=tuple(derived.values()), rules=tuple(rules.values()),
-        layers=(base.layers if base else ()) + (rid,), path=shown,
+        layers=(base.layers if base else ()) + (layer,), path=shown,
     )
     return ruleset, where
+
+
+def all_errors(errors: list[RulesetError]) -> RulesetError:
+    """The first error (in file order), carrying every error found."""
+    ordered = sorted(errors, key=lambda e: (e.path or "", e.line or 0, e.col or 0))
+    first = ordered[0]
+    first.errors = tuple(ordered)
+    return first
 
 
 def _jsonable(v: Any) -> Any:
@@ -357,7 +448,8 @@ def canonical(rs: Ruleset) -> dict[str, Any]:
         "derived": [{"name": d.name, "function": d.function, "of": d.of, "at": d.at} for d in rs.derived],
         "rules": [{"id": x.id, "title": {"zh": x.title.zh, "en": x.title.en}, "severity": x.severity,
                    "citation": {"source": x.citation.source, "clause": x.citation.clause, "text": x.citation.text},
-                   "when": x.when, "interpretation": x.interpretation, "layer": x.layer} for x in rs.rules],
+                   "when": x.when, "pending_if": x.pending_if, "interpretation": x.interpretation,
+                   "layer": x.layer} for x in rs.rules],
     }
 
 

@@ -40,6 +40,8 @@ class RulesetError(QnwmhError, ValueError):
         self.line = line
         self.col = col
         self.suggestion = suggestion
+        # every problem found in the same check, this one included (set by the loader)
+        self.errors: tuple[RulesetError, ...] = (self,)
         super().__init__(self.__str__())
 
     @property

@@ -66,6 +66,8 @@ class RuleOutcome:
     missing: tuple[str, ...] = attrs.field(converter=_strings)
     condition: str
     layer: str
+    # why the rule is undetermined although no fact is missing (a window still open), else None
+    reason: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -75,7 +77,7 @@ class RuleOutcome:
             "interpretation": self.interpretation,
             "values": dict(self.values), "params": dict(self.params), "param_notes": dict(self.param_notes),
             "missing": list(self.missing),
-            "condition": self.condition, "layer": self.layer,
+            "condition": self.condition, "layer": self.layer, "reason": self.reason,
         }
 
     @classmethod
@@ -84,7 +86,7 @@ class RuleOutcome:
             id=d["id"], outcome=d["outcome"], severity=d["severity"], title_zh=d["title"]["zh"],
             title_en=d["title"]["en"], citation=Citation(**d["citation"]), interpretation=d["interpretation"],
             values=d["values"], params=d["params"], param_notes=d["param_notes"], missing=d["missing"],
-            condition=d["condition"],
+            condition=d["condition"], reason=d.get("reason"),
             layer=d["layer"],
         )
 

@@ -121,8 +121,8 @@ CASES = [
     # filing.approved
     ("a rejected filing is not approved", {"filings.0.review.status": "rejected"}, "filing.approved", "failed",
      "ineligible"),
-    ("a pending filing is not approved", {"filings.0.review": {"status": "pending"}}, "filing.approved", "failed",
-     "ineligible"),
+    ("a filing whose review is pending leaves the approval undetermined", {"filings.0.review": {"status": "pending"}},
+     "filing.approved", "undetermined", "undetermined"),
     ("approval of a filing made outside the window does not count",
      {"filings.0.submitted_at": "2015-09-01T10:00:00+08:00", "filings.0.review.at": "2015-09-02T10:00:00+08:00"},
      "filing.approved", "failed", "ineligible"),

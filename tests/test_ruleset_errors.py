@@ -116,8 +116,8 @@ def test_overlay_override_replaces_and_records_the_layer(tmp_path):
             "    when:", "    override: true\n    when:"), encoding="utf-8")
     engine = qnwmh_rules.load_ruleset(tmp_path / "o.yaml")
     r = engine.evaluate({"id": "a", "members": {"total": 8}}).rule("basic.x")
-    assert ("failed", "o", {"min": 10}) == (r.outcome, r.layer, dict(r.params))
-    assert ("t", "o") == engine.ruleset.layers
+    assert ("failed", "2017-2018/o@1.0.0", {"min": 10}) == (r.outcome, r.layer, dict(r.params))
+    assert ("2017-2018/t@1.0.0", "2017-2018/o@1.0.0") == engine.ruleset.layers
 
 
 def test_ruleset_files_cannot_run_code(tmp_path):
