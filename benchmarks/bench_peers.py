@@ -10,7 +10,10 @@ One run, on the same generated collectives (``bench_core.make_facts``) and the s
                       documents, as bench_core does (engine work only; not like for like)
   (4) floor           hand-written Python predicates over the raw fact dicts: parses the dates
                       and timestamps itself, computes each rule's passed/failed/undetermined
-                      outcome and the verdict outcome (no explanation, no validation)
+                      outcome and the verdict outcome (no explanation, no validation). Like the
+                      facade called without ``as_of``, it applies filing.approved's ``pending_if``
+                      (an in-window filing still under review leaves the rule undetermined);
+                      the ``as_of`` parts of ``pending_if`` are unknown without ``as_of``.
   (5) peers           zen-engine (GoRules JDM graph: input -> expression node -> output),
                       zen-engine compiled expression (one expression yielding the 9 booleans),
                       rule-engine (zeroSteiner; one Rule per rule) and, if installed,
@@ -166,8 +169,11 @@ def make_floor(P: Params) -> Callable[[dict[str, Any]], tuple[str, tuple[str, ..
                     moment = moment.replace(tzinfo=tz)
                 if w0 <= moment < w1:  # the window's calendar days in Asia/Shanghai
                     r7 = PASSED
-                    if (f.get("review") or {}).get("status") == "approved":
+                    status = (f.get("review") or {}).get("status")
+                    if status == "approved":
                         r8 = PASSED
+                    elif status == "pending" and r8 is FAILED:
+                        r8 = UNDET  # the rule's pending_if: an in-window filing still under review
                 ch = f["channel"]
                 channels.add((ch.get("kind"), ch["unit"]))
             r9 = PASSED if len(channels) <= maxch else FAILED
@@ -376,9 +382,9 @@ def check_agreement(engine: Any, py_engine: Any, floor: Callable, pre: Callable,
         if (ref.outcome, tuple(r.outcome for r in ref.rules)) != (v.outcome, outcomes):
             note("(2) facade/python", d,
                  f"{ref.outcome} {[r.outcome for r in ref.rules]} vs {v.outcome} {list(outcomes)}")
-        fired = engine._durable.fire(doc)
+        fired = frozenset(x for x in engine._durable.fire(doc) if "#" not in x)  # "<id>#pending": pending_if
         if fired != frozenset(rid for rid, p in zip(RULE_IDS, passed, strict=True) if p):
-            note("(3) bare durable", d, f"fired {sorted(fired)}")
+            note("(3) bare durable", d, f"fired rules {sorted(fired)}")
         f_out, f_rules = floor(d)
         if (f_out, f_rules) != (v.outcome, outcomes):  # the floor must match exactly, undetermined included
             note("(4) floor", d, f"{f_out} {list(f_rules)} vs {v.outcome} {list(outcomes)}")

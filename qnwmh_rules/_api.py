@@ -51,7 +51,8 @@ def available_rulesets() -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for d in sorted(rulesets_dir().iterdir()):
         if d.is_dir() and (d / "national.yaml").exists():
-            out[d.name] = sorted(p.stem for p in d.glob("*.yaml") if p.stem not in ("national", "cases"))
+            out[d.name] = sorted(p.stem for p in d.glob("*.yaml")
+                                 if p.stem != "national" and not p.name.endswith(".cases.yaml"))
     return out
 
 

@@ -1,0 +1,217 @@
+"""Golden cases beside the rules: reading ``*.cases.yaml``, running them, rule coverage.
+
+A cases file names the ruleset it tests (relative to itself), optionally a base facts
+file every case starts from, and cases named as sentences. Each case changes the base
+(``set`` dotted paths, ``delete`` paths) or gives whole ``facts``, may give ``as_of``, and
+expects a verdict ``outcome`` and per-rule outcomes. Owns: that file format, running the
+cases through an ``Engine``, the differences reported for a failing case, and coverage
+(which outcomes each rule reached over all cases). Must not know durable_rules.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from ._loader import Key, Loaded
+from ._schema import _Reader
+from .exceptions import FactsError, RulesetError
+from .verdict import OUTCOMES, RULE_OUTCOMES
+
+__all__ = ["Case", "CaseFile", "CaseResult", "read_cases", "run_case", "run_cases", "coverage_report",
+           "find_case_files"]
+
+_FILE_KEYS = {"ruleset": True, "base": False, "cases": True, "description": False}
+_CASE_KEYS = {"name": True, "facts": False, "set": False, "delete": False, "as_of": False, "expect": True}
+_EXPECT_KEYS = {"outcome": False, "rules": False, "missing": False, "error": False}
+
+
+@attrs.frozen
+class Case:
+    name: str
+    facts: Any  # the facts document to evaluate (base with changes applied)
+    as_of: str | None
+    outcome: str | None
+    rules: dict[str, str]
+    missing: tuple[str, ...] | None
+    error: str | None  # expected FactsError field path, for cases of bad facts
+    line: int
+
+
+@attrs.frozen
+class CaseFile:
+    path: Path
+    ruleset_path: Path
+    cases: tuple[Case, ...]
+
+
+@attrs.frozen
+class CaseResult:
+    case: Case
+    ok: bool
+    differences: tuple[str, ...]
+    rule_outcomes: dict[str, str]
+
+
+def find_case_files(root: Path) -> list[Path]:
+    """Every ``*.cases.yaml`` under ``root`` (or ``root`` itself), sorted."""
+    if root.is_file():
+        return [root]
+    return sorted(root.rglob("*.cases.yaml"))
+
+
+def _apply(doc: Any, path: str, value: Any, *, delete: bool = False) -> None:
+    node = doc
+    *heads, last = path.split(".")
+    for h in heads:
+        if isinstance(node, list):
+            node = node[int(h)]
+        else:
+            node = node.setdefault(h, {})
+    if isinstance(node, list):
+        i = int(last)
+        if delete:
+            del node[i]
+        elif i == len(node):
+            node.append(value)
+        else:
+            node[i] = value
+    elif delete:
+        node.pop(last, None)
+    else:
+        node[last] = value
+
+
+def _plain(v: Any) -> Any:
+    """YAML dates back to the ISO text the facts contract uses."""
+    if hasattr(v, "isoformat"):
+        return v.isoformat()
+    if isinstance(v, dict):
+        return {k: _plain(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_plain(x) for x in v]
+    return v
+
+
+def read_cases(path: str | Path) -> CaseFile:
+    """Read and check a cases file; mistakes are RulesetErrors at file:line:col."""
+    from ._loader import load_text
+
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RulesetError("Q010", "cases file not found", path=str(path)) from None
+    loaded = load_text(text, str(path))
+    if loaded.errors:
+        raise loaded.errors[0]
+    r = _Reader(loaded)
+    top = r.mapping(loaded.data, (), _FILE_KEYS, "the cases file")
+    ruleset_path = (p.parent / r.string(top["ruleset"], ("ruleset",), "ruleset")).resolve()
+    if not ruleset_path.exists():
+        raise r.err("Q140", f"the ruleset {top['ruleset']!r} does not exist", ("ruleset",))
+    base: Any = {}
+    if "base" in top:
+        base_path = p.parent / r.string(top["base"], ("base",), "base")
+        try:
+            base = json.loads(base_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise r.err("Q141", f"cannot read the base facts {top['base']!r}: {exc}", ("base",)) from None
+    if not isinstance(top["cases"], list) or not top["cases"]:
+        raise r.err("Q101", "cases must be a non-empty list", ("cases",))
+    cases = []
+    names: set[str] = set()
+    for i, raw in enumerate(top["cases"]):
+        cases.append(_case(r, loaded, ("cases", i), raw, base, names))
+    return CaseFile(path=p, ruleset_path=ruleset_path, cases=tuple(cases))
+
+
+def _case(r: _Reader, loaded: Loaded, kp: Key, raw: Any, base: Any, names: set[str]) -> Case:
+    v = r.mapping(raw, kp, _CASE_KEYS, "a case")
+    name = r.string(v["name"], kp + ("name",), "case name")
+    if name in names:
+        raise r.err("Q142", f"two cases are named {name!r}", kp + ("name",))
+    names.add(name)
+    facts = copy.deepcopy(_plain(v["facts"])) if "facts" in v else copy.deepcopy(base)
+    for path, value in (v.get("set") or {}).items():
+        try:
+            _apply(facts, str(path), _plain(value))
+        except (IndexError, ValueError, KeyError, TypeError, AttributeError):
+            raise r.err("Q143", f"cannot set {path!r} in the facts", kp + ("set", path), key=True) from None
+    for j, path in enumerate(v.get("delete") or []):
+        try:
+            _apply(facts, str(path), None, delete=True)
+        except (IndexError, ValueError, KeyError, TypeError, AttributeError):
+            raise r.err("Q143", f"cannot delete {path!r} from the facts", kp + ("delete", j)) from None
+    e = r.mapping(v["expect"], kp + ("expect",), _EXPECT_KEYS, "expect")
+    outcome = e.get("outcome")
+    if outcome is not None and outcome not in OUTCOMES:
+        raise r.err("Q144", f"expected outcome must be one of {', '.join(OUTCOMES)}", kp + ("expect", "outcome"))
+    rules = {}
+    for rid, ro in (e.get("rules") or {}).items():
+        if ro not in RULE_OUTCOMES:
+            raise r.err("Q144", f"rule outcome must be one of {', '.join(RULE_OUTCOMES)}",
+                        kp + ("expect", "rules", rid))
+        rules[str(rid)] = str(ro)
+    as_of = v.get("as_of")
+    line, _ = loaded.pos(kp)
+    return Case(name=name, facts=facts, as_of=_plain(as_of) if as_of is not None else None, outcome=outcome,
+                rules=rules, missing=tuple(e["missing"]) if "missing" in e else None,
+                error=e.get("error"), line=line or 1)
+
+
+def run_case(engine: Any, case: Case) -> CaseResult:
+    """Evaluate one case and compare with what it expects."""
+    diffs: list[str] = []
+    try:
+        verdict = engine.evaluate(case.facts, as_of=case.as_of)
+    except FactsError as exc:
+        if case.error is not None and case.error == exc.field:
+            return CaseResult(case, True, (), {})
+        return CaseResult(case, False, (f"bad facts: {exc}",), {})
+    if case.error is not None:
+        diffs.append(f"expected a FactsError at {case.error}, got a verdict")
+    outcomes = {r.id: r.outcome for r in verdict.rules}
+    if case.outcome is not None and case.outcome != verdict.outcome:
+        diffs.append(f"outcome: expected {case.outcome}, got {verdict.outcome}")
+    for rid, want in case.rules.items():
+        if rid not in outcomes:
+            diffs.append(f"{rid}: no such rule in {engine.ruleset.id}")
+        elif outcomes[rid] != want:
+            r = verdict.rule(rid)
+            detail = f" (missing {', '.join(r.missing)})" if r.missing else ""
+            diffs.append(f"{rid}: expected {want}, got {outcomes[rid]}{detail}")
+    if case.missing is not None and tuple(case.missing) != verdict.missing:
+        diffs.append(f"missing: expected {list(case.missing)}, got {list(verdict.missing)}")
+    return CaseResult(case, not diffs, tuple(diffs), outcomes)
+
+
+def run_cases(engine: Any, cases: CaseFile) -> list[CaseResult]:
+    return [run_case(engine, c) for c in cases.cases]
+
+
+def coverage_report(files: list[Path], backend: str = "durable",
+                    results: dict[Path, list[CaseResult]] | None = None) -> dict[tuple[str, str], set[str]]:
+    """For each rule (id, layer that defines it) of every tested ruleset, the outcomes cases reached.
+
+    A rule inherited unchanged by an overlay is the same rule: cases of the base file and of
+    the overlay both count towards it.
+    """
+    from ._api import load_ruleset
+
+    seen: dict[tuple[str, str], set[str]] = {}
+    for f in files:
+        cf = read_cases(f)
+        engine = load_ruleset(cf.ruleset_path, backend=backend)
+        layer_of = {r.id: r.layer for r in engine.ruleset.rules}
+        for rid, layer in layer_of.items():
+            seen.setdefault((rid, layer), set())
+        got = results[f] if results is not None and f in results else run_cases(engine, cf)
+        for res in got:
+            for rid, outcome in res.rule_outcomes.items():
+                seen[(rid, layer_of[rid])].add(outcome)
+    return seen

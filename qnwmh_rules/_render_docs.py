@@ -1,0 +1,353 @@
+# Rendering a checked ruleset as a publishable Markdown page, in English or Chinese.
+#
+# Owns: the plain-word names of fact paths (FACT_LABELS, one entry per facts.FIELDS path),
+# the plain-word reading of conditions (walked from the syntax tree of `rule.when`, so that
+# parameter names can be shown beside their values), and the layout of the page.
+# Must not know the engine: it must not import durable or _compile. It decides nothing;
+# the page is a reading aid, and the same ruleset always gives the same bytes.
+"""Markdown documentation of a ruleset for policy staff and the public."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from . import _expr as E
+from ._check import derived_type
+from ._model import Derivation, Parameter, Rule, Ruleset, Window
+from .facts import FIELDS
+
+__all__ = ["render_markdown", "FACT_LABELS"]
+
+# Every facts.FIELDS path (plus the channel group that count_distinct reads): (en, zh).
+# Item fields are nouns, read as "its …" / "其…" inside any/all.
+FACT_LABELS: dict[str, tuple[str, str]] = {
+    "id": ("the collective's id", "集体编号"),
+    "name": ("the collective's name", "集体名称"),
+    "region": ("the collective's provincial-level region", "集体所在省级地区"),
+    "industry": ("the collective's industry", "集体所属行业"),
+    "org_kind": ("the kind of organisation the collective belongs to", "集体所属单位性质"),
+    "reporting_line.kind": ("the kind of reporting line (归口)", "归口关系类别"),
+    "reporting_line.unit": ("the management unit of the reporting line", "归口管理单位"),
+    "members.total": ("the total number of members", "集体成员总数"),
+    "members.aged_35_or_under": ("the number of members aged 35 (周岁) or under", "35周岁以下成员人数"),
+    "members.chinese_nationals": ("the number of members of Chinese nationality", "中国籍成员人数"),
+    "leader.birth_date": ("the 号长's (leader's) date of birth", "号长出生日期"),
+    "leader.nationality": ("the 号长's (leader's) nationality", "号长国籍"),
+    "honors[].level": ("level", "级别"),
+    "honors[].kind": ("kind", "类别"),
+    "honors[].round": ("round", "届次"),
+    "honors[].date": ("date of commendation", "表彰文件日期"),
+    "filings[].channel": ("channel (kind and management unit)", "报备渠道（类别与管理单位）"),
+    "filings[].channel.kind": ("channel kind", "报备渠道类别"),
+    "filings[].channel.unit": ("channel management unit", "报备渠道管理单位"),
+    "filings[].submitted_at": ("submission time", "提交时间"),
+    "filings[].review.status": ("review status", "审核状态"),
+    "filings[].review.at": ("review time", "审核时间"),
+}
+_LISTS = {"honors": ("honour", "honours", "荣誉"), "filings": ("filing", "filings", "网络报备")}
+_CMP = {
+    "en": ({"==": "is", "!=": "is not", "<": "is less than", "<=": "is at most", ">": "is more than",
+            ">=": "is at least"},
+           {"==": "is", "!=": "is not", "<": "is before", "<=": "is on or before", ">": "is after",
+            ">=": "is on or after"}),
+    "zh": ({"==": "为", "!=": "不为", "<": "少于", "<=": "不超过", ">": "超过", ">=": "不少于"},
+           {"==": "为", "!=": "不为", "<": "早于", "<=": "不晚于", ">": "晚于", ">=": "不早于"}),
+}
+_FLIP = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
+_ARITH = {"en": {"+": "plus", "-": "minus", "*": "times", "/": "divided by"},
+          "zh": {"+": "加", "-": "减", "*": "乘以", "/": "除以"}}
+_INCL = {"en": {(True, True): "both days included", (False, False): "both days excluded",
+                (True, False): "the first day included, the last excluded",
+                (False, True): "the first day excluded, the last included"},
+         "zh": {(True, True): "含首尾两日", (False, False): "不含首尾两日",
+                (True, False): "含首日、不含末日", (False, True): "不含首日、含末日"}}
+_T = {
+    "en": dict(term="Term", version="Version", region="Region", layers="Layers", tz="Time zone",
+               sha="Content sha256", sources="Sources", rules="Rules", params="Parameters",
+               derived="Derived facts", severity="Severity", layer="Layer", source="Source", clause="clause",
+               plain="In plain words", written="As written", interp="Interpretation", used="Parameters used",
+               src_cols=("Id", "Title", "Reference", "Date", "Note"),
+               par_cols=("Name", "Value", "Source", "Description", "Interpretation", "Set by"),
+               der_cols=("Name", "Meaning"), placeholder="placeholder — not official",
+               required="required (if it fails, the collective is not eligible)",
+               advisory="advisory (reported only; it does not change the verdict)",
+               note="This page is generated from the ruleset file. The conditions in plain words are a reading "
+                    "aid; the condition as written, with the parameter values below, is what the library applies. "
+                    "A fact that is not known is never read as false."),
+    "zh": dict(term="年度", version="版本", region="地区", layers="层级", tz="时区", sha="内容 sha256",
+               sources="来源文件", rules="规则", params="参数", derived="派生事实", severity="性质",
+               layer="所属层级", source="出处", clause="条款", plain="条件（白话）", written="条件原文",
+               interp="解释说明", used="所用参数说明", src_cols=("编号", "标题", "文号", "日期", "备注"),
+               par_cols=("名称", "取值", "出处", "说明", "解释说明", "设定层级"), der_cols=("名称", "含义"),
+               placeholder="占位值——非官方", required="必备条件（不满足即不符合资格）",
+               advisory="提示性条件（仅作提示，不影响结论）",
+               note="本页由规则集文件自动生成。白话条件仅供阅读，以条件原文及下列参数取值为准。缺少的事实不会被当作“不满足”。"),
+}
+
+
+class _Words:
+    """Plain words for conditions of one ruleset, in one language."""
+
+    def __init__(self, rs: Ruleset, lang: str) -> None:
+        self.rs, self.lang, self.en = rs, lang, lang == "en"
+        self.params = {p.name: p for p in rs.parameters}
+        self.derived = {d.name: d for d in rs.derived}
+        self.scope: dict[str, str] = {}  # item variable -> list name
+
+    def cat(self, *parts: str) -> str:
+        """Join words: spaces in English; in Chinese only between a Han character and a Latin one."""
+        if self.en:
+            return " ".join(p for p in parts if p)
+        out = ""
+        for p in (p for p in parts if p):
+            ends = (out[-1:], p[0]) if out else ()
+            han = [("\u4e00" <= c <= "\u9fff") for c in ends]
+            out += (" " if len(ends) == 2 and any(han) and any(c.isascii() for c in ends) else "") + p
+        return out
+
+    def paren(self, text: str) -> str:
+        return f" ({text})" if self.en else f"（{text}）"
+
+    def group(self, text: str) -> str:
+        return f"[{text}]" if self.en else f"【{text}】"
+
+    def value(self, v: Any) -> str:
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, dt.date):
+            return v.isoformat()
+        if isinstance(v, str):
+            return f'"{v}"'
+        if isinstance(v, Window):
+            return self.window(v)
+        if isinstance(v, tuple):
+            return (", " if self.en else "、").join(self.value(x) for x in v)
+        return str(v)
+
+    def window(self, w: Window, name: str | None = None) -> str:
+        tail = w.time_zone + (("; " if self.en else "；") + name if name else "")
+        incl = _INCL[self.lang][(w.start_inclusive, w.end_inclusive)]
+        if self.en:
+            return f"between {w.start.isoformat()} and {w.end.isoformat()}, {incl} ({tail})"
+        return f"在 {w.start.isoformat()} 至 {w.end.isoformat()} 期间（{incl}，{tail}）"
+
+    def param(self, name: str) -> str:
+        p = self.params[name]
+        mark = (", " if self.en else "，") + _T[self.lang]["placeholder"] if p.placeholder else ""
+        return self.value(p.value) + self.paren(name + mark)
+
+    def field(self, path: str) -> str:
+        """A fact path (top-level or ``list[].field``) as a noun phrase, without its name."""
+        label = FACT_LABELS.get(path, (path, path))[0 if self.en else 1]
+        if "[]" not in path:
+            return label
+        sing, plural, noun = _LISTS.get(path.split("[]")[0], ("item", "items", "项目"))
+        return f"the {label} of the {plural}" if self.en else f"{noun}的{label}"
+
+    def describe(self, d: Derivation) -> str:
+        lst = d.of.split("[]")[0]
+        plural, noun = _LISTS.get(lst, ("", d.of, d.of))[1:]
+        of = self.field(d.of) + ("" if "[]" in d.of else self.paren(d.of))
+        label = FACT_LABELS.get(d.of, (d.of, d.of))[0 if self.en else 1]
+        at = self.param(d.at) if d.at in self.params else str(d.at)
+        en = {"age_in_full_years": f"the age in full years (周岁) on {at}, counted from {of}",
+              "count": f"the number of {plural}",
+              "count_distinct": f"the number of distinct values of the {label} across the {plural}",
+              "earliest": f"the earliest {label} among the {plural}"}
+        zh = {"age_in_full_years": self.cat("以", at, f"为准、按{of}计算的周岁年龄"), "count": f"{noun}的数量",
+              "count_distinct": f"各{noun}中不同{label}的个数", "earliest": f"各{noun}中最早的{label}"}
+        return (en if self.en else zh).get(d.function, d.function)
+
+    def kind(self, n: E.Node) -> str:
+        """date, instant or other: what chooses the wording of a comparison."""
+        t = "other"
+        if isinstance(n, E.DateLit):
+            t = "date"
+        elif isinstance(n, E.Name):
+            head, rest = n.parts[0], ".".join(n.parts[1:])
+            if head in self.scope:
+                t = getattr(FIELDS.get(f"{self.scope[head]}[].{rest}"), "type", t)
+            elif head == "params" and rest in self.params:
+                t = self.params[rest].type
+            elif head == "derived" and rest in self.derived:
+                t = derived_type(self.derived[rest])
+            else:
+                t = getattr(FIELDS.get(n.dotted), "type", t)
+        return t if t in ("date", "instant") else "other"
+
+    def noun(self, n: E.Node) -> str:
+        if isinstance(n, (E.Lit, E.DateLit)):
+            return self.value(n.value)
+        if isinstance(n, E.Arith):
+            sides = [self.group(self.noun(x)) if isinstance(x, E.Arith) else self.noun(x) for x in (n.left, n.right)]
+            return self.cat(sides[0], _ARITH[self.lang][n.op], sides[1])
+        if not isinstance(n, E.Name):
+            return self.group(self.cond(n))
+        head, rest = n.parts[0], ".".join(n.parts[1:])
+        if head in self.scope:
+            label = FACT_LABELS.get(f"{self.scope[head]}[].{rest}", (rest, rest))[0 if self.en else 1]
+            return (f"its {label}" if self.en else f"其{label}") + self.paren(n.dotted)
+        if head == "params" and rest in self.params:
+            return self.param(rest)
+        if head == "derived" and rest in self.derived:
+            desc = self.describe(self.derived[rest])  # "...(leader.birth_date)" -> "...(leader.birth_date; derived.x)"
+            close = ")" if self.en else "）"
+            return desc[:-1] + f"; {n.dotted}{close}" if desc.endswith(close) else desc + self.paren(n.dotted)
+        return self.field(n.dotted) + self.paren(n.dotted)
+
+    def pred(self, n: E.Compare | E.Member, negated: bool = False) -> str:
+        """The predicate of a comparison, without its subject ("is at least 6 (members_min)")."""
+        if isinstance(n, E.Compare):
+            op = _FLIP[n.op] if negated else n.op
+            kinds = {self.kind(n.left), self.kind(n.right)}
+            verb = _CMP[self.lang][1 if kinds & {"date", "instant"} else 0][op]
+            tz = self.rs.time_zone
+            day = "" if kinds != {"date", "instant"} else \
+                f", by calendar day in {tz}" if self.en else f"，按 {tz} 的日历日计"
+            return self.cat(verb, self.noun(n.right)) + day
+        not_ = ("not " if self.en else "不") if negated else ""
+        if isinstance(n.right, E.ListLit):
+            items = [self.noun(x) for x in n.right.items]
+        else:
+            name = ".".join(n.right.parts[1:]) if isinstance(n.right, E.Name) else ""
+            p: Parameter | None = self.params.get(name)
+            if p is not None and isinstance(p.value, Window):
+                w = self.window(p.value, name)
+                return f"is {not_}{w}" if self.en else f"{not_}{w}"
+            items = [self.value(p.value) + self.paren(name)] if p is not None else [self.noun(n.right)]
+        if self.en:
+            return f"is {not_}one of {', '.join(items)}"
+        return self.cat(f"{not_}为", "、".join(items), "之一")
+
+    def cond(self, n: E.Node, nested: bool = False) -> str:
+        if isinstance(n, (E.And, E.Or)):
+            parts, prev = [], None
+            for x in n.items:
+                same = isinstance(x, (E.Compare, E.Member)) and prev is not None and x.left == prev
+                text = self.pred(x) if same else self.cond(x, nested=True)  # type: ignore[arg-type]
+                parts.append(text[3:] if same and self.en and text.startswith("is ") else text)
+                prev = x.left if isinstance(x, (E.Compare, E.Member)) else None
+            joiner = {"en": ("or", "and"), "zh": ("或", "且")}[self.lang][isinstance(n, E.And)]
+            text = parts[0]
+            for part in parts[1:]:
+                text = self.cat(text, joiner, part)
+            return self.group(text) if nested else text
+        if isinstance(n, (E.Compare, E.Member)):
+            return self.subject(n, self.pred(n))
+        if isinstance(n, E.Not):
+            inner = n.item
+            if isinstance(inner, (E.Compare, E.Member)):
+                return self.subject(inner, self.pred(inner, negated=True))
+            if isinstance(inner, E.Quant) and inner.kind == "any":
+                return self.quant(inner, "none", nested)
+            text = self.group(self.cond(inner))
+            return f"it is not the case that {text}" if self.en else f"并非{text}"
+        if isinstance(n, E.Quant):
+            return self.quant(n, n.kind, nested)
+        return self.noun(n)
+
+    def subject(self, n: E.Compare | E.Member, pred: str) -> str:
+        return self.cat(self.noun(n.left), pred)
+
+    def quant(self, n: E.Quant, kind: str, nested: bool) -> str:
+        lst = n.source.dotted
+        sing, _, noun = _LISTS.get(lst, (lst, lst, lst))
+        self.scope[n.var] = lst
+        try:
+            body = self.cond(n.body)
+        finally:
+            del self.scope[n.var]
+        en = {"any": f"at least one {sing} ({lst}) such that {body}",
+              "all": f"every {sing} ({lst}), if there are any, is such that {body}",
+              "none": f"no {sing} ({lst}) is such that {body}"}
+        zh = {"any": f"至少有一项{noun}（{lst}）满足：{body}", "all": f"每一项{noun}（{lst}，如有）都满足：{body}",
+              "none": f"没有任何一项{noun}（{lst}）满足：{body}"}
+        text = (en if self.en else zh)[kind]
+        return self.group(text) if nested else text
+
+
+def _cell(text: Any) -> str:
+    s = " ".join(str(text).split()) if text not in (None, "") else "—"
+    return s.replace("|", "\\|")
+
+
+def _row(*cells: Any) -> str:
+    return "| " + " | ".join(_cell(c) for c in cells) + " |"
+
+
+def _table(cols: tuple[str, ...], rows: list[tuple[Any, ...]]) -> list[str]:
+    return [_row(*cols), "|" + "---|" * len(cols), *(_row(*r) for r in rows), ""]
+
+
+def _code(text: str) -> str:
+    """``text`` on one line as a code span, fenced by more backticks than it contains."""
+    flat = re.sub(r"\s*\n\s*", " ", text.strip())
+    ticks = "`" * (1 + max((len(m) for m in re.findall(r"`+", flat)), default=0))
+    pad = " " if flat.startswith("`") or flat.endswith("`") else ""
+    return f"{ticks}{pad}{flat}{pad}{ticks}"
+
+
+def _quote(text: str) -> list[str]:
+    return [f"> {line}".rstrip() for line in text.strip().splitlines()] + [""]
+
+
+def _rule(w: _Words, rule: Rule) -> list[str]:
+    t, en, rs = _T[w.lang], w.en, w.rs
+    c = rule.citation
+    src = next((s for s in rs.sources if s.id == c.source), None)
+    title = src.title if src else c.source
+    ref = ((", " if en else "，") + src.reference) if src and src.reference else ""
+    where = f"{title} ({c.source}{ref}), {t['clause']} {c.clause}" if en else \
+        f"{title}（{c.source}{ref}），{t['clause']} {c.clause}"
+    colon = ":** " if en else "：**"
+    out = [f"### {rule.id} — {rule.title.en if en else rule.title.zh}", "",
+           f"- **{t['severity']}{colon}{t.get(rule.severity, rule.severity)}",
+           f"- **{t['layer']}{colon}{rule.layer or '—'}", f"- **{t['source']}{colon}{where}", "",
+           *_quote(c.text), f"**{t['plain']}{colon}{w.cond(E.parse(rule.when))}", "",
+           f"**{t['written']}{colon}{_code(rule.when)}", ""]
+    if rule.interpretation:
+        out += [f"**{t['interp']}{colon}{' '.join(rule.interpretation.split())}", ""]
+    notes = []
+    for name in rule.params:
+        p = w.params.get(name)
+        if p is None:
+            continue
+        bits = [x for x in (p.description, p.interpretation and f"{t['interp']}{': ' if en else '：'}"
+                            f"{p.interpretation}", p.placeholder and t["placeholder"]) if x]
+        text = " ".join(" ".join(str(b).split()) for b in bits)
+        notes.append(f"- `{name}` = {w.value(p.value)}" + (f" — {text}" if text else ""))
+    if notes:
+        out += [f"**{t['used']}{colon.rstrip()}", "", *notes, ""]
+    return out
+
+
+def render_markdown(ruleset: Ruleset, *, lang: str = "en") -> str:
+    """The ruleset as a Markdown page in ``lang`` ("en" or "zh"); the same ruleset gives the same text."""
+    if lang not in _T:
+        raise ValueError(f"lang must be 'en' or 'zh', got {lang!r}")
+    w, t, en = _Words(ruleset, lang), _T[lang], lang == "en"
+    first, second = (ruleset.title.en, ruleset.title.zh) if en else (ruleset.title.zh, ruleset.title.en)
+    colon = ":** " if en else "：**"
+    out = [f"# {first}", "", second, "",
+           f"- **{t['term']}{colon}{ruleset.term}", f"- **{t['version']}{colon}{ruleset.version}",
+           f"- **{t['region']}{colon}{ruleset.region or '—'}",
+           f"- **{t['layers']}{colon}{' → '.join(ruleset.layers) or ruleset.id}",
+           f"- **{t['tz']}{colon}{ruleset.time_zone}", f"- **{t['sha']}{colon}`{ruleset.sha256 or '—'}`", "",
+           t["note"], "", f"## {t['sources']}", ""]
+    out += _table(t["src_cols"], [(s.id, s.title, s.reference, s.date and s.date.isoformat(), s.note)
+                                  for s in ruleset.sources])
+    out += [f"## {t['rules']}", ""]
+    for rule in ruleset.rules:
+        out += _rule(w, rule)
+    out += [f"## {t['params']}", ""]
+    rows = []
+    for p in ruleset.parameters:
+        value = w.value(p.value) + (f" — **{t['placeholder']}**" if p.placeholder else "")
+        rows.append((f"`{p.name}`", value, p.source, p.description, p.interpretation, p.layer))
+    out += _table(t["par_cols"], rows)
+    if ruleset.derived:
+        out += [f"## {t['derived']}", ""]
+        out += _table(t["der_cols"], [(f"`derived.{d.name}`", w.describe(d)) for d in ruleset.derived])
+    return "\n".join(out).rstrip("\n") + "\n"
