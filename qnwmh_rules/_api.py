@@ -23,7 +23,7 @@ import attrs
 from dateutil import parser as dtparser
 from dateutil import tz as dttz
 
-from . import _check, _compile, _reference, _schema
+from . import _check, _compile, _lock, _reference, _schema
 from ._derive import derive
 from ._model import Parameter, Rule, Ruleset, Window
 from .exceptions import EvaluationError, FactsError
@@ -310,13 +310,15 @@ def load_ruleset(path: str | Path | None = None, *, term: str | None = None, reg
         if term is None:
             raise ValueError("give a ruleset path, or term= (and optionally region=)")
         path = ruleset_path(term, region)
-    ruleset, where = _schema.read_ruleset_file(path)
-    ruleset, errors = _check.check_ruleset(ruleset, where)
+    ruleset, where, errors = _schema.read_ruleset_file(path)
+    ruleset, check_errors = _check.check_ruleset(ruleset, where)
     compiled, shape_errors = _compile.compile_ruleset(ruleset, where)
-    errors += shape_errors
+    errors += check_errors + shape_errors
     if errors:
         raise _schema.all_errors(errors)
     ruleset = attrs.evolve(ruleset, sha256=_schema.content_sha256(ruleset))
+    loaded, kp = where["@version"]
+    _lock.check_released(ruleset, (loaded.path, *loaded.pos(kp)))
     return Engine(ruleset, compiled, backend)
 
 

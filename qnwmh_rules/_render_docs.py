@@ -1,11 +1,10 @@
-# Rendering a checked ruleset as a publishable Markdown page, in English or Chinese.
-#
-# Owns: the plain-word names of fact paths (FACT_LABELS, one entry per facts.FIELDS path),
-# the plain-word reading of conditions (walked from the syntax tree of `rule.when`, so that
-# parameter names can be shown beside their values), and the layout of the page.
-# Must not know the engine: it must not import durable or _compile. It decides nothing;
-# the page is a reading aid, and the same ruleset always gives the same bytes.
-"""Markdown documentation of a ruleset for policy staff and the public."""
+"""A checked ruleset as a publishable Markdown page (English or Chinese) for policy staff and the public.
+
+Owns: the plain-word names of fact paths (``FACT_LABELS``, one entry per ``facts.FIELDS`` path), the
+plain-word reading of conditions (walked from the syntax tree of ``rule.when``, so that parameter names
+are shown beside their values) and the layout of the page. Must not know the engine: it must not import
+durable or ``_compile``. It decides nothing, and the same ruleset always gives the same bytes.
+"""
 
 from __future__ import annotations
 
@@ -15,12 +14,12 @@ from typing import Any
 
 from . import _expr as E
 from ._check import derived_type
-from ._model import Derivation, Parameter, Rule, Ruleset, Window
+from ._model import Derivation, Rule, Ruleset, Window
 from .facts import FIELDS
 
 __all__ = ["render_markdown", "FACT_LABELS"]
 
-# Every facts.FIELDS path (plus the channel group that count_distinct reads): (en, zh).
+# Every facts.FIELDS path, the channel group that count_distinct reads and as_of: (en, zh).
 # Item fields are nouns, read as "its …" / "其…" inside any/all.
 FACT_LABELS: dict[str, tuple[str, str]] = {
     "id": ("the collective's id", "集体编号"),
@@ -45,32 +44,36 @@ FACT_LABELS: dict[str, tuple[str, str]] = {
     "filings[].submitted_at": ("submission time", "提交时间"),
     "filings[].review.status": ("review status", "审核状态"),
     "filings[].review.at": ("review time", "审核时间"),
+    "as_of": ("the moment of the evaluation", "评估时刻"),  # readable only in pending_if
 }
 _LISTS = {"honors": ("honour", "honours", "荣誉"), "filings": ("filing", "filings", "网络报备")}
-_CMP = {
-    "en": ({"==": "is", "!=": "is not", "<": "is less than", "<=": "is at most", ">": "is more than",
-            ">=": "is at least"},
-           {"==": "is", "!=": "is not", "<": "is before", "<=": "is on or before", ">": "is after",
-            ">=": "is on or after"}),
-    "zh": ({"==": "为", "!=": "不为", "<": "少于", "<=": "不超过", ">": "超过", ">=": "不少于"},
-           {"==": "为", "!=": "不为", "<": "早于", "<=": "不晚于", ">": "晚于", ">=": "不早于"}),
+_OPS = ("==", "!=", "<", "<=", ">", ">=")
+_BOUNDS = ((True, True), (False, False), (True, False), (False, True))  # (start_inclusive, end_inclusive)
+
+
+def _words(keys: tuple[Any, ...], words: str) -> dict[Any, str]:
+    return dict(zip(keys, words.split("|"), strict=True))
+
+
+_CMP = {  # (for numbers and texts, for dates and timestamps)
+    "en": (_words(_OPS, "is|is not|is less than|is at most|is more than|is at least"),
+           _words(_OPS, "is|is not|is before|is on or before|is after|is on or after")),
+    "zh": (_words(_OPS, "为|不为|少于|不超过|超过|不少于"), _words(_OPS, "为|不为|早于|不晚于|晚于|不早于")),
 }
 _FLIP = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
-_ARITH = {"en": {"+": "plus", "-": "minus", "*": "times", "/": "divided by"},
-          "zh": {"+": "加", "-": "减", "*": "乘以", "/": "除以"}}
-_INCL = {"en": {(True, True): "both days included", (False, False): "both days excluded",
-                (True, False): "the first day included, the last excluded",
-                (False, True): "the first day excluded, the last included"},
-         "zh": {(True, True): "含首尾两日", (False, False): "不含首尾两日",
-                (True, False): "含首日、不含末日", (False, True): "不含首日、含末日"}}
+_ARITH = {"en": _words(("+", "-", "*", "/"), "plus|minus|times|divided by"),
+          "zh": _words(("+", "-", "*", "/"), "加|减|乘以|除以")}
+_INCL = {"en": _words(_BOUNDS, "both days included|both days excluded|the first day included, the last excluded|"
+                               "the first day excluded, the last included"),
+         "zh": _words(_BOUNDS, "含首尾两日|不含首尾两日|含首日、不含末日|不含首日、含末日")}
 _T = {
     "en": dict(term="Term", version="Version", region="Region", layers="Layers", tz="Time zone",
                sha="Content sha256", sources="Sources", rules="Rules", params="Parameters",
                derived="Derived facts", severity="Severity", layer="Layer", source="Source", clause="clause",
-               plain="In plain words", written="As written", interp="Interpretation", used="Parameters used",
-               src_cols=("Id", "Title", "Reference", "Date", "Note"),
-               par_cols=("Name", "Value", "Source", "Description", "Interpretation", "Set by"),
-               der_cols=("Name", "Meaning"), placeholder="placeholder — not official",
+               plain="In plain words", written="As written", pending="Undetermined rather than failed while",
+               interp="Interpretation", used="Parameters used",
+               src_cols="Id|Title|Reference|Date|Note", par_cols="Name|Value|Source|Description|Interpretation|Set by",
+               der_cols="Name|Meaning", placeholder="placeholder — not official",
                required="required (if it fails, the collective is not eligible)",
                advisory="advisory (reported only; it does not change the verdict)",
                note="This page is generated from the ruleset file. The conditions in plain words are a reading "
@@ -79,8 +82,9 @@ _T = {
     "zh": dict(term="年度", version="版本", region="地区", layers="层级", tz="时区", sha="内容 sha256",
                sources="来源文件", rules="规则", params="参数", derived="派生事实", severity="性质",
                layer="所属层级", source="出处", clause="条款", plain="条件（白话）", written="条件原文",
-               interp="解释说明", used="所用参数说明", src_cols=("编号", "标题", "文号", "日期", "备注"),
-               par_cols=("名称", "取值", "出处", "说明", "解释说明", "设定层级"), der_cols=("名称", "含义"),
+               pending="未满足时记为“待定”而非“不满足”的情形",
+               interp="解释说明", used="所用参数说明", src_cols="编号|标题|文号|日期|备注",
+               par_cols="名称|取值|出处|说明|解释说明|设定层级", der_cols="名称|含义",
                placeholder="占位值——非官方", required="必备条件（不满足即不符合资格）",
                advisory="提示性条件（仅作提示，不影响结论）",
                note="本页由规则集文件自动生成。白话条件仅供阅读，以条件原文及下列参数取值为准。缺少的事实不会被当作“不满足”。"),
@@ -160,21 +164,27 @@ class _Words:
               "count_distinct": f"各{noun}中不同{label}的个数", "earliest": f"各{noun}中最早的{label}"}
         return (en if self.en else zh).get(d.function, d.function)
 
+    def name(self, n: E.Name) -> tuple[str, str]:
+        """A name in plain words, and its type (``date``, ``instant``, ``number`` ...)."""
+        head, rest = n.parts[0], ".".join(n.parts[1:])
+        if head in self.scope:
+            path = f"{self.scope[head]}[].{rest}"
+            label = FACT_LABELS.get(path, (rest, rest))[0 if self.en else 1]
+            kind = getattr(FIELDS.get(path), "type", "")
+            return (f"its {label}" if self.en else f"其{label}") + self.paren(n.dotted), kind
+        if head == "params" and rest in self.params:
+            return self.param(rest), self.params[rest].type
+        if head == "derived" and rest in self.derived:
+            desc = self.describe(self.derived[rest])  # "...(leader.birth_date)" -> "...(leader.birth_date; derived.x)"
+            sep, close = ("; ", ")") if self.en else ("；", "）")
+            desc = desc[:-1] + f"{sep}{n.dotted}{close}" if desc.endswith(close) else desc + self.paren(n.dotted)
+            return desc, derived_type(self.derived[rest])
+        kind = getattr(FIELDS.get(n.dotted), "type", "instant" if n.dotted == "as_of" else "")
+        return self.field(n.dotted) + self.paren(n.dotted), kind
+
     def kind(self, n: E.Node) -> str:
         """date, instant or other: what chooses the wording of a comparison."""
-        t = "other"
-        if isinstance(n, E.DateLit):
-            t = "date"
-        elif isinstance(n, E.Name):
-            head, rest = n.parts[0], ".".join(n.parts[1:])
-            if head in self.scope:
-                t = getattr(FIELDS.get(f"{self.scope[head]}[].{rest}"), "type", t)
-            elif head == "params" and rest in self.params:
-                t = self.params[rest].type
-            elif head == "derived" and rest in self.derived:
-                t = derived_type(self.derived[rest])
-            else:
-                t = getattr(FIELDS.get(n.dotted), "type", t)
+        t = "date" if isinstance(n, E.DateLit) else self.name(n)[1] if isinstance(n, E.Name) else ""
         return t if t in ("date", "instant") else "other"
 
     def noun(self, n: E.Node) -> str:
@@ -183,19 +193,7 @@ class _Words:
         if isinstance(n, E.Arith):
             sides = [self.group(self.noun(x)) if isinstance(x, E.Arith) else self.noun(x) for x in (n.left, n.right)]
             return self.cat(sides[0], _ARITH[self.lang][n.op], sides[1])
-        if not isinstance(n, E.Name):
-            return self.group(self.cond(n))
-        head, rest = n.parts[0], ".".join(n.parts[1:])
-        if head in self.scope:
-            label = FACT_LABELS.get(f"{self.scope[head]}[].{rest}", (rest, rest))[0 if self.en else 1]
-            return (f"its {label}" if self.en else f"其{label}") + self.paren(n.dotted)
-        if head == "params" and rest in self.params:
-            return self.param(rest)
-        if head == "derived" and rest in self.derived:
-            desc = self.describe(self.derived[rest])  # "...(leader.birth_date)" -> "...(leader.birth_date; derived.x)"
-            close = ")" if self.en else "）"
-            return desc[:-1] + f"; {n.dotted}{close}" if desc.endswith(close) else desc + self.paren(n.dotted)
-        return self.field(n.dotted) + self.paren(n.dotted)
+        return self.name(n)[0] if isinstance(n, E.Name) else self.group(self.cond(n))
 
     def pred(self, n: E.Compare | E.Member, negated: bool = False) -> str:
         """The predicate of a comparison, without its subject ("is at least 6 (members_min)")."""
@@ -212,7 +210,7 @@ class _Words:
             items = [self.noun(x) for x in n.right.items]
         else:
             name = ".".join(n.right.parts[1:]) if isinstance(n.right, E.Name) else ""
-            p: Parameter | None = self.params.get(name)
+            p = self.params.get(name)
             if p is not None and isinstance(p.value, Window):
                 w = self.window(p.value, name)
                 return f"is {not_}{w}" if self.en else f"{not_}{w}"
@@ -235,11 +233,11 @@ class _Words:
                 text = self.cat(text, joiner, part)
             return self.group(text) if nested else text
         if isinstance(n, (E.Compare, E.Member)):
-            return self.subject(n, self.pred(n))
+            return self.cat(self.noun(n.left), self.pred(n))
         if isinstance(n, E.Not):
             inner = n.item
             if isinstance(inner, (E.Compare, E.Member)):
-                return self.subject(inner, self.pred(inner, negated=True))
+                return self.cat(self.noun(inner.left), self.pred(inner, negated=True))
             if isinstance(inner, E.Quant) and inner.kind == "any":
                 return self.quant(inner, "none", nested)
             text = self.group(self.cond(inner))
@@ -247,9 +245,6 @@ class _Words:
         if isinstance(n, E.Quant):
             return self.quant(n, n.kind, nested)
         return self.noun(n)
-
-    def subject(self, n: E.Compare | E.Member, pred: str) -> str:
-        return self.cat(self.noun(n.left), pred)
 
     def quant(self, n: E.Quant, kind: str, nested: bool) -> str:
         lst = n.source.dotted
@@ -268,25 +263,18 @@ class _Words:
         return self.group(text) if nested else text
 
 
-def _cell(text: Any) -> str:
-    s = " ".join(str(text).split()) if text not in (None, "") else "—"
-    return s.replace("|", "\\|")
-
-
-def _row(*cells: Any) -> str:
-    return "| " + " | ".join(_cell(c) for c in cells) + " |"
-
-
-def _table(cols: tuple[str, ...], rows: list[tuple[Any, ...]]) -> list[str]:
-    return [_row(*cols), "|" + "---|" * len(cols), *(_row(*r) for r in rows), ""]
+def _table(cols: str, rows: list[tuple[Any, ...]]) -> list[str]:
+    """A Markdown table; ``cols`` is "A|B|C". Cells are flattened to one line, ``|`` escaped, empty as —."""
+    def row(cells: Any) -> str:
+        return "| " + " | ".join(" ".join(str(c).split()).replace("|", "\\|") if c else "—" for c in cells) + " |"
+    return [row(cols.split("|")), "|" + "---|" * len(cols.split("|")), *(row(r) for r in rows), ""]
 
 
 def _code(text: str) -> str:
     """``text`` on one line as a code span, fenced by more backticks than it contains."""
-    flat = re.sub(r"\s*\n\s*", " ", text.strip())
+    flat = re.sub(r"\s*\n\s*", " ", text.strip())  # a condition never starts or ends with a backtick
     ticks = "`" * (1 + max((len(m) for m in re.findall(r"`+", flat)), default=0))
-    pad = " " if flat.startswith("`") or flat.endswith("`") else ""
-    return f"{ticks}{pad}{flat}{pad}{ticks}"
+    return f"{ticks}{flat}{ticks}"
 
 
 def _quote(text: str) -> list[str]:
@@ -307,17 +295,17 @@ def _rule(w: _Words, rule: Rule) -> list[str]:
            f"- **{t['layer']}{colon}{rule.layer or '—'}", f"- **{t['source']}{colon}{where}", "",
            *_quote(c.text), f"**{t['plain']}{colon}{w.cond(E.parse(rule.when))}", "",
            f"**{t['written']}{colon}{_code(rule.when)}", ""]
+    pending = getattr(rule, "pending_if", None)  # the moment-dependent "not yet closed" condition, if any
+    if pending:
+        out += [f"**{t['pending']}{colon}{w.cond(E.parse(pending))} — {_code(pending)}", ""]
     if rule.interpretation:
         out += [f"**{t['interp']}{colon}{' '.join(rule.interpretation.split())}", ""]
     notes = []
-    for name in rule.params:
-        p = w.params.get(name)
-        if p is None:
-            continue
-        bits = [x for x in (p.description, p.interpretation and f"{t['interp']}{': ' if en else '：'}"
-                            f"{p.interpretation}", p.placeholder and t["placeholder"]) if x]
-        text = " ".join(" ".join(str(b).split()) for b in bits)
-        notes.append(f"- `{name}` = {w.value(p.value)}" + (f" — {text}" if text else ""))
+    for p in (w.params[name] for name in rule.params if name in w.params):
+        bits = (p.description, p.interpretation and t["interp"] + (": " if en else "：") + p.interpretation,
+                p.placeholder and t["placeholder"])
+        text = " ".join(" ".join(str(b).split()) for b in bits if b)
+        notes.append(f"- `{p.name}` = {w.value(p.value)}" + (f" — {text}" if text else ""))
     if notes:
         out += [f"**{t['used']}{colon.rstrip()}", "", *notes, ""]
     return out
@@ -342,11 +330,9 @@ def render_markdown(ruleset: Ruleset, *, lang: str = "en") -> str:
     for rule in ruleset.rules:
         out += _rule(w, rule)
     out += [f"## {t['params']}", ""]
-    rows = []
-    for p in ruleset.parameters:
-        value = w.value(p.value) + (f" — **{t['placeholder']}**" if p.placeholder else "")
-        rows.append((f"`{p.name}`", value, p.source, p.description, p.interpretation, p.layer))
-    out += _table(t["par_cols"], rows)
+    mark = f" — **{t['placeholder']}**"
+    out += _table(t["par_cols"], [(f"`{p.name}`", w.value(p.value) + (mark if p.placeholder else ""), p.source,
+                                   p.description, p.interpretation, p.layer) for p in ruleset.parameters])
     if ruleset.derived:
         out += [f"## {t['derived']}", ""]
         out += _table(t["der_cols"], [(f"`derived.{d.name}`", w.describe(d)) for d in ruleset.derived])

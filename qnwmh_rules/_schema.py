@@ -177,13 +177,15 @@ def _layer_name(rid: str, term: str, version: str) -> str:
     return f"{term}/{rid}@{version}"
 
 
-def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()) -> tuple[Ruleset, Where]:
+def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
+                      ) -> tuple[Ruleset, Where, list[RulesetError]]:
     """Read ``path`` (and what it inherits) into a Ruleset whose conditions are not yet checked.
 
-    Every problem is collected: if any is found, the first is raised as a RulesetError whose
-    ``errors`` holds them all (in file order). Returns the ruleset and, for each rule id and
-    derived fact, the loaded file and key path of its condition, so that ``_check`` can
-    point into the right file.
+    Returns the ruleset (built from every part that could be read), for each rule id and
+    derived fact the loaded file and key path of its condition (so that ``_check`` can
+    point into the right file), and every problem found. A file that cannot be read at
+    all (missing, not UTF-8, YAML syntax) raises RulesetError; so do problems in an
+    inherited file.
     """
     p = Path(path)
     shown = str(path)
@@ -246,7 +248,7 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()) -> tuple
                 siblings = sorted(x.name for x in p.parent.glob("*.yaml") if x != p)
                 raise r.err("Q110", f"inherits {ref!r}, which does not exist", ("inherits",),
                             suggestion=_suggest(ref, siblings))
-            got, got_where = read_ruleset_file(target, _seen=_seen + (str(p.resolve()),))
+            got, got_where, _ = read_ruleset_file(target, _seen=_seen + (str(p.resolve()),))
             if got.term > term:
                 raise r.err("Q111", f"term {term} inherits from a later term ({got.term})", ("term",),
                             suggestion="a ruleset may build on the same or an earlier term only")
@@ -376,24 +378,35 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()) -> tuple
         if override and rule_id not in rules:
             raise r.err("Q118", f"rule {rule_id!r} overrides nothing: the inherited ruleset has no such rule",
                         kp + ("override",), suggestion=_suggest(rule_id, rules))
-        severity = r.string(v["severity"], kp + ("severity",), "severity")
-        if severity not in ("required", "advisory"):
-            raise r.err("Q119", f"severity must be required or advisory, got {severity!r}", kp + ("severity",),
-                        suggestion=_suggest(severity, ("required", "advisory")))
-        c = r.mapping(v["citation"], kp + ("citation",), {"source": True, "clause": True, "text": True},
-                      "citation", errors=errors)
-        src = r.string(str(c["source"]), kp + ("citation", "source"), "citation source")
-        if src not in sources:
-            raise r.err("Q108", f"citation names unknown source {src!r}", kp + ("citation", "source"),
-                        suggestion=_suggest(src, sources) or f"declared sources: {', '.join(sorted(sources))}")
+        # Problems in the parts below are recorded and the rule is still built, so that its
+        # condition is checked too and one run of `check` reports everything.
+        def severity_of() -> str:
+            severity = r.string(v["severity"], kp + ("severity",), "severity")
+            if severity not in ("required", "advisory"):
+                raise r.err("Q119", f"severity must be required or advisory, got {severity!r}", kp + ("severity",),
+                            suggestion=_suggest(severity, ("required", "advisory")))
+            return severity
+
+        def citation_of() -> Citation:
+            c = r.mapping(v["citation"], kp + ("citation",), {"source": True, "clause": True, "text": True},
+                          "citation", errors=errors)
+            src = r.string(str(c["source"]), kp + ("citation", "source"), "citation source")
+            if src not in sources:
+                raise r.err("Q108", f"citation names unknown source {src!r}", kp + ("citation", "source"),
+                            suggestion=_suggest(src, sources) or f"declared sources: {', '.join(sorted(sources))}")
+            return Citation(src, r.string(str(c["clause"]), kp + ("citation", "clause"), "clause"),
+                            r.string(c["text"], kp + ("citation", "text"), "clause text"))
+
+        severity = collect(severity_of, default="required")
+        citation = collect(citation_of, default=None)
         pending = None
         if "pending_if" in v:
             pending = r.string(v["pending_if"], kp + ("pending_if",), "pending_if")
             where[f"{rule_id}#pending_if"] = (loaded, kp + ("pending_if",))
+        title = collect(r.text, v["title"], kp + ("title",), "title", default=Text("?", "?"))
         rules[rule_id] = Rule(
-            id=rule_id, title=r.text(v["title"], kp + ("title",), "title"), severity=severity,
-            citation=Citation(src, r.string(str(c["clause"]), kp + ("citation", "clause"), "clause"),
-                              r.string(c["text"], kp + ("citation", "text"), "clause text")),
+            id=rule_id, title=title, severity=severity,
+            citation=citation or Citation("?", "?", "?"),
             when=r.string(v["when"], kp + ("when",), "when"),
             interpretation=r.opt_string(v, "interpretation", kp),
             layer=layer, pending_if=pending,
@@ -404,8 +417,7 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()) -> tuple
         collect(rule, i, raw)
     if not rules and not errors:
         errors.append(r.err("Q120", "the ruleset has no rules", ("rules",) if "rules" in top else ()))
-    if errors:
-        raise all_errors(errors)
+    where["@version"] = (loaded, ("version",))
 
     ruleset = Ruleset(
         id=rid, term=term, version=version, title=title, time_zone=tz, region=region,
@@ -413,7 +425,9 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()) -> tuple
         derived=tuple(derived.values()), rules=tuple(rules.values()),
         layers=(base.layers if base else ()) + (layer,), path=shown,
     )
-    return ruleset, where
+    if _seen and errors:  # an inherited file: its problems stop the overlay here
+        raise all_errors(errors)
+    return ruleset, where, errors
 
 
 def all_errors(errors: list[RulesetError]) -> RulesetError:

@@ -9,9 +9,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
-from . import _api
+from . import _api, _cases, _lock
+from . import _diff as _diff_mod
 from .exceptions import EvaluationError, FactsError, RulesetError
 
 __all__ = ["main"]
@@ -49,6 +51,133 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ruleset_files(paths: list[str]) -> list[Path]:
+    """Ruleset files named, or found in folders (``*.yaml`` except cases files)."""
+    out: list[Path] = []
+    for name in paths:
+        p = Path(name)
+        if p.is_dir():
+            out.extend(sorted(f for f in p.rglob("*.yaml") if not f.name.endswith(".cases.yaml")))
+        else:
+            out.append(p)
+    return out
+
+
+def _check(args: argparse.Namespace) -> int:
+    files = _ruleset_files(args.paths)
+    problems = 0
+    for f in files:
+        try:
+            _api.load_ruleset(f)
+        except RulesetError as exc:
+            for err in exc.errors:
+                print(str(err), file=sys.stdout)
+                problems += 1
+    if not files:
+        print("qnwmh-rules: no ruleset files found", file=sys.stderr)
+        return 2
+    print(f"checked {len(files)} ruleset file(s): "
+          + (f"{problems} problem(s)" if problems else "no problems"), file=sys.stderr)
+    return 2 if problems else 0
+
+
+def _test(args: argparse.Namespace) -> int:
+    files: list[Path] = []
+    for name in args.paths:
+        files.extend(_cases.find_case_files(Path(name)))
+    if not files:
+        print("qnwmh-rules: no *.cases.yaml files found", file=sys.stderr)
+        return 2
+    failed = total = 0
+    results: dict[Path, list[_cases.CaseResult]] = {}
+    for f in files:
+        cases = _cases.read_cases(f)
+        engine = _api.load_ruleset(cases.ruleset_path, backend=args.backend)
+        results[f] = _cases.run_cases(engine, cases)
+        for res in results[f]:
+            total += 1
+            if not res.ok:
+                failed += 1
+                print(f"FAIL {f}:{res.case.line}: {res.case.name}")
+                for d in res.differences:
+                    print(f"     {d}")
+    report = _cases.coverage_report(files, backend=args.backend, results=results)
+    print("\nrule coverage (P passed, F failed, U undetermined seen in some case):")
+    width = max(len(rid) for rid, _ in report)
+    full = 0
+    for (rid, layer), seen in sorted(report.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        marks = "".join(m if o in seen else "." for m, o in (("P", "passed"), ("F", "failed"), ("U", "undetermined")))
+        full += ("passed" in seen) + ("failed" in seen)
+        print(f"  {rid:<{width}}  {marks}  {layer}")
+    pct = 100.0 * full / (2 * len(report)) if report else 100.0
+    print(f"\n{total - failed} passed, {failed} failed")
+    print(f"pass/fail coverage: {pct:.1f}% of {len(report)} rules")
+    if failed:
+        return 1
+    if args.min_coverage is not None and pct < args.min_coverage:
+        print(f"coverage {pct:.1f}% is below --min-coverage {args.min_coverage:g}%", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _load_named(spec: str, backend: str = "durable") -> _api.Engine:
+    """A ruleset file path, or a shipped ``TERM`` or ``TERM:REGION``."""
+    p = Path(spec)
+    if p.exists():
+        return _api.load_ruleset(p, backend=backend)
+    term, _, region = spec.partition(":")
+    return _api.load_ruleset(term=term, region=region or None, backend=backend)
+
+
+def _collectives(name: str) -> list[Any]:
+    """Facts to re-evaluate: a JSON list, JSON Lines, or a *.cases.yaml file."""
+    if name.endswith(".cases.yaml"):
+        return [c.facts for c in _cases.read_cases(name).cases if c.error is None]
+    text = open(name, encoding="utf-8").read()
+    stripped = text.lstrip()
+    if stripped.startswith("["):
+        return list(json.loads(text))
+    out = []
+    for i, line in enumerate(text.splitlines(), 1):
+        if line.strip():
+            try:
+                out.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise FactsError("(input)", f"{name}:{i}: not valid JSON: {exc.msg}") from exc
+    return out
+
+
+def _diff(args: argparse.Namespace) -> int:
+    a, b = _load_named(args.old), _load_named(args.new)
+    changes = _diff_mod.diff_rulesets(a.ruleset, b.ruleset)
+    found: list[_diff_mod.Flip] = []
+    count = 0
+    if args.cases:
+        found, count = _diff_mod.flips(a, b, _collectives(args.cases))
+    if args.json:
+        doc: dict[str, Any] = {"old": a.ruleset.layers[-1], "new": b.ruleset.layers[-1],
+                               "changes": [c.to_dict() for c in changes]}
+        if args.cases:
+            doc["evaluated"] = count
+            doc["flips"] = [{"id": f.subject_id, "old": f.old, "new": f.new,
+                             "rules": [list(r) for r in f.rules]} for f in found]
+        print(json.dumps(doc, ensure_ascii=False, indent=2, default=str))
+    else:
+        sys.stdout.write(_diff_mod.format_changes(a.ruleset, b.ruleset, changes))
+        if args.cases:
+            sys.stdout.write("\n" + _diff_mod.format_flips(found, count))
+    return 0
+
+
+def _release(args: argparse.Namespace) -> int:
+    engine = _api.load_ruleset(args.file)
+    lock = Path(args.lock) if args.lock else (_lock.find_lock(args.file) or Path(args.file).parent / _lock.LOCK_NAME)
+    added = _lock.release(engine.ruleset, lock)
+    key = _lock.key_of(engine.ruleset)
+    print(f"{'released' if added else 'already released'}: {key} sha256 {engine.ruleset.sha256} ({lock})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="qnwmh-rules",
                                 description="Rules-as-code for the 青年文明号 programme.")
@@ -65,6 +194,27 @@ def build_parser() -> argparse.ArgumentParser:
     e.set_defaults(func=_evaluate)
     ls = sub.add_parser("list", help="list the shipped rulesets (term and region)")
     ls.set_defaults(func=_list)
+    c = sub.add_parser("check", help="check ruleset files and report every problem as path:line:col: CODE")
+    c.add_argument("paths", nargs="+", metavar="PATH", help="ruleset files or folders")
+    c.set_defaults(func=_check)
+    t = sub.add_parser("test", help="run the golden cases (*.cases.yaml) and report rule coverage")
+    t.add_argument("paths", nargs="+", metavar="PATH", help="cases files or folders")
+    t.add_argument("--min-coverage", type=float, default=None, metavar="PCT",
+                   help="fail if pass/fail coverage of the rules is below PCT percent")
+    t.add_argument("--backend", default="durable", choices=_api.BACKENDS)
+    t.set_defaults(func=_test)
+    d = sub.add_parser("diff", help="what changed in meaning between two rulesets (TERM, TERM:REGION or a file)")
+    d.add_argument("old")
+    d.add_argument("new")
+    d.add_argument("--cases", metavar="FILE",
+                   help="re-evaluate these collectives (JSON list, JSON Lines or *.cases.yaml) under both")
+    d.add_argument("--json", action="store_true", help="print the differences as JSON")
+    d.set_defaults(func=_diff)
+    r = sub.add_parser("release", help="record a ruleset version as released (immutable) in releases.lock")
+    r.add_argument("file")
+    r.add_argument("--lock", default=None, help="the lock file (default: the nearest releases.lock, or one "
+                                                 "beside the ruleset)")
+    r.set_defaults(func=_release)
     return p
 
 

@@ -1,0 +1,163 @@
+"""Meaning-level differences between two rulesets, and the verdicts they flip.
+
+Owns: comparing two checked rulesets rule by rule (matched by id) and parameter by
+parameter, the plain-text and JSON reports, and re-evaluating collectives under both to
+list whose verdicts flip and which rules made them. Must not know YAML or durable_rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+import attrs
+
+from ._model import Parameter, Rule, Ruleset, Window
+
+__all__ = ["Change", "Flip", "diff_rulesets", "format_changes", "flips", "format_flips"]
+
+
+@attrs.frozen
+class Change:
+    """One difference: ``what`` is rule / parameter / derived / ruleset; ``how`` added / removed / changed."""
+
+    what: str
+    how: str
+    id: str
+    field: str | None = None
+    old: Any = None
+    new: Any = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"what": self.what, "how": self.how, "id": self.id, "field": self.field,
+                "old": _show(self.old), "new": _show(self.new)}
+
+
+def _show(v: Any) -> Any:
+    if isinstance(v, Window):
+        lo = "[" if v.start_inclusive else "("
+        hi = "]" if v.end_inclusive else ")"
+        return f"{lo}{v.start.isoformat()}, {v.end.isoformat()}{hi} {v.time_zone}"
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, tuple):
+        return list(v)
+    return v
+
+
+def _rule_fields(r: Rule) -> dict[str, Any]:
+    return {
+        "title.zh": r.title.zh, "title.en": r.title.en, "severity": r.severity,
+        "citation.source": r.citation.source, "citation.clause": r.citation.clause,
+        "citation.text": " ".join(r.citation.text.split()), "condition": " ".join(r.when.split()),
+        "pending_if": " ".join(r.pending_if.split()) if r.pending_if else None,
+        "interpretation": " ".join(r.interpretation.split()) if r.interpretation else None,
+    }
+
+
+def _param_fields(p: Parameter) -> dict[str, Any]:
+    return {"value": p.value, "source": p.source, "interpretation": p.interpretation,
+            "placeholder": p.placeholder}
+
+
+def diff_rulesets(a: Ruleset, b: Ruleset) -> list[Change]:
+    """What changed in meaning from ``a`` to ``b`` (rules by id, parameters by name)."""
+    out: list[Change] = []
+    for field in ("term", "version", "region", "time_zone"):
+        if getattr(a, field) != getattr(b, field):
+            out.append(Change("ruleset", "changed", b.id, field, getattr(a, field), getattr(b, field)))
+    a_rules, b_rules = {r.id: r for r in a.rules}, {r.id: r for r in b.rules}
+    a_params, b_params = {p.name: p for p in a.parameters}, {p.name: p for p in b.parameters}
+    changed_params = {n for n in a_params.keys() & b_params.keys() if a_params[n].value != b_params[n].value}
+    for rid in a_rules.keys() - b_rules.keys():
+        out.append(Change("rule", "removed", rid, old=a_rules[rid].title.en))
+    for rid in b_rules.keys() - a_rules.keys():
+        out.append(Change("rule", "added", rid, new=b_rules[rid].title.en))
+    for rid in a_rules.keys() & b_rules.keys():
+        old, new = _rule_fields(a_rules[rid]), _rule_fields(b_rules[rid])
+        for field in old:
+            if old[field] != new[field]:
+                out.append(Change("rule", "changed", rid, field, old[field], new[field]))
+        for name in sorted(set(b_rules[rid].params) & changed_params):
+            out.append(Change("rule", "changed", rid, f"params.{name}", a_params[name].value, b_params[name].value))
+    for name in a_params.keys() - b_params.keys():
+        out.append(Change("parameter", "removed", name, old=a_params[name].value))
+    for name in b_params.keys() - a_params.keys():
+        out.append(Change("parameter", "added", name, new=b_params[name].value))
+    for name in a_params.keys() & b_params.keys():
+        old_p, new_p = _param_fields(a_params[name]), _param_fields(b_params[name])
+        for field in old_p:
+            if old_p[field] != new_p[field]:
+                out.append(Change("parameter", "changed", name, field, old_p[field], new_p[field]))
+    a_der, b_der = {d.name: d for d in a.derived}, {d.name: d for d in b.derived}
+    for name in sorted(a_der.keys() | b_der.keys()):
+        if a_der.get(name) != b_der.get(name):
+            how = "added" if name not in a_der else "removed" if name not in b_der else "changed"
+            out.append(Change("derived", how, name, None, a_der.get(name) and attrs.asdict(a_der[name]),
+                              b_der.get(name) and attrs.asdict(b_der[name])))
+    order = {"ruleset": 0, "rule": 1, "parameter": 2, "derived": 3}
+    hows = {"added": 0, "removed": 1, "changed": 2}
+    return sorted(out, key=lambda c: (order[c.what], hows[c.how], c.id, c.field or ""))
+
+
+def _name(rs: Ruleset) -> str:
+    return f"{rs.term}/{rs.id}@{rs.version}" + (f" ({rs.region})" if rs.region else "")
+
+
+def format_changes(a: Ruleset, b: Ruleset, changes: list[Change]) -> str:
+    """A readable report: additions and removals, then each changed item with old → new per field."""
+    lines = [f"--- {_name(a)}  sha256 {a.sha256[:12]}", f"+++ {_name(b)}  sha256 {b.sha256[:12]}"]
+    if not changes:
+        lines.append("no differences in meaning")
+        return "\n".join(lines) + "\n"
+    current = None
+    last_id = None
+    for c in changes:
+        head = f"{c.what}s {c.how}:"
+        if head != current:
+            lines.append(head)
+            current, last_id = head, None
+        if c.how == "added":
+            lines.append(f"  + {c.id}" + (f"  {_show(c.new)}" if c.what != "derived" else ""))
+        elif c.how == "removed":
+            lines.append(f"  - {c.id}" + (f"  {_show(c.old)}" if c.what != "derived" else ""))
+        else:
+            if c.id != last_id:
+                lines.append(f"  ~ {c.id}")
+                last_id = c.id
+            lines.append(f"      {c.field}: {_show(c.old)!r} → {_show(c.new)!r}")
+    return "\n".join(lines) + "\n"
+
+
+@attrs.frozen
+class Flip:
+    """A collective whose verdict differs between the two rulesets."""
+
+    subject_id: str
+    old: str
+    new: str
+    rules: tuple[tuple[str, str, str], ...]  # (rule id, old outcome, new outcome); "-" where absent
+
+
+def flips(old_engine: Any, new_engine: Any, collectives: Iterable[Any]) -> tuple[list[Flip], int]:
+    """Evaluate every collective under both; return those whose outcome changed, and the count."""
+    out, count = [], 0
+    for facts in collectives:
+        count += 1
+        a, b = old_engine.evaluate(facts), new_engine.evaluate(facts)
+        ra, rb = {r.id: r.outcome for r in a.rules}, {r.id: r.outcome for r in b.rules}
+        changed = tuple((rid, ra.get(rid, "-"), rb.get(rid, "-")) for rid in sorted(ra.keys() | rb.keys())
+                        if ra.get(rid) != rb.get(rid))
+        if a.outcome != b.outcome:
+            out.append(Flip(b.subject_id, a.outcome, b.outcome, changed))
+    return out, count
+
+
+def format_flips(found: list[Flip], count: int) -> str:
+    lines = [f"{len(found)} of {count} collectives change verdict"]
+    for f in found:
+        lines.append(f"  {f.subject_id}: {f.old} → {f.new}")
+        for rid, old, new in f.rules:
+            lines.append(f"      {rid}: {old} → {new}")
+    return "\n".join(lines) + "\n"

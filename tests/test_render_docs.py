@@ -1,0 +1,181 @@
+"""The Markdown page of a ruleset: complete, deterministic, with conditions in plain words."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+import qnwmh_rules
+from qnwmh_rules import _render_docs
+from qnwmh_rules._render_docs import FACT_LABELS, render_markdown
+from qnwmh_rules.facts import FIELDS
+
+SHIPPED = [(term, region) for term, regions in qnwmh_rules.available_rulesets().items() for region in [None, *regions]]
+
+HEAD = """\
+ruleset: t
+term: 2017-2018
+version: 1.0.0
+title: {zh: 测试, en: test}
+sources:
+  - {id: N, title: notice, reference: No. 1}
+parameters:
+  members_min: {value: 6, source: N, description: Fewest members.}
+  members_max: {value: 200, placeholder: true}
+  cutoff: {value: 2017-09-30}
+  latest_round: {value: 2015-2016}
+  win:
+    value: {start: 2015-10-01, end: 2017-09-30, start_inclusive: true, end_inclusive: false, time_zone: Asia/Shanghai}
+rules:
+"""
+
+
+def rule(when, rule_id="basic.x"):
+    return "\n".join([f"  - id: {rule_id}", "    title: {zh: 甲, en: a}", "    severity: required",
+                      "    citation: {source: N, clause: '1', text: the clause}", f"    when: {when}"]) + "\n"
+
+
+def load(tmp_path, *rules):
+    p = tmp_path / "t.yaml"
+    p.write_text(HEAD + "".join(rules), encoding="utf-8")
+    return qnwmh_rules.load_ruleset(p, backend="python").ruleset
+
+
+def plain(md, rule_id):
+    """The plain-word condition of one rule on a rendered page."""
+    section = next(s for s in md.split("\n### ") if s.startswith(rule_id + " "))
+    line = next(ln for ln in section.splitlines() if ln.startswith(("**In plain words:** ", "**条件（白话）：**")))
+    return line.split("** ", 1)[1] if line.startswith("**In") else line.split("：**", 1)[1]
+
+
+def render(tmp_path, when, lang="en"):
+    return plain(render_markdown(load(tmp_path, rule(when)), lang=lang), "basic.x")
+
+
+@pytest.mark.parametrize("term,region", SHIPPED)
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_shipped_ruleset_renders_completely(term, region, lang):
+    """Each shipped ruleset renders in both languages with every rule id, clause text and interpretation."""
+    rs = qnwmh_rules.load_ruleset(term=term, region=region, backend="python").ruleset
+    md = render_markdown(rs, lang=lang)
+    assert md.startswith(f"# {rs.title.en if lang == 'en' else rs.title.zh}\n")
+    assert rs.sha256 in md
+    for r in rs.rules:
+        assert f"### {r.id} — " in md
+        for line in r.citation.text.strip().splitlines():
+            assert f"> {line.strip()}" in md
+        if r.interpretation:
+            assert " ".join(r.interpretation.split()) in md
+        assert plain(md, r.id)
+    for p in rs.parameters:
+        assert f"| `{p.name}` |" in md
+
+
+def test_rendering_is_deterministic():
+    """Rendering twice, from two loads of the same file, gives identical text."""
+    a = qnwmh_rules.load_ruleset(term="2017-2018", region="guangdong", backend="python").ruleset
+    b = qnwmh_rules.load_ruleset(term="2017-2018", region="guangdong", backend="python").ruleset
+    assert render_markdown(a, lang="zh") == render_markdown(b, lang="zh")
+    assert render_markdown(a) == render_markdown(a)
+
+
+def test_unknown_language_is_refused(guangdong):
+    """Only en and zh are offered."""
+    with pytest.raises(ValueError, match="'en' or 'zh'"):
+        render_markdown(guangdong.ruleset, lang="fr")
+
+
+def test_every_fact_path_has_plain_words_in_both_languages():
+    """FACT_LABELS names every facts.FIELDS path in English and Chinese."""
+    assert [] == [p for p in FIELDS if p not in FACT_LABELS or not all(FACT_LABELS[p])]
+
+
+def test_the_module_does_not_import_the_engine():
+    """The renderer imports neither durable nor _compile."""
+    tree = ast.parse(Path(_render_docs.__file__).read_text(encoding="utf-8"))
+    names = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+    names += [f"{n.module}.{a.name}" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) for a in n.names]
+    assert [] == [n for n in names if "durable" in n or "_compile" in n]
+
+
+def test_a_range_names_the_subject_once(tmp_path):
+    """Two bounds on one fact read as one range, with values and parameter names."""
+    when = "members.total >= params.members_min and members.total <= params.members_max"
+    expected_en = ("the total number of members (members.total) is at least 6 (members_min) "
+                   "and at most 200 (members_max, placeholder — not official)")
+    expected_zh = "集体成员总数（members.total）不少于 6（members_min）且不超过 200（members_max，占位值——非官方）"
+    assert expected_en == render(tmp_path, when)
+    assert expected_zh == render(tmp_path, when, lang="zh")
+
+
+def test_the_naming_basis_reads_as_any_with_grouped_or(tmp_path):
+    """any(...) with a nested or/and reads as "at least one honour … such that" with bracketed groups."""
+    when = ('any(h in honors, h.date <= params.cutoff and (h.level == "national" '
+            'or (h.level == "provincial" and h.round == params.latest_round)))')
+    expected = ('at least one honour (honors) such that its date of commendation (h.date) is on or before '
+                '2017-09-30 (cutoff) and [its level (h.level) is "national" or [its level (h.level) is "provincial" '
+                'and its round (h.round) is "2015-2016" (latest_round)]]')
+    assert expected == render(tmp_path, when)
+
+
+def test_a_window_states_its_days_and_zone(tmp_path):
+    """A window gives both days, which are included, its zone and the parameter's name."""
+    expected_en = ("at least one filing (filings) such that its submission time (f.submitted_at) is between "
+                   "2015-10-01 and 2017-09-30, the first day included, the last excluded (Asia/Shanghai; win)")
+    expected_zh = ("至少有一项网络报备（filings）满足：其提交时间（f.submitted_at）在 2015-10-01 至 2017-09-30 期间"
+                   "（含首日、不含末日，Asia/Shanghai；win）")
+    assert expected_en == render(tmp_path, "any(f in filings, f.submitted_at in params.win)")
+    assert expected_zh == render(tmp_path, "any(f in filings, f.submitted_at in params.win)", lang="zh")
+
+
+def test_a_timestamp_against_a_date_is_read_by_calendar_day(tmp_path):
+    """Comparing a timestamp with a date says the day is taken in the ruleset's zone."""
+    expected = ("at least one filing (filings) such that its submission time (f.submitted_at) is on or before "
+                "2017-09-30 (cutoff), by calendar day in Asia/Shanghai")
+    assert expected == render(tmp_path, "any(f in filings, f.submitted_at <= params.cutoff)")
+
+
+@pytest.mark.parametrize("when,expected", [
+    ('not leader.nationality == "CN"', 'the 号长\'s (leader\'s) nationality (leader.nationality) is not "CN"'),
+    ("not members.total < params.members_min",
+     "the total number of members (members.total) is at least 6 (members_min)"),
+    ('not (members.total >= 6 and leader.nationality == "CN")',
+     'it is not the case that [the total number of members (members.total) is at least 6 and '
+     'the 号长\'s (leader\'s) nationality (leader.nationality) is "CN"]'),
+    ('not any(h in honors, h.level == "municipal")',
+     'no honour (honors) is such that its level (h.level) is "municipal"'),
+    ('all(f in filings, f.review.status == "approved")',
+     'every filing (filings), if there are any, is such that its review status (f.review.status) is "approved"'),
+    ('members.aged_35_or_under >= members.total * 0.5',
+     "the number of members aged 35 (周岁) or under (members.aged_35_or_under) is at least "
+     "the total number of members (members.total) times 0.5"),
+    ('org_kind in ["public", "social_organization"] or members.total > 10',
+     'the kind of organisation the collective belongs to (org_kind) is one of "public", "social_organization" '
+     'or the total number of members (members.total) is more than 10'),
+], ids=["not ==", "not <", "not and", "not any", "all", "arithmetic", "in list"])
+def test_plain_words_of_not_all_and_lists(tmp_path, when, expected):
+    """not, all, arithmetic and `in [..]` read as plain sentences."""
+    assert expected == render(tmp_path, when)
+
+
+def test_the_page_lists_sources_parameters_and_derived_facts(guangdong):
+    """Header, sources table, parameters table (with the layer that set each) and derived facts are present."""
+    rs = guangdong.ruleset
+    md = render_markdown(rs)
+    assert f"- **Layers:** {' → '.join(rs.layers)}\n" in md
+    assert "- **Time zone:** Asia/Shanghai\n" in md
+    g = next(s for s in rs.sources if s.id == "G")
+    assert f"| G | {g.title} | {g.reference} | 2017-06-16 | — |\n" in md
+    w = rs.parameter("filing_window")
+    assert (f"| `filing_window` | between 2015-10-01 and 2017-09-30, both days included (Asia/Shanghai) | N | "
+            f"{w.description} | — | {w.layer} |\n") in md
+    assert ("| `derived.leader_age` | the age in full years (周岁) on 2017-09-30 (age_reference_date), counted "
+            "from the 号长's (leader's) date of birth (leader.birth_date) |") in md
+
+
+def test_a_placeholder_parameter_is_marked_in_the_table(tmp_path):
+    """A placeholder value carries "placeholder — not official" in the parameters table."""
+    rs = load(tmp_path, rule("members.total <= params.members_max"))
+    md = render_markdown(rs)
+    assert f"| `members_max` | 200 — **placeholder — not official** | — | — | — | {rs.layers[-1]} |" in md
+    assert "- `members_max` = 200 — placeholder — not official" in md
