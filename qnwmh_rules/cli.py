@@ -178,6 +178,17 @@ def _release(args: argparse.Namespace) -> int:
     return 0
 
 
+def _docs(args: argparse.Namespace) -> int:
+    from ._render_docs import render_markdown
+
+    text = render_markdown(_load_named(args.ruleset).ruleset, lang=args.lang)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="qnwmh-rules",
                                 description="Rules-as-code for the 青年文明号 programme.")
@@ -210,6 +221,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="re-evaluate these collectives (JSON list, JSON Lines or *.cases.yaml) under both")
     d.add_argument("--json", action="store_true", help="print the differences as JSON")
     d.set_defaults(func=_diff)
+    dc = sub.add_parser("docs", help="render a ruleset as a readable Markdown page for publication")
+    dc.add_argument("ruleset", help="a ruleset file, or a shipped TERM or TERM:REGION")
+    dc.add_argument("--lang", default="en", choices=("en", "zh"))
+    dc.add_argument("-o", "--output", default=None, help="write the page to this file instead of stdout")
+    dc.set_defaults(func=_docs)
     r = sub.add_parser("release", help="record a ruleset version as released (immutable) in releases.lock")
     r.add_argument("file")
     r.add_argument("--lock", default=None, help="the lock file (default: the nearest releases.lock, or one "

@@ -150,3 +150,11 @@ def test_a_new_term_can_inherit_from_an_earlier_one(tmp_path):
         encoding="utf-8")
     with pytest.raises(RulesetError, match="Q111"):
         qnwmh_rules.load_ruleset(tmp_path / "back.yaml")
+
+
+def test_docs_command_writes_a_publishable_page(tmp_path):
+    """`docs` renders a shipped ruleset to Markdown with every rule, citation and parameter."""
+    out = tmp_path / "page.md"
+    assert 0 == main(["docs", "2017-2018:guangdong", "--lang", "zh", "-o", str(out)])
+    page = out.read_text(encoding="utf-8")
+    assert "### guangdong.filing_deadline" in page and "于9月7日前" in page and "`filing_window`" in page
