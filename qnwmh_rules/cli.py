@@ -189,6 +189,38 @@ def _docs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _batch(args: argparse.Namespace) -> int:
+    from . import _batch as B
+
+    if args.workers < 1:
+        raise FactsError("--workers", "must be at least 1")
+    source = sys.stdin if args.input == "-" else open(args.input, encoding="utf-8", newline="")
+    fmt = args.format or ("csv" if args.input.lower().endswith(".csv") else "jsonl")
+    records = B.read_csv(source) if fmt == "csv" else B.read_jsonl(source)
+    out = sys.stdout if args.output in (None, "-") else open(args.output, "w", encoding="utf-8")
+    progress = sys.stderr.isatty() and not args.quiet
+    summary = B.Summary()
+    try:
+        for line in B.evaluate_lines(records, term=None if args.ruleset else args.term, region=args.region,
+                                     ruleset=args.ruleset, as_of=args.as_of, backend=args.backend,
+                                     workers=args.workers):
+            out.write(line.json + "\n")
+            summary.add(line)
+            if progress and summary.records % 500 == 0:
+                sys.stderr.write(f"\r{summary.records} records, {summary.errors} bad")
+                sys.stderr.flush()
+    finally:
+        if out is not sys.stdout:
+            out.close()
+        if source is not sys.stdin:
+            source.close()
+    if progress:
+        sys.stderr.write("\r")
+    if not args.quiet:
+        sys.stderr.write(summary.to_text())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="qnwmh-rules",
                                 description="Rules-as-code for the 青年文明号 programme.")
@@ -221,6 +253,18 @@ def build_parser() -> argparse.ArgumentParser:
                    help="re-evaluate these collectives (JSON list, JSON Lines or *.cases.yaml) under both")
     d.add_argument("--json", action="store_true", help="print the differences as JSON")
     d.set_defaults(func=_diff)
+    b = sub.add_parser("batch", help="evaluate many collectives (JSON Lines or CSV) into JSON Lines, in order")
+    b.add_argument("input", metavar="IN.jsonl|IN.csv|-")
+    b.add_argument("-o", "--output", default=None, help="output JSON Lines file (default stdout)")
+    b.add_argument("--term", default="2017-2018")
+    b.add_argument("--region", default=None)
+    b.add_argument("--ruleset", default=None, help="a ruleset file instead of the shipped ones")
+    b.add_argument("--as-of", default=None)
+    b.add_argument("--backend", default="durable", choices=_api.BACKENDS)
+    b.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    b.add_argument("--format", choices=("jsonl", "csv"), default=None, help="input format (default: by extension)")
+    b.add_argument("-q", "--quiet", action="store_true", help="no progress and no summary on stderr")
+    b.set_defaults(func=_batch)
     dc = sub.add_parser("docs", help="render a ruleset as a readable Markdown page for publication")
     dc.add_argument("ruleset", help="a ruleset file, or a shipped TERM or TERM:REGION")
     dc.add_argument("--lang", default="en", choices=("en", "zh"))

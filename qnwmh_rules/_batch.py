@@ -1,0 +1,215 @@
+"""Batch evaluation: many collectives, streamed, in order, on one or several processes.
+
+Owns: reading records (JSON Lines, or CSV with dotted column names), turning each record
+into an output line (its verdict, or an error naming the record's line number and id),
+keeping input order with bounded memory, worker processes (each builds its engine once),
+and the running summary. A bad record never stops the batch and is never dropped:
+input count = verdicts + error lines. Must not know durable_rules or rule meanings.
+"""
+
+from __future__ import annotations
+
+import collections
+import csv
+import io
+import json
+import multiprocessing
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import attrs
+
+from .exceptions import EvaluationError, FactsError
+from .facts import FIELDS, LISTS
+
+__all__ = ["Record", "BatchLine", "Summary", "read_jsonl", "read_csv", "evaluate_lines", "summarise"]
+
+
+@attrs.frozen
+class Record:
+    """One input record: its 1-based line (or row) number and its raw text or parsed facts."""
+
+    line: int
+    raw: Any  # str (a JSON line) or dict (a CSV row already turned into facts)
+
+
+@attrs.frozen
+class BatchLine:
+    """One output line: the verdict or the error of one record, as canonical JSON text."""
+
+    line: int
+    id: str | None
+    outcome: str | None  # verdict outcome, or None for an error
+    failed_rules: tuple[str, ...]
+    json: str
+
+
+def read_jsonl(stream: Iterable[str]) -> Iterator[Record]:
+    """Records from JSON Lines; blank lines are skipped but keep the numbering honest."""
+    for n, line in enumerate(stream, 1):
+        if line.strip():
+            yield Record(n, line)
+
+
+_COUNT_FIELDS = {p for p, s in FIELDS.items() if s.type == "count"}
+
+
+def read_csv(stream: Iterable[str]) -> Iterator[Record]:
+    """Records from CSV: a header of dotted fact paths (``members.total``); ``honors`` and
+    ``filings`` columns hold JSON lists; empty cells are absent facts. Row numbers count the
+    header as line 1, as a spreadsheet shows them."""
+    reader = csv.reader(stream)
+    try:
+        header = next(reader)
+    except StopIteration:
+        return
+    for n, row in enumerate(reader, 2):
+        yield Record(n, _row_to_facts(header, row))
+
+
+def _row_to_facts(header: list[str], row: list[str]) -> Any:
+    if len(row) != len(header):
+        return {"__csv_error__": f"row has {len(row)} cells, the header has {len(header)}"}
+    doc: dict[str, Any] = {}
+    for name, cell in zip(header, row, strict=True):
+        name = name.strip()
+        if cell == "":
+            continue
+        value: Any = cell
+        if name in LISTS:
+            try:
+                value = json.loads(cell)
+            except json.JSONDecodeError as exc:
+                return {"__csv_error__": f"column {name!r} is not a JSON list: {exc.msg}", "id": row[0]}
+        elif name in _COUNT_FIELDS:
+            try:
+                value = int(cell)
+            except ValueError:
+                value = cell  # let the facts parser name the field and the problem
+        node = doc
+        *heads, last = name.split(".")
+        for h in heads:
+            node = node.setdefault(h, {})
+        node[last] = value
+    return doc
+
+
+# ---- evaluation, in this process or in workers -------------------------------------------
+
+_WORKER_ENGINE: Any = None
+
+
+def _init_worker(term: str | None, region: str | None, ruleset: str | None, backend: str) -> None:
+    global _WORKER_ENGINE
+    from ._api import load_ruleset
+
+    _WORKER_ENGINE = load_ruleset(ruleset, backend=backend) if ruleset else \
+        load_ruleset(term=term, region=region, backend=backend)
+
+
+def _error_line(line: int, rid: str | None, kind: str, message: str, field: str | None = None) -> BatchLine:
+    doc = {"line": line, "id": rid, "error": {"type": kind, "field": field, "message": message}}
+    return BatchLine(line, rid, None, (), json.dumps(doc, ensure_ascii=False, sort_keys=True))
+
+
+def _one(engine: Any, record: Record, as_of: Any) -> BatchLine:
+    raw = record.raw
+    if isinstance(raw, str):
+        try:
+            facts = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            return _error_line(record.line, None, "InvalidJSON", f"not valid JSON: {exc.msg} at column {exc.colno}")
+    else:
+        facts = raw
+    rid = facts.get("id") if isinstance(facts, dict) and isinstance(facts.get("id"), str) else None
+    if isinstance(facts, dict) and "__csv_error__" in facts:
+        return _error_line(record.line, rid, "InvalidCSV", facts["__csv_error__"])
+    try:
+        verdict = engine.evaluate(facts, as_of=as_of)
+    except FactsError as exc:
+        return _error_line(record.line, rid, "FactsError", str(exc), exc.field)
+    except EvaluationError as exc:
+        return _error_line(record.line, rid, "EvaluationError", str(exc))
+    doc = {"line": record.line, "id": verdict.subject_id, "verdict": verdict.to_dict()}
+    failed = tuple(r.id for r in verdict.rules if r.outcome == "failed")
+    return BatchLine(record.line, verdict.subject_id, verdict.outcome, failed,
+                     json.dumps(doc, ensure_ascii=False, sort_keys=True))
+
+
+def _work(chunk: list[Record], as_of: Any) -> list[BatchLine]:
+    return [_one(_WORKER_ENGINE, r, as_of) for r in chunk]
+
+
+def _chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
+    chunk: list[Record] = []
+    for r in records:
+        chunk.append(r)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def evaluate_lines(records: Iterable[Record], *, term: str | None = "2017-2018", region: str | None = None,
+                   ruleset: str | None = None, as_of: Any = None, backend: str = "durable", workers: int = 1,
+                   chunk_size: int = 200) -> Iterator[BatchLine]:
+    """One output line per record, in input order, streaming.
+
+    With ``workers > 1`` records go to that many processes in chunks; at most
+    ``2 × workers`` chunks are in flight, so memory stays bounded whatever the input size.
+    """
+    if workers < 1:
+        raise ValueError("workers must be at least 1")
+    if workers == 1:
+        _init_worker(term, region, ruleset, backend)
+        engine = _WORKER_ENGINE
+        for r in records:
+            yield _one(engine, r, as_of)
+        return
+    ctx = multiprocessing.get_context("spawn")  # durable's C state is not shared across fork
+    with ctx.Pool(workers, initializer=_init_worker, initargs=(term, region, ruleset, backend)) as pool:
+        pending: collections.deque[Any] = collections.deque()
+        for chunk in _chunks(records, chunk_size):
+            pending.append(pool.apply_async(_work, (chunk, as_of)))
+            if len(pending) >= 2 * workers:
+                yield from pending.popleft().get()
+        while pending:
+            yield from pending.popleft().get()
+
+
+@attrs.define
+class Summary:
+    """Counts kept while a batch runs."""
+
+    records: int = 0
+    errors: int = 0
+    outcomes: collections.Counter[str] = attrs.field(factory=collections.Counter)
+    failed_rules: collections.Counter[str] = attrs.field(factory=collections.Counter)
+
+    def add(self, line: BatchLine) -> None:
+        self.records += 1
+        if line.outcome is None:
+            self.errors += 1
+        else:
+            self.outcomes[line.outcome] += 1
+            self.failed_rules.update(line.failed_rules)
+
+    def to_text(self) -> str:
+        out = io.StringIO()
+        verdicts = self.records - self.errors
+        out.write(f"{self.records} records: {verdicts} verdicts, {self.errors} bad records\n")
+        for outcome in ("eligible", "ineligible", "undetermined"):
+            out.write(f"  {outcome:<13}{self.outcomes.get(outcome, 0)}\n")
+        if self.failed_rules:
+            out.write("failed rules:\n")
+            for rid, n in sorted(self.failed_rules.items(), key=lambda kv: (-kv[1], kv[0])):
+                out.write(f"  {rid:<28}{n}\n")
+        return out.getvalue()
+
+
+def summarise(lines: Iterable[BatchLine]) -> Summary:
+    s = Summary()
+    for line in lines:
+        s.add(line)
+    return s
