@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import json
 import math
 import re
 from collections.abc import Mapping
@@ -233,7 +234,10 @@ def _walk_object(prefix: str, obj: Any, tree: _Tree, out: dict[str, Any], where:
     for key, value in obj.items():
         if not isinstance(key, str):
             raise FactsError(where or "(facts)", f"keys must be strings; got {key!r}")
-        shown = f"{where}.{key}" if where else key
+        if key.isidentifier():
+            shown = f"{where}.{key}" if where else key
+        else:  # an odd key (empty, spaces, dots) is shown quoted so the path stays readable
+            shown = f"{where}[{json.dumps(key, ensure_ascii=False)}]"
         node = tree.get(key)
         if node is None:
             known = sorted(tree)
