@@ -30,8 +30,8 @@ from .exceptions import EvaluationError, FactsError
 from .facts import REGIONS, Facts, parse_facts
 from .verdict import Citation, RuleOutcome, Stamp, Verdict
 
-__all__ = ["Engine", "load_ruleset", "evaluate", "rulesets_dir", "available_rulesets", "ruleset_path",
-           "__version__"]
+__all__ = ["Engine", "FilingWindow", "filing_window", "load_ruleset", "evaluate", "rulesets_dir",
+           "available_rulesets", "ruleset_path", "__version__"]
 
 __version__ = "0.1.0"
 BACKENDS = ("durable", "python")
@@ -133,6 +133,42 @@ def _check_as_of(facts: Facts, as_of: dt.datetime | None) -> None:
             raise FactsError(f"filings[{i}].review.at", f"is after as_of ({as_of.isoformat()})")
 
 
+@attrs.frozen
+class FilingWindow:
+    """A term's (and region's) network-filing window, by calendar day in ``time_zone``.
+
+    ``opens`` is the first day that counts (None if the ruleset sets only a deadline);
+    ``closes`` is the last day that counts: the window's end or an earlier regional
+    ``filing_deadline``, whichever comes first. ``window`` and ``deadline`` are the raw
+    parameters with their boundary semantics.
+    """
+
+    term: str
+    region: str | None
+    time_zone: str
+    opens: dt.date | None
+    closes: dt.date
+    window: Window | None
+    deadline: dt.date | None
+
+    def _day(self, moment: Any) -> dt.date:
+        m = _parse_as_of(moment, self.time_zone)
+        assert m is not None
+        return m.date()
+
+    def position(self, moment: Any) -> str:
+        """``"before"``, ``"open"`` or ``"closed"`` for a moment (date, datetime or ISO text)."""
+        day = self._day(moment)
+        if self.opens is not None and day < self.opens:
+            return "before"
+        return "open" if day <= self.closes else "closed"
+
+    def days_left(self, moment: Any) -> int:
+        """Whole days after ``moment``'s day up to the last day that counts (0 on the last day;
+        negative once closed)."""
+        return (self.closes - self._day(moment)).days
+
+
 class Engine:
     """A ruleset loaded, checked and compiled once; evaluate many collectives with it.
 
@@ -170,6 +206,28 @@ class Engine:
     def __repr__(self) -> str:
         rs = self.ruleset
         return f"<Engine {rs.id} {rs.term} v{rs.version} ({len(rs.rules)} rules, {self.backend})>"
+
+    def filing_window(self) -> FilingWindow:
+        """The filing window this ruleset uses (parameters ``filing_window`` / ``filing_deadline``)."""
+        rs = self.ruleset
+        params = {p.name: p.value for p in rs.parameters}
+        window = params.get("filing_window")
+        deadline = params.get("filing_deadline")
+        if not isinstance(window, Window):
+            window = None
+        if not isinstance(deadline, dt.date):
+            deadline = None
+        if window is None and deadline is None:
+            raise ValueError(f"the ruleset {rs.id} {rs.term} declares no filing_window or filing_deadline")
+        opens = closes = None
+        if window is not None:
+            opens = window.start if window.start_inclusive else window.start + dt.timedelta(days=1)
+            closes = window.end if window.end_inclusive else window.end - dt.timedelta(days=1)
+        if deadline is not None:
+            closes = deadline if closes is None else min(closes, deadline)
+        assert closes is not None
+        return FilingWindow(rs.term, rs.region, window.time_zone if window else rs.time_zone, opens, closes,
+                            window, deadline)
 
     def parse(self, facts: Mapping[str, Any] | Facts) -> Facts:
         if isinstance(facts, Facts):
@@ -266,10 +324,12 @@ def _pending_reason(rule: Rule, rs: Ruleset, as_of: dt.datetime | None) -> str:
             last_days.append(w.end if w.end_inclusive else w.end - dt.timedelta(days=1))
         elif isinstance(p.value, dt.date):
             last_days.append(p.value)
-    if not last_days or as_of is None:
-        return "尚未截止 / still open"
-    last = min(d for d in last_days if d >= as_of.date()) if any(d >= as_of.date() for d in last_days) \
-        else max(last_days)
+    condition = " ".join((rule.pending_if or "").split())
+    open_days = [d for d in last_days if as_of is not None and d >= as_of.date()]
+    if not open_days or as_of is None:
+        # no window or deadline is still open: another part of pending_if holds (a pending review)
+        return f"尚待决定：{condition} 成立 / not yet decided: `{condition}` holds"
+    last = min(open_days)
     days = (last - as_of.date()).days
     return (f"期限未届满，{last.isoformat()}（{rs.time_zone}）截止，还剩{days}天 / "
             f"window open, closes in {days} days (last day {last.isoformat()}, {rs.time_zone})")
@@ -325,6 +385,11 @@ def load_ruleset(path: str | Path | None = None, *, term: str | None = None, reg
 @functools.lru_cache(maxsize=32)
 def _shipped_engine(term: str, region: str | None, backend: str) -> Engine:
     return load_ruleset(ruleset_path(term, region), backend=backend)
+
+
+def filing_window(term: str = "2017-2018", region: str | None = None) -> FilingWindow:
+    """The filing window of a shipped term (and region): boundaries, zone, position of a moment."""
+    return _shipped_engine(term, region, "python").filing_window()
 
 
 def evaluate(facts: Mapping[str, Any], *, term: str = "2017-2018", region: str | None = None,

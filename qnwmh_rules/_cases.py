@@ -81,7 +81,9 @@ def _apply(doc: Any, path: str, value: Any, *, delete: bool = False) -> None:
         else:
             node[i] = value
     elif delete:
-        node.pop(last, None)
+        if last not in node:
+            raise KeyError(path)
+        del node[last]
     else:
         node[last] = value
 
@@ -185,13 +187,19 @@ def run_case(engine: Any, case: Case) -> CaseResult:
             r = verdict.rule(rid)
             detail = f" (missing {', '.join(r.missing)})" if r.missing else ""
             diffs.append(f"{rid}: expected {want}, got {outcomes[rid]}{detail}")
-    if case.missing is not None and tuple(case.missing) != verdict.missing:
+    if case.missing is not None and sorted(case.missing) != sorted(verdict.missing):
         diffs.append(f"missing: expected {list(case.missing)}, got {list(verdict.missing)}")
     return CaseResult(case, not diffs, tuple(diffs), outcomes)
 
 
 def run_cases(engine: Any, cases: CaseFile) -> list[CaseResult]:
     return [run_case(engine, c) for c in cases.cases]
+
+
+def _overridden(rs: Any, name: str, rule_layer: str) -> bool:
+    """True when a parameter the rule uses was set by a later layer than the rule's own."""
+    layer = next(p.layer for p in rs.parameters if p.name == name)
+    return bool(layer != rule_layer and rs.layers.index(layer) > rs.layers.index(rule_layer))
 
 
 def coverage_report(files: list[Path], backend: str = "durable",
@@ -207,11 +215,15 @@ def coverage_report(files: list[Path], backend: str = "durable",
     for f in files:
         cf = read_cases(f)
         engine = load_ruleset(cf.ruleset_path, backend=backend)
-        layer_of = {r.id: r.layer for r in engine.ruleset.rules}
-        for rid, layer in layer_of.items():
-            seen.setdefault((rid, layer), set())
+        values = {p.name: p.value for p in engine.ruleset.parameters}
+        # a rule is "the same" only with the same definition and the same parameter values
+        key_of = {r.id: (r.id, r.layer + "".join(f" {n}={values[n]!r}" for n in sorted(r.params)
+                                                  if _overridden(engine.ruleset, n, r.layer)))
+                  for r in engine.ruleset.rules}
+        for key in key_of.values():
+            seen.setdefault(key, set())
         got = results[f] if results is not None and f in results else run_cases(engine, cf)
         for res in got:
             for rid, outcome in res.rule_outcomes.items():
-                seen[(rid, layer_of[rid])].add(outcome)
+                seen[key_of[rid]].add(outcome)
     return seen

@@ -90,13 +90,19 @@ def diff_rulesets(a: Ruleset, b: Ruleset) -> list[Change]:
         for field in old_p:
             if old_p[field] != new_p[field]:
                 out.append(Change("parameter", "changed", name, field, old_p[field], new_p[field]))
+    a_src, b_src = {s.id: s for s in a.sources}, {s.id: s for s in b.sources}
+    for sid in sorted(a_src.keys() | b_src.keys()):
+        if a_src.get(sid) != b_src.get(sid):
+            how = "added" if sid not in a_src else "removed" if sid not in b_src else "changed"
+            out.append(Change("source", how, sid, None, a_src[sid].title if sid in a_src else None,
+                              b_src[sid].title if sid in b_src else None))
     a_der, b_der = {d.name: d for d in a.derived}, {d.name: d for d in b.derived}
     for name in sorted(a_der.keys() | b_der.keys()):
         if a_der.get(name) != b_der.get(name):
             how = "added" if name not in a_der else "removed" if name not in b_der else "changed"
             out.append(Change("derived", how, name, None, a_der.get(name) and attrs.asdict(a_der[name]),
                               b_der.get(name) and attrs.asdict(b_der[name])))
-    order = {"ruleset": 0, "rule": 1, "parameter": 2, "derived": 3}
+    order = {"ruleset": 0, "rule": 1, "parameter": 2, "derived": 3, "source": 4}
     hows = {"added": 0, "removed": 1, "changed": 2}
     return sorted(out, key=lambda c: (order[c.what], hows[c.how], c.id, c.field or ""))
 
@@ -122,6 +128,8 @@ def format_changes(a: Ruleset, b: Ruleset, changes: list[Change]) -> str:
             lines.append(f"  + {c.id}" + (f"  {_show(c.new)}" if c.what != "derived" else ""))
         elif c.how == "removed":
             lines.append(f"  - {c.id}" + (f"  {_show(c.old)}" if c.what != "derived" else ""))
+        elif c.field is None:
+            lines.append(f"  ~ {c.id}: {_show(c.old)!r} → {_show(c.new)!r}")
         else:
             if c.id != last_id:
                 lines.append(f"  ~ {c.id}")
@@ -140,17 +148,21 @@ class Flip:
     rules: tuple[tuple[str, str, str], ...]  # (rule id, old outcome, new outcome); "-" where absent
 
 
-def flips(old_engine: Any, new_engine: Any, collectives: Iterable[Any]) -> tuple[list[Flip], int]:
-    """Evaluate every collective under both; return those whose outcome changed, and the count."""
+def flips(old_engine: Any, new_engine: Any, collectives: Iterable[tuple[str | None, Any, Any]]
+          ) -> tuple[list[Flip], int]:
+    """Evaluate every (label, facts, as_of) under both; return those whose outcome changed, and the count.
+
+    The label names the collective in the report (a case name); None uses the facts' id.
+    """
     out, count = [], 0
-    for facts in collectives:
+    for label, facts, as_of in collectives:
         count += 1
-        a, b = old_engine.evaluate(facts), new_engine.evaluate(facts)
+        a, b = old_engine.evaluate(facts, as_of=as_of), new_engine.evaluate(facts, as_of=as_of)
         ra, rb = {r.id: r.outcome for r in a.rules}, {r.id: r.outcome for r in b.rules}
         changed = tuple((rid, ra.get(rid, "-"), rb.get(rid, "-")) for rid in sorted(ra.keys() | rb.keys())
                         if ra.get(rid) != rb.get(rid))
         if a.outcome != b.outcome:
-            out.append(Flip(b.subject_id, a.outcome, b.outcome, changed))
+            out.append(Flip(label or b.subject_id, a.outcome, b.outcome, changed))
     return out, count
 
 

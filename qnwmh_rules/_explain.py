@@ -19,6 +19,7 @@ import html
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import attrs
@@ -51,7 +52,7 @@ _W: dict[str, dict[str, str]] = {
         "rule_head": "{title}（{id}）", "advisory": "〔建议性规则，不影响结论〕",
         "l.cites": "依据", "l.finding": "核查", "l.missing": "缺少事实", "l.reason": "原因",
         "l.required": "要求",
-        "cite": "{source}{clause}：“{text}”",
+        "cite.head": "{source}{clause}", "cite": "{head}：“{text}”",
         "interp": "采用的解释", "interp.rule": "规则 {id}", "interp.param": "参数 {name}（用于 {ids}）",
         "interp.none": "（无）",
         "stamp": "可复现信息",
@@ -79,41 +80,41 @@ _W: dict[str, dict[str, str]] = {
         "age.failed": "{read}，超过 {max} 周岁{born}", "age.passed": "{read}，未超过 {max} 周岁{born}",
         "age.open": "{read}，要求不超过 {max} 周岁{born}", "age.req": "号长 {on}时不超过 {max} 周岁",
         # leader nationality
-        "nat.failed": "号长国籍为 {got}，不是要求的 {want}", "nat.passed": "号长国籍为 {got}，符合要求（{want}）",
+        "nat.failed": "号长国籍为 {got}，不是要求的 {want}", "nat.passed": "号长国籍为 {got}，符合要求",
         "nat.open": "号长国籍为 {got}，要求为 {want}", "nat.req": "号长国籍为 {want}",
         # honours
         "level.national": "全国", "level.provincial": "省级", "level.municipal": "市级",
         "kind.named": "命名", "kind.review_confirmed": "复核认定",
         "honor": "{level}{kind}（{round} 届，{date}）",
         "honors.read": "读取的荣誉：{items}", "honors.none": "未登记任何荣誉",
-        "honors.failed": "{read}；无一符合要求：{req}", "honors.passed": "{read}；至少一项符合要求：{req}",
+        "honors.failed": "{read}；无一符合要求：{req}", "honors.passed": "{read}；符合要求：{req}",
         "honors.open": "{read}；要求：{req}",
         "honors.req": "{cut}的全国青年文明号荣誉，或 {round} 届省级{kinds}",
         "honors.cut<=": "{date} 前（含当日）", "honors.cut<": "{date} 前（不含当日）",
         "honors.kinds_named": "命名", "honors.kinds_any": "命名或复核认定",
         # filings
         "chan.industry": "行业归口", "chan.locality": "地方归口",
-        "channel": "{kind}（{unit}）",
+        "channel": "{kind}“{unit}”",
         "status.approved": "审核已通过", "status.rejected": "审核未通过", "status.pending": "待审核",
-        "filing": "{channel}，{submitted} 提交，{status}", "filing.at": "（{at}）",
+        "filing": "{submitted} 经{channel}提交，{status}", "filing.at": "（{at}）",
         "filings.read": "读取的报备：{items}", "filings.none": "未登记任何报备",
-        "filings.failed": "{read}；无一符合要求：{req}", "filings.passed": "{read}；至少一条符合要求：{req}",
+        "filings.failed": "{read}；不符合要求：{req}", "filings.passed": "{read}；符合要求：{req}",
         "filings.open": "{read}；要求：{req}", "filings.req": "至少一条报备{clauses}",
-        "f.window": "于 {window} 期间提交", "f.deadline<=": "不晚于 {date} 提交", "f.deadline<": "早于 {date} 提交",
+        "f.window": "于 {window}期间提交", "f.deadline<=": "不晚于 {date} 提交", "f.deadline<": "早于 {date} 提交",
         "f.status": "{status}",
         "window": "{start} 至 {end}（{incl}{tz}）", "window.tz": "，{tz}",
         "incl.both": "含首尾两日", "incl.start": "含首日、不含末日", "incl.end": "不含首日、含末日",
         "incl.none": "不含首尾两日",
         # channels
-        "chans.read": "通过 {n} 个归口渠道报备（{items}）",
+        "chans.read": "通过 {n} 个归口渠道报备（{items}）", "chans.zero": "未通过任何归口渠道报备",
         "chans.failed": "{read}，超过允许的 {max} 个", "chans.passed": "{read}，未超过允许的 {max} 个",
         "chans.open": "{read}，要求不超过 {max} 个", "chans.req": "归口渠道不超过 {max} 个",
     },
     "en": {
         "doc_title": "Eligibility note: {id}",
         "o.eligible": "is eligible", "o.ineligible": "is ineligible",
-        "o.undetermined": "cannot yet be determined to be eligible or not",
-        "headline": "Collective {id} {outcome} ({code}) under the {term} ruleset {rs} {version} (region: {region}).",
+        "o.undetermined": "is undetermined (not yet decidable)",
+        "headline": "Collective {id} {outcome} under the {term} ruleset {rs} {version} (region: {region}).",
         "national": "national",
         "g.failed": "Rules failed", "g.undetermined": "Rules undetermined", "g.passed": "Rules passed",
         "g.not_applicable": "Rules not applicable", "g.other": "Rules with outcome {o}",
@@ -125,7 +126,7 @@ _W: dict[str, dict[str, str]] = {
         "rule_head": "{title} ({id})", "advisory": "[advisory rule, does not affect the outcome]",
         "l.cites": "Cites", "l.finding": "Finding", "l.missing": "Missing facts", "l.reason": "Reason",
         "l.required": "Required",
-        "cite": "“{source}”, clause {clause}: “{text}”",
+        "cite.head": "{source}, clause {clause}", "cite": "{head}: “{text}”",
         "interp": "Interpretations applied", "interp.rule": "rule {id}",
         "interp.param": "parameter {name} (used by {ids})", "interp.none": "(none)",
         "stamp": "Reproducibility stamp",
@@ -148,9 +149,9 @@ _W: dict[str, dict[str, str]] = {
         "age.read": "The 号长 (leader) was {age}{on}", "age.on": " on {date}", "age.born": " (born {date})",
         "age.failed": "{read}{born}, over the limit of {max}", "age.passed": "{read}{born}, within the limit of {max}",
         "age.open": "{read}{born}; limit: {max}", "age.req": "the 号长 (leader) aged {max} or under{on}",
-        "nat.failed": "The 号长 (leader)'s nationality is {got}, not the required {want}",
-        "nat.passed": "The 号长 (leader)'s nationality is {got}, as required",
-        "nat.open": "The 号长 (leader)'s nationality is {got}; required: {want}",
+        "nat.failed": "The nationality of the 号长 (leader) is {got}, not the required {want}",
+        "nat.passed": "The nationality of the 号长 (leader) is {got}, as required",
+        "nat.open": "The nationality of the 号长 (leader) is {got}; required: {want}",
         "nat.req": "the 号长 (leader) of nationality {want}",
         "level.national": "national", "level.provincial": "provincial", "level.municipal": "municipal",
         "kind.named": "naming", "kind.review_confirmed": "review confirmation",
@@ -163,21 +164,23 @@ _W: dict[str, dict[str, str]] = {
         "honors.cut<=": "on or before {date}", "honors.cut<": "before {date}",
         "honors.kinds_named": "naming", "honors.kinds_any": "naming or review confirmation",
         "chan.industry": "industry line", "chan.locality": "locality line",
-        "channel": "{kind} ({unit})",
+        "channel": "{kind} “{unit}”",
         "status.approved": "approved", "status.rejected": "rejected", "status.pending": "review pending",
-        "filing": "{channel}, submitted {submitted}, {status}", "filing.at": " {at}",
+        "filing": "submitted {submitted} through the {channel}, {status}", "filing.at": " {at}",
         "filings.read": "Filings read: {items}", "filings.none": "No filings on record",
-        "filings.failed": "{read}; none meets the requirement: {req}",
-        "filings.passed": "{read}; at least one meets the requirement: {req}",
+        "filings.failed": "{read}; requirement not met: {req}",
+        "filings.passed": "{read}; requirement met: {req}",
         "filings.open": "{read}; required: {req}", "filings.req": "at least one filing {clauses}",
         "f.window": "submitted within {window}", "f.deadline<=": "submitted on or before {date}",
         "f.deadline<": "submitted before {date}", "f.status": "{status}",
         "window": "{start} to {end} ({incl}{tz})", "window.tz": ", {tz}",
         "incl.both": "both days included", "incl.start": "first day included, last day excluded",
         "incl.end": "first day excluded, last day included", "incl.none": "both days excluded",
-        "chans.read": "Filed through {n} reporting line(s) ({items})",
-        "chans.failed": "{read}, more than the {max} allowed", "chans.passed": "{read}, not more than the {max} allowed",
-        "chans.open": "{read}; allowed: {max}", "chans.req": "at most {max} reporting line(s)",
+        "chans.read": "Filed through {n} reporting lines ({items})",
+        "chans.read1": "Filed through 1 reporting line ({items})",
+        "chans.zero": "Filed through no reporting line",
+        "chans.failed": "{read}, more than the {max} allowed", "chans.passed": "{read}, within the {max} allowed",
+        "chans.open": "{read}; allowed: {max}", "chans.req": "at most {max} reporting line(s) in all",
     },
 }
 
@@ -255,20 +258,25 @@ def _pairs(pairs: Sequence[tuple[str, Any]], w: Mapping[str, str]) -> str:
     return w["list_sep"].join(f"{k} = {_fmt(v, w)}" for k, v in pairs)
 
 
+def _round(x: float, decimals: int) -> Decimal:
+    """``x`` rounded half up (62.5 -> 63), as people round a percentage."""
+    return Decimal(repr(x)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
 def _pct(x: float, decimals: int) -> str:
-    s = f"{x:.{decimals}f}"
+    s = str(_round(x, decimals))
     return s.rstrip("0").rstrip(".") if "." in s else s
 
 
 def _share_pct(n: float, total: float, minimum: float, outcome: str) -> str:
-    """The share in per cent, with as few decimals as keep it on the side of the threshold the rule says."""
-    share, floor = 100.0 * n / total, 100.0 * minimum
+    """The share in per cent, with as few decimals as keep it on the side of the threshold the rule's
+    outcome says (49.6 % is shown as 49.6, not as 50, when the rule failed against 50 %)."""
+    share, floor = 100.0 * n / total, Decimal(repr(100.0 * minimum))
     for d in range(0, 5):
-        shown = round(share, d)
-        if outcome == "failed" and shown < floor or outcome == "passed" and shown >= floor:
-            return f"{shown:.{d}f}"
-        if outcome not in ("failed", "passed"):
-            return f"{shown:.{d}f}"
+        shown = _round(share, d)
+        if outcome == "failed" and shown >= floor or outcome == "passed" and shown < floor:
+            continue
+        return str(shown)
     return _pct(share, 6)
 
 
@@ -291,7 +299,8 @@ def _shape_share(r: RuleOutcome, values: dict[str, Any], params: dict[str, Any],
         return None
     what, minimum = w[f"share.{m[1]}"], params[m[2]]
     req = w["share.req"].format(what=what, min=_pct(100.0 * minimum, 4))
-    n, total = values.get(f"members.{m[1]}"), values.get("members.total")
+    n: Any = values.get(f"members.{m[1]}")
+    total: Any = values.get("members.total")
     if not (_is_num(n) and _is_num(total)) or total == 0:
         return None if r.outcome in ("failed", "passed") else (None, req)
     pct = _share_pct(n, total, minimum, r.outcome)
@@ -379,7 +388,7 @@ def _channel(c: Any, w: Mapping[str, str]) -> str:
 def _filing(f: Any, w: Mapping[str, str]) -> str:
     if not isinstance(f, dict):
         return _fmt(f, w)
-    review = f.get("review") if isinstance(f.get("review"), dict) else {}
+    review: dict[str, Any] = f["review"] if isinstance(f.get("review"), dict) else {}
     status = _word(w, "status", review.get("status"))
     if review.get("at"):
         status += w["filing.at"].format(at=_ts(review["at"]))
@@ -433,7 +442,8 @@ def _shape_channels(r: RuleOutcome, values: dict[str, Any], params: dict[str, An
         c = _channel(f.get("channel") if isinstance(f, dict) else f, w)
         if c not in channels:
             channels.append(c)
-    read = w["chans.read"].format(n=_num(n), items=w["list_sep"].join(channels) or w["none_read"])
+    key = "chans.zero" if not channels else "chans.read1" if n == 1 and "chans.read1" in w else "chans.read"
+    read = w[key].format(n=_num(n), items=w["list_sep"].join(channels))
     return w[f"chans.{_state(r.outcome)}"].format(read=read, max=limit), req
 
 
@@ -467,6 +477,7 @@ class _Line:
     kind: str       # cites | finding | missing | reason | required
     label: str
     text: str
+    head: str = ""   # for cites: the source and clause
     quote: str = ""  # for cites: the clause's own text, quoted
 
 
@@ -502,13 +513,13 @@ class _Note:
     w: Mapping[str, str]
 
 
-def _cites(r: RuleOutcome, w: Mapping[str, str]) -> _Line:
+def _cites(r: RuleOutcome, w: Mapping[str, str], lang: str) -> _Line:
     c = r.citation
     title = c.source_title
-    if w is _W["zh"]:
+    if title:   # 《》 marks a title in either language; a title inside 《》 takes 〈〉 for the titles it quotes
         title = "《" + title.replace("《", "〈").replace("》", "〉") + "》"
-    text = w["cite"].format(source=title, clause=c.clause, text=c.text)
-    return _Line("cites", w["l.cites"], text, c.text)
+    head = w["cite.head"].format(source=title, clause=c.clause)
+    return _Line("cites", w["l.cites"], w["cite"].format(head=head, text=c.text), head, c.text)
 
 
 def _rule_note(r: RuleOutcome, w: Mapping[str, str], lang: str) -> _RuleNote:
@@ -516,7 +527,7 @@ def _rule_note(r: RuleOutcome, w: Mapping[str, str], lang: str) -> _RuleNote:
     title = r.title_zh if lang == "zh" else r.title_en
     heading = w["rule_head"].format(title=title, id=r.id)
     advisory = w["advisory"] if r.severity == "advisory" else ""
-    lines = [_cites(r, w)]
+    lines = [_cites(r, w, lang)]
     if finding is not None:
         lines.append(_Line("finding", w["l.finding"], finding + w["end"]))
     if r.missing:
@@ -643,20 +654,21 @@ section { margin: 1.5rem 0; }
 section.outcome { border: 1px solid; border-left-width: .45rem; border-radius: .35rem; padding: .9rem 1rem 1rem; }
 .badge { display: inline-block; font-size: .8rem; font-weight: 700; letter-spacing: .02em; color: #ffffff;
   padding: .1rem .55rem; border-radius: 1rem; white-space: nowrap; }
-.outcome-failed { background: #fdf1f0; border-color: #b42318; }
+section.outcome-failed { background: #fdf1f0; border-color: #b42318; }
 .outcome-failed h2 { color: #8c1d18; } .outcome-failed .badge { background: #b42318; }
-.outcome-undetermined { background: #fff7eb; border-color: #b54708; }
+section.outcome-undetermined { background: #fff7eb; border-color: #b54708; }
 .outcome-undetermined h2 { color: #6d3300; } .outcome-undetermined .badge { background: #a14006; }
-.outcome-passed { background: #eff8f1; border-color: #2e7d32; }
+section.outcome-passed { background: #eff8f1; border-color: #2e7d32; }
 .outcome-passed h2 { color: #1d5c2c; } .outcome-passed .badge { background: #2e7d32; }
-.outcome-not_applicable, .outcome-other { background: #f4f4f4; border-color: #6b6b6b; }
+section.outcome-not_applicable, section.outcome-other { background: #f4f4f4; border-color: #6b6b6b; }
 .outcome-not_applicable h2, .outcome-other h2 { color: #3d3d3d; }
 .outcome-not_applicable .badge, .outcome-other .badge { background: #5c5c5c; }
 article.rule { background: #ffffff; border: 1px solid #d0d0d0; border-radius: .3rem; padding: .75rem 1rem;
   margin-top: .75rem; }
 .rule-id { color: #444; font-weight: 400; }
 .advisory { display: inline-block; font-size: .85rem; color: #3d3d3d; font-weight: 400; }
-dl.lines { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: .35rem 1rem; margin: .4rem 0 0; }
+dl.lines { display: grid; grid-template-columns: 4.5em minmax(0, 1fr); gap: .35rem 1rem; margin: .4rem 0 0; }
+html[lang="en"] dl.lines { grid-template-columns: 7.5em minmax(0, 1fr); }
 dl.lines dt { font-weight: 700; color: #333; }
 dl.lines dd { margin: 0; }
 dd.finding { font-weight: 600; }
@@ -672,6 +684,7 @@ table.stamp { border-collapse: collapse; width: 100%; }
 table.stamp th, table.stamp td { text-align: left; vertical-align: top; padding: .3rem .6rem;
   border-bottom: 1px solid #dedede; }
 table.stamp th { width: 14rem; font-weight: 700; color: #333; white-space: nowrap; }
+table.stamp td.mono { font-size: .95rem; }
 @media print {
   @page { margin: 14mm 12mm; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
@@ -695,9 +708,8 @@ def _html_rule(r: _RuleNote, w: Mapping[str, str]) -> list[str]:
     for line in r.lines:
         out.append(f"<dt>{_e(line.label)}</dt>")
         if line.kind == "cites":
-            head = line.text[: len(line.text) - len(line.quote) - 1].rstrip("“\"").rstrip()
-            head = head.rstrip("：:").rstrip()
-            out.append(f'<dd><span class="source">{_e(head)}</span><blockquote>{_e(line.quote)}</blockquote></dd>')
+            out.append(f'<dd><span class="source">{_e(line.head)}</span>'
+                       f"<blockquote>{_e(line.quote)}</blockquote></dd>")
         else:
             out.append(f'<dd class="{_e(line.kind)}">{_e(line.text)}</dd>')
     out += ["</dl>", "</article>"]

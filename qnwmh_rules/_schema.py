@@ -231,6 +231,10 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
 
     rid = collect(header_id, default="unnamed") if "ruleset" in top else "unnamed"
     term = collect(header_term, default="0000-0001") if "term" in top else "0000-0001"
+    folder = p.resolve().parent.name
+    if _TERM.match(folder) and "term" in top and term != folder and term != "0000-0001":
+        errors.append(r.err("Q122", f"term {term} does not match the folder it is in ({folder})", ("term",),
+                            suggestion=f"set `term: {folder}`, or move the file to a folder named {term}"))
     version = collect(r.string, str(top["version"]), ("version",), "version", default="0") \
         if "version" in top else "0"
     title = collect(r.text, top["title"], ("title",), "title", default=Text("?", "?")) \
@@ -245,7 +249,10 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
             if str(target) in _seen:
                 raise r.err("Q109", f"inherits {ref!r} makes a cycle", ("inherits",))
             if not target.exists():
-                siblings = sorted(x.name for x in p.parent.glob("*.yaml") if x != p)
+                siblings = sorted(str(x.relative_to(p.parent.parent).as_posix()) if x.parent != p.parent
+                                  else x.name for x in (*p.parent.glob("*.yaml"), *p.parent.parent.glob("*/*.yaml"))
+                                  if x != p and not x.name.endswith(".cases.yaml"))
+                siblings = [s if "/" not in s else f"../{s}" for s in siblings]
                 raise r.err("Q110", f"inherits {ref!r}, which does not exist", ("inherits",),
                             suggestion=_suggest(ref, siblings))
             got, got_where, _ = read_ruleset_file(target, _seen=_seen + (str(p.resolve()),))

@@ -40,9 +40,52 @@ def _evaluate(args: argparse.Namespace) -> int:
         engine = _api.load_ruleset(args.ruleset, backend=args.backend)
     else:
         engine = _api.load_ruleset(term=args.term, region=args.region, backend=args.backend)
+    indent = None if args.compact else 2
+    if args.set:
+        from ._replay import parse_assignment, what_if
+
+        changes = dict(parse_assignment(a) for a in args.set)
+        result = what_if(engine, facts, changes, as_of=args.as_of)
+        doc = {"set": changes, **result.to_dict()}
+        sys.stdout.write(json.dumps(doc, ensure_ascii=False, sort_keys=True, indent=indent) + "\n")
+        for rid, before, after in result.changed:
+            print(f"{rid}: {before} → {after}", file=sys.stderr)
+        print(f"verdict: {result.before.outcome} → {result.after.outcome}", file=sys.stderr)
+        return 0
     verdict = engine.evaluate(facts, as_of=args.as_of)
-    sys.stdout.write(verdict.to_json(indent=None if args.compact else 2) + "\n")
+    sys.stdout.write(verdict.to_json(indent=indent) + "\n")
     return 0
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from ._explain import explain_html, explain_text
+    from .verdict import Verdict
+
+    doc = _read_json(args.verdict)
+    try:
+        verdict = Verdict.from_dict(doc)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise FactsError("(verdict)", f"{args.verdict} is not a verdict document: {exc!r}") from exc
+    text = (explain_html if args.format == "html" else explain_text)(verdict, lang=args.lang)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return 0
+
+
+def _replay_cmd(args: argparse.Namespace) -> int:
+    from ._replay import replay
+
+    doc = _read_json(args.verdict)
+    try:
+        report = replay(doc, _read_json(args.facts), ruleset=args.ruleset)
+    except (KeyError, TypeError, ValueError) as exc:
+        if isinstance(exc, (FactsError, RulesetError)):
+            raise
+        raise FactsError("(verdict)", f"{args.verdict} is not a verdict document: {exc}") from exc
+    sys.stdout.write(report.to_text())
+    return 0 if report.identical and report.ruleset_hash_matches and report.facts_hash_matches else 1
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -123,25 +166,37 @@ def _test(args: argparse.Namespace) -> int:
 def _load_named(spec: str, backend: str = "durable") -> _api.Engine:
     """A ruleset file path, or a shipped ``TERM`` or ``TERM:REGION``."""
     p = Path(spec)
-    if p.exists():
+    if p.is_file():
         return _api.load_ruleset(p, backend=backend)
     term, _, region = spec.partition(":")
-    return _api.load_ruleset(term=term, region=region or None, backend=backend)
+    try:
+        return _api.load_ruleset(term=term, region=region or None, backend=backend)
+    except FactsError as exc:
+        raise RulesetError("Q010", f"{spec!r} is neither a ruleset file nor a shipped term ({exc.message})",
+                           path=spec, suggestion="give a path to a .yaml file, or TERM / TERM:REGION; "
+                                                 "`qnwmh-rules list` shows the shipped ones") from None
 
 
-def _collectives(name: str) -> list[Any]:
-    """Facts to re-evaluate: a JSON list, JSON Lines, or a *.cases.yaml file."""
+def _collectives(name: str, as_of: Any) -> list[tuple[str | None, Any, Any]]:
+    """(label, facts, as_of) to re-evaluate: a JSON list, JSON Lines, or a *.cases.yaml file
+    (each case labelled by its name, with its own as_of)."""
     if name.endswith(".cases.yaml"):
-        return [c.facts for c in _cases.read_cases(name).cases if c.error is None]
-    text = open(name, encoding="utf-8").read()
-    stripped = text.lstrip()
-    if stripped.startswith("["):
-        return list(json.loads(text))
-    out = []
+        return [(c.name, c.facts, c.as_of if c.as_of is not None else as_of)
+                for c in _cases.read_cases(name).cases if c.error is None]
+    try:
+        text = open(name, encoding="utf-8").read()
+    except OSError as exc:
+        raise FactsError("(input)", f"cannot read {name}: {exc.strerror}") from exc
+    if text.lstrip().startswith("["):
+        try:
+            return [(None, f, as_of) for f in json.loads(text)]
+        except json.JSONDecodeError as exc:
+            raise FactsError("(input)", f"{name}: not valid JSON: {exc.msg}") from exc
+    out: list[tuple[str | None, Any, Any]] = []
     for i, line in enumerate(text.splitlines(), 1):
         if line.strip():
             try:
-                out.append(json.loads(line))
+                out.append((None, json.loads(line), as_of))
             except json.JSONDecodeError as exc:
                 raise FactsError("(input)", f"{name}:{i}: not valid JSON: {exc.msg}") from exc
     return out
@@ -153,7 +208,7 @@ def _diff(args: argparse.Namespace) -> int:
     found: list[_diff_mod.Flip] = []
     count = 0
     if args.cases:
-        found, count = _diff_mod.flips(a, b, _collectives(args.cases))
+        found, count = _diff_mod.flips(a, b, _collectives(args.cases, args.as_of))
     if args.json:
         doc: dict[str, Any] = {"old": a.ruleset.layers[-1], "new": b.ruleset.layers[-1],
                                "changes": [c.to_dict() for c in changes]}
@@ -171,6 +226,22 @@ def _diff(args: argparse.Namespace) -> int:
 
 def _release(args: argparse.Namespace) -> int:
     engine = _api.load_ruleset(args.file)
+    placeholders = [p.name for p in engine.ruleset.parameters if p.placeholder]
+    if placeholders and not args.allow_placeholders:
+        print(f"qnwmh-rules: not released: parameters still marked placeholder: {', '.join(placeholders)} "
+              "(pass --allow-placeholders to release them as placeholders)", file=sys.stderr)
+        return 1
+    target = Path(args.file).resolve()
+    for f in _cases.find_case_files(target.parent):
+        cases = _cases.read_cases(f)
+        if cases.ruleset_path != target:
+            continue
+        bad = [r for r in _cases.run_cases(engine, cases) if not r.ok]
+        if bad:
+            for r in bad:
+                print(f"FAIL {f}:{r.case.line}: {r.case.name}: {'; '.join(r.differences)}", file=sys.stderr)
+            print("qnwmh-rules: not released: its golden cases fail", file=sys.stderr)
+            return 1
     lock = Path(args.lock) if args.lock else (_lock.find_lock(args.file) or Path(args.file).parent / _lock.LOCK_NAME)
     added = _lock.release(engine.ruleset, lock)
     key = _lock.key_of(engine.ruleset)
@@ -234,6 +305,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--as-of", default=None, help="evaluate as of this date or ISO timestamp (recorded in the stamp)")
     e.add_argument("--backend", default="durable", choices=_api.BACKENDS, help="engine backend (default durable)")
     e.add_argument("--compact", action="store_true", help="print the JSON on one line")
+    e.add_argument("--set", action="append", metavar="PATH=VALUE",
+                   help="what-if: change a fact (JSON value, or text; PATH= deletes it); repeatable. "
+                        "Prints the verdict before and after and the rules that changed")
     e.set_defaults(func=_evaluate)
     ls = sub.add_parser("list", help="list the shipped rulesets (term and region)")
     ls.set_defaults(func=_list)
@@ -252,6 +326,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--cases", metavar="FILE",
                    help="re-evaluate these collectives (JSON list, JSON Lines or *.cases.yaml) under both")
     d.add_argument("--json", action="store_true", help="print the differences as JSON")
+    d.add_argument("--as-of", default=None, help="as_of for the re-evaluated collectives (cases keep their own)")
     d.set_defaults(func=_diff)
     b = sub.add_parser("batch", help="evaluate many collectives (JSON Lines or CSV) into JSON Lines, in order")
     b.add_argument("input", metavar="IN.jsonl|IN.csv|-")
@@ -265,6 +340,17 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--format", choices=("jsonl", "csv"), default=None, help="input format (default: by extension)")
     b.add_argument("-q", "--quiet", action="store_true", help="no progress and no summary on stderr")
     b.set_defaults(func=_batch)
+    ex = sub.add_parser("explain", help="an auditor's note for a verdict (text or one self-contained HTML file)")
+    ex.add_argument("verdict", metavar="VERDICT.json|-")
+    ex.add_argument("--lang", default="zh", choices=("zh", "en"))
+    ex.add_argument("--format", default="text", choices=("text", "html"))
+    ex.add_argument("-o", "--output", default=None, help="write to this file instead of stdout")
+    ex.set_defaults(func=_explain)
+    rp = sub.add_parser("replay", help="re-evaluate a stored verdict with the ruleset its stamp names")
+    rp.add_argument("verdict", metavar="VERDICT.json")
+    rp.add_argument("--facts", required=True, metavar="FACTS.json", help="the facts the verdict was given for")
+    rp.add_argument("--ruleset", default=None, help="use this ruleset file instead of the shipped one")
+    rp.set_defaults(func=_replay_cmd)
     dc = sub.add_parser("docs", help="render a ruleset as a readable Markdown page for publication")
     dc.add_argument("ruleset", help="a ruleset file, or a shipped TERM or TERM:REGION")
     dc.add_argument("--lang", default="en", choices=("en", "zh"))
@@ -272,6 +358,8 @@ def build_parser() -> argparse.ArgumentParser:
     dc.set_defaults(func=_docs)
     r = sub.add_parser("release", help="record a ruleset version as released (immutable) in releases.lock")
     r.add_argument("file")
+    r.add_argument("--allow-placeholders", action="store_true",
+                   help="release even if some parameter is still marked `placeholder: true`")
     r.add_argument("--lock", default=None, help="the lock file (default: the nearest releases.lock, or one "
                                                  "beside the ruleset)")
     r.set_defaults(func=_release)

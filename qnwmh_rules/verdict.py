@@ -21,7 +21,17 @@ def _outcomes(v: Any) -> tuple[RuleOutcome, ...]:
     return v if type(v) is tuple else tuple(v)
 
 
-__all__ = ["Verdict", "RuleOutcome", "Citation", "Stamp", "OUTCOMES", "RULE_OUTCOMES", "SCHEMA_VERSION"]
+__all__ = ["Verdict", "RuleOutcome", "Citation", "Stamp", "OUTCOMES", "RULE_OUTCOMES", "SCHEMA_VERSION",
+           "verdict_schema"]
+
+
+def verdict_schema() -> dict[str, Any]:
+    """The JSON Schema of the verdict document (``verdict.schema.json`` in the package)."""
+    from pathlib import Path
+
+    text = (Path(__file__).with_name("verdict.schema.json")).read_text(encoding="utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
 
 SCHEMA_VERSION = "1"
 OUTCOMES = ("eligible", "ineligible", "undetermined")

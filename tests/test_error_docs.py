@@ -77,6 +77,7 @@ def load(folder: Path, main: str, files: dict[str, str], body: str | None, encod
     for name, text in files.items():
         (folder / name).write_text(text, encoding="utf-8")
     if body is not None:
+        (folder / main).parent.mkdir(parents=True, exist_ok=True)
         (folder / main).write_bytes(body.encode(encoding))
     if main.endswith(".cases.yaml"):
         from qnwmh_rules._cases import read_cases

@@ -158,3 +158,42 @@ def test_docs_command_writes_a_publishable_page(tmp_path):
     assert 0 == main(["docs", "2017-2018:guangdong", "--lang", "zh", "-o", str(out)])
     page = out.read_text(encoding="utf-8")
     assert "### guangdong.filing_deadline" in page and "于9月7日前" in page and "`filing_window`" in page
+
+
+def test_filing_windows_are_first_class():
+    """A term's window has its boundaries, zone and the position and days left of a moment."""
+    w = qnwmh_rules.filing_window("2017-2018")
+    assert (w.opens, w.closes, w.time_zone) == (__import__("datetime").date(2015, 10, 1),
+                                                __import__("datetime").date(2017, 9, 30), "Asia/Shanghai")
+    assert ("before", "open", "open", "closed") == tuple(w.position(m) for m in (
+        "2015-09-30T23:59:59+08:00", "2015-10-01", "2017-09-30T23:59:59+08:00", "2017-09-30T16:00:00Z"))
+    assert 10 == w.days_left("2017-09-20")
+    gd = qnwmh_rules.filing_window("2017-2018", "guangdong")
+    assert (__import__("datetime").date(2017, 9, 7), "closed") == (gd.closes, gd.position("2017-09-08"))
+    old = qnwmh_rules.filing_window("2011-2012")
+    assert (None, __import__("datetime").date(2012, 2, 29)) == (old.opens, old.closes)
+
+
+def test_release_refuses_placeholders_and_failing_cases(tmp_path, capsys):
+    """`release` stops when a parameter is a placeholder or a golden case beside the ruleset fails."""
+    text = (ROOT / "2017-2018" / "national.yaml").read_text(encoding="utf-8")
+    (tmp_path / "national.yaml").write_text(text.replace("    description: Fewest members a collective may have",
+                                                         "    placeholder: true\n    description: Fewest members"
+                                                         " a collective may have", 1), encoding="utf-8")
+    assert 1 == main(["release", str(tmp_path / "national.yaml")])
+    assert "placeholder: members_min" in capsys.readouterr().err
+    (tmp_path / "national.yaml").write_text(text.replace("value: 6\n", "value: 7\n", 1), encoding="utf-8")
+    cases = (ROOT / "2017-2018" / "national.cases.yaml").read_text(encoding="utf-8")
+    (tmp_path / "national.cases.yaml").write_text(cases.replace("base: ../examples/", f"base: {ROOT}/examples/"),
+                                                  encoding="utf-8")
+    assert 1 == main(["release", str(tmp_path / "national.yaml")])
+    assert "six members is the smallest allowed size" in capsys.readouterr().err
+    assert not (tmp_path / "releases.lock").exists()
+
+
+def test_pending_reason_after_the_window_names_the_condition(good_facts):
+    """Once no window is open, a rule kept undetermined says which pending condition holds."""
+    good_facts["filings"][0]["review"] = {"status": "pending"}
+    r = qnwmh_rules.evaluate(good_facts, as_of="2017-10-05").rule("filing.approved")
+    assert "undetermined" == r.outcome
+    assert r.reason.startswith("尚待决定") and "closes in -" not in r.reason

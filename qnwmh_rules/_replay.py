@@ -1,0 +1,151 @@
+"""Re-evaluation for auditors: what-if patches of facts, and replaying a stored verdict.
+
+Owns: applying a patch of dotted fact paths, comparing two verdicts rule by rule,
+replaying a verdict document with the ruleset its stamp names and reporting "identical"
+or exactly what differs (and whether the ruleset and facts hashes still match).
+Must not know durable_rules or YAML.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from .exceptions import FactsError
+from .verdict import Verdict
+
+__all__ = ["apply_patch", "WhatIf", "what_if", "Replay", "replay", "json_differences", "parse_assignment"]
+
+def parse_assignment(text: str) -> tuple[str, Any]:
+    """``members.total=12`` → ("members.total", 12): the value is JSON if it parses, else text;
+    ``path=`` (nothing after =) deletes the fact."""
+    path, sep, raw = text.partition("=")
+    if not sep or not path.strip():
+        raise FactsError("--set", f"expected PATH=VALUE, got {text!r}")
+    if raw == "":
+        return path.strip(), None
+    try:
+        return path.strip(), json.loads(raw)
+    except json.JSONDecodeError:
+        return path.strip(), raw
+
+
+def apply_patch(facts: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of ``facts`` with each dotted path set (``None`` deletes it); list items by index."""
+    doc: dict[str, Any] = copy.deepcopy(dict(facts))
+    for path, value in changes.items():
+        node: Any = doc
+        *heads, last = path.split(".")
+        try:
+            for h in heads:
+                node = node[int(h)] if isinstance(node, list) else node.setdefault(h, {})
+            if isinstance(node, list):
+                i = int(last)
+                if value is None:
+                    del node[i]
+                elif i == len(node):
+                    node.append(value)
+                else:
+                    node[i] = value
+            elif value is None:
+                node.pop(last, None)
+            else:
+                node[last] = value
+        except (IndexError, ValueError, TypeError, AttributeError):
+            raise FactsError(path, "cannot be set in these facts (no such list item or object)") from None
+    return doc
+
+
+@attrs.frozen
+class WhatIf:
+    before: Verdict
+    after: Verdict
+    changed: tuple[tuple[str, str, str], ...]  # (rule id, outcome before, outcome after)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"before": self.before.outcome, "after": self.after.outcome,
+                "changed_rules": [{"id": r, "before": a, "after": b} for r, a, b in self.changed],
+                "verdict_before": self.before.to_dict(), "verdict_after": self.after.to_dict()}
+
+
+def what_if(engine: Any, facts: Mapping[str, Any], changes: Mapping[str, Any], *, as_of: Any = None) -> WhatIf:
+    """Evaluate ``facts`` as they are and with ``changes``; list the rules whose outcome moved."""
+    before = engine.evaluate(facts, as_of=as_of)
+    after = engine.evaluate(apply_patch(facts, changes), as_of=as_of)
+    b = {r.id: r.outcome for r in before.rules}
+    changed = tuple((r.id, b[r.id], r.outcome) for r in after.rules if b.get(r.id) != r.outcome)
+    return WhatIf(before, after, changed)
+
+
+def json_differences(old: Any, new: Any, path: str = "") -> list[str]:
+    """Every JSON path at which ``old`` and ``new`` differ, with both values."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        out = []
+        for k in sorted(old.keys() | new.keys()):
+            sub = f"{path}.{k}" if path else k
+            if k not in old:
+                out.append(f"{sub}: (absent) → {json.dumps(new[k], ensure_ascii=False)}")
+            elif k not in new:
+                out.append(f"{sub}: {json.dumps(old[k], ensure_ascii=False)} → (absent)")
+            else:
+                out.extend(json_differences(old[k], new[k], sub))
+        return out
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        out = []
+        for i, (a, b) in enumerate(zip(old, new, strict=True)):
+            # name rule entries by their id, which reads better than an index
+            label = a.get("id") if isinstance(a, dict) and a.get("id") == (b.get("id") if isinstance(b, dict)
+                                                                          else None) else i
+            out.extend(json_differences(a, b, f"{path}[{label}]"))
+        return out
+    if old != new:
+        return [f"{path}: {json.dumps(old, ensure_ascii=False)} → {json.dumps(new, ensure_ascii=False)}"]
+    return []
+
+
+@attrs.frozen
+class Replay:
+    identical: bool
+    ruleset_hash_matches: bool
+    facts_hash_matches: bool
+    ruleset: str  # which ruleset file was used
+    differences: tuple[str, ...]
+    notes: tuple[str, ...]
+
+    def to_text(self) -> str:
+        lines = ["identical" if self.identical else f"differs in {len(self.differences)} place(s)"]
+        lines.append(f"ruleset: {self.ruleset} (content hash {'matches' if self.ruleset_hash_matches else 'DIFFERS'})")
+        lines.append(f"facts hash {'matches' if self.facts_hash_matches else 'DIFFERS'} the stamp")
+        lines.extend(f"note: {n}" for n in self.notes)
+        lines.extend(f"  {d}" for d in self.differences)
+        return "\n".join(lines) + "\n"
+
+
+def replay(verdict_doc: Mapping[str, Any], facts: Mapping[str, Any], *, ruleset: str | Path | None = None) -> Replay:
+    """Re-evaluate ``facts`` with the ruleset (and as_of, backend) the verdict's stamp names."""
+    from ._api import load_ruleset, ruleset_path
+
+    stored = Verdict.from_dict(dict(verdict_doc))
+    stamp = stored.stamp
+    path = Path(ruleset) if ruleset else ruleset_path(stamp.term, stamp.region)
+    engine = load_ruleset(path, backend=stamp.engine)
+    notes = []
+    rs = engine.ruleset
+    if (rs.id, rs.version) != (stamp.ruleset_id, stamp.version):
+        notes.append(f"the stamp names {stamp.ruleset_id} {stamp.version}; replayed with {rs.id} {rs.version}")
+    fresh = engine.evaluate(facts, as_of=stamp.as_of)
+    old, new = stored.to_dict(), fresh.to_dict()
+    if old["stamp"]["library_version"] != new["stamp"]["library_version"]:
+        notes.append(f"library version {old['stamp']['library_version']} → {new['stamp']['library_version']}")
+    old["stamp"].pop("library_version")
+    new["stamp"].pop("library_version")
+    diffs = json_differences(old, new)
+    return Replay(identical=not diffs, ruleset_hash_matches=rs.sha256 == stamp.ruleset_sha256,
+                  facts_hash_matches=fresh.stamp.facts_sha256 == stamp.facts_sha256, ruleset=str(path),
+                  differences=tuple(diffs), notes=tuple(notes))
+
