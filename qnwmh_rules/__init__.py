@@ -10,6 +10,7 @@ from ._api import (
     load_ruleset,
     ruleset_path,
 )
+from ._derive import count_creation_collectives
 from ._explain import explain_html, explain_text
 from ._replay import Replay, WhatIf, replay, what_if
 from .exceptions import EvaluationError, FactsError, QnwmhError, RulesetError
@@ -17,8 +18,8 @@ from .facts import Facts, parse_facts
 from .verdict import Citation, RuleOutcome, Stamp, Verdict
 
 __all__ = [
-    "Citation", "Engine", "EvaluationError", "Facts", "FactsError", "FilingWindow", "QnwmhError", "Replay",
-    "RuleOutcome", "RulesetError", "Stamp", "Verdict", "WhatIf", "__version__", "available_rulesets", "evaluate",
-    "explain_html", "explain_text", "filing_window", "load_ruleset", "parse_facts", "replay", "ruleset_path",
-    "what_if",
+    "available_rulesets", "Citation", "count_creation_collectives", "Engine", "evaluate", "EvaluationError",
+    "explain_html", "explain_text", "Facts", "FactsError", "filing_window", "FilingWindow", "load_ruleset",
+    "parse_facts", "QnwmhError", "Replay", "replay", "RuleOutcome", "ruleset_path", "RulesetError", "Stamp",
+    "Verdict", "what_if", "WhatIf", "__version__",
 ]

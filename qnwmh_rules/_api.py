@@ -26,6 +26,7 @@ from dateutil import tz as dttz
 from . import _check, _compile, _lock, _reference, _schema
 from ._derive import derive
 from ._model import Parameter, Rule, Ruleset, Window
+from ._score import score_sheet
 from .exceptions import EvaluationError, FactsError
 from .facts import REGIONS, Facts, parse_facts
 from .verdict import Citation, RuleOutcome, Stamp, Verdict
@@ -47,17 +48,42 @@ def rulesets_dir() -> Path:
 
 
 def available_rulesets() -> dict[str, list[str]]:
-    """``{term: [regions with an overlay]}`` of the shipped rulesets."""
+    """``{term: [regions with an overlay]}`` of the shipped collective rulesets."""
     out: dict[str, list[str]] = {}
     for d in sorted(rulesets_dir().iterdir()):
         if d.is_dir() and (d / "national.yaml").exists():
             out[d.name] = sorted(p.stem for p in d.glob("*.yaml")
-                                 if p.stem != "national" and not p.name.endswith(".cases.yaml"))
+                                 if p.stem != "national" and not p.stem.startswith("unit")
+                                 and not p.name.endswith(".cases.yaml"))
     return out
 
 
-def ruleset_path(term: str, region: str | None = None) -> Path:
-    """The shipped ruleset file for ``term`` (and ``region``'s overlay, if it has one)."""
+def available_unit_rulesets() -> dict[str, list[str]]:
+    """``{term: [industries with an overlay]}`` of the shipped management-unit assessments."""
+    return {d.name: sorted(p.stem.removeprefix("unit-") for p in d.glob("unit-*.yaml")
+                           if not p.name.endswith(".cases.yaml"))
+            for d in sorted(rulesets_dir().iterdir()) if d.is_dir() and (d / "unit.yaml").exists()}
+
+
+def ruleset_path(term: str, region: str | None = None, *, subject: str = "collective",
+                 industry: str | None = None) -> Path:
+    """The shipped ruleset file for ``term`` and a subject: for collectives the national ruleset
+    or ``region``'s overlay; for management units the assessment or ``industry``'s overlay."""
+    if subject == "unit":
+        units = available_unit_rulesets()
+        if term not in units:
+            raise FactsError("term", f"no management-unit assessment for term {term!r}; "
+                                     f"available: {', '.join(units) or 'none'}")
+        if industry is not None:
+            if industry not in units[term]:
+                raise FactsError("industry", f"no {term} assessment overlay for industry {industry!r}; "
+                                             f"available: {', '.join(units[term]) or 'none'}")
+            return rulesets_dir() / term / f"unit-{industry}.yaml"
+        return rulesets_dir() / term / "unit.yaml"
+    if subject != "collective":
+        raise FactsError("subject", f"unknown subject {subject!r}; expected collective or unit")
+    if industry is not None:
+        raise FactsError("industry", "industry overlays exist for management units only (subject='unit')")
     terms = available_rulesets()
     if term not in terms:
         raise FactsError("term", f"no ruleset for term {term!r}; available: {', '.join(terms) or 'none'}")
@@ -185,6 +211,9 @@ class Engine:
         sources = {s.id: s for s in ruleset.sources}
         params = {p.name: p for p in ruleset.parameters}
         self._param_values = {p.name: p.value for p in ruleset.parameters}
+        # rules whose definite falsehood the engine can decide (a compiled `#fail` exists)
+        self._decides_false = frozenset(c.id.removesuffix("#fail") for c in compiled if c.id.endswith("#fail"))
+        self._placeholders = {p.name: p.placeholder for p in ruleset.parameters}
         self._templates = tuple(
             _RuleTemplate(
                 rule=r,
@@ -232,7 +261,7 @@ class Engine:
     def parse(self, facts: Mapping[str, Any] | Facts) -> Facts:
         if isinstance(facts, Facts):
             return facts
-        return parse_facts(facts, tz=self.ruleset.time_zone)
+        return parse_facts(facts, tz=self.ruleset.time_zone, subject=self.ruleset.subject)
 
     def passed_rules(self, facts: Facts, derived: dict[str, Any], as_of: dt.datetime | None = None
                      ) -> frozenset[str]:
@@ -248,9 +277,13 @@ class Engine:
             values["as_of"] = as_of
         out = set()
         for r in self.ruleset.rules:
-            if _reference.evaluate_condition(r.condition, values, facts.lists, tz) is True:
+            truth = _reference.evaluate_condition(r.condition, values, facts.lists, tz)
+            if truth is True:
                 out.add(r.id)
-            elif r.pending_condition is not None and \
+                continue
+            if truth is False and r.id in self._decides_false:
+                out.add(f"{r.id}#fail")
+            if r.pending_condition is not None and \
                     _reference.evaluate_condition(r.pending_condition, values, facts.lists, tz) is True:
                 out.add(f"{r.id}#pending")
         return frozenset(out)
@@ -277,6 +310,8 @@ class Engine:
             reason = None
             if t.rule.id in passed:
                 outcome = "passed"
+            elif f"{t.rule.id}#fail" in passed and f"{t.rule.id}#pending" not in passed:
+                outcome = "failed"  # definitely false, even if some fact it reads is missing
             elif missing:
                 outcome = "undetermined"
             elif f"{t.rule.id}#pending" in passed:
@@ -285,6 +320,8 @@ class Engine:
             else:
                 outcome = "failed"
             reported = missing if outcome == "undetermined" else ()
+            if outcome == "failed":
+                missing = ()
             all_missing.update(reported)
             outcomes.append(RuleOutcome(
                 id=t.rule.id, outcome=outcome, severity=t.rule.severity, title_zh=t.rule.title.zh,
@@ -307,8 +344,11 @@ class Engine:
             as_of=moment.isoformat() if moment else None,
             facts_sha256=hashlib.sha256(facts_json.encode("utf-8")).hexdigest(),
         )
+        sheet = None
+        if rs.scoring is not None:
+            sheet = score_sheet(rs, {o.id: o.outcome for o in outcomes}, derived, self._placeholders)
         return Verdict(subject_id=parsed.id, outcome=verdict_outcome, rules=tuple(outcomes),
-                       missing=tuple(sorted(all_missing)), stamp=stamp)
+                       missing=tuple(sorted(all_missing)), stamp=stamp, score=sheet)
 
 
 def _pending_reason(rule: Rule, rs: Ruleset, as_of: dt.datetime | None) -> str:
@@ -361,7 +401,7 @@ class _RuleTemplate:
 
 
 def load_ruleset(path: str | Path | None = None, *, term: str | None = None, region: str | None = None,
-                 backend: str = "durable") -> Engine:
+                 backend: str = "durable", subject: str = "collective", industry: str | None = None) -> Engine:
     """Load, check and compile a ruleset file (or the shipped one for ``term``/``region``).
 
     Raises RulesetError (``path:line:col: CODE message``) for any mistake in the file.
@@ -369,7 +409,7 @@ def load_ruleset(path: str | Path | None = None, *, term: str | None = None, reg
     if path is None:
         if term is None:
             raise ValueError("give a ruleset path, or term= (and optionally region=)")
-        path = ruleset_path(term, region)
+        path = ruleset_path(term, region, subject=subject, industry=industry)
     ruleset, where, errors = _schema.read_ruleset_file(path)
     ruleset, check_errors = _check.check_ruleset(ruleset, where)
     compiled, shape_errors = _compile.compile_ruleset(ruleset, where)
@@ -383,8 +423,9 @@ def load_ruleset(path: str | Path | None = None, *, term: str | None = None, reg
 
 
 @functools.lru_cache(maxsize=32)
-def _shipped_engine(term: str, region: str | None, backend: str) -> Engine:
-    return load_ruleset(ruleset_path(term, region), backend=backend)
+def _shipped_engine(term: str, region: str | None, backend: str, subject: str = "collective",
+                    industry: str | None = None) -> Engine:
+    return load_ruleset(ruleset_path(term, region, subject=subject, industry=industry), backend=backend)
 
 
 def filing_window(term: str = "2017-2018", region: str | None = None) -> FilingWindow:
@@ -393,10 +434,11 @@ def filing_window(term: str = "2017-2018", region: str | None = None) -> FilingW
 
 
 def evaluate(facts: Mapping[str, Any], *, term: str = "2017-2018", region: str | None = None,
-             as_of: Any = None, backend: str = "durable") -> Verdict:
+             as_of: Any = None, backend: str = "durable", subject: str = "collective",
+             industry: str | None = None) -> Verdict:
     """Evaluate one collective against the shipped ruleset for ``term`` (and ``region``).
 
     The engine for each (term, region) is loaded once and cached. ``as_of`` is recorded
     in the verdict; nothing reads the wall clock.
     """
-    return _shipped_engine(term, region, backend).evaluate(facts, as_of=as_of)
+    return _shipped_engine(term, region, backend, subject, industry).evaluate(facts, as_of=as_of)

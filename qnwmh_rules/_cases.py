@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,9 @@ __all__ = ["Case", "CaseFile", "CaseResult", "read_cases", "run_case", "run_case
 
 _FILE_KEYS = {"ruleset": True, "base": False, "cases": True, "description": False}
 _CASE_KEYS = {"name": True, "facts": False, "set": False, "delete": False, "as_of": False, "expect": True}
-_EXPECT_KEYS = {"outcome": False, "rules": False, "missing": False, "error": False}
+_EXPECT_KEYS = {"outcome": False, "rules": False, "missing": False, "error": False, "score": False}
+_SCORE_EXPECT_KEYS = {"total": False, "provisional": False, "lowest": False, "highest": False, "maximum": False,
+                      "placeholder": False}
 
 
 @attrs.frozen
@@ -40,6 +43,7 @@ class Case:
     missing: tuple[str, ...] | None
     error: str | None  # expected FactsError field path, for cases of bad facts
     line: int
+    score: dict[str, Any] = attrs.field(factory=dict)
 
 
 @attrs.frozen
@@ -159,11 +163,15 @@ def _case(r: _Reader, loaded: Loaded, kp: Key, raw: Any, base: Any, names: set[s
             raise r.err("Q144", f"rule outcome must be one of {', '.join(RULE_OUTCOMES)}",
                         kp + ("expect", "rules", rid))
         rules[str(rid)] = str(ro)
+    score = {}
+    if "score" in e:
+        s = r.mapping(e["score"], kp + ("expect", "score"), _SCORE_EXPECT_KEYS, "expect.score")
+        score = {k: (str(val) if k in ("total", "lowest", "highest", "maximum") else val) for k, val in s.items()}
     as_of = v.get("as_of")
     line, _ = loaded.pos(kp)
     return Case(name=name, facts=facts, as_of=_plain(as_of) if as_of is not None else None, outcome=outcome,
                 rules=rules, missing=tuple(e["missing"]) if "missing" in e else None,
-                error=e.get("error"), line=line or 1)
+                error=e.get("error"), line=line or 1, score=score)
 
 
 def run_case(engine: Any, case: Case) -> CaseResult:
@@ -187,6 +195,16 @@ def run_case(engine: Any, case: Case) -> CaseResult:
             r = verdict.rule(rid)
             detail = f" (missing {', '.join(r.missing)})" if r.missing else ""
             diffs.append(f"{rid}: expected {want}, got {outcomes[rid]}{detail}")
+    if case.score:
+        sheet = verdict.score
+        if sheet is None:
+            diffs.append("score: expected a score sheet, the ruleset has no scoring")
+        else:
+            for k, want in case.score.items():
+                got = getattr(sheet, k)
+                same = Decimal(want) == Decimal(got) if isinstance(got, str) else want == got
+                if not same:
+                    diffs.append(f"score.{k}: expected {want}, got {got}")
     if case.missing is not None and sorted(case.missing) != sorted(verdict.missing):
         diffs.append(f"missing: expected {list(case.missing)}, got {list(verdict.missing)}")
     return CaseResult(case, not diffs, tuple(diffs), outcomes)

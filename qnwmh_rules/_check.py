@@ -19,7 +19,7 @@ from . import _expr as E
 from ._loader import Key, Loaded, text_position
 from ._model import Derivation, Rule, Ruleset, Window
 from .exceptions import RulesetError
-from .facts import FIELDS, LISTS, REGIONS
+from .facts import FIELDS, REGIONS, SUBJECTS
 
 __all__ = ["Const", "Fact", "Item", "Arith", "Cmp", "InList", "InWindow", "And", "Or", "Not", "Quant",
            "check_ruleset", "derived_type"]
@@ -101,7 +101,7 @@ class Quant:
 
 RNode = Const | Fact | Item | Arith | Cmp | InList | InWindow | And | Or | Not | Quant
 
-_FIELD_TYPES = {"count": "number", "str": "string", "enum": "string", "region": "string",
+_FIELD_TYPES = {"bool": "bool", "count": "number", "str": "string", "enum": "string", "region": "string",
                 "nationality": "string", "round": "string", "date": "date", "instant": "instant"}
 _ORDERED = {"number", "date", "instant", "string"}
 
@@ -122,9 +122,9 @@ def _suggest(word: str, choices: Any) -> str | None:
     return f"did you mean {m[0]!r}?" if m else None
 
 
-def derived_type(d: Derivation) -> str:
+def derived_type(d: Derivation, fields: dict[str, Any] = FIELDS) -> str:
     if d.function == "earliest":
-        spec = FIELDS.get(d.of)
+        spec = fields.get(d.of)
         return _FIELD_TYPES[spec.type] if spec else "instant"
     return "number"
 
@@ -139,6 +139,8 @@ def derived_reads(d: Derivation) -> tuple[str, ...]:
 class _Checker:
     def __init__(self, rs: Ruleset, loaded: Loaded, kp: Key, text: str, *, as_of: bool = False) -> None:
         self.as_of = as_of
+        self.fields = SUBJECTS[rs.subject].fields
+        self.lists = SUBJECTS[rs.subject].lists
         self.params = {p.name: p for p in rs.parameters}
         self.derived = {d.name: d for d in rs.derived}
         self.loaded, self.kp, self.text = loaded, kp, text
@@ -183,9 +185,9 @@ class _Checker:
         if head in self.scope:
             lst = self.scope[head]
             field = ".".join(rest)
-            spec = FIELDS.get(f"{lst}[].{field}")
+            spec = self.fields.get(f"{lst}[].{field}")
             if spec is None:
-                fields = [p.split("[].", 1)[1] for p in FIELDS if p.startswith(lst + "[].")]
+                fields = [p.split("[].", 1)[1] for p in self.fields if p.startswith(lst + "[].")]
                 raise self.err("Q201", f"{lst} items have no field {field!r}", n.span,
                                suggestion=_suggest(field, fields) or f"fields: {', '.join(fields)}")
             return Item(lst, field, _FIELD_TYPES[spec.type])
@@ -209,8 +211,8 @@ class _Checker:
             if d.at is not None and d.at not in self.used_params:
                 self.used_params.append(d.at)
             self._read(dotted)
-            return Fact(dotted, derived_type(d))
-        if dotted in LISTS:
+            return Fact(dotted, derived_type(d, self.fields))
+        if dotted in self.lists:
             raise self.err("Q206", f"{dotted!r} is a list; use any(x in {dotted}, ...) or all(x in {dotted}, ...)",
                            n.span)
         if dotted == "as_of":
@@ -220,9 +222,9 @@ class _Checker:
             return Fact("as_of", "instant")
         if dotted in ("id", "name"):
             raise self.err("Q201", f"{dotted!r} identifies the collective; rules cannot depend on it", n.span)
-        spec = FIELDS.get(dotted)
+        spec = self.fields.get(dotted)
         if spec is None or "[]" in dotted:
-            choices = [p for p in FIELDS if "[]" not in p] + [f"params.{p}" for p in self.params] + \
+            choices = [p for p in self.fields if "[]" not in p] + [f"params.{p}" for p in self.params] + \
                       [f"derived.{d}" for d in self.derived] + list(self.scope)
             raise self.err("Q201", f"unknown fact path {dotted!r}", n.span, suggestion=_suggest(dotted, choices))
         self._read(dotted)
@@ -272,15 +274,15 @@ class _Checker:
         if not isinstance(const, Const) or const.type != "string":
             return
         values: tuple[str, ...] = ()
-        if isinstance(field, Fact) and field.path in FIELDS:
-            values = FIELDS[field.path].values
+        if isinstance(field, Fact) and field.path in self.fields:
+            values = self.fields[field.path].values
         elif isinstance(field, Item):
-            values = FIELDS[f"{field.list}[].{field.field}"].values
+            values = self.fields[f"{field.list}[].{field.field}"].values
         if values and const.value not in values:
             raise self.err("Q209", f"{const.value!r} is never a value of this field; it can be one of "
                                    f"{', '.join(values)}", node.span, suggestion=_suggest(const.value, values))
-        spec = FIELDS.get(field.path) if isinstance(field, Fact) else \
-            FIELDS.get(f"{field.list}[].{field.field}") if isinstance(field, Item) else None
+        spec = self.fields.get(field.path) if isinstance(field, Fact) else \
+            self.fields.get(f"{field.list}[].{field.field}") if isinstance(field, Item) else None
         problem = _free_text_problem(spec.type, const.value) if spec else None
         if problem:
             raise self.err("Q209", f"{const.value!r} is never a value of this field: {problem}", node.span,
@@ -321,10 +323,10 @@ class _Checker:
 
     def quant(self, n: E.Quant) -> RNode:
         lst = n.source.dotted
-        if lst not in LISTS:
+        if lst not in self.lists:
             raise self.err("Q206", f"{lst!r} is not a list of facts", n.source.span,
-                           suggestion=_suggest(lst, LISTS) or f"lists: {', '.join(LISTS)}")
-        if n.var in self.scope or n.var in ("params", "derived") or any(p.split(".")[0] == n.var for p in FIELDS):
+                           suggestion=_suggest(lst, self.lists) or f"lists: {', '.join(self.lists)}")
+        if n.var in self.scope or n.var in ("params", "derived") or any(p.split(".")[0] == n.var for p in self.fields):
             raise self.err("Q211", f"item name {n.var!r} hides another name; pick another", n.span)
         self._read(lst)
         self.scope[n.var] = lst
@@ -384,34 +386,54 @@ def check_rule(rs: Ruleset, rule: Rule, where: dict[str, tuple[Loaded, Key]]) ->
                         params=tuple(checker.used_params))
 
 
-def _check_derivation(d: Derivation, loaded: Loaded, kp: Key) -> None:
-    spec = FIELDS.get(d.of)
+def _check_derivation(rs: Ruleset, d: Derivation, where: dict[str, tuple[Loaded, Key]]) -> Derivation:
+    loaded, kp = where[f"derived.{d.name}"]
+    fields, lists = SUBJECTS[rs.subject].fields, SUBJECTS[rs.subject].lists
+    spec = fields.get(d.of)
     if d.function == "age_in_full_years" and (spec is None or spec.type != "date" or "[]" in d.of):
         raise loaded.error("Q212", f"age_in_full_years needs a date fact such as leader.birth_date, got {d.of!r}",
-                           kp, suggestion=_suggest(d.of, [p for p, s in FIELDS.items()
+                           kp, suggestion=_suggest(d.of, [p for p, s in fields.items()
                                                           if s.type == "date" and "[]" not in p]))
-    if d.function in ("count",) and d.of not in LISTS:
-        raise loaded.error("Q212", f"count needs a list ({', '.join(LISTS)}), got {d.of!r}", kp,
-                           suggestion=_suggest(d.of, LISTS))
-    group = spec is None and "[]" in d.of and any(p.startswith(d.of + ".") for p in FIELDS)
+    if d.function in ("count",) and d.of not in lists:
+        raise loaded.error("Q212", f"count needs a list ({', '.join(lists)}), got {d.of!r}", kp,
+                           suggestion=_suggest(d.of, lists))
+    if d.function == "count" and d.where is not None:
+        wloaded, wkp = where[f"derived.{d.name}#where"]
+        checker = _Checker(rs, wloaded, wkp, d.where)
+        checker.scope["item"] = d.of
+        try:
+            tree = E.parse(d.where)
+        except E.ExprSyntaxError as exc:
+            raise checker.err("Q200", f"in the `where` of derived.{d.name}: {exc.message}",
+                              (exc.offset, exc.offset), exc.suggestion) from None
+        cond = checker.cond(tree)
+        if any(r != d.of for r in checker.reads):
+            raise checker.err("Q302", "a `where` can only read the item's own fields (item.<field>), "
+                                      "constants and parameters", (0, 0))
+        return attrs.evolve(d, where_condition=cond)
+    group = spec is None and "[]" in d.of and any(p.startswith(d.of + ".") for p in fields)
     if d.function == "count_distinct" and group:
-        return
+        return d
     if d.function in ("count_distinct", "earliest") and (spec is None or "[]" not in d.of):
-        item_paths = [p for p in FIELDS if "[]" in p]
+        item_paths = [p for p in fields if "[]" in p]
         raise loaded.error("Q212", f"{d.function} needs a list item field such as filings[].channel.unit, "
                                    f"got {d.of!r}", kp, suggestion=_suggest(d.of, item_paths))
     if d.function == "earliest" and spec is not None and spec.type not in ("date", "instant"):
         raise loaded.error("Q212", f"earliest needs a date or timestamp field, got {d.of!r}", kp)
+    return d
 
 
 def check_ruleset(rs: Ruleset, where: dict[str, tuple[Loaded, Key]]) -> tuple[Ruleset, list[RulesetError]]:
     """Resolve every rule's condition; return the ruleset and every problem found."""
     errors: list[RulesetError] = []
+    derived = []
     for d in rs.derived:
         try:
-            _check_derivation(d, *where[f"derived.{d.name}"])
+            derived.append(_check_derivation(rs, d, where))
         except RulesetError as exc:
             errors.append(exc)
+            derived.append(d)
+    rs = attrs.evolve(rs, derived=tuple(derived))
     rules = []
     for r in rs.rules:
         try:

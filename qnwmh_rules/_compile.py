@@ -250,10 +250,21 @@ def _dnf(t: Any) -> list[list[Any]]:
 
 
 def compile_ruleset(rs: Ruleset, where: dict[str, Any]) -> tuple[tuple[CompiledRule, ...], list[RulesetError]]:
-    """Compile every rule (and its ``pending_if`` as ``<id>#pending``); refused shapes become errors."""
+    """Compile every rule (and its ``pending_if`` as ``<id>#pending``); refused shapes become errors.
+
+    Where the engine can also decide that a condition is definitely false, its negation is
+    compiled as ``<id>#fail`` (three-valued logic: ``a and b`` is false when ``a`` is false,
+    even if ``b`` is missing). Where it cannot (an ``or`` would land inside ``all``), there is
+    no ``#fail`` and a rule that did not pass is failed only when none of its facts is missing.
+    """
     out = []
     errors: list[RulesetError] = []
     for rule in rs.rules:
+        try:
+            c = _Compiler(rs.time_zone)
+            out.append(CompiledRule(f"{rule.id}#fail", c.emit(c.nnf(rule.condition, True, False))))
+        except ShapeError:
+            pass  # not expressible safely: fall back to "failed only when nothing is missing"
         parts = [(rule.id, rule.condition, rule.id)]
         if rule.pending_condition is not None:
             parts.append((f"{rule.id}#pending", rule.pending_condition, f"{rule.id}#pending_if"))

@@ -8,14 +8,17 @@ is computed from is missing. Must not know rules or the engine.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
 from ._model import Derivation, Ruleset
-from .facts import Facts
+from ._reference import evaluate_item_condition
+from .exceptions import FactsError
+from .facts import Facts, parse_facts
 
-__all__ = ["derive", "age_in_full_years"]
+__all__ = ["derive", "age_in_full_years", "count_creation_collectives"]
 
 
 def age_in_full_years(birth: dt.date, at: dt.date) -> int:
@@ -45,7 +48,12 @@ def _one(d: Derivation, facts: Facts, params: dict[str, Any]) -> Any:
     if items is None:
         return None
     if d.function == "count":
-        return len(items)
+        if d.where_condition is None:
+            return len(items)
+        verdicts = [evaluate_item_condition(d.where_condition, i, facts.tz) for i in items]
+        if any(v is not True and v is not False for v in verdicts):
+            return None  # an item's field needed by `where` is missing: the count is unknown
+        return sum(1 for v in verdicts if v is True)
     if d.function == "count_distinct":
         return len({_item_key(i, field) for i in items})
     if d.function == "earliest":
@@ -67,3 +75,34 @@ def derive(rs: Ruleset, facts: Facts, params: dict[str, Any] | None = None) -> d
         if value is not None:
             out[f"derived.{d.name}"] = value
     return out
+
+
+def count_creation_collectives(collectives: Iterable[Mapping[str, Any]], *,
+                               tz: str = "Asia/Shanghai") -> dict[str, int]:
+    """The ``creation_collectives`` facts of a management unit, counted from collective records.
+
+    Each record is a collective's facts (the collective contract); each is checked, and a bad
+    one raises FactsError naming its index (``collectives[3].members.total``). A collective
+    counts as a previous national one when it holds any national honour; the non-public and
+    social-organisation counts follow ``org_kind``. A record without ``org_kind`` (or without
+    ``honors``) makes the matching count unknown, so that count is left out rather than guessed.
+    """
+    counts = {"total": 0, "previous_national": 0, "non_public_economy": 0, "social_organization": 0}
+    unknown: set[str] = set()
+    for i, raw in enumerate(collectives):
+        try:
+            facts = parse_facts(raw, tz=tz)
+        except FactsError as exc:
+            raise FactsError(f"collectives[{i}].{exc.field}", exc.message, suggestion=exc.suggestion) from None
+        counts["total"] += 1
+        honors = facts.lists.get("honors")
+        if honors is None:
+            unknown.add("previous_national")
+        elif any(h["level"] == "national" for h in honors):
+            counts["previous_national"] += 1
+        kind = facts.values.get("org_kind")
+        if kind is None:
+            unknown.update(("non_public_economy", "social_organization"))
+        elif kind in ("non_public_economy", "social_organization"):
+            counts[kind] += 1
+    return {k: v for k, v in counts.items() if k not in unknown}

@@ -7,11 +7,13 @@ by value so that tests can write expected rulesets literally.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 import attrs
 
-__all__ = ["Text", "Source", "Citation", "Window", "Parameter", "Derivation", "Rule", "Ruleset"]
+__all__ = ["Text", "Source", "Citation", "Window", "Parameter", "Derivation", "Rule", "Ruleset", "ScoreSpec",
+           "ScoreGroup", "Scoring"]
 
 
 @attrs.frozen
@@ -71,6 +73,45 @@ class Derivation:
     function: str  # age_in_full_years | count | count_distinct | earliest
     of: str
     at: str | None = None  # a parameter name (date) for age_in_full_years
+    where: str | None = None  # for count: a condition on each item (`x` names the item)
+    where_condition: Any = attrs.field(default=None, eq=False, repr=False)
+
+
+@attrs.frozen
+class ScoreSpec:
+    """How a rule scores: ``award`` / ``deduction`` / ``bonus`` points, or a ``gate``.
+
+    ``points`` is written as a number or ``params.<name>``; after checking, ``value`` holds
+    the exact decimal and ``param`` the parameter it came from (if any). ``per`` names a
+    numeric derived fact that multiplies the points; ``cap`` bounds the item's points.
+    """
+
+    kind: str
+    points: str | None = None
+    group: str | None = None
+    per: str | None = None
+    cap: Decimal | None = None
+    effect: str | None = None  # gates: zero | ineligible
+    value: Decimal | None = None
+    param: str | None = None
+
+
+@attrs.frozen
+class ScoreGroup:
+    id: str
+    title: Text
+    cap: Decimal | None = None
+    weight: Decimal = Decimal(1)
+
+
+@attrs.frozen
+class Scoring:
+    """The score sheet of a ruleset: groups, bonus cap and the declared rounding."""
+
+    places: int
+    rounding: str  # half_up | half_even | down
+    groups: tuple[ScoreGroup, ...]
+    bonus_cap: Decimal | None = None
 
 
 @attrs.frozen
@@ -85,6 +126,7 @@ class Rule:
     # While this condition holds, a rule that did not pass is undetermined, not failed
     # (e.g. the filing window is still open as of the evaluation).
     pending_if: str | None = None
+    score: ScoreSpec | None = None
     # Resolved condition trees (from _check); not part of the identity of a rule.
     condition: Any = attrs.field(default=None, eq=False, repr=False)
     pending_condition: Any = attrs.field(default=None, eq=False, repr=False)
@@ -107,6 +149,8 @@ class Ruleset:
     layers: tuple[str, ...]  # ruleset ids from the base to this one
     path: str = attrs.field(default="", eq=False)
     sha256: str = ""
+    subject: str = "collective"
+    scoring: Scoring | None = None
 
     def parameter(self, name: str) -> Parameter:
         for p in self.parameters:

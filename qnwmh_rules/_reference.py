@@ -19,7 +19,7 @@ from dateutil import tz as dttz
 
 from . import _check as C
 
-__all__ = ["evaluate_condition", "UNKNOWN"]
+__all__ = ["evaluate_condition", "evaluate_item_condition", "UNKNOWN"]
 
 
 class _Unknown:
@@ -115,6 +115,13 @@ class _Eval:
                 return False
             return UNKNOWN if any(v is UNKNOWN for v in vals) else True
         raise AssertionError(n)  # pragma: no cover
+
+
+def evaluate_item_condition(cond: C.RNode, item: dict[str, Any], tz: str) -> Any:
+    """True, False or UNKNOWN for a condition on one list item (a derived count's `where`)."""
+    e = _Eval({}, {}, tz)
+    e.item = item
+    return e.truth(cond)
 
 
 def evaluate_condition(cond: C.RNode, values: dict[str, Any], lists: dict[str, tuple[dict[str, Any], ...]],

@@ -14,13 +14,26 @@ import difflib
 import hashlib
 import json
 import re
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 from dateutil import tz as dttz
 
 from ._loader import Key, Loaded, load_text
-from ._model import Citation, Derivation, Parameter, Rule, Ruleset, Source, Text, Window
+from ._model import (
+    Citation,
+    Derivation,
+    Parameter,
+    Rule,
+    Ruleset,
+    ScoreGroup,
+    ScoreSpec,
+    Scoring,
+    Source,
+    Text,
+    Window,
+)
 from .exceptions import RulesetError
 
 __all__ = ["read_ruleset_file", "canonical", "content_sha256", "all_errors"]
@@ -28,16 +41,20 @@ __all__ = ["read_ruleset_file", "canonical", "content_sha256", "all_errors"]
 _TOP_KEYS = {
     "ruleset": True, "term": True, "version": True, "title": True, "time_zone": False,
     "region": False, "inherits": False, "sources": False, "parameters": False,
-    "derived": False, "rules": False, "description": False,
+    "derived": False, "rules": False, "description": False, "subject": False, "scoring": False,
 }
 _RULE_KEYS = {"id": True, "title": True, "severity": True, "citation": True, "when": True,
-              "interpretation": False, "override": False, "pending_if": False}
+              "interpretation": False, "override": False, "pending_if": False, "score": False}
+_SCORE_KEYS = {"kind": True, "points": False, "group": False, "per": False, "cap": False, "effect": False}
+_SCORING_KEYS = {"rounding": True, "groups": True, "bonus_cap": False}
+_GROUP_KEYS = {"id": True, "title": True, "cap": False, "weight": False}
+_ROUNDING = ("half_up", "half_even", "down")
 _PARAM_KEYS = {"value": True, "source": False, "description": False, "interpretation": False,
                "placeholder": False}
 _WINDOW_KEYS = {"start": True, "end": True, "start_inclusive": True, "end_inclusive": True,
                 "time_zone": False}
 _SOURCE_KEYS = {"id": True, "title": True, "reference": False, "date": False, "note": False}
-_DERIVED_KEYS = {"function": True, "of": True, "at": False}
+_DERIVED_KEYS = {"function": True, "of": True, "at": False, "where": False}
 _FUNCTIONS = ("age_in_full_years", "count", "count_distinct", "earliest")
 _RULE_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -173,6 +190,55 @@ def _parameter(r: _Reader, name: str, raw: Any, kp: Key, tz: str, layer: str, so
 Where = dict[str, tuple[Loaded, Key]]
 
 
+def _decimal(v: Any) -> Decimal:
+    """An exact decimal from a YAML number (via its text, so 0.1 stays 0.1)."""
+    try:
+        return Decimal(str(v))
+    except InvalidOperation:  # pragma: no cover - YAML numbers always convert
+        raise ValueError(v) from None
+
+
+def _scoring(r: _Reader, raw: Any, errors: list[RulesetError]) -> Scoring:
+    kp: Key = ("scoring",)
+    s = r.mapping(raw, kp, _SCORING_KEYS, "scoring", errors=errors)
+    rounding = r.mapping(s["rounding"], kp + ("rounding",), {"places": True, "mode": True}, "rounding",
+                         errors=errors)
+    places = rounding["places"]
+    if isinstance(places, bool) or not isinstance(places, int) or not 0 <= places <= 4:
+        raise r.err("Q104", f"rounding.places must be a whole number from 0 to 4, got {_kind(places)}",
+                    kp + ("rounding", "places"))
+    mode = rounding["mode"]
+    if mode not in _ROUNDING:
+        raise r.err("Q153", f"rounding.mode must be one of {', '.join(_ROUNDING)}, got {mode!r}",
+                    kp + ("rounding", "mode"), suggestion=_suggest(str(mode), _ROUNDING))
+    if not isinstance(s["groups"], list) or not s["groups"]:
+        raise r.err("Q101", "scoring.groups must be a non-empty list", kp + ("groups",))
+    groups = []
+    seen: set[str] = set()
+    for i, g_raw in enumerate(s["groups"]):
+        gkp = kp + ("groups", i)
+        g = r.mapping(g_raw, gkp, _GROUP_KEYS, "a scoring group", errors=errors)
+        gid = r.string(g["id"], gkp + ("id",), "group id")
+        if gid in seen:
+            raise r.err("Q152", f"scoring group {gid!r} is declared twice", gkp + ("id",))
+        seen.add(gid)
+        nums = {}
+        for k in ("cap", "weight"):
+            if k in g:
+                if isinstance(g[k], bool) or not isinstance(g[k], (int, float)) or g[k] < 0 or \
+                        (k == "weight" and g[k] == 0):
+                    raise r.err("Q104", f"group {k} must be a positive number, got {_kind(g[k])}", gkp + (k,))
+                nums[k] = _decimal(g[k])
+        groups.append(ScoreGroup(gid, r.text(g["title"], gkp + ("title",), "title"), nums.get("cap"),
+                                 nums.get("weight", Decimal(1))))
+    bonus_cap = None
+    if "bonus_cap" in s:
+        if isinstance(s["bonus_cap"], bool) or not isinstance(s["bonus_cap"], (int, float)) or s["bonus_cap"] < 0:
+            raise r.err("Q104", f"bonus_cap must be a number ≥ 0, got {_kind(s['bonus_cap'])}", kp + ("bonus_cap",))
+        bonus_cap = _decimal(s["bonus_cap"])
+    return Scoring(places=places, rounding=mode, groups=tuple(groups), bonus_cap=bonus_cap)
+
+
 def _layer_name(rid: str, term: str, version: str) -> str:
     return f"{term}/{rid}@{version}"
 
@@ -275,6 +341,14 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
         return tz
 
     tz = collect(zone, default="Asia/Shanghai")
+    subject = top.get("subject", base.subject if base else "collective")
+    if subject not in ("collective", "unit"):
+        errors.append(r.err("Q123", f"subject must be collective or unit, got {subject!r}", ("subject",),
+                            suggestion=_suggest(str(subject), ("collective", "unit"))))
+        subject = "collective"
+    elif base is not None and subject != base.subject:
+        errors.append(r.err("Q123", f"subject {subject} differs from the inherited ruleset's ({base.subject})",
+                            ("subject",)))
     region = top.get("region", base.region if base else None)
     if region is not None:
         region = collect(r.string, region, ("region",), "region")
@@ -353,11 +427,89 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
             at = pname
         elif at is not None:
             raise r.err("Q102", f"`at` is only used by age_in_full_years, not {fn}", kp + ("at",), key=True)
-        derived[name] = Derivation(name=name, function=fn, of=r.string(d["of"], kp + ("of",), "of"), at=at)
+        where_text = None
+        if "where" in d:
+            if fn != "count":
+                raise r.err("Q102", f"`where` is only used by count, not {fn}", kp + ("where",), key=True)
+            where_text = r.string(d["where"], kp + ("where",), "where")
+            where[f"derived.{name}#where"] = (loaded, kp + ("where",))
+        derived[name] = Derivation(name=name, function=fn, of=r.string(d["of"], kp + ("of",), "of"), at=at,
+                                   where=where_text)
         where[f"derived.{name}"] = (loaded, kp + ("of",))
 
     for name, raw in raw_derived.items():
         collect(derivation, name, raw)
+
+    # Scoring: an overlay may replace the whole section
+    scoring = base.scoring if base else None
+    if "scoring" in top:
+        scoring = collect(_scoring, r, top["scoring"], errors, default=scoring)
+
+    def score_of(raw: Any, kp: Key) -> ScoreSpec:
+        s = r.mapping(raw, kp, _SCORE_KEYS, "score", errors=errors)
+        kind = r.string(s["kind"], kp + ("kind",), "kind")
+        kinds = ("award", "deduction", "bonus", "gate")
+        if kind not in kinds:
+            raise r.err("Q150", f"score kind must be one of {', '.join(kinds)}, got {kind!r}", kp + ("kind",),
+                        suggestion=_suggest(kind, kinds))
+        if scoring is None:
+            raise r.err("Q151", "a scored rule needs a `scoring:` section in the ruleset", kp, key=True)
+        groups = {g.id for g in scoring.groups}
+        if kind == "gate":
+            effect = s.get("effect")
+            if effect not in ("zero", "ineligible"):
+                raise r.err("Q150", "a gate needs `effect: zero` (the score becomes 0) or `effect: ineligible`",
+                            kp + (("effect",) if "effect" in s else ()), key="effect" not in s)
+            for k in ("points", "group", "per", "cap"):
+                if k in s:
+                    raise r.err("Q150", f"a gate has no {k}", kp + (k,), key=True)
+            return ScoreSpec(kind=kind, effect=effect)
+        if "points" not in s:
+            raise r.err("Q103", f"{'an' if kind == 'award' else 'a'} {kind} needs `points:` (a number or "
+                                "params.<name>)", kp, key=True)
+        points = s["points"]
+        if isinstance(points, bool) or not isinstance(points, (int, float, str)):
+            raise r.err("Q104", f"points must be a number or params.<name>, got {_kind(points)}", kp + ("points",))
+        param = None
+        if isinstance(points, str):
+            param = points.removeprefix("params.")
+            if not points.startswith("params.") or param not in params:
+                raise r.err("Q204", f"points names an undefined parameter {points!r}", kp + ("points",),
+                            suggestion=_suggest(param, params))
+            if params[param].type != "number":
+                raise r.err("Q202", f"points must be a number; params.{param} is a {params[param].type}",
+                            kp + ("points",))
+            value = _decimal(params[param].value)
+        else:
+            value = _decimal(points)
+        if value < 0:
+            raise r.err("Q150", "points are written positive; a deduction subtracts them", kp + ("points",))
+        group = s.get("group")
+        if kind in ("award", "deduction"):
+            if group not in groups:
+                raise r.err("Q152", f"{'an' if kind == 'award' else 'a'} {kind} needs `group:` naming one of the "
+                                    "scoring groups"
+                                    + (f", got {group!r}" if group is not None else ""),
+                            kp + (("group",) if group is not None else ()), key=group is None,
+                            suggestion=_suggest(str(group), groups) or f"groups: {', '.join(sorted(groups))}")
+        elif group is not None:
+            raise r.err("Q150", "a bonus sits outside the groups (it is capped by scoring.bonus_cap)",
+                        kp + ("group",), key=True)
+        per = s.get("per")
+        if per is not None:
+            per = r.string(per, kp + ("per",), "per")
+            if not per.startswith("derived.") or per.removeprefix("derived.") not in derived:
+                raise r.err("Q205", f"per must name a derived fact (derived.<name>), got {per!r}", kp + ("per",),
+                            suggestion=_suggest(per.removeprefix("derived."), derived))
+        cap = None
+        if "cap" in s:
+            cap = _decimal(s["cap"]) if isinstance(s["cap"], (int, float)) and not isinstance(s["cap"], bool) \
+                else None
+            if cap is None or cap < 0:
+                raise r.err("Q104", f"cap must be a number of points ≥ 0, got {_kind(s['cap'])}", kp + ("cap",))
+        if per is not None and cap is None:
+            raise r.err("Q150", "points `per` a count need a `cap` (the most the item can give)", kp + ("per",))
+        return ScoreSpec(kind=kind, points=str(points), group=group, per=per, cap=cap, value=value, param=param)
 
     # Rules
     rules: dict[str, Rule] = {x.id: x for x in (base.rules if base else ())}
@@ -411,12 +563,15 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
             pending = r.string(v["pending_if"], kp + ("pending_if",), "pending_if")
             where[f"{rule_id}#pending_if"] = (loaded, kp + ("pending_if",))
         title = collect(r.text, v["title"], kp + ("title",), "title", default=Text("?", "?"))
+        score = collect(score_of, v["score"], kp + ("score",)) if "score" in v else None
+        if score is not None and score.kind == "gate" and score.effect == "ineligible" and severity != "required":
+            errors.append(r.err("Q150", "a gate with `effect: ineligible` must be a required rule", kp + ("severity",)))
         rules[rule_id] = Rule(
             id=rule_id, title=title, severity=severity,
             citation=citation or Citation("?", "?", "?"),
             when=r.string(v["when"], kp + ("when",), "when"),
             interpretation=r.opt_string(v, "interpretation", kp),
-            layer=layer, pending_if=pending,
+            layer=layer, pending_if=pending, score=score,
         )
         where[rule_id] = (loaded, kp + ("when",))
 
@@ -430,7 +585,7 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
         id=rid, term=term, version=version, title=title, time_zone=tz, region=region,
         sources=tuple(sources.values()), parameters=tuple(params.values()),
         derived=tuple(derived.values()), rules=tuple(rules.values()),
-        layers=(base.layers if base else ()) + (layer,), path=shown,
+        layers=(base.layers if base else ()) + (layer,), path=shown, subject=subject, scoring=scoring,
     )
     if _seen and errors:  # an inherited file: its problems stop the overlay here
         raise all_errors(errors)
@@ -456,9 +611,30 @@ def _jsonable(v: Any) -> Any:
     return v
 
 
+def _num(v: Decimal | None) -> str | None:
+    return None if v is None else str(v)
+
+
+def _score_json(s: ScoreSpec | None) -> dict[str, Any] | None:
+    if s is None:
+        return None
+    return {"kind": s.kind, "points": s.points, "value": _num(s.value), "group": s.group, "per": s.per,
+            "cap": _num(s.cap), "effect": s.effect}
+
+
+def _additive(d: dict[str, Any], **later: Any) -> dict[str, Any]:
+    """Keys added to the format after a release appear only when used, so that the hash of an
+    already released ruleset (which cannot use them) stays the same."""
+    return d | {k: v for k, v in later.items() if v is not None}
+
+
 def canonical(rs: Ruleset) -> dict[str, Any]:
     """The ruleset's meaning as plain JSON: what the content hash covers."""
-    return {
+    scoring = None if rs.scoring is None else {
+        "places": rs.scoring.places, "rounding": rs.scoring.rounding, "bonus_cap": _num(rs.scoring.bonus_cap),
+        "groups": [{"id": g.id, "title": {"zh": g.title.zh, "en": g.title.en}, "cap": _num(g.cap),
+                    "weight": _num(g.weight)} for g in rs.scoring.groups]}
+    return _additive({
         "id": rs.id, "term": rs.term, "version": rs.version, "region": rs.region,
         "title": {"zh": rs.title.zh, "en": rs.title.en}, "time_zone": rs.time_zone, "layers": list(rs.layers),
         "sources": [{"id": s.id, "title": s.title, "reference": s.reference,
@@ -466,12 +642,13 @@ def canonical(rs: Ruleset) -> dict[str, Any]:
         "parameters": [{"name": q.name, "value": _jsonable(q.value), "type": q.type, "source": q.source,
                         "description": q.description, "interpretation": q.interpretation,
                         "placeholder": q.placeholder, "layer": q.layer} for q in rs.parameters],
-        "derived": [{"name": d.name, "function": d.function, "of": d.of, "at": d.at} for d in rs.derived],
+        "derived": [_additive({"name": d.name, "function": d.function, "of": d.of, "at": d.at},
+                              where=d.where) for d in rs.derived],
         "rules": [{"id": x.id, "title": {"zh": x.title.zh, "en": x.title.en}, "severity": x.severity,
                    "citation": {"source": x.citation.source, "clause": x.citation.clause, "text": x.citation.text},
                    "when": x.when, "pending_if": x.pending_if, "interpretation": x.interpretation,
-                   "layer": x.layer} for x in rs.rules],
-    }
+                   "layer": x.layer} | _additive({}, score=_score_json(x.score)) for x in rs.rules],
+    }, subject=None if rs.subject == "collective" else rs.subject, scoring=scoring)
 
 
 def content_sha256(rs: Ruleset) -> str:

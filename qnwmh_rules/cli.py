@@ -39,7 +39,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     if args.ruleset:
         engine = _api.load_ruleset(args.ruleset, backend=args.backend)
     else:
-        engine = _api.load_ruleset(term=args.term, region=args.region, backend=args.backend)
+        engine = _api.load_ruleset(term=args.term, region=args.region, backend=args.backend,
+                                   subject=args.subject, industry=args.industry)
     indent = None if args.compact else 2
     if args.set:
         from ._replay import parse_assignment, what_if
@@ -91,6 +92,8 @@ def _replay_cmd(args: argparse.Namespace) -> int:
 def _list(args: argparse.Namespace) -> int:
     for term, regions in _api.available_rulesets().items():
         print(f"{term}\tnational" + "".join(f"\n{term}\t{r}" for r in regions))
+    for term, industries in _api.available_unit_rulesets().items():
+        print(f"{term}\tunit" + "".join(f"\n{term}\tunit-{i}" for i in industries))
     return 0
 
 
@@ -301,6 +304,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("file", metavar="FILE|-", help="facts JSON file, or - for stdin")
     e.add_argument("--term", default="2017-2018", help="term of the shipped ruleset (default 2017-2018)")
     e.add_argument("--region", default=None, help="apply this region's overlay, e.g. guangdong")
+    e.add_argument("--subject", default="collective", choices=("collective", "unit"),
+                   help="what the facts describe: a collective (default) or a management unit (考评, scored)")
+    e.add_argument("--industry", default=None, help="for --subject unit: the industry overlay, e.g. transport")
     e.add_argument("--ruleset", default=None, help="a ruleset file to use instead of the shipped ones")
     e.add_argument("--as-of", default=None, help="evaluate as of this date or ISO timestamp (recorded in the stamp)")
     e.add_argument("--backend", default="durable", choices=_api.BACKENDS, help="engine backend (default durable)")

@@ -26,7 +26,8 @@ from dateutil import tz as dttz
 
 from .exceptions import FactsError
 
-__all__ = ["Facts", "FieldSpec", "FIELDS", "LISTS", "REGIONS", "parse_facts", "fact_type"]
+__all__ = ["Facts", "FieldSpec", "FIELDS", "LISTS", "UNIT_FIELDS", "UNIT_LISTS", "SUBJECTS", "Subject", "REGIONS",
+           "parse_facts", "fact_type"]
 
 # Provincial-level regions (the reporting localities) by their pinyin code.
 REGIONS = frozenset(
@@ -83,6 +84,28 @@ FIELDS: dict[str, FieldSpec] = {
     "filings[].review.at": FieldSpec("instant", doc="when it was reviewed (required unless pending)"),
 }
 LISTS = ("honors", "filings")
+
+# The facts of a management unit (管理单位), the subject of the 考评 assessment.
+UNIT_FIELDS: dict[str, FieldSpec] = {
+    "id": FieldSpec("str", doc="the management unit's id (required)"),
+    "name": FieldSpec("str", doc="the management unit's name"),
+    "kind": _enum("provincial_committee", "member_unit", "support_unit",
+                  doc="provincial league committee, member unit or support unit of the organising committee"),
+    "region": FieldSpec("region", doc="provincial-level region code, for provincial committees"),
+    "industry": FieldSpec("str", doc="industry code, for member and support units, e.g. transport"),
+    "quota": FieldSpec("count", doc="the unit's selection quota (评选分配名额) for the term"),
+    "creation_collectives.total": FieldSpec("count", doc="national creation collectives filed through the unit"),
+    "creation_collectives.previous_national": FieldSpec("count", doc="of them, previous national collectives"),
+    "creation_collectives.non_public_economy": FieldSpec("count", doc="of them, non-public-economy collectives"),
+    "creation_collectives.social_organization": FieldSpec("count", doc="of them, social-organisation collectives"),
+    "activities[].kind": _enum("special_meeting", "training", "inspection", "themed_activity", item=True,
+                               doc="专题会议, 集中培训, 检查或调研, 主题创建活动"),
+    "activities[].date": FieldSpec("date", required_in_item=True, doc="the day it was held"),
+    "activities[].title": FieldSpec("str", doc="what it was"),
+    "contact_platform.exists": FieldSpec("bool", doc="a regular contact platform (常态化联系平台) exists"),
+    "contact_platform.since": FieldSpec("date", doc="since when"),
+}
+UNIT_LISTS = ("activities",)
 _TOP_OBJECTS = ("reporting_line", "members", "leader")
 
 _ROUND = re.compile(r"^(\d{4})-(\d{4})$")
@@ -151,6 +174,10 @@ def _check_type(path: str, spec: FieldSpec, value: Any, zone: dt.tzinfo) -> Any:
         if not m or int(m.group(2)) != int(m.group(1)) + 1:
             raise FactsError(path, f"expected a term such as '2015-2016'; got {value!r}")
         return value
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise FactsError(path, f"expected true or false, got {type(value).__name__} {value!r}")
+        return value
     if kind == "count":
         if isinstance(value, bool) or not isinstance(value, int):
             if isinstance(value, float) and value.is_integer() and math.isfinite(value):
@@ -212,10 +239,27 @@ def _tree(fields: dict[str, FieldSpec]) -> _Tree:
     return root
 
 
-_TOP_TREE = _tree({p: s for p, s in FIELDS.items() if "[]" not in p})
-_ITEM_FIELDS = {name: {p[len(name) + 3:]: s for p, s in FIELDS.items() if p.startswith(name + "[].")}
-                for name in LISTS}
-_ITEM_TREES = {name: _tree(fields) for name, fields in _ITEM_FIELDS.items()}
+@attrs.frozen
+class Subject:
+    """What one kind of subject's facts look like: its field table, lists and parse trees."""
+
+    name: str
+    fields: dict[str, FieldSpec]
+    lists: tuple[str, ...]
+    top_tree: _Tree = attrs.field(init=False)
+    item_fields: dict[str, dict[str, FieldSpec]] = attrs.field(init=False)
+    item_trees: dict[str, _Tree] = attrs.field(init=False)
+    top_paths: tuple[str, ...] = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "top_tree", _tree({p: s for p, s in self.fields.items() if "[]" not in p}))
+        items = {n: {p[len(n) + 3:]: s for p, s in self.fields.items() if p.startswith(n + "[].")} for n in self.lists}
+        object.__setattr__(self, "item_fields", items)
+        object.__setattr__(self, "item_trees", {n: _tree(f) for n, f in items.items()})
+        object.__setattr__(self, "top_paths", tuple(p for p in self.fields if "[]" not in p))
+
+
+SUBJECTS = {"collective": Subject("collective", FIELDS, LISTS), "unit": Subject("unit", UNIT_FIELDS, UNIT_LISTS)}
 
 
 def _to_json(v: Any) -> Any:
@@ -255,8 +299,12 @@ def _walk_object(prefix: str, obj: Any, tree: _Tree, out: dict[str, Any], where:
             jout[key] = _to_json(typed)
 
 
-def parse_facts(doc: Any, *, tz: str = "Asia/Shanghai") -> Facts:
-    """Check and type ``doc`` (a JSON-shaped dict); raise ``FactsError`` naming the field."""
+def parse_facts(doc: Any, *, tz: str = "Asia/Shanghai", subject: str = "collective") -> Facts:
+    """Check and type ``doc`` (a JSON-shaped dict) as the facts of a ``subject``
+    (``collective`` or ``unit``); raise ``FactsError`` naming the field."""
+    if subject not in SUBJECTS:
+        raise FactsError("(subject)", f"unknown subject kind {subject!r}; known: {', '.join(SUBJECTS)}")
+    subj = SUBJECTS[subject]
     zone = dttz.gettz(tz)
     if zone is None:  # pragma: no cover - the ruleset loader checks the zone
         raise FactsError("(tz)", f"unknown time zone {tz!r}")
@@ -264,10 +312,10 @@ def parse_facts(doc: Any, *, tz: str = "Asia/Shanghai") -> Facts:
         raise FactsError("(facts)", f"expected a JSON object, got {type(doc).__name__}")
     values: dict[str, Any] = {}
     lists: dict[str, tuple[dict[str, Any], ...]] = {}
-    scalar_doc = {k: v for k, v in doc.items() if k not in LISTS}
+    scalar_doc = {k: v for k, v in doc.items() if k not in subj.lists}
     canonical: dict[str, Any] = {}
-    _walk_object("", scalar_doc, _TOP_TREE, values, "", zone, canonical)
-    for name in LISTS:
+    _walk_object("", scalar_doc, subj.top_tree, values, "", zone, canonical)
+    for name in subj.lists:
         raw = doc.get(name)
         if raw is None:
             continue
@@ -275,14 +323,14 @@ def parse_facts(doc: Any, *, tz: str = "Asia/Shanghai") -> Facts:
             raise FactsError(name, f"expected a list, got {type(raw).__name__}")
         if len(raw) > MAX_ITEMS:
             raise FactsError(name, f"has {len(raw)} items; at most {MAX_ITEMS} are accepted")
-        item_fields = _ITEM_FIELDS[name]
+        item_fields = subj.item_fields[name]
         items = []
         jitems: list[dict[str, Any]] = []
         for i, raw_item in enumerate(raw):
             where = f"{name}[{i}]"
             item: dict[str, Any] = {}
             jitem: dict[str, Any] = {}
-            _walk_object("", raw_item, _ITEM_TREES[name], item, where, zone, jitem)
+            _walk_object("", raw_item, subj.item_trees[name], item, where, zone, jitem)
             jitems.append(jitem)
             for field, spec in item_fields.items():
                 if spec.required_in_item and field not in item:
@@ -291,13 +339,11 @@ def parse_facts(doc: Any, *, tz: str = "Asia/Shanghai") -> Facts:
         lists[name] = tuple(items)
         canonical[name] = jitems
     if "id" not in values:
-        raise FactsError("id", "is required: every collective needs its id")
+        raise FactsError("id", f"is required: every {subject} needs its id")
     _check_consistency(values, lists)
-    missing = frozenset(p for p in _TOP_PATHS if p not in values) | frozenset(n for n in LISTS if n not in lists)
+    missing = frozenset(p for p in subj.top_paths if p not in values) | \
+        frozenset(n for n in subj.lists if n not in lists)
     return Facts(values=values, lists=lists, missing=missing, tz=tz, canonical=canonical)
-
-
-_TOP_PATHS = tuple(p for p in FIELDS if "[]" not in p)
 
 
 def _check_consistency(values: dict[str, Any], lists: dict[str, tuple[dict[str, Any], ...]]) -> None:
@@ -306,6 +352,14 @@ def _check_consistency(values: dict[str, Any], lists: dict[str, tuple[dict[str, 
         for part in ("members.aged_35_or_under", "members.chinese_nationals"):
             if part in values and values[part] > total:
                 raise FactsError(part, f"is {values[part]}, more than members.total ({total})")
+    total = values.get("creation_collectives.total")
+    if total is not None:
+        for part in ("previous_national", "non_public_economy", "social_organization"):
+            path = f"creation_collectives.{part}"
+            if path in values and values[path] > total:
+                raise FactsError(path, f"is {values[path]}, more than creation_collectives.total ({total})")
+    if values.get("contact_platform.exists") is False and "contact_platform.since" in values:
+        raise FactsError("contact_platform.since", "is given but contact_platform.exists is false")
     for i, item in enumerate(lists.get("filings", ())):
         status, at = item["review.status"], item.get("review.at")
         if status != "pending" and at is None:

@@ -17,11 +17,12 @@ def _strings(v: Any) -> tuple[str, ...]:
     return v if type(v) is tuple else tuple(v)
 
 
-def _outcomes(v: Any) -> tuple[RuleOutcome, ...]:
+def _outcomes(v: Any) -> tuple[Any, ...]:
     return v if type(v) is tuple else tuple(v)
 
 
-__all__ = ["Verdict", "RuleOutcome", "Citation", "Stamp", "OUTCOMES", "RULE_OUTCOMES", "SCHEMA_VERSION",
+__all__ = ["Verdict", "RuleOutcome", "Citation", "Stamp", "ScoreSheet", "ScoreLine", "GroupScore", "GateResult",
+           "OUTCOMES", "RULE_OUTCOMES", "SCHEMA_VERSION",
            "verdict_schema"]
 
 
@@ -123,6 +124,75 @@ class Stamp:
 
 
 @attrs.frozen
+class ScoreLine:
+    """One line of a score sheet; the ``points`` of all lines add up to the total exactly.
+
+    Item lines name their rule; adjustment lines (``cap``, ``floor``, ``bonus_cap``,
+    ``gate``, ``rounding``) have ``rule`` None (``gate`` names the gate rule).
+    """
+
+    rule: str | None
+    kind: str  # award | deduction | bonus | cap | floor | bonus_cap | gate | rounding
+    group: str | None
+    status: str  # awarded | not_awarded | deducted | not_deducted | undetermined | not_applicable | adjustment
+    points: str  # exact decimal text, signed
+    max: str | None  # the most an item line can contribute (negative for deductions)
+    note: str | None
+
+
+@attrs.frozen
+class GroupScore:
+    id: str
+    title_zh: str
+    title_en: str
+    points: str  # after floor, cap and weight
+    cap: str | None
+    weight: str
+
+
+@attrs.frozen
+class GateResult:
+    rule: str
+    outcome: str
+    effect: str  # zero | ineligible
+
+
+@attrs.frozen
+class ScoreSheet:
+    """The score of a subject: total of maximum, the breakdown, gates, and how sure it is.
+
+    ``provisional`` is true when some scored rule is undetermined; ``lowest`` and
+    ``highest`` bound the total the missing facts could lead to. ``placeholder`` is true
+    when some points come from parameters marked as placeholders (not official values).
+    """
+
+    total: str
+    maximum: str
+    provisional: bool
+    lowest: str
+    highest: str
+    rounding: str
+    placeholder: bool
+    placeholder_params: tuple[str, ...] = attrs.field(converter=_strings)
+    lines: tuple[ScoreLine, ...] = attrs.field(converter=_outcomes)
+    groups: tuple[GroupScore, ...] = attrs.field(converter=_outcomes)
+    gates: tuple[GateResult, ...] = attrs.field(converter=_outcomes)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = attrs.asdict(self, recurse=True)
+        d["placeholder_params"] = list(self.placeholder_params)
+        for k in ("lines", "groups", "gates"):
+            d[k] = [dict(x) for x in d[k]]
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ScoreSheet:
+        return cls(**{**d, "lines": tuple(ScoreLine(**x) for x in d["lines"]),
+                      "groups": tuple(GroupScore(**x) for x in d["groups"]),
+                      "gates": tuple(GateResult(**x) for x in d["gates"])})
+
+
+@attrs.frozen
 class Verdict:
     """The answer for one collective: outcome, every rule's outcome, what was missing, the stamp."""
 
@@ -131,6 +201,7 @@ class Verdict:
     rules: tuple[RuleOutcome, ...] = attrs.field(converter=_outcomes)
     missing: tuple[str, ...] = attrs.field(converter=_strings)
     stamp: Stamp
+    score: ScoreSheet | None = None
 
     def rule(self, rule_id: str) -> RuleOutcome:
         for r in self.rules:
@@ -143,11 +214,14 @@ class Verdict:
         return tuple(r for r in self.rules if r.outcome == "failed")
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d = {
             "schema_version": SCHEMA_VERSION, "subject_id": self.subject_id, "outcome": self.outcome,
             "missing": list(self.missing), "rules": [r.to_dict() for r in self.rules],
             "stamp": self.stamp.to_dict(),
         }
+        if self.score is not None:  # only scored rulesets have a score sheet
+            d["score"] = self.score.to_dict()
+        return d
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """Canonical JSON: sorted keys, real UTF-8 (Chinese stays readable)."""
@@ -160,4 +234,5 @@ class Verdict:
                              f"this library reads {SCHEMA_VERSION}")
         return cls(subject_id=d["subject_id"], outcome=d["outcome"],
                    rules=tuple(RuleOutcome.from_dict(r) for r in d["rules"]), missing=d["missing"],
-                   stamp=Stamp(**d["stamp"]))
+                   stamp=Stamp(**d["stamp"]),
+                   score=ScoreSheet.from_dict(d["score"]) if d.get("score") is not None else None)

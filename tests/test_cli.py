@@ -59,4 +59,5 @@ def test_list_names_the_shipped_rulesets(capsys):
     """`list` shows each shipped term and its regional overlays."""
     assert 0 == main(["list"])
     lines = capsys.readouterr().out.splitlines()
-    assert {"2011-2012\tnational", "2017-2018\tnational", "2017-2018\tguangdong"} == set(lines)
+    assert {"2011-2012\tnational", "2017-2018\tnational", "2017-2018\tguangdong", "2017-2018\tunit",
+            "2017-2018\tunit-transport"} == set(lines)

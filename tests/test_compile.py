@@ -17,7 +17,7 @@ CST = "Asia/Shanghai"
 def compiled(tmp_path, when):
     p = tmp_path / "r.yaml"
     p.write_text(HEAD + rule(when), encoding="utf-8")
-    return qnwmh_rules.load_ruleset(p).compiled[0].condition
+    return next(c.condition for c in qnwmh_rules.load_ruleset(p).compiled if "#" not in c.id)
 
 
 def test_day_start_is_local_midnight():
@@ -83,3 +83,22 @@ def test_a_constant_comparison_is_refused(tmp_path):
     """A comparison of two constants is always true or false, so it is a ruleset mistake."""
     with pytest.raises(RulesetError, match="Q208"):
         compiled(tmp_path, "params.min >= 6")
+
+
+def test_a_definitely_false_condition_fails_even_with_a_fact_missing(tmp_path):
+    """`a and b` with `a` false is failed although `b` is missing (three-valued logic, decided by the engine)."""
+    p = tmp_path / "r.yaml"
+    p.write_text(HEAD + rule("members.total >= 6 and leader.nationality == 'CN'"), encoding="utf-8")
+    for backend in ("durable", "python"):
+        engine = qnwmh_rules.load_ruleset(p, backend=backend)
+        short = engine.evaluate({"id": "a", "members": {"total": 3}}).rules[0]
+        enough = engine.evaluate({"id": "b", "members": {"total": 8}}).rules[0]
+        assert (("failed", ()), ("undetermined", ("leader.nationality",))) == \
+            ((short.outcome, short.missing), (enough.outcome, enough.missing)), backend
+
+
+def test_no_fail_condition_where_the_negation_is_not_safe(tmp_path):
+    """Where `not C` would put an `or` inside `all`, no `#fail` is compiled (missing facts then mean undetermined)."""
+    p = tmp_path / "r.yaml"
+    p.write_text(HEAD + rule("any(h in honors, h.level == 'national' and h.kind == 'named')"), encoding="utf-8")
+    assert ["basic.x"] == [c.id for c in qnwmh_rules.load_ruleset(p).compiled]
