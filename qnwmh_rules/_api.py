@@ -179,7 +179,8 @@ class FilingWindow:
 
     def _day(self, moment: Any) -> dt.date:
         m = _parse_as_of(moment, self.time_zone)
-        assert m is not None
+        if m is None:
+            raise FactsError("moment", "a moment (date, datetime or ISO text) is required")
         return m.date()
 
     def position(self, moment: Any) -> str:

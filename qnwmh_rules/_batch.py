@@ -80,7 +80,8 @@ def _row_to_facts(header: list[str], row: list[str]) -> Any:
             try:
                 value = json.loads(cell)
             except json.JSONDecodeError as exc:
-                return {"__csv_error__": f"column {name!r} is not a JSON list: {exc.msg}", "id": row[0]}
+                rid = row[header.index("id")] if "id" in header else None
+                return {"__csv_error__": f"column {name!r} is not a JSON list: {exc.msg}", "id": rid}
         elif name in _COUNT_FIELDS:
             try:
                 value = int(cell)
@@ -167,6 +168,9 @@ def evaluate_lines(records: Iterable[Record], *, term: str | None = "2017-2018",
         for r in records:
             yield _one(engine, r, as_of)
         return
+    # Load once here first: a broken ruleset or an unknown term fails now, with its error,
+    # instead of in every worker (where the pool would respawn them forever).
+    _init_worker(term, region, ruleset, backend)
     ctx = multiprocessing.get_context("spawn")  # durable's C state is not shared across fork
     with ctx.Pool(workers, initializer=_init_worker, initargs=(term, region, ruleset, backend)) as pool:
         pending: collections.deque[Any] = collections.deque()

@@ -23,7 +23,7 @@ import attrs
 from dateutil import tz as dttz
 
 from . import _check as C
-from ._api import _parse_as_of
+from ._api import Engine, _parse_as_of
 from ._derive import _item_key, age_in_full_years, derive
 from ._model import Derivation, Text
 from ._reference import _OPS, _Eval
@@ -184,7 +184,7 @@ def _need_text(lab: Text, nd: Need) -> Text:
 
 
 def _count_change(path: str, cur: int, new: int, note: Text) -> Text:
-    """"2 more members aged 35 (周岁) or under: 12 instead of 10", from the fact's plain-word label."""
+    """Wording like "2 more members aged 35 (周岁) or under: 12 instead of 10", from the fact's label."""
     lab, d, more = _lab(path), abs(new - cur), new > cur
     noun = lab.en.removeprefix("the ").removeprefix("total ").removeprefix("number of ")
     noun = "member" + noun[7:] if d == 1 and noun.startswith("members") else noun
@@ -288,7 +288,7 @@ def _reads(n: Any) -> list[str]:
 class _Ctx:
     """One collective's facts, parsed and derived, the moment of the evaluation, and the suggestions."""
 
-    def __init__(self, engine: Any, facts: Mapping[str, Any], as_of: Any) -> None:
+    def __init__(self, engine: Engine, facts: Mapping[str, Any], as_of: Any) -> None:
         self.engine, self.facts, self.rs, self.tz = engine, facts, engine.ruleset, engine.ruleset.time_zone
         self.parsed = engine.parse(facts)
         self.values = {**self.parsed.values, **derive(self.rs, self.parsed)}
@@ -513,7 +513,7 @@ def _get(doc: Any, dotted: str) -> Any:
     return doc
 
 
-def _fixes(engine: Any, facts: Mapping[str, Any], as_of: Any, verdict: Verdict) -> tuple[RuleFix, ...]:
+def _fixes(engine: Engine, facts: Mapping[str, Any], as_of: Any, verdict: Verdict) -> tuple[RuleFix, ...]:
     ctx = _Ctx(engine, facts, as_of)
     return tuple(RuleFix(r.id, Text(zh=r.title_zh, en=r.title_en), r.severity,
                          tuple(ctx.options(engine.ruleset.rule(r.id).condition)))
@@ -535,7 +535,7 @@ def _blocker(fix: RuleFix) -> Text:
     return Text(zh="已按建议修改，仍不满足", en="still fails with its changes applied")
 
 
-def why_not(engine: Any, facts: Mapping[str, Any], *, as_of: Any = None) -> WhyNot:
+def why_not(engine: Engine, facts: Mapping[str, Any], *, as_of: Any = None) -> WhyNot:
     """For each failed rule the smallest changes that would make it pass, and the verdict with all of them."""
     verdict = engine.evaluate(facts, as_of=as_of)
     after, fixes = verdict, _fixes(engine, facts, as_of, verdict)

@@ -54,6 +54,20 @@ def _evaluate(args: argparse.Namespace) -> int:
         print(f"verdict: {result.before.outcome} → {result.after.outcome}", file=sys.stderr)
         return 0
     verdict = engine.evaluate(facts, as_of=args.as_of)
+    if args.audit_db:
+        from ._audit import AuditLog
+
+        recorded_at = None
+        if args.recorded_at:
+            from dateutil import parser as dtparser
+
+            try:
+                recorded_at = dtparser.isoparse(args.recorded_at)
+            except ValueError as exc:
+                raise FactsError("--recorded-at", f"expected an ISO 8601 timestamp, got {args.recorded_at!r}") from exc
+        with AuditLog(args.audit_db) as log:
+            seq = log.append(verdict, facts, recorded_at=recorded_at)
+        print(f"recorded as entry {seq} in {args.audit_db}", file=sys.stderr)
     sys.stdout.write(verdict.to_json(indent=indent) + "\n")
     return 0
 
@@ -72,6 +86,47 @@ def _explain(args: argparse.Namespace) -> int:
         Path(args.output).write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return 0
+
+
+def _engine_from(args: argparse.Namespace) -> _api.Engine:
+    if args.ruleset:
+        return _api.load_ruleset(args.ruleset, backend=args.backend)
+    return _api.load_ruleset(term=args.term, region=args.region, backend=args.backend,
+                             subject=getattr(args, "subject", "collective"), industry=getattr(args, "industry", None))
+
+
+def _why_not(args: argparse.Namespace) -> int:
+    from ._whynot import why_not
+
+    result = why_not(_engine_from(args), _read_json(args.file), as_of=args.as_of)
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, sort_keys=True, indent=2))
+    else:
+        text = result.to_text(lang=args.lang)
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return 0
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from ._audit import AuditLog
+
+    with AuditLog(args.db) as log:
+        if args.verify:
+            problems = log.verify()
+            for p in problems:
+                print(p)
+            print(f"{'no problems' if not problems else f'{len(problems)} problem(s)'} in {args.db}", file=sys.stderr)
+            return 1 if problems else 0
+        entries = log.query(subject_id=args.id, rule_id=args.rule, outcome=args.outcome,
+                            rule_outcome=args.rule_outcome, limit=args.limit)
+        for e in entries:
+            print(json.dumps({"seq": e.seq, "recorded_at": e.recorded_at and e.recorded_at.isoformat(),
+                              "subject_id": e.subject_id,
+                              "outcome": e.outcome, "ruleset": f"{e.term}/{e.ruleset_id}@{e.version}",
+                              "as_of": e.as_of} | ({"verdict": e.verdict.to_dict(), "facts": e.facts}
+                                                   if args.full else {}), ensure_ascii=False, sort_keys=True))
+        print(f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'}", file=sys.stderr)
     return 0
 
 
@@ -311,6 +366,10 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--as-of", default=None, help="evaluate as of this date or ISO timestamp (recorded in the stamp)")
     e.add_argument("--backend", default="durable", choices=_api.BACKENDS, help="engine backend (default durable)")
     e.add_argument("--compact", action="store_true", help="print the JSON on one line")
+    e.add_argument("--audit-db", default=None, metavar="PATH",
+                   help="also append the verdict and its facts to this audit log (SQLite, append-only)")
+    e.add_argument("--recorded-at", default=None, metavar="ISO",
+                   help="with --audit-db: the time to record (the library never reads the clock itself)")
     e.add_argument("--set", action="append", metavar="PATH=VALUE",
                    help="what-if: change a fact (JSON value, or text; PATH= deletes it); repeatable. "
                         "Prints the verdict before and after and the rules that changed")
@@ -352,6 +411,26 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--format", default="text", choices=("text", "html"))
     ex.add_argument("-o", "--output", default=None, help="write to this file instead of stdout")
     ex.set_defaults(func=_explain)
+    w = sub.add_parser("why-not", help="for each failed rule, the smallest changes to the facts that would pass it")
+    w.add_argument("file", metavar="FACTS.json|-")
+    w.add_argument("--term", default="2017-2018")
+    w.add_argument("--region", default=None)
+    w.add_argument("--ruleset", default=None)
+    w.add_argument("--as-of", default=None)
+    w.add_argument("--backend", default="durable", choices=_api.BACKENDS)
+    w.add_argument("--lang", default="zh", choices=("zh", "en"))
+    w.add_argument("--json", action="store_true")
+    w.set_defaults(func=_why_not)
+    au = sub.add_parser("audit", help="query or verify an audit log of verdicts")
+    au.add_argument("db", metavar="AUDIT.db")
+    au.add_argument("--id", default=None, help="collective (subject) id")
+    au.add_argument("--rule", default=None, help="rule id (with --rule-outcome)")
+    au.add_argument("--rule-outcome", default=None, choices=("passed", "failed", "undetermined", "not_applicable"))
+    au.add_argument("--outcome", default=None, choices=("eligible", "ineligible", "undetermined"))
+    au.add_argument("--limit", type=int, default=None)
+    au.add_argument("--full", action="store_true", help="print each verdict and its facts too")
+    au.add_argument("--verify", action="store_true", help="re-check every entry instead of querying")
+    au.set_defaults(func=_audit)
     rp = sub.add_parser("replay", help="re-evaluate a stored verdict with the ruleset its stamp names")
     rp.add_argument("verdict", metavar="VERDICT.json")
     rp.add_argument("--facts", required=True, metavar="FACTS.json", help="the facts the verdict was given for")
@@ -385,6 +464,9 @@ def main(argv: list[str] | None = None) -> int:
     except EvaluationError as exc:
         print(f"qnwmh-rules: evaluation failed: {exc}", file=sys.stderr)
         return 3
+    except OSError as exc:  # the audit log's AuditLogError, unreadable output paths
+        print(f"qnwmh-rules: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

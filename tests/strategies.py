@@ -74,3 +74,43 @@ def collectives(draw):
     if f is not None:
         doc["filings"] = f
     return doc
+
+
+ACTIVITY_KINDS = ["special_meeting", "training", "inspection", "themed_activity"]
+_PERIOD_DAYS = [dt.date(2016, 12, 31), dt.date(2017, 1, 1), dt.date(2018, 12, 31), dt.date(2019, 1, 1)]
+
+
+@st.composite
+def activities(draw, kind=None):
+    return {"kind": kind or draw(st.sampled_from(ACTIVITY_KINDS)),
+            "date": draw(st.one_of(st.sampled_from(_PERIOD_DAYS),
+                                   st.dates(dt.date(2016, 6, 1), dt.date(2019, 6, 1)))).isoformat(),
+            "title": "活动"}
+
+
+@st.composite
+def units(draw):
+    """Management units, with facts sometimes missing."""
+    total = draw(st.integers(0, 400))
+    doc = {"id": "U-" + str(draw(st.integers(0, 999))), "kind": draw(st.sampled_from(
+        ["provincial_committee", "member_unit", "support_unit"]))}
+    quota = maybe(draw, draw(st.integers(0, 40)))
+    if quota is not None:
+        doc["quota"] = quota
+    cc = {}
+    for key, value in (("total", total), ("previous_national", draw(st.integers(0, total))),
+                       ("non_public_economy", draw(st.integers(0, total))),
+                       ("social_organization", draw(st.integers(0, total)))):
+        v = maybe(draw, value)
+        if v is not None:
+            cc[key] = v
+    doc["creation_collectives"] = cc
+    acts = maybe(draw, draw(st.lists(activities(), max_size=6)))
+    if acts is not None:
+        doc["activities"] = acts
+    exists = maybe(draw, draw(st.booleans()))
+    if exists is not None:
+        doc["contact_platform"] = {"exists": exists}
+        if exists and draw(st.booleans()):
+            doc["contact_platform"]["since"] = draw(st.dates(dt.date(2014, 1, 1), dt.date(2019, 6, 1))).isoformat()
+    return doc

@@ -91,3 +91,23 @@ def test_cli_replay_and_what_if(tmp_path, good_facts, capsys):
     doc = json.loads(captured.out)
     assert ("eligible", "ineligible") == (doc["before"], doc["after"])
     assert "basic.members_range: passed → failed" in captured.err
+
+
+def test_cli_audit_log_and_why_not(tmp_path, capsys):
+    """`evaluate --audit-db` records a verdict that `audit` finds by rule outcome; `why-not` suggests the fix."""
+    from .conftest import EXAMPLE
+    facts = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    facts["members"]["aged_35_or_under"] = 11
+    f = tmp_path / "f.json"
+    f.write_text(json.dumps(facts, ensure_ascii=False), encoding="utf-8")
+    db = tmp_path / "audit.db"
+    assert 0 == main(["evaluate", str(f), "--audit-db", str(db), "--recorded-at", "2017-10-02T09:00:00+08:00"])
+    capsys.readouterr()
+    assert 0 == main(["audit", str(db), "--rule", "basic.youth_share", "--rule-outcome", "failed"])
+    row = json.loads(capsys.readouterr().out)
+    assert ("GD-0001", "ineligible", "2017-10-02T09:00:00+08:00") == (row["subject_id"], row["outcome"],
+                                                                    row["recorded_at"])
+    assert 0 == main(["audit", str(db), "--verify"])
+    assert 0 == main(["why-not", str(f), "--lang", "en"])
+    out = capsys.readouterr().out
+    assert "1 more member aged 35" in out and "it would be eligible" in out

@@ -1,0 +1,124 @@
+"""Scoring: breakdowns add up, totals stay within the maximum, and scores move the right way."""
+
+import copy
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import jsonschema
+from hypothesis import given
+from hypothesis import strategies as st
+
+import qnwmh_rules
+from qnwmh_rules.verdict import verdict_schema
+
+from .strategies import activities, collectives, units
+
+ROOT = Path(__file__).resolve().parent.parent / "rulesets"
+UNIT = qnwmh_rules.load_ruleset(term="2017-2018", subject="unit")
+UNIT_PY = qnwmh_rules.load_ruleset(term="2017-2018", subject="unit", backend="python")
+TRANSPORT = qnwmh_rules.load_ruleset(term="2017-2018", subject="unit", industry="transport")
+EXAMPLE = qnwmh_rules.load_ruleset(ROOT / "examples" / "collective-scoring.yaml")
+EXAMPLE_PY = qnwmh_rules.load_ruleset(ROOT / "examples" / "collective-scoring.yaml", backend="python")
+
+
+def _check_sheet(verdict):
+    sheet = verdict.score
+    assert sheet is not None
+    assert Decimal(sheet.total) == sum((Decimal(line.points) for line in sheet.lines), Decimal(0))
+    assert Decimal(0) <= Decimal(sheet.total) <= Decimal(sheet.maximum)
+    assert Decimal(sheet.lowest) <= Decimal(sheet.total) <= Decimal(sheet.highest) <= Decimal(sheet.maximum)
+    assert sheet.provisional == (sheet.lowest != sheet.highest or any(
+        line.status == "undetermined" for line in sheet.lines) or any(g.outcome == "undetermined"
+                                                                      for g in sheet.gates))
+    return sheet
+
+
+@given(unit=units())
+def test_unit_breakdown_adds_up_and_stays_within_the_maximum(unit):
+    """For any management unit, the lines sum to the total, and lowest ≤ total ≤ highest ≤ maximum."""
+    _check_sheet(UNIT.evaluate(unit))
+    _check_sheet(TRANSPORT.evaluate(unit))
+
+
+@given(facts=collectives())
+def test_example_breakdown_adds_up_and_stays_within_the_maximum(facts):
+    """The same holds for the example collective sheet with deductions, caps, bonuses and a veto."""
+    _check_sheet(EXAMPLE.evaluate(facts))
+
+
+@given(unit=units(), facts=collectives())
+def test_scores_agree_between_backends_and_match_the_schema(unit, facts):
+    """Both backends give the same score sheet, and the verdict document validates."""
+    a, b = UNIT.evaluate(unit), UNIT_PY.evaluate(unit)
+    assert a.score == b.score
+    assert EXAMPLE.evaluate(facts).score == EXAMPLE_PY.evaluate(facts).score
+    validator = jsonschema.Draft202012Validator(verdict_schema())
+    validator.validate(a.to_dict())
+    validator.validate(EXAMPLE.evaluate(facts).to_dict())
+    assert a == qnwmh_rules.Verdict.from_dict(json.loads(a.to_json()))
+
+
+@given(unit=units(), extra=activities())
+def test_adding_a_qualifying_activity_never_lowers_the_score(unit, extra):
+    """One more activity can only add points (or leave them), never take any away."""
+    before = UNIT.evaluate(unit).score
+    more = copy.deepcopy(unit)
+    more.setdefault("activities", []).append(extra)
+    after = UNIT.evaluate(more).score
+    assert Decimal(after.total) >= Decimal(before.total)
+    assert Decimal(after.lowest) >= Decimal(before.lowest)
+
+
+@given(unit=units(), drop=st.sampled_from(["activities", "quota", "contact_platform", "creation_collectives"]))
+def test_removing_a_fact_never_turns_undetermined_into_passed(unit, drop):
+    """Dropping a fact only moves rules towards undetermined, and keeps the total within the old range."""
+    before = UNIT.evaluate(unit)
+    less = copy.deepcopy(unit)
+    less.pop(drop, None)
+    after = UNIT.evaluate(less)
+    for b, a in zip(before.rules, after.rules, strict=True):
+        assert a.outcome in (b.outcome, "undetermined"), (b.id, b.outcome, a.outcome)
+    assert Decimal(after.score.lowest) <= Decimal(before.score.lowest)
+    assert Decimal(after.score.highest) >= Decimal(before.score.highest)
+
+
+def test_placeholders_are_labelled_in_the_verdict():
+    """Every point value of the unit assessment is a placeholder, and the verdict says so."""
+    facts = json.loads((ROOT / "examples" / "unit-gd.json").read_text(encoding="utf-8"))
+    v = UNIT.evaluate(facts)
+    assert (True, ("points_per_duty", "points_scale", "points_structure")) == \
+        (v.score.placeholder, v.score.placeholder_params)
+    assert "creation period" in dict(v.rule("duty.training").param_notes)["creation_period_start"]
+    assert "placeholder" in dict(v.rule("portfolio.previous_national").param_notes)["previous_national_share_min"]
+
+
+def test_counting_creation_collectives_from_records():
+    """The helper counts previous national, non-public and social-organisation collectives."""
+    c = json.loads((ROOT / "examples" / "collective-gd-0001.json").read_text(encoding="utf-8"))
+    national = dict(c, id="N", honors=[{"level": "national", "kind": "named", "round": "2013-2014",
+                                        "date": "2014-05-04"}])
+    social = dict(c, id="S", org_kind="social_organization")
+    unknown = {k: v for k, v in c.items() if k != "org_kind"}
+    assert {"total": 3, "previous_national": 1, "non_public_economy": 0, "social_organization": 1} == \
+        qnwmh_rules.count_creation_collectives([c, national, social])
+    assert {"total": 2, "previous_national": 0} == qnwmh_rules.count_creation_collectives([c, unknown])
+
+
+def test_a_bad_record_names_its_index():
+    """A bad collective record is refused with its index in the field path."""
+    try:
+        qnwmh_rules.count_creation_collectives([{"id": "a"}, {"id": "b", "members": {"total": -1}}])
+    except qnwmh_rules.FactsError as exc:
+        assert "collectives[1].members.total" == exc.field
+    else:
+        raise AssertionError("accepted")
+
+
+def test_cli_scores_a_unit(capsys):
+    """`evaluate --subject unit` prints the scored verdict."""
+    from qnwmh_rules.cli import main
+    assert 0 == main(["evaluate", "--subject", "unit", "--industry", "transport",
+                      str(ROOT / "examples" / "unit-gd.json"), "--compact"])
+    doc = json.loads(capsys.readouterr().out)
+    assert ("100.0", "100.0", True) == (doc["score"]["total"], doc["score"]["maximum"], doc["score"]["placeholder"])
