@@ -605,6 +605,45 @@ def _note(verdict: Verdict, lang: str) -> _Note:
 # text
 
 
+_SCORE_WORDS: dict[str, dict[str, Any]] = {
+    "zh": {"head": "评分", "total": "得分 {total} / 满分 {maximum}",
+           "provisional": "（暂定：有待定项目，得分可能在 {lo}–{hi} 之间）",
+           "placeholder": "注意：以下参数的分值为占位值，并非正式标准：{names}", "adjust": "调整",
+           "status": {"awarded": "得分", "not_awarded": "未得分", "deducted": "扣分", "not_deducted": "未扣分",
+                      "undetermined": "待定", "not_applicable": "不适用", "adjustment": "调整"},
+           "gate": "一票否决项 {rule}：{outcome}"},
+    "en": {"head": "Score", "total": "Score {total} of {maximum}",
+           "provisional": " (provisional: some items are undetermined; the score may lie between {lo} and {hi})",
+           "placeholder": "Note: points from these parameters are placeholders, not official values: {names}",
+           "adjust": "adjustment",
+           "status": {"awarded": "awarded", "not_awarded": "not awarded", "deducted": "deducted",
+                      "not_deducted": "not deducted", "undetermined": "undetermined", "not_applicable": "n/a",
+                      "adjustment": "adjustment"},
+           "gate": "Gate {rule}: {outcome}"},
+}
+
+
+def _score_text(verdict: Verdict, lang: str) -> list[str]:
+    """The score sheet in a few lines: total of maximum, each line with its points, gates, placeholders."""
+    s = verdict.score
+    if s is None:
+        return []
+    w = _SCORE_WORDS[lang]
+    head = w["total"].format(total=s.total, maximum=s.maximum)
+    if s.provisional:
+        head += w["provisional"].format(lo=s.lowest, hi=s.highest)
+    out = [w["head"], head]
+    if s.placeholder:
+        out.append(w["placeholder"].format(names=", ".join(s.placeholder_params)))
+    for line in s.lines:
+        label = line.rule or f"{w['adjust']} ({line.kind}{', ' + line.group if line.group else ''})"
+        top = f" / {line.max}" if line.max is not None else ""
+        note = f" — {line.note}" if line.note else ""
+        out.append(f"- {label}: {line.points}{top} {w['status'].get(line.status, line.status)}{note}")
+    out += [f"- {w['gate'].format(rule=g.rule, outcome=g.outcome)}" for g in s.gates]
+    return out
+
+
 def explain_text(verdict: Verdict, *, lang: str = "zh") -> str:
     """The verdict as an auditor's note in plain text: outcome, failed and undetermined rules with
     their clauses and findings, passed rules, interpretations applied, reproducibility stamp."""
@@ -621,6 +660,9 @@ def explain_text(verdict: Verdict, *, lang: str = "zh") -> str:
                 continue
             out.append(f"{i}. {r.heading}{(' ' + r.advisory) if r.advisory else ''}")
             out += [f"   {line.label}{w['colon']}{line.text}" for line in r.lines]
+    score = _score_text(verdict, lang)
+    if score:
+        out += ["", *score]
     out += ["", w["interp"]]
     out += [f"- {label}{w['colon']}{text}" for label, text in n.interpretations] or [w["interp.none"]]
     out += ["", w["stamp"]]
@@ -755,6 +797,12 @@ def explain_html(verdict: Verdict, *, lang: str = "zh") -> str:
                 out.append(f"<li>{_e(r.summary)}{adv}</li>")
             out.append("</ul>")
         out.append("</section>")
+    score = _score_text(verdict, lang)
+    if score:
+        out += ['<section class="score">', f"<h2>{_e(score[0])}</h2>", f'<p class="summary"><b>{_e(score[1])}</b></p>']
+        out += [f"<p>{_e(line)}</p>" for line in score[2:] if not line.startswith("- ")]
+        out += ['<ul class="oneline">'] + [f"<li>{_e(line[2:])}</li>" for line in score[2:] if line.startswith("- ")]
+        out += ["</ul>", "</section>"]
     out += ['<section class="interpretations">', f"<h2>{_e(w['interp'])}</h2>"]
     if n.interpretations:
         out.append('<ul class="interp">')

@@ -118,6 +118,8 @@ def test_index_lists_every_code_with_its_page_title():
         assert m and m.group(1) == code, f"{code}.md must start with '# {code}: title'"
         assert f"- [{code}]({code}.md): {m.group(2)}\n" in index, f"index.md does not list {code}"
         assert f"- [{code}](errors/{code}.md): {m.group(2)}\n" in top, f"errors.md does not list {code}"
+        assert index.count(f"[{code}]({code}.md)") == 1, f"index.md lists {code} more than once"
+        assert top.count(f"[{code}](errors/{code}.md)") == 1, f"errors.md lists {code} more than once"
     assert "(facts.md)" in index
 
 

@@ -122,3 +122,17 @@ def test_cli_scores_a_unit(capsys):
                       str(ROOT / "examples" / "unit-gd.json"), "--compact"])
     doc = json.loads(capsys.readouterr().out)
     assert ("100.0", "100.0", True) == (doc["score"]["total"], doc["score"]["maximum"], doc["score"]["placeholder"])
+
+
+def test_explanations_show_the_score_sheet():
+    """Text and HTML notes carry the score, the placeholder warning and each line."""
+    facts = json.loads((ROOT / "examples" / "unit-gd.json").read_text(encoding="utf-8"))
+    facts["activities"] = facts["activities"][1:]
+    del facts["contact_platform"]
+    v = UNIT.evaluate(facts)
+    zh, en, html = (qnwmh_rules.explain_text(v, lang="zh"), qnwmh_rules.explain_text(v, lang="en"),
+                    qnwmh_rules.explain_html(v, lang="en"))
+    assert "得分 80.0 / 满分 100.0（暂定：有待定项目，得分可能在 80.0–90.0 之间）" in zh
+    assert "- duty.special_meeting: 0 / 10 not awarded — the condition was not met" in en
+    assert "not official values: points_per_duty, points_scale, points_structure" in en
+    assert '<section class="score">' in html and "Score 80.0 of 100.0" in html
