@@ -9,6 +9,7 @@ from qnwmh_rules._distributed import engine_builds, evaluate_partition
 
 from .conftest import EXAMPLE
 
+
 def _partition_with_builds(pairs):
     out = evaluate_partition(pairs)
     return [(engine_builds(), line) for line in out]
