@@ -142,21 +142,26 @@ def _parse_as_of(as_of: Any, tz: str) -> dt.datetime | None:
     return moment.astimezone(zone)
 
 
-def _check_as_of(facts: Facts, as_of: dt.datetime | None) -> None:
+def _check_as_of(facts: Facts, as_of: dt.datetime | None, subject: str = "collective") -> None:
     """Facts cannot lie in the future of the moment the verdict is given for."""
     if as_of is None:
         return
+    from .facts import SUBJECTS
+
+    fields = SUBJECTS[subject].fields
     day = as_of.date()
-    if facts.values.get("leader.birth_date") and facts.values["leader.birth_date"] > day:
-        raise FactsError("leader.birth_date", f"is after as_of ({as_of.isoformat()})")
-    for i, h in enumerate(facts.lists.get("honors", ())):
-        if h["date"] > day:
-            raise FactsError(f"honors[{i}].date", f"is after as_of ({as_of.isoformat()})")
-    for i, f in enumerate(facts.lists.get("filings", ())):
-        if f["submitted_at"] > as_of:
-            raise FactsError(f"filings[{i}].submitted_at", f"is after as_of ({as_of.isoformat()})")
-        if f.get("review.at") is not None and f["review.at"] > as_of:
-            raise FactsError(f"filings[{i}].review.at", f"is after as_of ({as_of.isoformat()})")
+
+    def late(v: Any) -> bool:
+        return v > as_of if isinstance(v, dt.datetime) else isinstance(v, dt.date) and v > day
+
+    for path, value in facts.values.items():
+        if fields.get(path) is not None and fields[path].type in ("date", "instant") and late(value):
+            raise FactsError(path, f"is after as_of ({as_of.isoformat()})")
+    for name, items in facts.lists.items():
+        for i, item in enumerate(items):
+            for field, value in item.items():
+                if late(value):
+                    raise FactsError(f"{name}[{i}].{field}", f"is after as_of ({as_of.isoformat()})")
 
 
 @attrs.frozen
@@ -223,6 +228,7 @@ class Engine:
                 params=tuple(sorted((n, _jsonable(params[n].value, ruleset.time_zone)) for n in r.params)),
                 param_notes=tuple(sorted((n, _param_note(params[n])) for n in r.params if _param_note(params[n]))),
                 condition=" ".join(r.when.split()), reads=r.reads, sorted_reads=tuple(sorted(r.reads)),
+                item_reads=_item_reads(r, ruleset),
             )
             for r in ruleset.rules
         )
@@ -294,7 +300,7 @@ class Engine:
         rs = self.ruleset
         parsed = self.parse(facts)
         moment = _parse_as_of(as_of, rs.time_zone)
-        _check_as_of(parsed, moment)
+        _check_as_of(parsed, moment, rs.subject)
         derived = derive(rs, parsed, self._param_values)
         passed = self.passed_rules(parsed, derived, moment)
         # Each fact is turned into JSON once per case, for every rule that read it and the stamp.
@@ -309,17 +315,28 @@ class Engine:
             # reads too); one without a value over known facts (earliest of no filings) is not.
             missing = tuple(p for p in t.reads if p not in shown and not p.startswith("derived."))
             reason = None
-            if t.rule.id in passed:
+            rid = t.rule.id
+            if rid in passed:
                 outcome = "passed"
-            elif f"{t.rule.id}#fail" in passed and f"{t.rule.id}#pending" not in passed:
+            elif f"{rid}#fail" in passed and f"{rid}#pending" not in passed:
                 outcome = "failed"  # definitely false, even if some fact it reads is missing
-            elif missing:
-                outcome = "undetermined"
-            elif f"{t.rule.id}#pending" in passed:
-                outcome = "undetermined"
-                reason = _pending_reason(t.rule, self.ruleset, moment)
             else:
-                outcome = "failed"
+                # neither definitely true nor definitely false: name what is missing, down to the
+                # fields of list items (filings[0].review.at), and derived facts without a value
+                missing += tuple(f"{lst}[{i}].{field}" for lst, field in t.item_reads
+                                 for i, item in enumerate(parsed.lists.get(lst, ()))
+                                 if field not in item and not any(k.startswith(field + ".") for k in item))
+                if rid in self._decides_false and not missing:
+                    missing = tuple(p for p in t.reads if p.startswith("derived.") and p not in shown)
+                if missing:
+                    outcome = "undetermined"
+                elif f"{rid}#pending" in passed:
+                    outcome = "undetermined"
+                    reason = _pending_reason(t.rule, self.ruleset, moment)
+                elif rid in self._decides_false:  # pragma: no cover - the engine left it unknown without a cause
+                    raise EvaluationError(f"{rid} is neither true nor false, but no fact it reads is missing")
+                else:
+                    outcome = "failed"
             reported = missing if outcome == "undetermined" else ()
             if outcome == "failed":
                 missing = ()
@@ -380,6 +397,37 @@ def _names_in(text: str) -> list[str]:
     return re.findall(r"params\.([a-z][a-z0-9_]*)", text)
 
 
+def _item_reads(rule: Rule, rs: Ruleset) -> tuple[tuple[str, str], ...]:
+    """Every (list, item field) a rule's condition reads, directly or through a derived fact."""
+    found: list[tuple[str, str]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, _check.Item):
+            if (node.list, node.field) not in found:
+                found.append((node.list, node.field))
+            return
+        for value in attrs.astuple(node, recurse=False) if attrs.has(type(node)) else ():
+            if isinstance(value, tuple):
+                for v in value:
+                    walk(v)
+            else:
+                walk(value)
+
+    walk(rule.condition)
+    derived = {f"derived.{d.name}": d for d in rs.derived}
+    for path in rule.reads:
+        d = derived.get(path)
+        if d is None:
+            continue
+        if d.where_condition is not None:
+            walk(d.where_condition)
+        elif "[]." in d.of:
+            lst, _, field = d.of.partition("[].")
+            if (lst, field) not in found:
+                found.append((lst, field))
+    return tuple(found)
+
+
 def _param_note(p: Parameter) -> str:
     """The interpretation of a parameter, marked when its value is a placeholder."""
     note = p.interpretation or ""
@@ -399,6 +447,7 @@ class _RuleTemplate:
     condition: str
     reads: tuple[str, ...]
     sorted_reads: tuple[str, ...]
+    item_reads: tuple[tuple[str, str], ...]  # (list, item field) the condition and its derived facts read
 
 
 def load_ruleset(path: str | Path | None = None, *, term: str | None = None, region: str | None = None,

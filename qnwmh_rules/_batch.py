@@ -20,7 +20,7 @@ from typing import Any
 import attrs
 
 from .exceptions import EvaluationError, FactsError
-from .facts import FIELDS, LISTS
+from .facts import SUBJECTS
 
 __all__ = ["Record", "BatchLine", "Summary", "read_jsonl", "read_csv", "evaluate_lines", "summarise"]
 
@@ -44,17 +44,30 @@ class BatchLine:
     json: str
 
 
-def read_jsonl(stream: Iterable[str]) -> Iterator[Record]:
-    """Records from JSON Lines; blank lines are skipped but keep the numbering honest."""
-    for n, line in enumerate(stream, 1):
-        if line.strip():
-            yield Record(n, line)
+def read_jsonl(stream: Iterable[str] | Iterable[bytes]) -> Iterator[Record]:
+    """Records from JSON Lines (text or bytes); blank lines are skipped but keep the numbering
+    honest. A line that is not UTF-8 becomes an error line of its own."""
+    for n, raw in enumerate(stream, 1):
+        if isinstance(raw, bytes):
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                yield Record(n, _NotText(f"not UTF-8 text (byte {exc.start + 1})"))
+                continue
+        else:
+            text = str(raw)
+        if text.strip():
+            yield Record(n, text)
 
 
-_COUNT_FIELDS = {p for p, s in FIELDS.items() if s.type == "count"}
+@attrs.frozen
+class _NotText:
+    """A record that could not even be decoded; evaluating it gives an error line."""
+
+    problem: str
 
 
-def read_csv(stream: Iterable[str]) -> Iterator[Record]:
+def read_csv(stream: Iterable[str], *, subject: str = "collective") -> Iterator[Record]:
     """Records from CSV: a header of dotted fact paths (``members.total``); ``honors`` and
     ``filings`` columns hold JSON lists; empty cells are absent facts. Row numbers count the
     header as line 1, as a spreadsheet shows them."""
@@ -63,11 +76,16 @@ def read_csv(stream: Iterable[str]) -> Iterator[Record]:
         header = next(reader)
     except StopIteration:
         return
+    subj = SUBJECTS[subject]
+    counts = {p for p, s in subj.fields.items() if s.type == "count"}
+    bools = {p for p, s in subj.fields.items() if s.type == "bool"}
     for n, row in enumerate(reader, 2):
-        yield Record(n, _row_to_facts(header, row))
+        yield Record(n, _row_to_facts(header, row, subj.lists, counts, bools))
 
 
-def _row_to_facts(header: list[str], row: list[str]) -> Any:
+def _row_to_facts(header: list[str], row: list[str], lists: tuple[str, ...], counts: set[str],
+                  bools: set[str]) -> Any:
+    rid = row[header.index("id")] if "id" in header and len(row) == len(header) else None
     if len(row) != len(header):
         return {"__csv_error__": f"row has {len(row)} cells, the header has {len(header)}"}
     doc: dict[str, Any] = {}
@@ -76,21 +94,27 @@ def _row_to_facts(header: list[str], row: list[str]) -> Any:
         if cell == "":
             continue
         value: Any = cell
-        if name in LISTS:
+        if name in lists:
             try:
                 value = json.loads(cell)
-            except json.JSONDecodeError as exc:
-                rid = row[header.index("id")] if "id" in header else None
-                return {"__csv_error__": f"column {name!r} is not a JSON list: {exc.msg}", "id": rid}
-        elif name in _COUNT_FIELDS:
+            except ValueError as exc:
+                return {"__csv_error__": f"column {name!r} is not a JSON list: {exc}", "id": rid}
+        elif name in counts:
             try:
                 value = int(cell)
             except ValueError:
                 value = cell  # let the facts parser name the field and the problem
+        elif name in bools:
+            value = {"true": True, "false": False}.get(cell.strip().lower(), cell)
         node = doc
         *heads, last = name.split(".")
         for h in heads:
-            node = node.setdefault(h, {})
+            nxt = node.setdefault(h, {})
+            if not isinstance(nxt, dict):
+                return {"__csv_error__": f"columns {h!r} and {name!r} both set {h!r}", "id": rid}
+            node = nxt
+        if isinstance(node.get(last), dict):
+            return {"__csv_error__": f"columns {last!r} and {last + '.'}… both set {last!r}", "id": rid}
         node[last] = value
     return doc
 
@@ -100,12 +124,13 @@ def _row_to_facts(header: list[str], row: list[str]) -> Any:
 _WORKER_ENGINE: Any = None
 
 
-def _init_worker(term: str | None, region: str | None, ruleset: str | None, backend: str) -> None:
+def _init_worker(term: str | None, region: str | None, ruleset: str | None, backend: str,
+                 subject: str = "collective", industry: str | None = None) -> None:
     global _WORKER_ENGINE
     from ._api import load_ruleset
 
     _WORKER_ENGINE = load_ruleset(ruleset, backend=backend) if ruleset else \
-        load_ruleset(term=term, region=region, backend=backend)
+        load_ruleset(term=term, region=region, backend=backend, subject=subject, industry=industry)
 
 
 def _error_line(line: int, rid: str | None, kind: str, message: str, field: str | None = None) -> BatchLine:
@@ -115,11 +140,15 @@ def _error_line(line: int, rid: str | None, kind: str, message: str, field: str 
 
 def _one(engine: Any, record: Record, as_of: Any) -> BatchLine:
     raw = record.raw
+    if isinstance(raw, _NotText):
+        return _error_line(record.line, None, "InvalidText", raw.problem)
     if isinstance(raw, str):
         try:
             facts = json.loads(raw)
         except json.JSONDecodeError as exc:
             return _error_line(record.line, None, "InvalidJSON", f"not valid JSON: {exc.msg} at column {exc.colno}")
+        except ValueError as exc:  # an integer too long to convert, and the like
+            return _error_line(record.line, None, "InvalidJSON", f"cannot be read as JSON: {exc}")
     else:
         facts = raw
     rid = facts.get("id") if isinstance(facts, dict) and isinstance(facts.get("id"), str) else None
@@ -154,7 +183,8 @@ def _chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
 
 def evaluate_lines(records: Iterable[Record], *, term: str | None = "2017-2018", region: str | None = None,
                    ruleset: str | None = None, as_of: Any = None, backend: str = "durable", workers: int = 1,
-                   chunk_size: int = 200) -> Iterator[BatchLine]:
+                   chunk_size: int = 200, subject: str = "collective",
+                   industry: str | None = None) -> Iterator[BatchLine]:
     """One output line per record, in input order, streaming.
 
     With ``workers > 1`` records go to that many processes in chunks; at most
@@ -163,16 +193,17 @@ def evaluate_lines(records: Iterable[Record], *, term: str | None = "2017-2018",
     if workers < 1:
         raise ValueError("workers must be at least 1")
     if workers == 1:
-        _init_worker(term, region, ruleset, backend)
+        _init_worker(term, region, ruleset, backend, subject, industry)
         engine = _WORKER_ENGINE
         for r in records:
             yield _one(engine, r, as_of)
         return
     # Load once here first: a broken ruleset or an unknown term fails now, with its error,
     # instead of in every worker (where the pool would respawn them forever).
-    _init_worker(term, region, ruleset, backend)
+    _init_worker(term, region, ruleset, backend, subject, industry)
     ctx = multiprocessing.get_context("spawn")  # durable's C state is not shared across fork
-    with ctx.Pool(workers, initializer=_init_worker, initargs=(term, region, ruleset, backend)) as pool:
+    init = (term, region, ruleset, backend, subject, industry)
+    with ctx.Pool(workers, initializer=_init_worker, initargs=init) as pool:
         pending: collections.deque[Any] = collections.deque()
         for chunk in _chunks(records, chunk_size):
             pending.append(pool.apply_async(_work, (chunk, as_of)))

@@ -19,6 +19,7 @@ from typing import Any
 import attrs
 
 from ._loader import Key, Loaded
+from ._replay import apply_patch
 from ._schema import _Reader
 from .exceptions import FactsError, RulesetError
 from .verdict import OUTCOMES, RULE_OUTCOMES
@@ -66,30 +67,6 @@ def find_case_files(root: Path) -> list[Path]:
     if root.is_file():
         return [root]
     return sorted(root.rglob("*.cases.yaml"))
-
-
-def _apply(doc: Any, path: str, value: Any, *, delete: bool = False) -> None:
-    node = doc
-    *heads, last = path.split(".")
-    for h in heads:
-        if isinstance(node, list):
-            node = node[int(h)]
-        else:
-            node = node.setdefault(h, {})
-    if isinstance(node, list):
-        i = int(last)
-        if delete:
-            del node[i]
-        elif i == len(node):
-            node.append(value)
-        else:
-            node[i] = value
-    elif delete:
-        if last not in node:
-            raise KeyError(path)
-        del node[last]
-    else:
-        node[last] = value
 
 
 def _plain(v: Any) -> Any:
@@ -145,14 +122,15 @@ def _case(r: _Reader, loaded: Loaded, kp: Key, raw: Any, base: Any, names: set[s
     facts = copy.deepcopy(_plain(v["facts"])) if "facts" in v else copy.deepcopy(base)
     for path, value in (v.get("set") or {}).items():
         try:
-            _apply(facts, str(path), _plain(value))
-        except (IndexError, ValueError, KeyError, TypeError, AttributeError):
-            raise r.err("Q143", f"cannot set {path!r} in the facts", kp + ("set", path), key=True) from None
+            facts = apply_patch(facts, {str(path): _plain(value)})
+        except FactsError as exc:
+            raise r.err("Q143", f"cannot set {path!r} in the facts: {exc.message}", kp + ("set", path),
+                        key=True) from None
     for j, path in enumerate(v.get("delete") or []):
         try:
-            _apply(facts, str(path), None, delete=True)
-        except (IndexError, ValueError, KeyError, TypeError, AttributeError):
-            raise r.err("Q143", f"cannot delete {path!r} from the facts", kp + ("delete", j)) from None
+            facts = apply_patch(facts, {str(path): None})
+        except FactsError as exc:
+            raise r.err("Q143", f"cannot delete {path!r} from the facts: {exc.message}", kp + ("delete", j)) from None
     e = r.mapping(v["expect"], kp + ("expect",), _EXPECT_KEYS, "expect")
     outcome = e.get("outcome")
     if outcome is not None and outcome not in OUTCOMES:

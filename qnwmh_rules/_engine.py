@@ -51,14 +51,19 @@ class DurableEngine:
             definition[rule.id] = {"all": [{"m": {"$and": [rule.condition, dict(MARKER)]}}],
                                    "run": self._action(rule.id)}
         definition[SENTINEL] = {"all": [{"m": dict(MARKER)}], "run": self._action(SENTINEL)}
-        self._host = _QuietHost()
+        self._definition = definition
+        self._host = self._new_host()
+
+    def _new_host(self) -> Any:
+        host = _QuietHost()
         try:
             # durable deletes the "run" keys from what it is given (hazard 9): give it a copy
             # whose callables are the same objects.
-            self._host.register_rulesets({name: {k: dict(v, all=copy.deepcopy(v["all"]))
-                                                 for k, v in definition.items()}})
+            host.register_rulesets({self.name: {k: dict(v, all=copy.deepcopy(v["all"]))
+                                                for k, v in self._definition.items()}})
         except Exception as exc:  # the C side refused the JSON: a compiler defect
-            raise EvaluationError(f"durable_rules refused the compiled ruleset {name}: {exc}") from exc
+            raise EvaluationError(f"durable_rules refused the compiled ruleset {self.name}: {exc}") from exc
+        return host
 
     def _record(self, rule_id: str) -> None:
         self._fired.add(rule_id)
@@ -89,13 +94,20 @@ class DurableEngine:
             finally:
                 # Our actions catch their own errors (hazard 4), so durable's state never
                 # holds an exception of ours and need not be read back.
+                cleared = False
                 if self._invoked:
-                    self._host.delete_state(self.name, _SID)
+                    try:
+                        self._host.delete_state(self.name, _SID)
+                        cleared = True
+                    except Exception as exc:
+                        self._errors.append(EvaluationError(f"durable_rules could not clear the case: {exc}"))
                 else:
-                    # hazard 5: deleting a state where nothing fired can crash; and a
-                    # state that survived would leak into the next case. Refuse to go on.
+                    # hazard 5: deleting a state where nothing fired can crash.
                     self._errors.append(EvaluationError("the sentinel rule did not fire; the engine state "
                                                         "could not be cleared safely"))
+                if not cleared:
+                    # A state that survived would leak into the next case: start a fresh Host.
+                    self._host = self._new_host()
             fired, errors = frozenset(self._fired), list(self._errors)
         for err in errors:
             if isinstance(err, (KeyboardInterrupt, SystemExit)):

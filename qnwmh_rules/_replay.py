@@ -53,7 +53,9 @@ def apply_patch(facts: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[st
                 else:
                     node[i] = value
             elif value is None:
-                node.pop(last, None)
+                if last not in node:
+                    raise FactsError(path, "cannot be deleted: there is no such fact")
+                del node[last]
             else:
                 node[last] = value
         except (IndexError, ValueError, TypeError, AttributeError):
@@ -132,7 +134,14 @@ def replay(verdict_doc: Mapping[str, Any], facts: Mapping[str, Any], *, ruleset:
 
     stored = Verdict.from_dict(dict(verdict_doc))
     stamp = stored.stamp
-    path = Path(ruleset) if ruleset else ruleset_path(stamp.term, stamp.region)
+    if ruleset:
+        path = Path(ruleset)
+    else:
+        # shipped rulesets are files named by their id, in their term's folder
+        from ._api import rulesets_dir
+
+        named = rulesets_dir() / stamp.term / f"{stamp.ruleset_id}.yaml"
+        path = named if named.is_file() else ruleset_path(stamp.term, stamp.region)
     engine = load_ruleset(path, backend=stamp.engine)
     notes = []
     rs = engine.ruleset

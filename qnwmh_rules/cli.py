@@ -32,6 +32,8 @@ def _read_json(name: str) -> Any:
     except json.JSONDecodeError as exc:
         raise FactsError("(input)", f"{where} is not valid JSON: {exc.msg} at line {exc.lineno} "
                                     f"column {exc.colno}") from exc
+    except ValueError as exc:  # e.g. an integer too long to convert
+        raise FactsError("(input)", f"{where} cannot be read as JSON: {exc}") from exc
 
 
 def _evaluate(args: argparse.Namespace) -> int:
@@ -79,7 +81,7 @@ def _explain(args: argparse.Namespace) -> int:
     doc = _read_json(args.verdict)
     try:
         verdict = Verdict.from_dict(doc)
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise FactsError("(verdict)", f"{args.verdict} is not a verdict document: {exc!r}") from exc
     text = (explain_html if args.format == "html" else explain_text)(verdict, lang=args.lang)
     if args.output:
@@ -111,6 +113,8 @@ def _why_not(args: argparse.Namespace) -> int:
 def _audit(args: argparse.Namespace) -> int:
     from ._audit import AuditLog
 
+    if not Path(args.db).is_file():
+        raise FactsError("(audit)", f"no audit log at {args.db} (it is created by `evaluate --audit-db`)")
     with AuditLog(args.db) as log:
         if args.verify:
             problems = log.verify()
@@ -136,7 +140,7 @@ def _replay_cmd(args: argparse.Namespace) -> int:
     doc = _read_json(args.verdict)
     try:
         report = replay(doc, _read_json(args.facts), ruleset=args.ruleset)
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         if isinstance(exc, (FactsError, RulesetError)):
             raise
         raise FactsError("(verdict)", f"{args.verdict} is not a verdict document: {exc}") from exc
@@ -323,16 +327,24 @@ def _batch(args: argparse.Namespace) -> int:
 
     if args.workers < 1:
         raise FactsError("--workers", "must be at least 1")
-    source = sys.stdin if args.input == "-" else open(args.input, encoding="utf-8", newline="")
+    if args.as_of is not None:
+        _api._parse_as_of(args.as_of, "Asia/Shanghai")  # refuse a bad --as-of now, not once per record
     fmt = args.format or ("csv" if args.input.lower().endswith(".csv") else "jsonl")
-    records = B.read_csv(source) if fmt == "csv" else B.read_jsonl(source)
+    source: Any
+    if fmt == "csv":
+        source = sys.stdin if args.input == "-" else open(args.input, encoding="utf-8", errors="replace",
+                                                         newline="")
+        records = B.read_csv(source, subject=args.subject)
+    else:  # bytes, so that one line that is not UTF-8 is an error line, not the end of the batch
+        source = sys.stdin.buffer if args.input == "-" else open(args.input, "rb")
+        records = B.read_jsonl(source)
     out = sys.stdout if args.output in (None, "-") else open(args.output, "w", encoding="utf-8")
     progress = sys.stderr.isatty() and not args.quiet
     summary = B.Summary()
     try:
         for line in B.evaluate_lines(records, term=None if args.ruleset else args.term, region=args.region,
                                      ruleset=args.ruleset, as_of=args.as_of, backend=args.backend,
-                                     workers=args.workers):
+                                     workers=args.workers, subject=args.subject, industry=args.industry):
             out.write(line.json + "\n")
             summary.add(line)
             if progress and summary.records % 500 == 0:
@@ -341,7 +353,7 @@ def _batch(args: argparse.Namespace) -> int:
     finally:
         if out is not sys.stdout:
             out.close()
-        if source is not sys.stdin:
+        if source not in (sys.stdin, sys.stdin.buffer):
             source.close()
     if progress:
         sys.stderr.write("\r")
@@ -399,6 +411,8 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--term", default="2017-2018")
     b.add_argument("--region", default=None)
     b.add_argument("--ruleset", default=None, help="a ruleset file instead of the shipped ones")
+    b.add_argument("--subject", default="collective", choices=("collective", "unit"))
+    b.add_argument("--industry", default=None, help="for --subject unit: the industry overlay")
     b.add_argument("--as-of", default=None)
     b.add_argument("--backend", default="durable", choices=_api.BACKENDS)
     b.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
@@ -416,6 +430,8 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--term", default="2017-2018")
     w.add_argument("--region", default=None)
     w.add_argument("--ruleset", default=None)
+    w.add_argument("--subject", default="collective", choices=("collective", "unit"))
+    w.add_argument("--industry", default=None)
     w.add_argument("--as-of", default=None)
     w.add_argument("--backend", default="durable", choices=_api.BACKENDS)
     w.add_argument("--lang", default="zh", choices=("zh", "en"))

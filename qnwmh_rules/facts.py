@@ -214,7 +214,7 @@ def _check_type(path: str, spec: FieldSpec, value: Any, zone: dt.tzinfo) -> Any:
             except (ValueError, OverflowError) as exc:
                 raise FactsError(path, f"expected an ISO 8601 timestamp such as "
                                        f"2017-06-20T10:15:00+08:00; got {value!r} ({exc})") from exc
-            if _DATE.match(value):
+            if _DATE.match(value) or re.fullmatch(r"\d{8}", value.strip()):
                 raise FactsError(path, f"expected a timestamp with a time of day; got the date {value!r}")
         else:
             raise FactsError(path, f"expected an ISO 8601 timestamp string, got {type(value).__name__}")

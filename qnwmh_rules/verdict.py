@@ -229,6 +229,12 @@ class Verdict:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Verdict:
+        """Rebuild a verdict from its JSON form; ValueError if ``d`` is not one."""
+        if not isinstance(d, dict):
+            raise ValueError(f"a verdict document is a JSON object, not {type(d).__name__}")
+        if not isinstance(d.get("rules"), list) or not isinstance(d.get("missing"), list) or \
+                not isinstance(d.get("stamp"), dict):
+            raise ValueError("a verdict document needs `rules` and `missing` lists and a `stamp` object")
         if d.get("schema_version") != SCHEMA_VERSION:
             raise ValueError(f"unsupported verdict schema_version {d.get('schema_version')!r}; "
                              f"this library reads {SCHEMA_VERSION}")

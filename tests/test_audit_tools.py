@@ -111,3 +111,36 @@ def test_cli_audit_log_and_why_not(tmp_path, capsys):
     assert 0 == main(["why-not", str(f), "--lang", "en"])
     out = capsys.readouterr().out
     assert "1 more member aged 35" in out and "it would be eligible" in out
+
+
+def test_replay_finds_the_unit_assessment_by_its_stamp():
+    """A management unit's verdict replays with the unit assessment its stamp names."""
+    from pathlib import Path
+    facts = json.loads((Path(__file__).resolve().parent.parent / "rulesets" / "examples" / "unit-gd.json")
+                       .read_text(encoding="utf-8"))
+    v = qnwmh_rules.evaluate(facts, subject="unit", industry="transport")
+    report = replay(v.to_dict(), facts)
+    assert (True, "unit-transport.yaml") == (report.identical, report.ruleset.rsplit("/", 1)[1])
+
+
+def test_bad_verdict_documents_are_clear_errors(tmp_path, capsys):
+    """`explain` and `replay` on JSON that is not a verdict exit 2 with one line."""
+    (tmp_path / "a.json").write_text("[1, 2]", encoding="utf-8")
+    (tmp_path / "f.json").write_text("{}", encoding="utf-8")
+    assert 2 == main(["explain", str(tmp_path / "a.json")])
+    assert 2 == main(["replay", str(tmp_path / "a.json"), "--facts", str(tmp_path / "f.json")])
+    err = capsys.readouterr().err.splitlines()
+    assert 2 == len(err) and all("is not a verdict document" in line for line in err)
+
+
+def test_what_if_refuses_deleting_a_fact_that_is_not_there(good_facts, national):
+    """A misspelt `--set path=` is an error, not a silent no-op."""
+    import pytest
+    with pytest.raises(qnwmh_rules.FactsError, match="members.totl"):
+        what_if(national, good_facts, {"members.totl": None})
+
+
+def test_audit_query_on_a_missing_log_is_an_error(tmp_path, capsys):
+    """`audit` does not create an empty log for a mistyped path."""
+    assert 2 == main(["audit", str(tmp_path / "nope.db")])
+    assert not (tmp_path / "nope.db").exists()

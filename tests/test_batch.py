@@ -80,3 +80,32 @@ def test_cli_batch_writes_lines_and_a_summary(tmp_path, capsys):
     assert 32 == len((tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines())
     err = capsys.readouterr().err
     assert "32 records: 30 verdicts, 2 bad records" in err and "basic.members_range" in err
+
+
+def test_undecodable_and_unreadable_lines_are_error_lines(tmp_path, capsys):
+    """A line that is not UTF-8, or holds an integer too long to read, is an error line; the batch goes on."""
+    huge = '{"id": "H", "members": {"total": 1' + "0" * 5000 + "}}"
+    (tmp_path / "in.jsonl").write_bytes(b'{"id": "a"}\n\xff\xfe\n' + huge.encode() + b'\n{"id": "b"}\n')
+    assert 0 == main(["batch", str(tmp_path / "in.jsonl"), "-o", str(tmp_path / "out.jsonl")])
+    out = [json.loads(x) for x in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [1, 2, 3, 4] == [o["line"] for o in out]
+    assert ["InvalidText", "InvalidJSON"] == [out[1]["error"]["type"], out[2]["error"]["type"]]
+    assert "4 records: 2 verdicts, 2 bad records" in capsys.readouterr().err
+
+
+def test_a_bad_as_of_stops_the_batch_before_it_starts(tmp_path, capsys):
+    """`--as-of` is checked once, with exit code 2, rather than failing every record."""
+    (tmp_path / "in.jsonl").write_text('{"id": "a"}\n', encoding="utf-8")
+    assert 2 == main(["batch", str(tmp_path / "in.jsonl"), "--as-of", "notadate"])
+    assert "as_of" in capsys.readouterr().err
+
+
+def test_units_in_csv(tmp_path):
+    """CSV rows can be management units: true/false cells and counts are typed by the unit's fields."""
+    (tmp_path / "u.csv").write_text(
+        "id,kind,quota,creation_collectives.total,contact_platform.exists,contact_platform.since,activities\n"
+        'U1,member_unit,2,30,true,2016-01-01,"[{""kind"": ""training"", ""date"": ""2017-05-01""}]"\n',
+        encoding="utf-8")
+    with (tmp_path / "u.csv").open(encoding="utf-8", newline="") as f:
+        out = [json.loads(r.json) for r in B.evaluate_lines(B.read_csv(f, subject="unit"), subject="unit")]
+    assert ("eligible", "40.0") == (out[0]["verdict"]["outcome"], out[0]["verdict"]["score"]["total"])

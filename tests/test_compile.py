@@ -102,3 +102,17 @@ def test_no_fail_condition_where_the_negation_is_not_safe(tmp_path):
     p = tmp_path / "r.yaml"
     p.write_text(HEAD + rule("any(h in honors, h.level == 'national' and h.kind == 'named')"), encoding="utf-8")
     assert ["basic.x"] == [c.id for c in qnwmh_rules.load_ruleset(p).compiled]
+
+
+def test_a_missing_field_of_a_list_item_leaves_the_rule_undetermined(tmp_path):
+    """An item lacking a field the condition reads is not read as false: the rule is undetermined and says which."""
+    p = tmp_path / "r.yaml"
+    p.write_text(HEAD + rule("all(f in filings, f.review.at <= params.cutoff)"), encoding="utf-8")
+    facts = {"id": "a", "filings": [
+        {"channel": {"kind": "industry", "unit": "u"}, "submitted_at": "2017-06-01T10:00:00+08:00",
+         "review": {"status": "approved", "at": "2017-06-02T10:00:00+08:00"}},
+        {"channel": {"kind": "industry", "unit": "u"}, "submitted_at": "2017-06-03T10:00:00+08:00",
+         "review": {"status": "pending"}}]}
+    for backend in ("durable", "python"):
+        r = qnwmh_rules.load_ruleset(p, backend=backend).evaluate(facts).rules[0]
+        assert ("undetermined", ("filings[1].review.at",)) == (r.outcome, r.missing), backend

@@ -117,3 +117,11 @@ def test_unknown_backend_is_refused():
     """Only the durable and python backends exist."""
     with pytest.raises(ValueError, match="backend"):
         qnwmh_rules.load_ruleset(term="2017-2018", backend="drools")
+
+
+def test_after_a_failed_case_the_next_case_starts_clean():
+    """When a case cannot be cleared, the adapter starts a fresh host: nothing leaks into the next case."""
+    e = _engine("recover")
+    with pytest.raises(EvaluationError):
+        e.fire({"members": {"total": 12}})  # no marker: the sentinel cannot fire
+    assert frozenset({"r.small"}) == e.fire(_case(3))

@@ -112,3 +112,17 @@ def test_age_in_full_years_counts_birthdays():
     assert 4 == age_in_full_years(dt.date(2012, 2, 29), dt.date(2016, 2, 29))
     assert 5 == age_in_full_years(dt.date(2012, 2, 29), dt.date(2017, 2, 28))
     assert 4 == age_in_full_years(dt.date(2012, 2, 29), dt.date(2017, 2, 27))
+
+
+def test_compact_dates_are_not_timestamps():
+    """`20170907` is a date, not a moment: a timestamp field refuses it like `2017-09-07`."""
+    with pytest.raises(FactsError, match="time of day"):
+        parse_facts({"id": "x", "filings": [{"channel": {"kind": "industry", "unit": "u"},
+                                              "submitted_at": "20170907", "review": {"status": "pending"}}]})
+
+
+def test_unit_facts_after_as_of_are_refused():
+    """The as_of check covers every date of every subject, list items included."""
+    unit = {"id": "U", "activities": [{"kind": "training", "date": "2018-05-15"}]}
+    with pytest.raises(FactsError, match=r"activities\[0\]\.date"):
+        qnwmh_rules.evaluate(unit, subject="unit", as_of="2017-06-01")
