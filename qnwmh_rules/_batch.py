@@ -22,7 +22,7 @@ import attrs
 from .exceptions import EvaluationError, FactsError
 from .facts import SUBJECTS
 
-__all__ = ["Record", "BatchLine", "Summary", "read_jsonl", "read_csv", "evaluate_lines", "summarise"]
+__all__ = ["Record", "BatchLine", "Summary", "read_jsonl", "read_csv", "evaluate_lines"]
 
 
 @attrs.frozen
@@ -241,10 +241,3 @@ class Summary:
             for rid, n in sorted(self.failed_rules.items(), key=lambda kv: (-kv[1], kv[0])):
                 out.write(f"  {rid:<28}{n}\n")
         return out.getvalue()
-
-
-def summarise(lines: Iterable[BatchLine]) -> Summary:
-    s = Summary()
-    for line in lines:
-        s.add(line)
-    return s

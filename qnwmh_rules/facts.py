@@ -27,7 +27,7 @@ from dateutil import tz as dttz
 from .exceptions import FactsError
 
 __all__ = ["Facts", "FieldSpec", "FIELDS", "LISTS", "UNIT_FIELDS", "UNIT_LISTS", "SUBJECTS", "Subject", "REGIONS",
-           "parse_facts", "fact_type"]
+           "parse_facts"]
 
 # Provincial-level regions (the reporting localities) by their pinyin code.
 REGIONS = frozenset(
@@ -110,11 +110,6 @@ _TOP_OBJECTS = ("reporting_line", "members", "leader")
 
 _ROUND = re.compile(r"^(\d{4})-(\d{4})$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def fact_type(path: str) -> FieldSpec | None:
-    """The spec of a fact path (``honors[].level`` for item fields), or None."""
-    return FIELDS.get(path)
 
 
 @attrs.frozen
