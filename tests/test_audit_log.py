@@ -233,7 +233,6 @@ def run_until_killed(tmp_path, case, stall_at, lines_wanted):
     return lines
 
 
-@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
 def test_a_process_killed_while_appending_leaves_only_complete_entries(tmp_path, cases):
     """SIGKILL during a tight append loop: every reported entry survives, whole, and verify() is clean."""
     lines = run_until_killed(tmp_path, cases[1], stall_at=0, lines_wanted=40)
@@ -250,7 +249,6 @@ def test_a_process_killed_while_appending_leaves_only_complete_entries(tmp_path,
     assert n * len(cases[1][0].rules) == raw_count(path, "entry_rules")
 
 
-@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
 def test_a_process_killed_inside_an_append_transaction_leaves_no_trace_of_it(tmp_path, cases):
     """SIGKILL between the entries insert and the rules insert: entries 1-5 survive, entry 6 is gone."""
     lines = run_until_killed(tmp_path, cases[1], stall_at=6, lines_wanted=6)
