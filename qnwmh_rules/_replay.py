@@ -122,7 +122,7 @@ class Replay:
     def to_text(self) -> str:
         lines = ["identical" if self.identical else f"differs in {len(self.differences)} place(s)"]
         lines.append(f"ruleset: {self.ruleset} (content hash {'matches' if self.ruleset_hash_matches else 'DIFFERS'})")
-        lines.append(f"facts hash {'matches' if self.facts_hash_matches else 'DIFFERS'} the stamp")
+        lines.append(f"facts hash {'matches' if self.facts_hash_matches else 'DIFFERS from'} the stamp")
         lines.extend(f"note: {n}" for n in self.notes)
         lines.extend(f"  {d}" for d in self.differences)
         return "\n".join(lines) + "\n"
