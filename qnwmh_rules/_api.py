@@ -372,11 +372,8 @@ class Engine:
 def _pending_reason(rule: Rule, rs: Ruleset, as_of: dt.datetime | None) -> str:
     """Why a rule is not yet decided: the window or deadline it waits for, and the days left."""
     last_days = []
-    for name in _names_in(rule.pending_if or ""):
-        try:
-            p = rs.parameter(name)
-        except KeyError:
-            continue
+    for name in rule.pending_params:
+        p = rs.parameter(name)
         if isinstance(p.value, Window):
             w = p.value
             last_days.append(w.end if w.end_inclusive else w.end - dt.timedelta(days=1))
@@ -391,10 +388,6 @@ def _pending_reason(rule: Rule, rs: Ruleset, as_of: dt.datetime | None) -> str:
     days = (last - as_of.date()).days
     return (f"期限未届满，{last.isoformat()}（{rs.time_zone}）截止，还剩{days}天 / "
             f"window open, closes in {days} days (last day {last.isoformat()}, {rs.time_zone})")
-
-
-def _names_in(text: str) -> list[str]:
-    return re.findall(r"params\.([a-z][a-z0-9_]*)", text)
 
 
 def _item_reads(rule: Rule, rs: Ruleset) -> tuple[tuple[str, str], ...]:

@@ -24,7 +24,8 @@ from ._schema import _Reader
 from .exceptions import FactsError, RulesetError
 from .verdict import OUTCOMES, RULE_OUTCOMES
 
-__all__ = ["Case", "CaseFile", "CaseResult", "read_cases", "run_case", "run_cases", "coverage_report",
+__all__ = ["Case", "CaseFile", "CaseResult", "read_cases", "run_case", "run_cases", "run_files", "coverage",
+           "coverage_report",
            "find_case_files"]
 
 _FILE_KEYS = {"ruleset": True, "base": False, "cases": True, "description": False}
@@ -198,28 +199,43 @@ def _overridden(rs: Any, name: str, rule_layer: str) -> bool:
     return bool(layer != rule_layer and rs.layers.index(layer) > rs.layers.index(rule_layer))
 
 
-def coverage_report(files: list[Path], backend: str = "durable",
-                    results: dict[Path, list[CaseResult]] | None = None) -> dict[tuple[str, str], set[str]]:
-    """For each rule (id, layer that defines it) of every tested ruleset, the outcomes cases reached.
+def coverage(runs: list[tuple[Any, list[CaseResult]]]) -> dict[tuple[str, str], set[str]]:
+    """For each rule of every tested ruleset, the outcomes the cases reached, from
+    ``(engine, results)`` runs already made.
 
     A rule inherited unchanged by an overlay is the same rule: cases of the base file and of
-    the overlay both count towards it.
+    the overlay both count towards it. It is "the same" only with the same definition and the
+    same parameter values, so a later layer that overrides a threshold makes a new key.
     """
-    from ._api import load_ruleset
-
     seen: dict[tuple[str, str], set[str]] = {}
-    for f in files:
-        cf = read_cases(f)
-        engine = load_ruleset(cf.ruleset_path, backend=backend)
+    for engine, results in runs:
         values = {p.name: p.value for p in engine.ruleset.parameters}
-        # a rule is "the same" only with the same definition and the same parameter values
         key_of = {r.id: (r.id, r.layer + "".join(f" {n}={values[n]!r}" for n in sorted(r.params)
                                                   if _overridden(engine.ruleset, n, r.layer)))
                   for r in engine.ruleset.rules}
         for key in key_of.values():
             seen.setdefault(key, set())
-        got = results[f] if results is not None and f in results else run_cases(engine, cf)
-        for res in got:
+        for res in results:
             for rid, outcome in res.rule_outcomes.items():
                 seen[key_of[rid]].add(outcome)
     return seen
+
+
+def run_files(files: list[Path], backend: str = "durable") -> list[tuple[Path, Any, list[CaseResult]]]:
+    """Run every cases file, loading each ruleset once however many files test it."""
+    from ._api import load_ruleset
+
+    engines: dict[Path, Any] = {}
+    out = []
+    for f in files:
+        cf = read_cases(f)
+        if cf.ruleset_path not in engines:
+            engines[cf.ruleset_path] = load_ruleset(cf.ruleset_path, backend=backend)
+        engine = engines[cf.ruleset_path]
+        out.append((f, engine, run_cases(engine, cf)))
+    return out
+
+
+def coverage_report(files: list[Path], backend: str = "durable") -> dict[tuple[str, str], set[str]]:
+    """Run ``files`` and report coverage (see ``coverage``)."""
+    return coverage([(engine, results) for _, engine, results in run_files(files, backend)])

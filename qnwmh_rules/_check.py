@@ -381,9 +381,12 @@ def check_rule(rs: Ruleset, rule: Rule, where: dict[str, tuple[Loaded, Key]]) ->
     cond, checker = _resolve(rs, rule.id, rule.when, *where[rule.id], as_of=False)
     pending = None
     if rule.pending_if is not None:
-        pending, _ = _resolve(rs, rule.id, rule.pending_if, *where[f"{rule.id}#pending_if"], as_of=True)
+        pending, pchecker = _resolve(rs, rule.id, rule.pending_if, *where[f"{rule.id}#pending_if"], as_of=True)
+        pending_params: tuple[str, ...] = tuple(pchecker.used_params)
+    else:
+        pending_params = ()
     return attrs.evolve(rule, condition=cond, pending_condition=pending, reads=tuple(checker.reads),
-                        params=tuple(checker.used_params))
+                        params=tuple(checker.used_params), pending_params=pending_params)
 
 
 def _check_derivation(rs: Ruleset, d: Derivation, where: dict[str, tuple[Loaded, Key]]) -> Derivation:

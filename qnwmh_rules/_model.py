@@ -132,6 +132,7 @@ class Rule:
     pending_condition: Any = attrs.field(default=None, eq=False, repr=False)
     reads: tuple[str, ...] = ()
     params: tuple[str, ...] = ()
+    pending_params: tuple[str, ...] = ()  # parameters its pending_if reads (windows, deadlines)
 
 
 @attrs.frozen

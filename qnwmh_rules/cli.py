@@ -194,19 +194,16 @@ def _test(args: argparse.Namespace) -> int:
         print("qnwmh-rules: no *.cases.yaml files found", file=sys.stderr)
         return 2
     failed = total = 0
-    results: dict[Path, list[_cases.CaseResult]] = {}
-    for f in files:
-        cases = _cases.read_cases(f)
-        engine = _api.load_ruleset(cases.ruleset_path, backend=args.backend)
-        results[f] = _cases.run_cases(engine, cases)
-        for res in results[f]:
+    runs = _cases.run_files(files, backend=args.backend)
+    for f, _, results in runs:
+        for res in results:
             total += 1
             if not res.ok:
                 failed += 1
                 print(f"FAIL {f}:{res.case.line}: {res.case.name}")
                 for d in res.differences:
                     print(f"     {d}")
-    report = _cases.coverage_report(files, backend=args.backend, results=results)
+    report = _cases.coverage([(engine, results) for _, engine, results in runs])
     print("\nrule coverage (P passed, F failed, U undetermined seen in some case):")
     width = max(len(rid) for rid, _ in report)
     full = 0
