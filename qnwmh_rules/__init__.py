@@ -11,7 +11,7 @@ from ._api import (
     ruleset_path,
 )
 from ._audit import AuditEntry, AuditLog, AuditLogError
-from ._derive import count_creation_collectives
+from ._api import count_creation_collectives
 from ._explain import explain_html, explain_text
 from ._replay import Replay, WhatIf, replay, what_if
 from ._whynot import WhyNot, why_not

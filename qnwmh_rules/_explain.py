@@ -40,6 +40,9 @@ _W: dict[str, dict[str, str]] = {
     "zh": {
         "doc_title": "资格核查说明：{id}",
         "o.eligible": "符合资格", "o.ineligible": "不符合资格", "o.undetermined": "尚无法判定是否符合资格",
+        "unit.doc_title": "考评核查说明：{id}", "unit.o.eligible": "符合要求", "unit.o.ineligible": "未达到要求",
+        "unit.o.undetermined": "尚无法判定是否达到要求",
+        "unit.headline": "管理单位 {id} {outcome}（{code}），依据 {term} 年度规则集 {rs} {version}。",
         "headline": "集体 {id} {outcome}（{code}），依据 {term} 年度规则集 {rs} {version}（地区：{region}）。",
         "national": "全国",
         "g.failed": "未通过的规则", "g.undetermined": "待定的规则", "g.passed": "通过的规则",
@@ -114,6 +117,9 @@ _W: dict[str, dict[str, str]] = {
         "doc_title": "Eligibility note: {id}",
         "o.eligible": "is eligible", "o.ineligible": "is ineligible",
         "o.undetermined": "is undetermined (not yet decidable)",
+        "unit.doc_title": "Assessment note: {id}", "unit.o.eligible": "meets the requirements", "unit.o.ineligible": "does not meet the requirements",
+        "unit.o.undetermined": "cannot yet be said to meet the requirements",
+        "unit.headline": "Management unit {id} {outcome} under the {term} ruleset {rs} {version}.",
         "headline": "Collective {id} {outcome} under the {term} ruleset {rs} {version} (region: {region}).",
         "national": "national",
         "g.failed": "Rules failed", "g.undetermined": "Rules undetermined", "g.passed": "Rules passed",
@@ -578,8 +584,9 @@ def _interpretations(verdict: Verdict, w: Mapping[str, str]) -> tuple[tuple[str,
 def _note(verdict: Verdict, lang: str) -> _Note:
     w = _check_lang(lang)
     s = verdict.stamp
-    headline = w["headline"].format(
-        id=verdict.subject_id, outcome=w.get(f"o.{verdict.outcome}", verdict.outcome), code=verdict.outcome,
+    unit = "unit." if getattr(verdict, "subject", "collective") == "unit" else ""
+    headline = w[f"{unit}headline"].format(
+        id=verdict.subject_id, outcome=w.get(f"{unit}o.{verdict.outcome}", verdict.outcome), code=verdict.outcome,
         term=s.term, rs=s.ruleset_id, version=s.version, region=s.region if s.region else w["national"])
     outcomes = [o for o in _GROUP_ORDER if any(r.outcome == o for r in verdict.rules)]
     outcomes += sorted({r.outcome for r in verdict.rules} - set(_GROUP_ORDER))
@@ -597,7 +604,7 @@ def _note(verdict: Verdict, lang: str) -> _Note:
             parts.append(part)
     counts = w["counts"].format(total=len(verdict.rules), parts=w["counts_sep"].join(parts))
     missing = w["missing_all"].format(paths=w["sep"].join(verdict.missing)) if verdict.missing else ""
-    return _Note(lang, w["doc_title"].format(id=verdict.subject_id), verdict.outcome, headline, counts, missing,
+    return _Note(lang, w[f"{unit}doc_title"].format(id=verdict.subject_id), verdict.outcome, headline, counts, missing,
                  tuple(groups), _interpretations(verdict, w), _stamp(verdict, w), w)
 
 
