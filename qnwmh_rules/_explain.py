@@ -86,7 +86,7 @@ _W: dict[str, dict[str, str]] = {
         "nat.failed": "号长国籍为 {got}，不是要求的 {want}", "nat.passed": "号长国籍为 {got}，符合要求",
         "nat.open": "号长国籍为 {got}，要求为 {want}", "nat.req": "号长国籍为 {want}",
         # honours
-        "level.national": "全国", "level.provincial": "省级", "level.municipal": "市级",
+        "level.national": "全国", "level.provincial": "省级", "level.ministerial": "部级", "level.municipal": "市级",
         "kind.named": "命名", "kind.review_confirmed": "复核认定",
         "honor": "{level}{kind}（{round} 届，{date}）",
         "honors.read": "读取的荣誉：{items}", "honors.none": "未登记任何荣誉",
@@ -159,7 +159,8 @@ _W: dict[str, dict[str, str]] = {
         "nat.passed": "The nationality of the 号长 (leader) is {got}, as required",
         "nat.open": "The nationality of the 号长 (leader) is {got}; required: {want}",
         "nat.req": "the 号长 (leader) of nationality {want}",
-        "level.national": "national", "level.provincial": "provincial", "level.municipal": "municipal",
+        "level.national": "national", "level.provincial": "provincial", "level.ministerial": "ministerial",
+        "level.municipal": "municipal",
         "kind.named": "naming", "kind.review_confirmed": "review confirmation",
         "honor": "{level} {kind} (round {round}, {date})",
         "honors.read": "Honours read: {items}", "honors.none": "No honours on record",

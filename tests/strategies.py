@@ -4,7 +4,7 @@ import datetime as dt
 
 from hypothesis import strategies as st
 
-LEVELS = ["national", "provincial", "municipal"]
+LEVELS = ["national", "provincial", "ministerial", "municipal"]
 KINDS = ["named", "review_confirmed"]
 ROUNDS = ["2011-2012", "2013-2014", "2015-2016", "2016-2017"]
 UNITS = ["共青团广东省委", "广铁集团团委", "南航集团团委"]
