@@ -235,9 +235,8 @@ class Engine:
                 condition=" ".join(r.when.split()), reads=r.reads, sorted_reads=tuple(sorted(r.reads)),
                 item_reads=_item_reads(r, ruleset),
                 applies_reads=_applies_reads(r),
-                counted_reads=tuple(f"{p}.counted" for p in sorted(r.reads)
-                                    if p.startswith("derived.") and p.removeprefix("derived.") in
-                                    {d.name for d in ruleset.derived if d.where_condition is not None}),
+                counted_reads=_counted_reads(r, ruleset),
+                value_reads=tuple(sorted(r.reads + _counted_reads(r, ruleset))),
             )
             for r in ruleset.rules
         )
@@ -372,7 +371,7 @@ class Engine:
             outcomes.append(RuleOutcome(
                 id=t.rule.id, outcome=outcome, severity=t.rule.severity, title_zh=t.rule.title.zh,
                 title_en=t.rule.title.en, citation=t.citation, interpretation=t.rule.interpretation,
-                values=tuple((p, shown[p]) for p in t.sorted_reads + t.counted_reads if p in shown),
+                values=tuple((p, shown[p]) for p in t.value_reads if p in shown),
                 params=t.params,
                 param_notes=t.param_notes, reason=reason,
                 missing=reported, condition=t.condition, layer=t.rule.layer,
@@ -422,6 +421,12 @@ def _pending_reason(rule: Rule, rs: Ruleset, as_of: dt.datetime | None) -> str:
                 f"decided from {decided}")
     condition = " ".join((rule.pending_if or "").split())
     return f"尚待决定：{condition} 成立 / not yet decided: `{condition}` holds"
+
+
+def _counted_reads(rule: Rule, rs: Ruleset) -> tuple[str, ...]:
+    """``derived.<name>.counted`` for each derived count with a `where` the rule reads."""
+    counts = {f"derived.{d.name}" for d in rs.derived if d.where_condition is not None}
+    return tuple(f"{p}.counted" for p in sorted(rule.reads) if p in counts)
 
 
 def _applies_reads(rule: Rule) -> tuple[str, ...]:
@@ -494,6 +499,7 @@ class _RuleTemplate:
     item_reads: tuple[tuple[str, str], ...]  # (list, item field) the condition and its derived facts read
     applies_reads: tuple[str, ...] = ()  # fact paths its applies_if reads
     counted_reads: tuple[str, ...] = ()  # derived.<name>.counted: the items a count with `where` counted
+    value_reads: tuple[str, ...] = ()  # sorted_reads and counted_reads, sorted (the order from_dict gives)
 
 
 def load_ruleset(path: str | Path | None = None, *, term: str | None = None, region: str | None = None,

@@ -211,6 +211,8 @@ class _Checker:
                 self._read(path)
             if d.at is not None and d.at not in self.used_params:
                 self.used_params.append(d.at)
+            if d.completes is not None and d.completes not in self.used_params:
+                self.used_params.append(d.completes)
             self._read(dotted)
             return Fact(dotted, derived_type(d, self.fields))
         if dotted in self.lists:

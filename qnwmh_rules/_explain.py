@@ -112,6 +112,7 @@ _W: dict[str, dict[str, str]] = {
         "chans.read": "通过 {n} 个归口渠道报备（{items}）", "chans.zero": "未通过任何归口渠道报备",
         "chans.failed": "{read}，超过允许的 {max} 个", "chans.passed": "{read}，未超过允许的 {max} 个",
         "chans.open": "{read}，要求不超过 {max} 个", "chans.req": "归口渠道不超过 {max} 个",
+        "chans.counted": "（计入的报备：{items}）", "chans.skipped": "；不计入（不属本届报备期）：{items}",
     },
     "en": {
         "doc_title": "Eligibility note: {id}",
@@ -188,6 +189,7 @@ _W: dict[str, dict[str, str]] = {
         "chans.zero": "Filed through no reporting line",
         "chans.failed": "{read}, more than the {max} allowed", "chans.passed": "{read}, within the {max} allowed",
         "chans.open": "{read}; allowed: {max}", "chans.req": "at most {max} reporting line(s) in all",
+        "chans.counted": " (filings counted: {items})", "chans.skipped": "; not counted (not of this term): {items}",
     },
 }
 
@@ -445,12 +447,21 @@ def _shape_channels(r: RuleOutcome, values: dict[str, Any], params: dict[str, An
     if not _is_num(n):
         return None, req
     channels: list[str] = []
-    for f in filings if isinstance(filings, list) else ():
+    all_filings = list(filings) if isinstance(filings, list) else []
+    counted = values.get("derived.filing_channels.counted")  # the filings the count counted (its `where`)
+    chosen = [i for i in range(len(all_filings)) if counted is None or f"filings[{i}]" in counted]
+    for i in chosen:
+        f = all_filings[i]
         c = _channel(f.get("channel") if isinstance(f, dict) else f, w)
         if c not in channels:
             channels.append(c)
     key = "chans.zero" if not channels else "chans.read1" if n == 1 and "chans.read1" in w else "chans.read"
     read = w[key].format(n=_num(n), items=w["list_sep"].join(channels))
+    if isinstance(counted, list):
+        skipped = [f"filings[{i}]" for i in range(len(all_filings)) if i not in chosen]
+        listed = w["list_sep"].join(f"filings[{i}]" for i in chosen) or "—"
+        read += w["chans.counted"].format(items=listed + (w["chans.skipped"].format(
+            items=w["list_sep"].join(skipped)) if skipped else ""))
     return w[f"chans.{_state(r.outcome)}"].format(read=read, max=limit), req
 
 
