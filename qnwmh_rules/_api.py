@@ -292,6 +292,12 @@ class Engine:
             values["as_of"] = as_of
         out = set()
         for r in self.ruleset.rules:
+            if r.applies_condition is not None:
+                applies = _reference.evaluate_condition(r.applies_condition, values, facts.lists, tz)
+                if applies is True:
+                    out.add(f"{r.id}#applies")
+                elif applies is False and r.id in self._decides_na:
+                    out.add(f"{r.id}#na")
             truth = _reference.evaluate_condition(r.condition, values, facts.lists, tz)
             if truth is True:
                 out.add(r.id)
@@ -301,12 +307,6 @@ class Engine:
             if r.pending_condition is not None and \
                     _reference.evaluate_condition(r.pending_condition, values, facts.lists, tz) is True:
                 out.add(f"{r.id}#pending")
-            if r.applies_condition is not None:
-                applies = _reference.evaluate_condition(r.applies_condition, values, facts.lists, tz)
-                if applies is True:
-                    out.add(f"{r.id}#applies")
-                elif applies is False and r.id in self._decides_na:
-                    out.add(f"{r.id}#na")
         return frozenset(out)
 
     def evaluate(self, facts: Mapping[str, Any] | Facts, *, as_of: Any = None) -> Verdict:
