@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 import attrs
-from typing import Any
 
 from . import _expr as E
 from ._check import derived_type, due_days
@@ -95,7 +95,8 @@ _T = {
                sources="来源文件", rules="规则", params="参数", derived="派生事实", severity="性质",
                layer="所属层级", source="出处", clause="条款", plain="条件（白话）", written="条件原文",
                pending="未满足时记为“待定”而非“不满足”的情形",
-               due="期限", due_text="{last}（{zone}）届满之前{opens}，未满足本规则记为“待定”而非“不满足”（原因中写明判定日期），"
+               due="期限", due_text="{last}（{zone}）届满之前{opens}，未满足本规则记为“待定”而非“不满足”"
+                                    "（原因中写明判定日期），"
                                     "自{decided}起判定；未给出评估时刻（as_of）时，按{last}届满之后判定",
                due_opens="（自{opens}起算）",
                applies="适用条件", applies_text="{cond} — {code}；否则本规则不适用",
@@ -383,7 +384,7 @@ def render_markdown(ruleset: Ruleset, *, lang: str = "en") -> str:
         cw = _Words(attrs.evolve(ruleset, subject="collective", derived=()), lang)
         out += [f"## {t['creation']}", "", t["creation_text"].format(cond=cw.cond(E.parse(crit.when)),
                                                                      code=_code(crit.when)), ""]
-        out += [f"- " + t["breakdown"].format(name=f"`{name}`", cond=cw.cond(E.parse(text)), code=_code(text))
+        out += ["- " + t["breakdown"].format(name=f"`{name}`", cond=cw.cond(E.parse(text)), code=_code(text))
                 for name, text in crit.breakdown]
         src = next((x for x in ruleset.sources if x.id == crit.citation.source), None)
         out += ["", f"**{t['source']}{colon}{src.title if src else crit.citation.source}, {t['clause']} "

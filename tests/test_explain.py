@@ -62,7 +62,8 @@ def test_a_failed_rule_quotes_the_clause_it_cites(youth_fail):
     """The failed rule's heading is followed by its source title, clause and the clause's own text, quoted."""
     text = lines(explain_text(youth_fail))
     i = text.index("1. 35周岁以下成员占比不低于50%（basic.youth_share）")
-    assert "   依据：《2017—2018年度交通运输行业全国青年文明号评选（交通运输部2017年通知，经交通运输部同意）》二（一）：" \
+    assert "   依据：《2017—2018年度交通运输行业全国青年文明号评选（交通运输部2017年通知，经交通运输部同意）》" \
+           "二（一）：" \
            "“总人数在6人以上、200人以下，其中35周岁以下青年人数占50%以上。”" == text[i + 1]
 
 
@@ -87,8 +88,8 @@ def test_other_failed_rules_are_phrased_per_rule(good_facts, guangdong):
             "   核查：号长国籍为 US，不是要求的 CN。",
             "   核查：读取的荣誉：市级命名（2015-2016 届，2016-05-04）；无一符合要求：2017-09-30 前（含当日）的"
             "全国青年文明号荣誉，或 2015-2016 届省级命名或复核认定。",
-            "   核查：通过 2 个归口渠道报备（行业归口“广铁集团团委”；地方归口“共青团广州市委”）（计入的报备：filings[0]；"
-            "filings[1]），超过允许的 1 个。",
+            "   核查：通过 2 个归口渠道报备（行业归口“广铁集团团委”；地方归口“共青团广州市委”）"
+            "（计入的报备：filings[0]；filings[1]），超过允许的 1 个。",
             ] == [x for x in text if x.startswith("   核查：")]
 
 
@@ -135,7 +136,8 @@ def test_undetermined_rules_give_the_window_open_reason_in_english(window_open):
 
 def test_undetermined_rules_give_the_window_open_reason_in_chinese(window_open):
     """The same reason in Chinese."""
-    assert 2 == lines(explain_text(window_open)).count("   原因：尚未到期：params.filing_window 至2017-09-30（Asia/Shanghai）止，还剩10天；2017-10-01起判定")
+    assert 2 == lines(explain_text(window_open)).count(
+        "   原因：尚未到期：params.filing_window 至2017-09-30（Asia/Shanghai）止，还剩10天；2017-10-01起判定")
 
 
 def test_sections_come_in_order(window_open):

@@ -132,7 +132,8 @@ def test_a_collective_that_has_not_filed_before_the_window_opens_is_undetermined
     v = qnwmh_rules.evaluate(_no_filing(), as_of="2015-09-01", backend=backend)
     assert ("undetermined", "undetermined", "undetermined") == \
         (v.outcome, v.rule("filing.window").outcome, v.rule("filing.approved").outcome)
-    assert ("尚未到期：params.filing_window 自2015-10-01起算，至2017-09-30（Asia/Shanghai）止，尚未开始；2017-10-01起判定"
+    assert ("尚未到期：params.filing_window 自2015-10-01起算，至2017-09-30（Asia/Shanghai）止，尚未开始；"
+            "2017-10-01起判定"
             " / not yet due: params.filing_window opens on 2015-10-01 and its last day is 2017-09-30 "
             "(Asia/Shanghai); decided from 2017-10-01") == v.rule("filing.window").reason
 
