@@ -290,3 +290,11 @@ def test_the_guangdong_deadline_is_undetermined_exactly_until_its_day(day):
     r = ENGINES["2017-2018/guangdong.yaml"][1].evaluate(facts, as_of=day.isoformat()).rule(
         "guangdong.filing_deadline")
     assert ("undetermined" if day <= dt.date(2017, 9, 7) else "failed") == r.outcome
+
+
+def test_the_single_channel_window_is_the_filing_window_in_the_shipped_rulesets():
+    """The filings counted for the single reporting line are those of this term's filing window."""
+    for name, (engine, _) in ENGINES.items():
+        params = {p.name: p.value for p in engine.ruleset.parameters}
+        if "single_channel_window" in params:
+            assert params["filing_window"] == params["single_channel_window"], name
