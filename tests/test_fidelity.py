@@ -298,3 +298,14 @@ def test_the_single_channel_window_is_the_filing_window_in_the_shipped_rulesets(
         params = {p.name: p.value for p in engine.ruleset.parameters}
         if "single_channel_window" in params:
             assert params["filing_window"] == params["single_channel_window"], name
+
+
+def test_unit_and_counted_verdicts_satisfy_the_schema():
+    """A unit verdict (with `subject`) and a verdict listing counted filings validate against the schema."""
+    import jsonschema
+
+    from qnwmh_rules.verdict import verdict_schema
+
+    validator = jsonschema.Draft202012Validator(verdict_schema())
+    validator.validate(json.loads(qnwmh_rules.evaluate(UNIT, subject="unit", as_of="2019-01-01").to_json()))
+    validator.validate(json.loads(qnwmh_rules.evaluate(COLLECTIVE, as_of="2017-09-20").to_json()))
