@@ -5,13 +5,13 @@ from ._api import (
     FilingWindow,
     __version__,
     available_rulesets,
+    count_creation_collectives,
     evaluate,
     filing_window,
     load_ruleset,
     ruleset_path,
 )
 from ._audit import AuditEntry, AuditLog, AuditLogError
-from ._derive import count_creation_collectives
 from ._explain import explain_html, explain_text
 from ._replay import Replay, WhatIf, replay, what_if
 from ._whynot import WhyNot, why_not

@@ -15,7 +15,7 @@ import functools
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from dateutil import parser as dtparser
 from dateutil import tz as dttz
 
 from . import _check, _compile, _lock, _reference, _schema
-from ._derive import derive
+from ._derive import counted_items, derive
 from ._model import Parameter, Rule, Ruleset, Window
 from ._score import score_sheet
 from .exceptions import EvaluationError, FactsError
@@ -32,6 +32,7 @@ from .facts import REGIONS, Facts, parse_facts
 from .verdict import Citation, RuleOutcome, Stamp, Verdict
 
 __all__ = ["Engine", "FilingWindow", "filing_window", "load_ruleset", "evaluate", "rulesets_dir",
+           "count_creation_collectives",
            "available_rulesets", "ruleset_path", "__version__"]
 
 __version__ = "0.1.0"
@@ -219,6 +220,10 @@ class Engine:
         self._param_values = {p.name: p.value for p in ruleset.parameters}
         # rules whose definite falsehood the engine can decide (a compiled `#fail` exists)
         self._decides_false = frozenset(c.id.removesuffix("#fail") for c in compiled if c.id.endswith("#fail"))
+        # rules whose inapplicability the engine can decide (a compiled `#na` exists)
+        self._decides_na = frozenset(c.id.removesuffix("#na") for c in compiled if c.id.endswith("#na"))
+        # derived counts with a `where`: verdicts show which items they counted
+        self._counted = tuple(d for d in ruleset.derived if d.where_condition is not None)
         self._placeholders = {p.name: p.placeholder for p in ruleset.parameters}
         self._templates = tuple(
             _RuleTemplate(
@@ -229,6 +234,9 @@ class Engine:
                 param_notes=tuple(sorted((n, _param_note(params[n])) for n in r.params if _param_note(params[n]))),
                 condition=" ".join(r.when.split()), reads=r.reads, sorted_reads=tuple(sorted(r.reads)),
                 item_reads=_item_reads(r, ruleset),
+                applies_reads=_applies_reads(r),
+                counted_reads=_counted_reads(r, ruleset),
+                value_reads=tuple(sorted(r.reads + _counted_reads(r, ruleset))),
             )
             for r in ruleset.rules
         )
@@ -284,6 +292,12 @@ class Engine:
             values["as_of"] = as_of
         out = set()
         for r in self.ruleset.rules:
+            if r.applies_condition is not None:
+                applies = _reference.evaluate_condition(r.applies_condition, values, facts.lists, tz)
+                if applies is True:
+                    out.add(f"{r.id}#applies")
+                elif applies is False and r.id in self._decides_na:
+                    out.add(f"{r.id}#na")
             truth = _reference.evaluate_condition(r.condition, values, facts.lists, tz)
             if truth is True:
                 out.add(r.id)
@@ -308,6 +322,10 @@ class Engine:
         shown: dict[str, Any] = {p: _jsonable(v, rs.time_zone) for p, v in parsed.values.items()}
         shown.update((p, _jsonable(v, rs.time_zone)) for p, v in derived.items())
         shown.update((name, facts_doc[name]) for name in parsed.lists)
+        for d in self._counted:  # which items a count with `where` counted, e.g. filings [1, 2]
+            counted = counted_items(d, parsed)
+            if counted is not None:
+                shown[f"derived.{d.name}.counted"] = [f"{d.of.partition('[]')[0]}[{n}]" for n in counted]
         outcomes = []
         all_missing: set[str] = set()
         for t in self._templates:
@@ -316,8 +334,15 @@ class Engine:
             missing = tuple(p for p in t.reads if p not in shown and not p.startswith("derived."))
             reason = None
             rid = t.rule.id
-            if rid in passed:
+            applies_unknown = t.rule.applies_condition is not None and f"{rid}#applies" not in passed
+            if f"{rid}#na" in passed:
+                outcome, missing = "not_applicable", ()
+            elif rid in passed:
                 outcome = "passed"
+            elif applies_unknown:
+                # whether the rule applies depends on facts that are missing
+                outcome = "undetermined"
+                missing = missing or tuple(p for p in t.applies_reads if p not in shown)
             elif f"{rid}#fail" in passed and f"{rid}#pending" not in passed:
                 outcome = "failed"  # definitely false, even if some fact it reads is missing
             else:
@@ -338,13 +363,16 @@ class Engine:
                 else:
                     outcome = "failed"
             reported = missing if outcome == "undetermined" else ()
+            if outcome == "undetermined" and reason is None and f"{rid}#pending" in passed:
+                reason = _pending_reason(t.rule, self.ruleset, moment)  # missing facts, and not yet due
             if outcome == "failed":
                 missing = ()
             all_missing.update(reported)
             outcomes.append(RuleOutcome(
                 id=t.rule.id, outcome=outcome, severity=t.rule.severity, title_zh=t.rule.title.zh,
                 title_en=t.rule.title.en, citation=t.citation, interpretation=t.rule.interpretation,
-                values=tuple((p, shown[p]) for p in t.sorted_reads if p in shown), params=t.params,
+                values=tuple((p, shown[p]) for p in t.value_reads if p in shown),
+                params=t.params,
                 param_notes=t.param_notes, reason=reason,
                 missing=reported, condition=t.condition, layer=t.rule.layer,
             ))
@@ -366,28 +394,56 @@ class Engine:
         if rs.scoring is not None:
             sheet = score_sheet(rs, {o.id: o.outcome for o in outcomes}, derived, self._placeholders)
         return Verdict(subject_id=parsed.id, outcome=verdict_outcome, rules=tuple(outcomes),
-                       missing=tuple(sorted(all_missing)), stamp=stamp, score=sheet)
+                       missing=tuple(sorted(all_missing)), stamp=stamp, score=sheet, subject=rs.subject)
 
 
 def _pending_reason(rule: Rule, rs: Ruleset, as_of: dt.datetime | None) -> str:
-    """Why a rule is not yet decided: the window or deadline it waits for, and the days left."""
-    last_days = []
-    for name in rule.pending_params:
-        p = rs.parameter(name)
-        if isinstance(p.value, Window):
-            w = p.value
-            last_days.append(w.end if w.end_inclusive else w.end - dt.timedelta(days=1))
-        elif isinstance(p.value, dt.date):
-            last_days.append(p.value)
+    """Why a rule is not yet decided: the window, period or deadline it waits for (zh / en).
+
+    Names the last day that counts and the day the rule will be decided (the day after);
+    before a window opens it says so. Otherwise (a pending_if other than ``due``) it names
+    the condition that holds.
+    """
+    last = rule.due_last_day
+    if last is not None and as_of is not None and as_of.date() <= last:
+        p = rs.parameter(rule.due) if rule.due else None
+        zone = p.value.time_zone if p is not None and isinstance(p.value, Window) else rs.time_zone
+        decided = (last + dt.timedelta(days=1)).isoformat()
+        days = (last - as_of.date()).days
+        name = f"params.{rule.due}"
+        opens = rule.due_opens
+        if opens is not None and as_of.date() < opens:
+            return (f"尚未到期：{name} 自{opens.isoformat()}起算，至{last.isoformat()}（{zone}）止，尚未开始；"
+                    f"{decided}起判定 / not yet due: {name} opens on {opens.isoformat()} and its last day is "
+                    f"{last.isoformat()} ({zone}); decided from {decided}")
+        return (f"尚未到期：{name} 至{last.isoformat()}（{zone}）止，还剩{days}天；{decided}起判定 / "
+                f"not yet due: the last day of {name} is {last.isoformat()} ({zone}), {days} days left; "
+                f"decided from {decided}")
     condition = " ".join((rule.pending_if or "").split())
-    open_days = [d for d in last_days if as_of is not None and d >= as_of.date()]
-    if not open_days or as_of is None:
-        # no window or deadline is still open: another part of pending_if holds (a pending review)
-        return f"尚待决定：{condition} 成立 / not yet decided: `{condition}` holds"
-    last = min(open_days)
-    days = (last - as_of.date()).days
-    return (f"期限未届满，{last.isoformat()}（{rs.time_zone}）截止，还剩{days}天 / "
-            f"window open, closes in {days} days (last day {last.isoformat()}, {rs.time_zone})")
+    return f"尚待决定：{condition} 成立 / not yet decided: `{condition}` holds"
+
+
+def _counted_reads(rule: Rule, rs: Ruleset) -> tuple[str, ...]:
+    """``derived.<name>.counted`` for each derived count with a `where` the rule reads."""
+    counts = {f"derived.{d.name}" for d in rs.derived if d.where_condition is not None}
+    return tuple(f"{p}.counted" for p in sorted(rule.reads) if p in counts)
+
+
+def _applies_reads(rule: Rule) -> tuple[str, ...]:
+    """The fact paths a rule's applies_if reads."""
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, _check.Fact) and node.path not in found:
+            found.append(node.path)
+        if isinstance(node, _check.Quant) and node.list not in found:
+            found.append(node.list)
+        for value in attrs.astuple(node, recurse=False) if attrs.has(type(node)) else ():
+            for v in value if isinstance(value, tuple) else (value,):
+                walk(v)
+
+    walk(rule.applies_condition)
+    return tuple(found)
 
 
 def _item_reads(rule: Rule, rs: Ruleset) -> tuple[tuple[str, str], ...]:
@@ -414,7 +470,7 @@ def _item_reads(rule: Rule, rs: Ruleset) -> tuple[tuple[str, str], ...]:
             continue
         if d.where_condition is not None:
             walk(d.where_condition)
-        elif "[]." in d.of:
+        if "[]." in d.of and (d.where_condition is None or d.function != "count"):
             lst, _, field = d.of.partition("[].")
             if (lst, field) not in found:
                 found.append((lst, field))
@@ -441,6 +497,9 @@ class _RuleTemplate:
     reads: tuple[str, ...]
     sorted_reads: tuple[str, ...]
     item_reads: tuple[tuple[str, str], ...]  # (list, item field) the condition and its derived facts read
+    applies_reads: tuple[str, ...] = ()  # fact paths its applies_if reads
+    counted_reads: tuple[str, ...] = ()  # derived.<name>.counted: the items a count with `where` counted
+    value_reads: tuple[str, ...] = ()  # sorted_reads and counted_reads, sorted (the order from_dict gives)
 
 
 def load_ruleset(path: str | Path | None = None, *, term: str | None = None, region: str | None = None,
@@ -485,3 +544,44 @@ def evaluate(facts: Mapping[str, Any], *, term: str = "2017-2018", region: str |
     in the verdict; nothing reads the wall clock.
     """
     return _shipped_engine(term, region, backend, subject, industry).evaluate(facts, as_of=as_of)
+
+
+def count_creation_collectives(collectives: Iterable[Mapping[str, Any]], *, term: str = "2017-2018",
+                               industry: str | None = None, engine: Engine | None = None) -> dict[str, int]:
+    """The ``creation_collectives`` facts of a management unit, counted from collective records.
+
+    Which record counts as a 创建集体, and the breakdown (``previous_national``,
+    ``non_public_economy``, ``social_organization``), are the ``creation_collective`` conditions of
+    the term's unit assessment (or of ``engine``'s ruleset), evaluated on each record's facts. Each
+    record is a collective's facts (the collective contract); a bad one raises FactsError naming its
+    index (``collectives[3].members.total``). A record for which a condition cannot be decided
+    (its filings or honours unknown) makes that count unknown: the count is left out, not guessed.
+    Returns e.g. ``{"total": 1, "previous_national": 0, ...}``.
+    """
+    if engine is None:
+        engine = _shipped_engine(term, None, "python", "unit", industry)
+    rs = engine.ruleset
+    crit = rs.creation_collective
+    if crit is None:
+        raise ValueError(f"the ruleset {rs.id} {rs.term} declares no creation_collective criterion")
+    names = [name for name, _ in crit.breakdown_conditions]
+    counts = dict.fromkeys(["total", *names], 0)
+    unknown: set[str] = set()
+    for i, raw in enumerate(collectives):
+        try:
+            facts = parse_facts(raw, tz=rs.time_zone)
+        except FactsError as exc:
+            raise FactsError(f"collectives[{i}].{exc.field}", exc.message, suggestion=exc.suggestion) from None
+        is_creation = _reference.evaluate_condition(crit.condition, facts.values, facts.lists, rs.time_zone)
+        if is_creation is not True:
+            if is_creation is not False:
+                unknown.update(counts)  # whether it counts at all is unknown
+            continue
+        counts["total"] += 1
+        for name, cond in crit.breakdown_conditions:
+            truth = _reference.evaluate_condition(cond, facts.values, facts.lists, rs.time_zone)
+            if truth is True:
+                counts[name] += 1
+            elif truth is not False:
+                unknown.add(name)
+    return {k: v for k, v in counts.items() if k not in unknown}

@@ -9,6 +9,7 @@ evaluator see the same resolved tree. Must not know durable_rules.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
 from typing import Any
@@ -210,6 +211,8 @@ class _Checker:
                 self._read(path)
             if d.at is not None and d.at not in self.used_params:
                 self.used_params.append(d.at)
+            if d.completes is not None and d.completes not in self.used_params:
+                self.used_params.append(d.completes)
             self._read(dotted)
             return Fact(dotted, derived_type(d, self.fields))
         if dotted in self.lists:
@@ -376,17 +379,59 @@ def _resolve(rs: Ruleset, rule_id: str, text: str, loaded: Loaded, kp: Key, *, a
     return checker.cond(tree), checker
 
 
+def due_days(value: Window | Any) -> tuple[Any, Any]:
+    """(first day, last day) that count for a `due` window or date parameter (first is None for a date)."""
+    if isinstance(value, Window):
+        first = value.start if value.start_inclusive else value.start + dt.timedelta(days=1)
+        last = value.end if value.end_inclusive else value.end - dt.timedelta(days=1)
+        return first, last
+    return None, value
+
+
 def check_rule(rs: Ruleset, rule: Rule, where: dict[str, tuple[Loaded, Key]]) -> Rule:
-    """Resolve a rule's `when` (and `pending_if`, which may also read `as_of`)."""
+    """Resolve a rule's `when` (and `pending_if`, which may also read `as_of`, and `applies_if`).
+
+    A rule's `due` (a window or date parameter) becomes part of its pending condition:
+    ``as_of`` on or before the last day that counts, so that the engine decides "not yet due"
+    like any other condition.
+    """
     cond, checker = _resolve(rs, rule.id, rule.when, *where[rule.id], as_of=False)
     pending = None
+    params = list(checker.used_params)
     if rule.pending_if is not None:
         pending, pchecker = _resolve(rs, rule.id, rule.pending_if, *where[f"{rule.id}#pending_if"], as_of=True)
         pending_params: tuple[str, ...] = tuple(pchecker.used_params)
     else:
         pending_params = ()
-    return attrs.evolve(rule, condition=cond, pending_condition=pending, reads=tuple(checker.reads),
-                        params=tuple(checker.used_params), pending_params=pending_params)
+    opens = last = None
+    if rule.due is not None:
+        opens, last = due_days(rs.parameter(rule.due).value)
+        not_yet = Cmp("<=", Fact("as_of", "instant"), Const(last, "date"))
+        pending = not_yet if pending is None else Or((not_yet, pending))
+        if rule.due not in params:
+            params.append(rule.due)
+    applies = None
+    reads = list(checker.reads)
+    if rule.applies_if is not None:
+        applies, achecker = _resolve(rs, rule.id, rule.applies_if, *where[f"{rule.id}#applies_if"], as_of=False)
+        reads += [p for p in achecker.reads if p not in reads]
+        params += [p for p in achecker.used_params if p not in params]
+    return attrs.evolve(rule, condition=cond, pending_condition=pending, reads=tuple(reads),
+                        params=tuple(params), pending_params=pending_params, applies_condition=applies,
+                        due_last_day=last, due_opens=opens)
+
+
+def check_creation_criterion(rs: Ruleset, where: dict[str, tuple[Loaded, Key]]) -> Ruleset:
+    """Resolve a unit assessment's `creation_collective` conditions over a collective's facts."""
+    c = rs.creation_collective
+    if c is None:
+        return rs
+    as_collective = attrs.evolve(rs, subject="collective", derived=())
+    cond, _ = _resolve(as_collective, "creation_collective", c.when, *where["@creation_collective"], as_of=False)
+    parts = tuple((name, _resolve(as_collective, f"creation_collective.{name}", text,
+                                  *where[f"@creation_collective.{name}"], as_of=False)[0])
+                  for name, text in c.breakdown)
+    return attrs.evolve(rs, creation_collective=attrs.evolve(c, condition=cond, breakdown_conditions=parts))
 
 
 def _check_derivation(rs: Ruleset, d: Derivation, where: dict[str, tuple[Loaded, Key]]) -> Derivation:
@@ -400,20 +445,26 @@ def _check_derivation(rs: Ruleset, d: Derivation, where: dict[str, tuple[Loaded,
     if d.function in ("count",) and d.of not in lists:
         raise loaded.error("Q212", f"count needs a list ({', '.join(lists)}), got {d.of!r}", kp,
                            suggestion=_suggest(d.of, lists))
-    if d.function == "count" and d.where is not None:
+    if d.function in ("count", "count_distinct") and d.where is not None:
         wloaded, wkp = where[f"derived.{d.name}#where"]
         checker = _Checker(rs, wloaded, wkp, d.where)
-        checker.scope["item"] = d.of
+        lst = d.of.split("[]", 1)[0]
+        if lst not in lists:
+            raise loaded.error("Q212", f"{d.function} with `where` needs a list, got {d.of!r}", kp,
+                               suggestion=_suggest(lst, lists))
+        checker.scope["item"] = lst
         try:
             tree = E.parse(d.where)
         except E.ExprSyntaxError as exc:
             raise checker.err("Q200", f"in the `where` of derived.{d.name}: {exc.message}",
                               (exc.offset, exc.offset), exc.suggestion) from None
         cond = checker.cond(tree)
-        if any(r != d.of for r in checker.reads):
+        if any(r != lst for r in checker.reads):
             raise checker.err("Q302", "a `where` can only read the item's own fields (item.<field>), "
                                       "constants and parameters", (0, 0))
-        return attrs.evolve(d, where_condition=cond)
+        d = attrs.evolve(d, where_condition=cond)
+        if d.function == "count":
+            return d
     group = spec is None and "[]" in d.of and any(p.startswith(d.of + ".") for p in fields)
     if d.function == "count_distinct" and group:
         return d
@@ -443,4 +494,8 @@ def check_ruleset(rs: Ruleset, where: dict[str, tuple[Loaded, Key]]) -> tuple[Ru
             rules.append(check_rule(rs, r, where))
         except RulesetError as exc:
             errors.append(exc)
+    try:
+        rs = check_creation_criterion(rs, where)
+    except RulesetError as exc:
+        errors.append(exc)
     return attrs.evolve(rs, rules=tuple(rules)), errors

@@ -259,7 +259,8 @@ def _dnf(t: Any) -> list[list[Any]]:
 
 
 def compile_ruleset(rs: Ruleset, where: dict[str, Any]) -> tuple[tuple[CompiledRule, ...], list[RulesetError]]:
-    """Compile every rule (and its ``pending_if`` as ``<id>#pending``); refused shapes become errors.
+    """Compile every rule (its ``pending_if`` and ``due`` as ``<id>#pending``, its ``applies_if`` as
+    ``<id>#applies`` and, negated, ``<id>#na``); refused shapes become errors.
 
     Where the engine can also decide that a condition is definitely false, its negation is
     compiled as ``<id>#fail`` (three-valued logic: ``a and b`` is false when ``a`` is false,
@@ -276,7 +277,15 @@ def compile_ruleset(rs: Ruleset, where: dict[str, Any]) -> tuple[tuple[CompiledR
             pass  # not expressible safely: fall back to "failed only when nothing is missing"
         parts = [(rule.id, rule.condition, rule.id)]
         if rule.pending_condition is not None:
-            parts.append((f"{rule.id}#pending", rule.pending_condition, f"{rule.id}#pending_if"))
+            parts.append((f"{rule.id}#pending", rule.pending_condition,
+                          f"{rule.id}#pending_if" if rule.pending_if is not None else rule.id))
+        if rule.applies_condition is not None:
+            parts.append((f"{rule.id}#applies", rule.applies_condition, f"{rule.id}#applies_if"))
+            try:  # "definitely does not apply": the negation, where it can be emitted safely
+                c = _Compiler(rs.time_zone)
+                out.append(CompiledRule(f"{rule.id}#na", c.emit(c.nnf(rule.applies_condition, True, False))))
+            except ShapeError:
+                pass
         for name, condition, key in parts:
             try:
                 c = _Compiler(rs.time_zone)

@@ -8,26 +8,45 @@ is computed from is missing. Must not know rules or the engine.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
 from ._model import Derivation, Ruleset
 from ._reference import evaluate_item_condition
-from .exceptions import FactsError
-from .facts import Facts, parse_facts
+from .facts import Facts
 
-__all__ = ["derive", "age_in_full_years", "count_creation_collectives"]
+__all__ = ["derive", "age_in_full_years", "counted_items"]
 
 
-def age_in_full_years(birth: dt.date, at: dt.date) -> int:
+def age_in_full_years(birth: dt.date, at: dt.date, completes: str = "on_birthday") -> int:
     """周岁: completed years of life on ``at``.
 
+    ``completes`` says when a year is completed: ``"on_birthday"`` (someone born on
+    1976-09-30 is 41 on 2017-09-30) or ``"day_after_birthday"`` (the Chinese legal way of
+    counting a period from the day after its first day: 41 only from 2017-10-01).
     Uses ``relativedelta``: someone born on 29 February completes a year on 28 February
     in common years (no source settles this; it only matters for such birthdays).
     """
+    if completes == "day_after_birthday":
+        at = at - dt.timedelta(days=1)
+    elif completes != "on_birthday":
+        raise ValueError(f"completes must be on_birthday or day_after_birthday, got {completes!r}")
     return int(relativedelta(at, birth).years)
+
+
+def counted_items(d: Derivation, facts: Facts) -> tuple[int, ...] | None:
+    """The indices of the list items a count with ``where`` counted (None: unknown or no list)."""
+    list_name = d.of.partition("[]")[0]
+    items = facts.lists.get(list_name)
+    if items is None:
+        return None
+    if d.where_condition is None:
+        return tuple(range(len(items)))
+    verdicts = [evaluate_item_condition(d.where_condition, i, facts.tz) for i in items]
+    if any(v is not True and v is not False for v in verdicts):
+        return None  # an item's field needed by `where` is missing: what counts is unknown
+    return tuple(n for n, v in enumerate(verdicts) if v is True)
 
 
 def _item_key(item: dict[str, Any], field: str) -> Any:
@@ -42,20 +61,19 @@ def _one(d: Derivation, facts: Facts, params: dict[str, Any]) -> Any:
         if birth is None:
             return None
         assert d.at is not None  # the schema requires `at` for ages
-        return age_in_full_years(birth, params[d.at])
+        return age_in_full_years(birth, params[d.at], params[d.completes] if d.completes else "on_birthday")
     list_name, _, field = d.of.partition("[].")
     items = facts.lists.get(list_name)
     if items is None:
         return None
     if d.function == "count":
-        if d.where_condition is None:
-            return len(items)
-        verdicts = [evaluate_item_condition(d.where_condition, i, facts.tz) for i in items]
-        if any(v is not True and v is not False for v in verdicts):
-            return None  # an item's field needed by `where` is missing: the count is unknown
-        return sum(1 for v in verdicts if v is True)
+        counted = counted_items(d, facts)
+        return None if counted is None else len(counted)
     if d.function == "count_distinct":
-        return len({_item_key(i, field) for i in items})
+        counted = counted_items(d, facts)
+        if counted is None:
+            return None
+        return len({_item_key(items[n], field) for n in counted})
     if d.function == "earliest":
         found = [i[field] for i in items if i.get(field) is not None]
         return min(found) if found else None
@@ -75,34 +93,3 @@ def derive(rs: Ruleset, facts: Facts, params: dict[str, Any] | None = None) -> d
         if value is not None:
             out[f"derived.{d.name}"] = value
     return out
-
-
-def count_creation_collectives(collectives: Iterable[Mapping[str, Any]], *,
-                               tz: str = "Asia/Shanghai") -> dict[str, int]:
-    """The ``creation_collectives`` facts of a management unit, counted from collective records.
-
-    Each record is a collective's facts (the collective contract); each is checked, and a bad
-    one raises FactsError naming its index (``collectives[3].members.total``). A collective
-    counts as a previous national one when it holds any national honour; the non-public and
-    social-organisation counts follow ``org_kind``. A record without ``org_kind`` (or without
-    ``honors``) makes the matching count unknown, so that count is left out rather than guessed.
-    """
-    counts = {"total": 0, "previous_national": 0, "non_public_economy": 0, "social_organization": 0}
-    unknown: set[str] = set()
-    for i, raw in enumerate(collectives):
-        try:
-            facts = parse_facts(raw, tz=tz)
-        except FactsError as exc:
-            raise FactsError(f"collectives[{i}].{exc.field}", exc.message, suggestion=exc.suggestion) from None
-        counts["total"] += 1
-        honors = facts.lists.get("honors")
-        if honors is None:
-            unknown.add("previous_national")
-        elif any(h["level"] == "national" for h in honors):
-            counts["previous_national"] += 1
-        kind = facts.values.get("org_kind")
-        if kind is None:
-            unknown.update(("non_public_economy", "social_organization"))
-        elif kind in ("non_public_economy", "social_organization"):
-            counts[kind] += 1
-    return {k: v for k, v in counts.items() if k not in unknown}

@@ -52,6 +52,7 @@ def _rule_fields(r: Rule) -> dict[str, Any]:
         "citation.source": r.citation.source, "citation.clause": r.citation.clause,
         "citation.text": " ".join(r.citation.text.split()), "condition": " ".join(r.when.split()),
         "pending_if": " ".join(r.pending_if.split()) if r.pending_if else None,
+        "due": r.due, "applies_if": " ".join(r.applies_if.split()) if r.applies_if else None,
         "interpretation": " ".join(r.interpretation.split()) if r.interpretation else None,
     }
 

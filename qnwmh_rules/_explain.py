@@ -40,6 +40,9 @@ _W: dict[str, dict[str, str]] = {
     "zh": {
         "doc_title": "资格核查说明：{id}",
         "o.eligible": "符合资格", "o.ineligible": "不符合资格", "o.undetermined": "尚无法判定是否符合资格",
+        "unit.doc_title": "考评核查说明：{id}", "unit.o.eligible": "符合要求", "unit.o.ineligible": "未达到要求",
+        "unit.o.undetermined": "尚无法判定是否达到要求",
+        "unit.headline": "管理单位 {id} {outcome}（{code}），依据 {term} 年度规则集 {rs} {version}。",
         "headline": "集体 {id} {outcome}（{code}），依据 {term} 年度规则集 {rs} {version}（地区：{region}）。",
         "national": "全国",
         "g.failed": "未通过的规则", "g.undetermined": "待定的规则", "g.passed": "通过的规则",
@@ -83,7 +86,7 @@ _W: dict[str, dict[str, str]] = {
         "nat.failed": "号长国籍为 {got}，不是要求的 {want}", "nat.passed": "号长国籍为 {got}，符合要求",
         "nat.open": "号长国籍为 {got}，要求为 {want}", "nat.req": "号长国籍为 {want}",
         # honours
-        "level.national": "全国", "level.provincial": "省级", "level.municipal": "市级",
+        "level.national": "全国", "level.provincial": "省级", "level.ministerial": "部级", "level.municipal": "市级",
         "kind.named": "命名", "kind.review_confirmed": "复核认定",
         "honor": "{level}{kind}（{round} 届，{date}）",
         "honors.read": "读取的荣誉：{items}", "honors.none": "未登记任何荣誉",
@@ -109,11 +112,16 @@ _W: dict[str, dict[str, str]] = {
         "chans.read": "通过 {n} 个归口渠道报备（{items}）", "chans.zero": "未通过任何归口渠道报备",
         "chans.failed": "{read}，超过允许的 {max} 个", "chans.passed": "{read}，未超过允许的 {max} 个",
         "chans.open": "{read}，要求不超过 {max} 个", "chans.req": "归口渠道不超过 {max} 个",
+        "chans.counted": "（计入的报备：{items}）", "chans.skipped": "；不计入（不属本届报备期）：{items}",
     },
     "en": {
         "doc_title": "Eligibility note: {id}",
         "o.eligible": "is eligible", "o.ineligible": "is ineligible",
         "o.undetermined": "is undetermined (not yet decidable)",
+        "unit.doc_title": "Assessment note: {id}", "unit.o.eligible": "meets the requirements",
+        "unit.o.ineligible": "does not meet the requirements",
+        "unit.o.undetermined": "cannot yet be said to meet the requirements",
+        "unit.headline": "Management unit {id} {outcome} under the {term} ruleset {rs} {version}.",
         "headline": "Collective {id} {outcome} under the {term} ruleset {rs} {version} (region: {region}).",
         "national": "national",
         "g.failed": "Rules failed", "g.undetermined": "Rules undetermined", "g.passed": "Rules passed",
@@ -153,7 +161,8 @@ _W: dict[str, dict[str, str]] = {
         "nat.passed": "The nationality of the 号长 (leader) is {got}, as required",
         "nat.open": "The nationality of the 号长 (leader) is {got}; required: {want}",
         "nat.req": "the 号长 (leader) of nationality {want}",
-        "level.national": "national", "level.provincial": "provincial", "level.municipal": "municipal",
+        "level.national": "national", "level.provincial": "provincial", "level.ministerial": "ministerial",
+        "level.municipal": "municipal",
         "kind.named": "naming", "kind.review_confirmed": "review confirmation",
         "honor": "{level} {kind} (round {round}, {date})",
         "honors.read": "Honours read: {items}", "honors.none": "No honours on record",
@@ -181,6 +190,7 @@ _W: dict[str, dict[str, str]] = {
         "chans.zero": "Filed through no reporting line",
         "chans.failed": "{read}, more than the {max} allowed", "chans.passed": "{read}, within the {max} allowed",
         "chans.open": "{read}; allowed: {max}", "chans.req": "at most {max} reporting line(s) in all",
+        "chans.counted": " (filings counted: {items})", "chans.skipped": "; not counted (not of this term): {items}",
     },
 }
 
@@ -438,12 +448,21 @@ def _shape_channels(r: RuleOutcome, values: dict[str, Any], params: dict[str, An
     if not _is_num(n):
         return None, req
     channels: list[str] = []
-    for f in filings if isinstance(filings, list) else ():
+    all_filings = list(filings) if isinstance(filings, list) else []
+    counted = values.get("derived.filing_channels.counted")  # the filings the count counted (its `where`)
+    chosen = [i for i in range(len(all_filings)) if counted is None or f"filings[{i}]" in counted]
+    for i in chosen:
+        f = all_filings[i]
         c = _channel(f.get("channel") if isinstance(f, dict) else f, w)
         if c not in channels:
             channels.append(c)
     key = "chans.zero" if not channels else "chans.read1" if n == 1 and "chans.read1" in w else "chans.read"
     read = w[key].format(n=_num(n), items=w["list_sep"].join(channels))
+    if isinstance(counted, list):
+        skipped = [f"filings[{i}]" for i in range(len(all_filings)) if i not in chosen]
+        listed = w["list_sep"].join(f"filings[{i}]" for i in chosen) or "—"
+        read += w["chans.counted"].format(items=listed + (w["chans.skipped"].format(
+            items=w["list_sep"].join(skipped)) if skipped else ""))
     return w[f"chans.{_state(r.outcome)}"].format(read=read, max=limit), req
 
 
@@ -578,8 +597,9 @@ def _interpretations(verdict: Verdict, w: Mapping[str, str]) -> tuple[tuple[str,
 def _note(verdict: Verdict, lang: str) -> _Note:
     w = _check_lang(lang)
     s = verdict.stamp
-    headline = w["headline"].format(
-        id=verdict.subject_id, outcome=w.get(f"o.{verdict.outcome}", verdict.outcome), code=verdict.outcome,
+    unit = "unit." if getattr(verdict, "subject", "collective") == "unit" else ""
+    headline = w[f"{unit}headline"].format(
+        id=verdict.subject_id, outcome=w.get(f"{unit}o.{verdict.outcome}", verdict.outcome), code=verdict.outcome,
         term=s.term, rs=s.ruleset_id, version=s.version, region=s.region if s.region else w["national"])
     outcomes = [o for o in _GROUP_ORDER if any(r.outcome == o for r in verdict.rules)]
     outcomes += sorted({r.outcome for r in verdict.rules} - set(_GROUP_ORDER))
@@ -597,7 +617,7 @@ def _note(verdict: Verdict, lang: str) -> _Note:
             parts.append(part)
     counts = w["counts"].format(total=len(verdict.rules), parts=w["counts_sep"].join(parts))
     missing = w["missing_all"].format(paths=w["sep"].join(verdict.missing)) if verdict.missing else ""
-    return _Note(lang, w["doc_title"].format(id=verdict.subject_id), verdict.outcome, headline, counts, missing,
+    return _Note(lang, w[f"{unit}doc_title"].format(id=verdict.subject_id), verdict.outcome, headline, counts, missing,
                  tuple(groups), _interpretations(verdict, w), _stamp(verdict, w), w)
 
 

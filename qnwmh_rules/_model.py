@@ -13,7 +13,7 @@ from typing import Any
 import attrs
 
 __all__ = ["Text", "Source", "Citation", "Window", "Parameter", "Derivation", "Rule", "Ruleset", "ScoreSpec",
-           "ScoreGroup", "Scoring"]
+           "ScoreGroup", "Scoring", "CreationCriterion"]
 
 
 @attrs.frozen
@@ -73,6 +73,7 @@ class Derivation:
     function: str  # age_in_full_years | count | count_distinct | earliest
     of: str
     at: str | None = None  # a parameter name (date) for age_in_full_years
+    completes: str | None = None  # a parameter name (text): on_birthday | day_after_birthday
     where: str | None = None  # for count: a condition on each item (`x` names the item)
     where_condition: Any = attrs.field(default=None, eq=False, repr=False)
 
@@ -115,6 +116,22 @@ class Scoring:
 
 
 @attrs.frozen
+class CreationCriterion:
+    """Which collective records count as creation collectives (创建集体), and the breakdown.
+
+    ``when`` is a condition over one collective's facts; ``breakdown`` maps a count name
+    (``previous_national``) to a condition over the facts of a collective that counts.
+    """
+
+    when: str
+    citation: Citation
+    interpretation: str | None = None
+    breakdown: tuple[tuple[str, str], ...] = ()
+    condition: Any = attrs.field(default=None, eq=False, repr=False)
+    breakdown_conditions: tuple[tuple[str, Any], ...] = attrs.field(default=(), eq=False, repr=False)
+
+
+@attrs.frozen
 class Rule:
     id: str
     title: Text
@@ -127,12 +144,20 @@ class Rule:
     # (e.g. the filing window is still open as of the evaluation).
     pending_if: str | None = None
     score: ScoreSpec | None = None
+    # A window or date parameter: until its last day has passed (as of the evaluation), a rule
+    # that did not pass is undetermined, not failed (``due: params.filing_window``).
+    due: str | None = None
+    # When the rule applies to a subject; where it definitely does not, it is not_applicable.
+    applies_if: str | None = None
     # Resolved condition trees (from _check); not part of the identity of a rule.
     condition: Any = attrs.field(default=None, eq=False, repr=False)
     pending_condition: Any = attrs.field(default=None, eq=False, repr=False)
     reads: tuple[str, ...] = ()
     params: tuple[str, ...] = ()
     pending_params: tuple[str, ...] = ()  # parameters its pending_if reads (windows, deadlines)
+    applies_condition: Any = attrs.field(default=None, eq=False, repr=False)
+    due_last_day: dt.date | None = attrs.field(default=None, eq=False, repr=False)  # from `due`
+    due_opens: dt.date | None = attrs.field(default=None, eq=False, repr=False)  # first day, for windows
 
 
 @attrs.frozen
@@ -152,6 +177,8 @@ class Ruleset:
     sha256: str = ""
     subject: str = "collective"
     scoring: Scoring | None = None
+    # What counts as a 创建集体 among a unit's collective records (unit assessments only).
+    creation_collective: CreationCriterion | None = None
 
     def parameter(self, name: str) -> Parameter:
         for p in self.parameters:

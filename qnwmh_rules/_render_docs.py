@@ -12,8 +12,10 @@ import datetime as dt
 import re
 from typing import Any
 
+import attrs
+
 from . import _expr as E
-from ._check import derived_type
+from ._check import derived_type, due_days
 from ._model import Derivation, Rule, Ruleset, Window
 from .facts import FIELDS
 
@@ -71,10 +73,20 @@ _T = {
                sha="Content sha256", sources="Sources", rules="Rules", params="Parameters",
                derived="Derived facts", severity="Severity", layer="Layer", source="Source", clause="clause",
                plain="In plain words", written="As written", pending="Undetermined rather than failed while",
+               due="Not yet due", due_text="until {last} ({zone}) has passed{opens}, a collective or unit that does "
+                                           "not meet this rule is undetermined, not failed (the reason names the "
+                                           "date); it is decided from {decided}. Without an evaluation date "
+                                           "(as_of) it is decided as after {last}",
+               due_opens=" (the window opens on {opens})",
+               applies="Applies only when", applies_text="{cond} — {code}; otherwise the rule is not applicable",
                interp="Interpretation", used="Parameters used",
                src_cols="Id|Title|Reference|Date|Note", par_cols="Name|Value|Source|Description|Interpretation|Set by",
                der_cols="Name|Meaning", placeholder="placeholder — not official",
                required="required (if it fails, the collective is not eligible)",
+               required_unit="required (if it fails, the unit does not meet the requirements)",
+               creation="What counts as a creation collective (创建集体)",
+               creation_text="A collective record of the unit counts when: {cond} — {code}",
+               breakdown="Of them, counted as {name} when: {cond} — {code}",
                advisory="advisory (reported only; it does not change the verdict)",
                note="This page is generated from the ruleset file. The conditions in plain words are a reading "
                     "aid; the condition as written, with the parameter values below, is what the library applies. "
@@ -83,9 +95,17 @@ _T = {
                sources="来源文件", rules="规则", params="参数", derived="派生事实", severity="性质",
                layer="所属层级", source="出处", clause="条款", plain="条件（白话）", written="条件原文",
                pending="未满足时记为“待定”而非“不满足”的情形",
+               due="期限", due_text="{last}（{zone}）届满之前{opens}，未满足本规则记为“待定”而非“不满足”"
+                                    "（原因中写明判定日期），"
+                                    "自{decided}起判定；未给出评估时刻（as_of）时，按{last}届满之后判定",
+               due_opens="（自{opens}起算）",
+               applies="适用条件", applies_text="{cond} — {code}；否则本规则不适用",
                interp="解释说明", used="所用参数说明", src_cols="编号|标题|文号|日期|备注",
                par_cols="名称|取值|出处|说明|解释说明|设定层级", der_cols="名称|含义",
                placeholder="占位值——非官方", required="必备条件（不满足即不符合资格）",
+               required_unit="必备条件（不满足即未达到要求）",
+               creation="创建集体的认定", creation_text="管理单位的集体记录满足以下条件时计为创建集体：{cond} — {code}",
+               breakdown="其中计为 {name}：{cond} — {code}",
                advisory="提示性条件（仅作提示，不影响结论）",
                note="本页由规则集文件自动生成。白话条件仅供阅读，以条件原文及下列参数取值为准。缺少的事实不会被当作“不满足”。"),
 }
@@ -162,7 +182,21 @@ class _Words:
               "earliest": f"the earliest {label} among the {plural}"}
         zh = {"age_in_full_years": self.cat("以", at, f"为准、按{of}计算的周岁年龄"), "count": f"{noun}的数量",
               "count_distinct": f"各{noun}中不同{label}的个数", "earliest": f"各{noun}中最早的{label}"}
-        return (en if self.en else zh).get(d.function, d.function)
+        text = (en if self.en else zh).get(d.function, d.function)
+        if d.where:  # the items counted: `where` reads the item as `item`
+            self.scope["item"] = lst
+            try:
+                cond = self.cond(E.parse(d.where))
+            finally:
+                del self.scope["item"]
+            text += f", counting only those where {cond}" if self.en else f"（只计满足以下条件的：{cond}）"
+        if d.completes and d.completes in self.params:
+            done = self.params[d.completes].value
+            text += {("en", "on_birthday"): ", a year being completed on the birthday itself",
+                     ("en", "day_after_birthday"): ", a year being completed from the day after the birthday",
+                     ("zh", "on_birthday"): "，生日当天满周岁",
+                     ("zh", "day_after_birthday"): "，生日次日起满周岁"}.get((self.lang, done), "")
+        return text
 
     def name(self, n: E.Name) -> tuple[str, str]:
         """A name in plain words, and its type (``date``, ``instant``, ``number`` ...)."""
@@ -291,13 +325,25 @@ def _rule(w: _Words, rule: Rule) -> list[str]:
         f"{title}（{c.source}{ref}），{t['clause']} {c.clause}"
     colon = ":** " if en else "：**"
     out = [f"### {rule.id} — {rule.title.en if en else rule.title.zh}", "",
-           f"- **{t['severity']}{colon}{t.get(rule.severity, rule.severity)}",
+           f"- **{t['severity']}{colon}"
+           f"{t.get(rule.severity + ('_unit' if rs.subject == 'unit' else ''), t.get(rule.severity, rule.severity))}",
            f"- **{t['layer']}{colon}{rule.layer or '—'}", f"- **{t['source']}{colon}{where}", "",
            *_quote(c.text), f"**{t['plain']}{colon}{w.cond(E.parse(rule.when))}", "",
            f"**{t['written']}{colon}{_code(rule.when)}", ""]
     pending = getattr(rule, "pending_if", None)  # the moment-dependent "not yet closed" condition, if any
     if pending:
         out += [f"**{t['pending']}{colon}{w.cond(E.parse(pending))} — {_code(pending)}", ""]
+    if rule.due and rule.due in w.params:
+        opens, last = due_days(w.params[rule.due].value)
+        value = w.params[rule.due].value
+        zone = value.time_zone if isinstance(value, Window) else rs.time_zone
+        text = t["due_text"].format(last=last.isoformat(), zone=zone, decided=(last + dt.timedelta(days=1)).isoformat(),
+                                    opens=t["due_opens"].format(opens=opens.isoformat()) if opens else "")
+        out += [f"**{t['due']}{colon}`params.{rule.due}`{': ' if en else '：'}{text}.", ""] if en else \
+            [f"**{t['due']}{colon}`params.{rule.due}`：{text}。", ""]
+    if rule.applies_if:
+        out += [f"**{t['applies']}{colon}" + t["applies_text"].format(cond=w.cond(E.parse(rule.applies_if)),
+                                                                      code=_code(rule.applies_if)), ""]
     if rule.interpretation:
         out += [f"**{t['interp']}{colon}{' '.join(rule.interpretation.split())}", ""]
     notes = []
@@ -333,6 +379,18 @@ def render_markdown(ruleset: Ruleset, *, lang: str = "en") -> str:
     mark = f" — **{t['placeholder']}**"
     out += _table(t["par_cols"], [(f"`{p.name}`", w.value(p.value) + (mark if p.placeholder else ""), p.source,
                                    p.description, p.interpretation, p.layer) for p in ruleset.parameters])
+    crit = ruleset.creation_collective
+    if crit is not None:  # conditions over a collective's facts, worded with the collective's fields
+        cw = _Words(attrs.evolve(ruleset, subject="collective", derived=()), lang)
+        out += [f"## {t['creation']}", "", t["creation_text"].format(cond=cw.cond(E.parse(crit.when)),
+                                                                     code=_code(crit.when)), ""]
+        out += ["- " + t["breakdown"].format(name=f"`{name}`", cond=cw.cond(E.parse(text)), code=_code(text))
+                for name, text in crit.breakdown]
+        src = next((x for x in ruleset.sources if x.id == crit.citation.source), None)
+        out += ["", f"**{t['source']}{colon}{src.title if src else crit.citation.source}, {t['clause']} "
+                    f"{crit.citation.clause}", "", *_quote(crit.citation.text)]
+        if crit.interpretation:
+            out += [f"**{t['interp']}{colon}{' '.join(crit.interpretation.split())}", ""]
     if ruleset.derived:
         out += [f"## {t['derived']}", ""]
         out += _table(t["der_cols"], [(f"`derived.{d.name}`", w.describe(d)) for d in ruleset.derived])

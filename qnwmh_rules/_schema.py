@@ -23,6 +23,7 @@ from dateutil import tz as dttz
 from ._loader import Key, Loaded, load_text
 from ._model import (
     Citation,
+    CreationCriterion,
     Derivation,
     Parameter,
     Rule,
@@ -42,9 +43,11 @@ _TOP_KEYS = {
     "ruleset": True, "term": True, "version": True, "title": True, "time_zone": False,
     "region": False, "inherits": False, "sources": False, "parameters": False,
     "derived": False, "rules": False, "description": False, "subject": False, "scoring": False,
+    "creation_collective": False,
 }
 _RULE_KEYS = {"id": True, "title": True, "severity": True, "citation": True, "when": True,
-              "interpretation": False, "override": False, "pending_if": False, "score": False}
+              "interpretation": False, "override": False, "pending_if": False, "score": False,
+              "due": False, "applies_if": False}
 _SCORE_KEYS = {"kind": True, "points": False, "group": False, "per": False, "cap": False, "effect": False}
 _SCORING_KEYS = {"rounding": True, "groups": True, "bonus_cap": False}
 _GROUP_KEYS = {"id": True, "title": True, "cap": False, "weight": False}
@@ -54,7 +57,10 @@ _PARAM_KEYS = {"value": True, "source": False, "description": False, "interpreta
 _WINDOW_KEYS = {"start": True, "end": True, "start_inclusive": True, "end_inclusive": True,
                 "time_zone": False}
 _SOURCE_KEYS = {"id": True, "title": True, "reference": False, "date": False, "note": False}
-_DERIVED_KEYS = {"function": True, "of": True, "at": False, "where": False}
+_DERIVED_KEYS = {"function": True, "of": True, "at": False, "where": False, "completes": False}
+_CREATION_KEYS = {"when": True, "citation": True, "interpretation": False, "breakdown": False}
+# How a 周岁 is completed: on the birthday itself, or from the day after it.
+AGE_COMPLETES = ("on_birthday", "day_after_birthday")
 _FUNCTIONS = ("age_in_full_years", "count", "count_distinct", "earliest")
 _RULE_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -427,14 +433,32 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
             at = pname
         elif at is not None:
             raise r.err("Q102", f"`at` is only used by age_in_full_years, not {fn}", kp + ("at",), key=True)
+        completes = d.get("completes")
+        if completes is not None:
+            if fn != "age_in_full_years":
+                raise r.err("Q102", f"`completes` is only used by age_in_full_years, not {fn}",
+                            kp + ("completes",), key=True)
+            completes = r.string(completes, kp + ("completes",), "completes")
+            cname = completes.removeprefix("params.")
+            cparam = params.get(cname)
+            if cparam is None or cparam.type != "string" or cparam.value not in AGE_COMPLETES:
+                raise r.err("Q181", f"`completes` must name a text parameter whose value is one of "
+                                    f"{', '.join(AGE_COMPLETES)}, got {completes!r}"
+                            + (f" (its value is {cparam.value!r})" if cparam is not None else ""),
+                            kp + ("completes",),
+                            suggestion=(_suggest(str(cparam.value), AGE_COMPLETES) if cparam is not None else None)
+                            or "declare e.g. `age_completes: {value: day_after_birthday}` and write "
+                               "`completes: params.age_completes`")
+            completes = cname
         where_text = None
         if "where" in d:
-            if fn != "count":
-                raise r.err("Q102", f"`where` is only used by count, not {fn}", kp + ("where",), key=True)
+            if fn not in ("count", "count_distinct"):
+                raise r.err("Q102", f"`where` is only used by count and count_distinct, not {fn}", kp + ("where",),
+                            key=True)
             where_text = r.string(d["where"], kp + ("where",), "where")
             where[f"derived.{name}#where"] = (loaded, kp + ("where",))
         derived[name] = Derivation(name=name, function=fn, of=r.string(d["of"], kp + ("of",), "of"), at=at,
-                                   where=where_text)
+                                   where=where_text, completes=completes)
         where[f"derived.{name}"] = (loaded, kp + ("of",))
 
     for name, raw in raw_derived.items():
@@ -558,6 +582,24 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
 
         severity = collect(severity_of, default="required")
         citation = collect(citation_of, default=None)
+        due = None
+        if "due" in v:
+            def due_of() -> str:
+                text = r.string(v["due"], kp + ("due",), "due")
+                pname = text.removeprefix("params.")
+                if not text.startswith("params.") or pname not in params or \
+                        params[pname].type not in ("window", "date"):
+                    raise r.err("Q180", f"`due` must name a window or date parameter (params.<name>), got {text!r}",
+                                kp + ("due",),
+                                suggestion=_suggest(text, [f"params.{q}" for q in params
+                                                           if params[q].type in ("window", "date")])
+                                or "declare the window or deadline as a parameter first")
+                return pname
+            due = collect(due_of, default=None)
+        applies = None
+        if "applies_if" in v:
+            applies = r.string(v["applies_if"], kp + ("applies_if",), "applies_if")
+            where[f"{rule_id}#applies_if"] = (loaded, kp + ("applies_if",))
         pending = None
         if "pending_if" in v:
             pending = r.string(v["pending_if"], kp + ("pending_if",), "pending_if")
@@ -571,7 +613,7 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
             citation=citation or Citation("?", "?", "?"),
             when=r.string(v["when"], kp + ("when",), "when"),
             interpretation=r.opt_string(v, "interpretation", kp),
-            layer=layer, pending_if=pending, score=score,
+            layer=layer, pending_if=pending, score=score, due=due, applies_if=applies,
         )
         where[rule_id] = (loaded, kp + ("when",))
 
@@ -579,6 +621,39 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
         collect(rule, i, raw)
     if not rules and not errors:
         errors.append(r.err("Q120", "the ruleset has no rules", ("rules",) if "rules" in top else ()))
+
+    creation = base.creation_collective if base else None
+    if "creation_collective" in top:
+        def creation_of() -> CreationCriterion:
+            kp: Key = ("creation_collective",)
+            if subject != "unit":
+                raise r.err("Q182", "creation_collective belongs in a management-unit assessment (subject: unit)",
+                            kp, key=True)
+            c = r.mapping(top["creation_collective"], kp, _CREATION_KEYS, "creation_collective", errors=errors)
+            ckp = kp + ("citation",)
+            cit = r.mapping(c["citation"], ckp, {"source": True, "clause": True, "text": True}, "citation",
+                            errors=errors)
+            src = r.string(str(cit["source"]), ckp + ("source",), "citation source")
+            if src not in sources:
+                raise r.err("Q108", f"citation names unknown source {src!r}", ckp + ("source",),
+                            suggestion=_suggest(src, sources))
+            raw_bd = c.get("breakdown", {}) or {}
+            if not isinstance(raw_bd, dict):
+                raise r.err("Q101", "breakdown must be a mapping of count name: condition", kp + ("breakdown",))
+            breakdown = []
+            for name, text in raw_bd.items():
+                if not _NAME.match(str(name)):
+                    raise r.err("Q105", f"count name {name!r} must be lower_snake_case", kp + ("breakdown", name),
+                                key=True)
+                breakdown.append((name, r.string(text, kp + ("breakdown", name), name)))
+                where[f"@creation_collective.{name}"] = (loaded, kp + ("breakdown", name))
+            where["@creation_collective"] = (loaded, kp + ("when",))
+            return CreationCriterion(
+                when=r.string(c["when"], kp + ("when",), "when"),
+                citation=Citation(src, r.string(str(cit["clause"]), ckp + ("clause",), "clause"),
+                                  r.string(cit["text"], ckp + ("text",), "clause text")),
+                interpretation=r.opt_string(c, "interpretation", kp), breakdown=tuple(breakdown))
+        creation = collect(creation_of, default=None)
     where["@version"] = (loaded, ("version",))
 
     ruleset = Ruleset(
@@ -586,6 +661,7 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
         sources=tuple(sources.values()), parameters=tuple(params.values()),
         derived=tuple(derived.values()), rules=tuple(rules.values()),
         layers=(base.layers if base else ()) + (layer,), path=shown, subject=subject, scoring=scoring,
+        creation_collective=creation,
     )
     if _seen and errors:  # an inherited file: its problems stop the overlay here
         raise all_errors(errors)
@@ -643,12 +719,21 @@ def canonical(rs: Ruleset) -> dict[str, Any]:
                         "description": q.description, "interpretation": q.interpretation,
                         "placeholder": q.placeholder, "layer": q.layer} for q in rs.parameters],
         "derived": [_additive({"name": d.name, "function": d.function, "of": d.of, "at": d.at},
-                              where=d.where) for d in rs.derived],
+                              where=d.where, completes=d.completes) for d in rs.derived],
         "rules": [{"id": x.id, "title": {"zh": x.title.zh, "en": x.title.en}, "severity": x.severity,
                    "citation": {"source": x.citation.source, "clause": x.citation.clause, "text": x.citation.text},
                    "when": x.when, "pending_if": x.pending_if, "interpretation": x.interpretation,
-                   "layer": x.layer} | _additive({}, score=_score_json(x.score)) for x in rs.rules],
-    }, subject=None if rs.subject == "collective" else rs.subject, scoring=scoring)
+                   "layer": x.layer} | _additive({}, score=_score_json(x.score), due=x.due,
+                                                 applies_if=x.applies_if) for x in rs.rules],
+    }, subject=None if rs.subject == "collective" else rs.subject, scoring=scoring,
+        creation_collective=_creation_json(rs.creation_collective))
+
+
+def _creation_json(c: CreationCriterion | None) -> dict[str, Any] | None:
+    if c is None:
+        return None
+    return {"when": c.when, "interpretation": c.interpretation, "breakdown": dict(c.breakdown),
+            "citation": {"source": c.citation.source, "clause": c.citation.clause, "text": c.citation.text}}
 
 
 def content_sha256(rs: Ruleset) -> str:

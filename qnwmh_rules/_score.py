@@ -186,7 +186,7 @@ def _item_line(r: Rule, outcome: str, points: Decimal, top: Decimal, derived: di
             note = f"{_s(spec.value or _ZERO)} × {count} ({spec.per})" + (
                 f", capped at {_s(spec.cap)}" if spec.cap is not None and points.copy_abs() >= spec.cap else "")
     elif outcome == "undetermined":
-        status, note = "undetermined", "facts are missing: not scored until they are known"
+        status, note = "undetermined", "undetermined (facts missing, or not yet due): not scored until it is decided"
     elif outcome == "not_applicable":
         status, note = "not_applicable", None
     else:

@@ -24,7 +24,7 @@ from dateutil import tz as dttz
 
 from . import _check as C
 from ._api import Engine, _parse_as_of
-from ._derive import _item_key, age_in_full_years, derive
+from ._derive import _item_key, age_in_full_years, counted_items, derive
 from ._model import Derivation, Text
 from ._reference import _OPS, _Eval
 from ._render_docs import _LISTS, FACT_LABELS
@@ -403,8 +403,10 @@ class _Ctx:
         """A derived fact compared with a constant: an age through its birth date, a count of distinct values."""
         if d.function == "age_in_full_years" and d.of in _PERSON and d.at and op in _OPW and isinstance(limit, int):
             ref, older = self.rs.parameter(d.at).value, op in (">", ">=")
+            completes = str(self.rs.parameter(d.completes).value) if d.completes else "on_birthday"
             age = limit + (op == ">") - (op == "<")
-            days = _int_search(lambda k: bool(_OPS[op](age_in_full_years(ref - dt.timedelta(days=k), ref), limit)),
+            days = _int_search(lambda k: bool(_OPS[op](age_in_full_years(ref - dt.timedelta(days=k), ref, completes),
+                                                       limit)),
                                365.2425 * (age + (not older)), smallest=older)
             if days is None:
                 return None
@@ -421,8 +423,9 @@ class _Ctx:
         """``count_distinct`` <= n: keep the n most used values, withdraw the items with the others."""
         lst, field = d.of.split("[].", 1)
         groups: dict[Any, list[int]] = {}
-        for i, item in enumerate(self.parsed.lists.get(lst, ())):
-            groups.setdefault(_item_key(item, field), []).append(i)
+        items = self.parsed.lists.get(lst, ())
+        for i in counted_items(d, self.parsed) or ():  # only the items the count counted (its `where`)
+            groups.setdefault(_item_key(items[i], field), []).append(i)
         order = sorted(groups, key=lambda k: (-len(groups[k]), groups[k][0]))
 
         def shown(ks: list[Any]) -> str:

@@ -70,11 +70,13 @@ FIELDS: dict[str, FieldSpec] = {
     "members.chinese_nationals": FieldSpec("count", doc="members of Chinese nationality"),
     "leader.birth_date": FieldSpec("date", doc="号长's date of birth"),
     "leader.nationality": FieldSpec("nationality", doc="号长's nationality, ISO 3166 alpha-2 (CN)"),
-    "honors[].level": _enum("national", "provincial", "municipal", item=True,
-                            doc="level of the 青年文明号 honour"),
+    "honors[].level": _enum("national", "provincial", "ministerial", "municipal", item=True,
+                            doc="level of the 青年文明号 honour (ministerial: 部级, named by a ministry)"),
     "honors[].kind": _enum("named", "review_confirmed", item=True,
                            doc="命名 (named) or 复核认定 (review confirmation)"),
-    "honors[].round": FieldSpec("round", required_in_item=True, doc="term of the honour, e.g. 2015-2016"),
+    "honors[].round": FieldSpec("round", required_in_item=True,
+                                doc="term of the honour, e.g. 2015-2016; for a 复核认定 the term of the "
+                                    "confirmation, not of the original naming"),
     "honors[].date": FieldSpec("date", required_in_item=True, doc="date of the commending document"),
     "filings[].channel.kind": _enum("industry", "locality", item=True, doc="channel the filing went through"),
     "filings[].channel.unit": FieldSpec("str", required_in_item=True, doc="management unit of the channel"),
@@ -94,10 +96,14 @@ UNIT_FIELDS: dict[str, FieldSpec] = {
     "region": FieldSpec("region", doc="provincial-level region code, for provincial committees"),
     "industry": FieldSpec("str", doc="industry code, for member and support units, e.g. transport"),
     "quota": FieldSpec("count", doc="the unit's selection quota (评选分配名额) for the term"),
-    "creation_collectives.total": FieldSpec("count", doc="national creation collectives filed through the unit"),
+    "creation_collectives.total": FieldSpec("count", doc="national creation collectives (创建集体) of the unit: "
+                                                         "collectives meeting the ruleset's creation_collective "
+                                                         "criterion (count_creation_collectives)"),
     "creation_collectives.previous_national": FieldSpec("count", doc="of them, previous national collectives"),
     "creation_collectives.non_public_economy": FieldSpec("count", doc="of them, non-public-economy collectives"),
     "creation_collectives.social_organization": FieldSpec("count", doc="of them, social-organisation collectives"),
+    "recommended.total": FieldSpec("count", doc="collectives the unit recommends for selection (推报集体)"),
+    "recommended.previous_national": FieldSpec("count", doc="of them, previous national collectives"),
     "activities[].kind": _enum("special_meeting", "training", "inspection", "themed_activity", item=True,
                                doc="专题会议, 集中培训, 检查或调研, 主题创建活动"),
     "activities[].date": FieldSpec("date", required_in_item=True, doc="the day it was held"),
@@ -353,6 +359,10 @@ def _check_consistency(values: dict[str, Any], lists: dict[str, tuple[dict[str, 
             path = f"creation_collectives.{part}"
             if path in values and values[path] > total:
                 raise FactsError(path, f"is {values[path]}, more than creation_collectives.total ({total})")
+    total = values.get("recommended.total")
+    if total is not None and values.get("recommended.previous_national", 0) > total:
+        raise FactsError("recommended.previous_national", f"is {values['recommended.previous_national']}, "
+                                                          f"more than recommended.total ({total})")
     if values.get("contact_platform.exists") is False and "contact_platform.since" in values:
         raise FactsError("contact_platform.since", "is given but contact_platform.exists is false")
     for i, item in enumerate(lists.get("filings", ())):

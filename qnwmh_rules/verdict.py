@@ -202,6 +202,8 @@ class Verdict:
     missing: tuple[str, ...] = attrs.field(converter=_strings)
     stamp: Stamp
     score: ScoreSheet | None = None
+    # "collective" or "unit" (a management unit: explanations word the outcome for a unit)
+    subject: str = "collective"
 
     def rule(self, rule_id: str) -> RuleOutcome:
         for r in self.rules:
@@ -221,6 +223,8 @@ class Verdict:
         }
         if self.score is not None:  # only scored rulesets have a score sheet
             d["score"] = self.score.to_dict()
+        if self.subject != "collective":  # added after release: absent for collectives
+            d["subject"] = self.subject
         return d
 
     def to_json(self, *, indent: int | None = 2) -> str:
@@ -241,4 +245,5 @@ class Verdict:
         return cls(subject_id=d["subject_id"], outcome=d["outcome"],
                    rules=tuple(RuleOutcome.from_dict(r) for r in d["rules"]), missing=d["missing"],
                    stamp=Stamp(**d["stamp"]),
-                   score=ScoreSheet.from_dict(d["score"]) if d.get("score") is not None else None)
+                   score=ScoreSheet.from_dict(d["score"]) if d.get("score") is not None else None,
+                   subject=d.get("subject", "collective"))

@@ -1,10 +1,11 @@
 """Hypothesis strategies for collective facts (valid ones, with gaps)."""
 
 import datetime as dt
+import json
 
 from hypothesis import strategies as st
 
-LEVELS = ["national", "provincial", "municipal"]
+LEVELS = ["national", "provincial", "ministerial", "municipal"]
 KINDS = ["named", "review_confirmed"]
 ROUNDS = ["2011-2012", "2013-2014", "2015-2016", "2016-2017"]
 UNITS = ["共青团广东省委", "广铁集团团委", "南航集团团委"]
@@ -105,6 +106,15 @@ def units(draw):
         if v is not None:
             cc[key] = v
     doc["creation_collectives"] = cc
+    industry = maybe(draw, draw(st.sampled_from(["transport", "railway"])))
+    if industry is not None:
+        doc["industry"] = industry
+    recommended = draw(st.integers(0, 60))
+    rec = {"total": recommended}
+    share = maybe(draw, draw(st.integers(0, recommended)))
+    if share is not None:
+        rec["previous_national"] = share
+    doc["recommended"] = rec
     acts = maybe(draw, draw(st.lists(activities(), max_size=6)))
     if acts is not None:
         doc["activities"] = acts
@@ -113,4 +123,38 @@ def units(draw):
         doc["contact_platform"] = {"exists": exists}
         if exists and draw(st.booleans()):
             doc["contact_platform"]["since"] = draw(st.dates(dt.date(2014, 1, 1), dt.date(2019, 6, 1))).isoformat()
+    return doc
+
+
+# Evaluation moments around the days on which rules become due (windows, deadlines, periods).
+AS_OF_DAYS = [dt.date(2011, 12, 31), dt.date(2012, 1, 1), dt.date(2012, 2, 29), dt.date(2012, 3, 1),
+              dt.date(2015, 9, 30), dt.date(2015, 10, 1), dt.date(2017, 9, 7), dt.date(2017, 9, 8),
+              dt.date(2017, 9, 30), dt.date(2017, 10, 1), dt.date(2018, 12, 31), dt.date(2019, 1, 1)]
+as_of_days = st.one_of(st.sampled_from(AS_OF_DAYS), st.dates(dt.date(2011, 6, 1), dt.date(2019, 6, 30)))
+
+
+def _day(text):
+    return dt.date.fromisoformat(text[:10])
+
+
+def known_by(doc, day):
+    """The facts as they could be known at the end of ``day``: later filings, honours, reviews and
+    activities are left out (facts cannot lie in the future of as_of)."""
+    doc = json.loads(json.dumps(doc))
+    if "honors" in doc:
+        doc["honors"] = [h for h in doc["honors"] if _day(h["date"]) <= day - dt.timedelta(days=1)]
+    if "filings" in doc:
+        kept = []
+        for f in doc["filings"]:
+            if _day(f["submitted_at"]) >= day:
+                continue
+            if "at" in f["review"] and _day(f["review"]["at"]) >= day:
+                f["review"] = {"status": "pending"}
+            kept.append(f)
+        doc["filings"] = kept
+    if "activities" in doc:
+        doc["activities"] = [a for a in doc["activities"] if _day(a["date"]) <= day]
+    since = doc.get("contact_platform", {}).get("since")
+    if since and _day(since) > day:
+        del doc["contact_platform"]["since"]
     return doc

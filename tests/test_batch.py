@@ -108,4 +108,5 @@ def test_units_in_csv(tmp_path):
         encoding="utf-8")
     with (tmp_path / "u.csv").open(encoding="utf-8", newline="") as f:
         out = [json.loads(r.json) for r in B.evaluate_lines(B.read_csv(f, subject="unit"), subject="unit")]
-    assert ("eligible", "40.0") == (out[0]["verdict"]["outcome"], out[0]["verdict"]["score"]["total"])
+    # three of the five duties (required obligations) are missing: the unit does not meet the requirements
+    assert ("ineligible", "40.0") == (out[0]["verdict"]["outcome"], out[0]["verdict"]["score"]["total"])

@@ -30,20 +30,20 @@ def window_open(good_facts, guangdong):
 
 def test_the_outcome_sentence_comes_first_in_chinese(youth_fail):
     """The zh note opens with one sentence: collective, outcome, ruleset id, version, term and region."""
-    assert "集体 GD-0001 不符合资格（ineligible），依据 2017-2018 年度规则集 guangdong 1.0.0（地区：guangdong）。" == \
+    assert "集体 GD-0001 不符合资格（ineligible），依据 2017-2018 年度规则集 guangdong 2.0.0（地区：guangdong）。" == \
         lines(explain_text(youth_fail))[0]
 
 
 def test_the_outcome_sentence_comes_first_in_english(youth_fail):
     """The en note opens with the same sentence in English."""
-    assert "Collective GD-0001 is ineligible under the 2017-2018 ruleset guangdong 1.0.0 (region: guangdong)." == \
+    assert "Collective GD-0001 is ineligible under the 2017-2018 ruleset guangdong 2.0.0 (region: guangdong)." == \
         lines(explain_text(youth_fail, lang="en"))[0]
 
 
 def test_a_national_verdict_names_no_region(good_facts):
     """Without an overlay the sentence says the region is national (全国)."""
     v = qnwmh_rules.evaluate(good_facts)
-    assert "集体 GD-0001 符合资格（eligible），依据 2017-2018 年度规则集 national 1.0.0（地区：全国）。" == \
+    assert "集体 GD-0001 符合资格（eligible），依据 2017-2018 年度规则集 national 2.0.0（地区：全国）。" == \
         lines(explain_text(v))[0]
 
 
@@ -62,8 +62,9 @@ def test_a_failed_rule_quotes_the_clause_it_cites(youth_fail):
     """The failed rule's heading is followed by its source title, clause and the clause's own text, quoted."""
     text = lines(explain_text(youth_fail))
     i = text.index("1. 35周岁以下成员占比不低于50%（basic.youth_share）")
-    assert "   依据：《关于开展“2017—2018年度全国青年文明号”创建工作的通知》一、1：" \
-           "“严格基本条件。集体需符合2016年11月颁布的《青年文明号管理办法》中规定的集体基本条件。”" == text[i + 1]
+    assert "   依据：《2017—2018年度交通运输行业全国青年文明号评选（交通运输部2017年通知，经交通运输部同意）》" \
+           "二（一）：" \
+           "“总人数在6人以上、200人以下，其中35周岁以下青年人数占50%以上。”" == text[i + 1]
 
 
 def test_a_share_just_below_the_threshold_is_not_rounded_up_to_it(good_facts):
@@ -87,7 +88,8 @@ def test_other_failed_rules_are_phrased_per_rule(good_facts, guangdong):
             "   核查：号长国籍为 US，不是要求的 CN。",
             "   核查：读取的荣誉：市级命名（2015-2016 届，2016-05-04）；无一符合要求：2017-09-30 前（含当日）的"
             "全国青年文明号荣誉，或 2015-2016 届省级命名或复核认定。",
-            "   核查：通过 2 个归口渠道报备（行业归口“广铁集团团委”；地方归口“共青团广州市委”），超过允许的 1 个。",
+            "   核查：通过 2 个归口渠道报备（行业归口“广铁集团团委”；地方归口“共青团广州市委”）"
+            "（计入的报备：filings[0]；filings[1]），超过允许的 1 个。",
             ] == [x for x in text if x.startswith("   核查：")]
 
 
@@ -128,12 +130,14 @@ def test_undetermined_rules_give_the_window_open_reason_in_english(window_open):
     i = text.index("1. Network filing completed within the filing window (filing.window)")
     assert ["   Finding: No filings on record; required: at least one filing submitted within 2015-10-01 to "
             "2017-09-30 (both days included, Asia/Shanghai).",
-            "   Reason: window open, closes in 10 days (last day 2017-09-30, Asia/Shanghai)"] == text[i + 2:i + 4]
+            "   Reason: not yet due: the last day of params.filing_window is 2017-09-30 (Asia/Shanghai), 10 days "
+            "left; decided from 2017-10-01"] == text[i + 2:i + 4]
 
 
 def test_undetermined_rules_give_the_window_open_reason_in_chinese(window_open):
     """The same reason in Chinese."""
-    assert 2 == lines(explain_text(window_open)).count("   原因：期限未届满，2017-09-30（Asia/Shanghai）截止，还剩10天")
+    assert 2 == lines(explain_text(window_open)).count(
+        "   原因：尚未到期：params.filing_window 至2017-09-30（Asia/Shanghai）止，还剩10天；2017-10-01起判定")
 
 
 def test_sections_come_in_order(window_open):
@@ -154,8 +158,9 @@ def test_passed_rules_take_one_line_each(youth_fail):
 def test_interpretations_applied_are_listed(youth_fail):
     """Rule interpretations and parameter notes appear, each parameter once with the rules using it."""
     text = lines(explain_text(youth_fail, lang="en"))
-    assert "- rule basic.youth_share: Share threshold from the 2017 MOT notice (50 %); \"at least\" is read as " \
-           "inclusive." in text
+    assert "- rule basic.youth_share: \"占50%以上\" is read as inclusive: exactly half is enough. Ages are those " \
+           "of the members on the day the filing system records them; no reference day is stated for this count." \
+           in text
     note = "- parameter age_reference_date (used by basic.leader_age): No source says"
     assert 1 == sum(x.startswith(note) for x in text)
 
@@ -165,8 +170,8 @@ def test_the_stamp_is_reproduced(window_open):
     s = window_open.stamp
     text = explain_text(window_open, lang="en")
     assert text.endswith("\n".join([
-        "Reproducibility stamp", "- ruleset: guangdong", "- term: 2017-2018", "- version: 1.0.0",
-        "- region: guangdong", "- layers (base first): 2017-2018/national@1.0.0 → 2017-2018/guangdong@1.0.0",
+        "Reproducibility stamp", "- ruleset: guangdong", "- term: 2017-2018", "- version: 2.0.0",
+        "- region: guangdong", "- layers (base first): 2017-2018/national@2.0.0 → 2017-2018/guangdong@2.0.0",
         f"- ruleset sha256: {s.ruleset_sha256}", f"- library version: {qnwmh_rules.__version__}",
         "- engine: durable", "- as_of: 2017-09-20T23:59:59.999999+08:00", f"- facts sha256: {s.facts_sha256}",
     ]) + "\n")

@@ -72,19 +72,19 @@ def test_every_ambiguous_clause_has_an_interpretation(national_2011):
         assert rs.parameter(name).interpretation, name
 
 
-def test_citations_say_they_are_restatements(facts_2011):
-    """No 2011-2012 citation pretends to quote the notice: each says the text is not held."""
+def test_citations_quote_the_two_notices(facts_2011):
+    """Every 2011-2012 citation quotes O1 or O2 (the wording itself is checked in tests/test_fidelity.py)."""
     verdict = qnwmh_rules.evaluate(facts_2011, term=TERM)
-    for r in verdict.rules:
-        assert "O" == r.citation.source
-        assert r.citation.text.startswith("（原文未收录；据2011—2012年度行业通知转述）"), r.id
+    assert {"basic.members_range": "O1", "basic.youth_share": "O1", "basic.leader_age": "O1", "basis.naming": "O1",
+            "filing.completed": "O2"} == {r.id: r.citation.source for r in verdict.rules}
 
 
 def test_the_leader_age_is_counted_on_the_last_day_of_2011(facts_2011):
-    """The leader's age in 周岁 is counted on 2011-12-31 and held to 35."""
-    facts_2011["leader"]["birth_date"] = "1975-12-31"
+    """The leader's age in 周岁 is counted on 2011-12-31 (completed the day after the birthday) and held to 35."""
+    facts_2011["leader"]["birth_date"] = "1975-12-30"
     r = qnwmh_rules.evaluate(facts_2011, term=TERM).rule("basic.leader_age")
-    assert ("failed", {"age_reference_date": "2011-12-31", "leader_age_max": 35}) == (r.outcome, dict(r.params))
+    assert ("failed", {"age_completes": "day_after_birthday", "age_reference_date": "2011-12-31",
+                       "leader_age_max": 35}) == (r.outcome, dict(r.params))
     assert 36 == dict(r.values)["derived.leader_age"]
 
 

@@ -35,8 +35,9 @@ def test_rule_outcome_carries_citation_values_and_thresholds(good_facts):
     assert "failed" == r.outcome
     assert {"members.aged_35_or_under": 11, "members.total": 24} == dict(r.values)
     assert {"youth_share_min": 0.5} == dict(r.params)
-    assert "一、1" == r.citation.clause and "基本条件" in r.citation.text
-    assert "青文字〔2017〕1号" not in r.citation.text and r.citation.source_title.startswith("关于开展")
+    assert ("M", "二（一）") == (r.citation.source, r.citation.clause) and "50%以上" in r.citation.text
+    assert "青文字〔2017〕1号" not in r.citation.text
+    assert r.citation.source_title.startswith("2017—2018年度交通运输行业")
     assert r.interpretation and "inclusive" in r.interpretation
 
 

@@ -55,24 +55,24 @@ def test_too_few_members_gives_the_total_to_reach(national, good_facts):
 
 
 def test_leader_age_becomes_a_birth_date_bound_for_a_different_leader(national, good_facts):
-    """Born 1976-09-30 is 41 on 2017-09-30: a different 号长 born on or after 1976-10-01, which is changeable."""
-    result = why_not(national, set_facts(good_facts, {"leader.birth_date": "1976-09-30"}))
+    """Born 1976-09-29 is 41 on 2017-09-30 (周岁 from the day after): a different 号长 born on or after 1976-09-30."""
+    result = why_not(national, set_facts(good_facts, {"leader.birth_date": "1976-09-29"}))
     (option,) = fix_of(result, "basic.leader_age").options
     (suggestion,) = option
-    assert ("leader.birth_date", (("leader.birth_date", "1976-10-01"),), True) == \
+    assert ("leader.birth_date", (("leader.birth_date", "1976-09-30"),), True) == \
         (suggestion.fact, suggestion.patch, suggestion.changeable)
-    assert ("a different 号长 aged 40 or under on 2017-09-30 (born on or after 1976-10-01): the current one was born "
-            "on 1976-09-30 and would be 41; a birth date cannot change, but another 号长 can be appointed"
+    assert ("a different 号长 aged 40 or under on 2017-09-30 (born on or after 1976-09-30): the current one was born "
+            "on 1976-09-29 and would be 41; a birth date cannot change, but another 号长 can be appointed"
             ) == suggestion.change.en
-    assert ("另选一位于 2017-09-30 不超过40周岁的号长（1976-10-01 或之后出生）：现任号长生于 1976-09-30，届时41周岁；"
+    assert ("另选一位于 2017-09-30 不超过40周岁的号长（1976-09-30 或之后出生）：现任号长生于 1976-09-29，届时41周岁；"
             "出生日期无法更改，但可另选号长") == suggestion.change.zh
     assert result.would_be_eligible
 
 
 def test_the_birth_date_bound_is_exact(national, good_facts):
     """The bound is the first day that passes: one day earlier fails."""
-    assert "eligible" == national.evaluate(set_facts(good_facts, {"leader.birth_date": "1976-10-01"})).outcome
-    assert "ineligible" == national.evaluate(set_facts(good_facts, {"leader.birth_date": "1976-09-30"})).outcome
+    assert "eligible" == national.evaluate(set_facts(good_facts, {"leader.birth_date": "1976-09-30"})).outcome
+    assert "ineligible" == national.evaluate(set_facts(good_facts, {"leader.birth_date": "1976-09-29"})).outcome
 
 
 def test_nationality_gives_the_value_required(national, good_facts):
