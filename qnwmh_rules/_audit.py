@@ -328,30 +328,33 @@ class _Problem:
 
 
 def _render(problems: list[_Problem]) -> list[str]:
-    """One line per problem; runs of consecutive entries with the same problem share a line."""
-    out: list[str] = []
-    i = 0
-    ps = sorted(problems, key=lambda p: p.seq)
-    while i < len(ps):
-        p = ps[i]
-        j = i
-        while j + 1 < len(ps):
-            q = ps[j + 1]
-            if not (q.seq == ps[j].seq + 1 and q.kind == p.kind and q.detail == p.detail
-                    and (p.orig is None) == (q.orig is None)
-                    and (p.orig is None or q.orig is None or q.orig - q.seq == p.orig - p.seq)):
-                break
-            j += 1
-        last = ps[j]
-        if j == i:
-            detail = p.detail if p.orig is None else f"{p.detail}it was recorded as entry {p.orig}"
-            out.append(f"entry {p.seq}: {p.kind}: {detail}")
-        else:
-            detail = p.detail if p.orig is None or last.orig is None else \
-                f"{p.detail}they were recorded as entries {p.orig}..{last.orig}"
-            out.append(f"entries {p.seq}..{last.seq}: {p.kind}: {detail}")
-        i = j + 1
-    return out
+    """One line per problem, in entry order; runs of consecutive entries with the same problem
+    (and, for moved entries, the same shift) share a line."""
+    groups: dict[tuple[str, str, bool], list[tuple[int, _Problem]]] = {}
+    for i, p in enumerate(problems):
+        groups.setdefault((p.kind, p.detail, p.orig is None), []).append((i, p))
+    lines: list[tuple[int, int, str]] = []
+    for members in groups.values():
+        members.sort(key=lambda m: m[1].seq)
+        start = 0
+        while start < len(members):
+            end = start
+            while end + 1 < len(members):
+                a, b = members[end][1], members[end + 1][1]
+                if b.seq != a.seq + 1 or (a.orig is not None and b.orig is not None and b.orig - b.seq != a.orig - a.seq):
+                    break
+                end += 1
+            first, last = members[start][1], members[end][1]
+            if start == end:
+                detail = first.detail if first.orig is None else f"{first.detail}it was recorded as entry {first.orig}"
+                text = f"entry {first.seq}: {first.kind}: {detail}"
+            else:
+                detail = first.detail if first.orig is None else \
+                    f"{first.detail}they were recorded as entries {first.orig}..{last.orig}"
+                text = f"entries {first.seq}..{last.seq}: {first.kind}: {detail}"
+            lines.append((first.seq, members[start][0], text))
+            start = end + 1
+    return [text for _, _, text in sorted(lines, key=lambda t: (t[0], t[2].split(": ")[1] != "missing", t[1]))]
 
 
 class AuditLog:
@@ -1085,8 +1088,9 @@ def _diagnose(conn: sqlite3.Connection, links: list[_Link], h: _Hash | None, gen
     occupied = set(claims) | {link.seq for link in links if link.orig is None}
     top = max([given] + list(occupied)) if occupied or given else 0
     last_held = max(occupied, default=0)
+    held_now = {link.seq for link in links}
     for o in range(1, top + 1):
-        if o in occupied:
+        if o in occupied or (o > last_held and o in held_now):
             continue
         if o > last_held:
             detail = f"deleted from the end (numbers up to {top} were given, the chain ends at entry {last_held})"
@@ -1096,6 +1100,9 @@ def _diagnose(conn: sqlite3.Connection, links: list[_Link], h: _Hash | None, gen
             detail = "deleted"
         problems.append(_Problem(o, "missing", detail))
     # Links: each entry must be chained to the entry recorded just before it.
+    referrers: dict[Any, list[_Link]] = {}
+    for link in links:
+        referrers.setdefault(link.prev, []).append(link)
     edited_at = {link.seq: link for link in links if link.orig is None}
     for o in sorted(reps):
         rep = reps[o]
@@ -1108,6 +1115,11 @@ def _diagnose(conn: sqlite3.Connection, links: list[_Link], h: _Hash | None, gen
         if before_link is None or rep.prev == before_link.sha:
             continue
         target = by_sha.get(rep.prev)
+        if not target and any(x is not rep for x in referrers.get(before_link.sha, ())):
+            # the entry before it is chained to by another: this one is out of place, not that one
+            problems.append(_Problem(rep.seq, "replaced", f"it is chained to an entry with hash {str(rep.prev)[:16]}…, "
+                                                          "which is not in the log: it was moved, or forged"))
+            continue
         if target and target[0].orig is not None and target[0].orig < o - 1:
             q = target[0]
             for x in range(q.orig + 1, o):  # type: ignore[operator]
