@@ -341,7 +341,8 @@ def _render(problems: list[_Problem]) -> list[str]:
             end = start
             while end + 1 < len(members):
                 a, b = members[end][1], members[end + 1][1]
-                if b.seq != a.seq + 1 or (a.orig is not None and b.orig is not None and b.orig - b.seq != a.orig - a.seq):
+                shift_differs = a.orig is not None and b.orig is not None and b.orig - b.seq != a.orig - a.seq
+                if b.seq != a.seq + 1 or shift_differs:
                     break
                 end += 1
             first, last = members[start][1], members[end][1]
@@ -515,7 +516,7 @@ class AuditLog:
         if not isinstance(facts, (Mapping, Facts)):
             raise FactsError("(facts)", f"expected a mapping of facts, got {type(facts).__name__}")
         if recorded_at is None:
-            recorded_at = dt.datetime.now(dt.timezone.utc)
+            recorded_at = dt.datetime.now(dt.UTC)
         elif not isinstance(recorded_at, dt.datetime):
             raise FactsError("recorded_at", f"expected a datetime.datetime or None, got {type(recorded_at).__name__}")
         elif recorded_at.tzinfo is None or recorded_at.utcoffset() is None:
@@ -601,7 +602,7 @@ class AuditLog:
         """
         conn = self._live()
         if recorded_at is None:
-            recorded_at = dt.datetime.now(dt.timezone.utc)
+            recorded_at = dt.datetime.now(dt.UTC)
         elif recorded_at.tzinfo is None or recorded_at.utcoffset() is None:
             raise FactsError("recorded_at", f"{recorded_at.isoformat()} has no time zone")
         from ._api import __version__
@@ -820,7 +821,8 @@ class AuditLog:
         log_id, mode = meta.get("log_id"), meta.get("hash")
         expected = {"log_id", "hash"} | ({"key_id"} if mode == "hmac-sha256" else set())
         problems.extend(f"header: unexpected setting {name!r} in log_meta" for name in sorted(set(meta) - expected))
-        problems.extend(f"header: the setting {name!r} is missing from log_meta" for name in sorted(expected - set(meta)))
+        problems.extend(f"header: the setting {name!r} is missing from log_meta"
+                        for name in sorted(expected - set(meta)))
         if not (isinstance(log_id, str) and re.fullmatch(r"[0-9a-f]{32}", log_id)):
             problems.append(f"header: log_id {log_id!r} is not 32 hex digits")
         if mode not in ("sha256", "hmac-sha256"):
@@ -1010,7 +1012,7 @@ def _diagnose(conn: sqlite3.Connection, links: list[_Link], h: _Hash | None, gen
             cache[link.seq] = row
         _, kind, note, prev, sha, _, when, vj, fj = cache[link.seq]
         try:
-            return h.link(seq, kind, when, vj, fj, note, prev) == sha
+            return bool(h.link(seq, kind, when, vj, fj, note, prev) == sha)
         except (TypeError, ValueError):
             return False
 
@@ -1120,12 +1122,13 @@ def _diagnose(conn: sqlite3.Connection, links: list[_Link], h: _Hash | None, gen
             problems.append(_Problem(rep.seq, "replaced", f"it is chained to an entry with hash {str(rep.prev)[:16]}…, "
                                                           "which is not in the log: it was moved, or forged"))
             continue
-        if target and target[0].orig is not None and target[0].orig < o - 1:
+        q_orig = target[0].orig if target else None
+        if target and q_orig is not None and q_orig < o - 1:
             q = target[0]
-            for x in range(q.orig + 1, o):  # type: ignore[operator]
-                if x in reps:
-                    problems.append(_Problem(reps[x].seq, "inserted", f"the chain goes from entry {q.seq} to entry "
-                                                                      f"{rep.seq} without it"))
+            for between in range(q_orig + 1, o):
+                if between in reps:
+                    problems.append(_Problem(reps[between].seq, "inserted",
+                                             f"the chain goes from entry {q.seq} to entry {rep.seq} without it"))
         elif target and target[0].orig is not None and target[0].orig >= o:
             problems.append(_Problem(rep.seq, "out of order", f"it was chained after entry {target[0].seq}"))
         else:

@@ -161,8 +161,8 @@ def _audit(args: argparse.Namespace) -> int:
             problems = log.verify(expect_head=args.expect_head)
             for p in problems:
                 print(p)
-            for seq, note in log.migrations():
-                print(f"note: entry {seq} records an upgrade at {note.get('recorded_at')}: {note.get('note')}",
+            for seq, record in log.migrations():
+                print(f"note: entry {seq} records an upgrade at {record.get('recorded_at')}: {record.get('note')}",
                       file=sys.stderr)
             print(f"{'no problems' if not problems else f'{len(problems)} problem(s)'} in {args.db}"
                   + (f" (it extends the expected head{'s' if len(args.expect_head) > 1 else ''})"

@@ -309,9 +309,9 @@ def test_recorded_at_round_trips_and_defaults_to_now_in_utc(tmp_path, cases):
     path = tmp_path / "audit.sqlite"
     with AuditLog(path) as log:
         log.append(*cases[0], recorded_at=when)
-        before = dt.datetime.now(dt.timezone.utc)
+        before = dt.datetime.now(dt.UTC)
         log.append(*cases[1])
-        after = dt.datetime.now(dt.timezone.utc)
+        after = dt.datetime.now(dt.UTC)
         first, second = [e.recorded_at for e in log.query()]
     assert (when, True, dt.timedelta(0)) == (first, before <= second <= after, second.utcoffset())
     with raw(path) as conn:
@@ -354,11 +354,12 @@ def test_a_closed_log_refuses_appends(tmp_path, cases):
 
 
 def test_append_accepts_the_facts_evaluate_accepts_dates_included(tmp_path, good_facts):
-    """Facts with datetime.date and aware datetime values (as evaluate takes them) are stored as the stamp hashed them."""
+    """Facts with datetime.date and aware datetime values (as evaluate takes them) are stored as the stamp hashed
+    them."""
     typed = json.loads(json.dumps(good_facts))
     typed["leader"]["birth_date"] = dt.date(1984, 3, 2)
     typed["honors"][0]["date"] = dt.date(2016, 5, 4)
-    typed["filings"][0]["submitted_at"] = dt.datetime(2017, 6, 20, 2, 15, tzinfo=dt.timezone.utc)
+    typed["filings"][0]["submitted_at"] = dt.datetime(2017, 6, 20, 2, 15, tzinfo=dt.UTC)
     verdict = qnwmh_rules.evaluate(typed, as_of="2019-01-01")
     with AuditLog(tmp_path / "audit.sqlite") as log:
         log.append(verdict, typed)
@@ -370,7 +371,8 @@ def test_append_accepts_the_facts_evaluate_accepts_dates_included(tmp_path, good
 
 
 def test_facts_that_are_not_the_verdicts_are_refused_before_writing(tmp_path, cases):
-    """Facts that do not hash to the verdict's stamp, or that evaluate would refuse, are a FactsError; nothing is stored."""
+    """Facts that do not hash to the verdict's stamp, or that evaluate would refuse, are a FactsError; nothing is
+    stored."""
     with AuditLog(tmp_path / "audit.sqlite") as log:
         with pytest.raises(FactsError, match="^\\(facts\\): these are not the facts the verdict for GD-0001 was "
                                              "evaluated from"):

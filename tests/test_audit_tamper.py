@@ -169,7 +169,8 @@ def test_the_chain_is_the_documented_formula(plain):
     path, head = plain
     with sqlite3.connect(path) as conn:
         rows = conn.execute("SELECT c.seq, c.kind, c.note_json, c.prev_sha256, c.sha256, e.recorded_at, "
-                            "e.verdict_json, e.facts_json FROM chain c JOIN entries e USING (seq) ORDER BY seq").fetchall()
+                            "e.verdict_json, e.facts_json FROM chain c JOIN entries e USING (seq) "
+                            "ORDER BY seq").fetchall()
     prev = rows[0][3]
     for seq, kind, note, p, sha, when, vj, fj in rows:
         assert (prev, sha) == (p, chain_hash(seq, kind, when, vj, fj, note, p))
