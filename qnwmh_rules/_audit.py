@@ -2,7 +2,8 @@
 
 Owns: the SQLite file layout (embedded, through the standard library ``sqlite3``), appending
 one verdict with its facts in one transaction, the hash chain over the entries (plain SHA-256,
-or HMAC-SHA-256 with a key the log never stores), querying entries back (by subject id,
+or HMAC-SHA-256 with a key the log never stores; the formulas and the reading of a broken
+chain live in ``_audit_chain``), querying entries back (by subject id,
 verdict outcome, or one rule's outcome), re-checking the whole log (``verify``), the chain
 head (``head``) an operator keeps elsewhere, refusing edits (triggers), the layout version
 (``PRAGMA user_version``) and its upgrade, and ``AuditLogError``.
@@ -51,7 +52,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import hmac
 import json
 import os
 import re
@@ -63,6 +63,7 @@ from typing import Any
 
 import attrs
 
+from ._audit_chain import JOINED, AuditHead, Hash, Link, Problem, anchor_problems, diagnose, key_id, render
 from .exceptions import FactsError, QnwmhError
 from .facts import SUBJECTS, Facts, parse_facts
 from .verdict import OUTCOMES, RULE_OUTCOMES, RuleOutcome, Verdict
@@ -75,15 +76,8 @@ SCHEMA_VERSION = 2
 # PRAGMA application_id: marks the file as a qnwmh audit log ("qnwa"), so that another
 # application's SQLite file is refused rather than written into.
 APPLICATION_ID = 0x716E7761
-
-_CHAIN_TAG = "qnwmh-rules audit chain 1"
-_GENESIS_TAG = "qnwmh-rules audit log"
-_KEY_ID_MESSAGE = b"qnwmh-rules audit key id"
 MIN_KEY_BYTES = 16
-# Looking for the number an out-of-place entry was recorded under: how far from its present
-# number, and how many hashes in all one verify may spend on it.
-_SEARCH_WINDOW = 256
-_SEARCH_BUDGET = 100_000
+
 
 
 def _triggers(tables: Iterable[str]) -> str:
@@ -141,9 +135,7 @@ CREATE TABLE chain (
 _INSERT_COLUMNS = ("seq, recorded_at, subject_id, outcome, ruleset_id, term, version, region, ruleset_sha256, "
                    "as_of, facts_sha256, verdict_json, facts_json, entry_sha256")
 _ENTRY_COLUMNS = _INSERT_COLUMNS
-_JOINED = ("SELECT c.seq, c.kind, c.note_json, c.prev_sha256, c.sha256, e.seq IS NOT NULL, e.recorded_at, "
-           "e.verdict_json, e.facts_json FROM chain c LEFT JOIN entries e ON e.seq = c.seq")
-_HEAD = re.compile(r"^\s*(\d+):([0-9a-f]{64})\s*$")
+
 
 
 # OSError rather than RuntimeError: every AuditLogError is about the file the caller named
@@ -171,28 +163,6 @@ class AuditEntry:
     as_of: str | None
     verdict: Verdict
     facts: dict[str, Any]
-
-
-@attrs.frozen
-class AuditHead:
-    """The head of a log's chain: the last entry's ``seq`` and chain ``sha256``
-    (``seq`` 0 and the genesis hash for an empty log). ``str(head)`` is ``SEQ:HASH``, the
-    form ``verify(expect_head=...)`` and ``audit --verify --expect-head`` take back."""
-
-    seq: int
-    sha256: str
-
-    def __str__(self) -> str:
-        return f"{self.seq}:{self.sha256}"
-
-    @classmethod
-    def parse(cls, text: str) -> AuditHead:
-        """``SEQ:HASH`` (a whole number, a colon, 64 lower-case hex digits); ``FactsError`` otherwise."""
-        m = _HEAD.match(text) if isinstance(text, str) else None
-        if m is None:
-            raise FactsError("expect_head", f"expected SEQ:HASH (as `audit --head` prints it, e.g. "
-                                            f"12:3f9a…, 64 hex digits), got {text!r}")
-        return cls(int(m.group(1)), m.group(2))
 
 
 def _run_script(conn: sqlite3.Connection, script: str) -> None:
@@ -223,30 +193,6 @@ def _sha256(text: str) -> str:
 
 def _rule_rows(seq: int, rules: tuple[RuleOutcome, ...]) -> list[tuple[int, int, str, str, str]]:
     return [(seq, i, r.id, r.outcome, r.severity) for i, r in enumerate(rules)]
-
-
-def _key_id(key: bytes) -> str:
-    return hmac.new(key, _KEY_ID_MESSAGE, hashlib.sha256).hexdigest()[:16]
-
-
-class _Hash:
-    """H of the chain: SHA-256, or HMAC-SHA-256 with a key."""
-
-    def __init__(self, key: bytes | None) -> None:
-        self.key = key
-
-    def __call__(self, data: bytes) -> str:
-        if self.key is None:
-            return hashlib.sha256(data).hexdigest()
-        return hmac.new(self.key, data, hashlib.sha256).hexdigest()
-
-    def genesis(self, log_id: str, mode: str) -> str:
-        return self(json.dumps([_GENESIS_TAG, log_id, mode], separators=(",", ":")).encode("utf-8"))
-
-    def link(self, seq: int, kind: str, recorded_at: Any, verdict_json: Any, facts_json: Any, note_json: Any,
-             prev: Any) -> str:
-        return self(json.dumps([_CHAIN_TAG, seq, kind, recorded_at, verdict_json, facts_json, note_json, prev],
-                               ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
 
 
 def _normalised_facts(facts: Any) -> tuple[list[str], list[FactsError]]:
@@ -307,57 +253,6 @@ def read_key(*, file: str | os.PathLike[str] | None = None, env: str | None = No
     return key
 
 
-@attrs.define
-class _Link:
-    """One chain row as read by verify."""
-
-    seq: int
-    kind: str
-    prev: Any
-    sha: Any
-    ok: bool | None  # its hash matches its contents at its own seq; None: cannot be checked
-    orig: int | None = None  # the seq it was recorded as (None: edited beyond recognition)
-
-
-@attrs.frozen
-class _Problem:
-    seq: int
-    kind: str
-    detail: str
-    orig: int | None = None  # for moved entries: the seq they were recorded as
-
-
-def _render(problems: list[_Problem]) -> list[str]:
-    """One line per problem, in entry order; runs of consecutive entries with the same problem
-    (and, for moved entries, the same shift) share a line."""
-    groups: dict[tuple[str, str, bool], list[tuple[int, _Problem]]] = {}
-    for i, p in enumerate(problems):
-        groups.setdefault((p.kind, p.detail, p.orig is None), []).append((i, p))
-    lines: list[tuple[int, int, str]] = []
-    for members in groups.values():
-        members.sort(key=lambda m: m[1].seq)
-        start = 0
-        while start < len(members):
-            end = start
-            while end + 1 < len(members):
-                a, b = members[end][1], members[end + 1][1]
-                shift_differs = a.orig is not None and b.orig is not None and b.orig - b.seq != a.orig - a.seq
-                if b.seq != a.seq + 1 or shift_differs:
-                    break
-                end += 1
-            first, last = members[start][1], members[end][1]
-            if start == end:
-                detail = first.detail if first.orig is None else f"{first.detail}it was recorded as entry {first.orig}"
-                text = f"entry {first.seq}: {first.kind}: {detail}"
-            else:
-                detail = first.detail if first.orig is None else \
-                    f"{first.detail}they were recorded as entries {first.orig}..{last.orig}"
-                text = f"entries {first.seq}..{last.seq}: {first.kind}: {detail}"
-            lines.append((first.seq, members[start][0], text))
-            start = end + 1
-    return [text for _, _, text in sorted(lines, key=lambda t: (t[0], t[2].split(": ")[1] != "missing", t[1]))]
-
-
 class AuditLog:
     """An append-only, hash-chained log of verdicts in one SQLite file (``":memory:"`` for a
     throw-away one).
@@ -375,8 +270,8 @@ class AuditLog:
     def __init__(self, path: str | os.PathLike[str], *, key: bytes | None = None) -> None:
         self.path = os.fspath(path)
         if key is not None and (not isinstance(key, bytes) or len(key) < MIN_KEY_BYTES):
-            raise FactsError("key", f"expected at least {MIN_KEY_BYTES} bytes (see AuditLog.read_key), "
-                                    f"got {type(key).__name__}")
+            got = f"{len(key)} bytes" if isinstance(key, bytes) else type(key).__name__
+            raise FactsError("key", f"expected at least {MIN_KEY_BYTES} bytes (see AuditLog.read_key), got {got}")
         self._key = key
         self._conn: sqlite3.Connection | None = None
         self.layout = SCHEMA_VERSION
@@ -471,7 +366,7 @@ class AuditLog:
             return False
         return bool(self._meta(self._live()).get("hash") == "hmac-sha256")
 
-    def _writable_hash(self, conn: sqlite3.Connection) -> tuple[_Hash, dict[str, Any]]:
+    def _writable_hash(self, conn: sqlite3.Connection) -> tuple[Hash, dict[str, Any]]:
         """The chain's hash for appending, after checking the key fits the log."""
         if self.layout < 2:
             raise AuditLogError(
@@ -485,16 +380,16 @@ class AuditLog:
             if self._key is None:
                 raise AuditLogError(f"{self.path}: the audit log is keyed (HMAC-SHA-256); appending needs its key "
                                     "(--audit-key-file or --audit-key-env)")
-            if meta.get("key_id") != _key_id(self._key):
+            if meta.get("key_id") != key_id(self._key):
                 raise AuditLogError(f"{self.path}: the key given is not the one this audit log was written with "
-                                    f"(its key id is {meta.get('key_id')}, the key given has {_key_id(self._key)})")
+                                    f"(its key id is {meta.get('key_id')}, the key given has {key_id(self._key)})")
         elif mode == "sha256":
             if self._key is not None:
                 raise AuditLogError(f"{self.path}: the audit log is not keyed, but a key was given; a log is keyed "
                                     "when it is created (or upgraded) with a key")
         else:
             raise AuditLogError(f"{self.path}: the audit log's header is damaged (hash {mode!r}); run verify")
-        return _Hash(self._key), meta
+        return Hash(self._key), meta
 
     # -- writing ----------------------------------------------------------------------------
 
@@ -565,7 +460,7 @@ class AuditLog:
                          suggestion="pass the facts given to evaluate; for a ruleset whose time_zone is not "
                                     "Asia/Shanghai pass engine.parse(facts)")
 
-    def _next(self, conn: sqlite3.Connection, h: _Hash, meta: dict[str, Any]) -> tuple[int, str]:
+    def _next(self, conn: sqlite3.Connection, h: Hash, meta: dict[str, Any]) -> tuple[int, str]:
         """The next seq and the hash it chains to; refuses a log whose last entries are gone."""
         last = conn.execute("SELECT seq, sha256 FROM chain ORDER BY seq DESC LIMIT 1").fetchone()
         given = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'chain'").fetchone()
@@ -747,7 +642,9 @@ class AuditLog:
                 return AuditHead(int(last[0]), str(last[1]))
             meta = self._meta(conn)
             mode = meta.get("hash", "")
-            return AuditHead(0, _Hash(self._key if mode == "hmac-sha256" else None).genesis(
+            if mode == "hmac-sha256" and self._key is None:
+                raise AuditLogError(f"{self.path}: the head of an empty keyed log is computed with its key; give it")
+            return AuditHead(0, Hash(self._key if mode == "hmac-sha256" else None).genesis(
                 str(meta.get("log_id")), str(mode)))
         except sqlite3.Error as exc:
             raise AuditLogError(f"{self.path}: cannot read the audit log: {exc}") from exc
@@ -813,7 +710,7 @@ class AuditLog:
             problems.append(f"entry {seq}: rule rows without an entry")
         return problems
 
-    def _header(self, conn: sqlite3.Connection) -> tuple[list[str], _Hash | None, str | None, bool]:
+    def _header(self, conn: sqlite3.Connection) -> tuple[list[str], Hash | None, str | None, bool]:
         """Header problems, the hash to check entries with (None: cannot be checked), the
         genesis hash (None: unknown), and whether searching for moved entries is worthwhile."""
         problems: list[str] = []
@@ -829,14 +726,14 @@ class AuditLog:
             problems.append(f"header: hash {mode!r} is neither sha256 nor hmac-sha256")
         search = True
         if self._key is not None:
-            h: _Hash | None = _Hash(self._key)
+            h: Hash | None = Hash(self._key)
             if mode != "hmac-sha256":
                 problems.append("header: a key was given, but the log says it is not keyed: it was written without "
                                 "a key, or rewritten without it (every entry is checked with the key)")
                 search = False
-            elif meta.get("key_id") != _key_id(self._key):
+            elif meta.get("key_id") != key_id(self._key):
                 problems.append(f"header: the key given is not the one this log was written with (key id "
-                                f"{_key_id(self._key)}, the log's is {meta.get('key_id')!r}); every entry is "
+                                f"{key_id(self._key)}, the log's is {meta.get('key_id')!r}); every entry is "
                                 "checked with the key given")
                 search = False
             genesis_mode = "hmac-sha256"
@@ -847,7 +744,7 @@ class AuditLog:
             h = None
             genesis_mode = mode
         else:
-            h = _Hash(None)
+            h = Hash(None)
             genesis_mode = "sha256"
         genesis = None
         if isinstance(log_id, str) and h is not None:
@@ -856,12 +753,12 @@ class AuditLog:
 
     def _verify_chain(self, conn: sqlite3.Connection, anchors: list[AuditHead]) -> list[str]:
         header, h, genesis, search = self._header(conn)
-        found: list[_Problem] = []
-        links: list[_Link] = []
-        for seq, kind, note, prev, sha, has_entry, when, vj, fj in conn.execute(_JOINED + " ORDER BY c.seq"):
+        found: list[Problem] = []
+        links: list[Link] = []
+        for seq, kind, note, prev, sha, has_entry, when, vj, fj in conn.execute(JOINED + " ORDER BY c.seq"):
             ok: bool | None
             if kind == "verdict" and not has_entry:
-                found.append(_Problem(seq, "missing", "its chain record is there, but the entry itself is not"))
+                found.append(Problem(seq, "missing", "its chain record is there, but the entry itself is not"))
                 ok = None
             elif h is None:
                 ok = None
@@ -870,29 +767,29 @@ class AuditLog:
                     ok = h.link(seq, kind, when, vj, fj, note, prev) == sha
                 except (TypeError, ValueError):
                     ok = False
-            links.append(_Link(seq, kind, prev, sha, ok))
+            links.append(Link(seq, kind, prev, sha, ok))
         for (seq,) in conn.execute("SELECT seq FROM entries WHERE seq NOT IN (SELECT seq FROM chain) ORDER BY seq"):
-            found.append(_Problem(seq, "inserted", "it is not in the chain (added without a chain record, or its "
+            found.append(Problem(seq, "inserted", "it is not in the chain (added without a chain record, or its "
                                                    "chain record was deleted)"))
         for (seq,) in conn.execute("SELECT DISTINCT seq FROM entry_rules WHERE seq NOT IN "
                                    "(SELECT seq FROM entries) ORDER BY seq"):
-            found.append(_Problem(seq, "edited", "rule rows without an entry"))
+            found.append(Problem(seq, "edited", "rule rows without an entry"))
         given_row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'chain'").fetchone()
         given = int(given_row[0]) if given_row and isinstance(given_row[0], int) else 0
-        found.extend(_diagnose(conn, links, h, genesis, given, search))
+        found.extend(diagnose(conn, links, h, genesis, given, search))
         legacy = max((int(n.get("entries", 0)) for _, n in self.migrations() if isinstance(n.get("entries"), int)),
                      default=0)
         for row in conn.execute(f"SELECT {_ENTRY_COLUMNS} FROM entries ORDER BY seq"):
-            found.extend(_Problem(row[0], "edited", p) for p in self._check_entry(conn, row, legacy=row[0] <= legacy))
+            found.extend(Problem(row[0], "edited", p) for p in self._check_entry(conn, row, legacy=row[0] <= legacy))
         for kind_row in conn.execute("SELECT seq, note_json FROM chain WHERE kind = 'migration'"):
             try:
                 doc = json.loads(kind_row[1])
                 if not isinstance(doc, dict):
                     raise ValueError("not an object")
             except (TypeError, ValueError):
-                found.append(_Problem(kind_row[0], "edited", "its migration record is not a JSON object"))
-        out = header + _render(found)
-        out.extend(_anchor_problems(links, anchors, genesis))
+                found.append(Problem(kind_row[0], "edited", "its migration record is not a JSON object"))
+        out = header + render(found)
+        out.extend(anchor_problems(links, anchors, genesis))
         return out
 
     def _check_entry(self, conn: sqlite3.Connection, row: tuple[Any, ...], *, legacy: bool) -> list[str]:
@@ -940,12 +837,12 @@ class AuditLog:
         return problems
 
 
-def _init_meta(conn: sqlite3.Connection, key: bytes | None) -> tuple[_Hash, dict[str, Any]]:
+def _init_meta(conn: sqlite3.Connection, key: bytes | None) -> tuple[Hash, dict[str, Any]]:
     meta = {"log_id": secrets.token_hex(16), "hash": "sha256" if key is None else "hmac-sha256"}
     if key is not None:
-        meta["key_id"] = _key_id(key)
+        meta["key_id"] = key_id(key)
     conn.executemany("INSERT INTO log_meta (name, value) VALUES (?, ?)", sorted(meta.items()))
-    return _Hash(key), meta
+    return Hash(key), meta
 
 
 def _create(conn: sqlite3.Connection, key: bytes | None) -> None:
@@ -990,177 +887,3 @@ def _schema_problems(conn: sqlite3.Connection, expected: set[tuple[str, str, str
     problems.extend(f"schema: {t} {n} is not part of an audit log" for t, n, _, _ in sorted(present, key=lambda r: (
         r[0], r[1])) if (t, n) not in names)
     return problems
-
-
-def _diagnose(conn: sqlite3.Connection, links: list[_Link], h: _Hash | None, genesis: str | None, given: int,
-              search: bool) -> list[_Problem]:
-    """Where the chain breaks and how: the number each entry was recorded as (its hash covers
-    it), then the entries missing, moved, inserted, edited, and links that do not hold."""
-    problems: list[_Problem] = []
-    by_sha: dict[Any, list[_Link]] = {}
-    for link in links:
-        by_sha.setdefault(link.sha, []).append(link)
-    cache: dict[int, tuple[Any, ...]] = {}
-    budget = [_SEARCH_BUDGET]
-
-    def valid_at(link: _Link, seq: int) -> bool:
-        if h is None or budget[0] <= 0 or seq < 1:
-            return False
-        budget[0] -= 1
-        if link.seq not in cache:
-            row = conn.execute(_JOINED + " WHERE c.seq = ?", (link.seq,)).fetchone()
-            cache[link.seq] = row
-        _, kind, note, prev, sha, _, when, vj, fj = cache[link.seq]
-        try:
-            return bool(h.link(seq, kind, when, vj, fj, note, prev) == sha)
-        except (TypeError, ValueError):
-            return False
-
-    for link in links:
-        if link.ok is not False:
-            link.orig = link.seq
-    unresolved = [link for link in links if link.orig is None]
-
-    def propagate() -> None:
-        progress = True
-        while progress:
-            progress = False
-            for link in unresolved:
-                if link.orig is not None:
-                    continue
-                candidates = [1] if genesis is not None and link.prev == genesis else []
-                candidates += [p.orig + 1 for p in by_sha.get(link.prev, ()) if p is not link and p.orig is not None]
-                for c in candidates:
-                    if c != link.seq and valid_at(link, c):
-                        link.orig = c
-                        progress = True
-                        break
-
-    if search and h is not None:
-        propagate()
-        top = max([given] + [link.seq for link in links])
-        for link in unresolved:
-            if link.orig is not None:
-                continue
-            for d in range(1, _SEARCH_WINDOW + 1):
-                hit = next((c for c in (link.seq + d, link.seq - d) if 1 <= c <= top + _SEARCH_WINDOW
-                            and valid_at(link, c)), None)
-                if hit is not None:
-                    link.orig = hit
-                    propagate()
-                    break
-
-    for link in links:
-        if link.orig is None:
-            kind = "edited"
-            detail = "its contents do not match its hash" + (" (HMAC with the given key)" if h and h.key else "")
-            problems.append(_Problem(link.seq, kind, detail))
-    # The entries that claim each recorded number, and the one the chain continues from.
-    claims: dict[int, list[_Link]] = {}
-    for link in links:
-        if link.orig is not None:
-            claims.setdefault(link.orig, []).append(link)
-    reps: dict[int, _Link] = {}
-    for o, ls in claims.items():
-        if len(ls) == 1:
-            reps[o] = ls[0]
-            continue
-        nexts = {nx.prev for nx in claims.get(o + 1, ())}
-        rep = next((x for x in ls if x.sha in nexts), None) or next((x for x in ls if x.seq == o), ls[0])
-        reps[o] = rep
-        for x in ls:
-            if x is rep:
-                continue
-            what = f"a copy of entry {rep.seq}" if x.sha == rep.sha else \
-                f"a second entry recorded as {o}; the chain continues from entry {rep.seq}"
-            problems.append(_Problem(x.seq, "inserted", what))
-    # Moved entries: recorded under another number than the one they have now.
-    known = [link for link in links if link.orig is not None]
-    shifted = False
-    for i, link in enumerate(known):
-        if link.orig == link.seq or (link.orig in claims and reps[link.orig] is not link):
-            continue
-        before = known[i - 1].orig if i > 0 else None
-        after = known[i + 1].orig if i + 1 < len(known) else None
-        assert link.orig is not None
-        disorder = (before is not None and before > link.orig) or (after is not None and after < link.orig)
-        shifted = shifted or link.orig > link.seq
-        problems.append(_Problem(link.seq, "out of order" if disorder else "renumbered", "", orig=link.orig))
-    # Missing: recorded numbers nobody holds (an edited entry holds its own number).
-    occupied = set(claims) | {link.seq for link in links if link.orig is None}
-    top = max([given] + list(occupied)) if occupied or given else 0
-    last_held = max(occupied, default=0)
-    held_now = {link.seq for link in links}
-    for o in range(1, top + 1):
-        if o in occupied or (o > last_held and o in held_now):
-            continue
-        if o > last_held:
-            detail = f"deleted from the end (numbers up to {top} were given, the chain ends at entry {last_held})"
-        elif shifted:
-            detail = "no entry recorded with this number is left (the entries after it were renumbered)"
-        else:
-            detail = "deleted"
-        problems.append(_Problem(o, "missing", detail))
-    # Links: each entry must be chained to the entry recorded just before it.
-    referrers: dict[Any, list[_Link]] = {}
-    for link in links:
-        referrers.setdefault(link.prev, []).append(link)
-    edited_at = {link.seq: link for link in links if link.orig is None}
-    for o in sorted(reps):
-        rep = reps[o]
-        if o == 1:
-            if genesis is not None and rep.prev != genesis:
-                problems.append(_Problem(rep.seq, "replaced", "it is not chained to the start of this log (entry 1 "
-                                                              "was forged, or the log's header was changed)"))
-            continue
-        before_link = reps.get(o - 1) or edited_at.get(o - 1)
-        if before_link is None or rep.prev == before_link.sha:
-            continue
-        target = by_sha.get(rep.prev)
-        if not target and any(x is not rep for x in referrers.get(before_link.sha, ())):
-            # the entry before it is chained to by another: this one is out of place, not that one
-            problems.append(_Problem(rep.seq, "replaced", f"it is chained to an entry with hash {str(rep.prev)[:16]}…, "
-                                                          "which is not in the log: it was moved, or forged"))
-            continue
-        q_orig = target[0].orig if target else None
-        if target and q_orig is not None and q_orig < o - 1:
-            q = target[0]
-            for between in range(q_orig + 1, o):
-                if between in reps:
-                    problems.append(_Problem(reps[between].seq, "inserted",
-                                             f"the chain goes from entry {q.seq} to entry {rep.seq} without it"))
-        elif target and target[0].orig is not None and target[0].orig >= o:
-            problems.append(_Problem(rep.seq, "out of order", f"it was chained after entry {target[0].seq}"))
-        else:
-            problems.append(_Problem(before_link.seq, "replaced",
-                                     f"entry {rep.seq} was chained to an entry with hash {str(rep.prev)[:16]}…, not "
-                                     f"to this one ({str(before_link.sha)[:16]}…): it was edited and its hash "
-                                     "recomputed, or forged"))
-    return problems
-
-
-def _anchor_problems(links: list[_Link], anchors: list[AuditHead], genesis: str | None) -> list[str]:
-    out = []
-    last = max((link.seq for link in links), default=0)
-    by_seq = {link.seq: link for link in links}
-    for a in anchors:
-        at = by_seq.get(a.seq)
-        if a.seq == 0:  # the head of an empty log: its genesis hash
-            if genesis is not None and a.sha256 != genesis:
-                out.append(f"header: the expected head {a} is not the start of this log: it is another log, or "
-                           "its header was changed")
-            continue
-        if at is not None and at.sha == a.sha256:
-            continue
-        holder = next((link for link in links if link.sha == a.sha256), None)
-        if holder is not None:
-            out.append(f"entry {a.seq}: the expected head {a} is at entry {holder.seq}: entries were renumbered")
-        elif a.seq > last:
-            span = f"entries {last + 1}..{a.seq}" if a.seq > last + 1 else f"entry {a.seq}"
-            out.append(f"{span}: missing: the log ends at entry {last}, but the expected head is entry {a.seq} "
-                       "(entries deleted from the end, or this is another log)")
-        else:
-            out.append(f"entry {a.seq}: not the expected head: its hash is {str(at.sha if at else None)[:16]}…, the "
-                       f"expected head's is {a.sha256[:16]}…: the log was rewritten at or before entry {a.seq}, or "
-                       "it is not the log the head was taken from")
-    return out
