@@ -387,3 +387,31 @@ def test_an_in_memory_log_works(cases):
     with AuditLog(":memory:") as log:
         assert 1 == log.append(*cases[0])
         assert ([cases[0][0]], []) == ([e.verdict for e in log.query()], log.verify())
+
+
+WRITER = textwrap.dedent("""
+    import json, sys
+    from qnwmh_rules import Verdict
+    from qnwmh_rules._audit import AuditLog
+
+    path, case, n = sys.argv[1], json.load(open(sys.argv[2], encoding="utf-8")), int(sys.argv[3])
+    verdict, facts = Verdict.from_dict(case["verdict"]), case["facts"]
+    with AuditLog(path) as log:
+        for _ in range(n):
+            log.append(verdict, facts)
+""")
+
+
+def test_processes_appending_at_once_keep_one_unbroken_chain(tmp_path, cases):
+    """Three processes appending 15 entries each to one file: 45 entries, numbered 1..45, one chain, verify clean."""
+    verdict, facts = cases[1]
+    case_file = tmp_path / "case.json"
+    case_file.write_text(json.dumps({"verdict": verdict.to_dict(), "facts": facts}), encoding="utf-8")
+    path = tmp_path / "audit.sqlite"
+    AuditLog(path).close()
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(path), str(case_file), "15"], cwd=ROOT, env=env)
+               for _ in range(3)]
+    assert [0, 0, 0] == [w.wait(timeout=120) for w in writers]
+    with AuditLog(path) as log:
+        assert (list(range(1, 46)), [], 45) == (seqs(log.query()), log.verify(), log.head().seq)
