@@ -149,6 +149,8 @@ def _audit(args: argparse.Namespace) -> int:
         args.usage_error("--upgrade goes alone; verify and take the head after it")
     if args.expect_head and not args.verify:
         args.usage_error("--expect-head goes with --verify")
+    if (args.audit_key_file or args.audit_key_env) and not actions:
+        args.usage_error("the audit log key is for --verify, --head and --upgrade; a query does not need it")
     if not Path(args.db).is_file():
         raise FactsError("(audit)", f"no audit log at {args.db} (it is created by `evaluate --audit-db`)")
     with AuditLog(args.db, key=_audit_key(args)) as log:

@@ -213,7 +213,7 @@ def test_cli_what_if_is_not_recorded(tmp_path, capsys):
 
 def test_cli_audit_options_that_would_be_ignored_are_refused(tmp_path, capsys):
     """Options that would silently do nothing are usage errors: --recorded-at or a key without --audit-db,
-    query filters with --verify, --expect-head without --verify, --upgrade with --verify."""
+    query filters with --verify, --expect-head without --verify, --upgrade with --verify, a key with a query."""
     import pytest
     f = _facts_file(tmp_path)
     db = str(tmp_path / "audit.db")
@@ -224,7 +224,8 @@ def test_cli_audit_options_that_would_be_ignored_are_refused(tmp_path, capsys):
             (["audit", db, "--verify", "--rule", "basic.youth_share"], "--rule filter a query; they do not go with"),
             (["audit", db, "--head", "--limit", "1"], "--limit filter a query; they do not go with --head"),
             (["audit", db, "--expect-head", "1:" + "a" * 64], "--expect-head goes with --verify"),
-            (["audit", db, "--upgrade", "--verify"], "--upgrade goes alone")):
+            (["audit", db, "--upgrade", "--verify"], "--upgrade goes alone"),
+            (["audit", db, "--audit-key-env", "X"], "the audit log key is for --verify, --head and --upgrade")):
         capsys.readouterr()
         with pytest.raises(SystemExit) as info:
             main(argv)
