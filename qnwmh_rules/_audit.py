@@ -776,7 +776,7 @@ class AuditLog:
             found.append(Problem(seq, "edited", "rule rows without an entry"))
         given_row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'chain'").fetchone()
         given = int(given_row[0]) if given_row and isinstance(given_row[0], int) else 0
-        found.extend(diagnose(conn, links, h, genesis, given, search))
+        found.extend(diagnose(conn, links, h, genesis, given, search, {a.sha256: a.seq for a in anchors}))
         legacy = max((int(n.get("entries", 0)) for _, n in self.migrations() if isinstance(n.get("entries"), int)),
                      default=0)
         for row in conn.execute(f"SELECT {_ENTRY_COLUMNS} FROM entries ORDER BY seq"):

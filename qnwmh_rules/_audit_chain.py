@@ -16,6 +16,7 @@ import hmac
 import json
 import re
 import sqlite3
+from collections.abc import Iterable
 from typing import Any
 
 import attrs
@@ -133,9 +134,14 @@ def render(problems: list[Problem]) -> list[str]:
 
 
 def diagnose(conn: sqlite3.Connection, links: list[Link], h: Hash | None, genesis: str | None, given: int,
-              search: bool) -> list[Problem]:
+             search: bool, hints: dict[Any, int]) -> list[Problem]:
     """Where the chain breaks and how: the number each entry was recorded as (its hash covers
-    it), then the entries missing, moved, inserted, edited, and links that do not hold."""
+    it), then the entries missing, moved, inserted, edited, and links that do not hold.
+
+    ``given`` is the highest number SQLite gave (``sqlite_sequence``); ``search`` allows
+    looking for the numbers of moved entries; ``hints`` maps hashes to the numbers heads kept
+    elsewhere say they had.
+    """
     problems: list[Problem] = []
     by_sha: dict[Any, list[Link]] = {}
     for link in links:
@@ -160,41 +166,76 @@ def diagnose(conn: sqlite3.Connection, links: list[Link], h: Hash | None, genesi
         if link.ok is not False:
             link.orig = link.seq
     unresolved = [link for link in links if link.orig is None]
+    referrers: dict[Any, list[Link]] = {}
+    for link in links:
+        referrers.setdefault(link.prev, []).append(link)
+    at_seq = {link.seq: link for link in links}
+
+    def try_orig(link: Link, candidates: Iterable[int]) -> bool:
+        for c in candidates:
+            if c != link.seq and valid_at(link, c):
+                link.orig = c
+                return True
+        return False
 
     def propagate() -> None:
+        # The number of an entry follows from its neighbours in the chain: one more than the entry
+        # its prev names, one less than an entry that names it.
         progress = True
         while progress:
             progress = False
-            for link in unresolved:
+            for link in unresolved + unresolved[::-1]:
                 if link.orig is not None:
                     continue
                 candidates = [1] if genesis is not None and link.prev == genesis else []
                 candidates += [p.orig + 1 for p in by_sha.get(link.prev, ()) if p is not link and p.orig is not None]
-                for c in candidates:
-                    if c != link.seq and valid_at(link, c):
-                        link.orig = c
-                        progress = True
-                        break
+                candidates += [r.orig - 1 for r in referrers.get(link.sha, ()) if r is not link and r.orig is not None]
+                progress = try_orig(link, candidates) or progress
+
+    def in_place(link: Link) -> bool:
+        """Chained to the entry now just before it, which is where it was recorded."""
+        if link.seq == 1:
+            return genesis is not None and link.prev == genesis
+        before = at_seq.get(link.seq - 1)
+        return before is not None and before.orig == before.seq and link.prev == before.sha
+
+    def run_head(link: Link) -> bool:
+        """Not chained to an unresolved entry just before it."""
+        before = at_seq.get(link.seq - 1)
+        return not (before is not None and before.orig is None and link.prev == before.sha)
 
     if search and h is not None:
         propagate()
-        top = max([given] + [link.seq for link in links])
         for link in unresolved:
-            if link.orig is not None:
+            if link.orig is None and link.sha in hints:
+                try_orig(link, [hints[link.sha]])
+        propagate()
+        top = max([given] + [link.seq for link in links])
+        shift = given - max((link.seq for link in links), default=0)
+        for link in unresolved:
+            if link.orig is not None or in_place(link) or not run_head(link):
                 continue
-            for d in range(1, _SEARCH_WINDOW + 1):
-                hit = next((c for c in (link.seq + d, link.seq - d) if 1 <= c <= top + _SEARCH_WINDOW
-                            and valid_at(link, c)), None)
-                if hit is not None:
-                    link.orig = hit
-                    propagate()
-                    break
+            window = ([link.seq + shift] if shift > 0 else []) + \
+                [c for d in range(1, _SEARCH_WINDOW + 1) for c in (link.seq + d, link.seq - d)
+                 if 1 <= c <= top + _SEARCH_WINDOW]
+            if try_orig(link, window):
+                propagate()
 
-    for link in links:
-        if link.orig is None:
-            kind = "edited"
-            detail = "its contents do not match its hash" + (" (HMAC with the given key)" if h and h.key else "")
-            problems.append(Problem(link.seq, kind, detail))
+    run: list[Link] = []
+    for link in links + [Link(-1, "", None, None, None)]:  # a sentinel closes the last run
+        if link.orig is None and link.seq > 0 and run and not run_head(link):
+            run.append(link)
+            continue
+        if len(run) > 1 and search and not in_place(run[0]):
+            problems.extend(Problem(x.seq, "renumbered", "chained to one another but not to the entry before them, "
+                                                         "with hashes that fit no number near theirs: entries before "
+                                                         "them were deleted and these renumbered, or they were "
+                                                         "rewritten") for x in run)
+        else:
+            for x in run:
+                problems.append(Problem(x.seq, "edited", "its contents do not match its hash"
+                                        + (" (HMAC with the given key)" if h and h.key else "")))
+        run = [link] if link.orig is None and link.seq > 0 else []
     # The entries that claim each recorded number, and the one the chain continues from.
     claims: dict[int, list[Link]] = {}
     for link in links:
@@ -242,9 +283,6 @@ def diagnose(conn: sqlite3.Connection, links: list[Link], h: Hash | None, genesi
             detail = "deleted"
         problems.append(Problem(o, "missing", detail))
     # Links: each entry must be chained to the entry recorded just before it.
-    referrers: dict[Any, list[Link]] = {}
-    for link in links:
-        referrers.setdefault(link.prev, []).append(link)
     edited_at = {link.seq: link for link in links if link.orig is None}
     for o in sorted(reps):
         rep = reps[o]

@@ -239,6 +239,28 @@ def test_the_last_entries_deleted_with_sqlite_sequence_set_back_need_the_head(pl
             "from the end, or this is another log)"] == verify(path, expect_head=str(head))
 
 
+def test_many_entries_deleted_and_the_rest_renumbered_beyond_the_search_window(plain, monkeypatch):
+    """More entries deleted than verify searches for (window shrunk to 1 here): the renumbered run is still named,
+    and with the head kept elsewhere the exact numbers are found."""
+    import qnwmh_rules._audit_chain as chain
+
+    monkeypatch.setattr(chain, "_SEARCH_WINDOW", 1)
+    path, head = plain
+    with forger(path) as conn:
+        delete(conn, 2)
+        delete(conn, 3)
+        renumber(conn, after=3, by=-2)
+        set_sequence(conn, 3)
+    assert ["entries 2..3: renumbered: chained to one another but not to the entry before them, with hashes that "
+            "fit no number near theirs: entries before them were deleted and these renumbered, or they were "
+            "rewritten"] == verify(path)
+    assert ["entries 2..3: missing: no entry recorded with this number is left (the entries after it were "
+            "renumbered)",
+            "entries 2..3: renumbered: they were recorded as entries 4..5",
+            f"entry 5: the expected head {head} is at entry 3: entries were renumbered"] == \
+        verify(path, expect_head=str(head))
+
+
 def test_two_entries_swapped_are_out_of_order(plain):
     """Entries 2 and 3 exchange everything but their numbers: both are reported out of order."""
     path, _ = plain
