@@ -14,10 +14,13 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
 
 import qnwmh_rules
 from qnwmh_rules import FactsError, QnwmhError
 from qnwmh_rules._audit import SCHEMA_VERSION, AuditLog, AuditLogError
+
+from .strategies import typed_collectives
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -368,6 +371,29 @@ def test_append_accepts_the_facts_evaluate_accepts_dates_included(tmp_path, good
     assert ("1984-03-02", "2017-06-20T10:15:00+08:00") == (entry.facts["leader"]["birth_date"],
                                                            entry.facts["filings"][0]["submitted_at"])
     assert verdict == qnwmh_rules.evaluate(entry.facts, as_of="2019-01-01")
+
+
+@settings(max_examples=60, deadline=None)
+@given(facts=typed_collectives())
+def test_any_facts_evaluate_accepts_are_appended_as_the_stamp_hashed_them(facts):
+    """For any facts evaluate accepts (dates and datetimes included), append stores them, verify is clean, and the
+    stored facts hash to the stamp and evaluate to the same verdict."""
+    verdict = qnwmh_rules.evaluate(facts, as_of="2019-01-01")
+    with AuditLog(":memory:") as log:
+        log.append(verdict, facts)
+        (entry,) = log.query()
+        assert [] == log.verify()
+    stored = json.dumps(entry.facts, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    assert (verdict.stamp.facts_sha256, verdict) == (hashlib.sha256(stored.encode("utf-8")).hexdigest(),
+                                                     qnwmh_rules.evaluate(entry.facts, as_of="2019-01-01"))
+
+
+def test_append_takes_the_parsed_facts_of_the_engine(tmp_path, good_facts, national):
+    """engine.parse(facts) (a Facts) is accepted too: its normalised form is what the stamp hashed."""
+    verdict = national.evaluate(good_facts)
+    with AuditLog(tmp_path / "audit.sqlite") as log:
+        log.append(verdict, national.parse(good_facts))
+        assert ([good_facts], []) == ([e.facts for e in log.query()], log.verify())
 
 
 def test_facts_that_are_not_the_verdicts_are_refused_before_writing(tmp_path, cases):

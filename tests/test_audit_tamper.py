@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 import qnwmh_rules
 from qnwmh_rules._audit import AuditHead, AuditLog, AuditLogError
+
+from .strategies import audit_manipulations
 
 KEY = b"k" * 32
 DATA = Path(__file__).resolve().parent / "data"
@@ -613,11 +614,11 @@ def named(problems):
 
 
 @settings(max_examples=40, deadline=None)
-@given(op=st.sampled_from(MANIPULATIONS), a=st.integers(1, 5), b=st.integers(1, 5), rehash_after=st.booleans(),
-       keyed_log=st.booleans())
-def test_any_manipulation_is_found_and_named(tmp_path_factory, templates, op, a, b, rehash_after, keyed_log):
+@given(m=audit_manipulations(MANIPULATIONS))
+def test_any_manipulation_is_found_and_named(tmp_path_factory, templates, m):
     """For any manipulation of one or two entries (hashes recomputed or not, plain or keyed log), verify with the
     head kept elsewhere (and the key) reports problems, and at least one names an entry the manipulation touched."""
+    op, a, b, rehash_after, keyed_log = m["op"], m["a"], m["b"], m["rehash_after"], m["keyed_log"]
     source, head = templates["keyed" if keyed_log else "plain"]
     path = tmp_path_factory.mktemp("prop") / "audit.sqlite"
     shutil.copy(source, path)
@@ -629,13 +630,12 @@ def test_any_manipulation_is_found_and_named(tmp_path_factory, templates, op, a,
 
 
 @settings(max_examples=40, deadline=None)
-@given(op=st.sampled_from(MANIPULATIONS), a=st.integers(1, 5), b=st.integers(1, 5), rehash_after=st.booleans(),
-       keyed_log=st.booleans())
-def test_without_the_head_only_a_rehashed_last_entry_of_a_plain_log_goes_unseen(tmp_path_factory, templates, op, a,
-                                                                                  b, rehash_after, keyed_log):
+@given(m=audit_manipulations(MANIPULATIONS))
+def test_without_the_head_only_a_rehashed_last_entry_of_a_plain_log_goes_unseen(tmp_path_factory, templates, m):
     """Without a head kept elsewhere, verify still finds every manipulation above, except (as the guide says) an
     unkeyed log's last entry edited consistently with its hash recomputed, which nothing in the file can tell from
     the original (its facts cannot be edited so: they must hash to the stamp)."""
+    op, a, b, rehash_after, keyed_log = m["op"], m["a"], m["b"], m["rehash_after"], m["keyed_log"]
     source, _ = templates["keyed" if keyed_log else "plain"]
     path = tmp_path_factory.mktemp("prop") / "audit.sqlite"
     shutil.copy(source, path)
