@@ -528,7 +528,8 @@ class AuditLog:
                 note = _compact_json({
                     "from_layout": 1, "to_layout": SCHEMA_VERSION, "entries": count,
                     "recorded_at": recorded_at.isoformat(), "library_version": __version__,
-                    "note": f"entries 1..{count} were written by layout 1 (each hashed on its own); they were "
+                    "note": "the log had no entries before this upgrade" if count == 0 else
+                            f"entries 1..{count} were written by layout 1 (each hashed on its own); they were "
                             "checked and chained at this upgrade, so the chain vouches for them only from its "
                             "recorded_at on"})
                 seq = count + 1

@@ -737,3 +737,17 @@ def test_a_head_is_parsed_or_refused():
     assert head == AuditHead.parse(str(head))
     with pytest.raises(qnwmh_rules.FactsError, match="^expect_head: expected SEQ:HASH"):
         AuditHead.parse("12:xyz")
+
+
+def test_an_empty_layout1_log_is_upgraded_too(tmp_path, verdicts):
+    """A layout-1 log with no entries is upgraded the same way: entry 1 records it, appends follow."""
+    from qnwmh_rules._audit import _LAYOUT1_SCHEMA, APPLICATION_ID, _run_script
+    path = tmp_path / "empty.sqlite"
+    conn = sqlite3.connect(path, isolation_level=None)
+    _run_script(conn, _LAYOUT1_SCHEMA)
+    conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
+    conn.execute("PRAGMA user_version=1")
+    conn.close()
+    with AuditLog(path) as log:
+        assert (1, 2) == (log.upgrade(), log.append(*verdicts[0]))
+        assert ("the log had no entries before this upgrade", []) == (log.migrations()[0][1]["note"], log.verify())
