@@ -137,7 +137,7 @@ def _why_not(args: argparse.Namespace) -> int:
 
 
 def _audit(args: argparse.Namespace) -> int:
-    from ._audit import AuditLog
+    from ._audit import AuditHead, AuditLog
 
     queries = [o for o, v in (("--id", args.id), ("--rule", args.rule), ("--rule-outcome", args.rule_outcome),
                               ("--outcome", args.outcome), ("--limit", args.limit is not None),
@@ -151,6 +151,11 @@ def _audit(args: argparse.Namespace) -> int:
         args.usage_error("--expect-head goes with --verify")
     if (args.audit_key_file or args.audit_key_env) and not actions:
         args.usage_error("the audit log key is for --verify, --head and --upgrade; a query does not need it")
+    for head in args.expect_head:
+        try:
+            AuditHead.parse(head)
+        except FactsError as exc:
+            args.usage_error(f"--expect-head: {exc.message}")
     if not Path(args.db).is_file():
         raise FactsError("(audit)", f"no audit log at {args.db} (it is created by `evaluate --audit-db`)")
     with AuditLog(args.db, key=_audit_key(args)) as log:

@@ -225,7 +225,8 @@ def test_cli_audit_options_that_would_be_ignored_are_refused(tmp_path, capsys):
             (["audit", db, "--head", "--limit", "1"], "--limit filter a query; they do not go with --head"),
             (["audit", db, "--expect-head", "1:" + "a" * 64], "--expect-head goes with --verify"),
             (["audit", db, "--upgrade", "--verify"], "--upgrade goes alone"),
-            (["audit", db, "--audit-key-env", "X"], "the audit log key is for --verify, --head and --upgrade")):
+            (["audit", db, "--audit-key-env", "X"], "the audit log key is for --verify, --head and --upgrade"),
+            (["audit", db, "--verify", "--expect-head", "3:abc"], "--expect-head: expected SEQ:HASH")):
         capsys.readouterr()
         with pytest.raises(SystemExit) as info:
             main(argv)
