@@ -1,34 +1,51 @@
-"""The audit log: an optional append-only store of verdicts with the facts they were given.
+"""The audit log: an append-only, hash-chained store of verdicts with the facts they were given.
 
 Owns: the SQLite file layout (embedded, through the standard library ``sqlite3``), appending
-one verdict with its input facts in one transaction, querying entries back (by subject id,
-verdict outcome, or one rule's outcome), re-checking stored entries (``verify``), refusing
-edits (triggers), the schema version (``PRAGMA user_version``) and ``AuditLogError``.
+one verdict with its facts in one transaction, the hash chain over the entries (plain SHA-256,
+or HMAC-SHA-256 with a key the log never stores; the formulas and the reading of a broken
+chain live in ``_audit_chain``), querying entries back (by subject id,
+verdict outcome, or one rule's outcome), re-checking the whole log (``verify``), the chain
+head (``head``) an operator keeps elsewhere, refusing edits (triggers), the layout version
+(``PRAGMA user_version``) and its upgrade, and ``AuditLogError``.
 Must not know durable_rules or how verdicts are decided: it stores ``Verdict`` objects as
-their canonical JSON and reads back only what the verdict and its stamp say.
+their canonical JSON and reads back only what the verdict and its stamp say. It knows the
+facts contract only to normalise the facts as the stamp hashed them (``facts.parse_facts``).
 
-Layout (schema version 1):
+Layout 2 (``PRAGMA user_version = 2``; a new log is made by layout 1's script, then the
+step 1 → 2, so that an upgraded log and a new one have the same schema, statement for
+statement):
 
-- ``entries``: one row per append. ``seq`` (1, 2, 3, ...; never reused), ``recorded_at``,
-  the verdict's ``subject_id`` and ``outcome``, its stamp's ``ruleset_id``, ``term``,
-  ``version``, ``region``, ``ruleset_sha256``, ``as_of`` and ``facts_sha256``, then
-  ``verdict_json`` (``Verdict.to_json(indent=None)``), ``facts_json`` (the input facts as
-  given: sorted keys, real UTF-8) and ``entry_sha256`` = sha256 of
-  ``verdict_json + "\\n" + facts_json`` (UTF-8).
+- ``entries``: one row per verdict. ``seq`` (1, 2, 3, ...; never reused), ``recorded_at``
+  (ISO 8601 with its UTC offset), the verdict's ``subject_id`` and ``outcome``, its stamp's
+  ``ruleset_id``, ``term``, ``version``, ``region``, ``ruleset_sha256``, ``as_of`` and
+  ``facts_sha256``, then ``verdict_json`` (``Verdict.to_json(indent=None)``), ``facts_json``
+  and ``entry_sha256`` = sha256 of ``verdict_json + "\\n" + facts_json`` (layout 1's own hash,
+  still written and checked). From layout 2 on, ``facts_json`` is the facts exactly as the
+  stamp hashed them (normalised: absent facts left out, dates ``YYYY-MM-DD``, timestamps in
+  the ruleset's zone; compact JSON, sorted keys), so ``sha256(facts_json)`` must equal
+  ``facts_sha256``. Entries written by layout 1 hold the facts as the caller gave them.
 - ``entry_rules``: one row per rule of each verdict (``seq``, ``position``, ``rule_id``,
   ``outcome``, ``severity``), there only so that queries by rule need not parse JSON.
+- ``chain``: one row per entry of the log, with the same ``seq``: ``kind`` (``verdict``, or
+  ``migration`` for the record of an upgrade, which has no ``entries`` row), ``note_json``
+  (a migration's record), ``prev_sha256`` (the previous chain row's ``sha256``; for seq 1 the
+  log's genesis hash) and ``sha256`` = H(the UTF-8 bytes of the JSON array
+  ``["qnwmh-rules audit chain 1", seq, kind, recorded_at, verdict_json, facts_json,
+  note_json, prev_sha256]``, compact separators, non-ASCII as is), where H is SHA-256 or,
+  in a keyed log, HMAC-SHA-256 with the key.
+- ``log_meta``: ``log_id`` (random, 32 hex digits), ``hash`` (``sha256`` or
+  ``hmac-sha256``) and, when keyed, ``key_id`` (the first 16 hex digits of
+  HMAC-SHA-256(key, "qnwmh-rules audit key id"): it names the key without revealing it).
+  The genesis hash is H(``["qnwmh-rules audit log", log_id, hash]``).
 
-The stamp's ``facts_sha256`` is over the library's normalised facts, not the raw input, so
-it cannot be recomputed from ``facts_json``; ``entry_sha256`` is what ``verify`` checks.
-
-Time: the library never reads the wall clock. ``recorded_at`` is whatever the caller passes
-to ``append`` (stored as ISO 8601), or NULL when it passes nothing.
+Time: ``recorded_at`` is the one place the library reads the wall clock: when the caller
+gives no time, ``append`` records the current time in UTC. A time without a zone is refused.
 
 Durability: WAL journal mode and ``synchronous=FULL``; each append is one transaction, so a
 crash (or a failed statement) leaves either the whole entry or none of it, and never loses
-an entry whose ``append`` returned. The triggers refuse UPDATE and DELETE on both tables,
-from this library or any other SQLite client; they guard against mistakes, not against
-someone who drops them (``verify`` reports missing triggers and deleted entries).
+an entry whose ``append`` returned. Triggers refuse UPDATE and DELETE on every table, from
+this library or any other SQLite client; they guard against mistakes, not against someone
+who drops them: the chain, the head kept elsewhere and the key are what prove the log.
 """
 
 from __future__ import annotations
@@ -37,31 +54,40 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
+import secrets
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import Any
 
 import attrs
 
+from ._audit_chain import JOINED, AuditHead, Hash, Link, Problem, anchor_problems, diagnose, key_id, render
 from .exceptions import FactsError, QnwmhError
+from .facts import SUBJECTS, Facts, parse_facts
 from .verdict import OUTCOMES, RULE_OUTCOMES, RuleOutcome, Verdict
 
-__all__ = ["AuditLog", "AuditEntry", "AuditLogError", "SCHEMA_VERSION"]
+__all__ = ["AuditLog", "AuditEntry", "AuditHead", "AuditLogError", "SCHEMA_VERSION"]
 
 # The layout version written to PRAGMA user_version. A later version adds a step to
 # _MIGRATIONS (from version n to n + 1) and raises this number.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # PRAGMA application_id: marks the file as a qnwmh audit log ("qnwa"), so that another
 # application's SQLite file is refused rather than written into.
 APPLICATION_ID = 0x716E7761
+MIN_KEY_BYTES = 16
 
-_MIGRATIONS: dict[int, str] = {}  # from version n: the SQL script that makes it n + 1
 
-_TABLES = ("entries", "entry_rules")
-_TRIGGERS = tuple(f"{t}_no_{op}" for t in _TABLES for op in ("update", "delete"))
 
-_SCHEMA = """
+def _triggers(tables: Iterable[str]) -> str:
+    return "".join(
+        f"CREATE TRIGGER {t}_no_{op} BEFORE {op.upper()} ON {t} BEGIN "
+        f"SELECT RAISE(ABORT, 'the audit log is append-only: {t} rows cannot be {op}d'); END;\n"
+        for t in tables for op in ("update", "delete"))
+
+
+_LAYOUT1_SCHEMA = """
 CREATE TABLE entries (
     seq            INTEGER PRIMARY KEY AUTOINCREMENT,
     recorded_at    TEXT,            -- ISO 8601 as the caller gave it, or NULL
@@ -89,30 +115,42 @@ CREATE TABLE entry_rules (
 CREATE INDEX entries_by_subject ON entries (subject_id);
 CREATE INDEX entries_by_outcome ON entries (outcome);
 CREATE INDEX entry_rules_by_rule ON entry_rules (rule_id, outcome);
-""" + "".join(
-    f"CREATE TRIGGER {t}_no_{op} BEFORE {op.upper()} ON {t} BEGIN "
-    f"SELECT RAISE(ABORT, 'the audit log is append-only: {t} rows cannot be {op}d'); END;\n"
-    for t in _TABLES for op in ("update", "delete")
-)
+""" + _triggers(("entries", "entry_rules"))
 
-_INSERT_COLUMNS = ("recorded_at, subject_id, outcome, ruleset_id, term, version, region, ruleset_sha256, "
+# from version n: the SQL script that makes it n + 1
+_MIGRATIONS: dict[int, str] = {1: """
+CREATE TABLE log_meta (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE chain (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,  -- the entry's seq
+    kind        TEXT NOT NULL CHECK (kind IN ('verdict', 'migration')),
+    note_json   TEXT,                               -- a migration's record
+    prev_sha256 TEXT NOT NULL,                      -- the previous row's sha256, or the genesis hash
+    sha256      TEXT NOT NULL                       -- H(seq, kind, recorded_at, verdict, facts, note, prev)
+);
+""" + _triggers(("log_meta", "chain"))}
+
+_INSERT_COLUMNS = ("seq, recorded_at, subject_id, outcome, ruleset_id, term, version, region, ruleset_sha256, "
                    "as_of, facts_sha256, verdict_json, facts_json, entry_sha256")
-_ENTRY_COLUMNS = "seq, " + _INSERT_COLUMNS
+_ENTRY_COLUMNS = _INSERT_COLUMNS
+
 
 
 # OSError rather than RuntimeError: every AuditLogError is about the file the caller named
-# (not a database, made by a newer version, locked, disk full, unwritable), the same family
-# as FileNotFoundError and PermissionError, which callers such as the CLI already catch for
-# "this path cannot be used". RuntimeError here means a defect (EvaluationError), and this is
-# not one.
+# (not a database, made by a newer version, locked, disk full, unwritable, wrong key), the
+# same family as FileNotFoundError and PermissionError, which callers such as the CLI
+# already catch for "this path cannot be used". RuntimeError here means a defect
+# (EvaluationError), and this is not one.
 class AuditLogError(QnwmhError, OSError):
     """The audit log file cannot be opened, read or written; ``str(exc)`` names the file."""
 
 
 @attrs.frozen
 class AuditEntry:
-    """One stored verdict: its sequence number, when the caller said it was recorded, and the
-    verdict and input facts as they were appended."""
+    """One stored verdict: its sequence number, when it was recorded, and the verdict and
+    facts as they were appended (from layout 2 on, the facts as the stamp hashed them)."""
 
     seq: int
     recorded_at: dt.datetime | None
@@ -139,31 +177,104 @@ def _run_script(conn: sqlite3.Connection, script: str) -> None:
         raise AssertionError(f"incomplete SQL statement in the audit log schema: {pending!r}")
 
 
-def _canonical_json(doc: Any) -> str:
-    # The same form as Verdict.to_json(indent=None): sorted keys, real UTF-8.
-    return json.dumps(doc, ensure_ascii=False, sort_keys=True, allow_nan=False)
+def _compact_json(doc: Any) -> str:
+    # The form the stamp's facts_sha256 is computed over (qnwmh_rules._api): sorted keys,
+    # compact separators, real UTF-8.
+    return json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
 def _entry_sha256(verdict_json: str, facts_json: str) -> str:
     return hashlib.sha256(f"{verdict_json}\n{facts_json}".encode()).hexdigest()
 
 
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def _rule_rows(seq: int, rules: tuple[RuleOutcome, ...]) -> list[tuple[int, int, str, str, str]]:
     return [(seq, i, r.id, r.outcome, r.severity) for i, r in enumerate(rules)]
 
 
+def _normalised_facts(facts: Any) -> tuple[list[str], list[FactsError]]:
+    """The facts as each kind of subject's contract normalises them (compact JSON), and the
+    errors of the kinds that refused them."""
+    if isinstance(facts, Facts):
+        return [_compact_json(facts.canonical)], []
+    texts: list[str] = []
+    errors: list[FactsError] = []
+    for subject in SUBJECTS:
+        try:
+            texts.append(_compact_json(parse_facts(facts, subject=subject).canonical))
+        except FactsError as exc:
+            errors.append(exc)
+    return texts, errors
+
+
+def _legacy_facts_match(facts_json: str, facts_sha256: str) -> bool:
+    """Whether layout-1 facts (as the caller gave them) normalise to the stamp's hash."""
+    try:
+        doc = json.loads(facts_json)
+    except ValueError:
+        return False
+    if _sha256(facts_json) == facts_sha256:
+        return True
+    texts, _ = _normalised_facts(doc)
+    return any(_sha256(t) == facts_sha256 for t in texts)
+
+
+def read_key(*, file: str | os.PathLike[str] | None = None, env: str | None = None) -> bytes:
+    """The key of a keyed log, from a file (its bytes, one trailing line break dropped) or an
+    environment variable (its value, UTF-8, surrounding white space dropped); exactly one of
+    the two. At least 16 bytes; ``AuditLogError`` says what is wrong. A good key:
+    ``python -c "import secrets; print(secrets.token_hex(32))" > audit.key``."""
+    if (file is None) == (env is None):
+        raise FactsError("key", "give the key's file or its environment variable, not both or neither")
+    if file is not None:
+        try:
+            with open(file, "rb") as f:
+                key = f.read()
+        except OSError as exc:
+            raise AuditLogError(f"{os.fspath(file)}: cannot read the audit log key: {exc.strerror}") from exc
+        for ending in (b"\r\n", b"\n"):
+            if key.endswith(ending):
+                key = key[: -len(ending)]
+                break
+        where = f"the key file {os.fspath(file)}"
+    else:
+        assert env is not None
+        value = os.environ.get(env)
+        if value is None:
+            raise AuditLogError(f"the environment variable {env} (the audit log key) is not set")
+        key = value.strip().encode("utf-8")
+        where = f"the environment variable {env}"
+    if len(key) < MIN_KEY_BYTES:
+        raise AuditLogError(f"{where} holds {len(key)} bytes; an audit log key needs at least {MIN_KEY_BYTES} "
+                            "(e.g. python -c \"import secrets; print(secrets.token_hex(32))\")")
+    return key
+
+
 class AuditLog:
-    """An append-only log of verdicts in one SQLite file (``":memory:"`` for a throw-away one).
+    """An append-only, hash-chained log of verdicts in one SQLite file (``":memory:"`` for a
+    throw-away one).
 
     ``AuditLog(path)`` creates the file with its schema if it is new or empty, and refuses
     (``AuditLogError``) a file that is not SQLite, another application's SQLite file, or an
-    audit log written by a newer version of the layout. Use it as a context manager or call
-    ``close()``. One ``AuditLog`` is for one thread; several processes may append to one file.
+    audit log written by a newer version of the layout. ``key`` (bytes, at least 16; see
+    ``read_key``) makes a new log keyed (HMAC-SHA-256) and is needed to append to a keyed log
+    and to check its hashes; it is never written to the file. A log of layout 1 (written
+    before the hash chain) can be queried and verified, but ``append`` refuses it until
+    ``upgrade()``. Use it as a context manager or call ``close()``. One ``AuditLog`` is for
+    one thread; several processes may append to one file.
     """
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, key: bytes | None = None) -> None:
         self.path = os.fspath(path)
+        if key is not None and (not isinstance(key, bytes) or len(key) < MIN_KEY_BYTES):
+            got = f"{len(key)} bytes" if isinstance(key, bytes) else type(key).__name__
+            raise FactsError("key", f"expected at least {MIN_KEY_BYTES} bytes (see AuditLog.read_key), got {got}")
+        self._key = key
         self._conn: sqlite3.Connection | None = None
+        self.layout = SCHEMA_VERSION
         try:
             # isolation_level=None: no implicit transactions; append() runs BEGIN/COMMIT itself.
             conn = sqlite3.connect(self.path, isolation_level=None, timeout=10.0)
@@ -180,6 +291,8 @@ class AuditLog:
             conn.close()
             raise
         self._conn = conn
+
+    read_key = staticmethod(read_key)
 
     def _open(self, conn: sqlite3.Connection) -> None:
         # Reading the header first: a file that is not SQLite fails here, before anything is written.
@@ -198,15 +311,10 @@ class AuditLog:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             app_id = conn.execute("PRAGMA application_id").fetchone()[0]
             self._check_ownership(conn, version, app_id)
-            if version < SCHEMA_VERSION:
-                if version == 0:
-                    _run_script(conn, _SCHEMA)
-                    conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
-                    version = 1
-                while version < SCHEMA_VERSION:
-                    _run_script(conn, _MIGRATIONS[version])
-                    version += 1
-                conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            if version == 0:
+                _create(conn, self._key)
+                version = SCHEMA_VERSION
+            self.layout = version
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
@@ -224,6 +332,9 @@ class AuditLog:
         if version > SCHEMA_VERSION:
             raise AuditLogError(f"{self.path}: the audit log has layout version {version}, newer than the "
                                 f"{SCHEMA_VERSION} this version of qnwmh_rules reads; upgrade qnwmh_rules")
+        if version < 1:
+            raise AuditLogError(f"{self.path}: the audit log's layout version is {version}, which no version of "
+                                "qnwmh_rules writes: its header was changed")
 
     # -- life cycle -------------------------------------------------------------------------
 
@@ -245,36 +356,84 @@ class AuditLog:
             raise AuditLogError(f"{self.path}: the audit log is closed")
         return self._conn
 
+    def _meta(self, conn: sqlite3.Connection) -> dict[str, Any]:
+        return dict(conn.execute("SELECT name, value FROM log_meta").fetchall())
+
+    @property
+    def keyed(self) -> bool:
+        """Whether the log says it is keyed (HMAC-SHA-256); False for layout 1."""
+        if self.layout < 2:
+            return False
+        return bool(self._meta(self._live()).get("hash") == "hmac-sha256")
+
+    def _writable_hash(self, conn: sqlite3.Connection) -> tuple[Hash, dict[str, Any]]:
+        """The chain's hash for appending, after checking the key fits the log."""
+        if self.layout < 2:
+            raise AuditLogError(
+                f"{self.path}: the audit log has layout version {self.layout} (each entry hashed on its own, no "
+                f"chain); appending is refused until it is upgraded: `qnwmh-rules audit {self.path} --upgrade` "
+                "(AuditLog.upgrade()) checks it and chains its entries, recording the upgrade as an entry; "
+                "or keep it read-only and start a new log")
+        meta = self._meta(conn)
+        mode = meta.get("hash")
+        if mode == "hmac-sha256":
+            if self._key is None:
+                raise AuditLogError(f"{self.path}: the audit log is keyed (HMAC-SHA-256); appending needs its key "
+                                    "(--audit-key-file or --audit-key-env)")
+            if meta.get("key_id") != key_id(self._key):
+                raise AuditLogError(f"{self.path}: the key given is not the one this audit log was written with "
+                                    f"(its key id is {meta.get('key_id')}, the key given has {key_id(self._key)})")
+        elif mode == "sha256":
+            if self._key is not None:
+                raise AuditLogError(f"{self.path}: the audit log is not keyed, but a key was given; a log is keyed "
+                                    "when it is created (or upgraded) with a key")
+        else:
+            raise AuditLogError(f"{self.path}: the audit log's header is damaged (hash {mode!r}); run verify")
+        return Hash(self._key), meta
+
     # -- writing ----------------------------------------------------------------------------
 
-    def append(self, verdict: Verdict, facts: Mapping[str, Any], *, recorded_at: dt.datetime | None = None) -> int:
+    def append(self, verdict: Verdict, facts: Mapping[str, Any] | Facts, *,
+               recorded_at: dt.datetime | None = None) -> int:
         """Store ``verdict`` with the ``facts`` it was evaluated from; return its sequence number.
 
-        ``recorded_at`` is stored as given (ISO 8601), or NULL: the library never reads the
-        clock, so a caller that wants a time passes it. All rows of the entry are written in
-        one transaction, or none are (``AuditLogError`` then says why).
+        ``facts`` is what ``evaluate`` was given (the same forms are accepted: JSON values,
+        ``datetime.date`` and ``datetime.datetime``), or the ``Facts`` of ``Engine.parse``;
+        they are stored as the stamp hashed them, and facts that do not hash to the verdict's
+        ``stamp.facts_sha256`` are refused (``FactsError``): they are not the facts it was
+        given. ``recorded_at`` is an aware ``datetime`` (a naive one is refused); by default
+        the current time in UTC. All rows of the entry are written in one transaction, or
+        none are (``AuditLogError`` then says why).
         """
         conn = self._live()
         if not isinstance(verdict, Verdict):
             raise FactsError("verdict", f"expected a qnwmh_rules.Verdict, got {type(verdict).__name__}")
-        if not isinstance(facts, Mapping):
+        if not isinstance(facts, (Mapping, Facts)):
             raise FactsError("(facts)", f"expected a mapping of facts, got {type(facts).__name__}")
-        if recorded_at is not None and not isinstance(recorded_at, dt.datetime):
+        if recorded_at is None:
+            recorded_at = dt.datetime.now(dt.UTC)
+        elif not isinstance(recorded_at, dt.datetime):
             raise FactsError("recorded_at", f"expected a datetime.datetime or None, got {type(recorded_at).__name__}")
-        try:
-            facts_json = _canonical_json(dict(facts))
-        except (TypeError, ValueError) as exc:
-            raise FactsError("(facts)", f"the facts are not JSON data, so cannot be stored: {exc}") from exc
+        elif recorded_at.tzinfo is None or recorded_at.utcoffset() is None:
+            raise FactsError("recorded_at", f"{recorded_at.isoformat()} has no time zone; give an aware datetime "
+                                            "(e.g. with tzinfo=datetime.timezone.utc), or none for the current time")
+        facts_json = self._facts_json(verdict, facts)
         verdict_json = verdict.to_json(indent=None)
         stamp = verdict.stamp
-        row = (None if recorded_at is None else recorded_at.isoformat(), verdict.subject_id, verdict.outcome,
-               stamp.ruleset_id, stamp.term, stamp.version, stamp.region, stamp.ruleset_sha256, stamp.as_of,
-               stamp.facts_sha256, verdict_json, facts_json, _entry_sha256(verdict_json, facts_json))
+        when = recorded_at.isoformat()
+        fields = (when, verdict.subject_id, verdict.outcome, stamp.ruleset_id, stamp.term, stamp.version,
+                  stamp.region, stamp.ruleset_sha256, stamp.as_of, stamp.facts_sha256, verdict_json, facts_json,
+                  _entry_sha256(verdict_json, facts_json))
         try:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                seq = self._insert_entry(conn, row)
+                h, meta = self._writable_hash(conn)
+                seq, prev = self._next(conn, h, meta)
+                seq = self._insert_entry(conn, (seq, *fields))
                 self._insert_rules(conn, seq, verdict.rules)
+                sha = h.link(seq, "verdict", when, verdict_json, facts_json, None, prev)
+                conn.execute("INSERT INTO chain (seq, kind, note_json, prev_sha256, sha256) VALUES (?, ?, ?, ?, ?)",
+                             (seq, "verdict", None, prev, sha))
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
@@ -283,6 +442,35 @@ class AuditLog:
         except sqlite3.Error as exc:
             raise AuditLogError(f"{self.path}: cannot append the verdict for {verdict.subject_id}: {exc}") from exc
         return seq
+
+    def _facts_json(self, verdict: Verdict, facts: Mapping[str, Any] | Facts) -> str:
+        texts, errors = _normalised_facts(facts)
+        want = verdict.stamp.facts_sha256
+        for text in texts:
+            if _sha256(text) == want:
+                return text
+        if not texts:
+            raise errors[0]
+        return self._wrong_facts(verdict, _sha256(texts[0]))
+
+    def _wrong_facts(self, verdict: Verdict, got: str) -> str:
+        raise FactsError("(facts)", f"these are not the facts the verdict for {verdict.subject_id} was evaluated "
+                                    f"from: they hash to {got[:16]}…, its stamp.facts_sha256 is "
+                                    f"{verdict.stamp.facts_sha256[:16]}…",
+                         suggestion="pass the facts given to evaluate; for a ruleset whose time_zone is not "
+                                    "Asia/Shanghai pass engine.parse(facts)")
+
+    def _next(self, conn: sqlite3.Connection, h: Hash, meta: dict[str, Any]) -> tuple[int, str]:
+        """The next seq and the hash it chains to; refuses a log whose last entries are gone."""
+        last = conn.execute("SELECT seq, sha256 FROM chain ORDER BY seq DESC LIMIT 1").fetchone()
+        given = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'chain'").fetchone()
+        given_seq = given[0] if given else 0
+        last_seq = last[0] if last else 0
+        if given_seq != last_seq:
+            raise sqlite3.DatabaseError(f"the log is damaged: its chain ends at entry {last_seq} but numbers up to "
+                                        f"{given_seq} were given; run verify")
+        prev = last[1] if last else h.genesis(meta["log_id"], meta["hash"])
+        return last_seq + 1, prev
 
     def _insert_entry(self, conn: sqlite3.Connection, row: tuple[Any, ...]) -> int:
         cur = conn.execute(f"INSERT INTO entries ({_INSERT_COLUMNS}) "
@@ -295,6 +483,70 @@ class AuditLog:
         conn.executemany("INSERT INTO entry_rules (seq, position, rule_id, outcome, severity) VALUES (?, ?, ?, ?, ?)",
                          _rule_rows(seq, rules))
 
+    def upgrade(self, *, recorded_at: dt.datetime | None = None) -> int | None:
+        """Upgrade a layout-1 log in place to the chained layout; return the seq of the
+        migration entry that records it (None when the log is already of this layout).
+
+        The log is first checked as layout 1 (each entry's own hash, the facts against their
+        stamp, no gaps, the triggers and schema); a log with any problem is not upgraded
+        (``AuditLogError`` lists them): keep it read-only and start a new log. Otherwise the
+        entries are chained as they are (no row is changed, none is re-hashed in place) and a
+        ``migration`` entry, chained after them, records how many there were and when: the
+        chain vouches for entries written before the upgrade only from that time on. With a
+        ``key``, the upgraded log is keyed.
+        """
+        conn = self._live()
+        if recorded_at is None:
+            recorded_at = dt.datetime.now(dt.UTC)
+        elif recorded_at.tzinfo is None or recorded_at.utcoffset() is None:
+            raise FactsError("recorded_at", f"{recorded_at.isoformat()} has no time zone")
+        from ._api import __version__
+
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+                if version == SCHEMA_VERSION:
+                    self.layout = version
+                    conn.execute("COMMIT")
+                    return None
+                problems = self._verify_layout1(conn)
+                if problems:
+                    raise AuditLogError(f"{self.path}: not upgraded: the log has {len(problems)} problem(s) as it "
+                                        f"is: {'; '.join(problems[:5])}{' …' if len(problems) > 5 else ''}; keep it "
+                                        "read-only as evidence and start a new log")
+                _run_script(conn, _MIGRATIONS[1])
+                h, meta = _init_meta(conn, self._key)
+                prev = h.genesis(meta["log_id"], meta["hash"])
+                count = 0
+                for seq, when, vj, fj in conn.execute("SELECT seq, recorded_at, verdict_json, facts_json "
+                                                      "FROM entries ORDER BY seq").fetchall():
+                    sha = h.link(seq, "verdict", when, vj, fj, None, prev)
+                    conn.execute("INSERT INTO chain (seq, kind, note_json, prev_sha256, sha256) "
+                                 "VALUES (?, 'verdict', NULL, ?, ?)", (seq, prev, sha))
+                    prev, count = sha, seq
+                note = _compact_json({
+                    "from_layout": 1, "to_layout": SCHEMA_VERSION, "entries": count,
+                    "recorded_at": recorded_at.isoformat(), "library_version": __version__,
+                    "note": "the log had no entries before this upgrade" if count == 0 else
+                            f"entries 1..{count} were written by layout 1 (each hashed on its own); they were "
+                            "checked and chained at this upgrade, so the chain vouches for them only from its "
+                            "recorded_at on"})
+                seq = count + 1
+                sha = h.link(seq, "migration", None, None, None, note, prev)
+                conn.execute("INSERT INTO chain (seq, kind, note_json, prev_sha256, sha256) "
+                             "VALUES (?, 'migration', ?, ?, ?)", (seq, note, prev, sha))
+                conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            raise AuditLogError(f"{self.path}: cannot upgrade the audit log: {exc}") from exc
+        self.layout = SCHEMA_VERSION
+        return seq
+
     # -- reading ----------------------------------------------------------------------------
 
     def query(self, *, subject_id: str | None = None, rule_id: str | None = None, outcome: str | None = None,
@@ -303,7 +555,8 @@ class AuditLog:
 
         ``outcome`` is the verdict's outcome; ``rule_id`` and ``rule_outcome`` select entries
         with a rule of that id and/or outcome (``rule_id="basic.youth_share",
-        rule_outcome="failed"``); ``limit`` keeps the first ``limit`` entries.
+        rule_outcome="failed"``; ``rule_id`` alone: every entry whose verdict has that rule);
+        ``limit`` keeps the first ``limit`` entries.
         """
         conn = self._live()
         if outcome is not None and outcome not in OUTCOMES:
@@ -343,6 +596,26 @@ class AuditLog:
             raise AuditLogError(f"{self.path}: cannot read the audit log: {exc}") from exc
         return [self._entry(row) for row in rows]
 
+    def rule_ids(self) -> list[str]:
+        """The distinct rule ids of the verdicts in the log, sorted."""
+        try:
+            return [r[0] for r in self._live().execute("SELECT DISTINCT rule_id FROM entry_rules ORDER BY rule_id")]
+        except sqlite3.Error as exc:
+            raise AuditLogError(f"{self.path}: cannot read the audit log: {exc}") from exc
+
+    def migrations(self) -> list[tuple[int, dict[str, Any]]]:
+        """The upgrades recorded in the log: (seq of the migration entry, its record)."""
+        if self.layout < 2:
+            return []
+        out = []
+        for seq, note in self._live().execute("SELECT seq, note_json FROM chain WHERE kind = 'migration' ORDER BY seq"):
+            try:
+                doc = json.loads(note)
+            except (TypeError, ValueError):
+                doc = {}
+            out.append((seq, doc if isinstance(doc, dict) else {}))
+        return out
+
     def _entry(self, row: tuple[Any, ...]) -> AuditEntry:
         (seq, recorded_at, subject_id, outcome, ruleset_id, term, version, region, _ruleset_sha256, as_of,
          _facts_sha256, verdict_json, facts_json, _entry_sha) = row
@@ -356,42 +629,171 @@ class AuditLog:
         return AuditEntry(seq=seq, recorded_at=when, subject_id=subject_id, outcome=outcome, ruleset_id=ruleset_id,
                           term=term, version=version, region=region, as_of=as_of, verdict=verdict, facts=facts)
 
-    def verify(self) -> list[str]:
+    def head(self) -> AuditHead:
+        """The chain's head as stored (the last entry's seq and chain hash); keep
+        ``str(head)`` somewhere else (a report, a ticket, another system) after a clean
+        ``verify()``, and give it back to ``verify(expect_head=...)`` later."""
+        conn = self._live()
+        if self.layout < 2:
+            raise AuditLogError(f"{self.path}: the audit log has layout version {self.layout}, which has no chain "
+                                f"and so no head; upgrade it first (`qnwmh-rules audit {self.path} --upgrade`)")
+        try:
+            last = conn.execute("SELECT seq, sha256 FROM chain ORDER BY seq DESC LIMIT 1").fetchone()
+            if last is not None:
+                return AuditHead(int(last[0]), str(last[1]))
+            meta = self._meta(conn)
+            mode = meta.get("hash", "")
+            if mode == "hmac-sha256" and self._key is None:
+                raise AuditLogError(f"{self.path}: the head of an empty keyed log is computed with its key; give it")
+            return AuditHead(0, Hash(self._key if mode == "hmac-sha256" else None).genesis(
+                str(meta.get("log_id")), str(mode)))
+        except sqlite3.Error as exc:
+            raise AuditLogError(f"{self.path}: cannot read the audit log: {exc}") from exc
+
+    # -- verifying --------------------------------------------------------------------------
+
+    def verify(self, *, expect_head: AuditHead | str | Iterable[AuditHead | str] | None = None) -> list[str]:
         """Re-check the whole log; return one line per problem found (an empty list: all is well).
 
-        Checks SQLite's own page structure (``PRAGMA quick_check``), that the triggers are in
-        place, and for every entry: ``entry_sha256`` still matches ``verdict_json`` and
-        ``facts_json``, the verdict reads back with ``Verdict.from_dict`` and agrees with the
-        entry's columns and rule rows, the facts are a JSON object, and no entry is missing
-        from the sequence (``seq`` is 1, 2, 3, ... with no gap, up to the last ever given).
+        Checks SQLite's page structure (``PRAGMA quick_check``); that the schema (tables,
+        indexes and triggers, by their SQL text) is the one this library creates; the header
+        (``log_meta``) and the key; the chain: each entry's hash over its seq, recorded_at,
+        verdict, facts and the previous entry's hash, and that each entry is chained to the
+        one before it; and each entry's own content (its columns and rule rows agree with its
+        verdict, its facts hash to the stamp's ``facts_sha256``). A broken chain is reported
+        at the entry that broke it and how: ``edited``, ``replaced`` (edited and its hash
+        recomputed), ``missing``, ``renumbered``, ``out of order``, ``inserted``.
+
+        ``expect_head`` (``SEQ:HASH`` strings or ``AuditHead``s kept from earlier) proves the
+        log still extends those heads: entries deleted from the end, or a log rewritten or
+        forged as a whole, are found only this way or, for forging, by the key.
         """
         conn = self._live()
+        heads = [] if expect_head is None else \
+            [expect_head] if isinstance(expect_head, (str, AuditHead)) else list(expect_head)
+        anchors = [h if isinstance(h, AuditHead) else AuditHead.parse(h) for h in heads]
         problems: list[str] = []
         try:
             checked = [r[0] for r in conn.execute("PRAGMA quick_check")]
             if checked != ["ok"]:
                 problems.extend(f"database: {line}" for line in checked)
-            present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
-            problems.extend(f"trigger {name} is missing: the log can be edited" for name in _TRIGGERS
-                            if name not in present)
-            expected_seq = 1
-            for row in conn.execute(f"SELECT {_ENTRY_COLUMNS} FROM entries ORDER BY seq"):
-                seq = row[0]
-                if seq != expected_seq:
-                    problems.append(f"entries {expected_seq}..{seq - 1} are missing")
-                expected_seq = seq + 1
-                problems.extend(f"entry {seq}: {p}" for p in self._check_entry(conn, row))
-            last = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'entries'").fetchone()
-            if last is not None and last[0] >= expected_seq:
-                problems.append(f"entries {expected_seq}..{last[0]} are missing")
-            for (seq,) in conn.execute("SELECT DISTINCT seq FROM entry_rules WHERE seq NOT IN "
-                                       "(SELECT seq FROM entries) ORDER BY seq"):
-                problems.append(f"entry {seq}: rule rows without an entry")
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version < 2:
+                problems.extend(self._verify_layout1(conn))
+                problems.append(f"layout: version {version}: entries are hashed one by one, not chained, so "
+                                "deleted, reordered or rewritten entries cannot be found; upgrade it "
+                                f"(`qnwmh-rules audit {self.path} --upgrade`) to chain it from now on")
+                if anchors:
+                    problems.append("layout: a layout-1 log has no head; --expect-head cannot be checked")
+                return problems
+            problems.extend(_schema_problems(conn, _expected_schema(SCHEMA_VERSION)))
+            problems.extend(self._verify_chain(conn, anchors))
         except sqlite3.DatabaseError as exc:
             problems.append(f"database: cannot be read: {exc}")
         return problems
 
-    def _check_entry(self, conn: sqlite3.Connection, row: tuple[Any, ...]) -> list[str]:
+    def _verify_layout1(self, conn: sqlite3.Connection) -> list[str]:
+        problems = _schema_problems(conn, _expected_schema(1))
+        expected_seq = 1
+        for row in conn.execute(f"SELECT {_ENTRY_COLUMNS} FROM entries ORDER BY seq"):
+            seq = row[0]
+            if seq != expected_seq:
+                problems.append(f"entries {expected_seq}..{seq - 1}: missing" if seq - 1 > expected_seq
+                                else f"entry {expected_seq}: missing")
+            expected_seq = seq + 1
+            problems.extend(f"entry {seq}: {p}" for p in self._check_entry(conn, row, legacy=True))
+        last = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'entries'").fetchone()
+        if last is not None and last[0] >= expected_seq:
+            problems.append(f"entries {expected_seq}..{last[0]}: missing" if last[0] > expected_seq
+                            else f"entry {expected_seq}: missing")
+        for (seq,) in conn.execute("SELECT DISTINCT seq FROM entry_rules WHERE seq NOT IN "
+                                   "(SELECT seq FROM entries) ORDER BY seq"):
+            problems.append(f"entry {seq}: rule rows without an entry")
+        return problems
+
+    def _header(self, conn: sqlite3.Connection) -> tuple[list[str], Hash | None, str | None, bool]:
+        """Header problems, the hash to check entries with (None: cannot be checked), the
+        genesis hash (None: unknown), and whether searching for moved entries is worthwhile."""
+        problems: list[str] = []
+        meta = self._meta(conn)
+        log_id, mode = meta.get("log_id"), meta.get("hash")
+        expected = {"log_id", "hash"} | ({"key_id"} if mode == "hmac-sha256" else set())
+        problems.extend(f"header: unexpected setting {name!r} in log_meta" for name in sorted(set(meta) - expected))
+        problems.extend(f"header: the setting {name!r} is missing from log_meta"
+                        for name in sorted(expected - set(meta)))
+        if not (isinstance(log_id, str) and re.fullmatch(r"[0-9a-f]{32}", log_id)):
+            problems.append(f"header: log_id {log_id!r} is not 32 hex digits")
+        if mode not in ("sha256", "hmac-sha256"):
+            problems.append(f"header: hash {mode!r} is neither sha256 nor hmac-sha256")
+        search = True
+        if self._key is not None:
+            h: Hash | None = Hash(self._key)
+            if mode != "hmac-sha256":
+                problems.append("header: a key was given, but the log says it is not keyed: it was written without "
+                                "a key, or rewritten without it (every entry is checked with the key)")
+                search = False
+            elif meta.get("key_id") != key_id(self._key):
+                problems.append(f"header: the key given is not the one this log was written with (key id "
+                                f"{key_id(self._key)}, the log's is {meta.get('key_id')!r}); every entry is "
+                                "checked with the key given")
+                search = False
+            genesis_mode = "hmac-sha256"
+        elif mode == "hmac-sha256":
+            problems.append(f"header: the log is keyed (HMAC-SHA-256, key id {meta.get('key_id')}): the entries' "
+                            "hashes can be checked only with its key (--audit-key-file or --audit-key-env); only "
+                            "the links between them were checked")
+            h = None
+            genesis_mode = mode
+        else:
+            h = Hash(None)
+            genesis_mode = "sha256"
+        genesis = None
+        if isinstance(log_id, str) and h is not None:
+            genesis = h.genesis(log_id, genesis_mode)
+        return problems, h, genesis, search
+
+    def _verify_chain(self, conn: sqlite3.Connection, anchors: list[AuditHead]) -> list[str]:
+        header, h, genesis, search = self._header(conn)
+        found: list[Problem] = []
+        links: list[Link] = []
+        for seq, kind, note, prev, sha, has_entry, when, vj, fj in conn.execute(JOINED + " ORDER BY c.seq"):
+            ok: bool | None
+            if kind == "verdict" and not has_entry:
+                found.append(Problem(seq, "missing", "its chain record is there, but the entry itself is not"))
+                ok = None
+            elif h is None:
+                ok = None
+            else:
+                try:
+                    ok = h.link(seq, kind, when, vj, fj, note, prev) == sha
+                except (TypeError, ValueError):
+                    ok = False
+            links.append(Link(seq, kind, prev, sha, ok))
+        for (seq,) in conn.execute("SELECT seq FROM entries WHERE seq NOT IN (SELECT seq FROM chain) ORDER BY seq"):
+            found.append(Problem(seq, "inserted", "it is not in the chain (added without a chain record, or its "
+                                                   "chain record was deleted)"))
+        for (seq,) in conn.execute("SELECT DISTINCT seq FROM entry_rules WHERE seq NOT IN "
+                                   "(SELECT seq FROM entries) ORDER BY seq"):
+            found.append(Problem(seq, "edited", "rule rows without an entry"))
+        given_row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'chain'").fetchone()
+        given = int(given_row[0]) if given_row and isinstance(given_row[0], int) else 0
+        found.extend(diagnose(conn, links, h, genesis, given, search, {a.sha256: a.seq for a in anchors}))
+        legacy = max((int(n.get("entries", 0)) for _, n in self.migrations() if isinstance(n.get("entries"), int)),
+                     default=0)
+        for row in conn.execute(f"SELECT {_ENTRY_COLUMNS} FROM entries ORDER BY seq"):
+            found.extend(Problem(row[0], "edited", p) for p in self._check_entry(conn, row, legacy=row[0] <= legacy))
+        for kind_row in conn.execute("SELECT seq, note_json FROM chain WHERE kind = 'migration'"):
+            try:
+                doc = json.loads(kind_row[1])
+                if not isinstance(doc, dict):
+                    raise ValueError("not an object")
+            except (TypeError, ValueError):
+                found.append(Problem(kind_row[0], "edited", "its migration record is not a JSON object"))
+        out = header + render(found)
+        out.extend(anchor_problems(links, anchors, genesis))
+        return out
+
+    def _check_entry(self, conn: sqlite3.Connection, row: tuple[Any, ...], *, legacy: bool) -> list[str]:
         (seq, recorded_at, subject_id, outcome, ruleset_id, term, version, region, ruleset_sha256, as_of,
          facts_sha256, verdict_json, facts_json, entry_sha) = row
         problems: list[str] = []
@@ -405,14 +807,16 @@ class AuditLog:
                 problems.append("facts_json is not a JSON object")
         except ValueError as exc:
             problems.append(f"facts_json is not JSON: {exc}")
-        if recorded_at is not None:
+        if recorded_at is not None or not legacy:
             try:
-                dt.datetime.fromisoformat(recorded_at)
+                when = dt.datetime.fromisoformat(recorded_at)
+                if when.tzinfo is None and not legacy:
+                    problems.append(f"recorded_at {recorded_at!r} has no time zone")
             except (TypeError, ValueError):
                 problems.append(f"recorded_at {recorded_at!r} is not an ISO 8601 date and time")
         try:
             verdict = Verdict.from_dict(json.loads(verdict_json))
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             problems.append(f"verdict_json does not read back as a Verdict: {exc!r}")
             return problems
         s = verdict.stamp
@@ -422,8 +826,65 @@ class AuditLog:
                    "as_of": (as_of, s.as_of), "facts_sha256": (facts_sha256, s.facts_sha256)}
         problems.extend(f"column {name} is {stored!r} but the verdict says {said!r}"
                         for name, (stored, said) in columns.items() if stored != said)
+        facts_ok = _legacy_facts_match(facts_json, s.facts_sha256) if legacy else \
+            _sha256(facts_json) == s.facts_sha256
+        if not facts_ok:
+            problems.append("the stored facts do not hash to the verdict stamp's facts_sha256: the facts or the "
+                            "stamp were changed")
         stored_rules = conn.execute("SELECT seq, position, rule_id, outcome, severity FROM entry_rules "
                                     "WHERE seq = ? ORDER BY position", (seq,)).fetchall()
         if stored_rules != _rule_rows(seq, verdict.rules):
             problems.append("rule rows do not match the verdict's rules")
         return problems
+
+
+def _init_meta(conn: sqlite3.Connection, key: bytes | None) -> tuple[Hash, dict[str, Any]]:
+    meta = {"log_id": secrets.token_hex(16), "hash": "sha256" if key is None else "hmac-sha256"}
+    if key is not None:
+        meta["key_id"] = key_id(key)
+    conn.executemany("INSERT INTO log_meta (name, value) VALUES (?, ?)", sorted(meta.items()))
+    return Hash(key), meta
+
+
+def _create(conn: sqlite3.Connection, key: bytes | None) -> None:
+    """A new log: layout 1's script, then each step up to SCHEMA_VERSION (one schema for all)."""
+    _run_script(conn, _LAYOUT1_SCHEMA)
+    for version in range(1, SCHEMA_VERSION):
+        _run_script(conn, _MIGRATIONS[version])
+    _init_meta(conn, key)
+    conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
+    conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+
+_SCHEMAS: dict[int, set[tuple[str, str, str, str | None]]] = {}
+
+
+def _expected_schema(version: int) -> set[tuple[str, str, str, str | None]]:
+    """sqlite_master of a fresh log of ``version`` (made by this same code, so the SQL text
+    is SQLite's own rendering of it)."""
+    if version not in _SCHEMAS:
+        conn = sqlite3.connect(":memory:")
+        try:
+            _run_script(conn, _LAYOUT1_SCHEMA)
+            for v in range(1, version):
+                _run_script(conn, _MIGRATIONS[v])
+            _SCHEMAS[version] = set(conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master"))
+        finally:
+            conn.close()
+    return _SCHEMAS[version]
+
+
+def _schema_problems(conn: sqlite3.Connection, expected: set[tuple[str, str, str, str | None]]) -> list[str]:
+    present = set(conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master"))
+    by_name = {(t, n): (tbl, sql) for t, n, tbl, sql in present}
+    problems = []
+    for t, n, tbl, sql in sorted(expected, key=lambda r: (r[0], r[1])):
+        risk = ": the log can be edited" if t == "trigger" else ""
+        if (t, n) not in by_name:
+            problems.append(f"schema: {t} {n} is missing{risk}")
+        elif by_name[(t, n)] != (tbl, sql):
+            problems.append(f"schema: {t} {n} is not the one this library creates (its SQL was changed){risk}")
+    names = {(t, n) for t, n, _, _ in expected}
+    problems.extend(f"schema: {t} {n} is not part of an audit log" for t, n, _, _ in sorted(present, key=lambda r: (
+        r[0], r[1])) if (t, n) not in names)
+    return problems

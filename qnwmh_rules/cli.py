@@ -36,7 +36,41 @@ def _read_json(name: str) -> Any:
         raise FactsError("(input)", f"{where} cannot be read as JSON: {exc}") from exc
 
 
+def _audit_key(args: argparse.Namespace) -> bytes | None:
+    from ._audit import read_key
+
+    if args.audit_key_file and args.audit_key_env:
+        args.usage_error("give the audit log key by --audit-key-file or by --audit-key-env, not both")
+    if args.audit_key_file:
+        return read_key(file=args.audit_key_file)
+    if args.audit_key_env:
+        return read_key(env=args.audit_key_env)
+    return None
+
+
+def _recorded_at(text: str) -> Any:
+    from dateutil import parser as dtparser
+
+    try:
+        when = dtparser.isoparse(text)
+    except (ValueError, OverflowError) as exc:
+        raise FactsError("--recorded-at", f"expected an ISO 8601 timestamp, got {text!r}") from exc
+    if when.tzinfo is None:
+        raise FactsError("--recorded-at", f"{text!r} has no time zone; give its offset, e.g. "
+                                          f"{when.isoformat()}+08:00, or leave it out for the current time (UTC)")
+    return when
+
+
 def _evaluate(args: argparse.Namespace) -> int:
+    if args.audit_db is None:
+        unused = [o for o, v in (("--recorded-at", args.recorded_at), ("--audit-key-file", args.audit_key_file),
+                                 ("--audit-key-env", args.audit_key_env)) if v]
+        if unused:
+            args.usage_error(f"{', '.join(unused)} only go with --audit-db")
+    elif args.set:
+        args.usage_error("--set and --audit-db cannot be combined: a what-if is not a verdict that was given, "
+                         "so it is not recorded in the audit log; evaluate without --set to record the verdict")
+    recorded_at = _recorded_at(args.recorded_at) if args.recorded_at else None
     facts = _read_json(args.file)
     if args.ruleset:
         engine = _api.load_ruleset(args.ruleset, backend=args.backend)
@@ -59,15 +93,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     if args.audit_db:
         from ._audit import AuditLog
 
-        recorded_at = None
-        if args.recorded_at:
-            from dateutil import parser as dtparser
-
-            try:
-                recorded_at = dtparser.isoparse(args.recorded_at)
-            except ValueError as exc:
-                raise FactsError("--recorded-at", f"expected an ISO 8601 timestamp, got {args.recorded_at!r}") from exc
-        with AuditLog(args.audit_db) as log:
+        with AuditLog(args.audit_db, key=_audit_key(args)) as log:
             seq = log.append(verdict, facts, recorded_at=recorded_at)
         print(f"recorded as entry {seq} in {args.audit_db}", file=sys.stderr)
     sys.stdout.write(verdict.to_json(indent=indent) + "\n")
@@ -111,17 +137,50 @@ def _why_not(args: argparse.Namespace) -> int:
 
 
 def _audit(args: argparse.Namespace) -> int:
-    from ._audit import AuditLog
+    from ._audit import AuditHead, AuditLog
 
+    queries = [o for o, v in (("--id", args.id), ("--rule", args.rule), ("--rule-outcome", args.rule_outcome),
+                              ("--outcome", args.outcome), ("--limit", args.limit is not None),
+                              ("--full", args.full)) if v]
+    actions = [o for o, v in (("--verify", args.verify), ("--head", args.head), ("--upgrade", args.upgrade)) if v]
+    if queries and actions:
+        args.usage_error(f"{', '.join(queries)} filter a query; they do not go with {', '.join(actions)}")
+    if args.upgrade and (args.verify or args.head):
+        args.usage_error("--upgrade goes alone; verify and take the head after it")
+    if args.expect_head and not args.verify:
+        args.usage_error("--expect-head goes with --verify")
+    if (args.audit_key_file or args.audit_key_env) and not actions:
+        args.usage_error("the audit log key is for --verify, --head and --upgrade; a query does not need it")
+    for head in args.expect_head:
+        try:
+            AuditHead.parse(head)
+        except FactsError as exc:
+            args.usage_error(f"--expect-head: {exc.message}")
     if not Path(args.db).is_file():
         raise FactsError("(audit)", f"no audit log at {args.db} (it is created by `evaluate --audit-db`)")
-    with AuditLog(args.db) as log:
+    with AuditLog(args.db, key=_audit_key(args)) as log:
+        if args.upgrade:
+            seq = log.upgrade()
+            print(f"{args.db}: already of the current layout" if seq is None else
+                  f"{args.db}: upgraded; the upgrade is recorded as entry {seq}", file=sys.stderr)
+            return 0
         if args.verify:
-            problems = log.verify()
+            problems = log.verify(expect_head=args.expect_head)
             for p in problems:
                 print(p)
-            print(f"{'no problems' if not problems else f'{len(problems)} problem(s)'} in {args.db}", file=sys.stderr)
-            return 1 if problems else 0
+            for seq, record in log.migrations():
+                print(f"note: entry {seq} records an upgrade at {record.get('recorded_at')}: {record.get('note')}",
+                      file=sys.stderr)
+            print(f"{'no problems' if not problems else f'{len(problems)} problem(s)'} in {args.db}"
+                  + (f" (it extends the expected head{'s' if len(args.expect_head) > 1 else ''})"
+                     if args.expect_head and not problems else ""), file=sys.stderr)
+            if problems:
+                return 1
+        if args.head:
+            print(log.head())
+            return 0
+        if args.verify:
+            return 0
         entries = log.query(subject_id=args.id, rule_id=args.rule, outcome=args.outcome,
                             rule_outcome=args.rule_outcome, limit=args.limit)
         for e in entries:
@@ -130,7 +189,16 @@ def _audit(args: argparse.Namespace) -> int:
                               "outcome": e.outcome, "ruleset": f"{e.term}/{e.ruleset_id}@{e.version}",
                               "as_of": e.as_of} | ({"verdict": e.verdict.to_dict(), "facts": e.facts}
                                                    if args.full else {}), ensure_ascii=False, sort_keys=True))
-        print(f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'}", file=sys.stderr)
+        note = ""
+        if args.rule and not entries:
+            known = log.rule_ids()
+            if args.rule not in known:
+                import difflib
+
+                close = difflib.get_close_matches(args.rule, known, n=1, cutoff=0.6)
+                note = f" (no verdict in the log has a rule {args.rule!r}" + \
+                    (f"; did you mean {close[0]!r}?)" if close else ")")
+        print(f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'}{note}", file=sys.stderr)
     return 0
 
 
@@ -359,6 +427,13 @@ def _batch(args: argparse.Namespace) -> int:
     return 0
 
 
+def _audit_key_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--audit-key-file", default=None, metavar="FILE",
+                        help="the key of a keyed audit log (HMAC): a file holding it (never stored in the log)")
+    parser.add_argument("--audit-key-env", default=None, metavar="VAR",
+                        help="the key of a keyed audit log: the environment variable holding it")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="qnwmh-rules",
                                 description="Rules-as-code for the 青年文明号 programme.")
@@ -376,13 +451,14 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--backend", default="durable", choices=_api.BACKENDS, help="engine backend (default durable)")
     e.add_argument("--compact", action="store_true", help="print the JSON on one line")
     e.add_argument("--audit-db", default=None, metavar="PATH",
-                   help="also append the verdict and its facts to this audit log (SQLite, append-only)")
+                   help="also append the verdict and its facts to this audit log (SQLite, append-only, hash-chained)")
     e.add_argument("--recorded-at", default=None, metavar="ISO",
-                   help="with --audit-db: the time to record (the library never reads the clock itself)")
+                   help="with --audit-db: the time to record, with its UTC offset (default: now, in UTC)")
+    _audit_key_options(e)
     e.add_argument("--set", action="append", metavar="PATH=VALUE",
                    help="what-if: change a fact (JSON value, or text; PATH= deletes it); repeatable. "
                         "Prints the verdict before and after and the rules that changed")
-    e.set_defaults(func=_evaluate)
+    e.set_defaults(func=_evaluate, usage_error=e.error)
     ls = sub.add_parser("list", help="list the shipped rulesets (term and region)")
     ls.set_defaults(func=_list)
     c = sub.add_parser("check", help="check ruleset files and report every problem as path:line:col: CODE")
@@ -434,16 +510,26 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--lang", default="zh", choices=("zh", "en"))
     w.add_argument("--json", action="store_true")
     w.set_defaults(func=_why_not)
-    au = sub.add_parser("audit", help="query or verify an audit log of verdicts")
+    au = sub.add_parser("audit", help="query, verify or upgrade an audit log of verdicts, or print its head")
     au.add_argument("db", metavar="AUDIT.db")
     au.add_argument("--id", default=None, help="collective (subject) id")
-    au.add_argument("--rule", default=None, help="rule id (with --rule-outcome)")
+    au.add_argument("--rule", default=None, help="rule id: entries whose verdict has this rule "
+                                                 "(with --rule-outcome: that rule had that outcome)")
     au.add_argument("--rule-outcome", default=None, choices=("passed", "failed", "undetermined", "not_applicable"))
     au.add_argument("--outcome", default=None, choices=("eligible", "ineligible", "undetermined"))
     au.add_argument("--limit", type=int, default=None)
     au.add_argument("--full", action="store_true", help="print each verdict and its facts too")
-    au.add_argument("--verify", action="store_true", help="re-check every entry instead of querying")
-    au.set_defaults(func=_audit)
+    au.add_argument("--verify", action="store_true", help="re-check the whole log (schema, chain, every entry) "
+                                                          "instead of querying; exit 1 if anything is wrong")
+    au.add_argument("--expect-head", action="append", default=[], metavar="SEQ:HASH",
+                    help="with --verify: prove the log still extends this head, kept from an earlier --head "
+                         "(repeatable)")
+    au.add_argument("--head", action="store_true",
+                    help="print the chain head as SEQ:HASH, to keep somewhere else (with --verify: after checking)")
+    au.add_argument("--upgrade", action="store_true",
+                    help="upgrade a log of layout 1 in place to the hash chain (recorded as an entry)")
+    _audit_key_options(au)
+    au.set_defaults(func=_audit, usage_error=au.error)
     rp = sub.add_parser("replay", help="re-evaluate a stored verdict with the ruleset its stamp names")
     rp.add_argument("verdict", metavar="VERDICT.json")
     rp.add_argument("--facts", required=True, metavar="FACTS.json", help="the facts the verdict was given for")

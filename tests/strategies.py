@@ -158,3 +158,27 @@ def known_by(doc, day):
     if since and _day(since) > day:
         del doc["contact_platform"]["since"]
     return doc
+
+
+@st.composite
+def typed_collectives(draw):
+    """Collectives as a Python caller may give them: some dates as datetime.date and some timestamps as aware
+    datetime.datetime (evaluate accepts both), the rest as JSON text."""
+    doc = draw(collectives())
+    if "birth_date" in doc["leader"] and draw(st.booleans()):
+        doc["leader"]["birth_date"] = dt.date.fromisoformat(doc["leader"]["birth_date"])
+    for h in doc.get("honors", ()):
+        if draw(st.booleans()):
+            h["date"] = dt.date.fromisoformat(h["date"])
+    for f in doc.get("filings", ()):
+        if draw(st.booleans()):
+            f["submitted_at"] = dt.datetime.fromisoformat(f["submitted_at"])
+    return doc
+
+
+@st.composite
+def audit_manipulations(draw, ops, entries=5):
+    """One manipulation of an audit log of `entries` entries: which, on which entries (a and b), whether the forger
+    then recomputes the entry's hash, and whether the log is keyed."""
+    return {"op": draw(st.sampled_from(ops)), "a": draw(st.integers(1, entries)), "b": draw(st.integers(1, entries)),
+            "rehash_after": draw(st.booleans()), "keyed_log": draw(st.booleans())}

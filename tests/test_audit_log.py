@@ -2,6 +2,7 @@
 
 import contextlib
 import datetime as dt
+import hashlib
 import json
 import os
 import signal
@@ -13,10 +14,13 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
 
 import qnwmh_rules
 from qnwmh_rules import FactsError, QnwmhError
 from qnwmh_rules._audit import SCHEMA_VERSION, AuditLog, AuditLogError
+
+from .strategies import typed_collectives
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -119,7 +123,8 @@ def test_the_returned_verdict_and_facts_equal_the_originals(log_path, cases):
     with AuditLog(log_path) as log:
         entries = log.query()
     assert [v for v, _ in cases] == [e.verdict for e in entries]
-    assert [f for _, f in cases] == [e.facts for e in entries]
+    # stored as the stamp hashed them: absent (null) facts are left out
+    assert [{k: x for k, x in f.items() if x is not None} for _, f in cases] == [e.facts for e in entries]
     stamp = cases[0][0].stamp
     assert ("GD-0001", "eligible", stamp.ruleset_id, stamp.term, stamp.version, stamp.region, stamp.as_of) == \
         (entries[0].subject_id, entries[0].outcome, entries[0].ruleset_id, entries[0].term, entries[0].version,
@@ -127,7 +132,8 @@ def test_the_returned_verdict_and_facts_equal_the_originals(log_path, cases):
 
 
 def test_rows_hold_canonical_json_and_one_row_per_rule(log_path, cases):
-    """verdict_json is Verdict.to_json(indent=None); entry_rules has one row per rule in order."""
+    """verdict_json is Verdict.to_json(indent=None); facts_json is the facts exactly as the stamp hashed them;
+    entry_rules has one row per rule in order."""
     verdict, facts = cases[1]
     with raw(log_path) as conn:
         stored_verdict, stored_facts = conn.execute(
@@ -135,7 +141,8 @@ def test_rows_hold_canonical_json_and_one_row_per_rule(log_path, cases):
         rules = conn.execute("SELECT rule_id, outcome, severity FROM entry_rules WHERE seq = 2 "
                              "ORDER BY position").fetchall()
     assert verdict.to_json(indent=None) == stored_verdict
-    assert json.dumps(facts, ensure_ascii=False, sort_keys=True) == stored_facts
+    assert json.dumps(facts, ensure_ascii=False, sort_keys=True, separators=(",", ":")) == stored_facts
+    assert verdict.stamp.facts_sha256 == hashlib.sha256(stored_facts.encode("utf-8")).hexdigest()
     assert [(r.id, r.outcome, r.severity) for r in verdict.rules] == rules
 
 
@@ -299,32 +306,46 @@ def test_a_new_file_gets_the_schema_version_and_wal(tmp_path):
                                            conn.execute("PRAGMA journal_mode").fetchone()[0])
 
 
-def test_recorded_at_round_trips_and_is_null_when_not_given(tmp_path, cases):
-    """recorded_at comes back equal (stored as ISO 8601); without it the column is NULL."""
+def test_recorded_at_round_trips_and_defaults_to_now_in_utc(tmp_path, cases):
+    """recorded_at comes back equal (stored as ISO 8601 with its offset); without it, the current time in UTC."""
     when = dt.datetime(2019, 1, 2, 9, 30, 15, 123456, tzinfo=dt.timezone(dt.timedelta(hours=8)))
     path = tmp_path / "audit.sqlite"
     with AuditLog(path) as log:
         log.append(*cases[0], recorded_at=when)
+        before = dt.datetime.now(dt.UTC)
         log.append(*cases[1])
-        assert [when, None] == [e.recorded_at for e in log.query()]
+        after = dt.datetime.now(dt.UTC)
+        first, second = [e.recorded_at for e in log.query()]
+    assert (when, True, dt.timedelta(0)) == (first, before <= second <= after, second.utcoffset())
     with raw(path) as conn:
-        assert [("2019-01-02T09:30:15.123456+08:00",), (None,)] == \
-            conn.execute("SELECT recorded_at FROM entries ORDER BY seq").fetchall()
+        assert "2019-01-02T09:30:15.123456+08:00" == conn.execute(
+            "SELECT recorded_at FROM entries WHERE seq = 1").fetchone()[0]
+
+
+def test_a_naive_recorded_at_is_refused(tmp_path, cases):
+    """A recorded_at without a time zone is a FactsError naming recorded_at, and nothing is stored."""
+    with AuditLog(tmp_path / "audit.sqlite") as log:
+        with pytest.raises(FactsError, match="^recorded_at: 2019-01-02T09:30:00 has no time zone"):
+            log.append(*cases[0], recorded_at=dt.datetime(2019, 1, 2, 9, 30))
+        assert [] == log.query()
 
 
 def test_verify_reports_edits_made_after_dropping_the_triggers(log_path):
-    """With the triggers dropped, an edited entry and a deleted one are both reported."""
+    """With the triggers dropped, an edited entry and a deleted one are both reported, by entry."""
     with raw(log_path) as conn:
         conn.execute("DROP TRIGGER entries_no_update")
         conn.execute("DROP TRIGGER entries_no_delete")
         conn.execute("UPDATE entries SET facts_json = '{}' WHERE seq = 2")
         conn.execute("DELETE FROM entries WHERE seq = 3")
     with AuditLog(log_path) as log:
-        assert ["trigger entries_no_update is missing: the log can be edited",
-                "trigger entries_no_delete is missing: the log can be edited",
-                "entry 2: entry_sha256 does not match verdict_json and facts_json",
-                "entries 3..3 are missing",
-                "entry 3: rule rows without an entry"] == log.verify()
+        assert ["schema: trigger entries_no_delete is missing: the log can be edited",
+                "schema: trigger entries_no_update is missing: the log can be edited",
+                "entry 2: edited: its contents do not match its hash",
+                "entry 2: edited: entry_sha256 does not match verdict_json and facts_json",
+                "entry 2: edited: the stored facts do not hash to the verdict stamp's facts_sha256: the facts or "
+                "the stamp were changed",
+                "entry 3: missing: its chain record is there, but the entry itself is not",
+                "entry 3: edited: rule rows without an entry"] == log.verify()
 
 
 def test_a_closed_log_refuses_appends(tmp_path, cases):
@@ -335,10 +356,54 @@ def test_a_closed_log_refuses_appends(tmp_path, cases):
         log.append(*cases[0])
 
 
-def test_facts_that_are_not_json_are_refused_before_writing(tmp_path, cases):
-    """Facts holding a non-JSON value are a FactsError and nothing is stored."""
+def test_append_accepts_the_facts_evaluate_accepts_dates_included(tmp_path, good_facts):
+    """Facts with datetime.date and aware datetime values (as evaluate takes them) are stored as the stamp hashed
+    them."""
+    typed = json.loads(json.dumps(good_facts))
+    typed["leader"]["birth_date"] = dt.date(1984, 3, 2)
+    typed["honors"][0]["date"] = dt.date(2016, 5, 4)
+    typed["filings"][0]["submitted_at"] = dt.datetime(2017, 6, 20, 2, 15, tzinfo=dt.UTC)
+    verdict = qnwmh_rules.evaluate(typed, as_of="2019-01-01")
     with AuditLog(tmp_path / "audit.sqlite") as log:
-        with pytest.raises(FactsError, match="^\\(facts\\): the facts are not JSON data"):
+        log.append(verdict, typed)
+        (entry,) = log.query()
+        assert [] == log.verify()
+    assert ("1984-03-02", "2017-06-20T10:15:00+08:00") == (entry.facts["leader"]["birth_date"],
+                                                           entry.facts["filings"][0]["submitted_at"])
+    assert verdict == qnwmh_rules.evaluate(entry.facts, as_of="2019-01-01")
+
+
+@settings(max_examples=60, deadline=None)
+@given(facts=typed_collectives())
+def test_any_facts_evaluate_accepts_are_appended_as_the_stamp_hashed_them(facts):
+    """For any facts evaluate accepts (dates and datetimes included), append stores them, verify is clean, and the
+    stored facts hash to the stamp and evaluate to the same verdict."""
+    verdict = qnwmh_rules.evaluate(facts, as_of="2019-01-01")
+    with AuditLog(":memory:") as log:
+        log.append(verdict, facts)
+        (entry,) = log.query()
+        assert [] == log.verify()
+    stored = json.dumps(entry.facts, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    assert (verdict.stamp.facts_sha256, verdict) == (hashlib.sha256(stored.encode("utf-8")).hexdigest(),
+                                                     qnwmh_rules.evaluate(entry.facts, as_of="2019-01-01"))
+
+
+def test_append_takes_the_parsed_facts_of_the_engine(tmp_path, good_facts, national):
+    """engine.parse(facts) (a Facts) is accepted too: its normalised form is what the stamp hashed."""
+    verdict = national.evaluate(good_facts)
+    with AuditLog(tmp_path / "audit.sqlite") as log:
+        log.append(verdict, national.parse(good_facts))
+        assert ([good_facts], []) == ([e.facts for e in log.query()], log.verify())
+
+
+def test_facts_that_are_not_the_verdicts_are_refused_before_writing(tmp_path, cases):
+    """Facts that do not hash to the verdict's stamp, or that evaluate would refuse, are a FactsError; nothing is
+    stored."""
+    with AuditLog(tmp_path / "audit.sqlite") as log:
+        with pytest.raises(FactsError, match="^\\(facts\\): these are not the facts the verdict for GD-0001 was "
+                                             "evaluated from"):
+            log.append(cases[0][0], cases[1][1])
+        with pytest.raises(FactsError, match="^when: unknown field"):
             log.append(cases[0][0], {"id": "GD-0001", "when": dt.date(2019, 1, 1)})
         assert [] == log.query()
 
@@ -348,3 +413,31 @@ def test_an_in_memory_log_works(cases):
     with AuditLog(":memory:") as log:
         assert 1 == log.append(*cases[0])
         assert ([cases[0][0]], []) == ([e.verdict for e in log.query()], log.verify())
+
+
+WRITER = textwrap.dedent("""
+    import json, sys
+    from qnwmh_rules import Verdict
+    from qnwmh_rules._audit import AuditLog
+
+    path, case, n = sys.argv[1], json.load(open(sys.argv[2], encoding="utf-8")), int(sys.argv[3])
+    verdict, facts = Verdict.from_dict(case["verdict"]), case["facts"]
+    with AuditLog(path) as log:
+        for _ in range(n):
+            log.append(verdict, facts)
+""")
+
+
+def test_processes_appending_at_once_keep_one_unbroken_chain(tmp_path, cases):
+    """Three processes appending 15 entries each to one file: 45 entries, numbered 1..45, one chain, verify clean."""
+    verdict, facts = cases[1]
+    case_file = tmp_path / "case.json"
+    case_file.write_text(json.dumps({"verdict": verdict.to_dict(), "facts": facts}), encoding="utf-8")
+    path = tmp_path / "audit.sqlite"
+    AuditLog(path).close()
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(path), str(case_file), "15"], cwd=ROOT, env=env)
+               for _ in range(3)]
+    assert [0, 0, 0] == [w.wait(timeout=120) for w in writers]
+    with AuditLog(path) as log:
+        assert (list(range(1, 46)), [], 45) == (seqs(log.query()), log.verify(), log.head().seq)

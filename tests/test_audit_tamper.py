@@ -1,0 +1,753 @@
+"""Tampering with an audit log: every manipulation is found by verify (or, where the guide says
+so, by a head kept elsewhere or by the key), and the problem names the entry."""
+
+import contextlib
+import copy
+import hashlib
+import hmac
+import json
+import re
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+
+import qnwmh_rules
+from qnwmh_rules._audit import AuditHead, AuditLog, AuditLogError
+
+from .strategies import audit_manipulations
+
+KEY = b"k" * 32
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(scope="module")
+def verdicts():
+    """Three (verdict, facts): eligible, ineligible (youth share failed), undetermined (no leader)."""
+    good = json.loads((Path(__file__).resolve().parent.parent / "rulesets" / "examples" /
+                       "collective-gd-0001.json").read_text(encoding="utf-8"))
+    youth = copy.deepcopy(good)
+    youth["members"]["aged_35_or_under"] = 11
+    other = copy.deepcopy(good)
+    other["id"] = "GD-0002"
+    other["leader"] = None
+    return [(qnwmh_rules.evaluate(f, as_of="2019-01-01"), f) for f in (good, youth, other)]
+
+
+def build(path, verdicts, n=5, key=None):
+    """A log of n entries (the three cases in turn, entry 2 the ineligible one); its head."""
+    with AuditLog(path, key=key) as log:
+        for i in range(n):
+            log.append(*verdicts[i % 3])
+        return log.head()
+
+
+@pytest.fixture(scope="module")
+def templates(tmp_path_factory, verdicts):
+    """Five-entry logs built once, plain and keyed, with their heads; tests work on copies."""
+    root = tmp_path_factory.mktemp("templates")
+    out = {}
+    for name, key in (("plain", None), ("keyed", KEY)):
+        path = root / f"{name}.sqlite"
+        out[name] = (path, build(path, verdicts, key=key))
+    return out
+
+
+@pytest.fixture
+def plain(tmp_path, templates):
+    """A copy of the plain five-entry log and its head."""
+    path = tmp_path / "audit.sqlite"
+    shutil.copy(templates["plain"][0], path)
+    return path, templates["plain"][1]
+
+
+@pytest.fixture
+def keyed(tmp_path, templates):
+    """A copy of the keyed five-entry log and its head."""
+    path = tmp_path / "keyed.sqlite"
+    shutil.copy(templates["keyed"][0], path)
+    return path, templates["keyed"][1]
+
+
+# -- the forger's tools: plain SQLite and the hash formula the module documents -----------------
+
+
+def chain_hash(seq, kind, recorded_at, verdict_json, facts_json, note_json, prev, key=None):
+    data = json.dumps(["qnwmh-rules audit chain 1", seq, kind, recorded_at, verdict_json, facts_json, note_json,
+                       prev], ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return hmac.new(key, data, hashlib.sha256).hexdigest() if key else hashlib.sha256(data).hexdigest()
+
+
+@contextlib.contextmanager
+def forger(path):
+    """A raw connection with every trigger dropped, recreated word for word afterwards (so that
+    only the chain and the content checks can tell)."""
+    conn = sqlite3.connect(path)
+    try:
+        triggers = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger'").fetchall()
+        for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+            conn.execute(f"DROP TRIGGER {name}")
+        yield conn
+        for (sql,) in triggers:
+            conn.execute(sql)
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def rehash(conn, seqs, key=None, entry_hash=True):
+    """Recompute the chain hash of each entry in seqs (with its stored prev), as a forger would."""
+    for seq in seqs:
+        kind, note, prev = conn.execute("SELECT kind, note_json, prev_sha256 FROM chain WHERE seq = ?",
+                                        (seq,)).fetchone()
+        row = conn.execute("SELECT recorded_at, verdict_json, facts_json FROM entries WHERE seq = ?", (seq,)).fetchone()
+        when, vj, fj = row if row else (None, None, None)
+        conn.execute("UPDATE chain SET sha256 = ? WHERE seq = ?", (chain_hash(seq, kind, when, vj, fj, note, prev, key),
+                                                                  seq))
+        if entry_hash and row:
+            conn.execute("UPDATE entries SET entry_sha256 = ? WHERE seq = ?",
+                         (hashlib.sha256(f"{vj}\n{fj}".encode()).hexdigest(), seq))
+
+
+def rechain(conn, start, key=None):
+    """Recompute the chain from entry `start` to the end, prev links included (a whole rewrite)."""
+    prev = conn.execute("SELECT sha256 FROM chain WHERE seq = ?", (start - 1,)).fetchone()
+    for (seq,) in conn.execute("SELECT seq FROM chain WHERE seq >= ? ORDER BY seq", (start,)).fetchall():
+        if prev is not None:
+            conn.execute("UPDATE chain SET prev_sha256 = ? WHERE seq = ?", (prev[0], seq))
+        rehash(conn, [seq], key)
+        prev = conn.execute("SELECT sha256 FROM chain WHERE seq = ?", (seq,)).fetchone()
+
+
+def delete(conn, seq):
+    for table in ("entry_rules", "entries", "chain"):
+        conn.execute(f"DELETE FROM {table} WHERE seq = ?", (seq,))
+
+
+def renumber(conn, after, by):
+    """Move every entry above `after` by `by` (in all three tables)."""
+    for table in ("entry_rules", "entries", "chain"):
+        conn.execute(f"UPDATE {table} SET seq = seq + 1000000 WHERE seq > ?", (after,))
+        conn.execute(f"UPDATE {table} SET seq = seq - 1000000 + ? WHERE seq > 1000000", (by,))
+
+
+def set_sequence(conn, value):
+    conn.execute("UPDATE sqlite_sequence SET seq = ? WHERE name IN ('entries', 'chain')", (value,))
+
+
+def edit_verdict_outcome(conn, seq, outcome="eligible"):
+    vj = conn.execute("SELECT verdict_json FROM entries WHERE seq = ?", (seq,)).fetchone()[0]
+    doc = json.loads(vj)
+    doc["outcome"] = outcome
+    for r in doc["rules"]:
+        r["outcome"] = "passed"
+    conn.execute("UPDATE entries SET verdict_json = ?, outcome = ? WHERE seq = ?",
+                 (json.dumps(doc, ensure_ascii=False, sort_keys=True), outcome, seq))
+    conn.execute("UPDATE entry_rules SET outcome = 'passed' WHERE seq = ?", (seq,))
+
+
+def verify(path, key=None, expect_head=None):
+    with AuditLog(path, key=key) as log:
+        return log.verify(expect_head=expect_head)
+
+
+# -- the untouched log --------------------------------------------------------------------------
+
+
+def test_an_untouched_log_verifies_with_and_without_its_head(plain, keyed):
+    """A log as written has no problems, alone, with its head, and (keyed) with its key."""
+    path, head = plain
+    kpath, khead = keyed
+    assert ([], [], []) == (verify(path), verify(path, expect_head=str(head)),
+                            verify(kpath, key=KEY, expect_head=[khead]))
+    assert 5 == head.seq and re.fullmatch(r"[0-9a-f]{64}", head.sha256)
+
+
+def test_the_chain_is_the_documented_formula(plain):
+    """Each stored hash is sha256 of the documented JSON array, chained from the previous one."""
+    path, head = plain
+    with sqlite3.connect(path) as conn:
+        rows = conn.execute("SELECT c.seq, c.kind, c.note_json, c.prev_sha256, c.sha256, e.recorded_at, "
+                            "e.verdict_json, e.facts_json FROM chain c JOIN entries e USING (seq) "
+                            "ORDER BY seq").fetchall()
+    prev = rows[0][3]
+    for seq, kind, note, p, sha, when, vj, fj in rows:
+        assert (prev, sha) == (p, chain_hash(seq, kind, when, vj, fj, note, p))
+        prev = sha
+    assert head.sha256 == prev
+
+
+# -- the manipulations of the issue -------------------------------------------------------------
+
+
+def test_triggers_recreated_with_a_body_that_does_nothing_are_found(plain):
+    """Triggers dropped and recreated under the same names doing nothing: the SQL text differs; the edit is found."""
+    path, _ = plain
+    with sqlite3.connect(path) as conn:
+        for t in ("entries", "entry_rules", "chain", "log_meta"):
+            for op in ("update", "delete"):
+                conn.execute(f"DROP TRIGGER {t}_no_{op}")
+                conn.execute(f"CREATE TRIGGER {t}_no_{op} BEFORE {op.upper()} ON {t} BEGIN SELECT 1; END")
+        conn.execute("UPDATE entries SET recorded_at = '2017-01-01T00:00:00+00:00' WHERE seq = 2")
+    problems = verify(path)
+    assert "schema: trigger entries_no_update is not the one this library creates (its SQL was changed): the log " \
+           "can be edited" in problems
+    assert 8 == sum("schema: trigger" in p for p in problems)
+    assert "entry 2: edited: its contents do not match its hash" in problems
+
+
+def test_an_entry_deleted_from_the_middle_is_missing(plain):
+    """Entry 3 deleted (all its rows): verify says entry 3 is missing, and nothing else."""
+    path, _ = plain
+    with forger(path) as conn:
+        delete(conn, 3)
+    assert ["entry 3: missing: deleted"] == verify(path)
+
+
+def test_an_entry_deleted_and_the_rest_renumbered_is_found(plain):
+    """Entry 3 deleted, 4 and 5 renumbered to 3 and 4, sqlite_sequence set back: the gap and the renumbering."""
+    path, _ = plain
+    with forger(path) as conn:
+        delete(conn, 3)
+        renumber(conn, after=3, by=-1)
+        set_sequence(conn, 4)
+    assert ["entry 3: missing: no entry recorded with this number is left (the entries after it were renumbered)",
+            "entries 3..4: renumbered: they were recorded as entries 4..5"] == verify(path)
+
+
+def test_the_last_entries_deleted_are_found_by_sqlite_sequence(plain):
+    """Entries 4 and 5 deleted, sqlite_sequence left as it was: missing from the end."""
+    path, _ = plain
+    with forger(path) as conn:
+        delete(conn, 4)
+        delete(conn, 5)
+    assert ["entries 4..5: missing: deleted from the end (numbers up to 5 were given, the chain ends at entry 3)"] \
+        == verify(path)
+
+
+def test_the_last_entries_deleted_with_sqlite_sequence_set_back_need_the_head(plain):
+    """Entries 4 and 5 deleted and sqlite_sequence set back: nothing in the file can tell (the guide says so);
+    the head kept elsewhere does."""
+    path, head = plain
+    with forger(path) as conn:
+        delete(conn, 4)
+        delete(conn, 5)
+        set_sequence(conn, 3)
+    assert [] == verify(path)  # the limit the auditor guide states: a clean cut of the tail
+    assert ["entries 4..5: missing: the log ends at entry 3, but the expected head is entry 5 (entries deleted "
+            "from the end, or this is another log)"] == verify(path, expect_head=str(head))
+
+
+def test_many_entries_deleted_and_the_rest_renumbered_beyond_the_search_window(plain, monkeypatch):
+    """More entries deleted than verify searches for (window shrunk to 1 here): the renumbered run is still named,
+    and with the head kept elsewhere the exact numbers are found."""
+    import qnwmh_rules._audit_chain as chain
+
+    monkeypatch.setattr(chain, "_SEARCH_WINDOW", 1)
+    path, head = plain
+    with forger(path) as conn:
+        delete(conn, 2)
+        delete(conn, 3)
+        renumber(conn, after=3, by=-2)
+        set_sequence(conn, 3)
+    assert ["entries 2..3: renumbered: chained to one another but not to the entry before them, with hashes that "
+            "fit no number near theirs: entries before them were deleted and these renumbered, or they were "
+            "rewritten"] == verify(path)
+    assert ["entries 2..3: missing: no entry recorded with this number is left (the entries after it were "
+            "renumbered)",
+            "entries 2..3: renumbered: they were recorded as entries 4..5",
+            f"entry 5: the expected head {head} is at entry 3: entries were renumbered"] == \
+        verify(path, expect_head=str(head))
+
+
+def test_two_entries_swapped_are_out_of_order(plain):
+    """Entries 2 and 3 exchange everything but their numbers: both are reported out of order."""
+    path, _ = plain
+    with forger(path) as conn:
+        renumber(conn, after=1, by=10)  # 2..5 → 12..15
+        for old, new in ((12, 3), (13, 2), (14, 4), (15, 5)):
+            for table in ("entry_rules", "entries", "chain"):
+                conn.execute(f"UPDATE {table} SET seq = ? WHERE seq = ?", (new, old))
+    assert ["entry 2: out of order: it was recorded as entry 3",
+            "entry 3: out of order: it was recorded as entry 2"] == verify(path)
+
+
+def test_two_entries_swapped_and_rehashed_are_found(plain):
+    """Entries 2 and 3 swapped and each rehashed under its new number: the links show it."""
+    path, _ = plain
+    with forger(path) as conn:
+        renumber(conn, after=1, by=10)
+        for old, new in ((12, 3), (13, 2), (14, 4), (15, 5)):
+            for table in ("entry_rules", "entries", "chain"):
+                conn.execute(f"UPDATE {table} SET seq = ? WHERE seq = ?", (new, old))
+        rehash(conn, [2, 3])
+    problems = verify(path)
+    assert problems and {2, 3} == named(problems)
+
+
+def test_a_verdict_rewritten_with_its_hash_recomputed_is_replaced(plain):
+    """Entry 2's outcome rewritten ineligible → eligible, its own hashes recomputed: entry 3's link names entry 2."""
+    path, _ = plain
+    with forger(path) as conn:
+        edit_verdict_outcome(conn, 2)
+        rehash(conn, [2])
+    problems = verify(path)
+    assert 1 == len(problems)
+    assert problems[0].startswith("entry 2: replaced: entry 3 was chained to an entry with hash ")
+
+
+def test_a_verdict_rewritten_without_rehashing_is_edited(plain):
+    """Entry 2's outcome rewritten and nothing recomputed: entry 2 is edited."""
+    path, _ = plain
+    with forger(path) as conn:
+        edit_verdict_outcome(conn, 2)
+    assert ["entry 2: edited: its contents do not match its hash",
+            "entry 2: edited: entry_sha256 does not match verdict_json and facts_json"] == verify(path)
+
+
+def test_a_verdict_rewritten_and_the_whole_chain_recomputed_needs_the_head_or_the_key(plain, keyed):
+    """Entry 2 rewritten and entries 2..5 rechained: only the head kept elsewhere (unkeyed) or the key find it;
+    the key names entry 2 itself."""
+    path, head = plain
+    with forger(path) as conn:
+        edit_verdict_outcome(conn, 2)
+        rechain(conn, 2)
+    assert [] == verify(path)  # the limit the guide states for an unkeyed log without its head
+    (problem,) = verify(path, expect_head=str(head))
+    assert problem.startswith("entry 5: not the expected head: its hash is ")
+    kpath, _ = keyed
+    with forger(kpath) as conn:
+        edit_verdict_outcome(conn, 2)
+        rechain(conn, 2)  # without the key: plain SHA-256
+    assert ["entries 2..5: edited: its contents do not match its hash (HMAC with the given key)"] == \
+        verify(kpath, key=KEY)
+
+
+def test_facts_edited_with_every_hash_recomputed_disagree_with_the_stamp(plain):
+    """Entry 4's facts_json edited, its entry hash and the whole chain recomputed: the stamp's facts_sha256 names it."""
+    path, _ = plain
+    with forger(path) as conn:
+        fj = json.loads(conn.execute("SELECT facts_json FROM entries WHERE seq = 4").fetchone()[0])
+        fj["members"]["aged_35_or_under"] = 20
+        conn.execute("UPDATE entries SET facts_json = ? WHERE seq = 4",
+                     (json.dumps(fj, ensure_ascii=False, sort_keys=True, separators=(",", ":")),))
+        rechain(conn, 4)
+    assert ["entry 4: edited: the stored facts do not hash to the verdict stamp's facts_sha256: the facts or the "
+            "stamp were changed"] == verify(path)
+
+
+def test_recorded_at_edited_is_found(plain):
+    """recorded_at is covered by the hash: editing it makes the entry edited."""
+    path, _ = plain
+    with forger(path) as conn:
+        conn.execute("UPDATE entries SET recorded_at = '2016-01-01T00:00:00+00:00' WHERE seq = 3")
+    assert ["entry 3: edited: its contents do not match its hash"] == verify(path)
+
+
+def test_recorded_at_edited_and_rehashed_is_replaced(plain):
+    """recorded_at edited with entry 3's hash recomputed: entry 4's link names entry 3."""
+    path, _ = plain
+    with forger(path) as conn:
+        conn.execute("UPDATE entries SET recorded_at = '2016-01-01T00:00:00+00:00' WHERE seq = 3")
+        rehash(conn, [3])
+    (problem,) = verify(path)
+    assert problem.startswith("entry 3: replaced: entry 4 was chained to an entry with hash ")
+
+
+def test_a_whole_forged_database_is_found_by_the_head_and_by_the_key(tmp_path, verdicts, plain, keyed):
+    """A log made from scratch (by this very library) verifies on its own; the head kept elsewhere and the key
+    both refuse it, naming the entry."""
+    _, head = plain
+    forged = tmp_path / "forged.sqlite"
+    build(forged, [verdicts[0]] * 3)
+    assert [] == verify(forged)
+    (problem,) = verify(forged, expect_head=str(head))
+    assert problem.startswith("entry 5: not the expected head")
+    _, khead = keyed
+    problems = verify(forged, key=KEY)
+    assert problems[0].startswith("header: a key was given, but the log says it is not keyed")
+    assert "entries 1..5: edited: its contents do not match its hash (HMAC with the given key)" in problems
+    other_key = tmp_path / "other.sqlite"
+    build(other_key, verdicts, key=b"x" * 32)
+    problems = verify(other_key, key=KEY)
+    assert problems[0].startswith("header: the key given is not the one this log was written with")
+    assert "entries 1..5: edited: its contents do not match its hash (HMAC with the given key)" in problems
+
+
+# -- more manipulations -------------------------------------------------------------------------
+
+
+def test_an_entry_inserted_in_the_middle_is_found(plain, verdicts):
+    """A forged entry chained after entry 2 at number 3 (the rest moved up): it is named inserted."""
+    path, _ = plain
+    v, f = verdicts[0]
+    with forger(path) as conn:
+        renumber(conn, after=2, by=1)
+        row = conn.execute("SELECT * FROM entries WHERE seq = 2").fetchone()
+        conn.execute("INSERT INTO entries VALUES (" + ", ".join("?" * len(row)) + ")", (3, *row[1:]))
+        conn.execute("INSERT INTO entry_rules SELECT 3, position, rule_id, outcome, severity FROM entry_rules "
+                     "WHERE seq = 2")
+        prev = conn.execute("SELECT sha256 FROM chain WHERE seq = 2").fetchone()[0]
+        conn.execute("INSERT INTO chain VALUES (3, 'verdict', NULL, ?, 'x')", (prev,))
+        rehash(conn, [3])
+    assert ["entry 3: inserted: a second entry recorded as 3; the chain continues from entry 4",
+            "entries 4..6: renumbered: they were recorded as entries 3..5"] == verify(path)
+
+
+def test_an_entry_appended_by_hand_is_found_by_the_key(keyed):
+    """A verdict appended with SQL, chained with plain SHA-256: the keyed log names it."""
+    path, _ = keyed
+    with forger(path) as conn:
+        row = conn.execute("SELECT * FROM entries WHERE seq = 1").fetchone()
+        conn.execute("INSERT INTO entries VALUES (" + ", ".join("?" * len(row)) + ")", (6, *row[1:]))
+        conn.execute("INSERT INTO entry_rules SELECT 6, position, rule_id, outcome, severity FROM entry_rules "
+                     "WHERE seq = 1")
+        prev = conn.execute("SELECT sha256 FROM chain WHERE seq = 5").fetchone()[0]
+        conn.execute("INSERT INTO chain VALUES (6, 'verdict', NULL, ?, 'x')", (prev,))
+        rehash(conn, [6])
+    assert ["entry 6: edited: its contents do not match its hash (HMAC with the given key)"] == verify(path, key=KEY)
+
+
+def test_a_copy_of_an_entry_is_found(plain):
+    """Entry 2 copied, row for row, as entry 6: it holds the hash of entry 2 under another number."""
+    path, _ = plain
+    with forger(path) as conn:
+        row = conn.execute("SELECT * FROM entries WHERE seq = 2").fetchone()
+        conn.execute("INSERT INTO entries VALUES (" + ", ".join("?" * len(row)) + ")", (6, *row[1:]))
+        conn.execute("INSERT INTO entry_rules SELECT 6, position, rule_id, outcome, severity FROM entry_rules "
+                     "WHERE seq = 2")
+        conn.execute("INSERT INTO chain SELECT 6, kind, note_json, prev_sha256, sha256 FROM chain WHERE seq = 2")
+    assert ["entry 6: inserted: a copy of entry 2"] == verify(path)
+
+
+def test_rule_rows_edited_are_found(plain):
+    """entry_rules is not hashed, but must agree with the verdict: an edited rule row names its entry."""
+    path, _ = plain
+    with forger(path) as conn:
+        conn.execute("UPDATE entry_rules SET outcome = 'passed' WHERE seq = 2")
+    assert ["entry 2: edited: rule rows do not match the verdict's rules"] == verify(path)
+
+
+def test_an_entry_without_its_chain_record_and_a_chain_record_without_its_entry(plain):
+    """Deleting only the chain row, or only the entry's rows: each is named."""
+    path, _ = plain
+    with forger(path) as conn:
+        conn.execute("DELETE FROM chain WHERE seq = 2")
+        conn.execute("DELETE FROM entry_rules WHERE seq = 4")
+        conn.execute("DELETE FROM entries WHERE seq = 4")
+    problems = verify(path)
+    assert "entry 2: inserted: it is not in the chain (added without a chain record, or its chain record was " \
+           "deleted)" in problems
+    assert "entry 2: missing: deleted" in problems
+    assert "entry 4: missing: its chain record is there, but the entry itself is not" in problems
+
+
+def test_the_header_changed_breaks_the_start_of_the_chain(plain):
+    """A new log_id in log_meta changes the genesis hash: entry 1 is not chained to the start of the log."""
+    path, _ = plain
+    with forger(path) as conn:
+        conn.execute("UPDATE log_meta SET value = ? WHERE name = 'log_id'", ("0" * 32,))
+    assert ["entry 1: replaced: it is not chained to the start of this log (entry 1 was forged, or the log's "
+            "header was changed)"] == verify(path)
+
+
+@pytest.mark.parametrize("statement, expected", [
+    ("ALTER TABLE entries ADD COLUMN note TEXT",
+     "schema: table entries is not the one this library creates (its SQL was changed)"),
+    ("CREATE TRIGGER sneaky AFTER INSERT ON entries BEGIN SELECT 1; END",
+     "schema: trigger sneaky is not part of an audit log"),
+    ("DROP INDEX entries_by_subject", "schema: index entries_by_subject is missing"),
+    ("CREATE TABLE extra (x)", "schema: table extra is not part of an audit log"),
+])
+def test_schema_changes_are_found(plain, statement, expected):
+    """Any table, index or trigger added, dropped or changed is reported by name."""
+    path, _ = plain
+    with sqlite3.connect(path) as conn:
+        conn.execute(statement)
+    assert [expected] == verify(path)
+
+
+def test_the_layout_version_set_back_is_found(plain):
+    """user_version set back to 1 on a chained log: it is not a layout-1 log, and verify says so."""
+    path, _ = plain
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA user_version = 1")
+    problems = verify(path)
+    assert "schema: table chain is not part of an audit log" in problems
+    assert problems[-1].startswith("layout: version 1: entries are hashed one by one")
+    with AuditLog(path) as log, pytest.raises(AuditLogError, match="not upgraded: the log has"):
+        log.upgrade()
+
+
+def test_an_application_id_or_layout_changed_to_nonsense_is_refused(plain):
+    """application_id changed, or user_version set to 0 with tables present, and the file is not taken for a log."""
+    path, _ = plain
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA user_version = 0")
+    with pytest.raises(AuditLogError, match="layout version is 0, which no version of qnwmh_rules writes"):
+        AuditLog(path)
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA application_id = 7")
+    with pytest.raises(AuditLogError, match="not an audit log"):
+        AuditLog(path)
+
+
+def test_a_keyed_log_without_its_key_checks_only_the_links(keyed):
+    """Verifying a keyed log without the key says the hashes need the key; a broken link is still found."""
+    path, _ = keyed
+    with forger(path) as conn:
+        delete(conn, 3)
+    problems = verify(path)
+    assert problems[0].startswith("header: the log is keyed (HMAC-SHA-256, key id ")
+    assert "entry 3: missing: deleted" in problems
+
+
+def test_a_keyed_log_turned_into_a_plain_one_is_found_by_the_key(keyed):
+    """A forger rewrites a keyed log's header to sha256 and rechains it without the key: the key finds every entry."""
+    path, _ = keyed
+    with forger(path) as conn:
+        conn.execute("UPDATE log_meta SET value = 'sha256' WHERE name = 'hash'")
+        conn.execute("DELETE FROM log_meta WHERE name = 'key_id'")
+        log_id = conn.execute("SELECT value FROM log_meta WHERE name = 'log_id'").fetchone()[0]
+        genesis = hashlib.sha256(json.dumps(["qnwmh-rules audit log", log_id, "sha256"],
+                                            separators=(",", ":")).encode()).hexdigest()
+        conn.execute("UPDATE chain SET prev_sha256 = ? WHERE seq = 1", (genesis,))
+        rechain(conn, 1)
+    assert [] == verify(path)  # as a plain log it is consistent
+    problems = verify(path, key=KEY)
+    assert problems[0].startswith("header: a key was given, but the log says it is not keyed")
+    assert "entries 1..5: edited: its contents do not match its hash (HMAC with the given key)" in problems
+
+
+def test_the_key_is_never_stored_in_the_file(tmp_path, verdicts):
+    """Neither the key nor its hex form appears in the log file or its write-ahead log."""
+    path = tmp_path / "audit.sqlite"
+    with AuditLog(path, key=KEY) as log:
+        log.append(*verdicts[0])
+        blobs = b"".join(p.read_bytes() for p in tmp_path.iterdir())
+    assert (False, False) == (KEY in blobs, KEY.hex().encode() in blobs)
+
+
+def test_an_emptied_log_is_found_by_its_head(plain):
+    """Every entry deleted and the sequences reset: only the head kept elsewhere can tell."""
+    path, head = plain
+    with forger(path) as conn:
+        for seq in range(1, 6):
+            delete(conn, seq)
+        conn.execute("DELETE FROM sqlite_sequence")
+    assert [] == verify(path)
+    assert ["entries 1..5: missing: the log ends at entry 0, but the expected head is entry 5 (entries deleted "
+            "from the end, or this is another log)"] == verify(path, expect_head=str(head))
+
+
+def test_appending_refuses_a_log_whose_tail_is_gone(plain, verdicts):
+    """A log whose last entries were deleted is not appended to (the new entry would hide the cut)."""
+    path, _ = plain
+    with forger(path) as conn:
+        delete(conn, 5)
+    with AuditLog(path) as log, pytest.raises(AuditLogError, match="its chain ends at entry 4 but numbers up to 5"):
+        log.append(*verdicts[0])
+
+
+# -- a property: any manipulation is found, and named ---------------------------------------------
+
+MANIPULATIONS = ("edit_facts", "edit_verdict", "edit_recorded_at", "edit_rules", "delete", "delete_renumber",
+                 "swap", "copy", "drop_chain_row", "edit_prev")
+
+
+def manipulate(conn, op, a, b, rehash_after):
+    """Apply one manipulation to entries a (and b); return the entry numbers a right answer may name."""
+    if op == "edit_facts":
+        fj = json.loads(conn.execute("SELECT facts_json FROM entries WHERE seq = ?", (a,)).fetchone()[0])
+        fj["members"]["total"] += 1
+        conn.execute("UPDATE entries SET facts_json = ? WHERE seq = ?",
+                     (json.dumps(fj, ensure_ascii=False, sort_keys=True, separators=(",", ":")), a))
+    elif op == "edit_verdict":
+        edit_verdict_outcome(conn, a, "undetermined")
+    elif op == "edit_recorded_at":
+        conn.execute("UPDATE entries SET recorded_at = '2000-01-01T00:00:00+00:00' WHERE seq = ?", (a,))
+    elif op == "edit_rules":
+        conn.execute("UPDATE entry_rules SET severity = 'advisory' WHERE seq = ?", (a,))
+    elif op == "delete":
+        delete(conn, a)
+        return {a}
+    elif op == "delete_renumber":
+        delete(conn, a)
+        renumber(conn, after=a, by=-1)
+        return set(range(a, 8))
+    elif op == "swap" and a != b:
+        renumber(conn, after=0, by=100)
+        for table in ("entry_rules", "entries", "chain"):
+            conn.execute(f"UPDATE {table} SET seq = CASE seq WHEN ? THEN ? WHEN ? THEN ? ELSE seq - 100 END",
+                         (a + 100, b, b + 100, a))
+        return {a, b, min(a, b) + 1, max(a, b) + 1}
+    elif op == "swap":
+        conn.execute("UPDATE entries SET recorded_at = NULL WHERE seq = ?", (a,))
+    elif op == "copy":
+        row = conn.execute("SELECT * FROM entries WHERE seq = ?", (a,)).fetchone()
+        conn.execute("INSERT INTO entries VALUES (" + ", ".join("?" * len(row)) + ")", (6, *row[1:]))
+        conn.execute("INSERT INTO entry_rules SELECT 6, position, rule_id, outcome, severity FROM entry_rules "
+                     "WHERE seq = ?", (a,))
+        conn.execute("INSERT INTO chain SELECT 6, kind, note_json, prev_sha256, sha256 FROM chain WHERE seq = ?", (a,))
+        return {a, 6}
+    elif op == "drop_chain_row":
+        conn.execute("DELETE FROM chain WHERE seq = ?", (a,))
+        return {a, a + 1}
+    elif op == "edit_prev":
+        conn.execute("UPDATE chain SET prev_sha256 = ? WHERE seq = ?", ("0" * 64, a))
+    if rehash_after:
+        rehash(conn, [a])
+    return {a, a - 1, a + 1} if rehash_after else {a}
+
+
+def named(problems):
+    """The entry numbers the problem lines name."""
+    out = set()
+    for p in problems:
+        m = re.match(r"entr(?:y (\d+)|ies (\d+)\.\.(\d+))", p)
+        if m:
+            lo = int(m.group(1) or m.group(2))
+            out.update(range(lo, int(m.group(3) or lo) + 1))
+    return out
+
+
+@settings(max_examples=40, deadline=None)
+@given(m=audit_manipulations(MANIPULATIONS))
+def test_any_manipulation_is_found_and_named(tmp_path_factory, templates, m):
+    """For any manipulation of one or two entries (hashes recomputed or not, plain or keyed log), verify with the
+    head kept elsewhere (and the key) reports problems, and at least one names an entry the manipulation touched."""
+    op, a, b, rehash_after, keyed_log = m["op"], m["a"], m["b"], m["rehash_after"], m["keyed_log"]
+    source, head = templates["keyed" if keyed_log else "plain"]
+    path = tmp_path_factory.mktemp("prop") / "audit.sqlite"
+    shutil.copy(source, path)
+    with forger(path) as conn:
+        touched = manipulate(conn, op, a, b, rehash_after)
+    problems = verify(path, key=KEY if keyed_log else None, expect_head=str(head))
+    assert problems, (op, a, b, rehash_after)
+    assert named(problems) & touched, (op, a, b, problems)
+
+
+@settings(max_examples=40, deadline=None)
+@given(m=audit_manipulations(MANIPULATIONS))
+def test_without_the_head_only_a_rehashed_last_entry_of_a_plain_log_goes_unseen(tmp_path_factory, templates, m):
+    """Without a head kept elsewhere, verify still finds every manipulation above, except (as the guide says) an
+    unkeyed log's last entry edited consistently with its hash recomputed, which nothing in the file can tell from
+    the original (its facts cannot be edited so: they must hash to the stamp)."""
+    op, a, b, rehash_after, keyed_log = m["op"], m["a"], m["b"], m["rehash_after"], m["keyed_log"]
+    source, _ = templates["keyed" if keyed_log else "plain"]
+    path = tmp_path_factory.mktemp("prop") / "audit.sqlite"
+    shutil.copy(source, path)
+    with forger(path) as conn:
+        touched = manipulate(conn, op, a, b, rehash_after)
+    problems = verify(path, key=KEY if keyed_log else None)
+    if rehash_after and not keyed_log and a == 5 and op in ("edit_verdict", "edit_recorded_at"):
+        assert [] == problems  # the limit: see "what verification proves" in docs/auditor-guide.md
+    else:
+        assert named(problems) & touched, (op, a, b, rehash_after, problems)
+
+
+# -- logs of layout 1 (before the chain) ----------------------------------------------------------
+
+
+@pytest.fixture
+def layout1(tmp_path):
+    """A copy of a log written by layout 1 (tests/data/audit-layout1.sqlite: three entries, the third without
+    recorded_at, the facts as given, one with a null leader)."""
+    path = tmp_path / "old.sqlite"
+    shutil.copy(DATA / "audit-layout1.sqlite", path)
+    return path
+
+
+def test_a_layout1_log_is_readable_but_refuses_appends(layout1, verdicts):
+    """A layout-1 log can be queried; verify says it is not chained; append refuses with the way out."""
+    with AuditLog(layout1) as log:
+        assert [1, 2, 3] == [e.seq for e in log.query()]
+        assert ["layout: version 1: entries are hashed one by one, not chained, so deleted, reordered or rewritten "
+                f"entries cannot be found; upgrade it (`qnwmh-rules audit {layout1} --upgrade`) to chain it from "
+                "now on"] == log.verify()
+        with pytest.raises(AuditLogError, match="appending is refused until it is upgraded: `qnwmh-rules audit"):
+            log.append(*verdicts[0])
+        with pytest.raises(AuditLogError, match="no head"):
+            log.head()
+
+
+def test_a_layout1_log_is_upgraded_in_place_with_a_migration_entry(layout1, verdicts):
+    """upgrade() keeps every row as it was, chains them, records the upgrade as entry 4; appending goes on at 5."""
+    with sqlite3.connect(layout1) as conn:
+        before = conn.execute("SELECT * FROM entries ORDER BY seq").fetchall()
+    with AuditLog(layout1) as log:
+        assert 4 == log.upgrade()
+        assert None is log.upgrade()
+        assert 5 == log.append(*verdicts[1])
+        ((seq, note),) = log.migrations()
+        assert (4, 1, 2, 3) == (seq, note["from_layout"], note["to_layout"], note["entries"])
+        assert [] == log.verify(expect_head=log.head())
+        assert [1, 2, 3, 5] == [e.seq for e in log.query()]
+    with sqlite3.connect(layout1) as conn:
+        assert before == conn.execute("SELECT * FROM entries WHERE seq <= 3 ORDER BY seq").fetchall()
+        assert 2 == conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def test_an_upgraded_log_has_the_schema_of_a_new_one(layout1, tmp_path):
+    """Upgrading runs the same script as creating: the schemas are identical, statement for statement."""
+    with AuditLog(layout1) as log:
+        log.upgrade()
+    AuditLog(tmp_path / "new.sqlite").close()
+    schemas = []
+    for p in (layout1, tmp_path / "new.sqlite"):
+        with sqlite3.connect(p) as conn:
+            schemas.append(sorted(conn.execute("SELECT type, name, sql FROM sqlite_master")))
+    assert schemas[0] == schemas[1]
+
+
+def test_a_damaged_layout1_log_is_refused_not_upgraded(layout1):
+    """A layout-1 log with an edited entry is not upgraded (nothing is chained over it) and stays layout 1."""
+    with sqlite3.connect(layout1) as conn:
+        conn.execute("DROP TRIGGER entries_no_update")
+        conn.execute("UPDATE entries SET outcome = 'eligible' WHERE seq = 2")
+        conn.execute("CREATE TRIGGER entries_no_update BEFORE UPDATE ON entries BEGIN SELECT RAISE(ABORT, "
+                     "'the audit log is append-only: entries rows cannot be updated'); END")
+    with AuditLog(layout1) as log:
+        with pytest.raises(AuditLogError, match="not upgraded: the log has 1 problem\\(s\\) as it is: entry 2: column "
+                                                "outcome is 'eligible' but the verdict says 'ineligible'"):
+            log.upgrade()
+        assert 1 == log.layout
+    with sqlite3.connect(layout1) as conn:
+        assert (1, 0) == (conn.execute("PRAGMA user_version").fetchone()[0],
+                          conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'chain'").fetchone()[0])
+
+
+def test_an_upgraded_log_can_be_keyed_and_its_old_entries_are_checked(layout1, verdicts):
+    """Upgrading with a key makes the log keyed; a later edit of an old entry is found by the chain."""
+    with AuditLog(layout1, key=KEY) as log:
+        log.upgrade()
+        assert log.keyed
+        head = log.head()
+    with forger(layout1) as conn:
+        conn.execute("UPDATE entries SET recorded_at = NULL WHERE seq = 1")
+    assert ["entry 1: edited: its contents do not match its hash (HMAC with the given key)"] == \
+        verify(layout1, key=KEY, expect_head=head)
+
+
+def test_a_head_is_parsed_or_refused():
+    """SEQ:HASH round-trips; anything else is a FactsError naming expect_head."""
+    head = AuditHead(12, "a" * 64)
+    assert head == AuditHead.parse(str(head))
+    with pytest.raises(qnwmh_rules.FactsError, match="^expect_head: expected SEQ:HASH"):
+        AuditHead.parse("12:xyz")
+
+
+def test_an_empty_layout1_log_is_upgraded_too(tmp_path, verdicts):
+    """A layout-1 log with no entries is upgraded the same way: entry 1 records it, appends follow."""
+    from qnwmh_rules._audit import _LAYOUT1_SCHEMA, APPLICATION_ID, _run_script
+    path = tmp_path / "empty.sqlite"
+    conn = sqlite3.connect(path, isolation_level=None)
+    _run_script(conn, _LAYOUT1_SCHEMA)
+    conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
+    conn.execute("PRAGMA user_version=1")
+    conn.close()
+    with AuditLog(path) as log:
+        assert (1, 2) == (log.upgrade(), log.append(*verdicts[0]))
+        assert ("the log had no entries before this upgrade", []) == (log.migrations()[0][1]["note"], log.verify())
