@@ -1,0 +1,148 @@
+"""The one accepted grammar for dates, timestamps and ``as_of``, and their range.
+
+Owns: reading a date (``YYYY-MM-DD``), a timestamp (``YYYY-MM-DDTHH:MM[:SS[.ffffff]]`` with
+an optional offset ``Z`` or ``±HH:MM``) and an ``as_of`` (either), from text or from
+``datetime`` objects, and refusing everything else with a ``FactsError`` naming the field.
+The facts parser, ``as_of`` and the command line all call these functions; nothing else in
+the package parses a moment given by a caller. Must not know rules or the engine.
+
+Why so strict: ISO 8601 and the parsers that implement it accept reduced forms (``2017-09``
+read as 1 September, ``2017`` as 1 January), week dates, ordinal dates, compact forms and a
+space instead of ``T``. Each of those is a guess about what the sender meant; a filing
+system or a spreadsheet that sends one has a bug, and a verdict must not rest on it.
+
+Range: every moment lies in the years ``MIN_YEAR``–``MAX_YEAR`` (after conversion to the
+ruleset's zone). Inside that range the durable_rules engine holds a timestamp (epoch seconds
+with microseconds, a C double) exactly, so both backends agree to the microsecond; outside
+it microseconds are lost, and near the years 1 and 9999 a time-zone conversion overflows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from .exceptions import FactsError
+
+__all__ = ["MIN_YEAR", "MAX_YEAR", "parse_date", "parse_timestamp", "parse_as_of", "show"]
+
+MIN_YEAR = 1900
+MAX_YEAR = 2199  # epoch microseconds stay below 2**53 (exact in a double) up to the year 2255
+
+_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})", re.ASCII)
+_TIMESTAMP = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.([0-9]{1,6}))?)?"
+    r"(Z|[+-][0-9]{2}:[0-9]{2})?", re.ASCII)
+
+DATE_FORM = "YYYY-MM-DD"
+TIMESTAMP_FORM = "YYYY-MM-DDTHH:MM[:SS[.ffffff]] with Z or ±HH:MM (e.g. 2017-06-20T10:15:00+08:00)"
+
+
+def show(value: Any, limit: int = 60) -> str:
+    """``repr(value)`` cut to about ``limit`` characters, for error messages (never the whole of a
+    long value; lone surrogates and control characters come out escaped)."""
+    if isinstance(value, (list, tuple, dict)) and len(value) > 8:
+        text = f"<{type(value).__name__} of {len(value)} items>"
+    else:
+        text = repr(value[:limit + 1] if isinstance(value, (str, bytes)) else value)
+    if len(text) > limit:
+        text = text[:limit] + f"… ({len(value) if hasattr(value, '__len__') else len(text)} long)"
+    return text
+
+
+def _in_range(field: str, moment: dt.date) -> None:
+    if not MIN_YEAR <= moment.year <= MAX_YEAR:
+        raise FactsError(field, f"{moment.isoformat()} is outside the years {MIN_YEAR}–{MAX_YEAR} "
+                                "this library accepts")
+
+
+def parse_date(value: Any, field: str) -> dt.date:
+    """A calendar date: the text ``YYYY-MM-DD`` (ASCII digits, nothing around it) or a
+    ``datetime.date`` (not a ``datetime``), in the years ``MIN_YEAR``–``MAX_YEAR``."""
+    if isinstance(value, dt.datetime):
+        raise FactsError(field, f"expected a date ({DATE_FORM}), got a datetime")
+    if isinstance(value, dt.date):
+        _in_range(field, value)
+        return value
+    if not isinstance(value, str):
+        raise FactsError(field, f"expected a date as {DATE_FORM}, got {type(value).__name__} {show(value)}")
+    m = _DATE.fullmatch(value)
+    if m is None:
+        if _TIMESTAMP.fullmatch(value):
+            raise FactsError(field, f"expected a date ({DATE_FORM}), got a timestamp {show(value)}")
+        raise FactsError(field, f"expected a date as {DATE_FORM}; got {show(value)}")
+    try:
+        day = dt.date(int(m[1]), int(m[2]), int(m[3]))
+    except ValueError as exc:
+        raise FactsError(field, f"impossible date {show(value)}: {exc}") from None
+    _in_range(field, day)
+    return day
+
+
+def _aware(field: str, moment: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
+    _in_range(field, moment)
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        moment = moment.replace(tzinfo=zone)
+    try:
+        out = moment.astimezone(zone)
+    except (OverflowError, ValueError):
+        raise FactsError(field, f"{moment.isoformat()} is outside the years {MIN_YEAR}–{MAX_YEAR} "
+                                "this library accepts") from None
+    _in_range(field, out)
+    return out
+
+
+def parse_timestamp(value: Any, field: str, zone: dt.tzinfo, *, require_offset: bool = False) -> dt.datetime:
+    """A moment, aware, in ``zone``: the text ``YYYY-MM-DDTHH:MM[:SS[.ffffff]]`` followed by
+    ``Z`` or ``±HH:MM`` (without one it is read in ``zone``, unless ``require_offset``), or a
+    ``datetime.datetime`` (naive ones are read in ``zone``). A bare date is refused."""
+    if isinstance(value, dt.datetime):
+        return _aware(field, value, zone)
+    if isinstance(value, dt.date):
+        raise FactsError(field, "expected a timestamp with a time of day, got a date")
+    if not isinstance(value, str):
+        raise FactsError(field, f"expected a timestamp string ({TIMESTAMP_FORM}), got {type(value).__name__} "
+                                f"{show(value)}")
+    m = _TIMESTAMP.fullmatch(value)
+    if m is None:
+        if _DATE.fullmatch(value):
+            raise FactsError(field, f"expected a timestamp with a time of day; got the date {show(value)}")
+        raise FactsError(field, f"expected an ISO 8601 timestamp with a time of day, exactly {TIMESTAMP_FORM}; got {show(value)}")
+    year, month, day, hour, minute, second, frac, offset = m.groups()
+    if offset is None and require_offset:
+        raise FactsError(field, f"the timestamp {show(value)} needs an offset (Z or ±HH:MM)")
+    tzinfo: dt.tzinfo | None = None
+    try:
+        if offset == "Z":
+            tzinfo = dt.timezone.utc
+        elif offset is not None:
+            hours, minutes = int(offset[1:3]), int(offset[4:6])
+            if minutes > 59:
+                raise ValueError("offset minutes must be in 0..59")
+            delta = dt.timedelta(hours=hours, minutes=minutes)
+            tzinfo = dt.timezone(-delta if offset[0] == "-" else delta)
+        moment = dt.datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0),
+                             int((frac or "0").ljust(6, "0")), tzinfo=tzinfo)
+    except ValueError as exc:
+        raise FactsError(field, f"impossible timestamp {show(value)}: {exc}") from None
+    return _aware(field, moment, zone)
+
+
+def parse_as_of(value: Any, zone: dt.tzinfo, field: str = "as_of") -> dt.datetime | None:
+    """``as_of`` as an aware moment in ``zone``: ``None``; a date (text ``YYYY-MM-DD`` or a
+    ``datetime.date``), meaning the end of that day in ``zone``; or a timestamp as in
+    ``parse_timestamp``."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return parse_timestamp(value, field, zone)
+    if isinstance(value, dt.date) or (isinstance(value, str) and _DATE.fullmatch(value)):
+        day = parse_date(value, field)
+        return dt.datetime.combine(day, dt.time.max, tzinfo=zone)
+    if not isinstance(value, str):
+        raise FactsError(field, f"expected a date, a timestamp or None, got {type(value).__name__} {show(value)}")
+    if not _TIMESTAMP.fullmatch(value):
+        raise FactsError(field, f"expected a date ({DATE_FORM}) or a timestamp ({TIMESTAMP_FORM}); "
+                                f"got {show(value)}")
+    return parse_timestamp(value, field, zone)
