@@ -24,7 +24,7 @@ from typing import Any
 
 from .exceptions import FactsError
 
-__all__ = ["MAX_DEPTH", "loads", "check_value", "DuplicateKeyError"]
+__all__ = ["MAX_DEPTH", "loads", "check_value", "DuplicateKeyError", "InvalidJSONError"]
 
 MAX_DEPTH = 64  # objects and lists inside each other; facts need 4, a verdict document about 8
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -41,6 +41,10 @@ class _Dup:
 
 class DuplicateKeyError(FactsError):
     """The same key twice in one JSON object."""
+
+
+class InvalidJSONError(FactsError):
+    """The text is not JSON at all (syntax, encoding, ``NaN``, unreadable numbers or nesting)."""
 
 
 def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -100,23 +104,24 @@ def check_value(value: Any, where: str = "") -> None:
                 raise FactsError(path or "(input)", "holds a lone UTF-16 surrogate, which is not text")
 
 
-def loads(text: str | bytes, where: str = "(input)") -> Any:
+def loads(text: str | bytes, where: str = "(input)", *, path: str = "") -> Any:
     """Parse JSON text (or UTF-8 bytes) exactly; ``FactsError`` for anything that cannot be.
 
-    ``where`` names the input in messages that have no field path (``stdin``, a file name)."""
+    ``where`` names the input in messages that have no field path (``stdin``, a file name);
+    ``path`` prefixes the field paths named (a CSV column's name)."""
     if isinstance(text, (bytes, bytearray)):
         try:
             text = bytes(text).decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise FactsError(where, f"is not UTF-8 text (byte {exc.start + 1})") from None
+            raise InvalidJSONError(where, f"is not UTF-8 text (byte {exc.start + 1})") from None
     text = text.removeprefix("\ufeff")
     try:
         value = json.loads(text, object_pairs_hook=_pairs, parse_float=_float, parse_constant=_constant)
     except json.JSONDecodeError as exc:
-        raise FactsError(where, f"is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+        raise InvalidJSONError(where, f"is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except RecursionError:
-        raise FactsError(where, f"is nested more than {MAX_DEPTH} levels deep") from None
+        raise InvalidJSONError(where, f"is nested more than {MAX_DEPTH} levels deep") from None
     except ValueError as exc:  # NaN / Infinity, an integer too long to convert
-        raise FactsError(where, f"cannot be read as JSON: {exc}") from None
-    check_value(value)
+        raise InvalidJSONError(where, f"cannot be read as JSON: {exc}") from None
+    check_value(value, path)
     return value
