@@ -16,6 +16,7 @@ from typing import Any
 
 import attrs
 
+from ._jsontext import InvalidJSONError, loads
 from .exceptions import FactsError
 from .verdict import Verdict
 
@@ -30,9 +31,9 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     if raw == "":
         return path.strip(), None
     try:
-        return path.strip(), json.loads(raw)
-    except json.JSONDecodeError:
-        return path.strip(), raw
+        return path.strip(), loads(raw, "--set", path=path.strip())
+    except InvalidJSONError:
+        return path.strip(), raw  # not JSON at all: the text itself (the facts check decides)
 
 
 def apply_patch(facts: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
