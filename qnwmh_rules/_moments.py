@@ -28,7 +28,7 @@ from .exceptions import FactsError
 __all__ = ["MIN_YEAR", "MAX_YEAR", "parse_date", "parse_timestamp", "parse_as_of", "show"]
 
 MIN_YEAR = 1900
-MAX_YEAR = 2199  # epoch microseconds stay below 2**53 (exact in a double) up to the year 2255
+MAX_YEAR = 2199  # epoch seconds stay below 2**33: a double still tells microseconds apart (to 2242)
 
 _DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})", re.ASCII)
 _TIMESTAMP = re.compile(
