@@ -152,12 +152,15 @@ def read_csv(stream: Iterable[str] | IO[bytes], *, subject: str = "collective",
     ``stream`` is a binary file (decoded strictly with ``encoding``; a UTF-8 byte-order mark is
     dropped) or text lines. Bytes that are not valid in the encoding make their row an
     ``InvalidText`` error line; if the header itself cannot be used, every row is an error line."""
+    text: Iterable[str]
     if hasattr(stream, "read") and isinstance(stream.read(0), bytes):
         codec = codecs.lookup(encoding).name
-        text: Iterable[str] = io.TextIOWrapper(stream, encoding="utf-8-sig" if codec == "utf-8" else codec,  # type: ignore[arg-type]
-                                               errors=_UNDECODABLE, newline="")
+        binary: Any = stream
+        text = io.TextIOWrapper(binary, encoding="utf-8-sig" if codec == "utf-8" else codec, errors=_UNDECODABLE,
+                                newline="")
     else:
-        text = _strip_bom(stream)  # type: ignore[arg-type]
+        lines: Any = stream
+        text = _strip_bom(lines)
     records = _csv_records(text)
     first = next(records, None)
     if first is None:

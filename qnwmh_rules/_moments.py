@@ -108,14 +108,15 @@ def parse_timestamp(value: Any, field: str, zone: dt.tzinfo, *, require_offset: 
     if m is None:
         if _DATE.fullmatch(value):
             raise FactsError(field, f"expected a timestamp with a time of day; got the date {show(value)}")
-        raise FactsError(field, f"expected an ISO 8601 timestamp with a time of day, exactly {TIMESTAMP_FORM}; got {show(value)}")
+        raise FactsError(field, f"expected an ISO 8601 timestamp with a time of day, exactly {TIMESTAMP_FORM}; "
+                                f"got {show(value)}")
     year, month, day, hour, minute, second, frac, offset = m.groups()
     if offset is None and require_offset:
         raise FactsError(field, f"the timestamp {show(value)} needs an offset (Z or ±HH:MM)")
     tzinfo: dt.tzinfo | None = None
     try:
         if offset == "Z":
-            tzinfo = dt.timezone.utc
+            tzinfo = dt.UTC
         elif offset is not None:
             hours, minutes = int(offset[1:3]), int(offset[4:6])
             if minutes > 59:

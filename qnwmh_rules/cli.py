@@ -63,7 +63,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         if args.recorded_at:
             from ._moments import parse_timestamp
 
-            parse_timestamp(args.recorded_at, "--recorded-at", dt.timezone.utc, require_offset=True)
+            parse_timestamp(args.recorded_at, "--recorded-at", dt.UTC, require_offset=True)
             recorded_at = dt.datetime.fromisoformat(args.recorded_at)  # the grammar is a subset: keep its offset
         with AuditLog(args.audit_db) as log:
             seq = log.append(verdict, facts, recorded_at=recorded_at)
@@ -364,7 +364,7 @@ def _batch(args: argparse.Namespace) -> int:
     if args.workers < 1:
         raise FactsError("--workers", "must be at least 1")
     if args.as_of is not None:  # refuse a bad --as-of now, not once per record
-        parse_as_of(args.as_of, dt.timezone.utc)
+        parse_as_of(args.as_of, dt.UTC)
     try:
         codecs.lookup(args.encoding)
     except LookupError:

@@ -38,7 +38,7 @@ CHANNELS_RULE = "filing.single_channel"
 GOOD = json.loads(EXAMPLE.read_text(encoding="utf-8"))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def engine(backend="python", region=None):
     return qnwmh_rules.load_ruleset(term="2017-2018", region=region, backend=backend)
 
@@ -235,9 +235,10 @@ def test_whatever_is_accepted_is_in_the_grammar(text):
     (("honors", 0, "round"), "２０１５-２０１６"), (("honors", 0, "round"), "2015-2016\n"),
     (("honors", 0, "round"), " 2015-2016"), (("leader", "nationality"), "cn"), (("leader", "nationality"), "CN "),
     (("leader", "nationality"), "ＣＮ"), (("region",), "guangdong "), (("region",), "Guangdong"),
-    (("org_kind",), "public\n"), (("reporting_line", "unit"), " 广铁集团团委"), (("reporting_line", "unit"), "广铁集团团委 "),
-    (("reporting_line", "unit"), "广铁集团\u200b团委"), (("reporting_line", "unit"), "广铁\n集团团委"),
-    (("reporting_line", "unit"), "\ufeff广铁集团团委"), (("name",), "Cafe\u0301"), (("industry",), "x" * (MAX_TEXT + 1)),
+    (("org_kind",), "public\n"), (("reporting_line", "unit"), " 广铁集团团委"),
+    (("reporting_line", "unit"), "广铁集团团委 "), (("reporting_line", "unit"), "广铁集团\u200b团委"),
+    (("reporting_line", "unit"), "广铁\n集团团委"), (("reporting_line", "unit"), "\ufeff广铁集团团委"),
+    (("name",), "Cafe\u0301"), (("industry",), "x" * (MAX_TEXT + 1)),
     (("filings", 0, "channel", "unit"), "广铁集团团委\t"), (("members", "total"), "24"), (("members", "total"), 24.5),
 ])
 def test_a_text_that_validates_but_could_never_match_is_refused(path, value):
@@ -328,7 +329,8 @@ BOUNDS_RULESET = HEAD.replace("parameters:\n", "parameters:\n  win: {value: {sta
 _TEXTS = ["a", "a" + "x" * (MAX_TEXT - 1), "a" + "x" * MAX_TEXT, "a" + "x" * 65_536, "a" + "广" * (MAX_TEXT - 1),
           "a" + "广" * 30_000, "b"]
 _STAMPS = ["2017-09-29T23:59:59.999999+08:00", "2017-09-30T00:00:00+08:00", "2015-09-30T23:59:59.999999+08:00",
-           "2015-10-01T00:00:00+08:00", f"{MAX_YEAR}-12-31T23:59:59.999999+08:00", f"{MAX_YEAR + 1}-01-01T00:00:00+08:00",
+           "2015-10-01T00:00:00+08:00", f"{MAX_YEAR}-12-31T23:59:59.999999+08:00",
+           f"{MAX_YEAR + 1}-01-01T00:00:00+08:00",
            f"{MIN_YEAR}-01-01T00:00:00.000001+08:00", f"{MIN_YEAR - 1}-12-31T23:59:59.999999+08:00",
            "9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00"]
 _COUNTS = [0, MAX_COUNT - 1, MAX_COUNT, MAX_COUNT + 1, 2**53 + 1, 2**63 - 1, 2**63, 2**64, -1]
@@ -336,7 +338,7 @@ _DATES = [f"{MAX_YEAR}-12-31", f"{MAX_YEAR + 1}-01-01", f"{MIN_YEAR}-01-01", f"{
           "0001-01-01"]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def bounds_engine(backend, path):
     return qnwmh_rules.load_ruleset(path, backend=backend)
 
