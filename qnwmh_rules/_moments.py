@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import reprlib
 from typing import Any
 
 from .exceptions import FactsError
@@ -39,16 +40,29 @@ DATE_FORM = "YYYY-MM-DD"
 TIMESTAMP_FORM = "YYYY-MM-DDTHH:MM[:SS[.ffffff]] with Z or ±HH:MM (e.g. 2017-06-20T10:15:00+08:00)"
 
 
+class _ShortRepr(reprlib.Repr):
+    """``repr`` that stays short whatever the value: long texts and containers are cut, deep
+    nesting is not followed, and integers too long to print are described instead."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.maxlevel, self.maxstring, self.maxother, self.maxlong = 3, 60, 60, 40
+        self.maxlist = self.maxtuple = self.maxdict = self.maxset = 4
+
+    def repr_int(self, x: int, level: int) -> str:
+        if x.bit_length() > 128:
+            return f"<an integer of {x.bit_length()} bits>"
+        return super().repr_int(x, level)
+
+
+_SHORT = _ShortRepr()
+
+
 def show(value: Any, limit: int = 60) -> str:
-    """``repr(value)`` cut to about ``limit`` characters, for error messages (never the whole of a
-    long value; lone surrogates and control characters come out escaped)."""
-    if isinstance(value, (list, tuple, dict)) and len(value) > 8:
-        text = f"<{type(value).__name__} of {len(value)} items>"
-    else:
-        text = repr(value[:limit + 1] if isinstance(value, (str, bytes)) else value)
-    if len(text) > limit:
-        text = text[:limit] + f"… ({len(value) if hasattr(value, '__len__') else len(text)} long)"
-    return text
+    """A short ``repr(value)`` for error messages: never the whole of a long value, never deep
+    nesting; lone surrogates and control characters come out escaped."""
+    text = _SHORT.repr(value)
+    return text if len(text) <= limit + 20 else text[:limit] + "…"
 
 
 def _in_range(field: str, moment: dt.date) -> None:

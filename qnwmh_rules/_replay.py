@@ -16,7 +16,7 @@ from typing import Any
 
 import attrs
 
-from ._jsontext import InvalidJSONError, loads
+from ._jsontext import InvalidJSONError, check_value, loads
 from .exceptions import FactsError
 from .verdict import Verdict
 
@@ -37,7 +37,11 @@ def parse_assignment(text: str) -> tuple[str, Any]:
 
 
 def apply_patch(facts: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy of ``facts`` with each dotted path set (``None`` deletes it); list items by index."""
+    """A copy of ``facts`` with each dotted path set (``None`` deletes it); list items by index.
+    Facts or values nested too deep to copy, or holding lone surrogates, are a FactsError."""
+    check_value(dict(facts))
+    for path, value in changes.items():
+        check_value(value, path)
     doc: dict[str, Any] = copy.deepcopy(dict(facts))
     for path, value in changes.items():
         node: Any = doc

@@ -159,7 +159,19 @@ def plain_csv_bytes(draw):
 
 # JSON values as a caller's code could build them: every scalar kind, lone surrogates,
 # non-finite floats, huge integers, and nesting.
+
+
+def _deep_list(depth):
+    value: list = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
 _scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.integers(-2**70, 2**70),
+                     st.integers(4400, 6000).map(lambda digits: 10**digits),  # too long to print
+                     st.integers(60, 3000).map(_deep_list),  # nested deeper than anything accepts
+
                      st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=20),
                      st.sampled_from(["\ud800", "2017-09", "9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00",
                                       "guangdong", "CN", "2015-2016", " CN", "1984-03-02"]))

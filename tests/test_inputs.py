@@ -604,7 +604,7 @@ def test_any_json_value_gives_a_verdict_or_a_facts_error(doc):
 def _dumps_or_none(doc):
     try:
         return json.dumps(doc, ensure_ascii=True)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):  # too deep or too long for the encoder itself
         return None
 
 
@@ -623,3 +623,16 @@ def test_valid_collectives_read_the_same_as_dicts_as_text_and_as_a_batch_line(fa
     assert expected == from_text
     line = run_records(B.read_jsonl(io.BytesIO(json.dumps(facts).encode())), backend)[0]
     assert expected == (json.dumps(line["verdict"], sort_keys=True) if "verdict" in line else line["error"]["field"])
+
+
+def test_what_if_on_facts_nested_too_deep_is_a_facts_error():
+    """what_if copies the facts: a dict nested thousands deep is refused, not a RecursionError."""
+    from qnwmh_rules._replay import what_if
+
+    deep: list = []
+    for _ in range(5000):
+        deep = [deep]
+    with pytest.raises(FactsError):
+        what_if(engine(), {"id": "A", "members": deep}, {"members.total": 3})
+    with pytest.raises(FactsError):
+        what_if(engine(), GOOD, {"members.total": deep})
