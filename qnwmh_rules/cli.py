@@ -544,6 +544,14 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("qnwmh-rules: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a defect: still one line, never a traceback (QNWMH_DEBUG=1 shows it)
+        if os.environ.get("QNWMH_DEBUG"):
+            raise
+        from ._moments import show
+
+        print(f"qnwmh-rules: internal error ({type(exc).__name__}: {show(str(exc), 200)}); please report it "
+              "(run with QNWMH_DEBUG=1 for the traceback)", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":  # pragma: no cover
