@@ -107,10 +107,12 @@ def _aware(field: str, moment: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
     return out
 
 
-def parse_timestamp(value: Any, field: str, zone: dt.tzinfo, *, require_offset: bool = False) -> dt.datetime:
+def parse_timestamp(value: Any, field: str, zone: dt.tzinfo, *, require_offset: bool = False,
+                    keep_offset: bool = False) -> dt.datetime:
     """A moment, aware, in ``zone``: the text ``YYYY-MM-DDTHH:MM[:SS[.ffffff]]`` followed by
     ``Z`` or ``±HH:MM`` (without one it is read in ``zone``, unless ``require_offset``), or a
-    ``datetime.datetime`` (naive ones are read in ``zone``). A bare date is refused."""
+    ``datetime.datetime`` (naive ones are read in ``zone``). A bare date is refused.
+    With ``keep_offset`` the moment keeps the offset it was written with."""
     if isinstance(value, dt.datetime):
         return _aware(field, value, zone)
     if isinstance(value, dt.date):
@@ -141,7 +143,8 @@ def parse_timestamp(value: Any, field: str, zone: dt.tzinfo, *, require_offset: 
                              int((frac or "0").ljust(6, "0")), tzinfo=tzinfo)
     except ValueError as exc:
         raise FactsError(field, f"impossible timestamp {show(value)}: {exc}") from None
-    return _aware(field, moment, zone)
+    converted = _aware(field, moment, zone)
+    return moment if keep_offset and moment.tzinfo is not None else converted
 
 
 def parse_as_of(value: Any, zone: dt.tzinfo, field: str = "as_of") -> dt.datetime | None:

@@ -63,8 +63,8 @@ def _evaluate(args: argparse.Namespace) -> int:
         if args.recorded_at:
             from ._moments import parse_timestamp
 
-            parse_timestamp(args.recorded_at, "--recorded-at", dt.UTC, require_offset=True)
-            recorded_at = dt.datetime.fromisoformat(args.recorded_at)  # the grammar is a subset: keep its offset
+            recorded_at = parse_timestamp(args.recorded_at, "--recorded-at", dt.UTC, require_offset=True,
+                                          keep_offset=True)
         with AuditLog(args.audit_db) as log:
             seq = log.append(verdict, facts, recorded_at=recorded_at)
         print(f"recorded as entry {seq} in {args.audit_db}", file=sys.stderr)

@@ -636,3 +636,21 @@ def test_what_if_on_facts_nested_too_deep_is_a_facts_error():
         what_if(engine(), {"id": "A", "members": deep}, {"members.total": 3})
     with pytest.raises(FactsError):
         what_if(engine(), GOOD, {"members.total": deep})
+
+
+@pytest.mark.parametrize("literal", ["20170930", "2017-W39-6", "2017-273", "2017-09", "1899-12-31"])
+def test_a_ruleset_date_literal_follows_the_same_grammar(tmp_path, literal):
+    """`date("...")` in a condition takes exactly YYYY-MM-DD in range, like the facts."""
+    path = tmp_path / "r.yaml"
+    path.write_text(HEAD + rule(f'leader.birth_date <= date("{literal}")'), encoding="utf-8")
+    with pytest.raises(RulesetError) as info:
+        qnwmh_rules.load_ruleset(path)
+    assert "is not a date" in str(info.value)
+
+
+def test_recorded_at_needs_an_offset_and_keeps_it(tmp_path, capsys):
+    """`--recorded-at` is a timestamp of the same grammar, with its offset required."""
+    db = str(tmp_path / "a.db")
+    assert 2 == main(["evaluate", str(EXAMPLE), "--audit-db", db, "--recorded-at", "2017-10-02T09:00:00"])
+    assert 2 == main(["evaluate", str(EXAMPLE), "--audit-db", db, "--recorded-at", "2017-10-02 09:00:00+08:00"])
+    assert 0 == main(["evaluate", str(EXAMPLE), "--audit-db", db, "--recorded-at", "2017-10-02T09:00:00+08:00"])
