@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from dateutil import tz as dttz
+
 from . import _api, _cases, _lock
 from . import _diff as _diff_mod
 from ._jsontext import loads
@@ -364,7 +366,7 @@ def _batch(args: argparse.Namespace) -> int:
     if args.workers < 1:
         raise FactsError("--workers", "must be at least 1")
     if args.as_of is not None:  # refuse a bad --as-of now, not once per record
-        parse_as_of(args.as_of, dt.UTC)
+        parse_as_of(args.as_of, dttz.gettz("Asia/Shanghai") or dt.UTC)  # the shipped rulesets' zone
     try:
         codecs.lookup(args.encoding)
     except LookupError:

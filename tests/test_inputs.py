@@ -654,3 +654,16 @@ def test_recorded_at_needs_an_offset_and_keeps_it(tmp_path, capsys):
     assert 2 == main(["evaluate", str(EXAMPLE), "--audit-db", db, "--recorded-at", "2017-10-02T09:00:00"])
     assert 2 == main(["evaluate", str(EXAMPLE), "--audit-db", db, "--recorded-at", "2017-10-02 09:00:00+08:00"])
     assert 0 == main(["evaluate", str(EXAMPLE), "--audit-db", db, "--recorded-at", "2017-10-02T09:00:00+08:00"])
+
+
+def test_the_largest_facts_the_contract_allows_agree_on_both_backends():
+    """1,000 filings and 1,000 honours with 1,000-character CJK units (durable's 16 MiB and 16-bit limits)."""
+    facts = good()
+    unit = "广" * MAX_TEXT
+    facts["reporting_line"]["unit"] = unit
+    item = copy.deepcopy(GOOD["filings"][0])
+    item["channel"]["unit"] = unit
+    facts["filings"] = [item] * 1_000
+    facts["honors"] = GOOD["honors"] * 1_000
+    assert _result(engine("python"), facts) == _result(engine("durable"), facts)
+    assert "eligible" == _result(engine("durable"), facts)[0]
