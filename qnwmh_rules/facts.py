@@ -114,10 +114,6 @@ _TOP_OBJECTS = ("reporting_line", "members", "leader")
 _ROUND = re.compile(r"([0-9]{4})-([0-9]{4})", re.ASCII)
 _NATIONALITY = re.compile(r"[A-Z]{2}", re.ASCII)
 _SURROGATE = re.compile("[\ud800-\udfff]")
-# Characters a text fact may not hold: controls (C0, C1, line and paragraph separators),
-# invisible format characters (zero-width space, byte-order mark, direction marks),
-# surrogates, private-use and unassigned code points.
-_BAD_CATEGORIES = frozenset(("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"))
 
 
 @attrs.frozen
@@ -152,22 +148,24 @@ def _suggest(word: str, choices: Any) -> str | None:
 
 
 def _check_text(path: str, value: str) -> str:
-    """A text fact holds exactly what it shows: no padding, no invisible or control
-    characters, NFC-normalised, at most ``MAX_TEXT`` characters."""
+    """A text fact holds exactly what it shows: no padding, no invisible, control or non-ASCII
+    space characters, NFC-normalised, at most ``MAX_TEXT`` characters."""
     if len(value) > MAX_TEXT:
         raise FactsError(path, f"is {len(value)} characters long; at most {MAX_TEXT} are accepted")
-    if _SURROGATE.search(value):
-        raise FactsError(path, f"holds a lone UTF-16 surrogate, which is not text: {show(value)}")
     if not value.strip():
         raise FactsError(path, "must not be empty")
     if value != value.strip():
         raise FactsError(path, f"has spaces before or after the text: {show(value)}",
                          suggestion=f"send {show(value.strip())}")
-    for i, ch in enumerate(value):
-        if unicodedata.category(ch) in _BAD_CATEGORIES:
-            raise FactsError(path, f"holds the invisible or control character U+{ord(ch):04X} at "
-                                   f"position {i + 1}: {show(value)}")
-    if not unicodedata.is_normalized("NFC", value):
+    # isprintable() is False exactly for controls, format characters, surrogates, private-use
+    # and unassigned code points, line/paragraph separators and spaces other than " "
+    if not value.isprintable():
+        i, ch = next((i, ch) for i, ch in enumerate(value) if not ch.isprintable())
+        what = "a space other than the ASCII space" if unicodedata.category(ch) == "Zs" else \
+            "a lone UTF-16 surrogate, which is not text" if unicodedata.category(ch) == "Cs" else \
+            "an invisible or control character"
+        raise FactsError(path, f"holds {what} (U+{ord(ch):04X}) at position {i + 1}: {show(value)}")
+    if not value.isascii() and not unicodedata.is_normalized("NFC", value):
         raise FactsError(path, f"is not in Unicode normal form NFC: {show(value)}",
                          suggestion="normalise it (unicodedata.normalize('NFC', text)) so that the same "
                                     "name is always the same characters")
@@ -276,13 +274,13 @@ def _walk_object(prefix: str, obj: Any, tree: _Tree, out: dict[str, Any], where:
     for key, value in obj.items():
         if not isinstance(key, str):
             raise FactsError(where or "(facts)", f"keys must be strings; got {show(key)}")
-        if len(key) > MAX_TEXT or _SURROGATE.search(key):
+        node = tree.get(key)
+        if node is None and (len(key) > MAX_TEXT or _SURROGATE.search(key)):
             raise FactsError(where or "(facts)", f"unknown field {show(key)}")
         if key.isidentifier():
             shown = f"{where}.{key}" if where else key
         else:  # an odd key (empty, spaces, dots) is shown quoted so the path stays readable
             shown = f"{where}[{json.dumps(key, ensure_ascii=False)}]"
-        node = tree.get(key)
         if node is None:
             known = sorted(tree)
             raise FactsError(shown, "unknown field", suggestion=_suggest(key, known)
