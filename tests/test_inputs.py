@@ -462,6 +462,14 @@ def test_an_unterminated_quote_does_not_swallow_the_rows_after_it():
     assert "InvalidCSV" == out[1]["error"]["type"]
 
 
+def test_bad_quoting_is_an_error_line_for_its_row_only():
+    """Strict CSV: text after a closing quote spoils its row only; a stray quote in a count is refused."""
+    data = b'id,members.total\nA,2"4\nB,"24"x\nC,24\n'
+    out = run_records(B.read_csv(io.BytesIO(data)))
+    assert [(2, "FactsError"), (3, "InvalidCSV"), (4, None)] == [(o["line"], o.get("error", {}).get("type"))
+                                                                 for o in out]
+
+
 # ---- 11. output: never the input, never half a line ---------------------------------------------
 
 def test_batch_refuses_to_write_over_its_input(tmp_path, capsys):
@@ -488,10 +496,11 @@ def test_the_exit_status_tells_whether_some_records_were_bad(tmp_path):
 
 # ---- 12. Ctrl-C with workers ---------------------------------------------------------------------
 
-def test_one_ctrl_c_stops_a_batch_with_workers(tmp_path):
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_one_ctrl_c_stops_a_batch_with_workers(tmp_path, workers):
     """SIGINT to the process group (a terminal's Ctrl-C): exit 130, one line, no worker left, whole lines."""
     out = tmp_path / "out.jsonl"
-    p = subprocess.Popen([sys.executable, "-m", "qnwmh_rules.cli", "batch", "-", "-o", str(out), "--workers", "2",
+    p = subprocess.Popen([sys.executable, "-m", "qnwmh_rules.cli", "batch", "-", "-o", str(out), "--workers", workers,
                           "--backend", "python", "-q"], stdin=subprocess.PIPE, stderr=subprocess.PIPE,
                          start_new_session=True, cwd=ROOT)
     line = (json.dumps(GOOD) + "\n").encode()
