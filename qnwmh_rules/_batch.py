@@ -270,6 +270,18 @@ def _error_line(line: int, rid: str | None, kind: str, message: str, field: str 
     return BatchLine(line, rid, None, (), json.dumps(doc, ensure_ascii=False, sort_keys=True))
 
 
+def _label(raw: str, bad_field: str) -> str | None:
+    """The id of a record refused while reading its JSON, to label its error line (only when the
+    id itself is not what was wrong); never used for a verdict."""
+    if bad_field == "id":
+        return None
+    try:
+        doc = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    return _safe_id(doc.get("id")) if isinstance(doc, dict) else None
+
+
 def _one(engine: Any, record: Record, as_of: Any) -> BatchLine:
     raw = record.raw
     if isinstance(raw, _Bad):
@@ -280,7 +292,7 @@ def _one(engine: Any, record: Record, as_of: Any) -> BatchLine:
         except InvalidJSONError as exc:
             return _error_line(record.line, None, "InvalidJSON", exc.message)
         except FactsError as exc:  # a key twice, a lone surrogate, too deep
-            return _error_line(record.line, None, "FactsError", str(exc), exc.field)
+            return _error_line(record.line, _label(raw, exc.field), "FactsError", str(exc), exc.field)
     else:
         facts = raw
     rid = _safe_id(facts.get("id")) if isinstance(facts, dict) else None

@@ -92,7 +92,8 @@ def test_duplicate_key_is_refused_by_evaluate_on_the_command_line(tmp_path, caps
 def test_duplicate_key_in_a_batch_line_and_a_csv_list_cell_and_column():
     """A key twice is an error line naming the path in JSON Lines, a CSV list cell, and a CSV header."""
     out = run_records(B.read_jsonl(io.BytesIO(DUP.encode() + b"\n")))
-    assert ("FactsError", "leader.birth_date") == (out[0]["error"]["type"], out[0]["error"]["field"])
+    assert ("FactsError", "leader.birth_date", "D") == (out[0]["error"]["type"], out[0]["error"]["field"],
+                                                        out[0]["id"])
     cell = '"[{""level"": ""national"", ""level"": ""municipal"", ""kind"": ""named"", ""round"": ""2015-2016"", ' \
            '""date"": ""2016-05-04""}]"'
     csv_text = f"id,honors\nA,{cell}\n".encode()
@@ -402,7 +403,7 @@ def test_a_lone_surrogate_is_refused_in_any_string():
     assert "(facts)" == refused({"id": "A", "\udc80": 1})
     out = run_records(B.read_jsonl(io.BytesIO(b'{"id": "\\ud800"}\n{"id": "A", "reporting_line": {"unit": '
                                               b'"\\udfff"}}\n')))
-    assert [("FactsError", None), ("FactsError", None)] == [(o["error"]["type"], o["id"]) for o in out]
+    assert [("FactsError", None), ("FactsError", "A")] == [(o["error"]["type"], o["id"]) for o in out]
 
 
 # ---- 9. deep nesting ----------------------------------------------------------------------------
@@ -601,11 +602,13 @@ def test_csv_without_quotes_gives_one_line_per_row(data):
                                                   max_size=6).map(lambda d: {"id": "F", **d})))
 def test_any_json_value_gives_a_verdict_or_a_facts_error(doc):
     """The API over arbitrary JSON values (and their text): a verdict or a FactsError, nothing else."""
-    for given_doc in (doc, _dumps_or_none(doc)):
+    unit = qnwmh_rules.evaluate  # the shipped unit assessment, cached per (term, subject, backend)
+    for given_doc, evaluate in ((doc, engine().evaluate), (_dumps_or_none(doc), engine().evaluate),
+                                (doc, lambda d: unit(d, subject="unit", backend="python"))):
         if given_doc is None:
             continue
         try:
-            verdict = engine().evaluate(given_doc)
+            verdict = evaluate(given_doc)
         except FactsError as exc:
             assert exc.field and len(str(exc)) <= 2_700
         else:
