@@ -10,6 +10,8 @@ import argparse
 import datetime as dt
 import json
 import os
+import signal
+import stat
 import sys
 from pathlib import Path
 from typing import Any
@@ -316,13 +318,18 @@ def _docs(args: argparse.Namespace) -> int:
 
 
 class _LineWriter:
-    """Writes whole output lines only: each ``os.write`` holds complete lines, so a run that is
-    interrupted (Ctrl-C, a kill, a full disk) leaves the lines of the records finished so far
-    and never half a line."""
+    """Writes whole output lines only. Lines are written in blocks of complete lines; while a
+    block is being written, Ctrl-C (SIGINT) and SIGTERM wait until it is done, and if the write
+    fails (a full disk) a regular file is cut back to the end of the last whole block. So an
+    interrupted run leaves the lines of the records finished so far, never half a line."""
+
+    _HELD = {signal.SIGINT, signal.SIGTERM}
 
     def __init__(self, fd: int | None, close: bool) -> None:
         self.fd, self._close, self._size = fd, close, 0
         self._buf: list[bytes] = []
+        self._regular = fd is not None and stat.S_ISREG(os.fstat(fd).st_mode)
+        self._good = os.lseek(fd, 0, os.SEEK_CUR) if self._regular and fd is not None else 0
 
     def write_line(self, text: str) -> None:
         data = (text + "\n").encode("utf-8")
@@ -334,13 +341,25 @@ class _LineWriter:
     def flush(self) -> None:
         data = b"".join(self._buf)
         self._buf, self._size = [], 0
+        if not data:
+            return
         if self.fd is None:  # stdout without a file descriptor (an embedding program's stream)
             sys.stdout.write(data.decode("utf-8"))
             sys.stdout.flush()
             return
-        view = memoryview(data)
-        while view:
-            view = view[os.write(self.fd, view):]
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, self._HELD)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(self.fd, view):]
+            self._good += len(data)
+        except OSError:
+            if self._regular:
+                os.ftruncate(self.fd, self._good)
+                os.lseek(self.fd, self._good, os.SEEK_SET)
+            raise
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
     def close(self) -> None:
         try:

@@ -681,3 +681,22 @@ def test_the_largest_facts_the_contract_allows_agree_on_both_backends():
     facts["honors"] = GOOD["honors"] * 1_000
     assert _result(engine("python"), facts) == _result(engine("durable"), facts)
     assert "eligible" == _result(engine("durable"), facts)[0]
+
+
+def test_a_write_that_fails_midway_leaves_only_whole_lines(tmp_path):
+    """A full disk (here a file-size limit) stops the batch with one line; the output ends on a whole line."""
+    import resource
+
+    def limit():  # in the child: writes past 200 KB fail with EFBIG instead of killing it
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, 200_000))
+
+    src = tmp_path / "in.jsonl"
+    src.write_text((json.dumps(GOOD) + "\n") * 300, encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    p = subprocess.run([sys.executable, "-m", "qnwmh_rules.cli", "batch", str(src), "-o", str(out), "-q",
+                        "--backend", "python"], capture_output=True, preexec_fn=limit, cwd=ROOT, timeout=120)
+    assert 2 == p.returncode and 1 == len(p.stderr.decode().splitlines()), p.stderr
+    text = out.read_text(encoding="utf-8")
+    assert 0 < len(text) <= 200_000 and text.endswith("\n")
+    assert all("verdict" in json.loads(x) for x in text.splitlines())
