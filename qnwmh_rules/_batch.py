@@ -117,30 +117,46 @@ class _Lines:
         return line
 
 
+_MAX_REREADS = 100  # unterminated quotes whose following lines are read again (each re-read runs to the end)
+
+
 def _csv_records(lines: Iterable[str]) -> Iterator[list[str] | _Bad]:
     """Each CSV record: its cells, or a ``_Bad`` for a record the CSV reader refused (strict
-    quoting). A quote left open at the end of the file makes its own line an error and the
-    lines after it are read again as records, so no row is swallowed."""
-    csv.field_size_limit(_CSV_FIELD_LIMIT)
+    quoting). A record that the reader refuses after reading several lines (a quote never
+    closed, or closed and followed by text) makes its first line an error and the lines after
+    it are read again as records, so no row is swallowed (after ``_MAX_REREADS`` such records,
+    each following line is an error of its own: the work stays linear)."""
     src = _Lines(lines)
     reader = csv.reader(src, strict=True)
+    rereads = 0
     while True:
         src.taken = []
+        out: list[list[str] | _Bad] = []
+        # the cell size limit is global to the csv module: raise it only while reading a row
+        previous = csv.field_size_limit(_CSV_FIELD_LIMIT)
         try:
-            row = next(reader)
+            out.append(next(reader))
         except StopIteration:
             return
         except csv.Error as exc:
             taken = src.taken
-            if str(exc).startswith("unexpected end of data") and len(taken) > 1:
-                yield _Bad("InvalidCSV", "a quote opened in this row is never closed; the lines after "
-                                         "it are read as rows of their own")
-                src.pushback.extendleft(reversed(taken[1:]))
-                reader = csv.reader(src, strict=True)
-                continue
-            yield _Bad("InvalidCSV", f"not valid CSV: {exc}")
-            continue
-        yield row
+            if len(taken) <= 1:
+                out.append(_Bad("InvalidCSV", f"not valid CSV: {exc}"))
+            else:  # a quoted cell ran over lines and then went wrong: its first line is the bad row
+                out.append(_Bad("InvalidCSV", "a quote opened in this row is never closed"
+                                if str(exc).startswith("unexpected end of data") else
+                                f"a quoted cell starting in this row is not valid CSV ({exc})"))
+                if rereads < _MAX_REREADS:
+                    rereads += 1
+                    src.pushback.extendleft(reversed(taken[1:]))
+                    reader = csv.reader(src, strict=True)
+                else:
+                    out.extend(_Bad("InvalidCSV", "after a quote that is never closed, this line cannot be told "
+                                                  "apart from quoted text") if line.strip("\r\n") else []
+                               for line in taken[1:])
+        finally:
+            csv.field_size_limit(previous)
+        yield from out
 
 
 def read_csv(stream: Iterable[str] | IO[bytes], *, subject: str = "collective",

@@ -700,3 +700,12 @@ def test_a_write_that_fails_midway_leaves_only_whole_lines(tmp_path):
     text = out.read_text(encoding="utf-8")
     assert 0 < len(text) <= 200_000 and text.endswith("\n")
     assert all("verdict" in json.loads(x) for x in text.splitlines())
+
+
+def test_many_unclosed_quotes_still_give_one_line_per_row():
+    """Hundreds of rows each opening a quote: every row still gets its own line, in linear time."""
+    rows = [f'R{i},"{i}' for i in range(400)]
+    data = ("id,members.total\n" + "\n".join(rows) + "\n").encode()
+    out = run_records(B.read_csv(io.BytesIO(data)))
+    assert list(range(2, 402)) == [o["line"] for o in out]
+    assert {"InvalidCSV"} == {o["error"]["type"] for o in out}
