@@ -14,18 +14,18 @@ import difflib
 import functools
 import hashlib
 import json
-import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import attrs
-from dateutil import parser as dtparser
 from dateutil import tz as dttz
 
 from . import _check, _compile, _lock, _reference, _schema
 from ._derive import counted_items, derive
+from ._jsontext import loads as _loads_json
 from ._model import Parameter, Rule, Ruleset, Window
+from ._moments import parse_as_of
 from ._score import score_sheet
 from .exceptions import EvaluationError, FactsError
 from .facts import REGIONS, Facts, parse_facts
@@ -121,26 +121,11 @@ def _jsonable(v: Any, tz: str) -> Any:
 
 
 def _parse_as_of(as_of: Any, tz: str) -> dt.datetime | None:
-    """``as_of`` as an aware moment; a bare date means the end of that day in ``tz``."""
-    if as_of is None:
-        return None
+    """``as_of`` as an aware moment; a bare date means the end of that day in ``tz``
+    (the grammar is ``_moments.parse_as_of``'s)."""
     zone = dttz.gettz(tz)
-    if isinstance(as_of, dt.datetime):
-        moment = as_of
-    elif isinstance(as_of, dt.date):
-        moment = dt.datetime.combine(as_of, dt.time.max)
-    elif isinstance(as_of, str):
-        try:
-            moment = dtparser.isoparse(as_of)
-        except (ValueError, OverflowError) as exc:
-            raise FactsError("as_of", f"expected a date or ISO 8601 timestamp, got {as_of!r}") from exc
-        if re.fullmatch(r"\d{4}-?\d{2}-?\d{2}", as_of.strip()):  # a bare date: the end of that day
-            moment = dt.datetime.combine(moment.date(), dt.time.max)
-    else:
-        raise FactsError("as_of", f"expected a date, datetime or ISO string, got {type(as_of).__name__}")
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=zone)
-    return moment.astimezone(zone)
+    assert zone is not None  # the ruleset loader checks the zone
+    return parse_as_of(as_of, zone)
 
 
 def _check_as_of(facts: Facts, as_of: dt.datetime | None, subject: str = "collective") -> None:
@@ -273,9 +258,14 @@ class Engine:
         return FilingWindow(rs.term, rs.region, window.time_zone if window else rs.time_zone, opens, closes,
                             window, deadline)
 
-    def parse(self, facts: Mapping[str, Any] | Facts) -> Facts:
+    def parse(self, facts: Mapping[str, Any] | Facts | str | bytes) -> Facts:
+        """Check and type facts: a ``Facts``, a JSON-shaped mapping, or JSON text (``str`` or UTF-8
+        ``bytes``, read exactly: duplicate keys, lone surrogates, ``NaN`` and nesting deeper than
+        64 levels are ``FactsError``)."""
         if isinstance(facts, Facts):
             return facts
+        if isinstance(facts, (str, bytes, bytearray)):
+            facts = _loads_json(facts, "(facts)")
         return parse_facts(facts, tz=self.ruleset.time_zone, subject=self.ruleset.subject)
 
     def passed_rules(self, facts: Facts, derived: dict[str, Any], as_of: dt.datetime | None = None
@@ -309,8 +299,9 @@ class Engine:
                 out.add(f"{r.id}#pending")
         return frozenset(out)
 
-    def evaluate(self, facts: Mapping[str, Any] | Facts, *, as_of: Any = None) -> Verdict:
-        """Evaluate one collective. Raises FactsError for bad facts (and never half-applies)."""
+    def evaluate(self, facts: Mapping[str, Any] | Facts | str | bytes, *, as_of: Any = None) -> Verdict:
+        """Evaluate one collective: ``facts`` is a JSON-shaped mapping or JSON text (see ``parse``).
+        Raises FactsError for bad facts (and never half-applies)."""
         rs = self.ruleset
         parsed = self.parse(facts)
         moment = _parse_as_of(as_of, rs.time_zone)
@@ -535,7 +526,7 @@ def filing_window(term: str = "2017-2018", region: str | None = None) -> FilingW
     return _shipped_engine(term, region, "python").filing_window()
 
 
-def evaluate(facts: Mapping[str, Any], *, term: str = "2017-2018", region: str | None = None,
+def evaluate(facts: Mapping[str, Any] | str | bytes, *, term: str = "2017-2018", region: str | None = None,
              as_of: Any = None, backend: str = "durable", subject: str = "collective",
              industry: str | None = None) -> Verdict:
     """Evaluate one collective against the shipped ruleset for ``term`` (and ``region``).

@@ -9,18 +9,23 @@ input count = verdicts + error lines. Must not know durable_rules or rule meanin
 
 from __future__ import annotations
 
+import codecs
 import collections
 import csv
 import io
 import json
 import multiprocessing
+import re
+import signal
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import IO, Any
 
 import attrs
 
+from ._jsontext import InvalidJSONError, loads
+from ._moments import show
 from .exceptions import EvaluationError, FactsError
-from .facts import SUBJECTS
+from .facts import MAX_TEXT, SUBJECTS
 
 __all__ = ["Record", "BatchLine", "Summary", "read_jsonl", "read_csv", "evaluate_lines"]
 
@@ -44,77 +49,215 @@ class BatchLine:
     json: str
 
 
+_JSON_BLANK = " \t\r\n"  # JSON's whitespace; a line of only these is blank
+_BOM = "\ufeff"
+
+
 def read_jsonl(stream: Iterable[str] | Iterable[bytes]) -> Iterator[Record]:
-    """Records from JSON Lines (text or bytes); blank lines are skipped but keep the numbering
-    honest. A line that is not UTF-8 becomes an error line of its own."""
+    """Records from JSON Lines (text or bytes, split on ``\\n``); blank lines (JSON whitespace
+    only) are skipped but keep the numbering honest. A UTF-8 byte-order mark before the first
+    line is dropped. A line that is not UTF-8 becomes an error line of its own."""
     for n, raw in enumerate(stream, 1):
         if isinstance(raw, bytes):
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
-                yield Record(n, _NotText(f"not UTF-8 text (byte {exc.start + 1})"))
+                yield Record(n, _Bad("InvalidText", f"not UTF-8 text (byte {exc.start + 1})"))
                 continue
         else:
             text = str(raw)
-        if text.strip():
+        if n == 1:
+            text = text.removeprefix(_BOM)
+        if text.strip(_JSON_BLANK):
             yield Record(n, text)
 
 
 @attrs.frozen
-class _NotText:
-    """A record that could not even be decoded; evaluating it gives an error line."""
+class _Bad:
+    """A record that could not be read; evaluating it gives an error line of ``kind``."""
 
+    kind: str  # InvalidText | InvalidCSV | InvalidJSON | FactsError
     problem: str
+    id: str | None = None
+    field: str | None = None
 
 
-def read_csv(stream: Iterable[str], *, subject: str = "collective") -> Iterator[Record]:
+_UNDECODABLE = "qnwmh-undecodable"
+
+
+def _mark_undecodable(exc: UnicodeError) -> tuple[str, int]:
+    """Decode each byte that is not valid in the encoding as a lone surrogate U+DC00+byte, which
+    the CSV reader carries into the cell and the row check turns into an InvalidText line."""
+    assert isinstance(exc, UnicodeDecodeError)
+    return "".join(chr(0xDC00 + b) for b in exc.object[exc.start:exc.end]), exc.end
+
+
+codecs.register_error(_UNDECODABLE, _mark_undecodable)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_CSV_FIELD_LIMIT = 64 * 1024 * 1024  # characters in one cell (1,000 filings fit many times over)
+_COUNT_CELL = re.compile(r"0|[1-9][0-9]*", re.ASCII)
+_BOOL_CELLS = {"true": True, "false": False, "TRUE": True, "FALSE": False}
+
+
+class _Lines:
+    """The physical lines under a CSV reader: remembers those of the record being read, and can
+    give some back (to read again after an unterminated quote)."""
+
+    def __init__(self, lines: Iterable[str]) -> None:
+        self._it = iter(lines)
+        self.pushback: collections.deque[str] = collections.deque()
+        self.taken: list[str] = []
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = self.pushback.popleft() if self.pushback else next(self._it)
+        self.taken.append(line)
+        return line
+
+
+_MAX_REREADS = 100  # unterminated quotes whose following lines are read again (each re-read runs to the end)
+
+
+def _csv_records(lines: Iterable[str]) -> Iterator[list[str] | _Bad]:
+    """Each CSV record: its cells, or a ``_Bad`` for a record the CSV reader refused (strict
+    quoting). A record that the reader refuses after reading several lines (a quote never
+    closed, or closed and followed by text) makes its first line an error and the lines after
+    it are read again as records, so no row is swallowed (after ``_MAX_REREADS`` such records,
+    each following line is an error of its own: the work stays linear)."""
+    src = _Lines(lines)
+    reader = csv.reader(src, strict=True)
+    rereads = 0
+    while True:
+        src.taken = []
+        out: list[list[str] | _Bad] = []
+        # the cell size limit is global to the csv module: raise it only while reading a row
+        previous = csv.field_size_limit(_CSV_FIELD_LIMIT)
+        try:
+            out.append(next(reader))
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            taken = src.taken
+            if len(taken) <= 1:
+                out.append(_Bad("InvalidCSV", f"not valid CSV: {exc}"))
+            else:  # a quoted cell ran over lines and then went wrong: its first line is the bad row
+                out.append(_Bad("InvalidCSV", "a quote opened in this row is never closed"
+                                if str(exc).startswith("unexpected end of data") else
+                                f"a quoted cell starting in this row is not valid CSV ({exc})"))
+                if rereads < _MAX_REREADS:
+                    rereads += 1
+                    src.pushback.extendleft(reversed(taken[1:]))
+                    reader = csv.reader(src, strict=True)
+                else:
+                    out.extend(_Bad("InvalidCSV", "after a quote that is never closed, this line cannot be told "
+                                                  "apart from quoted text") if line.strip("\r\n") else []
+                               for line in taken[1:])
+        finally:
+            csv.field_size_limit(previous)
+        yield from out
+
+
+def read_csv(stream: Iterable[str] | IO[bytes], *, subject: str = "collective",
+             encoding: str = "utf-8") -> Iterator[Record]:
     """Records from CSV: a header of dotted fact paths (``members.total``); ``honors`` and
     ``filings`` columns hold JSON lists; empty cells are absent facts. Row numbers count the
-    header as line 1, as a spreadsheet shows them."""
-    reader = csv.reader(stream)
-    try:
-        header = next(reader)
-    except StopIteration:
+    header as row 1, as a spreadsheet shows them; blank rows are skipped but counted.
+
+    ``stream`` is a binary file (decoded strictly with ``encoding``; a UTF-8 byte-order mark is
+    dropped) or text lines. Bytes that are not valid in the encoding make their row an
+    ``InvalidText`` error line; if the header itself cannot be used, every row is an error line."""
+    text: Iterable[str]
+    if hasattr(stream, "read") and isinstance(stream.read(0), bytes):
+        codec = codecs.lookup(encoding).name
+        binary: Any = stream
+        text = io.TextIOWrapper(binary, encoding="utf-8-sig" if codec == "utf-8" else codec, errors=_UNDECODABLE,
+                                newline="")
+    else:
+        lines: Any = stream
+        text = _strip_bom(lines)
+    records = _csv_records(text)
+    first = next(records, None)
+    if first is None:
         return
     subj = SUBJECTS[subject]
     counts = {p for p, s in subj.fields.items() if s.type == "count"}
     bools = {p for p, s in subj.fields.items() if s.type == "bool"}
-    for n, row in enumerate(reader, 2):
-        yield Record(n, _row_to_facts(header, row, subj.lists, counts, bools))
+    header_problem = _header_problem(first, encoding)
+    header = [] if isinstance(first, _Bad) else [h.strip() for h in first]
+    for n, row in enumerate(records, 2):
+        if header_problem is not None:
+            yield Record(n, _Bad("InvalidCSV", header_problem))
+        elif isinstance(row, _Bad):
+            yield Record(n, row)
+        elif row:
+            yield Record(n, _row_to_facts(header, row, subj.lists, counts, bools, encoding))
+
+
+def _strip_bom(lines: Iterable[str]) -> Iterator[str]:
+    for i, line in enumerate(lines):
+        yield line.removeprefix(_BOM) if i == 0 else line
+
+
+def _header_problem(first: list[str] | _Bad, encoding: str) -> str | None:
+    if isinstance(first, _Bad):
+        return f"the header row cannot be read ({first.problem})"
+    names = [h.strip() for h in first]
+    if not first:
+        return "the first row must be the header of fact paths; it is blank"
+    for name in names:
+        if _SURROGATE.search(name):
+            return f"the header row holds bytes that are not {encoding} text (try --encoding)"
+        if not name:
+            return "the header has an empty column name"
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        return f"the header names column {dup[0]!r} more than once; which cell is meant cannot be known"
+    return None
+
+
+def _safe_id(value: Any) -> str | None:
+    """The id to show on an error line: a plain, printable text, or nothing."""
+    if isinstance(value, str) and 0 < len(value) <= MAX_TEXT and not _SURROGATE.search(value):
+        return value
+    return None
 
 
 def _row_to_facts(header: list[str], row: list[str], lists: tuple[str, ...], counts: set[str],
-                  bools: set[str]) -> Any:
-    rid = row[header.index("id")] if "id" in header and len(row) == len(header) else None
+                  bools: set[str], encoding: str = "utf-8") -> Any:
+    rid = _safe_id(row[header.index("id")]) if "id" in header and len(row) == len(header) else None
     if len(row) != len(header):
-        return {"__csv_error__": f"row has {len(row)} cells, the header has {len(header)}"}
+        return _Bad("InvalidCSV", f"row has {len(row)} cells, the header has {len(header)}")
     doc: dict[str, Any] = {}
     for name, cell in zip(header, row, strict=True):
-        name = name.strip()
+        if _SURROGATE.search(cell):
+            return _Bad("InvalidText", f"the cell in column {name!r} holds bytes that are not {encoding} "
+                                       "text (give the file's encoding with --encoding)", rid, name)
         if cell == "":
             continue
         value: Any = cell
         if name in lists:
             try:
-                value = json.loads(cell)
-            except ValueError as exc:
-                return {"__csv_error__": f"column {name!r} is not a JSON list: {exc}", "id": rid}
+                value = loads(cell, f"column {name!r}", path=name)
+            except InvalidJSONError as exc:
+                return _Bad("InvalidCSV", f"column {name!r} is not a JSON list: {exc.message}", rid)
+            except FactsError as exc:
+                return _Bad("FactsError", str(exc), rid, exc.field)
         elif name in counts:
-            try:
-                value = int(cell)
-            except ValueError:
-                value = cell  # let the facts parser name the field and the problem
+            # ASCII digits only: " 24 ", "1_000", "２４", "+24" and "24.0" are refused by the facts check
+            value = int(cell) if _COUNT_CELL.fullmatch(cell) and len(cell) <= 18 else cell
         elif name in bools:
-            value = {"true": True, "false": False}.get(cell.strip().lower(), cell)
+            value = _BOOL_CELLS.get(cell, cell)
         node = doc
         *heads, last = name.split(".")
         for h in heads:
             nxt = node.setdefault(h, {})
             if not isinstance(nxt, dict):
-                return {"__csv_error__": f"columns {h!r} and {name!r} both set {h!r}", "id": rid}
+                return _Bad("InvalidCSV", f"columns {h!r} and {name!r} both set {h!r}", rid)
             node = nxt
         if isinstance(node.get(last), dict):
-            return {"__csv_error__": f"columns {last!r} and {last + '.'}… both set {last!r}", "id": rid}
+            return _Bad("InvalidCSV", f"columns {last!r} and {last + '.'}… both set {last!r}", rid)
         node[last] = value
     return doc
 
@@ -129,6 +272,11 @@ def _init_worker(term: str | None, region: str | None, ruleset: str | None, back
     global _WORKER_ENGINE
     from ._api import load_ruleset
 
+    if multiprocessing.parent_process() is not None:
+        # Ctrl-C reaches the whole process group: the parent alone stops the batch (and its
+        # workers), so a worker ignores it instead of printing a traceback of its own.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
     _WORKER_ENGINE = load_ruleset(ruleset, backend=backend) if ruleset else \
         load_ruleset(term=term, region=region, backend=backend, subject=subject, industry=industry)
 
@@ -138,28 +286,41 @@ def _error_line(line: int, rid: str | None, kind: str, message: str, field: str 
     return BatchLine(line, rid, None, (), json.dumps(doc, ensure_ascii=False, sort_keys=True))
 
 
+def _label(raw: str, bad_field: str) -> str | None:
+    """The id of a record refused while reading its JSON, to label its error line (only when the
+    id itself is not what was wrong); never used for a verdict."""
+    if bad_field == "id":
+        return None
+    try:
+        doc = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    return _safe_id(doc.get("id")) if isinstance(doc, dict) else None
+
+
 def _one(engine: Any, record: Record, as_of: Any) -> BatchLine:
     raw = record.raw
-    if isinstance(raw, _NotText):
-        return _error_line(record.line, None, "InvalidText", raw.problem)
+    if isinstance(raw, _Bad):
+        return _error_line(record.line, raw.id, raw.kind, raw.problem, raw.field)
     if isinstance(raw, str):
         try:
-            facts = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            return _error_line(record.line, None, "InvalidJSON", f"not valid JSON: {exc.msg} at column {exc.colno}")
-        except ValueError as exc:  # an integer too long to convert, and the like
-            return _error_line(record.line, None, "InvalidJSON", f"cannot be read as JSON: {exc}")
+            facts = loads(raw, "the line")
+        except InvalidJSONError as exc:
+            return _error_line(record.line, None, "InvalidJSON", exc.message)
+        except FactsError as exc:  # a key twice, a lone surrogate, too deep
+            return _error_line(record.line, _label(raw, exc.field), "FactsError", str(exc), exc.field)
     else:
         facts = raw
-    rid = facts.get("id") if isinstance(facts, dict) and isinstance(facts.get("id"), str) else None
-    if isinstance(facts, dict) and "__csv_error__" in facts:
-        return _error_line(record.line, rid, "InvalidCSV", facts["__csv_error__"])
+    rid = _safe_id(facts.get("id")) if isinstance(facts, dict) else None
     try:
         verdict = engine.evaluate(facts, as_of=as_of)
     except FactsError as exc:
         return _error_line(record.line, rid, "FactsError", str(exc), exc.field)
     except EvaluationError as exc:
         return _error_line(record.line, rid, "EvaluationError", str(exc))
+    except Exception as exc:  # a defect: still one line for this record, and the batch goes on
+        return _error_line(record.line, rid, "EvaluationError",
+                           f"internal error ({type(exc).__name__}: {show(str(exc), 200)}); please report it")
     doc = {"line": record.line, "id": verdict.subject_id, "verdict": verdict.to_dict()}
     failed = tuple(r.id for r in verdict.rules if r.outcome == "failed")
     return BatchLine(record.line, verdict.subject_id, verdict.outcome, failed,

@@ -11,13 +11,13 @@ cases through an ``Engine``, the differences reported for a failing case, and co
 from __future__ import annotations
 
 import copy
-import json
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import attrs
 
+from ._jsontext import loads
 from ._loader import Key, Loaded
 from ._replay import apply_patch
 from ._schema import _Reader
@@ -67,7 +67,7 @@ def find_case_files(root: Path) -> list[Path]:
     """Every ``*.cases.yaml`` under ``root`` (or ``root`` itself), sorted."""
     if root.is_file():
         return [root]
-    return sorted(root.rglob("*.cases.yaml"))
+    return sorted(p for p in root.rglob("*.cases.yaml") if p.is_file())  # a folder so named is not one
 
 
 def _plain(v: Any) -> Any:
@@ -90,6 +90,10 @@ def read_cases(path: str | Path) -> CaseFile:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise RulesetError("Q010", "cases file not found", path=str(path)) from None
+    except IsADirectoryError:
+        raise RulesetError("Q010", "this is a folder, not a cases file", path=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise RulesetError("Q011", f"cases file is not UTF-8 text: {exc}", path=str(path)) from None
     loaded = load_text(text, str(path))
     if loaded.errors:
         raise loaded.errors[0]
@@ -102,8 +106,10 @@ def read_cases(path: str | Path) -> CaseFile:
     if "base" in top:
         base_path = p.parent / r.string(top["base"], ("base",), "base")
         try:
-            base = json.loads(base_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
+            base = loads(base_path.read_bytes(), str(top["base"]))
+        except OSError as exc:
+            raise r.err("Q141", f"cannot read the base facts {top['base']!r}: {exc.strerror}", ("base",)) from None
+        except FactsError as exc:  # not JSON, a key twice, too deep, a lone surrogate
             raise r.err("Q141", f"cannot read the base facts {top['base']!r}: {exc}", ("base",)) from None
     if not isinstance(top["cases"], list) or not top["cases"]:
         raise r.err("Q101", "cases must be a non-empty list", ("cases",))

@@ -14,6 +14,7 @@ from dateutil.relativedelta import relativedelta
 
 from ._model import Derivation, Ruleset
 from ._reference import evaluate_item_condition
+from .exceptions import FactsError
 from .facts import Facts
 
 __all__ = ["derive", "age_in_full_years", "counted_items"]
@@ -61,7 +62,11 @@ def _one(d: Derivation, facts: Facts, params: dict[str, Any]) -> Any:
         if birth is None:
             return None
         assert d.at is not None  # the schema requires `at` for ages
-        return age_in_full_years(birth, params[d.at], params[d.completes] if d.completes else "on_birthday")
+        at = params[d.at]
+        if birth > at:  # a negative age would pass any "at most" rule: impossible, not young
+            raise FactsError(d.of, f"is {birth.isoformat()}, after the date ages are counted on "
+                                   f"({d.at} = {at.isoformat()}): nobody is born after it")
+        return age_in_full_years(birth, at, params[d.completes] if d.completes else "on_birthday")
     list_name, _, field = d.of.partition("[].")
     items = facts.lists.get(list_name)
     if items is None:

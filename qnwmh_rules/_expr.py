@@ -26,6 +26,9 @@ import re
 
 import attrs
 
+from ._moments import MAX_YEAR, MIN_YEAR, parse_date
+from .exceptions import FactsError
+
 __all__ = [
     "ExprSyntaxError", "parse", "Node", "Lit", "DateLit", "Name", "ListLit", "Arith",
     "Compare", "Member", "And", "Or", "Not", "Quant",
@@ -282,10 +285,11 @@ class _Parser:
             self.expect("op", "(")
             s = self.expect("str", what='a date string such as "2017-09-30"')
             end = self.expect("op", ")")
-            try:
-                value_d = dt.date.fromisoformat(s.text[1:-1])
-            except ValueError:
-                raise ExprSyntaxError(f"{s.text} is not a date (YYYY-MM-DD)", s.start + 1) from None
+            try:  # the one date grammar (not fromisoformat, which also takes 20170930 and 2017-W39)
+                value_d = parse_date(s.text[1:-1], "date")
+            except FactsError:
+                raise ExprSyntaxError(f"{s.text} is not a date (YYYY-MM-DD, years {MIN_YEAR}–{MAX_YEAR})",
+                                      s.start + 1) from None
             return DateLit(value_d, (t.start, end.end))
         if t.kind in ("any", "all"):
             self.i += 1

@@ -16,6 +16,7 @@ from typing import Any
 
 import attrs
 
+from ._jsontext import InvalidJSONError, check_value, loads
 from .exceptions import FactsError
 from .verdict import Verdict
 
@@ -30,13 +31,17 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     if raw == "":
         return path.strip(), None
     try:
-        return path.strip(), json.loads(raw)
-    except json.JSONDecodeError:
-        return path.strip(), raw
+        return path.strip(), loads(raw, "--set", path=path.strip())
+    except InvalidJSONError:
+        return path.strip(), raw  # not JSON at all: the text itself (the facts check decides)
 
 
 def apply_patch(facts: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy of ``facts`` with each dotted path set (``None`` deletes it); list items by index."""
+    """A copy of ``facts`` with each dotted path set (``None`` deletes it); list items by index.
+    Facts or values nested too deep to copy, or holding lone surrogates, are a FactsError."""
+    check_value(dict(facts))
+    for path, value in changes.items():
+        check_value(value, path)
     doc: dict[str, Any] = copy.deepcopy(dict(facts))
     for path, value in changes.items():
         node: Any = doc

@@ -7,33 +7,37 @@ and turning errors into one line on stderr with exit code 2. Must not decide rul
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
+import os
+import signal
+import stat
 import sys
 from pathlib import Path
 from typing import Any
 
+from dateutil import tz as dttz
+
 from . import _api, _cases, _lock
 from . import _diff as _diff_mod
+from ._jsontext import loads
 from .exceptions import EvaluationError, FactsError, RulesetError
 
 __all__ = ["main"]
 
 
 def _read_json(name: str) -> Any:
+    """A JSON document from a file or stdin, read exactly (``_jsontext.loads``)."""
     where = "stdin" if name == "-" else name
     try:
-        text = sys.stdin.read() if name == "-" else open(name, encoding="utf-8").read()
+        if name == "-":
+            data = sys.stdin.buffer.read()
+        else:
+            with open(name, "rb") as f:
+                data = f.read()
     except OSError as exc:
         raise FactsError("(input)", f"cannot read {where}: {exc.strerror}") from exc
-    except UnicodeDecodeError as exc:
-        raise FactsError("(input)", f"{where} is not UTF-8 text") from exc
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise FactsError("(input)", f"{where} is not valid JSON: {exc.msg} at line {exc.lineno} "
-                                    f"column {exc.colno}") from exc
-    except ValueError as exc:  # e.g. an integer too long to convert
-        raise FactsError("(input)", f"{where} cannot be read as JSON: {exc}") from exc
+    return loads(data, where)
 
 
 def _audit_key(args: argparse.Namespace) -> bytes | None:
@@ -49,16 +53,10 @@ def _audit_key(args: argparse.Namespace) -> bytes | None:
 
 
 def _recorded_at(text: str) -> Any:
-    from dateutil import parser as dtparser
+    """``--recorded-at``: a timestamp of the one grammar (``_moments``) that must carry its offset."""
+    from ._moments import parse_timestamp
 
-    try:
-        when = dtparser.isoparse(text)
-    except (ValueError, OverflowError) as exc:
-        raise FactsError("--recorded-at", f"expected an ISO 8601 timestamp, got {text!r}") from exc
-    if when.tzinfo is None:
-        raise FactsError("--recorded-at", f"{text!r} has no time zone; give its offset, e.g. "
-                                          f"{when.isoformat()}+08:00, or leave it out for the current time (UTC)")
-    return when
+    return parse_timestamp(text, "--recorded-at", dt.UTC, require_offset=True, keep_offset=True)
 
 
 def _evaluate(args: argparse.Namespace) -> int:
@@ -311,21 +309,17 @@ def _collectives(name: str, as_of: Any) -> list[tuple[str | None, Any, Any]]:
         return [(c.name, c.facts, c.as_of if c.as_of is not None else as_of)
                 for c in _cases.read_cases(name).cases if c.error is None]
     try:
-        text = open(name, encoding="utf-8").read()
+        with open(name, "rb") as f:
+            data = f.read()
     except OSError as exc:
         raise FactsError("(input)", f"cannot read {name}: {exc.strerror}") from exc
-    if text.lstrip().startswith("["):
-        try:
-            return [(None, f, as_of) for f in json.loads(text)]
-        except json.JSONDecodeError as exc:
-            raise FactsError("(input)", f"{name}: not valid JSON: {exc.msg}") from exc
+    if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"["):
+        docs = loads(data, name)
+        return [(None, f, as_of) for f in docs] if isinstance(docs, list) else [(None, docs, as_of)]
     out: list[tuple[str | None, Any, Any]] = []
-    for i, line in enumerate(text.splitlines(), 1):
-        if line.strip():
-            try:
-                out.append((None, json.loads(line), as_of))
-            except json.JSONDecodeError as exc:
-                raise FactsError("(input)", f"{name}:{i}: not valid JSON: {exc.msg}") from exc
+    for i, line in enumerate(data.split(b"\n"), 1):
+        if line.strip(b" \t\r\n") and not (i == 1 and line.strip(b" \t\r\n") == b"\xef\xbb\xbf"):
+            out.append((None, loads(line, f"{name}:{i}"), as_of))
     return out
 
 
@@ -387,44 +381,125 @@ def _docs(args: argparse.Namespace) -> int:
     return 0
 
 
+class _LineWriter:
+    """Writes whole output lines only. Lines are written in blocks of complete lines; while a
+    block is being written, Ctrl-C (SIGINT) and SIGTERM wait until it is done, and if the write
+    fails (a full disk) a regular file is cut back to the end of the last whole block. So an
+    interrupted run leaves the lines of the records finished so far, never half a line."""
+
+    _HELD = {signal.SIGINT, signal.SIGTERM}
+
+    def __init__(self, fd: int | None, close: bool) -> None:
+        self.fd, self._close, self._size = fd, close, 0
+        self._buf: list[bytes] = []
+        self._regular = fd is not None and stat.S_ISREG(os.fstat(fd).st_mode)
+        self._good = os.lseek(fd, 0, os.SEEK_CUR) if self._regular and fd is not None else 0
+
+    def write_line(self, text: str) -> None:
+        data = (text + "\n").encode("utf-8")
+        self._buf.append(data)
+        self._size += len(data)
+        if self._size >= 1 << 16:
+            self.flush()
+
+    def flush(self) -> None:
+        data = b"".join(self._buf)
+        self._buf, self._size = [], 0
+        if not data:
+            return
+        if self.fd is None:  # stdout without a file descriptor (an embedding program's stream)
+            sys.stdout.write(data.decode("utf-8"))
+            sys.stdout.flush()
+            return
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, self._HELD)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(self.fd, view):]
+            self._good += len(data)
+        except OSError:
+            if self._regular:
+                os.ftruncate(self.fd, self._good)
+                os.lseek(self.fd, self._good, os.SEEK_SET)
+            raise
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+    def close(self) -> None:
+        try:
+            self.flush()
+        finally:
+            if self._close and self.fd is not None:
+                os.close(self.fd)
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
 def _batch(args: argparse.Namespace) -> int:
+    import codecs
+
     from . import _batch as B
+    from ._moments import parse_as_of
 
     if args.workers < 1:
         raise FactsError("--workers", "must be at least 1")
-    if args.as_of is not None:
-        _api._parse_as_of(args.as_of, "Asia/Shanghai")  # refuse a bad --as-of now, not once per record
+    if args.as_of is not None:  # refuse a bad --as-of now, not once per record
+        parse_as_of(args.as_of, dttz.gettz("Asia/Shanghai") or dt.UTC)  # the shipped rulesets' zone
+    try:
+        codecs.lookup(args.encoding)
+    except LookupError:
+        raise FactsError("--encoding", f"unknown encoding {args.encoding!r} (e.g. utf-8, gb18030)") from None
+    if args.output not in (None, "-") and args.input != "-" and _same_file(args.input, args.output):
+        raise FactsError("--output", f"{args.output} is the input file; writing it would destroy the input")
     fmt = args.format or ("csv" if args.input.lower().endswith(".csv") else "jsonl")
-    source: Any
+    source: Any = sys.stdin.buffer if args.input == "-" else open(args.input, "rb")
     if fmt == "csv":
-        source = sys.stdin if args.input == "-" else open(args.input, encoding="utf-8", errors="replace",
-                                                         newline="")
-        records = B.read_csv(source, subject=args.subject)
+        records = B.read_csv(source, subject=args.subject, encoding=args.encoding)
     else:  # bytes, so that one line that is not UTF-8 is an error line, not the end of the batch
-        source = sys.stdin.buffer if args.input == "-" else open(args.input, "rb")
+        if codecs.lookup(args.encoding).name != "utf-8":
+            raise FactsError("--encoding", "JSON Lines are always UTF-8; --encoding is for CSV input")
         records = B.read_jsonl(source)
-    out = sys.stdout if args.output in (None, "-") else open(args.output, "w", encoding="utf-8")
+    try:
+        if args.output in (None, "-"):
+            sys.stdout.flush()
+            try:
+                fd: int | None = sys.stdout.fileno()
+            except (OSError, ValueError):  # io.UnsupportedOperation: no real file behind stdout
+                fd = None
+            out = _LineWriter(fd, close=False)
+        else:
+            out = _LineWriter(os.open(args.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666), close=True)
+    except OSError:
+        if source is not sys.stdin.buffer:
+            source.close()
+        raise
     progress = sys.stderr.isatty() and not args.quiet
     summary = B.Summary()
     try:
         for line in B.evaluate_lines(records, term=None if args.ruleset else args.term, region=args.region,
                                      ruleset=args.ruleset, as_of=args.as_of, backend=args.backend,
                                      workers=args.workers, subject=args.subject, industry=args.industry):
-            out.write(line.json + "\n")
+            out.write_line(line.json)
             summary.add(line)
             if progress and summary.records % 500 == 0:
                 sys.stderr.write(f"\r{summary.records} records, {summary.errors} bad")
                 sys.stderr.flush()
     finally:
-        if out is not sys.stdout:
+        try:
             out.close()
-        if source not in (sys.stdin, sys.stdin.buffer):
-            source.close()
+        finally:
+            if source is not sys.stdin.buffer:
+                source.close()
     if progress:
         sys.stderr.write("\r")
     if not args.quiet:
         sys.stderr.write(summary.to_text())
-    return 0
+    return 1 if summary.errors else 0
 
 
 def _audit_key_options(parser: argparse.ArgumentParser) -> None:
@@ -490,6 +565,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--backend", default="durable", choices=_api.BACKENDS)
     b.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     b.add_argument("--format", choices=("jsonl", "csv"), default=None, help="input format (default: by extension)")
+    b.add_argument("--encoding", default="utf-8", metavar="NAME",
+                   help="text encoding of a CSV input, e.g. gb18030 (default utf-8; a byte-order mark is "
+                        "accepted). Bytes not valid in it make their row an InvalidText error line")
     b.add_argument("-q", "--quiet", action="store_true", help="no progress and no summary on stderr")
     b.set_defaults(func=_batch)
     ex = sub.add_parser("explain", help="an auditor's note for a verdict (text or one self-contained HTML file)")
@@ -566,6 +644,17 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:  # the audit log's AuditLogError, unreadable output paths
         print(f"qnwmh-rules: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("qnwmh-rules: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a defect: still one line, never a traceback (QNWMH_DEBUG=1 shows it)
+        if os.environ.get("QNWMH_DEBUG"):
+            raise
+        from ._moments import show
+
+        print(f"qnwmh-rules: internal error ({type(exc).__name__}: {show(str(exc), 200)}); please report it "
+              "(run with QNWMH_DEBUG=1 for the traceback)", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":  # pragma: no cover

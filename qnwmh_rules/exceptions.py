@@ -62,10 +62,12 @@ class RulesetError(QnwmhError, ValueError):
 class FactsError(QnwmhError, ValueError):
     """The facts given for evaluation are wrong; ``field`` is the dotted path."""
 
+    MAX_MESSAGE = 2_000  # characters; a message never carries a whole long value
+
     def __init__(self, field: str, message: str, *, suggestion: str | None = None) -> None:
-        self.field = field
-        self.message = message
-        self.suggestion = suggestion
+        self.field = field if len(field) <= 300 else field[:300] + "…"
+        self.message = message if len(message) <= self.MAX_MESSAGE else message[:self.MAX_MESSAGE] + "… (cut)"
+        self.suggestion = suggestion if suggestion is None or len(suggestion) <= 300 else suggestion[:300] + "…"
         super().__init__(self.__str__())
 
     def __str__(self) -> str:

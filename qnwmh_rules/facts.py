@@ -17,13 +17,14 @@ import difflib
 import json
 import math
 import re
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
 import attrs
-from dateutil import parser as dtparser
 from dateutil import tz as dttz
 
+from ._moments import parse_date, parse_timestamp, show
 from .exceptions import FactsError
 
 __all__ = ["Facts", "FieldSpec", "FIELDS", "LISTS", "UNIT_FIELDS", "UNIT_LISTS", "SUBJECTS", "Subject", "REGIONS",
@@ -39,6 +40,8 @@ REGIONS = frozenset(
 
 MAX_COUNT = 1_000_000_000  # far above any collective; keeps numbers exact in the engine
 MAX_ITEMS = 1_000  # per list; a filing system never holds more for one collective
+MAX_TEXT = 1_000  # characters in a text fact: at most 4,000 UTF-8 bytes, far inside durable's
+# 16-bit string lengths in comparisons (65,535 bytes) and its 16 MiB limit on one value
 
 
 @attrs.frozen
@@ -114,8 +117,9 @@ UNIT_FIELDS: dict[str, FieldSpec] = {
 UNIT_LISTS = ("activities",)
 _TOP_OBJECTS = ("reporting_line", "members", "leader")
 
-_ROUND = re.compile(r"^(\d{4})-(\d{4})$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ROUND = re.compile(r"([0-9]{4})-([0-9]{4})", re.ASCII)
+_NATIONALITY = re.compile(r"[A-Z]{2}", re.ASCII)
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @attrs.frozen
@@ -149,79 +153,76 @@ def _suggest(word: str, choices: Any) -> str | None:
     return f"did you mean {match[0]!r}?" if match else None
 
 
+def _check_text(path: str, value: str) -> str:
+    """A text fact holds exactly what it shows: no padding, no invisible, control or non-ASCII
+    space characters, NFC-normalised, at most ``MAX_TEXT`` characters."""
+    if len(value) > MAX_TEXT:
+        raise FactsError(path, f"is {len(value)} characters long; at most {MAX_TEXT} are accepted")
+    if not value.strip():
+        raise FactsError(path, "must not be empty")
+    if value != value.strip():
+        raise FactsError(path, f"has spaces before or after the text: {show(value)}",
+                         suggestion=f"send {show(value.strip())}")
+    # isprintable() is False exactly for controls, format characters, surrogates, private-use
+    # and unassigned code points, line/paragraph separators and spaces other than " "
+    if not value.isprintable():
+        i, ch = next((i, ch) for i, ch in enumerate(value) if not ch.isprintable())
+        what = "a space other than the ASCII space" if unicodedata.category(ch) == "Zs" else \
+            "a lone UTF-16 surrogate, which is not text" if unicodedata.category(ch) == "Cs" else \
+            "an invisible or control character"
+        raise FactsError(path, f"holds {what} (U+{ord(ch):04X}) at position {i + 1}: {show(value)}")
+    if not value.isascii() and not unicodedata.is_normalized("NFC", value):
+        raise FactsError(path, f"is not in Unicode normal form NFC: {show(value)}",
+                         suggestion="normalise it (unicodedata.normalize('NFC', text)) so that the same "
+                                    "name is always the same characters")
+    return value
+
+
 def _check_type(path: str, spec: FieldSpec, value: Any, zone: dt.tzinfo) -> Any:
     kind = spec.type
     if kind in ("str", "round", "nationality", "region", "enum"):
         if not isinstance(value, str):
-            raise FactsError(path, f"expected a string, got {type(value).__name__} {value!r}")
+            raise FactsError(path, f"expected a string, got {type(value).__name__} {show(value)}")
         if kind == "str":
-            if not value.strip():
-                raise FactsError(path, "must not be empty")
-            return value
+            return _check_text(path, value)
         if kind == "enum":
             if value not in spec.values:
-                raise FactsError(path, f"expected one of {', '.join(spec.values)}; got {value!r}",
-                                 suggestion=_suggest(value, spec.values))
+                raise FactsError(path, f"expected one of {', '.join(spec.values)}; got {show(value)}",
+                                 suggestion=_suggest(value[:MAX_TEXT], spec.values))
             return value
         if kind == "region":
             if value not in REGIONS:
-                raise FactsError(path, f"unknown region {value!r}", suggestion=_suggest(value, REGIONS))
+                raise FactsError(path, f"unknown region {show(value)}",
+                                 suggestion=_suggest(value[:MAX_TEXT], REGIONS))
             return value
         if kind == "nationality":
-            if not re.fullmatch(r"[A-Z]{2}", value):
-                raise FactsError(path, f"expected an ISO 3166 alpha-2 code such as 'CN'; got {value!r}")
+            if not _NATIONALITY.fullmatch(value):
+                raise FactsError(path, f"expected an ISO 3166 alpha-2 code such as 'CN'; got {show(value)}")
             return value
-        m = _ROUND.match(value)
+        m = _ROUND.fullmatch(value)
         if not m or int(m.group(2)) != int(m.group(1)) + 1:
-            raise FactsError(path, f"expected a term such as '2015-2016'; got {value!r}")
+            raise FactsError(path, f"expected a term such as '2015-2016'; got {show(value)}")
         return value
     if kind == "bool":
         if not isinstance(value, bool):
-            raise FactsError(path, f"expected true or false, got {type(value).__name__} {value!r}")
+            raise FactsError(path, f"expected true or false, got {type(value).__name__} {show(value)}")
         return value
     if kind == "count":
         if isinstance(value, bool) or not isinstance(value, int):
-            if isinstance(value, float) and value.is_integer() and math.isfinite(value):
+            if isinstance(value, float) and math.isfinite(value) and value.is_integer() \
+                    and abs(value) <= MAX_COUNT:
                 value = int(value)
             else:
-                raise FactsError(path, f"expected a whole number, got {type(value).__name__} {value!r}")
+                raise FactsError(path, f"expected a whole number, got {type(value).__name__} {show(value)}")
         if value < 0:
-            raise FactsError(path, f"must not be negative; got {value}")
+            raise FactsError(path, f"must not be negative; got {show(value)}")
         if value > MAX_COUNT:
-            raise FactsError(path, f"implausibly large ({value}); the limit is {MAX_COUNT}")
+            raise FactsError(path, f"implausibly large ({show(value)}); the limit is {MAX_COUNT}")
         return value
     if kind == "date":
-        if isinstance(value, dt.datetime):
-            raise FactsError(path, "expected a date (YYYY-MM-DD), got a timestamp")
-        if isinstance(value, dt.date):
-            return value
-        if not isinstance(value, str) or not _DATE.match(value):
-            raise FactsError(path, f"expected a date as YYYY-MM-DD; got {value!r}")
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError as exc:
-            raise FactsError(path, f"impossible date {value!r}: {exc}") from exc
+        return parse_date(value, path)
     if kind == "instant":
-        if isinstance(value, dt.datetime):
-            moment = value
-        elif isinstance(value, str):
-            try:
-                # the standard library's parser is fast and covers the common forms;
-                # dateutil's covers the rest of ISO 8601 (week dates, compact forms).
-                try:
-                    moment = dt.datetime.fromisoformat(value)
-                except ValueError:
-                    moment = dtparser.isoparse(value)
-            except (ValueError, OverflowError) as exc:
-                raise FactsError(path, f"expected an ISO 8601 timestamp such as "
-                                       f"2017-06-20T10:15:00+08:00; got {value!r} ({exc})") from exc
-            if _DATE.match(value) or re.fullmatch(r"\d{8}", value.strip()):
-                raise FactsError(path, f"expected a timestamp with a time of day; got the date {value!r}")
-        else:
-            raise FactsError(path, f"expected an ISO 8601 timestamp string, got {type(value).__name__}")
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=zone)
-        return moment.astimezone(zone)
+        return parse_timestamp(value, path, zone)
     raise AssertionError(f"unknown field type {kind}")  # pragma: no cover
 
 
@@ -278,12 +279,14 @@ def _walk_object(prefix: str, obj: Any, tree: _Tree, out: dict[str, Any], where:
         raise FactsError(where or "(facts)", f"expected an object, got {type(obj).__name__}")
     for key, value in obj.items():
         if not isinstance(key, str):
-            raise FactsError(where or "(facts)", f"keys must be strings; got {key!r}")
+            raise FactsError(where or "(facts)", f"keys must be strings; got {show(key)}")
+        node = tree.get(key)
+        if node is None and (len(key) > MAX_TEXT or _SURROGATE.search(key)):
+            raise FactsError(where or "(facts)", f"unknown field {show(key)}")
         if key.isidentifier():
             shown = f"{where}.{key}" if where else key
         else:  # an odd key (empty, spaces, dots) is shown quoted so the path stays readable
             shown = f"{where}[{json.dumps(key, ensure_ascii=False)}]"
-        node = tree.get(key)
         if node is None:
             known = sorted(tree)
             raise FactsError(shown, "unknown field", suggestion=_suggest(key, known)
@@ -321,7 +324,7 @@ def parse_facts(doc: Any, *, tz: str = "Asia/Shanghai", subject: str = "collecti
         if raw is None:
             continue
         if not isinstance(raw, list):
-            raise FactsError(name, f"expected a list, got {type(raw).__name__}")
+            raise FactsError(name, f"expected a list, got {type(raw).__name__} {show(raw)}")
         if len(raw) > MAX_ITEMS:
             raise FactsError(name, f"has {len(raw)} items; at most {MAX_ITEMS} are accepted")
         item_fields = subj.item_fields[name]

@@ -182,3 +182,71 @@ def audit_manipulations(draw, ops, entries=5):
     then recomputes the entry's hash, and whether the log is keyed."""
     return {"op": draw(st.sampled_from(ops)), "a": draw(st.integers(1, entries)), "b": draw(st.integers(1, entries)),
             "rehash_after": draw(st.booleans()), "keyed_log": draw(st.booleans())}
+
+
+# ---- hostile input: raw bytes and arbitrary JSON values (the batch and API invariants) ------------
+
+# Text that exercises the readers: JSON punctuation, quotes, separators, BOMs, surrogate
+# escapes, non-UTF-8 bytes, CR, NUL, very long runs are made by repetition.
+_FRAGMENTS = [b"{", b"}", b"[", b"]", b'"', b",", b":", b"\n", b"\r\n", b"\r", b" ", b"\t", b"\x00",
+              b"\xef\xbb\xbf", b"\xff", b"\xc3", b"\xb9\xe3", b'"id"', b'"id": "a"', b'\\ud800', b"null",
+              b"1e999", b"NaN", b"-0", b"9" * 30, b'"members": {"total": 24}', b'"leader": {"birth_date": ',
+              b'"2017-09"', b'"9999-12-31T23:59:59-12:00"', b'"honors": []', b"[" * 40, b"]" * 40,
+              "广铁集团团委".encode(), "广铁集团团委".encode("gbk")]
+raw_bytes = st.one_of(
+    st.binary(max_size=300),
+    st.lists(st.sampled_from(_FRAGMENTS), max_size=60).map(b"".join),
+)
+
+CSV_HEADER = b"id,region,members.total,members.aged_35_or_under,members.chinese_nationals,leader.birth_date," \
+             b"leader.nationality,honors,filings"
+_CELLS = [b"", b"GD-1", b"guangdong", b"24", b" 24 ", b"1_000", b"15", b"1984-03-02", b"2017/9/30", b"CN",
+          b"[]", b"null", b'"[]"', b'"[{""level"": ""national""}]"', b"\xff\xfe", "广铁".encode("gbk"),
+          "广铁".encode(), b"\x00", b"x" * 50]
+_PLAIN_CELLS = [c for c in _CELLS if b'"' not in c]
+
+
+@st.composite
+def csv_bytes(draw):
+    """A CSV file: the header (sometimes with a BOM, sometimes damaged) and rows of cells,
+    some with quotes; rows may be short, long or blank."""
+    header = draw(st.sampled_from([CSV_HEADER, b"\xef\xbb\xbf" + CSV_HEADER, CSV_HEADER + b",id",
+                                   CSV_HEADER.replace(b"region", b"\xff")]))
+    rows = draw(st.lists(st.lists(st.sampled_from(_CELLS), max_size=10).map(b",".join), max_size=12))
+    end = draw(st.sampled_from([b"\n", b"\r\n"]))
+    return end.join([header, *rows]) + draw(st.sampled_from([b"", end]))
+
+
+@st.composite
+def plain_csv_bytes(draw):
+    """A CSV file without quote characters or carriage returns: every non-blank physical
+    line after the header is one record, so the expected number of output lines is known."""
+    rows = draw(st.lists(st.lists(st.sampled_from(_PLAIN_CELLS), max_size=10).map(b",".join), max_size=12))
+    return b"\n".join([CSV_HEADER, *rows]) + b"\n"
+
+
+# JSON values as a caller's code could build them: every scalar kind, lone surrogates,
+# non-finite floats, huge integers, and nesting.
+
+
+def _deep_list(depth):
+    value: list = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+_scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.integers(-2**70, 2**70),
+                     st.integers(4400, 6000).map(lambda digits: 10**digits),  # too long to print
+                     st.integers(60, 3000).map(_deep_list),  # nested deeper than anything accepts
+
+                     st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=20),
+                     st.sampled_from(["\ud800", "2017-09", "9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00",
+                                      "guangdong", "CN", "2015-2016", " CN", "1984-03-02"]))
+_keys = st.one_of(st.sampled_from(["id", "region", "members", "total", "leader", "birth_date", "honors", "filings",
+                                   "submitted_at", "review", "at", "status", "channel", "unit", "kind", "level",
+                                   "round", "date", "nationality", "aged_35_or_under", "chinese_nationals"]),
+                  st.text(max_size=8))
+json_values = st.recursive(_scalars, lambda inner: st.one_of(st.lists(inner, max_size=4),
+                                                             st.dictionaries(_keys, inner, max_size=6)),
+                           max_leaves=25)

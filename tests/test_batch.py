@@ -74,9 +74,9 @@ def test_csv_rows_with_dotted_columns(tmp_path):
 
 
 def test_cli_batch_writes_lines_and_a_summary(tmp_path, capsys):
-    """`batch` writes one JSON line per record and a summary with counts by outcome and failed rule."""
+    """`batch` writes one JSON line per record and a summary; exit status 1 says some records were bad."""
     path = _lines(tmp_path)
-    assert 0 == main(["batch", str(path), "-o", str(tmp_path / "out.jsonl")])
+    assert 1 == main(["batch", str(path), "-o", str(tmp_path / "out.jsonl")])
     assert 32 == len((tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines())
     err = capsys.readouterr().err
     assert "32 records: 30 verdicts, 2 bad records" in err and "basic.members_range" in err
@@ -86,7 +86,7 @@ def test_undecodable_and_unreadable_lines_are_error_lines(tmp_path, capsys):
     """A line that is not UTF-8, or holds an integer too long to read, is an error line; the batch goes on."""
     huge = '{"id": "H", "members": {"total": 1' + "0" * 5000 + "}}"
     (tmp_path / "in.jsonl").write_bytes(b'{"id": "a"}\n\xff\xfe\n' + huge.encode() + b'\n{"id": "b"}\n')
-    assert 0 == main(["batch", str(tmp_path / "in.jsonl"), "-o", str(tmp_path / "out.jsonl")])
+    assert 1 == main(["batch", str(tmp_path / "in.jsonl"), "-o", str(tmp_path / "out.jsonl")])
     out = [json.loads(x) for x in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [1, 2, 3, 4] == [o["line"] for o in out]
     assert ["InvalidText", "InvalidJSON"] == [out[1]["error"]["type"], out[2]["error"]["type"]]

@@ -1,0 +1,127 @@
+"""Reading JSON text exactly: what cannot be read as written is refused, never guessed.
+
+Owns: ``loads``, the one JSON reader for caller input (facts, verdict documents, ``--set``
+values, batch records, CSV list cells, cases files' ``base``). On top of the standard
+library's parser it refuses, with a ``FactsError`` naming the path where it can:
+
+* an object with the same key twice (the standard parser silently keeps the last);
+* nesting deeper than ``MAX_DEPTH`` (the standard parser raises ``RecursionError``);
+* a string or key holding a lone UTF-16 surrogate (``"\\ud800"``), which is not text;
+* ``NaN``, ``Infinity`` and ``-Infinity`` (not JSON), and numbers with more digits than
+  can be read (``int`` refuses over 4,300 digits);
+* bytes that are not UTF-8 (a leading UTF-8 byte-order mark is accepted and dropped).
+
+A number with a fraction or exponent is read as an ``int`` when its value is a whole
+number (``24.0``, ``2.4e1``) and as a ``float`` otherwise. Must not know the facts contract.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from .exceptions import FactsError
+
+__all__ = ["MAX_DEPTH", "loads", "check_value", "DuplicateKeyError", "InvalidJSONError"]
+
+MAX_DEPTH = 64  # objects and lists inside each other; facts need 4, a verdict document about 8
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class _Dup:
+    """Marks a key given twice in one object (found by ``check_value`` with its path)."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+
+class DuplicateKeyError(FactsError):
+    """The same key twice in one JSON object."""
+
+
+class InvalidJSONError(FactsError):
+    """The text is not JSON at all (syntax, encoding, ``NaN``, unreadable numbers or nesting)."""
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in pairs:
+        out[k] = _Dup(k) if k in out else v  # check_value names the path of a _Dup
+    return out
+
+
+def _float(text: str) -> int | float:
+    try:
+        d = Decimal(text)
+    except InvalidOperation:  # pragma: no cover - the JSON scanner only passes numbers
+        raise ValueError(f"cannot read the number {text[:40]}") from None
+    if d.is_finite() and d == d.to_integral_value() and d.adjusted() < 30:
+        return int(d)
+    return float(text)
+
+
+def _constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _child(path: str, key: Any) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    shown = key if key.isidentifier() else json.dumps(key)  # json.dumps escapes surrogates
+    if not key.isidentifier():
+        return f"{path}[{shown}]"
+    return f"{path}.{shown}" if path else shown
+
+
+def check_value(value: Any, where: str = "") -> None:
+    """Refuse duplicate keys, too deep nesting and lone surrogates anywhere in a parsed value
+    (iteratively: no recursion whatever the depth). ``where`` prefixes the paths named."""
+    stack: list[tuple[Any, str, int]] = [(value, where, 0)]
+    while stack:
+        node, path, depth = stack.pop()
+        if isinstance(node, dict):
+            if depth >= MAX_DEPTH:
+                raise FactsError(path or "(input)", f"is nested more than {MAX_DEPTH} levels deep")
+            for k, v in node.items():
+                if not isinstance(k, str):
+                    raise FactsError(path or "(input)", f"keys must be strings; got {type(k).__name__}")
+                if _SURROGATE.search(k):
+                    raise FactsError(_child(path, k), "the key holds a lone UTF-16 surrogate, which is not text")
+                if isinstance(v, _Dup):
+                    raise DuplicateKeyError(_child(path, k), "is given twice in the same object; "
+                                                             "which value is meant cannot be known")
+                stack.append((v, _child(path, k), depth + 1))
+        elif isinstance(node, list):
+            if depth >= MAX_DEPTH:
+                raise FactsError(path or "(input)", f"is nested more than {MAX_DEPTH} levels deep")
+            stack.extend((v, _child(path, i), depth + 1) for i, v in enumerate(node))
+        elif isinstance(node, str):
+            if _SURROGATE.search(node):
+                raise FactsError(path or "(input)", "holds a lone UTF-16 surrogate, which is not text")
+
+
+def loads(text: str | bytes, where: str = "(input)", *, path: str = "") -> Any:
+    """Parse JSON text (or UTF-8 bytes) exactly; ``FactsError`` for anything that cannot be.
+
+    ``where`` names the input in messages that have no field path (``stdin``, a file name);
+    ``path`` prefixes the field paths named (a CSV column's name)."""
+    if isinstance(text, (bytes, bytearray)):
+        try:
+            text = bytes(text).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InvalidJSONError(where, f"is not UTF-8 text (byte {exc.start + 1})") from None
+    text = text.removeprefix("\ufeff")
+    try:
+        value = json.loads(text, object_pairs_hook=_pairs, parse_float=_float, parse_constant=_constant)
+    except json.JSONDecodeError as exc:
+        raise InvalidJSONError(where, f"is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:
+        raise InvalidJSONError(where, f"is nested more than {MAX_DEPTH} levels deep") from None
+    except ValueError as exc:  # NaN / Infinity, an integer too long to convert
+        raise InvalidJSONError(where, f"cannot be read as JSON: {exc}") from None
+    check_value(value, path)
+    return value

@@ -1,0 +1,156 @@
+"""The one accepted grammar for dates, timestamps and ``as_of``, and their range.
+
+Owns: reading a date (``YYYY-MM-DD``), a timestamp (``YYYY-MM-DDTHH:MM[:SS[.ffffff]]`` with
+an optional offset ``Z`` or ``±HH:MM``) and an ``as_of`` (either), from text or from
+``datetime`` objects, and refusing everything else with a ``FactsError`` naming the field.
+The facts parser, ``as_of`` and the command line all call these functions; nothing else in
+the package parses a moment given by a caller. Must not know rules or the engine.
+
+Why so strict: ISO 8601 and the parsers that implement it accept reduced forms (``2017-09``
+read as 1 September, ``2017`` as 1 January), week dates, ordinal dates, compact forms and a
+space instead of ``T``. Each of those is a guess about what the sender meant; a filing
+system or a spreadsheet that sends one has a bug, and a verdict must not rest on it.
+
+Range: every moment lies in the years ``MIN_YEAR``–``MAX_YEAR`` (after conversion to the
+ruleset's zone). Inside that range the durable_rules engine holds a timestamp (epoch seconds
+with microseconds, a C double) exactly, so both backends agree to the microsecond; outside
+it microseconds are lost, and near the years 1 and 9999 a time-zone conversion overflows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import reprlib
+from typing import Any
+
+from .exceptions import FactsError
+
+__all__ = ["MIN_YEAR", "MAX_YEAR", "parse_date", "parse_timestamp", "parse_as_of", "show"]
+
+MIN_YEAR = 1900
+MAX_YEAR = 2199  # epoch seconds stay below 2**33: a double still tells microseconds apart (to 2242)
+
+_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})", re.ASCII)
+_TIMESTAMP = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.([0-9]{1,6}))?)?"
+    r"(Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])?", re.ASCII)
+
+DATE_FORM = "YYYY-MM-DD"
+TIMESTAMP_FORM = "YYYY-MM-DDTHH:MM[:SS[.ffffff]] with Z or ±HH:MM (e.g. 2017-06-20T10:15:00+08:00)"
+
+
+class _ShortRepr(reprlib.Repr):
+    """``repr`` that stays short whatever the value: long texts and containers are cut, deep
+    nesting is not followed, and integers too long to print are described instead."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.maxlevel, self.maxstring, self.maxother, self.maxlong = 3, 60, 60, 40
+        self.maxlist = self.maxtuple = self.maxdict = self.maxset = 4
+
+    def repr_int(self, x: int, level: int) -> str:
+        if x.bit_length() > 128:
+            return f"<an integer of {x.bit_length()} bits>"
+        return super().repr_int(x, level)
+
+
+_SHORT = _ShortRepr()
+
+
+def show(value: Any, limit: int = 60) -> str:
+    """A short ``repr(value)`` for error messages: never the whole of a long value, never deep
+    nesting; lone surrogates and control characters come out escaped."""
+    text = _SHORT.repr(value)
+    return text if len(text) <= limit + 20 else text[:limit] + "…"
+
+
+def _in_range(field: str, moment: dt.date) -> None:
+    if not MIN_YEAR <= moment.year <= MAX_YEAR:
+        raise FactsError(field, f"{moment.isoformat()} is outside the years {MIN_YEAR}–{MAX_YEAR} "
+                                "this library accepts")
+
+
+def parse_date(value: Any, field: str) -> dt.date:
+    """A calendar date: the text ``YYYY-MM-DD`` (ASCII digits, nothing around it) or a
+    ``datetime.date`` (not a ``datetime``), in the years ``MIN_YEAR``–``MAX_YEAR``."""
+    if isinstance(value, dt.datetime):
+        raise FactsError(field, f"expected a date ({DATE_FORM}), got a datetime")
+    if isinstance(value, dt.date):
+        _in_range(field, value)
+        return value
+    if not isinstance(value, str):
+        raise FactsError(field, f"expected a date as {DATE_FORM}, got {type(value).__name__} {show(value)}")
+    m = _DATE.fullmatch(value)
+    if m is None:
+        if _TIMESTAMP.fullmatch(value):
+            raise FactsError(field, f"expected a date ({DATE_FORM}), got a timestamp {show(value)}")
+        raise FactsError(field, f"expected a date as {DATE_FORM}; got {show(value)}")
+    try:
+        day = dt.date.fromisoformat(value)  # exactly YYYY-MM-DD here
+    except ValueError as exc:
+        raise FactsError(field, f"impossible date {show(value)}: {exc}") from None
+    _in_range(field, day)
+    return day
+
+
+def _aware(field: str, moment: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
+    _in_range(field, moment)
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        moment = moment.replace(tzinfo=zone)
+    try:
+        out = moment.astimezone(zone)
+    except (OverflowError, ValueError):
+        raise FactsError(field, f"{moment.isoformat()} is outside the years {MIN_YEAR}–{MAX_YEAR} "
+                                "this library accepts") from None
+    _in_range(field, out)
+    return out
+
+
+def parse_timestamp(value: Any, field: str, zone: dt.tzinfo, *, require_offset: bool = False,
+                    keep_offset: bool = False) -> dt.datetime:
+    """A moment, aware, in ``zone``: the text ``YYYY-MM-DDTHH:MM[:SS[.ffffff]]`` followed by
+    ``Z`` or ``±HH:MM`` (without one it is read in ``zone``, unless ``require_offset``), or a
+    ``datetime.datetime`` (naive ones are read in ``zone``). A bare date is refused.
+    With ``keep_offset`` the moment keeps the offset it was written with."""
+    if isinstance(value, dt.datetime):
+        return _aware(field, value, zone)
+    if isinstance(value, dt.date):
+        raise FactsError(field, "expected a timestamp with a time of day, got a date")
+    if not isinstance(value, str):
+        raise FactsError(field, f"expected a timestamp string ({TIMESTAMP_FORM}), got {type(value).__name__} "
+                                f"{show(value)}")
+    m = _TIMESTAMP.fullmatch(value)
+    if m is None:
+        if _DATE.fullmatch(value):
+            raise FactsError(field, f"expected a timestamp with a time of day; got the date {show(value)}")
+        raise FactsError(field, f"expected an ISO 8601 timestamp with a time of day, exactly {TIMESTAMP_FORM}; "
+                                f"got {show(value)}")
+    offset = m.group(8)
+    if offset is None and require_offset:
+        raise FactsError(field, f"{show(value)} has no time zone; give its offset (Z or ±HH:MM)")
+    try:  # the grammar above is a subset of what fromisoformat reads, with the same meaning
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise FactsError(field, f"impossible timestamp {show(value)}: {exc}") from None
+    converted = _aware(field, moment, zone)
+    return moment if keep_offset and moment.tzinfo is not None else converted
+
+
+def parse_as_of(value: Any, zone: dt.tzinfo, field: str = "as_of") -> dt.datetime | None:
+    """``as_of`` as an aware moment in ``zone``: ``None``; a date (text ``YYYY-MM-DD`` or a
+    ``datetime.date``), meaning the end of that day in ``zone``; or a timestamp as in
+    ``parse_timestamp``."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return parse_timestamp(value, field, zone)
+    if isinstance(value, dt.date) or (isinstance(value, str) and _DATE.fullmatch(value)):
+        day = parse_date(value, field)
+        return dt.datetime.combine(day, dt.time.max, tzinfo=zone)
+    if not isinstance(value, str):
+        raise FactsError(field, f"expected a date, a timestamp or None, got {type(value).__name__} {show(value)}")
+    if not _TIMESTAMP.fullmatch(value):
+        raise FactsError(field, f"expected a date ({DATE_FORM}) or a timestamp ({TIMESTAMP_FORM}); "
+                                f"got {show(value)}")
+    return parse_timestamp(value, field, zone)
