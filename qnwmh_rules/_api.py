@@ -16,6 +16,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +104,8 @@ _PLAIN = (str, int, float, bool, type(None))
 def _jsonable(v: Any, tz: str) -> Any:
     if type(v) in _PLAIN:
         return v
+    if isinstance(v, Decimal):  # a decimal parameter: at most 15 significant digits, exact as a JSON number
+        return float(v)
     if isinstance(v, dt.datetime):
         zone = dttz.gettz(tz)  # cached by dateutil: the same object each time
         # parse_facts already put every timestamp in the ruleset's zone

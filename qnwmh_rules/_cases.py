@@ -74,6 +74,8 @@ def _plain(v: Any) -> Any:
     """YAML dates back to the ISO text the facts contract uses."""
     if hasattr(v, "isoformat"):
         return v.isoformat()
+    if isinstance(v, Decimal):  # the loader reads decimals exactly; facts are JSON numbers
+        return int(v) if v == v.to_integral_value() else float(v)
     if isinstance(v, dict):
         return {k: _plain(x) for k, x in v.items()}
     if isinstance(v, list):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -159,7 +160,7 @@ class _Checker:
     # -- values
     def value(self, n: E.Node) -> RNode:
         if isinstance(n, E.Lit):
-            t = "bool" if isinstance(n.value, bool) else "number" if isinstance(n.value, (int, float)) else "string"
+            t = "bool" if isinstance(n.value, bool) else "number" if isinstance(n.value, (int, float, Decimal)) else "string"
             return Const(n.value, t)
         if isinstance(n, E.DateLit):
             return Const(n.value, "date")

@@ -124,7 +124,7 @@ def _kind(v: Any) -> str:
         return f"the boolean {v}"
     if isinstance(v, dt.date):
         return f"the date {v.isoformat()}"
-    if isinstance(v, (int, float)):
+    if isinstance(v, (int, float, Decimal)):
         return f"the number {v}"
     if isinstance(v, str):
         return f"the text {v!r}"
@@ -147,7 +147,7 @@ def _parameter(r: _Reader, name: str, raw: Any, kp: Key, tz: str, layer: str, so
     ptype: str
     if isinstance(value, bool):
         ptype = "bool"
-    elif isinstance(value, (int, float)):
+    elif isinstance(value, (int, float, Decimal)):
         ptype = "number"
     elif isinstance(value, dt.datetime):
         raise r.err("Q104", "a parameter date must be a date (YYYY-MM-DD), not a timestamp", vkp)
@@ -225,7 +225,7 @@ def _scoring(r: _Reader, raw: Any, errors: list[RulesetError]) -> Scoring:
         nums = {}
         for k in ("cap", "weight"):
             if k in g:
-                if isinstance(g[k], bool) or not isinstance(g[k], (int, float)) or g[k] < 0 or \
+                if isinstance(g[k], bool) or not isinstance(g[k], (int, float, Decimal)) or g[k] < 0 or \
                         (k == "weight" and g[k] == 0):
                     raise r.err("Q104", f"group {k} must be a positive number, got {_kind(g[k])}", gkp + (k,))
                 nums[k] = _decimal(g[k])
@@ -233,7 +233,7 @@ def _scoring(r: _Reader, raw: Any, errors: list[RulesetError]) -> Scoring:
                                  nums.get("weight", Decimal(1))))
     bonus_cap = None
     if "bonus_cap" in s:
-        if isinstance(s["bonus_cap"], bool) or not isinstance(s["bonus_cap"], (int, float)) or s["bonus_cap"] < 0:
+        if isinstance(s["bonus_cap"], bool) or not isinstance(s["bonus_cap"], (int, float, Decimal)) or s["bonus_cap"] < 0:
             raise r.err("Q104", f"bonus_cap must be a number ≥ 0, got {_kind(s['bonus_cap'])}", kp + ("bonus_cap",))
         bonus_cap = _decimal(s["bonus_cap"])
     return Scoring(places=places, rounding=mode, groups=tuple(groups), bonus_cap=bonus_cap)
@@ -468,7 +468,7 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
             raise r.err("Q103", f"{'an' if kind == 'award' else 'a'} {kind} needs `points:` (a number or "
                                 "params.<name>)", kp, key=True)
         points = s["points"]
-        if isinstance(points, bool) or not isinstance(points, (int, float, str)):
+        if isinstance(points, bool) or not isinstance(points, (int, float, Decimal, str)):
             raise r.err("Q104", f"points must be a number or params.<name>, got {_kind(points)}", kp + ("points",))
         param = None
         if isinstance(points, str):
@@ -503,7 +503,7 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
                             suggestion=_suggest(per.removeprefix("derived."), derived))
         cap = None
         if "cap" in s:
-            cap = _decimal(s["cap"]) if isinstance(s["cap"], (int, float)) and not isinstance(s["cap"], bool) \
+            cap = _decimal(s["cap"]) if isinstance(s["cap"], (int, float, Decimal)) and not isinstance(s["cap"], bool) \
                 else None
             if cap is None or cap < 0:
                 raise r.err("Q104", f"cap must be a number of points ≥ 0, got {_kind(s['cap'])}", kp + ("cap",))
@@ -601,6 +601,8 @@ def all_errors(errors: list[RulesetError]) -> RulesetError:
 
 
 def _jsonable(v: Any) -> Any:
+    if isinstance(v, Decimal):  # the same JSON number a YAML float gave before decimals were exact
+        return float(v)
     if isinstance(v, dt.date):
         return v.isoformat()
     if isinstance(v, Window):

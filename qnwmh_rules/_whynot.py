@@ -17,6 +17,8 @@ import itertools
 import json
 import math
 from collections.abc import Callable, Mapping
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import attrs
@@ -261,7 +263,22 @@ def _alternatives(n: C.RNode) -> list[dict[str, Need]] | None:
     return [{atom[0].field: atom[1]}] if atom is not None and isinstance(atom[0], C.Item) else None
 
 
-def _int_search(pred: Callable[[int], bool], est: float, smallest: bool) -> int | None:
+def _exact(x: Fraction) -> str:
+    """An exact number as written: 0.55, 12, or 1/3 when it has no finite decimal form."""
+    if x.denominator == 1:
+        return str(x.numerator)
+    d = x.denominator
+    while d % 2 == 0:
+        d //= 2
+    while d % 5 == 0:
+        d //= 5
+    if d != 1:
+        return f"{x.numerator}/{x.denominator}"
+    text = format(Decimal(x.numerator) / Decimal(x.denominator), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _int_search(pred: Callable[[int], bool], est: float | Fraction, smallest: bool) -> int | None:
     """The smallest (or largest) whole number >= 0 for which the monotone ``pred`` holds, near ``est``."""
     x, step = max(0, math.floor(est) - 1 if smallest else math.ceil(est) + 1), 1 if smallest else -1
     while not pred(x):
@@ -441,12 +458,13 @@ class _Ctx:
         if arith.op not in ("*", "/") or not isinstance(b, C.Fact) or not isinstance(k, C.Const) or k.value <= 0 or \
                 b.path in self.derivs or a.path in self.derivs:
             return []
-        kv = k.value if arith.op == "*" else 1 / k.value
+        # exact, as both engines decide it: 0.55 is 55/100, and `/ 3` is a third
+        kv = Fraction(k.value) if arith.op == "*" else 1 / Fraction(k.value)
         av, bv, up, out = self.values[a.path], self.values[b.path], op in (">=", ">"), list[Option]()
         t, w = bv * kv, _OPW[op]
         na = _int_search(lambda x: bool(_OPS[op](x, bv * kv)), t, smallest=up)
         if na is not None:
-            sum_ = f"{bv} × {kv:g} = {round(t, 6):g}"
+            sum_ = f"{bv} × {_exact(kv)} = {_exact(t)}"
             note = Text(zh=f"（须{w[1]} {sum_}）", en=f" ({w[0]} {sum_})")
             out.append((Suggestion(a.path, _count_change(a.path, av, na, note), self.valid({a.path: na})),))
         nb = _int_search(lambda y: bool(_OPS[op](av, y * kv)), av / kv, smallest=not up)
