@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import hashlib
+import importlib.resources
 import json
 import re
+import zoneinfo
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from dateutil import tz as dttz
 
 from ._loader import Key, Loaded, load_text
 from ._model import (
@@ -59,6 +61,42 @@ _FUNCTIONS = ("age_in_full_years", "count", "count_distinct", "earliest")
 _RULE_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _TERM = re.compile(r"^(\d{4})-(\d{4})$")
+
+
+_AREAS = ("Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe", "Indian",
+          "Pacific")
+
+
+@functools.lru_cache(maxsize=1)
+def iana_zones() -> frozenset[str]:
+    """The place names of the IANA time-zone database (``Area/Location`` and ``UTC``).
+
+    Read from the ``tzdata`` package (a dependency of python-dateutil), so that the same
+    names are accepted on every host whatever its own zone files or local zone; legacy
+    aliases and abbreviations (``CST``, ``PRC``, ``EST5EDT``, ``US/Central``, ``Etc/GMT-8``)
+    are not place names and are refused.
+    """
+    try:
+        names = importlib.resources.files("tzdata").joinpath("zones").read_text(encoding="utf-8").split()
+    except (ModuleNotFoundError, FileNotFoundError):  # pragma: no cover - tzdata comes with python-dateutil
+        names = sorted(zoneinfo.available_timezones())
+    return frozenset(n for n in names if n == "UTC" or n.split("/", 1)[0] in _AREAS and "/" in n)
+
+
+def zone_problem(name: str) -> tuple[str, str] | None:
+    """Why ``name`` is not an accepted time zone: (message, suggestion), or None if it is one."""
+    zones = iana_zones()
+    if name in zones:
+        return None
+    if re.fullmatch(r"(?i)(UTC|GMT)\s*[+-].*|[+-]\d.*", name):
+        return (f"{name!r} is a fixed offset, not a time zone name",
+                "write the place whose time the rules follow, e.g. Asia/Shanghai")
+    if re.fullmatch(r"[A-Z]{2,5}", name):
+        return (f"{name!r} is an abbreviation, not a place: abbreviations are ambiguous (CST is used in China, "
+                "the central US and Cuba)", "write an IANA place name, e.g. Asia/Shanghai")
+    m = difflib.get_close_matches(name, sorted(zones), n=1, cutoff=0.8)
+    return (f"{name!r} is not an IANA place name (Area/Location)",
+            f"did you mean {m[0]!r}?" if m else "e.g. Asia/Shanghai, the zone of all of China")
 
 
 def _suggest(word: str, choices: Any) -> str | None:
@@ -163,14 +201,20 @@ def _parameter(r: _Reader, name: str, raw: Any, kp: Key, tz: str, layer: str, so
     elif isinstance(value, dict):
         w = r.mapping(value, vkp, _WINDOW_KEYS, f"window {name!r}")
         wtz = r.string(w.get("time_zone", tz), vkp + ("time_zone",), "time_zone")
-        if dttz.gettz(wtz) is None:
-            raise r.err("Q106", f"unknown time zone {wtz!r}", vkp + ("time_zone",), suggestion="e.g. Asia/Shanghai")
+        problem = zone_problem(wtz)
+        if problem is not None:
+            raise r.err("Q106", f"unknown time zone: {problem[0]}", vkp + ("time_zone",), suggestion=problem[1])
         start = r.date(w["start"], vkp + ("start",), "window start")
         end = r.date(w["end"], vkp + ("end",), "window end")
         if end < start:
             raise r.err("Q107", f"window ends ({end}) before it starts ({start})", vkp + ("end",))
         value = Window(start, end, r.boolean(w["start_inclusive"], vkp + ("start_inclusive",), "start_inclusive"),
                        r.boolean(w["end_inclusive"], vkp + ("end_inclusive",), "end_inclusive"), wtz)
+        if (end - start).days + 1 - (not value.start_inclusive) - (not value.end_inclusive) < 1:
+            raise r.err("Q107", f"the window holds no day ({start} to {end}, "
+                                f"{'' if value.start_inclusive else 'not '}including the start, "
+                                f"{'' if value.end_inclusive else 'not '}including the end)", vkp + ("end",),
+                        suggestion="a window needs at least one day inside it")
         ptype = "window"
     else:
         raise r.err("Q104", f"parameter {name!r} has an unusable value: {_kind(value)}", vkp)
@@ -336,8 +380,9 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
     def zone() -> str:
         tz = r.string(top.get("time_zone", base.time_zone if base else "Asia/Shanghai"), ("time_zone",),
                       "time_zone")
-        if dttz.gettz(tz) is None:
-            raise r.err("Q106", f"unknown time zone {tz!r}", ("time_zone",), suggestion="e.g. Asia/Shanghai")
+        problem = zone_problem(tz)
+        if problem is not None:
+            raise r.err("Q106", f"unknown time zone: {problem[0]}", ("time_zone",), suggestion=problem[1])
         return tz
 
     tz = collect(zone, default="Asia/Shanghai")

@@ -203,7 +203,15 @@ def _need(t: str, **kw: Any) -> Need:
 
 
 def _atom(n: C.RNode) -> tuple[C.Fact | C.Item, Need] | None:
-    """A comparison of one fact (or item field) with constants as a constraint; None for other shapes."""
+    """A comparison of one fact (or item field) with constants as a constraint; None for other shapes
+    (and for a bound beyond the ends of the calendar, such as "before 0001-01-01")."""
+    try:
+        return _atom_at(n)
+    except OverflowError:
+        return None
+
+
+def _atom_at(n: C.RNode) -> tuple[C.Fact | C.Item, Need] | None:
     neg, n = isinstance(n, C.Not), n.item if isinstance(n, C.Not) else n
     if isinstance(n, C.Cmp):
         ref, op, c = (n.left, n.op, n.right) if isinstance(n.right, C.Const) else (n.right, _MIRROR[n.op], n.left)
@@ -421,8 +429,11 @@ class _Ctx:
         if d.function == "age_in_full_years" and d.of in _PERSON and d.at and op in _OPW and isinstance(limit, int):
             ref, older = self.rs.parameter(d.at).value, op in (">", ">=")
             age = limit + (op == ">") - (op == "<")
-            days = _int_search(lambda k: bool(_OPS[op](age_in_full_years(ref - dt.timedelta(days=k), ref), limit)),
-                               365.2425 * (age + (not older)), smallest=older)
+            try:
+                days = _int_search(lambda k: bool(_OPS[op](age_in_full_years(ref - dt.timedelta(days=k), ref),
+                                                           limit)), 365.2425 * (age + (not older)), smallest=older)
+            except OverflowError:  # a birth date before 0001-01-01 would be needed
+                return None
             if days is None:
                 return None
             birth, cur = ref - dt.timedelta(days=days), self.values.get(f"derived.{d.name}")
