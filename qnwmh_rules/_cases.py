@@ -85,28 +85,46 @@ def _plain(v: Any) -> Any:
 
 def read_cases(path: str | Path) -> CaseFile:
     """Read and check a cases file; mistakes are RulesetErrors at file:line:col."""
-    from ._loader import load_text
+    from ._loader import PathProblem, confined_path, load_text, read_file
 
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        text = read_file(p)
     except FileNotFoundError:
         raise RulesetError("Q010", "cases file not found", path=str(path)) from None
+    except IsADirectoryError:
+        raise RulesetError("Q010", "this is a folder, not a cases file", path=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise RulesetError("Q011", f"cases file is not UTF-8 text: {exc}", path=str(path)) from None
+    except PathProblem as exc:
+        raise RulesetError(exc.code, exc.message, path=str(path), suggestion=exc.suggestion) from None
     loaded = load_text(text, str(path))
     if loaded.errors:
         raise loaded.errors[0]
     r = _Reader(loaded)
+    if not isinstance(loaded.data, dict):  # never quote a file that may not be a cases file
+        raise r.err("Q101", "this file is not a cases file: it is a mapping with ruleset: and cases:", ())
     top = r.mapping(loaded.data, (), _FILE_KEYS, "the cases file")
-    ruleset_path = (p.parent / r.string(top["ruleset"], ("ruleset",), "ruleset")).resolve()
+    # every path a cases file names stays in its rulesets tree (no absolute paths, no links,
+    # no devices or FIFOs, bounded size), and the content of what it names is never quoted
+    try:
+        ruleset_path = confined_path(r.string(top["ruleset"], ("ruleset",), "ruleset"), p).resolve()
+    except PathProblem as exc:
+        raise r.err(exc.code, f"ruleset: {exc.message}", ("ruleset",), suggestion=exc.suggestion) from None
     if not ruleset_path.exists():
         raise r.err("Q140", f"the ruleset {top['ruleset']!r} does not exist", ("ruleset",))
     base: Any = {}
     if "base" in top:
-        base_path = p.parent / r.string(top["base"], ("base",), "base")
         try:
-            base = json.loads(base_path.read_text(encoding="utf-8"))
+            base_path = confined_path(r.string(top["base"], ("base",), "base"), p, suffixes=(".json",))
+            base = json.loads(read_file(base_path))
+        except PathProblem as exc:
+            raise r.err(exc.code, f"base: {exc.message}", ("base",), suggestion=exc.suggestion) from None
         except (OSError, ValueError) as exc:
-            raise r.err("Q141", f"cannot read the base facts {top['base']!r}: {exc}", ("base",)) from None
+            reason = exc.strerror if isinstance(exc, OSError) else \
+                f"not JSON ({exc.msg} at line {exc.lineno})" if isinstance(exc, json.JSONDecodeError) else \
+                "not UTF-8 text"
+            raise r.err("Q141", f"cannot read the base facts {top['base']!r}: {reason}", ("base",)) from None
     if not isinstance(top["cases"], list) or not top["cases"]:
         raise r.err("Q101", "cases must be a non-empty list", ("cases",))
     cases = []

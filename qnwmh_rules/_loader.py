@@ -19,8 +19,11 @@ values (an "alias bomb") are refused (Q163), and so is nesting deeper than ``MAX
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -28,7 +31,11 @@ import yaml
 
 from .exceptions import RulesetError
 
-__all__ = ["Loaded", "load_text", "text_position", "MAX_DEPTH", "MAX_DIGITS"]
+__all__ = ["Loaded", "load_text", "text_position", "MAX_DEPTH", "MAX_DIGITS", "MAX_FILE_BYTES", "read_file",
+           "confined_path", "tree_root", "PathProblem"]
+
+MAX_FILE_BYTES = 1_048_576  # a ruleset, cases or base facts file; the largest shipped one is ~20 KB
+_TERM_FOLDER = re.compile(r"\d{4}-\d{4}")
 
 MAX_DEPTH = 64  # nested mappings and lists in one file
 MAX_DIGITS = 15  # significant digits of a number (so that it also shows exactly as a JSON double)
@@ -76,6 +83,77 @@ class Loaded:
             dl, c = offset
             line, col = (line + dl, c if dl else col + c)
         return RulesetError(code, message, path=self.path, line=line, col=col, suggestion=suggestion)
+
+
+class PathProblem(Exception):
+    """A path a ruleset or cases file names that may not be read: ``code`` and a message that never
+    quotes the content of the file."""
+
+    def __init__(self, code: str, message: str, suggestion: str | None = None) -> None:
+        super().__init__(message)
+        self.code, self.message, self.suggestion = code, message, suggestion
+
+
+def tree_root(file: Path) -> Path:
+    """The rulesets tree a file belongs to: the folder above its term folder (``rulesets/`` for
+    ``rulesets/2017-2018/national.yaml``), or its own folder when that is not a term folder."""
+    folder = Path(os.path.abspath(file)).parent
+    return folder.parent if _TERM_FOLDER.fullmatch(folder.name) else folder
+
+
+def confined_path(ref: str, referrer: Path, *, suffixes: tuple[str, ...] = (".yaml", ".yml")) -> Path:
+    """The file ``ref`` (written in ``referrer``, relative to its folder) if it stays inside the
+    referrer's rulesets tree; PathProblem (Q165) otherwise.
+
+    Refused: absolute paths, ``..`` that leaves the tree, symbolic links anywhere on the way
+    (inside the tree too), and names without one of ``suffixes``. The file need not exist
+    (the caller reports a missing file with its own code).
+    """
+    root = tree_root(referrer)
+    if os.path.isabs(ref) or ref.startswith("~"):
+        raise PathProblem("Q165", f"{ref!r} is an absolute path; a ruleset may only name files in its own "
+                                  "rulesets tree", "write the path relative to this file, e.g. national.yaml")
+    target = Path(os.path.normpath(Path(os.path.abspath(referrer)).parent / ref))
+    try:
+        inside = target.relative_to(root)
+    except ValueError:
+        raise PathProblem("Q165", f"{ref!r} leads outside this file's rulesets tree ({root.name or root}/)",
+                          "a ruleset may only name files in the folder of its term or in another term's "
+                          "folder beside it") from None
+    if not inside.parts:
+        raise PathProblem("Q165", f"{ref!r} names a folder, not a file")
+    node = root
+    for part in inside.parts:
+        node = node / part
+        if node.is_symlink():
+            raise PathProblem("Q165", f"{ref!r} goes through a symbolic link ({node.name}), which may lead anywhere",
+                              "name the real file")
+    if not target.name.endswith(suffixes):
+        raise PathProblem("Q165", f"{ref!r} is not a {' or '.join(suffixes)} file")
+    return target
+
+
+def read_file(path: Path, *, limit: int = MAX_FILE_BYTES) -> str:
+    """The UTF-8 text of a regular file of at most ``limit`` bytes.
+
+    Raises FileNotFoundError, IsADirectoryError, PathProblem (Q165: a device, FIFO or socket,
+    or too large; checked before reading, so /dev/zero or a FIFO never blocks) or
+    UnicodeDecodeError.
+    """
+    st = os.stat(path)
+    if stat.S_ISDIR(st.st_mode):
+        raise IsADirectoryError(str(path))
+    if not stat.S_ISREG(st.st_mode):
+        raise PathProblem("Q165", "this is not a regular file (a device, FIFO or socket)",
+                          "name a ruleset file")
+    if st.st_size > limit:
+        raise PathProblem("Q165", f"the file is larger than {limit:,} bytes", "a ruleset file is far smaller")
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as f:
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise PathProblem("Q165", f"the file is larger than {limit:,} bytes", "a ruleset file is far smaller")
+    return data.decode("utf-8")
 
 
 def _mark(node: yaml.Node) -> tuple[int, int]:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 
-from ._loader import Key, Loaded, load_text
+from ._loader import Key, Loaded, PathProblem, confined_path, load_text, read_file
 from ._model import (
     Citation,
     Derivation,
@@ -300,16 +300,23 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
     p = Path(path)
     shown = str(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        text = read_file(p)
     except FileNotFoundError:
         raise RulesetError("Q010", "ruleset file not found", path=shown) from None
     except IsADirectoryError:
         raise RulesetError("Q010", "this is a folder, not a ruleset file", path=shown) from None
     except UnicodeDecodeError as exc:
         raise RulesetError("Q011", f"ruleset file is not UTF-8 text: {exc}", path=shown) from exc
+    except PathProblem as exc:
+        raise RulesetError(exc.code, exc.message, path=shown, suggestion=exc.suggestion) from None
+    except OSError as exc:
+        raise RulesetError("Q010", f"the ruleset file cannot be read: {exc.strerror}", path=shown) from None
     loaded = load_text(text, shown)
     r = _Reader(loaded)
     errors: list[RulesetError] = list(loaded.errors)
+    if not isinstance(loaded.data, dict):  # say so without quoting what the file holds: it may not be a ruleset
+        raise all_errors(errors + [r.err("Q101", "this file is not a ruleset: a ruleset is a mapping of keys "
+                                                 "such as ruleset:, term:, version: and rules:", ())])
 
     def collect(fn: Any, *args: Any, default: Any = None, **kwargs: Any) -> Any:
         """Run one unit of checking; on a RulesetError record it and go on with ``default``."""
@@ -355,7 +362,10 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
     if "inherits" in top:
         def inherit() -> tuple[Ruleset, Where]:
             ref = r.string(top["inherits"], ("inherits",), "inherits")
-            target = (p.parent / ref).resolve()
+            try:
+                target = confined_path(ref, p).resolve()
+            except PathProblem as exc:
+                raise r.err(exc.code, f"inherits: {exc.message}", ("inherits",), suggestion=exc.suggestion) from None
             if str(target) in _seen:
                 raise r.err("Q109", f"inherits {ref!r} makes a cycle", ("inherits",))
             if not target.exists():
