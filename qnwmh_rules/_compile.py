@@ -40,7 +40,8 @@ from ._model import Ruleset
 from .exceptions import RulesetError
 from .facts import MAX_COUNT, Facts
 
-__all__ = ["CompiledRule", "compile_ruleset", "encode_facts", "day_start", "MARKER", "EXACT_LIMIT", "ZERO"]
+__all__ = ["CompiledRule", "compile_ruleset", "encode_facts", "day_start", "MARKER", "EXACT_LIMIT", "ZERO",
+           "engine_limits"]
 
 EXACT_LIMIT = 2**53  # whole numbers up to this are exact as doubles and as 64-bit integers
 ZERO = "_z"  # a field that is 0 in every document: the left side of a scaled comparison
@@ -377,6 +378,63 @@ def _dnf(t: Any) -> list[list[Any]]:
                                  "simplify it or split the rule")
         return result
     raise ShapeError("Q302", "a quantifier inside another quantifier is not supported")
+
+
+# durable_rules' own limits (measured on 2.0.28, read in its C source, src/rules/events.c and rete.c):
+# matching walks the alternatives of all rules with a fixed stack of 64 entries (MAX_STACK_SIZE):
+# with 64 or more alternatives that hold at once, every assert fails with error 303 (measured: 64
+# rules `total >= i`, or one rule of 100 comparisons whose negation is an `or` of 100). A rule and
+# its negation never hold at once, so at most max(rule, negation) + pending_if alternatives of each
+# rule hold together; their sum (and the sentinel) is kept below the stack.
+MAX_RULESET_ALTERNATIVES = 63
+MAX_CONJUNCTION = 96  # comparisons that must hold together in one alternative (a parent takes 128 children)
+
+
+def _alternatives(c: Any) -> int:
+    """How many alternatives durable matches for a compiled condition (`$or` adds, `$and` multiplies)."""
+    if isinstance(c, dict) and len(c) == 1:
+        (k, v), = c.items()
+        if k == "$or":
+            return sum(_alternatives(x) for x in v)
+        if k == "$and":
+            return math.prod(_alternatives(x) for x in v)
+    return 1
+
+
+def _longest_conjunction(c: Any) -> int:
+    if isinstance(c, dict) and len(c) == 1:
+        (k, v), = c.items()
+        if k == "$or":
+            return max(_longest_conjunction(x) for x in v)
+        if k == "$and":
+            return sum(_longest_conjunction(x) for x in v)
+    return 1
+
+
+def engine_limits(rs: Ruleset, compiled: tuple[CompiledRule, ...], where: dict[str, Any]) -> list[RulesetError]:
+    """Errors (Q306) for what durable_rules would refuse or fail on at the first case."""
+    errors = []
+    for c in compiled:
+        rid = c.id.split("#", 1)[0]
+        size = _longest_conjunction(c.condition)
+        if size > MAX_CONJUNCTION:
+            loaded, kp = where[f"{rid}#pending_if" if c.id.endswith("#pending") else rid]
+            errors.append(loaded.error("Q306", f"{rid}: the condition has {size} comparisons that must hold "
+                                                f"together; the engine takes at most {MAX_CONJUNCTION}",
+                                       kp, suggestion="split the rule"))
+    per_rule: dict[str, int] = {}
+    for r in rs.rules:
+        alts = {c.id: _alternatives(c.condition) for c in compiled if c.id.split("#", 1)[0] == r.id}
+        per_rule[r.id] = max(alts.get(r.id, 0), alts.get(f"{r.id}#fail", 0)) + alts.get(f"{r.id}#pending", 0)
+    total = 1 + sum(per_rule.values())  # the sentinel rule is one more
+    if total > MAX_RULESET_ALTERNATIVES and rs.rules:
+        worst = max(rs.rules, key=lambda r: per_rule[r.id])
+        loaded, kp = where[worst.id]
+        errors.append(loaded.error("Q306", f"the ruleset's conditions have up to {total} alternatives that can hold "
+                                           f"at once (each `or` branch or `in` value of each rule); the engine "
+                                           f"matches at most {MAX_RULESET_ALTERNATIVES} (this rule has the most)", kp,
+                                   suggestion="merge rules that test the same thing, or split the ruleset"))
+    return errors
 
 
 def compile_ruleset(rs: Ruleset, where: dict[str, Any]) -> tuple[tuple[CompiledRule, ...], list[RulesetError]]:
