@@ -372,7 +372,7 @@ def _resolve(rs: Ruleset, rule_id: str, text: str, loaded: Loaded, kp: Key, *, a
     try:
         tree = E.parse(text)
     except E.ExprSyntaxError as exc:
-        raise checker.err("Q200", f"in the condition of {rule_id}: {exc.message}", (exc.offset, exc.offset),
+        raise checker.err(exc.code, f"in the condition of {rule_id}: {exc.message}", (exc.offset, exc.offset),
                           exc.suggestion) from None
     return checker.cond(tree), checker
 
@@ -408,7 +408,7 @@ def _check_derivation(rs: Ruleset, d: Derivation, where: dict[str, tuple[Loaded,
         try:
             tree = E.parse(d.where)
         except E.ExprSyntaxError as exc:
-            raise checker.err("Q200", f"in the `where` of derived.{d.name}: {exc.message}",
+            raise checker.err(exc.code, f"in the `where` of derived.{d.name}: {exc.message}",
                               (exc.offset, exc.offset), exc.suggestion) from None
         cond = checker.cond(tree)
         if any(r != d.of for r in checker.reads):

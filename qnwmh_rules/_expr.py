@@ -42,11 +42,12 @@ MAX_OPERATORS = 64
 class ExprSyntaxError(ValueError):
     """A syntax error at ``offset`` (0-based) inside the condition text."""
 
-    def __init__(self, message: str, offset: int, suggestion: str | None = None) -> None:
+    def __init__(self, message: str, offset: int, suggestion: str | None = None, code: str = "Q200") -> None:
         super().__init__(message)
         self.message = message
         self.offset = offset
         self.suggestion = suggestion
+        self.code = code  # Q200 for syntax, Q164 for a condition beyond the nesting limits
 
 
 Span = tuple[int, int]
@@ -192,13 +193,13 @@ class _Parser:
         self.depth += 1
         if self.depth > MAX_NESTING:
             raise ExprSyntaxError(f"the condition nests parentheses, `not`, any/all or lists more than "
-                                  f"{MAX_NESTING} deep", at, "split it into simpler rules or derived facts")
+                                  f"{MAX_NESTING} deep", at, "split it into simpler rules or derived facts", "Q164")
 
     def operator(self, at: int) -> None:
         self.operators += 1
         if self.operators > MAX_OPERATORS:
             raise ExprSyntaxError(f"the condition has more than {MAX_OPERATORS} arithmetic operators", at,
-                                  "split it into simpler rules")
+                                  "split it into simpler rules", "Q164")
 
     @property
     def tok(self) -> _Tok:
