@@ -214,14 +214,13 @@ class _Compiler:
         # durable_rules evaluates arithmetic and $m references over an absent field as if
         # it were present (found by the engine-vs-reference property test): guard each
         # field the comparison reads with $ex, so that absent stays unknown.
+        # Every fact the comparison reads is guarded, also one whose terms cancel out
+        # (`a < b - b` is unknown while b is missing, as in the reference evaluator).
+        read = [p for p in _fields_of(right) if p != left.path]
         if scale == 1 and ints.get(left.path) == -1:  # already whole: `left op <sum of the others>`
             rest = {p: k for p, k in ints.items() if p != left.path}
-            guards = [("ex", p) for p in rest]
-            return ("and", guards + [("atom", left.path, op, _sum_expr(rest, k0))])
-        guards = [("ex", p) for p in ints]
-        if left.path not in ints:
-            guards.insert(0, ("ex", left.path))
-        return ("and", guards + [("atom", ZERO, op, _sum_expr(ints, k0))])
+            return ("and", [("ex", p) for p in read] + [("atom", left.path, op, _sum_expr(rest, k0))])
+        return ("and", [("ex", p) for p in [left.path, *read]] + [("atom", ZERO, op, _sum_expr(ints, k0))])
 
     def _instant_vs_day(self, ref: str, op: str, day: dt.date) -> Any:
         """Compare a timestamp with a calendar day (in the ruleset's zone)."""
