@@ -55,7 +55,7 @@ def test_fields_read_by_arithmetic_are_guarded(tmp_path):
 def test_decimal_shares_are_scaled_to_whole_numbers(tmp_path):
     """`a >= b * 0.55` reaches durable as `0 >= 11*b - 20*a`: no fraction, no binary double."""
     cond = compiled(tmp_path, "members.aged_35_or_under >= members.total * 0.55")
-    assert {"$and": [{"$ex": {"members.total": 1}}, {"$ex": {"members.aged_35_or_under": 1}},
+    assert {"$and": [{"$ex": {"members.aged_35_or_under": 1}}, {"$ex": {"members.total": 1}},
                      {"$gte": {"_z": {"$sub": {"$l": {"$mul": {"$l": {"$m": "members.total"}, "$r": 11}},
                                                "$r": {"$mul": {"$l": {"$m": "members.aged_35_or_under"},
                                                                "$r": 20}}}}}}]} == cond

@@ -278,7 +278,7 @@ def exact(condition: str, values: dict, k: str):
     return bool(eval(expr, {"F": Fraction}))  # noqa: S307 - a test oracle over text built just above
 
 
-_LOADED: dict[str, tuple] = {}
+_LOADED: dict[tuple[str, str], tuple] = {}
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -287,7 +287,7 @@ def test_engine_agrees_with_reference_and_exact_arithmetic(tmp_path_factory, con
     """Division, decimals with several digits and large values: both engines give the exact answer,
     or both refuse the ruleset with the same error."""
     when, k = cond
-    if when not in _LOADED:
+    if cond not in _LOADED:
         folder = tmp_path_factory.mktemp("prop")
         path = write(folder, HEAD.replace("  min: {value: 6}", f"  min: {{value: 6}}\n  k: {{value: {k}}}")
                      + rule(when))
@@ -295,10 +295,10 @@ def test_engine_agrees_with_reference_and_exact_arithmetic(tmp_path_factory, con
         if errors[0] is not None:
             assert (errors[0].code, errors[0].line) == (errors[1].code, errors[1].line)
             assert errors[0].code in ("Q301", "Q305", "Q208"), str(errors[0])
-            _LOADED[when] = ()
+            _LOADED[cond] = ()
         else:
-            _LOADED[when] = tuple(qnwmh_rules.load_ruleset(path, backend=b) for b in BACKENDS)
-    engines = _LOADED[when]
+            _LOADED[cond] = tuple(qnwmh_rules.load_ruleset(path, backend=b) for b in BACKENDS)
+    engines = _LOADED[cond]
     for c in counts:
         if not engines:
             break
