@@ -160,7 +160,8 @@ class _Checker:
     # -- values
     def value(self, n: E.Node) -> RNode:
         if isinstance(n, E.Lit):
-            t = "bool" if isinstance(n.value, bool) else "number" if isinstance(n.value, (int, float, Decimal)) else "string"
+            t = "bool" if isinstance(n.value, bool) else \
+                "number" if isinstance(n.value, (int, float, Decimal)) else "string"
             return Const(n.value, t)
         if isinstance(n, E.DateLit):
             return Const(n.value, "date")

@@ -143,7 +143,7 @@ def refusals(rules: Iterable[CompiledRule]) -> list[tuple[str | None, str]]:
     problem = attempt(rules)
     if problem is None:
         return []
-    named = [(r.id, p) for r in rules if (p := attempt((r,))) is not None]
+    named: list[tuple[str | None, str]] = [(r.id, p) for r in rules if (p := attempt((r,))) is not None]
     return named or [(None, problem)]
 
 

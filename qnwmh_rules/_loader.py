@@ -321,8 +321,8 @@ def _build_scalar(node: yaml.Node, kp: Key, positions: dict[Key, tuple[int, int]
             suggestion="rulesets are plain data: remove the tag",
         ))
         return None
-    positions[kp + ("@text",)] = _text_origin(node)
     assert isinstance(node, yaml.ScalarNode)
+    positions[kp + ("@text",)] = _text_origin(node)
     if node.style is None and node.tag == "tag:yaml.org,2002:float":
         return Decimal(node.value)  # exact: 0.55 is 55/100, 1.10 keeps its digits
     try:
@@ -349,7 +349,7 @@ class _Composer(yaml.SafeLoader):
         self._depth = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
-        event = self.peek_event()
+        event = self.peek_event()  # type: ignore[no-untyped-call]
         if self.check_event(yaml.MappingStartEvent, yaml.SequenceStartEvent):
             self._depth += 1
             if self._depth > MAX_DEPTH:

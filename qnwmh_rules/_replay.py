@@ -153,9 +153,7 @@ def replay(verdict_doc: Mapping[str, Any], facts: Mapping[str, Any], *, ruleset:
         # shipped rulesets are files named by their id, in their term's folder
         from ._api import rulesets_dir
 
-        path = _shipped(rulesets_dir(), stamp.term, stamp.ruleset_id)
-        if path is None:
-            path = ruleset_path(stamp.term, stamp.region)
+        path = _shipped(rulesets_dir(), stamp.term, stamp.ruleset_id) or ruleset_path(stamp.term, stamp.region)
     if stamp.engine not in ("durable", "python"):
         raise FactsError("stamp.engine", f"names no backend ({stamp.engine!r}); expected durable or python")
     engine = load_ruleset(path, backend=stamp.engine)

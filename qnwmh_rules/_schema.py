@@ -21,7 +21,6 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-
 from ._loader import Key, Loaded, PathProblem, confined_path, load_text, read_file
 from ._model import (
     Citation,
@@ -277,7 +276,8 @@ def _scoring(r: _Reader, raw: Any, errors: list[RulesetError]) -> Scoring:
                                  nums.get("weight", Decimal(1))))
     bonus_cap = None
     if "bonus_cap" in s:
-        if isinstance(s["bonus_cap"], bool) or not isinstance(s["bonus_cap"], (int, float, Decimal)) or s["bonus_cap"] < 0:
+        if isinstance(s["bonus_cap"], bool) or not isinstance(s["bonus_cap"], (int, float, Decimal)) or \
+                s["bonus_cap"] < 0:
             raise r.err("Q104", f"bonus_cap must be a number ≥ 0, got {_kind(s['bonus_cap'])}", kp + ("bonus_cap",))
         bonus_cap = _decimal(s["bonus_cap"])
     return Scoring(places=places, rounding=mode, groups=tuple(groups), bonus_cap=bonus_cap)
