@@ -308,8 +308,9 @@ def test_engine_agrees_with_reference_and_exact_arithmetic(tmp_path_factory, con
 
 # ---- 10. YAML aliases ----------------------------------------------------------------------------
 
-BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
-    f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=True))
+BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(  # 9**9 values once expanded
+    f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+    for p, c in zip("abcdefgh", "bcdefghi", strict=True))
 
 
 @pytest.mark.parametrize("text,line", [(BOMB, 1), ("a: &a [1, *a]\n", 1), ("a: &a {b: {c: *a}}\n", 1)],
