@@ -314,9 +314,10 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
     loaded = load_text(text, shown)
     r = _Reader(loaded)
     errors: list[RulesetError] = list(loaded.errors)
-    if not isinstance(loaded.data, dict):  # say so without quoting what the file holds: it may not be a ruleset
-        raise all_errors(errors + [r.err("Q101", "this file is not a ruleset: a ruleset is a mapping of keys "
-                                                 "such as ruleset:, term:, version: and rules:", ())])
+    if not isinstance(loaded.data, dict) or not any(k in loaded.data for k in ("ruleset", "term", "version", "rules")):
+        # say so without quoting what the file holds (its keys or values): it may not be a ruleset at all
+        raise all_errors([r.err("Q101", "this file is not a ruleset: a ruleset is a mapping of keys "
+                                        "such as ruleset:, term:, version: and rules:", ())])
 
     def collect(fn: Any, *args: Any, default: Any = None, **kwargs: Any) -> Any:
         """Run one unit of checking; on a RulesetError record it and go on with ``default``."""

@@ -473,3 +473,22 @@ def test_the_docs_state_the_limits():
     text = (Path(__file__).resolve().parent.parent / "docs" / "ruleset-format.md").read_text(encoding="utf-8")
     for words in ("2**53", "IANA", "YAML 1.1", "MAX_NESTING", "1 MiB", "Q165", "Q306"):
         assert words in text, words
+
+
+def test_a_yaml_file_that_is_not_a_ruleset_is_never_quoted(tmp_path):
+    """A mapping without any ruleset key (say, a configuration file) is named as not a ruleset, no keys shown."""
+    path = write(tmp_path, "DB_PASSWORD: hunter2\nNAME: x\n", "config.yaml")
+    exc = refusal(path)
+    assert ("Q101", [exc]) == (exc.code, list(exc.errors))
+    assert "hunter2" not in str(exc) and "DB_PASSWORD" not in str(exc)
+
+
+def test_batch_with_an_open_ended_deadline_gives_verdicts(tmp_path, capsys):
+    """`batch` over a ruleset with 9999-12-31 runs (it used to end in an OverflowError traceback)."""
+    path = write(tmp_path, END + rule("any(f in filings, f.submitted_at <= params.open_end)"))
+    facts = {"id": "x", "filings": [{"channel": {"kind": "industry", "unit": "u"},
+                                     "submitted_at": "2017-06-01T10:00:00+08:00", "review": {"status": "pending"}}]}
+    records = write(tmp_path, json.dumps(facts) + "\n", "in.jsonl")
+    out = tmp_path / "out.jsonl"
+    assert 0 == main(["batch", str(records), "-o", str(out), "--ruleset", str(path)])
+    assert "eligible" == json.loads(out.read_text(encoding="utf-8").splitlines()[0])["verdict"]["outcome"]
