@@ -15,6 +15,7 @@ import functools
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from ._jsontext import loads as _loads_json
 from ._model import Parameter, Rule, Ruleset, Window
 from ._moments import parse_as_of
 from ._score import score_sheet
-from .exceptions import EvaluationError, FactsError
+from .exceptions import EvaluationError, FactsError, RulesetError
 from .facts import REGIONS, Facts, parse_facts
 from .verdict import Citation, RuleOutcome, Stamp, Verdict
 
@@ -104,6 +105,8 @@ _PLAIN = (str, int, float, bool, type(None))
 def _jsonable(v: Any, tz: str) -> Any:
     if type(v) in _PLAIN:
         return v
+    if isinstance(v, Decimal):  # a decimal parameter: at most 15 significant digits, exact as a JSON number
+        return float(v)
     if isinstance(v, dt.datetime):
         zone = dttz.gettz(tz)  # cached by dateutil: the same object each time
         # parse_facts already put every timestamp in the ruleset's zone
@@ -507,12 +510,37 @@ def load_ruleset(path: str | Path | None = None, *, term: str | None = None, reg
     ruleset, check_errors = _check.check_ruleset(ruleset, where)
     compiled, shape_errors = _compile.compile_ruleset(ruleset, where)
     errors += check_errors + shape_errors
+    if not errors:  # what the engine of record cannot run is the file's mistake, on either backend
+        errors += _compile.engine_limits(ruleset, compiled, where) or _refused_by_durable(ruleset, compiled, where)
     if errors:
         raise _schema.all_errors(errors)
     ruleset = attrs.evolve(ruleset, sha256=_schema.content_sha256(ruleset))
     loaded, kp = where["@version"]
     _lock.check_released(ruleset, (loaded.path, *loaded.pos(kp)))
     return Engine(ruleset, compiled, backend)
+
+
+def _refused_by_durable(ruleset: Ruleset, compiled: tuple[_compile.CompiledRule, ...],
+                        where: dict[str, Any]) -> list[RulesetError]:
+    """Q306 for each rule durable_rules refuses to register (checked once per compiled content)."""
+    found = _durable_refusals(json.dumps([[c.id, c.condition] for c in compiled], sort_keys=True))
+    errors = []
+    for rule_id, message in found:
+        base = (rule_id or ruleset.rules[0].id).split("#", 1)[0]
+        loaded, kp = where[base]
+        errors.append(loaded.error("Q306", f"{base}: durable_rules refuses this condition ({message})"
+                                   if rule_id else f"durable_rules refuses the ruleset ({message})", kp,
+                                   suggestion="simplify the condition or split the rule"))
+    return errors
+
+
+@functools.lru_cache(maxsize=256)
+def _durable_refusals(compiled_json: str) -> tuple[tuple[str | None, str], ...]:
+    try:
+        from ._engine import refusals  # the one place durable is imported
+    except ImportError:  # durable does not import here (CPython 3.13+): the static limits still hold
+        return ()
+    return tuple(refusals(_compile.CompiledRule(i, c) for i, c in json.loads(compiled_json)))
 
 
 @functools.lru_cache(maxsize=32)

@@ -74,6 +74,8 @@ def _plain(v: Any) -> Any:
     """YAML dates back to the ISO text the facts contract uses."""
     if hasattr(v, "isoformat"):
         return v.isoformat()
+    if isinstance(v, Decimal):  # the loader reads decimals exactly; facts are JSON numbers
+        return int(v) if v == v.to_integral_value() else float(v)
     if isinstance(v, dict):
         return {k: _plain(x) for k, x in v.items()}
     if isinstance(v, list):
@@ -83,32 +85,45 @@ def _plain(v: Any) -> Any:
 
 def read_cases(path: str | Path) -> CaseFile:
     """Read and check a cases file; mistakes are RulesetErrors at file:line:col."""
-    from ._loader import load_text
+    from ._loader import PathProblem, confined_path, load_text, read_file
 
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        text = read_file(p)
     except FileNotFoundError:
         raise RulesetError("Q010", "cases file not found", path=str(path)) from None
     except IsADirectoryError:
         raise RulesetError("Q010", "this is a folder, not a cases file", path=str(path)) from None
     except UnicodeDecodeError as exc:
         raise RulesetError("Q011", f"cases file is not UTF-8 text: {exc}", path=str(path)) from None
+    except PathProblem as exc:
+        raise RulesetError(exc.code, exc.message, path=str(path), suggestion=exc.suggestion) from None
     loaded = load_text(text, str(path))
     if loaded.errors:
         raise loaded.errors[0]
     r = _Reader(loaded)
+    if not isinstance(loaded.data, dict):  # never quote a file that may not be a cases file
+        raise r.err("Q101", "this file is not a cases file: it is a mapping with ruleset: and cases:", ())
     top = r.mapping(loaded.data, (), _FILE_KEYS, "the cases file")
-    ruleset_path = (p.parent / r.string(top["ruleset"], ("ruleset",), "ruleset")).resolve()
+    # every path a cases file names stays in its rulesets tree (no absolute paths, no links,
+    # no devices or FIFOs, bounded size), and the content of what it names is never quoted
+    try:
+        ruleset_path = confined_path(r.string(top["ruleset"], ("ruleset",), "ruleset"), p).resolve()
+    except PathProblem as exc:
+        raise r.err(exc.code, f"ruleset: {exc.message}", ("ruleset",), suggestion=exc.suggestion) from None
     if not ruleset_path.exists():
         raise r.err("Q140", f"the ruleset {top['ruleset']!r} does not exist", ("ruleset",))
     base: Any = {}
     if "base" in top:
-        base_path = p.parent / r.string(top["base"], ("base",), "base")
         try:
-            base = loads(base_path.read_bytes(), str(top["base"]))
+            base_path = confined_path(r.string(top["base"], ("base",), "base"), p, suffixes=(".json",))
+            base = loads(read_file(base_path), str(top["base"]))
+        except PathProblem as exc:
+            raise r.err(exc.code, f"base: {exc.message}", ("base",), suggestion=exc.suggestion) from None
         except OSError as exc:
             raise r.err("Q141", f"cannot read the base facts {top['base']!r}: {exc.strerror}", ("base",)) from None
+        except UnicodeDecodeError:
+            raise r.err("Q141", f"cannot read the base facts {top['base']!r}: not UTF-8 text", ("base",)) from None
         except FactsError as exc:  # not JSON, a key twice, too deep, a lone surrogate
             raise r.err("Q141", f"cannot read the base facts {top['base']!r}: {exc}", ("base",)) from None
     if not isinstance(top["cases"], list) or not top["cases"]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -160,7 +161,8 @@ class _Checker:
     # -- values
     def value(self, n: E.Node) -> RNode:
         if isinstance(n, E.Lit):
-            t = "bool" if isinstance(n.value, bool) else "number" if isinstance(n.value, (int, float)) else "string"
+            t = "bool" if isinstance(n.value, bool) else \
+                "number" if isinstance(n.value, (int, float, Decimal)) else "string"
             return Const(n.value, t)
         if isinstance(n, E.DateLit):
             return Const(n.value, "date")
@@ -374,7 +376,7 @@ def _resolve(rs: Ruleset, rule_id: str, text: str, loaded: Loaded, kp: Key, *, a
     try:
         tree = E.parse(text)
     except E.ExprSyntaxError as exc:
-        raise checker.err("Q200", f"in the condition of {rule_id}: {exc.message}", (exc.offset, exc.offset),
+        raise checker.err(exc.code, f"in the condition of {rule_id}: {exc.message}", (exc.offset, exc.offset),
                           exc.suggestion) from None
     return checker.cond(tree), checker
 
@@ -456,7 +458,7 @@ def _check_derivation(rs: Ruleset, d: Derivation, where: dict[str, tuple[Loaded,
         try:
             tree = E.parse(d.where)
         except E.ExprSyntaxError as exc:
-            raise checker.err("Q200", f"in the `where` of derived.{d.name}: {exc.message}",
+            raise checker.err(exc.code, f"in the `where` of derived.{d.name}: {exc.message}",
                               (exc.offset, exc.offset), exc.suggestion) from None
         cond = checker.cond(tree)
         if any(r != lst for r in checker.reads):

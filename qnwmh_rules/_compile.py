@@ -9,13 +9,27 @@ quantifier, arithmetic on both sides. Must not import durable (only ``_engine`` 
 
 Encoding: dates are epoch seconds of local midnight in the ruleset's time zone,
 timestamps are epoch seconds; strings and numbers are as given. Each list also gets
-its length under ``_n.<list>`` (durable's ``$iall`` is false on an empty list).
+its length under ``_n.<list>`` (durable's ``$iall`` is false on an empty list), and
+every document carries ``_z: 0``.
+
+Numbers are exact: durable_rules computes in binary doubles and truncating 64-bit
+integers, so no fraction ever reaches it. Number facts are whole numbers (counts, ages;
+``facts.MAX_COUNT`` at most). A comparison of a fact with a decimal constant becomes one
+with a whole number (``n >= 2.5`` is ``n >= 3``); a comparison with arithmetic
+``L op R`` (``+ - *`` and ``/`` by a constant) is brought to whole numbers by
+multiplying both sides by the least common denominator ``D`` of its coefficients:
+``_z op D*(R - L)``, a sum of whole multiples of facts. A condition whose whole numbers
+could leave ``±EXACT_LIMIT`` (where doubles and 64-bit integers are still exact) for
+facts within their bounds is refused (Q305), and so is a product of two facts (Q301).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import math
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import attrs
@@ -24,9 +38,13 @@ from dateutil import tz as dttz
 from . import _check as C
 from ._model import Ruleset
 from .exceptions import RulesetError
-from .facts import Facts
+from .facts import MAX_COUNT, Facts
 
-__all__ = ["CompiledRule", "compile_ruleset", "encode_facts", "day_start", "MARKER"]
+__all__ = ["CompiledRule", "compile_ruleset", "encode_facts", "day_start", "MARKER", "EXACT_LIMIT", "ZERO",
+           "engine_limits"]
+
+EXACT_LIMIT = 2**53  # whole numbers up to this are exact as doubles and as 64-bit integers
+ZERO = "_z"  # a field that is 0 in every document: the left side of a scaled comparison
 
 MARKER = {"q": 1}  # every asserted document carries it; the sentinel rule matches on it
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
@@ -53,6 +71,14 @@ class CompiledRule:
 def day_start(d: dt.date, zone: str) -> int:
     """Epoch seconds of local midnight starting day ``d`` in ``zone`` (cached: dates repeat)."""
     return int(dt.datetime(d.year, d.month, d.day, tzinfo=dttz.gettz(zone)).timestamp())
+
+
+def day_after_start(d: dt.date, zone: str) -> int:
+    """Epoch seconds of the midnight that ends day ``d`` (the start of the next day), also for
+    the last day of the calendar (9999-12-31), which has no next ``date``."""
+    if d == dt.date.max:
+        return day_start(d, zone) + 86400
+    return day_start(d + dt.timedelta(days=1), zone)
 
 
 def _instant(t: dt.datetime) -> int | float:
@@ -110,11 +136,10 @@ class _Compiler:
             return ("and" if neg else "or", parts)
         if isinstance(node, C.InWindow):
             w = node.window
-            lo = w.start if w.start_inclusive else w.start + dt.timedelta(days=1)
-            hi = w.end + dt.timedelta(days=1) if w.end_inclusive else w.end
             zone = w.time_zone if C.type_of(node.left) == "instant" else self.tz
             ref = self._field(node.left, in_quant)
-            lo_s, hi_s = day_start(lo, zone), day_start(hi, zone)
+            lo_s = day_start(w.start, zone) if w.start_inclusive else day_after_start(w.start, zone)
+            hi_s = day_after_start(w.end, zone) if w.end_inclusive else day_start(w.end, zone)
             if neg:
                 return ("or", [("atom", ref, "<", lo_s), ("atom", ref, ">=", hi_s)])
             return ("and", [("atom", ref, ">=", lo_s), ("atom", ref, "<", hi_s)])
@@ -158,20 +183,48 @@ class _Compiler:
             if {C.type_of(left), C.type_of(right)} == {"date", "instant"}:
                 raise ShapeError("Q302", "comparing a timestamp fact with a date fact is not supported",
                                  "compare each with a date parameter instead")
+            if isinstance(left, C.Fact) and C.type_of(left) == "number":
+                return self.exact(left, op, right)
             # durable_rules evaluates arithmetic and $m references over an absent field as if
             # it were present (found by the engine-vs-reference property test): guard each
             # field the right-hand side reads with $ex, so that absent stays unknown.
             guards = [("ex", path) for path in _fields_of(right)]
             return ("and", guards + [("atom", ref, op, self.arith(right))])
         assert isinstance(right, C.Const)
+        if right.type == "number":
+            return _whole_threshold(ref, op, Fraction(right.value))
         value = self.const(right)
         if C.type_of(left) == "instant" and right.type == "date":
             return self._instant_vs_day(ref, op, right.value)
         return ("atom", ref, op, value)
 
+    def exact(self, left: C.Fact, op: str, right: C.RNode) -> Any:
+        """``left op right`` over whole-number facts, in whole-number arithmetic only."""
+        coeffs, const = _linear(right)
+        terms = dict(coeffs)
+        terms[left.path] = terms.get(left.path, Fraction(0)) - 1
+        terms = {p: k for p, k in terms.items() if k != 0}
+        scale = math.lcm(const.denominator, *(k.denominator for k in terms.values()))
+        ints = {p: int(k * scale) for p, k in terms.items()}
+        k0 = int(const * scale)
+        if sum(abs(k) for k in ints.values()) * MAX_COUNT + abs(k0) > EXACT_LIMIT:
+            raise ShapeError("Q305", f"this comparison can reach numbers beyond ±2**53 (facts go up to {MAX_COUNT:,}), "
+                                     "where the engine no longer computes exactly",
+                             "use smaller parameters, or fewer decimal places")
+        # durable_rules evaluates arithmetic and $m references over an absent field as if
+        # it were present (found by the engine-vs-reference property test): guard each
+        # field the comparison reads with $ex, so that absent stays unknown.
+        # Every fact the comparison reads is guarded, also one whose terms cancel out
+        # (`a < b - b` is unknown while b is missing, as in the reference evaluator).
+        read = [p for p in _fields_of(right) if p != left.path]
+        if scale == 1 and ints.get(left.path) == -1:  # already whole: `left op <sum of the others>`
+            rest = {p: k for p, k in ints.items() if p != left.path}
+            return ("and", [("ex", p) for p in read] + [("atom", left.path, op, _sum_expr(rest, k0))])
+        return ("and", [("ex", p) for p in [left.path, *read]] + [("atom", ZERO, op, _sum_expr(ints, k0))])
+
     def _instant_vs_day(self, ref: str, op: str, day: dt.date) -> Any:
         """Compare a timestamp with a calendar day (in the ruleset's zone)."""
-        start, after = day_start(day, self.tz), day_start(day + dt.timedelta(days=1), self.tz)
+        start, after = day_start(day, self.tz), day_after_start(day, self.tz)
         if op == "<":
             return ("atom", ref, "<", start)
         if op == "<=":
@@ -217,14 +270,82 @@ class _Compiler:
 
 
 def _fields_of(node: C.RNode) -> list[str]:
+    """The fact paths an expression reads, each once, in order (linear in the size of the tree)."""
+    found: dict[str, None] = {}
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, C.Fact):
+            found.setdefault(n.path)
+        elif isinstance(n, C.Arith):
+            stack.extend((n.right, n.left))
+    return list(found)
+
+
+def _linear(node: C.RNode) -> tuple[dict[str, Fraction], Fraction]:
+    """``node`` as exact coefficients of facts plus a constant; a product of facts is refused."""
+    if isinstance(node, C.Const):
+        return {}, Fraction(node.value)
     if isinstance(node, C.Fact):
-        return [node.path]
-    if isinstance(node, C.Arith):
-        return _fields_of(node.left) + [p for p in _fields_of(node.right) if p not in _fields_of(node.left)]
-    return []
+        return {node.path: Fraction(1)}, Fraction(0)
+    if not isinstance(node, C.Arith):
+        raise ShapeError("Q302", "arithmetic on a list item's fields is not supported by the engine",
+                         "compare the item's field with a constant or parameter")
+    (lc, l0), (rc, r0) = _linear(node.left), _linear(node.right)
+    if node.op in ("+", "-"):
+        sign = 1 if node.op == "+" else -1
+        out = dict(lc)
+        for p, k in rc.items():
+            out[p] = out.get(p, Fraction(0)) + sign * k
+        return out, l0 + sign * r0
+    if node.op == "*":
+        if lc and rc:
+            raise ShapeError("Q301", "a product of two facts is not supported (the engine cannot compute it "
+                                     "exactly)", "multiply a fact by a constant or a parameter only")
+        k, (cs, c0) = (r0, (lc, l0)) if not rc else (l0, (rc, r0))
+        return {p: v * k for p, v in cs.items()}, c0 * k
+    if rc:  # pragma: no cover - _check allows division by a non-zero constant or parameter only
+        raise ShapeError("Q301", "division is only allowed by a non-zero constant or parameter")
+    return {p: v / r0 for p, v in lc.items()}, l0 / r0
+
+
+def _sum_expr(ints: dict[str, int], k0: int) -> Any:
+    """``sum(k * $m(path)) + k0`` as durable arithmetic (whole numbers only)."""
+    expr: Any = None
+    for path, k in ints.items():
+        term: Any = {"$m": path}
+        if abs(k) != 1:
+            term = {"$mul": {"$l": term, "$r": abs(k)}}
+        if expr is None:
+            expr = term if k > 0 else {"$sub": {"$l": 0, "$r": term}}
+        else:
+            expr = {"$add" if k > 0 else "$sub": {"$l": expr, "$r": term}}
+    if expr is None:
+        return k0
+    if k0:
+        expr = {"$add" if k0 > 0 else "$sub": {"$l": expr, "$r": abs(k0)}}
+    return expr
+
+
+def _whole_threshold(ref: str, op: str, c: Fraction) -> Any:
+    """``ref op c`` for a whole-number field and an exact constant, with whole numbers only."""
+    if abs(c) > EXACT_LIMIT:
+        raise ShapeError("Q305", f"the constant {c} is beyond ±2**53, where the engine no longer compares exactly",
+                         "use a smaller number")
+    if c.denominator == 1:
+        return ("atom", ref, op, int(c))
+    lo, hi = math.floor(c), math.ceil(c)  # lo < c < hi
+    if op in (">", ">="):
+        return ("atom", ref, ">=", hi)
+    if op in ("<", "<="):
+        return ("atom", ref, "<=", lo)
+    if op == "==":  # never equal, but still unknown when the field is absent
+        return ("and", [("atom", ref, ">=", hi), ("atom", ref, "<=", lo)])
+    return ("or", [("atom", ref, "<=", lo), ("atom", ref, ">=", hi)])
 
 
 def _fold(op: str, a: Any, b: Any) -> Any:
+    a, b = (Fraction(a), Fraction(b)) if isinstance(a, Decimal) or isinstance(b, Decimal) else (a, b)
     if op == "+":
         return a + b
     if op == "-":
@@ -256,6 +377,63 @@ def _dnf(t: Any) -> list[list[Any]]:
                                  "simplify it or split the rule")
         return result
     raise ShapeError("Q302", "a quantifier inside another quantifier is not supported")
+
+
+# durable_rules' own limits (measured on 2.0.28, read in its C source, src/rules/events.c and rete.c):
+# matching walks the alternatives of all rules with a fixed stack of 64 entries (MAX_STACK_SIZE):
+# with 64 or more alternatives that hold at once, every assert fails with error 303 (measured: 64
+# rules `total >= i`, or one rule of 100 comparisons whose negation is an `or` of 100). A rule and
+# its negation never hold at once, so at most max(rule, negation) + pending_if alternatives of each
+# rule hold together; their sum (and the sentinel) is kept below the stack.
+MAX_RULESET_ALTERNATIVES = 63
+MAX_CONJUNCTION = 96  # comparisons that must hold together in one alternative (a parent takes 128 children)
+
+
+def _alternatives(c: Any) -> int:
+    """How many alternatives durable matches for a compiled condition (`$or` adds, `$and` multiplies)."""
+    if isinstance(c, dict) and len(c) == 1:
+        (k, v), = c.items()
+        if k == "$or":
+            return sum(_alternatives(x) for x in v)
+        if k == "$and":
+            return math.prod(_alternatives(x) for x in v)
+    return 1
+
+
+def _longest_conjunction(c: Any) -> int:
+    if isinstance(c, dict) and len(c) == 1:
+        (k, v), = c.items()
+        if k == "$or":
+            return max(_longest_conjunction(x) for x in v)
+        if k == "$and":
+            return sum(_longest_conjunction(x) for x in v)
+    return 1
+
+
+def engine_limits(rs: Ruleset, compiled: tuple[CompiledRule, ...], where: dict[str, Any]) -> list[RulesetError]:
+    """Errors (Q306) for what durable_rules would refuse or fail on at the first case."""
+    errors = []
+    for c in compiled:
+        rid = c.id.split("#", 1)[0]
+        size = _longest_conjunction(c.condition)
+        if size > MAX_CONJUNCTION:
+            loaded, kp = where[f"{rid}#pending_if" if c.id.endswith("#pending") else rid]
+            errors.append(loaded.error("Q306", f"{rid}: the condition has {size} comparisons that must hold "
+                                                f"together; the engine takes at most {MAX_CONJUNCTION}",
+                                       kp, suggestion="split the rule"))
+    per_rule: dict[str, int] = {}
+    for r in rs.rules:
+        alts = {c.id: _alternatives(c.condition) for c in compiled if c.id.split("#", 1)[0] == r.id}
+        per_rule[r.id] = max(alts.get(r.id, 0), alts.get(f"{r.id}#fail", 0)) + alts.get(f"{r.id}#pending", 0)
+    total = 1 + sum(per_rule.values())  # the sentinel rule is one more
+    if total > MAX_RULESET_ALTERNATIVES and rs.rules:
+        worst = max(rs.rules, key=lambda r: per_rule[r.id])
+        loaded, kp = where[worst.id]
+        errors.append(loaded.error("Q306", f"the ruleset's conditions have up to {total} alternatives that can hold "
+                                           f"at once (each `or` branch or `in` value of each rule); the engine "
+                                           f"matches at most {MAX_RULESET_ALTERNATIVES} (this rule has the most)", kp,
+                                   suggestion="merge rules that test the same thing, or split the ruleset"))
+    return errors
 
 
 def compile_ruleset(rs: Ruleset, where: dict[str, Any]) -> tuple[tuple[CompiledRule, ...], list[RulesetError]]:
@@ -336,6 +514,7 @@ def encode_facts(facts: Facts, derived: dict[str, Any], tz: str,
     for name, items in facts.lists.items():
         doc[name] = [_nest(i, tz) for i in items]
     doc["_n"] = {name: len(items) for name, items in facts.lists.items()}
+    doc[ZERO] = 0
     if as_of is not None:
         doc["as_of"] = _instant(as_of)
     doc.update(MARKER)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -35,6 +36,8 @@ class Change:
 
 
 def _show(v: Any) -> Any:
+    if isinstance(v, Decimal):  # a JSON number (at most 15 significant digits: shown exactly)
+        return float(v)
     if isinstance(v, Window):
         lo = "[" if v.start_inclusive else "("
         hi = "]" if v.end_inclusive else ")"

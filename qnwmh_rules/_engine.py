@@ -15,6 +15,7 @@ Must not know rules' meaning, verdicts or explanations: it answers "which rule i
 from __future__ import annotations
 
 import copy
+import itertools
 import threading
 from collections.abc import Iterable
 from typing import Any
@@ -24,7 +25,7 @@ from durable import engine as _durable
 from ._compile import MARKER, CompiledRule
 from .exceptions import EvaluationError
 
-__all__ = ["DurableEngine", "SENTINEL"]
+__all__ = ["DurableEngine", "SENTINEL", "refusals"]
 
 SENTINEL = "__sentinel__"
 _SID = "0"
@@ -118,3 +119,44 @@ class DurableEngine:
                 raise first
             raise EvaluationError(f"durable_rules failed on this case: {first!r}") from first
         return fired - {SENTINEL}
+
+
+def refusals(rules: Iterable[CompiledRule]) -> list[tuple[str | None, str]]:
+    """What durable_rules refuses to register: ``(rule id or None, its message)``, empty if it takes all.
+
+    Each rule that is refused on its own is named; a refusal that only the whole set causes is
+    reported with ``None``. Used at load time (by both backends) so that a limit of the engine
+    is a RulesetError of the file, never an EvaluationError at the first case.
+    """
+    rules = tuple(rules)
+
+    def attempt(subset: Iterable[CompiledRule]) -> str | None:
+        definition: dict[str, Any] = {r.id: {"all": [{"m": {"$and": [copy.deepcopy(r.condition), dict(MARKER)]}}],
+                                             "run": _noop} for r in subset}
+        definition[SENTINEL] = {"all": [{"m": dict(MARKER)}], "run": _noop}
+        try:
+            _probe_host().register_rulesets({f"probe{next(_PROBES)}": definition})
+        except Exception as exc:  # durable's C side refused the JSON
+            return str(exc)
+        return None
+
+    problem = attempt(rules)
+    if problem is None:
+        return []
+    named: list[tuple[str | None, str]] = [(r.id, p) for r in rules if (p := attempt((r,))) is not None]
+    return named or [(None, problem)]
+
+
+def _noop(c: Any) -> None:  # pragma: no cover - never fired: probes are only registered
+    return None
+
+
+_PROBES = itertools.count()
+_PROBE_HOST: list[Any] = []
+
+
+def _probe_host() -> Any:
+    """One quiet Host for every probe of the process (a dropped Host is never freed, hazard 16)."""
+    if not _PROBE_HOST:
+        _PROBE_HOST.append(_QuietHost())
+    return _PROBE_HOST[0]

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from typing import Any
 
 import attrs
@@ -268,20 +270,30 @@ def _pairs(pairs: Sequence[tuple[str, Any]], w: Mapping[str, str]) -> str:
     return w["list_sep"].join(f"{k} = {_fmt(v, w)}" for k, v in pairs)
 
 
-def _round(x: float, decimals: int) -> Decimal:
-    """``x`` rounded half up (62.5 -> 63), as people round a percentage."""
-    return Decimal(repr(x)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+def _exact(x: float | int | Fraction) -> Fraction:
+    """A number of the verdict as the exact value its author wrote (0.55 is 55/100, not the double)."""
+    return Fraction(Decimal(repr(x))) if isinstance(x, float) else Fraction(x)
 
 
-def _pct(x: float, decimals: int) -> str:
-    s = str(_round(x, decimals))
+def _round(x: float | int | Fraction, decimals: int) -> Decimal:
+    """``x`` rounded half up (62.5 -> 63), as people round a percentage; exact, no binary doubles."""
+    scaled = _exact(x) * 10**decimals
+    whole = math.floor(abs(scaled) + Fraction(1, 2))
+    return (Decimal(whole if scaled >= 0 else -whole).scaleb(-decimals)).quantize(
+        Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
+def _pct(x: float | int | Fraction, decimals: int) -> str:
+    s = format(_round(x, decimals), "f")
     return s.rstrip("0").rstrip(".") if "." in s else s
 
 
 def _share_pct(n: float, total: float, minimum: float, outcome: str) -> str:
     """The share in per cent, with as few decimals as keep it on the side of the threshold the rule's
-    outcome says (49.6 % is shown as 49.6, not as 50, when the rule failed against 50 %)."""
-    share, floor = 100.0 * n / total, Decimal(repr(100.0 * minimum))
+    outcome says (49.6 % is shown as 49.6, not as 50, when the rule failed against 50 %).
+    Exact: 55 of 100 against 0.55 is 55 %, the same number both engines decided on."""
+    share, floor = 100 * _exact(n) / _exact(total), Decimal(100 * _exact(minimum).numerator) / \
+        Decimal(_exact(minimum).denominator)
     for d in range(0, 5):
         shown = _round(share, d)
         if outcome == "failed" and shown >= floor or outcome == "passed" and shown < floor:
@@ -308,14 +320,14 @@ def _shape_share(r: RuleOutcome, values: dict[str, Any], params: dict[str, Any],
     if not m or f"share.{m[1]}" not in w or not _is_num(params.get(m[2])):
         return None
     what, minimum = w[f"share.{m[1]}"], params[m[2]]
-    req = w["share.req"].format(what=what, min=_pct(100.0 * minimum, 4))
+    req = w["share.req"].format(what=what, min=_pct(100 * _exact(minimum), 4))
     n: Any = values.get(f"members.{m[1]}")
     total: Any = values.get("members.total")
     if not (_is_num(n) and _is_num(total)) or total == 0:
         return None if r.outcome in ("failed", "passed") else (None, req)
     pct = _share_pct(n, total, minimum, r.outcome)
     read = w["share"].format(what=what, pct=pct, n=_num(n), total=_num(total))
-    return w[f"share.{_state(r.outcome)}"].format(read=read, min=_pct(100.0 * minimum, 4)), req
+    return w[f"share.{_state(r.outcome)}"].format(read=read, min=_pct(100 * _exact(minimum), 4)), req
 
 
 def _shape_range(r: RuleOutcome, values: dict[str, Any], params: dict[str, Any], w: Mapping[str, str]

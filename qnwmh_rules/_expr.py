@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 
 import attrs
 
@@ -31,18 +32,25 @@ from .exceptions import FactsError
 
 __all__ = [
     "ExprSyntaxError", "parse", "Node", "Lit", "DateLit", "Name", "ListLit", "Arith",
-    "Compare", "Member", "And", "Or", "Not", "Quant",
+    "Compare", "Member", "And", "Or", "Not", "Quant", "MAX_NESTING", "MAX_OPERATORS",
 ]
+
+# Bounds that keep checking and compiling a condition far from Python's recursion limit
+# (documented in docs/ruleset-format.md, "Limits"): parentheses, `not`, any/all and lists
+# nested at most MAX_NESTING deep; at most MAX_OPERATORS arithmetic operators in one condition.
+MAX_NESTING = 32
+MAX_OPERATORS = 64
 
 
 class ExprSyntaxError(ValueError):
     """A syntax error at ``offset`` (0-based) inside the condition text."""
 
-    def __init__(self, message: str, offset: int, suggestion: str | None = None) -> None:
+    def __init__(self, message: str, offset: int, suggestion: str | None = None, code: str = "Q200") -> None:
         super().__init__(message)
         self.message = message
         self.offset = offset
         self.suggestion = suggestion
+        self.code = code  # Q200 for syntax, Q164 for a condition beyond the nesting limits
 
 
 Span = tuple[int, int]
@@ -50,7 +58,7 @@ Span = tuple[int, int]
 
 @attrs.frozen
 class Lit:
-    value: int | float | str | bool
+    value: int | Decimal | str | bool  # numbers with a point are exact decimals
     span: Span = attrs.field(eq=False)
 
 
@@ -181,6 +189,20 @@ class _Parser:
         self.text = text
         self.toks = _tokenize(text)
         self.i = 0
+        self.depth = 0
+        self.operators = 0
+
+    def enter(self, at: int) -> None:
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise ExprSyntaxError(f"the condition nests parentheses, `not`, any/all or lists more than "
+                                  f"{MAX_NESTING} deep", at, "split it into simpler rules or derived facts", "Q164")
+
+    def operator(self, at: int) -> None:
+        self.operators += 1
+        if self.operators > MAX_OPERATORS:
+            raise ExprSyntaxError(f"the condition has more than {MAX_OPERATORS} arithmetic operators", at,
+                                  "split it into simpler rules", "Q164")
 
     @property
     def tok(self) -> _Tok:
@@ -228,7 +250,9 @@ class _Parser:
     def not_(self) -> Node:
         t = self.take("not")
         if t:
+            self.enter(t.start)
             inner = self.not_()
+            self.depth -= 1
             return Not(inner, (t.start, inner.span[1]))
         return self.compare()
 
@@ -249,6 +273,7 @@ class _Parser:
         left = self.product()
         while self.tok.kind == "op" and self.tok.text in ("+", "-"):
             op = self.tok.text
+            self.operator(self.tok.start)
             self.i += 1
             right = self.product()
             left = Arith(op, left, right, (left.span[0], right.span[1]))
@@ -258,6 +283,7 @@ class _Parser:
         left = self.atom()
         while self.tok.kind == "op" and self.tok.text in ("*", "/"):
             op = self.tok.text
+            self.operator(self.tok.start)
             self.i += 1
             right = self.atom()
             left = Arith(op, left, right, (left.span[0], right.span[1]))
@@ -267,12 +293,12 @@ class _Parser:
         t = self.tok
         if t.kind == "num":
             self.i += 1
-            value: int | float = float(t.text) if "." in t.text else int(t.text)
+            value: int | Decimal = Decimal(t.text) if "." in t.text else int(t.text)
             return Lit(value, (t.start, t.end))
         if t.kind == "op" and t.text == "-" and self.toks[self.i + 1].kind == "num":
             n = self.toks[self.i + 1]
             self.i += 2
-            return Lit(-(float(n.text) if "." in n.text else int(n.text)), (t.start, n.end))
+            return Lit(-(Decimal(n.text) if "." in n.text else int(n.text)), (t.start, n.end))
         if t.kind == "str":
             self.i += 1
             quoted = t.text[1:-1]
@@ -292,6 +318,7 @@ class _Parser:
                                       s.start + 1) from None
             return DateLit(value_d, (t.start, end.end))
         if t.kind in ("any", "all"):
+            self.enter(t.start)
             self.i += 1
             self.expect("op", "(", what=f"'(' after {t.kind}, as in {t.kind}(h in honors, ...)")
             var = self.expect("name", what="an item name, as in any(h in honors, ...)")
@@ -301,10 +328,12 @@ class _Parser:
                         what="',' before the item condition, as in any(h in honors, h.level == \"national\")")
             body = self.or_()
             end = self.expect("op", ")")
+            self.depth -= 1
             return Quant(t.kind, var.text, source, body, (t.start, end.end))
         if t.kind == "name":
             return self.path()
         if t.kind == "op" and t.text == "[":
+            self.enter(t.start)
             self.i += 1
             items: list[Node] = []
             if not self.take("op", "]"):
@@ -314,11 +343,14 @@ class _Parser:
                 end = self.expect("op", "]", what="',' or ']'")
             else:
                 end = self.toks[self.i - 1]
+            self.depth -= 1
             return ListLit(tuple(items), (t.start, end.end))
         if t.kind == "op" and t.text == "(":
+            self.enter(t.start)
             self.i += 1
             inner = self.or_()
             self.expect("op", ")", what="')'")
+            self.depth -= 1
             return inner
         got = "the end of the condition" if t.kind == "eof" else repr(t.text)
         raise ExprSyntaxError(f"expected a value, found {got}", t.start)

@@ -3,10 +3,27 @@
 Owns: YAML syntax errors, duplicate keys, refusing YAML tags that could build
 objects (``!!python/...`` or any custom tag), and 1-based line/column of every key
 and value. Must not know what a ruleset means (that is ``_schema``).
+
+Every plain scalar means what its author typed (YAML 1.1's implicit typing is not
+trusted): whole numbers are decimal digits, decimals are read exactly as
+``decimal.Decimal`` from their text (``1.10`` stays ``1.10``), booleans are
+``true``/``false``, null is ``null`` or nothing, dates are ``YYYY-MM-DD``. Every other
+notation YAML 1.1 would convert (``017`` octal, ``0x1F``, ``1_000``, ``1:30``
+sexagesimal, ``1e3``, ``.5``, ``yes``/``no``/``on``/``off``, ``~``, ``2017-9-30``) is
+refused with Q160 and how to write it; ``.nan``/``.inf`` and numbers beyond 15
+significant digits with Q161. Anchors and aliases (``&five`` ... ``*five``) may repeat a
+value, but a self-referencing alias and a file that expands to more than ``MAX_NODES``
+values (an "alias bomb") are refused (Q163), and so is nesting deeper than ``MAX_DEPTH``
+(Q164), before any of it is built.
 """
 
 from __future__ import annotations
 
+import os
+import re
+import stat
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -14,7 +31,16 @@ import yaml
 
 from .exceptions import RulesetError
 
-__all__ = ["Loaded", "load_text", "text_position"]
+__all__ = ["Loaded", "load_text", "text_position", "MAX_DEPTH", "MAX_DIGITS", "MAX_FILE_BYTES", "read_file",
+           "confined_path", "tree_root", "PathProblem"]
+
+MAX_FILE_BYTES = 1_048_576  # a ruleset, cases or base facts file; the largest shipped one is ~20 KB
+_TERM_FOLDER = re.compile(r"\d{4}-\d{4}")
+
+MAX_DEPTH = 64  # nested mappings and lists in one file
+MAX_DIGITS = 15  # significant digits of a number (so that it also shows exactly as a JSON double)
+MAX_MAGNITUDE = 10**15  # numbers in ruleset files are smaller than this
+MAX_NODES = 100_000  # values in one file once aliases are expanded
 
 # Tags a policy file may carry (all implicit, resolved by YAML itself).
 _ALLOWED_TAGS = frozenset(
@@ -57,6 +83,77 @@ class Loaded:
             dl, c = offset
             line, col = (line + dl, c if dl else col + c)
         return RulesetError(code, message, path=self.path, line=line, col=col, suggestion=suggestion)
+
+
+class PathProblem(Exception):
+    """A path a ruleset or cases file names that may not be read: ``code`` and a message that never
+    quotes the content of the file."""
+
+    def __init__(self, code: str, message: str, suggestion: str | None = None) -> None:
+        super().__init__(message)
+        self.code, self.message, self.suggestion = code, message, suggestion
+
+
+def tree_root(file: Path) -> Path:
+    """The rulesets tree a file belongs to: the folder above its term folder (``rulesets/`` for
+    ``rulesets/2017-2018/national.yaml``), or its own folder when that is not a term folder."""
+    folder = Path(os.path.abspath(file)).parent
+    return folder.parent if _TERM_FOLDER.fullmatch(folder.name) else folder
+
+
+def confined_path(ref: str, referrer: Path, *, suffixes: tuple[str, ...] = (".yaml", ".yml")) -> Path:
+    """The file ``ref`` (written in ``referrer``, relative to its folder) if it stays inside the
+    referrer's rulesets tree; PathProblem (Q165) otherwise.
+
+    Refused: absolute paths, ``..`` that leaves the tree, symbolic links anywhere on the way
+    (inside the tree too), and names without one of ``suffixes``. The file need not exist
+    (the caller reports a missing file with its own code).
+    """
+    root = tree_root(referrer)
+    if os.path.isabs(ref) or ref.startswith("~"):
+        raise PathProblem("Q165", f"{ref!r} is an absolute path; a ruleset may only name files in its own "
+                                  "rulesets tree", "write the path relative to this file, e.g. national.yaml")
+    target = Path(os.path.normpath(Path(os.path.abspath(referrer)).parent / ref))
+    try:
+        inside = target.relative_to(root)
+    except ValueError:
+        raise PathProblem("Q165", f"{ref!r} leads outside this file's rulesets tree ({root.name or root}/)",
+                          "a ruleset may only name files in the folder of its term or in another term's "
+                          "folder beside it") from None
+    if not inside.parts:
+        raise PathProblem("Q165", f"{ref!r} names a folder, not a file")
+    node = root
+    for part in inside.parts:
+        node = node / part
+        if node.is_symlink():
+            raise PathProblem("Q165", f"{ref!r} goes through a symbolic link ({node.name}), which may lead anywhere",
+                              "name the real file")
+    if not target.name.endswith(suffixes):
+        raise PathProblem("Q165", f"{ref!r} is not a {' or '.join(suffixes)} file")
+    return target
+
+
+def read_file(path: Path, *, limit: int = MAX_FILE_BYTES) -> str:
+    """The UTF-8 text of a regular file of at most ``limit`` bytes.
+
+    Raises FileNotFoundError, IsADirectoryError, PathProblem (Q165: a device, FIFO or socket,
+    or too large; checked before reading, so /dev/zero or a FIFO never blocks) or
+    UnicodeDecodeError.
+    """
+    st = os.stat(path)
+    if stat.S_ISDIR(st.st_mode):
+        raise IsADirectoryError(str(path))
+    if not stat.S_ISREG(st.st_mode):
+        raise PathProblem("Q165", "this is not a regular file (a device, FIFO or socket)",
+                          "name a ruleset file")
+    if st.st_size > limit:
+        raise PathProblem("Q165", f"the file is larger than {limit:,} bytes", "a ruleset file is far smaller")
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as f:
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise PathProblem("Q165", f"the file is larger than {limit:,} bytes", "a ruleset file is far smaller")
+    return data.decode("utf-8")
 
 
 def _mark(node: yaml.Node) -> tuple[int, int]:
@@ -110,7 +207,14 @@ def load_text(text: str, path: str) -> Loaded:
     unreadable values are collected in ``Loaded.errors`` and reading goes on.
     """
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        loader = _Composer(text)
+        try:
+            node = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except _Refused as exc:
+        raise RulesetError(exc.code, exc.message, path=path, line=exc.mark[0], col=exc.mark[1],
+                           suggestion=exc.suggestion) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
@@ -125,13 +229,46 @@ def load_text(text: str, path: str) -> Loaded:
     positions: dict[Key, tuple[int, int]] = {}
     constructor = yaml.SafeLoader("")
     errors: list[RulesetError] = []
-    data = _build(node, (), positions, constructor, path, errors)
+    try:
+        data = _build(node, (), positions, constructor, path, errors, _Budget())
+    except _Refused as exc:
+        raise RulesetError(exc.code, exc.message, path=path, line=exc.mark[0], col=exc.mark[1],
+                           suggestion=exc.suggestion) from None
     return Loaded(path=path, data=data, positions=positions, source=text, errors=tuple(errors))
 
 
+class _Budget:
+    """What building the values may still take: a count of values and the collections being built."""
+
+    def __init__(self) -> None:
+        self.left = MAX_NODES
+        self.open: set[int] = set()
+
+
 def _build(node: yaml.Node, kp: Key, positions: dict[Key, tuple[int, int]],
-           constructor: yaml.SafeLoader, path: str, errors: list[RulesetError]) -> Any:
+           constructor: yaml.SafeLoader, path: str, errors: list[RulesetError], budget: _Budget) -> Any:
     """Plain values from the node tree; problems go to ``errors`` and the bad part becomes None."""
+    budget.left -= 1
+    if budget.left < 0:
+        raise _Refused("Q163", f"the file expands to more than {MAX_NODES:,} values (YAML aliases repeat "
+                               "values)", node.start_mark, "write each value out once; do not nest aliases")
+    if len(kp) > MAX_DEPTH:
+        raise _Refused("Q164", f"the file nests mappings and lists more than {MAX_DEPTH} deep",
+                       node.start_mark, "a ruleset needs only a few levels; flatten this part")
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+        if id(node) in budget.open:
+            raise _Refused("Q163", "a YAML alias refers to a value that contains it", node.start_mark,
+                           "a value cannot contain itself; write it out")
+        budget.open.add(id(node))
+        try:
+            return _build_collection(node, kp, positions, constructor, path, errors, budget)
+        finally:
+            budget.open.discard(id(node))
+    return _build_scalar(node, kp, positions, constructor, path, errors)
+
+
+def _build_collection(node: yaml.MappingNode | yaml.SequenceNode, kp: Key, positions: dict[Key, tuple[int, int]],
+                      constructor: yaml.SafeLoader, path: str, errors: list[RulesetError], budget: _Budget) -> Any:
     positions[kp] = _mark(node)
     if node.tag not in _ALLOWED_TAGS:
         line, col = _mark(node)
@@ -163,15 +300,115 @@ def _build(node: yaml.Node, kp: Key, positions: dict[Key, tuple[int, int]],
                 ))
                 continue
             positions[kp + (key, "@key")] = (line, col)
-            out[key] = _build(vnode, kp + (key,), positions, constructor, path, errors)
+            out[key] = _build(vnode, kp + (key,), positions, constructor, path, errors, budget)
         return out
-    if isinstance(node, yaml.SequenceNode):
-        return [_build(v, kp + (i,), positions, constructor, path, errors) for i, v in enumerate(node.value)]
+    return [_build(v, kp + (i,), positions, constructor, path, errors, budget) for i, v in enumerate(node.value)]
+
+
+def _build_scalar(node: yaml.Node, kp: Key, positions: dict[Key, tuple[int, int]],
+                  constructor: yaml.SafeLoader, path: str, errors: list[RulesetError]) -> Any:
+    positions[kp] = _mark(node)
+    problem = _scalar_problem(node) if isinstance(node, yaml.ScalarNode) else None
+    if problem is not None:
+        line, col = _mark(node)
+        errors.append(RulesetError(problem[0], problem[1], path=path, line=line, col=col, suggestion=problem[2]))
+        return None
+    if node.tag not in _ALLOWED_TAGS:
+        line, col = _mark(node)
+        errors.append(RulesetError(
+            "Q003", f"YAML tag {node.tag!r} is not allowed in a ruleset",
+            path=path, line=line, col=col,
+            suggestion="rulesets are plain data: remove the tag",
+        ))
+        return None
+    assert isinstance(node, yaml.ScalarNode)
     positions[kp + ("@text",)] = _text_origin(node)
+    if node.style is None and node.tag == "tag:yaml.org,2002:float":
+        return Decimal(node.value)  # exact: 0.55 is 55/100, 1.10 keeps its digits
     try:
         return constructor.construct_object(node, deep=True)
-    except (yaml.YAMLError, ValueError) as exc:
+    except (yaml.YAMLError, ValueError, OverflowError) as exc:
         line, col = _mark(node)
         errors.append(RulesetError("Q001", f"cannot read value {node.value!r}: {exc}",
                                    path=path, line=line, col=col))
         return None
+
+
+class _Refused(Exception):
+    def __init__(self, code: str, message: str, mark: yaml.Mark, suggestion: str) -> None:
+        super().__init__(message)
+        self.code, self.message, self.suggestion = code, message, suggestion
+        self.mark = (mark.line + 1, mark.column + 1)
+
+
+class _Composer(yaml.SafeLoader):  # type: ignore[misc,unused-ignore]  # Any without the PyYAML stubs
+    """PyYAML's safe composer without aliases and with a bound on nesting."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()  # type: ignore[no-untyped-call,unused-ignore]
+        if self.check_event(yaml.MappingStartEvent, yaml.SequenceStartEvent):
+            self._depth += 1
+            if self._depth > MAX_DEPTH:
+                raise _Refused("Q164", f"the file nests mappings and lists more than {MAX_DEPTH} deep",
+                               event.start_mark, "a ruleset needs only a few levels; flatten this part")
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                self._depth -= 1
+
+
+_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+_DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\.[0-9]+")
+_TRUE_FALSE = ("true", "True", "TRUE", "false", "False", "FALSE")
+_NULLS = ("", "null", "Null", "NULL")
+# plain texts that a person reads as a number or a date but YAML 1.1 reads as text
+_LOOKS_NUMERIC = re.compile(r"[-+]?(?:0[oO][0-7_]+|[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+|\.[0-9]+)")
+_LOOKS_DATE = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}")
+_QUOTE = "or put it in quotes if it is meant as text"
+
+
+def _scalar_problem(node: yaml.ScalarNode) -> tuple[str, str, str] | None:
+    """Why a plain scalar would not mean what its author typed: (code, message, how to write it)."""
+    if node.style is not None:
+        return None  # quoted or block text is always text
+    text, tag = node.value, node.tag
+    if tag == "tag:yaml.org,2002:int":
+        if not _INT.fullmatch(text):
+            return ("Q160", f"{text} is a number in a YAML 1.1 notation (octal, hexadecimal, binary, "
+                            "sexagesimal or with underscores) that would not be read as written",
+                    f"write it in decimal digits without leading zeros or underscores, {_QUOTE}")
+        if len(text.lstrip("+-")) > MAX_DIGITS:
+            return ("Q161", f"{text} has more than {MAX_DIGITS} digits",
+                    f"numbers in a ruleset are below 10**{MAX_DIGITS}")
+        return None
+    if tag == "tag:yaml.org,2002:float":
+        if text.lower().lstrip("+-") in (".inf", ".nan"):
+            return ("Q161", f"{text} is not a finite number", "write a number such as 0.55")
+        if not _DECIMAL.fullmatch(text):
+            return ("Q160", f"{text} is a number in a YAML 1.1 notation (exponent, leading or trailing point, "
+                            "sexagesimal or underscores) that would not be read as written",
+                    f"write it as digits with a point, e.g. 0.55, {_QUOTE}")
+        d = Decimal(text)
+        if len(d.as_tuple().digits) > MAX_DIGITS or abs(d) >= MAX_MAGNITUDE:
+            return ("Q161", f"{text} has more than {MAX_DIGITS} significant digits",
+                    f"numbers in a ruleset have at most {MAX_DIGITS} significant digits")
+        return None
+    if tag == "tag:yaml.org,2002:bool" and text not in _TRUE_FALSE:
+        return ("Q160", f"YAML 1.1 reads {text} as the boolean {text.lower() in ('yes', 'on')}",
+                f"write true or false, {_QUOTE} ('{text}')")
+    if tag == "tag:yaml.org,2002:null" and text not in _NULLS:
+        return ("Q160", f"YAML 1.1 reads {text} as null (nothing)", f"write null, {_QUOTE} ('{text}')")
+    if tag == "tag:yaml.org,2002:str" and _LOOKS_NUMERIC.fullmatch(text):
+        return ("Q160", f"{text} looks like a number but YAML 1.1 reads it as text",
+                f"write the number in decimal digits (with a point for decimals), {_QUOTE} ('{text}')")
+    if tag == "tag:yaml.org,2002:str" and _LOOKS_DATE.fullmatch(text):
+        return ("Q160", f"{text} looks like a date but YAML 1.1 reads it as text",
+                f"write dates as YYYY-MM-DD with two-digit month and day, {_QUOTE} ('{text}')")
+    if tag == "tag:yaml.org,2002:value":  # a lone `=`
+        return ("Q160", "YAML 1.1 reads a lone = as a special value", f"{_QUOTE} ('=')")
+    return None

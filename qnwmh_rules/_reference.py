@@ -6,6 +6,8 @@ way. A rule *passes* when its condition is definitely true. This module is writt
 independently of ``_compile`` (no negation normal form, no epoch encoding: dates are
 compared as calendar days) so that it can serve as the oracle the engine is tested
 against, and it gives the per-comparison detail explanations need.
+Numbers are exact: decimal constants and parameters become ``fractions.Fraction`` before
+any arithmetic or comparison (``100 * 0.55 == 55``, ``7 / 2 == 7/2``).
 Must not import durable or ``_compile``.
 """
 
@@ -13,6 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from dateutil import tz as dttz
@@ -43,7 +47,7 @@ class _Eval:
 
     def value(self, n: C.RNode) -> Any:
         if isinstance(n, C.Const):
-            return n.value
+            return Fraction(n.value) if isinstance(n.value, Decimal) else n.value
         if isinstance(n, C.Fact):
             return self.values.get(n.path, UNKNOWN)
         if isinstance(n, C.Item):
@@ -53,7 +57,7 @@ class _Eval:
             a, b = self.value(n.left), self.value(n.right)
             if a is UNKNOWN or b is UNKNOWN:
                 return UNKNOWN
-            return _ARITH[n.op](a, b)
+            return _ARITH[n.op](Fraction(a), Fraction(b))
         raise AssertionError(n)  # pragma: no cover
 
     def local_day(self, v: Any, zone: str | None = None) -> dt.date:

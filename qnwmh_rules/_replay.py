@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -133,6 +134,18 @@ class Replay:
         return "\n".join(lines) + "\n"
 
 
+def _shipped(root: Path, term: str, ruleset_id: str) -> Path | None:
+    """The shipped ruleset file a stamp names, found by listing the shipped rulesets (the stamp's
+    strings never become a path: ``"term": "../../etc"`` names nothing). A term that is not shipped
+    is a FactsError; an id without a file of its own name gives None (the term's national file)."""
+    terms = {d.name: d for d in root.iterdir() if d.is_dir() and re.fullmatch(r"\d{4}-\d{4}", d.name)}
+    if term not in terms:
+        raise FactsError("stamp.term", f"names no shipped term ({term!r}); shipped: {', '.join(sorted(terms))}",
+                         suggestion="replay with --ruleset FILE to use another ruleset")
+    files = {f.stem: f for f in terms[term].glob("*.yaml") if not f.name.endswith(".cases.yaml")}
+    return files.get(ruleset_id)
+
+
 def replay(verdict_doc: Mapping[str, Any], facts: Mapping[str, Any], *, ruleset: str | Path | None = None) -> Replay:
     """Re-evaluate ``facts`` with the ruleset (and as_of, backend) the verdict's stamp names."""
     from ._api import load_ruleset, ruleset_path
@@ -145,8 +158,9 @@ def replay(verdict_doc: Mapping[str, Any], facts: Mapping[str, Any], *, ruleset:
         # shipped rulesets are files named by their id, in their term's folder
         from ._api import rulesets_dir
 
-        named = rulesets_dir() / stamp.term / f"{stamp.ruleset_id}.yaml"
-        path = named if named.is_file() else ruleset_path(stamp.term, stamp.region)
+        path = _shipped(rulesets_dir(), stamp.term, stamp.ruleset_id) or ruleset_path(stamp.term, stamp.region)
+    if stamp.engine not in ("durable", "python"):
+        raise FactsError("stamp.engine", f"names no backend ({stamp.engine!r}); expected durable or python")
     engine = load_ruleset(path, backend=stamp.engine)
     notes = []
     rs = engine.ruleset

@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import hashlib
+import importlib.resources
 import json
 import re
+import zoneinfo
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from dateutil import tz as dttz
-
-from ._loader import Key, Loaded, load_text
+from ._loader import Key, Loaded, PathProblem, confined_path, load_text, read_file
 from ._model import (
     Citation,
     CreationCriterion,
@@ -65,6 +66,42 @@ _FUNCTIONS = ("age_in_full_years", "count", "count_distinct", "earliest")
 _RULE_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _TERM = re.compile(r"^(\d{4})-(\d{4})$")
+
+
+_AREAS = ("Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe", "Indian",
+          "Pacific")
+
+
+@functools.lru_cache(maxsize=1)
+def iana_zones() -> frozenset[str]:
+    """The place names of the IANA time-zone database (``Area/Location`` and ``UTC``).
+
+    Read from the ``tzdata`` package (a dependency of python-dateutil), so that the same
+    names are accepted on every host whatever its own zone files or local zone; legacy
+    aliases and abbreviations (``CST``, ``PRC``, ``EST5EDT``, ``US/Central``, ``Etc/GMT-8``)
+    are not place names and are refused.
+    """
+    try:
+        names = importlib.resources.files("tzdata").joinpath("zones").read_text(encoding="utf-8").split()
+    except (ModuleNotFoundError, FileNotFoundError):  # pragma: no cover - tzdata comes with python-dateutil
+        names = sorted(zoneinfo.available_timezones())
+    return frozenset(n for n in names if n == "UTC" or n.split("/", 1)[0] in _AREAS and "/" in n)
+
+
+def zone_problem(name: str) -> tuple[str, str] | None:
+    """Why ``name`` is not an accepted time zone: (message, suggestion), or None if it is one."""
+    zones = iana_zones()
+    if name in zones:
+        return None
+    if re.fullmatch(r"(?i)(UTC|GMT)\s*[+-].*|[+-]\d.*", name):
+        return (f"{name!r} is a fixed offset, not a time zone name",
+                "write the place whose time the rules follow, e.g. Asia/Shanghai")
+    if re.fullmatch(r"[A-Z]{2,5}", name):
+        return (f"{name!r} is an abbreviation, not a place: abbreviations are ambiguous (CST is used in China, "
+                "the central US and Cuba)", "write an IANA place name, e.g. Asia/Shanghai")
+    m = difflib.get_close_matches(name, sorted(zones), n=1, cutoff=0.8)
+    return (f"{name!r} is not an IANA place name (Area/Location)",
+            f"did you mean {m[0]!r}?" if m else "e.g. Asia/Shanghai, the zone of all of China")
 
 
 def _suggest(word: str, choices: Any) -> str | None:
@@ -130,7 +167,7 @@ def _kind(v: Any) -> str:
         return f"the boolean {v}"
     if isinstance(v, dt.date):
         return f"the date {v.isoformat()}"
-    if isinstance(v, (int, float)):
+    if isinstance(v, (int, float, Decimal)):
         return f"the number {v}"
     if isinstance(v, str):
         return f"the text {v!r}"
@@ -153,7 +190,7 @@ def _parameter(r: _Reader, name: str, raw: Any, kp: Key, tz: str, layer: str, so
     ptype: str
     if isinstance(value, bool):
         ptype = "bool"
-    elif isinstance(value, (int, float)):
+    elif isinstance(value, (int, float, Decimal)):
         ptype = "number"
     elif isinstance(value, dt.datetime):
         raise r.err("Q104", "a parameter date must be a date (YYYY-MM-DD), not a timestamp", vkp)
@@ -169,14 +206,20 @@ def _parameter(r: _Reader, name: str, raw: Any, kp: Key, tz: str, layer: str, so
     elif isinstance(value, dict):
         w = r.mapping(value, vkp, _WINDOW_KEYS, f"window {name!r}")
         wtz = r.string(w.get("time_zone", tz), vkp + ("time_zone",), "time_zone")
-        if dttz.gettz(wtz) is None:
-            raise r.err("Q106", f"unknown time zone {wtz!r}", vkp + ("time_zone",), suggestion="e.g. Asia/Shanghai")
+        problem = zone_problem(wtz)
+        if problem is not None:
+            raise r.err("Q106", f"unknown time zone: {problem[0]}", vkp + ("time_zone",), suggestion=problem[1])
         start = r.date(w["start"], vkp + ("start",), "window start")
         end = r.date(w["end"], vkp + ("end",), "window end")
         if end < start:
             raise r.err("Q107", f"window ends ({end}) before it starts ({start})", vkp + ("end",))
         value = Window(start, end, r.boolean(w["start_inclusive"], vkp + ("start_inclusive",), "start_inclusive"),
                        r.boolean(w["end_inclusive"], vkp + ("end_inclusive",), "end_inclusive"), wtz)
+        if (end - start).days + 1 - (not value.start_inclusive) - (not value.end_inclusive) < 1:
+            raise r.err("Q107", f"the window holds no day ({start} to {end}, "
+                                f"{'' if value.start_inclusive else 'not '}including the start, "
+                                f"{'' if value.end_inclusive else 'not '}including the end)", vkp + ("end",),
+                        suggestion="a window needs at least one day inside it")
         ptype = "window"
     else:
         raise r.err("Q104", f"parameter {name!r} has an unusable value: {_kind(value)}", vkp)
@@ -231,7 +274,7 @@ def _scoring(r: _Reader, raw: Any, errors: list[RulesetError]) -> Scoring:
         nums = {}
         for k in ("cap", "weight"):
             if k in g:
-                if isinstance(g[k], bool) or not isinstance(g[k], (int, float)) or g[k] < 0 or \
+                if isinstance(g[k], bool) or not isinstance(g[k], (int, float, Decimal)) or g[k] < 0 or \
                         (k == "weight" and g[k] == 0):
                     raise r.err("Q104", f"group {k} must be a positive number, got {_kind(g[k])}", gkp + (k,))
                 nums[k] = _decimal(g[k])
@@ -239,7 +282,8 @@ def _scoring(r: _Reader, raw: Any, errors: list[RulesetError]) -> Scoring:
                                  nums.get("weight", Decimal(1))))
     bonus_cap = None
     if "bonus_cap" in s:
-        if isinstance(s["bonus_cap"], bool) or not isinstance(s["bonus_cap"], (int, float)) or s["bonus_cap"] < 0:
+        if isinstance(s["bonus_cap"], bool) or not isinstance(s["bonus_cap"], (int, float, Decimal)) or \
+                s["bonus_cap"] < 0:
             raise r.err("Q104", f"bonus_cap must be a number ≥ 0, got {_kind(s['bonus_cap'])}", kp + ("bonus_cap",))
         bonus_cap = _decimal(s["bonus_cap"])
     return Scoring(places=places, rounding=mode, groups=tuple(groups), bonus_cap=bonus_cap)
@@ -262,16 +306,24 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
     p = Path(path)
     shown = str(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        text = read_file(p)
     except FileNotFoundError:
         raise RulesetError("Q010", "ruleset file not found", path=shown) from None
     except IsADirectoryError:
         raise RulesetError("Q010", "this is a folder, not a ruleset file", path=shown) from None
     except UnicodeDecodeError as exc:
         raise RulesetError("Q011", f"ruleset file is not UTF-8 text: {exc}", path=shown) from exc
+    except PathProblem as exc:
+        raise RulesetError(exc.code, exc.message, path=shown, suggestion=exc.suggestion) from None
+    except OSError as exc:
+        raise RulesetError("Q010", f"the ruleset file cannot be read: {exc.strerror}", path=shown) from None
     loaded = load_text(text, shown)
     r = _Reader(loaded)
     errors: list[RulesetError] = list(loaded.errors)
+    if not isinstance(loaded.data, dict) or not any(k in loaded.data for k in ("ruleset", "term", "version", "rules")):
+        # say so without quoting what the file holds (its keys or values): it may not be a ruleset at all
+        raise all_errors([r.err("Q101", "this file is not a ruleset: a ruleset is a mapping of keys "
+                                        "such as ruleset:, term:, version: and rules:", ())])
 
     def collect(fn: Any, *args: Any, default: Any = None, **kwargs: Any) -> Any:
         """Run one unit of checking; on a RulesetError record it and go on with ``default``."""
@@ -317,7 +369,10 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
     if "inherits" in top:
         def inherit() -> tuple[Ruleset, Where]:
             ref = r.string(top["inherits"], ("inherits",), "inherits")
-            target = (p.parent / ref).resolve()
+            try:
+                target = confined_path(ref, p).resolve()
+            except PathProblem as exc:
+                raise r.err(exc.code, f"inherits: {exc.message}", ("inherits",), suggestion=exc.suggestion) from None
             if str(target) in _seen:
                 raise r.err("Q109", f"inherits {ref!r} makes a cycle", ("inherits",))
             if not target.exists():
@@ -342,8 +397,9 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
     def zone() -> str:
         tz = r.string(top.get("time_zone", base.time_zone if base else "Asia/Shanghai"), ("time_zone",),
                       "time_zone")
-        if dttz.gettz(tz) is None:
-            raise r.err("Q106", f"unknown time zone {tz!r}", ("time_zone",), suggestion="e.g. Asia/Shanghai")
+        problem = zone_problem(tz)
+        if problem is not None:
+            raise r.err("Q106", f"unknown time zone: {problem[0]}", ("time_zone",), suggestion=problem[1])
         return tz
 
     tz = collect(zone, default="Asia/Shanghai")
@@ -492,7 +548,7 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
             raise r.err("Q103", f"{'an' if kind == 'award' else 'a'} {kind} needs `points:` (a number or "
                                 "params.<name>)", kp, key=True)
         points = s["points"]
-        if isinstance(points, bool) or not isinstance(points, (int, float, str)):
+        if isinstance(points, bool) or not isinstance(points, (int, float, Decimal, str)):
             raise r.err("Q104", f"points must be a number or params.<name>, got {_kind(points)}", kp + ("points",))
         param = None
         if isinstance(points, str):
@@ -527,7 +583,7 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
                             suggestion=_suggest(per.removeprefix("derived."), derived))
         cap = None
         if "cap" in s:
-            cap = _decimal(s["cap"]) if isinstance(s["cap"], (int, float)) and not isinstance(s["cap"], bool) \
+            cap = _decimal(s["cap"]) if isinstance(s["cap"], (int, float, Decimal)) and not isinstance(s["cap"], bool) \
                 else None
             if cap is None or cap < 0:
                 raise r.err("Q104", f"cap must be a number of points ≥ 0, got {_kind(s['cap'])}", kp + ("cap",))
@@ -677,6 +733,8 @@ def all_errors(errors: list[RulesetError]) -> RulesetError:
 
 
 def _jsonable(v: Any) -> Any:
+    if isinstance(v, Decimal):  # the same JSON number a YAML float gave before decimals were exact
+        return float(v)
     if isinstance(v, dt.date):
         return v.isoformat()
     if isinstance(v, Window):

@@ -17,6 +17,8 @@ import itertools
 import json
 import math
 from collections.abc import Callable, Mapping
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import attrs
@@ -201,7 +203,15 @@ def _need(t: str, **kw: Any) -> Need:
 
 
 def _atom(n: C.RNode) -> tuple[C.Fact | C.Item, Need] | None:
-    """A comparison of one fact (or item field) with constants as a constraint; None for other shapes."""
+    """A comparison of one fact (or item field) with constants as a constraint; None for other shapes
+    (and for a bound beyond the ends of the calendar, such as "before 0001-01-01")."""
+    try:
+        return _atom_at(n)
+    except OverflowError:
+        return None
+
+
+def _atom_at(n: C.RNode) -> tuple[C.Fact | C.Item, Need] | None:
     neg, n = isinstance(n, C.Not), n.item if isinstance(n, C.Not) else n
     if isinstance(n, C.Cmp):
         ref, op, c = (n.left, n.op, n.right) if isinstance(n.right, C.Const) else (n.right, _MIRROR[n.op], n.left)
@@ -261,7 +271,22 @@ def _alternatives(n: C.RNode) -> list[dict[str, Need]] | None:
     return [{atom[0].field: atom[1]}] if atom is not None and isinstance(atom[0], C.Item) else None
 
 
-def _int_search(pred: Callable[[int], bool], est: float, smallest: bool) -> int | None:
+def _exact(x: Fraction) -> str:
+    """An exact number as written: 0.55, 12, or 1/3 when it has no finite decimal form."""
+    if x.denominator == 1:
+        return str(x.numerator)
+    d = x.denominator
+    while d % 2 == 0:
+        d //= 2
+    while d % 5 == 0:
+        d //= 5
+    if d != 1:
+        return f"{x.numerator}/{x.denominator}"
+    text = format(Decimal(x.numerator) / Decimal(x.denominator), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _int_search(pred: Callable[[int], bool], est: float | Fraction, smallest: bool) -> int | None:
     """The smallest (or largest) whole number >= 0 for which the monotone ``pred`` holds, near ``est``."""
     x, step = max(0, math.floor(est) - 1 if smallest else math.ceil(est) + 1), 1 if smallest else -1
     while not pred(x):
@@ -405,9 +430,12 @@ class _Ctx:
             ref, older = self.rs.parameter(d.at).value, op in (">", ">=")
             completes = str(self.rs.parameter(d.completes).value) if d.completes else "on_birthday"
             age = limit + (op == ">") - (op == "<")
-            days = _int_search(lambda k: bool(_OPS[op](age_in_full_years(ref - dt.timedelta(days=k), ref, completes),
-                                                       limit)),
-                               365.2425 * (age + (not older)), smallest=older)
+            try:
+                days = _int_search(lambda k: bool(_OPS[op](age_in_full_years(ref - dt.timedelta(days=k), ref,
+                                                                             completes), limit)),
+                                   365.2425 * (age + (not older)), smallest=older)
+            except OverflowError:  # a birth date before 0001-01-01 would be needed
+                return None
             if days is None:
                 return None
             birth, cur = ref - dt.timedelta(days=days), self.values.get(f"derived.{d.name}")
@@ -444,12 +472,13 @@ class _Ctx:
         if arith.op not in ("*", "/") or not isinstance(b, C.Fact) or not isinstance(k, C.Const) or k.value <= 0 or \
                 b.path in self.derivs or a.path in self.derivs:
             return []
-        kv = k.value if arith.op == "*" else 1 / k.value
+        # exact, as both engines decide it: 0.55 is 55/100, and `/ 3` is a third
+        kv = Fraction(k.value) if arith.op == "*" else 1 / Fraction(k.value)
         av, bv, up, out = self.values[a.path], self.values[b.path], op in (">=", ">"), list[Option]()
         t, w = bv * kv, _OPW[op]
         na = _int_search(lambda x: bool(_OPS[op](x, bv * kv)), t, smallest=up)
         if na is not None:
-            sum_ = f"{bv} × {kv:g} = {round(t, 6):g}"
+            sum_ = f"{bv} × {_exact(kv)} = {_exact(t)}"
             note = Text(zh=f"（须{w[1]} {sum_}）", en=f" ({w[0]} {sum_})")
             out.append((Suggestion(a.path, _count_change(a.path, av, na, note), self.valid({a.path: na})),))
         nb = _int_search(lambda y: bool(_OPS[op](av, y * kv)), av / kv, smallest=not up)

@@ -237,13 +237,16 @@ def _ruleset_files(paths: list[str]) -> list[Path]:
 def _check(args: argparse.Namespace) -> int:
     files = _ruleset_files(args.paths)
     problems = 0
-    for f in files:
+    for f in files:  # every file is checked and reported, whatever happened to the ones before
         try:
             _api.load_ruleset(f)
         except RulesetError as exc:
             for err in exc.errors:
                 print(str(err), file=sys.stdout)
                 problems += 1
+        except (EvaluationError, OSError) as exc:  # a defect, not the author's: still report and go on
+            print(f"{f}: cannot be checked: {exc}", file=sys.stdout)
+            problems += 1
     if not files:
         print("qnwmh-rules: no ruleset files found", file=sys.stderr)
         return 2

@@ -250,3 +250,63 @@ _keys = st.one_of(st.sampled_from(["id", "region", "members", "total", "leader",
 json_values = st.recursive(_scalars, lambda inner: st.one_of(st.lists(inner, max_size=4),
                                                              st.dictionaries(_keys, inner, max_size=6)),
                            max_leaves=25)
+
+
+# ---- conditions with arithmetic, for the engine == reference property (issue 10) ----------------
+# Decimals with several digits, division by constants, large parameters and sums of several facts:
+# the operators and value ranges the shipped rulesets do not use, so that a new way for the two
+# engines to disagree on numbers is found here first.
+NUMBER_FACTS = ["members.total", "members.aged_35_or_under", "members.chinese_nationals"]
+OPS = ["<", "<=", ">", ">=", "==", "!="]
+
+
+@st.composite
+def decimals(draw, max_places=4, max_whole=1000):
+    """A decimal constant as written in a ruleset (text), e.g. ``0.55``, ``12.125`` or ``7``."""
+    whole = draw(st.integers(0, max_whole))
+    places = draw(st.integers(0, max_places))
+    if places == 0:
+        return str(whole)
+    return f"{whole}.{draw(st.integers(0, 10**places - 1)):0{places}d}"
+
+
+@st.composite
+def terms(draw):
+    """One term of a sum: a fact, a fact times or divided by a constant, or a constant."""
+    fact = draw(st.sampled_from(NUMBER_FACTS))
+    k = draw(decimals(max_whole=draw(st.sampled_from([2, 100, 4000]))))
+    shape = draw(st.sampled_from(["fact", "mul", "div", "const", "param"]))
+    if shape == "fact":
+        return fact
+    if shape == "mul":
+        return f"{fact} * {k}"
+    if shape == "div":
+        return f"{fact} / {k if float(k) != 0 else '3'}"
+    if shape == "param":
+        return f"{fact} * params.k"
+    return k
+
+
+@st.composite
+def number_conditions(draw):
+    """``(condition text, parameter k as text)``: a fact compared with a sum of terms."""
+    left = draw(st.sampled_from(NUMBER_FACTS))
+    rhs = draw(st.lists(terms(), min_size=1, max_size=4))
+    signs = [draw(st.sampled_from(["+", "-"])) for _ in rhs[1:]]
+    text = rhs[0] + "".join(f" {s} {t}" for s, t in zip(signs, rhs[1:], strict=True))
+    return f"{left} {draw(st.sampled_from(OPS))} {text}", draw(decimals(max_places=6, max_whole=draw(
+        st.sampled_from([1, 100, 1_000_000]))))
+
+
+@st.composite
+def member_counts(draw):
+    """``members`` facts (parts never above the total, as facts require): small and boundary counts,
+    large ones, and gaps."""
+    total = draw(st.one_of(st.integers(0, 200), st.sampled_from([0, 1, 7, 55, 100, 10**6, 10**9])))
+    out = {"total": total}
+    for name in ("aged_35_or_under", "chinese_nationals"):
+        out[name] = draw(st.one_of(st.integers(0, min(total, 200)), st.just(total), st.integers(0, total)))
+    for name in list(out):
+        if not draw(st.integers(0, 9)):
+            del out[name]
+    return out

@@ -39,8 +39,10 @@ def test_shipped_rules_reach_full_coverage():
 
 def test_a_failing_case_names_the_file_the_case_and_the_difference(tmp_path):
     """A case that does not hold reports each difference in plain words."""
+    for src in (ROOT / "2017-2018" / "national.yaml", ROOT / "examples" / "collective-gd-0001.json"):
+        (tmp_path / src.name).write_text(src.read_text(encoding="utf-8"), encoding="utf-8")
     (tmp_path / "r.cases.yaml").write_text(
-        f"ruleset: {ROOT / '2017-2018' / 'national.yaml'}\nbase: {ROOT / 'examples' / 'collective-gd-0001.json'}\n"
+        "ruleset: national.yaml\nbase: collective-gd-0001.json\n"
         "cases:\n  - name: a wrong expectation\n    set: {members.total: 5, members.aged_35_or_under: 5,"
         " members.chinese_nationals: 5}\n    expect: {outcome: eligible, rules: {basic.members_range: passed}}\n",
         encoding="utf-8")

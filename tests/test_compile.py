@@ -45,10 +45,34 @@ def test_negation_is_pushed_to_comparisons(tmp_path):
 
 def test_fields_read_by_arithmetic_are_guarded(tmp_path):
     """durable treats an absent field in arithmetic as present, so each one is guarded with $ex."""
-    cond = compiled(tmp_path, "members.aged_35_or_under >= members.total * 0.5")
-    assert {"$and": [{"$ex": {"members.total": 1}},
-                     {"$gte": {"members.aged_35_or_under": {"$mul": {"$l": {"$m": "members.total"},
-                                                                     "$r": 0.5}}}}]} == cond
+    cond = compiled(tmp_path, "members.aged_35_or_under >= members.total + members.chinese_nationals")
+    assert {"$and": [{"$ex": {"members.total": 1}}, {"$ex": {"members.chinese_nationals": 1}},
+                     {"$gte": {"members.aged_35_or_under": {"$add": {"$l": {"$m": "members.total"},
+                                                                     "$r": {"$m": "members.chinese_nationals"}}}}}
+                     ]} == cond
+
+
+def test_decimal_shares_are_scaled_to_whole_numbers(tmp_path):
+    """`a >= b * 0.55` reaches durable as `0 >= 11*b - 20*a`: no fraction, no binary double."""
+    cond = compiled(tmp_path, "members.aged_35_or_under >= members.total * 0.55")
+    assert {"$and": [{"$ex": {"members.aged_35_or_under": 1}}, {"$ex": {"members.total": 1}},
+                     {"$gte": {"_z": {"$sub": {"$l": {"$mul": {"$l": {"$m": "members.total"}, "$r": 11}},
+                                               "$r": {"$mul": {"$l": {"$m": "members.aged_35_or_under"},
+                                                               "$r": 20}}}}}}]} == cond
+
+
+@pytest.mark.parametrize("when,expected", [
+    ("members.total >= 2.5", {"$gte": {"members.total": 3}}),
+    ("members.total > 2.5", {"$gte": {"members.total": 3}}),
+    ("members.total <= 2.5", {"$lte": {"members.total": 2}}),
+    ("members.total < 2.5", {"$lte": {"members.total": 2}}),
+    ("members.total == 2.5", {"$and": [{"$gte": {"members.total": 3}}, {"$lte": {"members.total": 2}}]}),
+    ("members.total != 2.5", {"$or": [{"$lte": {"members.total": 2}}, {"$gte": {"members.total": 3}}]}),
+    ("members.total >= 2.0", {"$gte": {"members.total": 2}}),
+])
+def test_decimal_constants_become_whole_thresholds(tmp_path, when, expected):
+    """Counts are whole numbers, so a decimal bound becomes the whole number on the right side of it."""
+    assert expected == compiled(tmp_path, when)
 
 
 def test_or_is_distributed_out_of_any(tmp_path):
@@ -76,7 +100,7 @@ def test_encoded_facts_are_flat_json_for_the_engine():
                          "honors": []})
     doc = encode_facts(facts, {"derived.leader_age": 33}, CST)
     assert {"members": {"total": 6}, "leader": {"birth_date": day_start(dt.date(1984, 3, 2), CST)},
-            "derived": {"leader_age": 33}, "honors": [], "_n": {"honors": 0}, "q": 1} == doc
+            "derived": {"leader_age": 33}, "honors": [], "_n": {"honors": 0}, "_z": 0, "q": 1} == doc
 
 
 def test_a_constant_comparison_is_refused(tmp_path):

@@ -12,6 +12,7 @@ import functools
 import io
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -107,8 +108,9 @@ def test_duplicate_key_in_a_batch_line_and_a_csv_list_cell_and_column():
 def test_duplicate_key_in_a_cases_base_and_in_replayed_facts(tmp_path, capsys):
     """A cases file's base with a key twice is Q141; `replay --facts` with one is a FactsError."""
     (tmp_path / "base.json").write_text(DUP, encoding="utf-8")
+    shutil.copy(ROOT / "rulesets/2017-2018/national.yaml", tmp_path / "national.yaml")
     (tmp_path / "t.cases.yaml").write_text(
-        f"ruleset: {ROOT / 'rulesets/2017-2018/national.yaml'}\nbase: base.json\n"
+        "ruleset: national.yaml\nbase: base.json\n"
         "cases:\n  - name: a case\n    expect: {outcome: eligible}\n", encoding="utf-8")
     with pytest.raises(RulesetError) as info:
         qnwmh_rules._cases.read_cases(tmp_path / "t.cases.yaml")
@@ -425,8 +427,9 @@ def test_deep_nesting_is_refused_everywhere(tmp_path, capsys):
     assert 2 == main(["why-not", str(tmp_path / "deep.json")])
     err = capsys.readouterr().err
     assert "Traceback" not in err and 4 == err.count(f"nested more than {MAX_DEPTH} levels")
+    shutil.copy(ROOT / "rulesets/2017-2018/national.yaml", tmp_path / "national.yaml")
     (tmp_path / "t.cases.yaml").write_text(
-        f"ruleset: {ROOT / 'rulesets/2017-2018/national.yaml'}\nbase: deep.json\n"
+        "ruleset: national.yaml\nbase: deep.json\n"
         "cases:\n  - name: a case\n    expect: {outcome: eligible}\n", encoding="utf-8")
     with pytest.raises(RulesetError) as info:
         qnwmh_rules._cases.read_cases(tmp_path / "t.cases.yaml")

@@ -70,8 +70,11 @@ def test_test_command_runs_cases_and_reports_coverage(capsys):
 
 def test_test_command_fails_below_min_coverage(tmp_path, capsys):
     """A cases file that never makes a rule fail is below a 100 % bar."""
+    # a cases file names files of its own rulesets tree only: copy them beside it
+    for src in (ROOT / "2017-2018" / "national.yaml", ROOT / "examples" / "collective-gd-0001.json"):
+        (tmp_path / src.name).write_text(src.read_text(encoding="utf-8"), encoding="utf-8")
     (tmp_path / "few.cases.yaml").write_text(
-        f"ruleset: {ROOT / '2017-2018' / 'national.yaml'}\nbase: {ROOT / 'examples' / 'collective-gd-0001.json'}\n"
+        "ruleset: national.yaml\nbase: collective-gd-0001.json\n"
         "cases:\n  - name: the example is eligible\n    expect: {outcome: eligible}\n", encoding="utf-8")
     assert 1 == main(["test", str(tmp_path), "--min-coverage", "60"])
     assert "1 passed, 0 failed" in capsys.readouterr().out
@@ -184,7 +187,10 @@ def test_release_refuses_placeholders_and_failing_cases(tmp_path, capsys):
     assert "placeholder: members_min" in capsys.readouterr().err
     (tmp_path / "national.yaml").write_text(text.replace("value: 6\n", "value: 7\n", 1), encoding="utf-8")
     cases = (ROOT / "2017-2018" / "national.cases.yaml").read_text(encoding="utf-8")
-    (tmp_path / "national.cases.yaml").write_text(cases.replace("base: ../examples/", f"base: {ROOT}/examples/"),
+    (tmp_path / "examples").mkdir()
+    for src in (ROOT / "examples").glob("*.json"):
+        (tmp_path / "examples" / src.name).write_text(src.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "national.cases.yaml").write_text(cases.replace("base: ../examples/", "base: examples/"),
                                                   encoding="utf-8")
     assert 1 == main(["release", str(tmp_path / "national.yaml")])
     assert "six members is the smallest allowed size" in capsys.readouterr().err
