@@ -405,14 +405,16 @@ def _pending_reason(rule: Rule, rs: Ruleset, as_of: dt.datetime | None) -> str:
     the condition that holds.
     """
     last = rule.due_last_day
-    if last is not None and as_of is not None and as_of.date() <= last:
-        p = rs.parameter(rule.due) if rule.due else None
-        zone = p.value.time_zone if p is not None and isinstance(p.value, Window) else rs.time_zone
+    p = rs.parameter(rule.due) if rule.due else None
+    zone = p.value.time_zone if p is not None and isinstance(p.value, Window) else rs.time_zone
+    # the day of as_of in the zone the due parameter is read in (as the engine decided it)
+    today = as_of.astimezone(dttz.gettz(zone)).date() if as_of is not None else None
+    if last is not None and today is not None and today <= last:
         decided = (last + dt.timedelta(days=1)).isoformat()
-        days = (last - as_of.date()).days
+        days = (last - today).days
         name = f"params.{rule.due}"
         opens = rule.due_opens
-        if opens is not None and as_of.date() < opens:
+        if opens is not None and today < opens:
             return (f"尚未到期：{name} 自{opens.isoformat()}起算，至{last.isoformat()}（{zone}）止，尚未开始；"
                     f"{decided}起判定 / not yet due: {name} opens on {opens.isoformat()} and its last day is "
                     f"{last.isoformat()} ({zone}); decided from {decided}")

@@ -1,0 +1,79 @@
+"""Review of issue 11: `due` follows the zone of the window it names; not-applicable points are not in reach."""
+
+import copy
+import datetime as dt
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from dateutil import tz as dttz
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import qnwmh_rules
+
+from .strategies import units
+
+ROOT = Path(__file__).resolve().parent.parent
+RULESETS = ROOT / "rulesets"
+COLLECTIVE = json.loads((RULESETS / "examples" / "collective-gd-0001.json").read_text(encoding="utf-8"))
+WINDOW_ZONES = ["UTC", "America/New_York", "Asia/Shanghai", "Pacific/Kiritimati"]
+
+
+def _overlay(tmp_path, name, body):
+    base = RULESETS / "2017-2018" / "national.yaml"
+    (tmp_path / "national.yaml").write_text(base.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / f"{name}.yaml").write_text(
+        f"ruleset: {name}\ninherits: national.yaml\nterm: 2017-2018\nversion: 0.1.0\n"
+        "title: {zh: 测试, en: Test}\n" + body, encoding="utf-8")
+    return {b: qnwmh_rules.load_ruleset(tmp_path / f"{name}.yaml", backend=b) for b in ("durable", "python")}
+
+
+def _zoned_window_engines(tmp_path_factory):
+    out = {}
+    for zone in WINDOW_ZONES:
+        body = ("parameters:\n  filing_window:\n    value: {start: 2015-10-01, end: 2017-09-30, start_inclusive: true,"
+                f" end_inclusive: true, time_zone: {zone}}}\n")
+        out[zone] = _overlay(tmp_path_factory.mktemp(zone.replace("/", "_")), "zoned", body)
+    return out
+
+
+@pytest.fixture(scope="module")
+def zoned(tmp_path_factory):
+    return _zoned_window_engines(tmp_path_factory)
+
+
+_AROUND_END = st.builds(
+    lambda minutes, offset: (dt.datetime(2017, 9, 30, 12, tzinfo=dt.timezone.utc) + dt.timedelta(minutes=minutes))
+    .astimezone(dt.timezone(dt.timedelta(hours=offset))),
+    st.integers(-36 * 60, 36 * 60), st.sampled_from([-5, 0, 8, 14]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(zone=st.sampled_from(WINDOW_ZONES), moment=_AROUND_END)
+def test_a_rule_due_at_a_window_is_failed_only_once_no_filing_can_still_fall_in_it(zoned, zone, moment):
+    """Without a filing, filing.window is failed exactly when a filing submitted at as_of would be outside
+    the window (read in the window's own zone), on both backends, whatever the offset of as_of."""
+    engines = zoned[zone]
+    facts = copy.deepcopy(COLLECTIVE)
+    facts["filings"], facts["honors"] = [], []
+    still_open = moment.astimezone(dttz.gettz(zone)).date() <= dt.date(2017, 9, 30)
+    outcomes = {b: e.evaluate(facts, as_of=moment.isoformat()).rule("filing.window") for b, e in engines.items()}
+    assert ("undetermined" if still_open else "failed") == outcomes["durable"].outcome
+    assert (outcomes["durable"].outcome, outcomes["durable"].reason) == \
+        (outcomes["python"].outcome, outcomes["python"].reason)
+    late = copy.deepcopy(facts)
+    late["filings"] = [{"channel": {"kind": "industry", "unit": "广铁集团团委"}, "submitted_at": moment.isoformat(),
+                        "review": {"status": "pending"}}]
+    # the same moment, as a filing: counted in the window exactly when the rule was not yet decided
+    assert still_open == ("passed" == engines["python"].evaluate(late, as_of=moment.isoformat())
+                          .rule("filing.window").outcome)
+
+
+def test_the_not_yet_due_reason_counts_days_in_the_windows_zone(zoned):
+    """At 2017-10-01 02:00 in Shanghai a UTC window still has its last day (2017-09-30) running: 0 days left."""
+    facts = copy.deepcopy(COLLECTIVE)
+    facts["filings"], facts["honors"] = [], []
+    r = zoned["UTC"]["durable"].evaluate(facts, as_of="2017-10-01T02:00:00+08:00").rule("filing.window")
+    assert ("undetermined", True) == (r.outcome, "0 days left" in (r.reason or ""))
