@@ -77,3 +77,44 @@ def test_the_not_yet_due_reason_counts_days_in_the_windows_zone(zoned):
     facts["filings"], facts["honors"] = [], []
     r = zoned["UTC"]["durable"].evaluate(facts, as_of="2017-10-01T02:00:00+08:00").rule("filing.window")
     assert ("undetermined", True) == (r.outcome, "0 days left" in (r.reason or ""))
+
+
+def _unit_overlay(tmp_path, scored_applies_if):
+    text = (RULESETS / "2017-2018" / "unit.yaml").read_text(encoding="utf-8")
+    anchor = '    when: >-\n      any(a in activities, a.kind == "special_meeting"'
+    assert anchor in text
+    (tmp_path / "unit.yaml").write_text(text.replace(anchor, f"    applies_if: {scored_applies_if}\n" + anchor),
+                                        encoding="utf-8")
+    return {b: qnwmh_rules.load_ruleset(tmp_path / "unit.yaml", backend=b) for b in ("durable", "python")}
+
+
+@pytest.fixture(scope="module")
+def unit_with_na(tmp_path_factory):
+    return _unit_overlay(tmp_path_factory.mktemp("na"), 'kind == "provincial_committee"')
+
+
+@settings(max_examples=60, deadline=None)
+@given(unit=units())
+def test_a_not_applicable_scored_rule_is_out_of_the_maximum_and_the_range(unit_with_na, unit):
+    """The maximum (and highest) counts only points the subject could earn: a not_applicable award is
+    out of reach, its line's most is 0, and a subject who earns every applicable point reaches the maximum."""
+    for engine in unit_with_na.values():
+        v = engine.evaluate(unit)
+        sheet = v.score
+        na = [line for line in sheet.lines if line.status == "not_applicable"]
+        assert Decimal(sheet.total) <= Decimal(sheet.highest) <= Decimal(sheet.maximum)
+        assert all(Decimal(0) == Decimal(line.max) for line in na)
+        reachable = sum((min(Decimal(g.cap), sum((Decimal(line.max) for line in sheet.lines
+                                                  if line.kind == "award" and line.group == g.id), Decimal(0)))
+                         for g in sheet.groups), Decimal(0))
+        assert reachable == Decimal(sheet.maximum)
+
+
+def test_a_member_unit_doing_everything_it_is_asked_reaches_the_maximum(unit_with_na):
+    """With the special meeting asked of provincial committees only, a member unit with the other four
+    duties and a full portfolio scores its maximum (90 of 90), not 90 of 100."""
+    unit = json.loads((RULESETS / "examples" / "unit-gd.json").read_text(encoding="utf-8"))
+    unit["kind"] = "member_unit"
+    unit["activities"] = [a for a in unit["activities"] if a["kind"] != "special_meeting"]
+    sheet = unit_with_na["durable"].evaluate(unit).score
+    assert ("90.0", "90.0") == (sheet.total, sheet.maximum)
