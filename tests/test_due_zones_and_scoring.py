@@ -3,6 +3,7 @@
 import copy
 import datetime as dt
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,10 +14,12 @@ from hypothesis import strategies as st
 
 import qnwmh_rules
 
-from .strategies import units
+from .strategies import collectives, units
 
 ROOT = Path(__file__).resolve().parent.parent
 RULESETS = ROOT / "rulesets"
+EXAMPLE = qnwmh_rules.load_ruleset(RULESETS / "examples" / "collective-scoring.yaml")
+UNIT = qnwmh_rules.load_ruleset(term="2017-2018", subject="unit")
 COLLECTIVE = json.loads((RULESETS / "examples" / "collective-gd-0001.json").read_text(encoding="utf-8"))
 WINDOW_ZONES = ["UTC", "America/New_York", "Asia/Shanghai", "Pacific/Kiritimati"]
 
@@ -118,3 +121,40 @@ def test_a_member_unit_doing_everything_it_is_asked_reaches_the_maximum(unit_wit
     unit["activities"] = [a for a in unit["activities"] if a["kind"] != "special_meeting"]
     sheet = unit_with_na["durable"].evaluate(unit).score
     assert ("90.0", "90.0") == (sheet.total, sheet.maximum)
+
+
+def _score_section(text):
+    lines = text.split("\n")
+    start = lines.index("评分")
+    end = next((i for i in range(start, len(lines)) if not lines[i].strip()), len(lines))
+    return "\n".join(lines[start:end])
+
+
+def _english_left(section, engine):
+    rs = engine.ruleset
+    names = sorted([r.id for r in rs.rules] + [p.name for p in rs.parameters] +
+                   [g.id for g in rs.scoring.groups] + [f"derived.{d.name}" for d in rs.derived], key=len, reverse=True)
+    for name in names:
+        section = section.replace(name, "")
+    return re.findall(r"[A-Za-z]{3,}(?:[ ,]+[A-Za-z]+)*", section)
+
+
+@settings(max_examples=40, deadline=None)
+@given(facts=collectives(), unit=units())
+def test_the_chinese_score_sheet_has_no_english_words(facts, unit):
+    """Every line of the zh score sheet (items, notes, caps, floors, bonus caps, gates, rounding) is in
+    Chinese: only rule, group and parameter names stay as written."""
+    for engine, subject in ((EXAMPLE, facts), (UNIT, unit)):
+        section = _score_section(qnwmh_rules.explain_text(engine.evaluate(subject), lang="zh"))
+        assert [] == _english_left(section, engine), section
+
+
+@pytest.mark.parametrize("mode", ["half_up", "half_even", "down"])
+def test_the_rounding_line_is_worded_in_chinese(mode):
+    """The rounding adjustment's note, in each declared mode, is worded in Chinese with its places."""
+    from qnwmh_rules._explain import _SCORE_WORDS, _score_note
+    from qnwmh_rules.verdict import ScoreLine
+
+    note = f"rounded to 2 decimal place(s), {mode.replace('_', ' ')}"
+    said = _score_note(ScoreLine(None, "rounding", None, "adjustment", "0.005", None, note), _SCORE_WORDS["zh"])
+    assert ("2 位小数", []) == (said[said.index("2 位"):], re.findall(r"[A-Za-z]+", said))
