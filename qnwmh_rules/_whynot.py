@@ -25,6 +25,7 @@ from dateutil import tz as dttz
 from . import _check as C
 from ._api import Engine, _parse_as_of
 from ._derive import _item_key, age_in_full_years, counted_items, derive
+from ._explain import _pick_lang
 from ._model import Derivation, Text
 from ._reference import _OPS, _Eval
 from ._render_docs import _LISTS, FACT_LABELS
@@ -147,7 +148,8 @@ class WhyNot(_Doc):
                     if not s.changeable and s.why_unchangeable:
                         lines.append(f"       ⚠ {u['cannot']}{said(s.why_unchangeable)}")
         lines += [f"? {m.rule_id} — {said(m.title)}: " + (u["supply"].format(m=", ".join(m.missing)) if m.missing
-                                                         else m.reason or "") for m in self.undetermined]
+                                                         else _pick_lang(m.reason or "", lang))
+                  for m in self.undetermined]
         if self.would_be_eligible:
             return "\n".join([*lines, "→ " + u["ok"].format(p=shown(self.patch))]) + "\n"
         lines.append("→ " + u["no"].format(p=shown(self.patch), o=u["o"][self.outcome_after]))
@@ -564,7 +566,7 @@ def why_not(engine: Engine, facts: Mapping[str, Any], *, as_of: Any = None) -> W
     for r in (r for r in after.rules if r.outcome == "undetermined" and error is None):
         m = ", ".join(r.missing)
         blockers.append((r.id, Text(zh=f"待定：需补充 {m}", en=f"undetermined: supply {m}") if m else
-                         Text(zh=r.reason or "", en=r.reason or "")))
+                         Text(zh=_pick_lang(r.reason or "", "zh"), en=_pick_lang(r.reason or "", "en"))))
     return WhyNot(
         subject_id=verdict.subject_id, outcome=verdict.outcome, as_of=verdict.stamp.as_of, fixes=fixes,
         undetermined=tuple(Missing(r.id, Text(zh=r.title_zh, en=r.title_en), r.missing, r.reason)

@@ -48,7 +48,7 @@ def zoned(tmp_path_factory):
 
 
 _AROUND_END = st.builds(
-    lambda minutes, offset: (dt.datetime(2017, 9, 30, 12, tzinfo=dt.timezone.utc) + dt.timedelta(minutes=minutes))
+    lambda minutes, offset: (dt.datetime(2017, 9, 30, 12, tzinfo=dt.UTC) + dt.timedelta(minutes=minutes))
     .astimezone(dt.timezone(dt.timedelta(hours=offset))),
     st.integers(-36 * 60, 36 * 60), st.sampled_from([-5, 0, 8, 14]))
 
@@ -158,3 +158,17 @@ def test_the_rounding_line_is_worded_in_chinese(mode):
     note = f"rounded to 2 decimal place(s), {mode.replace('_', ' ')}"
     said = _score_note(ScoreLine(None, "rounding", None, "adjustment", "0.005", None, note), _SCORE_WORDS["zh"])
     assert ("2 位小数", []) == (said[said.index("2 位"):], re.findall(r"[A-Za-z]+", said))
+
+
+NATIONAL = qnwmh_rules.load_ruleset(term="2017-2018", backend="python")
+
+
+@settings(max_examples=30, deadline=None)
+@given(facts=collectives(), day=st.dates(dt.date(2015, 9, 1), dt.date(2017, 10, 2)))
+def test_why_not_gives_each_reason_in_the_language_asked(facts, day):
+    """why-not --lang zh shows the Chinese half of a not-yet-due or pending reason, --lang en the English half."""
+    from .strategies import known_by
+
+    result = qnwmh_rules.why_not(NATIONAL, known_by(facts, day), as_of=day.isoformat())
+    zh, en = result.to_text("zh"), result.to_text("en")
+    assert ([], []) == (re.findall(r"not yet (?:due|decided)", zh), re.findall(r"尚未到期|尚待决定", en))
