@@ -558,6 +558,8 @@ def count_creation_collectives(collectives: Iterable[Mapping[str, Any]], *, term
     record is a collective's facts (the collective contract); a bad one raises FactsError naming its
     index (``collectives[3].members.total``). A record for which a condition cannot be decided
     (its filings or honours unknown) makes that count unknown: the count is left out, not guessed.
+    Each collective is counted once: a second record with an id already seen raises FactsError
+    naming it (``collectives[4].id``).
     Returns e.g. ``{"total": 1, "previous_national": 0, ...}``.
     """
     if engine is None:
@@ -569,11 +571,17 @@ def count_creation_collectives(collectives: Iterable[Mapping[str, Any]], *, term
     names = [name for name, _ in crit.breakdown_conditions]
     counts = dict.fromkeys(["total", *names], 0)
     unknown: set[str] = set()
+    seen: dict[str, int] = {}
     for i, raw in enumerate(collectives):
         try:
             facts = parse_facts(raw, tz=rs.time_zone)
         except FactsError as exc:
             raise FactsError(f"collectives[{i}].{exc.field}", exc.message, suggestion=exc.suggestion) from None
+        if facts.id in seen:  # a collective is counted once: a second record of it is a data error
+            raise FactsError(f"collectives[{i}].id", f"{facts.id!r} is the collective of collectives[{seen[facts.id]}]"
+                             ": each collective is counted once",
+                             suggestion="remove the duplicate record, or merge its filings into the first one")
+        seen[facts.id] = i
         is_creation = _reference.evaluate_condition(crit.condition, facts.values, facts.lists, rs.time_zone)
         if is_creation is not True:
             if is_creation is not False:

@@ -172,3 +172,17 @@ def test_why_not_gives_each_reason_in_the_language_asked(facts, day):
     result = qnwmh_rules.why_not(NATIONAL, known_by(facts, day), as_of=day.isoformat())
     zh, en = result.to_text("zh"), result.to_text("en")
     assert ([], []) == (re.findall(r"not yet (?:due|decided)", zh), re.findall(r"尚未到期|尚待决定", en))
+
+
+@settings(max_examples=30, deadline=None)
+@given(records=st.lists(collectives(), min_size=1, max_size=4, unique_by=lambda c: c["id"]), data=st.data())
+def test_a_collective_listed_twice_is_refused_not_counted_twice(records, data):
+    """count_creation_collectives counts collectives, not records: a second record with an id already
+    seen raises FactsError naming that record's id, instead of inflating the 10× count."""
+    twice = data.draw(st.sampled_from(records))
+    at = data.draw(st.integers(0, len(records)))
+    listed = records[:at] + [copy.deepcopy(twice)] + records[at:]
+    second = max(i for i, r in enumerate(listed) if r["id"] == twice["id"])
+    with pytest.raises(qnwmh_rules.FactsError) as exc:
+        qnwmh_rules.count_creation_collectives(listed)
+    assert f"collectives[{second}].id" == exc.value.field
