@@ -397,6 +397,17 @@ class Engine:
                        missing=tuple(sorted(all_missing)), stamp=stamp, score=sheet, subject=rs.subject)
 
 
+def due_decided_from(rule: Rule, rs: Ruleset, as_of: dt.datetime | None) -> dt.date | None:
+    """The day a rule with ``due`` will be decided, if ``as_of`` is on or before its last day (in the
+    zone its window or date is read in, as the engine decides it); None otherwise."""
+    last = rule.due_last_day
+    if last is None or as_of is None or rule.due is None:
+        return None
+    p = rs.parameter(rule.due)
+    zone = p.value.time_zone if isinstance(p.value, Window) else rs.time_zone
+    return last + dt.timedelta(days=1) if as_of.astimezone(dttz.gettz(zone)).date() <= last else None
+
+
 def _pending_reason(rule: Rule, rs: Ruleset, as_of: dt.datetime | None) -> str:
     """Why a rule is not yet decided: the window, period or deadline it waits for (zh / en).
 

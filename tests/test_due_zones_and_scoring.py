@@ -186,3 +186,29 @@ def test_a_collective_listed_twice_is_refused_not_counted_twice(records, data):
     with pytest.raises(qnwmh_rules.FactsError) as exc:
         qnwmh_rules.count_creation_collectives(listed)
     assert f"collectives[{second}].id" == exc.value.field
+
+
+@settings(max_examples=40, deadline=None)
+@given(facts=collectives(), day=st.dates(dt.date(2015, 9, 1), dt.date(2017, 9, 30)))
+def test_why_not_says_what_can_still_be_done_for_a_rule_not_yet_due(facts, day):
+    """A rule that is undetermined only because it is not yet due gets its options like a failed rule,
+    marked with the day it will be decided, and each changeable option (at as_of) makes it pass."""
+    from qnwmh_rules._replay import apply_patch
+
+    from .strategies import known_by
+
+    facts = known_by(facts, day)
+    result = qnwmh_rules.why_not(NATIONAL, facts, as_of=day.isoformat())
+    verdict = NATIONAL.evaluate(facts, as_of=day.isoformat())
+    waiting = {r.id for r in verdict.rules if r.outcome == "undetermined" and not r.missing
+               and (r.reason or "").startswith("尚未到期")}
+    fixes = {f.rule_id: f for f in result.fixes if f.due is not None}
+    assert waiting == set(fixes)
+    for rid, fix in fixes.items():
+        assert fix.options, rid
+        for option in fix.options:
+            if all(s.changeable and s.patch is not None for s in option):
+                patch = {k: v for s in option for k, v in s.patch}
+                after = NATIONAL.evaluate(apply_patch(facts, patch), as_of=day.isoformat())
+                assert (rid, "passed") == (rid, after.rule(rid).outcome)
+        assert fix.due in result.to_text("zh") and fix.due in result.to_text("en")
