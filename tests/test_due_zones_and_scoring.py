@@ -212,3 +212,35 @@ def test_why_not_says_what_can_still_be_done_for_a_rule_not_yet_due(facts, day):
                 after = NATIONAL.evaluate(apply_patch(facts, patch), as_of=day.isoformat())
                 assert (rid, "passed") == (rid, after.rule(rid).outcome)
         assert fix.due in result.to_text("zh") and fix.due in result.to_text("en")
+
+
+SHIPPED = sorted(p for p in RULESETS.glob("[0-9]*/*.yaml") if not p.name.endswith(".cases.yaml"))
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.relative_to(RULESETS).as_posix())
+def test_the_chinese_docs_word_every_condition_in_chinese(path):
+    """In a zh docs page the plain-language conditions, applicability and criterion name every fact in
+    Chinese (only the identifiers in brackets, quoted values and numbers stay as written)."""
+    from qnwmh_rules._render_docs import render_markdown
+
+    page = render_markdown(qnwmh_rules.load_ruleset(path, backend="python").ruleset, lang="zh")
+    heads = ("**条件（白话）：**", "**适用条件：**", "管理单位的集体记录", "- 其中计为")
+    english = []
+    for line in page.splitlines():
+        if line.startswith(heads):
+            text = re.sub(r"`[^`]*`|\"[^\"]*\"|[A-Za-z]+/[A-Za-z_]+", "", line)  # code, values, time zones
+            while re.search(r"（[^（）]*）", text):  # identifiers in (nested) brackets
+                text = re.sub(r"（[^（）]*）", "", text)
+            english += re.findall(r"[A-Za-z]{2,}", text)
+    assert [] == english
+
+
+@pytest.mark.parametrize("subject", ["collective", "unit"])
+def test_every_fact_of_every_subject_has_a_plain_label(subject):
+    """Each fact path of the subject has an English and Chinese label, worded for that subject."""
+    from qnwmh_rules._render_docs import fact_labels
+    from qnwmh_rules.facts import SUBJECTS
+
+    labels = fact_labels(subject)
+    other = "集体" if subject == "unit" else "管理单位"
+    assert [] == [p for p in SUBJECTS[subject].fields if p not in labels or labels[p][1].startswith(other)]
