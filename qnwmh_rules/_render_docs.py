@@ -1,9 +1,10 @@
 """A checked ruleset as a publishable Markdown page (English or Chinese) for policy staff and the public.
 
 Owns: the plain-word names of fact paths (``FACT_LABELS``, every path of a collective and of a unit;
-``fact_labels`` per subject), the plain-word reading of conditions (walked from the syntax tree of ``rule.when``, so that parameter names
-are shown beside their values) and the layout of the page. Must not know the engine: it must not import
-durable or ``_compile``. It decides nothing, and the same ruleset always gives the same bytes.
+``fact_labels`` per subject), the plain-word reading of conditions (walked from the syntax tree of
+``rule.when``, so that parameter names are shown beside their values) and the layout of the page.
+Must not know the engine: it must not import durable or ``_compile``. It decides nothing, and the
+same ruleset always gives the same bytes.
 """
 
 from __future__ import annotations
