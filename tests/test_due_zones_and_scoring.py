@@ -244,3 +244,20 @@ def test_every_fact_of_every_subject_has_a_plain_label(subject):
     labels = fact_labels(subject)
     other = "集体" if subject == "unit" else "管理单位"
     assert [] == [p for p in SUBJECTS[subject].fields if p not in labels or labels[p][1].startswith(other)]
+
+
+@pytest.mark.parametrize("due, hint", [("params.members_min", "params.filing_window"),
+                                       ("params.nope", "params.filing_window"),
+                                       ("naming_cutoff", "params.naming_cutoff"),
+                                       ("params.filing_windw", "params.filing_window")])
+def test_a_due_that_is_not_a_window_or_date_parameter_is_q180_with_the_candidates(tmp_path, due, hint):
+    """`due` naming a number, an unknown parameter or a bare name is Q180 at its line, and the
+    suggestion names a window or date parameter that could be meant."""
+    text = (RULESETS / "2017-2018" / "national.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "national.yaml"
+    path.write_text(text.replace("    due: params.naming_cutoff\n", f"    due: {due}\n", 1), encoding="utf-8")
+    line = 1 + path.read_text(encoding="utf-8").split(f"    due: {due}\n")[0].count("\n")
+    with pytest.raises(qnwmh_rules.RulesetError) as exc:
+        qnwmh_rules.load_ruleset(path)
+    err = exc.value
+    assert ("Q180", line, True) == (err.code, err.line, hint in (err.suggestion or ""))
