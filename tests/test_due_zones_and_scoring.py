@@ -261,3 +261,37 @@ def test_a_due_that_is_not_a_window_or_date_parameter_is_q180_with_the_candidate
         qnwmh_rules.load_ruleset(path)
     err = exc.value
     assert ("Q180", line, True) == (err.code, err.line, hint in (err.suggestion or ""))
+
+
+_SHIPPED_ENGINES = {p.relative_to(RULESETS).as_posix(): (qnwmh_rules.load_ruleset(p),
+                                                         qnwmh_rules.load_ruleset(p, backend="python"))
+                    for p in SHIPPED}
+
+
+@settings(max_examples=60, deadline=None)
+@given(name=st.sampled_from(sorted(_SHIPPED_ENGINES)), facts=collectives(), unit=units(),
+       moment=st.builds(lambda d, h, m, off: dt.datetime.combine(d, dt.time(h, m),
+                                                                 dt.timezone(dt.timedelta(hours=off))),
+                        st.dates(dt.date(2011, 12, 1), dt.date(2019, 1, 31)), st.integers(0, 23),
+                        st.sampled_from([0, 1, 59]), st.sampled_from([-10, -5, 0, 8, 9, 14])))
+def test_no_shipped_rule_is_failed_before_it_is_due_at_any_time_of_day_in_any_offset(name, facts, unit, moment):
+    """as_of at any time of day, in any offset: a rule whose last day (in its zone) has not ended is never
+    failed, and both backends give the same outcomes and reasons."""
+    from dateutil import tz as dttz
+
+    from .strategies import known_by
+
+    durable, python = _SHIPPED_ENGINES[name]
+    rs = durable.ruleset
+    local = moment.astimezone(dttz.gettz(rs.time_zone)).date()
+    subject = known_by(unit if rs.subject == "unit" else facts, local - dt.timedelta(days=1))
+    d, p = durable.evaluate(subject, as_of=moment.isoformat()), python.evaluate(subject, as_of=moment.isoformat())
+    assert [(r.id, r.outcome, r.reason, r.missing) for r in d.rules] == \
+        [(r.id, r.outcome, r.reason, r.missing) for r in p.rules]
+    for r in d.rules:
+        rule = rs.rule(r.id)
+        if rule.due_last_day is not None:
+            value = rs.parameter(rule.due).value
+            zone = getattr(value, "time_zone", rs.time_zone)
+            if moment.astimezone(dttz.gettz(zone)).date() <= rule.due_last_day:
+                assert "failed" != r.outcome, (r.id, moment)
