@@ -177,6 +177,12 @@ def _parameter(r: _Reader, name: str, raw: Any, kp: Key, tz: str, layer: str, so
             raise r.err("Q107", f"window ends ({end}) before it starts ({start})", vkp + ("end",))
         value = Window(start, end, r.boolean(w["start_inclusive"], vkp + ("start_inclusive",), "start_inclusive"),
                        r.boolean(w["end_inclusive"], vkp + ("end_inclusive",), "end_inclusive"), wtz)
+        first = start if value.start_inclusive else start + dt.timedelta(days=1)
+        last = end if value.end_inclusive else end - dt.timedelta(days=1)
+        if last < first:  # nothing could ever fall inside it, and a `due` on it would never open
+            raise r.err("Q107", f"window from {start} to {end} ({'included' if value.start_inclusive else 'excluded'}"
+                                f" / {'included' if value.end_inclusive else 'excluded'}) contains no day",
+                        vkp + ("end",), suggestion="include a bound or move the end later")
         ptype = "window"
     else:
         raise r.err("Q104", f"parameter {name!r} has an unusable value: {_kind(value)}", vkp)

@@ -295,3 +295,30 @@ def test_no_shipped_rule_is_failed_before_it_is_due_at_any_time_of_day_in_any_of
             zone = getattr(value, "time_zone", rs.time_zone)
             if moment.astimezone(dttz.gettz(zone)).date() <= rule.due_last_day:
                 assert "failed" != r.outcome, (r.id, moment)
+
+
+@settings(max_examples=40, deadline=None)
+@given(length=st.integers(0, 3), start_inclusive=st.booleans(), end_inclusive=st.booleans())
+def test_a_window_without_a_single_day_is_q107(tmp_path_factory, length, start_inclusive, end_inclusive):
+    """A window whose bounds leave no day inside it (e.g. the same day with an exclusive end) is refused
+    with Q107 at its end; a window with at least one day loads, and `due` on it has opens <= last day."""
+    start = dt.date(2017, 9, 29)
+    end = start + dt.timedelta(days=length)
+    days = length + 1 - (not start_inclusive) - (not end_inclusive)
+    text = (RULESETS / "2017-2018" / "national.yaml").read_text(encoding="utf-8")
+    old = ("      start: 2015-10-01\n      end: 2017-09-30\n      start_inclusive: true\n      end_inclusive: true\n"
+           "      time_zone: Asia/Shanghai\n    source: N\n    description: The network-filing")
+    assert old in text
+    new = (f"      start: {start}\n      end: {end}\n      start_inclusive: {str(start_inclusive).lower()}\n"
+           f"      end_inclusive: {str(end_inclusive).lower()}\n      time_zone: Asia/Shanghai\n    source: N\n"
+           "    description: The network-filing")
+    path = tmp_path_factory.mktemp("w") / "national.yaml"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    if days >= 1:
+        rule = qnwmh_rules.load_ruleset(path, backend="python").ruleset.rule("filing.window")
+        assert rule.due_opens <= rule.due_last_day
+    else:
+        with pytest.raises(qnwmh_rules.RulesetError) as exc:
+            qnwmh_rules.load_ruleset(path, backend="python")
+        line = 1 + path.read_text(encoding="utf-8").split(f"      end: {end}\n")[0].count("\n")
+        assert ("Q107", line) == (exc.value.code, exc.value.line)
