@@ -391,6 +391,17 @@ class Engine:
                        missing=tuple(sorted(all_missing)), stamp=stamp, score=sheet, subject=rs.subject)
 
 
+def due_decided_from(rule: Rule, rs: Ruleset, as_of: dt.datetime | None) -> dt.date | None:
+    """The day a rule with ``due`` will be decided, if ``as_of`` is on or before its last day (in the
+    zone its window or date is read in, as the engine decides it); None otherwise."""
+    last = rule.due_last_day
+    if last is None or as_of is None or rule.due is None:
+        return None
+    p = rs.parameter(rule.due)
+    zone = p.value.time_zone if isinstance(p.value, Window) else rs.time_zone
+    return last + dt.timedelta(days=1) if as_of.astimezone(dttz.gettz(zone)).date() <= last else None
+
+
 def _pending_reason(rule: Rule, rs: Ruleset, as_of: dt.datetime | None) -> str:
     """Why a rule is not yet decided: the window, period or deadline it waits for (zh / en).
 
@@ -399,14 +410,16 @@ def _pending_reason(rule: Rule, rs: Ruleset, as_of: dt.datetime | None) -> str:
     the condition that holds.
     """
     last = rule.due_last_day
-    if last is not None and as_of is not None and as_of.date() <= last:
-        p = rs.parameter(rule.due) if rule.due else None
-        zone = p.value.time_zone if p is not None and isinstance(p.value, Window) else rs.time_zone
+    p = rs.parameter(rule.due) if rule.due else None
+    zone = p.value.time_zone if p is not None and isinstance(p.value, Window) else rs.time_zone
+    # the day of as_of in the zone the due parameter is read in (as the engine decided it)
+    today = as_of.astimezone(dttz.gettz(zone)).date() if as_of is not None else None
+    if last is not None and today is not None and today <= last:
         decided = (last + dt.timedelta(days=1)).isoformat()
-        days = (last - as_of.date()).days
+        days = (last - today).days
         name = f"params.{rule.due}"
         opens = rule.due_opens
-        if opens is not None and as_of.date() < opens:
+        if opens is not None and today < opens:
             return (f"尚未到期：{name} 自{opens.isoformat()}起算，至{last.isoformat()}（{zone}）止，尚未开始；"
                     f"{decided}起判定 / not yet due: {name} opens on {opens.isoformat()} and its last day is "
                     f"{last.isoformat()} ({zone}); decided from {decided}")
@@ -575,6 +588,8 @@ def count_creation_collectives(collectives: Iterable[Mapping[str, Any]], *, term
     record is a collective's facts (the collective contract); a bad one raises FactsError naming its
     index (``collectives[3].members.total``). A record for which a condition cannot be decided
     (its filings or honours unknown) makes that count unknown: the count is left out, not guessed.
+    Each collective is counted once: a second record with an id already seen raises FactsError
+    naming it (``collectives[4].id``).
     Returns e.g. ``{"total": 1, "previous_national": 0, ...}``.
     """
     if engine is None:
@@ -586,11 +601,17 @@ def count_creation_collectives(collectives: Iterable[Mapping[str, Any]], *, term
     names = [name for name, _ in crit.breakdown_conditions]
     counts = dict.fromkeys(["total", *names], 0)
     unknown: set[str] = set()
+    seen: dict[str, int] = {}
     for i, raw in enumerate(collectives):
         try:
             facts = parse_facts(raw, tz=rs.time_zone)
         except FactsError as exc:
             raise FactsError(f"collectives[{i}].{exc.field}", exc.message, suggestion=exc.suggestion) from None
+        if facts.id in seen:  # a collective is counted once: a second record of it is a data error
+            raise FactsError(f"collectives[{i}].id", f"{facts.id!r} is the collective of collectives[{seen[facts.id]}]"
+                             ": each collective is counted once",
+                             suggestion="remove the duplicate record, or merge its filings into the first one")
+        seen[facts.id] = i
         is_creation = _reference.evaluate_condition(crit.condition, facts.values, facts.lists, rs.time_zone)
         if is_creation is not True:
             if is_creation is not False:

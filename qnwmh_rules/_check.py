@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 import attrs
+from dateutil import tz as dttz
 
 from . import _expr as E
 from ._loader import Key, Loaded, text_position
@@ -407,8 +408,14 @@ def check_rule(rs: Ruleset, rule: Rule, where: dict[str, tuple[Loaded, Key]]) ->
         pending_params = ()
     opens = last = None
     if rule.due is not None:
-        opens, last = due_days(rs.parameter(rule.due).value)
-        not_yet = Cmp("<=", Fact("as_of", "instant"), Const(last, "date"))
+        due_value = rs.parameter(rule.due).value
+        opens, last = due_days(due_value)
+        # "not yet due": as_of before the end of the last day that counts, in the zone the
+        # parameter is read in (a window's own time_zone; a date in the ruleset's zone), so that
+        # a rule is never decided while a filing at as_of would still fall inside the window.
+        zone = due_value.time_zone if isinstance(due_value, Window) else rs.time_zone
+        ends = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=dttz.gettz(zone))
+        not_yet = Cmp("<", Fact("as_of", "instant"), Const(ends, "instant"))
         pending = not_yet if pending is None else Or((not_yet, pending))
         if rule.due not in params:
             params.append(rule.due)

@@ -643,7 +643,14 @@ _SCORE_WORDS: dict[str, dict[str, Any]] = {
            "placeholder": "注意：以下参数的分值为占位值，并非正式标准：{names}", "adjust": "调整",
            "status": {"awarded": "得分", "not_awarded": "未得分", "deducted": "扣分", "not_deducted": "未扣分",
                       "undetermined": "待定", "not_applicable": "不适用", "adjustment": "调整"},
-           "gate": "一票否决项 {rule}：{outcome}"},
+           "gate": "一票否决项 {rule}：{outcome}",
+           "kinds": {"cap": "封顶", "floor": "保底", "bonus_cap": "加分封顶", "gate": "一票否决", "rounding": "取整"},
+           "outcomes": {"passed": "通过", "failed": "未通过", "undetermined": "待定", "not_applicable": "不适用"},
+           "n.undetermined": "缺少事实或尚未到期，判定前不计分", "n.not_met": "条件未满足",
+           "n.floor": "扣分后本组不低于零分", "n.cap": "本组以 {n} 分为上限", "n.bonus_cap": "加分以 {n} 分为上限",
+           "n.gate": "一票否决项未通过，总分为零", "n.rounding": "按{mode}保留 {n} 位小数",
+           "n.per": "{v} × {count}（{per}）", "n.per_cap": "，以 {cap} 分为限",
+           "modes": {"half up": "四舍五入", "half even": "四舍六入五成双", "down": "舍去尾数"}},
     "en": {"head": "Score", "total": "Score {total} of {maximum}",
            "provisional": " (provisional: some items are undetermined; the score may lie between {lo} and {hi})",
            "placeholder": "Note: points from these parameters are placeholders, not official values: {names}",
@@ -667,13 +674,47 @@ def _score_text(verdict: Verdict, lang: str) -> list[str]:
     out = [w["head"], head]
     if s.placeholder:
         out.append(w["placeholder"].format(names=", ".join(s.placeholder_params)))
+    groups = {g.id: g.title_zh for g in s.groups} if lang == "zh" else {}
+    kinds = w.get("kinds", {})
     for line in s.lines:
-        label = line.rule or f"{w['adjust']} ({line.kind}{', ' + line.group if line.group else ''})"
+        group = groups.get(line.group or "", line.group)
+        kind = kinds.get(line.kind, line.kind)
+        label = line.rule or (f"{w['adjust']}（{kind}{'，' + group if group else ''}）" if lang == "zh" else
+                              f"{w['adjust']} ({kind}{', ' + group if group else ''})")
         top = f" / {line.max}" if line.max is not None else ""
-        note = f" — {line.note}" if line.note else ""
+        said = _score_note(line, w) if lang == "zh" else line.note
+        note = f" — {said}" if said else ""
         out.append(f"- {label}: {line.points}{top} {w['status'].get(line.status, line.status)}{note}")
-    out += [f"- {w['gate'].format(rule=g.rule, outcome=g.outcome)}" for g in s.gates]
+    outcomes = w.get("outcomes", {})
+    out += [f"- {w['gate'].format(rule=g.rule, outcome=outcomes.get(g.outcome, g.outcome))}" for g in s.gates]
     return out
+
+
+def _score_note(line: Any, w: Mapping[str, Any]) -> str | None:
+    """A score line's note in Chinese. The verdict's notes are English; each kind of note the score
+    sheet writes (see _score.py) has its Chinese wording here, with its figures carried over."""
+    note = line.note
+    if not note:
+        return None
+    if line.status == "undetermined":
+        return str(w["n.undetermined"])
+    if line.status == "not_awarded":
+        return str(w["n.not_met"])
+    m = re.fullmatch(r"(\S+) × (\S+) \((\S+)\)(?:, capped at (\S+))?", note)
+    if m:
+        return str(w["n.per"].format(v=m[1], count=m[2], per=m[3])) + (
+            str(w["n.per_cap"].format(cap=m[4])) if m[4] else "")
+    if line.kind == "floor":
+        return str(w["n.floor"])
+    m = re.fullmatch(r"(?:the group|bonuses) (?:is|are) capped at (\S+) points", note)
+    if m and line.kind in ("cap", "bonus_cap"):
+        return str(w[f"n.{line.kind}"].format(n=m[1]))
+    if line.kind == "gate":
+        return str(w["n.gate"])
+    m = re.fullmatch(r"rounded to (\d+) decimal place\(s\), (.+)", note)
+    if m:
+        return str(w["n.rounding"].format(n=m[1], mode=w["modes"].get(m[2], m[2])))
+    return str(note)  # a note this function does not know yet stays as written (a test looks for these)
 
 
 def explain_text(verdict: Verdict, *, lang: str = "zh") -> str:

@@ -1,9 +1,10 @@
 """A checked ruleset as a publishable Markdown page (English or Chinese) for policy staff and the public.
 
-Owns: the plain-word names of fact paths (``FACT_LABELS``, one entry per ``facts.FIELDS`` path), the
-plain-word reading of conditions (walked from the syntax tree of ``rule.when``, so that parameter names
-are shown beside their values) and the layout of the page. Must not know the engine: it must not import
-durable or ``_compile``. It decides nothing, and the same ruleset always gives the same bytes.
+Owns: the plain-word names of fact paths (``FACT_LABELS``, every path of a collective and of a unit;
+``fact_labels`` per subject), the plain-word reading of conditions (walked from the syntax tree of
+``rule.when``, so that parameter names are shown beside their values) and the layout of the page.
+Must not know the engine: it must not import durable or ``_compile``. It decides nothing, and the
+same ruleset always gives the same bytes.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ import attrs
 from . import _expr as E
 from ._check import derived_type, due_days
 from ._model import Derivation, Rule, Ruleset, Window
-from .facts import FIELDS
+from .facts import SUBJECTS
 
-__all__ = ["render_markdown", "FACT_LABELS"]
+__all__ = ["render_markdown", "FACT_LABELS", "fact_labels"]
 
 # Every facts.FIELDS path, the channel group that count_distinct reads and as_of: (en, zh).
 # Item fields are nouns, read as "its …" / "其…" inside any/all.
@@ -48,7 +49,42 @@ FACT_LABELS: dict[str, tuple[str, str]] = {
     "filings[].review.at": ("review time", "审核时间"),
     "as_of": ("the moment of the evaluation", "评估时刻"),  # readable only in pending_if
 }
-_LISTS = {"honors": ("honour", "honours", "荣誉"), "filings": ("filing", "filings", "网络报备")}
+# The facts of a management unit that a collective does not have (facts.UNIT_FIELDS).
+FACT_LABELS.update({
+    "kind": ("the kind of management unit", "管理单位类别"),
+    "quota": ("the unit's selection quota", "评选分配名额"),
+    "creation_collectives.total": ("the number of creation collectives (创建集体)", "创建集体数量"),
+    "creation_collectives.previous_national": ("the number of previous national collectives among them",
+                                               "其中往届全国青年文明号集体数量"),
+    "creation_collectives.non_public_economy": ("the number of non-public-economy collectives among them",
+                                                "其中非公经济组织青年集体数量"),
+    "creation_collectives.social_organization": ("the number of social-organisation collectives among them",
+                                                 "其中社会组织青年集体数量"),
+    "recommended.total": ("the number of recommended collectives (推报集体)", "推报集体数量"),
+    "recommended.previous_national": ("the number of previous national collectives among the recommended",
+                                      "推报集体中往届全国青年文明号集体数量"),
+    "activities[].kind": ("kind", "类别"),
+    "activities[].date": ("date", "日期"),
+    "activities[].title": ("title", "名称"),
+    "contact_platform.exists": ("whether a regular contact platform exists", "是否已有常态化联系平台"),
+    "contact_platform.since": ("the day the contact platform was set up", "联系平台建立日期"),
+})
+# Paths a unit shares with a collective, worded for a unit.
+_UNIT_LABELS: dict[str, tuple[str, str]] = {
+    "id": ("the management unit's id", "管理单位编号"),
+    "name": ("the management unit's name", "管理单位名称"),
+    "region": ("the management unit's provincial-level region", "管理单位所在省级地区"),
+    "industry": ("the management unit's industry", "管理单位所属行业"),
+}
+
+
+def fact_labels(subject: str = "collective") -> dict[str, tuple[str, str]]:
+    """(en, zh) plain labels of the fact paths of ``subject`` (``collective`` or ``unit``)."""
+    return {**FACT_LABELS, **_UNIT_LABELS} if subject == "unit" else FACT_LABELS
+
+
+_LISTS = {"honors": ("honour", "honours", "荣誉"), "filings": ("filing", "filings", "网络报备"),
+          "activities": ("activity", "activities", "活动")}
 _OPS = ("==", "!=", "<", "<=", ">", ">=")
 _BOUNDS = ((True, True), (False, False), (True, False), (False, True))  # (start_inclusive, end_inclusive)
 
@@ -119,6 +155,8 @@ class _Words:
         self.params = {p.name: p for p in rs.parameters}
         self.derived = {d.name: d for d in rs.derived}
         self.scope: dict[str, str] = {}  # item variable -> list name
+        self.labels = fact_labels(rs.subject)
+        self.fields = SUBJECTS[rs.subject].fields
 
     def cat(self, *parts: str) -> str:
         """Join words: spaces in English; in Chinese only between a Han character and a Latin one."""
@@ -139,7 +177,7 @@ class _Words:
 
     def value(self, v: Any) -> str:
         if isinstance(v, bool):
-            return "true" if v else "false"
+            return ("true" if v else "false") if self.en else ("是" if v else "否")
         if isinstance(v, dt.date):
             return v.isoformat()
         if isinstance(v, str):
@@ -164,7 +202,7 @@ class _Words:
 
     def field(self, path: str) -> str:
         """A fact path (top-level or ``list[].field``) as a noun phrase, without its name."""
-        label = FACT_LABELS.get(path, (path, path))[0 if self.en else 1]
+        label = self.labels.get(path, (path, path))[0 if self.en else 1]
         if "[]" not in path:
             return label
         sing, plural, noun = _LISTS.get(path.split("[]")[0], ("item", "items", "项目"))
@@ -174,7 +212,7 @@ class _Words:
         lst = d.of.split("[]")[0]
         plural, noun = _LISTS.get(lst, ("", d.of, d.of))[1:]
         of = self.field(d.of) + ("" if "[]" in d.of else self.paren(d.of))
-        label = FACT_LABELS.get(d.of, (d.of, d.of))[0 if self.en else 1]
+        label = self.labels.get(d.of, (d.of, d.of))[0 if self.en else 1]
         at = self.param(d.at) if d.at in self.params else str(d.at)
         en = {"age_in_full_years": f"the age in full years (周岁) on {at}, counted from {of}",
               "count": f"the number of {plural}",
@@ -203,8 +241,8 @@ class _Words:
         head, rest = n.parts[0], ".".join(n.parts[1:])
         if head in self.scope:
             path = f"{self.scope[head]}[].{rest}"
-            label = FACT_LABELS.get(path, (rest, rest))[0 if self.en else 1]
-            kind = getattr(FIELDS.get(path), "type", "")
+            label = self.labels.get(path, (rest, rest))[0 if self.en else 1]
+            kind = getattr(self.fields.get(path), "type", "")
             return (f"its {label}" if self.en else f"其{label}") + self.paren(n.dotted), kind
         if head == "params" and rest in self.params:
             return self.param(rest), self.params[rest].type
@@ -213,7 +251,7 @@ class _Words:
             sep, close = ("; ", ")") if self.en else ("；", "）")
             desc = desc[:-1] + f"{sep}{n.dotted}{close}" if desc.endswith(close) else desc + self.paren(n.dotted)
             return desc, derived_type(self.derived[rest])
-        kind = getattr(FIELDS.get(n.dotted), "type", "instant" if n.dotted == "as_of" else "")
+        kind = getattr(self.fields.get(n.dotted), "type", "instant" if n.dotted == "as_of" else "")
         return self.field(n.dotted) + self.paren(n.dotted), kind
 
     def kind(self, n: E.Node) -> str:

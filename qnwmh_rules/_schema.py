@@ -643,13 +643,14 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
             def due_of() -> str:
                 text = r.string(v["due"], kp + ("due",), "due")
                 pname = text.removeprefix("params.")
+                candidates = [f"params.{q}" for q in params if params[q].type in ("window", "date")]
                 if not text.startswith("params.") or pname not in params or \
                         params[pname].type not in ("window", "date"):
                     raise r.err("Q180", f"`due` must name a window or date parameter (params.<name>), got {text!r}",
                                 kp + ("due",),
-                                suggestion=_suggest(text, [f"params.{q}" for q in params
-                                                           if params[q].type in ("window", "date")])
-                                or "declare the window or deadline as a parameter first")
+                                suggestion=_suggest(text, candidates) or (
+                                    f"window and date parameters: {', '.join(candidates)}" if candidates
+                                    else "declare the window or deadline as a parameter first"))
                 return pname
             due = collect(due_of, default=None)
         applies = None

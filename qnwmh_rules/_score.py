@@ -46,15 +46,24 @@ def _item_max(rule: Rule) -> Decimal:
     return min(spec.value, spec.cap) if spec.cap is not None else spec.value
 
 
-def maximum(rs: Ruleset) -> Decimal:
-    """The most the score sheet can give (before rounding)."""
+def maximum(rs: Ruleset, outcomes: dict[str, str] | None = None) -> Decimal:
+    """The most the score sheet can give (before rounding): every award and bonus that can apply,
+    each group within its cap. With ``outcomes`` (rule id -> outcome), ``not_applicable`` items
+    are out of reach and left out, so a subject that earns everything asked of it reaches it."""
     assert rs.scoring is not None
+    out = outcomes or {}
+
+    def applies(r: Rule) -> bool:
+        return out.get(r.id) != "not_applicable"
+
     total = _ZERO
     for g in rs.scoring.groups:
-        items = [r for r in rs.rules if r.score and r.score.group == g.id and r.score.kind == "award"]
-        top = g.cap if g.cap is not None else sum((_item_max(r) for r in items), _ZERO)
+        items = [r for r in rs.rules if r.score and r.score.group == g.id and r.score.kind == "award" and applies(r)]
+        top = sum((_item_max(r) for r in items), _ZERO)
+        if g.cap is not None:
+            top = min(top, g.cap)
         total += top * g.weight
-    bonuses = [r for r in rs.rules if r.score and r.score.kind == "bonus"]
+    bonuses = [r for r in rs.rules if r.score and r.score.kind == "bonus" and applies(r)]
     bonus_top = sum((_item_max(r) for r in bonuses), _ZERO)
     if rs.scoring.bonus_cap is not None:
         bonus_top = min(bonus_top, rs.scoring.bonus_cap)
@@ -123,7 +132,8 @@ def score_sheet(rs: Ruleset, outcomes: dict[str, str], derived: dict[str, Any],
             part = _contribution(r, o, derived, "now")
             raw += part
             provisional |= o == "undetermined"
-            lines.append(_item_line(r, o, part * g.weight, _item_max(r) * g.weight, derived))
+            top = _ZERO if o == "not_applicable" else _item_max(r) * g.weight
+            lines.append(_item_line(r, o, part * g.weight, top, derived))
         value = max(raw, _ZERO)
         if raw < 0:
             lines.append(ScoreLine(None, "floor", g.id, "adjustment", _s(-raw * g.weight), None,
@@ -142,7 +152,7 @@ def score_sheet(rs: Ruleset, outcomes: dict[str, str], derived: dict[str, Any],
             part = _contribution(r, o, derived, "now")
             bonus += part
             provisional |= o == "undetermined"
-            lines.append(_item_line(r, o, part, _item_max(r), derived))
+            lines.append(_item_line(r, o, part, _ZERO if o == "not_applicable" else _item_max(r), derived))
     if sc.bonus_cap is not None and bonus > sc.bonus_cap:
         lines.append(ScoreLine(None, "bonus_cap", None, "adjustment", _s(sc.bonus_cap - bonus), None,
                                f"bonuses are capped at {_s(sc.bonus_cap)} points"))
@@ -167,7 +177,7 @@ def score_sheet(rs: Ruleset, outcomes: dict[str, str], derived: dict[str, Any],
     placeholders = tuple(sorted({r.score.param for r in rs.rules if r.score and r.score.param
                                  and param_notes.get(r.score.param)}))
     return ScoreSheet(
-        total=_q(total), maximum=_q(maximum(rs).quantize(quantum, rounding=mode)), provisional=provisional,
+        total=_q(total), maximum=_q(maximum(rs, outcomes).quantize(quantum, rounding=mode)), provisional=provisional,
         lowest=_q(low), highest=_q(high), rounding=f"{sc.places} {sc.rounding}",
         placeholder=bool(placeholders), placeholder_params=placeholders, lines=tuple(lines), groups=tuple(groups),
         gates=tuple(gates),

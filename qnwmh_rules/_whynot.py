@@ -25,8 +25,9 @@ import attrs
 from dateutil import tz as dttz
 
 from . import _check as C
-from ._api import Engine, _parse_as_of
+from ._api import Engine, _parse_as_of, due_decided_from
 from ._derive import _item_key, age_in_full_years, counted_items, derive
+from ._explain import _pick_lang
 from ._model import Derivation, Text
 from ._reference import _OPS, _Eval
 from ._render_docs import _LISTS, FACT_LABELS
@@ -93,6 +94,7 @@ class RuleFix(_Doc):
     title: Text
     severity: str
     options: tuple[Option, ...]
+    due: str | None = None  # not yet due: the day it will be decided (the options are what can still be done)
 
 @attrs.frozen
 class Missing(_Doc):
@@ -105,11 +107,15 @@ class Missing(_Doc):
 
 _UI: dict[str, dict[str, Any]] = {
     "en": dict(o={"eligible": "eligible", "ineligible": "not eligible", "undetermined": "undetermined"},
-               asof=" (as of {a})", supply="supply {m}", cannot="cannot be changed now: ", none="none", dele="(delete)",
+               asof=" (as of {a})", supply="supply {m}",
+               due="not yet due, decided from {d}; until then it passes with:",
+               cannot="cannot be changed now: ", none="none", dele="(delete)",
                ok="With every changeable patch ({p}) it would be eligible.",
                no="With every changeable patch ({p}) it would still be {o}:"),
     "zh": dict(o={"eligible": "符合资格", "ineligible": "不符合资格", "undetermined": "尚无法判定"},
-               asof="（评估时刻 {a}）", supply="需补充 {m}", cannot="现已无法更改：", none="无", dele="（删除）",
+               asof="（评估时刻 {a}）", supply="需补充 {m}",
+               due="尚未到期，{d}起判定；在此之前满足以下任一项即可通过：",
+               cannot="现已无法更改：", none="无", dele="（删除）",
                ok="采纳全部可行的修改（{p}）后即符合资格。", no="即使采纳全部可行的修改（{p}），仍{o}：")}
 
 
@@ -141,7 +147,8 @@ class WhyNot(_Doc):
                              for k, v in p or ()) or str(u["none"])
         lines = [f"{self.subject_id}: {u['o'][self.outcome]}" + (u["asof"].format(a=self.as_of) if self.as_of else "")]
         for f in self.fixes:
-            lines.append(f"✗ {f.rule_id} — {said(f.title)}")
+            lines.append(f"✗ {f.rule_id} — {said(f.title)}" if f.due is None else
+                         f"? {f.rule_id} — {said(f.title)}: " + u["due"].format(d=f.due))
             for i, o in enumerate(f.options, 1):
                 for j, s in enumerate(o):
                     lines.append((f"  {i}. " if j == 0 else "     ") + said(s.change) +
@@ -149,7 +156,8 @@ class WhyNot(_Doc):
                     if not s.changeable and s.why_unchangeable:
                         lines.append(f"       ⚠ {u['cannot']}{said(s.why_unchangeable)}")
         lines += [f"? {m.rule_id} — {said(m.title)}: " + (u["supply"].format(m=", ".join(m.missing)) if m.missing
-                                                         else m.reason or "") for m in self.undetermined]
+                                                         else _pick_lang(m.reason or "", lang))
+                  for m in self.undetermined if m.rule_id not in {f.rule_id for f in self.fixes}]
         if self.would_be_eligible:
             return "\n".join([*lines, "→ " + u["ok"].format(p=shown(self.patch))]) + "\n"
         lines.append("→ " + u["no"].format(p=shown(self.patch), o=u["o"][self.outcome_after]))
@@ -546,10 +554,23 @@ def _get(doc: Any, dotted: str) -> Any:
 
 
 def _fixes(engine: Engine, facts: Mapping[str, Any], as_of: Any, verdict: Verdict) -> tuple[RuleFix, ...]:
+    """Options for each failed rule, and for each rule undetermined only because it is not yet due
+    (no fact missing, as_of on or before its last day): what can still be done before that day."""
     ctx = _Ctx(engine, facts, as_of)
-    return tuple(RuleFix(r.id, Text(zh=r.title_zh, en=r.title_en), r.severity,
-                         tuple(ctx.options(engine.ruleset.rule(r.id).condition)))
-                 for r in verdict.rules if r.outcome == "failed")
+    out = []
+    for r in verdict.rules:
+        rule = engine.ruleset.rule(r.id)
+        due = None
+        if r.outcome == "undetermined" and not r.missing:
+            decided = due_decided_from(rule, engine.ruleset, ctx.moment)
+            if decided is None:
+                continue
+            due = decided.isoformat()
+        elif r.outcome != "failed":
+            continue
+        out.append(RuleFix(r.id, Text(zh=r.title_zh, en=r.title_en), r.severity,
+                           tuple(ctx.options(rule.condition)), due))
+    return tuple(out)
 
 
 def _blocker(fix: RuleFix) -> Text:
@@ -590,10 +611,11 @@ def why_not(engine: Engine, facts: Mapping[str, Any], *, as_of: Any = None) -> W
             break
     blockers = [(f.rule_id, _blocker(f)) for f in now_fixes] if error is None else \
         [("(facts)", Text(zh=f"修改后的事实无效：{error}", en=f"the patched facts are invalid: {error}"))]
-    for r in (r for r in after.rules if r.outcome == "undetermined" and error is None):
+    explained = {f.rule_id for f in now_fixes} if error is None else set()
+    for r in (r for r in after.rules if r.outcome == "undetermined" and error is None and r.id not in explained):
         m = ", ".join(r.missing)
         blockers.append((r.id, Text(zh=f"待定：需补充 {m}", en=f"undetermined: supply {m}") if m else
-                         Text(zh=r.reason or "", en=r.reason or "")))
+                         Text(zh=_pick_lang(r.reason or "", "zh"), en=_pick_lang(r.reason or "", "en"))))
     return WhyNot(
         subject_id=verdict.subject_id, outcome=verdict.outcome, as_of=verdict.stamp.as_of, fixes=fixes,
         undetermined=tuple(Missing(r.id, Text(zh=r.title_zh, en=r.title_en), r.missing, r.reason)

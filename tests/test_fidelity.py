@@ -246,13 +246,13 @@ def test_the_criterion_is_ruleset_data():
 
 def test_records_with_unknown_filings_leave_the_counts_unknown():
     """A record whose filings are unknown may or may not count: every count is left out, not guessed."""
-    unknown = {k: v for k, v in COLLECTIVE.items() if k != "filings"}
+    unknown = {k: v for k, v in COLLECTIVE.items() if k != "filings"} | {"id": "GD-0002"}
     assert {} == qnwmh_rules.count_creation_collectives([COLLECTIVE, unknown])
 
 
 def test_records_with_unknown_org_kind_leave_only_those_counts_out():
     """A creation collective without org_kind: total and previous_national counted, the org counts left out."""
-    unknown = {k: v for k, v in COLLECTIVE.items() if k != "org_kind"}
+    unknown = {k: v for k, v in COLLECTIVE.items() if k != "org_kind"} | {"id": "GD-0002"}
     assert {"total": 2, "previous_national": 0} == qnwmh_rules.count_creation_collectives([COLLECTIVE, unknown])
 
 

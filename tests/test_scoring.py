@@ -99,7 +99,7 @@ def test_counting_creation_collectives_from_records():
     national = dict(c, id="N", honors=[{"level": "national", "kind": "named", "round": "2013-2014",
                                         "date": "2014-05-04"}])
     social = dict(c, id="S", org_kind="social_organization")
-    unknown = {k: v for k, v in c.items() if k != "org_kind"}
+    unknown = {k: v for k, v in c.items() if k != "org_kind"} | {"id": "U"}
     assert {"total": 3, "previous_national": 1, "non_public_economy": 0, "social_organization": 1} == \
         qnwmh_rules.count_creation_collectives([c, national, social])
     assert {"total": 2, "previous_national": 0} == qnwmh_rules.count_creation_collectives([c, unknown])
