@@ -9,7 +9,7 @@ import pytest
 import qnwmh_rules
 from qnwmh_rules import EvaluationError
 from qnwmh_rules._compile import CompiledRule
-from qnwmh_rules._engine import DurableEngine
+from qnwmh_rules._engine import DurableEngine, _Case
 
 
 def _case(total):
@@ -78,7 +78,7 @@ def test_an_error_inside_an_action_surfaces_as_evaluation_error(monkeypatch):
         raise RuntimeError("boom in action")
 
     with monkeypatch.context() as m:
-        m.setattr(DurableEngine, "_record", broken)
+        m.setattr(_Case, "record", broken)
         with pytest.raises(EvaluationError, match="boom in action"):
             e.fire(_case(12))
     assert frozenset({"r.big"}) == e.fire(_case(12))  # the state was cleared: the next case is clean
