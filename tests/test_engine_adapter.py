@@ -8,8 +8,15 @@ import pytest
 
 import qnwmh_rules
 from qnwmh_rules import EvaluationError
+from qnwmh_rules._api import durable_available
 from qnwmh_rules._compile import CompiledRule
-from qnwmh_rules._engine import DurableEngine, _Case
+
+if durable_available():  # elsewhere every test here is skipped, with the reason (conftest)
+    import durable_rules_engine
+
+    from qnwmh_rules._engine import DurableEngine, _Case
+
+pytestmark = pytest.mark.durable
 
 
 def _case(total):
@@ -107,21 +114,75 @@ def test_concurrent_threads_get_their_own_verdicts(national, good_facts):
             assert expected == got
 
 
-def test_backends_are_named_in_the_stamp(good_facts):
-    """The verdict stamp records which backend decided it."""
-    assert "durable" == qnwmh_rules.evaluate(good_facts).stamp.engine
-    assert "python" == qnwmh_rules.evaluate(good_facts, backend="python").stamp.engine
-
-
-def test_unknown_backend_is_refused():
-    """Only the durable and python backends exist."""
-    with pytest.raises(ValueError, match="backend"):
-        qnwmh_rules.load_ruleset(term="2017-2018", backend="drools")
-
-
 def test_after_a_failed_case_the_next_case_starts_clean():
     """When a case cannot be cleared, the adapter starts a fresh host: nothing leaks into the next case."""
     e = _engine("recover")
     with pytest.raises(EvaluationError):
         e.fire({"members": {"total": 12}})  # no marker: the sentinel cannot fire
     assert frozenset({"r.small"}) == e.fire(_case(3))
+
+
+def _freed(handle):
+    """Whether durable's C ruleset behind ``handle`` was deleted (deleting it again is refused)."""
+    try:
+        durable_rules_engine.delete_ruleset(handle)
+    except Exception:
+        return True
+    return False  # pragma: no cover - it was still allocated (and is freed now)
+
+
+def _handles(engine):
+    return [r._handle for r in engine._host._ruleset_list]
+
+
+def test_a_dropped_engine_frees_its_durable_memory():
+    """When an engine is garbage, the C ruleset of its Host is deleted (hazard 16)."""
+    e = _engine("dropped")
+    e.fire(_case(12))
+    handles = _handles(e)
+    del e
+    assert [True] == [_freed(h) for h in handles]
+
+
+def test_a_closed_engine_frees_its_memory_and_refuses_cases():
+    """close() deletes the C ruleset at once; a case after close is an EvaluationError."""
+    e = _engine("closed")
+    handles = _handles(e)
+    e.close()
+    assert [True] == [_freed(h) for h in handles]
+    with pytest.raises(EvaluationError, match="closed"):
+        e.fire(_case(12))
+
+
+@pytest.mark.parametrize("failing", [
+    {"members": {"total": 12}},  # no marker: nothing fires, a state is left behind
+    {"q": 1, **{f"f{i}": i for i in range(300)}},  # durable refuses a fact of 300 fields (error 302)
+])
+def test_a_failed_case_frees_the_host_it_replaces(failing):
+    """Every failed case replaces the Host; the replaced one's C ruleset is deleted, and the next case is clean."""
+    e = _engine("replaced")
+    handles = _handles(e)
+    with pytest.raises(EvaluationError):
+        e.fire(failing)
+    assert [True] == [_freed(h) for h in handles]
+    assert handles != _handles(e)
+    assert frozenset({"r.small"}) == e.fire(_case(3))
+
+
+def test_engines_built_and_dropped_do_not_exhaust_durable_handles():
+    """durable has 131,072 ruleset handles per process; dropped engines give theirs back, so loading never runs out."""
+    for i in range(300):
+        e = _engine(f"h{i}")
+        assert frozenset({"r.big"}) == e.fire(_case(12))
+        handles = _handles(e)
+        del e
+        assert [True] == [_freed(h) for h in handles]
+
+
+def test_the_adapter_leaves_the_warning_filters_as_it_found_them():
+    """Silencing durable's warnings is confined to the calls into durable: the process filters are unchanged."""
+    import warnings
+
+    before = list(warnings.filters)
+    _engine("filters").fire(_case(12))
+    assert before == list(warnings.filters)
