@@ -30,8 +30,9 @@ from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import qnwmh_rules  # noqa: E402
 from bench_core import make_facts, rss_kib  # noqa: E402
+
+import qnwmh_rules  # noqa: E402
 from qnwmh_rules import EvaluationError, load_ruleset  # noqa: E402
 from qnwmh_rules._api import durable_available  # noqa: E402
 

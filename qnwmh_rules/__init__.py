@@ -20,8 +20,9 @@ from .facts import Facts, parse_facts
 from .verdict import Citation, RuleOutcome, Stamp, Verdict
 
 __all__ = [
-    "available_rulesets", "BackendUnavailableError", "Citation", "count_creation_collectives", "Engine", "evaluate", "EvaluationError",
+    "available_rulesets", "Citation", "count_creation_collectives", "Engine", "evaluate", "EvaluationError",
     "explain_html", "explain_text", "Facts", "FactsError", "filing_window", "FilingWindow", "load_ruleset",
     "parse_facts", "QnwmhError", "Replay", "replay", "RuleOutcome", "ruleset_path", "RulesetError", "Stamp",
     "Verdict", "what_if", "WhatIf", "__version__", "AuditEntry", "AuditLog", "AuditLogError", "WhyNot", "why_not",
+    "BackendUnavailableError",
 ]

@@ -18,11 +18,12 @@ Must not know rules' meaning, verdicts or explanations: it answers "which rule i
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import threading
 import warnings
 import weakref
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import durable_rules_engine as _c
@@ -49,20 +50,12 @@ class _QuietHost(_durable.Host):  # type: ignore[misc]  # durable ships no type 
 _WARNINGS_LOCK = threading.RLock()
 
 
-class _Quiet:
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
     """Silence durable's own DeprecationWarnings (hazard 18) for the calls made inside it only."""
-
-    def __enter__(self) -> None:
-        _WARNINGS_LOCK.acquire()
-        self._ctx = warnings.catch_warnings()
-        self._ctx.__enter__()
+    with _WARNINGS_LOCK, warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"durable(\.|$)")
-
-    def __exit__(self, *exc: object) -> None:
-        try:
-            self._ctx.__exit__(*exc)
-        finally:
-            _WARNINGS_LOCK.release()
+        yield
 
 
 def free_host(host: Any) -> None:
@@ -156,7 +149,7 @@ class DurableEngine:
         try:
             # durable deletes the "run" keys from what it is given (hazard 9): give it a copy
             # whose callables are the same objects.
-            with _Quiet():
+            with _quiet():
                 host.register_rulesets({self.name: {k: dict(v, all=copy.deepcopy(v["all"]))
                                                     for k, v in self._definition.items()}})
         except Exception as exc:  # the C side refused the JSON: a compiler defect
@@ -174,7 +167,7 @@ class DurableEngine:
         """
         case.reset()
         try:
-            with _Quiet():
+            with _quiet():
                 self._host.assert_fact(self.name, dict(MARKER, sid=_SID, id="rescue"))
                 if case.invoked:
                     self._host.delete_state(self.name, _SID)
@@ -191,7 +184,7 @@ class DurableEngine:
             case = self._case
             case.reset()
             try:
-                with _Quiet():
+                with _quiet():
                     self._host.assert_fact(self.name, doc)
             except _durable.MessageNotHandledException:
                 pass  # nothing matched: a normal answer (the sentinel makes it rare)
@@ -203,7 +196,7 @@ class DurableEngine:
                 cleared = False
                 if case.invoked:
                     try:
-                        with _Quiet():
+                        with _quiet():
                             self._host.delete_state(self.name, _SID)
                         cleared = True
                     except Exception as exc:

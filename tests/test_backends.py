@@ -62,14 +62,14 @@ def _authoring(tmp_path):
 
 
 def test_authoring_commands_never_import_durable(tmp_path):
-    """check, list, diff, docs, release and `test --backend python` succeed without importing durable, even where it imports."""
+    """check, list, diff, docs, release and `test --backend python` never import durable, even where it imports."""
     out, _ = _run(_authoring(tmp_path), block=False)
     assert [(r["argv"][0], 0, []) for r in json.loads(out)] == \
         [(r["argv"][0], r["rc"], r["durable"]) for r in json.loads(out)]
 
 
 def test_every_command_works_where_durable_cannot_be_imported(tmp_path):
-    """With durable unimportable (as on 3.13), authoring works and evaluate/batch/why-not/test pick the python backend."""
+    """With durable unimportable (as on 3.13) authoring works; evaluate, batch, why-not and test use python."""
     facts = str(EXAMPLE)
     (tmp_path / "in.jsonl").write_text(EXAMPLE.read_text(encoding="utf-8").replace("\n", "") + "\n", encoding="utf-8")
     commands = _authoring(tmp_path) + [
@@ -126,7 +126,7 @@ def test_unknown_backend_is_refused():
 
 
 def test_a_verdict_under_warnings_as_errors():
-    """A service running with `-W error` gets verdicts (durable's own DeprecationWarning on 3.12 stays inside the adapter)."""
+    """Under `-W error` verdicts still come (durable's DeprecationWarning on 3.12 stays inside the adapter)."""
     script = textwrap.dedent(f"""
         import json, warnings
         import qnwmh_rules
@@ -198,8 +198,8 @@ def test_only_the_adapter_imports_durable(path):
 
 def test_the_engine_module_is_only_imported_by_the_backend_choice():
     """Only _api refers to _engine, inside the backend choice; nothing imports it at module level."""
-    users = sorted(p.name for p in (ROOT / "qnwmh_rules").glob("*.py")
-                   if "_engine import" in p.read_text(encoding="utf-8") or "import _engine" in p.read_text(encoding="utf-8"))
+    texts = {p.name: p.read_text(encoding="utf-8") for p in (ROOT / "qnwmh_rules").glob("*.py")}
+    users = sorted(name for name, text in texts.items() if "_engine import" in text or "import _engine" in text)
     assert ["_api.py"] == users
     top = [line for line in (ROOT / "qnwmh_rules" / "_api.py").read_text(encoding="utf-8").splitlines()
            if line.startswith(("from ._engine", "from . import _engine", "import"))]

@@ -6,7 +6,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-import qnwmh_rules
 from qnwmh_rules import EvaluationError
 from qnwmh_rules._api import durable_available
 from qnwmh_rules._compile import CompiledRule
