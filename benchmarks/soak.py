@@ -106,9 +106,11 @@ def main(argv: list[str] | None = None) -> int:
         if engine.backend != "durable":
             print("  failures: skipped, the durable backend is not in use")
         else:
-            durable = load_ruleset(term=TERM, backend="durable")._durable
-            assert durable is not None
-            wide = {"q": 1, **{f"f{i}": i for i in range(300)}}  # error 302: durable refuses > ~250 fields
+            from qnwmh_rules._engine import DurableEngine
+
+            # unprojected, so that the 300 fields reach durable, which refuses them (error 302)
+            durable = DurableEngine("soak", load_ruleset(term=TERM, backend="python").compiled, project=False)
+            wide = {"q": 1, **{f"f{i}": i for i in range(300)}}
 
             def fail(i: int) -> None:
                 try:

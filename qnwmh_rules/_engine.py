@@ -32,7 +32,7 @@ from durable import engine as _durable
 from ._compile import MARKER, CompiledRule
 from .exceptions import EvaluationError
 
-__all__ = ["DurableEngine", "SENTINEL"]
+__all__ = ["DurableEngine", "SENTINEL", "read_paths", "project"]
 
 SENTINEL = "__sentinel__"
 _SID = "0"
@@ -121,10 +121,14 @@ class DurableEngine:
     it at once; the engine cannot fire afterwards).
     """
 
-    def __init__(self, name: str, rules: Iterable[CompiledRule]) -> None:
+    def __init__(self, name: str, rules: Iterable[CompiledRule], *, project: bool = True) -> None:
         self.name = name
         self._lock = threading.Lock()
         self._case = _Case()
+        rules = tuple(rules)
+        # Only what the conditions read is sent to durable (its JSON encode and decode is most of
+        # its cost); None sends the whole document.
+        self.projection = read_paths([r.condition for r in rules]) if project else None
         definition: dict[str, Any] = {}
         for rule in rules:
             definition[rule.id] = {"all": [{"m": {"$and": [rule.condition, dict(MARKER)]}}],
@@ -176,8 +180,13 @@ class DurableEngine:
         case.reset()
 
     def fire(self, document: dict[str, Any]) -> frozenset[str]:
-        """Assert one case's document; return the ids of the rules whose condition matched."""
-        doc = dict(document, sid=_SID, id="case")
+        """Assert one case's document; return the ids of the rules whose condition matched.
+
+        ``document`` is what ``_compile.encode_facts`` makes; it is not modified. Only the paths
+        in ``self.projection`` reach durable (plus the marker, which decides whether the case
+        can be cleared, and durable's own ``sid`` and ``id``)."""
+        doc = dict(document) if self.projection is None else project(document, self.projection)
+        doc.update(sid=_SID, id="case")
         with self._lock:
             if self._host is None:
                 raise EvaluationError(f"the durable engine {self.name} was closed")
@@ -233,3 +242,132 @@ def _action(case: _Case, rule_id: str) -> Any:
         except BaseException as exc:  # recorded here, raised by fire() (hazard 4)
             case.errors.append(exc)
     return action
+
+
+# --------------------------------------------------------------------------- projection
+# A projection is a tree of the document's keys that some condition reads: ``True`` keeps the
+# whole value; a dict keeps those keys of an object, or of every item of a list.
+Projection = dict[str, Any]
+_ITEM_OPS = ("$iany", "$iall")
+
+
+class _Unknown(Exception):
+    """A compiled condition this walker does not fully understand: send the whole document."""
+
+
+def read_paths(conditions: Iterable[Any]) -> Projection | None:
+    """The projection of every path the compiled ``conditions`` read (None: send everything).
+
+    Keys of a comparison are paths (``{"$lt": {"members.total": 6}}``); ``{"$m": path}`` is a
+    path on the right; ``{"$iany": {"honors": C}}`` reads the list and, inside ``C``, the item
+    fields spelled ``$i.field``. The marker is always kept. Anything else it does not know
+    makes it give up (None), which is always safe.
+    """
+    tree: Projection = {}
+
+    def add(root: Projection, path: str) -> Projection:
+        node = root
+        parts = path.split(".")
+        for i, part in enumerate(parts):
+            if not part or part.startswith("$"):
+                raise _Unknown(path)
+            child = node.get(part)
+            if child is True:
+                return {}  # the whole value is kept already: nothing below needs adding
+            if i == len(parts) - 1:
+                node[part] = True
+                return {}
+            if child is None:
+                child = node[part] = {}
+            node = child
+        return node  # pragma: no cover - the loop always returns
+
+    def add_list(root: Projection, path: str) -> Projection:
+        node = root
+        parts = path.split(".")
+        for part in parts[:-1]:
+            if not part or part.startswith("$"):
+                raise _Unknown(path)
+            child = node.get(part)
+            if child is True:
+                return {}
+            if child is None:
+                child = node[part] = {}
+            node = child
+        last = parts[-1]
+        if not last or last.startswith("$"):
+            raise _Unknown(path)
+        child = node.get(last)
+        if child is True:
+            return {}
+        if child is None:
+            child = node[last] = {}
+        return child  # the item projection: fields read as $i.field
+
+    def path_in(scope: tuple[Projection, Projection | None], path: str) -> None:
+        top, item = scope
+        if path.startswith("$i."):
+            if item is None:
+                raise _Unknown(path)
+            add(item, path[3:])
+        elif path.startswith("$"):
+            raise _Unknown(path)
+        else:
+            add(top, path)
+            if item is not None:  # a bare name inside an item test: keep it on both sides
+                add(item, path)
+
+    def walk(node: Any, scope: tuple[Projection, Projection | None]) -> None:
+        if isinstance(node, list):
+            for x in node:
+                walk(x, scope)
+            return
+        if not isinstance(node, dict):
+            return  # a constant
+        for key, value in node.items():
+            if key in _ITEM_OPS:
+                if not isinstance(value, dict):
+                    raise _Unknown(key)
+                for lst, inner in value.items():
+                    if lst.startswith("$i."):  # a list inside an item
+                        if scope[1] is None:
+                            raise _Unknown(lst)
+                        walk(inner, (scope[0], add_list(scope[1], lst[3:])))
+                    else:
+                        walk(inner, (scope[0], add_list(scope[0], lst)))
+            elif key == "$m":
+                if not isinstance(value, str):
+                    raise _Unknown(key)
+                path_in(scope, value)
+            elif key.startswith("$") and not key.startswith("$i."):
+                walk(value, scope)
+            else:  # a path: a field of the document, or of the item ($i.field)
+                path_in(scope, key)
+                walk(value, scope)
+
+    try:
+        for condition in conditions:
+            walk(condition, (tree, None))
+    except _Unknown:
+        return None
+    for key in MARKER:
+        tree[key] = True
+    return tree
+
+
+def project(doc: dict[str, Any], spec: Projection) -> dict[str, Any]:
+    """A new document holding only what ``spec`` keeps of ``doc`` (``doc`` is not modified)."""
+    out: dict[str, Any] = {}
+    for key, sub in spec.items():
+        if key not in doc:
+            continue
+        value = doc[key]
+        if sub is True:
+            out[key] = value
+        elif isinstance(value, dict):
+            out[key] = project(value, sub)
+        elif isinstance(value, list):
+            out[key] = [project(v, sub) if isinstance(v, dict) else v for v in value]
+        else:
+            out[key] = value
+    return out

@@ -3,17 +3,31 @@
 import copy
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
+import attrs
 import pytest
+from hypothesis import given, settings
 
-from qnwmh_rules import EvaluationError
+import qnwmh_rules
+from qnwmh_rules import EvaluationError, _check
 from qnwmh_rules._api import durable_available
-from qnwmh_rules._compile import CompiledRule
+from qnwmh_rules._compile import CompiledRule, encode_facts
+from qnwmh_rules._derive import derive
+
+from .strategies import collectives
 
 if durable_available():  # elsewhere every test here is skipped, with the reason (conftest)
     import durable_rules_engine
 
-    from qnwmh_rules._engine import DurableEngine, _Case
+    from qnwmh_rules._engine import DurableEngine, _Case, project, read_paths
+
+    def _pair(path=None, **kw):
+        engine = qnwmh_rules.load_ruleset(path, backend="durable", **kw)
+        return engine, DurableEngine("whole", engine.compiled, project=False)
+
+    _PAIRS = {"national": _pair(term="2017-2018"), "guangdong": _pair(term="2017-2018", region="guangdong"),
+              "shapes": _pair(Path(__file__).parent / "data" / "shapes.yaml")}
 
 pytestmark = pytest.mark.durable
 
@@ -22,9 +36,9 @@ def _case(total):
     return {"members": {"total": total}, "q": 1}
 
 
-def _engine(name="t"):
+def _engine(name="t", project=True):
     return DurableEngine(name, [CompiledRule("r.big", {"$gte": {"members.total": 10}}),
-                                CompiledRule("r.small", {"$lt": {"members.total": 10}})])
+                                CompiledRule("r.small", {"$lt": {"members.total": 10}})], project=project)
 
 
 def test_no_background_threads_are_started():
@@ -159,7 +173,7 @@ def test_a_closed_engine_frees_its_memory_and_refuses_cases():
 ])
 def test_a_failed_case_frees_the_host_it_replaces(failing):
     """Every failed case replaces the Host; the replaced one's C ruleset is deleted, and the next case is clean."""
-    e = _engine("replaced")
+    e = _engine("replaced", project=False)  # unprojected: the 300 unread fields reach durable
     handles = _handles(e)
     with pytest.raises(EvaluationError):
         e.fire(failing)
@@ -185,3 +199,81 @@ def test_the_adapter_leaves_the_warning_filters_as_it_found_them():
     before = list(warnings.filters)
     _engine("filters").fire(_case(12))
     assert before == list(warnings.filters)
+
+
+def _shipped_and_test_rulesets():
+    root = Path(__file__).resolve().parent.parent / "rulesets"
+    files = sorted(p for p in root.glob("*/*.yaml") if not p.name.endswith(".cases.yaml"))
+    return files + [Path(__file__).parent / "data" / "shapes.yaml"]
+
+
+def _kept(spec, parts):
+    node = spec
+    for part in parts:
+        if node is True:
+            return True
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return True
+
+
+def _reads(node, found):
+    """Every (list or None, path) the checked syntax tree of a condition reads."""
+    if isinstance(node, _check.Fact):
+        found.add((None, node.path))
+    elif isinstance(node, _check.Item):
+        found.add((node.list, node.field))
+    elif isinstance(node, _check.Quant):
+        found.add((None, node.list))
+    if attrs.has(type(node)):
+        for value in attrs.astuple(node, recurse=False):
+            for v in value if isinstance(value, tuple) else (value,):
+                _reads(v, found)
+    return found
+
+
+@pytest.mark.parametrize("path", _shipped_and_test_rulesets(), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_path_a_condition_reads_reaches_durable(path):
+    """The projection sent to durable keeps every fact, derived fact and item field any checked condition reads."""
+    engine = qnwmh_rules.load_ruleset(path, backend="durable")
+    spec = engine._durable.projection
+    assert spec is not None
+    missing = []
+    for rule in engine.ruleset.rules:
+        for condition in (rule.condition, rule.pending_condition):
+            for lst, field in sorted(_reads(condition, set()), key=str):
+                parts = ([*lst.split("."), *field.split(".")] if lst else field.split("."))
+                if not _kept(spec, parts):
+                    missing.append((rule.id, lst, field))
+    assert [] == missing
+
+
+@pytest.mark.parametrize("name", ["national", "guangdong", "shapes"])
+@settings(max_examples=100, deadline=None)
+@given(facts=collectives())
+def test_the_projected_document_fires_exactly_what_the_whole_one_does(name, facts):
+    """On random collectives, durable fires the same rules whether it gets the whole document or the projection."""
+    projected, whole = _PAIRS[name]
+    try:
+        parsed = projected.parse(facts)
+    except qnwmh_rules.FactsError:
+        return
+    doc = encode_facts(parsed, derive(projected.ruleset, parsed, projected._param_values), projected.ruleset.time_zone)
+    assert whole.fire(doc) == projected._durable.fire(doc)
+
+
+def test_a_condition_the_walker_does_not_know_sends_the_whole_document():
+    """An operator path it cannot place (a `$s.` state reference) makes the projection give up, which is safe."""
+    assert read_paths([{"$gte": {"members.total": {"$m": "$s.limit"}}}]) is None
+    assert {"members": {"total": True}, "q": True} == read_paths([{"$gte": {"members.total": 10}}])
+
+
+def test_projection_keeps_lists_item_fields_and_drops_the_rest():
+    """Items keep only the fields read ($i.field), nested objects only the paths read."""
+    spec = read_paths([{"$iany": {"honors": {"$and": [{"$i.level": "national"}, {"$lt": {"$i.date": 5}}]}}},
+                       {"$gte": {"leader.age": {"$m": "members.total"}}}])
+    doc = {"honors": [{"level": "national", "date": 1, "kind": "named"}, {"kind": "x"}],
+           "leader": {"age": 30, "nationality": "CN"}, "members": {"total": 3, "other": 1}, "region": "gd", "q": 1}
+    assert {"honors": [{"level": "national", "date": 1}, {}], "leader": {"age": 30}, "members": {"total": 3},
+            "q": 1} == project(doc, spec)
