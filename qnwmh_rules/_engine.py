@@ -10,6 +10,7 @@ Guards the measured hazards of durable-rules 2.0.28 (ARCHITECTURE.md):
 9. dict mutation     -> register a deep copy; use assert_fact (post fires one rule only)
 16. never freed      -> a replaced Host's rulesets are deleted in C at once, and an engine's
                         when the engine is dropped (its actions hold no reference to it)
+11. cost             -> only the paths the compiled conditions read are sent (read_paths, project)
 18. warnings         -> durable's own DeprecationWarnings (3.12: utcfromtimestamp on every
                         firing) are silenced around the calls into durable, and only there
 Type hazards (8) are handled before we get here: ``facts`` type-checks every value.
