@@ -166,12 +166,15 @@ def rss_kib() -> int:
     raise RuntimeError("no VmRSS in /proc/self/status")
 
 
+CLOCK = time.perf_counter  # --clock cpu: time.process_time (this process's CPU time, for busy machines)
+
+
 def time_loop(fn: Callable[[Any], Any], items: list[Any]) -> float:
     """Seconds to call fn on every item once."""
-    t0 = time.perf_counter()
+    t0 = CLOCK()
     for x in items:
         fn(x)
-    return time.perf_counter() - t0
+    return CLOCK() - t0
 
 
 def _mib(kib: float) -> str:
@@ -226,10 +229,21 @@ def throughput(engine: Any, ref_engine: Any, corpus: list[dict[str, Any]], round
     def derive_encode(parsed: Any) -> Any:
         return encode_facts(parsed, derive(rs, parsed), tz)
 
+    # The same engine, but its durable adapter sends the whole document instead of the projection
+    # of what the conditions read (the adapter before issue 14, item 4): an A/B in the same run.
+    from qnwmh_rules._engine import DurableEngine
+
+    whole = load_ruleset(term=TERM)
+    whole._durable = DurableEngine(engine._durable.name, engine.compiled, project=False)
+    for doc in docs[:200]:
+        assert whole._durable.fire(doc) == engine._durable.fire(doc)
+
     cases: list[tuple[str, Callable[[Any], Any], list[Any]]] = [
         ("facade", engine.evaluate, corpus),
         ("bare_durable", engine._durable.fire, docs),
         ("reference", ref_engine.evaluate, corpus),
+        ("facade_whole", whole.evaluate, corpus),
+        ("bare_whole", whole._durable.fire, docs),
         # stages of the facade, for the breakdown (not part of the three headline figures)
         ("stage_parse", engine.parse, corpus),
         ("stage_derive_encode", derive_encode, parsed_all),
@@ -309,7 +323,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--soak-every", type=int, default=10_000, help="RSS sample interval in the soak")
     ap.add_argument("--profile", type=int, default=2000, help="facade evaluations to profile (0 skips)")
     ap.add_argument("--profile-top", type=int, default=10, help="rows per profile listing")
+    ap.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                    help="time with the wall clock (default) or this process's CPU time (a shared, busy machine)")
     args = ap.parse_args(argv)
+    global CLOCK
+    CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
 
     t_start = time.perf_counter()
     print(f"qnwmh_rules {qnwmh_rules.__version__} from {os.path.dirname(qnwmh_rules.__file__)}")
@@ -319,7 +337,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception:  # pragma: no cover
         durable_version = "?"
     print(f"python {platform.python_version()} ({platform.machine()}), durable_rules {durable_version}, "
-          f"cpus {os.cpu_count()}, n={args.n} rounds={args.rounds} seed={args.seed}")
+          f"cpus {os.cpu_count()}, n={args.n} rounds={args.rounds} seed={args.seed} clock={args.clock}")
 
     engine = load_ruleset(term=TERM)
     ref_engine = load_ruleset(term=TERM, backend="python")
@@ -361,6 +379,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  facade breakdown (us/case, medians): parse {us['stage_parse']:.0f} | derive+encode "
           f"{us['stage_derive_encode']:.0f} | fire {us['bare_durable']:.0f} | verdict build+stamp (rest) {rest:.0f}")
     print(f"{'reference / facade cost per case':48} {med['facade'] / med['reference']:8.2f} x")
+    print("-" * 72)
+    print("durable gets the projection of what the rules read vs the whole document (same run):")
+    for proj, full, label in (("facade", "facade_whole", "facade evaluate()"),
+                              ("bare_durable", "bare_whole", "fire()")):
+        per = [w / p for p, w in zip(rates[proj], rates[full], strict=True)]
+        print(f"  {label:20} projected {1e6 / med[proj]:7.1f} us, whole {1e6 / med[full]:7.1f} us: "
+              f"projected/whole cost {med[full] / med[proj]:.3f} (per-round median {statistics.median(per):.3f}, "
+              f"{min(per):.3f}..{max(per):.3f})")
     if len(series) > 1:
         print("-" * 72)
         print("RSS (KiB) by verdicts: " + ", ".join(f"{n:,}={kib}" for n, kib in series))

@@ -15,7 +15,7 @@ from ._audit import AuditEntry, AuditLog, AuditLogError
 from ._explain import explain_html, explain_text
 from ._replay import Replay, WhatIf, replay, what_if
 from ._whynot import WhyNot, why_not
-from .exceptions import EvaluationError, FactsError, QnwmhError, RulesetError
+from .exceptions import BackendUnavailableError, EvaluationError, FactsError, QnwmhError, RulesetError
 from .facts import Facts, parse_facts
 from .verdict import Citation, RuleOutcome, Stamp, Verdict
 
@@ -24,4 +24,5 @@ __all__ = [
     "explain_html", "explain_text", "Facts", "FactsError", "filing_window", "FilingWindow", "load_ruleset",
     "parse_facts", "QnwmhError", "Replay", "replay", "RuleOutcome", "ruleset_path", "RulesetError", "Stamp",
     "Verdict", "what_if", "WhatIf", "__version__", "AuditEntry", "AuditLog", "AuditLogError", "WhyNot", "why_not",
+    "BackendUnavailableError",
 ]

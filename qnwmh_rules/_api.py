@@ -14,6 +14,7 @@ import difflib
 import functools
 import hashlib
 import json
+import platform
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -28,7 +29,7 @@ from ._jsontext import loads as _loads_json
 from ._model import Parameter, Rule, Ruleset, Window
 from ._moments import parse_as_of
 from ._score import score_sheet
-from .exceptions import EvaluationError, FactsError, RulesetError
+from .exceptions import BackendUnavailableError, EvaluationError, FactsError, RulesetError
 from .facts import REGIONS, Facts, parse_facts
 from .verdict import Citation, RuleOutcome, Stamp, Verdict
 
@@ -37,7 +38,40 @@ __all__ = ["Engine", "FilingWindow", "filing_window", "load_ruleset", "evaluate"
            "available_rulesets", "ruleset_path", "__version__"]
 
 __version__ = "0.1.0"
-BACKENDS = ("durable", "python")
+BACKENDS = ("auto", "durable", "python")  # what callers may ask for; a stamp names durable or python
+
+
+@functools.lru_cache(maxsize=1)
+def _durable_import_error() -> str | None:
+    """Why the durable backend cannot be used here, or None if it can (tried once per process)."""
+    try:
+        from . import _engine  # noqa: F401 - the one place durable is imported
+    except Exception as exc:  # ImportError, or a C module that fails on this Python
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+def durable_available() -> bool:
+    """Whether durable_rules imports on this Python (it does on CPython 3.11 and 3.12, not on 3.13+)."""
+    return _durable_import_error() is None
+
+
+def resolve_backend(backend: str) -> str:
+    """The engine a ``backend`` choice means here: ``"auto"`` is durable when it imports and
+    the python backend otherwise; ``"durable"`` where durable_rules does not import raises
+    ``BackendUnavailableError`` (one line, naming the cause and the way out)."""
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    if backend == "python":
+        return backend
+    why = _durable_import_error()
+    if why is None:
+        return "durable"
+    if backend == "auto":
+        return "python"
+    raise BackendUnavailableError(
+        f"the durable backend is not available on Python {platform.python_version()} ({why}); durable-rules "
+        "is installed and imports only on CPython 3.11 and 3.12: use backend 'python' or 'auto'")
 
 
 def rulesets_dir() -> Path:
@@ -197,9 +231,9 @@ class Engine:
     after every case); the python backend keeps no state.
     """
 
-    def __init__(self, ruleset: Ruleset, compiled: tuple[_compile.CompiledRule, ...], backend: str) -> None:
-        if backend not in BACKENDS:
-            raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    def __init__(self, ruleset: Ruleset, compiled: tuple[_compile.CompiledRule, ...], backend: str = "auto"
+                 ) -> None:
+        backend = resolve_backend(backend)
         self.ruleset = ruleset
         self.compiled = compiled
         self.backend = backend
@@ -510,27 +544,41 @@ class _RuleTemplate:
 
 
 def load_ruleset(path: str | Path | None = None, *, term: str | None = None, region: str | None = None,
-                 backend: str = "durable", subject: str = "collective", industry: str | None = None) -> Engine:
+                 backend: str = "auto", subject: str = "collective", industry: str | None = None,
+                 probe_durable: bool | None = None) -> Engine:
     """Load, check and compile a ruleset file (or the shipped one for ``term``/``region``).
 
-    Raises RulesetError (``path:line:col: CODE message``) for any mistake in the file.
+    ``backend`` is ``"auto"`` (durable_rules where it imports, else the python backend),
+    ``"durable"`` or ``"python"``; ``Engine.backend`` and every verdict's stamp name the one used.
+    Every ruleset is held to the static limits of durable_rules (Q306) on either backend.
+    ``probe_durable`` also registers the compiled rules with durable_rules, where it imports, so
+    that anything else it refuses is a Q306 of the file too: by default only for the durable
+    backend (``check`` and ``release`` ask for it; the python backend then never imports durable).
+    Raises RulesetError (``path:line:col: CODE message``) for any mistake in the file, and
+    BackendUnavailableError for ``"durable"`` where durable_rules does not import.
     """
+    backend = resolve_backend(backend)  # refuse an unavailable backend before reading anything
     if path is None:
         if term is None:
             raise ValueError("give a ruleset path, or term= (and optionally region=)")
         path = ruleset_path(term, region, subject=subject, industry=industry)
+    return Engine(*_load_checked(path, backend == "durable" if probe_durable is None else probe_durable), backend)
+
+
+def _load_checked(path: str | Path, probe: bool) -> tuple[Ruleset, tuple[_compile.CompiledRule, ...]]:
     ruleset, where, errors = _schema.read_ruleset_file(path)
     ruleset, check_errors = _check.check_ruleset(ruleset, where)
     compiled, shape_errors = _compile.compile_ruleset(ruleset, where)
     errors += check_errors + shape_errors
     if not errors:  # what the engine of record cannot run is the file's mistake, on either backend
-        errors += _compile.engine_limits(ruleset, compiled, where) or _refused_by_durable(ruleset, compiled, where)
+        errors += _compile.engine_limits(ruleset, compiled, where) or \
+            (_refused_by_durable(ruleset, compiled, where) if probe else [])
     if errors:
         raise _schema.all_errors(errors)
     ruleset = attrs.evolve(ruleset, sha256=_schema.content_sha256(ruleset))
     loaded, kp = where["@version"]
     _lock.check_released(ruleset, (loaded.path, *loaded.pos(kp)))
-    return Engine(ruleset, compiled, backend)
+    return ruleset, compiled
 
 
 def _refused_by_durable(ruleset: Ruleset, compiled: tuple[_compile.CompiledRule, ...],
@@ -562,20 +610,42 @@ def _shipped_engine(term: str, region: str | None, backend: str, subject: str = 
     return load_ruleset(ruleset_path(term, region, subject=subject, industry=industry), backend=backend)
 
 
+_ENGINE_CACHE: dict[tuple[str, str], Engine] = {}
+_ENGINE_CACHE_SIZE = 16
+
+
+def load_ruleset_cached(path: str | Path, *, backend: str = "auto") -> Engine:
+    """``load_ruleset(path)``, but an engine already built for the same content hash and backend
+    (by an earlier call here) is reused instead of building, and holding, another one.
+
+    The file is still read and checked on every call (its content may have changed); only the
+    engine is shared. At most a few engines are kept (least recently used first out)."""
+    backend = resolve_backend(backend)
+    ruleset, compiled = _load_checked(path, backend == "durable")
+    key = (ruleset.sha256, backend)
+    engine = _ENGINE_CACHE.pop(key, None)
+    if engine is None:
+        engine = Engine(ruleset, compiled, backend)
+    _ENGINE_CACHE[key] = engine  # most recently used last
+    while len(_ENGINE_CACHE) > _ENGINE_CACHE_SIZE:
+        del _ENGINE_CACHE[next(iter(_ENGINE_CACHE))]
+    return engine
+
+
 def filing_window(term: str = "2017-2018", region: str | None = None) -> FilingWindow:
     """The filing window of a shipped term (and region): boundaries, zone, position of a moment."""
     return _shipped_engine(term, region, "python").filing_window()
 
 
 def evaluate(facts: Mapping[str, Any] | str | bytes, *, term: str = "2017-2018", region: str | None = None,
-             as_of: Any = None, backend: str = "durable", subject: str = "collective",
+             as_of: Any = None, backend: str = "auto", subject: str = "collective",
              industry: str | None = None) -> Verdict:
     """Evaluate one collective against the shipped ruleset for ``term`` (and ``region``).
 
     The engine for each (term, region) is loaded once and cached. ``as_of`` is recorded
-    in the verdict; nothing reads the wall clock.
+    in the verdict; nothing reads the wall clock. ``backend`` as for ``load_ruleset``.
     """
-    return _shipped_engine(term, region, backend, subject, industry).evaluate(facts, as_of=as_of)
+    return _shipped_engine(term, region, resolve_backend(backend), subject, industry).evaluate(facts, as_of=as_of)
 
 
 def count_creation_collectives(collectives: Iterable[Mapping[str, Any]], *, term: str = "2017-2018",

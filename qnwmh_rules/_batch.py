@@ -343,7 +343,7 @@ def _chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
 
 
 def evaluate_lines(records: Iterable[Record], *, term: str | None = "2017-2018", region: str | None = None,
-                   ruleset: str | None = None, as_of: Any = None, backend: str = "durable", workers: int = 1,
+                   ruleset: str | None = None, as_of: Any = None, backend: str = "auto", workers: int = 1,
                    chunk_size: int = 200, subject: str = "collective",
                    industry: str | None = None) -> Iterator[BatchLine]:
     """One output line per record, in input order, streaming.

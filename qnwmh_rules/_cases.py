@@ -242,7 +242,7 @@ def coverage(runs: list[tuple[Any, list[CaseResult]]]) -> dict[tuple[str, str], 
     return seen
 
 
-def run_files(files: list[Path], backend: str = "durable") -> list[tuple[Path, Any, list[CaseResult]]]:
+def run_files(files: list[Path], backend: str = "auto") -> list[tuple[Path, Any, list[CaseResult]]]:
     """Run every cases file, loading each ruleset once however many files test it."""
     from ._api import load_ruleset
 
@@ -257,6 +257,6 @@ def run_files(files: list[Path], backend: str = "durable") -> list[tuple[Path, A
     return out
 
 
-def coverage_report(files: list[Path], backend: str = "durable") -> dict[tuple[str, str], set[str]]:
+def coverage_report(files: list[Path], backend: str = "auto") -> dict[tuple[str, str], set[str]]:
     """Run ``files`` and report coverage (see ``coverage``)."""
     return coverage([(engine, results) for _, engine, results in run_files(files, backend)])

@@ -34,7 +34,7 @@ def _engine(term: str | None, region: str | None, ruleset: str | None, backend: 
 
 def evaluate_partition(lines: Iterable[tuple[int, str]], *, term: str | None = "2017-2018",
                        region: str | None = None, ruleset: str | None = None, as_of: Any = None,
-                       backend: str = "durable") -> list[str]:
+                       backend: str = "auto") -> list[str]:
     """Evaluate ``(line number, JSON text)`` pairs; return the batch output lines (JSON text).
 
     The engine is built on the first call in a process and kept for later partitions.

@@ -8,24 +8,33 @@ Guards the measured hazards of durable-rules 2.0.28 (ARCHITECTURE.md):
 5. no match / crash  -> an always-firing sentinel rule, so every case fires and can be deleted
 6. duplicates        -> fired rule ids are collected in a set
 9. dict mutation     -> register a deep copy; use assert_fact (post fires one rule only)
+16. never freed      -> a replaced Host's rulesets are deleted in C at once, and an engine's
+                        when the engine is dropped (its actions hold no reference to it)
+11. cost             -> only the paths the compiled conditions read are sent (read_paths, project)
+18. warnings         -> durable's own DeprecationWarnings (3.12: utcfromtimestamp on every
+                        firing) are silenced around the calls into durable, and only there
 Type hazards (8) are handled before we get here: ``facts`` type-checks every value.
 Must not know rules' meaning, verdicts or explanations: it answers "which rule ids fired".
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import itertools
 import threading
-from collections.abc import Iterable
+import warnings
+import weakref
+from collections.abc import Iterable, Iterator
 from typing import Any
 
+import durable_rules_engine as _c
 from durable import engine as _durable
 
 from ._compile import MARKER, CompiledRule
 from .exceptions import EvaluationError
 
-__all__ = ["DurableEngine", "SENTINEL", "refusals"]
+__all__ = ["DurableEngine", "SENTINEL", "read_paths", "project", "refusals"]
 
 SENTINEL = "__sentinel__"
 _SID = "0"
@@ -38,78 +47,183 @@ class _QuietHost(_durable.Host):  # type: ignore[misc]  # durable ships no type 
         return None
 
 
-class DurableEngine:
-    """One compiled ruleset registered on its own private durable_rules Host."""
+# ``warnings.catch_warnings`` saves and restores the process-wide filter list: two threads
+# inside it at once could restore each other's filters. Every use here holds this lock.
+_WARNINGS_LOCK = threading.RLock()
 
-    def __init__(self, name: str, rules: Iterable[CompiledRule]) -> None:
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Silence durable's own DeprecationWarnings (hazard 18) for the calls made inside it only."""
+    with _WARNINGS_LOCK, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"durable(\.|$)")
+        yield
+
+
+def free_host(host: Any) -> None:
+    """Delete the C side of every ruleset registered on ``host`` (hazard 16); idempotent.
+
+    durable's Python layer has no way to do this: ``Ruleset`` objects are never deleted in C,
+    so every Host ever made keeps its node, string and state pools for the life of the process.
+    The handle is zeroed afterwards, so a stray use of the Ruleset fails (invalid handle)
+    instead of reaching a ruleset that later reuses the number.
+    """
+    for ruleset in getattr(host, "_ruleset_list", ()):
+        handle = getattr(ruleset, "_handle", 0)
+        if handle:
+            ruleset._handle = 0
+            try:
+                _c.delete_ruleset(handle)
+            except Exception:  # pragma: no cover - only if the handle was already invalid
+                pass
+
+
+class _Case:
+    """What the actions of one engine write during a case. The actions reference this object,
+    never the engine, so an engine that is dropped is freed at once (and its Host with it)."""
+
+    __slots__ = ("fired", "errors", "invoked")
+
+    def __init__(self) -> None:
+        self.fired: set[str] = set()
+        self.errors: list[BaseException] = []
+        self.invoked = False
+
+    def record(self, rule_id: str) -> None:
+        self.fired.add(rule_id)
+
+    def reset(self) -> None:
+        self.fired = set()
+        self.errors = []
+        self.invoked = False
+
+
+class _HostBox:
+    """The engine's current Host; frees its C rulesets when replaced or when the engine goes."""
+
+    __slots__ = ("host",)
+
+    def __init__(self) -> None:
+        self.host: Any = None
+
+    def replace(self, host: Any) -> None:
+        old, self.host = self.host, host
+        if old is not None:
+            free_host(old)
+
+    def free(self) -> None:
+        self.replace(None)
+
+
+class DurableEngine:
+    """One compiled ruleset registered on its own private durable_rules Host.
+
+    The Host's C memory (~0.3 MB for the shipped rulesets) is freed when the Host is replaced
+    after a case that could not be cleared, and when the engine is garbage (``close()`` frees
+    it at once; the engine cannot fire afterwards).
+    """
+
+    def __init__(self, name: str, rules: Iterable[CompiledRule], *, project: bool = True) -> None:
         self.name = name
         self._lock = threading.Lock()
-        self._fired: set[str] = set()
-        self._errors: list[BaseException] = []
-        self._invoked = False
+        self._case = _Case()
+        rules = tuple(rules)
+        # Only what the conditions read is sent to durable (its JSON encode and decode is most of
+        # its cost); None sends the whole document.
+        self.projection = read_paths([r.condition for r in rules]) if project else None
         definition: dict[str, Any] = {}
         for rule in rules:
             definition[rule.id] = {"all": [{"m": {"$and": [rule.condition, dict(MARKER)]}}],
-                                   "run": self._action(rule.id)}
-        definition[SENTINEL] = {"all": [{"m": dict(MARKER)}], "run": self._action(SENTINEL)}
+                                   "run": _action(self._case, rule.id)}
+        definition[SENTINEL] = {"all": [{"m": dict(MARKER)}], "run": _action(self._case, SENTINEL)}
         self._definition = definition
-        self._host = self._new_host()
+        self._box = _HostBox()
+        self._box.replace(self._new_host())
+        self._finalizer = weakref.finalize(self, self._box.free)
+
+    @property
+    def _host(self) -> Any:
+        return self._box.host
+
+    def close(self) -> None:
+        """Free the engine's durable_rules memory now (otherwise done when it is garbage)."""
+        with self._lock:
+            self._finalizer()
 
     def _new_host(self) -> Any:
         host = _QuietHost()
         try:
             # durable deletes the "run" keys from what it is given (hazard 9): give it a copy
             # whose callables are the same objects.
-            host.register_rulesets({self.name: {k: dict(v, all=copy.deepcopy(v["all"]))
-                                                for k, v in self._definition.items()}})
+            with _quiet():
+                host.register_rulesets({self.name: {k: dict(v, all=copy.deepcopy(v["all"]))
+                                                    for k, v in self._definition.items()}})
         except Exception as exc:  # the C side refused the JSON: a compiler defect
+            free_host(host)
             raise EvaluationError(f"durable_rules refused the compiled ruleset {self.name}: {exc}") from exc
         return host
 
-    def _record(self, rule_id: str) -> None:
-        self._fired.add(rule_id)
+    def _rescue(self, case: _Case) -> None:
+        """Before a Host is dropped, free the state a failed case may have left in it.
 
-    def _action(self, rule_id: str) -> Any:
-        def action(c: Any) -> None:
-            # Only record the id (hazard 9: long actions silently drop the rest of a case).
-            self._invoked = True
-            try:
-                self._record(rule_id)
-            except BaseException as exc:  # recorded here, raised by fire() (hazard 4)
-                self._errors.append(exc)
-        return action
+        Deleting a ruleset frees its state table but not what each live state allocated (its
+        message and frame pools, ~90 KB); deleting a state on which nothing fired may crash
+        (hazard 5). So assert the bare marker into the same sid, which fires the sentinel,
+        and then delete the state. If that fails too, the Host is dropped all the same.
+        """
+        case.reset()
+        try:
+            with _quiet():
+                self._host.assert_fact(self.name, dict(MARKER, sid=_SID, id="rescue"))
+                if case.invoked:
+                    self._host.delete_state(self.name, _SID)
+        except Exception:  # noqa: S110 - best effort: the Host is replaced either way
+            pass
+        case.reset()
 
     def fire(self, document: dict[str, Any]) -> frozenset[str]:
-        """Assert one case's document; return the ids of the rules whose condition matched."""
-        doc = dict(document, sid=_SID, id="case")
+        """Assert one case's document; return the ids of the rules whose condition matched.
+
+        ``document`` is what ``_compile.encode_facts`` makes; it is not modified. Only the paths
+        in ``self.projection`` reach durable (plus the marker, which decides whether the case
+        can be cleared, and durable's own ``sid`` and ``id``)."""
+        doc = dict(document) if self.projection is None else project(document, self.projection)
+        doc.update(sid=_SID, id="case")
         with self._lock:
-            self._fired = set()
-            self._errors = []
-            self._invoked = False
+            if self._host is None:
+                raise EvaluationError(f"the durable engine {self.name} was closed")
+            case = self._case
+            case.reset()
             try:
-                self._host.assert_fact(self.name, doc)
+                with _quiet():
+                    self._host.assert_fact(self.name, doc)
             except _durable.MessageNotHandledException:
                 pass  # nothing matched: a normal answer (the sentinel makes it rare)
             except BaseException as exc:
-                self._errors.append(exc)
+                case.errors.append(exc)
             finally:
                 # Our actions catch their own errors (hazard 4), so durable's state never
                 # holds an exception of ours and need not be read back.
                 cleared = False
-                if self._invoked:
+                if case.invoked:
                     try:
-                        self._host.delete_state(self.name, _SID)
+                        with _quiet():
+                            self._host.delete_state(self.name, _SID)
                         cleared = True
                     except Exception as exc:
-                        self._errors.append(EvaluationError(f"durable_rules could not clear the case: {exc}"))
+                        case.errors.append(EvaluationError(f"durable_rules could not clear the case: {exc}"))
                 else:
                     # hazard 5: deleting a state where nothing fired can crash.
-                    self._errors.append(EvaluationError("the sentinel rule did not fire; the engine state "
-                                                        "could not be cleared safely"))
-                if not cleared:
-                    # A state that survived would leak into the next case: start a fresh Host.
-                    self._host = self._new_host()
-            fired, errors = frozenset(self._fired), list(self._errors)
+                    case.errors.append(EvaluationError("the sentinel rule did not fire; the engine state "
+                                                       "could not be cleared safely"))
+            fired, errors = frozenset(case.fired), list(case.errors)
+            if not cleared:
+                # A state that survived would leak into the next case: start a fresh Host,
+                # and free the old one's C memory (hazard 16).
+                try:
+                    self._rescue(case)
+                finally:
+                    self._box.replace(self._new_host())
         for err in errors:
             if isinstance(err, (KeyboardInterrupt, SystemExit)):
                 raise err
@@ -119,6 +233,146 @@ class DurableEngine:
                 raise first
             raise EvaluationError(f"durable_rules failed on this case: {first!r}") from first
         return fired - {SENTINEL}
+
+
+def _action(case: _Case, rule_id: str) -> Any:
+    def action(c: Any) -> None:
+        # Only record the id (hazard 9: long actions silently drop the rest of a case).
+        case.invoked = True
+        try:
+            case.record(rule_id)
+        except BaseException as exc:  # recorded here, raised by fire() (hazard 4)
+            case.errors.append(exc)
+    return action
+
+
+# --------------------------------------------------------------------------- projection
+# A projection is a tree of the document's keys that some condition reads: ``True`` keeps the
+# whole value; a dict keeps those keys of an object, or of every item of a list.
+Projection = dict[str, Any]
+_ITEM_OPS = ("$iany", "$iall")
+
+
+class _Unknown(Exception):
+    """A compiled condition this walker does not fully understand: send the whole document."""
+
+
+def read_paths(conditions: Iterable[Any]) -> Projection | None:
+    """The projection of every path the compiled ``conditions`` read (None: send everything).
+
+    Keys of a comparison are paths (``{"$lt": {"members.total": 6}}``); ``{"$m": path}`` is a
+    path on the right; ``{"$iany": {"honors": C}}`` reads the list and, inside ``C``, the item
+    fields spelled ``$i.field``. The marker is always kept. Anything else it does not know
+    makes it give up (None), which is always safe.
+    """
+    tree: Projection = {}
+
+    def add(root: Projection, path: str) -> Projection:
+        node = root
+        parts = path.split(".")
+        for i, part in enumerate(parts):
+            if not part or part.startswith("$"):
+                raise _Unknown(path)
+            child = node.get(part)
+            if child is True:
+                return {}  # the whole value is kept already: nothing below needs adding
+            if i == len(parts) - 1:
+                node[part] = True
+                return {}
+            if child is None:
+                child = node[part] = {}
+            node = child
+        return node  # pragma: no cover - the loop always returns
+
+    def add_list(root: Projection, path: str) -> Projection:
+        node = root
+        parts = path.split(".")
+        for part in parts[:-1]:
+            if not part or part.startswith("$"):
+                raise _Unknown(path)
+            child = node.get(part)
+            if child is True:
+                return {}
+            if child is None:
+                child = node[part] = {}
+            node = child
+        last = parts[-1]
+        if not last or last.startswith("$"):
+            raise _Unknown(path)
+        child = node.get(last)
+        if child is True:
+            return {}
+        if child is None:
+            child = node[last] = {}
+        return child  # the item projection: fields read as $i.field
+
+    def path_in(scope: tuple[Projection, Projection | None], path: str) -> None:
+        top, item = scope
+        if path.startswith("$i."):
+            if item is None:
+                raise _Unknown(path)
+            add(item, path[3:])
+        elif path.startswith("$"):
+            raise _Unknown(path)
+        else:
+            add(top, path)
+            if item is not None:  # a bare name inside an item test: keep it on both sides
+                add(item, path)
+
+    def walk(node: Any, scope: tuple[Projection, Projection | None]) -> None:
+        if isinstance(node, list):
+            for x in node:
+                walk(x, scope)
+            return
+        if not isinstance(node, dict):
+            return  # a constant
+        for key, value in node.items():
+            if key in _ITEM_OPS:
+                if not isinstance(value, dict):
+                    raise _Unknown(key)
+                for lst, inner in value.items():
+                    if lst.startswith("$i."):  # a list inside an item
+                        if scope[1] is None:
+                            raise _Unknown(lst)
+                        walk(inner, (scope[0], add_list(scope[1], lst[3:])))
+                    else:
+                        walk(inner, (scope[0], add_list(scope[0], lst)))
+            elif key == "$m":
+                if not isinstance(value, str):
+                    raise _Unknown(key)
+                path_in(scope, value)
+            elif key.startswith("$") and not key.startswith("$i."):
+                walk(value, scope)
+            else:  # a path: a field of the document, or of the item ($i.field)
+                path_in(scope, key)
+                walk(value, scope)
+
+    try:
+        for condition in conditions:
+            walk(condition, (tree, None))
+    except _Unknown:
+        return None
+    for key in MARKER:
+        tree[key] = True
+    return tree
+
+
+def project(doc: dict[str, Any], spec: Projection) -> dict[str, Any]:
+    """A new document holding only what ``spec`` keeps of ``doc`` (``doc`` is not modified)."""
+    out: dict[str, Any] = {}
+    for key, sub in spec.items():
+        if key not in doc:
+            continue
+        value = doc[key]
+        if sub is True:
+            out[key] = value
+        elif isinstance(value, dict):
+            out[key] = project(value, sub)
+        elif isinstance(value, list):
+            out[key] = [project(v, sub) if isinstance(v, dict) else v for v in value]
+        else:
+            out[key] = value
+    return out
 
 
 def refusals(rules: Iterable[CompiledRule]) -> list[tuple[str | None, str]]:
@@ -134,10 +388,14 @@ def refusals(rules: Iterable[CompiledRule]) -> list[tuple[str | None, str]]:
         definition: dict[str, Any] = {r.id: {"all": [{"m": {"$and": [copy.deepcopy(r.condition), dict(MARKER)]}}],
                                              "run": _noop} for r in subset}
         definition[SENTINEL] = {"all": [{"m": dict(MARKER)}], "run": _noop}
+        host = _QuietHost()
         try:
-            _probe_host().register_rulesets({f"probe{next(_PROBES)}": definition})
+            with _quiet():
+                host.register_rulesets({f"probe{next(_PROBES)}": definition})
         except Exception as exc:  # durable's C side refused the JSON
             return str(exc)
+        finally:
+            free_host(host)  # a probe keeps nothing (hazard 16)
         return None
 
     problem = attempt(rules)
@@ -152,11 +410,3 @@ def _noop(c: Any) -> None:  # pragma: no cover - never fired: probes are only re
 
 
 _PROBES = itertools.count()
-_PROBE_HOST: list[Any] = []
-
-
-def _probe_host() -> Any:
-    """One quiet Host for every probe of the process (a dropped Host is never freed, hazard 16)."""
-    if not _PROBE_HOST:
-        _PROBE_HOST.append(_QuietHost())
-    return _PROBE_HOST[0]

@@ -147,8 +147,14 @@ def _shipped(root: Path, term: str, ruleset_id: str) -> Path | None:
 
 
 def replay(verdict_doc: Mapping[str, Any], facts: Mapping[str, Any], *, ruleset: str | Path | None = None) -> Replay:
-    """Re-evaluate ``facts`` with the ruleset (and as_of, backend) the verdict's stamp names."""
-    from ._api import load_ruleset, ruleset_path
+    """Re-evaluate ``facts`` with the ruleset (and as_of, backend) the verdict's stamp names.
+
+    The engine is shared with earlier replays of the same ruleset content (``load_ruleset_cached``),
+    so replaying many verdicts builds one engine per ruleset, not one per call. A verdict stamped
+    ``durable`` is replayed with the python backend where durable_rules does not import (the two
+    backends agree on every rule, which the test suite checks); a note says so.
+    """
+    from ._api import durable_available, load_ruleset_cached, ruleset_path
 
     stored = Verdict.from_dict(dict(verdict_doc))
     stamp = stored.stamp
@@ -161,8 +167,13 @@ def replay(verdict_doc: Mapping[str, Any], facts: Mapping[str, Any], *, ruleset:
         path = _shipped(rulesets_dir(), stamp.term, stamp.ruleset_id) or ruleset_path(stamp.term, stamp.region)
     if stamp.engine not in ("durable", "python"):
         raise FactsError("stamp.engine", f"names no backend ({stamp.engine!r}); expected durable or python")
-    engine = load_ruleset(path, backend=stamp.engine)
     notes = []
+    backend = stamp.engine
+    if backend == "durable" and not durable_available():
+        backend = "python"
+        notes.append("the stamp names the durable engine, which does not import on this Python; "
+                     "replayed with the python backend")
+    engine = load_ruleset_cached(path, backend=backend)
     rs = engine.ruleset
     if (rs.id, rs.version) != (stamp.ruleset_id, stamp.version):
         notes.append(f"the stamp names {stamp.ruleset_id} {stamp.version}; replayed with {rs.id} {rs.version}")
@@ -172,6 +183,8 @@ def replay(verdict_doc: Mapping[str, Any], facts: Mapping[str, Any], *, ruleset:
         notes.append(f"library version {old['stamp']['library_version']} → {new['stamp']['library_version']}")
     old["stamp"].pop("library_version")
     new["stamp"].pop("library_version")
+    if backend != stamp.engine:  # the substitution is in the notes, not a difference of meaning
+        new["stamp"]["engine"] = old["stamp"]["engine"]
     diffs = json_differences(old, new)
     return Replay(identical=not diffs, ruleset_hash_matches=rs.sha256 == stamp.ruleset_sha256,
                   facts_hash_matches=fresh.stamp.facts_sha256 == stamp.facts_sha256, ruleset=str(path),

@@ -21,7 +21,7 @@ from dateutil import tz as dttz
 from . import _api, _cases, _lock
 from . import _diff as _diff_mod
 from ._jsontext import loads
-from .exceptions import EvaluationError, FactsError, RulesetError
+from .exceptions import BackendUnavailableError, EvaluationError, FactsError, RulesetError
 
 __all__ = ["main"]
 
@@ -239,7 +239,9 @@ def _check(args: argparse.Namespace) -> int:
     problems = 0
     for f in files:  # every file is checked and reported, whatever happened to the ones before
         try:
-            _api.load_ruleset(f)
+            # no engine is built; where durable_rules is installed it is asked whether it takes the
+            # compiled rules (Q306), so that what check accepts runs on the engine of record
+            _api.load_ruleset(f, backend="python", probe_durable=True)
         except RulesetError as exc:
             for err in exc.errors:
                 print(str(err), file=sys.stdout)
@@ -291,7 +293,7 @@ def _test(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load_named(spec: str, backend: str = "durable") -> _api.Engine:
+def _load_named(spec: str, backend: str = "python") -> _api.Engine:
     """A ruleset file path, or a shipped ``TERM`` or ``TERM:REGION``."""
     p = Path(spec)
     if p.is_file():
@@ -349,7 +351,7 @@ def _diff(args: argparse.Namespace) -> int:
 
 
 def _release(args: argparse.Namespace) -> int:
-    engine = _api.load_ruleset(args.file)
+    engine = _api.load_ruleset(args.file, backend="python", probe_durable=True)  # as check does
     placeholders = [p.name for p in engine.ruleset.parameters if p.placeholder]
     if placeholders and not args.allow_placeholders:
         print(f"qnwmh-rules: not released: parameters still marked placeholder: {', '.join(placeholders)} "
@@ -526,7 +528,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--industry", default=None, help="for --subject unit: the industry overlay, e.g. transport")
     e.add_argument("--ruleset", default=None, help="a ruleset file to use instead of the shipped ones")
     e.add_argument("--as-of", default=None, help="evaluate as of this date or ISO timestamp (recorded in the stamp)")
-    e.add_argument("--backend", default="durable", choices=_api.BACKENDS, help="engine backend (default durable)")
+    e.add_argument("--backend", default="auto", choices=_api.BACKENDS,
+                   help="engine: auto (default: durable where durable-rules imports, else python), durable or python")
     e.add_argument("--compact", action="store_true", help="print the JSON on one line")
     e.add_argument("--audit-db", default=None, metavar="PATH",
                    help="also append the verdict and its facts to this audit log (SQLite, append-only, hash-chained)")
@@ -546,7 +549,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("paths", nargs="+", metavar="PATH", help="cases files or folders")
     t.add_argument("--min-coverage", type=float, default=None, metavar="PCT",
                    help="fail if pass/fail coverage of the rules is below PCT percent")
-    t.add_argument("--backend", default="durable", choices=_api.BACKENDS)
+    t.add_argument("--backend", default="auto", choices=_api.BACKENDS)
     t.set_defaults(func=_test)
     d = sub.add_parser("diff", help="what changed in meaning between two rulesets (TERM, TERM:REGION or a file)")
     d.add_argument("old")
@@ -565,7 +568,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--subject", default="collective", choices=("collective", "unit"))
     b.add_argument("--industry", default=None, help="for --subject unit: the industry overlay")
     b.add_argument("--as-of", default=None)
-    b.add_argument("--backend", default="durable", choices=_api.BACKENDS)
+    b.add_argument("--backend", default="auto", choices=_api.BACKENDS)
     b.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     b.add_argument("--format", choices=("jsonl", "csv"), default=None, help="input format (default: by extension)")
     b.add_argument("--encoding", default="utf-8", metavar="NAME",
@@ -587,7 +590,7 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--subject", default="collective", choices=("collective", "unit"))
     w.add_argument("--industry", default=None)
     w.add_argument("--as-of", default=None)
-    w.add_argument("--backend", default="durable", choices=_api.BACKENDS)
+    w.add_argument("--backend", default="auto", choices=_api.BACKENDS)
     w.add_argument("--lang", default="zh", choices=("zh", "en"))
     w.add_argument("--json", action="store_true")
     w.set_defaults(func=_why_not)
@@ -640,6 +643,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except FactsError as exc:
         print(f"qnwmh-rules: bad facts: {exc}", file=sys.stderr)
+        return 2
+    except BackendUnavailableError as exc:
+        print(f"qnwmh-rules: {exc}", file=sys.stderr)
         return 2
     except EvaluationError as exc:
         print(f"qnwmh-rules: evaluation failed: {exc}", file=sys.stderr)

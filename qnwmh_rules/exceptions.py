@@ -4,13 +4,14 @@
   and, where one exists, a suggestion.
 - ``FactsError``: the caller's mistake in the facts (or arguments); names the field path.
 - ``EvaluationError``: the engine failed while evaluating valid input.
+  ``BackendUnavailableError`` (a kind of it): the backend asked for does not run on this Python.
 
 This module knows nothing of YAML, durable_rules or the rules themselves.
 """
 
 from __future__ import annotations
 
-__all__ = ["QnwmhError", "RulesetError", "FactsError", "EvaluationError"]
+__all__ = ["QnwmhError", "RulesetError", "FactsError", "EvaluationError", "BackendUnavailableError"]
 
 
 class QnwmhError(Exception):
@@ -79,3 +80,7 @@ class FactsError(QnwmhError, ValueError):
 
 class EvaluationError(QnwmhError, RuntimeError):
     """The engine failed on valid input (a defect or an engine fault, never the caller's)."""
+
+
+class BackendUnavailableError(EvaluationError):
+    """The engine asked for cannot run here (durable_rules does not import on this Python)."""

@@ -3,6 +3,8 @@
 import copy
 import json
 import os
+import platform
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,50 @@ settings.register_profile("ci", max_examples=150, derandomize=True, deadline=Non
 settings.register_profile("dev", max_examples=60, deadline=None)
 settings.register_profile("deep", max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("ci" if os.environ.get("CI") else os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+# durable_rules imports on CPython 3.11 and 3.12 only. Tests that need it carry the `durable`
+# marker, or take a `backend` parameter of "durable"; elsewhere they are skipped with the reason.
+# In CI (CI set) on a Python where durable must import, a missing durable and any skipped test
+# fail the run instead: nothing is skipped silently where the engine of record runs.
+DURABLE_EXPECTED = sys.version_info < (3, 13)
+DURABLE_WHY_NOT = qnwmh_rules._api._durable_import_error()
+IN_CI = os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
+
+
+def _needs_durable(item):
+    callspec = getattr(item, "callspec", None)
+    return item.get_closest_marker("durable") is not None or \
+        (callspec is not None and callspec.params.get("backend") == "durable")
+
+
+def pytest_collection_modifyitems(config, items):
+    if DURABLE_WHY_NOT is None:
+        return
+    if DURABLE_EXPECTED and IN_CI:
+        raise pytest.UsageError(f"CI on Python {platform.python_version()}: durable_rules must import here, "
+                                f"but: {DURABLE_WHY_NOT}")
+    skip = pytest.mark.skip(reason=f"needs durable_rules, which does not import on Python "
+                                   f"{platform.python_version()} ({DURABLE_WHY_NOT})")
+    for item in items:
+        if _needs_durable(item):
+            item.add_marker(skip)
+
+
+_SKIPPED = []
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped and IN_CI and DURABLE_WHY_NOT is None:
+        _SKIPPED.append(report.nodeid)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _SKIPPED:
+        session.config.get_terminal_writer().line(
+            f"CI: {len(_SKIPPED)} test(s) skipped where durable_rules imports (no skip is allowed here): "
+            + ", ".join(_SKIPPED[:10]), red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "rulesets" / "examples" / "collective-gd-0001.json"

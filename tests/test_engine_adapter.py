@@ -3,22 +3,42 @@
 import copy
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
+import attrs
 import pytest
+from hypothesis import given, settings
 
 import qnwmh_rules
-from qnwmh_rules import EvaluationError
-from qnwmh_rules._compile import CompiledRule
-from qnwmh_rules._engine import DurableEngine
+from qnwmh_rules import EvaluationError, _check
+from qnwmh_rules._api import durable_available
+from qnwmh_rules._compile import CompiledRule, encode_facts
+from qnwmh_rules._derive import derive
+
+from .strategies import collectives
+
+if durable_available():  # elsewhere every test here is skipped, with the reason (conftest)
+    import durable_rules_engine
+
+    from qnwmh_rules._engine import DurableEngine, _Case, project, read_paths
+
+    def _pair(path=None, **kw):
+        engine = qnwmh_rules.load_ruleset(path, backend="durable", **kw)
+        return engine, DurableEngine("whole", engine.compiled, project=False)
+
+    _PAIRS = {"national": _pair(term="2017-2018"), "guangdong": _pair(term="2017-2018", region="guangdong"),
+              "shapes": _pair(Path(__file__).parent / "data" / "shapes.yaml")}
+
+pytestmark = pytest.mark.durable
 
 
 def _case(total):
     return {"members": {"total": total}, "q": 1}
 
 
-def _engine(name="t"):
+def _engine(name="t", project=True):
     return DurableEngine(name, [CompiledRule("r.big", {"$gte": {"members.total": 10}}),
-                                CompiledRule("r.small", {"$lt": {"members.total": 10}})])
+                                CompiledRule("r.small", {"$lt": {"members.total": 10}})], project=project)
 
 
 def test_no_background_threads_are_started():
@@ -78,7 +98,7 @@ def test_an_error_inside_an_action_surfaces_as_evaluation_error(monkeypatch):
         raise RuntimeError("boom in action")
 
     with monkeypatch.context() as m:
-        m.setattr(DurableEngine, "_record", broken)
+        m.setattr(_Case, "record", broken)
         with pytest.raises(EvaluationError, match="boom in action"):
             e.fire(_case(12))
     assert frozenset({"r.big"}) == e.fire(_case(12))  # the state was cleared: the next case is clean
@@ -107,21 +127,169 @@ def test_concurrent_threads_get_their_own_verdicts(national, good_facts):
             assert expected == got
 
 
-def test_backends_are_named_in_the_stamp(good_facts):
-    """The verdict stamp records which backend decided it."""
-    assert "durable" == qnwmh_rules.evaluate(good_facts).stamp.engine
-    assert "python" == qnwmh_rules.evaluate(good_facts, backend="python").stamp.engine
-
-
-def test_unknown_backend_is_refused():
-    """Only the durable and python backends exist."""
-    with pytest.raises(ValueError, match="backend"):
-        qnwmh_rules.load_ruleset(term="2017-2018", backend="drools")
-
-
 def test_after_a_failed_case_the_next_case_starts_clean():
     """When a case cannot be cleared, the adapter starts a fresh host: nothing leaks into the next case."""
     e = _engine("recover")
     with pytest.raises(EvaluationError):
         e.fire({"members": {"total": 12}})  # no marker: the sentinel cannot fire
     assert frozenset({"r.small"}) == e.fire(_case(3))
+
+
+def _freed(handle):
+    """Whether durable's C ruleset behind ``handle`` was deleted (deleting it again is refused)."""
+    try:
+        durable_rules_engine.delete_ruleset(handle)
+    except Exception:
+        return True
+    return False  # pragma: no cover - it was still allocated (and is freed now)
+
+
+def _handles(engine):
+    return [r._handle for r in engine._host._ruleset_list]
+
+
+def test_a_dropped_engine_frees_its_durable_memory():
+    """When an engine is garbage, the C ruleset of its Host is deleted (hazard 16)."""
+    e = _engine("dropped")
+    e.fire(_case(12))
+    handles = _handles(e)
+    del e
+    assert [True] == [_freed(h) for h in handles]
+
+
+def test_a_closed_engine_frees_its_memory_and_refuses_cases():
+    """close() deletes the C ruleset at once; a case after close is an EvaluationError."""
+    e = _engine("closed")
+    handles = _handles(e)
+    e.close()
+    assert [True] == [_freed(h) for h in handles]
+    with pytest.raises(EvaluationError, match="closed"):
+        e.fire(_case(12))
+
+
+@pytest.mark.parametrize("failing", [
+    {"members": {"total": 12}},  # no marker: nothing fires, a state is left behind
+    {"q": 1, **{f"f{i}": i for i in range(300)}},  # durable refuses a fact of 300 fields (error 302)
+])
+def test_a_failed_case_frees_the_host_it_replaces(failing):
+    """Every failed case replaces the Host; the replaced one's C ruleset is deleted, and the next case is clean."""
+    e = _engine("replaced", project=False)  # unprojected: the 300 unread fields reach durable
+    handles = _handles(e)
+    with pytest.raises(EvaluationError):
+        e.fire(failing)
+    assert [True] == [_freed(h) for h in handles]
+    assert handles != _handles(e)
+    assert frozenset({"r.small"}) == e.fire(_case(3))
+
+
+def test_engines_built_and_dropped_do_not_exhaust_durable_handles():
+    """durable has 131,072 ruleset handles per process; dropped engines give theirs back, so loading never runs out."""
+    for i in range(300):
+        e = _engine(f"h{i}")
+        assert frozenset({"r.big"}) == e.fire(_case(12))
+        handles = _handles(e)
+        del e
+        assert [True] == [_freed(h) for h in handles]
+
+
+def test_the_adapter_leaves_the_warning_filters_as_it_found_them():
+    """Silencing durable's warnings is confined to the calls into durable: the process filters are unchanged."""
+    import warnings
+
+    before = list(warnings.filters)
+    _engine("filters").fire(_case(12))
+    assert before == list(warnings.filters)
+
+
+def _shipped_and_test_rulesets():
+    root = Path(__file__).resolve().parent.parent / "rulesets"
+    files = sorted(p for p in root.glob("*/*.yaml") if not p.name.endswith(".cases.yaml"))
+    return files + [Path(__file__).parent / "data" / "shapes.yaml"]
+
+
+def _kept(spec, parts):
+    node = spec
+    for part in parts:
+        if node is True:
+            return True
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return True
+
+
+def _reads(node, found):
+    """Every (list or None, path) the checked syntax tree of a condition reads."""
+    if isinstance(node, _check.Fact):
+        found.add((None, node.path))
+    elif isinstance(node, _check.Item):
+        found.add((node.list, node.field))
+    elif isinstance(node, _check.Quant):
+        found.add((None, node.list))
+    if attrs.has(type(node)):
+        for value in attrs.astuple(node, recurse=False):
+            for v in value if isinstance(value, tuple) else (value,):
+                _reads(v, found)
+    return found
+
+
+@pytest.mark.parametrize("path", _shipped_and_test_rulesets(), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_path_a_condition_reads_reaches_durable(path):
+    """The projection sent to durable keeps every fact, derived fact and item field any checked condition reads."""
+    engine = qnwmh_rules.load_ruleset(path, backend="durable")
+    spec = engine._durable.projection
+    assert spec is not None
+    missing = []
+    for rule in engine.ruleset.rules:
+        for condition in (rule.condition, rule.pending_condition):
+            for lst, field in sorted(_reads(condition, set()), key=str):
+                parts = ([*lst.split("."), *field.split(".")] if lst else field.split("."))
+                if not _kept(spec, parts):
+                    missing.append((rule.id, lst, field))
+    assert [] == missing
+
+
+@pytest.mark.parametrize("name", ["national", "guangdong", "shapes"])
+@settings(max_examples=100, deadline=None)
+@given(facts=collectives())
+def test_the_projected_document_fires_exactly_what_the_whole_one_does(name, facts):
+    """On random collectives, durable fires the same rules whether it gets the whole document or the projection."""
+    projected, whole = _PAIRS[name]
+    try:
+        parsed = projected.parse(facts)
+    except qnwmh_rules.FactsError:
+        return
+    doc = encode_facts(parsed, derive(projected.ruleset, parsed, projected._param_values), projected.ruleset.time_zone)
+    assert whole.fire(doc) == projected._durable.fire(doc)
+
+
+def test_a_condition_the_walker_does_not_know_sends_the_whole_document():
+    """An operator path it cannot place (a `$s.` state reference) makes the projection give up, which is safe."""
+    assert read_paths([{"$gte": {"members.total": {"$m": "$s.limit"}}}]) is None
+    assert {"members": {"total": True}, "q": True} == read_paths([{"$gte": {"members.total": 10}}])
+
+
+def test_projection_keeps_lists_item_fields_and_drops_the_rest():
+    """Items keep only the fields read ($i.field), nested objects only the paths read."""
+    spec = read_paths([{"$iany": {"honors": {"$and": [{"$i.level": "national"}, {"$lt": {"$i.date": 5}}]}}},
+                       {"$gte": {"leader.age": {"$m": "members.total"}}}])
+    doc = {"honors": [{"level": "national", "date": 1, "kind": "named"}, {"kind": "x"}],
+           "leader": {"age": 30, "nationality": "CN"}, "members": {"total": 3, "other": 1}, "region": "gd", "q": 1}
+    assert {"honors": [{"level": "national", "date": 1}, {}], "leader": {"age": 30}, "members": {"total": 3},
+            "q": 1} == project(doc, spec)
+
+
+def test_a_dropped_engine_is_freed_without_waiting_for_the_garbage_collector():
+    """load_ruleset() then dropping the Engine frees durable's C ruleset at once: nothing holds it in a cycle."""
+    import gc
+
+    engine = qnwmh_rules.load_ruleset(term="2017-2018", backend="durable")
+    handles = _handles(engine._durable)
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        del engine
+        assert [True] == [_freed(h) for h in handles]
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -173,7 +173,7 @@ def test_the_stamp_is_reproduced(window_open):
         "Reproducibility stamp", "- ruleset: guangdong", "- term: 2017-2018", "- version: 2.0.0",
         "- region: guangdong", "- layers (base first): 2017-2018/national@2.0.0 → 2017-2018/guangdong@2.0.0",
         f"- ruleset sha256: {s.ruleset_sha256}", f"- library version: {qnwmh_rules.__version__}",
-        "- engine: durable", "- as_of: 2017-09-20T23:59:59.999999+08:00", f"- facts sha256: {s.facts_sha256}",
+        f"- engine: {s.engine}", "- as_of: 2017-09-20T23:59:59.999999+08:00", f"- facts sha256: {s.facts_sha256}",
     ]) + "\n")
 
 

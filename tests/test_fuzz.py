@@ -8,6 +8,7 @@ mis-evaluates).
 
 import json
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -54,6 +55,7 @@ conditions = st.recursive(atoms(), lambda inner: st.one_of(
     st.builds(lambda a: f"not ({a})", inner)), max_leaves=5)
 
 
+@pytest.mark.durable
 @settings(max_examples=60, deadline=None)
 @given(when=conditions, facts=st.lists(collectives(), min_size=1, max_size=4))
 def test_random_conditions_load_or_are_refused_and_agree_with_the_reference(tmp_path_factory, when, facts):
@@ -61,7 +63,7 @@ def test_random_conditions_load_or_are_refused_and_agree_with_the_reference(tmp_
     path = tmp_path_factory.mktemp("fuzz") / "r.yaml"
     path.write_text(HEAD_WITH_PARAMS + rule(json.dumps(when, ensure_ascii=False)), encoding="utf-8")
     try:
-        durable = qnwmh_rules.load_ruleset(path)
+        durable = qnwmh_rules.load_ruleset(path, backend="durable")
     except RulesetError as exc:
         assert exc.code.startswith("Q") and exc.line is not None
         return

@@ -21,6 +21,7 @@ ENGINES = {
 }
 
 
+@pytest.mark.durable
 @pytest.mark.parametrize("name", sorted(ENGINES))
 @given(facts=collectives())
 def test_engine_agrees_with_reference_evaluator(name, facts):
