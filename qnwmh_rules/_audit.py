@@ -77,6 +77,9 @@ SCHEMA_VERSION = 2
 # application's SQLite file is refused rather than written into.
 APPLICATION_ID = 0x716E7761
 MIN_KEY_BYTES = 16
+# A key file is read up to this many bytes (and its line break): a longer one is the wrong file
+# (or /dev/zero), and is refused rather than read whole.
+MAX_KEY_BYTES = 4096
 
 
 
@@ -224,17 +227,21 @@ def _legacy_facts_match(facts_json: str, facts_sha256: str) -> bool:
 
 def read_key(*, file: str | os.PathLike[str] | None = None, env: str | None = None) -> bytes:
     """The key of a keyed log, from a file (its bytes, one trailing line break dropped) or an
-    environment variable (its value, UTF-8, surrounding white space dropped); exactly one of
-    the two. At least 16 bytes; ``AuditLogError`` says what is wrong. A good key:
+    environment variable (its value, UTF-8, surrounding white space dropped; a value that is
+    not UTF-8: its bytes, surrounding ASCII white space dropped); exactly one of the two.
+    At least 16 bytes, and a file at most 4096; ``AuditLogError`` says what is wrong. A good key:
     ``python -c "import secrets; print(secrets.token_hex(32))" > audit.key``."""
     if (file is None) == (env is None):
         raise FactsError("key", "give the key's file or its environment variable, not both or neither")
     if file is not None:
         try:
             with open(file, "rb") as f:
-                key = f.read()
+                key = f.read(MAX_KEY_BYTES + 3)
         except OSError as exc:
             raise AuditLogError(f"{os.fspath(file)}: cannot read the audit log key: {exc.strerror}") from exc
+        if len(key) > MAX_KEY_BYTES + 2 or (len(key) > MAX_KEY_BYTES and key[MAX_KEY_BYTES:] not in (b"\n", b"\r\n")):
+            raise AuditLogError(f"{os.fspath(file)}: the key file holds more than {MAX_KEY_BYTES} bytes; an audit log "
+                                f"key is {MIN_KEY_BYTES} to {MAX_KEY_BYTES} bytes: is it the right file?")
         for ending in (b"\r\n", b"\n"):
             if key.endswith(ending):
                 key = key[: -len(ending)]
@@ -245,7 +252,11 @@ def read_key(*, file: str | os.PathLike[str] | None = None, env: str | None = No
         value = os.environ.get(env)
         if value is None:
             raise AuditLogError(f"the environment variable {env} (the audit log key) is not set")
-        key = value.strip().encode("utf-8")
+        raw = os.fsencode(value)  # the bytes the environment holds (not UTF-8: surrogate escapes undone)
+        try:
+            key = raw.decode("utf-8").strip().encode("utf-8")
+        except UnicodeDecodeError:
+            key = raw.strip()
         where = f"the environment variable {env}"
     if len(key) < MIN_KEY_BYTES:
         raise AuditLogError(f"{where} holds {len(key)} bytes; an audit log key needs at least {MIN_KEY_BYTES} "

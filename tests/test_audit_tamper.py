@@ -2,10 +2,12 @@
 so, by a head kept elsewhere or by the key), and the problem names the entry."""
 
 import contextlib
+import datetime as dt
 import copy
 import hashlib
 import hmac
 import json
+import os
 import re
 import shutil
 import sqlite3
@@ -13,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import qnwmh_rules
 from qnwmh_rules._audit import AuditHead, AuditLog, AuditLogError
@@ -751,3 +754,172 @@ def test_an_empty_layout1_log_is_upgraded_too(tmp_path, verdicts):
     with AuditLog(path) as log:
         assert (1, 2) == (log.upgrade(), log.append(*verdicts[0]))
         assert ("the log had no entries before this upgrade", []) == (log.migrations()[0][1]["note"], log.verify())
+
+
+# -- found by breaking it (a forger with the file, an auditor years later) ---------------------------
+
+
+def run_cli(argv, capsys):
+    """Exit code and stderr of `qnwmh-rules` run in process."""
+    from qnwmh_rules.cli import main
+
+    code = main(argv)
+    return code, capsys.readouterr().err
+
+
+@pytest.mark.parametrize("content", [b"", "empty sqlite"], ids=["zero-bytes", "sqlite-without-tables"])
+@pytest.mark.parametrize("action", [["--verify"], ["--head"], ["--id", "GD-0001"], ["--upgrade"]])
+def test_a_log_emptied_or_without_its_schema_is_refused_not_recreated(tmp_path, capsys, content, action):
+    """`audit` on a log truncated to nothing (or a SQLite file with no log in it) refuses it in one line and
+    leaves the file as it was; it does not make a new log there and call it clean."""
+    path = tmp_path / "audit.sqlite"
+    if content == "empty sqlite":
+        conn = sqlite3.connect(path)
+        conn.execute("CREATE TABLE t (x)")  # a file with SQLite's header and no tables left
+        conn.execute("DROP TABLE t")
+        conn.commit()
+        conn.close()
+    else:
+        path.write_bytes(content)
+    before = path.read_bytes()
+    code, err = run_cli(["audit", str(path), *action], capsys)
+    assert (2, before) == (code, path.read_bytes())
+    assert 1 == len(err.strip().splitlines()) and "not an audit log" in err, err
+    with pytest.raises(AuditLogError, match="not an audit log"):
+        AuditLog(path, create=False)
+
+
+def test_a_path_that_is_not_a_file_is_named_as_such(tmp_path, capsys):
+    """`audit` on a directory says it is a directory, in one line."""
+    code, err = run_cli(["audit", str(tmp_path), "--verify"], capsys)
+    assert 2 == code
+    assert "is a directory" in err and 1 == len(err.strip().splitlines()), err
+
+
+def test_verify_reads_one_state_of_a_log_others_append_to(plain, verdicts):
+    """Entries appended by another process while verify reads the log are not mistaken for a cut of its end
+    (verify reads one snapshot)."""
+    path, _ = plain
+    other = AuditLog(path)
+    appended = []
+
+    def append_meanwhile(statement):
+        if not appended and "sqlite_sequence" in statement:
+            appended.append(other.append(*verdicts[0]))
+
+    try:
+        with AuditLog(path) as log:
+            log._live().set_trace_callback(append_meanwhile)
+            problems = log.verify()
+        assert ([6], []) == (appended, problems)
+    finally:
+        other.close()
+
+
+def test_the_entries_counter_tells_a_cut_end_too(plain, verdicts):
+    """With the last entry deleted and only the chain's counter set back, the entries' counter still says
+    entry 5 was given: verify names it missing and append refuses the log."""
+    path, _ = plain
+    with forger(path) as conn:
+        delete(conn, 5)
+        conn.execute("UPDATE sqlite_sequence SET seq = 4 WHERE name = 'chain'")
+    problems = verify(path)
+    assert any(p.startswith("entry 5: missing") for p in problems), problems
+    with AuditLog(path) as log, pytest.raises(AuditLogError, match="numbers up to 5"):
+        log.append(*verdicts[0])
+
+
+@pytest.mark.parametrize("statement", ["UPDATE sqlite_sequence SET seq = 'x' WHERE name = 'chain'",
+                                       "UPDATE sqlite_sequence SET seq = 2 WHERE name = 'entries'",
+                                       "DELETE FROM sqlite_sequence WHERE name = 'chain'"],
+                         ids=["not-a-number", "below-the-last", "removed"])
+def test_sqlite_counters_tampered_with_are_found(plain, statement):
+    """SQLite's counters (sqlite_sequence) are set only by SQLite, never below the last number, never removed:
+    one changed by hand is reported (it is how a cut of the last entries is hidden)."""
+    path, _ = plain
+    with forger(path) as conn:
+        conn.execute(statement)
+    problems = verify(path)
+    assert 1 == len(problems) and problems[0].startswith("database: sqlite_sequence"), problems
+
+
+def forge_migration(conn, note, key=None):
+    """Append a migration entry with this record, chained and hashed as upgrade() would."""
+    seq, prev = conn.execute("SELECT seq, sha256 FROM chain ORDER BY seq DESC LIMIT 1").fetchone()
+    note_json = json.dumps(note, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    conn.execute("INSERT INTO chain VALUES (?, 'migration', ?, ?, ?)",
+                 (seq + 1, note_json, prev, chain_hash(seq + 1, "migration", None, None, None, note_json, prev, key)))
+    return seq + 1
+
+
+@pytest.mark.parametrize("note", [{}, {"entries": 1000}, {"from_layout": 1, "to_layout": 2, "entries": 1000,
+                                                          "recorded_at": "2020-01-01T00:00:00+00:00"}],
+                         ids=["empty", "entries-only", "wrong-count"])
+def test_a_migration_record_an_upgrade_would_not_write_is_found(plain, note):
+    """A migration entry must say what upgrade() writes: from layout 1 to 2, the entries before it (its seq - 1)
+    and an aware recorded_at; anything else is named (it would mark later entries as written by layout 1)."""
+    path, _ = plain
+    with forger(path) as conn:
+        seq = forge_migration(conn, note)
+    problems = verify(path)
+    assert any(p.startswith(f"entry {seq}: edited: its migration record") for p in problems), problems
+
+
+def test_a_second_migration_is_found(layout1):
+    """A log is upgraded from layout 1 once: a second migration entry is named."""
+    with AuditLog(layout1) as log:
+        first = log.upgrade(recorded_at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC))
+    with forger(layout1) as conn:
+        seq = forge_migration(conn, {"from_layout": 1, "to_layout": 2, "entries": first,
+                                     "recorded_at": "2024-02-01T00:00:00+00:00"})
+    problems = verify(layout1)
+    assert any(p.startswith(f"entry {seq}: edited: its migration record") for p in problems), problems
+
+
+@pytest.mark.parametrize("text", ["٦:" + "a" * 64, "６:" + "a" * 64, "6:" + "ａ" * 64])
+def test_a_head_with_other_digits_than_ascii_is_refused(text):
+    """A head is ASCII: digits of other scripts are refused, not read as numbers."""
+    from qnwmh_rules.exceptions import FactsError
+
+    with pytest.raises(FactsError):
+        AuditHead.parse(text)
+
+
+# -- the key, read from where the operator keeps it ------------------------------------------------
+
+
+@settings(max_examples=60, deadline=None)
+@given(value=st.binary(min_size=16, max_size=80).filter(lambda b: b"\0" not in b and len(b.strip()) >= 16))
+def test_a_key_in_the_environment_may_be_any_bytes(value):
+    """Any bytes the environment can hold are read as a key: its UTF-8 text without the white space around it,
+    or (not UTF-8) its bytes without the ASCII white space around them; never a traceback."""
+    from qnwmh_rules._audit import read_key
+
+    name = "QNWMH_TEST_AUDIT_KEY"
+    os.environb[name.encode()] = value
+    try:
+        try:
+            expected = value.decode("utf-8").strip().encode("utf-8")
+        except UnicodeDecodeError:
+            expected = value.strip()
+        if len(expected) < 16:
+            with pytest.raises(AuditLogError, match="at least 16"):
+                read_key(env=name)
+        else:
+            assert expected == read_key(env=name)
+    finally:
+        del os.environb[name.encode()]
+
+
+def test_a_key_file_without_end_is_refused(tmp_path):
+    """A key file that never ends (/dev/zero) or is far too long is refused in one message, not read whole."""
+    from qnwmh_rules._audit import MAX_KEY_BYTES, read_key
+
+    long = tmp_path / "long.key"
+    long.write_bytes(b"k" * (MAX_KEY_BYTES + 3))
+    for path in ("/dev/zero", long):
+        with pytest.raises(AuditLogError, match=f"more than {MAX_KEY_BYTES} bytes"):
+            read_key(file=path)
+    ok = tmp_path / "ok.key"
+    ok.write_bytes(b"k" * MAX_KEY_BYTES + b"\r\n")
+    assert b"k" * MAX_KEY_BYTES == read_key(file=ok)
