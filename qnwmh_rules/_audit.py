@@ -57,6 +57,7 @@ import os
 import re
 import secrets
 import sqlite3
+import urllib.parse
 from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import Any
@@ -268,7 +269,9 @@ class AuditLog:
     """An append-only, hash-chained log of verdicts in one SQLite file (``":memory:"`` for a
     throw-away one).
 
-    ``AuditLog(path)`` creates the file with its schema if it is new or empty, and refuses
+    ``AuditLog(path)`` creates the file with its schema if it is new or empty (with
+    ``create=False`` it refuses such a file, and a missing one: to read, verify or upgrade an
+    existing log, an emptied file must not become a new, clean log), and refuses
     (``AuditLogError``) a file that is not SQLite, another application's SQLite file, or an
     audit log written by a newer version of the layout. ``key`` (bytes, at least 16; see
     ``read_key``) makes a new log keyed (HMAC-SHA-256) and is needed to append to a keyed log
@@ -278,18 +281,28 @@ class AuditLog:
     one thread; several processes may append to one file.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, key: bytes | None = None) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, key: bytes | None = None, create: bool = True) -> None:
         self.path = os.fspath(path)
+        self._create = create
         if key is not None and (not isinstance(key, bytes) or len(key) < MIN_KEY_BYTES):
             got = f"{len(key)} bytes" if isinstance(key, bytes) else type(key).__name__
             raise FactsError("key", f"expected at least {MIN_KEY_BYTES} bytes (see AuditLog.read_key), got {got}")
         self._key = key
         self._conn: sqlite3.Connection | None = None
+        if self.path != ":memory:" and os.path.exists(self.path) and not os.path.isfile(self.path):
+            what = "a directory" if os.path.isdir(self.path) else "not a regular file (a pipe, device or socket)"
+            raise AuditLogError(f"{self.path}: not an audit log: it is {what}")
         self.layout = SCHEMA_VERSION
         try:
             # isolation_level=None: no implicit transactions; append() runs BEGIN/COMMIT itself.
-            conn = sqlite3.connect(self.path, isolation_level=None, timeout=10.0)
+            if create or self.path == ":memory:":
+                conn = sqlite3.connect(self.path, isolation_level=None, timeout=10.0)
+            else:  # mode=rw: a missing file is an error, not a new empty one
+                uri = "file:" + urllib.parse.quote(os.path.abspath(self.path)) + "?mode=rw"
+                conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=10.0)
         except sqlite3.Error as exc:
+            if not create and not os.path.exists(self.path):
+                raise AuditLogError(f"{self.path}: no audit log there") from exc
             raise AuditLogError(f"{self.path}: cannot open the audit log: {exc}") from exc
         try:
             self._open(conn)
@@ -310,10 +323,14 @@ class AuditLog:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
         self._check_ownership(conn, version, app_id)
+        if version == 0 and not self._create:
+            self._refuse_new()
         # WAL is a property of the file and cannot change inside a transaction. Where WAL is not
         # available (":memory:", some network file systems) SQLite keeps its rollback journal,
-        # which with synchronous=FULL is as crash-safe, only slower.
-        conn.execute("PRAGMA journal_mode=WAL").fetchone()
+        # which with synchronous=FULL is as crash-safe, only slower. An existing log opened
+        # without create (to read, verify or upgrade it) keeps the mode it has.
+        if self._create:
+            conn.execute("PRAGMA journal_mode=WAL").fetchone()
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("BEGIN IMMEDIATE")
@@ -323,6 +340,8 @@ class AuditLog:
             app_id = conn.execute("PRAGMA application_id").fetchone()[0]
             self._check_ownership(conn, version, app_id)
             if version == 0:
+                if not self._create:
+                    self._refuse_new()
                 _create(conn, self._key)
                 version = SCHEMA_VERSION
             self.layout = version
@@ -331,6 +350,12 @@ class AuditLog:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
+
+    def _refuse_new(self) -> None:
+        empty = os.path.getsize(self.path) == 0 if os.path.isfile(self.path) else False
+        raise AuditLogError(f"{self.path}: not an audit log: "
+                            + ("the file is empty (0 bytes)" if empty else "a SQLite database with no tables")
+                            + "; a log always holds its header, so it was emptied or is not the log")
 
     def _check_ownership(self, conn: sqlite3.Connection, version: int, app_id: int) -> None:
         if version == 0 and app_id == 0:

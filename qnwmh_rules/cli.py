@@ -156,9 +156,9 @@ def _audit(args: argparse.Namespace) -> int:
             AuditHead.parse(head)
         except FactsError as exc:
             args.usage_error(f"--expect-head: {exc.message}")
-    if not Path(args.db).is_file():
+    if not Path(args.db).exists():
         raise FactsError("(audit)", f"no audit log at {args.db} (it is created by `evaluate --audit-db`)")
-    with AuditLog(args.db, key=_audit_key(args)) as log:
+    with AuditLog(args.db, key=_audit_key(args), create=False) as log:
         if args.upgrade:
             seq = log.upgrade()
             print(f"{args.db}: already of the current layout" if seq is None else
