@@ -500,8 +500,11 @@ class AuditLog:
         """The next seq and the hash it chains to; refuses a log whose last entries are gone."""
         last = conn.execute("SELECT seq, sha256 FROM chain ORDER BY seq DESC LIMIT 1").fetchone()
         given = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'chain'").fetchone()
-        given_seq = given[0] if given else 0
+        given_entries = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'entries'").fetchone()
         last_seq = last[0] if last else 0
+        given_seq = given[0] if given else 0
+        if given_entries and isinstance(given_entries[0], int) and given_entries[0] > given_seq:
+            given_seq = given_entries[0]  # the entries' counter remembers a cut the chain's was set back over
         if given_seq != last_seq:
             raise sqlite3.DatabaseError(f"the log is damaged: its chain ends at entry {last_seq} but numbers up to "
                                         f"{given_seq} were given; run verify")
@@ -710,6 +713,19 @@ class AuditLog:
         anchors = [h if isinstance(h, AuditHead) else AuditHead.parse(h) for h in heads]
         problems: list[str] = []
         try:
+            # One read transaction: every query below sees the same state of the log, however
+            # many entries other processes append meanwhile.
+            conn.execute("BEGIN")
+        except sqlite3.Error as exc:
+            raise AuditLogError(f"{self.path}: cannot read the audit log: {exc}") from exc
+        try:
+            return self._verify(conn, anchors, problems)
+        finally:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+
+    def _verify(self, conn: sqlite3.Connection, anchors: list[AuditHead], problems: list[str]) -> list[str]:
+        try:
             checked = [r[0] for r in conn.execute("PRAGMA quick_check")]
             if checked != ["ok"]:
                 problems.extend(f"database: {line}" for line in checked)
@@ -811,8 +827,8 @@ class AuditLog:
         for (seq,) in conn.execute("SELECT DISTINCT seq FROM entry_rules WHERE seq NOT IN "
                                    "(SELECT seq FROM entries) ORDER BY seq"):
             found.append(Problem(seq, "edited", "rule rows without an entry"))
-        given_row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'chain'").fetchone()
-        given = int(given_row[0]) if given_row and isinstance(given_row[0], int) else 0
+        counters, given = _counters(conn)
+        header.extend(counters)
         found.extend(diagnose(conn, links, h, genesis, given, search, {a.sha256: a.seq for a in anchors}))
         legacy = max((int(n.get("entries", 0)) for _, n in self.migrations() if isinstance(n.get("entries"), int)),
                      default=0)
@@ -872,6 +888,35 @@ class AuditLog:
         if stored_rules != _rule_rows(seq, verdict.rules):
             problems.append("rule rows do not match the verdict's rules")
         return problems
+
+
+_COUNTED = ("chain", "entries")
+
+
+def _counters(conn: sqlite3.Connection) -> tuple[list[str], int]:
+    """Problems with SQLite's counters of the chain and the entries (``sqlite_sequence``: SQLite
+    sets them, never below a table's last number, and never removes them), and the highest
+    number they say was given (0 if none can be read)."""
+    problems: list[str] = []
+    given = 0
+    stored = dict(conn.execute("SELECT name, seq FROM sqlite_sequence WHERE name IN ('chain', 'entries')").fetchall())
+    for table in _COUNTED:
+        last = conn.execute(f"SELECT max(seq) FROM {table}").fetchone()[0]
+        value = stored.get(table)
+        if table not in stored:
+            if last is not None:
+                problems.append(f"database: sqlite_sequence has no counter for {table}, though {table} has rows up "
+                                f"to {last}: it was removed by hand (so that a cut of the last entries cannot be "
+                                "seen; a head kept elsewhere can tell)")
+        elif not isinstance(value, int):
+            problems.append(f"database: sqlite_sequence's counter for {table} is {value!r}, not a number: it was "
+                            "changed by hand")
+        else:
+            given = max(given, value)
+            if last is not None and value < last:
+                problems.append(f"database: sqlite_sequence's counter for {table} is {value}, below its last number "
+                                f"{last}: it was set back by hand")
+    return problems, given
 
 
 def _init_meta(conn: sqlite3.Connection, key: bytes | None) -> tuple[Hash, dict[str, Any]]:

@@ -32,7 +32,7 @@ _SEARCH_WINDOW = 256
 _SEARCH_BUDGET = 100_000
 JOINED = ("SELECT c.seq, c.kind, c.note_json, c.prev_sha256, c.sha256, e.seq IS NOT NULL, e.recorded_at, "
            "e.verdict_json, e.facts_json FROM chain c LEFT JOIN entries e ON e.seq = c.seq")
-_HEAD = re.compile(r"^\s*(\d+):([0-9a-f]{64})\s*$")
+_HEAD = re.compile(r"^\s*([0-9]+):([0-9a-f]{64})\s*$")
 
 
 @attrs.frozen

@@ -395,7 +395,9 @@ def test_an_entry_inserted_in_the_middle_is_found(plain, verdicts):
         prev = conn.execute("SELECT sha256 FROM chain WHERE seq = 2").fetchone()[0]
         conn.execute("INSERT INTO chain VALUES (3, 'verdict', NULL, ?, 'x')", (prev,))
         rehash(conn, [3])
-    assert ["entry 3: inserted: a second entry recorded as 3; the chain continues from entry 4",
+    assert ["database: sqlite_sequence's counter for chain is 5, below its last number 6: it was set back by hand",
+            "database: sqlite_sequence's counter for entries is 5, below its last number 6: it was set back by hand",
+            "entry 3: inserted: a second entry recorded as 3; the chain continues from entry 4",
             "entries 4..6: renumbered: they were recorded as entries 3..5"] == verify(path)
 
 
