@@ -830,17 +830,17 @@ class AuditLog:
         counters, given = _counters(conn)
         header.extend(counters)
         found.extend(diagnose(conn, links, h, genesis, given, search, {a.sha256: a.seq for a in anchors}))
-        legacy = max((int(n.get("entries", 0)) for _, n in self.migrations() if isinstance(n.get("entries"), int)),
-                     default=0)
+        # Entries before the (one) migration entry were written by layout 1: their facts are as the
+        # caller gave them and their recorded_at may be missing.
+        migrations = conn.execute("SELECT seq, note_json FROM chain WHERE kind = 'migration' ORDER BY seq").fetchall()
+        legacy = migrations[0][0] - 1 if migrations else 0
+        for i, (seq, note) in enumerate(migrations):
+            why = _migration_problem(seq, note) if i == 0 else \
+                f"is a second one (entry {migrations[0][0]} is the first): a log is upgraded from layout 1 once"
+            if why:
+                found.append(Problem(seq, "edited", f"its migration record {why}"))
         for row in conn.execute(f"SELECT {_ENTRY_COLUMNS} FROM entries ORDER BY seq"):
             found.extend(Problem(row[0], "edited", p) for p in self._check_entry(conn, row, legacy=row[0] <= legacy))
-        for kind_row in conn.execute("SELECT seq, note_json FROM chain WHERE kind = 'migration'"):
-            try:
-                doc = json.loads(kind_row[1])
-                if not isinstance(doc, dict):
-                    raise ValueError("not an object")
-            except (TypeError, ValueError):
-                found.append(Problem(kind_row[0], "edited", "its migration record is not a JSON object"))
         out = header + render(found)
         out.extend(anchor_problems(links, anchors, genesis))
         return out
@@ -888,6 +888,31 @@ class AuditLog:
         if stored_rules != _rule_rows(seq, verdict.rules):
             problems.append("rule rows do not match the verdict's rules")
         return problems
+
+
+def _migration_problem(seq: int, note: Any) -> str | None:
+    """What is wrong with a migration entry's record, as ``upgrade`` writes it (None: nothing)."""
+    try:
+        doc = json.loads(note)
+    except (TypeError, ValueError):
+        doc = None
+    if not isinstance(doc, dict):
+        return "is not a JSON object"
+    wrong = []
+    if doc.get("from_layout") != 1 or type(doc.get("from_layout")) is not int:
+        wrong.append(f"from_layout {doc.get('from_layout')!r} (an upgrade is from layout 1)")
+    to = doc.get("to_layout")
+    if type(to) is not int or not 2 <= to <= SCHEMA_VERSION:
+        wrong.append(f"to_layout {to!r}")
+    if type(doc.get("entries")) is not int or doc["entries"] != seq - 1:
+        wrong.append(f"entries {doc.get('entries')!r} (the entries before it: {seq - 1})")
+    try:
+        when = dt.datetime.fromisoformat(doc.get("recorded_at"))  # type: ignore[arg-type]
+        if when.tzinfo is None:
+            wrong.append(f"recorded_at {doc.get('recorded_at')!r} (no time zone)")
+    except (TypeError, ValueError):
+        wrong.append(f"recorded_at {doc.get('recorded_at')!r} (not an ISO 8601 date and time)")
+    return f"is not what an upgrade writes: {'; '.join(wrong)}" if wrong else None
 
 
 _COUNTED = ("chain", "entries")

@@ -2,8 +2,8 @@
 so, by a head kept elsewhere or by the key), and the problem names the entry."""
 
 import contextlib
-import datetime as dt
 import copy
+import datetime as dt
 import hashlib
 import hmac
 import json
