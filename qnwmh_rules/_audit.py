@@ -749,6 +749,9 @@ class AuditLog:
         expected_seq = 1
         for row in conn.execute(f"SELECT {_ENTRY_COLUMNS} FROM entries ORDER BY seq"):
             seq = row[0]
+            if seq < 1:
+                problems.append(f"entry {seq}: inserted: SQLite never gives a number below 1: it was added by hand")
+                continue
             if seq != expected_seq:
                 problems.append(f"entries {expected_seq}..{seq - 1}: missing" if seq - 1 > expected_seq
                                 else f"entry {expected_seq}: missing")
@@ -808,8 +811,16 @@ class AuditLog:
         header, h, genesis, search = self._header(conn)
         found: list[Problem] = []
         links: list[Link] = []
-        for seq, kind, note, prev, sha, has_entry, when, vj, fj in conn.execute(JOINED + " ORDER BY c.seq"):
+        for (seq,) in conn.execute("SELECT seq FROM chain WHERE seq < 1 UNION SELECT seq FROM entries WHERE seq < 1 "
+                                   "ORDER BY seq"):
+            found.append(Problem(seq, "inserted", "SQLite never gives a number below 1: it was added by hand"))
+        for seq, kind, note, prev, sha, has_entry, when, vj, fj in conn.execute(JOINED + " WHERE c.seq >= 1 "
+                                                                                        "ORDER BY c.seq"):
             ok: bool | None
+            if kind == "migration" and has_entry:
+                found.append(Problem(seq, "edited", "a verdict is stored under the number of a migration entry"))
+            elif kind not in ("verdict", "migration"):
+                found.append(Problem(seq, "edited", f"its kind {kind!r} is neither verdict nor migration"))
             if kind == "verdict" and not has_entry:
                 found.append(Problem(seq, "missing", "its chain record is there, but the entry itself is not"))
                 ok = None
@@ -821,12 +832,17 @@ class AuditLog:
                 except (TypeError, ValueError):
                     ok = False
             links.append(Link(seq, kind, prev, sha, ok))
-        for (seq,) in conn.execute("SELECT seq FROM entries WHERE seq NOT IN (SELECT seq FROM chain) ORDER BY seq"):
+        for (seq,) in conn.execute("SELECT seq FROM entries WHERE seq >= 1 AND seq NOT IN (SELECT seq FROM chain) "
+                                   "ORDER BY seq"):
             found.append(Problem(seq, "inserted", "it is not in the chain (added without a chain record, or its "
                                                    "chain record was deleted)"))
         for (seq,) in conn.execute("SELECT DISTINCT seq FROM entry_rules WHERE seq NOT IN "
                                    "(SELECT seq FROM entries) ORDER BY seq"):
-            found.append(Problem(seq, "edited", "rule rows without an entry"))
+            if type(seq) is int:
+                found.append(Problem(seq, "edited", "rule rows without an entry"))
+            else:
+                header.append(f"database: entry_rules has rows numbered {seq!r}, which is no entry's number: they "
+                              "were added by hand")
         counters, given = _counters(conn)
         header.extend(counters)
         found.extend(diagnose(conn, links, h, genesis, given, search, {a.sha256: a.seq for a in anchors}))
@@ -839,7 +855,7 @@ class AuditLog:
                 f"is a second one (entry {migrations[0][0]} is the first): a log is upgraded from layout 1 once"
             if why:
                 found.append(Problem(seq, "edited", f"its migration record {why}"))
-        for row in conn.execute(f"SELECT {_ENTRY_COLUMNS} FROM entries ORDER BY seq"):
+        for row in conn.execute(f"SELECT {_ENTRY_COLUMNS} FROM entries WHERE seq >= 1 ORDER BY seq"):
             found.extend(Problem(row[0], "edited", p) for p in self._check_entry(conn, row, legacy=row[0] <= legacy))
         out = header + render(found)
         out.extend(anchor_problems(links, anchors, genesis))

@@ -925,3 +925,86 @@ def test_a_key_file_without_end_is_refused(tmp_path):
     ok = tmp_path / "ok.key"
     ok.write_bytes(b"k" * MAX_KEY_BYTES + b"\r\n")
     assert b"k" * MAX_KEY_BYTES == read_key(file=ok)
+
+
+def spans(problems):
+    """The (first, last) entry numbers each problem line names, negative numbers included."""
+    out = []
+    for p in problems:
+        m = re.match(r"entr(?:y (-?\d+)|ies (-?\d+)\.\.(-?\d+))", p)
+        if m:
+            lo = int(m.group(1) or m.group(2))
+            out.append((lo, int(m.group(3) or lo)))
+    return out
+
+
+@settings(max_examples=30, deadline=None)
+@given(seq=st.one_of(st.integers(min_value=-2 ** 63, max_value=0), st.integers(min_value=7, max_value=2 ** 63 - 1)),
+       valid=st.booleans(), keyed_log=st.booleans())
+def test_an_entry_at_any_number_sqlite_can_hold_is_found_quickly(tmp_path_factory, templates, seq, valid, keyed_log):
+    """A copy of entry 2 stored under any number SQLite can hold (0, negative, far beyond the end), chained after
+    entry 5 with its hash computed for that number or not: verify ends (it does not walk the numbers between) and
+    names a number from the one entry 5 should be followed by to the forged one."""
+    source, head = templates["keyed" if keyed_log else "plain"]
+    path = tmp_path_factory.mktemp("far") / "audit.sqlite"
+    shutil.copy(source, path)
+    key = KEY if keyed_log else None
+    with forger(path) as conn:
+        row = conn.execute("SELECT * FROM entries WHERE seq = 2").fetchone()
+        conn.execute("INSERT INTO entries VALUES (" + ", ".join("?" * len(row)) + ")", (seq, *row[1:]))
+        conn.execute("INSERT INTO entry_rules SELECT ?, position, rule_id, outcome, severity FROM entry_rules "
+                     "WHERE seq = 2", (seq,))
+        prev = conn.execute("SELECT sha256 FROM chain WHERE seq = 5").fetchone()[0]
+        sha = chain_hash(seq, "verdict", row[1], row[11], row[12], None, prev, key) if valid else "0" * 64
+        conn.execute("INSERT INTO chain VALUES (?, 'verdict', NULL, ?, ?)", (seq, prev, sha))
+    problems = verify(path, key=key, expect_head=str(head))
+    lo, hi = (seq, seq) if seq < 1 else (6, seq)
+    assert any(a <= hi and b >= lo for a, b in spans(problems)), problems
+
+
+def test_sqlite_counters_set_far_beyond_the_end_are_reported_quickly(plain):
+    """A counter set to the largest number SQLite holds: verify names the numbers missing as one run."""
+    path, _ = plain
+    with forger(path) as conn:
+        conn.execute("UPDATE sqlite_sequence SET seq = ? WHERE name = 'chain'", (2 ** 63 - 1,))
+    assert [f"entries 6..{2 ** 63 - 1}: missing: deleted from the end (numbers up to {2 ** 63 - 1} were given, the "
+            "chain ends at entry 5)"] == verify(path)
+
+
+@pytest.mark.parametrize("seq", ["abc", 2.5, b"\0", 99])
+def test_rule_rows_under_any_number_are_reported_with_other_problems(plain, seq):
+    """Rule rows added by hand under a number that is no entry's (text, real, blob or an integer), alongside
+    another problem: each is reported, never a traceback."""
+    path, _ = plain
+    with forger(path) as conn:
+        conn.execute("INSERT INTO entry_rules VALUES (?, 0, 'x', 'passed', 'required')", (seq,))
+        conn.execute("UPDATE entries SET recorded_at = 'x' WHERE seq = 2")
+    problems = verify(path)
+    assert any(repr(seq) in p or f"entry {seq}:" in p for p in problems), problems
+    assert any(p.startswith("entry 2: edited") for p in problems), problems
+
+
+@pytest.mark.parametrize("seq", [0, -3])
+def test_a_layout1_entry_below_1_is_named_and_not_upgraded(layout1, seq):
+    """A copy of an entry stored under a number below 1 in a layout-1 log is named, and the log is not upgraded."""
+    with forger(layout1) as conn:
+        row = conn.execute("SELECT * FROM entries WHERE seq = 1").fetchone()
+        conn.execute("INSERT INTO entries VALUES (" + ", ".join("?" * len(row)) + ")", (seq, *row[1:]))
+    assert f"entry {seq}: inserted: SQLite never gives a number below 1: it was added by hand" in verify(layout1)
+    with AuditLog(layout1) as log, pytest.raises(AuditLogError, match=f"not upgraded.*entry {seq}: inserted"):
+        log.upgrade()
+
+
+@pytest.mark.parametrize("kind", ["migration", "foo"])
+def test_a_chain_row_of_the_wrong_kind_is_named(plain, kind):
+    """An entry whose chain row is made a migration (its verdict still there) or of an unknown kind (CHECK
+    constraints ignored), with every hash from it on recomputed: verify alone names the entry."""
+    path, _ = plain
+    with forger(path) as conn:
+        conn.execute("PRAGMA ignore_check_constraints = ON")
+        note = json.dumps({"entries": 2, "from_layout": 1, "recorded_at": "2020-01-01T00:00:00+00:00",
+                           "to_layout": 2}, separators=(",", ":"), sort_keys=True)
+        conn.execute("UPDATE chain SET kind = ?, note_json = ? WHERE seq = 3", (kind, note))
+        rechain(conn, 3)
+    problems = verify(path)
+    assert any(p.startswith("entry 3: edited") for p in problems), problems
