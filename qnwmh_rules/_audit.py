@@ -773,7 +773,8 @@ class AuditLog:
         meta = self._meta(conn)
         log_id, mode = meta.get("log_id"), meta.get("hash")
         expected = {"log_id", "hash"} | ({"key_id"} if mode == "hmac-sha256" else set())
-        problems.extend(f"header: unexpected setting {name!r} in log_meta" for name in sorted(set(meta) - expected))
+        problems.extend(f"header: unexpected setting {name!r} in log_meta"
+                        for name in sorted(set(meta) - expected, key=repr))
         problems.extend(f"header: the setting {name!r} is missing from log_meta"
                         for name in sorted(expected - set(meta)))
         if not (isinstance(log_id, str) and re.fullmatch(r"[0-9a-f]{32}", log_id)):

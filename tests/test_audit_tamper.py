@@ -14,13 +14,13 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import qnwmh_rules
 from qnwmh_rules._audit import AuditHead, AuditLog, AuditLogError
 
-from .strategies import audit_manipulations
+from .strategies import audit_cell_edits, audit_manipulations
 
 KEY = b"k" * 32
 DATA = Path(__file__).resolve().parent / "data"
@@ -1008,3 +1008,66 @@ def test_a_chain_row_of_the_wrong_kind_is_named(plain, kind):
         rechain(conn, 3)
     problems = verify(path)
     assert any(p.startswith("entry 3: edited") for p in problems), problems
+
+
+_KEYS = {"entries": ["seq"], "entry_rules": ["seq", "position"], "chain": ["seq"], "log_meta": ["name"],
+         "sqlite_sequence": ["name"]}
+
+
+def tweak(old, how):
+    """A variation of a cell's old value, as a forger would make it."""
+    if how == "upper":
+        return old.upper() if isinstance(old, str) else old
+    if how == "space":
+        return f"{old} " if isinstance(old, str) else old
+    if how == "bytes":
+        return old.encode() if isinstance(old, str) else old
+    if how == "int_text":
+        return str(old)
+    if how == "plus_one":
+        return old + 1 if isinstance(old, int) else old
+    return old[:-1] if isinstance(old, (str, bytes)) else old
+
+
+def dump(conn):
+    """Every row of the log's tables with its values' SQLite types (what a change by hand can alter)."""
+    out = {}
+    for table in _KEYS:
+        cols = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+        sel = ", ".join(f"{c}, typeof({c})" for c in cols)
+        out[table] = sorted(conn.execute(f"SELECT {sel} FROM {table}").fetchall(), key=repr)
+    return out
+
+
+@settings(max_examples=80, deadline=None)
+@given(edit=audit_cell_edits())
+@example(edit={"table": "log_meta", "row": 0, "column": 0, "value": b"", "tweak": None, "keyed_log": True})
+@example(edit={"table": "sqlite_sequence", "row": 0, "column": 1, "value": 2 ** 63 - 1, "tweak": None,
+               "keyed_log": False})
+@example(edit={"table": "chain", "row": 2, "column": 0, "value": -1, "tweak": None, "keyed_log": False})
+def test_any_cell_changed_by_hand_is_reported_and_nothing_else_is(tmp_path_factory, templates, edit):
+    """Any one cell of any table (entries, rule rows, chain, header, SQLite's counters) set by hand to any value
+    SQLite stores: verify (with the key, for a keyed log) reports a problem if and only if the stored data
+    changed, in lines, never an exception."""
+    source, _ = templates["keyed" if edit["keyed_log"] else "plain"]
+    path = tmp_path_factory.mktemp("cell") / "audit.sqlite"
+    shutil.copy(source, path)
+    table = edit["table"]
+    with forger(path) as conn:
+        before = dump(conn)
+        keys = _KEYS[table]
+        cols = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+        rows = conn.execute(f"SELECT {', '.join(keys)}, * FROM {table} ORDER BY {', '.join(keys)}").fetchall()
+        row = rows[edit["row"] % len(rows)]
+        col = cols[edit["column"] % len(cols)]
+        old = row[len(keys) + cols.index(col)]
+        new = edit["value"] if edit["tweak"] is None else tweak(old, edit["tweak"])
+        try:
+            conn.execute(f"UPDATE {table} SET {col} = ? WHERE {' AND '.join(f'{k} = ?' for k in keys)}",
+                         (new, *row[:len(keys)]))
+        except sqlite3.IntegrityError:
+            conn.rollback()  # refused by a constraint: nothing changed
+        changed = dump(conn) != before
+    problems = verify(path, key=KEY if edit["keyed_log"] else None)
+    assert all(isinstance(p, str) and "\n" not in p for p in problems)
+    assert changed == bool(problems), (table, col, old, new, problems)
