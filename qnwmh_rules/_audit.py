@@ -400,7 +400,10 @@ class AuditLog:
         """Whether the log says it is keyed (HMAC-SHA-256); False for layout 1."""
         if self.layout < 2:
             return False
-        return bool(self._meta(self._live()).get("hash") == "hmac-sha256")
+        try:
+            return bool(self._meta(self._live()).get("hash") == "hmac-sha256")
+        except sqlite3.Error as exc:
+            raise AuditLogError(f"{self.path}: cannot read the audit log: {exc}") from exc
 
     def _writable_hash(self, conn: sqlite3.Connection) -> tuple[Hash, dict[str, Any]]:
         """The chain's hash for appending, after checking the key fits the log."""
@@ -647,7 +650,12 @@ class AuditLog:
         if self.layout < 2:
             return []
         out = []
-        for seq, note in self._live().execute("SELECT seq, note_json FROM chain WHERE kind = 'migration' ORDER BY seq"):
+        try:
+            rows = self._live().execute("SELECT seq, note_json FROM chain WHERE kind = 'migration' ORDER BY seq"
+                                        ).fetchall()
+        except sqlite3.Error as exc:
+            raise AuditLogError(f"{self.path}: cannot read the audit log: {exc}") from exc
+        for seq, note in rows:
             try:
                 doc = json.loads(note)
             except (TypeError, ValueError):

@@ -168,7 +168,11 @@ def _audit(args: argparse.Namespace) -> int:
             problems = log.verify(expect_head=args.expect_head)
             for p in problems:
                 print(p)
-            for seq, record in log.migrations():
+            try:
+                migrations = log.migrations()
+            except OSError:  # a log too damaged to read them: its problems are listed above
+                migrations = []
+            for seq, record in migrations:
                 print(f"note: entry {seq} records an upgrade at {record.get('recorded_at')}: {record.get('note')}",
                       file=sys.stderr)
             print(f"{'no problems' if not problems else f'{len(problems)} problem(s)'} in {args.db}"
