@@ -181,6 +181,10 @@ def _run_script(conn: sqlite3.Connection, script: str) -> None:
         raise AssertionError(f"incomplete SQL statement in the audit log schema: {pending!r}")
 
 
+def _lenient_text(data: bytes) -> str:
+    return data.decode("utf-8", "surrogateescape")
+
+
 def _compact_json(doc: Any) -> str:
     # The form the stamp's facts_sha256 is computed over (qnwmh_rules._api): sorted keys,
     # compact separators, real UTF-8.
@@ -726,9 +730,13 @@ class AuditLog:
             conn.execute("BEGIN")
         except sqlite3.Error as exc:
             raise AuditLogError(f"{self.path}: cannot read the audit log: {exc}") from exc
+        # Text that is not UTF-8 (only a raw SQLite client stores it) is read with its bad bytes
+        # escaped, so that it fails the checks of the entry that holds it instead of the read.
+        conn.text_factory = _lenient_text
         try:
             return self._verify(conn, anchors, problems)
         finally:
+            conn.text_factory = str
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
 

@@ -1026,6 +1026,8 @@ def tweak(old, how):
         return str(old)
     if how == "plus_one":
         return old + 1 if isinstance(old, int) else old
+    if how == "bad_utf8":
+        return b"\xff" + (old.encode() if isinstance(old, str) else b"")
     return old[:-1] if isinstance(old, (str, bytes)) else old
 
 
@@ -1034,8 +1036,10 @@ def dump(conn):
     out = {}
     for table in _KEYS:
         cols = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+        conn.text_factory = bytes  # text as stored, UTF-8 or not
         sel = ", ".join(f"{c}, typeof({c})" for c in cols)
         out[table] = sorted(conn.execute(f"SELECT {sel} FROM {table}").fetchall(), key=repr)
+        conn.text_factory = str
     return out
 
 
@@ -1045,6 +1049,7 @@ def dump(conn):
 @example(edit={"table": "sqlite_sequence", "row": 0, "column": 1, "value": 2 ** 63 - 1, "tweak": None,
                "keyed_log": False})
 @example(edit={"table": "chain", "row": 2, "column": 0, "value": -1, "tweak": None, "keyed_log": False})
+@example(edit={"table": "entries", "row": 2, "column": 1, "value": None, "tweak": "bad_utf8", "keyed_log": False})
 def test_any_cell_changed_by_hand_is_reported_and_nothing_else_is(tmp_path_factory, templates, edit):
     """Any one cell of any table (entries, rule rows, chain, header, SQLite's counters) set by hand to any value
     SQLite stores: verify (with the key, for a keyed log) reports a problem if and only if the stored data
@@ -1062,8 +1067,9 @@ def test_any_cell_changed_by_hand_is_reported_and_nothing_else_is(tmp_path_facto
         col = cols[edit["column"] % len(cols)]
         old = row[len(keys) + cols.index(col)]
         new = edit["value"] if edit["tweak"] is None else tweak(old, edit["tweak"])
+        value = "CAST(? AS TEXT)" if edit["tweak"] == "bad_utf8" else "?"
         try:
-            conn.execute(f"UPDATE {table} SET {col} = ? WHERE {' AND '.join(f'{k} = ?' for k in keys)}",
+            conn.execute(f"UPDATE {table} SET {col} = {value} WHERE {' AND '.join(f'{k} = ?' for k in keys)}",
                          (new, *row[:len(keys)]))
         except sqlite3.IntegrityError:
             conn.rollback()  # refused by a constraint: nothing changed
@@ -1071,6 +1077,7 @@ def test_any_cell_changed_by_hand_is_reported_and_nothing_else_is(tmp_path_facto
     problems = verify(path, key=KEY if edit["keyed_log"] else None)
     assert all(isinstance(p, str) and "\n" not in p for p in problems)
     assert changed == bool(problems), (table, col, old, new, problems)
+    assert not [p for p in problems if p.startswith("database: cannot be read")], problems  # every check ran
 
 
 LOG_TABLES = ("entries", "entry_rules", "chain", "log_meta")
