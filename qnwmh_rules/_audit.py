@@ -191,12 +191,13 @@ def _compact_json(doc: Any) -> str:
     return json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
+# surrogateescape: text verify read with bytes that are not UTF-8 is hashed as the bytes stored.
 def _entry_sha256(verdict_json: str, facts_json: str) -> str:
-    return hashlib.sha256(f"{verdict_json}\n{facts_json}".encode()).hexdigest()
+    return hashlib.sha256(f"{verdict_json}\n{facts_json}".encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def _sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def _rule_rows(seq: int, rules: tuple[RuleOutcome, ...]) -> list[tuple[int, int, str, str, str]]:
@@ -297,15 +298,28 @@ class AuditLog:
             what = "a directory" if os.path.isdir(self.path) else "not a regular file (a pipe, device or socket)"
             raise AuditLogError(f"{self.path}: not an audit log: it is {what}")
         self.layout = SCHEMA_VERSION
+        # True when the log could be opened only as an unchanging file (read-only, in a folder
+        # this process cannot write: SQLite cannot then read its -wal file).
+        self.immutable = False
+        try:
+            self._conn = self._connect("rw")
+        except AuditLogError as exc:
+            if create or not isinstance(exc.__cause__, sqlite3.OperationalError) or \
+                    not re.search(r"readonly|unable to open", str(exc.__cause__)):
+                raise
+            self._conn = self._connect("ro&immutable=1")
+            self.immutable = True
+
+    def _connect(self, mode: str) -> sqlite3.Connection:
         try:
             # isolation_level=None: no implicit transactions; append() runs BEGIN/COMMIT itself.
-            if create or self.path == ":memory:":
+            if self._create or self.path == ":memory:":
                 conn = sqlite3.connect(self.path, isolation_level=None, timeout=10.0)
             else:  # mode=rw: a missing file is an error, not a new empty one
-                uri = "file:" + urllib.parse.quote(os.path.abspath(self.path)) + "?mode=rw"
+                uri = "file:" + urllib.parse.quote(os.path.abspath(self.path)) + "?mode=" + mode
                 conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=10.0)
         except sqlite3.Error as exc:
-            if not create and not os.path.exists(self.path):
+            if not self._create and not os.path.exists(self.path):
                 raise AuditLogError(f"{self.path}: no audit log there") from exc
             raise AuditLogError(f"{self.path}: cannot open the audit log: {exc}") from exc
         try:
@@ -318,7 +332,7 @@ class AuditLog:
         except BaseException:
             conn.close()
             raise
-        self._conn = conn
+        return conn
 
     read_key = staticmethod(read_key)
 
@@ -327,8 +341,12 @@ class AuditLog:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
         self._check_ownership(conn, version, app_id)
-        if version == 0 and not self._create:
-            self._refuse_new()
+        if not self._create:
+            if version == 0:
+                self._refuse_new()
+            # Nothing to write: a log kept read-only (as evidence) is read, verified, queried as it is.
+            self.layout = version
+            return
         # WAL is a property of the file and cannot change inside a transaction. Where WAL is not
         # available (":memory:", some network file systems) SQLite keeps its rollback journal,
         # which with synchronous=FULL is as crash-safe, only slower. An existing log opened
@@ -734,13 +752,21 @@ class AuditLog:
         # escaped, so that it fails the checks of the entry that holds it instead of the read.
         conn.text_factory = _lenient_text
         try:
-            return self._verify(conn, anchors, problems)
+            # lines are UTF-8 text: bytes that were not are shown escaped (\udcff)
+            found = self._verify(conn, anchors, problems)
+            return [p.encode("utf-8", "backslashreplace").decode("utf-8") for p in found]
         finally:
             conn.text_factory = str
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
 
     def _verify(self, conn: sqlite3.Connection, anchors: list[AuditHead], problems: list[str]) -> list[str]:
+        wal = self.path + "-wal"
+        if self.immutable and os.path.isfile(wal) and os.path.getsize(wal) > 0:
+            problems.append(f"database: {wal} ({os.path.getsize(wal)} bytes) holds the last changes, which cannot be "
+                            f"read without write access to {os.path.dirname(os.path.abspath(self.path))}: entries in "
+                            "it were not checked (verify with write access to the folder, or a copy made by "
+                            "`sqlite3 LOG \".backup COPY\"`)")
         try:
             checked = [r[0] for r in conn.execute("PRAGMA quick_check")]
             if checked != ["ok"]:

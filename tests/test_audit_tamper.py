@@ -1050,6 +1050,8 @@ def dump(conn):
                "keyed_log": False})
 @example(edit={"table": "chain", "row": 2, "column": 0, "value": -1, "tweak": None, "keyed_log": False})
 @example(edit={"table": "entries", "row": 2, "column": 1, "value": None, "tweak": "bad_utf8", "keyed_log": False})
+@example(edit={"table": "entries", "row": 0, "column": 11, "value": None, "tweak": "bad_utf8", "keyed_log": False})
+@example(edit={"table": "log_meta", "row": 1, "column": 1, "value": None, "tweak": "bad_utf8", "keyed_log": True})
 def test_any_cell_changed_by_hand_is_reported_and_nothing_else_is(tmp_path_factory, templates, edit):
     """Any one cell of any table (entries, rule rows, chain, header, SQLite's counters) set by hand to any value
     SQLite stores: verify (with the key, for a keyed log) reports a problem if and only if the stored data
@@ -1075,7 +1077,7 @@ def test_any_cell_changed_by_hand_is_reported_and_nothing_else_is(tmp_path_facto
             conn.rollback()  # refused by a constraint: nothing changed
         changed = dump(conn) != before
     problems = verify(path, key=KEY if edit["keyed_log"] else None)
-    assert all(isinstance(p, str) and "\n" not in p for p in problems)
+    assert all(isinstance(p, str) and "\n" not in p and p.encode("utf-8") for p in problems)
     assert changed == bool(problems), (table, col, old, new, problems)
     assert not [p for p in problems if p.startswith("database: cannot be read")], problems  # every check ran
 
@@ -1122,3 +1124,50 @@ def test_the_audit_command_on_a_log_missing_a_table_reports_it_in_lines(plain, c
     code, err = run_cli(["audit", str(path), *action], capsys)
     assert code in (0, 1, 2), (code, err)
     assert (1 if "--verify" in action else code) == code
+
+
+@pytest.fixture
+def unwritable(monkeypatch):
+    """Logs opened without create behave as in a folder this process cannot write: SQLite refuses the read-write
+    open ("attempt to write a readonly database", as it does for an unprivileged auditor), the read-only one works."""
+    original = AuditLog._connect
+
+    def connect(self, mode):
+        if mode == "rw":
+            raise AuditLogError(f"{self.path}: cannot open the audit log") from sqlite3.OperationalError(
+                "attempt to write a readonly database")
+        return original(self, mode)
+
+    monkeypatch.setattr(AuditLog, "_connect", connect)
+
+
+def test_a_log_kept_read_only_is_verified_queried_and_headed_as_it_is(plain, verdicts, unwritable):
+    """A log kept read-only as evidence (in a folder the auditor cannot write) is verified, queried and its head
+    read; appending to it is refused in one message."""
+    path, head = plain
+    with AuditLog(path, create=False) as log:
+        assert (True, [], head, 5) == (log.immutable, log.verify(expect_head=str(head)), log.head(), len(log.query()))
+        with pytest.raises(AuditLogError, match="readonly"):
+            log.append(*verdicts[0])
+
+
+def test_last_changes_a_read_only_log_cannot_read_are_reported(plain, verdicts, monkeypatch):
+    """When SQLite cannot read a read-only log's -wal file (its last entries), verify says so, not "no problems"."""
+    path, _ = plain
+    writer = AuditLog(path)
+    writer._live().execute("PRAGMA wal_autocheckpoint = 0")
+    writer.append(*verdicts[0])  # entry 6 is in the -wal file only while the writer keeps it open
+    try:
+        original = AuditLog._connect
+
+        def connect(self, mode):
+            if mode == "rw":
+                raise AuditLogError("readonly") from sqlite3.OperationalError("attempt to write a readonly database")
+            return original(self, mode)
+
+        monkeypatch.setattr(AuditLog, "_connect", connect)
+        with AuditLog(path, create=False) as log:
+            problems = log.verify()
+        assert 1 == len(problems) and "-wal" in problems[0] and "not checked" in problems[0], problems
+    finally:
+        writer.close()
