@@ -893,8 +893,9 @@ class AuditLog:
         # caller gave them and their recorded_at may be missing.
         migrations = conn.execute("SELECT seq, note_json FROM chain WHERE kind = 'migration' ORDER BY seq").fetchall()
         legacy = migrations[0][0] - 1 if migrations else 0
+        recorded_as = {link.seq: link.orig for link in links if link.orig is not None}  # set by diagnose
         for i, (seq, note) in enumerate(migrations):
-            why = _migration_problem(seq, note) if i == 0 else \
+            why = _migration_problem(recorded_as.get(seq, seq), note) if i == 0 else \
                 f"is a second one (entry {migrations[0][0]} is the first): a log is upgraded from layout 1 once"
             if why:
                 found.append(Problem(seq, "edited", f"its migration record {why}"))

@@ -1171,3 +1171,15 @@ def test_last_changes_a_read_only_log_cannot_read_are_reported(plain, verdicts, 
         assert 1 == len(problems) and "-wal" in problems[0] and "not checked" in problems[0], problems
     finally:
         writer.close()
+
+
+def test_a_renumbered_migration_entry_is_named_renumbered_only(layout1):
+    """An upgraded log whose entries (the migration entry included) were all moved up by one: they are named
+    renumbered, and the migration record, which still fits the number it was recorded as, is not called edited."""
+    with AuditLog(layout1) as log:
+        log.upgrade(recorded_at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC))
+    with forger(layout1) as conn:
+        renumber(conn, after=0, by=1)
+    problems = verify(layout1)
+    assert not [p for p in problems if "migration record" in p], problems
+    assert any(p.startswith("entries 2..5: renumbered") for p in problems), problems
