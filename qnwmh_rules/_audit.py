@@ -276,7 +276,8 @@ class AuditLog:
 
     ``AuditLog(path)`` creates the file with its schema if it is new or empty (with
     ``create=False`` it refuses such a file, and a missing one: to read, verify or upgrade an
-    existing log, an emptied file must not become a new, clean log), and refuses
+    existing log, an emptied file must not become a new, clean log; a log it cannot write is
+    then opened as an unchanging file, ``immutable`` true), and refuses
     (``AuditLogError``) a file that is not SQLite, another application's SQLite file, or an
     audit log written by a newer version of the layout. ``key`` (bytes, at least 16; see
     ``read_key``) makes a new log keyed (HMAC-SHA-256) and is needed to append to a keyed log
