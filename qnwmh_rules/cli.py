@@ -173,8 +173,9 @@ def _audit(args: argparse.Namespace) -> int:
             except OSError:  # a log too damaged to read them: its problems are listed above
                 migrations = []
             for seq, record in migrations:
-                print(f"note: entry {seq} records an upgrade at {record.get('recorded_at')}: {record.get('note')}",
-                      file=sys.stderr)
+                if isinstance(record.get("recorded_at"), str) and isinstance(record.get("note"), str):
+                    print(f"note: entry {seq} records an upgrade at {record['recorded_at']}: {record['note']}",
+                          file=sys.stderr)
             print(f"{'no problems' if not problems else f'{len(problems)} problem(s)'} in {args.db}"
                   + (f" (it extends the expected head{'s' if len(args.expect_head) > 1 else ''})"
                      if args.expect_head and not problems else ""), file=sys.stderr)

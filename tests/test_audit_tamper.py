@@ -1183,3 +1183,13 @@ def test_a_renumbered_migration_entry_is_named_renumbered_only(layout1):
     problems = verify(layout1)
     assert not [p for p in problems if "migration record" in p], problems
     assert any(p.startswith("entries 2..5: renumbered") for p in problems), problems
+
+
+def test_a_forged_migration_record_prints_no_note(plain, capsys):
+    """`audit --verify` names a migration record that is not an upgrade's and prints no note made of its gaps."""
+    path, _ = plain
+    with forger(path) as conn:
+        forge_migration(conn, {"entries": 5})
+    code, err = run_cli(["audit", str(path), "--verify"], capsys)
+    assert 1 == code
+    assert "None" not in err and "note:" not in err, err
