@@ -381,6 +381,11 @@ class AuditLog:
                             + "; a log always holds its header, so it was emptied or is not the log")
 
     def _check_ownership(self, conn: sqlite3.Connection, version: int, app_id: int) -> None:
+        if app_id != APPLICATION_ID and conn.execute(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('entries', 'entry_rules')"
+                ).fetchone()[0] == 2:
+            raise AuditLogError(f"{self.path}: refused: it holds an audit log's tables, but its header says it is not "
+                                f"one (application_id {app_id:#x}, layout version {version}): the header was changed")
         if version == 0 and app_id == 0:
             if conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
                 raise AuditLogError(f"{self.path}: not an audit log (a SQLite database of another application)")

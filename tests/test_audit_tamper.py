@@ -495,8 +495,12 @@ def test_an_application_id_or_layout_changed_to_nonsense_is_refused(plain):
         AuditLog(path)
     with sqlite3.connect(path) as conn:
         conn.execute("PRAGMA application_id = 7")
-    with pytest.raises(AuditLogError, match="not an audit log"):
+    with pytest.raises(AuditLogError, match="holds an audit log's tables, but its header says it is not one"):
         AuditLog(path)
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA application_id = 0")  # and user_version 0: a header like a new file's
+    with pytest.raises(AuditLogError, match=r"application_id 0x0, layout version 0\): the header was changed"):
+        AuditLog(path, create=False)
 
 
 def test_a_keyed_log_without_its_key_checks_only_the_links(keyed):
