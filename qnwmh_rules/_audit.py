@@ -57,6 +57,7 @@ import os
 import re
 import secrets
 import sqlite3
+import urllib.parse
 from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import Any
@@ -77,6 +78,9 @@ SCHEMA_VERSION = 2
 # application's SQLite file is refused rather than written into.
 APPLICATION_ID = 0x716E7761
 MIN_KEY_BYTES = 16
+# A key file is read up to this many bytes (and its line break): a longer one is the wrong file
+# (or /dev/zero), and is refused rather than read whole.
+MAX_KEY_BYTES = 4096
 
 
 
@@ -177,18 +181,23 @@ def _run_script(conn: sqlite3.Connection, script: str) -> None:
         raise AssertionError(f"incomplete SQL statement in the audit log schema: {pending!r}")
 
 
+def _lenient_text(data: bytes) -> str:
+    return data.decode("utf-8", "surrogateescape")
+
+
 def _compact_json(doc: Any) -> str:
     # The form the stamp's facts_sha256 is computed over (qnwmh_rules._api): sorted keys,
     # compact separators, real UTF-8.
     return json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
+# surrogateescape: text verify read with bytes that are not UTF-8 is hashed as the bytes stored.
 def _entry_sha256(verdict_json: str, facts_json: str) -> str:
-    return hashlib.sha256(f"{verdict_json}\n{facts_json}".encode()).hexdigest()
+    return hashlib.sha256(f"{verdict_json}\n{facts_json}".encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def _sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def _rule_rows(seq: int, rules: tuple[RuleOutcome, ...]) -> list[tuple[int, int, str, str, str]]:
@@ -224,17 +233,21 @@ def _legacy_facts_match(facts_json: str, facts_sha256: str) -> bool:
 
 def read_key(*, file: str | os.PathLike[str] | None = None, env: str | None = None) -> bytes:
     """The key of a keyed log, from a file (its bytes, one trailing line break dropped) or an
-    environment variable (its value, UTF-8, surrounding white space dropped); exactly one of
-    the two. At least 16 bytes; ``AuditLogError`` says what is wrong. A good key:
+    environment variable (its value, UTF-8, surrounding white space dropped; a value that is
+    not UTF-8: its bytes, surrounding ASCII white space dropped); exactly one of the two.
+    At least 16 bytes, and a file at most 4096; ``AuditLogError`` says what is wrong. A good key:
     ``python -c "import secrets; print(secrets.token_hex(32))" > audit.key``."""
     if (file is None) == (env is None):
         raise FactsError("key", "give the key's file or its environment variable, not both or neither")
     if file is not None:
         try:
             with open(file, "rb") as f:
-                key = f.read()
+                key = f.read(MAX_KEY_BYTES + 3)
         except OSError as exc:
             raise AuditLogError(f"{os.fspath(file)}: cannot read the audit log key: {exc.strerror}") from exc
+        if len(key) > MAX_KEY_BYTES + 2 or (len(key) > MAX_KEY_BYTES and key[MAX_KEY_BYTES:] not in (b"\n", b"\r\n")):
+            raise AuditLogError(f"{os.fspath(file)}: the key file holds more than {MAX_KEY_BYTES} bytes; an audit log "
+                                f"key is {MIN_KEY_BYTES} to {MAX_KEY_BYTES} bytes: is it the right file?")
         for ending in (b"\r\n", b"\n"):
             if key.endswith(ending):
                 key = key[: -len(ending)]
@@ -245,7 +258,11 @@ def read_key(*, file: str | os.PathLike[str] | None = None, env: str | None = No
         value = os.environ.get(env)
         if value is None:
             raise AuditLogError(f"the environment variable {env} (the audit log key) is not set")
-        key = value.strip().encode("utf-8")
+        raw = os.fsencode(value)  # the bytes the environment holds (not UTF-8: surrogate escapes undone)
+        try:
+            key = raw.decode("utf-8").strip().encode("utf-8")
+        except UnicodeDecodeError:
+            key = raw.strip()
         where = f"the environment variable {env}"
     if len(key) < MIN_KEY_BYTES:
         raise AuditLogError(f"{where} holds {len(key)} bytes; an audit log key needs at least {MIN_KEY_BYTES} "
@@ -257,7 +274,10 @@ class AuditLog:
     """An append-only, hash-chained log of verdicts in one SQLite file (``":memory:"`` for a
     throw-away one).
 
-    ``AuditLog(path)`` creates the file with its schema if it is new or empty, and refuses
+    ``AuditLog(path)`` creates the file with its schema if it is new or empty (with
+    ``create=False`` it refuses such a file, and a missing one: to read, verify or upgrade an
+    existing log, an emptied file must not become a new, clean log; a log it cannot write is
+    then opened as an unchanging file, ``immutable`` true), and refuses
     (``AuditLogError``) a file that is not SQLite, another application's SQLite file, or an
     audit log written by a newer version of the layout. ``key`` (bytes, at least 16; see
     ``read_key``) makes a new log keyed (HMAC-SHA-256) and is needed to append to a keyed log
@@ -267,18 +287,41 @@ class AuditLog:
     one thread; several processes may append to one file.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, key: bytes | None = None) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, key: bytes | None = None, create: bool = True) -> None:
         self.path = os.fspath(path)
+        self._create = create
         if key is not None and (not isinstance(key, bytes) or len(key) < MIN_KEY_BYTES):
             got = f"{len(key)} bytes" if isinstance(key, bytes) else type(key).__name__
             raise FactsError("key", f"expected at least {MIN_KEY_BYTES} bytes (see AuditLog.read_key), got {got}")
         self._key = key
         self._conn: sqlite3.Connection | None = None
+        if self.path != ":memory:" and os.path.exists(self.path) and not os.path.isfile(self.path):
+            what = "a directory" if os.path.isdir(self.path) else "not a regular file (a pipe, device or socket)"
+            raise AuditLogError(f"{self.path}: not an audit log: it is {what}")
         self.layout = SCHEMA_VERSION
+        # True when the log could be opened only as an unchanging file (read-only, in a folder
+        # this process cannot write: SQLite cannot then read its -wal file).
+        self.immutable = False
+        try:
+            self._conn = self._connect("rw")
+        except AuditLogError as exc:
+            if create or not isinstance(exc.__cause__, sqlite3.OperationalError) or \
+                    not re.search(r"readonly|unable to open", str(exc.__cause__)):
+                raise
+            self._conn = self._connect("ro&immutable=1")
+            self.immutable = True
+
+    def _connect(self, mode: str) -> sqlite3.Connection:
         try:
             # isolation_level=None: no implicit transactions; append() runs BEGIN/COMMIT itself.
-            conn = sqlite3.connect(self.path, isolation_level=None, timeout=10.0)
+            if self._create or self.path == ":memory:":
+                conn = sqlite3.connect(self.path, isolation_level=None, timeout=10.0)
+            else:  # mode=rw: a missing file is an error, not a new empty one
+                uri = "file:" + urllib.parse.quote(os.path.abspath(self.path)) + "?mode=" + mode
+                conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=10.0)
         except sqlite3.Error as exc:
+            if not self._create and not os.path.exists(self.path):
+                raise AuditLogError(f"{self.path}: no audit log there") from exc
             raise AuditLogError(f"{self.path}: cannot open the audit log: {exc}") from exc
         try:
             self._open(conn)
@@ -290,7 +333,7 @@ class AuditLog:
         except BaseException:
             conn.close()
             raise
-        self._conn = conn
+        return conn
 
     read_key = staticmethod(read_key)
 
@@ -299,10 +342,18 @@ class AuditLog:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
         self._check_ownership(conn, version, app_id)
+        if not self._create:
+            if version == 0:
+                self._refuse_new()
+            # Nothing to write: a log kept read-only (as evidence) is read, verified, queried as it is.
+            self.layout = version
+            return
         # WAL is a property of the file and cannot change inside a transaction. Where WAL is not
         # available (":memory:", some network file systems) SQLite keeps its rollback journal,
-        # which with synchronous=FULL is as crash-safe, only slower.
-        conn.execute("PRAGMA journal_mode=WAL").fetchone()
+        # which with synchronous=FULL is as crash-safe, only slower. An existing log opened
+        # without create (to read, verify or upgrade it) keeps the mode it has.
+        if self._create:
+            conn.execute("PRAGMA journal_mode=WAL").fetchone()
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("BEGIN IMMEDIATE")
@@ -312,6 +363,8 @@ class AuditLog:
             app_id = conn.execute("PRAGMA application_id").fetchone()[0]
             self._check_ownership(conn, version, app_id)
             if version == 0:
+                if not self._create:
+                    self._refuse_new()
                 _create(conn, self._key)
                 version = SCHEMA_VERSION
             self.layout = version
@@ -321,7 +374,18 @@ class AuditLog:
                 conn.execute("ROLLBACK")
             raise
 
+    def _refuse_new(self) -> None:
+        empty = os.path.getsize(self.path) == 0 if os.path.isfile(self.path) else False
+        raise AuditLogError(f"{self.path}: not an audit log: "
+                            + ("the file is empty (0 bytes)" if empty else "a SQLite database with no tables")
+                            + "; a log always holds its header, so it was emptied or is not the log")
+
     def _check_ownership(self, conn: sqlite3.Connection, version: int, app_id: int) -> None:
+        if app_id != APPLICATION_ID and conn.execute(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('entries', 'entry_rules')"
+                ).fetchone()[0] == 2:
+            raise AuditLogError(f"{self.path}: refused: it holds an audit log's tables, but its header says it is not "
+                                f"one (application_id {app_id:#x}, layout version {version}): the header was changed")
         if version == 0 and app_id == 0:
             if conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
                 raise AuditLogError(f"{self.path}: not an audit log (a SQLite database of another application)")
@@ -364,7 +428,10 @@ class AuditLog:
         """Whether the log says it is keyed (HMAC-SHA-256); False for layout 1."""
         if self.layout < 2:
             return False
-        return bool(self._meta(self._live()).get("hash") == "hmac-sha256")
+        try:
+            return bool(self._meta(self._live()).get("hash") == "hmac-sha256")
+        except sqlite3.Error as exc:
+            raise AuditLogError(f"{self.path}: cannot read the audit log: {exc}") from exc
 
     def _writable_hash(self, conn: sqlite3.Connection) -> tuple[Hash, dict[str, Any]]:
         """The chain's hash for appending, after checking the key fits the log."""
@@ -464,8 +531,11 @@ class AuditLog:
         """The next seq and the hash it chains to; refuses a log whose last entries are gone."""
         last = conn.execute("SELECT seq, sha256 FROM chain ORDER BY seq DESC LIMIT 1").fetchone()
         given = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'chain'").fetchone()
-        given_seq = given[0] if given else 0
+        given_entries = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'entries'").fetchone()
         last_seq = last[0] if last else 0
+        given_seq = given[0] if given else 0
+        if given_entries and isinstance(given_entries[0], int) and given_entries[0] > given_seq:
+            given_seq = given_entries[0]  # the entries' counter remembers a cut the chain's was set back over
         if given_seq != last_seq:
             raise sqlite3.DatabaseError(f"the log is damaged: its chain ends at entry {last_seq} but numbers up to "
                                         f"{given_seq} were given; run verify")
@@ -608,7 +678,12 @@ class AuditLog:
         if self.layout < 2:
             return []
         out = []
-        for seq, note in self._live().execute("SELECT seq, note_json FROM chain WHERE kind = 'migration' ORDER BY seq"):
+        try:
+            rows = self._live().execute("SELECT seq, note_json FROM chain WHERE kind = 'migration' ORDER BY seq"
+                                        ).fetchall()
+        except sqlite3.Error as exc:
+            raise AuditLogError(f"{self.path}: cannot read the audit log: {exc}") from exc
+        for seq, note in rows:
             try:
                 doc = json.loads(note)
             except (TypeError, ValueError):
@@ -674,6 +749,31 @@ class AuditLog:
         anchors = [h if isinstance(h, AuditHead) else AuditHead.parse(h) for h in heads]
         problems: list[str] = []
         try:
+            # One read transaction: every query below sees the same state of the log, however
+            # many entries other processes append meanwhile.
+            conn.execute("BEGIN")
+        except sqlite3.Error as exc:
+            raise AuditLogError(f"{self.path}: cannot read the audit log: {exc}") from exc
+        # Text that is not UTF-8 (only a raw SQLite client stores it) is read with its bad bytes
+        # escaped, so that it fails the checks of the entry that holds it instead of the read.
+        conn.text_factory = _lenient_text
+        try:
+            # lines are UTF-8 text: bytes that were not are shown escaped (\udcff)
+            found = self._verify(conn, anchors, problems)
+            return [p.encode("utf-8", "backslashreplace").decode("utf-8") for p in found]
+        finally:
+            conn.text_factory = str
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+
+    def _verify(self, conn: sqlite3.Connection, anchors: list[AuditHead], problems: list[str]) -> list[str]:
+        wal = self.path + "-wal"
+        if self.immutable and os.path.isfile(wal) and os.path.getsize(wal) > 0:
+            problems.append(f"database: {wal} ({os.path.getsize(wal)} bytes) holds the last changes, which cannot be "
+                            f"read without write access to {os.path.dirname(os.path.abspath(self.path))}: entries in "
+                            "it were not checked (verify with write access to the folder, or a copy made by "
+                            "`sqlite3 LOG \".backup COPY\"`)")
+        try:
             checked = [r[0] for r in conn.execute("PRAGMA quick_check")]
             if checked != ["ok"]:
                 problems.extend(f"database: {line}" for line in checked)
@@ -697,6 +797,9 @@ class AuditLog:
         expected_seq = 1
         for row in conn.execute(f"SELECT {_ENTRY_COLUMNS} FROM entries ORDER BY seq"):
             seq = row[0]
+            if seq < 1:
+                problems.append(f"entry {seq}: inserted: SQLite never gives a number below 1: it was added by hand")
+                continue
             if seq != expected_seq:
                 problems.append(f"entries {expected_seq}..{seq - 1}: missing" if seq - 1 > expected_seq
                                 else f"entry {expected_seq}: missing")
@@ -718,7 +821,8 @@ class AuditLog:
         meta = self._meta(conn)
         log_id, mode = meta.get("log_id"), meta.get("hash")
         expected = {"log_id", "hash"} | ({"key_id"} if mode == "hmac-sha256" else set())
-        problems.extend(f"header: unexpected setting {name!r} in log_meta" for name in sorted(set(meta) - expected))
+        problems.extend(f"header: unexpected setting {name!r} in log_meta"
+                        for name in sorted(set(meta) - expected, key=repr))
         problems.extend(f"header: the setting {name!r} is missing from log_meta"
                         for name in sorted(expected - set(meta)))
         if not (isinstance(log_id, str) and re.fullmatch(r"[0-9a-f]{32}", log_id)):
@@ -756,8 +860,16 @@ class AuditLog:
         header, h, genesis, search = self._header(conn)
         found: list[Problem] = []
         links: list[Link] = []
-        for seq, kind, note, prev, sha, has_entry, when, vj, fj in conn.execute(JOINED + " ORDER BY c.seq"):
+        for (seq,) in conn.execute("SELECT seq FROM chain WHERE seq < 1 UNION SELECT seq FROM entries WHERE seq < 1 "
+                                   "ORDER BY seq"):
+            found.append(Problem(seq, "inserted", "SQLite never gives a number below 1: it was added by hand"))
+        for seq, kind, note, prev, sha, has_entry, when, vj, fj in conn.execute(JOINED + " WHERE c.seq >= 1 "
+                                                                                        "ORDER BY c.seq"):
             ok: bool | None
+            if kind == "migration" and has_entry:
+                found.append(Problem(seq, "edited", "a verdict is stored under the number of a migration entry"))
+            elif kind not in ("verdict", "migration"):
+                found.append(Problem(seq, "edited", f"its kind {kind!r} is neither verdict nor migration"))
             if kind == "verdict" and not has_entry:
                 found.append(Problem(seq, "missing", "its chain record is there, but the entry itself is not"))
                 ok = None
@@ -769,26 +881,32 @@ class AuditLog:
                 except (TypeError, ValueError):
                     ok = False
             links.append(Link(seq, kind, prev, sha, ok))
-        for (seq,) in conn.execute("SELECT seq FROM entries WHERE seq NOT IN (SELECT seq FROM chain) ORDER BY seq"):
+        for (seq,) in conn.execute("SELECT seq FROM entries WHERE seq >= 1 AND seq NOT IN (SELECT seq FROM chain) "
+                                   "ORDER BY seq"):
             found.append(Problem(seq, "inserted", "it is not in the chain (added without a chain record, or its "
                                                    "chain record was deleted)"))
         for (seq,) in conn.execute("SELECT DISTINCT seq FROM entry_rules WHERE seq NOT IN "
                                    "(SELECT seq FROM entries) ORDER BY seq"):
-            found.append(Problem(seq, "edited", "rule rows without an entry"))
-        given_row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'chain'").fetchone()
-        given = int(given_row[0]) if given_row and isinstance(given_row[0], int) else 0
+            if type(seq) is int:
+                found.append(Problem(seq, "edited", "rule rows without an entry"))
+            else:
+                header.append(f"database: entry_rules has rows numbered {seq!r}, which is no entry's number: they "
+                              "were added by hand")
+        counters, given = _counters(conn)
+        header.extend(counters)
         found.extend(diagnose(conn, links, h, genesis, given, search, {a.sha256: a.seq for a in anchors}))
-        legacy = max((int(n.get("entries", 0)) for _, n in self.migrations() if isinstance(n.get("entries"), int)),
-                     default=0)
-        for row in conn.execute(f"SELECT {_ENTRY_COLUMNS} FROM entries ORDER BY seq"):
+        # Entries before the (one) migration entry were written by layout 1: their facts are as the
+        # caller gave them and their recorded_at may be missing.
+        migrations = conn.execute("SELECT seq, note_json FROM chain WHERE kind = 'migration' ORDER BY seq").fetchall()
+        legacy = migrations[0][0] - 1 if migrations else 0
+        recorded_as = {link.seq: link.orig for link in links if link.orig is not None}  # set by diagnose
+        for i, (seq, note) in enumerate(migrations):
+            why = _migration_problem(recorded_as.get(seq, seq), note) if i == 0 else \
+                f"is a second one (entry {migrations[0][0]} is the first): a log is upgraded from layout 1 once"
+            if why:
+                found.append(Problem(seq, "edited", f"its migration record {why}"))
+        for row in conn.execute(f"SELECT {_ENTRY_COLUMNS} FROM entries WHERE seq >= 1 ORDER BY seq"):
             found.extend(Problem(row[0], "edited", p) for p in self._check_entry(conn, row, legacy=row[0] <= legacy))
-        for kind_row in conn.execute("SELECT seq, note_json FROM chain WHERE kind = 'migration'"):
-            try:
-                doc = json.loads(kind_row[1])
-                if not isinstance(doc, dict):
-                    raise ValueError("not an object")
-            except (TypeError, ValueError):
-                found.append(Problem(kind_row[0], "edited", "its migration record is not a JSON object"))
         out = header + render(found)
         out.extend(anchor_problems(links, anchors, genesis))
         return out
@@ -836,6 +954,60 @@ class AuditLog:
         if stored_rules != _rule_rows(seq, verdict.rules):
             problems.append("rule rows do not match the verdict's rules")
         return problems
+
+
+def _migration_problem(seq: int, note: Any) -> str | None:
+    """What is wrong with a migration entry's record, as ``upgrade`` writes it (None: nothing)."""
+    try:
+        doc = json.loads(note)
+    except (TypeError, ValueError):
+        doc = None
+    if not isinstance(doc, dict):
+        return "is not a JSON object"
+    wrong = []
+    if doc.get("from_layout") != 1 or type(doc.get("from_layout")) is not int:
+        wrong.append(f"from_layout {doc.get('from_layout')!r} (an upgrade is from layout 1)")
+    to = doc.get("to_layout")
+    if type(to) is not int or not 2 <= to <= SCHEMA_VERSION:
+        wrong.append(f"to_layout {to!r}")
+    if type(doc.get("entries")) is not int or doc["entries"] != seq - 1:
+        wrong.append(f"entries {doc.get('entries')!r} (the entries before it: {seq - 1})")
+    try:
+        when = dt.datetime.fromisoformat(doc.get("recorded_at"))  # type: ignore[arg-type]
+        if when.tzinfo is None:
+            wrong.append(f"recorded_at {doc.get('recorded_at')!r} (no time zone)")
+    except (TypeError, ValueError):
+        wrong.append(f"recorded_at {doc.get('recorded_at')!r} (not an ISO 8601 date and time)")
+    return f"is not what an upgrade writes: {'; '.join(wrong)}" if wrong else None
+
+
+_COUNTED = ("chain", "entries")
+
+
+def _counters(conn: sqlite3.Connection) -> tuple[list[str], int]:
+    """Problems with SQLite's counters of the chain and the entries (``sqlite_sequence``: SQLite
+    sets them, never below a table's last number, and never removes them), and the highest
+    number they say was given (0 if none can be read)."""
+    problems: list[str] = []
+    given = 0
+    stored = dict(conn.execute("SELECT name, seq FROM sqlite_sequence WHERE name IN ('chain', 'entries')").fetchall())
+    for table in _COUNTED:
+        last = conn.execute(f"SELECT max(seq) FROM {table}").fetchone()[0]
+        value = stored.get(table)
+        if table not in stored:
+            if last is not None:
+                problems.append(f"database: sqlite_sequence has no counter for {table}, though {table} has rows up "
+                                f"to {last}: it was removed by hand (so that a cut of the last entries cannot be "
+                                "seen; a head kept elsewhere can tell)")
+        elif not isinstance(value, int):
+            problems.append(f"database: sqlite_sequence's counter for {table} is {value!r}, not a number: it was "
+                            "changed by hand")
+        else:
+            given = max(given, value)
+            if last is not None and value < last:
+                problems.append(f"database: sqlite_sequence's counter for {table} is {value}, below its last number "
+                                f"{last}: it was set back by hand")
+    return problems, given
 
 
 def _init_meta(conn: sqlite3.Connection, key: bytes | None) -> tuple[Hash, dict[str, Any]]:

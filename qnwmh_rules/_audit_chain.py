@@ -32,7 +32,7 @@ _SEARCH_WINDOW = 256
 _SEARCH_BUDGET = 100_000
 JOINED = ("SELECT c.seq, c.kind, c.note_json, c.prev_sha256, c.sha256, e.seq IS NOT NULL, e.recorded_at, "
            "e.verdict_json, e.facts_json FROM chain c LEFT JOIN entries e ON e.seq = c.seq")
-_HEAD = re.compile(r"^\s*(\d+):([0-9a-f]{64})\s*$")
+_HEAD = re.compile(r"^\s*([0-9]+):([0-9a-f]{64})\s*$")
 
 
 @attrs.frozen
@@ -100,6 +100,7 @@ class Problem:
     kind: str
     detail: str
     orig: int | None = None  # for moved entries: the seq they were recorded as
+    through: int | None = None  # the same problem for every entry from seq to this one
 
 
 def render(problems: list[Problem]) -> list[str]:
@@ -117,11 +118,13 @@ def render(problems: list[Problem]) -> list[str]:
             while end + 1 < len(members):
                 a, b = members[end][1], members[end + 1][1]
                 shift_differs = a.orig is not None and b.orig is not None and b.orig - b.seq != a.orig - a.seq
-                if b.seq != a.seq + 1 or shift_differs:
+                if b.seq != (a.seq if a.through is None else a.through) + 1 or shift_differs:
                     break
                 end += 1
             first, last = members[start][1], members[end][1]
-            if start == end:
+            if last.through is not None:
+                last = attrs.evolve(last, seq=last.through)
+            if first.seq == last.seq:
                 detail = first.detail if first.orig is None else f"{first.detail}it was recorded as entry {first.orig}"
                 text = f"entry {first.seq}: {first.kind}: {detail}"
             else:
@@ -272,16 +275,18 @@ def diagnose(conn: sqlite3.Connection, links: list[Link], h: Hash | None, genesi
     top = max([given] + list(occupied)) if occupied or given else 0
     last_held = max(occupied, default=0)
     held_now = {link.seq for link in links}
-    for o in range(1, top + 1):
-        if o in occupied or (o > last_held and o in held_now):
+    # The gaps between the numbers held, one problem each (numbers may be far apart: never walk them).
+    held = sorted(o for o in occupied | {o for o in held_now if o > last_held} if 1 <= o <= top)
+    for lo, hi in zip([0] + held, held + [top + 1], strict=True):
+        if hi - lo < 2:
             continue
-        if o > last_held:
+        if lo >= last_held:
             detail = f"deleted from the end (numbers up to {top} were given, the chain ends at entry {last_held})"
         elif shifted:
             detail = "no entry recorded with this number is left (the entries after it were renumbered)"
         else:
             detail = "deleted"
-        problems.append(Problem(o, "missing", detail))
+        problems.append(Problem(lo + 1, "missing", detail, through=hi - 1 if hi - 1 > lo + 1 else None))
     # Links: each entry must be chained to the entry recorded just before it.
     edited_at = {link.seq: link for link in links if link.orig is None}
     for o in sorted(reps):
@@ -303,8 +308,8 @@ def diagnose(conn: sqlite3.Connection, links: list[Link], h: Hash | None, genesi
         q_orig = target[0].orig if target else None
         if target and q_orig is not None and q_orig < o - 1:
             q = target[0]
-            for between in range(q_orig + 1, o):
-                if between in reps:
+            for between in sorted(reps):  # not every number between: they may be far apart
+                if q_orig < between < o:
                     problems.append(Problem(reps[between].seq, "inserted",
                                              f"the chain goes from entry {q.seq} to entry {rep.seq} without it"))
         elif target and target[0].orig is not None and target[0].orig >= o:

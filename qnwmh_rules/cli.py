@@ -154,9 +154,9 @@ def _audit(args: argparse.Namespace) -> int:
             AuditHead.parse(head)
         except FactsError as exc:
             args.usage_error(f"--expect-head: {exc.message}")
-    if not Path(args.db).is_file():
+    if not Path(args.db).exists():
         raise FactsError("(audit)", f"no audit log at {args.db} (it is created by `evaluate --audit-db`)")
-    with AuditLog(args.db, key=_audit_key(args)) as log:
+    with AuditLog(args.db, key=_audit_key(args), create=False) as log:
         if args.upgrade:
             seq = log.upgrade()
             print(f"{args.db}: already of the current layout" if seq is None else
@@ -166,9 +166,14 @@ def _audit(args: argparse.Namespace) -> int:
             problems = log.verify(expect_head=args.expect_head)
             for p in problems:
                 print(p)
-            for seq, record in log.migrations():
-                print(f"note: entry {seq} records an upgrade at {record.get('recorded_at')}: {record.get('note')}",
-                      file=sys.stderr)
+            try:
+                migrations = log.migrations()
+            except OSError:  # a log too damaged to read them: its problems are listed above
+                migrations = []
+            for seq, record in migrations:
+                if isinstance(record.get("recorded_at"), str) and isinstance(record.get("note"), str):
+                    print(f"note: entry {seq} records an upgrade at {record['recorded_at']}: {record['note']}",
+                          file=sys.stderr)
             print(f"{'no problems' if not problems else f'{len(problems)} problem(s)'} in {args.db}"
                   + (f" (it extends the expected head{'s' if len(args.expect_head) > 1 else ''})"
                      if args.expect_head and not problems else ""), file=sys.stderr)

@@ -310,3 +310,20 @@ def member_counts(draw):
         if not draw(st.integers(0, 9)):
             del out[name]
     return out
+
+
+AUDIT_TABLES = ("entries", "entry_rules", "chain", "log_meta", "sqlite_sequence")
+
+
+@st.composite
+def audit_cell_edits(draw):
+    """One cell of an audit log's tables changed by hand: the table, a row (an index into its rows in key order),
+    a column (an index), and the new value: a variation of the old one or any value SQLite can store (None,
+    integers to 64 bits, reals, text, bytes). The variation is a function of the old value ("bad_utf8": text
+    that is not UTF-8, which only a raw SQLite client can store)."""
+    value = st.one_of(st.none(), st.integers(-2 ** 63, 2 ** 63 - 1), st.integers(-3, 12),
+                      st.floats(allow_nan=False), st.text(max_size=20), st.binary(max_size=20))
+    tweak = st.sampled_from(["upper", "space", "bytes", "int_text", "plus_one", "drop_last", "bad_utf8"])
+    return {"table": draw(st.sampled_from(AUDIT_TABLES)), "row": draw(st.integers(0, 200)),
+            "column": draw(st.integers(0, 20)), "value": draw(value), "tweak": draw(st.one_of(st.none(), tweak)),
+            "keyed_log": draw(st.booleans())}

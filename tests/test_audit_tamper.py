@@ -3,21 +3,24 @@ so, by a head kept elsewhere or by the key), and the problem names the entry."""
 
 import contextlib
 import copy
+import datetime as dt
 import hashlib
 import hmac
 import json
+import os
 import re
 import shutil
 import sqlite3
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 import qnwmh_rules
 from qnwmh_rules._audit import AuditHead, AuditLog, AuditLogError
 
-from .strategies import audit_manipulations
+from .strategies import audit_cell_edits, audit_manipulations
 
 KEY = b"k" * 32
 DATA = Path(__file__).resolve().parent / "data"
@@ -392,7 +395,9 @@ def test_an_entry_inserted_in_the_middle_is_found(plain, verdicts):
         prev = conn.execute("SELECT sha256 FROM chain WHERE seq = 2").fetchone()[0]
         conn.execute("INSERT INTO chain VALUES (3, 'verdict', NULL, ?, 'x')", (prev,))
         rehash(conn, [3])
-    assert ["entry 3: inserted: a second entry recorded as 3; the chain continues from entry 4",
+    assert ["database: sqlite_sequence's counter for chain is 5, below its last number 6: it was set back by hand",
+            "database: sqlite_sequence's counter for entries is 5, below its last number 6: it was set back by hand",
+            "entry 3: inserted: a second entry recorded as 3; the chain continues from entry 4",
             "entries 4..6: renumbered: they were recorded as entries 3..5"] == verify(path)
 
 
@@ -490,8 +495,12 @@ def test_an_application_id_or_layout_changed_to_nonsense_is_refused(plain):
         AuditLog(path)
     with sqlite3.connect(path) as conn:
         conn.execute("PRAGMA application_id = 7")
-    with pytest.raises(AuditLogError, match="not an audit log"):
+    with pytest.raises(AuditLogError, match="holds an audit log's tables, but its header says it is not one"):
         AuditLog(path)
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA application_id = 0")  # and user_version 0: a header like a new file's
+    with pytest.raises(AuditLogError, match=r"application_id 0x0, layout version 0\): the header was changed"):
+        AuditLog(path, create=False)
 
 
 def test_a_keyed_log_without_its_key_checks_only_the_links(keyed):
@@ -751,3 +760,490 @@ def test_an_empty_layout1_log_is_upgraded_too(tmp_path, verdicts):
     with AuditLog(path) as log:
         assert (1, 2) == (log.upgrade(), log.append(*verdicts[0]))
         assert ("the log had no entries before this upgrade", []) == (log.migrations()[0][1]["note"], log.verify())
+
+
+# -- found by breaking it (a forger with the file, an auditor years later) ---------------------------
+
+
+def run_cli(argv, capsys):
+    """Exit code and stderr of `qnwmh-rules` run in process."""
+    from qnwmh_rules.cli import main
+
+    code = main(argv)
+    return code, capsys.readouterr().err
+
+
+@pytest.mark.parametrize("content", [b"", "empty sqlite"], ids=["zero-bytes", "sqlite-without-tables"])
+@pytest.mark.parametrize("action", [["--verify"], ["--head"], ["--id", "GD-0001"], ["--upgrade"]])
+def test_a_log_emptied_or_without_its_schema_is_refused_not_recreated(tmp_path, capsys, content, action):
+    """`audit` on a log truncated to nothing (or a SQLite file with no log in it) refuses it in one line and
+    leaves the file as it was; it does not make a new log there and call it clean."""
+    path = tmp_path / "audit.sqlite"
+    if content == "empty sqlite":
+        conn = sqlite3.connect(path)
+        conn.execute("CREATE TABLE t (x)")  # a file with SQLite's header and no tables left
+        conn.execute("DROP TABLE t")
+        conn.commit()
+        conn.close()
+    else:
+        path.write_bytes(content)
+    before = path.read_bytes()
+    code, err = run_cli(["audit", str(path), *action], capsys)
+    assert (2, before) == (code, path.read_bytes())
+    assert 1 == len(err.strip().splitlines()) and "not an audit log" in err, err
+    with pytest.raises(AuditLogError, match="not an audit log"):
+        AuditLog(path, create=False)
+
+
+def test_a_path_that_is_not_a_file_is_named_as_such(tmp_path, capsys):
+    """`audit` on a directory says it is a directory, in one line."""
+    code, err = run_cli(["audit", str(tmp_path), "--verify"], capsys)
+    assert 2 == code
+    assert "is a directory" in err and 1 == len(err.strip().splitlines()), err
+
+
+def test_verify_reads_one_state_of_a_log_others_append_to(plain, verdicts):
+    """Entries appended by another process while verify reads the log are not mistaken for a cut of its end
+    (verify reads one snapshot)."""
+    path, _ = plain
+    other = AuditLog(path)
+    appended = []
+
+    def append_meanwhile(statement):
+        if not appended and "sqlite_sequence" in statement:
+            appended.append(other.append(*verdicts[0]))
+
+    try:
+        with AuditLog(path) as log:
+            log._live().set_trace_callback(append_meanwhile)
+            problems = log.verify()
+        assert ([6], []) == (appended, problems)
+    finally:
+        other.close()
+
+
+def test_the_entries_counter_tells_a_cut_end_too(plain, verdicts):
+    """With the last entry deleted and only the chain's counter set back, the entries' counter still says
+    entry 5 was given: verify names it missing and append refuses the log."""
+    path, _ = plain
+    with forger(path) as conn:
+        delete(conn, 5)
+        conn.execute("UPDATE sqlite_sequence SET seq = 4 WHERE name = 'chain'")
+    problems = verify(path)
+    assert any(p.startswith("entry 5: missing") for p in problems), problems
+    with AuditLog(path) as log, pytest.raises(AuditLogError, match="numbers up to 5"):
+        log.append(*verdicts[0])
+
+
+@pytest.mark.parametrize("statement", ["UPDATE sqlite_sequence SET seq = 'x' WHERE name = 'chain'",
+                                       "UPDATE sqlite_sequence SET seq = 2 WHERE name = 'entries'",
+                                       "DELETE FROM sqlite_sequence WHERE name = 'chain'"],
+                         ids=["not-a-number", "below-the-last", "removed"])
+def test_sqlite_counters_tampered_with_are_found(plain, statement):
+    """SQLite's counters (sqlite_sequence) are set only by SQLite, never below the last number, never removed:
+    one changed by hand is reported (it is how a cut of the last entries is hidden)."""
+    path, _ = plain
+    with forger(path) as conn:
+        conn.execute(statement)
+    problems = verify(path)
+    assert 1 == len(problems) and problems[0].startswith("database: sqlite_sequence"), problems
+
+
+def forge_migration(conn, note, key=None):
+    """Append a migration entry with this record, chained and hashed as upgrade() would."""
+    seq, prev = conn.execute("SELECT seq, sha256 FROM chain ORDER BY seq DESC LIMIT 1").fetchone()
+    note_json = json.dumps(note, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    conn.execute("INSERT INTO chain VALUES (?, 'migration', ?, ?, ?)",
+                 (seq + 1, note_json, prev, chain_hash(seq + 1, "migration", None, None, None, note_json, prev, key)))
+    return seq + 1
+
+
+@pytest.mark.parametrize("note", [{}, {"entries": 1000}, {"from_layout": 1, "to_layout": 2, "entries": 1000,
+                                                          "recorded_at": "2020-01-01T00:00:00+00:00"}],
+                         ids=["empty", "entries-only", "wrong-count"])
+def test_a_migration_record_an_upgrade_would_not_write_is_found(plain, note):
+    """A migration entry must say what upgrade() writes: from layout 1 to 2, the entries before it (its seq - 1)
+    and an aware recorded_at; anything else is named (it would mark later entries as written by layout 1)."""
+    path, _ = plain
+    with forger(path) as conn:
+        seq = forge_migration(conn, note)
+    problems = verify(path)
+    assert any(p.startswith(f"entry {seq}: edited: its migration record") for p in problems), problems
+
+
+def test_a_second_migration_is_found(layout1):
+    """A log is upgraded from layout 1 once: a second migration entry is named."""
+    with AuditLog(layout1) as log:
+        first = log.upgrade(recorded_at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC))
+    with forger(layout1) as conn:
+        seq = forge_migration(conn, {"from_layout": 1, "to_layout": 2, "entries": first,
+                                     "recorded_at": "2024-02-01T00:00:00+00:00"})
+    problems = verify(layout1)
+    assert any(p.startswith(f"entry {seq}: edited: its migration record") for p in problems), problems
+
+
+@pytest.mark.parametrize("text", ["٦:" + "a" * 64, "６:" + "a" * 64, "6:" + "ａ" * 64])
+def test_a_head_with_other_digits_than_ascii_is_refused(text):
+    """A head is ASCII: digits of other scripts are refused, not read as numbers."""
+    from qnwmh_rules.exceptions import FactsError
+
+    with pytest.raises(FactsError):
+        AuditHead.parse(text)
+
+
+# -- the key, read from where the operator keeps it ------------------------------------------------
+
+
+@settings(max_examples=60, deadline=None)
+@given(value=st.binary(min_size=16, max_size=80).filter(lambda b: b"\0" not in b and len(b.strip()) >= 16))
+def test_a_key_in_the_environment_may_be_any_bytes(value):
+    """Any bytes the environment can hold are read as a key: its UTF-8 text without the white space around it,
+    or (not UTF-8) its bytes without the ASCII white space around them; never a traceback."""
+    from qnwmh_rules._audit import read_key
+
+    name = "QNWMH_TEST_AUDIT_KEY"
+    os.environb[name.encode()] = value
+    try:
+        try:
+            expected = value.decode("utf-8").strip().encode("utf-8")
+        except UnicodeDecodeError:
+            expected = value.strip()
+        if len(expected) < 16:
+            with pytest.raises(AuditLogError, match="at least 16"):
+                read_key(env=name)
+        else:
+            assert expected == read_key(env=name)
+    finally:
+        del os.environb[name.encode()]
+
+
+def test_a_key_file_without_end_is_refused(tmp_path):
+    """A key file that never ends (/dev/zero) or is far too long is refused in one message, not read whole."""
+    from qnwmh_rules._audit import MAX_KEY_BYTES, read_key
+
+    long = tmp_path / "long.key"
+    long.write_bytes(b"k" * (MAX_KEY_BYTES + 3))
+    for path in ("/dev/zero", long):
+        with pytest.raises(AuditLogError, match=f"more than {MAX_KEY_BYTES} bytes"):
+            read_key(file=path)
+    ok = tmp_path / "ok.key"
+    ok.write_bytes(b"k" * MAX_KEY_BYTES + b"\r\n")
+    assert b"k" * MAX_KEY_BYTES == read_key(file=ok)
+
+
+def spans(problems):
+    """The (first, last) entry numbers each problem line names, negative numbers included."""
+    out = []
+    for p in problems:
+        m = re.match(r"entr(?:y (-?\d+)|ies (-?\d+)\.\.(-?\d+))", p)
+        if m:
+            lo = int(m.group(1) or m.group(2))
+            out.append((lo, int(m.group(3) or lo)))
+    return out
+
+
+@settings(max_examples=30, deadline=None)
+@given(seq=st.one_of(st.integers(min_value=-2 ** 63, max_value=0), st.integers(min_value=7, max_value=2 ** 63 - 1)),
+       valid=st.booleans(), keyed_log=st.booleans())
+def test_an_entry_at_any_number_sqlite_can_hold_is_found_quickly(tmp_path_factory, templates, seq, valid, keyed_log):
+    """A copy of entry 2 stored under any number SQLite can hold (0, negative, far beyond the end), chained after
+    entry 5 with its hash computed for that number or not: verify ends (it does not walk the numbers between) and
+    names a number from the one entry 5 should be followed by to the forged one."""
+    source, head = templates["keyed" if keyed_log else "plain"]
+    path = tmp_path_factory.mktemp("far") / "audit.sqlite"
+    shutil.copy(source, path)
+    key = KEY if keyed_log else None
+    with forger(path) as conn:
+        row = conn.execute("SELECT * FROM entries WHERE seq = 2").fetchone()
+        conn.execute("INSERT INTO entries VALUES (" + ", ".join("?" * len(row)) + ")", (seq, *row[1:]))
+        conn.execute("INSERT INTO entry_rules SELECT ?, position, rule_id, outcome, severity FROM entry_rules "
+                     "WHERE seq = 2", (seq,))
+        prev = conn.execute("SELECT sha256 FROM chain WHERE seq = 5").fetchone()[0]
+        sha = chain_hash(seq, "verdict", row[1], row[11], row[12], None, prev, key) if valid else "0" * 64
+        conn.execute("INSERT INTO chain VALUES (?, 'verdict', NULL, ?, ?)", (seq, prev, sha))
+    problems = verify(path, key=key, expect_head=str(head))
+    lo, hi = (seq, seq) if seq < 1 else (6, seq)
+    assert any(a <= hi and b >= lo for a, b in spans(problems)), problems
+
+
+def test_sqlite_counters_set_far_beyond_the_end_are_reported_quickly(plain):
+    """A counter set to the largest number SQLite holds: verify names the numbers missing as one run."""
+    path, _ = plain
+    with forger(path) as conn:
+        conn.execute("UPDATE sqlite_sequence SET seq = ? WHERE name = 'chain'", (2 ** 63 - 1,))
+    assert [f"entries 6..{2 ** 63 - 1}: missing: deleted from the end (numbers up to {2 ** 63 - 1} were given, the "
+            "chain ends at entry 5)"] == verify(path)
+
+
+@pytest.mark.parametrize("seq", ["abc", 2.5, b"\0", 99])
+def test_rule_rows_under_any_number_are_reported_with_other_problems(plain, seq):
+    """Rule rows added by hand under a number that is no entry's (text, real, blob or an integer), alongside
+    another problem: each is reported, never a traceback."""
+    path, _ = plain
+    with forger(path) as conn:
+        conn.execute("INSERT INTO entry_rules VALUES (?, 0, 'x', 'passed', 'required')", (seq,))
+        conn.execute("UPDATE entries SET recorded_at = 'x' WHERE seq = 2")
+    problems = verify(path)
+    assert any(repr(seq) in p or f"entry {seq}:" in p for p in problems), problems
+    assert any(p.startswith("entry 2: edited") for p in problems), problems
+
+
+@pytest.mark.parametrize("seq", [0, -3])
+def test_a_layout1_entry_below_1_is_named_and_not_upgraded(layout1, seq):
+    """A copy of an entry stored under a number below 1 in a layout-1 log is named, and the log is not upgraded."""
+    with forger(layout1) as conn:
+        row = conn.execute("SELECT * FROM entries WHERE seq = 1").fetchone()
+        conn.execute("INSERT INTO entries VALUES (" + ", ".join("?" * len(row)) + ")", (seq, *row[1:]))
+    assert f"entry {seq}: inserted: SQLite never gives a number below 1: it was added by hand" in verify(layout1)
+    with AuditLog(layout1) as log, pytest.raises(AuditLogError, match=f"not upgraded.*entry {seq}: inserted"):
+        log.upgrade()
+
+
+@pytest.mark.parametrize("kind", ["migration", "foo"])
+def test_a_chain_row_of_the_wrong_kind_is_named(plain, kind):
+    """An entry whose chain row is made a migration (its verdict still there) or of an unknown kind (CHECK
+    constraints ignored), with every hash from it on recomputed: verify alone names the entry."""
+    path, _ = plain
+    with forger(path) as conn:
+        conn.execute("PRAGMA ignore_check_constraints = ON")
+        note = json.dumps({"entries": 2, "from_layout": 1, "recorded_at": "2020-01-01T00:00:00+00:00",
+                           "to_layout": 2}, separators=(",", ":"), sort_keys=True)
+        conn.execute("UPDATE chain SET kind = ?, note_json = ? WHERE seq = 3", (kind, note))
+        rechain(conn, 3)
+    problems = verify(path)
+    assert any(p.startswith("entry 3: edited") for p in problems), problems
+
+
+_KEYS = {"entries": ["seq"], "entry_rules": ["seq", "position"], "chain": ["seq"], "log_meta": ["name"],
+         "sqlite_sequence": ["name"]}
+
+
+def tweak(old, how):
+    """A variation of a cell's old value, as a forger would make it."""
+    if how == "upper":
+        return old.upper() if isinstance(old, str) else old
+    if how == "space":
+        return f"{old} " if isinstance(old, str) else old
+    if how == "bytes":
+        return old.encode("utf-8", "surrogateescape") if isinstance(old, str) else old
+    if how == "int_text":
+        return str(old)
+    if how == "plus_one":
+        return old + 1 if isinstance(old, int) else old
+    if how == "bad_utf8":
+        return b"\xff" + (old.encode("utf-8", "surrogateescape") if isinstance(old, str) else b"")
+    return old[:-1] if isinstance(old, (str, bytes)) else old
+
+
+def dump(conn):
+    """Every row of the log's tables with its values' SQLite types (what a change by hand can alter)."""
+    out = {}
+    for table in _KEYS:
+        cols = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+        conn.text_factory = bytes  # text as stored, UTF-8 or not
+        sel = ", ".join(f"{c}, typeof({c})" for c in cols)
+        out[table] = sorted(conn.execute(f"SELECT {sel} FROM {table}").fetchall(), key=repr)
+        conn.text_factory = str
+    return out
+
+
+@settings(max_examples=80, deadline=None)
+@given(edit=audit_cell_edits())
+@example(edit={"table": "log_meta", "row": 0, "column": 0, "value": b"", "tweak": None, "keyed_log": True})
+@example(edit={"table": "sqlite_sequence", "row": 0, "column": 1, "value": 2 ** 63 - 1, "tweak": None,
+               "keyed_log": False})
+@example(edit={"table": "chain", "row": 2, "column": 0, "value": -1, "tweak": None, "keyed_log": False})
+@example(edit={"table": "entries", "row": 2, "column": 1, "value": None, "tweak": "bad_utf8", "keyed_log": False})
+@example(edit={"table": "entries", "row": 0, "column": 11, "value": None, "tweak": "bad_utf8", "keyed_log": False})
+@example(edit={"table": "log_meta", "row": 1, "column": 1, "value": None, "tweak": "bad_utf8", "keyed_log": True})
+def test_any_cell_changed_by_hand_is_reported_and_nothing_else_is(tmp_path_factory, templates, edit):
+    """Any one cell of any table (entries, rule rows, chain, header, SQLite's counters) set by hand to any value
+    SQLite stores: verify (with the key, for a keyed log) reports a problem if and only if the stored data
+    changed, in lines, never an exception."""
+    source, _ = templates["keyed" if edit["keyed_log"] else "plain"]
+    path = tmp_path_factory.mktemp("cell") / "audit.sqlite"
+    shutil.copy(source, path)
+    table = edit["table"]
+    with forger(path) as conn:
+        before = dump(conn)
+        keys = _KEYS[table]
+        cols = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+        rows = conn.execute(f"SELECT {', '.join(keys)}, * FROM {table} ORDER BY {', '.join(keys)}").fetchall()
+        row = rows[edit["row"] % len(rows)]
+        col = cols[edit["column"] % len(cols)]
+        old = row[len(keys) + cols.index(col)]
+        new = edit["value"] if edit["tweak"] is None else tweak(old, edit["tweak"])
+        value = "CAST(? AS TEXT)" if edit["tweak"] == "bad_utf8" else "?"
+        try:
+            conn.execute(f"UPDATE {table} SET {col} = {value} WHERE {' AND '.join(f'{k} = ?' for k in keys)}",
+                         (new, *row[:len(keys)]))
+        except sqlite3.IntegrityError:
+            conn.rollback()  # refused by a constraint: nothing changed
+        changed = dump(conn) != before
+    problems = verify(path, key=KEY if edit["keyed_log"] else None)
+    assert all(isinstance(p, str) and "\n" not in p and p.encode("utf-8") for p in problems)
+    assert changed == bool(problems), (table, col, old, new, problems)
+    assert not [p for p in problems if p.startswith("database: cannot be read")], problems  # every check ran
+
+
+LOG_TABLES = ("entries", "entry_rules", "chain", "log_meta")
+
+
+def drop_table(path, table):
+    """Drop one of the log's tables (its triggers go with it)."""
+    conn = sqlite3.connect(path)
+    conn.execute(f"DROP TABLE {table}")
+    conn.commit()
+    conn.close()
+
+
+@pytest.mark.parametrize("table", LOG_TABLES)
+def test_every_method_on_a_log_missing_a_table_answers_or_raises_audit_log_error(plain, verdicts, table):
+    """With any one of its tables dropped, every public method of AuditLog returns or raises AuditLogError:
+    no sqlite3 error escapes."""
+    path, _ = plain
+    drop_table(path, table)
+    calls = {"verify": lambda log: log.verify(), "head": lambda log: log.head(), "query": lambda log: log.query(),
+             "rule_ids": lambda log: log.rule_ids(), "migrations": lambda log: log.migrations(),
+             "keyed": lambda log: log.keyed, "append": lambda log: log.append(*verdicts[0]),
+             "upgrade": lambda log: log.upgrade()}
+    for name, call in calls.items():
+        with AuditLog(path, create=False) as log:
+            try:
+                call(log)
+            except AuditLogError:
+                pass
+            except Exception as exc:  # noqa: BLE001 - the assertion names what escaped
+                pytest.fail(f"{name}: {exc!r}")
+
+
+@pytest.mark.parametrize("table", LOG_TABLES)
+@pytest.mark.parametrize("action", [["--verify"], ["--head"], ["--verify", "--head"], ["--id", "GD-0001"],
+                                    ["--rule", "basic.youth_share"], ["--upgrade"]])
+def test_the_audit_command_on_a_log_missing_a_table_reports_it_in_lines(plain, capsys, table, action):
+    """`audit` on a log missing one of its tables answers (a query or a head need not read that table), exits 1
+    (problems listed) or 2 (one line): never a traceback."""
+    path, _ = plain
+    drop_table(path, table)
+    code, err = run_cli(["audit", str(path), *action], capsys)
+    assert code in (0, 1, 2), (code, err)
+    assert (1 if "--verify" in action else code) == code
+
+
+@pytest.fixture
+def unwritable(monkeypatch):
+    """Logs opened without create behave as in a folder this process cannot write: SQLite refuses the read-write
+    open ("attempt to write a readonly database", as it does for an unprivileged auditor), the read-only one works."""
+    original = AuditLog._connect
+
+    def connect(self, mode):
+        if mode == "rw":
+            raise AuditLogError(f"{self.path}: cannot open the audit log") from sqlite3.OperationalError(
+                "attempt to write a readonly database")
+        return original(self, mode)
+
+    monkeypatch.setattr(AuditLog, "_connect", connect)
+
+
+def test_a_log_kept_read_only_is_verified_queried_and_headed_as_it_is(plain, verdicts, unwritable):
+    """A log kept read-only as evidence (in a folder the auditor cannot write) is verified, queried and its head
+    read; appending to it is refused in one message."""
+    path, head = plain
+    with AuditLog(path, create=False) as log:
+        assert (True, [], head, 5) == (log.immutable, log.verify(expect_head=str(head)), log.head(), len(log.query()))
+        with pytest.raises(AuditLogError, match="readonly"):
+            log.append(*verdicts[0])
+
+
+def test_last_changes_a_read_only_log_cannot_read_are_reported(plain, verdicts, monkeypatch):
+    """When SQLite cannot read a read-only log's -wal file (its last entries), verify says so, not "no problems"."""
+    path, _ = plain
+    writer = AuditLog(path)
+    writer._live().execute("PRAGMA wal_autocheckpoint = 0")
+    writer.append(*verdicts[0])  # entry 6 is in the -wal file only while the writer keeps it open
+    try:
+        original = AuditLog._connect
+
+        def connect(self, mode):
+            if mode == "rw":
+                raise AuditLogError("readonly") from sqlite3.OperationalError("attempt to write a readonly database")
+            return original(self, mode)
+
+        monkeypatch.setattr(AuditLog, "_connect", connect)
+        with AuditLog(path, create=False) as log:
+            problems = log.verify()
+        assert 1 == len(problems) and "-wal" in problems[0] and "not checked" in problems[0], problems
+    finally:
+        writer.close()
+
+
+def test_a_renumbered_migration_entry_is_named_renumbered_only(layout1):
+    """An upgraded log whose entries (the migration entry included) were all moved up by one: they are named
+    renumbered, and the migration record, which still fits the number it was recorded as, is not called edited."""
+    with AuditLog(layout1) as log:
+        log.upgrade(recorded_at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC))
+    with forger(layout1) as conn:
+        renumber(conn, after=0, by=1)
+    problems = verify(layout1)
+    assert not [p for p in problems if "migration record" in p], problems
+    assert any(p.startswith("entries 2..5: renumbered") for p in problems), problems
+
+
+def test_a_forged_migration_record_prints_no_note(plain, capsys):
+    """`audit --verify` names a migration record that is not an upgrade's and prints no note made of its gaps."""
+    path, _ = plain
+    with forger(path) as conn:
+        forge_migration(conn, {"entries": 5})
+    code, err = run_cli(["audit", str(path), "--verify"], capsys)
+    assert 1 == code
+    assert "None" not in err and "note:" not in err, err
+
+
+def edit_cell(conn, edit):
+    """Apply one audit_cell_edits() edit with a raw connection; a change a constraint refuses is left out."""
+    table = edit["table"]
+    keys = _KEYS[table]
+    cols = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+    conn.text_factory = lambda b: b.decode("utf-8", "surrogateescape")
+    rows = conn.execute(f"SELECT {', '.join(keys)}, * FROM {table} ORDER BY {', '.join(keys)}").fetchall()
+    conn.text_factory = str
+    if not rows:
+        return
+    row = rows[edit["row"] % len(rows)]
+    col = cols[edit["column"] % len(cols)]
+    old = row[len(keys) + cols.index(col)]
+    new = edit["value"] if edit["tweak"] is None else tweak(old, edit["tweak"])
+    if isinstance(new, str):
+        new = new.encode("utf-8", "surrogateescape")
+        value = "CAST(? AS TEXT)"
+    else:
+        value = "CAST(? AS TEXT)" if edit["tweak"] == "bad_utf8" else "?"
+    key_values = [k.encode("utf-8", "surrogateescape") if isinstance(k, str) else k for k in row[:len(keys)]]
+    where = " AND ".join(f"{k} = CAST(? AS TEXT)" if isinstance(v, bytes) and not isinstance(row[i], bytes)
+                         else f"{k} = ?" for i, (k, v) in enumerate(zip(keys, key_values, strict=True)))
+    conn.execute("SAVEPOINT edit")
+    try:
+        conn.execute(f"UPDATE {table} SET {col} = {value} WHERE {where}", (new, *key_values))
+        conn.execute("RELEASE edit")
+    except (sqlite3.IntegrityError, OverflowError):  # refused by a constraint, or beyond 64 bits
+        conn.execute("ROLLBACK TO edit")
+        conn.execute("RELEASE edit")
+
+
+@settings(max_examples=60, deadline=None)
+@given(edits=st.lists(audit_cell_edits(), min_size=2, max_size=4))
+def test_a_few_cells_changed_by_hand_are_reported_and_nothing_else_is(tmp_path_factory, templates, edits):
+    """Two to four cells of any tables set by hand, in turn: verify reports a problem if and only if the stored
+    data changed, and every check runs."""
+    keyed_log = edits[0]["keyed_log"]
+    source, _ = templates["keyed" if keyed_log else "plain"]
+    path = tmp_path_factory.mktemp("cells") / "audit.sqlite"
+    shutil.copy(source, path)
+    with forger(path) as conn:
+        before = dump(conn)
+        for edit in edits:
+            edit_cell(conn, edit)
+        changed = dump(conn) != before
+    problems = verify(path, key=KEY if keyed_log else None)
+    assert changed == bool(problems), (edits, problems)
+    assert not [p for p in problems if p.startswith("database: cannot be read")], problems
