@@ -440,6 +440,36 @@ def _same_file(a: str, b: str) -> bool:
         return os.path.realpath(a) == os.path.realpath(b)
 
 
+def _file_id(name: str, fd: int | None) -> tuple[int, int] | None:
+    """The (device, inode) of a regular file named ``name`` (``-``: the open ``fd``), else None."""
+    try:
+        st = os.fstat(fd) if name == "-" and fd is not None else os.stat(name)
+    except (OSError, ValueError):
+        return None
+    return (st.st_dev, st.st_ino) if stat.S_ISREG(st.st_mode) else None
+
+
+def _stream_fd(stream: Any) -> int | None:
+    try:
+        return int(stream.fileno())
+    except (OSError, ValueError, AttributeError):  # io.UnsupportedOperation: no real file behind it
+        return None
+
+
+def _refuse_output_onto_input(args: argparse.Namespace) -> None:
+    """The output is never the input, however either is named: ``-o`` a path, or stdout (``-``)
+    redirected onto the input; the input a path, or stdin (``-``) redirected from the output."""
+    if args.input != "-" and args.output not in (None, "-") and _same_file(args.input, args.output):
+        same = True
+    else:
+        src = _file_id(args.input, _stream_fd(sys.stdin))
+        out = _file_id("-" if args.output in (None, "-") else args.output, _stream_fd(sys.stdout))
+        same = src is not None and src == out
+    if same:
+        where = "stdout" if args.output in (None, "-") else args.output
+        raise FactsError("--output", f"{where} is the input file; writing it would destroy the input")
+
+
 def _batch(args: argparse.Namespace) -> int:
     import codecs
 
@@ -454,8 +484,7 @@ def _batch(args: argparse.Namespace) -> int:
         codecs.lookup(args.encoding)
     except LookupError:
         raise FactsError("--encoding", f"unknown encoding {args.encoding!r} (e.g. utf-8, gb18030)") from None
-    if args.output not in (None, "-") and args.input != "-" and _same_file(args.input, args.output):
-        raise FactsError("--output", f"{args.output} is the input file; writing it would destroy the input")
+    _refuse_output_onto_input(args)
     fmt = args.format or ("csv" if args.input.lower().endswith(".csv") else "jsonl")
     source: Any = sys.stdin.buffer if args.input == "-" else open(args.input, "rb")
     if fmt == "csv":

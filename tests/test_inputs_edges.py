@@ -1,0 +1,199 @@
+"""Faults found by trying issue 9's work as a new user and as an attacker would.
+
+Each kind has a test that a new member of the kind would break: the output of a batch is never
+its input whichever way the two are named (``-o``, stdin, stdout); a number is never read as a
+different number that the facts contract then accepts; a closed pipe ends a batch quietly; an
+input in another Unicode encoding is refused as a whole instead of being split into wrong
+records; a caller's ``tzinfo`` that cannot give an offset is a ``FactsError``.
+"""
+
+import copy
+import datetime as dt
+import json
+import subprocess
+import sys
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import qnwmh_rules
+from qnwmh_rules import FactsError
+from qnwmh_rules._jsontext import loads
+from qnwmh_rules.facts import MAX_COUNT, parse_facts
+
+from .conftest import EXAMPLE
+
+GOOD = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+LINE = json.dumps(GOOD, ensure_ascii=False) + "\n"
+HEADER = "id,region,members.total,members.aged_35_or_under,members.chinese_nationals\n"
+ROW = "GD-1,guangdong,24,15,24\n"
+
+
+def cli(*args, stdin=None, stdout=subprocess.PIPE):
+    """Run the command line in a child process (so stdin and stdout can be real files)."""
+    return subprocess.run([sys.executable, "-m", "qnwmh_rules.cli", *args], stdin=stdin, stdout=stdout,
+                          stderr=subprocess.PIPE, timeout=120)
+
+
+# ---- the output is never the input, however either is named ------------------------------------
+
+def test_batch_refuses_an_output_file_that_is_its_stdin(tmp_path):
+    """`batch - -o X < X` is refused with status 2 and X kept (it used to empty X and exit 0)."""
+    src = tmp_path / "in.jsonl"
+    src.write_text(LINE, encoding="utf-8")
+    with open(src, "rb") as stdin:
+        r = cli("batch", "-", "-o", str(src), "-q", "--backend", "python", stdin=stdin)
+    assert (2, LINE) == (r.returncode, src.read_text(encoding="utf-8"))
+    assert "is the input file" in r.stderr.decode()
+
+
+def test_batch_refuses_a_stdout_that_is_its_input(tmp_path):
+    """`batch X >> X` (stdout appended to the input) is refused instead of reading its own output."""
+    src = tmp_path / "in.jsonl"
+    src.write_text(LINE, encoding="utf-8")
+    with open(src, "ab") as stdout:
+        r = cli("batch", str(src), "-q", "--backend", "python", stdout=stdout)
+    assert (2, LINE) == (r.returncode, src.read_text(encoding="utf-8"))
+    assert "is the input file" in r.stderr.decode()
+
+
+def test_batch_refuses_dev_stdout_when_stdout_is_its_input(tmp_path):
+    """`batch X -o /dev/stdout >> X` is the same file too."""
+    src = tmp_path / "in.jsonl"
+    src.write_text(LINE, encoding="utf-8")
+    with open(src, "ab") as stdout:
+        r = cli("batch", str(src), "-o", "/dev/stdout", "-q", "--backend", "python", stdout=stdout)
+    assert (2, LINE) == (r.returncode, src.read_text(encoding="utf-8"))
+
+
+def test_batch_to_dev_stdout_and_from_dev_stdin_still_work(tmp_path):
+    """Naming the standard streams by path is not mistaken for writing over the input."""
+    src = tmp_path / "in.jsonl"
+    src.write_text(LINE * 2, encoding="utf-8")
+    with open(src, "rb") as stdin:
+        r = cli("batch", "/dev/stdin", "-o", "/dev/stdout", "-q", "--backend", "python", stdin=stdin)
+    assert (0, 2) == (r.returncode, len(r.stdout.splitlines()))
+
+
+# ---- a number is read as written or refused --------------------------------------------------
+
+@settings(max_examples=300, deadline=None)
+@given(number=st.one_of(
+    st.decimals(allow_nan=False, allow_infinity=False, places=None).map(str),
+    st.builds(lambda whole, zeros, tail, exp: f"{whole}.{'0' * zeros}{tail}{exp}",
+              st.integers(0, 10**12), st.integers(0, 40), st.integers(1, 9),
+              st.sampled_from(["", "e0", "E+1", "e-1", "e2"]))))
+def test_a_count_is_accepted_only_when_its_json_number_is_exactly_that_whole_number(number):
+    """members.total written as any JSON number is accepted iff its exact decimal value is a whole
+    number in 0..MAX_COUNT, and then it is read as exactly that number (24.00000000000000000001
+    used to be read as 24)."""
+    try:
+        json.loads(number)
+    except ValueError:
+        return  # hypothesis' decimal text is not always JSON (e.g. "1E+2" is, "Infinity" is not)
+    exact = Decimal(number)
+    whole = exact == exact.to_integral_value() and 0 <= exact <= MAX_COUNT
+    text = json.dumps({**GOOD, "members": {"total": 10**9}}).replace("1000000000", number)
+    try:
+        facts = parse_facts(loads(text))
+    except FactsError:
+        assert not whole
+        return
+    assert whole
+    assert exact == facts.values["members.total"]
+
+
+def test_a_fraction_too_small_for_a_double_is_not_a_whole_number():
+    """The issue's rule on guesses applies to numbers: 24.00000000000000000001 is not 24."""
+    text = json.dumps(GOOD).replace('"total": 24', '"total": 24.00000000000000000001')
+    with pytest.raises(FactsError):
+        qnwmh_rules.load_ruleset(term="2017-2018", backend="python").evaluate(text)
+
+
+# ---- a closed pipe ends a batch quietly -------------------------------------------------------
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_batch_into_a_pipe_closed_early_ends_quietly(tmp_path, workers):
+    """`batch … | head -1`: no message, no traceback, and the status of a process ended by SIGPIPE (141)."""
+    src = tmp_path / "in.jsonl"
+    src.write_text(LINE * 3000, encoding="utf-8")
+    p = subprocess.Popen([sys.executable, "-m", "qnwmh_rules.cli", "batch", str(src), "--backend", "python",
+                          "--workers", workers], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert p.stdout is not None and p.stderr is not None
+    first = p.stdout.readline()
+    p.stdout.close()
+    err = p.stderr.read()
+    p.wait(timeout=120)
+    assert json.loads(first)["line"] == 1
+    assert (141, b"") == (p.returncode, err)
+
+
+def test_evaluate_into_a_closed_pipe_ends_quietly(tmp_path):
+    """The same for a single verdict written to a reader that has gone."""
+    r = subprocess.run(f"{sys.executable} -m qnwmh_rules.cli evaluate {EXAMPLE} --backend python | head -c 1",
+                       shell=True, capture_output=True, timeout=120)
+    assert b"" == r.stderr
+
+
+# ---- an input in another Unicode encoding is refused whole, not cut into wrong records -------
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32"])
+@pytest.mark.parametrize("kind", ["jsonl", "csv"])
+def test_a_utf16_or_utf32_input_is_refused_with_its_encoding_named(tmp_path, encoding, kind):
+    """A file saved as UTF-16/32 (with or without a byte-order mark) used to give one error line per
+    stray newline byte (more lines than records); it is refused as a whole, naming the encoding, with
+    status 2 and no output."""
+    src = tmp_path / f"in.{kind}"
+    text = LINE * 3 if kind == "jsonl" else HEADER + ROW * 3
+    src.write_bytes(text.encode(encoding))
+    out = tmp_path / "out.jsonl"
+    r = cli("batch", str(src), "-o", str(out), "-q", "--backend", "python")
+    assert 2 == r.returncode
+    assert "UTF-16" in r.stderr.decode() or "UTF-32" in r.stderr.decode()
+    assert not out.exists() or out.read_bytes() == b""
+
+
+def test_a_utf16_csv_is_read_with_its_encoding_given(tmp_path):
+    """… and `--encoding utf-16` reads it, one verdict per row."""
+    src = tmp_path / "in.csv"
+    src.write_bytes((HEADER + ROW * 3).encode("utf-16"))
+    r = cli("batch", str(src), "-q", "--backend", "python", "--encoding", "utf-16")
+    assert [2, 3, 4] == [json.loads(x)["line"] for x in r.stdout.splitlines()]
+
+
+def test_a_csv_header_with_control_characters_is_a_header_problem():
+    """A header cell holding NUL or another control character cannot name a fact path."""
+    from qnwmh_rules import _batch as B
+
+    rows = list(B.read_csv(["id,members.\x00total\n", "GD-1,24\n"]))
+    assert ["InvalidCSV"] == [r.raw.kind for r in rows]
+
+
+# ---- a caller's tzinfo that gives no usable offset ----------------------------------------------
+
+class _Raising(dt.tzinfo):
+    def utcoffset(self, d):
+        raise RuntimeError("no offset here")
+
+
+class _TooFar(dt.tzinfo):
+    def utcoffset(self, d):
+        return dt.timedelta(hours=30)
+
+
+@pytest.mark.parametrize("tz", [_Raising(), _TooFar()])
+def test_a_tzinfo_that_gives_no_usable_offset_is_a_facts_error(tz):
+    """as_of or a timestamp fact whose tzinfo raises or gives an offset of a day or more is refused
+    with a FactsError naming the field (it used to escape as RuntimeError or ValueError)."""
+    engine = qnwmh_rules.load_ruleset(term="2017-2018", backend="python")
+    with pytest.raises(FactsError) as info:
+        engine.evaluate(GOOD, as_of=dt.datetime(2017, 9, 1, tzinfo=tz))
+    assert "as_of" == info.value.field
+    facts = copy.deepcopy(GOOD)
+    facts["filings"][0]["submitted_at"] = dt.datetime(2017, 6, 20, tzinfo=tz)
+    with pytest.raises(FactsError) as info:
+        engine.evaluate(facts)
+    assert "filings[0].submitted_at" == info.value.field
+
