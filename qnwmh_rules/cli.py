@@ -657,10 +657,26 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's last flush of what is still buffered
+    does not fail again on the closed pipe (and print "Exception ignored …")."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # io.UnsupportedOperation: no real file behind stdout
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return int(args.func(args))
+        status = int(args.func(args))
+        sys.stdout.flush()  # here, not at exit, so that a reader gone away is seen below
+        return status
+    except BrokenPipeError:  # the reader went away (`… | head -1`): end quietly, as if by SIGPIPE
+        _silence_stdout()
+        return 128 + signal.SIGPIPE
     except RulesetError as exc:
         print(str(exc), file=sys.stderr)
         return 2
