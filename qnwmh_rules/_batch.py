@@ -27,7 +27,7 @@ from ._moments import show
 from .exceptions import EvaluationError, FactsError
 from .facts import MAX_TEXT, SUBJECTS
 
-__all__ = ["Record", "BatchLine", "Summary", "read_jsonl", "read_csv", "evaluate_lines"]
+__all__ = ["Record", "BatchLine", "Summary", "read_jsonl", "read_csv", "evaluate_lines", "wide_unicode"]
 
 
 @attrs.frozen
@@ -195,6 +195,26 @@ def read_csv(stream: Iterable[str] | IO[bytes], *, subject: str = "collective",
             yield Record(n, _row_to_facts(header, row, subj.lists, counts, bools, encoding))
 
 
+_WIDE_BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
+              (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"))
+
+
+def wide_unicode(head: bytes) -> str | None:
+    """``UTF-16`` or ``UTF-32`` when the first bytes of an input show it is in that encoding (its
+    byte-order mark, or the NUL bytes of an ASCII character in it among the first four bytes,
+    which no UTF-8 record or header starts with), else None. Such an input cannot be cut into records as UTF-8 (its newline bytes are not
+    where its lines end), so it is refused as a whole rather than turned into wrong error lines."""
+    for bom, name in _WIDE_BOMS:
+        if head.startswith(bom):
+            return name
+    zero = tuple(b == 0 for b in head[:4])
+    if zero in ((False, True, False, True), (True, False, True, False)):
+        return "UTF-16"  # two ASCII characters, little- or big-endian
+    if zero in ((False, True, True, True), (True, True, True, False)):
+        return "UTF-32"
+    return None
+
+
 def _strip_bom(lines: Iterable[str]) -> Iterator[str]:
     for i, line in enumerate(lines):
         yield line.removeprefix(_BOM) if i == 0 else line
@@ -211,6 +231,8 @@ def _header_problem(first: list[str] | _Bad, encoding: str) -> str | None:
             return f"the header row holds bytes that are not {encoding} text (try --encoding)"
         if not name:
             return "the header has an empty column name"
+        if not name.isprintable():
+            return f"the header's column name {show(name)} holds a control or invisible character"
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
         return f"the header names column {dup[0]!r} more than once; which cell is meant cannot be known"

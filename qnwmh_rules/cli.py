@@ -487,6 +487,16 @@ def _batch(args: argparse.Namespace) -> int:
     _refuse_output_onto_input(args)
     fmt = args.format or ("csv" if args.input.lower().endswith(".csv") else "jsonl")
     source: Any = sys.stdin.buffer if args.input == "-" else open(args.input, "rb")
+    wide = None  # an input in UTF-16/32 cannot be cut into records unless read in that encoding
+    if hasattr(source, "peek") and not codecs.lookup(args.encoding).name.startswith(("utf-16", "utf-32")):
+        wide = B.wide_unicode(source.peek(4)[:4])
+    if wide is not None:
+        if source is not sys.stdin.buffer:
+            source.close()
+        hint = f"give --encoding {wide.lower()}" if fmt == "csv" else f"JSON Lines must be UTF-8: convert it " \
+            f"(e.g. iconv -f {wide} -t UTF-8)"
+        raise FactsError("(input)", f"{'stdin' if args.input == '-' else args.input} is {wide} text, not "
+                                    f"{args.encoding if fmt == 'csv' else 'UTF-8'}; {hint}")
     if fmt == "csv":
         records = B.read_csv(source, subject=args.subject, encoding=args.encoding)
     else:  # bytes, so that one line that is not UTF-8 is an error line, not the end of the batch
