@@ -96,7 +96,12 @@ def parse_date(value: Any, field: str) -> dt.date:
 
 def _aware(field: str, moment: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
     _in_range(field, moment)
-    if moment.tzinfo is None or moment.utcoffset() is None:
+    try:  # a caller's own tzinfo may raise, or give an offset of a day or more
+        offset = moment.utcoffset()
+    except Exception as exc:  # noqa: BLE001 - any failure of the caller's object is a bad fact
+        raise FactsError(field, f"its time zone ({type(moment.tzinfo).__name__}) gives no usable UTC offset: "
+                                f"{show(str(exc), 120)}") from None
+    if offset is None:
         moment = moment.replace(tzinfo=zone)
     try:
         out = moment.astimezone(zone)
