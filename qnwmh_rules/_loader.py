@@ -36,6 +36,9 @@ class Loaded:
     source: str = attrs.field(default="", repr=False)
     # problems found while reading that did not stop it (duplicate keys, tags): reported with the rest
     errors: tuple[RulesetError, ...] = attrs.field(default=(), repr=False)
+    # key path -> (tag, text as written) of each value YAML read as an int, float or timestamp
+    # (YAML 1.1 reads 030, 0x18, 1_000 and 0:24 as 24): for readers that accept fewer forms
+    scalars: dict[Key, tuple[str, str]] = attrs.field(factory=dict, repr=False)
 
     def pos(self, keypath: Key, *, key: bool = False) -> tuple[int | None, int | None]:
         """Best known (line, col) for ``keypath``: the nearest enclosing node if absent."""
@@ -125,12 +128,14 @@ def load_text(text: str, path: str) -> Loaded:
     positions: dict[Key, tuple[int, int]] = {}
     constructor = yaml.SafeLoader("")
     errors: list[RulesetError] = []
-    data = _build(node, (), positions, constructor, path, errors)
-    return Loaded(path=path, data=data, positions=positions, source=text, errors=tuple(errors))
+    scalars: dict[Key, tuple[str, str]] = {}
+    data = _build(node, (), positions, constructor, path, errors, scalars)
+    return Loaded(path=path, data=data, positions=positions, source=text, errors=tuple(errors), scalars=scalars)
 
 
 def _build(node: yaml.Node, kp: Key, positions: dict[Key, tuple[int, int]],
-           constructor: yaml.SafeLoader, path: str, errors: list[RulesetError]) -> Any:
+           constructor: yaml.SafeLoader, path: str, errors: list[RulesetError],
+           scalars: dict[Key, tuple[str, str]]) -> Any:
     """Plain values from the node tree; problems go to ``errors`` and the bad part becomes None."""
     positions[kp] = _mark(node)
     if node.tag not in _ALLOWED_TAGS:
@@ -163,11 +168,14 @@ def _build(node: yaml.Node, kp: Key, positions: dict[Key, tuple[int, int]],
                 ))
                 continue
             positions[kp + (key, "@key")] = (line, col)
-            out[key] = _build(vnode, kp + (key,), positions, constructor, path, errors)
+            out[key] = _build(vnode, kp + (key,), positions, constructor, path, errors, scalars)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_build(v, kp + (i,), positions, constructor, path, errors) for i, v in enumerate(node.value)]
+        return [_build(v, kp + (i,), positions, constructor, path, errors, scalars) for i, v in enumerate(node.value)]
     positions[kp + ("@text",)] = _text_origin(node)
+    tag = node.tag.rsplit(":", 1)[-1]
+    if tag in ("int", "float", "timestamp"):
+        scalars[kp] = (tag, node.value)
     try:
         return constructor.construct_object(node, deep=True)
     except (yaml.YAMLError, ValueError) as exc:

@@ -197,3 +197,87 @@ def test_a_tzinfo_that_gives_no_usable_offset_is_a_facts_error(tz):
         engine.evaluate(facts)
     assert "filings[0].submitted_at" == info.value.field
 
+
+
+# ---- a cases file's facts: YAML's own number and timestamp forms are not guessed ---------------
+
+NATIONAL = EXAMPLE.parent.parent / "2017-2018" / "national.yaml"
+
+
+def read_case_setting(tmp_path, path, text):
+    """The facts of a one-case cases file that sets ``path`` to the YAML scalar ``text``."""
+    from qnwmh_rules._cases import read_cases
+
+    f = tmp_path / "x.cases.yaml"
+    f.write_text(f"ruleset: {NATIONAL}\nbase: {EXAMPLE}\ncases:\n- name: one\n  set:\n    {path}: {text}\n"
+                 "  expect: {outcome: eligible}\n", encoding="utf-8")
+    return read_cases(f).cases[0].facts
+
+
+@pytest.mark.parametrize(("path", "text"), [
+    ("members.total", "030"),  # YAML 1.1 octal: 24
+    ("members.total", "0x18"),  # hexadecimal: 24
+    ("members.total", "1_000"),  # 1000
+    ("members.total", "1:30"),  # sexagesimal: 90
+    ("members.total", "+24"),
+    ("members.total", "24.00000000000000000001"),  # a double: 24.0
+    ("members.total", "24.0_0"),
+    ("filings.0.submitted_at", "2017-06-20 10:15:00"),  # space instead of T
+    ("filings.0.submitted_at", "2017-6-20T10:15:00+08:00"),
+    ("filings.0.submitted_at", "2017-06-20t10:15:00+08:00"),
+    ("filings.0.submitted_at", "2017-06-20T10:15:00+8"),
+    ("filings.0.submitted_at", "2017-06-20T10:15:00.1234567+08:00"),  # PyYAML drops the 7th digit
+])
+def test_a_cases_file_refuses_yaml_forms_the_facts_grammar_refuses(tmp_path, path, text):
+    """A value in a case's `set` or `facts` that YAML reads by its own looser rules (octal, hex,
+    underscores, base 60, a space for T, one-digit months, a fraction cut to 6 digits) is a Q104 at
+    its line: as JSON or text the same value is refused, so the case would test facts no filing
+    system can send."""
+    with pytest.raises(qnwmh_rules.RulesetError) as info:
+        read_case_setting(tmp_path, path, text)
+    assert ("Q104", 6) == (info.value.code, info.value.line)
+
+
+@pytest.mark.parametrize(("path", "text", "value"), [
+    ("members.total", "24", 24),
+    ("members.total", "-3", -3),
+    ("members.total", "24.0", 24.0),
+    ("members.total", "2.4e+1", 24),
+    ("leader.birth_date", "1984-03-02", "1984-03-02"),
+    ("filings.0.submitted_at", "2017-06-20T10:15:00+08:00", "2017-06-20T10:15:00+08:00"),
+    ("filings.0.submitted_at", "2017-06-20T10:15:00Z", "2017-06-20T10:15:00Z"),
+    ("filings.0.submitted_at", "2017-06-20T10:15:00.5-01:30", "2017-06-20T10:15:00.5-01:30"),
+])
+def test_a_cases_file_reads_the_forms_the_facts_grammar_reads(tmp_path, path, text, value):
+    """Plain decimal numbers, dates and timestamps of the one grammar are read as before."""
+    facts = read_case_setting(tmp_path, path, text)
+    for key in path.split("."):
+        facts = facts[int(key) if key.isdigit() else key]
+    assert value == facts
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(alphabet="0123456789-+._:xoeET tZ", min_size=1, max_size=28))
+def test_whatever_a_cases_file_reads_as_a_number_or_moment_json_reads_the_same(tmp_path_factory, text):
+    """Any YAML scalar a case sets a count or a timestamp to is either refused (Q104) or read as the
+    same value the facts contract reads from the same text sent as JSON (a number) or as text (a
+    moment)."""
+    import yaml
+
+    tmp = tmp_path_factory.mktemp("c")
+    try:
+        resolved = yaml.safe_load(f"v: {text}")["v"]
+    except yaml.YAMLError:
+        return
+    if isinstance(resolved, str) or resolved is None:
+        return  # YAML reads it as a text: the facts check sees exactly what was written
+    for path in ("members.total", "filings.0.submitted_at"):
+        try:
+            facts = read_case_setting(tmp, path, text)
+        except qnwmh_rules.RulesetError:
+            continue
+        value = facts["members"]["total"] if path == "members.total" else facts["filings"][0]["submitted_at"]
+        if isinstance(resolved, (dt.date, dt.datetime)):
+            assert text == value
+        elif isinstance(resolved, (int, float)) and not isinstance(resolved, bool):
+            assert loads(text) == value
