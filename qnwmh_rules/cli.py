@@ -102,12 +102,15 @@ def _explain(args: argparse.Namespace) -> int:
     from ._explain import explain_html, explain_text
     from .verdict import Verdict
 
+    from ._moments import show
+
     doc = _read_json(args.verdict)
-    try:
+    try:  # from_dict checks the shape; a value of the wrong type inside shows only while rendering
         verdict = Verdict.from_dict(doc)
+        text = (explain_html if args.format == "html" else explain_text)(verdict, lang=args.lang)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise FactsError("(verdict)", f"{args.verdict} is not a verdict document: {exc!r}") from exc
-    text = (explain_html if args.format == "html" else explain_text)(verdict, lang=args.lang)
+        raise FactsError("(verdict)", f"{args.verdict} is not a verdict document: "
+                                      f"{type(exc).__name__}: {show(str(exc), 160)}") from exc
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
     else:

@@ -9,6 +9,7 @@ records; a caller's ``tzinfo`` that cannot give an offset is a ``FactsError``.
 
 import copy
 import datetime as dt
+import functools
 import json
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from hypothesis import strategies as st
 import qnwmh_rules
 from qnwmh_rules import FactsError
 from qnwmh_rules._jsontext import loads
+from qnwmh_rules.cli import main
 from qnwmh_rules.facts import MAX_COUNT, parse_facts
 
 from .conftest import EXAMPLE
@@ -281,3 +283,41 @@ def test_whatever_a_cases_file_reads_as_a_number_or_moment_json_reads_the_same(t
             assert text == value
         elif isinstance(resolved, (int, float)) and not isinstance(resolved, bool):
             assert loads(text) == value
+
+
+# ---- explain: a document that is not a verdict is refused as such, not an internal error --------
+
+def _verdict_paths(doc, prefix=()):
+    yield prefix
+    if isinstance(doc, dict):
+        for k, v in doc.items():
+            yield from _verdict_paths(v, prefix + (k,))
+    elif isinstance(doc, list):
+        for i, v in enumerate(doc):
+            yield from _verdict_paths(v, prefix + (i,))
+
+
+@functools.cache
+def _a_verdict():
+    return qnwmh_rules.load_ruleset(term="2017-2018", region="guangdong", backend="python").evaluate(GOOD).to_dict()
+
+
+@settings(max_examples=120, deadline=None)
+@given(data=st.data(), replacement=st.one_of(st.none(), st.booleans(), st.integers(-2, 10**20), st.text(max_size=5),
+                                             st.lists(st.integers(), max_size=2),
+                                             st.dictionaries(st.text(max_size=3), st.integers(), max_size=2)),
+       fmt=st.sampled_from(["text", "html"]))
+def test_explain_of_a_damaged_verdict_is_a_verdict_or_a_refusal(tmp_path_factory, data, replacement, fmt):
+    """Any one value of a verdict document replaced by a value of another type: `explain` prints a
+    note or refuses the document (status 2, "is not a verdict document"), never an internal error."""
+    doc = copy.deepcopy(_a_verdict())
+    paths = [p for p in _verdict_paths(doc) if p]
+    path = data.draw(st.sampled_from(paths))
+    node = doc
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = replacement
+    f = tmp_path_factory.mktemp("v") / "v.json"
+    f.write_text(json.dumps(doc), encoding="utf-8")
+    status = main(["explain", str(f), "--format", fmt, "-o", str(f.with_suffix(".out"))])
+    assert status in (0, 2)
