@@ -56,7 +56,7 @@ _BOM = "\ufeff"
 def read_jsonl(stream: Iterable[str] | Iterable[bytes]) -> Iterator[Record]:
     """Records from JSON Lines (text or bytes, split on ``\\n``); blank lines (JSON whitespace
     only) are skipped but keep the numbering honest. A UTF-8 byte-order mark before the first
-    line is dropped. A line that is not UTF-8 becomes an error line of its own."""
+    line is dropped (and ``loads`` drops one at the start of any line). A line that is not UTF-8 becomes an error line of its own."""
     for n, raw in enumerate(stream, 1):
         if isinstance(raw, bytes):
             try:
