@@ -100,9 +100,8 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 def _explain(args: argparse.Namespace) -> int:
     from ._explain import explain_html, explain_text
-    from .verdict import Verdict
-
     from ._moments import show
+    from .verdict import Verdict
 
     doc = _read_json(args.verdict)
     try:  # from_dict checks the shape; a value of the wrong type inside shows only while rendering
