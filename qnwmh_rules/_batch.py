@@ -56,7 +56,8 @@ _BOM = "\ufeff"
 def read_jsonl(stream: Iterable[str] | Iterable[bytes]) -> Iterator[Record]:
     """Records from JSON Lines (text or bytes, split on ``\\n``); blank lines (JSON whitespace
     only) are skipped but keep the numbering honest. A UTF-8 byte-order mark before the first
-    line is dropped (and ``loads`` drops one at the start of any line). A line that is not UTF-8 becomes an error line of its own."""
+    line is dropped (and ``loads`` drops one at the start of any line). A line that is not UTF-8
+    becomes an error line of its own."""
     for n, raw in enumerate(stream, 1):
         if isinstance(raw, bytes):
             try:
@@ -201,9 +202,10 @@ _WIDE_BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
 
 def wide_unicode(head: bytes) -> str | None:
     """``UTF-16`` or ``UTF-32`` when the first bytes of an input show it is in that encoding (its
-    byte-order mark, or the NUL bytes of an ASCII character in it among the first four bytes,
-    which no UTF-8 record or header starts with), else None. Such an input cannot be cut into records as UTF-8 (its newline bytes are not
-    where its lines end), so it is refused as a whole rather than turned into wrong error lines."""
+    byte-order mark, or the NUL bytes of ASCII characters in it among the first four bytes, which
+    no UTF-8 record or header starts with), else None. Such an input cannot be cut into records
+    as UTF-8 (its newline bytes are not where its lines end), so it is refused as a whole rather
+    than turned into wrong error lines."""
     for bom, name in _WIDE_BOMS:
         if head.startswith(bom):
             return name

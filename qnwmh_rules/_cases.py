@@ -191,7 +191,8 @@ def _case(r: _Reader, loaded: Loaded, kp: Key, raw: Any, base: Any, names: set[s
         score = {k: (str(val) if k in ("total", "lowest", "highest", "maximum") else val) for k, val in s.items()}
     as_of = v.get("as_of")
     line, _ = loaded.pos(kp)
-    return Case(name=name, facts=facts, as_of=_exact(r, loaded, kp + ("as_of",), as_of) if as_of is not None else None, outcome=outcome,
+    return Case(name=name, facts=facts, outcome=outcome,
+                as_of=_exact(r, loaded, kp + ("as_of",), as_of) if as_of is not None else None,
                 rules=rules, missing=tuple(e["missing"]) if "missing" in e else None,
                 error=e.get("error"), line=line or 1, score=score)
 
