@@ -27,7 +27,8 @@ from ._moments import show
 from .exceptions import EvaluationError, FactsError
 from .facts import MAX_TEXT, SUBJECTS
 
-__all__ = ["Record", "BatchLine", "Summary", "read_jsonl", "read_csv", "evaluate_lines", "wide_unicode"]
+__all__ = ["Record", "BatchLine", "Summary", "read_jsonl", "read_csv", "evaluate_lines", "wide_unicode",
+           "encoding_problem"]
 
 
 @attrs.frozen
@@ -95,6 +96,25 @@ def _mark_undecodable(exc: UnicodeError) -> tuple[str, int]:
 
 codecs.register_error(_UNDECODABLE, _mark_undecodable)
 _SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def encoding_problem(name: str) -> str | None:
+    """Why ``name`` cannot be the encoding of a CSV input, or None: it must be a text encoding
+    (not ``rot13``, ``base64``, ``zlib``) whose decoder reports each undecodable byte to us
+    (``idna`` and ``punycode`` cannot)."""
+    try:
+        info = codecs.lookup(name)
+    except LookupError:
+        return f"unknown encoding {name!r} (e.g. utf-8, gb18030)"
+    if not getattr(info, "_is_text_encoding", True):
+        return f"{name!r} is not a text encoding (e.g. utf-8, gb18030)"
+    try:
+        info.incrementaldecoder(errors=_UNDECODABLE).decode(b"", final=True)
+    except (UnicodeError, LookupError, TypeError, ValueError):
+        return f"{name!r} cannot be read strictly, byte by byte (e.g. utf-8, gb18030)"
+    return None
+
+
 _CSV_FIELD_LIMIT = 64 * 1024 * 1024  # characters in one cell (1,000 filings fit many times over)
 _COUNT_CELL = re.compile(r"0|[1-9][0-9]*", re.ASCII)
 _BOOL_CELLS = {"true": True, "false": False, "TRUE": True, "FALSE": False}

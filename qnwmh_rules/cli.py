@@ -482,16 +482,23 @@ def _batch(args: argparse.Namespace) -> int:
         raise FactsError("--workers", "must be at least 1")
     if args.as_of is not None:  # refuse a bad --as-of now, not once per record
         parse_as_of(args.as_of, dttz.gettz("Asia/Shanghai") or dt.UTC)  # the shipped rulesets' zone
-    try:
-        codecs.lookup(args.encoding)
-    except LookupError:
-        raise FactsError("--encoding", f"unknown encoding {args.encoding!r} (e.g. utf-8, gb18030)") from None
+    problem = B.encoding_problem(args.encoding)
+    if problem is not None:
+        raise FactsError("--encoding", problem)
     _refuse_output_onto_input(args)
     fmt = args.format or ("csv" if args.input.lower().endswith(".csv") else "jsonl")
     source: Any = sys.stdin.buffer if args.input == "-" else open(args.input, "rb")
     wide = None  # an input in UTF-16/32 cannot be cut into records unless read in that encoding
-    if hasattr(source, "peek") and not codecs.lookup(args.encoding).name.startswith(("utf-16", "utf-32")):
-        wide = B.wide_unicode(source.peek(4)[:4])
+    codec = codecs.lookup(args.encoding).name
+    head = source.peek(4)[:4] if hasattr(source, "peek") else b""
+    boms = {"utf-16": (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE), "utf-32": (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)}
+    if codec in boms and head and not head.startswith(boms[codec]):  # Python's decoder needs the mark
+        if source is not sys.stdin.buffer:
+            source.close()
+        raise FactsError("--encoding", f"the input has no {codec.upper()} byte-order mark, which --encoding {codec} "
+                                       f"needs; give --encoding {codec}-le or {codec}-be")
+    if not codec.startswith(("utf-16", "utf-32")):
+        wide = B.wide_unicode(head)
     if wide is not None:
         if source is not sys.stdin.buffer:
             source.close()

@@ -321,3 +321,37 @@ def test_explain_of_a_damaged_verdict_is_a_verdict_or_a_refusal(tmp_path_factory
     f.write_text(json.dumps(doc), encoding="utf-8")
     status = main(["explain", str(f), "--format", fmt, "-o", str(f.with_suffix(".out"))])
     assert status in (0, 2)
+
+
+# ---- --encoding names a text encoding that can be read strictly ------------------------------
+
+@pytest.mark.parametrize("encoding", ["rot13", "base64", "hex", "zlib", "idna", "punycode"])
+def test_an_encoding_that_is_not_a_strict_text_encoding_is_a_usage_error(tmp_path, capsys, encoding):
+    """`--encoding rot13` (or base64, hex, zlib: not text encodings; idna, punycode: no strict
+    reading) is refused with status 2 naming --encoding; it used to be an internal error."""
+    src = tmp_path / "in.csv"
+    src.write_text(HEADER + ROW, encoding="utf-8")
+    assert 2 == main(["batch", str(src), "-o", str(tmp_path / "out.jsonl"), "-q", "--encoding", encoding])
+    assert "--encoding" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "UTF8", "utf-8-sig", "gb18030", "GBK", "big5", "latin-1", "utf-16"])
+def test_text_encodings_are_still_accepted(tmp_path, encoding):
+    """Ordinary text encodings read the rows written in them."""
+    src = tmp_path / "in.csv"
+    src.write_bytes((HEADER + ROW).encode(encoding))
+    out = tmp_path / "out.jsonl"
+    assert 0 == main(["batch", str(src), "-o", str(out), "-q", "--encoding", encoding, "--backend", "python"])
+    assert [2] == [json.loads(x)["line"] for x in out.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.mark.parametrize(("written", "given"), [("utf-16-le", "utf-16"), ("utf-32-be", "utf-32")])
+def test_utf16_without_a_byte_order_mark_under_plain_utf16_is_a_usage_error(tmp_path, capsys, written, given):
+    """Python's `utf-16`/`utf-32` decoders need a byte-order mark; without one the file is refused
+    naming the -le/-be encodings to give (it used to be an internal error)."""
+    src = tmp_path / "in.csv"
+    src.write_bytes((HEADER + ROW).encode(written))
+    assert 2 == main(["batch", str(src), "-o", str(tmp_path / "out.jsonl"), "-q", "--encoding", given])
+    assert f"{given}-le" in capsys.readouterr().err
+    assert 0 == main(["batch", str(src), "-o", str(tmp_path / "out.jsonl"), "-q", "--encoding", written,
+                      "--backend", "python"])
