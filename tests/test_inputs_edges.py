@@ -16,12 +16,14 @@ import sys
 from decimal import Decimal
 
 import pytest
+from dateutil import tz as dttz
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import qnwmh_rules
 from qnwmh_rules import FactsError
 from qnwmh_rules._jsontext import loads
+from qnwmh_rules._moments import parse_timestamp
 from qnwmh_rules.cli import main
 from qnwmh_rules.facts import MAX_COUNT, parse_facts
 
@@ -355,3 +357,50 @@ def test_utf16_without_a_byte_order_mark_under_plain_utf16_is_a_usage_error(tmp_
     assert f"{given}-le" in capsys.readouterr().err
     assert 0 == main(["batch", str(src), "-o", str(tmp_path / "out.jsonl"), "-q", "--encoding", written,
                       "--backend", "python"])
+
+
+# ---- a local time without an offset that the zone skips or repeats is not guessed --------------
+
+SHANGHAI_ZONE = dttz.gettz("Asia/Shanghai")
+
+
+@pytest.mark.parametrize(("text", "why"), [
+    ("1988-04-17T02:30:00", "does not exist"),  # China's clocks went from 02:00 to 03:00
+    ("1988-09-11T01:30:00", "happened twice"),  # … and from 02:00 back to 01:00
+])
+def test_a_local_time_the_zone_skips_or_repeats_is_refused(text, why):
+    """A timestamp without an offset that falls in a daylight-saving gap (never shown on a clock) or
+    overlap (shown twice) is refused naming the field; it used to be read as +08:00 or +09:00."""
+    facts = copy.deepcopy(GOOD)
+    facts["filings"][0]["submitted_at"] = text
+    facts["filings"][0]["review"] = {"status": "pending"}
+    engine = qnwmh_rules.load_ruleset(term="2017-2018", backend="python")
+    with pytest.raises(FactsError) as info:
+        engine.evaluate(facts)
+    assert ("filings[0].submitted_at", True) == (info.value.field, why in info.value.message)
+    with pytest.raises(FactsError) as info:
+        engine.evaluate(GOOD, as_of=text)
+    assert "as_of" == info.value.field
+    with pytest.raises(FactsError):
+        engine.evaluate(GOOD, as_of=dt.datetime.fromisoformat(text))
+
+
+@settings(max_examples=300, deadline=None)
+@given(moment=st.builds(dt.datetime, st.integers(1986, 1991), st.sampled_from([4, 9]), st.integers(1, 30),
+                        st.integers(0, 3), st.integers(0, 59)))  # the nights China's clocks changed
+def test_a_naive_moment_is_read_as_the_one_instant_its_wall_time_names(moment):
+    """Any naive moment around China's daylight-saving years is refused, or read as an instant that
+    shows exactly that wall time in the zone and that no other offset could also name."""
+    try:
+        read = parse_timestamp(moment.isoformat(), "t", SHANGHAI_ZONE)
+    except FactsError:
+        assert not dttz.datetime_exists(moment, SHANGHAI_ZONE) or dttz.datetime_ambiguous(moment, SHANGHAI_ZONE)
+        return
+    back = read.astimezone(dt.UTC).astimezone(SHANGHAI_ZONE)
+    assert moment == back.replace(tzinfo=None)
+    assert not dttz.datetime_ambiguous(moment, SHANGHAI_ZONE)
+
+
+def test_an_offset_settles_a_repeated_local_time():
+    """With its offset, a time the zone repeats is one instant and is read."""
+    assert dt.timedelta(hours=9) == parse_timestamp("1988-09-11T01:30:00+09:00", "t", SHANGHAI_ZONE).utcoffset()
