@@ -29,6 +29,8 @@ __all__ = ["main"]
 def _read_json(name: str) -> Any:
     """A JSON document from a file or stdin, read exactly (``_jsontext.loads``)."""
     where = "stdin" if name == "-" else name
+    if name == "-" and sys.stdin is None:
+        raise FactsError("(input)", "stdin is closed; give a file or an open stdin")
     try:
         if name == "-":
             data = sys.stdin.buffer.read()
@@ -487,20 +489,22 @@ def _batch(args: argparse.Namespace) -> int:
         raise FactsError("--encoding", problem)
     _refuse_output_onto_input(args)
     fmt = args.format or ("csv" if args.input.lower().endswith(".csv") else "jsonl")
+    if args.input == "-" and sys.stdin is None:
+        raise FactsError("(input)", "stdin is closed; give a file or an open stdin")
     source: Any = sys.stdin.buffer if args.input == "-" else open(args.input, "rb")
     wide = None  # an input in UTF-16/32 cannot be cut into records unless read in that encoding
     codec = codecs.lookup(args.encoding).name
     head = source.peek(4)[:4] if hasattr(source, "peek") else b""
     boms = {"utf-16": (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE), "utf-32": (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)}
     if codec in boms and head and not head.startswith(boms[codec]):  # Python's decoder needs the mark
-        if source is not sys.stdin.buffer:
+        if args.input != "-":
             source.close()
         raise FactsError("--encoding", f"the input has no {codec.upper()} byte-order mark, which --encoding {codec} "
                                        f"needs; give --encoding {codec}-le or {codec}-be")
     if not codec.startswith(("utf-16", "utf-32")):
         wide = B.wide_unicode(head)
     if wide is not None:
-        if source is not sys.stdin.buffer:
+        if args.input != "-":
             source.close()
         hint = f"give --encoding {wide.lower()}" if fmt == "csv" else f"JSON Lines must be UTF-8: convert it " \
             f"(e.g. iconv -f {wide} -t UTF-8)"
@@ -523,7 +527,7 @@ def _batch(args: argparse.Namespace) -> int:
         else:
             out = _LineWriter(os.open(args.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666), close=True)
     except OSError:
-        if source is not sys.stdin.buffer:
+        if args.input != "-":
             source.close()
         raise
     progress = sys.stderr.isatty() and not args.quiet
@@ -541,7 +545,7 @@ def _batch(args: argparse.Namespace) -> int:
         try:
             out.close()
         finally:
-            if source is not sys.stdin.buffer:
+            if args.input != "-":
                 source.close()
     if progress:
         sys.stderr.write("\r")
@@ -683,15 +687,22 @@ def _silence_stdout() -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
-    except (OSError, ValueError):  # io.UnsupportedOperation: no real file behind stdout
+    except (OSError, ValueError, AttributeError):  # io.UnsupportedOperation: no real file behind stdout
         pass
 
 
 def main(argv: list[str] | None = None) -> int:
+    if sys.stderr is None:  # started with stderr closed (2>&-): its messages go nowhere, not into stdout
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - lives as long as the process
     args = build_parser().parse_args(argv)
+    if sys.stdout is None and getattr(args, "output", None) in (None, "-"):
+        print("qnwmh-rules: stdout is closed; give -o FILE where the command has it, or an open stdout",
+              file=sys.stderr)
+        return 2
     try:
         status = int(args.func(args))
-        sys.stdout.flush()  # here, not at exit, so that a reader gone away is seen below
+        if sys.stdout is not None:
+            sys.stdout.flush()  # here, not at exit, so that a reader gone away is seen below
         return status
     except BrokenPipeError:  # the reader went away (`… | head -1`): end quietly, as if by SIGPIPE
         _silence_stdout()

@@ -404,3 +404,32 @@ def test_a_naive_moment_is_read_as_the_one_instant_its_wall_time_names(moment):
 def test_an_offset_settles_a_repeated_local_time():
     """With its offset, a time the zone repeats is one instant and is read."""
     assert dt.timedelta(hours=9) == parse_timestamp("1988-09-11T01:30:00+09:00", "t", SHANGHAI_ZONE).utcoffset()
+
+
+# ---- closed standard streams -------------------------------------------------------------------
+
+def _shell(cmd):
+    return subprocess.run(cmd, shell=True, capture_output=True, timeout=120)
+
+
+def test_a_closed_stderr_never_sends_messages_into_the_output(tmp_path):
+    """`batch X 2>&-` writes every verdict line and nothing else to stdout (the error about stderr
+    used to be printed into the output instead of the verdicts)."""
+    src = tmp_path / "in.jsonl"
+    src.write_text(LINE * 3, encoding="utf-8")
+    r = _shell(f"{sys.executable} -m qnwmh_rules.cli batch {src} --backend python 2>&-")
+    assert (0, [1, 2, 3]) == (r.returncode, [json.loads(x)["line"] for x in r.stdout.splitlines()])
+
+
+@pytest.mark.parametrize("command", ["batch - -q", "evaluate -", "why-not -"])
+def test_a_closed_stdin_is_a_usage_error(command):
+    """Reading `-` with stdin closed is refused with one line and status 2, not an internal error."""
+    r = _shell(f"{sys.executable} -m qnwmh_rules.cli {command} --backend python <&-")
+    assert (2, True) == (r.returncode, b"stdin is closed" in r.stderr)
+
+
+@pytest.mark.parametrize("command", [f"batch {EXAMPLE.parent / 'unit-gd.json'} -q", f"evaluate {EXAMPLE}"])
+def test_a_closed_stdout_is_a_usage_error(command):
+    """Writing to stdout with stdout closed is refused with one line and status 2."""
+    r = _shell(f"{sys.executable} -m qnwmh_rules.cli {command} --backend python >&-")
+    assert (2, True) == (r.returncode, b"stdout is closed" in r.stderr)
