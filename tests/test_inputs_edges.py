@@ -433,3 +433,4 @@ def test_a_closed_stdout_is_a_usage_error(command):
     """Writing to stdout with stdout closed is refused with one line and status 2."""
     r = _shell(f"{sys.executable} -m qnwmh_rules.cli {command} --backend python >&-")
     assert (2, True) == (r.returncode, b"stdout is closed" in r.stderr)
+
