@@ -409,13 +409,28 @@ def evaluate_lines(records: Iterable[Record], *, term: str | None = "2017-2018",
     ctx = multiprocessing.get_context("spawn")  # durable's C state is not shared across fork
     init = (term, region, ruleset, backend, subject, industry)
     with ctx.Pool(workers, initializer=_init_worker, initargs=init) as pool:
-        pending: collections.deque[Any] = collections.deque()
+        # A Pool replaces a worker that dies (killed, out of memory, a crash in the C engine) but
+        # never finishes its chunk: watch the workers, instead of waiting for that chunk forever.
+        procs: list[Any] = list(getattr(pool, "_pool", []))
+        pending: collections.deque[tuple[int, Any]] = collections.deque()
+
+        def done() -> list[BatchLine]:
+            first, result = pending.popleft()
+            while True:
+                try:
+                    return list(result.get(timeout=0.5))
+                except multiprocessing.TimeoutError:
+                    if any(p.exitcode is not None for p in procs):
+                        raise EvaluationError(
+                            f"a worker process died (killed, or out of memory); the batch stopped at line {first}: "
+                            f"the output holds every record before it") from None
+
         for chunk in _chunks(records, chunk_size):
-            pending.append(pool.apply_async(_work, (chunk, as_of)))
+            pending.append((chunk[0].line, pool.apply_async(_work, (chunk, as_of))))
             if len(pending) >= 2 * workers:
-                yield from pending.popleft().get()
+                yield from done()
         while pending:
-            yield from pending.popleft().get()
+            yield from done()
 
 
 @attrs.define

@@ -11,8 +11,11 @@ import copy
 import datetime as dt
 import functools
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from decimal import Decimal
 
 import pytest
@@ -434,3 +437,32 @@ def test_a_closed_stdout_is_a_usage_error(command):
     r = _shell(f"{sys.executable} -m qnwmh_rules.cli {command} --backend python >&-")
     assert (2, True) == (r.returncode, b"stdout is closed" in r.stderr)
 
+
+
+# ---- a worker that dies does not hang the batch ---------------------------------------------------
+
+def test_a_batch_whose_worker_is_killed_stops_with_one_line_instead_of_hanging(tmp_path):
+    """A worker killed (the out-of-memory killer, a crash in the C engine) used to leave the batch
+    waiting forever for its chunk; now the command stops with one line naming the first record not
+    evaluated, status 3, and whole lines of the records before it."""
+    out = tmp_path / "out.jsonl"
+    src = tmp_path / "in.jsonl"
+    src.write_text(LINE * 20000, encoding="utf-8")
+    p = subprocess.Popen([sys.executable, "-m", "qnwmh_rules.cli", "batch", str(src), "-o", str(out), "--workers", "2",
+                          "--backend", "python", "-q"], stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while (not out.exists() or out.stat().st_size == 0) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    workers = subprocess.run(["pgrep", "-P", str(p.pid), "-f", "spawn_main"], capture_output=True, text=True)
+    os.kill(int(workers.stdout.split()[0]), signal.SIGKILL)
+    try:
+        _, err = p.communicate(timeout=60)
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+    assert 3 == p.returncode
+    assert 1 == len(err.decode().splitlines()) and "worker" in err.decode()
+    lines = [json.loads(x)["line"] for x in out.read_text(encoding="utf-8").splitlines()]
+    assert lines == list(range(1, len(lines) + 1))
+    first = int(err.decode().split("stopped at line ")[1].split(":")[0])
+    assert len(lines) + 1 == first
