@@ -27,7 +27,8 @@ from ._moments import show
 from .exceptions import EvaluationError, FactsError
 from .facts import MAX_TEXT, SUBJECTS
 
-__all__ = ["Record", "BatchLine", "Summary", "read_jsonl", "read_csv", "evaluate_lines"]
+__all__ = ["Record", "BatchLine", "Summary", "read_jsonl", "read_csv", "evaluate_lines", "wide_unicode",
+           "encoding_problem"]
 
 
 @attrs.frozen
@@ -56,7 +57,8 @@ _BOM = "\ufeff"
 def read_jsonl(stream: Iterable[str] | Iterable[bytes]) -> Iterator[Record]:
     """Records from JSON Lines (text or bytes, split on ``\\n``); blank lines (JSON whitespace
     only) are skipped but keep the numbering honest. A UTF-8 byte-order mark before the first
-    line is dropped. A line that is not UTF-8 becomes an error line of its own."""
+    line is dropped (and ``loads`` drops one at the start of any line). A line that is not UTF-8
+    becomes an error line of its own."""
     for n, raw in enumerate(stream, 1):
         if isinstance(raw, bytes):
             try:
@@ -94,6 +96,25 @@ def _mark_undecodable(exc: UnicodeError) -> tuple[str, int]:
 
 codecs.register_error(_UNDECODABLE, _mark_undecodable)
 _SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def encoding_problem(name: str) -> str | None:
+    """Why ``name`` cannot be the encoding of a CSV input, or None: it must be a text encoding
+    (not ``rot13``, ``base64``, ``zlib``) whose decoder reports each undecodable byte to us
+    (``idna`` and ``punycode`` cannot)."""
+    try:
+        info = codecs.lookup(name)
+    except LookupError:
+        return f"unknown encoding {name!r} (e.g. utf-8, gb18030)"
+    if not getattr(info, "_is_text_encoding", True):
+        return f"{name!r} is not a text encoding (e.g. utf-8, gb18030)"
+    try:
+        info.incrementaldecoder(errors=_UNDECODABLE).decode(b"", final=True)
+    except (UnicodeError, LookupError, TypeError, ValueError):
+        return f"{name!r} cannot be read strictly, byte by byte (e.g. utf-8, gb18030)"
+    return None
+
+
 _CSV_FIELD_LIMIT = 64 * 1024 * 1024  # characters in one cell (1,000 filings fit many times over)
 _COUNT_CELL = re.compile(r"0|[1-9][0-9]*", re.ASCII)
 _BOOL_CELLS = {"true": True, "false": False, "TRUE": True, "FALSE": False}
@@ -195,6 +216,27 @@ def read_csv(stream: Iterable[str] | IO[bytes], *, subject: str = "collective",
             yield Record(n, _row_to_facts(header, row, subj.lists, counts, bools, encoding))
 
 
+_WIDE_BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
+              (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"))
+
+
+def wide_unicode(head: bytes) -> str | None:
+    """``UTF-16`` or ``UTF-32`` when the first bytes of an input show it is in that encoding (its
+    byte-order mark, or the NUL bytes of ASCII characters in it among the first four bytes, which
+    no UTF-8 record or header starts with), else None. Such an input cannot be cut into records
+    as UTF-8 (its newline bytes are not where its lines end), so it is refused as a whole rather
+    than turned into wrong error lines."""
+    for bom, name in _WIDE_BOMS:
+        if head.startswith(bom):
+            return name
+    zero = tuple(b == 0 for b in head[:4])
+    if zero in ((False, True, False, True), (True, False, True, False)):
+        return "UTF-16"  # two ASCII characters, little- or big-endian
+    if zero in ((False, True, True, True), (True, True, True, False)):
+        return "UTF-32"
+    return None
+
+
 def _strip_bom(lines: Iterable[str]) -> Iterator[str]:
     for i, line in enumerate(lines):
         yield line.removeprefix(_BOM) if i == 0 else line
@@ -211,6 +253,8 @@ def _header_problem(first: list[str] | _Bad, encoding: str) -> str | None:
             return f"the header row holds bytes that are not {encoding} text (try --encoding)"
         if not name:
             return "the header has an empty column name"
+        if not name.isprintable():
+            return f"the header's column name {show(name)} holds a control or invisible character"
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
         return f"the header names column {dup[0]!r} more than once; which cell is meant cannot be known"
@@ -365,13 +409,28 @@ def evaluate_lines(records: Iterable[Record], *, term: str | None = "2017-2018",
     ctx = multiprocessing.get_context("spawn")  # durable's C state is not shared across fork
     init = (term, region, ruleset, backend, subject, industry)
     with ctx.Pool(workers, initializer=_init_worker, initargs=init) as pool:
-        pending: collections.deque[Any] = collections.deque()
+        # A Pool replaces a worker that dies (killed, out of memory, a crash in the C engine) but
+        # never finishes its chunk: watch the workers, instead of waiting for that chunk forever.
+        procs: list[Any] = list(getattr(pool, "_pool", []))
+        pending: collections.deque[tuple[int, Any]] = collections.deque()
+
+        def done() -> list[BatchLine]:
+            first, result = pending.popleft()
+            while True:
+                try:
+                    return list(result.get(timeout=0.5))
+                except multiprocessing.TimeoutError:
+                    if any(p.exitcode is not None for p in procs):
+                        raise EvaluationError(
+                            f"a worker process died (killed, or out of memory); the batch stopped at line {first}: "
+                            f"the output holds every record before it") from None
+
         for chunk in _chunks(records, chunk_size):
-            pending.append(pool.apply_async(_work, (chunk, as_of)))
+            pending.append((chunk[0].line, pool.apply_async(_work, (chunk, as_of))))
             if len(pending) >= 2 * workers:
-                yield from pending.popleft().get()
+                yield from done()
         while pending:
-            yield from pending.popleft().get()
+            yield from done()
 
 
 @attrs.define

@@ -11,6 +11,8 @@ cases through an ``Engine``, the differences reported for a failing case, and co
 from __future__ import annotations
 
 import copy
+import datetime as dt
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ import attrs
 
 from ._jsontext import loads
 from ._loader import Key, Loaded
+from ._moments import _DATE, _TIMESTAMP, DATE_FORM, TIMESTAMP_FORM
 from ._replay import apply_patch
 from ._schema import _Reader
 from .exceptions import FactsError, RulesetError
@@ -83,6 +86,40 @@ def _plain(v: Any) -> Any:
     return v
 
 
+_PLAIN_INT = re.compile(r"-?(?:0|[1-9][0-9]*)", re.ASCII)
+_PLAIN_FLOAT = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?", re.ASCII)
+
+
+def _exact(r: _Reader, loaded: Loaded, kp: Key, value: Any) -> Any:
+    """A case's facts value as the facts contract would read it sent as JSON: numbers and moments
+    that YAML read by its own looser rules (``030`` octal, ``0x18``, ``1_000``, ``0:24`` base 60,
+    a space for ``T``, one-digit months, fractions cut to 6 digits, a double that lost a fraction)
+    are a Q104; dates and timestamps are kept as the text written, for the facts grammar."""
+    if isinstance(value, dict):
+        return {k: _exact(r, loaded, kp + (k,), v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_exact(r, loaded, kp + (i,), v) for i, v in enumerate(value)]
+    if isinstance(value, bool) or kp not in loaded.scalars:
+        return _plain(value)
+    tag, text = loaded.scalars[kp]
+    if tag == "timestamp":
+        form = DATE_FORM if isinstance(value, dt.date) and not isinstance(value, dt.datetime) else TIMESTAMP_FORM
+        if not (_DATE if form == DATE_FORM else _TIMESTAMP).fullmatch(text):
+            raise r.err("Q104", f"{text!r} is not written {form}: YAML reads it by its own rules, the facts "
+                                "contract refuses it", kp, suggestion=f"write it exactly {form}")
+        return text
+    if not (_PLAIN_INT if tag == "int" else _PLAIN_FLOAT).fullmatch(text):
+        raise r.err("Q104", f"the number {text!r} is not written in plain decimal digits; YAML reads it as "
+                            f"{value!r} by its own rules (octal, hexadecimal, _ or base 60)", kp,
+                    suggestion="write the number as JSON would, e.g. 24")
+    if tag == "float":
+        try:
+            return loads(text)
+        except FactsError as exc:
+            raise r.err("Q104", f"the number {text!r} cannot be read exactly: {exc.message}", kp) from None
+    return value
+
+
 def read_cases(path: str | Path) -> CaseFile:
     """Read and check a cases file; mistakes are RulesetErrors at file:line:col."""
     from ._loader import PathProblem, confined_path, load_text, read_file
@@ -141,10 +178,10 @@ def _case(r: _Reader, loaded: Loaded, kp: Key, raw: Any, base: Any, names: set[s
     if name in names:
         raise r.err("Q142", f"two cases are named {name!r}", kp + ("name",))
     names.add(name)
-    facts = copy.deepcopy(_plain(v["facts"])) if "facts" in v else copy.deepcopy(base)
+    facts = _exact(r, loaded, kp + ("facts",), v["facts"]) if "facts" in v else copy.deepcopy(base)
     for path, value in (v.get("set") or {}).items():
         try:
-            facts = apply_patch(facts, {str(path): _plain(value)})
+            facts = apply_patch(facts, {str(path): _exact(r, loaded, kp + ("set", path), value)})
         except FactsError as exc:
             raise r.err("Q143", f"cannot set {path!r} in the facts: {exc.message}", kp + ("set", path),
                         key=True) from None
@@ -169,7 +206,8 @@ def _case(r: _Reader, loaded: Loaded, kp: Key, raw: Any, base: Any, names: set[s
         score = {k: (str(val) if k in ("total", "lowest", "highest", "maximum") else val) for k, val in s.items()}
     as_of = v.get("as_of")
     line, _ = loaded.pos(kp)
-    return Case(name=name, facts=facts, as_of=_plain(as_of) if as_of is not None else None, outcome=outcome,
+    return Case(name=name, facts=facts, outcome=outcome,
+                as_of=_exact(r, loaded, kp + ("as_of",), as_of) if as_of is not None else None,
                 rules=rules, missing=tuple(e["missing"]) if "missing" in e else None,
                 error=e.get("error"), line=line or 1, score=score)
 

@@ -9,6 +9,8 @@ library's parser it refuses, with a ``FactsError`` naming the path where it can:
 * a string or key holding a lone UTF-16 surrogate (``"\\ud800"``), which is not text;
 * ``NaN``, ``Infinity`` and ``-Infinity`` (not JSON), and numbers with more digits than
   can be read (``int`` refuses over 4,300 digits);
+* a number that is not whole but whose nearest double is (``24.00000000000000000001``), which
+  would otherwise be taken for the whole number;
 * bytes that are not UTF-8 (a leading UTF-8 byte-order mark is accepted and dropped).
 
 A number with a fraction or exponent is read as an ``int`` when its value is a whole
@@ -54,14 +56,28 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def _float(text: str) -> int | float:
+class _Inexact:
+    """Marks a number that is not whole but reads as a whole double (``24.00000000000000000001``
+    is 24.0 as a float): found by ``check_value`` with its path, never read as the whole number."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+def _float(text: str) -> int | float | _Inexact:
     try:
         d = Decimal(text)
     except InvalidOperation:  # pragma: no cover - the JSON scanner only passes numbers
         raise ValueError(f"cannot read the number {text[:40]}") from None
-    if d.is_finite() and d == d.to_integral_value() and d.adjusted() < 30:
+    whole = d.is_finite() and d == d.to_integral_value()
+    if whole and d.adjusted() < 30:
         return int(d)
-    return float(text)
+    value = float(text)
+    if not whole and value.is_integer():  # the double lost the fraction: not the number sent
+        return _Inexact(text)
+    return value
 
 
 def _constant(name: str) -> Any:
@@ -75,6 +91,12 @@ def _child(path: str, key: Any) -> str:
     if not key.isidentifier():
         return f"{path}[{shown}]"
     return f"{path}.{shown}" if path else shown
+
+
+def _inexact(node: _Inexact) -> str:
+    shown = node.text if len(node.text) <= 40 else node.text[:40] + "…"
+    return (f"the number {shown} is not a whole number, but so close to one that it cannot be told apart "
+            "from it (a double keeps about 16 digits); send the number that is meant")
 
 
 def check_value(value: Any, where: str = "") -> None:
@@ -91,6 +113,8 @@ def check_value(value: Any, where: str = "") -> None:
                     raise FactsError(path or "(input)", f"keys must be strings; got {type(k).__name__}")
                 if _SURROGATE.search(k):
                     raise FactsError(_child(path, k), "the key holds a lone UTF-16 surrogate, which is not text")
+                if isinstance(v, _Inexact):
+                    raise FactsError(_child(path, k), _inexact(v))
                 if isinstance(v, _Dup):
                     raise DuplicateKeyError(_child(path, k), "is given twice in the same object; "
                                                              "which value is meant cannot be known")
@@ -99,6 +123,8 @@ def check_value(value: Any, where: str = "") -> None:
             if depth >= MAX_DEPTH:
                 raise FactsError(path or "(input)", f"is nested more than {MAX_DEPTH} levels deep")
             stack.extend((v, _child(path, i), depth + 1) for i, v in enumerate(node))
+        elif isinstance(node, _Inexact):
+            raise FactsError(path or "(input)", _inexact(node))
         elif isinstance(node, str):
             if _SURROGATE.search(node):
                 raise FactsError(path or "(input)", "holds a lone UTF-16 surrogate, which is not text")

@@ -62,6 +62,9 @@ class Loaded:
     source: str = attrs.field(default="", repr=False)
     # problems found while reading that did not stop it (duplicate keys, tags): reported with the rest
     errors: tuple[RulesetError, ...] = attrs.field(default=(), repr=False)
+    # key path -> (tag, text as written) of each value YAML read as an int, float or timestamp
+    # (YAML 1.1 reads 030, 0x18, 1_000 and 0:24 as 24): for readers that accept fewer forms
+    scalars: dict[Key, tuple[str, str]] = attrs.field(factory=dict, repr=False)
 
     def pos(self, keypath: Key, *, key: bool = False) -> tuple[int | None, int | None]:
         """Best known (line, col) for ``keypath``: the nearest enclosing node if absent."""
@@ -229,12 +232,14 @@ def load_text(text: str, path: str) -> Loaded:
     positions: dict[Key, tuple[int, int]] = {}
     constructor = yaml.SafeLoader("")
     errors: list[RulesetError] = []
+    budget = _Budget()
     try:
-        data = _build(node, (), positions, constructor, path, errors, _Budget())
+        data = _build(node, (), positions, constructor, path, errors, budget)
     except _Refused as exc:
         raise RulesetError(exc.code, exc.message, path=path, line=exc.mark[0], col=exc.mark[1],
                            suggestion=exc.suggestion) from None
-    return Loaded(path=path, data=data, positions=positions, source=text, errors=tuple(errors))
+    return Loaded(path=path, data=data, positions=positions, source=text, errors=tuple(errors),
+                  scalars=budget.scalars)
 
 
 class _Budget:
@@ -243,6 +248,8 @@ class _Budget:
     def __init__(self) -> None:
         self.left = MAX_NODES
         self.open: set[int] = set()
+        # key path -> (tag, text as written) of each int, float or timestamp value
+        self.scalars: dict[Key, tuple[str, str]] = {}
 
 
 def _build(node: yaml.Node, kp: Key, positions: dict[Key, tuple[int, int]],
@@ -264,7 +271,7 @@ def _build(node: yaml.Node, kp: Key, positions: dict[Key, tuple[int, int]],
             return _build_collection(node, kp, positions, constructor, path, errors, budget)
         finally:
             budget.open.discard(id(node))
-    return _build_scalar(node, kp, positions, constructor, path, errors)
+    return _build_scalar(node, kp, positions, constructor, path, errors, budget.scalars)
 
 
 def _build_collection(node: yaml.MappingNode | yaml.SequenceNode, kp: Key, positions: dict[Key, tuple[int, int]],
@@ -306,7 +313,8 @@ def _build_collection(node: yaml.MappingNode | yaml.SequenceNode, kp: Key, posit
 
 
 def _build_scalar(node: yaml.Node, kp: Key, positions: dict[Key, tuple[int, int]],
-                  constructor: yaml.SafeLoader, path: str, errors: list[RulesetError]) -> Any:
+                  constructor: yaml.SafeLoader, path: str, errors: list[RulesetError],
+                  scalars: dict[Key, tuple[str, str]]) -> Any:
     positions[kp] = _mark(node)
     problem = _scalar_problem(node) if isinstance(node, yaml.ScalarNode) else None
     if problem is not None:
@@ -323,6 +331,9 @@ def _build_scalar(node: yaml.Node, kp: Key, positions: dict[Key, tuple[int, int]
         return None
     assert isinstance(node, yaml.ScalarNode)
     positions[kp + ("@text",)] = _text_origin(node)
+    tag = node.tag.rsplit(":", 1)[-1]
+    if tag in ("int", "float", "timestamp"):  # for readers that accept fewer forms than YAML
+        scalars[kp] = (tag, node.value)
     if node.style is None and node.tag == "tag:yaml.org,2002:float":
         return Decimal(node.value)  # exact: 0.55 is 55/100, 1.10 keeps its digits
     try:

@@ -24,6 +24,8 @@ import re
 import reprlib
 from typing import Any
 
+from dateutil import tz as dttz
+
 from .exceptions import FactsError
 
 __all__ = ["MIN_YEAR", "MAX_YEAR", "parse_date", "parse_timestamp", "parse_as_of", "show"]
@@ -94,10 +96,26 @@ def parse_date(value: Any, field: str) -> dt.date:
     return day
 
 
+def _zone_name(zone: dt.tzinfo) -> str:
+    name = str(getattr(zone, "_filename", None) or zone)
+    return name.split("zoneinfo/", 1)[-1]
+
+
 def _aware(field: str, moment: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
     _in_range(field, moment)
-    if moment.tzinfo is None or moment.utcoffset() is None:
+    try:  # a caller's own tzinfo may raise, or give an offset of a day or more
+        offset = moment.utcoffset()
+    except Exception as exc:  # noqa: BLE001 - any failure of the caller's object is a bad fact
+        raise FactsError(field, f"its time zone ({type(moment.tzinfo).__name__}) gives no usable UTC offset: "
+                                f"{show(str(exc), 120)}") from None
+    if offset is None:  # a wall time in the zone: it must name exactly one instant there
         moment = moment.replace(tzinfo=zone)
+        if not dttz.datetime_exists(moment):
+            raise FactsError(field, f"{moment.replace(tzinfo=None).isoformat()} does not exist in the time zone "
+                                    f"{_zone_name(zone)} (the clocks skipped it); give its offset")
+        if dttz.datetime_ambiguous(moment):
+            raise FactsError(field, f"{moment.replace(tzinfo=None).isoformat()} happened twice in the time zone "
+                                    f"{_zone_name(zone)} (the clocks went back); give its offset to say which")
     try:
         out = moment.astimezone(zone)
     except (OverflowError, ValueError):

@@ -29,6 +29,8 @@ __all__ = ["main"]
 def _read_json(name: str) -> Any:
     """A JSON document from a file or stdin, read exactly (``_jsontext.loads``)."""
     where = "stdin" if name == "-" else name
+    if name == "-" and sys.stdin is None:
+        raise FactsError("(input)", "stdin is closed; give a file or an open stdin")
     try:
         if name == "-":
             data = sys.stdin.buffer.read()
@@ -100,14 +102,16 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 def _explain(args: argparse.Namespace) -> int:
     from ._explain import explain_html, explain_text
+    from ._moments import show
     from .verdict import Verdict
 
     doc = _read_json(args.verdict)
-    try:
+    try:  # from_dict checks the shape; a value of the wrong type inside shows only while rendering
         verdict = Verdict.from_dict(doc)
+        text = (explain_html if args.format == "html" else explain_text)(verdict, lang=args.lang)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise FactsError("(verdict)", f"{args.verdict} is not a verdict document: {exc!r}") from exc
-    text = (explain_html if args.format == "html" else explain_text)(verdict, lang=args.lang)
+        raise FactsError("(verdict)", f"{args.verdict} is not a verdict document: "
+                                      f"{type(exc).__name__}: {show(str(exc), 160)}") from exc
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
     else:
@@ -450,6 +454,36 @@ def _same_file(a: str, b: str) -> bool:
         return os.path.realpath(a) == os.path.realpath(b)
 
 
+def _file_id(name: str, fd: int | None) -> tuple[int, int] | None:
+    """The (device, inode) of a regular file named ``name`` (``-``: the open ``fd``), else None."""
+    try:
+        st = os.fstat(fd) if name == "-" and fd is not None else os.stat(name)
+    except (OSError, ValueError):
+        return None
+    return (st.st_dev, st.st_ino) if stat.S_ISREG(st.st_mode) else None
+
+
+def _stream_fd(stream: Any) -> int | None:
+    try:
+        return int(stream.fileno())
+    except (OSError, ValueError, AttributeError):  # io.UnsupportedOperation: no real file behind it
+        return None
+
+
+def _refuse_output_onto_input(args: argparse.Namespace) -> None:
+    """The output is never the input, however either is named: ``-o`` a path, or stdout (``-``)
+    redirected onto the input; the input a path, or stdin (``-``) redirected from the output."""
+    if args.input != "-" and args.output not in (None, "-") and _same_file(args.input, args.output):
+        same = True
+    else:
+        src = _file_id(args.input, _stream_fd(sys.stdin))
+        out = _file_id("-" if args.output in (None, "-") else args.output, _stream_fd(sys.stdout))
+        same = src is not None and src == out
+    if same:
+        where = "stdout" if args.output in (None, "-") else args.output
+        raise FactsError("--output", f"{where} is the input file; writing it would destroy the input")
+
+
 def _batch(args: argparse.Namespace) -> int:
     import codecs
 
@@ -460,14 +494,32 @@ def _batch(args: argparse.Namespace) -> int:
         raise FactsError("--workers", "must be at least 1")
     if args.as_of is not None:  # refuse a bad --as-of now, not once per record
         parse_as_of(args.as_of, dttz.gettz("Asia/Shanghai") or dt.UTC)  # the shipped rulesets' zone
-    try:
-        codecs.lookup(args.encoding)
-    except LookupError:
-        raise FactsError("--encoding", f"unknown encoding {args.encoding!r} (e.g. utf-8, gb18030)") from None
-    if args.output not in (None, "-") and args.input != "-" and _same_file(args.input, args.output):
-        raise FactsError("--output", f"{args.output} is the input file; writing it would destroy the input")
+    problem = B.encoding_problem(args.encoding)
+    if problem is not None:
+        raise FactsError("--encoding", problem)
+    _refuse_output_onto_input(args)
     fmt = args.format or ("csv" if args.input.lower().endswith(".csv") else "jsonl")
+    if args.input == "-" and sys.stdin is None:
+        raise FactsError("(input)", "stdin is closed; give a file or an open stdin")
     source: Any = sys.stdin.buffer if args.input == "-" else open(args.input, "rb")
+    wide = None  # an input in UTF-16/32 cannot be cut into records unless read in that encoding
+    codec = codecs.lookup(args.encoding).name
+    head = source.peek(4)[:4] if hasattr(source, "peek") else b""
+    boms = {"utf-16": (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE), "utf-32": (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)}
+    if codec in boms and head and not head.startswith(boms[codec]):  # Python's decoder needs the mark
+        if args.input != "-":
+            source.close()
+        raise FactsError("--encoding", f"the input has no {codec.upper()} byte-order mark, which --encoding {codec} "
+                                       f"needs; give --encoding {codec}-le or {codec}-be")
+    if not codec.startswith(("utf-16", "utf-32")):
+        wide = B.wide_unicode(head)
+    if wide is not None:
+        if args.input != "-":
+            source.close()
+        hint = f"give --encoding {wide.lower()}" if fmt == "csv" else f"JSON Lines must be UTF-8: convert it " \
+            f"(e.g. iconv -f {wide} -t UTF-8)"
+        raise FactsError("(input)", f"{'stdin' if args.input == '-' else args.input} is {wide} text, not "
+                                    f"{args.encoding if fmt == 'csv' else 'UTF-8'}; {hint}")
     if fmt == "csv":
         records = B.read_csv(source, subject=args.subject, encoding=args.encoding)
     else:  # bytes, so that one line that is not UTF-8 is an error line, not the end of the batch
@@ -485,7 +537,7 @@ def _batch(args: argparse.Namespace) -> int:
         else:
             out = _LineWriter(os.open(args.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666), close=True)
     except OSError:
-        if source is not sys.stdin.buffer:
+        if args.input != "-":
             source.close()
         raise
     progress = sys.stderr.isatty() and not args.quiet
@@ -503,7 +555,7 @@ def _batch(args: argparse.Namespace) -> int:
         try:
             out.close()
         finally:
-            if source is not sys.stdin.buffer:
+            if args.input != "-":
                 source.close()
     if progress:
         sys.stderr.write("\r")
@@ -639,10 +691,33 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's last flush of what is still buffered
+    does not fail again on the closed pipe (and print "Exception ignored …")."""
     try:
-        return int(args.func(args))
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # io.UnsupportedOperation: no real file behind stdout
+        pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    if sys.stderr is None:  # started with stderr closed (2>&-): its messages go nowhere, not into stdout
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - lives as long as the process
+    args = build_parser().parse_args(argv)
+    if sys.stdout is None and getattr(args, "output", None) in (None, "-"):
+        print("qnwmh-rules: stdout is closed; give -o FILE where the command has it, or an open stdout",
+              file=sys.stderr)
+        return 2
+    try:
+        status = int(args.func(args))
+        if sys.stdout is not None:
+            sys.stdout.flush()  # here, not at exit, so that a reader gone away is seen below
+        return status
+    except BrokenPipeError:  # the reader went away (`… | head -1`): end quietly, as if by SIGPIPE
+        _silence_stdout()
+        return 128 + signal.SIGPIPE
     except RulesetError as exc:
         print(str(exc), file=sys.stderr)
         return 2
