@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import enum
 import functools
 import hashlib
 import json
@@ -190,6 +191,30 @@ class FilingWindow:
         return (self.closes - self._day(moment)).days
 
 
+class Decision(enum.Enum):
+    """What a backend decided about one rule's condition for one case."""
+
+    PASSED = "passed"  # definitely true
+    FAILED = "failed"  # definitely false, and not waiting for its pending_if / due
+    PENDING = "pending"  # not true, and its pending_if / due holds: not to be decided yet
+    UNKNOWN = "unknown"  # neither: facts are missing, or the engine cannot decide it is false
+
+
+@attrs.frozen
+class RuleDecision:
+    """A backend's answer for one rule: its condition, and whether it applies (None: undecided)."""
+
+    condition: Decision
+    applies: bool | None = True
+
+
+def _rule_decision(holds: bool, fails: bool, pending: bool, applies: bool | None) -> RuleDecision:
+    """The one reading of what a backend found true of a rule's compiled parts."""
+    condition = (Decision.PASSED if holds else Decision.PENDING if pending
+                 else Decision.FAILED if fails else Decision.UNKNOWN)
+    return RuleDecision(condition, applies)
+
+
 class Engine:
     """A ruleset loaded, checked and compiled once; evaluate many collectives with it.
 
@@ -206,10 +231,11 @@ class Engine:
         sources = {s.id: s for s in ruleset.sources}
         params = {p.name: p for p in ruleset.parameters}
         self._param_values = {p.name: p.value for p in ruleset.parameters}
-        # rules whose definite falsehood the engine can decide (a compiled `#fail` exists)
-        self._decides_false = frozenset(c.id.removesuffix("#fail") for c in compiled if c.id.endswith("#fail"))
-        # rules whose inapplicability the engine can decide (a compiled `#na` exists)
-        self._decides_na = frozenset(c.id.removesuffix("#na") for c in compiled if c.id.endswith("#na"))
+        # rules whose definite falsehood the engine can decide (a compiled FAILS part exists)
+        self._decides_false = frozenset(c.rule for c in compiled if c.part is _compile.Part.FAILS)
+        # rules whose inapplicability the engine can decide (a compiled NOT_APPLICABLE part exists)
+        self._decides_na = frozenset(c.rule for c in compiled if c.part is _compile.Part.NOT_APPLICABLE)
+        self._parts = {c.id: (c.rule, c.part) for c in compiled}  # the names durable fires, read back
         # derived counts with a `where`: verdicts show which items they counted
         self._counted = tuple(d for d in ruleset.derived if d.where_condition is not None)
         self._placeholders = {p.name: p.placeholder for p in ruleset.parameters}
@@ -271,36 +297,35 @@ class Engine:
             facts = _loads_json(facts, "(facts)")
         return parse_facts(facts, tz=self.ruleset.time_zone, subject=self.ruleset.subject)
 
-    def passed_rules(self, facts: Facts, derived: dict[str, Any], as_of: dt.datetime | None = None
-                     ) -> frozenset[str]:
-        """The ids of the conditions that are definitely true, decided by the backend.
-
-        A rule's ``pending_if`` condition appears as ``<id>#pending``.
-        """
+    def decide(self, facts: Facts, derived: dict[str, Any], as_of: dt.datetime | None = None
+               ) -> dict[str, RuleDecision]:
+        """What the backend decides of each rule's conditions for one parsed case, by rule id."""
         tz = self.ruleset.time_zone
         if self._durable is not None:
-            return self._durable.fire(_compile.encode_facts(facts, derived, tz, as_of))
+            fired: dict[str, set[_compile.Part]] = {r.id: set() for r in self.ruleset.rules}
+            for name in self._durable.fire(_compile.encode_facts(facts, derived, tz, as_of)):
+                rule, part = self._parts[name]
+                fired[rule].add(part)
+            P = _compile.Part
+            return {r.id: _rule_decision(P.HOLDS in f, P.FAILS in f, P.PENDING in f,
+                                         True if r.applies_condition is None or P.APPLIES in f
+                                         else False if P.NOT_APPLICABLE in f else None)
+                    for r in self.ruleset.rules for f in (fired[r.id],)}
         values = {**facts.values, **derived}
         if as_of is not None:
             values["as_of"] = as_of
-        out = set()
+        out = {}
         for r in self.ruleset.rules:
+            applies: bool | None = True
             if r.applies_condition is not None:
-                applies = _reference.evaluate_condition(r.applies_condition, values, facts.lists, tz)
-                if applies is True:
-                    out.add(f"{r.id}#applies")
-                elif applies is False and r.id in self._decides_na:
-                    out.add(f"{r.id}#na")
+                found = _reference.evaluate_condition(r.applies_condition, values, facts.lists, tz)
+                applies = True if found is True else False if found is False and r.id in self._decides_na else None
             truth = _reference.evaluate_condition(r.condition, values, facts.lists, tz)
-            if truth is True:
-                out.add(r.id)
-                continue
-            if truth is False and r.id in self._decides_false:
-                out.add(f"{r.id}#fail")
-            if r.pending_condition is not None and \
-                    _reference.evaluate_condition(r.pending_condition, values, facts.lists, tz) is True:
-                out.add(f"{r.id}#pending")
-        return frozenset(out)
+            pending = truth is not True and r.pending_condition is not None and \
+                _reference.evaluate_condition(r.pending_condition, values, facts.lists, tz) is True
+            out[r.id] = _rule_decision(truth is True, truth is False and r.id in self._decides_false, pending,
+                                       applies)
+        return out
 
     def evaluate(self, facts: Mapping[str, Any] | Facts | str | bytes, *, as_of: Any = None) -> Verdict:
         """Evaluate one collective: ``facts`` is a JSON-shaped mapping or JSON text (see ``parse``).
@@ -310,7 +335,7 @@ class Engine:
         moment = _parse_as_of(as_of, rs.time_zone)
         _check_as_of(parsed, moment, rs.subject)
         derived = derive(rs, parsed, self._param_values)
-        passed = self.passed_rules(parsed, derived, moment)
+        decided = self.decide(parsed, derived, moment)
         # Each fact is turned into JSON once per case, for every rule that read it and the stamp.
         facts_doc = parsed.canonical
         shown: dict[str, Any] = {p: _jsonable(v, rs.time_zone) for p, v in parsed.values.items()}
@@ -328,16 +353,17 @@ class Engine:
             missing = tuple(p for p in t.reads if p not in shown and not p.startswith("derived."))
             reason = None
             rid = t.rule.id
-            applies_unknown = t.rule.applies_condition is not None and f"{rid}#applies" not in passed
-            if f"{rid}#na" in passed:
+            decision = decided[rid]
+            pending = decision.condition is Decision.PENDING
+            if decision.applies is False:
                 outcome, missing = "not_applicable", ()
-            elif rid in passed:
+            elif decision.condition is Decision.PASSED:
                 outcome = "passed"
-            elif applies_unknown:
+            elif decision.applies is None:
                 # whether the rule applies depends on facts that are missing
                 outcome = "undetermined"
                 missing = missing or tuple(p for p in t.applies_reads if p not in shown)
-            elif f"{rid}#fail" in passed and f"{rid}#pending" not in passed:
+            elif decision.condition is Decision.FAILED:
                 outcome = "failed"  # definitely false, even if some fact it reads is missing
             else:
                 # neither definitely true nor definitely false: name what is missing, down to the
@@ -349,7 +375,7 @@ class Engine:
                     missing = tuple(p for p in t.reads if p.startswith("derived.") and p not in shown)
                 if missing:
                     outcome = "undetermined"
-                elif f"{rid}#pending" in passed:
+                elif pending:
                     outcome = "undetermined"
                     reason = _pending_reason(t.rule, self.ruleset, moment)
                 elif rid in self._decides_false:  # pragma: no cover - the engine left it unknown without a cause
@@ -357,7 +383,7 @@ class Engine:
                 else:
                     outcome = "failed"
             reported = missing if outcome == "undetermined" else ()
-            if outcome == "undetermined" and reason is None and f"{rid}#pending" in passed:
+            if outcome == "undetermined" and reason is None and pending:
                 reason = _pending_reason(t.rule, self.ruleset, moment)  # missing facts, and not yet due
             if outcome == "failed":
                 missing = ()
@@ -536,10 +562,10 @@ def load_ruleset(path: str | Path | None = None, *, term: str | None = None, reg
 def _refused_by_durable(ruleset: Ruleset, compiled: tuple[_compile.CompiledRule, ...],
                         where: dict[str, Any]) -> list[RulesetError]:
     """Q306 for each rule durable_rules refuses to register (checked once per compiled content)."""
-    found = _durable_refusals(json.dumps([[c.id, c.condition] for c in compiled], sort_keys=True))
+    found = _durable_refusals(json.dumps([[c.rule, c.part.value, c.condition] for c in compiled], sort_keys=True))
     errors = []
     for rule_id, message in found:
-        base = (rule_id or ruleset.rules[0].id).split("#", 1)[0]
+        base = rule_id or ruleset.rules[0].id
         loaded, kp = where[base]
         errors.append(loaded.error("Q306", f"{base}: durable_rules refuses this condition ({message})"
                                    if rule_id else f"durable_rules refuses the ruleset ({message})", kp,
@@ -553,7 +579,7 @@ def _durable_refusals(compiled_json: str) -> tuple[tuple[str | None, str], ...]:
         from ._engine import refusals  # the one place durable is imported
     except ImportError:  # durable does not import here (CPython 3.13+): the static limits still hold
         return ()
-    return tuple(refusals(_compile.CompiledRule(i, c) for i, c in json.loads(compiled_json)))
+    return tuple(refusals(_compile.CompiledRule(r, c, _compile.Part(p)) for r, p, c in json.loads(compiled_json)))
 
 
 @functools.lru_cache(maxsize=32)

@@ -18,7 +18,7 @@ import multiprocessing
 import re
 import signal
 from collections.abc import Iterable, Iterator
-from typing import IO, Any
+from typing import IO, Any, Literal
 
 import attrs
 
@@ -72,11 +72,15 @@ def read_jsonl(stream: Iterable[str] | Iterable[bytes]) -> Iterator[Record]:
             yield Record(n, text)
 
 
+ErrorType = Literal["InvalidText", "InvalidCSV", "InvalidJSON", "FactsError", "EvaluationError"]
+"""The ``error.type`` of a batch error line."""
+
+
 @attrs.frozen
 class _Bad:
     """A record that could not be read; evaluating it gives an error line of ``kind``."""
 
-    kind: str  # InvalidText | InvalidCSV | InvalidJSON | FactsError
+    kind: ErrorType
     problem: str
     id: str | None = None
     field: str | None = None
@@ -281,7 +285,7 @@ def _init_worker(term: str | None, region: str | None, ruleset: str | None, back
         load_ruleset(term=term, region=region, backend=backend, subject=subject, industry=industry)
 
 
-def _error_line(line: int, rid: str | None, kind: str, message: str, field: str | None = None) -> BatchLine:
+def _error_line(line: int, rid: str | None, kind: ErrorType, message: str, field: str | None = None) -> BatchLine:
     doc = {"line": line, "id": rid, "error": {"type": kind, "field": field, "message": message}}
     return BatchLine(line, rid, None, (), json.dumps(doc, ensure_ascii=False, sort_keys=True))
 

@@ -26,6 +26,7 @@ facts within their bounds is refused (Q305), and so is a product of two facts (Q
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import functools
 import math
 from decimal import Decimal
@@ -40,7 +41,7 @@ from ._model import Ruleset
 from .exceptions import RulesetError
 from .facts import MAX_COUNT, Facts
 
-__all__ = ["CompiledRule", "compile_ruleset", "encode_facts", "day_start", "MARKER", "EXACT_LIMIT", "ZERO",
+__all__ = ["CompiledRule", "Part", "compile_ruleset", "encode_facts", "day_start", "MARKER", "EXACT_LIMIT", "ZERO",
            "engine_limits"]
 
 EXACT_LIMIT = 2**53  # whole numbers up to this are exact as doubles and as 64-bit integers
@@ -61,10 +62,32 @@ class ShapeError(Exception):
         self.code, self.message, self.suggestion = code, message, suggestion
 
 
+class Part(enum.Enum):
+    """Which of a rule's conditions a compiled condition decides when it matches.
+
+    The value is the suffix of the name the condition is registered under in durable_rules
+    (``CompiledRule.id``); nothing outside this module and the adapter reads those names.
+    """
+
+    HOLDS = ""  # the rule's condition is definitely true
+    FAILS = "#fail"  # the rule's condition is definitely false (its negation holds)
+    PENDING = "#pending"  # its ``pending_if`` or ``due`` holds: not to be decided yet
+    APPLIES = "#applies"  # its ``applies_if`` is definitely true
+    NOT_APPLICABLE = "#na"  # its ``applies_if`` is definitely false
+
+
 @attrs.frozen
 class CompiledRule:
-    id: str
+    """One compiled condition: the ``part`` of rule ``rule`` it decides, as durable_rules JSON."""
+
+    rule: str
     condition: dict[str, Any]  # the durable_rules condition (without the marker)
+    part: Part = Part.HOLDS
+
+    @property
+    def id(self) -> str:
+        """The unique name the condition is registered and fired under (``<rule><part suffix>``)."""
+        return self.rule + self.part.value
 
 
 @functools.lru_cache(maxsize=4096)
@@ -414,17 +437,17 @@ def engine_limits(rs: Ruleset, compiled: tuple[CompiledRule, ...], where: dict[s
     """Errors (Q306) for what durable_rules would refuse or fail on at the first case."""
     errors = []
     for c in compiled:
-        rid = c.id.split("#", 1)[0]
+        rid = c.rule
         size = _longest_conjunction(c.condition)
         if size > MAX_CONJUNCTION:
-            loaded, kp = where[f"{rid}#pending_if" if c.id.endswith("#pending") else rid]
+            loaded, kp = where[f"{rid}#pending_if" if c.part is Part.PENDING else rid]
             errors.append(loaded.error("Q306", f"{rid}: the condition has {size} comparisons that must hold "
                                                 f"together; the engine takes at most {MAX_CONJUNCTION}",
                                        kp, suggestion="split the rule"))
     per_rule: dict[str, int] = {}
     for r in rs.rules:
-        alts = {c.id: _alternatives(c.condition) for c in compiled if c.id.split("#", 1)[0] == r.id}
-        per_rule[r.id] = max(alts.get(r.id, 0), alts.get(f"{r.id}#fail", 0)) + alts.get(f"{r.id}#pending", 0)
+        alts = {c.part: _alternatives(c.condition) for c in compiled if c.rule == r.id}
+        per_rule[r.id] = max(alts.get(Part.HOLDS, 0), alts.get(Part.FAILS, 0)) + alts.get(Part.PENDING, 0)
     total = 1 + sum(per_rule.values())  # the sentinel rule is one more
     if total > MAX_RULESET_ALTERNATIVES and rs.rules:
         worst = max(rs.rules, key=lambda r: per_rule[r.id])
@@ -437,37 +460,38 @@ def engine_limits(rs: Ruleset, compiled: tuple[CompiledRule, ...], where: dict[s
 
 
 def compile_ruleset(rs: Ruleset, where: dict[str, Any]) -> tuple[tuple[CompiledRule, ...], list[RulesetError]]:
-    """Compile every rule (its ``pending_if`` and ``due`` as ``<id>#pending``, its ``applies_if`` as
-    ``<id>#applies`` and, negated, ``<id>#na``); refused shapes become errors.
+    """Compile every rule (its ``pending_if`` and ``due`` as ``Part.PENDING``, its ``applies_if`` as
+    ``Part.APPLIES`` and, negated, ``Part.NOT_APPLICABLE``); refused shapes become errors.
 
     Where the engine can also decide that a condition is definitely false, its negation is
-    compiled as ``<id>#fail`` (three-valued logic: ``a and b`` is false when ``a`` is false,
+    compiled as ``Part.FAILS`` (three-valued logic: ``a and b`` is false when ``a`` is false,
     even if ``b`` is missing). Where it cannot (an ``or`` would land inside ``all``), there is
-    no ``#fail`` and a rule that did not pass is failed only when none of its facts is missing.
+    no ``FAILS`` part and a rule that did not pass is failed only when none of its facts is missing.
     """
     out = []
     errors: list[RulesetError] = []
     for rule in rs.rules:
         try:
             c = _Compiler(rs.time_zone)
-            out.append(CompiledRule(f"{rule.id}#fail", c.emit(c.nnf(rule.condition, True, False))))
+            out.append(CompiledRule(rule.id, c.emit(c.nnf(rule.condition, True, False)), Part.FAILS))
         except ShapeError:
             pass  # not expressible safely: fall back to "failed only when nothing is missing"
-        parts = [(rule.id, rule.condition, rule.id)]
+        parts = [(Part.HOLDS, rule.condition, rule.id)]
         if rule.pending_condition is not None:
-            parts.append((f"{rule.id}#pending", rule.pending_condition,
+            parts.append((Part.PENDING, rule.pending_condition,
                           f"{rule.id}#pending_if" if rule.pending_if is not None else rule.id))
         if rule.applies_condition is not None:
-            parts.append((f"{rule.id}#applies", rule.applies_condition, f"{rule.id}#applies_if"))
+            parts.append((Part.APPLIES, rule.applies_condition, f"{rule.id}#applies_if"))
             try:  # "definitely does not apply": the negation, where it can be emitted safely
                 c = _Compiler(rs.time_zone)
-                out.append(CompiledRule(f"{rule.id}#na", c.emit(c.nnf(rule.applies_condition, True, False))))
+                out.append(CompiledRule(rule.id, c.emit(c.nnf(rule.applies_condition, True, False)),
+                                        Part.NOT_APPLICABLE))
             except ShapeError:
                 pass
-        for name, condition, key in parts:
+        for part, condition, key in parts:
             try:
                 c = _Compiler(rs.time_zone)
-                out.append(CompiledRule(name, c.emit(c.nnf(condition, False, False))))
+                out.append(CompiledRule(rule.id, c.emit(c.nnf(condition, False, False)), part))
             except ShapeError as exc:
                 loaded, kp = where[key]
                 errors.append(loaded.error(exc.code, f"{rule.id}: {exc.message}", kp, suggestion=exc.suggestion))

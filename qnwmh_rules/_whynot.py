@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import enum
 import itertools
 import json
 import math
@@ -45,6 +46,15 @@ _OPW = {">=": ("at least", "不少于"), ">": ("more than", "多于"), "<=": ("a
         "<": ("less than", "少于")}
 _DAY = dt.timedelta(days=1)
 _NO = Text(zh="", en="")
+
+
+class _NoValue(enum.Enum):
+    """The type of ``NO_VALUE``: a needed value that is not one single concrete value."""
+
+    NO_VALUE = "no value"
+
+
+NO_VALUE = _NoValue.NO_VALUE  # what ``_Ctx.pick`` gives where no single value meets the need
 Need = dict[str, Any]  # one field's constraint: type, in (allowed values), ne, lo, hi (inclusive; days for dates)
 
 
@@ -358,16 +368,16 @@ class _Ctx:
         return True, None, None if nd["lo"] is not None and today < nd["lo"] else today
 
     def pick(self, nd: Need, day: dt.date | None) -> Any:
-        """A concrete JSON value meeting ``nd`` (on ``day`` for dates), or ... if there is no single one."""
+        """A concrete JSON value meeting ``nd`` (on ``day`` for dates), or NO_VALUE if there is no single one."""
         if nd["type"] in ("date", "instant"):
             if day is None or nd["type"] == "date":
-                return ... if day is None else day.isoformat()
+                return NO_VALUE if day is None else day.isoformat()
             if self.moment is not None and day == self.moment.date():
                 return self.moment.isoformat()
             return dt.datetime.combine(day, dt.time(12), dttz.gettz(self.tz)).isoformat()
         if nd["in"] is not None:
-            return nd["in"][0] if len(nd["in"]) == 1 else ...
-        return nd["lo"] if nd["lo"] is not None else nd["hi"] if nd["hi"] is not None else ...
+            return nd["in"][0] if len(nd["in"]) == 1 else NO_VALUE
+        return nd["lo"] if nd["lo"] is not None else nd["hi"] if nd["hi"] is not None else NO_VALUE
 
     def options(self, n: C.RNode) -> list[Option]:
         """The ways to make ``n`` true, each a tuple of changes needed together; () if it already holds."""
@@ -416,7 +426,7 @@ class _Ctx:
             return self.person(path, nd["lo"], nd["hi"], _NO, _NO)
         want, value, now = _need_text(_lab(path), nd), self.pick(nd, nd["hi"] or nd["lo"]), self.show(cur)
         return Suggestion(path, Text(zh=f"{want.zh}（现为 {now}）", en=f"{want.en} instead of {now}"),
-                          None if value is ... else self.valid({path: value}))
+                          None if value is NO_VALUE else self.valid({path: value}))
 
     def person(self, path: str, lo: dt.date | None, hi: dt.date | None, age: Text, then: Text) -> Suggestion:
         """A birth date cannot change, but the person can be replaced: "a different 号长 born on or after …"."""
@@ -527,7 +537,7 @@ class _Ctx:
             for h in heads:
                 node = node.setdefault(h, {})
             node[last] = v
-        complete = all(v is not ... for v in values.values()) and all(
+        complete = all(v is not NO_VALUE for v in values.values()) and all(
             _get(item, f) is not None for f, s in spec.items() if s.required_in_item)
         want = [_need_text(_lab(f"{lst}[].{f}"), nd) for f, nd in needs.items()]
         return Suggestion(lst, Text(
@@ -542,7 +552,7 @@ class _Ctx:
             self.show(self.parsed.lists[lst][i].get(f))
         return Suggestion(f"{lst}[{i}].{f}", Text(zh=f"{lst}[{i}]：{want.zh}（现为 {now}）",
                                                   en=f"{lst}[{i}]: {want.en} instead of {now}"),
-                          None if value is ... else self.valid({f"{lst}.{i}.{f}": value}), False, Text(
+                          None if value is NO_VALUE else self.valid({f"{lst}.{i}.{f}": value}), False, Text(
             zh=f"{lst}[{i}] 是已发生的{noun}记录，不能更改；仅当录入有误时可更正",
             en=f"{lst}[{i}] records a past {sing}; it cannot change (correct it only if it was recorded wrongly)"))
 

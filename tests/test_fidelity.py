@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 import qnwmh_rules
 from qnwmh_rules import explain_text
+from qnwmh_rules._derive import derive
 
 from .strategies import as_of_days, collectives, known_by, units
 
@@ -91,6 +92,10 @@ def _check_due(name, facts, day):
     assert [(r.id, r.outcome, r.reason, r.missing) for r in p.rules] == \
         [(r.id, r.outcome, r.reason, r.missing) for r in d.rules]
     assert (p.outcome, p.missing) == (d.outcome, d.missing)
+    parsed = durable.parse(facts)
+    derived = derive(durable.ruleset, parsed)
+    moment = dt.datetime.fromisoformat(d.stamp.as_of)
+    assert python.decide(parsed, derived, moment) == durable.decide(parsed, derived, moment)
     for r in d.rules:
         last = _due_rules(durable.ruleset).get(r.id)
         if last is not None and day <= last:
