@@ -26,7 +26,7 @@ from dateutil import tz as dttz
 from . import _check, _compile, _lock, _reference, _schema
 from ._derive import counted_items, derive
 from ._jsontext import loads as _loads_json
-from ._model import Parameter, Rule, Ruleset, Window
+from ._model import Parameter, Rule, Ruleset, Window, day_position, decided_on
 from ._moments import parse_as_of
 from ._score import score_sheet
 from .exceptions import EvaluationError, FactsError, RulesetError
@@ -115,8 +115,7 @@ def _jsonable(v: Any, tz: str) -> Any:
     if isinstance(v, dt.date):
         return v.isoformat()
     if isinstance(v, Window):
-        return {"start": v.start.isoformat(), "end": v.end.isoformat(), "start_inclusive": v.start_inclusive,
-                "end_inclusive": v.end_inclusive, "time_zone": v.time_zone}
+        return v.to_json()
     if isinstance(v, tuple):
         return [_jsonable(x, tz) for x in v]
     if isinstance(v, dict):
@@ -180,10 +179,7 @@ class FilingWindow:
 
     def position(self, moment: Any) -> str:
         """``"before"``, ``"open"`` or ``"closed"`` for a moment (date, datetime or ISO text)."""
-        day = self._day(moment)
-        if self.opens is not None and day < self.opens:
-            return "before"
-        return "open" if day <= self.closes else "closed"
+        return day_position(self._day(moment), self.opens, self.closes)
 
     def days_left(self, moment: Any) -> int:
         """Whole days after ``moment``'s day up to the last day that counts (0 on the last day;
@@ -279,8 +275,7 @@ class Engine:
             raise ValueError(f"the ruleset {rs.id} {rs.term} declares no filing_window or filing_deadline")
         opens = closes = None
         if window is not None:
-            opens = window.start if window.start_inclusive else window.start + dt.timedelta(days=1)
-            closes = window.end if window.end_inclusive else window.end - dt.timedelta(days=1)
+            opens, closes = window.first_day, window.last_day
         if deadline is not None:
             closes = deadline if closes is None else min(closes, deadline)
         assert closes is not None
@@ -423,9 +418,8 @@ def due_decided_from(rule: Rule, rs: Ruleset, as_of: dt.datetime | None) -> dt.d
     last = rule.due_last_day
     if last is None or as_of is None or rule.due is None:
         return None
-    p = rs.parameter(rule.due)
-    zone = p.value.time_zone if isinstance(p.value, Window) else rs.time_zone
-    return last + dt.timedelta(days=1) if as_of.astimezone(dttz.gettz(zone)).date() <= last else None
+    zone = rs.days_zone(rule.due)
+    return decided_on(last) if as_of.astimezone(dttz.gettz(zone)).date() <= last else None
 
 
 def _pending_reason(rule: Rule, rs: Ruleset, as_of: dt.datetime | None) -> str:
@@ -436,12 +430,11 @@ def _pending_reason(rule: Rule, rs: Ruleset, as_of: dt.datetime | None) -> str:
     the condition that holds.
     """
     last = rule.due_last_day
-    p = rs.parameter(rule.due) if rule.due else None
-    zone = p.value.time_zone if p is not None and isinstance(p.value, Window) else rs.time_zone
+    zone = rs.days_zone(rule.due) if rule.due else rs.time_zone
     # the day of as_of in the zone the due parameter is read in (as the engine decided it)
     today = as_of.astimezone(dttz.gettz(zone)).date() if as_of is not None else None
     if last is not None and today is not None and today <= last:
-        decided = (last + dt.timedelta(days=1)).isoformat()
+        decided = decided_on(last).isoformat()
         days = (last - today).days
         name = f"params.{rule.due}"
         opens = rule.due_opens

@@ -20,7 +20,7 @@ from dateutil import tz as dttz
 
 from . import _expr as E
 from ._loader import Key, Loaded, text_position
-from ._model import Derivation, Rule, Ruleset, Window
+from ._model import Derivation, Rule, Ruleset, Window, decided_on
 from .exceptions import RulesetError
 from .facts import FIELDS, REGIONS, SUBJECTS
 
@@ -385,9 +385,7 @@ def _resolve(rs: Ruleset, rule_id: str, text: str, loaded: Loaded, kp: Key, *, a
 def due_days(value: Window | Any) -> tuple[Any, Any]:
     """(first day, last day) that count for a `due` window or date parameter (first is None for a date)."""
     if isinstance(value, Window):
-        first = value.start if value.start_inclusive else value.start + dt.timedelta(days=1)
-        last = value.end if value.end_inclusive else value.end - dt.timedelta(days=1)
-        return first, last
+        return value.first_day, value.last_day
     return None, value
 
 
@@ -413,8 +411,8 @@ def check_rule(rs: Ruleset, rule: Rule, where: dict[str, tuple[Loaded, Key]]) ->
         # "not yet due": as_of before the end of the last day that counts, in the zone the
         # parameter is read in (a window's own time_zone; a date in the ruleset's zone), so that
         # a rule is never decided while a filing at as_of would still fall inside the window.
-        zone = due_value.time_zone if isinstance(due_value, Window) else rs.time_zone
-        ends = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=dttz.gettz(zone))
+        zone = rs.days_zone(rule.due)
+        ends = dt.datetime.combine(decided_on(last), dt.time(), tzinfo=dttz.gettz(zone))
         not_yet = Cmp("<", Fact("as_of", "instant"), Const(ends, "instant"))
         pending = not_yet if pending is None else Or((not_yet, pending))
         if rule.due not in params:

@@ -161,8 +161,7 @@ class _Compiler:
             w = node.window
             zone = w.time_zone if C.type_of(node.left) == "instant" else self.tz
             ref = self._field(node.left, in_quant)
-            lo_s = day_start(w.start, zone) if w.start_inclusive else day_after_start(w.start, zone)
-            hi_s = day_after_start(w.end, zone) if w.end_inclusive else day_start(w.end, zone)
+            lo_s, hi_s = day_start(w.first_day, zone), day_after_start(w.last_day, zone)
             if neg:
                 return ("or", [("atom", ref, "<", lo_s), ("atom", ref, ">=", hi_s)])
             return ("and", [("atom", ref, ">=", lo_s), ("atom", ref, "<", hi_s)])

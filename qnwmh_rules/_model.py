@@ -44,13 +44,60 @@ class Citation:
 
 @attrs.frozen
 class Window:
-    """A span of calendar days in ``time_zone`` with explicit boundary semantics."""
+    """A span of calendar days in ``time_zone`` with explicit boundary semantics.
+
+    The one place its boundary arithmetic is written: every reader asks ``first_day``,
+    ``last_day``, ``contains`` or ``position``. A window of a loaded ruleset holds at least one
+    day (Q107), so ``first_day`` and ``last_day`` are always dates.
+    """
 
     start: dt.date
     end: dt.date
     start_inclusive: bool
     end_inclusive: bool
     time_zone: str
+
+    @property
+    def day_count(self) -> int:
+        """How many days count (0 or less for a window that holds no day; computed without dates)."""
+        return (self.end - self.start).days + 1 - (not self.start_inclusive) - (not self.end_inclusive)
+
+    @property
+    def first_day(self) -> dt.date:
+        """The first day that counts."""
+        return self.start if self.start_inclusive else self.start + dt.timedelta(days=1)
+
+    @property
+    def last_day(self) -> dt.date:
+        """The last day that counts."""
+        return self.end if self.end_inclusive else self.end - dt.timedelta(days=1)
+
+    def contains(self, day: dt.date) -> bool:
+        """Whether ``day`` (a calendar day in ``time_zone``) counts."""
+        return (day >= self.start if self.start_inclusive else day > self.start) and \
+            (day <= self.end if self.end_inclusive else day < self.end)
+
+    def position(self, day: dt.date) -> str:
+        """``"before"``, ``"open"`` or ``"closed"`` for a calendar day in ``time_zone``."""
+        return day_position(day, self.first_day, self.last_day)
+
+    def to_json(self) -> dict[str, Any]:
+        """The window as JSON (the shape of a window parameter in a ruleset file)."""
+        return {"start": self.start.isoformat(), "end": self.end.isoformat(),
+                "start_inclusive": self.start_inclusive, "end_inclusive": self.end_inclusive,
+                "time_zone": self.time_zone}
+
+
+def day_position(day: dt.date, first: dt.date | None, last: dt.date) -> str:
+    """``"before"`` ``first`` (None: no first day), ``"open"`` up to ``last`` included, else ``"closed"``."""
+    if first is not None and day < first:
+        return "before"
+    return "open" if day <= last else "closed"
+
+
+def decided_on(last: dt.date) -> dt.date:
+    """The day a rule that waits for ``last`` (the last day that counts) is decided: the day after."""
+    return last + dt.timedelta(days=1)
 
 
 @attrs.frozen
@@ -185,6 +232,12 @@ class Ruleset:
             if p.name == name:
                 return p
         raise KeyError(name)
+
+    def days_zone(self, name: str) -> str:
+        """The time zone in which the days of date or window parameter ``name`` are read: a window's
+        own ``time_zone``, else the ruleset's (KeyError for an unknown parameter)."""
+        value = self.parameter(name).value
+        return value.time_zone if isinstance(value, Window) else self.time_zone
 
     def rule(self, rule_id: str) -> Rule:
         for r in self.rules:

@@ -98,9 +98,7 @@ class _Eval:
                 return UNKNOWN
             w = n.window
             day = self.local_day(a, w.time_zone)
-            after_start = day >= w.start if w.start_inclusive else day > w.start
-            before_end = day <= w.end if w.end_inclusive else day < w.end
-            return after_start and before_end
+            return w.contains(day)
         if isinstance(n, C.Quant):
             items = self.lists.get(n.list)
             if items is None:

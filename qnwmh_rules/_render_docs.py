@@ -17,7 +17,7 @@ import attrs
 
 from . import _expr as E
 from ._check import derived_type, due_days
-from ._model import Derivation, Rule, Ruleset, Window
+from ._model import Derivation, Rule, Ruleset, Window, decided_on
 from .facts import SUBJECTS
 
 __all__ = ["render_markdown", "FACT_LABELS", "fact_labels"]
@@ -373,9 +373,8 @@ def _rule(w: _Words, rule: Rule) -> list[str]:
         out += [f"**{t['pending']}{colon}{w.cond(E.parse(pending))} — {_code(pending)}", ""]
     if rule.due and rule.due in w.params:
         opens, last = due_days(w.params[rule.due].value)
-        value = w.params[rule.due].value
-        zone = value.time_zone if isinstance(value, Window) else rs.time_zone
-        text = t["due_text"].format(last=last.isoformat(), zone=zone, decided=(last + dt.timedelta(days=1)).isoformat(),
+        zone = rs.days_zone(rule.due)
+        text = t["due_text"].format(last=last.isoformat(), zone=zone, decided=decided_on(last).isoformat(),
                                     opens=t["due_opens"].format(opens=opens.isoformat()) if opens else "")
         out += [f"**{t['due']}{colon}`params.{rule.due}`{': ' if en else '：'}{text}.", ""] if en else \
             [f"**{t['due']}{colon}`params.{rule.due}`：{text}。", ""]

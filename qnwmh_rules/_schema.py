@@ -215,7 +215,7 @@ def _parameter(r: _Reader, name: str, raw: Any, kp: Key, tz: str, layer: str, so
             raise r.err("Q107", f"window ends ({end}) before it starts ({start})", vkp + ("end",))
         value = Window(start, end, r.boolean(w["start_inclusive"], vkp + ("start_inclusive",), "start_inclusive"),
                        r.boolean(w["end_inclusive"], vkp + ("end_inclusive",), "end_inclusive"), wtz)
-        if (end - start).days + 1 - (not value.start_inclusive) - (not value.end_inclusive) < 1:
+        if value.day_count < 1:
             raise r.err("Q107", f"the window holds no day ({start} to {end}, "
                                 f"{'' if value.start_inclusive else 'not '}including the start, "
                                 f"{'' if value.end_inclusive else 'not '}including the end)", vkp + ("end",),
@@ -739,8 +739,7 @@ def _jsonable(v: Any) -> Any:
     if isinstance(v, dt.date):
         return v.isoformat()
     if isinstance(v, Window):
-        return {"start": v.start.isoformat(), "end": v.end.isoformat(), "start_inclusive": v.start_inclusive,
-                "end_inclusive": v.end_inclusive, "time_zone": v.time_zone}
+        return v.to_json()
     if isinstance(v, tuple):
         return list(v)
     return v

@@ -247,8 +247,7 @@ def _atom_at(n: C.RNode) -> tuple[C.Fact | C.Item, Need] | None:
         return n.left, _need(n.left.type, **{"ne" if neg else "in": tuple(c.value for c in n.values)})
     if isinstance(n, C.InWindow) and isinstance(n.left, (C.Fact, C.Item)) and not neg:
         w = n.window
-        return n.left, _need(n.left.type, lo=w.start if w.start_inclusive else w.start + _DAY,
-                             hi=w.end if w.end_inclusive else w.end - _DAY)
+        return n.left, _need(n.left.type, lo=w.first_day, hi=w.last_day)
     return None
 
 

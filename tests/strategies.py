@@ -310,3 +310,14 @@ def member_counts(draw):
         if not draw(st.integers(0, 9)):
             del out[name]
     return out
+
+
+@st.composite
+def windows(draw):
+    """A `Window` holding at least one day, with any boundary semantics."""
+    from qnwmh_rules._model import Window
+
+    start = draw(st.dates(dt.date(1900, 1, 1), dt.date(2199, 12, 1)))
+    si, ei = draw(st.booleans()), draw(st.booleans())
+    end = start + dt.timedelta(days=draw(st.integers(0, 60)) + (not si) + (not ei))
+    return Window(start, end, si, ei, draw(st.sampled_from(["Asia/Shanghai", "UTC", "America/New_York"])))
