@@ -10,7 +10,6 @@ facts.parse_facts -> _derive -> _compile.encode_facts -> _engine -> Verdict.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import enum
 import functools
 import hashlib
@@ -29,7 +28,7 @@ from ._jsontext import loads as _loads_json
 from ._model import Parameter, Rule, Ruleset, Window, day_position, decided_on
 from ._moments import parse_as_of
 from ._score import score_sheet
-from .exceptions import EvaluationError, FactsError, RulesetError
+from .exceptions import EvaluationError, FactsError, RulesetError, did_you_mean
 from .facts import REGIONS, Facts, parse_facts
 from .verdict import Citation, RuleOutcome, Stamp, Verdict
 
@@ -92,9 +91,7 @@ def ruleset_path(term: str, region: str | None = None, *, subject: str = "collec
         raise FactsError("term", f"no ruleset for term {term!r}; available: {', '.join(terms) or 'none'}")
     if region is not None:
         if region not in REGIONS:
-            m = difflib.get_close_matches(region, sorted(REGIONS), n=1)
-            raise FactsError("region", f"unknown region {region!r}",
-                             suggestion=f"did you mean {m[0]!r}?" if m else None)
+            raise FactsError("region", f"unknown region {region!r}", suggestion=did_you_mean(region, sorted(REGIONS)))
         if region in terms[term]:
             return rulesets_dir() / term / f"{region}.yaml"
     return rulesets_dir() / term / "national.yaml"
@@ -224,7 +221,6 @@ class Engine:
         self.ruleset = ruleset
         self.compiled = compiled
         self.backend = backend
-        sources = {s.id: s for s in ruleset.sources}
         params = {p.name: p for p in ruleset.parameters}
         self._param_values = {p.name: p.value for p in ruleset.parameters}
         # rules whose definite falsehood the engine can decide (a compiled FAILS part exists)
@@ -238,8 +234,7 @@ class Engine:
         self._templates = tuple(
             _RuleTemplate(
                 rule=r,
-                citation=Citation(r.citation.source, sources[r.citation.source].title, r.citation.clause,
-                                  r.citation.text),
+                citation=r.citation,
                 params=tuple(sorted((n, _jsonable(params[n].value, ruleset.time_zone)) for n in r.params)),
                 param_notes=tuple(sorted((n, _param_note(params[n])) for n in r.params if _param_note(params[n]))),
                 condition=" ".join(r.when.split()), reads=r.reads, sorted_reads=tuple(sorted(r.reads)),

@@ -21,7 +21,7 @@ from dateutil import tz as dttz
 from . import _expr as E
 from ._loader import Key, Loaded, text_position
 from ._model import Derivation, Rule, Ruleset, Window, decided_on
-from .exceptions import RulesetError
+from .exceptions import RulesetError, did_you_mean, meant
 from .facts import FIELDS, REGIONS, SUBJECTS
 
 __all__ = ["Const", "Fact", "Item", "Arith", "Cmp", "InList", "InWindow", "And", "Or", "Not", "Quant",
@@ -117,12 +117,9 @@ def _suggest(word: str, choices: Any) -> str | None:
         siblings = {c.rpartition(".")[2]: c for c in choices if c.rpartition(".")[0] == head}
         prefixed = [c for t, c in siblings.items() if tail and t.startswith(tail[:3])]
         close = difflib.get_close_matches(tail, list(siblings), n=1, cutoff=0.5)
-        if close:
-            return f"did you mean {siblings[close[0]]!r}?"
-        if len(prefixed) == 1:
-            return f"did you mean {prefixed[0]!r}?"
-    m = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return f"did you mean {m[0]!r}?" if m else None
+        if close or len(prefixed) == 1:
+            return meant(siblings[close[0]] if close else prefixed[0])
+    return did_you_mean(word, choices)
 
 
 def derived_type(d: Derivation, fields: dict[str, Any] = FIELDS) -> str:

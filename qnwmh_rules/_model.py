@@ -37,7 +37,14 @@ class Source:
 
 @attrs.frozen
 class Citation:
+    """The clause a rule cites: source id and title, clause number and its own text.
+
+    The one citation type: read from a ruleset file (the title from its declared source) and
+    shown as is in verdicts (``qnwmh_rules.Citation``).
+    """
+
     source: str
+    source_title: str
     clause: str
     text: str
 

@@ -423,8 +423,7 @@ def render_markdown(ruleset: Ruleset, *, lang: str = "en") -> str:
                                                                      code=_code(crit.when)), ""]
         out += ["- " + t["breakdown"].format(name=f"`{name}`", cond=cw.cond(E.parse(text)), code=_code(text))
                 for name, text in crit.breakdown]
-        src = next((x for x in ruleset.sources if x.id == crit.citation.source), None)
-        out += ["", f"**{t['source']}{colon}{src.title if src else crit.citation.source}, {t['clause']} "
+        out += ["", f"**{t['source']}{colon}{crit.citation.source_title}, {t['clause']} "
                     f"{crit.citation.clause}", "", *_quote(crit.citation.text)]
         if crit.interpretation:
             out += [f"**{t['interp']}{colon}{' '.join(crit.interpretation.split())}", ""]

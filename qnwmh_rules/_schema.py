@@ -10,7 +10,6 @@ nor durable_rules.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import functools
 import hashlib
 import importlib.resources
@@ -36,7 +35,7 @@ from ._model import (
     Text,
     Window,
 )
-from .exceptions import RulesetError
+from .exceptions import RulesetError, did_you_mean
 
 __all__ = ["read_ruleset_file", "canonical", "content_sha256", "all_errors"]
 
@@ -99,14 +98,11 @@ def zone_problem(name: str) -> tuple[str, str] | None:
     if re.fullmatch(r"[A-Z]{2,5}", name):
         return (f"{name!r} is an abbreviation, not a place: abbreviations are ambiguous (CST is used in China, "
                 "the central US and Cuba)", "write an IANA place name, e.g. Asia/Shanghai")
-    m = difflib.get_close_matches(name, sorted(zones), n=1, cutoff=0.8)
     return (f"{name!r} is not an IANA place name (Area/Location)",
-            f"did you mean {m[0]!r}?" if m else "e.g. Asia/Shanghai, the zone of all of China")
+            did_you_mean(name, sorted(zones), cutoff=0.8) or "e.g. Asia/Shanghai, the zone of all of China")
 
 
-def _suggest(word: str, choices: Any) -> str | None:
-    m = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
-    return f"did you mean {m[0]!r}?" if m else None
+_suggest = did_you_mean
 
 
 class _Reader:
@@ -178,6 +174,17 @@ def _kind(v: Any) -> str:
     if v is None:
         return "nothing (null)"
     return type(v).__name__
+
+
+def _citation(r: _Reader, raw: Any, kp: Key, sources: dict[str, Source], errors: list[RulesetError]) -> Citation:
+    """A ``citation`` mapping (source, clause, text) at ``kp``; its source must be declared (Q108)."""
+    c = r.mapping(raw, kp, {"source": True, "clause": True, "text": True}, "citation", errors=errors)
+    src = r.string(str(c["source"]), kp + ("source",), "citation source")
+    if src not in sources:
+        raise r.err("Q108", f"citation names unknown source {src!r}", kp + ("source",),
+                    suggestion=_suggest(src, sources) or f"declared sources: {', '.join(sorted(sources))}")
+    return Citation(src, sources[src].title, r.string(str(c["clause"]), kp + ("clause",), "clause"),
+                    r.string(c["text"], kp + ("text",), "clause text"))
 
 
 def _parameter(r: _Reader, name: str, raw: Any, kp: Key, tz: str, layer: str, sources: set[str],
@@ -627,14 +634,7 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
             return severity
 
         def citation_of() -> Citation:
-            c = r.mapping(v["citation"], kp + ("citation",), {"source": True, "clause": True, "text": True},
-                          "citation", errors=errors)
-            src = r.string(str(c["source"]), kp + ("citation", "source"), "citation source")
-            if src not in sources:
-                raise r.err("Q108", f"citation names unknown source {src!r}", kp + ("citation", "source"),
-                            suggestion=_suggest(src, sources) or f"declared sources: {', '.join(sorted(sources))}")
-            return Citation(src, r.string(str(c["clause"]), kp + ("citation", "clause"), "clause"),
-                            r.string(c["text"], kp + ("citation", "text"), "clause text"))
+            return _citation(r, v["citation"], kp + ("citation",), sources, errors)
 
         severity = collect(severity_of, default="required")
         citation = collect(citation_of, default=None)
@@ -667,7 +667,7 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
             errors.append(r.err("Q150", "a gate with `effect: ineligible` must be a required rule", kp + ("severity",)))
         rules[rule_id] = Rule(
             id=rule_id, title=title, severity=severity,
-            citation=citation or Citation("?", "?", "?"),
+            citation=citation or Citation("?", "?", "?", "?"),
             when=r.string(v["when"], kp + ("when",), "when"),
             interpretation=r.opt_string(v, "interpretation", kp),
             layer=layer, pending_if=pending, score=score, due=due, applies_if=applies,
@@ -687,13 +687,7 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
                 raise r.err("Q182", "creation_collective belongs in a management-unit assessment (subject: unit)",
                             kp, key=True)
             c = r.mapping(top["creation_collective"], kp, _CREATION_KEYS, "creation_collective", errors=errors)
-            ckp = kp + ("citation",)
-            cit = r.mapping(c["citation"], ckp, {"source": True, "clause": True, "text": True}, "citation",
-                            errors=errors)
-            src = r.string(str(cit["source"]), ckp + ("source",), "citation source")
-            if src not in sources:
-                raise r.err("Q108", f"citation names unknown source {src!r}", ckp + ("source",),
-                            suggestion=_suggest(src, sources))
+            citation = _citation(r, c["citation"], kp + ("citation",), sources, errors)
             raw_bd = c.get("breakdown", {}) or {}
             if not isinstance(raw_bd, dict):
                 raise r.err("Q101", "breakdown must be a mapping of count name: condition", kp + ("breakdown",))
@@ -707,8 +701,7 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
             where["@creation_collective"] = (loaded, kp + ("when",))
             return CreationCriterion(
                 when=r.string(c["when"], kp + ("when",), "when"),
-                citation=Citation(src, r.string(str(cit["clause"]), ckp + ("clause",), "clause"),
-                                  r.string(cit["text"], ckp + ("text",), "clause text")),
+                citation=citation,
                 interpretation=r.opt_string(c, "interpretation", kp), breakdown=tuple(breakdown))
         creation = collect(creation_of, default=None)
     where["@version"] = (loaded, ("version",))

@@ -21,7 +21,7 @@ from dateutil import tz as dttz
 from . import _api, _cases, _lock
 from . import _diff as _diff_mod
 from ._jsontext import loads
-from .exceptions import EvaluationError, FactsError, RulesetError
+from .exceptions import EvaluationError, FactsError, RulesetError, did_you_mean
 
 __all__ = ["main"]
 
@@ -191,11 +191,8 @@ def _audit(args: argparse.Namespace) -> int:
         if args.rule and not entries:
             known = log.rule_ids()
             if args.rule not in known:
-                import difflib
-
-                close = difflib.get_close_matches(args.rule, known, n=1, cutoff=0.6)
-                note = f" (no verdict in the log has a rule {args.rule!r}" + \
-                    (f"; did you mean {close[0]!r}?)" if close else ")")
+                hint = did_you_mean(args.rule, known)
+                note = f" (no verdict in the log has a rule {args.rule!r}" + (f"; {hint})" if hint else ")")
         print(f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'}{note}", file=sys.stderr)
     return 0
 
