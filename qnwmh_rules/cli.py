@@ -70,11 +70,7 @@ def _evaluate(args: argparse.Namespace) -> int:
                          "so it is not recorded in the audit log; evaluate without --set to record the verdict")
     recorded_at = _recorded_at(args.recorded_at) if args.recorded_at else None
     facts = _read_json(args.file)
-    if args.ruleset:
-        engine = _api.load_ruleset(args.ruleset, backend=args.backend)
-    else:
-        engine = _api.load_ruleset(term=args.term, region=args.region, backend=args.backend,
-                                   subject=args.subject, industry=args.industry)
+    engine = _engine_from(args)
     indent = None if args.compact else 2
     if args.set:
         from ._replay import parse_assignment, what_if
@@ -116,9 +112,7 @@ def _explain(args: argparse.Namespace) -> int:
 
 
 def _engine_from(args: argparse.Namespace) -> _api.Engine:
-    if args.ruleset:
-        return _api.load_ruleset(args.ruleset, backend=args.backend)
-    return _api.load_ruleset(term=args.term, region=args.region, backend=args.backend,
+    return _api.load_ruleset(args.ruleset or None, term=args.term, region=args.region, backend=args.backend,
                              subject=getattr(args, "subject", "collective"), industry=getattr(args, "industry", None))
 
 
