@@ -95,6 +95,12 @@ class Window:
                 "time_zone": self.time_zone}
 
 
+def ruleset_key(term: str, ruleset_id: str, version: str) -> str:
+    """``term/id@version``, e.g. ``2017-2018/guangdong@2.0.0``: the one name of a ruleset version, in
+    ``layers``, ``releases.lock``, diffs and the audit log."""
+    return f"{term}/{ruleset_id}@{version}"
+
+
 def day_position(day: dt.date, first: dt.date | None, last: dt.date) -> str:
     """``"before"`` ``first`` (None: no first day), ``"open"`` up to ``last`` included, else ``"closed"``."""
     if first is not None and day < first:
@@ -239,6 +245,11 @@ class Ruleset:
             if p.name == name:
                 return p
         raise KeyError(name)
+
+    @property
+    def key(self) -> str:
+        """``term/id@version``: this ruleset version's name (see ``ruleset_key``)."""
+        return ruleset_key(self.term, self.id, self.version)
 
     def days_zone(self, name: str) -> str:
         """The time zone in which the days of date or window parameter ``name`` are read: a window's

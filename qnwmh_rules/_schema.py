@@ -34,6 +34,7 @@ from ._model import (
     Source,
     Text,
     Window,
+    ruleset_key,
 )
 from .exceptions import RulesetError, did_you_mean
 
@@ -296,10 +297,6 @@ def _scoring(r: _Reader, raw: Any, errors: list[RulesetError]) -> Scoring:
     return Scoring(places=places, rounding=mode, groups=tuple(groups), bonus_cap=bonus_cap)
 
 
-def _layer_name(rid: str, term: str, version: str) -> str:
-    return f"{term}/{rid}@{version}"
-
-
 def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
                       ) -> tuple[Ruleset, Where, list[RulesetError]]:
     """Read ``path`` (and what it inherits) into a Ruleset whose conditions are not yet checked.
@@ -421,7 +418,7 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
     region = top.get("region", base.region if base else None)
     if region is not None:
         region = collect(r.string, region, ("region",), "region")
-    layer = _layer_name(rid, term, version)
+    layer = ruleset_key(term, rid, version)
 
     # Sources
     sources: dict[str, Source] = {s.id: s for s in (base.sources if base else ())}

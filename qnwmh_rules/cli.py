@@ -21,6 +21,7 @@ from dateutil import tz as dttz
 from . import _api, _cases, _lock
 from . import _diff as _diff_mod
 from ._jsontext import loads
+from ._model import ruleset_key
 from .exceptions import EvaluationError, FactsError, RulesetError, did_you_mean
 
 __all__ = ["main"]
@@ -178,7 +179,7 @@ def _audit(args: argparse.Namespace) -> int:
         for e in entries:
             print(json.dumps({"seq": e.seq, "recorded_at": e.recorded_at and e.recorded_at.isoformat(),
                               "subject_id": e.subject_id,
-                              "outcome": e.outcome, "ruleset": f"{e.term}/{e.ruleset_id}@{e.version}",
+                              "outcome": e.outcome, "ruleset": ruleset_key(e.term, e.ruleset_id, e.version),
                               "as_of": e.as_of} | ({"verdict": e.verdict.to_dict(), "facts": e.facts}
                                                    if args.full else {}), ensure_ascii=False, sort_keys=True))
         note = ""
@@ -359,7 +360,7 @@ def _release(args: argparse.Namespace) -> int:
             return 1
     lock = Path(args.lock) if args.lock else (_lock.find_lock(args.file) or Path(args.file).parent / _lock.LOCK_NAME)
     added = _lock.release(engine.ruleset, lock)
-    key = _lock.key_of(engine.ruleset)
+    key = engine.ruleset.key
     print(f"{'released' if added else 'already released'}: {key} sha256 {engine.ruleset.sha256} ({lock})")
     return 0
 
