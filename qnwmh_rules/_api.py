@@ -34,7 +34,8 @@ from .verdict import Citation, RuleOutcome, Stamp, Verdict
 
 __all__ = ["Engine", "FilingWindow", "filing_window", "load_ruleset", "evaluate", "rulesets_dir",
            "count_creation_collectives",
-           "available_rulesets", "ruleset_path", "__version__"]
+           "available_rulesets", "ruleset_path", "__version__", "as_of_moment", "due_decided_from", "Decision",
+           "RuleDecision"]
 
 __version__ = "0.1.0"
 BACKENDS = ("durable", "python")
@@ -120,9 +121,10 @@ def _jsonable(v: Any, tz: str) -> Any:
     return v
 
 
-def _parse_as_of(as_of: Any, tz: str) -> dt.datetime | None:
-    """``as_of`` as an aware moment; a bare date means the end of that day in ``tz``
-    (the grammar is ``_moments.parse_as_of``'s)."""
+def as_of_moment(as_of: Any, tz: str) -> dt.datetime | None:
+    """``as_of`` (None, a date, a datetime or ISO text) as an aware moment in zone ``tz``, as
+    ``Engine.evaluate`` reads it; a bare date means the end of that day in ``tz`` (the grammar is
+    ``_moments.parse_as_of``'s). None stays None; FactsError for anything else."""
     zone = dttz.gettz(tz)
     assert zone is not None  # the ruleset loader checks the zone
     return parse_as_of(as_of, zone)
@@ -169,7 +171,7 @@ class FilingWindow:
     deadline: dt.date | None
 
     def _day(self, moment: Any) -> dt.date:
-        m = _parse_as_of(moment, self.time_zone)
+        m = as_of_moment(moment, self.time_zone)
         if m is None:
             raise FactsError("moment", "a moment (date, datetime or ISO text) is required")
         return m.date()
@@ -322,7 +324,7 @@ class Engine:
         Raises FactsError for bad facts (and never half-applies)."""
         rs = self.ruleset
         parsed = self.parse(facts)
-        moment = _parse_as_of(as_of, rs.time_zone)
+        moment = as_of_moment(as_of, rs.time_zone)
         _check_as_of(parsed, moment, rs.subject)
         derived = derive(rs, parsed, self._param_values)
         decided = self.decide(parsed, derived, moment)

@@ -20,7 +20,7 @@ import attrs
 from ._jsontext import loads
 from ._loader import Key, Loaded
 from ._replay import apply_patch
-from ._schema import _Reader
+from ._schema import Reader
 from .exceptions import FactsError, RulesetError
 from .verdict import OUTCOMES, RULE_OUTCOMES
 
@@ -101,7 +101,7 @@ def read_cases(path: str | Path) -> CaseFile:
     loaded = load_text(text, str(path))
     if loaded.errors:
         raise loaded.errors[0]
-    r = _Reader(loaded)
+    r = Reader(loaded)
     if not isinstance(loaded.data, dict):  # never quote a file that may not be a cases file
         raise r.err("Q101", "this file is not a cases file: it is a mapping with ruleset: and cases:", ())
     top = r.mapping(loaded.data, (), _FILE_KEYS, "the cases file")
@@ -135,7 +135,7 @@ def read_cases(path: str | Path) -> CaseFile:
     return CaseFile(path=p, ruleset_path=ruleset_path, cases=tuple(cases))
 
 
-def _case(r: _Reader, loaded: Loaded, kp: Key, raw: Any, base: Any, names: set[str]) -> Case:
+def _case(r: Reader, loaded: Loaded, kp: Key, raw: Any, base: Any, names: set[str]) -> Case:
     v = r.mapping(raw, kp, _CASE_KEYS, "a case")
     name = r.string(v["name"], kp + ("name",), "case name")
     if name in names:

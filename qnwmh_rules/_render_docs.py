@@ -20,7 +20,7 @@ from ._check import derived_type, due_days
 from ._model import Derivation, Rule, Ruleset, Window, decided_on
 from .facts import SUBJECTS
 
-__all__ = ["render_markdown", "FACT_LABELS", "fact_labels"]
+__all__ = ["render_markdown", "FACT_LABELS", "fact_labels", "LIST_NOUNS"]
 
 # Every facts.FIELDS path, the channel group that count_distinct reads and as_of: (en, zh).
 # Item fields are nouns, read as "its …" / "其…" inside any/all.
@@ -83,7 +83,8 @@ def fact_labels(subject: str = "collective") -> dict[str, tuple[str, str]]:
     return {**FACT_LABELS, **_UNIT_LABELS} if subject == "unit" else FACT_LABELS
 
 
-_LISTS = {"honors": ("honour", "honours", "荣誉"), "filings": ("filing", "filings", "网络报备"),
+# Each fact list's nouns: (singular, plural, zh), for pages and why-not suggestions.
+LIST_NOUNS = {"honors": ("honour", "honours", "荣誉"), "filings": ("filing", "filings", "网络报备"),
           "activities": ("activity", "activities", "活动")}
 _OPS = ("==", "!=", "<", "<=", ">", ">=")
 _BOUNDS = ((True, True), (False, False), (True, False), (False, True))  # (start_inclusive, end_inclusive)
@@ -205,12 +206,12 @@ class _Words:
         label = self.labels.get(path, (path, path))[0 if self.en else 1]
         if "[]" not in path:
             return label
-        sing, plural, noun = _LISTS.get(path.split("[]")[0], ("item", "items", "项目"))
+        sing, plural, noun = LIST_NOUNS.get(path.split("[]")[0], ("item", "items", "项目"))
         return f"the {label} of the {plural}" if self.en else f"{noun}的{label}"
 
     def describe(self, d: Derivation) -> str:
         lst = d.of.split("[]")[0]
-        plural, noun = _LISTS.get(lst, ("", d.of, d.of))[1:]
+        plural, noun = LIST_NOUNS.get(lst, ("", d.of, d.of))[1:]
         of = self.field(d.of) + ("" if "[]" in d.of else self.paren(d.of))
         label = self.labels.get(d.of, (d.of, d.of))[0 if self.en else 1]
         at = self.param(d.at) if d.at in self.params else str(d.at)
@@ -320,7 +321,7 @@ class _Words:
 
     def quant(self, n: E.Quant, kind: str, nested: bool) -> str:
         lst = n.source.dotted
-        sing, _, noun = _LISTS.get(lst, (lst, lst, lst))
+        sing, _, noun = LIST_NOUNS.get(lst, (lst, lst, lst))
         self.scope[n.var] = lst
         try:
             body = self.cond(n.body)

@@ -38,7 +38,7 @@ from ._model import (
 )
 from .exceptions import RulesetError, did_you_mean
 
-__all__ = ["read_ruleset_file", "canonical", "content_sha256", "all_errors"]
+__all__ = ["read_ruleset_file", "canonical", "content_sha256", "all_errors", "Reader"]
 
 _TOP_KEYS = {
     "ruleset": True, "term": True, "version": True, "title": True, "time_zone": False,
@@ -106,8 +106,11 @@ def zone_problem(name: str) -> tuple[str, str] | None:
 _suggest = did_you_mean
 
 
-class _Reader:
-    """Checks one file's tree; every error carries the file position."""
+class Reader:
+    """Checks one file's tree; every error carries the file position.
+
+    Shared with ``_cases`` (cases files are read with the same typed accessors and errors).
+    """
 
     def __init__(self, loaded: Loaded) -> None:
         self.l = loaded
@@ -177,7 +180,7 @@ def _kind(v: Any) -> str:
     return type(v).__name__
 
 
-def _citation(r: _Reader, raw: Any, kp: Key, sources: dict[str, Source], errors: list[RulesetError]) -> Citation:
+def _citation(r: Reader, raw: Any, kp: Key, sources: dict[str, Source], errors: list[RulesetError]) -> Citation:
     """A ``citation`` mapping (source, clause, text) at ``kp``; its source must be declared (Q108)."""
     c = r.mapping(raw, kp, {"source": True, "clause": True, "text": True}, "citation", errors=errors)
     src = r.string(str(c["source"]), kp + ("source",), "citation source")
@@ -188,7 +191,7 @@ def _citation(r: _Reader, raw: Any, kp: Key, sources: dict[str, Source], errors:
                     r.string(c["text"], kp + ("text",), "clause text"))
 
 
-def _parameter(r: _Reader, name: str, raw: Any, kp: Key, tz: str, layer: str, sources: set[str],
+def _parameter(r: Reader, name: str, raw: Any, kp: Key, tz: str, layer: str, sources: set[str],
                errors: list[RulesetError]) -> Parameter:
     if not _NAME.match(str(name)):
         raise r.err("Q105", f"parameter name {name!r} must be lower_snake_case", kp, key=True)
@@ -255,7 +258,7 @@ def _decimal(v: Any) -> Decimal:
         raise ValueError(v) from None
 
 
-def _scoring(r: _Reader, raw: Any, errors: list[RulesetError]) -> Scoring:
+def _scoring(r: Reader, raw: Any, errors: list[RulesetError]) -> Scoring:
     kp: Key = ("scoring",)
     s = r.mapping(raw, kp, _SCORING_KEYS, "scoring", errors=errors)
     rounding = r.mapping(s["rounding"], kp + ("rounding",), {"places": True, "mode": True}, "rounding",
@@ -322,7 +325,7 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
     except OSError as exc:
         raise RulesetError("Q010", f"the ruleset file cannot be read: {exc.strerror}", path=shown) from None
     loaded = load_text(text, shown)
-    r = _Reader(loaded)
+    r = Reader(loaded)
     errors: list[RulesetError] = list(loaded.errors)
     if not isinstance(loaded.data, dict) or not any(k in loaded.data for k in ("ruleset", "term", "version", "rules")):
         # say so without quoting what the file holds (its keys or values): it may not be a ruleset at all

@@ -26,12 +26,12 @@ import attrs
 from dateutil import tz as dttz
 
 from . import _check as C
-from ._api import Engine, _parse_as_of, due_decided_from
-from ._derive import _item_key, age_in_full_years, counted_items, derive
-from ._explain import _pick_lang
+from ._api import Engine, as_of_moment, due_decided_from
+from ._derive import age_in_full_years, counted_items, derive, item_key
+from ._explain import pick_lang
 from ._model import Derivation, Text
-from ._reference import _OPS, _Eval
-from ._render_docs import _LISTS, FACT_LABELS
+from ._reference import OPS, Evaluator
+from ._render_docs import FACT_LABELS, LIST_NOUNS
 from ._replay import apply_patch
 from .exceptions import FactsError
 from .facts import FIELDS
@@ -166,7 +166,7 @@ class WhyNot(_Doc):
                     if not s.changeable and s.why_unchangeable:
                         lines.append(f"       ⚠ {u['cannot']}{said(s.why_unchangeable)}")
         lines += [f"? {m.rule_id} — {said(m.title)}: " + (u["supply"].format(m=", ".join(m.missing)) if m.missing
-                                                         else _pick_lang(m.reason or "", lang))
+                                                         else pick_lang(m.reason or "", lang))
                   for m in self.undetermined if m.rule_id not in {f.rule_id for f in self.fixes}]
         if self.would_be_eligible:
             return "\n".join([*lines, "→ " + u["ok"].format(p=shown(self.patch))]) + "\n"
@@ -334,12 +334,12 @@ class _Ctx:
         self.engine, self.facts, self.rs, self.tz = engine, facts, engine.ruleset, engine.ruleset.time_zone
         self.parsed = engine.parse(facts)
         self.values = {**self.parsed.values, **derive(self.rs, self.parsed)}
-        self.moment = _parse_as_of(as_of, self.tz)
+        self.moment = as_of_moment(as_of, self.tz)
         self.values.update({"as_of": self.moment} if self.moment is not None else {})
         self.derivs = {f"derived.{d.name}": d for d in self.rs.derived}
 
     def truth(self, n: C.RNode) -> Any:
-        return _Eval(self.values, self.parsed.lists, self.tz).truth(n)
+        return Evaluator(self.values, self.parsed.lists, self.tz).truth(n)
 
     def day(self, v: Any) -> Any:
         return v.astimezone(dttz.gettz(self.tz)).date() if isinstance(v, dt.datetime) else v
@@ -406,7 +406,7 @@ class _Ctx:
     def generic(self, n: C.RNode) -> Suggestion:
         """No smaller change worked out: name what the condition reads, flagging records of the past."""
         reads = _reads(n)
-        fixed, labs = [p for p in reads if p in _PERSON or p in _LISTS], [_lab(p) for p in reads]
+        fixed, labs = [p for p in reads if p in _PERSON or p in LIST_NOUNS], [_lab(p) for p in reads]
         past = Text(zh=f"{'、'.join(fixed)} 记录的是已发生的事", en=f"{', '.join(fixed)} record past events")
         return Suggestion(reads[0] if reads else "", Text(
             zh=f"修改{'、'.join(x.zh for x in labs)}，使该条件成立",
@@ -448,7 +448,7 @@ class _Ctx:
             completes = str(self.rs.parameter(d.completes).value) if d.completes else "on_birthday"
             age = limit + (op == ">") - (op == "<")
             try:
-                days = _int_search(lambda k: bool(_OPS[op](age_in_full_years(ref - dt.timedelta(days=k), ref,
+                days = _int_search(lambda k: bool(OPS[op](age_in_full_years(ref - dt.timedelta(days=k), ref,
                                                                              completes), limit)),
                                    365.2425 * (age + (not older)), smallest=older)
             except OverflowError:  # a birth date before 0001-01-01 would be needed
@@ -470,7 +470,7 @@ class _Ctx:
         groups: dict[Any, list[int]] = {}
         items = self.parsed.lists.get(lst, ())
         for i in counted_items(d, self.parsed) or ():  # only the items the count counted (its `where`)
-            groups.setdefault(_item_key(items[i], field), []).append(i)
+            groups.setdefault(item_key(items[i], field), []).append(i)
         order = sorted(groups, key=lambda k: (-len(groups[k]), groups[k][0]))
 
         def shown(ks: list[Any]) -> str:
@@ -493,12 +493,12 @@ class _Ctx:
         kv = Fraction(k.value) if arith.op == "*" else 1 / Fraction(k.value)
         av, bv, up, out = self.values[a.path], self.values[b.path], op in (">=", ">"), list[Option]()
         t, w = bv * kv, _OPW[op]
-        na = _int_search(lambda x: bool(_OPS[op](x, bv * kv)), t, smallest=up)
+        na = _int_search(lambda x: bool(OPS[op](x, bv * kv)), t, smallest=up)
         if na is not None:
             sum_ = f"{bv} × {_exact(kv)} = {_exact(t)}"
             note = Text(zh=f"（须{w[1]} {sum_}）", en=f" ({w[0]} {sum_})")
             out.append((Suggestion(a.path, _count_change(a.path, av, na, note), self.valid({a.path: na})),))
-        nb = _int_search(lambda y: bool(_OPS[op](av, y * kv)), av / kv, smallest=not up)
+        nb = _int_search(lambda y: bool(OPS[op](av, y * kv)), av / kv, smallest=not up)
         if nb is not None and nb != bv:
             la = _lab(a.path)
             note = Text(zh=f"（{la.zh}保持 {av} 时的{'上限' if up else '下限'}）",
@@ -519,7 +519,7 @@ class _Ctx:
 
     def new_item(self, lst: str, needs: dict[str, Need], near: int | None) -> Suggestion:
         """A new item meeting ``needs`` (a copy of the nearest one otherwise); a past day cannot be used."""
-        sing, _, noun = _LISTS.get(lst, (lst, lst, lst))
+        sing, _, noun = LIST_NOUNS.get(lst, (lst, lst, lst))
         ok, why, day = True, None, None
         for nd in (nd for nd in needs.values() if nd["type"] in ("date", "instant")):
             good, w, d = self.feasible(nd)
@@ -546,7 +546,7 @@ class _Ctx:
 
     def correct(self, lst: str, i: int, f: str, nd: Need) -> Suggestion:
         """A field of an existing item: the record of a past event, correctable only if it was entered wrongly."""
-        sing, _, noun = _LISTS.get(lst, (lst, lst, lst))
+        sing, _, noun = LIST_NOUNS.get(lst, (lst, lst, lst))
         want, value, now = _need_text(_lab(f"{lst}[].{f}"), nd), self.pick(nd, nd["hi"] or nd["lo"]), \
             self.show(self.parsed.lists[lst][i].get(f))
         return Suggestion(f"{lst}[{i}].{f}", Text(zh=f"{lst}[{i}]：{want.zh}（现为 {now}）",
@@ -624,7 +624,7 @@ def why_not(engine: Engine, facts: Mapping[str, Any], *, as_of: Any = None) -> W
     for r in (r for r in after.rules if r.outcome == "undetermined" and error is None and r.id not in explained):
         m = ", ".join(r.missing)
         blockers.append((r.id, Text(zh=f"待定：需补充 {m}", en=f"undetermined: supply {m}") if m else
-                         Text(zh=_pick_lang(r.reason or "", "zh"), en=_pick_lang(r.reason or "", "en"))))
+                         Text(zh=pick_lang(r.reason or "", "zh"), en=pick_lang(r.reason or "", "en"))))
     return WhyNot(
         subject_id=verdict.subject_id, outcome=verdict.outcome, as_of=verdict.stamp.as_of, fixes=fixes,
         undetermined=tuple(Missing(r.id, Text(zh=r.title_zh, en=r.title_en), r.missing, r.reason)
