@@ -28,6 +28,7 @@ from ._jsontext import loads as _loads_json
 from ._model import Parameter, Rule, Ruleset, Window, day_position, decided_on
 from ._moments import parse_as_of
 from ._score import score_sheet
+from ._tree import Fact, Item, Quant, RNode, walk
 from .exceptions import EvaluationError, FactsError, RulesetError, did_you_mean
 from .facts import REGIONS, Facts, parse_facts
 from .verdict import Citation, RuleOutcome, Stamp, Verdict
@@ -312,7 +313,7 @@ class Engine:
             if r.applies_condition is not None:
                 found = _reference.evaluate_condition(r.applies_condition, values, facts.lists, tz)
                 applies = True if found is True else False if found is False and r.id in self._decides_na else None
-            truth = _reference.evaluate_condition(r.condition, values, facts.lists, tz)
+            truth = _reference.evaluate_condition(r.checked, values, facts.lists, tz)
             pending = truth is not True and r.pending_condition is not None and \
                 _reference.evaluate_condition(r.pending_condition, values, facts.lists, tz) is True
             out[r.id] = _rule_decision(truth is True, truth is False and r.id in self._decides_false, pending,
@@ -454,45 +455,26 @@ def _counted_reads(rule: Rule, rs: Ruleset) -> tuple[str, ...]:
 
 def _applies_reads(rule: Rule) -> tuple[str, ...]:
     """The fact paths a rule's applies_if reads."""
-    found: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, _check.Fact) and node.path not in found:
-            found.append(node.path)
-        if isinstance(node, _check.Quant) and node.list not in found:
-            found.append(node.list)
-        for value in attrs.astuple(node, recurse=False) if attrs.has(type(node)) else ():
-            for v in value if isinstance(value, tuple) else (value,):
-                walk(v)
-
-    walk(rule.applies_condition)
-    return tuple(found)
+    return tuple(dict.fromkeys(n.path if isinstance(n, Fact) else n.list for n in walk(rule.applies_condition)
+                               if isinstance(n, (Fact, Quant))))
 
 
 def _item_reads(rule: Rule, rs: Ruleset) -> tuple[tuple[str, str], ...]:
     """Every (list, item field) a rule's condition reads, directly or through a derived fact."""
     found: list[tuple[str, str]] = []
 
-    def walk(node: Any) -> None:
-        if isinstance(node, _check.Item):
-            if (node.list, node.field) not in found:
-                found.append((node.list, node.field))
-            return
-        for value in attrs.astuple(node, recurse=False) if attrs.has(type(node)) else ():
-            if isinstance(value, tuple):
-                for v in value:
-                    walk(v)
-            else:
-                walk(value)
+    def items_of(node: RNode | None) -> None:
+        for n in walk(node):
+            if isinstance(n, Item) and (n.list, n.field) not in found:
+                found.append((n.list, n.field))
 
-    walk(rule.condition)
+    items_of(rule.condition)
     derived = {f"derived.{d.name}": d for d in rs.derived}
     for path in rule.reads:
         d = derived.get(path)
         if d is None:
             continue
-        if d.where_condition is not None:
-            walk(d.where_condition)
+        items_of(d.where_condition)
         if "[]." in d.of and (d.where_condition is None or d.function != "count"):
             lst, _, field = d.of.partition("[].")
             if (lst, field) not in found:
@@ -628,7 +610,7 @@ def count_creation_collectives(collectives: Iterable[Mapping[str, Any]], *, term
                              ": each collective is counted once",
                              suggestion="remove the duplicate record, or merge its filings into the first one")
         seen[facts.id] = i
-        is_creation = _reference.evaluate_condition(crit.condition, facts.values, facts.lists, rs.time_zone)
+        is_creation = _reference.evaluate_condition(crit.checked, facts.values, facts.lists, rs.time_zone)
         if is_creation is not True:
             if is_creation is not False:
                 unknown.update(counts)  # whether it counts at all is unknown

@@ -21,88 +21,14 @@ from dateutil import tz as dttz
 from . import _expr as E
 from ._loader import Key, Loaded, text_position
 from ._model import Derivation, Rule, Ruleset, Window, decided_on
+from ._tree import And, Arith, Cmp, Const, Fact, InList, InWindow, Item, Not, Or, Quant, RNode
 from .exceptions import RulesetError, did_you_mean, meant
 from .facts import FIELDS, REGIONS, SUBJECTS
 
-__all__ = ["Const", "Fact", "Item", "Arith", "Cmp", "InList", "InWindow", "And", "Or", "Not", "Quant",
+__all__ = ["Const", "Fact", "Item", "Arith", "Cmp", "InList", "InWindow", "And", "Or", "Not", "Quant", "RNode",
            "check_ruleset", "derived_type"]
 
-# ---- the resolved tree -------------------------------------------------------------
-
-
-@attrs.frozen
-class Const:
-    value: Any
-    type: str
-
-
-@attrs.frozen
-class Fact:
-    """A top-level fact path (``members.total``) or a derived fact (``derived.leader_age``)."""
-
-    path: str
-    type: str
-
-
-@attrs.frozen
-class Item:
-    """``field`` of the current item of list ``list`` (bound by the enclosing Quant)."""
-
-    list: str
-    field: str
-    type: str
-
-
-@attrs.frozen
-class Arith:
-    op: str
-    left: RNode
-    right: RNode
-    type: str = "number"
-
-
-@attrs.frozen
-class Cmp:
-    op: str
-    left: RNode
-    right: RNode
-
-
-@attrs.frozen
-class InList:
-    left: RNode
-    values: tuple[Const, ...]
-
-
-@attrs.frozen
-class InWindow:
-    left: RNode
-    window: Window
-
-
-@attrs.frozen
-class And:
-    items: tuple[RNode, ...]
-
-
-@attrs.frozen
-class Or:
-    items: tuple[RNode, ...]
-
-
-@attrs.frozen
-class Not:
-    item: RNode
-
-
-@attrs.frozen
-class Quant:
-    kind: str
-    list: str
-    body: RNode
-
-
-RNode = Const | Fact | Item | Arith | Cmp | InList | InWindow | And | Or | Not | Quant
+# ---- the resolved tree: its node types are _tree's (re-exported here for the compilers) ----
 
 _FIELD_TYPES = {"bool": "bool", "count": "number", "str": "string", "enum": "string", "region": "string",
                 "nationality": "string", "round": "string", "date": "date", "instant": "instant"}

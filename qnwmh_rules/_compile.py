@@ -38,6 +38,7 @@ from dateutil import tz as dttz
 
 from . import _check as C
 from ._model import Ruleset
+from ._tree import walk
 from .exceptions import RulesetError
 from .facts import MAX_COUNT, Facts
 
@@ -293,15 +294,7 @@ class _Compiler:
 
 def _fields_of(node: C.RNode) -> list[str]:
     """The fact paths an expression reads, each once, in order (linear in the size of the tree)."""
-    found: dict[str, None] = {}
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, C.Fact):
-            found.setdefault(n.path)
-        elif isinstance(n, C.Arith):
-            stack.extend((n.right, n.left))
-    return list(found)
+    return list(dict.fromkeys(n.path for n in walk(node) if isinstance(n, C.Fact)))
 
 
 def _linear(node: C.RNode) -> tuple[dict[str, Fraction], Fraction]:
@@ -472,10 +465,10 @@ def compile_ruleset(rs: Ruleset, where: dict[str, Any]) -> tuple[tuple[CompiledR
     for rule in rs.rules:
         try:
             c = _Compiler(rs.time_zone)
-            out.append(CompiledRule(rule.id, c.emit(c.nnf(rule.condition, True, False)), Part.FAILS))
+            out.append(CompiledRule(rule.id, c.emit(c.nnf(rule.checked, True, False)), Part.FAILS))
         except ShapeError:
             pass  # not expressible safely: fall back to "failed only when nothing is missing"
-        parts = [(Part.HOLDS, rule.condition, rule.id)]
+        parts: list[tuple[Part, C.RNode, str]] = [(Part.HOLDS, rule.checked, rule.id)]
         if rule.pending_condition is not None:
             parts.append((Part.PENDING, rule.pending_condition,
                           f"{rule.id}#pending_if" if rule.pending_if is not None else rule.id))

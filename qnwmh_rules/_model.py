@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
+
+if TYPE_CHECKING:  # _tree's nodes hold Windows of this module: the types only, to keep one direction
+    from ._tree import RNode
 
 __all__ = ["Text", "Source", "Citation", "Window", "Parameter", "Derivation", "Rule", "Ruleset", "ScoreSpec",
            "ScoreGroup", "Scoring", "CreationCriterion"]
@@ -95,6 +98,12 @@ class Window:
                 "time_zone": self.time_zone}
 
 
+def _checked(condition: RNode | None, owner: str) -> RNode:
+    if condition is None:  # pragma: no cover - only a ruleset that skipped _check has none
+        raise ValueError(f"{owner}: the condition has not been checked")
+    return condition
+
+
 def ruleset_key(term: str, ruleset_id: str, version: str) -> str:
     """``term/id@version``, e.g. ``2017-2018/guangdong@2.0.0``: the one name of a ruleset version, in
     ``layers``, ``releases.lock``, diffs and the audit log."""
@@ -135,7 +144,7 @@ class Derivation:
     at: str | None = None  # a parameter name (date) for age_in_full_years
     completes: str | None = None  # a parameter name (text): on_birthday | day_after_birthday
     where: str | None = None  # for count: a condition on each item (`x` names the item)
-    where_condition: Any = attrs.field(default=None, eq=False, repr=False)
+    where_condition: RNode | None = attrs.field(default=None, eq=False, repr=False)
 
 
 @attrs.frozen
@@ -187,8 +196,13 @@ class CreationCriterion:
     citation: Citation
     interpretation: str | None = None
     breakdown: tuple[tuple[str, str], ...] = ()
-    condition: Any = attrs.field(default=None, eq=False, repr=False)
-    breakdown_conditions: tuple[tuple[str, Any], ...] = attrs.field(default=(), eq=False, repr=False)
+    condition: RNode | None = attrs.field(default=None, eq=False, repr=False)
+    breakdown_conditions: tuple[tuple[str, RNode], ...] = attrs.field(default=(), eq=False, repr=False)
+
+    @property
+    def checked(self) -> RNode:
+        """The resolved ``when`` of a checked criterion (that of a loaded ruleset is checked)."""
+        return _checked(self.condition, "creation_collective")
 
 
 @attrs.frozen
@@ -209,15 +223,21 @@ class Rule:
     due: str | None = None
     # When the rule applies to a subject; where it definitely does not, it is not_applicable.
     applies_if: str | None = None
-    # Resolved condition trees (from _check); not part of the identity of a rule.
-    condition: Any = attrs.field(default=None, eq=False, repr=False)
-    pending_condition: Any = attrs.field(default=None, eq=False, repr=False)
+    # Resolved condition trees (``_tree`` nodes, set by _check; None before); not part of the
+    # identity of a rule.
+    condition: RNode | None = attrs.field(default=None, eq=False, repr=False)
+    pending_condition: RNode | None = attrs.field(default=None, eq=False, repr=False)
     reads: tuple[str, ...] = ()
     params: tuple[str, ...] = ()
     pending_params: tuple[str, ...] = ()  # parameters its pending_if reads (windows, deadlines)
-    applies_condition: Any = attrs.field(default=None, eq=False, repr=False)
+    applies_condition: RNode | None = attrs.field(default=None, eq=False, repr=False)
     due_last_day: dt.date | None = attrs.field(default=None, eq=False, repr=False)  # from `due`
     due_opens: dt.date | None = attrs.field(default=None, eq=False, repr=False)  # first day, for windows
+
+    @property
+    def checked(self) -> RNode:
+        """The resolved ``when`` of a checked rule (every rule of a loaded ruleset is checked)."""
+        return _checked(self.condition, self.id)
 
 
 @attrs.frozen

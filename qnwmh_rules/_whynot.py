@@ -33,6 +33,7 @@ from ._model import Derivation, Text
 from ._reference import OPS, Evaluator
 from ._render_docs import FACT_LABELS, LIST_NOUNS
 from ._replay import apply_patch
+from ._tree import walk
 from .exceptions import FactsError
 from .facts import FIELDS
 from .verdict import Verdict
@@ -319,12 +320,10 @@ def _sort(options: list[Option]) -> list[Option]:
     return sorted((o for o in options if o), key=lambda o: (not all(s.changeable for s in o), len(o)))
 
 
-def _reads(n: Any) -> list[str]:
+def _reads(n: C.RNode) -> list[str]:
     """The fact paths a condition reads (list names for item fields), in order."""
-    if isinstance(n, (C.Fact, C.Item)):
-        return [n.path if isinstance(n, C.Fact) else n.list]
-    kids = [getattr(n, a) for a in ("left", "right", "item", "body") if hasattr(n, a)] + list(getattr(n, "items", ()))
-    return list(dict.fromkeys(([n.list] if isinstance(n, C.Quant) else []) + [p for k in kids for p in _reads(k)]))
+    return list(dict.fromkeys(x.path if isinstance(x, C.Fact) else x.list for x in walk(n)
+                              if isinstance(x, (C.Fact, C.Item, C.Quant))))
 
 
 class _Ctx:
@@ -578,7 +577,7 @@ def _fixes(engine: Engine, facts: Mapping[str, Any], as_of: Any, verdict: Verdic
         elif r.outcome != "failed":
             continue
         out.append(RuleFix(r.id, Text(zh=r.title_zh, en=r.title_en), r.severity,
-                           tuple(ctx.options(rule.condition)), due))
+                           tuple(ctx.options(rule.checked)), due))
     return tuple(out)
 
 
