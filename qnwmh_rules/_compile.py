@@ -38,7 +38,7 @@ from dateutil import tz as dttz
 
 from . import _check as C
 from ._model import Ruleset
-from ._tree import walk
+from ._tree import MIRRORED, NEGATED, walk
 from .exceptions import RulesetError
 from .facts import MAX_COUNT, Facts
 
@@ -49,8 +49,6 @@ EXACT_LIMIT = 2**53  # whole numbers up to this are exact as doubles and as 64-b
 ZERO = "_z"  # a field that is 0 in every document: the left side of a scaled comparison
 
 MARKER = {"q": 1}  # every asserted document carries it; the sentinel rule matches on it
-_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
-_NEG = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
 _DURABLE_OP = {"<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte", "!=": "$neq"}
 _ARITH = {"+": "$add", "-": "$sub", "*": "$mul", "/": "$div"}
 
@@ -152,7 +150,7 @@ class _Compiler:
             is_and = isinstance(node, C.And) != neg
             return ("and" if is_and else "or", [self.nnf(x, neg, in_quant) for x in node.items])
         if isinstance(node, C.Cmp):
-            op = _NEG[node.op] if neg else node.op
+            op = NEGATED[node.op] if neg else node.op
             return self.compare(op, node.left, node.right, in_quant)
         if isinstance(node, C.InList):
             op = "!=" if neg else "=="
@@ -189,7 +187,7 @@ class _Compiler:
             return isinstance(n, (C.Fact, C.Item))
 
         if not is_field(left) and is_field(right):
-            left, right, op = right, left, _FLIP[op]
+            left, right, op = right, left, MIRRORED[op]
         elif isinstance(left, C.Arith) and isinstance(right, C.Const):
             raise ShapeError("Q301", "arithmetic must be on the right of a comparison, beside a fact on the left",
                              "rewrite as `fact >= other_fact * 0.5`")

@@ -18,6 +18,7 @@ import attrs
 from . import _expr as E
 from ._check import derived_type, due_days
 from ._model import Derivation, Rule, Ruleset, Window, decided_on
+from ._tree import NEGATED
 from .facts import SUBJECTS
 
 __all__ = ["render_markdown", "FACT_LABELS", "fact_labels", "LIST_NOUNS"]
@@ -99,7 +100,6 @@ _CMP = {  # (for numbers and texts, for dates and timestamps)
            _words(_OPS, "is|is not|is before|is on or before|is after|is on or after")),
     "zh": (_words(_OPS, "为|不为|少于|不超过|超过|不少于"), _words(_OPS, "为|不为|早于|不晚于|晚于|不早于")),
 }
-_FLIP = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
 _ARITH = {"en": _words(("+", "-", "*", "/"), "plus|minus|times|divided by"),
           "zh": _words(("+", "-", "*", "/"), "加|减|乘以|除以")}
 _INCL = {"en": _words(_BOUNDS, "both days included|both days excluded|the first day included, the last excluded|"
@@ -271,7 +271,7 @@ class _Words:
     def pred(self, n: E.Compare | E.Member, negated: bool = False) -> str:
         """The predicate of a comparison, without its subject ("is at least 6 (members_min)")."""
         if isinstance(n, E.Compare):
-            op = _FLIP[n.op] if negated else n.op
+            op = NEGATED[n.op] if negated else n.op
             kinds = {self.kind(n.left), self.kind(n.right)}
             verb = _CMP[self.lang][1 if kinds & {"date", "instant"} else 0][op]
             tz = self.rs.time_zone

@@ -18,7 +18,12 @@ import attrs
 from ._model import Window
 
 __all__ = ["Const", "Fact", "Item", "Arith", "Cmp", "InList", "InWindow", "And", "Or", "Not", "Quant", "RNode",
-           "children", "walk"]
+           "children", "walk", "MIRRORED", "NEGATED"]
+
+# A comparison with its sides swapped keeps its meaning with the mirrored operator (a < b: b > a).
+MIRRORED = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+# The operator of the comparison's negation (not a < b: a >= b).
+NEGATED = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
 
 
 @attrs.frozen

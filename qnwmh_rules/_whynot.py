@@ -33,7 +33,7 @@ from ._model import Derivation, Text
 from ._reference import OPS, Evaluator
 from ._render_docs import FACT_LABELS, LIST_NOUNS
 from ._replay import apply_patch
-from ._tree import walk
+from ._tree import MIRRORED, NEGATED, walk
 from .exceptions import FactsError
 from .facts import FIELDS
 from .verdict import Verdict
@@ -41,8 +41,6 @@ from .verdict import Verdict
 __all__ = ["why_not", "WhyNot", "RuleFix", "Suggestion", "Missing"]
 
 _PERSON = {"leader.birth_date": Text(zh="号长", en="号长")}  # date facts of a person who can be replaced
-_MIRROR = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
-_FLIP = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
 _OPW = {">=": ("at least", "不少于"), ">": ("more than", "多于"), "<=": ("at most", "不超过"),
         "<": ("less than", "少于")}
 _DAY = dt.timedelta(days=1)
@@ -233,10 +231,10 @@ def _atom(n: C.RNode) -> tuple[C.Fact | C.Item, Need] | None:
 def _atom_at(n: C.RNode) -> tuple[C.Fact | C.Item, Need] | None:
     neg, n = isinstance(n, C.Not), n.item if isinstance(n, C.Not) else n
     if isinstance(n, C.Cmp):
-        ref, op, c = (n.left, n.op, n.right) if isinstance(n.right, C.Const) else (n.right, _MIRROR[n.op], n.left)
+        ref, op, c = (n.left, n.op, n.right) if isinstance(n.right, C.Const) else (n.right, MIRRORED[n.op], n.left)
         if not isinstance(ref, (C.Fact, C.Item)) or not isinstance(c, C.Const):
             return None
-        op, v, day = _FLIP[op] if neg else op, c.value, ref.type in ("date", "instant")
+        op, v, day = NEGATED[op] if neg else op, c.value, ref.type in ("date", "instant")
         if op in ("==", "!="):
             return ref, _need(ref.type, **{"in" if op == "==" else "ne": (v,)})
         if op in ("<", "<="):
@@ -390,7 +388,7 @@ class _Ctx:
             return self.any_options(n)
         found: list[Option] = []
         if isinstance(n, C.Cmp):
-            left, op, right = (n.right, _MIRROR[n.op], n.left) if isinstance(n.left, (C.Const, C.Arith)) else \
+            left, op, right = (n.right, MIRRORED[n.op], n.left) if isinstance(n.left, (C.Const, C.Arith)) else \
                 (n.left, n.op, n.right)
             if isinstance(left, C.Fact) and left.path in self.derivs and isinstance(right, C.Const):
                 s = self.derived(self.derivs[left.path], op, right.value)

@@ -38,3 +38,16 @@ def test_children_are_the_node_fields_of_a_node(tree):
 def test_walk_of_nothing_is_nothing():
     """A rule without an applies_if has no tree: walking it yields no node."""
     assert [] == list(walk(None))
+
+
+def test_mirrored_and_negated_operators_mean_what_their_names_say():
+    """For every pair of numbers: a op b == b MIRRORED[op] a, and not (a op b) == a NEGATED[op] b."""
+    import operator
+
+    from qnwmh_rules._tree import MIRRORED, NEGATED
+
+    py = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq,
+          "!=": operator.ne}
+    pairs = [(a, b) for a in range(3) for b in range(3)]
+    assert ([], []) == ([(op, a, b) for op in py for a, b in pairs if py[op](a, b) != py[MIRRORED[op]](b, a)],
+                        [(op, a, b) for op in py for a, b in pairs if py[op](a, b) == py[NEGATED[op]](a, b)])
