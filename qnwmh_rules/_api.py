@@ -36,7 +36,7 @@ from .verdict import Citation, RuleOutcome, Stamp, Verdict
 __all__ = ["Engine", "FilingWindow", "filing_window", "load_ruleset", "evaluate", "rulesets_dir",
            "count_creation_collectives",
            "available_rulesets", "ruleset_path", "__version__", "as_of_moment", "due_decided_from", "Decision",
-           "RuleDecision"]
+           "RuleDecision", "verdict_outcome"]
 
 __version__ = "0.1.0"
 BACKENDS = ("durable", "python")
@@ -341,73 +341,73 @@ class Engine:
         outcomes = []
         all_missing: set[str] = set()
         for t in self._templates:
-            # A derived fact is missing only when what it is computed from is (those paths are in
-            # reads too); one without a value over known facts (earliest of no filings) is not.
-            missing = tuple(p for p in t.reads if p not in shown and not p.startswith("derived."))
-            reason = None
-            rid = t.rule.id
-            decision = decided[rid]
-            pending = decision.condition is Decision.PENDING
-            if decision.applies is False:
-                outcome, missing = "not_applicable", ()
-            elif decision.condition is Decision.PASSED:
-                outcome = "passed"
-            elif decision.applies is None:
-                # whether the rule applies depends on facts that are missing
-                outcome = "undetermined"
-                missing = missing or tuple(p for p in t.applies_reads if p not in shown)
-            elif decision.condition is Decision.FAILED:
-                outcome = "failed"  # definitely false, even if some fact it reads is missing
-            else:
-                # neither definitely true nor definitely false: name what is missing, down to the
-                # fields of list items (filings[0].review.at), and derived facts without a value
-                missing += tuple(f"{lst}[{i}].{field}" for lst, field in t.item_reads
-                                 for i, item in enumerate(parsed.lists.get(lst, ()))
-                                 if field not in item and not any(k.startswith(field + ".") for k in item))
-                if rid in self._decides_false and not missing:
-                    missing = tuple(p for p in t.reads if p.startswith("derived.") and p not in shown)
-                if missing:
-                    outcome = "undetermined"
-                elif pending:
-                    outcome = "undetermined"
-                    reason = _pending_reason(t.rule, self.ruleset, moment)
-                elif rid in self._decides_false:  # pragma: no cover - the engine left it unknown without a cause
-                    raise EvaluationError(f"{rid} is neither true nor false, but no fact it reads is missing")
-                else:
-                    outcome = "failed"
-            reported = missing if outcome == "undetermined" else ()
-            if outcome == "undetermined" and reason is None and pending:
-                reason = _pending_reason(t.rule, self.ruleset, moment)  # missing facts, and not yet due
-            if outcome == "failed":
-                missing = ()
-            all_missing.update(reported)
+            outcome, missing, reason = self._rule_outcome(t, decided[t.rule.id], shown, parsed, moment)
+            all_missing.update(missing)
             outcomes.append(RuleOutcome(
                 id=t.rule.id, outcome=outcome, severity=t.rule.severity, title_zh=t.rule.title.zh,
                 title_en=t.rule.title.en, citation=t.citation, interpretation=t.rule.interpretation,
                 values=tuple((p, shown[p]) for p in t.value_reads if p in shown),
                 params=t.params,
                 param_notes=t.param_notes, reason=reason,
-                missing=reported, condition=t.condition, layer=t.rule.layer,
+                missing=missing, condition=t.condition, layer=t.rule.layer,
             ))
-        required = [o.outcome for o in outcomes if o.severity == "required"]
-        if "failed" in required:
-            verdict_outcome = "ineligible"
-        elif "undetermined" in required:
-            verdict_outcome = "undetermined"
-        else:
-            verdict_outcome = "eligible"
+        stamp = self._stamp(facts_doc, moment)
+        sheet = None
+        if rs.scoring is not None:
+            sheet = score_sheet(rs, {o.id: o.outcome for o in outcomes}, derived, self._placeholders)
+        return Verdict(subject_id=parsed.id, outcome=verdict_outcome(outcomes), rules=tuple(outcomes),
+                       missing=tuple(sorted(all_missing)), stamp=stamp, score=sheet, subject=rs.subject)
+
+    def _rule_outcome(self, t: _RuleTemplate, decision: RuleDecision, shown: Mapping[str, Any], parsed: Facts,
+                      moment: dt.datetime | None) -> tuple[str, tuple[str, ...], str | None]:
+        """One rule's (outcome, the missing facts it names, reason) from the backend's decision and
+        the facts shown (``shown``: every fact with a value, as JSON)."""
+        if decision.applies is False:
+            return "not_applicable", (), None
+        if decision.condition is Decision.PASSED:
+            return "passed", (), None
+        rule = t.rule
+        pending = decision.condition is Decision.PENDING
+        reason = _pending_reason(rule, self.ruleset, moment) if pending else None
+        # A derived fact is missing only when what it is computed from is (those paths are in
+        # reads too); one without a value over known facts (earliest of no filings) is not.
+        missing = tuple(p for p in t.reads if p not in shown and not p.startswith("derived."))
+        if decision.applies is None:  # whether the rule applies depends on facts that are missing
+            return "undetermined", missing or tuple(p for p in t.applies_reads if p not in shown), reason
+        if decision.condition is Decision.FAILED:
+            return "failed", (), None  # definitely false, even if some fact it reads is missing
+        # neither definitely true nor definitely false: name what is missing, down to the fields
+        # of list items (filings[0].review.at), and derived facts without a value
+        missing += tuple(f"{lst}[{i}].{field}" for lst, field in t.item_reads
+                         for i, item in enumerate(parsed.lists.get(lst, ()))
+                         if field not in item and not any(k.startswith(field + ".") for k in item))
+        if rule.id in self._decides_false and not missing:
+            missing = tuple(p for p in t.reads if p.startswith("derived.") and p not in shown)
+        if missing or pending:
+            return "undetermined", missing, reason
+        if rule.id in self._decides_false:  # pragma: no cover - the engine left it unknown without a cause
+            raise EvaluationError(f"{rule.id} is neither true nor false, but no fact it reads is missing")
+        return "failed", (), None
+
+    def _stamp(self, facts_doc: Any, moment: dt.datetime | None) -> Stamp:
+        """The reproducibility stamp: ruleset, library, backend, ``as_of`` and the facts' hash."""
+        rs = self.ruleset
         facts_json = json.dumps(facts_doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-        stamp = Stamp(
+        return Stamp(
             ruleset_id=rs.id, term=rs.term, version=rs.version, region=rs.region, layers=rs.layers,
             ruleset_sha256=rs.sha256, library_version=__version__, engine=self.backend,
             as_of=moment.isoformat() if moment else None,
             facts_sha256=hashlib.sha256(facts_json.encode("utf-8")).hexdigest(),
         )
-        sheet = None
-        if rs.scoring is not None:
-            sheet = score_sheet(rs, {o.id: o.outcome for o in outcomes}, derived, self._placeholders)
-        return Verdict(subject_id=parsed.id, outcome=verdict_outcome, rules=tuple(outcomes),
-                       missing=tuple(sorted(all_missing)), stamp=stamp, score=sheet, subject=rs.subject)
+
+
+def verdict_outcome(outcomes: Iterable[RuleOutcome]) -> str:
+    """``ineligible`` if a required rule failed, else ``undetermined`` if one is undetermined, else
+    ``eligible`` (advisory rules never decide it)."""
+    required = [o.outcome for o in outcomes if o.severity == "required"]
+    if "failed" in required:
+        return "ineligible"
+    return "undetermined" if "undetermined" in required else "eligible"
 
 
 def due_decided_from(rule: Rule, rs: Ruleset, as_of: dt.datetime | None) -> dt.date | None:
