@@ -56,7 +56,7 @@ from bench_core import make_facts, time_loop  # noqa: E402  (the same fact gener
 
 import qnwmh_rules  # noqa: E402
 from qnwmh_rules import load_ruleset  # noqa: E402
-from qnwmh_rules._compile import encode_facts  # noqa: E402
+from qnwmh_rules._compile import Part, encode_facts  # noqa: E402
 from qnwmh_rules._derive import derive  # noqa: E402
 
 TERM = "2017-2018"
@@ -382,7 +382,8 @@ def check_agreement(engine: Any, py_engine: Any, floor: Callable, pre: Callable,
         if (ref.outcome, tuple(r.outcome for r in ref.rules)) != (v.outcome, outcomes):
             note("(2) facade/python", d,
                  f"{ref.outcome} {[r.outcome for r in ref.rules]} vs {v.outcome} {list(outcomes)}")
-        fired = frozenset(x for x in engine._durable.fire(doc) if "#" not in x)  # "<id>#pending": pending_if
+        names = engine._durable.fire(doc)  # the rules whose condition itself held (not its other parts)
+        fired = frozenset(c.rule for c in engine.compiled if c.part is Part.HOLDS and c.id in names)
         if fired != frozenset(rid for rid, p in zip(RULE_IDS, passed, strict=True) if p):
             note("(3) bare durable", d, f"fired rules {sorted(fired)}")
         f_out, f_rules = floor(d)
@@ -451,7 +452,7 @@ def main(argv: list[str] | None = None) -> int:
     corpus = [make_facts(rng, i) for i in range(args.n)]  # same collectives as bench_core for this seed
     tz = engine.ruleset.time_zone
     docs = []
-    for d in corpus:  # for (3): exactly what Engine.passed_rules feeds fire()
+    for d in corpus:  # for (3): exactly what Engine.decide feeds fire()
         parsed = engine.parse(d)
         docs.append(encode_facts(parsed, derive(engine.ruleset, parsed), tz))
     check_agreement(engine, py_engine, floor, pre, peers, corpus, docs)

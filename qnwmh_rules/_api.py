@@ -10,7 +10,7 @@ facts.parse_facts -> _derive -> _compile.encode_facts -> _engine -> Verdict.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
+import enum
 import functools
 import hashlib
 import json
@@ -26,16 +26,18 @@ from dateutil import tz as dttz
 from . import _check, _compile, _lock, _reference, _schema
 from ._derive import counted_items, derive
 from ._jsontext import loads as _loads_json
-from ._model import Parameter, Rule, Ruleset, Window
+from ._model import Parameter, Rule, Ruleset, Window, day_position, decided_on
 from ._moments import parse_as_of
 from ._score import score_sheet
-from .exceptions import BackendUnavailableError, EvaluationError, FactsError, RulesetError
+from ._tree import Fact, Item, Quant, RNode, walk
+from .exceptions import BackendUnavailableError, EvaluationError, FactsError, RulesetError, did_you_mean
 from .facts import REGIONS, Facts, parse_facts
 from .verdict import Citation, RuleOutcome, Stamp, Verdict
 
 __all__ = ["Engine", "FilingWindow", "filing_window", "load_ruleset", "evaluate", "rulesets_dir",
            "count_creation_collectives",
-           "available_rulesets", "ruleset_path", "__version__"]
+           "available_rulesets", "ruleset_path", "__version__", "as_of_moment", "due_decided_from", "Decision",
+           "RuleDecision", "verdict_outcome"]
 
 __version__ = "0.1.0"
 BACKENDS = ("auto", "durable", "python")  # what callers may ask for; a stamp names durable or python
@@ -125,9 +127,7 @@ def ruleset_path(term: str, region: str | None = None, *, subject: str = "collec
         raise FactsError("term", f"no ruleset for term {term!r}; available: {', '.join(terms) or 'none'}")
     if region is not None:
         if region not in REGIONS:
-            m = difflib.get_close_matches(region, sorted(REGIONS), n=1)
-            raise FactsError("region", f"unknown region {region!r}",
-                             suggestion=f"did you mean {m[0]!r}?" if m else None)
+            raise FactsError("region", f"unknown region {region!r}", suggestion=did_you_mean(region, sorted(REGIONS)))
         if region in terms[term]:
             return rulesets_dir() / term / f"{region}.yaml"
     return rulesets_dir() / term / "national.yaml"
@@ -148,8 +148,7 @@ def _jsonable(v: Any, tz: str) -> Any:
     if isinstance(v, dt.date):
         return v.isoformat()
     if isinstance(v, Window):
-        return {"start": v.start.isoformat(), "end": v.end.isoformat(), "start_inclusive": v.start_inclusive,
-                "end_inclusive": v.end_inclusive, "time_zone": v.time_zone}
+        return v.to_json()
     if isinstance(v, tuple):
         return [_jsonable(x, tz) for x in v]
     if isinstance(v, dict):
@@ -157,9 +156,10 @@ def _jsonable(v: Any, tz: str) -> Any:
     return v
 
 
-def _parse_as_of(as_of: Any, tz: str) -> dt.datetime | None:
-    """``as_of`` as an aware moment; a bare date means the end of that day in ``tz``
-    (the grammar is ``_moments.parse_as_of``'s)."""
+def as_of_moment(as_of: Any, tz: str) -> dt.datetime | None:
+    """``as_of`` (None, a date, a datetime or ISO text) as an aware moment in zone ``tz``, as
+    ``Engine.evaluate`` reads it; a bare date means the end of that day in ``tz`` (the grammar is
+    ``_moments.parse_as_of``'s). None stays None; FactsError for anything else."""
     zone = dttz.gettz(tz)
     assert zone is not None  # the ruleset loader checks the zone
     return parse_as_of(as_of, zone)
@@ -206,22 +206,43 @@ class FilingWindow:
     deadline: dt.date | None
 
     def _day(self, moment: Any) -> dt.date:
-        m = _parse_as_of(moment, self.time_zone)
+        m = as_of_moment(moment, self.time_zone)
         if m is None:
             raise FactsError("moment", "a moment (date, datetime or ISO text) is required")
         return m.date()
 
     def position(self, moment: Any) -> str:
         """``"before"``, ``"open"`` or ``"closed"`` for a moment (date, datetime or ISO text)."""
-        day = self._day(moment)
-        if self.opens is not None and day < self.opens:
-            return "before"
-        return "open" if day <= self.closes else "closed"
+        return day_position(self._day(moment), self.opens, self.closes)
 
     def days_left(self, moment: Any) -> int:
         """Whole days after ``moment``'s day up to the last day that counts (0 on the last day;
         negative once closed)."""
         return (self.closes - self._day(moment)).days
+
+
+class Decision(enum.Enum):
+    """What a backend decided about one rule's condition for one case."""
+
+    PASSED = "passed"  # definitely true
+    FAILED = "failed"  # definitely false, and not waiting for its pending_if / due
+    PENDING = "pending"  # not true, and its pending_if / due holds: not to be decided yet
+    UNKNOWN = "unknown"  # neither: facts are missing, or the engine cannot decide it is false
+
+
+@attrs.frozen
+class RuleDecision:
+    """A backend's answer for one rule: its condition, and whether it applies (None: undecided)."""
+
+    condition: Decision
+    applies: bool | None = True
+
+
+def _rule_decision(holds: bool, fails: bool, pending: bool, applies: bool | None) -> RuleDecision:
+    """The one reading of what a backend found true of a rule's compiled parts."""
+    condition = (Decision.PASSED if holds else Decision.PENDING if pending
+                 else Decision.FAILED if fails else Decision.UNKNOWN)
+    return RuleDecision(condition, applies)
 
 
 class Engine:
@@ -237,21 +258,20 @@ class Engine:
         self.ruleset = ruleset
         self.compiled = compiled
         self.backend = backend
-        sources = {s.id: s for s in ruleset.sources}
         params = {p.name: p for p in ruleset.parameters}
         self._param_values = {p.name: p.value for p in ruleset.parameters}
-        # rules whose definite falsehood the engine can decide (a compiled `#fail` exists)
-        self._decides_false = frozenset(c.id.removesuffix("#fail") for c in compiled if c.id.endswith("#fail"))
-        # rules whose inapplicability the engine can decide (a compiled `#na` exists)
-        self._decides_na = frozenset(c.id.removesuffix("#na") for c in compiled if c.id.endswith("#na"))
+        # rules whose definite falsehood the engine can decide (a compiled FAILS part exists)
+        self._decides_false = frozenset(c.rule for c in compiled if c.part is _compile.Part.FAILS)
+        # rules whose inapplicability the engine can decide (a compiled NOT_APPLICABLE part exists)
+        self._decides_na = frozenset(c.rule for c in compiled if c.part is _compile.Part.NOT_APPLICABLE)
+        self._parts = {c.id: (c.rule, c.part) for c in compiled}  # the names durable fires, read back
         # derived counts with a `where`: verdicts show which items they counted
         self._counted = tuple(d for d in ruleset.derived if d.where_condition is not None)
         self._placeholders = {p.name: p.placeholder for p in ruleset.parameters}
         self._templates = tuple(
             _RuleTemplate(
                 rule=r,
-                citation=Citation(r.citation.source, sources[r.citation.source].title, r.citation.clause,
-                                  r.citation.text),
+                citation=r.citation,
                 params=tuple(sorted((n, _jsonable(params[n].value, ruleset.time_zone)) for n in r.params)),
                 param_notes=tuple(sorted((n, _param_note(params[n])) for n in r.params if _param_note(params[n]))),
                 condition=" ".join(r.when.split()), reads=r.reads, sorted_reads=tuple(sorted(r.reads)),
@@ -287,8 +307,7 @@ class Engine:
             raise ValueError(f"the ruleset {rs.id} {rs.term} declares no filing_window or filing_deadline")
         opens = closes = None
         if window is not None:
-            opens = window.start if window.start_inclusive else window.start + dt.timedelta(days=1)
-            closes = window.end if window.end_inclusive else window.end - dt.timedelta(days=1)
+            opens, closes = window.first_day, window.last_day
         if deadline is not None:
             closes = deadline if closes is None else min(closes, deadline)
         assert closes is not None
@@ -305,46 +324,45 @@ class Engine:
             facts = _loads_json(facts, "(facts)")
         return parse_facts(facts, tz=self.ruleset.time_zone, subject=self.ruleset.subject)
 
-    def passed_rules(self, facts: Facts, derived: dict[str, Any], as_of: dt.datetime | None = None
-                     ) -> frozenset[str]:
-        """The ids of the conditions that are definitely true, decided by the backend.
-
-        A rule's ``pending_if`` condition appears as ``<id>#pending``.
-        """
+    def decide(self, facts: Facts, derived: dict[str, Any], as_of: dt.datetime | None = None
+               ) -> dict[str, RuleDecision]:
+        """What the backend decides of each rule's conditions for one parsed case, by rule id."""
         tz = self.ruleset.time_zone
         if self._durable is not None:
-            return self._durable.fire(_compile.encode_facts(facts, derived, tz, as_of))
+            fired: dict[str, set[_compile.Part]] = {r.id: set() for r in self.ruleset.rules}
+            for name in self._durable.fire(_compile.encode_facts(facts, derived, tz, as_of)):
+                rule, part = self._parts[name]
+                fired[rule].add(part)
+            P = _compile.Part
+            return {r.id: _rule_decision(P.HOLDS in f, P.FAILS in f, P.PENDING in f,
+                                         True if r.applies_condition is None or P.APPLIES in f
+                                         else False if P.NOT_APPLICABLE in f else None)
+                    for r in self.ruleset.rules for f in (fired[r.id],)}
         values = {**facts.values, **derived}
         if as_of is not None:
             values["as_of"] = as_of
-        out = set()
+        out = {}
         for r in self.ruleset.rules:
+            applies: bool | None = True
             if r.applies_condition is not None:
-                applies = _reference.evaluate_condition(r.applies_condition, values, facts.lists, tz)
-                if applies is True:
-                    out.add(f"{r.id}#applies")
-                elif applies is False and r.id in self._decides_na:
-                    out.add(f"{r.id}#na")
-            truth = _reference.evaluate_condition(r.condition, values, facts.lists, tz)
-            if truth is True:
-                out.add(r.id)
-                continue
-            if truth is False and r.id in self._decides_false:
-                out.add(f"{r.id}#fail")
-            if r.pending_condition is not None and \
-                    _reference.evaluate_condition(r.pending_condition, values, facts.lists, tz) is True:
-                out.add(f"{r.id}#pending")
-        return frozenset(out)
+                found = _reference.evaluate_condition(r.applies_condition, values, facts.lists, tz)
+                applies = True if found is True else False if found is False and r.id in self._decides_na else None
+            truth = _reference.evaluate_condition(r.checked, values, facts.lists, tz)
+            pending = truth is not True and r.pending_condition is not None and \
+                _reference.evaluate_condition(r.pending_condition, values, facts.lists, tz) is True
+            out[r.id] = _rule_decision(truth is True, truth is False and r.id in self._decides_false, pending,
+                                       applies)
+        return out
 
     def evaluate(self, facts: Mapping[str, Any] | Facts | str | bytes, *, as_of: Any = None) -> Verdict:
         """Evaluate one collective: ``facts`` is a JSON-shaped mapping or JSON text (see ``parse``).
         Raises FactsError for bad facts (and never half-applies)."""
         rs = self.ruleset
         parsed = self.parse(facts)
-        moment = _parse_as_of(as_of, rs.time_zone)
+        moment = as_of_moment(as_of, rs.time_zone)
         _check_as_of(parsed, moment, rs.subject)
         derived = derive(rs, parsed, self._param_values)
-        passed = self.passed_rules(parsed, derived, moment)
+        decided = self.decide(parsed, derived, moment)
         # Each fact is turned into JSON once per case, for every rule that read it and the stamp.
         facts_doc = parsed.canonical
         shown: dict[str, Any] = {p: _jsonable(v, rs.time_zone) for p, v in parsed.values.items()}
@@ -357,72 +375,73 @@ class Engine:
         outcomes = []
         all_missing: set[str] = set()
         for t in self._templates:
-            # A derived fact is missing only when what it is computed from is (those paths are in
-            # reads too); one without a value over known facts (earliest of no filings) is not.
-            missing = tuple(p for p in t.reads if p not in shown and not p.startswith("derived."))
-            reason = None
-            rid = t.rule.id
-            applies_unknown = t.rule.applies_condition is not None and f"{rid}#applies" not in passed
-            if f"{rid}#na" in passed:
-                outcome, missing = "not_applicable", ()
-            elif rid in passed:
-                outcome = "passed"
-            elif applies_unknown:
-                # whether the rule applies depends on facts that are missing
-                outcome = "undetermined"
-                missing = missing or tuple(p for p in t.applies_reads if p not in shown)
-            elif f"{rid}#fail" in passed and f"{rid}#pending" not in passed:
-                outcome = "failed"  # definitely false, even if some fact it reads is missing
-            else:
-                # neither definitely true nor definitely false: name what is missing, down to the
-                # fields of list items (filings[0].review.at), and derived facts without a value
-                missing += tuple(f"{lst}[{i}].{field}" for lst, field in t.item_reads
-                                 for i, item in enumerate(parsed.lists.get(lst, ()))
-                                 if field not in item and not any(k.startswith(field + ".") for k in item))
-                if rid in self._decides_false and not missing:
-                    missing = tuple(p for p in t.reads if p.startswith("derived.") and p not in shown)
-                if missing:
-                    outcome = "undetermined"
-                elif f"{rid}#pending" in passed:
-                    outcome = "undetermined"
-                    reason = _pending_reason(t.rule, self.ruleset, moment)
-                elif rid in self._decides_false:  # pragma: no cover - the engine left it unknown without a cause
-                    raise EvaluationError(f"{rid} is neither true nor false, but no fact it reads is missing")
-                else:
-                    outcome = "failed"
-            reported = missing if outcome == "undetermined" else ()
-            if outcome == "undetermined" and reason is None and f"{rid}#pending" in passed:
-                reason = _pending_reason(t.rule, self.ruleset, moment)  # missing facts, and not yet due
-            if outcome == "failed":
-                missing = ()
-            all_missing.update(reported)
+            outcome, missing, reason = self._rule_outcome(t, decided[t.rule.id], shown, parsed, moment)
+            all_missing.update(missing)
             outcomes.append(RuleOutcome(
                 id=t.rule.id, outcome=outcome, severity=t.rule.severity, title_zh=t.rule.title.zh,
                 title_en=t.rule.title.en, citation=t.citation, interpretation=t.rule.interpretation,
                 values=tuple((p, shown[p]) for p in t.value_reads if p in shown),
                 params=t.params,
                 param_notes=t.param_notes, reason=reason,
-                missing=reported, condition=t.condition, layer=t.rule.layer,
+                missing=missing, condition=t.condition, layer=t.rule.layer,
             ))
-        required = [o.outcome for o in outcomes if o.severity == "required"]
-        if "failed" in required:
-            verdict_outcome = "ineligible"
-        elif "undetermined" in required:
-            verdict_outcome = "undetermined"
-        else:
-            verdict_outcome = "eligible"
+        stamp = self._stamp(facts_doc, moment)
+        sheet = None
+        if rs.scoring is not None:
+            sheet = score_sheet(rs, {o.id: o.outcome for o in outcomes}, derived, self._placeholders)
+        return Verdict(subject_id=parsed.id, outcome=verdict_outcome(outcomes), rules=tuple(outcomes),
+                       missing=tuple(sorted(all_missing)), stamp=stamp, score=sheet, subject=rs.subject)
+
+    def _rule_outcome(self, t: _RuleTemplate, decision: RuleDecision, shown: Mapping[str, Any], parsed: Facts,
+                      moment: dt.datetime | None) -> tuple[str, tuple[str, ...], str | None]:
+        """One rule's (outcome, the missing facts it names, reason) from the backend's decision and
+        the facts shown (``shown``: every fact with a value, as JSON)."""
+        if decision.applies is False:
+            return "not_applicable", (), None
+        if decision.condition is Decision.PASSED:
+            return "passed", (), None
+        rule = t.rule
+        pending = decision.condition is Decision.PENDING
+        reason = _pending_reason(rule, self.ruleset, moment) if pending else None
+        # A derived fact is missing only when what it is computed from is (those paths are in
+        # reads too); one without a value over known facts (earliest of no filings) is not.
+        missing = tuple(p for p in t.reads if p not in shown and not p.startswith("derived."))
+        if decision.applies is None:  # whether the rule applies depends on facts that are missing
+            return "undetermined", missing or tuple(p for p in t.applies_reads if p not in shown), reason
+        if decision.condition is Decision.FAILED:
+            return "failed", (), None  # definitely false, even if some fact it reads is missing
+        # neither definitely true nor definitely false: name what is missing, down to the fields
+        # of list items (filings[0].review.at), and derived facts without a value
+        missing += tuple(f"{lst}[{i}].{field}" for lst, field in t.item_reads
+                         for i, item in enumerate(parsed.lists.get(lst, ()))
+                         if field not in item and not any(k.startswith(field + ".") for k in item))
+        if rule.id in self._decides_false and not missing:
+            missing = tuple(p for p in t.reads if p.startswith("derived.") and p not in shown)
+        if missing or pending:
+            return "undetermined", missing, reason
+        if rule.id in self._decides_false:  # pragma: no cover - the engine left it unknown without a cause
+            raise EvaluationError(f"{rule.id} is neither true nor false, but no fact it reads is missing")
+        return "failed", (), None
+
+    def _stamp(self, facts_doc: Any, moment: dt.datetime | None) -> Stamp:
+        """The reproducibility stamp: ruleset, library, backend, ``as_of`` and the facts' hash."""
+        rs = self.ruleset
         facts_json = json.dumps(facts_doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-        stamp = Stamp(
+        return Stamp(
             ruleset_id=rs.id, term=rs.term, version=rs.version, region=rs.region, layers=rs.layers,
             ruleset_sha256=rs.sha256, library_version=__version__, engine=self.backend,
             as_of=moment.isoformat() if moment else None,
             facts_sha256=hashlib.sha256(facts_json.encode("utf-8")).hexdigest(),
         )
-        sheet = None
-        if rs.scoring is not None:
-            sheet = score_sheet(rs, {o.id: o.outcome for o in outcomes}, derived, self._placeholders)
-        return Verdict(subject_id=parsed.id, outcome=verdict_outcome, rules=tuple(outcomes),
-                       missing=tuple(sorted(all_missing)), stamp=stamp, score=sheet, subject=rs.subject)
+
+
+def verdict_outcome(outcomes: Iterable[RuleOutcome]) -> str:
+    """``ineligible`` if a required rule failed, else ``undetermined`` if one is undetermined, else
+    ``eligible`` (advisory rules never decide it)."""
+    required = [o.outcome for o in outcomes if o.severity == "required"]
+    if "failed" in required:
+        return "ineligible"
+    return "undetermined" if "undetermined" in required else "eligible"
 
 
 def due_decided_from(rule: Rule, rs: Ruleset, as_of: dt.datetime | None) -> dt.date | None:
@@ -431,9 +450,8 @@ def due_decided_from(rule: Rule, rs: Ruleset, as_of: dt.datetime | None) -> dt.d
     last = rule.due_last_day
     if last is None or as_of is None or rule.due is None:
         return None
-    p = rs.parameter(rule.due)
-    zone = p.value.time_zone if isinstance(p.value, Window) else rs.time_zone
-    return last + dt.timedelta(days=1) if as_of.astimezone(dttz.gettz(zone)).date() <= last else None
+    zone = rs.days_zone(rule.due)
+    return decided_on(last) if as_of.astimezone(dttz.gettz(zone)).date() <= last else None
 
 
 def _pending_reason(rule: Rule, rs: Ruleset, as_of: dt.datetime | None) -> str:
@@ -444,12 +462,11 @@ def _pending_reason(rule: Rule, rs: Ruleset, as_of: dt.datetime | None) -> str:
     the condition that holds.
     """
     last = rule.due_last_day
-    p = rs.parameter(rule.due) if rule.due else None
-    zone = p.value.time_zone if p is not None and isinstance(p.value, Window) else rs.time_zone
+    zone = rs.days_zone(rule.due) if rule.due else rs.time_zone
     # the day of as_of in the zone the due parameter is read in (as the engine decided it)
     today = as_of.astimezone(dttz.gettz(zone)).date() if as_of is not None else None
     if last is not None and today is not None and today <= last:
-        decided = (last + dt.timedelta(days=1)).isoformat()
+        decided = decided_on(last).isoformat()
         days = (last - today).days
         name = f"params.{rule.due}"
         opens = rule.due_opens
@@ -472,45 +489,26 @@ def _counted_reads(rule: Rule, rs: Ruleset) -> tuple[str, ...]:
 
 def _applies_reads(rule: Rule) -> tuple[str, ...]:
     """The fact paths a rule's applies_if reads."""
-    found: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, _check.Fact) and node.path not in found:
-            found.append(node.path)
-        if isinstance(node, _check.Quant) and node.list not in found:
-            found.append(node.list)
-        for value in attrs.astuple(node, recurse=False) if attrs.has(type(node)) else ():
-            for v in value if isinstance(value, tuple) else (value,):
-                walk(v)
-
-    walk(rule.applies_condition)
-    return tuple(found)
+    return tuple(dict.fromkeys(n.path if isinstance(n, Fact) else n.list for n in walk(rule.applies_condition)
+                               if isinstance(n, (Fact, Quant))))
 
 
 def _item_reads(rule: Rule, rs: Ruleset) -> tuple[tuple[str, str], ...]:
     """Every (list, item field) a rule's condition reads, directly or through a derived fact."""
     found: list[tuple[str, str]] = []
 
-    def walk(node: Any) -> None:
-        if isinstance(node, _check.Item):
-            if (node.list, node.field) not in found:
-                found.append((node.list, node.field))
-            return
-        for value in attrs.astuple(node, recurse=False) if attrs.has(type(node)) else ():
-            if isinstance(value, tuple):
-                for v in value:
-                    walk(v)
-            else:
-                walk(value)
+    def items_of(node: RNode | None) -> None:
+        for n in walk(node):
+            if isinstance(n, Item) and (n.list, n.field) not in found:
+                found.append((n.list, n.field))
 
-    walk(rule.condition)
+    items_of(rule.condition)
     derived = {f"derived.{d.name}": d for d in rs.derived}
     for path in rule.reads:
         d = derived.get(path)
         if d is None:
             continue
-        if d.where_condition is not None:
-            walk(d.where_condition)
+        items_of(d.where_condition)
         if "[]." in d.of and (d.where_condition is None or d.function != "count"):
             lst, _, field = d.of.partition("[].")
             if (lst, field) not in found:
@@ -584,10 +582,10 @@ def _load_checked(path: str | Path, probe: bool) -> tuple[Ruleset, tuple[_compil
 def _refused_by_durable(ruleset: Ruleset, compiled: tuple[_compile.CompiledRule, ...],
                         where: dict[str, Any]) -> list[RulesetError]:
     """Q306 for each rule durable_rules refuses to register (checked once per compiled content)."""
-    found = _durable_refusals(json.dumps([[c.id, c.condition] for c in compiled], sort_keys=True))
+    found = _durable_refusals(json.dumps([[c.rule, c.part.value, c.condition] for c in compiled], sort_keys=True))
     errors = []
     for rule_id, message in found:
-        base = (rule_id or ruleset.rules[0].id).split("#", 1)[0]
+        base = rule_id or ruleset.rules[0].id
         loaded, kp = where[base]
         errors.append(loaded.error("Q306", f"{base}: durable_rules refuses this condition ({message})"
                                    if rule_id else f"durable_rules refuses the ruleset ({message})", kp,
@@ -601,7 +599,7 @@ def _durable_refusals(compiled_json: str) -> tuple[tuple[str | None, str], ...]:
         from ._engine import refusals  # the one place durable is imported
     except ImportError:  # durable does not import here (CPython 3.13+): the static limits still hold
         return ()
-    return tuple(refusals(_compile.CompiledRule(i, c) for i, c in json.loads(compiled_json)))
+    return tuple(refusals(_compile.CompiledRule(r, c, _compile.Part(p)) for r, p, c in json.loads(compiled_json)))
 
 
 @functools.lru_cache(maxsize=32)
@@ -682,7 +680,7 @@ def count_creation_collectives(collectives: Iterable[Mapping[str, Any]], *, term
                              ": each collective is counted once",
                              suggestion="remove the duplicate record, or merge its filings into the first one")
         seen[facts.id] = i
-        is_creation = _reference.evaluate_condition(crit.condition, facts.values, facts.lists, rs.time_zone)
+        is_creation = _reference.evaluate_condition(crit.checked, facts.values, facts.lists, rs.time_zone)
         if is_creation is not True:
             if is_creation is not False:
                 unknown.update(counts)  # whether it counts at all is unknown

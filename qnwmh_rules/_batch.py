@@ -18,7 +18,7 @@ import multiprocessing
 import re
 import signal
 from collections.abc import Iterable, Iterator
-from typing import IO, Any
+from typing import IO, Any, Literal
 
 import attrs
 
@@ -27,8 +27,8 @@ from ._moments import show
 from .exceptions import EvaluationError, FactsError
 from .facts import MAX_TEXT, SUBJECTS
 
-__all__ = ["Record", "BatchLine", "Summary", "read_jsonl", "read_csv", "evaluate_lines", "wide_unicode",
-           "encoding_problem"]
+__all__ = ["Record", "BatchLine", "Summary", "read_jsonl", "read_csv", "evaluate_lines", "evaluate_record",
+           "wide_unicode", "encoding_problem"]
 
 
 @attrs.frozen
@@ -74,11 +74,15 @@ def read_jsonl(stream: Iterable[str] | Iterable[bytes]) -> Iterator[Record]:
             yield Record(n, text)
 
 
+ErrorType = Literal["InvalidText", "InvalidCSV", "InvalidJSON", "FactsError", "EvaluationError"]
+"""The ``error.type`` of a batch error line."""
+
+
 @attrs.frozen
 class _Bad:
     """A record that could not be read; evaluating it gives an error line of ``kind``."""
 
-    kind: str  # InvalidText | InvalidCSV | InvalidJSON | FactsError
+    kind: ErrorType
     problem: str
     id: str | None = None
     field: str | None = None
@@ -321,11 +325,11 @@ def _init_worker(term: str | None, region: str | None, ruleset: str | None, back
         # workers), so a worker ignores it instead of printing a traceback of its own.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
 
-    _WORKER_ENGINE = load_ruleset(ruleset, backend=backend) if ruleset else \
-        load_ruleset(term=term, region=region, backend=backend, subject=subject, industry=industry)
+    _WORKER_ENGINE = load_ruleset(ruleset or None, term=term, region=region, backend=backend, subject=subject,
+                                  industry=industry)
 
 
-def _error_line(line: int, rid: str | None, kind: str, message: str, field: str | None = None) -> BatchLine:
+def _error_line(line: int, rid: str | None, kind: ErrorType, message: str, field: str | None = None) -> BatchLine:
     doc = {"line": line, "id": rid, "error": {"type": kind, "field": field, "message": message}}
     return BatchLine(line, rid, None, (), json.dumps(doc, ensure_ascii=False, sort_keys=True))
 
@@ -342,7 +346,9 @@ def _label(raw: str, bad_field: str) -> str | None:
     return _safe_id(doc.get("id")) if isinstance(doc, dict) else None
 
 
-def _one(engine: Any, record: Record, as_of: Any) -> BatchLine:
+def evaluate_record(engine: Any, record: Record, as_of: Any) -> BatchLine:
+    """The output line of one record evaluated with ``engine`` (an ``Engine``): its verdict, or its
+    error line (a bad record never raises). Shared with ``_distributed``."""
     raw = record.raw
     if isinstance(raw, _Bad):
         return _error_line(record.line, raw.id, raw.kind, raw.problem, raw.field)
@@ -372,7 +378,7 @@ def _one(engine: Any, record: Record, as_of: Any) -> BatchLine:
 
 
 def _work(chunk: list[Record], as_of: Any) -> list[BatchLine]:
-    return [_one(_WORKER_ENGINE, r, as_of) for r in chunk]
+    return [evaluate_record(_WORKER_ENGINE, r, as_of) for r in chunk]
 
 
 def _chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
@@ -401,7 +407,7 @@ def evaluate_lines(records: Iterable[Record], *, term: str | None = "2017-2018",
         _init_worker(term, region, ruleset, backend, subject, industry)
         engine = _WORKER_ENGINE
         for r in records:
-            yield _one(engine, r, as_of)
+            yield evaluate_record(engine, r, as_of)
         return
     # Load once here first: a broken ruleset or an unknown term fails now, with its error,
     # instead of in every worker (where the pool would respawn them forever).

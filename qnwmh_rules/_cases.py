@@ -21,9 +21,9 @@ import attrs
 
 from ._jsontext import loads
 from ._loader import Key, Loaded
-from ._moments import _DATE, _TIMESTAMP, DATE_FORM, TIMESTAMP_FORM
+from ._moments import DATE_FORM, TIMESTAMP_FORM, written_as
 from ._replay import apply_patch
-from ._schema import _Reader
+from ._schema import Reader
 from .exceptions import FactsError, RulesetError
 from .verdict import OUTCOMES, RULE_OUTCOMES
 
@@ -90,7 +90,7 @@ _PLAIN_INT = re.compile(r"-?(?:0|[1-9][0-9]*)", re.ASCII)
 _PLAIN_FLOAT = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?", re.ASCII)
 
 
-def _exact(r: _Reader, loaded: Loaded, kp: Key, value: Any) -> Any:
+def _exact(r: Reader, loaded: Loaded, kp: Key, value: Any) -> Any:
     """A case's facts value as the facts contract would read it sent as JSON: numbers and moments
     that YAML read by its own looser rules (``030`` octal, ``0x18``, ``1_000``, ``0:24`` base 60,
     a space for ``T``, one-digit months, fractions cut to 6 digits, a double that lost a fraction)
@@ -104,7 +104,7 @@ def _exact(r: _Reader, loaded: Loaded, kp: Key, value: Any) -> Any:
     tag, text = loaded.scalars[kp]
     if tag == "timestamp":
         form = DATE_FORM if isinstance(value, dt.date) and not isinstance(value, dt.datetime) else TIMESTAMP_FORM
-        if not (_DATE if form == DATE_FORM else _TIMESTAMP).fullmatch(text):
+        if not written_as(text, form):
             raise r.err("Q104", f"{text!r} is not written {form}: YAML reads it by its own rules, the facts "
                                 "contract refuses it", kp, suggestion=f"write it exactly {form}")
         return text
@@ -138,7 +138,7 @@ def read_cases(path: str | Path) -> CaseFile:
     loaded = load_text(text, str(path))
     if loaded.errors:
         raise loaded.errors[0]
-    r = _Reader(loaded)
+    r = Reader(loaded)
     if not isinstance(loaded.data, dict):  # never quote a file that may not be a cases file
         raise r.err("Q101", "this file is not a cases file: it is a mapping with ruleset: and cases:", ())
     top = r.mapping(loaded.data, (), _FILE_KEYS, "the cases file")
@@ -172,7 +172,7 @@ def read_cases(path: str | Path) -> CaseFile:
     return CaseFile(path=p, ruleset_path=ruleset_path, cases=tuple(cases))
 
 
-def _case(r: _Reader, loaded: Loaded, kp: Key, raw: Any, base: Any, names: set[str]) -> Case:
+def _case(r: Reader, loaded: Loaded, kp: Key, raw: Any, base: Any, names: set[str]) -> Case:
     v = r.mapping(raw, kp, _CASE_KEYS, "a case")
     name = r.string(v["name"], kp + ("name",), "case name")
     if name in names:

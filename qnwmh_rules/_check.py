@@ -20,89 +20,15 @@ from dateutil import tz as dttz
 
 from . import _expr as E
 from ._loader import Key, Loaded, text_position
-from ._model import Derivation, Rule, Ruleset, Window
-from .exceptions import RulesetError
+from ._model import Derivation, Rule, Ruleset, Window, decided_on
+from ._tree import And, Arith, Cmp, Const, Fact, InList, InWindow, Item, Not, Or, Quant, RNode
+from .exceptions import RulesetError, did_you_mean, meant
 from .facts import FIELDS, REGIONS, SUBJECTS
 
-__all__ = ["Const", "Fact", "Item", "Arith", "Cmp", "InList", "InWindow", "And", "Or", "Not", "Quant",
+__all__ = ["Const", "Fact", "Item", "Arith", "Cmp", "InList", "InWindow", "And", "Or", "Not", "Quant", "RNode",
            "check_ruleset", "derived_type"]
 
-# ---- the resolved tree -------------------------------------------------------------
-
-
-@attrs.frozen
-class Const:
-    value: Any
-    type: str
-
-
-@attrs.frozen
-class Fact:
-    """A top-level fact path (``members.total``) or a derived fact (``derived.leader_age``)."""
-
-    path: str
-    type: str
-
-
-@attrs.frozen
-class Item:
-    """``field`` of the current item of list ``list`` (bound by the enclosing Quant)."""
-
-    list: str
-    field: str
-    type: str
-
-
-@attrs.frozen
-class Arith:
-    op: str
-    left: RNode
-    right: RNode
-    type: str = "number"
-
-
-@attrs.frozen
-class Cmp:
-    op: str
-    left: RNode
-    right: RNode
-
-
-@attrs.frozen
-class InList:
-    left: RNode
-    values: tuple[Const, ...]
-
-
-@attrs.frozen
-class InWindow:
-    left: RNode
-    window: Window
-
-
-@attrs.frozen
-class And:
-    items: tuple[RNode, ...]
-
-
-@attrs.frozen
-class Or:
-    items: tuple[RNode, ...]
-
-
-@attrs.frozen
-class Not:
-    item: RNode
-
-
-@attrs.frozen
-class Quant:
-    kind: str
-    list: str
-    body: RNode
-
-
-RNode = Const | Fact | Item | Arith | Cmp | InList | InWindow | And | Or | Not | Quant
+# ---- the resolved tree: its node types are _tree's (re-exported here for the compilers) ----
 
 _FIELD_TYPES = {"bool": "bool", "count": "number", "str": "string", "enum": "string", "region": "string",
                 "nationality": "string", "round": "string", "date": "date", "instant": "instant"}
@@ -117,12 +43,9 @@ def _suggest(word: str, choices: Any) -> str | None:
         siblings = {c.rpartition(".")[2]: c for c in choices if c.rpartition(".")[0] == head}
         prefixed = [c for t, c in siblings.items() if tail and t.startswith(tail[:3])]
         close = difflib.get_close_matches(tail, list(siblings), n=1, cutoff=0.5)
-        if close:
-            return f"did you mean {siblings[close[0]]!r}?"
-        if len(prefixed) == 1:
-            return f"did you mean {prefixed[0]!r}?"
-    m = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return f"did you mean {m[0]!r}?" if m else None
+        if close or len(prefixed) == 1:
+            return meant(siblings[close[0]] if close else prefixed[0])
+    return did_you_mean(word, choices)
 
 
 def derived_type(d: Derivation, fields: dict[str, Any] = FIELDS) -> str:
@@ -385,9 +308,7 @@ def _resolve(rs: Ruleset, rule_id: str, text: str, loaded: Loaded, kp: Key, *, a
 def due_days(value: Window | Any) -> tuple[Any, Any]:
     """(first day, last day) that count for a `due` window or date parameter (first is None for a date)."""
     if isinstance(value, Window):
-        first = value.start if value.start_inclusive else value.start + dt.timedelta(days=1)
-        last = value.end if value.end_inclusive else value.end - dt.timedelta(days=1)
-        return first, last
+        return value.first_day, value.last_day
     return None, value
 
 
@@ -413,8 +334,8 @@ def check_rule(rs: Ruleset, rule: Rule, where: dict[str, tuple[Loaded, Key]]) ->
         # "not yet due": as_of before the end of the last day that counts, in the zone the
         # parameter is read in (a window's own time_zone; a date in the ruleset's zone), so that
         # a rule is never decided while a filing at as_of would still fall inside the window.
-        zone = due_value.time_zone if isinstance(due_value, Window) else rs.time_zone
-        ends = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=dttz.gettz(zone))
+        zone = rs.days_zone(rule.due)
+        ends = dt.datetime.combine(decided_on(last), dt.time(), tzinfo=dttz.gettz(zone))
         not_yet = Cmp("<", Fact("as_of", "instant"), Const(ends, "instant"))
         pending = not_yet if pending is None else Or((not_yet, pending))
         if rule.due not in params:

@@ -26,6 +26,7 @@ facts within their bounds is refused (Q305), and so is a product of two facts (Q
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import functools
 import math
 from decimal import Decimal
@@ -37,18 +38,17 @@ from dateutil import tz as dttz
 
 from . import _check as C
 from ._model import Ruleset
+from ._tree import MIRRORED, NEGATED, walk
 from .exceptions import RulesetError
 from .facts import MAX_COUNT, Facts
 
-__all__ = ["CompiledRule", "compile_ruleset", "encode_facts", "day_start", "MARKER", "EXACT_LIMIT", "ZERO",
+__all__ = ["CompiledRule", "Part", "compile_ruleset", "encode_facts", "day_start", "MARKER", "EXACT_LIMIT", "ZERO",
            "engine_limits"]
 
 EXACT_LIMIT = 2**53  # whole numbers up to this are exact as doubles and as 64-bit integers
 ZERO = "_z"  # a field that is 0 in every document: the left side of a scaled comparison
 
 MARKER = {"q": 1}  # every asserted document carries it; the sentinel rule matches on it
-_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
-_NEG = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
 _DURABLE_OP = {"<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte", "!=": "$neq"}
 _ARITH = {"+": "$add", "-": "$sub", "*": "$mul", "/": "$div"}
 
@@ -61,10 +61,32 @@ class ShapeError(Exception):
         self.code, self.message, self.suggestion = code, message, suggestion
 
 
+class Part(enum.Enum):
+    """Which of a rule's conditions a compiled condition decides when it matches.
+
+    The value is the suffix of the name the condition is registered under in durable_rules
+    (``CompiledRule.id``); nothing outside this module and the adapter reads those names.
+    """
+
+    HOLDS = ""  # the rule's condition is definitely true
+    FAILS = "#fail"  # the rule's condition is definitely false (its negation holds)
+    PENDING = "#pending"  # its ``pending_if`` or ``due`` holds: not to be decided yet
+    APPLIES = "#applies"  # its ``applies_if`` is definitely true
+    NOT_APPLICABLE = "#na"  # its ``applies_if`` is definitely false
+
+
 @attrs.frozen
 class CompiledRule:
-    id: str
+    """One compiled condition: the ``part`` of rule ``rule`` it decides, as durable_rules JSON."""
+
+    rule: str
     condition: dict[str, Any]  # the durable_rules condition (without the marker)
+    part: Part = Part.HOLDS
+
+    @property
+    def id(self) -> str:
+        """The unique name the condition is registered and fired under (``<rule><part suffix>``)."""
+        return self.rule + self.part.value
 
 
 @functools.lru_cache(maxsize=4096)
@@ -128,7 +150,7 @@ class _Compiler:
             is_and = isinstance(node, C.And) != neg
             return ("and" if is_and else "or", [self.nnf(x, neg, in_quant) for x in node.items])
         if isinstance(node, C.Cmp):
-            op = _NEG[node.op] if neg else node.op
+            op = NEGATED[node.op] if neg else node.op
             return self.compare(op, node.left, node.right, in_quant)
         if isinstance(node, C.InList):
             op = "!=" if neg else "=="
@@ -138,8 +160,7 @@ class _Compiler:
             w = node.window
             zone = w.time_zone if C.type_of(node.left) == "instant" else self.tz
             ref = self._field(node.left, in_quant)
-            lo_s = day_start(w.start, zone) if w.start_inclusive else day_after_start(w.start, zone)
-            hi_s = day_after_start(w.end, zone) if w.end_inclusive else day_start(w.end, zone)
+            lo_s, hi_s = day_start(w.first_day, zone), day_after_start(w.last_day, zone)
             if neg:
                 return ("or", [("atom", ref, "<", lo_s), ("atom", ref, ">=", hi_s)])
             return ("and", [("atom", ref, ">=", lo_s), ("atom", ref, "<", hi_s)])
@@ -166,7 +187,7 @@ class _Compiler:
             return isinstance(n, (C.Fact, C.Item))
 
         if not is_field(left) and is_field(right):
-            left, right, op = right, left, _FLIP[op]
+            left, right, op = right, left, MIRRORED[op]
         elif isinstance(left, C.Arith) and isinstance(right, C.Const):
             raise ShapeError("Q301", "arithmetic must be on the right of a comparison, beside a fact on the left",
                              "rewrite as `fact >= other_fact * 0.5`")
@@ -271,15 +292,7 @@ class _Compiler:
 
 def _fields_of(node: C.RNode) -> list[str]:
     """The fact paths an expression reads, each once, in order (linear in the size of the tree)."""
-    found: dict[str, None] = {}
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, C.Fact):
-            found.setdefault(n.path)
-        elif isinstance(n, C.Arith):
-            stack.extend((n.right, n.left))
-    return list(found)
+    return list(dict.fromkeys(n.path for n in walk(node) if isinstance(n, C.Fact)))
 
 
 def _linear(node: C.RNode) -> tuple[dict[str, Fraction], Fraction]:
@@ -414,17 +427,17 @@ def engine_limits(rs: Ruleset, compiled: tuple[CompiledRule, ...], where: dict[s
     """Errors (Q306) for what durable_rules would refuse or fail on at the first case."""
     errors = []
     for c in compiled:
-        rid = c.id.split("#", 1)[0]
+        rid = c.rule
         size = _longest_conjunction(c.condition)
         if size > MAX_CONJUNCTION:
-            loaded, kp = where[f"{rid}#pending_if" if c.id.endswith("#pending") else rid]
+            loaded, kp = where[f"{rid}#pending_if" if c.part is Part.PENDING else rid]
             errors.append(loaded.error("Q306", f"{rid}: the condition has {size} comparisons that must hold "
                                                 f"together; the engine takes at most {MAX_CONJUNCTION}",
                                        kp, suggestion="split the rule"))
     per_rule: dict[str, int] = {}
     for r in rs.rules:
-        alts = {c.id: _alternatives(c.condition) for c in compiled if c.id.split("#", 1)[0] == r.id}
-        per_rule[r.id] = max(alts.get(r.id, 0), alts.get(f"{r.id}#fail", 0)) + alts.get(f"{r.id}#pending", 0)
+        alts = {c.part: _alternatives(c.condition) for c in compiled if c.rule == r.id}
+        per_rule[r.id] = max(alts.get(Part.HOLDS, 0), alts.get(Part.FAILS, 0)) + alts.get(Part.PENDING, 0)
     total = 1 + sum(per_rule.values())  # the sentinel rule is one more
     if total > MAX_RULESET_ALTERNATIVES and rs.rules:
         worst = max(rs.rules, key=lambda r: per_rule[r.id])
@@ -437,37 +450,38 @@ def engine_limits(rs: Ruleset, compiled: tuple[CompiledRule, ...], where: dict[s
 
 
 def compile_ruleset(rs: Ruleset, where: dict[str, Any]) -> tuple[tuple[CompiledRule, ...], list[RulesetError]]:
-    """Compile every rule (its ``pending_if`` and ``due`` as ``<id>#pending``, its ``applies_if`` as
-    ``<id>#applies`` and, negated, ``<id>#na``); refused shapes become errors.
+    """Compile every rule (its ``pending_if`` and ``due`` as ``Part.PENDING``, its ``applies_if`` as
+    ``Part.APPLIES`` and, negated, ``Part.NOT_APPLICABLE``); refused shapes become errors.
 
     Where the engine can also decide that a condition is definitely false, its negation is
-    compiled as ``<id>#fail`` (three-valued logic: ``a and b`` is false when ``a`` is false,
+    compiled as ``Part.FAILS`` (three-valued logic: ``a and b`` is false when ``a`` is false,
     even if ``b`` is missing). Where it cannot (an ``or`` would land inside ``all``), there is
-    no ``#fail`` and a rule that did not pass is failed only when none of its facts is missing.
+    no ``FAILS`` part and a rule that did not pass is failed only when none of its facts is missing.
     """
     out = []
     errors: list[RulesetError] = []
     for rule in rs.rules:
         try:
             c = _Compiler(rs.time_zone)
-            out.append(CompiledRule(f"{rule.id}#fail", c.emit(c.nnf(rule.condition, True, False))))
+            out.append(CompiledRule(rule.id, c.emit(c.nnf(rule.checked, True, False)), Part.FAILS))
         except ShapeError:
             pass  # not expressible safely: fall back to "failed only when nothing is missing"
-        parts = [(rule.id, rule.condition, rule.id)]
+        parts: list[tuple[Part, C.RNode, str]] = [(Part.HOLDS, rule.checked, rule.id)]
         if rule.pending_condition is not None:
-            parts.append((f"{rule.id}#pending", rule.pending_condition,
+            parts.append((Part.PENDING, rule.pending_condition,
                           f"{rule.id}#pending_if" if rule.pending_if is not None else rule.id))
         if rule.applies_condition is not None:
-            parts.append((f"{rule.id}#applies", rule.applies_condition, f"{rule.id}#applies_if"))
+            parts.append((Part.APPLIES, rule.applies_condition, f"{rule.id}#applies_if"))
             try:  # "definitely does not apply": the negation, where it can be emitted safely
                 c = _Compiler(rs.time_zone)
-                out.append(CompiledRule(f"{rule.id}#na", c.emit(c.nnf(rule.applies_condition, True, False))))
+                out.append(CompiledRule(rule.id, c.emit(c.nnf(rule.applies_condition, True, False)),
+                                        Part.NOT_APPLICABLE))
             except ShapeError:
                 pass
-        for name, condition, key in parts:
+        for part, condition, key in parts:
             try:
                 c = _Compiler(rs.time_zone)
-                out.append(CompiledRule(name, c.emit(c.nnf(condition, False, False))))
+                out.append(CompiledRule(rule.id, c.emit(c.nnf(condition, False, False)), part))
             except ShapeError as exc:
                 loaded, kp = where[key]
                 errors.append(loaded.error(exc.code, f"{rule.id}: {exc.message}", kp, suggestion=exc.suggestion))

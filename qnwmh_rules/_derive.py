@@ -17,7 +17,7 @@ from ._reference import evaluate_item_condition
 from .exceptions import FactsError
 from .facts import Facts
 
-__all__ = ["derive", "age_in_full_years", "counted_items"]
+__all__ = ["derive", "age_in_full_years", "counted_items", "item_key"]
 
 
 def age_in_full_years(birth: dt.date, at: dt.date, completes: str = "on_birthday") -> int:
@@ -50,7 +50,10 @@ def counted_items(d: Derivation, facts: Facts) -> tuple[int, ...] | None:
     return tuple(n for n, v in enumerate(verdicts) if v is True)
 
 
-def _item_key(item: dict[str, Any], field: str) -> Any:
+def item_key(item: dict[str, Any], field: str) -> Any:
+    """What ``count_distinct`` compares of a list item: its value of ``field``, or (for a group
+    field such as ``review``) the sorted ``(dotted path, value)`` pairs under it. Shared with
+    ``_whynot``, which groups items the same way."""
     if field in item:
         return item[field]
     return tuple(sorted((k, v) for k, v in item.items() if k.startswith(field + ".")))
@@ -78,7 +81,7 @@ def _one(d: Derivation, facts: Facts, params: dict[str, Any]) -> Any:
         counted = counted_items(d, facts)
         if counted is None:
             return None
-        return len({_item_key(items[n], field) for n in counted})
+        return len({item_key(items[n], field) for n in counted})
     if d.function == "earliest":
         found = [i[field] for i in items if i.get(field) is not None]
         return min(found) if found else None

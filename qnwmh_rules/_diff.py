@@ -112,7 +112,7 @@ def diff_rulesets(a: Ruleset, b: Ruleset) -> list[Change]:
 
 
 def _name(rs: Ruleset) -> str:
-    return f"{rs.term}/{rs.id}@{rs.version}" + (f" ({rs.region})" if rs.region else "")
+    return rs.key + (f" ({rs.region})" if rs.region else "")
 
 
 def format_changes(a: Ruleset, b: Ruleset, changes: list[Change]) -> str:

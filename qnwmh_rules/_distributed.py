@@ -21,26 +21,31 @@ _ENGINES: dict[tuple[Any, ...], Any] = {}
 _BUILDS: dict[int, int] = {}
 
 
-def _engine(term: str | None, region: str | None, ruleset: str | None, backend: str) -> Any:
-    key = (term, region, ruleset, backend)
+def _engine(term: str | None, region: str | None, ruleset: str | None, backend: str, subject: str,
+            industry: str | None) -> Any:
+    key = (term, region, ruleset, backend, subject, industry)
     if key not in _ENGINES:
         from ._api import load_ruleset
 
-        _ENGINES[key] = load_ruleset(ruleset, backend=backend) if ruleset else \
-            load_ruleset(term=term, region=region, backend=backend)
+        _ENGINES[key] = load_ruleset(ruleset or None, term=term, region=region, backend=backend, subject=subject,
+                                     industry=industry)
         _BUILDS[os.getpid()] = _BUILDS.get(os.getpid(), 0) + 1
     return _ENGINES[key]
 
 
 def evaluate_partition(lines: Iterable[tuple[int, str]], *, term: str | None = "2017-2018",
                        region: str | None = None, ruleset: str | None = None, as_of: Any = None,
-                       backend: str = "auto") -> list[str]:
+                       backend: str = "auto", subject: str = "collective",
+                       industry: str | None = None) -> list[str]:
     """Evaluate ``(line number, JSON text)`` pairs; return the batch output lines (JSON text).
 
-    The engine is built on the first call in a process and kept for later partitions.
+    The ruleset is the file ``ruleset``, else the shipped one for ``term``, ``region``,
+    ``subject`` (``collective`` or ``unit``) and ``industry`` (units only), as for
+    ``qnwmh-rules batch``. The engine is built on the first call in a process and kept for
+    later partitions.
     """
-    engine = _engine(term, region, ruleset, backend)
-    return [_batch._one(engine, _batch.Record(n, text), as_of).json for n, text in lines]
+    engine = _engine(term, region, ruleset, backend, subject, industry)
+    return [_batch.evaluate_record(engine, _batch.Record(n, text), as_of).json for n, text in lines]
 
 
 def engine_builds() -> tuple[int, int]:

@@ -378,6 +378,8 @@ def project(doc: dict[str, Any], spec: Projection) -> dict[str, Any]:
 def refusals(rules: Iterable[CompiledRule]) -> list[tuple[str | None, str]]:
     """What durable_rules refuses to register: ``(rule id or None, its message)``, empty if it takes all.
 
+    The rule id is that of the ruleset's rule (``CompiledRule.rule``), whichever of its parts was refused.
+
     Each rule that is refused on its own is named; a refusal that only the whole set causes is
     reported with ``None``. Used at load time (by both backends) so that a limit of the engine
     is a RulesetError of the file, never an EvaluationError at the first case.
@@ -401,7 +403,7 @@ def refusals(rules: Iterable[CompiledRule]) -> list[tuple[str | None, str]]:
     problem = attempt(rules)
     if problem is None:
         return []
-    named: list[tuple[str | None, str]] = [(r.id, p) for r in rules if (p := attempt((r,))) is not None]
+    named: list[tuple[str | None, str]] = [(r.rule, p) for r in rules if (p := attempt((r,))) is not None]
     return named or [(None, problem)]
 
 

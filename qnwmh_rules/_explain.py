@@ -28,7 +28,7 @@ import attrs
 
 from .verdict import RuleOutcome, Verdict
 
-__all__ = ["explain_text", "explain_html", "LANGS"]
+__all__ = ["explain_text", "explain_html", "LANGS", "pick_lang"]
 
 LANGS = ("zh", "en")
 _GROUP_ORDER = ("failed", "undetermined", "passed", "not_applicable")
@@ -208,7 +208,7 @@ def _word(w: Mapping[str, str], key: str, raw: Any) -> str:
     return w.get(f"{key}.{raw}", str(raw))
 
 
-def _pick_lang(text: str, lang: str) -> str:
+def pick_lang(text: str, lang: str) -> str:
     """One language out of a bilingual ``"中文 / English"`` text; the whole text otherwise."""
     parts = text.split(" / ", 1)
     if len(parts) == 2 and re.search(r"[\u3400-\u9fff]", parts[0]) and not re.search(r"[\u3400-\u9fff]", parts[1]):
@@ -567,7 +567,7 @@ def _rule_note(r: RuleOutcome, w: Mapping[str, str], lang: str) -> _RuleNote:
         lines.append(_Line("required", w["l.required"], req + w["end"]))
     reason = getattr(r, "reason", None)
     if reason:
-        lines.append(_Line("reason", w["l.reason"], _pick_lang(str(reason), lang)))
+        lines.append(_Line("reason", w["l.reason"], pick_lang(str(reason), lang)))
     summary = heading + w["colon"] + (finding if finding is not None else req) + w["end"]
     return _RuleNote(r.id, r.outcome, heading, advisory, tuple(lines), summary)
 

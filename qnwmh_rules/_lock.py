@@ -33,10 +33,6 @@ def find_lock(ruleset_path: str | Path) -> Path | None:
     return None
 
 
-def key_of(rs: Ruleset) -> str:
-    return f"{rs.term}/{rs.id}@{rs.version}"
-
-
 def read_lock(path: Path) -> dict[str, str]:
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
@@ -55,7 +51,7 @@ def check_released(rs: Ruleset, version_at: tuple[str, int | None, int | None]) 
     lock = find_lock(rs.path)
     if lock is None:
         return
-    released = read_lock(lock).get(key_of(rs))
+    released = read_lock(lock).get(rs.key)
     if released is not None and released != rs.sha256:
         path, line, col = version_at
         raise RulesetError(
@@ -69,7 +65,7 @@ def check_released(rs: Ruleset, version_at: tuple[str, int | None, int | None]) 
 def release(rs: Ruleset, lock: Path) -> bool:
     """Record ``rs`` in ``lock`` (created if needed). False if it was already recorded identically."""
     releases = read_lock(lock) if lock.exists() else {}
-    key = key_of(rs)
+    key = rs.key
     if releases.get(key) == rs.sha256:
         return False
     if key in releases:

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
+
+if TYPE_CHECKING:  # _tree's nodes hold Windows of this module: the types only, to keep one direction
+    from ._tree import RNode
 
 __all__ = ["Text", "Source", "Citation", "Window", "Parameter", "Derivation", "Rule", "Ruleset", "ScoreSpec",
            "ScoreGroup", "Scoring", "CreationCriterion"]
@@ -37,20 +40,86 @@ class Source:
 
 @attrs.frozen
 class Citation:
+    """The clause a rule cites: source id and title, clause number and its own text.
+
+    The one citation type: read from a ruleset file (the title from its declared source) and
+    shown as is in verdicts (``qnwmh_rules.Citation``).
+    """
+
     source: str
+    source_title: str
     clause: str
     text: str
 
 
 @attrs.frozen
 class Window:
-    """A span of calendar days in ``time_zone`` with explicit boundary semantics."""
+    """A span of calendar days in ``time_zone`` with explicit boundary semantics.
+
+    The one place its boundary arithmetic is written: every reader asks ``first_day``,
+    ``last_day``, ``contains`` or ``position``. A window of a loaded ruleset holds at least one
+    day (Q107), so ``first_day`` and ``last_day`` are always dates.
+    """
 
     start: dt.date
     end: dt.date
     start_inclusive: bool
     end_inclusive: bool
     time_zone: str
+
+    @property
+    def day_count(self) -> int:
+        """How many days count (0 or less for a window that holds no day; computed without dates)."""
+        return (self.end - self.start).days + 1 - (not self.start_inclusive) - (not self.end_inclusive)
+
+    @property
+    def first_day(self) -> dt.date:
+        """The first day that counts."""
+        return self.start if self.start_inclusive else self.start + dt.timedelta(days=1)
+
+    @property
+    def last_day(self) -> dt.date:
+        """The last day that counts."""
+        return self.end if self.end_inclusive else self.end - dt.timedelta(days=1)
+
+    def contains(self, day: dt.date) -> bool:
+        """Whether ``day`` (a calendar day in ``time_zone``) counts."""
+        return (day >= self.start if self.start_inclusive else day > self.start) and \
+            (day <= self.end if self.end_inclusive else day < self.end)
+
+    def position(self, day: dt.date) -> str:
+        """``"before"``, ``"open"`` or ``"closed"`` for a calendar day in ``time_zone``."""
+        return day_position(day, self.first_day, self.last_day)
+
+    def to_json(self) -> dict[str, Any]:
+        """The window as JSON (the shape of a window parameter in a ruleset file)."""
+        return {"start": self.start.isoformat(), "end": self.end.isoformat(),
+                "start_inclusive": self.start_inclusive, "end_inclusive": self.end_inclusive,
+                "time_zone": self.time_zone}
+
+
+def _checked(condition: RNode | None, owner: str) -> RNode:
+    if condition is None:  # pragma: no cover - only a ruleset that skipped _check has none
+        raise ValueError(f"{owner}: the condition has not been checked")
+    return condition
+
+
+def ruleset_key(term: str, ruleset_id: str, version: str) -> str:
+    """``term/id@version``, e.g. ``2017-2018/guangdong@2.0.0``: the one name of a ruleset version, in
+    ``layers``, ``releases.lock``, diffs and the audit log."""
+    return f"{term}/{ruleset_id}@{version}"
+
+
+def day_position(day: dt.date, first: dt.date | None, last: dt.date) -> str:
+    """``"before"`` ``first`` (None: no first day), ``"open"`` up to ``last`` included, else ``"closed"``."""
+    if first is not None and day < first:
+        return "before"
+    return "open" if day <= last else "closed"
+
+
+def decided_on(last: dt.date) -> dt.date:
+    """The day a rule that waits for ``last`` (the last day that counts) is decided: the day after."""
+    return last + dt.timedelta(days=1)
 
 
 @attrs.frozen
@@ -75,7 +144,7 @@ class Derivation:
     at: str | None = None  # a parameter name (date) for age_in_full_years
     completes: str | None = None  # a parameter name (text): on_birthday | day_after_birthday
     where: str | None = None  # for count: a condition on each item (`x` names the item)
-    where_condition: Any = attrs.field(default=None, eq=False, repr=False)
+    where_condition: RNode | None = attrs.field(default=None, eq=False, repr=False)
 
 
 @attrs.frozen
@@ -127,8 +196,13 @@ class CreationCriterion:
     citation: Citation
     interpretation: str | None = None
     breakdown: tuple[tuple[str, str], ...] = ()
-    condition: Any = attrs.field(default=None, eq=False, repr=False)
-    breakdown_conditions: tuple[tuple[str, Any], ...] = attrs.field(default=(), eq=False, repr=False)
+    condition: RNode | None = attrs.field(default=None, eq=False, repr=False)
+    breakdown_conditions: tuple[tuple[str, RNode], ...] = attrs.field(default=(), eq=False, repr=False)
+
+    @property
+    def checked(self) -> RNode:
+        """The resolved ``when`` of a checked criterion (that of a loaded ruleset is checked)."""
+        return _checked(self.condition, "creation_collective")
 
 
 @attrs.frozen
@@ -149,15 +223,21 @@ class Rule:
     due: str | None = None
     # When the rule applies to a subject; where it definitely does not, it is not_applicable.
     applies_if: str | None = None
-    # Resolved condition trees (from _check); not part of the identity of a rule.
-    condition: Any = attrs.field(default=None, eq=False, repr=False)
-    pending_condition: Any = attrs.field(default=None, eq=False, repr=False)
+    # Resolved condition trees (``_tree`` nodes, set by _check; None before); not part of the
+    # identity of a rule.
+    condition: RNode | None = attrs.field(default=None, eq=False, repr=False)
+    pending_condition: RNode | None = attrs.field(default=None, eq=False, repr=False)
     reads: tuple[str, ...] = ()
     params: tuple[str, ...] = ()
     pending_params: tuple[str, ...] = ()  # parameters its pending_if reads (windows, deadlines)
-    applies_condition: Any = attrs.field(default=None, eq=False, repr=False)
+    applies_condition: RNode | None = attrs.field(default=None, eq=False, repr=False)
     due_last_day: dt.date | None = attrs.field(default=None, eq=False, repr=False)  # from `due`
     due_opens: dt.date | None = attrs.field(default=None, eq=False, repr=False)  # first day, for windows
+
+    @property
+    def checked(self) -> RNode:
+        """The resolved ``when`` of a checked rule (every rule of a loaded ruleset is checked)."""
+        return _checked(self.condition, self.id)
 
 
 @attrs.frozen
@@ -185,6 +265,17 @@ class Ruleset:
             if p.name == name:
                 return p
         raise KeyError(name)
+
+    @property
+    def key(self) -> str:
+        """``term/id@version``: this ruleset version's name (see ``ruleset_key``)."""
+        return ruleset_key(self.term, self.id, self.version)
+
+    def days_zone(self, name: str) -> str:
+        """The time zone in which the days of date or window parameter ``name`` are read: a window's
+        own ``time_zone``, else the ruleset's (KeyError for an unknown parameter)."""
+        value = self.parameter(name).value
+        return value.time_zone if isinstance(value, Window) else self.time_zone
 
     def rule(self, rule_id: str) -> Rule:
         for r in self.rules:

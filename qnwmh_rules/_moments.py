@@ -28,7 +28,7 @@ from dateutil import tz as dttz
 
 from .exceptions import FactsError
 
-__all__ = ["MIN_YEAR", "MAX_YEAR", "parse_date", "parse_timestamp", "parse_as_of", "show"]
+__all__ = ["MIN_YEAR", "MAX_YEAR", "parse_date", "parse_timestamp", "parse_as_of", "show", "written_as"]
 
 MIN_YEAR = 1900
 MAX_YEAR = 2199  # epoch seconds stay below 2**33: a double still tells microseconds apart (to 2242)
@@ -58,6 +58,13 @@ class _ShortRepr(reprlib.Repr):
 
 
 _SHORT = _ShortRepr()
+
+
+def written_as(text: str, form: str) -> bool:
+    """Whether ``text`` is written exactly in ``form`` (``DATE_FORM`` or ``TIMESTAMP_FORM``) of the
+    grammar, before any check of the calendar or the range (for readers such as cases files that
+    must refuse what another parser, YAML's, read more loosely)."""
+    return (_DATE if form == DATE_FORM else _TIMESTAMP).fullmatch(text) is not None
 
 
 def show(value: Any, limit: int = 60) -> str:

@@ -23,7 +23,7 @@ from dateutil import tz as dttz
 
 from . import _check as C
 
-__all__ = ["evaluate_condition", "evaluate_item_condition", "UNKNOWN"]
+__all__ = ["evaluate_condition", "evaluate_item_condition", "UNKNOWN", "Evaluator", "OPS"]
 
 
 class _Unknown:
@@ -35,12 +35,16 @@ class _Unknown:
 
 
 UNKNOWN: Any = _Unknown()
-_OPS = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt,
+# The comparison operators of the condition language, as Python functions (shared with _whynot).
+OPS = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt,
         ">=": operator.ge}
 _ARITH = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
 
 
-class _Eval:
+class Evaluator:
+    """Three-valued evaluation of resolved nodes over one case's values and lists (``truth``
+    gives True, False or UNKNOWN). Shared with ``_whynot``, which asks it of sub-conditions."""
+
     def __init__(self, values: dict[str, Any], lists: dict[str, tuple[dict[str, Any], ...]], tz: str) -> None:
         self.values, self.lists, self.tz = values, lists, tz
         self.item: dict[str, Any] | None = None
@@ -86,7 +90,7 @@ class _Eval:
                 return UNKNOWN
             if isinstance(a, dt.datetime) != isinstance(b, dt.datetime):
                 a, b = self.local_day(a), self.local_day(b)  # timestamps against dates: by calendar day
-            return bool(_OPS[n.op](a, b))
+            return bool(OPS[n.op](a, b))
         if isinstance(n, C.InList):
             a = self.value(n.left)
             if a is UNKNOWN:
@@ -98,9 +102,7 @@ class _Eval:
                 return UNKNOWN
             w = n.window
             day = self.local_day(a, w.time_zone)
-            after_start = day >= w.start if w.start_inclusive else day > w.start
-            before_end = day <= w.end if w.end_inclusive else day < w.end
-            return after_start and before_end
+            return w.contains(day)
         if isinstance(n, C.Quant):
             items = self.lists.get(n.list)
             if items is None:
@@ -123,7 +125,7 @@ class _Eval:
 
 def evaluate_item_condition(cond: C.RNode, item: dict[str, Any], tz: str) -> Any:
     """True, False or UNKNOWN for a condition on one list item (a derived count's `where`)."""
-    e = _Eval({}, {}, tz)
+    e = Evaluator({}, {}, tz)
     e.item = item
     return e.truth(cond)
 
@@ -131,4 +133,4 @@ def evaluate_item_condition(cond: C.RNode, item: dict[str, Any], tz: str) -> Any
 def evaluate_condition(cond: C.RNode, values: dict[str, Any], lists: dict[str, tuple[dict[str, Any], ...]],
                        tz: str) -> Any:
     """True, False or UNKNOWN. ``values`` holds scalar facts and ``derived.*`` values."""
-    return _Eval(values, lists, tz).truth(cond)
+    return Evaluator(values, lists, tz).truth(cond)

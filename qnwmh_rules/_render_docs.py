@@ -17,10 +17,11 @@ import attrs
 
 from . import _expr as E
 from ._check import derived_type, due_days
-from ._model import Derivation, Rule, Ruleset, Window
+from ._model import Derivation, Rule, Ruleset, Window, decided_on
+from ._tree import NEGATED
 from .facts import SUBJECTS
 
-__all__ = ["render_markdown", "FACT_LABELS", "fact_labels"]
+__all__ = ["render_markdown", "FACT_LABELS", "fact_labels", "LIST_NOUNS"]
 
 # Every facts.FIELDS path, the channel group that count_distinct reads and as_of: (en, zh).
 # Item fields are nouns, read as "its …" / "其…" inside any/all.
@@ -83,7 +84,8 @@ def fact_labels(subject: str = "collective") -> dict[str, tuple[str, str]]:
     return {**FACT_LABELS, **_UNIT_LABELS} if subject == "unit" else FACT_LABELS
 
 
-_LISTS = {"honors": ("honour", "honours", "荣誉"), "filings": ("filing", "filings", "网络报备"),
+# Each fact list's nouns: (singular, plural, zh), for pages and why-not suggestions.
+LIST_NOUNS = {"honors": ("honour", "honours", "荣誉"), "filings": ("filing", "filings", "网络报备"),
           "activities": ("activity", "activities", "活动")}
 _OPS = ("==", "!=", "<", "<=", ">", ">=")
 _BOUNDS = ((True, True), (False, False), (True, False), (False, True))  # (start_inclusive, end_inclusive)
@@ -98,7 +100,6 @@ _CMP = {  # (for numbers and texts, for dates and timestamps)
            _words(_OPS, "is|is not|is before|is on or before|is after|is on or after")),
     "zh": (_words(_OPS, "为|不为|少于|不超过|超过|不少于"), _words(_OPS, "为|不为|早于|不晚于|晚于|不早于")),
 }
-_FLIP = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
 _ARITH = {"en": _words(("+", "-", "*", "/"), "plus|minus|times|divided by"),
           "zh": _words(("+", "-", "*", "/"), "加|减|乘以|除以")}
 _INCL = {"en": _words(_BOUNDS, "both days included|both days excluded|the first day included, the last excluded|"
@@ -205,12 +206,12 @@ class _Words:
         label = self.labels.get(path, (path, path))[0 if self.en else 1]
         if "[]" not in path:
             return label
-        sing, plural, noun = _LISTS.get(path.split("[]")[0], ("item", "items", "项目"))
+        sing, plural, noun = LIST_NOUNS.get(path.split("[]")[0], ("item", "items", "项目"))
         return f"the {label} of the {plural}" if self.en else f"{noun}的{label}"
 
     def describe(self, d: Derivation) -> str:
         lst = d.of.split("[]")[0]
-        plural, noun = _LISTS.get(lst, ("", d.of, d.of))[1:]
+        plural, noun = LIST_NOUNS.get(lst, ("", d.of, d.of))[1:]
         of = self.field(d.of) + ("" if "[]" in d.of else self.paren(d.of))
         label = self.labels.get(d.of, (d.of, d.of))[0 if self.en else 1]
         at = self.param(d.at) if d.at in self.params else str(d.at)
@@ -270,7 +271,7 @@ class _Words:
     def pred(self, n: E.Compare | E.Member, negated: bool = False) -> str:
         """The predicate of a comparison, without its subject ("is at least 6 (members_min)")."""
         if isinstance(n, E.Compare):
-            op = _FLIP[n.op] if negated else n.op
+            op = NEGATED[n.op] if negated else n.op
             kinds = {self.kind(n.left), self.kind(n.right)}
             verb = _CMP[self.lang][1 if kinds & {"date", "instant"} else 0][op]
             tz = self.rs.time_zone
@@ -320,7 +321,7 @@ class _Words:
 
     def quant(self, n: E.Quant, kind: str, nested: bool) -> str:
         lst = n.source.dotted
-        sing, _, noun = _LISTS.get(lst, (lst, lst, lst))
+        sing, _, noun = LIST_NOUNS.get(lst, (lst, lst, lst))
         self.scope[n.var] = lst
         try:
             body = self.cond(n.body)
@@ -373,9 +374,8 @@ def _rule(w: _Words, rule: Rule) -> list[str]:
         out += [f"**{t['pending']}{colon}{w.cond(E.parse(pending))} — {_code(pending)}", ""]
     if rule.due and rule.due in w.params:
         opens, last = due_days(w.params[rule.due].value)
-        value = w.params[rule.due].value
-        zone = value.time_zone if isinstance(value, Window) else rs.time_zone
-        text = t["due_text"].format(last=last.isoformat(), zone=zone, decided=(last + dt.timedelta(days=1)).isoformat(),
+        zone = rs.days_zone(rule.due)
+        text = t["due_text"].format(last=last.isoformat(), zone=zone, decided=decided_on(last).isoformat(),
                                     opens=t["due_opens"].format(opens=opens.isoformat()) if opens else "")
         out += [f"**{t['due']}{colon}`params.{rule.due}`{': ' if en else '：'}{text}.", ""] if en else \
             [f"**{t['due']}{colon}`params.{rule.due}`：{text}。", ""]
@@ -424,8 +424,7 @@ def render_markdown(ruleset: Ruleset, *, lang: str = "en") -> str:
                                                                      code=_code(crit.when)), ""]
         out += ["- " + t["breakdown"].format(name=f"`{name}`", cond=cw.cond(E.parse(text)), code=_code(text))
                 for name, text in crit.breakdown]
-        src = next((x for x in ruleset.sources if x.id == crit.citation.source), None)
-        out += ["", f"**{t['source']}{colon}{src.title if src else crit.citation.source}, {t['clause']} "
+        out += ["", f"**{t['source']}{colon}{crit.citation.source_title}, {t['clause']} "
                     f"{crit.citation.clause}", "", *_quote(crit.citation.text)]
         if crit.interpretation:
             out += [f"**{t['interp']}{colon}{' '.join(crit.interpretation.split())}", ""]

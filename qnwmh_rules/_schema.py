@@ -10,7 +10,6 @@ nor durable_rules.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import functools
 import hashlib
 import importlib.resources
@@ -35,10 +34,11 @@ from ._model import (
     Source,
     Text,
     Window,
+    ruleset_key,
 )
-from .exceptions import RulesetError
+from .exceptions import RulesetError, did_you_mean
 
-__all__ = ["read_ruleset_file", "canonical", "content_sha256", "all_errors"]
+__all__ = ["read_ruleset_file", "canonical", "content_sha256", "all_errors", "Reader"]
 
 _TOP_KEYS = {
     "ruleset": True, "term": True, "version": True, "title": True, "time_zone": False,
@@ -99,18 +99,18 @@ def zone_problem(name: str) -> tuple[str, str] | None:
     if re.fullmatch(r"[A-Z]{2,5}", name):
         return (f"{name!r} is an abbreviation, not a place: abbreviations are ambiguous (CST is used in China, "
                 "the central US and Cuba)", "write an IANA place name, e.g. Asia/Shanghai")
-    m = difflib.get_close_matches(name, sorted(zones), n=1, cutoff=0.8)
     return (f"{name!r} is not an IANA place name (Area/Location)",
-            f"did you mean {m[0]!r}?" if m else "e.g. Asia/Shanghai, the zone of all of China")
+            did_you_mean(name, sorted(zones), cutoff=0.8) or "e.g. Asia/Shanghai, the zone of all of China")
 
 
-def _suggest(word: str, choices: Any) -> str | None:
-    m = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
-    return f"did you mean {m[0]!r}?" if m else None
+_suggest = did_you_mean
 
 
-class _Reader:
-    """Checks one file's tree; every error carries the file position."""
+class Reader:
+    """Checks one file's tree; every error carries the file position.
+
+    Shared with ``_cases`` (cases files are read with the same typed accessors and errors).
+    """
 
     def __init__(self, loaded: Loaded) -> None:
         self.l = loaded
@@ -180,7 +180,18 @@ def _kind(v: Any) -> str:
     return type(v).__name__
 
 
-def _parameter(r: _Reader, name: str, raw: Any, kp: Key, tz: str, layer: str, sources: set[str],
+def _citation(r: Reader, raw: Any, kp: Key, sources: dict[str, Source], errors: list[RulesetError]) -> Citation:
+    """A ``citation`` mapping (source, clause, text) at ``kp``; its source must be declared (Q108)."""
+    c = r.mapping(raw, kp, {"source": True, "clause": True, "text": True}, "citation", errors=errors)
+    src = r.string(str(c["source"]), kp + ("source",), "citation source")
+    if src not in sources:
+        raise r.err("Q108", f"citation names unknown source {src!r}", kp + ("source",),
+                    suggestion=_suggest(src, sources) or f"declared sources: {', '.join(sorted(sources))}")
+    return Citation(src, sources[src].title, r.string(str(c["clause"]), kp + ("clause",), "clause"),
+                    r.string(c["text"], kp + ("text",), "clause text"))
+
+
+def _parameter(r: Reader, name: str, raw: Any, kp: Key, tz: str, layer: str, sources: set[str],
                errors: list[RulesetError]) -> Parameter:
     if not _NAME.match(str(name)):
         raise r.err("Q105", f"parameter name {name!r} must be lower_snake_case", kp, key=True)
@@ -215,7 +226,7 @@ def _parameter(r: _Reader, name: str, raw: Any, kp: Key, tz: str, layer: str, so
             raise r.err("Q107", f"window ends ({end}) before it starts ({start})", vkp + ("end",))
         value = Window(start, end, r.boolean(w["start_inclusive"], vkp + ("start_inclusive",), "start_inclusive"),
                        r.boolean(w["end_inclusive"], vkp + ("end_inclusive",), "end_inclusive"), wtz)
-        if (end - start).days + 1 - (not value.start_inclusive) - (not value.end_inclusive) < 1:
+        if value.day_count < 1:
             raise r.err("Q107", f"the window holds no day ({start} to {end}, "
                                 f"{'' if value.start_inclusive else 'not '}including the start, "
                                 f"{'' if value.end_inclusive else 'not '}including the end)", vkp + ("end",),
@@ -247,7 +258,7 @@ def _decimal(v: Any) -> Decimal:
         raise ValueError(v) from None
 
 
-def _scoring(r: _Reader, raw: Any, errors: list[RulesetError]) -> Scoring:
+def _scoring(r: Reader, raw: Any, errors: list[RulesetError]) -> Scoring:
     kp: Key = ("scoring",)
     s = r.mapping(raw, kp, _SCORING_KEYS, "scoring", errors=errors)
     rounding = r.mapping(s["rounding"], kp + ("rounding",), {"places": True, "mode": True}, "rounding",
@@ -289,10 +300,6 @@ def _scoring(r: _Reader, raw: Any, errors: list[RulesetError]) -> Scoring:
     return Scoring(places=places, rounding=mode, groups=tuple(groups), bonus_cap=bonus_cap)
 
 
-def _layer_name(rid: str, term: str, version: str) -> str:
-    return f"{term}/{rid}@{version}"
-
-
 def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
                       ) -> tuple[Ruleset, Where, list[RulesetError]]:
     """Read ``path`` (and what it inherits) into a Ruleset whose conditions are not yet checked.
@@ -318,7 +325,7 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
     except OSError as exc:
         raise RulesetError("Q010", f"the ruleset file cannot be read: {exc.strerror}", path=shown) from None
     loaded = load_text(text, shown)
-    r = _Reader(loaded)
+    r = Reader(loaded)
     errors: list[RulesetError] = list(loaded.errors)
     if not isinstance(loaded.data, dict) or not any(k in loaded.data for k in ("ruleset", "term", "version", "rules")):
         # say so without quoting what the file holds (its keys or values): it may not be a ruleset at all
@@ -414,7 +421,7 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
     region = top.get("region", base.region if base else None)
     if region is not None:
         region = collect(r.string, region, ("region",), "region")
-    layer = _layer_name(rid, term, version)
+    layer = ruleset_key(term, rid, version)
 
     # Sources
     sources: dict[str, Source] = {s.id: s for s in (base.sources if base else ())}
@@ -627,14 +634,7 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
             return severity
 
         def citation_of() -> Citation:
-            c = r.mapping(v["citation"], kp + ("citation",), {"source": True, "clause": True, "text": True},
-                          "citation", errors=errors)
-            src = r.string(str(c["source"]), kp + ("citation", "source"), "citation source")
-            if src not in sources:
-                raise r.err("Q108", f"citation names unknown source {src!r}", kp + ("citation", "source"),
-                            suggestion=_suggest(src, sources) or f"declared sources: {', '.join(sorted(sources))}")
-            return Citation(src, r.string(str(c["clause"]), kp + ("citation", "clause"), "clause"),
-                            r.string(c["text"], kp + ("citation", "text"), "clause text"))
+            return _citation(r, v["citation"], kp + ("citation",), sources, errors)
 
         severity = collect(severity_of, default="required")
         citation = collect(citation_of, default=None)
@@ -667,7 +667,7 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
             errors.append(r.err("Q150", "a gate with `effect: ineligible` must be a required rule", kp + ("severity",)))
         rules[rule_id] = Rule(
             id=rule_id, title=title, severity=severity,
-            citation=citation or Citation("?", "?", "?"),
+            citation=citation or Citation("?", "?", "?", "?"),
             when=r.string(v["when"], kp + ("when",), "when"),
             interpretation=r.opt_string(v, "interpretation", kp),
             layer=layer, pending_if=pending, score=score, due=due, applies_if=applies,
@@ -687,13 +687,7 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
                 raise r.err("Q182", "creation_collective belongs in a management-unit assessment (subject: unit)",
                             kp, key=True)
             c = r.mapping(top["creation_collective"], kp, _CREATION_KEYS, "creation_collective", errors=errors)
-            ckp = kp + ("citation",)
-            cit = r.mapping(c["citation"], ckp, {"source": True, "clause": True, "text": True}, "citation",
-                            errors=errors)
-            src = r.string(str(cit["source"]), ckp + ("source",), "citation source")
-            if src not in sources:
-                raise r.err("Q108", f"citation names unknown source {src!r}", ckp + ("source",),
-                            suggestion=_suggest(src, sources))
+            citation = _citation(r, c["citation"], kp + ("citation",), sources, errors)
             raw_bd = c.get("breakdown", {}) or {}
             if not isinstance(raw_bd, dict):
                 raise r.err("Q101", "breakdown must be a mapping of count name: condition", kp + ("breakdown",))
@@ -707,8 +701,7 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
             where["@creation_collective"] = (loaded, kp + ("when",))
             return CreationCriterion(
                 when=r.string(c["when"], kp + ("when",), "when"),
-                citation=Citation(src, r.string(str(cit["clause"]), ckp + ("clause",), "clause"),
-                                  r.string(cit["text"], ckp + ("text",), "clause text")),
+                citation=citation,
                 interpretation=r.opt_string(c, "interpretation", kp), breakdown=tuple(breakdown))
         creation = collect(creation_of, default=None)
     where["@version"] = (loaded, ("version",))
@@ -739,8 +732,7 @@ def _jsonable(v: Any) -> Any:
     if isinstance(v, dt.date):
         return v.isoformat()
     if isinstance(v, Window):
-        return {"start": v.start.isoformat(), "end": v.end.isoformat(), "start_inclusive": v.start_inclusive,
-                "end_inclusive": v.end_inclusive, "time_zone": v.time_zone}
+        return v.to_json()
     if isinstance(v, tuple):
         return list(v)
     return v

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import enum
 import itertools
 import json
 import math
@@ -25,13 +26,14 @@ import attrs
 from dateutil import tz as dttz
 
 from . import _check as C
-from ._api import Engine, _parse_as_of, due_decided_from
-from ._derive import _item_key, age_in_full_years, counted_items, derive
-from ._explain import _pick_lang
+from ._api import Engine, as_of_moment, due_decided_from
+from ._derive import age_in_full_years, counted_items, derive, item_key
+from ._explain import pick_lang
 from ._model import Derivation, Text
-from ._reference import _OPS, _Eval
-from ._render_docs import _LISTS, FACT_LABELS
+from ._reference import OPS, Evaluator
+from ._render_docs import FACT_LABELS, LIST_NOUNS
 from ._replay import apply_patch
+from ._tree import MIRRORED, NEGATED, walk
 from .exceptions import FactsError
 from .facts import FIELDS
 from .verdict import Verdict
@@ -39,12 +41,19 @@ from .verdict import Verdict
 __all__ = ["why_not", "WhyNot", "RuleFix", "Suggestion", "Missing"]
 
 _PERSON = {"leader.birth_date": Text(zh="号长", en="号长")}  # date facts of a person who can be replaced
-_MIRROR = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
-_FLIP = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
 _OPW = {">=": ("at least", "不少于"), ">": ("more than", "多于"), "<=": ("at most", "不超过"),
         "<": ("less than", "少于")}
 _DAY = dt.timedelta(days=1)
 _NO = Text(zh="", en="")
+
+
+class _NoValue(enum.Enum):
+    """The type of ``NO_VALUE``: a needed value that is not one single concrete value."""
+
+    NO_VALUE = "no value"
+
+
+NO_VALUE = _NoValue.NO_VALUE  # what ``_Ctx.pick`` gives where no single value meets the need
 Need = dict[str, Any]  # one field's constraint: type, in (allowed values), ne, lo, hi (inclusive; days for dates)
 
 
@@ -156,7 +165,7 @@ class WhyNot(_Doc):
                     if not s.changeable and s.why_unchangeable:
                         lines.append(f"       ⚠ {u['cannot']}{said(s.why_unchangeable)}")
         lines += [f"? {m.rule_id} — {said(m.title)}: " + (u["supply"].format(m=", ".join(m.missing)) if m.missing
-                                                         else _pick_lang(m.reason or "", lang))
+                                                         else pick_lang(m.reason or "", lang))
                   for m in self.undetermined if m.rule_id not in {f.rule_id for f in self.fixes}]
         if self.would_be_eligible:
             return "\n".join([*lines, "→ " + u["ok"].format(p=shown(self.patch))]) + "\n"
@@ -222,10 +231,10 @@ def _atom(n: C.RNode) -> tuple[C.Fact | C.Item, Need] | None:
 def _atom_at(n: C.RNode) -> tuple[C.Fact | C.Item, Need] | None:
     neg, n = isinstance(n, C.Not), n.item if isinstance(n, C.Not) else n
     if isinstance(n, C.Cmp):
-        ref, op, c = (n.left, n.op, n.right) if isinstance(n.right, C.Const) else (n.right, _MIRROR[n.op], n.left)
+        ref, op, c = (n.left, n.op, n.right) if isinstance(n.right, C.Const) else (n.right, MIRRORED[n.op], n.left)
         if not isinstance(ref, (C.Fact, C.Item)) or not isinstance(c, C.Const):
             return None
-        op, v, day = _FLIP[op] if neg else op, c.value, ref.type in ("date", "instant")
+        op, v, day = NEGATED[op] if neg else op, c.value, ref.type in ("date", "instant")
         if op in ("==", "!="):
             return ref, _need(ref.type, **{"in" if op == "==" else "ne": (v,)})
         if op in ("<", "<="):
@@ -237,8 +246,7 @@ def _atom_at(n: C.RNode) -> tuple[C.Fact | C.Item, Need] | None:
         return n.left, _need(n.left.type, **{"ne" if neg else "in": tuple(c.value for c in n.values)})
     if isinstance(n, C.InWindow) and isinstance(n.left, (C.Fact, C.Item)) and not neg:
         w = n.window
-        return n.left, _need(n.left.type, lo=w.start if w.start_inclusive else w.start + _DAY,
-                             hi=w.end if w.end_inclusive else w.end - _DAY)
+        return n.left, _need(n.left.type, lo=w.first_day, hi=w.last_day)
     return None
 
 
@@ -310,12 +318,10 @@ def _sort(options: list[Option]) -> list[Option]:
     return sorted((o for o in options if o), key=lambda o: (not all(s.changeable for s in o), len(o)))
 
 
-def _reads(n: Any) -> list[str]:
+def _reads(n: C.RNode) -> list[str]:
     """The fact paths a condition reads (list names for item fields), in order."""
-    if isinstance(n, (C.Fact, C.Item)):
-        return [n.path if isinstance(n, C.Fact) else n.list]
-    kids = [getattr(n, a) for a in ("left", "right", "item", "body") if hasattr(n, a)] + list(getattr(n, "items", ()))
-    return list(dict.fromkeys(([n.list] if isinstance(n, C.Quant) else []) + [p for k in kids for p in _reads(k)]))
+    return list(dict.fromkeys(x.path if isinstance(x, C.Fact) else x.list for x in walk(n)
+                              if isinstance(x, (C.Fact, C.Item, C.Quant))))
 
 
 class _Ctx:
@@ -325,12 +331,12 @@ class _Ctx:
         self.engine, self.facts, self.rs, self.tz = engine, facts, engine.ruleset, engine.ruleset.time_zone
         self.parsed = engine.parse(facts)
         self.values = {**self.parsed.values, **derive(self.rs, self.parsed)}
-        self.moment = _parse_as_of(as_of, self.tz)
+        self.moment = as_of_moment(as_of, self.tz)
         self.values.update({"as_of": self.moment} if self.moment is not None else {})
         self.derivs = {f"derived.{d.name}": d for d in self.rs.derived}
 
     def truth(self, n: C.RNode) -> Any:
-        return _Eval(self.values, self.parsed.lists, self.tz).truth(n)
+        return Evaluator(self.values, self.parsed.lists, self.tz).truth(n)
 
     def day(self, v: Any) -> Any:
         return v.astimezone(dttz.gettz(self.tz)).date() if isinstance(v, dt.datetime) else v
@@ -358,16 +364,16 @@ class _Ctx:
         return True, None, None if nd["lo"] is not None and today < nd["lo"] else today
 
     def pick(self, nd: Need, day: dt.date | None) -> Any:
-        """A concrete JSON value meeting ``nd`` (on ``day`` for dates), or ... if there is no single one."""
+        """A concrete JSON value meeting ``nd`` (on ``day`` for dates), or NO_VALUE if there is no single one."""
         if nd["type"] in ("date", "instant"):
             if day is None or nd["type"] == "date":
-                return ... if day is None else day.isoformat()
+                return NO_VALUE if day is None else day.isoformat()
             if self.moment is not None and day == self.moment.date():
                 return self.moment.isoformat()
             return dt.datetime.combine(day, dt.time(12), dttz.gettz(self.tz)).isoformat()
         if nd["in"] is not None:
-            return nd["in"][0] if len(nd["in"]) == 1 else ...
-        return nd["lo"] if nd["lo"] is not None else nd["hi"] if nd["hi"] is not None else ...
+            return nd["in"][0] if len(nd["in"]) == 1 else NO_VALUE
+        return nd["lo"] if nd["lo"] is not None else nd["hi"] if nd["hi"] is not None else NO_VALUE
 
     def options(self, n: C.RNode) -> list[Option]:
         """The ways to make ``n`` true, each a tuple of changes needed together; () if it already holds."""
@@ -382,7 +388,7 @@ class _Ctx:
             return self.any_options(n)
         found: list[Option] = []
         if isinstance(n, C.Cmp):
-            left, op, right = (n.right, _MIRROR[n.op], n.left) if isinstance(n.left, (C.Const, C.Arith)) else \
+            left, op, right = (n.right, MIRRORED[n.op], n.left) if isinstance(n.left, (C.Const, C.Arith)) else \
                 (n.left, n.op, n.right)
             if isinstance(left, C.Fact) and left.path in self.derivs and isinstance(right, C.Const):
                 s = self.derived(self.derivs[left.path], op, right.value)
@@ -397,7 +403,7 @@ class _Ctx:
     def generic(self, n: C.RNode) -> Suggestion:
         """No smaller change worked out: name what the condition reads, flagging records of the past."""
         reads = _reads(n)
-        fixed, labs = [p for p in reads if p in _PERSON or p in _LISTS], [_lab(p) for p in reads]
+        fixed, labs = [p for p in reads if p in _PERSON or p in LIST_NOUNS], [_lab(p) for p in reads]
         past = Text(zh=f"{'、'.join(fixed)} 记录的是已发生的事", en=f"{', '.join(fixed)} record past events")
         return Suggestion(reads[0] if reads else "", Text(
             zh=f"修改{'、'.join(x.zh for x in labs)}，使该条件成立",
@@ -416,7 +422,7 @@ class _Ctx:
             return self.person(path, nd["lo"], nd["hi"], _NO, _NO)
         want, value, now = _need_text(_lab(path), nd), self.pick(nd, nd["hi"] or nd["lo"]), self.show(cur)
         return Suggestion(path, Text(zh=f"{want.zh}（现为 {now}）", en=f"{want.en} instead of {now}"),
-                          None if value is ... else self.valid({path: value}))
+                          None if value is NO_VALUE else self.valid({path: value}))
 
     def person(self, path: str, lo: dt.date | None, hi: dt.date | None, age: Text, then: Text) -> Suggestion:
         """A birth date cannot change, but the person can be replaced: "a different 号长 born on or after …"."""
@@ -439,7 +445,7 @@ class _Ctx:
             completes = str(self.rs.parameter(d.completes).value) if d.completes else "on_birthday"
             age = limit + (op == ">") - (op == "<")
             try:
-                days = _int_search(lambda k: bool(_OPS[op](age_in_full_years(ref - dt.timedelta(days=k), ref,
+                days = _int_search(lambda k: bool(OPS[op](age_in_full_years(ref - dt.timedelta(days=k), ref,
                                                                              completes), limit)),
                                    365.2425 * (age + (not older)), smallest=older)
             except OverflowError:  # a birth date before 0001-01-01 would be needed
@@ -461,7 +467,7 @@ class _Ctx:
         groups: dict[Any, list[int]] = {}
         items = self.parsed.lists.get(lst, ())
         for i in counted_items(d, self.parsed) or ():  # only the items the count counted (its `where`)
-            groups.setdefault(_item_key(items[i], field), []).append(i)
+            groups.setdefault(item_key(items[i], field), []).append(i)
         order = sorted(groups, key=lambda k: (-len(groups[k]), groups[k][0]))
 
         def shown(ks: list[Any]) -> str:
@@ -484,12 +490,12 @@ class _Ctx:
         kv = Fraction(k.value) if arith.op == "*" else 1 / Fraction(k.value)
         av, bv, up, out = self.values[a.path], self.values[b.path], op in (">=", ">"), list[Option]()
         t, w = bv * kv, _OPW[op]
-        na = _int_search(lambda x: bool(_OPS[op](x, bv * kv)), t, smallest=up)
+        na = _int_search(lambda x: bool(OPS[op](x, bv * kv)), t, smallest=up)
         if na is not None:
             sum_ = f"{bv} × {_exact(kv)} = {_exact(t)}"
             note = Text(zh=f"（须{w[1]} {sum_}）", en=f" ({w[0]} {sum_})")
             out.append((Suggestion(a.path, _count_change(a.path, av, na, note), self.valid({a.path: na})),))
-        nb = _int_search(lambda y: bool(_OPS[op](av, y * kv)), av / kv, smallest=not up)
+        nb = _int_search(lambda y: bool(OPS[op](av, y * kv)), av / kv, smallest=not up)
         if nb is not None and nb != bv:
             la = _lab(a.path)
             note = Text(zh=f"（{la.zh}保持 {av} 时的{'上限' if up else '下限'}）",
@@ -510,7 +516,7 @@ class _Ctx:
 
     def new_item(self, lst: str, needs: dict[str, Need], near: int | None) -> Suggestion:
         """A new item meeting ``needs`` (a copy of the nearest one otherwise); a past day cannot be used."""
-        sing, _, noun = _LISTS.get(lst, (lst, lst, lst))
+        sing, _, noun = LIST_NOUNS.get(lst, (lst, lst, lst))
         ok, why, day = True, None, None
         for nd in (nd for nd in needs.values() if nd["type"] in ("date", "instant")):
             good, w, d = self.feasible(nd)
@@ -527,7 +533,7 @@ class _Ctx:
             for h in heads:
                 node = node.setdefault(h, {})
             node[last] = v
-        complete = all(v is not ... for v in values.values()) and all(
+        complete = all(v is not NO_VALUE for v in values.values()) and all(
             _get(item, f) is not None for f, s in spec.items() if s.required_in_item)
         want = [_need_text(_lab(f"{lst}[].{f}"), nd) for f, nd in needs.items()]
         return Suggestion(lst, Text(
@@ -537,12 +543,12 @@ class _Ctx:
 
     def correct(self, lst: str, i: int, f: str, nd: Need) -> Suggestion:
         """A field of an existing item: the record of a past event, correctable only if it was entered wrongly."""
-        sing, _, noun = _LISTS.get(lst, (lst, lst, lst))
+        sing, _, noun = LIST_NOUNS.get(lst, (lst, lst, lst))
         want, value, now = _need_text(_lab(f"{lst}[].{f}"), nd), self.pick(nd, nd["hi"] or nd["lo"]), \
             self.show(self.parsed.lists[lst][i].get(f))
         return Suggestion(f"{lst}[{i}].{f}", Text(zh=f"{lst}[{i}]：{want.zh}（现为 {now}）",
                                                   en=f"{lst}[{i}]: {want.en} instead of {now}"),
-                          None if value is ... else self.valid({f"{lst}.{i}.{f}": value}), False, Text(
+                          None if value is NO_VALUE else self.valid({f"{lst}.{i}.{f}": value}), False, Text(
             zh=f"{lst}[{i}] 是已发生的{noun}记录，不能更改；仅当录入有误时可更正",
             en=f"{lst}[{i}] records a past {sing}; it cannot change (correct it only if it was recorded wrongly)"))
 
@@ -569,7 +575,7 @@ def _fixes(engine: Engine, facts: Mapping[str, Any], as_of: Any, verdict: Verdic
         elif r.outcome != "failed":
             continue
         out.append(RuleFix(r.id, Text(zh=r.title_zh, en=r.title_en), r.severity,
-                           tuple(ctx.options(rule.condition)), due))
+                           tuple(ctx.options(rule.checked)), due))
     return tuple(out)
 
 
@@ -615,7 +621,7 @@ def why_not(engine: Engine, facts: Mapping[str, Any], *, as_of: Any = None) -> W
     for r in (r for r in after.rules if r.outcome == "undetermined" and error is None and r.id not in explained):
         m = ", ".join(r.missing)
         blockers.append((r.id, Text(zh=f"待定：需补充 {m}", en=f"undetermined: supply {m}") if m else
-                         Text(zh=_pick_lang(r.reason or "", "zh"), en=_pick_lang(r.reason or "", "en"))))
+                         Text(zh=pick_lang(r.reason or "", "zh"), en=pick_lang(r.reason or "", "en"))))
     return WhyNot(
         subject_id=verdict.subject_id, outcome=verdict.outcome, as_of=verdict.stamp.as_of, fixes=fixes,
         undetermined=tuple(Missing(r.id, Text(zh=r.title_zh, en=r.title_en), r.missing, r.reason)

@@ -21,7 +21,8 @@ from dateutil import tz as dttz
 from . import _api, _cases, _lock
 from . import _diff as _diff_mod
 from ._jsontext import loads
-from .exceptions import BackendUnavailableError, EvaluationError, FactsError, RulesetError
+from ._model import ruleset_key
+from .exceptions import BackendUnavailableError, EvaluationError, FactsError, RulesetError, did_you_mean
 
 __all__ = ["main"]
 
@@ -72,11 +73,7 @@ def _evaluate(args: argparse.Namespace) -> int:
                          "so it is not recorded in the audit log; evaluate without --set to record the verdict")
     recorded_at = _recorded_at(args.recorded_at) if args.recorded_at else None
     facts = _read_json(args.file)
-    if args.ruleset:
-        engine = _api.load_ruleset(args.ruleset, backend=args.backend)
-    else:
-        engine = _api.load_ruleset(term=args.term, region=args.region, backend=args.backend,
-                                   subject=args.subject, industry=args.industry)
+    engine = _engine_from(args)
     indent = None if args.compact else 2
     if args.set:
         from ._replay import parse_assignment, what_if
@@ -120,9 +117,7 @@ def _explain(args: argparse.Namespace) -> int:
 
 
 def _engine_from(args: argparse.Namespace) -> _api.Engine:
-    if args.ruleset:
-        return _api.load_ruleset(args.ruleset, backend=args.backend)
-    return _api.load_ruleset(term=args.term, region=args.region, backend=args.backend,
+    return _api.load_ruleset(args.ruleset or None, term=args.term, region=args.region, backend=args.backend,
                              subject=getattr(args, "subject", "collective"), industry=getattr(args, "industry", None))
 
 
@@ -193,18 +188,15 @@ def _audit(args: argparse.Namespace) -> int:
         for e in entries:
             print(json.dumps({"seq": e.seq, "recorded_at": e.recorded_at and e.recorded_at.isoformat(),
                               "subject_id": e.subject_id,
-                              "outcome": e.outcome, "ruleset": f"{e.term}/{e.ruleset_id}@{e.version}",
+                              "outcome": e.outcome, "ruleset": ruleset_key(e.term, e.ruleset_id, e.version),
                               "as_of": e.as_of} | ({"verdict": e.verdict.to_dict(), "facts": e.facts}
                                                    if args.full else {}), ensure_ascii=False, sort_keys=True))
         note = ""
         if args.rule and not entries:
             known = log.rule_ids()
             if args.rule not in known:
-                import difflib
-
-                close = difflib.get_close_matches(args.rule, known, n=1, cutoff=0.6)
-                note = f" (no verdict in the log has a rule {args.rule!r}" + \
-                    (f"; did you mean {close[0]!r}?)" if close else ")")
+                hint = did_you_mean(args.rule, known)
+                note = f" (no verdict in the log has a rule {args.rule!r}" + (f"; {hint})" if hint else ")")
         print(f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'}{note}", file=sys.stderr)
     return 0
 
@@ -379,7 +371,7 @@ def _release(args: argparse.Namespace) -> int:
             return 1
     lock = Path(args.lock) if args.lock else (_lock.find_lock(args.file) or Path(args.file).parent / _lock.LOCK_NAME)
     added = _lock.release(engine.ruleset, lock)
-    key = _lock.key_of(engine.ruleset)
+    key = engine.ruleset.key
     print(f"{'released' if added else 'already released'}: {key} sha256 {engine.ruleset.sha256} ({lock})")
     return 0
 

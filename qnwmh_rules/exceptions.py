@@ -6,12 +6,30 @@
 - ``EvaluationError``: the engine failed while evaluating valid input.
   ``BackendUnavailableError`` (a kind of it): the backend asked for does not run on this Python.
 
+``did_you_mean`` is the one way a suggestion names the closest of the accepted words.
+
 This module knows nothing of YAML, durable_rules or the rules themselves.
 """
 
 from __future__ import annotations
 
-__all__ = ["QnwmhError", "RulesetError", "FactsError", "EvaluationError", "BackendUnavailableError"]
+import difflib
+from collections.abc import Iterable
+
+__all__ = ["QnwmhError", "RulesetError", "FactsError", "EvaluationError", "BackendUnavailableError",
+           "did_you_mean", "meant"]
+
+
+def did_you_mean(word: object, choices: Iterable[object], *, cutoff: float = 0.6) -> str | None:
+    """``"did you mean 'x'?"`` for the choice most like ``word`` (compared as text; a difflib
+    similarity of at least ``cutoff``, 0 to 1), or None when no choice is that close."""
+    m = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=cutoff)
+    return meant(m[0]) if m else None
+
+
+def meant(name: str) -> str:
+    """The suggestion naming ``name`` as the word probably meant: ``"did you mean 'name'?"``."""
+    return f"did you mean {name!r}?"
 
 
 class QnwmhError(Exception):

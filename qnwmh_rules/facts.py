@@ -13,7 +13,6 @@ known fact ("no honours"); an absent list is unknown.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import json
 import math
 import re
@@ -25,7 +24,7 @@ import attrs
 from dateutil import tz as dttz
 
 from ._moments import parse_date, parse_timestamp, show
-from .exceptions import FactsError
+from .exceptions import FactsError, did_you_mean
 
 __all__ = ["Facts", "FieldSpec", "FIELDS", "LISTS", "UNIT_FIELDS", "UNIT_LISTS", "SUBJECTS", "Subject", "REGIONS",
            "parse_facts"]
@@ -148,9 +147,7 @@ class Facts:
         return path in self.values or path in self.lists
 
 
-def _suggest(word: str, choices: Any) -> str | None:
-    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"did you mean {match[0]!r}?" if match else None
+_suggest = did_you_mean
 
 
 def _check_text(path: str, value: str) -> str:

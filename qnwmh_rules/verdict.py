@@ -1,7 +1,7 @@
 """Verdict value objects: what an evaluation returns, and its JSON form.
 
-Owns: ``Verdict``, ``RuleOutcome``, ``Citation``, ``Stamp``; ``to_dict``/``from_dict``
-and a canonical JSON form (sorted keys, UTF-8) so that the same input and ruleset give
+Owns: ``Verdict``, ``RuleOutcome``, ``Stamp`` (``Citation`` is the ruleset model's, re-exported);
+``to_dict``/``from_dict`` and a canonical JSON form (sorted keys, UTF-8) so that the same input and ruleset give
 byte-identical JSON. Must not know YAML, durable_rules or how outcomes are decided.
 """
 
@@ -11,6 +11,8 @@ import json
 from typing import Any
 
 import attrs
+
+from ._model import Citation
 
 
 def _strings(v: Any) -> tuple[str, ...]:
@@ -45,16 +47,6 @@ def _tuple_of_pairs(v: Any) -> tuple[tuple[str, Any], ...]:
     if isinstance(v, dict):
         return tuple(sorted(v.items()))
     return tuple((str(k), x) for k, x in v)
-
-
-@attrs.frozen
-class Citation:
-    """The clause a rule cites: source id and title, clause number and its own text."""
-
-    source: str
-    source_title: str
-    clause: str
-    text: str
 
 
 @attrs.frozen

@@ -1,6 +1,7 @@
 """Shared fixtures and the fixed hypothesis profile used in CI."""
 
 import copy
+import functools
 import json
 import os
 import platform
@@ -79,6 +80,13 @@ def pytest_sessionfinish(session, exitstatus):
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "rulesets" / "examples" / "collective-gd-0001.json"
+
+
+@functools.cache
+def engine_pair(path):
+    """The durable and the python engine of a ruleset file, built on first use (never at import, so
+    a broken ruleset fails the tests that use it, not the collection) and kept for the session."""
+    return qnwmh_rules.load_ruleset(path), qnwmh_rules.load_ruleset(path, backend="python")
 
 
 @pytest.fixture(scope="session")

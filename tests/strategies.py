@@ -327,3 +327,36 @@ def audit_cell_edits(draw):
     return {"table": draw(st.sampled_from(AUDIT_TABLES)), "row": draw(st.integers(0, 200)),
             "column": draw(st.integers(0, 20)), "value": draw(value), "tweak": draw(st.one_of(st.none(), tweak)),
             "keyed_log": draw(st.booleans())}
+
+
+@st.composite
+def windows(draw):
+    """A `Window` holding at least one day, with any boundary semantics."""
+    from qnwmh_rules._model import Window
+
+    start = draw(st.dates(dt.date(1900, 1, 1), dt.date(2199, 12, 1)))
+    si, ei = draw(st.booleans()), draw(st.booleans())
+    end = start + dt.timedelta(days=draw(st.integers(0, 60)) + (not si) + (not ei))
+    return Window(start, end, si, ei, draw(st.sampled_from(["Asia/Shanghai", "UTC", "America/New_York"])))
+
+
+def resolved_trees():
+    """Resolved condition trees (``_tree`` nodes) of any shape, for tests of the one visitor."""
+    from qnwmh_rules import _tree as T
+
+    leaves = st.one_of(st.builds(T.Fact, st.sampled_from(["members.total", "leader.birth_date"]), st.just("number")),
+                       st.builds(T.Item, st.just("filings"), st.sampled_from(["level", "date"]), st.just("string")),
+                       st.builds(T.Const, st.integers(0, 9), st.just("number")))
+
+    def grow(kids):
+        return st.one_of(
+            st.builds(T.Arith, st.sampled_from("+-*"), kids, kids),
+            st.builds(T.Cmp, st.sampled_from(["<", ">=", "=="]), kids, kids),
+            st.builds(T.And, st.lists(kids, min_size=1, max_size=3).map(tuple)),
+            st.builds(T.Or, st.lists(kids, min_size=1, max_size=3).map(tuple)),
+            st.builds(T.Not, kids),
+            st.builds(T.Quant, st.sampled_from(["any", "all"]), st.just("filings"), kids),
+            st.builds(T.InList, kids, st.just((T.Const("a", "string"),))),
+        )
+
+    return st.recursive(leaves, grow, max_leaves=12)

@@ -6,7 +6,7 @@ import pytest
 
 import qnwmh_rules
 from qnwmh_rules import RulesetError
-from qnwmh_rules._compile import day_start, encode_facts
+from qnwmh_rules._compile import Part, day_start, encode_facts
 from qnwmh_rules.facts import parse_facts
 
 from .test_ruleset_errors import HEAD, rule
@@ -17,7 +17,7 @@ CST = "Asia/Shanghai"
 def compiled(tmp_path, when):
     p = tmp_path / "r.yaml"
     p.write_text(HEAD + rule(when), encoding="utf-8")
-    return next(c.condition for c in qnwmh_rules.load_ruleset(p).compiled if "#" not in c.id)
+    return next(c.condition for c in qnwmh_rules.load_ruleset(p).compiled if c.part is Part.HOLDS)
 
 
 def test_day_start_is_local_midnight():

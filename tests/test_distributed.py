@@ -32,3 +32,16 @@ def test_dask_batch_equals_single_process(tmp_path):
         builds[pid] = max(builds.get(pid, 0), count)
     assert set(builds.values()) == {1}
     assert 1 <= len(builds) <= 2
+
+
+def test_a_partition_of_units_uses_the_unit_ruleset_of_its_industry():
+    """subject and industry reach the partition's engine: its lines are those of batch for the same ruleset."""
+    from pathlib import Path
+
+    unit = (Path(__file__).resolve().parent.parent / "rulesets" / "examples" / "unit-transport.json").read_text(
+        encoding="utf-8")
+    pairs = [(1, unit), (2, "{broken")]
+    single = [line.json for line in _batch.evaluate_lines((_batch.Record(n, t) for n, t in pairs),
+                                                          subject="unit", industry="transport")]
+    assert single == evaluate_partition(pairs, subject="unit", industry="transport")
+    assert "unit-transport" == json.loads(single[0])["verdict"]["stamp"]["ruleset_id"]

@@ -14,12 +14,13 @@ from hypothesis import strategies as st
 
 import qnwmh_rules
 
+from .conftest import engine_pair
 from .strategies import collectives, units
 
 ROOT = Path(__file__).resolve().parent.parent
 RULESETS = ROOT / "rulesets"
-EXAMPLE = qnwmh_rules.load_ruleset(RULESETS / "examples" / "collective-scoring.yaml")
-UNIT = qnwmh_rules.load_ruleset(term="2017-2018", subject="unit")
+EXAMPLE_FILE = RULESETS / "examples" / "collective-scoring.yaml"
+UNIT_FILE = RULESETS / "2017-2018" / "unit.yaml"
 COLLECTIVE = json.loads((RULESETS / "examples" / "collective-gd-0001.json").read_text(encoding="utf-8"))
 WINDOW_ZONES = ["UTC", "America/New_York", "Asia/Shanghai", "Pacific/Kiritimati"]
 
@@ -144,7 +145,7 @@ def _english_left(section, engine):
 def test_the_chinese_score_sheet_has_no_english_words(facts, unit):
     """Every line of the zh score sheet (items, notes, caps, floors, bonus caps, gates, rounding) is in
     Chinese: only rule, group and parameter names stay as written."""
-    for engine, subject in ((EXAMPLE, facts), (UNIT, unit)):
+    for engine, subject in ((engine_pair(EXAMPLE_FILE)[0], facts), (engine_pair(UNIT_FILE)[0], unit)):
         section = _score_section(qnwmh_rules.explain_text(engine.evaluate(subject), lang="zh"))
         assert [] == _english_left(section, engine), section
 
@@ -160,7 +161,7 @@ def test_the_rounding_line_is_worded_in_chinese(mode):
     assert ("2 位小数", []) == (said[said.index("2 位"):], re.findall(r"[A-Za-z]+", said))
 
 
-NATIONAL = qnwmh_rules.load_ruleset(term="2017-2018", backend="python")
+NATIONAL_FILE = RULESETS / "2017-2018" / "national.yaml"
 
 
 @settings(max_examples=30, deadline=None)
@@ -169,7 +170,7 @@ def test_why_not_gives_each_reason_in_the_language_asked(facts, day):
     """why-not --lang zh shows the Chinese half of a not-yet-due or pending reason, --lang en the English half."""
     from .strategies import known_by
 
-    result = qnwmh_rules.why_not(NATIONAL, known_by(facts, day), as_of=day.isoformat())
+    result = qnwmh_rules.why_not(engine_pair(NATIONAL_FILE)[1], known_by(facts, day), as_of=day.isoformat())
     zh, en = result.to_text("zh"), result.to_text("en")
     assert ([], []) == (re.findall(r"not yet (?:due|decided)", zh), re.findall(r"尚未到期|尚待决定", en))
 
@@ -198,8 +199,8 @@ def test_why_not_says_what_can_still_be_done_for_a_rule_not_yet_due(facts, day):
     from .strategies import known_by
 
     facts = known_by(facts, day)
-    result = qnwmh_rules.why_not(NATIONAL, facts, as_of=day.isoformat())
-    verdict = NATIONAL.evaluate(facts, as_of=day.isoformat())
+    result = qnwmh_rules.why_not(engine_pair(NATIONAL_FILE)[1], facts, as_of=day.isoformat())
+    verdict = engine_pair(NATIONAL_FILE)[1].evaluate(facts, as_of=day.isoformat())
     waiting = {r.id for r in verdict.rules if r.outcome == "undetermined" and not r.missing
                and (r.reason or "").startswith("尚未到期")}
     fixes = {f.rule_id: f for f in result.fixes if f.due is not None}
@@ -209,7 +210,7 @@ def test_why_not_says_what_can_still_be_done_for_a_rule_not_yet_due(facts, day):
         for option in fix.options:
             if all(s.changeable and s.patch is not None for s in option):
                 patch = {k: v for s in option for k, v in s.patch}
-                after = NATIONAL.evaluate(apply_patch(facts, patch), as_of=day.isoformat())
+                after = engine_pair(NATIONAL_FILE)[1].evaluate(apply_patch(facts, patch), as_of=day.isoformat())
                 assert (rid, "passed") == (rid, after.rule(rid).outcome)
         assert fix.due in result.to_text("zh") and fix.due in result.to_text("en")
 
@@ -263,13 +264,11 @@ def test_a_due_that_is_not_a_window_or_date_parameter_is_q180_with_the_candidate
     assert ("Q180", line, True) == (err.code, err.line, hint in (err.suggestion or ""))
 
 
-_SHIPPED_ENGINES = {p.relative_to(RULESETS).as_posix(): (qnwmh_rules.load_ruleset(p),
-                                                         qnwmh_rules.load_ruleset(p, backend="python"))
-                    for p in SHIPPED}
+SHIPPED_NAMES = [p.relative_to(RULESETS).as_posix() for p in SHIPPED]
 
 
 @settings(max_examples=60, deadline=None)
-@given(name=st.sampled_from(sorted(_SHIPPED_ENGINES)), facts=collectives(), unit=units(),
+@given(name=st.sampled_from(SHIPPED_NAMES), facts=collectives(), unit=units(),
        moment=st.builds(lambda d, h, m, off: dt.datetime.combine(d, dt.time(h, m),
                                                                  dt.timezone(dt.timedelta(hours=off))),
                         st.dates(dt.date(2011, 12, 1), dt.date(2019, 1, 31)), st.integers(0, 23),
@@ -281,7 +280,7 @@ def test_no_shipped_rule_is_failed_before_it_is_due_at_any_time_of_day_in_any_of
 
     from .strategies import known_by
 
-    durable, python = _SHIPPED_ENGINES[name]
+    durable, python = engine_pair(RULESETS / name)
     rs = durable.ruleset
     local = moment.astimezone(dttz.gettz(rs.time_zone)).date()
     subject = known_by(unit if rs.subject == "unit" else facts, local - dt.timedelta(days=1))

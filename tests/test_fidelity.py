@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 
 import qnwmh_rules
 from qnwmh_rules import explain_text
+from qnwmh_rules._derive import derive
 
+from .conftest import engine_pair
 from .strategies import as_of_days, collectives, known_by, units
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,15 +29,12 @@ def _flat(text):
     return re.sub(r"\s+", "", text)
 
 
-def _engines():
-    out = {}
-    for path in SHIPPED:
-        out[path.relative_to(RULESETS).as_posix()] = (qnwmh_rules.load_ruleset(path),
-                                                      qnwmh_rules.load_ruleset(path, backend="python"))
-    return out
+NAMES = [path.relative_to(RULESETS).as_posix() for path in SHIPPED]
 
 
-ENGINES = _engines()
+def _pair(name):
+    return engine_pair(RULESETS / name)
+
 COLLECTIVE = json.loads((RULESETS / "examples" / "collective-gd-0001.json").read_text(encoding="utf-8"))
 UNIT = json.loads((RULESETS / "examples" / "unit-gd.json").read_text(encoding="utf-8"))
 
@@ -47,10 +46,10 @@ def _citations(rs):
         yield "creation_collective", rs.creation_collective.citation
 
 
-@pytest.mark.parametrize("name", sorted(ENGINES))
+@pytest.mark.parametrize("name", NAMES)
 def test_every_citation_quotes_its_source_verbatim(name):
     """Each citation's text occurs word for word (whitespace aside) in the text of the source it names."""
-    rs = ENGINES[name][0].ruleset
+    rs = _pair(name)[0].ruleset
     wrong = []
     for rid, c in _citations(rs):
         source = SOURCES / SOURCE_TEXT.get(c.source, "missing")
@@ -59,10 +58,10 @@ def test_every_citation_quotes_its_source_verbatim(name):
     assert [] == wrong
 
 
-@pytest.mark.parametrize("name", sorted(ENGINES))
+@pytest.mark.parametrize("name", NAMES)
 def test_no_note_points_to_internal_documents(name):
     """Notes explain readings of the sources; none points to design files or to how a rule was commissioned."""
-    rs = ENGINES[name][0].ruleset
+    rs = _pair(name)[0].ruleset
     texts = [r.interpretation for r in rs.rules] + [p.interpretation for p in rs.parameters] + \
         [p.description for p in rs.parameters] + [s.note for s in rs.sources] + [r.citation.text for r in rs.rules]
     if rs.creation_collective is not None:
@@ -73,7 +72,7 @@ def test_no_note_points_to_internal_documents(name):
 
 def test_every_rule_reading_the_filing_window_states_its_boundaries():
     """Each rule that uses a filing window says, in its own note, which days the window includes."""
-    for name, (engine, _) in ENGINES.items():
+    for name, (engine, _) in ((n, _pair(n)) for n in NAMES):
         for r in engine.ruleset.rules:
             if {"filing_window", "single_channel_window"} & set(r.params):
                 assert "both days included" in " ".join((r.interpretation or "").split()) or \
@@ -85,12 +84,16 @@ def _due_rules(rs):
 
 
 def _check_due(name, facts, day):
-    durable, python = ENGINES[name]
+    durable, python = _pair(name)
     d = durable.evaluate(facts, as_of=day.isoformat())
     p = python.evaluate(facts, as_of=day.isoformat())
     assert [(r.id, r.outcome, r.reason, r.missing) for r in p.rules] == \
         [(r.id, r.outcome, r.reason, r.missing) for r in d.rules]
     assert (p.outcome, p.missing) == (d.outcome, d.missing)
+    parsed = durable.parse(facts)
+    derived = derive(durable.ruleset, parsed)
+    moment = dt.datetime.fromisoformat(d.stamp.as_of)
+    assert python.decide(parsed, derived, moment) == durable.decide(parsed, derived, moment)
     for r in d.rules:
         last = _due_rules(durable.ruleset).get(r.id)
         if last is not None and day <= last:
@@ -104,14 +107,14 @@ def _check_due(name, facts, day):
         assert d.score.provisional
 
 
-@pytest.mark.parametrize("name", [n for n in sorted(ENGINES) if "unit" not in n])
+@pytest.mark.parametrize("name", [n for n in NAMES if "unit" not in n])
 @given(facts=collectives(), day=as_of_days)
 def test_collective_rules_are_never_failed_before_they_are_due(name, facts, day):
     """With as_of on or before a rule's last day, it is passed or undetermined (with the date), on both backends."""
     _check_due(name, known_by(facts, day), day)
 
 
-@pytest.mark.parametrize("name", [n for n in sorted(ENGINES) if "unit" in n])
+@pytest.mark.parametrize("name", [n for n in NAMES if "unit" in n])
 @given(facts=units(), day=as_of_days)
 def test_unit_duties_and_portfolio_are_never_failed_before_they_are_due(name, facts, day):
     """The five duties before the creation period ends, the portfolio before filing closes: never failed."""
@@ -238,7 +241,7 @@ def test_counting_creation_collectives_uses_the_rulesets_criterion():
 
 def test_the_criterion_is_ruleset_data():
     """The creation-collective criterion is read from the unit ruleset, not written in code."""
-    crit = ENGINES["2017-2018/unit.yaml"][0].ruleset.creation_collective
+    crit = _pair("2017-2018/unit.yaml")[0].ruleset.creation_collective
     assert ('any(f in filings, f.submitted_at in params.filing_window and f.review.status == "approved")',
             ("previous_national", "non_public_economy", "social_organization")) == \
         (" ".join(crit.when.split()), tuple(n for n, _ in crit.breakdown))
@@ -287,14 +290,14 @@ def test_applies_if_cannot_read_as_of(tmp_path):
 def test_the_guangdong_deadline_is_undetermined_exactly_until_its_day(day):
     """Without a filing, guangdong.filing_deadline is undetermined through 2017-09-07 and failed after."""
     facts = _no_filing()
-    r = ENGINES["2017-2018/guangdong.yaml"][1].evaluate(facts, as_of=day.isoformat()).rule(
+    r = _pair("2017-2018/guangdong.yaml")[1].evaluate(facts, as_of=day.isoformat()).rule(
         "guangdong.filing_deadline")
     assert ("undetermined" if day <= dt.date(2017, 9, 7) else "failed") == r.outcome
 
 
 def test_the_single_channel_window_is_the_filing_window_in_the_shipped_rulesets():
     """The filings counted for the single reporting line are those of this term's filing window."""
-    for name, (engine, _) in ENGINES.items():
+    for name, (engine, _) in ((n, _pair(n)) for n in NAMES):
         params = {p.name: p.value for p in engine.ruleset.parameters}
         if "single_channel_window" in params:
             assert params["filing_window"] == params["single_channel_window"], name

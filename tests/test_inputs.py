@@ -59,7 +59,7 @@ def run_records(records, backend="python"):
     """Every output line of a batch over ``records``, parsed, with the invariant checks every batch
     output must pass: one JSON object per record, a verdict or an error, lines increasing."""
     out = []
-    for line in (B._one(engine(backend), r, None) for r in records):
+    for line in (B.evaluate_record(engine(backend), r, None) for r in records):
         line.json.encode("utf-8")  # printable: no lone surrogate reaches the output
         doc = json.loads(line.json)
         assert ("verdict" in doc) != ("error" in doc)

@@ -12,8 +12,8 @@ import datetime as dt
 import functools
 import json
 import os
-import signal
 import shutil
+import signal
 import subprocess
 import sys
 import time

@@ -12,14 +12,19 @@ from hypothesis import strategies as st
 import qnwmh_rules
 from qnwmh_rules.verdict import verdict_schema
 
+from .conftest import engine_pair
 from .strategies import activities, collectives, units
 
 ROOT = Path(__file__).resolve().parent.parent / "rulesets"
-UNIT = qnwmh_rules.load_ruleset(term="2017-2018", subject="unit")
-UNIT_PY = qnwmh_rules.load_ruleset(term="2017-2018", subject="unit", backend="python")
-TRANSPORT = qnwmh_rules.load_ruleset(term="2017-2018", subject="unit", industry="transport")
-EXAMPLE = qnwmh_rules.load_ruleset(ROOT / "examples" / "collective-scoring.yaml")
-EXAMPLE_PY = qnwmh_rules.load_ruleset(ROOT / "examples" / "collective-scoring.yaml", backend="python")
+UNIT_FILE = ROOT / "2017-2018" / "unit.yaml"
+TRANSPORT_FILE = ROOT / "2017-2018" / "unit-transport.yaml"
+EXAMPLE_FILE = ROOT / "examples" / "collective-scoring.yaml"
+
+
+def _engine(path, backend="durable"):
+    """The engine of a ruleset file, built on first use (see conftest.engine_pair)."""
+    return engine_pair(path)[backend == "python"]
+
 
 
 def _check_sheet(verdict):
@@ -37,35 +42,35 @@ def _check_sheet(verdict):
 @given(unit=units())
 def test_unit_breakdown_adds_up_and_stays_within_the_maximum(unit):
     """For any management unit, the lines sum to the total, and lowest ≤ total ≤ highest ≤ maximum."""
-    _check_sheet(UNIT.evaluate(unit))
-    _check_sheet(TRANSPORT.evaluate(unit))
+    _check_sheet(_engine(UNIT_FILE).evaluate(unit))
+    _check_sheet(_engine(TRANSPORT_FILE).evaluate(unit))
 
 
 @given(facts=collectives())
 def test_example_breakdown_adds_up_and_stays_within_the_maximum(facts):
     """The same holds for the example collective sheet with deductions, caps, bonuses and a veto."""
-    _check_sheet(EXAMPLE.evaluate(facts))
+    _check_sheet(_engine(EXAMPLE_FILE).evaluate(facts))
 
 
 @given(unit=units(), facts=collectives())
 def test_scores_agree_between_backends_and_match_the_schema(unit, facts):
     """Both backends give the same score sheet, and the verdict document validates."""
-    a, b = UNIT.evaluate(unit), UNIT_PY.evaluate(unit)
+    a, b = _engine(UNIT_FILE).evaluate(unit), _engine(UNIT_FILE, "python").evaluate(unit)
     assert a.score == b.score
-    assert EXAMPLE.evaluate(facts).score == EXAMPLE_PY.evaluate(facts).score
+    assert _engine(EXAMPLE_FILE).evaluate(facts).score == _engine(EXAMPLE_FILE, "python").evaluate(facts).score
     validator = jsonschema.Draft202012Validator(verdict_schema())
     validator.validate(a.to_dict())
-    validator.validate(EXAMPLE.evaluate(facts).to_dict())
+    validator.validate(_engine(EXAMPLE_FILE).evaluate(facts).to_dict())
     assert a == qnwmh_rules.Verdict.from_dict(json.loads(a.to_json()))
 
 
 @given(unit=units(), extra=activities())
 def test_adding_a_qualifying_activity_never_lowers_the_score(unit, extra):
     """One more activity can only add points (or leave them), never take any away."""
-    before = UNIT.evaluate(unit).score
+    before = _engine(UNIT_FILE).evaluate(unit).score
     more = copy.deepcopy(unit)
     more.setdefault("activities", []).append(extra)
-    after = UNIT.evaluate(more).score
+    after = _engine(UNIT_FILE).evaluate(more).score
     assert Decimal(after.total) >= Decimal(before.total)
     assert Decimal(after.lowest) >= Decimal(before.lowest)
 
@@ -73,10 +78,10 @@ def test_adding_a_qualifying_activity_never_lowers_the_score(unit, extra):
 @given(unit=units(), drop=st.sampled_from(["activities", "quota", "contact_platform", "creation_collectives"]))
 def test_removing_a_fact_never_turns_undetermined_into_passed(unit, drop):
     """Dropping a fact only moves rules towards undetermined, and keeps the total within the old range."""
-    before = UNIT.evaluate(unit)
+    before = _engine(UNIT_FILE).evaluate(unit)
     less = copy.deepcopy(unit)
     less.pop(drop, None)
-    after = UNIT.evaluate(less)
+    after = _engine(UNIT_FILE).evaluate(less)
     for b, a in zip(before.rules, after.rules, strict=True):
         assert a.outcome in (b.outcome, "undetermined"), (b.id, b.outcome, a.outcome)
     assert Decimal(after.score.lowest) <= Decimal(before.score.lowest)
@@ -86,7 +91,7 @@ def test_removing_a_fact_never_turns_undetermined_into_passed(unit, drop):
 def test_placeholders_are_labelled_in_the_verdict():
     """Every point value of the unit assessment is a placeholder, and the verdict says so."""
     facts = json.loads((ROOT / "examples" / "unit-gd.json").read_text(encoding="utf-8"))
-    v = UNIT.evaluate(facts)
+    v = _engine(UNIT_FILE).evaluate(facts)
     assert (True, ("points_per_duty", "points_scale", "points_structure")) == \
         (v.score.placeholder, v.score.placeholder_params)
     assert "creation period" in dict(v.rule("duty.training").param_notes)["creation_period_start"]
@@ -129,7 +134,7 @@ def test_explanations_show_the_score_sheet():
     facts = json.loads((ROOT / "examples" / "unit-gd.json").read_text(encoding="utf-8"))
     facts["activities"] = facts["activities"][1:]
     del facts["contact_platform"]
-    v = UNIT.evaluate(facts)
+    v = _engine(UNIT_FILE).evaluate(facts)
     zh, en, html = (qnwmh_rules.explain_text(v, lang="zh"), qnwmh_rules.explain_text(v, lang="en"),
                     qnwmh_rules.explain_html(v, lang="en"))
     assert "得分 80.0 / 满分 100.0（暂定：有待定项目，得分可能在 80.0–90.0 之间）" in zh
