@@ -323,7 +323,7 @@ def _build_scalar(node: yaml.Node, kp: Key, positions: dict[Key, tuple[int, int]
         return None
     assert isinstance(node, yaml.ScalarNode)
     positions[kp + ("@text",)] = _text_origin(node)
-    if node.style is None and node.tag == "tag:yaml.org,2002:float":
+    if node.tag == "tag:yaml.org,2002:float":  # plain, or quoted under an explicit !!float
         return Decimal(node.value)  # exact: 0.55 is 55/100, 1.10 keeps its digits
     try:
         return constructor.construct_object(node, deep=True)
@@ -368,15 +368,20 @@ _TRUE_FALSE = ("true", "True", "TRUE", "false", "False", "FALSE")
 _NULLS = ("", "null", "Null", "NULL")
 # plain texts that a person reads as a number or a date but YAML 1.1 reads as text
 _LOOKS_NUMERIC = re.compile(r"[-+]?(?:0[oO][0-7_]+|[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+|\.[0-9]+)")
+_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:(?:[Tt]|[ \t]+)[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?"
+                        r"(?:[ \t]*(?:Z|[-+][0-9]{2}(?::[0-9]{2})?))?)?")
 _LOOKS_DATE = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}")
 _QUOTE = "or put it in quotes if it is meant as text"
 
 
 def _scalar_problem(node: yaml.ScalarNode) -> tuple[str, str, str] | None:
-    """Why a plain scalar would not mean what its author typed: (code, message, how to write it)."""
-    if node.style is not None:
-        return None  # quoted or block text is always text
+    """Why a plain scalar would not mean what its author typed: (code, message, how to write it).
+
+    Quoted or block text is always text, unless an explicit tag (``!!float '.nan'``, ``!!int '0x37'``)
+    asks for another type: then its text is held to the same notations as a plain scalar's."""
     text, tag = node.value, node.tag
+    if node.style is not None and tag == "tag:yaml.org,2002:str":
+        return None
     if tag == "tag:yaml.org,2002:int":
         if not _INT.fullmatch(text):
             return ("Q160", f"{text} is a number in a YAML 1.1 notation (octal, hexadecimal, binary, "
@@ -401,6 +406,9 @@ def _scalar_problem(node: yaml.ScalarNode) -> tuple[str, str, str] | None:
     if tag == "tag:yaml.org,2002:bool" and text not in _TRUE_FALSE:
         return ("Q160", f"YAML 1.1 reads {text} as the boolean {text.lower() in ('yes', 'on')}",
                 f"write true or false, {_QUOTE} ('{text}')")
+    if tag == "tag:yaml.org,2002:timestamp" and not _TIMESTAMP.fullmatch(text):
+        return ("Q160", f"{text} is a date in a YAML 1.1 notation (one-digit month or day)",
+                f"write dates as YYYY-MM-DD with two-digit month and day, {_QUOTE} ('{text}')")
     if tag == "tag:yaml.org,2002:null" and text not in _NULLS:
         return ("Q160", f"YAML 1.1 reads {text} as null (nothing)", f"write null, {_QUOTE} ('{text}')")
     if tag == "tag:yaml.org,2002:str" and _LOOKS_NUMERIC.fullmatch(text):
