@@ -35,7 +35,7 @@ __all__ = ["Loaded", "load_text", "text_position", "MAX_DEPTH", "MAX_DIGITS", "M
            "confined_path", "tree_root", "PathProblem"]
 
 MAX_FILE_BYTES = 1_048_576  # a ruleset, cases or base facts file; the largest shipped one is ~20 KB
-_TERM_FOLDER = re.compile(r"\d{4}-\d{4}")
+_TERM_FOLDER = re.compile(r"[0-9]{4}-[0-9]{4}")
 
 MAX_DEPTH = 64  # nested mappings and lists in one file
 MAX_DIGITS = 15  # significant digits of a number (so that it also shows exactly as a JSON double)

@@ -63,9 +63,10 @@ _CREATION_KEYS = {"when": True, "citation": True, "interpretation": False, "brea
 # How a 周岁 is completed: on the birthday itself, or from the day after it.
 AGE_COMPLETES = ("on_birthday", "day_after_birthday")
 _FUNCTIONS = ("age_in_full_years", "count", "count_distinct", "earliest")
-_RULE_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
-_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-_TERM = re.compile(r"^(\d{4})-(\d{4})$")
+# matched in full (a `$` would also let a trailing line break through) and in ASCII (`\d` would take ５ or ٣)
+_RULE_ID = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+", re.ASCII)
+_NAME = re.compile(r"[a-z][a-z0-9_]*", re.ASCII)
+_TERM = re.compile(r"([0-9]{4})-([0-9]{4})", re.ASCII)
 
 
 _AREAS = ("Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe", "Indian",
@@ -182,7 +183,7 @@ def _kind(v: Any) -> str:
 
 def _parameter(r: _Reader, name: str, raw: Any, kp: Key, tz: str, layer: str, sources: set[str],
                errors: list[RulesetError]) -> Parameter:
-    if not _NAME.match(str(name)):
+    if not _NAME.fullmatch(str(name)):
         raise r.err("Q105", f"parameter name {name!r} must be lower_snake_case", kp, key=True)
     v = r.mapping(raw, kp, _PARAM_KEYS, f"parameter {name!r}", errors=errors)
     value = v["value"]
@@ -341,14 +342,14 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
 
     def header_id() -> str:
         rid = r.string(top["ruleset"], ("ruleset",), "ruleset")
-        if not re.match(r"^[a-z][a-z0-9_.-]*$", rid):
+        if not re.fullmatch(r"[a-z][a-z0-9_.-]*", rid, re.ASCII):
             raise r.err("Q105", f"ruleset id {rid!r} must be lower case letters, digits, '.', '_' or '-'",
                         ("ruleset",))
         return rid
 
     def header_term() -> str:
         term = str(top["term"])
-        m = _TERM.match(term)
+        m = _TERM.fullmatch(term)
         if not m or int(m.group(2)) != int(m.group(1)) + 1:
             raise r.err("Q104", f"term must look like 2017-2018, got {term!r}", ("term",))
         return term
@@ -356,7 +357,7 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
     rid = collect(header_id, default="unnamed") if "ruleset" in top else "unnamed"
     term = collect(header_term, default="0000-0001") if "term" in top else "0000-0001"
     folder = p.resolve().parent.name
-    if _TERM.match(folder) and "term" in top and term != folder and term != "0000-0001":
+    if _TERM.fullmatch(folder) and "term" in top and term != folder and term != "0000-0001":
         errors.append(r.err("Q122", f"term {term} does not match the folder it is in ({folder})", ("term",),
                             suggestion=f"set `term: {folder}`, or move the file to a folder named {term}"))
     version = collect(r.string, str(top["version"]), ("version",), "version", default="0") \
@@ -466,7 +467,7 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
 
     def derivation(name: str, raw: Any) -> None:
         kp: Key = ("derived", name)
-        if not _NAME.match(str(name)):
+        if not _NAME.fullmatch(str(name)):
             raise r.err("Q105", f"derived name {name!r} must be lower_snake_case", kp, key=True)
         if name in derived:
             raise r.err("Q121", f"derived fact {name!r} is already defined by the inherited ruleset", kp, key=True,
@@ -603,7 +604,7 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
         kp: Key = ("rules", i)
         v = r.mapping(raw, kp, _RULE_KEYS, "a rule", errors=errors)
         rule_id = r.string(v["id"], kp + ("id",), "rule id")
-        if not _RULE_ID.match(rule_id):
+        if not _RULE_ID.fullmatch(rule_id):
             raise r.err("Q105", f"rule id {rule_id!r} must be dotted lower_snake_case words, e.g. "
                                 f"basic.members_range", kp + ("id",))
         if rule_id in seen_here:
@@ -699,7 +700,7 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
                 raise r.err("Q101", "breakdown must be a mapping of count name: condition", kp + ("breakdown",))
             breakdown = []
             for name, text in raw_bd.items():
-                if not _NAME.match(str(name)):
+                if not _NAME.fullmatch(str(name)):
                     raise r.err("Q105", f"count name {name!r} must be lower_snake_case", kp + ("breakdown", name),
                                 key=True)
                 breakdown.append((name, r.string(text, kp + ("breakdown", name), name)))

@@ -44,3 +44,57 @@ def test_a_tagged_quoted_decimal_is_exact():
 
     assert Decimal("0.55") == _read("!!float '0.55'")
     assert isinstance(_read("!!float '0.55'"), Decimal)
+
+
+# ---- names in a ruleset are ASCII and end where they seem to ---------------------------------------
+
+_BASE = """\
+ruleset: t
+term: 2017-2018
+version: 1.0.0
+title: {zh: 测试, en: test}
+sources:
+  - {id: N, title: notice}
+parameters:
+  min: {value: 6}
+rules:
+  - id: basic.x
+    title: {zh: 甲, en: a}
+    severity: required
+    citation: {source: N, clause: '1', text: t}
+    when: members.total >= params.min
+"""
+
+_NAMES = [("ruleset: t", 'ruleset: "t\\n"'), ("ruleset: t", 'ruleset: "t\\r"'),
+          ("- id: basic.x", '- id: "basic.x\\n"'), ("  min: {value: 6}", '  "min\\n": {value: 6}'),
+          ("term: 2017-2018", "term: ２０１７-２０１８")]
+
+
+@pytest.mark.parametrize("old,new", _NAMES, ids=[n[1] for n in _NAMES])
+def test_a_name_with_a_trailing_line_break_or_non_ascii_digits_is_refused(tmp_path, old, new):
+    """Ruleset ids, rule ids, parameter names and terms match their pattern in full, in ASCII."""
+    import qnwmh_rules
+    from qnwmh_rules import RulesetError
+
+    text = _BASE.replace(old, new)
+    assert text != _BASE
+    path = tmp_path / "r.yaml"  # not in a term folder: only the patterns can refuse the term
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(RulesetError) as caught:
+        qnwmh_rules.load_ruleset(path, backend="python")
+    assert caught.value.code.startswith("Q1")
+
+
+@pytest.mark.parametrize("digits", ["５", "٣", "1٠", "১০"])
+def test_a_condition_reads_only_ascii_digits(tmp_path, digits):
+    """`members.total >= 1٠` (an Arabic-Indic zero that looks like a point) is a syntax error, not 10."""
+    import qnwmh_rules
+    from qnwmh_rules import RulesetError
+
+    path = tmp_path / "r.yaml"
+    path.write_text(_BASE.replace("params.min", digits), encoding="utf-8")
+    with pytest.raises(RulesetError) as caught:
+        qnwmh_rules.load_ruleset(path, backend="python")
+    first_foreign = next(i for i, c in enumerate(digits) if c not in "0123456789")
+    assert "0-9" in str(caught.value)
+    assert ("Q200", 14, 28 + first_foreign) == (caught.value.code, caught.value.line, caught.value.col)
