@@ -110,6 +110,8 @@ def confined_path(ref: str, referrer: Path, *, suffixes: tuple[str, ...] = (".ya
     (the caller reports a missing file with its own code).
     """
     root = tree_root(referrer)
+    if "\0" in ref:
+        raise PathProblem("Q165", f"{ref!r} holds a NUL character, which no file name can", "name a ruleset file")
     if os.path.isabs(ref) or ref.startswith("~"):
         raise PathProblem("Q165", f"{ref!r} is an absolute path; a ruleset may only name files in its own "
                                   "rulesets tree", "write the path relative to this file, e.g. national.yaml")
@@ -122,15 +124,30 @@ def confined_path(ref: str, referrer: Path, *, suffixes: tuple[str, ...] = (".ya
                           "folder beside it") from None
     if not inside.parts:
         raise PathProblem("Q165", f"{ref!r} names a folder, not a file")
-    node = root
+    node = str(root)
     for part in inside.parts:
-        node = node / part
-        if node.is_symlink():
-            raise PathProblem("Q165", f"{ref!r} goes through a symbolic link ({node.name}), which may lead anywhere",
+        node = os.path.join(node, part)
+        link = _is_link(node, ref)
+        if link is None:  # missing: nothing below it exists (the caller reports a missing file)
+            _is_link(str(target), ref)  # but the whole path may still be one the system cannot take
+            break
+        if link:
+            raise PathProblem("Q165", f"{ref!r} goes through a symbolic link ({part}), which may lead anywhere",
                               "name the real file")
     if not target.name.endswith(suffixes):
         raise PathProblem("Q165", f"{ref!r} is not a {' or '.join(suffixes)} file")
     return target
+
+
+def _is_link(node: str, ref: str) -> bool | None:
+    """Whether ``node`` is a symbolic link (None: it does not exist); Q165 if the system cannot look."""
+    try:
+        return stat.S_ISLNK(os.lstat(node).st_mode)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:  # a name or path too long for the file system, a folder that may not be listed
+        raise PathProblem("Q165", f"{ref!r} cannot be used as a path here ({exc.strerror})",
+                          "name a ruleset file of this tree with a short relative path") from None
 
 
 def read_file(path: Path, *, limit: int = MAX_FILE_BYTES) -> str:

@@ -98,3 +98,42 @@ def test_a_condition_reads_only_ascii_digits(tmp_path, digits):
     first_foreign = next(i for i, c in enumerate(digits) if c not in "0123456789")
     assert "0-9" in str(caught.value)
     assert ("Q200", 14, 28 + first_foreign) == (caught.value.code, caught.value.line, caught.value.col)
+
+
+# ---- a path the operating system cannot take ------------------------------------------------------
+
+_UNUSABLE = ["national\0.yaml", "a" * 300 + ".yaml", "a/" * 3000 + "x.yaml"]
+
+
+@pytest.mark.parametrize("target", _UNUSABLE, ids=["nul", "long name", "long path"])
+@pytest.mark.parametrize("backend", ["durable", "python"])
+def test_inherits_naming_an_unusable_path_is_a_q165(tmp_path, target, backend):
+    """A NUL byte or a name too long for the OS is Q165 at the `inherits:` line, not a ValueError/OSError."""
+    import qnwmh_rules
+    from qnwmh_rules import RulesetError
+
+    folder = tmp_path / "2017-2018"
+    folder.mkdir()
+    text = _BASE.replace("version: 1.0.0\n", f'version: 1.0.0\ninherits: "{target}"\n'.replace("\0", "\\0"))
+    (folder / "o.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(RulesetError) as caught:
+        qnwmh_rules.load_ruleset(folder / "o.yaml", backend=backend)
+    assert ("Q165", 4) == (caught.value.code, caught.value.line)
+
+
+@pytest.mark.parametrize("target", _UNUSABLE, ids=["nul", "long name", "long path"])
+@pytest.mark.parametrize("key", ["ruleset", "base"])
+def test_a_cases_file_naming_an_unusable_path_is_a_q165(tmp_path, key, target):
+    """The same for a cases file's `ruleset:` and `base:`."""
+    from qnwmh_rules import RulesetError
+    from qnwmh_rules._cases import read_cases
+
+    (tmp_path / "r.yaml").write_text(_BASE, encoding="utf-8")
+    target = target.replace(".yaml", ".json") if key == "base" else target
+    values = {"ruleset": "r.yaml", "base": None, key: target}
+    text = "".join(f'{k}: "{v}"\n'.replace("\0", "\\0") for k, v in values.items() if v) + \
+        "cases:\n  - name: a\n    facts: {id: x}\n    expect: {outcome: undetermined}\n"
+    (tmp_path / "r.cases.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(RulesetError) as caught:
+        read_cases(tmp_path / "r.cases.yaml")
+    assert ("Q165", list(values).index(key) + 1) == (caught.value.code, caught.value.line)
