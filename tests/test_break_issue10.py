@@ -137,3 +137,60 @@ def test_a_cases_file_naming_an_unusable_path_is_a_q165(tmp_path, key, target):
     with pytest.raises(RulesetError) as caught:
         read_cases(tmp_path / "r.cases.yaml")
     assert ("Q165", list(values).index(key) + 1) == (caught.value.code, caught.value.line)
+
+
+# ---- durable's limit on and/or groups (error 113) holds on both backends -----------------------------
+
+def _honor_rounds(k, first):
+    return " or ".join(f'h.round == "20{first + i:02d}-20{first + i + 1:02d}"' for i in range(k))
+
+
+_TOO_MANY_GROUPS = [
+    f"any(h in honors, {_honor_rounds(7, 10)}) or any(h in honors, {_honor_rounds(7, 30)})",
+    f"(members.total >= 6 or members.total <= 2) and any(h in honors, {_honor_rounds(12, 10)})",
+]
+
+
+@pytest.mark.parametrize("when", _TOO_MANY_GROUPS, ids=["two anys of 7", "or and an any of 12"])
+@pytest.mark.parametrize("backend", ["durable", "python"])
+def test_a_condition_durable_refuses_with_error_113_is_q306_on_both_backends(tmp_path, when, backend):
+    """An `or` of 14 any(...) branches was refused only by the durable probe: the python backend loaded it."""
+    import qnwmh_rules
+    from qnwmh_rules import RulesetError
+
+    path = tmp_path / "r.yaml"
+    path.write_text(_BASE.replace("when: members.total >= params.min", f"when: '{when}'"), encoding="utf-8")
+    with pytest.raises(RulesetError) as caught:
+        qnwmh_rules.load_ruleset(path, backend=backend, probe_durable=False)
+    assert ("Q306", 14) == (caught.value.code, caught.value.line)
+    assert "and`/`or` groups" in str(caught.value)
+
+
+def _wide_conditions():
+    from .test_fuzz import conditions
+
+    return st.recursive(conditions, lambda inner: st.lists(inner, min_size=2, max_size=6).map(
+        lambda xs: " or ".join(f"({x})" for x in xs)), max_leaves=4)
+
+
+@pytest.mark.durable
+@given(when=_wide_conditions())
+def test_the_static_group_count_is_what_durable_refuses(tmp_path_factory, when):
+    """For any compiled condition, the static count refuses it exactly when durable_rules would (error 113)."""
+    import json
+
+    from qnwmh_rules import _check, _compile, _schema
+    from qnwmh_rules._engine import refusals
+
+    from .test_fuzz import HEAD_WITH_PARAMS
+    from .test_ruleset_errors import rule
+
+    path = tmp_path_factory.mktemp("groups") / "r.yaml"
+    path.write_text(HEAD_WITH_PARAMS + rule(json.dumps(when, ensure_ascii=False)), encoding="utf-8")
+    ruleset, where, errors = _schema.read_ruleset_file(path)
+    ruleset, check_errors = _check.check_ruleset(ruleset, where)
+    compiled, shape_errors = _compile.compile_ruleset(ruleset, where)
+    for c in compiled if not (errors or check_errors or shape_errors) else ():
+        static = _compile.expression_entries(c.condition) > _compile.MAX_EXPRESSION_ENTRIES
+        refused = any("113" in message for _, message in refusals([c]))
+        assert refused == static, c.condition
