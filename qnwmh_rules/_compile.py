@@ -450,7 +450,8 @@ def engine_limits(rs: Ruleset, compiled: tuple[CompiledRule, ...], where: dict[s
             loaded, kp = where[_condition_key(c.id, rid, where)]
             errors.append(loaded.error("Q306", f"{rid}: the condition as compiled has {entries // 2 - 1} `and`/`or` "
                                                 f"groups (each any(...) branch and each `or` of the negation "
-                                                f"counts); the engine takes at most {MAX_EXPRESSION_ENTRIES // 2 - 1}", kp,
+                                                f"counts); the engine takes at most {MAX_EXPRESSION_ENTRIES // 2 - 1}",
+                                       kp,
                                        suggestion="split the rule, or use fewer any(...) branches joined by or"))
             continue
         size = _longest_conjunction(c.condition)

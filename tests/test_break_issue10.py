@@ -1,7 +1,5 @@
 """Break-testing issue 10: what a hostile or careless ruleset can still make the loader or engines do."""
 
-import re
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
