@@ -192,3 +192,28 @@ def test_the_static_group_count_is_what_durable_refuses(tmp_path_factory, when):
         static = _compile.expression_entries(c.condition) > _compile.MAX_EXPRESSION_ENTRIES
         refused = any("113" in message for _, message in refusals([c]))
         assert refused == static, c.condition
+
+
+@pytest.mark.durable
+@given(when=_wide_conditions())
+def test_both_backends_refuse_the_same_conditions(tmp_path_factory, when):
+    """A condition the durable backend refuses (probe included) the python backend refuses with the same codes."""
+    import json
+
+    import qnwmh_rules
+    from qnwmh_rules import RulesetError
+
+    from .test_fuzz import HEAD_WITH_PARAMS
+    from .test_ruleset_errors import rule
+
+    path = tmp_path_factory.mktemp("parity") / "r.yaml"
+    path.write_text(HEAD_WITH_PARAMS + rule(json.dumps(when, ensure_ascii=False)), encoding="utf-8")
+    codes = []
+    for backend in ("durable", "python"):
+        try:
+            qnwmh_rules.load_ruleset(path, backend=backend)
+        except RulesetError as exc:
+            codes.append(sorted((e.code, e.line) for e in exc.errors))
+        else:
+            codes.append([])
+    assert codes[0] == codes[1]
