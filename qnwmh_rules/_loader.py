@@ -10,11 +10,12 @@ trusted): whole numbers are decimal digits, decimals are read exactly as
 ``true``/``false``, null is ``null`` or nothing, dates are ``YYYY-MM-DD``. Every other
 notation YAML 1.1 would convert (``017`` octal, ``0x1F``, ``1_000``, ``1:30``
 sexagesimal, ``1e3``, ``.5``, ``yes``/``no``/``on``/``off``, ``~``, ``2017-9-30``) is
-refused with Q160 and how to write it; ``.nan``/``.inf`` and numbers beyond 15
-significant digits with Q161. Anchors and aliases (``&five`` ... ``*five``) may repeat a
-value, but a self-referencing alias and a file that expands to more than ``MAX_NODES``
-values (an "alias bomb") are refused (Q163), and so is nesting deeper than ``MAX_DEPTH``
-(Q164), before any of it is built.
+refused with Q160 and how to write it; ``.nan``/``.inf``, numbers beyond 15
+significant digits and decimals of more than 15 places with Q161. An explicit tag on
+quoted text (``!!float '.nan'``) is held to the same notations. Anchors and aliases
+(``&five`` ... ``*five``) may repeat a value, but a self-referencing alias and a file
+that expands to more than ``MAX_NODES`` values (an "alias bomb") are refused (Q163), and
+so is nesting deeper than ``MAX_DEPTH`` (Q164), before any of it is built.
 """
 
 from __future__ import annotations
@@ -419,6 +420,9 @@ def _scalar_problem(node: yaml.ScalarNode) -> tuple[str, str, str] | None:
         if len(d.as_tuple().digits) > MAX_DIGITS or abs(d) >= MAX_MAGNITUDE:
             return ("Q161", f"{text} has more than {MAX_DIGITS} significant digits",
                     f"numbers in a ruleset have at most {MAX_DIGITS} significant digits")
+        if len(text.partition(".")[2]) > MAX_DIGITS:  # 0.000…0001 would show as 0.0 (or inexactly) in JSON
+            return ("Q161", f"{text[:24]}{'…' if len(text) > 24 else ''} has more than {MAX_DIGITS} decimal places",
+                    f"numbers in a ruleset have at most {MAX_DIGITS} places after the point")
         return None
     if tag == "tag:yaml.org,2002:bool" and text not in _TRUE_FALSE:
         return ("Q160", f"YAML 1.1 reads {text} as the boolean {text.lower() in ('yes', 'on')}",

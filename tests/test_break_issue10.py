@@ -217,3 +217,29 @@ def test_both_backends_refuse_the_same_conditions(tmp_path_factory, when):
         else:
             codes.append([])
     assert codes[0] == codes[1]
+
+
+# ---- every decimal the loader accepts shows exactly as a JSON number ------------------------------
+
+@given(sign=st.sampled_from(["", "-", "+"]), whole=st.one_of(st.just(0), st.integers(0, 10**16)),
+       zeros=st.one_of(st.integers(0, 20), st.integers(300, 340)),
+       digits=st.integers(0, 10**16))
+def test_every_accepted_decimal_is_exact_as_a_json_number(sign, whole, zeros, digits):
+    """A decimal the loader accepts is the same number once written as a JSON double (the verdict's params)."""
+    from decimal import Decimal
+
+    text = f"{sign}{whole}.{'0' * zeros}{digits}"
+    read = _read(text)
+    if isinstance(read, Decimal):
+        assert read == Decimal(repr(float(read)))
+    else:
+        assert ["Q161"] == read
+
+
+def test_a_decimal_of_400_places_is_refused_not_shown_as_zero():
+    """`0.000…0001` with 400 zeros used to be compared exactly but shown as 0.0 in the verdict: Q161."""
+    assert ["Q161"] == _read("0." + "0" * 400 + "123456789012345")
+    assert ["Q161"] == _read("0.0000000000000001")
+    from decimal import Decimal
+
+    assert Decimal("0.000000000000001") == _read("0.000000000000001")
