@@ -240,7 +240,13 @@ def load_text(text: str, path: str) -> Loaded:
             "Q001", f"YAML syntax error: {exc.problem or exc}", path=path, line=line, col=col,
             suggestion="check indentation and quoting around this spot",
         ) from exc
-    except yaml.YAMLError as exc:  # pragma: no cover - reader errors (bad bytes)
+    except yaml.reader.ReaderError as exc:  # a character YAML does not accept (NUL, other control characters)
+        before = text[:exc.position]
+        line, col = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
+        raise RulesetError("Q001", f"YAML does not accept the character U+{exc.character:04X} ({exc.reason})",
+                           path=path, line=line, col=col,
+                           suggestion="remove it; a ruleset is plain text") from None
+    except yaml.YAMLError as exc:  # pragma: no cover - any other reader error
         raise RulesetError("Q001", f"YAML error: {exc}", path=path, line=1, col=1) from exc
     if node is None:
         raise RulesetError("Q002", "the file is empty; a ruleset is a mapping", path=path, line=1, col=1)

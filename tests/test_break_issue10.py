@@ -243,3 +243,16 @@ def test_a_decimal_of_400_places_is_refused_not_shown_as_zero():
     from decimal import Decimal
 
     assert Decimal("0.000000000000001") == _read("0.000000000000001")
+
+
+# ---- a character YAML does not accept is reported where it is --------------------------------------
+
+@pytest.mark.parametrize("char", ["\0", "\x07", "\x1b", "\ufffe"])
+def test_an_unacceptable_character_is_reported_at_its_line_and_column(char):
+    """A NUL or control character on line 3 is Q001 at 3:col, not at 1:1 with a position in characters."""
+    from qnwmh_rules import RulesetError
+
+    with pytest.raises(RulesetError) as caught:
+        load_text(f"a: 1\nb: 2\nc: x{char}y\n", "x.yaml")
+    assert ("Q001", 3, 5) == (caught.value.code, caught.value.line, caught.value.col)
+    assert "<unicode string>" not in str(caught.value)
