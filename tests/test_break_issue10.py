@@ -1,10 +1,12 @@
 """Break-testing issue 10: what a hostile or careless ruleset can still make the loader or engines do."""
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qnwmh_rules._loader import load_text
+
+from .strategies import member_counts, nested_number_conditions
 
 # ---- explicit YAML tags on quoted text ---------------------------------------------------------------
 
@@ -256,3 +258,59 @@ def test_an_unacceptable_character_is_reported_at_its_line_and_column(char):
         load_text(f"a: 1\nb: 2\nc: x{char}y\n", "x.yaml")
     assert ("Q001", 3, 5) == (caught.value.code, caught.value.line, caught.value.col)
     assert "<unicode string>" not in str(caught.value)
+
+
+# ---- nested arithmetic: both engines give the exact answer ------------------------------------------
+
+def _exact_truth(condition, values, k):
+    """The condition's truth in exact rational arithmetic (``params.k`` too), None when a fact is missing."""
+    import re
+    from fractions import Fraction
+
+    if any(n.split(".")[1] not in values for n in re.findall(r"members\.\w+", condition)):
+        return None
+    expr = re.sub(r"(?<![\w.])(\d+(?:\.\d+)?)(?![\w.])", r"F('\1')", condition)  # numbers, not digits of names
+    expr = expr.replace("params.k", f"F('{k}')")
+    expr = re.sub(r"members\.(\w+)", lambda m: f"F({values[m.group(1)]})", expr)
+    return bool(eval(expr, {"F": Fraction}))  # noqa: S307 - a test oracle over text built just above
+
+
+def test_the_oracle_reads_a_parameter_exactly():
+    """The oracles themselves: 55 of 100 against params.k = 0.55 is true (a binary 0.55 would say false)."""
+    from .test_exact_rulesets import exact
+
+    for oracle in (_exact_truth, exact):
+        assert oracle("members.aged_35_or_under >= members.total * params.k",
+                      {"total": 100, "aged_35_or_under": 55}, "0.55") is True
+
+
+_NESTED: dict = {}
+
+
+@pytest.mark.durable
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cond=nested_number_conditions(), counts=st.lists(member_counts(), min_size=1, max_size=4))
+def test_nested_arithmetic_is_exact_on_both_engines(tmp_path_factory, cond, counts):
+    """Parentheses, negative constants, cancelling terms, `/ params.k`, a parameter of 0: both engines give
+    the exact answer (absent facts: undetermined), or both refuse the ruleset with the same error."""
+    import qnwmh_rules
+    from qnwmh_rules import RulesetError
+
+    when, k = cond
+    if cond not in _NESTED:
+        path = tmp_path_factory.mktemp("nested") / "r.yaml"
+        path.write_text(_BASE.replace("  min: {value: 6}", f"  min: {{value: 6}}\n  k: {{value: {k}}}")
+                        .replace("when: members.total >= params.min", f"when: '{when}'"), encoding="utf-8")
+        loaded, refused = [], []
+        for backend in ("durable", "python"):
+            try:
+                loaded.append(qnwmh_rules.load_ruleset(path, backend=backend))
+            except RulesetError as exc:
+                refused.append((exc.code, exc.line))
+        assert len(refused) in (0, 2) and len(set(refused)) <= 1, refused
+        assert all(code in ("Q305", "Q301") for code, _ in refused), refused
+        _NESTED[cond] = tuple(loaded)
+    for c in counts if _NESTED[cond] else ():
+        want = {None: "undetermined", True: "passed", False: "failed"}[_exact_truth(when, c, k)]
+        got = [e.evaluate({"id": "x", "members": c}).rule("basic.x").outcome for e in _NESTED[cond]]
+        assert [want, want] == got, (when, k, c)
