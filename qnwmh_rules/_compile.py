@@ -356,7 +356,8 @@ def _fold(op: str, a: Any, b: Any) -> Any:
 
 
 # durable_rules refuses to create a ruleset whose `$or` holds 14 or more `$iany` branches
-# (error 113, measured on 2.0.28); 13 load. The compiler stops at 12, with a margin.
+# (error 113, measured on 2.0.28); 13 load. The compiler stops at 12, with a margin. (The
+# limit is on the `and`/`or` groups of the whole rule: MAX_EXPRESSION_ENTRIES below.)
 _MAX_ALTERNATIVES = 12
 
 
