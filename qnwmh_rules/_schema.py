@@ -66,6 +66,7 @@ _FUNCTIONS = ("age_in_full_years", "count", "count_distinct", "earliest")
 # matched in full (a `$` would also let a trailing line break through) and in ASCII (`\d` would take ５ or ٣)
 _RULE_ID = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+", re.ASCII)
 _NAME = re.compile(r"[a-z][a-z0-9_]*", re.ASCII)
+MAX_INHERITS = 16  # `inherits:` links in one chain (national -> regional -> industry needs 2)
 _TERM = re.compile(r"([0-9]{4})-([0-9]{4})", re.ASCII)
 
 
@@ -376,6 +377,10 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
                 raise r.err(exc.code, f"inherits: {exc.message}", ("inherits",), suggestion=exc.suggestion) from None
             if str(target) in _seen:
                 raise r.err("Q109", f"inherits {ref!r} makes a cycle", ("inherits",))
+            if len(_seen) >= MAX_INHERITS:  # each link is a few stack frames: stop far from the recursion limit
+                raise r.err("Q164", f"inherits {ref!r}: a chain of more than {MAX_INHERITS} `inherits:` links",
+                            ("inherits",), suggestion="an overlay builds on a national or regional ruleset; "
+                                                      "a few links are enough")
             if not target.exists():
                 siblings = sorted(str(x.relative_to(p.parent.parent).as_posix()) if x.parent != p.parent
                                   else x.name for x in (*p.parent.glob("*.yaml"), *p.parent.parent.glob("*/*.yaml"))

@@ -314,3 +314,47 @@ def test_nested_arithmetic_is_exact_on_both_engines(tmp_path_factory, cond, coun
         want = {None: "undetermined", True: "passed", False: "failed"}[_exact_truth(when, c, k)]
         got = [e.evaluate({"id": "x", "members": c}).rule("basic.x").outcome for e in _NESTED[cond]]
         assert [want, want] == got, (when, k, c)
+
+
+# ---- a long chain of `inherits:` ----------------------------------------------------------------------
+
+def _chain(folder, links):
+    """national.yaml and ``links`` overlays, each inheriting the one before; returns the last file."""
+    import shutil
+    from pathlib import Path
+
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(Path(__file__).resolve().parent.parent / "rulesets" / "2017-2018" / "national.yaml", folder / "f0.yaml")
+    for i in range(1, links + 1):
+        (folder / f"f{i}.yaml").write_text(
+            f"ruleset: gd{i}\nterm: 2017-2018\nversion: 1.0.{i}\nregion: guangdong\ntitle: {{zh: 甲, en: a}}\n"
+            f"inherits: f{i - 1}.yaml\nsources: []\nrules: []\n", encoding="utf-8")
+    return folder / f"f{links}.yaml"
+
+
+@pytest.mark.parametrize("backend", ["durable", "python"])
+def test_a_chain_of_1000_inherits_is_a_clean_ruleset_error(tmp_path, backend):
+    """1,000 overlays each inheriting the one before ended in a RecursionError (exit 3 from check): Q164."""
+    import qnwmh_rules
+    from qnwmh_rules import RulesetError
+    from qnwmh_rules._schema import MAX_INHERITS
+
+    last = _chain(tmp_path / "2017-2018", 1000)
+    with pytest.raises(RulesetError) as caught:
+        qnwmh_rules.load_ruleset(last, backend=backend)
+    assert ("Q164", 6) == (caught.value.code, caught.value.line)
+    assert f"more than {MAX_INHERITS}" in str(caught.value)
+
+
+def test_a_chain_at_the_limit_loads_and_one_more_is_refused(tmp_path):
+    """MAX_INHERITS links load; one more is Q164 from `check` too, without a traceback."""
+    import qnwmh_rules
+    from qnwmh_rules import RulesetError
+    from qnwmh_rules._schema import MAX_INHERITS
+    from qnwmh_rules.cli import main
+
+    folder = tmp_path / "2017-2018"
+    assert f"gd{MAX_INHERITS}" == qnwmh_rules.load_ruleset(_chain(folder, MAX_INHERITS), backend="python").ruleset.id
+    with pytest.raises(RulesetError):
+        qnwmh_rules.load_ruleset(_chain(folder, MAX_INHERITS + 1), backend="python")
+    assert 2 == main(["check", str(folder / f"f{MAX_INHERITS + 1}.yaml")])
