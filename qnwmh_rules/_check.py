@@ -270,9 +270,9 @@ def _free_text_problem(kind: str, value: str) -> str | None:
     """Why ``value`` can never equal a fact of this kind (facts.py checks the same shapes)."""
     if kind == "region" and value not in REGIONS:
         return "regions are lower-case codes such as guangdong"
-    if kind == "nationality" and not re.fullmatch(r"[A-Z]{2}", value):
+    if kind == "nationality" and not re.fullmatch(r"[A-Z]{2}", value, re.ASCII):
         return "nationalities are ISO 3166 alpha-2 codes such as CN"
-    if kind == "round" and not re.fullmatch(r"\d{4}-\d{4}", value):
+    if kind == "round" and not re.fullmatch(r"[0-9]{4}-[0-9]{4}", value):
         return "rounds are written like 2015-2016"
     return None
 

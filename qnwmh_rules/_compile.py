@@ -369,7 +369,8 @@ def _fold(op: str, a: Any, b: Any) -> Any:
 
 
 # durable_rules refuses to create a ruleset whose `$or` holds 14 or more `$iany` branches
-# (error 113, measured on 2.0.28); 13 load. The compiler stops at 12, with a margin.
+# (error 113, measured on 2.0.28); 13 load. The compiler stops at 12, with a margin. (The
+# limit is on the `and`/`or` groups of the whole rule: MAX_EXPRESSION_ENTRIES below.)
 _MAX_ALTERNATIVES = 12
 
 
@@ -423,14 +424,54 @@ def _longest_conjunction(c: Any) -> int:
     return 1
 
 
+# Each `$and` and `$or` of a rule (inside any/all too) takes two entries (the operator and its end)
+# in one expression sequence, which holds fewer than 32 (MAX_SEQUENCE_EXPRESSIONS in rete.h; at 32
+# durable refuses the ruleset with error 113, ERR_EXPRESSION_LIMIT_EXCEEDED; measured on 2.0.28:
+# comparisons, with fields or arithmetic on the right or not, take none). The rule as registered
+# is `{"$and": [condition, marker]}`, two more.
+MAX_EXPRESSION_ENTRIES = 31
+
+
+def expression_entries(c: Any) -> int:
+    """Entries the compiled condition ``c`` takes in durable's expression sequence, with the marker's `$and`."""
+    def walk(n: Any) -> int:
+        if not isinstance(n, dict):
+            return 0
+        total = 0
+        for k, v in n.items():
+            if k in ("$and", "$or"):
+                total += 2 + sum(walk(x) for x in v)
+            elif k in ("$iany", "$iall"):
+                total += sum(walk(x) for x in v.values())
+        return total
+    return 2 + walk(c)
+
+
+def _condition_key(c: CompiledRule, where: dict[str, Any]) -> str:
+    """The ``where`` key of the ruleset text a compiled condition comes from."""
+    rid = c.rule
+    key = {Part.PENDING: f"{rid}#pending_if", Part.APPLIES: f"{rid}#applies_if",
+           Part.NOT_APPLICABLE: f"{rid}#applies_if"}.get(c.part, rid)
+    return key if key in where else rid
+
+
 def engine_limits(rs: Ruleset, compiled: tuple[CompiledRule, ...], where: dict[str, Any]) -> list[RulesetError]:
     """Errors (Q306) for what durable_rules would refuse or fail on at the first case."""
     errors = []
     for c in compiled:
         rid = c.rule
+        entries = expression_entries(c.condition)
+        if entries > MAX_EXPRESSION_ENTRIES:
+            loaded, kp = where[_condition_key(c, where)]
+            errors.append(loaded.error("Q306", f"{rid}: the condition as compiled has {entries // 2 - 1} `and`/`or` "
+                                                f"groups (each any(...) branch and each `or` of the negation "
+                                                f"counts); the engine takes at most {MAX_EXPRESSION_ENTRIES // 2 - 1}",
+                                       kp,
+                                       suggestion="split the rule, or use fewer any(...) branches joined by or"))
+            continue
         size = _longest_conjunction(c.condition)
         if size > MAX_CONJUNCTION:
-            loaded, kp = where[f"{rid}#pending_if" if c.part is Part.PENDING else rid]
+            loaded, kp = where[_condition_key(c, where)]
             errors.append(loaded.error("Q306", f"{rid}: the condition has {size} comparisons that must hold "
                                                 f"together; the engine takes at most {MAX_CONJUNCTION}",
                                        kp, suggestion="split the rule"))

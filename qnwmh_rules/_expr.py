@@ -143,7 +143,7 @@ Node = Lit | DateLit | Name | ListLit | Arith | Compare | Member | And | Or | No
 _TOKEN = re.compile(
     r"""
     (?P<ws>\s+)
-  | (?P<num>\d+(?:\.\d+)?)
+  | (?P<num>[0-9]+(?:\.[0-9]+)?)
   | (?P<str>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<op>==|!=|<=|>=|<|>|\+|-|\*|/|\(|\)|\[|\]|,|\.|:)
@@ -169,7 +169,8 @@ def _tokenize(text: str) -> list[_Tok]:
         m = _TOKEN.match(text, pos)
         if not m:
             two = text[pos:pos + 2]
-            hint = _HINTS.get(two) or _HINTS.get(text[pos])
+            hint = _HINTS.get(two) or _HINTS.get(text[pos]) or \
+                ("numbers are written with the ASCII digits 0-9" if text[pos].isdigit() else None)
             if text[pos] in "\"'":
                 raise ExprSyntaxError("unterminated string", pos, "close the quote")
             raise ExprSyntaxError(f"unexpected character {text[pos]!r}", pos, hint)

@@ -10,11 +10,12 @@ trusted): whole numbers are decimal digits, decimals are read exactly as
 ``true``/``false``, null is ``null`` or nothing, dates are ``YYYY-MM-DD``. Every other
 notation YAML 1.1 would convert (``017`` octal, ``0x1F``, ``1_000``, ``1:30``
 sexagesimal, ``1e3``, ``.5``, ``yes``/``no``/``on``/``off``, ``~``, ``2017-9-30``) is
-refused with Q160 and how to write it; ``.nan``/``.inf`` and numbers beyond 15
-significant digits with Q161. Anchors and aliases (``&five`` ... ``*five``) may repeat a
-value, but a self-referencing alias and a file that expands to more than ``MAX_NODES``
-values (an "alias bomb") are refused (Q163), and so is nesting deeper than ``MAX_DEPTH``
-(Q164), before any of it is built.
+refused with Q160 and how to write it; ``.nan``/``.inf``, numbers beyond 15
+significant digits and decimals of more than 15 places with Q161. An explicit tag on
+quoted text (``!!float '.nan'``) is held to the same notations. Anchors and aliases
+(``&five`` ... ``*five``) may repeat a value, but a self-referencing alias and a file
+that expands to more than ``MAX_NODES`` values (an "alias bomb") are refused (Q163), and
+so is nesting deeper than ``MAX_DEPTH`` (Q164), before any of it is built.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ __all__ = ["Loaded", "load_text", "text_position", "MAX_DEPTH", "MAX_DIGITS", "M
            "confined_path", "tree_root", "PathProblem"]
 
 MAX_FILE_BYTES = 1_048_576  # a ruleset, cases or base facts file; the largest shipped one is ~20 KB
-_TERM_FOLDER = re.compile(r"\d{4}-\d{4}")
+_TERM_FOLDER = re.compile(r"[0-9]{4}-[0-9]{4}")
 
 MAX_DEPTH = 64  # nested mappings and lists in one file
 MAX_DIGITS = 15  # significant digits of a number (so that it also shows exactly as a JSON double)
@@ -113,6 +114,8 @@ def confined_path(ref: str, referrer: Path, *, suffixes: tuple[str, ...] = (".ya
     (the caller reports a missing file with its own code).
     """
     root = tree_root(referrer)
+    if "\0" in ref:
+        raise PathProblem("Q165", f"{ref!r} holds a NUL character, which no file name can", "name a ruleset file")
     if os.path.isabs(ref) or ref.startswith("~"):
         raise PathProblem("Q165", f"{ref!r} is an absolute path; a ruleset may only name files in its own "
                                   "rulesets tree", "write the path relative to this file, e.g. national.yaml")
@@ -125,15 +128,30 @@ def confined_path(ref: str, referrer: Path, *, suffixes: tuple[str, ...] = (".ya
                           "folder beside it") from None
     if not inside.parts:
         raise PathProblem("Q165", f"{ref!r} names a folder, not a file")
-    node = root
+    node = str(root)
     for part in inside.parts:
-        node = node / part
-        if node.is_symlink():
-            raise PathProblem("Q165", f"{ref!r} goes through a symbolic link ({node.name}), which may lead anywhere",
+        node = os.path.join(node, part)
+        link = _is_link(node, ref)
+        if link is None:  # missing: nothing below it exists (the caller reports a missing file)
+            _is_link(str(target), ref)  # but the whole path may still be one the system cannot take
+            break
+        if link:
+            raise PathProblem("Q165", f"{ref!r} goes through a symbolic link ({part}), which may lead anywhere",
                               "name the real file")
     if not target.name.endswith(suffixes):
         raise PathProblem("Q165", f"{ref!r} is not a {' or '.join(suffixes)} file")
     return target
+
+
+def _is_link(node: str, ref: str) -> bool | None:
+    """Whether ``node`` is a symbolic link (None: it does not exist); Q165 if the system cannot look."""
+    try:
+        return stat.S_ISLNK(os.lstat(node).st_mode)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:  # a name or path too long for the file system, a folder that may not be listed
+        raise PathProblem("Q165", f"{ref!r} cannot be used as a path here ({exc.strerror})",
+                          "name a ruleset file of this tree with a short relative path") from None
 
 
 def read_file(path: Path, *, limit: int = MAX_FILE_BYTES) -> str:
@@ -225,7 +243,13 @@ def load_text(text: str, path: str) -> Loaded:
             "Q001", f"YAML syntax error: {exc.problem or exc}", path=path, line=line, col=col,
             suggestion="check indentation and quoting around this spot",
         ) from exc
-    except yaml.YAMLError as exc:  # pragma: no cover - reader errors (bad bytes)
+    except yaml.reader.ReaderError as exc:  # a character YAML does not accept (NUL, other control characters)
+        before = text[:exc.position]
+        line, col = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
+        raise RulesetError("Q001", f"YAML does not accept the character U+{exc.character:04X} ({exc.reason})",
+                           path=path, line=line, col=col,
+                           suggestion="remove it; a ruleset is plain text") from None
+    except yaml.YAMLError as exc:  # pragma: no cover - any other reader error
         raise RulesetError("Q001", f"YAML error: {exc}", path=path, line=1, col=1) from exc
     if node is None:
         raise RulesetError("Q002", "the file is empty; a ruleset is a mapping", path=path, line=1, col=1)
@@ -334,7 +358,7 @@ def _build_scalar(node: yaml.Node, kp: Key, positions: dict[Key, tuple[int, int]
     tag = node.tag.rsplit(":", 1)[-1]
     if tag in ("int", "float", "timestamp"):  # for readers that accept fewer forms than YAML
         scalars[kp] = (tag, node.value)
-    if node.style is None and node.tag == "tag:yaml.org,2002:float":
+    if node.tag == "tag:yaml.org,2002:float":  # plain, or quoted under an explicit !!float
         return Decimal(node.value)  # exact: 0.55 is 55/100, 1.10 keeps its digits
     try:
         return constructor.construct_object(node, deep=True)
@@ -379,15 +403,20 @@ _TRUE_FALSE = ("true", "True", "TRUE", "false", "False", "FALSE")
 _NULLS = ("", "null", "Null", "NULL")
 # plain texts that a person reads as a number or a date but YAML 1.1 reads as text
 _LOOKS_NUMERIC = re.compile(r"[-+]?(?:0[oO][0-7_]+|[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+|\.[0-9]+)")
+_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:(?:[Tt]|[ \t]+)[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?"
+                        r"(?:[ \t]*(?:Z|[-+][0-9]{2}(?::[0-9]{2})?))?)?")
 _LOOKS_DATE = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}")
 _QUOTE = "or put it in quotes if it is meant as text"
 
 
 def _scalar_problem(node: yaml.ScalarNode) -> tuple[str, str, str] | None:
-    """Why a plain scalar would not mean what its author typed: (code, message, how to write it)."""
-    if node.style is not None:
-        return None  # quoted or block text is always text
+    """Why a plain scalar would not mean what its author typed: (code, message, how to write it).
+
+    Quoted or block text is always text, unless an explicit tag (``!!float '.nan'``, ``!!int '0x37'``)
+    asks for another type: then its text is held to the same notations as a plain scalar's."""
     text, tag = node.value, node.tag
+    if node.style is not None and tag == "tag:yaml.org,2002:str":
+        return None
     if tag == "tag:yaml.org,2002:int":
         if not _INT.fullmatch(text):
             return ("Q160", f"{text} is a number in a YAML 1.1 notation (octal, hexadecimal, binary, "
@@ -408,10 +437,16 @@ def _scalar_problem(node: yaml.ScalarNode) -> tuple[str, str, str] | None:
         if len(d.as_tuple().digits) > MAX_DIGITS or abs(d) >= MAX_MAGNITUDE:
             return ("Q161", f"{text} has more than {MAX_DIGITS} significant digits",
                     f"numbers in a ruleset have at most {MAX_DIGITS} significant digits")
+        if len(text.partition(".")[2]) > MAX_DIGITS:  # 0.000…0001 would show as 0.0 (or inexactly) in JSON
+            return ("Q161", f"{text[:24]}{'…' if len(text) > 24 else ''} has more than {MAX_DIGITS} decimal places",
+                    f"numbers in a ruleset have at most {MAX_DIGITS} places after the point")
         return None
     if tag == "tag:yaml.org,2002:bool" and text not in _TRUE_FALSE:
         return ("Q160", f"YAML 1.1 reads {text} as the boolean {text.lower() in ('yes', 'on')}",
                 f"write true or false, {_QUOTE} ('{text}')")
+    if tag == "tag:yaml.org,2002:timestamp" and not _TIMESTAMP.fullmatch(text):
+        return ("Q160", f"{text} is a date in a YAML 1.1 notation (one-digit month or day)",
+                f"write dates as YYYY-MM-DD with two-digit month and day, {_QUOTE} ('{text}')")
     if tag == "tag:yaml.org,2002:null" and text not in _NULLS:
         return ("Q160", f"YAML 1.1 reads {text} as null (nothing)", f"write null, {_QUOTE} ('{text}')")
     if tag == "tag:yaml.org,2002:str" and _LOOKS_NUMERIC.fullmatch(text):

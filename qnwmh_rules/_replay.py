@@ -138,7 +138,7 @@ def _shipped(root: Path, term: str, ruleset_id: str) -> Path | None:
     """The shipped ruleset file a stamp names, found by listing the shipped rulesets (the stamp's
     strings never become a path: ``"term": "../../etc"`` names nothing). A term that is not shipped
     is a FactsError; an id without a file of its own name gives None (the term's national file)."""
-    terms = {d.name: d for d in root.iterdir() if d.is_dir() and re.fullmatch(r"\d{4}-\d{4}", d.name)}
+    terms = {d.name: d for d in root.iterdir() if d.is_dir() and re.fullmatch(r"[0-9]{4}-[0-9]{4}", d.name)}
     if term not in terms:
         raise FactsError("stamp.term", f"names no shipped term ({term!r}); shipped: {', '.join(sorted(terms))}",
                          suggestion="replay with --ruleset FILE to use another ruleset")

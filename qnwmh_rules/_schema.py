@@ -63,9 +63,11 @@ _CREATION_KEYS = {"when": True, "citation": True, "interpretation": False, "brea
 # How a 周岁 is completed: on the birthday itself, or from the day after it.
 AGE_COMPLETES = ("on_birthday", "day_after_birthday")
 _FUNCTIONS = ("age_in_full_years", "count", "count_distinct", "earliest")
-_RULE_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
-_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-_TERM = re.compile(r"^(\d{4})-(\d{4})$")
+# matched in full (a `$` would also let a trailing line break through) and in ASCII (`\d` would take ５ or ٣)
+_RULE_ID = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+", re.ASCII)
+_NAME = re.compile(r"[a-z][a-z0-9_]*", re.ASCII)
+MAX_INHERITS = 16  # `inherits:` links in one chain (national -> regional -> industry needs 2)
+_TERM = re.compile(r"([0-9]{4})-([0-9]{4})", re.ASCII)
 
 
 _AREAS = ("Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe", "Indian",
@@ -193,7 +195,7 @@ def _citation(r: Reader, raw: Any, kp: Key, sources: dict[str, Source], errors: 
 
 def _parameter(r: Reader, name: str, raw: Any, kp: Key, tz: str, layer: str, sources: set[str],
                errors: list[RulesetError]) -> Parameter:
-    if not _NAME.match(str(name)):
+    if not _NAME.fullmatch(str(name)):
         raise r.err("Q105", f"parameter name {name!r} must be lower_snake_case", kp, key=True)
     v = r.mapping(raw, kp, _PARAM_KEYS, f"parameter {name!r}", errors=errors)
     value = v["value"]
@@ -348,14 +350,14 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
 
     def header_id() -> str:
         rid = r.string(top["ruleset"], ("ruleset",), "ruleset")
-        if not re.match(r"^[a-z][a-z0-9_.-]*$", rid):
+        if not re.fullmatch(r"[a-z][a-z0-9_.-]*", rid, re.ASCII):
             raise r.err("Q105", f"ruleset id {rid!r} must be lower case letters, digits, '.', '_' or '-'",
                         ("ruleset",))
         return rid
 
     def header_term() -> str:
         term = str(top["term"])
-        m = _TERM.match(term)
+        m = _TERM.fullmatch(term)
         if not m or int(m.group(2)) != int(m.group(1)) + 1:
             raise r.err("Q104", f"term must look like 2017-2018, got {term!r}", ("term",))
         return term
@@ -363,7 +365,7 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
     rid = collect(header_id, default="unnamed") if "ruleset" in top else "unnamed"
     term = collect(header_term, default="0000-0001") if "term" in top else "0000-0001"
     folder = p.resolve().parent.name
-    if _TERM.match(folder) and "term" in top and term != folder and term != "0000-0001":
+    if _TERM.fullmatch(folder) and "term" in top and term != folder and term != "0000-0001":
         errors.append(r.err("Q122", f"term {term} does not match the folder it is in ({folder})", ("term",),
                             suggestion=f"set `term: {folder}`, or move the file to a folder named {term}"))
     version = collect(r.string, str(top["version"]), ("version",), "version", default="0") \
@@ -382,6 +384,10 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
                 raise r.err(exc.code, f"inherits: {exc.message}", ("inherits",), suggestion=exc.suggestion) from None
             if str(target) in _seen:
                 raise r.err("Q109", f"inherits {ref!r} makes a cycle", ("inherits",))
+            if len(_seen) >= MAX_INHERITS:  # each link is a few stack frames: stop far from the recursion limit
+                raise r.err("Q164", f"inherits {ref!r}: a chain of more than {MAX_INHERITS} `inherits:` links",
+                            ("inherits",), suggestion="an overlay builds on a national or regional ruleset; "
+                                                      "a few links are enough")
             if not target.exists():
                 siblings = sorted(str(x.relative_to(p.parent.parent).as_posix()) if x.parent != p.parent
                                   else x.name for x in (*p.parent.glob("*.yaml"), *p.parent.parent.glob("*/*.yaml"))
@@ -473,7 +479,7 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
 
     def derivation(name: str, raw: Any) -> None:
         kp: Key = ("derived", name)
-        if not _NAME.match(str(name)):
+        if not _NAME.fullmatch(str(name)):
             raise r.err("Q105", f"derived name {name!r} must be lower_snake_case", kp, key=True)
         if name in derived:
             raise r.err("Q121", f"derived fact {name!r} is already defined by the inherited ruleset", kp, key=True,
@@ -610,7 +616,7 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
         kp: Key = ("rules", i)
         v = r.mapping(raw, kp, _RULE_KEYS, "a rule", errors=errors)
         rule_id = r.string(v["id"], kp + ("id",), "rule id")
-        if not _RULE_ID.match(rule_id):
+        if not _RULE_ID.fullmatch(rule_id):
             raise r.err("Q105", f"rule id {rule_id!r} must be dotted lower_snake_case words, e.g. "
                                 f"basic.members_range", kp + ("id",))
         if rule_id in seen_here:
@@ -693,7 +699,7 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
                 raise r.err("Q101", "breakdown must be a mapping of count name: condition", kp + ("breakdown",))
             breakdown = []
             for name, text in raw_bd.items():
-                if not _NAME.match(str(name)):
+                if not _NAME.fullmatch(str(name)):
                     raise r.err("Q105", f"count name {name!r} must be lower_snake_case", kp + ("breakdown", name),
                                 key=True)
                 breakdown.append((name, r.string(text, kp + ("breakdown", name), name)))

@@ -360,3 +360,26 @@ def resolved_trees():
         )
 
     return st.recursive(leaves, grow, max_leaves=12)
+
+
+@st.composite
+def nested_number_conditions(draw):
+    """``(condition text, parameter k as text)``: a fact compared with nested arithmetic: parentheses,
+    negative constants, subtraction that cancels, division by constants and by ``params.k``, products
+    with a parameter that may be 0, decimals of up to 6 places."""
+    k = draw(st.one_of(st.just("0"), decimals(max_places=6, max_whole=draw(st.sampled_from([1, 100, 10**6])))))
+    const = st.one_of(decimals(max_places=6, max_whole=1000), decimals(max_places=2).map(lambda d: f"- {d}"))
+    leaf = st.one_of(st.sampled_from(NUMBER_FACTS), const, st.just("params.k"))
+    nonzero = decimals(max_places=3, max_whole=50).filter(lambda d: float(d) != 0)
+
+    def grow(inner):
+        shapes = [st.builds(lambda a, op, b: f"{a} {op} {b}", inner, st.sampled_from(["+", "-"]), inner),
+                  st.builds(lambda a, c: f"( {a} ) * {c}", inner, st.one_of(const, st.just("params.k"))),
+                  st.builds(lambda a, c: f"( {a} ) / {c}", inner, nonzero),
+                  st.builds(lambda f: f"{f} - {f}", st.sampled_from(NUMBER_FACTS))]
+        if float(k) != 0:
+            shapes.append(st.builds(lambda a: f"( {a} ) / params.k", inner))
+        return st.one_of(*shapes)
+
+    rhs = draw(st.recursive(leaf, grow, max_leaves=6))
+    return f"{draw(st.sampled_from(NUMBER_FACTS))} {draw(st.sampled_from(OPS))} {rhs}", k

@@ -271,9 +271,9 @@ def exact(condition: str, values: dict, k: str):
     names = re.findall(r"members\.\w+", condition)
     if any(n.split(".")[1] not in values for n in names):
         return None
-    expr = condition.replace("params.k", f"({k})")
+    expr = re.sub(r"(?<![\w.])(\d+(?:\.\d+)?)(?![\w.])", r"F('\1')", condition)  # before params.k: exact too
+    expr = expr.replace("params.k", f"F('{k}')")
     expr = re.sub(r"members\.(\w+)", lambda m: f"F({values[m.group(1)]})", expr)
-    expr = re.sub(r"(?<![\w.(])(\d+(?:\.\d+)?)(?![\w.])", r"F('\1')", expr)
     return bool(eval(expr, {"F": Fraction}))  # noqa: S307 - a test oracle over text built just above
 
 
