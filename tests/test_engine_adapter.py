@@ -293,3 +293,57 @@ def test_a_dropped_engine_is_freed_without_waiting_for_the_garbage_collector():
     finally:
         if was_enabled:
             gc.enable()
+
+
+def test_a_verdict_leaves_the_warning_filters_of_other_threads_alone():
+    """A durable verdict made while another thread is inside its own warnings.catch_warnings block
+    (the filter list is process-wide) neither leaks that thread's filters nor loses its own answer."""
+    import json
+    import warnings
+
+    from .conftest import EXAMPLE
+
+    engine = qnwmh_rules.load_ruleset(term="2017-2018", region="guangdong", backend="durable")
+    facts = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    inside, left = threading.Event(), threading.Event()
+
+    def other_thread():  # a thread of the service that sets its own filters while the verdict is made
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            inside.set()
+            assert left.wait(30)  # it leaves its block only once the verdict has started
+
+    host = engine._durable._host
+    real = host.assert_fact
+
+    def assert_fact(*args, **kwargs):  # the verdict is inside durable: the other thread leaves its block now
+        left.set()
+        other.join(30)
+        return real(*args, **kwargs)
+
+    before = list(warnings.filters)
+    other = threading.Thread(target=other_thread)
+    other.start()
+    assert inside.wait(30)
+    host.assert_fact = assert_fact
+    try:
+        outcome = engine.evaluate(facts).outcome
+    finally:
+        host.assert_fact = real
+        left.set()
+        other.join(30)
+    assert ("eligible", before) == (outcome, list(warnings.filters))
+
+
+def test_durables_clock_reads_the_same_value_without_the_deprecated_call():
+    """The adapter's replacement of durable's _unix_now gives what durable's own arithmetic gives."""
+    import datetime
+
+    from qnwmh_rules import _engine
+
+    epoch = datetime.datetime(1970, 1, 1)
+    assert epoch == datetime.datetime.fromtimestamp(0, datetime.UTC).replace(tzinfo=None)
+    before = (datetime.datetime.now() - epoch).total_seconds()
+    now = _engine._durable._unix_now()
+    after = (datetime.datetime.now() - epoch).total_seconds()
+    assert (_engine._unix_now, True) == (_engine._durable._unix_now, before <= now <= after)
