@@ -7,15 +7,16 @@ from pathlib import Path
 
 import attrs
 import pytest
-from hypothesis import given, settings
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
 
 import qnwmh_rules
 from qnwmh_rules import EvaluationError, _check
-from qnwmh_rules._api import durable_available
+from qnwmh_rules._api import _parse_as_of, durable_available
 from qnwmh_rules._compile import CompiledRule, encode_facts
 from qnwmh_rules._derive import derive
 
-from .strategies import collectives
+from .strategies import collectives, units
 
 if durable_available():  # elsewhere every test here is skipped, with the reason (conftest)
     import durable_rules_engine
@@ -235,13 +236,14 @@ def _reads(node, found):
 
 @pytest.mark.parametrize("path", _shipped_and_test_rulesets(), ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_every_path_a_condition_reads_reaches_durable(path):
-    """The projection sent to durable keeps every fact, derived fact and item field any checked condition reads."""
+    """The projection sent to durable keeps every fact, derived fact and item field any checked condition
+    (when, pending_if or due, applies_if) reads."""
     engine = qnwmh_rules.load_ruleset(path, backend="durable")
     spec = engine._durable.projection
     assert spec is not None
     missing = []
     for rule in engine.ruleset.rules:
-        for condition in (rule.condition, rule.pending_condition):
+        for condition in (rule.condition, rule.pending_condition, rule.applies_condition):
             for lst, field in sorted(_reads(condition, set()), key=str):
                 parts = ([*lst.split("."), *field.split(".")] if lst else field.split("."))
                 if not _kept(spec, parts):
@@ -347,3 +349,41 @@ def test_durables_clock_reads_the_same_value_without_the_deprecated_call():
     now = _engine._durable._unix_now()
     after = (datetime.datetime.now() - epoch).total_seconds()
     assert (_engine._unix_now, True) == (_engine._durable._unix_now, before <= now <= after)
+
+
+def _triple(path):
+    """The engine of a ruleset on durable with projection, durable with the whole document, and python."""
+    if path not in _TRIPLES:
+        projected = qnwmh_rules.load_ruleset(path, backend="durable")
+        _TRIPLES[path] = (projected, DurableEngine("whole", projected.compiled, project=False),
+                          qnwmh_rules.load_ruleset(path, backend="python"))
+    return _TRIPLES[path]
+
+
+_TRIPLES: dict = {}
+_MOMENTS = [None, "2017-06-01", "2017-09-30T23:59:59+08:00", "2017-10-01T00:00:00+08:00", "2017-10-01T02:00:00Z",
+            "2012-06-30", "2012-07-01T00:00:00+08:00", "2018-12-31", "2019-01-01T00:00:00+08:00"]
+
+
+@pytest.mark.parametrize("path", _shipped_and_test_rulesets(), ids=lambda p: f"{p.parent.name}/{p.name}")
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_durable_with_projection_fires_what_durable_without_it_and_python_decide(path, data):
+    """Every ruleset (derived facts, item lists, applies_if, due as of any moment): the projected document
+    fires on durable exactly what the whole document fires, which is what the python backend decides."""
+    projected, whole, python = _triple(path)
+    facts = data.draw(units() if projected.ruleset.subject == "unit" else collectives())
+    as_of = data.draw(st.sampled_from(_MOMENTS))
+    try:
+        verdict = projected.evaluate(facts, as_of=as_of)
+    except qnwmh_rules.FactsError:
+        event("refused")
+        return
+    parsed = projected.parse(facts)
+    moment = _parse_as_of(as_of, projected.ruleset.time_zone)
+    doc = encode_facts(parsed, derive(projected.ruleset, parsed, projected._param_values),
+                       projected.ruleset.time_zone, moment)
+    assert whole.fire(doc) == projected._durable.fire(doc)
+    on_python = python.evaluate(facts, as_of=as_of)
+    assert (on_python.outcome, on_python.missing, [(r.id, r.outcome, r.reason) for r in on_python.rules]) == \
+        (verdict.outcome, verdict.missing, [(r.id, r.outcome, r.reason) for r in verdict.rules])
