@@ -14,6 +14,9 @@ Guards the measured hazards of durable-rules 2.0.28 (ARCHITECTURE.md):
 18. warnings         -> durable's one deprecated call (3.12: utcfromtimestamp, a DeprecationWarning
                         on every firing) is replaced in durable's module by the same arithmetic
                         without it; the process-wide warning filters are never touched
+19. fork             -> a child forked while another thread was inside a case inherits a taken
+                        lock and that case's state: each live engine gets a new lock, and a new
+                        Host if a case was under way (os.register_at_fork)
 Type hazards (8) are handled before we get here: ``facts`` type-checks every value.
 Must not know rules' meaning, verdicts or explanations: it answers "which rule ids fired".
 """
@@ -23,6 +26,7 @@ from __future__ import annotations
 import copy
 import datetime
 import itertools
+import os
 import threading
 import weakref
 from collections.abc import Iterable
@@ -143,6 +147,20 @@ class DurableEngine:
         self._box = _HostBox()
         self._box.replace(self._new_host())
         self._finalizer = weakref.finalize(self, self._box.free)
+        _LIVE.add(self)
+
+    def _after_fork_in_child(self) -> None:
+        """In a forked child: the thread that held the lock at the fork does not exist here, so take
+        a new lock; if it was inside a case, its state may be in the Host: start a fresh one."""
+        mid_case = self._lock.locked()
+        self._lock = threading.Lock()
+        if mid_case and self._box.host is not None:
+            self._case.reset()
+            try:
+                self._box.replace(self._new_host())
+            except BaseException:  # noqa: BLE001 - never answer from a Host that may hold a case
+                self._box.free()
+                raise
 
     @property
     def _host(self) -> Any:
@@ -232,6 +250,18 @@ class DurableEngine:
                 raise first
             raise EvaluationError(f"durable_rules failed on this case: {first!r}") from first
         return fired - {SENTINEL}
+
+
+_LIVE: weakref.WeakSet[DurableEngine] = weakref.WeakSet()
+
+
+def _reset_engines_in_child() -> None:
+    for engine in list(_LIVE):
+        engine._after_fork_in_child()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=_reset_engines_in_child)
 
 
 def _action(case: _Case, rule_id: str) -> Any:

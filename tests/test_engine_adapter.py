@@ -387,3 +387,43 @@ def test_durable_with_projection_fires_what_durable_without_it_and_python_decide
     on_python = python.evaluate(facts, as_of=as_of)
     assert (on_python.outcome, on_python.missing, [(r.id, r.outcome, r.reason) for r in on_python.rules]) == \
         (verdict.outcome, verdict.missing, [(r.id, r.outcome, r.reason) for r in verdict.rules])
+
+
+@pytest.mark.filterwarnings("ignore:.*fork.*:DeprecationWarning")
+def test_a_process_forked_while_another_thread_is_inside_a_case_gets_a_working_engine():
+    """fork() while another thread holds an engine mid-case (its lock taken, its case asserted in durable):
+    the child's engine answers (no deadlock on the copied lock) with no trace of that thread's case."""
+    import os
+    import signal
+
+    e = _engine("forked")
+    expected = repr(sorted(e.fire(_case(3))))
+    inside, done = threading.Event(), threading.Event()
+
+    def mid_case():
+        with e._lock:
+            e._host.assert_fact(e.name, dict(_case(12), sid="0", id="case"))
+            inside.set()
+            done.wait(30)
+            e._host.delete_state(e.name, "0")
+
+    thread = threading.Thread(target=mid_case)
+    thread.start()
+    assert inside.wait(30)
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: answer, or be killed by the alarm if the engine hangs
+        signal.alarm(20)
+        try:
+            out = repr(sorted(e.fire(_case(3))))
+        except BaseException as exc:  # noqa: BLE001 - reported to the parent
+            out = repr(exc)
+        os.write(w, out.encode())
+        os._exit(0)
+    os.close(w)
+    with os.fdopen(r, "rb") as pipe:
+        got = pipe.read().decode()
+    os.waitpid(pid, 0)
+    done.set()
+    thread.join(30)
+    assert (expected, expected) == (got, repr(sorted(e.fire(_case(3)))))
