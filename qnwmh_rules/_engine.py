@@ -11,21 +11,25 @@ Guards the measured hazards of durable-rules 2.0.28 (ARCHITECTURE.md):
 16. never freed      -> a replaced Host's rulesets are deleted in C at once, and an engine's
                         when the engine is dropped (its actions hold no reference to it)
 11. cost             -> only the paths the compiled conditions read are sent (read_paths, project)
-18. warnings         -> durable's own DeprecationWarnings (3.12: utcfromtimestamp on every
-                        firing) are silenced around the calls into durable, and only there
+18. warnings         -> durable's one deprecated call (3.12: utcfromtimestamp, a DeprecationWarning
+                        on every firing) is replaced in durable's module by the same arithmetic
+                        without it; the process-wide warning filters are never touched
+19. fork             -> a child forked while another thread was inside a case inherits a taken
+                        lock and that case's state: each live engine gets a new lock, and a new
+                        Host if a case was under way (os.register_at_fork)
 Type hazards (8) are handled before we get here: ``facts`` type-checks every value.
 Must not know rules' meaning, verdicts or explanations: it answers "which rule ids fired".
 """
 
 from __future__ import annotations
 
-import contextlib
 import copy
+import datetime
 import itertools
+import os
 import threading
-import warnings
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 import durable_rules_engine as _c
@@ -47,17 +51,20 @@ class _QuietHost(_durable.Host):  # type: ignore[misc]  # durable ships no type 
         return None
 
 
-# ``warnings.catch_warnings`` saves and restores the process-wide filter list: two threads
-# inside it at once could restore each other's filters. Every use here holds this lock.
-_WARNINGS_LOCK = threading.RLock()
+_EPOCH = datetime.datetime(1970, 1, 1)  # what durable's datetime.datetime.utcfromtimestamp(0) returns
 
 
-@contextlib.contextmanager
-def _quiet() -> Iterator[None]:
-    """Silence durable's own DeprecationWarnings (hazard 18) for the calls made inside it only."""
-    with _WARNINGS_LOCK, warnings.catch_warnings():
-        warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"durable(\.|$)")
-        yield
+def _unix_now() -> float:
+    """durable's ``_unix_now`` (read on every firing) with the same value, without the call that
+    CPython 3.12 deprecates (hazard 18): a DeprecationWarning on every verdict, an EvaluationError
+    under ``-W error``. Silencing it with ``warnings.catch_warnings`` instead is not safe in a
+    threaded service: the filter list is process-wide, so another thread's filters set meanwhile
+    were lost or leaked for good (and the warning became an error)."""
+    return (datetime.datetime.now() - _EPOCH).total_seconds()
+
+
+if hasattr(_durable, "_unix_now"):  # durable-rules 2.0.28; only durable's own module is changed
+    _durable._unix_now = _unix_now
 
 
 def free_host(host: Any) -> None:
@@ -140,6 +147,20 @@ class DurableEngine:
         self._box = _HostBox()
         self._box.replace(self._new_host())
         self._finalizer = weakref.finalize(self, self._box.free)
+        _LIVE.add(self)
+
+    def _after_fork_in_child(self) -> None:
+        """In a forked child: the thread that held the lock at the fork does not exist here, so take
+        a new lock; if it was inside a case, its state may be in the Host: start a fresh one."""
+        mid_case = self._lock.locked()
+        self._lock = threading.Lock()
+        if mid_case and self._box.host is not None:
+            self._case.reset()
+            try:
+                self._box.replace(self._new_host())
+            except BaseException:  # noqa: BLE001 - never answer from a Host that may hold a case
+                self._box.free()
+                raise
 
     @property
     def _host(self) -> Any:
@@ -155,9 +176,8 @@ class DurableEngine:
         try:
             # durable deletes the "run" keys from what it is given (hazard 9): give it a copy
             # whose callables are the same objects.
-            with _quiet():
-                host.register_rulesets({self.name: {k: dict(v, all=copy.deepcopy(v["all"]))
-                                                    for k, v in self._definition.items()}})
+            host.register_rulesets({self.name: {k: dict(v, all=copy.deepcopy(v["all"]))
+                                                for k, v in self._definition.items()}})
         except Exception as exc:  # the C side refused the JSON: a compiler defect
             free_host(host)
             raise EvaluationError(f"durable_rules refused the compiled ruleset {self.name}: {exc}") from exc
@@ -173,10 +193,9 @@ class DurableEngine:
         """
         case.reset()
         try:
-            with _quiet():
-                self._host.assert_fact(self.name, dict(MARKER, sid=_SID, id="rescue"))
-                if case.invoked:
-                    self._host.delete_state(self.name, _SID)
+            self._host.assert_fact(self.name, dict(MARKER, sid=_SID, id="rescue"))
+            if case.invoked:
+                self._host.delete_state(self.name, _SID)
         except Exception:  # noqa: S110 - best effort: the Host is replaced either way
             pass
         case.reset()
@@ -195,8 +214,7 @@ class DurableEngine:
             case = self._case
             case.reset()
             try:
-                with _quiet():
-                    self._host.assert_fact(self.name, doc)
+                self._host.assert_fact(self.name, doc)
             except _durable.MessageNotHandledException:
                 pass  # nothing matched: a normal answer (the sentinel makes it rare)
             except BaseException as exc:
@@ -207,8 +225,7 @@ class DurableEngine:
                 cleared = False
                 if case.invoked:
                     try:
-                        with _quiet():
-                            self._host.delete_state(self.name, _SID)
+                        self._host.delete_state(self.name, _SID)
                         cleared = True
                     except Exception as exc:
                         case.errors.append(EvaluationError(f"durable_rules could not clear the case: {exc}"))
@@ -233,6 +250,18 @@ class DurableEngine:
                 raise first
             raise EvaluationError(f"durable_rules failed on this case: {first!r}") from first
         return fired - {SENTINEL}
+
+
+_LIVE: weakref.WeakSet[DurableEngine] = weakref.WeakSet()
+
+
+def _reset_engines_in_child() -> None:
+    for engine in list(_LIVE):
+        engine._after_fork_in_child()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=_reset_engines_in_child)
 
 
 def _action(case: _Case, rule_id: str) -> Any:
@@ -392,8 +421,7 @@ def refusals(rules: Iterable[CompiledRule]) -> list[tuple[str | None, str]]:
         definition[SENTINEL] = {"all": [{"m": dict(MARKER)}], "run": _noop}
         host = _QuietHost()
         try:
-            with _quiet():
-                host.register_rulesets({f"probe{next(_PROBES)}": definition})
+            host.register_rulesets({f"probe{next(_PROBES)}": definition})
         except Exception as exc:  # durable's C side refused the JSON
             return str(exc)
         finally:

@@ -26,6 +26,11 @@ settings.load_profile("ci" if os.environ.get("CI") else os.environ.get("HYPOTHES
 DURABLE_EXPECTED = sys.version_info < (3, 13)
 DURABLE_WHY_NOT = qnwmh_rules._api._durable_import_error()
 IN_CI = os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
+# The backends this Python runs: both where durable imports, else the python backend only (3.13+).
+# A test that compares or loops over backends uses these, never a literal "durable" (which would fail
+# where durable does not import); ENGINE_OF_RECORD is the one backend="auto" picks here.
+BACKENDS_HERE = ("durable", "python") if DURABLE_WHY_NOT is None else ("python",)
+ENGINE_OF_RECORD = BACKENDS_HERE[0]
 
 
 def _needs_durable(item):

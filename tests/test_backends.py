@@ -63,7 +63,7 @@ def _authoring(tmp_path):
 
 def test_authoring_commands_never_import_durable(tmp_path):
     """list, diff, docs and `test --backend python` never import durable, even where it imports; check and
-    release import it only to ask whether it takes the compiled rules (Q306), and succeed."""
+    release import it only to ask whether it takes the compiled rules (Q306) where it is installed, and succeed."""
     probing = {"check", "release"}
     commands = _authoring(tmp_path)
     # the modules imported accumulate in one interpreter: the commands that never import durable run first

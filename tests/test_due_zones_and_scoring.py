@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import qnwmh_rules
 
-from .conftest import engine_pair
+from .conftest import BACKENDS_HERE, ENGINE_OF_RECORD, engine_pair
 from .strategies import collectives, units
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,7 +31,7 @@ def _overlay(tmp_path, name, body):
     (tmp_path / f"{name}.yaml").write_text(
         f"ruleset: {name}\ninherits: national.yaml\nterm: 2017-2018\nversion: 0.1.0\n"
         "title: {zh: 测试, en: Test}\n" + body, encoding="utf-8")
-    return {b: qnwmh_rules.load_ruleset(tmp_path / f"{name}.yaml", backend=b) for b in ("durable", "python")}
+    return {b: qnwmh_rules.load_ruleset(tmp_path / f"{name}.yaml", backend=b) for b in BACKENDS_HERE}
 
 
 def _zoned_window_engines(tmp_path_factory):
@@ -64,8 +64,8 @@ def test_a_rule_due_at_a_window_is_failed_only_once_no_filing_can_still_fall_in_
     facts["filings"], facts["honors"] = [], []
     still_open = moment.astimezone(dttz.gettz(zone)).date() <= dt.date(2017, 9, 30)
     outcomes = {b: e.evaluate(facts, as_of=moment.isoformat()).rule("filing.window") for b, e in engines.items()}
-    assert ("undetermined" if still_open else "failed") == outcomes["durable"].outcome
-    assert (outcomes["durable"].outcome, outcomes["durable"].reason) == \
+    assert ("undetermined" if still_open else "failed") == outcomes[ENGINE_OF_RECORD].outcome
+    assert (outcomes[ENGINE_OF_RECORD].outcome, outcomes[ENGINE_OF_RECORD].reason) == \
         (outcomes["python"].outcome, outcomes["python"].reason)
     late = copy.deepcopy(facts)
     late["filings"] = [{"channel": {"kind": "industry", "unit": "广铁集团团委"}, "submitted_at": moment.isoformat(),
@@ -79,7 +79,7 @@ def test_the_not_yet_due_reason_counts_days_in_the_windows_zone(zoned):
     """At 2017-10-01 02:00 in Shanghai a UTC window still has its last day (2017-09-30) running: 0 days left."""
     facts = copy.deepcopy(COLLECTIVE)
     facts["filings"], facts["honors"] = [], []
-    r = zoned["UTC"]["durable"].evaluate(facts, as_of="2017-10-01T02:00:00+08:00").rule("filing.window")
+    r = zoned["UTC"][ENGINE_OF_RECORD].evaluate(facts, as_of="2017-10-01T02:00:00+08:00").rule("filing.window")
     assert ("undetermined", True) == (r.outcome, "0 days left" in (r.reason or ""))
 
 
@@ -89,7 +89,7 @@ def _unit_overlay(tmp_path, scored_applies_if):
     assert anchor in text
     (tmp_path / "unit.yaml").write_text(text.replace(anchor, f"    applies_if: {scored_applies_if}\n" + anchor),
                                         encoding="utf-8")
-    return {b: qnwmh_rules.load_ruleset(tmp_path / "unit.yaml", backend=b) for b in ("durable", "python")}
+    return {b: qnwmh_rules.load_ruleset(tmp_path / "unit.yaml", backend=b) for b in BACKENDS_HERE}
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +120,7 @@ def test_a_member_unit_doing_everything_it_is_asked_reaches_the_maximum(unit_wit
     unit = json.loads((RULESETS / "examples" / "unit-gd.json").read_text(encoding="utf-8"))
     unit["kind"] = "member_unit"
     unit["activities"] = [a for a in unit["activities"] if a["kind"] != "special_meeting"]
-    sheet = unit_with_na["durable"].evaluate(unit).score
+    sheet = unit_with_na[ENGINE_OF_RECORD].evaluate(unit).score
     assert ("90.0", "90.0") == (sheet.total, sheet.maximum)
 
 

@@ -7,15 +7,16 @@ from pathlib import Path
 
 import attrs
 import pytest
-from hypothesis import given, settings
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
 
 import qnwmh_rules
 from qnwmh_rules import EvaluationError, _check
-from qnwmh_rules._api import durable_available
+from qnwmh_rules._api import as_of_moment, durable_available
 from qnwmh_rules._compile import CompiledRule, encode_facts
 from qnwmh_rules._derive import derive
 
-from .strategies import collectives
+from .strategies import collectives, units
 
 if durable_available():  # elsewhere every test here is skipped, with the reason (conftest)
     import durable_rules_engine
@@ -236,13 +237,14 @@ def _reads(node, found):
 
 @pytest.mark.parametrize("path", _shipped_and_test_rulesets(), ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_every_path_a_condition_reads_reaches_durable(path):
-    """The projection sent to durable keeps every fact, derived fact and item field any checked condition reads."""
+    """The projection sent to durable keeps every fact, derived fact and item field any checked condition
+    (when, pending_if or due, applies_if) reads."""
     engine = qnwmh_rules.load_ruleset(path, backend="durable")
     spec = engine._durable.projection
     assert spec is not None
     missing = []
     for rule in engine.ruleset.rules:
-        for condition in (rule.condition, rule.pending_condition):
+        for condition in (rule.condition, rule.pending_condition, rule.applies_condition):
             for lst, field in sorted(_reads(condition, set()), key=str):
                 parts = ([*lst.split("."), *field.split(".")] if lst else field.split("."))
                 if not _kept(spec, parts):
@@ -294,3 +296,135 @@ def test_a_dropped_engine_is_freed_without_waiting_for_the_garbage_collector():
     finally:
         if was_enabled:
             gc.enable()
+
+
+def test_a_verdict_leaves_the_warning_filters_of_other_threads_alone():
+    """A durable verdict made while another thread is inside its own warnings.catch_warnings block
+    (the filter list is process-wide) neither leaks that thread's filters nor loses its own answer."""
+    import json
+    import warnings
+
+    from .conftest import EXAMPLE
+
+    engine = qnwmh_rules.load_ruleset(term="2017-2018", region="guangdong", backend="durable")
+    facts = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    inside, left = threading.Event(), threading.Event()
+
+    def other_thread():  # a thread of the service that sets its own filters while the verdict is made
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            inside.set()
+            assert left.wait(30)  # it leaves its block only once the verdict has started
+
+    host = engine._durable._host
+    real = host.assert_fact
+
+    def assert_fact(*args, **kwargs):  # the verdict is inside durable: the other thread leaves its block now
+        left.set()
+        other.join(30)
+        return real(*args, **kwargs)
+
+    before = list(warnings.filters)
+    other = threading.Thread(target=other_thread)
+    other.start()
+    assert inside.wait(30)
+    host.assert_fact = assert_fact
+    try:
+        outcome = engine.evaluate(facts).outcome
+    finally:
+        host.assert_fact = real
+        left.set()
+        other.join(30)
+    assert ("eligible", before) == (outcome, list(warnings.filters))
+
+
+def test_durables_clock_reads_the_same_value_without_the_deprecated_call():
+    """The adapter's replacement of durable's _unix_now gives what durable's own arithmetic gives."""
+    import datetime
+
+    from qnwmh_rules import _engine
+
+    epoch = datetime.datetime(1970, 1, 1)
+    assert epoch == datetime.datetime.fromtimestamp(0, datetime.UTC).replace(tzinfo=None)
+    before = (datetime.datetime.now() - epoch).total_seconds()
+    now = _engine._durable._unix_now()
+    after = (datetime.datetime.now() - epoch).total_seconds()
+    assert (_engine._unix_now, True) == (_engine._durable._unix_now, before <= now <= after)
+
+
+def _triple(path):
+    """The engine of a ruleset on durable with projection, durable with the whole document, and python."""
+    if path not in _TRIPLES:
+        projected = qnwmh_rules.load_ruleset(path, backend="durable")
+        _TRIPLES[path] = (projected, DurableEngine("whole", projected.compiled, project=False),
+                          qnwmh_rules.load_ruleset(path, backend="python"))
+    return _TRIPLES[path]
+
+
+_TRIPLES: dict = {}
+_MOMENTS = [None, "2017-06-01", "2017-09-30T23:59:59+08:00", "2017-10-01T00:00:00+08:00", "2017-10-01T02:00:00Z",
+            "2012-06-30", "2012-07-01T00:00:00+08:00", "2018-12-31", "2019-01-01T00:00:00+08:00"]
+
+
+@pytest.mark.parametrize("path", _shipped_and_test_rulesets(), ids=lambda p: f"{p.parent.name}/{p.name}")
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_durable_with_projection_fires_what_durable_without_it_and_python_decide(path, data):
+    """Every ruleset (derived facts, item lists, applies_if, due as of any moment): the projected document
+    fires on durable exactly what the whole document fires, which is what the python backend decides."""
+    projected, whole, python = _triple(path)
+    facts = data.draw(units() if projected.ruleset.subject == "unit" else collectives())
+    as_of = data.draw(st.sampled_from(_MOMENTS))
+    try:
+        verdict = projected.evaluate(facts, as_of=as_of)
+    except qnwmh_rules.FactsError:
+        event("refused")
+        return
+    parsed = projected.parse(facts)
+    moment = as_of_moment(as_of, projected.ruleset.time_zone)
+    doc = encode_facts(parsed, derive(projected.ruleset, parsed, projected._param_values),
+                       projected.ruleset.time_zone, moment)
+    assert whole.fire(doc) == projected._durable.fire(doc)
+    on_python = python.evaluate(facts, as_of=as_of)
+    assert (on_python.outcome, on_python.missing, [(r.id, r.outcome, r.reason) for r in on_python.rules]) == \
+        (verdict.outcome, verdict.missing, [(r.id, r.outcome, r.reason) for r in verdict.rules])
+
+
+@pytest.mark.filterwarnings("ignore:.*fork.*:DeprecationWarning")
+def test_a_process_forked_while_another_thread_is_inside_a_case_gets_a_working_engine():
+    """fork() while another thread holds an engine mid-case (its lock taken, its case asserted in durable):
+    the child's engine answers (no deadlock on the copied lock) with no trace of that thread's case."""
+    import os
+    import signal
+
+    e = _engine("forked")
+    expected = repr(sorted(e.fire(_case(3))))
+    inside, done = threading.Event(), threading.Event()
+
+    def mid_case():
+        with e._lock:
+            e._host.assert_fact(e.name, dict(_case(12), sid="0", id="case"))
+            inside.set()
+            done.wait(30)
+            e._host.delete_state(e.name, "0")
+
+    thread = threading.Thread(target=mid_case)
+    thread.start()
+    assert inside.wait(30)
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: answer, or be killed by the alarm if the engine hangs
+        signal.alarm(20)
+        try:
+            out = repr(sorted(e.fire(_case(3))))
+        except BaseException as exc:  # noqa: BLE001 - reported to the parent
+            out = repr(exc)
+        os.write(w, out.encode())
+        os._exit(0)
+    os.close(w)
+    with os.fdopen(r, "rb") as pipe:
+        got = pipe.read().decode()
+    os.waitpid(pid, 0)
+    done.set()
+    thread.join(30)
+    assert (expected, expected) == (got, repr(sorted(e.fire(_case(3)))))

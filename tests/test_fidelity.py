@@ -14,7 +14,7 @@ import qnwmh_rules
 from qnwmh_rules import explain_text
 from qnwmh_rules._derive import derive
 
-from .conftest import engine_pair
+from .conftest import BACKENDS_HERE, engine_pair
 from .strategies import as_of_days, collectives, known_by, units
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -222,7 +222,7 @@ def test_a_2014_filing_and_a_2016_filing_are_one_channel_and_the_note_lists_the_
     facts = copy.deepcopy(COLLECTIVE)
     facts["filings"] = [_filing("2014-05-01T10:00:00+08:00", unit="铁路总公司团委"),
                         _filing("2016-03-01T10:00:00+08:00", kind="locality", unit="共青团广东省委")]
-    for backend in ("durable", "python"):
+    for backend in BACKENDS_HERE:
         v = qnwmh_rules.evaluate(facts, backend=backend)
         r = v.rule("filing.single_channel")
         assert ("eligible", "passed", 1, ["filings[1]"]) == (v.outcome, r.outcome, dict(r.values)[

@@ -30,7 +30,7 @@ from qnwmh_rules._moments import MAX_YEAR, MIN_YEAR, parse_as_of, parse_date, pa
 from qnwmh_rules.cli import main
 from qnwmh_rules.facts import MAX_COUNT, MAX_TEXT
 
-from .conftest import EXAMPLE, ROOT
+from .conftest import BACKENDS_HERE, ENGINE_OF_RECORD, EXAMPLE, ROOT
 from .strategies import collectives, csv_bytes, json_values, plain_csv_bytes, raw_bytes
 from .test_ruleset_errors import HEAD, rule
 
@@ -317,7 +317,7 @@ def test_a_birth_date_after_the_age_reference_date_is_refused():
     facts = good()
     facts["leader"]["birth_date"] = "2018-01-01"
     assert "leader.birth_date" == refused(facts)
-    assert "leader.birth_date" == refused(facts, backend="durable")
+    assert "leader.birth_date" == refused(facts, backend=ENGINE_OF_RECORD)
 
 
 # ---- 6. values durable_rules cannot hold exactly -----------------------------------------------
@@ -368,7 +368,7 @@ def test_both_backends_agree_at_and_beyond_the_bounds(tmp_path_factory, unit, in
              "members": {"total": count}, "leader": {"birth_date": birth},
              "filings": [{"channel": {"kind": "industry", "unit": "u"}, "submitted_at": stamp,
                           "review": {"status": "pending"}}]}
-    durable, python = bounds_engine("durable", str(path)), bounds_engine("python", str(path))
+    durable, python = bounds_engine(ENGINE_OF_RECORD, str(path)), bounds_engine("python", str(path))
     assert _result(python, facts) == _result(durable, facts)
     beyond = len(unit) > MAX_TEXT or len(industry) > MAX_TEXT or stamp in _STAMPS[5:6] + _STAMPS[7:] \
         or not 0 <= count <= MAX_COUNT or birth in (_DATES[1], *_DATES[3:])
@@ -400,7 +400,7 @@ def test_overflowing_timestamps_are_facts_errors_everywhere(stamp, tmp_path, cap
 def test_a_lone_surrogate_is_refused_in_any_string():
     """`{"id": "\\ud800"}` is a FactsError (API, dict or text) and an error line in a batch, never a crash."""
     assert "id" == refused({"id": "\ud800"})
-    assert "id" == refused({"id": "\ud800"}, backend="durable")
+    assert "id" == refused({"id": "\ud800"}, backend=ENGINE_OF_RECORD)
     assert "id" == refused('{"id": "\\ud800"}')
     assert "(facts)" == refused({"id": "A", "\udc80": 1})
     out = run_records(B.read_jsonl(io.BytesIO(b'{"id": "\\ud800"}\n{"id": "A", "reporting_line": {"unit": '
@@ -626,7 +626,7 @@ def _dumps_or_none(doc):
 
 
 @settings(max_examples=40, deadline=None)
-@given(facts=collectives(), backend=st.sampled_from(["python", "durable"]))
+@given(facts=collectives(), backend=st.sampled_from(BACKENDS_HERE))
 def test_valid_collectives_read_the_same_as_dicts_as_text_and_as_a_batch_line(facts, backend):
     """The same facts give the same verdict whether passed as a dict, as JSON text or through batch."""
     try:
@@ -682,8 +682,8 @@ def test_the_largest_facts_the_contract_allows_agree_on_both_backends():
     item["channel"]["unit"] = unit
     facts["filings"] = [item] * 1_000
     facts["honors"] = GOOD["honors"] * 1_000
-    assert _result(engine("python"), facts) == _result(engine("durable"), facts)
-    assert "eligible" == _result(engine("durable"), facts)[0]
+    assert _result(engine("python"), facts) == _result(engine(ENGINE_OF_RECORD), facts)
+    assert "eligible" == _result(engine(ENGINE_OF_RECORD), facts)[0]
 
 
 def test_a_write_that_fails_midway_leaves_only_whole_lines(tmp_path):
