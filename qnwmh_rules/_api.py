@@ -15,6 +15,7 @@ import functools
 import hashlib
 import json
 import platform
+import threading
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -610,6 +611,7 @@ def _shipped_engine(term: str, region: str | None, backend: str, subject: str = 
 
 _ENGINE_CACHE: dict[tuple[str, str], Engine] = {}
 _ENGINE_CACHE_SIZE = 16
+_ENGINE_CACHE_LOCK = threading.Lock()  # services replay from several threads
 
 
 def load_ruleset_cached(path: str | Path, *, backend: str = "auto") -> Engine:
@@ -621,12 +623,15 @@ def load_ruleset_cached(path: str | Path, *, backend: str = "auto") -> Engine:
     backend = resolve_backend(backend)
     ruleset, compiled = _load_checked(path, backend == "durable")
     key = (ruleset.sha256, backend)
-    engine = _ENGINE_CACHE.pop(key, None)
-    if engine is None:
+    with _ENGINE_CACHE_LOCK:
+        engine = _ENGINE_CACHE.pop(key, None)
+    if engine is None:  # built outside the lock: two threads may both build one; the cache keeps one
         engine = Engine(ruleset, compiled, backend)
-    _ENGINE_CACHE[key] = engine  # most recently used last
-    while len(_ENGINE_CACHE) > _ENGINE_CACHE_SIZE:
-        del _ENGINE_CACHE[next(iter(_ENGINE_CACHE))]
+    with _ENGINE_CACHE_LOCK:
+        engine = _ENGINE_CACHE.setdefault(key, engine)
+        _ENGINE_CACHE[key] = _ENGINE_CACHE.pop(key)  # most recently used last
+        while len(_ENGINE_CACHE) > _ENGINE_CACHE_SIZE:
+            del _ENGINE_CACHE[next(iter(_ENGINE_CACHE))]
     return engine
 
 

@@ -211,3 +211,38 @@ def test_the_engine_module_is_only_imported_by_the_backend_choice():
     top = [line for line in (ROOT / "qnwmh_rules" / "_api.py").read_text(encoding="utf-8").splitlines()
            if line.startswith(("from ._engine", "from . import _engine", "import"))]
     assert [] == [line for line in top if "_engine" in line]
+
+
+def test_the_engine_cache_survives_threads_loading_more_rulesets_than_it_keeps(tmp_path):
+    """Several threads loading more distinct rulesets than the cache keeps (so that they evict at once)
+    each get an engine of the file they named, and no thread fails."""
+    import threading
+
+    from qnwmh_rules import _api
+
+    source = (RULESETS / "2017-2018" / "national.yaml").read_text(encoding="utf-8")
+    version = qnwmh_rules.load_ruleset(RULESETS / "2017-2018" / "national.yaml", backend="python").ruleset.version
+    paths = []
+    for i in range(_api._ENGINE_CACHE_SIZE + 8):
+        p = tmp_path / f"v{i}" / "national.yaml"
+        p.parent.mkdir()
+        p.write_text(source.replace(f"version: {version}", f"version: 9.{i}.0"), encoding="utf-8")
+        paths.append(p)
+    failures, results = [], []
+
+    def work(offset):
+        try:
+            for k in range(len(paths)):
+                p = paths[(k + offset) % len(paths)]
+                results.append((p.parent.name, load_ruleset_cached(p, backend="python").ruleset.version))
+        except Exception as exc:  # noqa: BLE001 - any failure in a thread is the finding
+            failures.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n * 3,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert ([], 4 * len(paths)) == (failures, len(results))
+    assert [] == [(name, got) for name, got in results if got != f"9.{name[1:]}.0"]
+    assert len(_api._ENGINE_CACHE) <= _api._ENGINE_CACHE_SIZE
