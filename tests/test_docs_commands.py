@@ -16,6 +16,8 @@ copy of the repository's ``rulesets/``, with the ``qnwmh-rules`` of this Python 
 * ``<!-- docs-test: skip REASON -->``: not run (the README's Quick start builds a virtual
   environment; ``.ci/run`` runs it);
 * ``<!-- docs-test: write PATH -->`` before a non-shell block: the block is that file's content;
+* ``<!-- docs-test: excerpt-of PATH -->`` before a block: the block is what the file made by
+  the commands before it holds, with ``…`` for what it leaves out;
 * ``<!-- docs-test: edit PATH drop NAME | NAME -->`` before a YAML block of cases: those cases
   are removed from the file and the block is appended to it;
 * ``<!-- docs-test: setup`` … ``-->``: shell commands, run before the next block, that make
@@ -97,7 +99,7 @@ def read_blocks(doc: Path) -> list[Block]:
 
 
 ALL_BLOCKS = [b for d in DOCS for b in read_blocks(d)]
-BLOCKS = [b for b in ALL_BLOCKS if b.lang in ("sh", "console")]
+BLOCKS = [b for b in ALL_BLOCKS if b.lang in ("sh", "console") or (b.directive or "").startswith("excerpt-of ")]
 
 
 def commands(block: Block) -> list[tuple[str, str | None]]:
@@ -160,6 +162,10 @@ class DocRun:
                 path = self.where / d.split(None, 1)[1]
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(block.text, encoding="utf-8")
+            elif d.startswith("excerpt-of "):
+                path = self.where / d.split(None, 1)[1]
+                assert matches(block.text, path.read_text(encoding="utf-8")), (
+                    f"{block.ident}: this excerpt is not what {path.name} holds:\n{path.read_text(encoding='utf-8')}")
             elif d.startswith("edit "):
                 target, _, names = d[len("edit "):].partition(" drop ")
                 path = self.where / target.strip()
@@ -218,4 +224,31 @@ def test_shown_output_elides_only_with_an_ellipsis() -> None:
 def test_the_collector_finds_every_shell_block() -> None:
     """Every ```sh and ```console fence of README.md and docs/*.md is collected."""
     fences = sum(len(re.findall(r"(?m)^```(?:sh|console)\s*$", d.read_text(encoding="utf-8"))) for d in DOCS)
-    assert fences == len(BLOCKS)
+    assert fences == len([b for b in BLOCKS if b.lang in ("sh", "console")])
+
+
+def test_the_integrators_guide_lists_exactly_the_public_api() -> None:
+    """docs/integrators.md names every name of `qnwmh_rules.__all__` in its public-API paragraph, and no other."""
+    import qnwmh_rules
+
+    text = (ROOT / "docs" / "integrators.md").read_text(encoding="utf-8")
+    start = text.index("The public API is what `qnwmh_rules.__all__` lists:")
+    paragraph = text[start:text.index("Modules whose names start with", start)].split(":", 1)[1]
+    assert sorted(qnwmh_rules.__all__) == sorted(set(re.findall(r"`(\w+)`", paragraph)))
+
+
+def test_the_integrators_guide_shows_the_signatures_of_evaluate_and_load_ruleset() -> None:
+    """The signatures docs/integrators.md gives for `evaluate` and `load_ruleset` are the real ones."""
+    import inspect
+
+    import qnwmh_rules
+
+    text = (ROOT / "docs" / "integrators.md").read_text(encoding="utf-8")
+    for name in ("evaluate", "load_ruleset"):
+        sig = inspect.signature(getattr(qnwmh_rules, name))
+        params = []
+        for p in sig.parameters.values():
+            if p.kind is p.KEYWORD_ONLY and "*" not in params:
+                params.append("*")
+            params.append(p.name if p.default is p.empty else f"{p.name}={p.default!r}".replace("'", '"'))
+        assert f"{name}({', '.join(params)})" in text
