@@ -14,7 +14,7 @@ import signal
 import stat
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from dateutil import tz as dttz
 
@@ -24,6 +24,8 @@ from ._jsontext import loads
 from .exceptions import EvaluationError, FactsError, RulesetError
 
 __all__ = ["main"]
+
+DEFAULT_LANG = "zh"  # of explain, why-not and docs: the programme's language
 
 
 def _read_json(name: str) -> Any:
@@ -38,6 +40,24 @@ def _read_json(name: str) -> Any:
     except OSError as exc:
         raise FactsError("(input)", f"cannot read {where}: {exc.strerror}") from exc
     return loads(data, where)
+
+
+def _read_verdict(name: str) -> Any:
+    """A stored verdict's JSON: a file that is not JSON is "not a verdict", not bad facts."""
+    try:
+        return _read_json(name)
+    except FactsError as exc:
+        if exc.field == "(input)" and exc.message.startswith("cannot read"):
+            raise
+        raise FactsError("(verdict)", f"{name} is not a verdict document ({exc})") from None
+
+
+def _why(exc: BaseException) -> str:
+    """What was wrong, in words (never a Python repr)."""
+    if isinstance(exc, KeyError):
+        return f"it has no {exc.args[0]!s} key" if exc.args else "a key is missing"
+    text = str(exc)
+    return text if text else type(exc).__name__
 
 
 def _audit_key(args: argparse.Namespace) -> bytes | None:
@@ -102,11 +122,11 @@ def _explain(args: argparse.Namespace) -> int:
     from ._explain import explain_html, explain_text
     from .verdict import Verdict
 
-    doc = _read_json(args.verdict)
+    doc = _read_verdict(args.verdict)
     try:
         verdict = Verdict.from_dict(doc)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise FactsError("(verdict)", f"{args.verdict} is not a verdict document: {exc!r}") from exc
+        raise FactsError("(verdict)", f"{args.verdict} is not a verdict document ({_why(exc)})") from exc
     text = (explain_html if args.format == "html" else explain_text)(verdict, lang=args.lang)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
@@ -203,13 +223,13 @@ def _audit(args: argparse.Namespace) -> int:
 def _replay_cmd(args: argparse.Namespace) -> int:
     from ._replay import replay
 
-    doc = _read_json(args.verdict)
+    doc = _read_verdict(args.verdict)
     try:
         report = replay(doc, _read_json(args.facts), ruleset=args.ruleset)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         if isinstance(exc, (FactsError, RulesetError)):
             raise
-        raise FactsError("(verdict)", f"{args.verdict} is not a verdict document: {exc}") from exc
+        raise FactsError("(verdict)", f"{args.verdict} is not a verdict document ({_why(exc)})") from exc
     sys.stdout.write(report.to_text())
     return 0 if report.identical and report.ruleset_hash_matches and report.facts_hash_matches else 1
 
@@ -300,9 +320,15 @@ def _load_named(spec: str, backend: str = "durable") -> _api.Engine:
     try:
         return _api.load_ruleset(term=term, region=region or None, backend=backend)
     except FactsError as exc:
+        import difflib
+
+        shipped = [name for t, regions in _api.available_rulesets().items() for name in [t, *(f"{t}:{r}" for r in
+                                                                                                   regions)]]
+        close = difflib.get_close_matches(spec, shipped, n=1, cutoff=0.6)
         raise RulesetError("Q010", f"{spec!r} is neither a ruleset file nor a shipped term ({exc.message})",
-                           path=spec, suggestion="give a path to a .yaml file, or TERM / TERM:REGION; "
-                                                 "`qnwmh-rules list` shows the shipped ones") from None
+                           path=spec, suggestion=(f"did you mean {close[0]!r}? " if close else "")
+                           + "give a path to a .yaml file, or TERM / TERM:REGION; "
+                             "`qnwmh-rules list` shows the shipped ones") from None
 
 
 def _collectives(name: str, as_of: Any) -> list[tuple[str | None, Any, Any]]:
@@ -449,8 +475,6 @@ def _batch(args: argparse.Namespace) -> int:
     from . import _batch as B
     from ._moments import parse_as_of
 
-    if args.workers < 1:
-        raise FactsError("--workers", "must be at least 1")
     if args.as_of is not None:  # refuse a bad --as-of now, not once per record
         parse_as_of(args.as_of, dttz.gettz("Asia/Shanghai") or dt.UTC)  # the shipped rulesets' zone
     try:
@@ -481,7 +505,7 @@ def _batch(args: argparse.Namespace) -> int:
         if source is not sys.stdin.buffer:
             source.close()
         raise
-    progress = sys.stderr.isatty() and not args.quiet
+    bar = _progress_bar(args, fmt) if sys.stderr.isatty() and not args.quiet else None
     summary = B.Summary()
     try:
         for line in B.evaluate_lines(records, term=None if args.ruleset else args.term, region=args.region,
@@ -489,20 +513,36 @@ def _batch(args: argparse.Namespace) -> int:
                                      workers=args.workers, subject=args.subject, industry=args.industry):
             out.write_line(line.json)
             summary.add(line)
-            if progress and summary.records % 500 == 0:
-                sys.stderr.write(f"\r{summary.records} records, {summary.errors} bad")
-                sys.stderr.flush()
+            if bar is not None:
+                bar.update(1)
+                if line.outcome is None:
+                    bar.set_postfix(bad=summary.errors, refresh=False)
     finally:
         try:
-            out.close()
+            if bar is not None:
+                bar.close()
         finally:
-            if source is not sys.stdin.buffer:
-                source.close()
-    if progress:
-        sys.stderr.write("\r")
+            try:
+                out.close()
+            finally:
+                if source is not sys.stdin.buffer:
+                    source.close()
     if not args.quiet:
         sys.stderr.write(summary.to_text())
     return 1 if summary.errors else 0
+
+
+def _progress_bar(args: argparse.Namespace, fmt: str) -> Any:
+    """A tqdm bar on stderr (a terminal): records done, rate and, for a JSON Lines file, the total
+    and time left (its non-blank lines are counted first; a CSV row may span lines, so no total)."""
+    from tqdm import tqdm  # type: ignore[import-untyped]  # ships no type information
+
+    total = None
+    if fmt == "jsonl" and args.input != "-" and Path(args.input).is_file():
+        with open(args.input, "rb") as f:
+            total = sum(1 for line in f if line.strip(b" \t\r\n\xef\xbb\xbf"))
+    return tqdm(total=total, unit=" records", file=sys.stderr, dynamic_ncols=True, mininterval=0.2,
+                leave=False)
 
 
 def _audit_key_options(parser: argparse.ArgumentParser) -> None:
@@ -512,21 +552,90 @@ def _audit_key_options(parser: argparse.ArgumentParser) -> None:
                         help="the key of a keyed audit log: the environment variable holding it")
 
 
+def _positive_int(text: str) -> int:
+    """``--workers``: a whole number of at least 1."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
+    return n
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with "did you mean" for a misspelt option, subcommand or choice."""
+
+    def error(self, message: str) -> NoReturn:
+        import difflib
+        import re
+
+        hint = ""
+        m = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if m:
+            close = difflib.get_close_matches(m.group(1), re.findall(r"'([^']*)'", m.group(2)), n=1, cutoff=0.5)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+        m = re.search(r"unrecognized arguments: (.*)", message)
+        if m:
+            known = [o for a in self._actions for o in a.option_strings]
+            for word in m.group(1).split():
+                close = difflib.get_close_matches(word.split("=")[0], known, n=1, cutoff=0.6) \
+                    if word.startswith("-") else []
+                if close:
+                    hint += f"; did you mean {close[0]}?" if not hint else f" {word}: {close[0]}?"
+        super().error(message + hint)
+
+
+_EX = "examples (run from the repository root):\n"
+_EXIT = "\nexit codes: "
+
+
+def _epilog(examples: list[str], codes: str) -> str:
+    return _EX + "".join(f"  qnwmh-rules {e}\n" for e in examples) + _EXIT + codes
+
+
+def _subparser(sub: Any, name: str, help: str, examples: list[str], codes: str) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        name, help=help, description=help[0].upper() + help[1:] + ".", epilog=_epilog(examples, codes),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    return parser
+
+
+def _ruleset_options(parser: argparse.ArgumentParser, subjects: bool = True) -> None:
+    """--term, --region, --ruleset, --subject, --industry, --as-of, --backend: which ruleset, as of when."""
+    parser.add_argument("--term", default="2017-2018", help="term of the shipped ruleset (default 2017-2018)")
+    parser.add_argument("--region", default=None, help="apply this region's overlay, e.g. guangdong "
+                                                       "(default: the national rules)")
+    parser.add_argument("--ruleset", default=None, metavar="FILE",
+                        help="a ruleset file to use instead of the shipped ones")
+    if subjects:
+        parser.add_argument("--subject", default="collective", choices=("collective", "unit"),
+                            help="what the facts describe: a collective (default) or a management unit "
+                                 "(考评, scored)")
+        parser.add_argument("--industry", default=None,
+                            help="for --subject unit: the industry overlay, e.g. transport")
+    parser.add_argument("--as-of", default=None, metavar="WHEN",
+                        help="evaluate as of this date (2017-10-15) or ISO timestamp with offset "
+                             "(2017-10-15T09:00:00+08:00); recorded in the stamp (default: every deadline passed)")
+    parser.add_argument("--backend", default="durable", choices=_api.BACKENDS,
+                        help="engine backend: durable (default, the engine of record) or python (the reference)")
+
+
+_CODES_EVAL = "0 done; 2 bad facts, a bad option or a broken ruleset file; 3 evaluation failed (a defect)"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="qnwmh-rules",
-                                description="Rules-as-code for the 青年文明号 programme.")
+    p = _Parser(prog="qnwmh-rules", description="Rules-as-code for the 青年文明号 programme.",
+                epilog="`qnwmh-rules SUBCOMMAND --help` gives each subcommand's options, examples and exit codes.")
     p.add_argument("--version", action="version", version=f"qnwmh-rules {_api.__version__}")
-    sub = p.add_subparsers(dest="command", required=True)
-    e = sub.add_parser("evaluate", help="evaluate one collective's facts (JSON) and print its verdict as JSON")
+    sub = p.add_subparsers(dest="command", required=True, metavar="SUBCOMMAND")
+    e = _subparser(sub, "evaluate", "evaluate one collective's facts (JSON) and print its verdict as JSON",
+                   ["evaluate --region guangdong rulesets/examples/collective-gd-0001.json",
+                    "evaluate --region guangdong --as-of 2017-10-15 --set members.aged_35_or_under=10 "
+                    "rulesets/examples/collective-gd-0001.json",
+                    "evaluate --region guangdong FACTS.json --audit-db audit.db > verdict.json"], _CODES_EVAL)
     e.add_argument("file", metavar="FILE|-", help="facts JSON file, or - for stdin")
-    e.add_argument("--term", default="2017-2018", help="term of the shipped ruleset (default 2017-2018)")
-    e.add_argument("--region", default=None, help="apply this region's overlay, e.g. guangdong")
-    e.add_argument("--subject", default="collective", choices=("collective", "unit"),
-                   help="what the facts describe: a collective (default) or a management unit (考评, scored)")
-    e.add_argument("--industry", default=None, help="for --subject unit: the industry overlay, e.g. transport")
-    e.add_argument("--ruleset", default=None, help="a ruleset file to use instead of the shipped ones")
-    e.add_argument("--as-of", default=None, help="evaluate as of this date or ISO timestamp (recorded in the stamp)")
-    e.add_argument("--backend", default="durable", choices=_api.BACKENDS, help="engine backend (default durable)")
+    _ruleset_options(e)
     e.add_argument("--compact", action="store_true", help="print the JSON on one line")
     e.add_argument("--audit-db", default=None, metavar="PATH",
                    help="also append the verdict and its facts to this audit log (SQLite, append-only, hash-chained)")
@@ -537,68 +646,84 @@ def build_parser() -> argparse.ArgumentParser:
                    help="what-if: change a fact (JSON value, or text; PATH= deletes it); repeatable. "
                         "Prints the verdict before and after and the rules that changed")
     e.set_defaults(func=_evaluate, usage_error=e.error)
-    ls = sub.add_parser("list", help="list the shipped rulesets (term and region)")
+    ls = _subparser(sub, "list", "list the shipped rulesets (term and region)", ["list"], "0")
     ls.set_defaults(func=_list)
-    c = sub.add_parser("check", help="check ruleset files and report every problem as path:line:col: CODE")
-    c.add_argument("paths", nargs="+", metavar="PATH", help="ruleset files or folders")
+    c = _subparser(sub, "check", "check ruleset files and report every problem as path:line:col: CODE",
+                   ["check rulesets/", "check rulesets/2017-2018/national.yaml"],
+                   "0 no problems; 2 some problem (each printed), or no ruleset file found")
+    c.add_argument("paths", nargs="+", metavar="PATH", help="ruleset files or folders (folders: every *.yaml "
+                                                            "except *.cases.yaml)")
     c.set_defaults(func=_check)
-    t = sub.add_parser("test", help="run the golden cases (*.cases.yaml) and report rule coverage")
+    t = _subparser(sub, "test", "run the golden cases (*.cases.yaml) and report rule coverage",
+                   ["test rulesets/", "test rulesets/2017-2018 --min-coverage 100"],
+                   "0 every case passed (and coverage reached); 1 a case failed or coverage is below "
+                   "--min-coverage; 2 no cases file found or a broken file")
     t.add_argument("paths", nargs="+", metavar="PATH", help="cases files or folders")
     t.add_argument("--min-coverage", type=float, default=None, metavar="PCT",
                    help="fail if pass/fail coverage of the rules is below PCT percent")
-    t.add_argument("--backend", default="durable", choices=_api.BACKENDS)
+    t.add_argument("--backend", default="durable", choices=_api.BACKENDS,
+                   help="engine backend: durable (default) or python")
     t.set_defaults(func=_test)
-    d = sub.add_parser("diff", help="what changed in meaning between two rulesets (TERM, TERM:REGION or a file)")
-    d.add_argument("old")
-    d.add_argument("new")
+    d = _subparser(sub, "diff", "what changed in meaning between two rulesets (TERM, TERM:REGION or a file)",
+                   ["diff 2017-2018 2017-2018:guangdong",
+                    "diff rulesets/2017-2018/national.yaml rulesets/2017-2018/guangdong.yaml "
+                    "--cases rulesets/2017-2018/national.cases.yaml"],
+                   "0 compared (whatever changed); 2 a name that is neither a file nor a shipped ruleset, "
+                   "or a broken file")
+    d.add_argument("old", help="the old ruleset: a file, or a shipped TERM or TERM:REGION")
+    d.add_argument("new", help="the new ruleset: a file, or a shipped TERM or TERM:REGION")
     d.add_argument("--cases", metavar="FILE",
                    help="re-evaluate these collectives (JSON list, JSON Lines or *.cases.yaml) under both")
     d.add_argument("--json", action="store_true", help="print the differences as JSON")
-    d.add_argument("--as-of", default=None, help="as_of for the re-evaluated collectives (cases keep their own)")
+    d.add_argument("--as-of", default=None, metavar="WHEN",
+                   help="as_of for the re-evaluated collectives (cases keep their own)")
     d.set_defaults(func=_diff)
-    b = sub.add_parser("batch", help="evaluate many collectives (JSON Lines or CSV) into JSON Lines, in order")
-    b.add_argument("input", metavar="IN.jsonl|IN.csv|-")
+    b = _subparser(sub, "batch", "evaluate many collectives (JSON Lines or CSV) into JSON Lines, in order",
+                   ["batch collectives.jsonl -o verdicts.jsonl --region guangdong --workers 4",
+                    "batch collectives.csv --encoding gb18030 -o verdicts.jsonl"],
+                   "0 every record evaluated; 1 some records were bad (each an error line); 2 a bad option or "
+                   "input that cannot be read")
+    b.add_argument("input", metavar="IN.jsonl|IN.csv|-", help="JSON Lines or CSV file, or - for stdin")
     b.add_argument("-o", "--output", default=None, help="output JSON Lines file (default stdout)")
-    b.add_argument("--term", default="2017-2018")
-    b.add_argument("--region", default=None)
-    b.add_argument("--ruleset", default=None, help="a ruleset file instead of the shipped ones")
-    b.add_argument("--subject", default="collective", choices=("collective", "unit"))
-    b.add_argument("--industry", default=None, help="for --subject unit: the industry overlay")
-    b.add_argument("--as-of", default=None)
-    b.add_argument("--backend", default="durable", choices=_api.BACKENDS)
-    b.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    _ruleset_options(b)
+    b.add_argument("--workers", type=_positive_int, default=1, metavar="N", help="worker processes (default 1)")
     b.add_argument("--format", choices=("jsonl", "csv"), default=None, help="input format (default: by extension)")
     b.add_argument("--encoding", default="utf-8", metavar="NAME",
                    help="text encoding of a CSV input, e.g. gb18030 (default utf-8; a byte-order mark is "
                         "accepted). Bytes not valid in it make their row an InvalidText error line")
-    b.add_argument("-q", "--quiet", action="store_true", help="no progress and no summary on stderr")
+    b.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary on stderr")
     b.set_defaults(func=_batch)
-    ex = sub.add_parser("explain", help="an auditor's note for a verdict (text or one self-contained HTML file)")
-    ex.add_argument("verdict", metavar="VERDICT.json|-")
-    ex.add_argument("--lang", default="zh", choices=("zh", "en"))
-    ex.add_argument("--format", default="text", choices=("text", "html"))
+    ex = _subparser(sub, "explain", "an auditor's note for a verdict (text or one self-contained HTML file)",
+                    ["explain verdict.json --lang en", "explain verdict.json --format html -o note.html"],
+                    "0 written; 2 the file cannot be read or is not a verdict")
+    ex.add_argument("verdict", metavar="VERDICT.json|-", help="a verdict JSON file, or - for stdin")
+    ex.add_argument("--lang", default=DEFAULT_LANG, choices=("zh", "en"),
+                    help=f"language of the note (default {DEFAULT_LANG})")
+    ex.add_argument("--format", default="text", choices=("text", "html"), help="text (default) or html")
     ex.add_argument("-o", "--output", default=None, help="write to this file instead of stdout")
     ex.set_defaults(func=_explain)
-    w = sub.add_parser("why-not", help="for each failed rule, the smallest changes to the facts that would pass it")
-    w.add_argument("file", metavar="FACTS.json|-")
-    w.add_argument("--term", default="2017-2018")
-    w.add_argument("--region", default=None)
-    w.add_argument("--ruleset", default=None)
-    w.add_argument("--subject", default="collective", choices=("collective", "unit"))
-    w.add_argument("--industry", default=None)
-    w.add_argument("--as-of", default=None)
-    w.add_argument("--backend", default="durable", choices=_api.BACKENDS)
-    w.add_argument("--lang", default="zh", choices=("zh", "en"))
-    w.add_argument("--json", action="store_true")
+    w = _subparser(sub, "why-not", "for each failed rule, the smallest changes to the facts that would pass it",
+                   ["why-not --region guangdong rulesets/examples/collective-gd-0001.json --lang en"],
+                   _CODES_EVAL)
+    w.add_argument("file", metavar="FACTS.json|-", help="facts JSON file, or - for stdin")
+    _ruleset_options(w)
+    w.add_argument("--lang", default=DEFAULT_LANG, choices=("zh", "en"),
+                   help=f"language of the text (default {DEFAULT_LANG})")
+    w.add_argument("--json", action="store_true", help="print the result as JSON")
     w.set_defaults(func=_why_not)
-    au = sub.add_parser("audit", help="query, verify or upgrade an audit log of verdicts, or print its head")
-    au.add_argument("db", metavar="AUDIT.db")
+    au = _subparser(sub, "audit", "query, verify or upgrade an audit log of verdicts, or print its head",
+                    ["audit audit.db --rule basic.youth_share --rule-outcome failed",
+                     "audit audit.db --verify --head", "audit audit.db --verify --expect-head SEQ:HASH"],
+                    "0 done (no problem found); 1 --verify found a problem; 2 a bad option or no audit log")
+    au.add_argument("db", metavar="AUDIT.db", help="the audit log (made by `evaluate --audit-db`)")
     au.add_argument("--id", default=None, help="collective (subject) id")
     au.add_argument("--rule", default=None, help="rule id: entries whose verdict has this rule "
                                                  "(with --rule-outcome: that rule had that outcome)")
-    au.add_argument("--rule-outcome", default=None, choices=("passed", "failed", "undetermined", "not_applicable"))
-    au.add_argument("--outcome", default=None, choices=("eligible", "ineligible", "undetermined"))
-    au.add_argument("--limit", type=int, default=None)
+    au.add_argument("--rule-outcome", default=None, choices=("passed", "failed", "undetermined", "not_applicable"),
+                    help="with --rule: the outcome that rule had")
+    au.add_argument("--outcome", default=None, choices=("eligible", "ineligible", "undetermined"),
+                    help="entries whose verdict had this outcome")
+    au.add_argument("--limit", type=int, default=None, metavar="N", help="at most N entries")
     au.add_argument("--full", action="store_true", help="print each verdict and its facts too")
     au.add_argument("--verify", action="store_true", help="re-check the whole log (schema, chain, every entry) "
                                                           "instead of querying; exit 1 if anything is wrong")
@@ -611,35 +736,83 @@ def build_parser() -> argparse.ArgumentParser:
                     help="upgrade a log of layout 1 in place to the hash chain (recorded as an entry)")
     _audit_key_options(au)
     au.set_defaults(func=_audit, usage_error=au.error)
-    rp = sub.add_parser("replay", help="re-evaluate a stored verdict with the ruleset its stamp names")
-    rp.add_argument("verdict", metavar="VERDICT.json")
+    rp = _subparser(sub, "replay", "re-evaluate a stored verdict with the ruleset its stamp names",
+                    ["replay verdict.json --facts rulesets/examples/collective-gd-0001.json"],
+                    "0 identical and both hashes match; 1 something differs; 2 a file cannot be read or is "
+                    "not a verdict")
+    rp.add_argument("verdict", metavar="VERDICT.json", help="the stored verdict")
     rp.add_argument("--facts", required=True, metavar="FACTS.json", help="the facts the verdict was given for")
-    rp.add_argument("--ruleset", default=None, help="use this ruleset file instead of the shipped one")
+    rp.add_argument("--ruleset", default=None, metavar="FILE",
+                    help="use this ruleset file instead of the shipped one")
     rp.set_defaults(func=_replay_cmd)
-    dc = sub.add_parser("docs", help="render a ruleset as a readable Markdown page for publication")
+    dc = _subparser(sub, "docs", "render a ruleset as a readable Markdown page for publication",
+                    ["docs 2017-2018:guangdong --lang zh -o guangdong.md",
+                     "docs rulesets/2017-2018/national.yaml --lang en"],
+                    "0 written; 2 a name that is neither a file nor a shipped ruleset, or a broken file")
     dc.add_argument("ruleset", help="a ruleset file, or a shipped TERM or TERM:REGION")
-    dc.add_argument("--lang", default="en", choices=("en", "zh"))
+    dc.add_argument("--lang", default=DEFAULT_LANG, choices=("zh", "en"),
+                    help=f"language of headings and titles (default {DEFAULT_LANG})")
     dc.add_argument("-o", "--output", default=None, help="write the page to this file instead of stdout")
     dc.set_defaults(func=_docs)
-    r = sub.add_parser("release", help="record a ruleset version as released (immutable) in releases.lock")
-    r.add_argument("file")
+    r = _subparser(sub, "release", "record a ruleset version as released (immutable) in releases.lock",
+                   ["release rulesets/2017-2018/guangdong.yaml",
+                    "release rulesets/2019-2020/national.yaml --allow-placeholders"],
+                   "0 released or already released; 1 refused (a golden case fails, or placeholders); "
+                   "2 a broken ruleset file")
+    r.add_argument("file", help="the ruleset file to release")
     r.add_argument("--allow-placeholders", action="store_true",
                    help="release even if some parameter is still marked `placeholder: true`")
     r.add_argument("--lock", default=None, help="the lock file (default: the nearest releases.lock, or one "
                                                  "beside the ruleset)")
     r.set_defaults(func=_release)
+    p.set_defaults(subcommands=dict(sub.choices))
     return p
 
 
+# Errors the command line raises as FactsError that are not about the facts: what kind they are.
+_OPTION_FIELDS = {"term": "--term", "region": "--region", "industry": "--industry", "subject": "--subject",
+                  "as_of": "--as-of", "moment": "--as-of", "(tz)": "--as-of", "limit": "--limit",
+                  "outcome": "--outcome", "rule_outcome": "--rule-outcome", "expect_head": "--expect-head",
+                  "recorded_at": "--recorded-at", "key": "audit key"}
+
+
+def error_line(exc: FactsError) -> str:
+    """The one stderr line for a FactsError, saying what kind of error it is: ``bad facts:`` only
+    for the facts; a file that cannot be read, a bad option or a file that is not a verdict say so."""
+    field = exc.field
+    if field.startswith("--"):
+        return f"qnwmh-rules: bad option {exc}"
+    if field in _OPTION_FIELDS:
+        text = f"{exc.message} ({exc.suggestion})" if exc.suggestion else exc.message
+        return f"qnwmh-rules: bad option {_OPTION_FIELDS[field]}: {text}"
+    if field == "(input)" and exc.message.startswith("cannot read"):
+        return f"qnwmh-rules: {exc.message}"
+    if field in ("(verdict)", "verdict") or field.startswith("stamp."):
+        return f"qnwmh-rules: not a verdict: {exc.message if field == '(verdict)' else exc}"
+    if field == "(audit)":
+        return f"qnwmh-rules: {exc.message}"
+    return f"qnwmh-rules: bad facts: {exc}"
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        args.subcommands[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return int(args.func(args))
+    except BrokenPipeError:  # `qnwmh-rules batch … | head`: the reader has gone; end quietly
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 141  # as a process ended by SIGPIPE, without a word on stderr
     except RulesetError as exc:
         print(str(exc), file=sys.stderr)
         return 2
     except FactsError as exc:
-        print(f"qnwmh-rules: bad facts: {exc}", file=sys.stderr)
+        print(error_line(exc), file=sys.stderr)
         return 2
     except EvaluationError as exc:
         print(f"qnwmh-rules: evaluation failed: {exc}", file=sys.stderr)

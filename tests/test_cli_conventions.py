@@ -1,0 +1,230 @@
+"""The command line keeps the conventions its users know (issue 16, item 6)."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+import qnwmh_rules
+from qnwmh_rules import _cases
+from qnwmh_rules._batch import BatchLine, Summary
+from qnwmh_rules._replay import json_differences, parse_assignment
+from qnwmh_rules._whynot import set_text, why_not
+from qnwmh_rules.cli import build_parser, main
+from tests.strategies import json_values, patch_values
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = str(ROOT / "rulesets" / "examples" / "collective-gd-0001.json")
+_REPR = re.compile(r"\b\w*(Error|Exception)\(|Traceback")
+
+
+def run(capsys, argv):
+    """(exit code, stdout, stderr) of the command line."""
+    code = main(argv)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_python_dash_m_runs_the_command_line():
+    """`python -m qnwmh_rules` is the `qnwmh-rules` command."""
+    r = subprocess.run([sys.executable, "-m", "qnwmh_rules", "--version"], capture_output=True, text=True)
+    assert (0, f"qnwmh-rules {qnwmh_rules.__version__}\n") == (r.returncode, r.stdout)
+
+
+@pytest.mark.parametrize(("argv", "start"), [
+    (["evaluate", "no-such-file.json"], "qnwmh-rules: cannot read no-such-file.json: "),
+    (["evaluate", "--term", "2019-2020", EXAMPLE], "qnwmh-rules: bad option --term: "),
+    (["evaluate", "--region", "guangdng", EXAMPLE], "qnwmh-rules: bad option --region: "),
+    (["evaluate", "--as-of", "yesterday", EXAMPLE], "qnwmh-rules: bad option --as-of: "),
+    (["evaluate", "--set", "members.total", EXAMPLE], "qnwmh-rules: bad option --set: "),
+    (["batch", EXAMPLE, "--encoding", "klingon"], "qnwmh-rules: bad option --encoding: "),
+    (["explain", EXAMPLE], "qnwmh-rules: not a verdict: "),
+    (["replay", EXAMPLE, "--facts", EXAMPLE], "qnwmh-rules: not a verdict: "),
+    (["audit", "no-such.db"], "qnwmh-rules: no audit log at no-such.db"),
+])
+def test_an_error_says_what_kind_it_is(capsys, argv, start):
+    """A missing file, a bad option or a file that is not a verdict is not called `bad facts`."""
+    code, _, err = run(capsys, argv)
+    assert (2, True, False) == (code, err.startswith(start), "bad facts" in err)
+
+
+def test_bad_facts_are_still_called_bad_facts(tmp_path, capsys):
+    """Facts that break the facts contract are `bad facts:` with the field path."""
+    doc = json.loads(Path(EXAMPLE).read_text(encoding="utf-8")) | {"members": {"total": "many"}}
+    (tmp_path / "f.json").write_text(json.dumps(doc), encoding="utf-8")
+    code, _, err = run(capsys, ["evaluate", str(tmp_path / "f.json")])
+    assert (2, True) == (code, err.startswith("qnwmh-rules: bad facts: members."))
+
+
+@pytest.mark.parametrize("bad", ["0", "-3", "four", "1.5"])
+def test_a_bad_workers_count_is_a_usage_error(capsys, bad):
+    """`--workers` must be a whole number of at least 1: a usage error naming the option, exit 2."""
+    with pytest.raises(SystemExit) as exc:
+        main(["batch", EXAMPLE, "--workers", bad])
+    err = capsys.readouterr().err
+    assert (2, True, False) == (exc.value.code, "argument --workers: " in err, "bad facts" in err)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(doc=json_values)
+def test_explain_never_prints_a_python_repr(tmp_path_factory, capsys, doc):
+    """Whatever JSON is given to `explain` as a verdict, the error is one line in words, never a repr."""
+    path = tmp_path_factory.mktemp("v") / "v.json"
+    try:
+        path.write_text(json.dumps(doc), encoding="utf-8")
+    except (ValueError, RecursionError, UnicodeEncodeError):
+        assume(False)  # not JSON that a file can hold
+    code, _, err = run(capsys, ["explain", str(path)])
+    assert (2, True, None, 1) == (code, err.startswith("qnwmh-rules: not a verdict: "), _REPR.search(err),
+                                  err.count("\n"))
+
+
+def test_explain_errors_have_no_repr(tmp_path, capsys):
+    """Verdict-shaped documents missing a part give an error in words (no `KeyError(...)`)."""
+    verdict = json.loads(qnwmh_rules.load_ruleset(term="2017-2018").evaluate(
+        json.loads(Path(EXAMPLE).read_text(encoding="utf-8"))).to_json())
+    errs = []
+    for key in list(verdict):
+        (tmp_path / "v.json").write_text(json.dumps({k: v for k, v in verdict.items() if k != key}), encoding="utf-8")
+        code, _, err = run(capsys, ["explain", str(tmp_path / "v.json")])
+        if code:
+            errs.append(err)
+    assert [] == [e for e in errs if _REPR.search(e) or not e.startswith("qnwmh-rules: not a verdict: ")]
+
+
+@pytest.mark.parametrize(("argv", "hint"), [
+    (["evaluate", "--regoin", "guangdong", EXAMPLE], "did you mean --region?"),
+    (["evalute", EXAMPLE], "did you mean 'evaluate'?"),
+    (["explain", "--lang", "ch", EXAMPLE], "did you mean 'zh'?"),
+    (["batch", "--wrokers", "2", EXAMPLE], "did you mean --workers?"),
+])
+def test_a_misspelt_option_or_subcommand_gets_a_suggestion(capsys, argv, hint):
+    """argparse's usage errors say what was probably meant."""
+    with pytest.raises(SystemExit):
+        main(argv)
+    assert hint in capsys.readouterr().err
+
+
+def test_diff_suggests_a_shipped_ruleset_name(capsys):
+    """A misspelt `diff` ruleset name gets the nearest shipped TERM:REGION."""
+    code, _, err = run(capsys, ["diff", "2017-2018", "2017-2018:guangdng"])
+    assert (2, True) == (code, "did you mean '2017-2018:guangdong'?" in err)
+
+
+def test_explain_why_not_and_docs_share_one_default_language():
+    """`explain`, `why-not` and `docs` default to the same language."""
+    subs = build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    assert {"zh"} == {subs[name].get_default("lang") for name in ("explain", "why-not", "docs")}
+
+
+def test_every_option_has_help_and_every_subcommand_examples_and_exit_codes():
+    """Each subcommand's --help shows examples and exit codes, and every option (positional too) has help text."""
+    subs = build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    missing = [(name, a.dest) for name, sp in subs.items() for a in sp._actions if not a.help]
+    no_epilog = [name for name, sp in subs.items()
+                 if "examples" not in (sp.epilog or "") or "exit codes: " not in (sp.epilog or "")]
+    assert ([], []) == (missing, no_epilog)
+
+
+@pytest.mark.parametrize(("records", "errors", "text"), [
+    (1, 0, "1 record: 1 verdict, 0 bad records"),
+    (2, 1, "2 records: 1 verdict, 1 bad record"),
+    (3, 3, "3 records: 0 verdicts, 3 bad records"),
+])
+def test_the_batch_summary_counts_in_good_english(records, errors, text):
+    """"1 verdict", not "1 verdicts"."""
+    s = Summary()
+    for i in range(records):
+        s.add(BatchLine(line=i + 1, id=None, json="{}", outcome=None if i < errors else "eligible", failed_rules=()))
+    assert text == s.to_text().splitlines()[0]
+
+
+@given(path=st.from_regex(r"[a-z_]{1,8}(\.[a-z0-9_]{1,8}){0,3}", fullmatch=True), value=patch_values)
+def test_a_why_not_change_is_printed_as_set_reads_it(path, value):
+    """The text why-not prints for a change is read back by `--set` as that same change."""
+    assert (path, value) == parse_assignment(set_text(path, value))
+
+
+def _case_facts():
+    out = []
+    for f in sorted((ROOT / "rulesets" / "2017-2018").glob("*.cases.yaml")):
+        cases = _cases.read_cases(f)
+        if "unit" in f.name:
+            continue
+        out += [(f, c) for c in cases.cases if c.error is None]
+    return out
+
+
+def test_every_patch_why_not_prints_is_accepted_by_set_as_printed():
+    """For every shipped golden case, each `[PATH=VALUE, …]` why-not prints gives back its patch through --set."""
+    engine = qnwmh_rules.load_ruleset(term="2017-2018", region="guangdong")
+    bad = []
+    for _, case in _case_facts():
+        result = why_not(engine, case.facts, as_of=case.as_of)
+        for fix in result.fixes:
+            for option in fix.options:
+                for step in option:
+                    for k, v in step.patch or ():
+                        if parse_assignment(set_text(k, v)) != (k, v) or \
+                                set_text(k, v) not in result.to_text("en"):
+                            bad.append((case.name, k, v))
+    assert [] == bad
+
+
+def test_why_not_on_an_eligible_collective_says_there_is_nothing_to_change(capsys):
+    """An eligible collective: why-not says so, in either language."""
+    code, out, _ = run(capsys, ["why-not", "--region", "guangdong", "--lang", "en", EXAMPLE])
+    code_zh, out_zh, _ = run(capsys, ["why-not", "--region", "guangdong", EXAMPLE])
+    assert (0, "GD-0001: eligible\n→ It is eligible: there is nothing to change.\n", 0,
+            "GD-0001: 符合资格\n→ 已符合资格，无需修改。\n") == (code, out, code_zh, out_zh)
+
+
+@given(items=st.lists(st.dictionaries(st.sampled_from(["kind", "unit", "at"]), patch_values, min_size=1), min_size=1,
+                      max_size=3), data=st.data())
+def test_replay_labels_list_items_by_index_unless_they_share_an_id(items, data):
+    """A difference inside a list item is labelled `[i]` (or `[id]` when both items have that id), never `[None]`."""
+    changed = [dict(x, at=data.draw(patch_values)) for x in items]
+    lines = json_differences({"filings": items}, {"filings": changed}, "")
+    assert [] == [line for line in lines if "[None]" in line or not re.match(r"filings\[\d+\]", line)]
+
+
+def test_replay_names_a_changed_filing_by_its_index():
+    """The issue's example: a changed filing is `filings[0]`, not `filings[None]`."""
+    a = {"filings": [{"review": {"status": "approved"}}]}
+    b = {"filings": [{"review": {"status": "rejected"}}]}
+    assert ['filings[0].review.status: "approved" → "rejected"'] == json_differences(a, b, "")
+
+
+def _jsonl(tmp_path, n):
+    doc = json.loads(Path(EXAMPLE).read_text(encoding="utf-8"))
+    path = tmp_path / "in.jsonl"
+    path.write_text("".join(json.dumps(doc | {"id": f"C{i}"}) + "\n" for i in range(n)), encoding="utf-8")
+    return path
+
+
+def test_batch_piped_into_head_ends_quietly(tmp_path):
+    """`qnwmh-rules batch … | head -1` prints one line and no error or traceback."""
+    path = _jsonl(tmp_path, 60)
+    r = subprocess.run(["bash", "-c", f"'{sys.executable}' -m qnwmh_rules batch '{path}' | head -c 100 | wc -c"],
+                       capture_output=True, text=True, timeout=120)
+    assert ("100", "") == (r.stdout.strip(), r.stderr)
+
+
+def test_batch_is_silent_but_for_the_summary_when_stderr_is_not_a_terminal(tmp_path, capsys):
+    """No progress bar when stderr is not a terminal: stderr holds the summary only."""
+    code, _, err = run(capsys, ["batch", str(_jsonl(tmp_path, 3)), "-o", str(tmp_path / "out.jsonl")])
+    assert (0, "3 records: 3 verdicts, 0 bad records") == (code, err.splitlines()[0])
+
+
+def test_batch_shows_a_progress_bar_with_total_and_rate_on_a_terminal(tmp_path, capsys, monkeypatch):
+    """On a terminal, tqdm shows records done of the total, the rate and the time left."""
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    code, _, err = run(capsys, ["batch", str(_jsonl(tmp_path, 5)), "-o", str(tmp_path / "out.jsonl")])
+    assert (0, True, True) == (code, "/5 [" in err, "records/s" in err)
