@@ -256,56 +256,124 @@ def _ruleset_files(paths: list[str]) -> list[Path]:
 
 def _check(args: argparse.Namespace) -> int:
     files = _ruleset_files(args.paths)
-    problems = 0
+    problems: list[dict[str, Any]] = []
     for f in files:  # every file is checked and reported, whatever happened to the ones before
         try:
             _api.load_ruleset(f)
         except RulesetError as exc:
             for err in exc.errors:
-                print(str(err), file=sys.stdout)
-                problems += 1
+                problems.append({"file": err.path or str(f), "line": err.line, "column": err.col, "code": err.code,
+                                 "message": err.message, "suggestion": err.suggestion, "text": str(err)})
         except (EvaluationError, OSError) as exc:  # a defect, not the author's: still report and go on
-            print(f"{f}: cannot be checked: {exc}", file=sys.stdout)
-            problems += 1
+            problems.append({"file": str(f), "line": None, "column": None, "code": None,
+                             "message": f"cannot be checked: {exc}", "suggestion": None,
+                             "text": f"{f}: cannot be checked: {exc}"})
     if not files:
         print("qnwmh-rules: no ruleset files found", file=sys.stderr)
         return 2
+    if args.format == "json":
+        print(json.dumps({"files": [str(f) for f in files], "problems": [{k: v for k, v in p.items() if k != "text"}
+                                                                          for p in problems]},
+                         ensure_ascii=False, indent=2))
+    else:
+        for p in problems:
+            print(p["text"])
     print(f"checked {len(files)} ruleset file(s): "
-          + (f"{problems} problem(s)" if problems else "no problems"), file=sys.stderr)
+          + (f"{len(problems)} problem(s)" if problems else "no problems"), file=sys.stderr)
     return 2 if problems else 0
 
 
+def _coverage_doc(report: dict[tuple[str, str], set[str]]) -> dict[str, Any]:
+    """The rule coverage as JSON: each rule (id, layer) with the outcomes some case reached, and the
+    pass/fail percentage (each rule counts twice: seen passing, seen failing)."""
+    rules: list[dict[str, Any]] = [{"id": rid, "layer": layer, "passed": "passed" in seen, "failed": "failed" in seen,
+              "undetermined": "undetermined" in seen, "not_applicable": "not_applicable" in seen}
+             for (rid, layer), seen in sorted(report.items(), key=lambda kv: (kv[0][1], kv[0][0]))]
+    full = sum(int(r["passed"]) + int(r["failed"]) for r in rules)
+    return {"rules": rules, "pass_fail_percent": round(100.0 * full / (2 * len(rules)), 1) if rules else 100.0}
+
+
+def _junit(runs: list[tuple[Path, Any, list[_cases.CaseResult]]], coverage: dict[str, Any]) -> str:
+    """JUnit XML: one <testsuite> per cases file, one <testcase> per case, a <failure> listing
+    what differed; the coverage percentage as a property of the whole run."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.Element("testsuites", name="qnwmh-rules test")
+    props = ET.SubElement(root, "properties")
+    ET.SubElement(props, "property", name="pass_fail_coverage_percent", value=str(coverage["pass_fail_percent"]))
+    total = failures = 0
+    for f, _, results in runs:
+        bad = sum(not r.ok for r in results)
+        suite = ET.SubElement(root, "testsuite", name=str(f), tests=str(len(results)), failures=str(bad),
+                              errors="0", skipped="0")
+        for r in results:
+            case = ET.SubElement(suite, "testcase", classname=str(f).removesuffix(".cases.yaml").replace("/", "."),
+                                 name=r.case.name, file=str(f), line=str(r.case.line))
+            if not r.ok:
+                failure = ET.SubElement(case, "failure", message=r.differences[0] if r.differences else "failed",
+                                        type="CaseFailed")
+                failure.text = "\n".join(r.differences)
+        total += len(results)
+        failures += bad
+    root.set("tests", str(total))
+    root.set("failures", str(failures))
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
 def _test(args: argparse.Namespace) -> int:
+    import re
+
     files: list[Path] = []
     for name in args.paths:
         files.extend(_cases.find_case_files(Path(name)))
     if not files:
         print("qnwmh-rules: no *.cases.yaml files found", file=sys.stderr)
         return 2
-    failed = total = 0
-    runs = _cases.run_files(files, backend=args.backend)
-    for f, _, results in runs:
-        for res in results:
-            total += 1
-            if not res.ok:
-                failed += 1
-                print(f"FAIL {f}:{res.case.line}: {res.case.name}")
-                for d in res.differences:
-                    print(f"     {d}")
+    try:
+        pattern = re.compile(args.k, re.IGNORECASE) if args.k is not None else None
+    except re.error as exc:
+        raise FactsError("-k", f"not a regular expression: {exc}") from None
+    runs = [(f, engine, [r for r in results if pattern is None or pattern.search(r.case.name)])
+            for f, engine, results in _cases.run_files(files, backend=args.backend)]
+    total = sum(len(results) for _, _, results in runs)
+    failed = sum(not r.ok for _, _, results in runs for r in results)
+    if pattern is not None and not total:
+        print(f"qnwmh-rules: no case name matches -k {args.k!r}", file=sys.stderr)
+        return 2
     report = _cases.coverage([(engine, results) for _, engine, results in runs])
-    print("\nrule coverage (P passed, F failed, U undetermined seen in some case):")
-    width = max(len(rid) for rid, _ in report)
-    full = 0
-    for (rid, layer), seen in sorted(report.items(), key=lambda kv: (kv[0][1], kv[0][0])):
-        marks = "".join(m if o in seen else "." for m, o in (("P", "passed"), ("F", "failed"), ("U", "undetermined")))
-        full += ("passed" in seen) + ("failed" in seen)
-        print(f"  {rid:<{width}}  {marks}  {layer}")
-    pct = 100.0 * full / (2 * len(report)) if report else 100.0
-    print(f"\n{total - failed} passed, {failed} failed")
-    print(f"pass/fail coverage: {pct:.1f}% of {len(report)} rules")
+    cov = _coverage_doc(report)
+    pct = cov["pass_fail_percent"]
+    below = args.min_coverage is not None and pct < args.min_coverage
+    if args.coverage_json:
+        Path(args.coverage_json).write_text(json.dumps(cov, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    if args.format == "json":
+        print(json.dumps({"cases": [{"file": str(f), "line": r.case.line, "name": r.case.name, "ok": r.ok,
+                                     "differences": list(r.differences)} for f, _, results in runs for r in results],
+                          "passed": total - failed, "failed": failed, "coverage": cov,
+                          "min_coverage": args.min_coverage, "ok": not failed and not below},
+                         ensure_ascii=False, indent=2))
+    elif args.format == "junit":
+        sys.stdout.write(_junit(runs, cov))
+    else:
+        for f, _, results in runs:
+            for res in results:
+                if not res.ok:
+                    print(f"FAIL {f}:{res.case.line}: {res.case.name}")
+                    for d in res.differences:
+                        print(f"     {d}")
+                elif args.verbose:
+                    print(f"ok   {f}:{res.case.line}: {res.case.name}")
+        print("\nrule coverage (P passed, F failed, U undetermined seen in some case):")
+        width = max((len(rid) for rid, _ in report), default=0)
+        for r in cov["rules"]:
+            marks = "".join(m if r[o] else "." for m, o in (("P", "passed"), ("F", "failed"), ("U", "undetermined")))
+            print(f"  {r['id']:<{width}}  {marks}  {r['layer']}")
+        print(f"\n{total - failed} passed, {failed} failed")
+        print(f"pass/fail coverage: {pct:.1f}% of {len(report)} rules")
     if failed:
         return 1
-    if args.min_coverage is not None and pct < args.min_coverage:
+    if below:
         print(f"coverage {pct:.1f}% is below --min-coverage {args.min_coverage:g}%", file=sys.stderr)
         return 1
     return 0
@@ -649,20 +717,33 @@ def build_parser() -> argparse.ArgumentParser:
     ls = _subparser(sub, "list", "list the shipped rulesets (term and region)", ["list"], "0")
     ls.set_defaults(func=_list)
     c = _subparser(sub, "check", "check ruleset files and report every problem as path:line:col: CODE",
-                   ["check rulesets/", "check rulesets/2017-2018/national.yaml"],
+                   ["check rulesets/", "check rulesets/2017-2018/national.yaml --format json"],
                    "0 no problems; 2 some problem (each printed), or no ruleset file found")
     c.add_argument("paths", nargs="+", metavar="PATH", help="ruleset files or folders (folders: every *.yaml "
                                                             "except *.cases.yaml)")
+    c.add_argument("--format", choices=("text", "json"), default="text",
+                   help="text: one `path:line:col: CODE message (suggestion)` line per problem (default); json: "
+                        "{files, problems: [{file, line, column, code, message, suggestion}]}")
     c.set_defaults(func=_check)
     t = _subparser(sub, "test", "run the golden cases (*.cases.yaml) and report rule coverage",
-                   ["test rulesets/", "test rulesets/2017-2018 --min-coverage 100"],
+                   ["test rulesets/", "test rulesets/2017-2018 --min-coverage 100",
+                    "test rulesets/ -k 'window' -v", "test rulesets/ --format junit > cases.xml"],
                    "0 every case passed (and coverage reached); 1 a case failed or coverage is below "
-                   "--min-coverage; 2 no cases file found or a broken file")
+                   "--min-coverage; 2 no cases file found, no case matches -k, or a broken file")
     t.add_argument("paths", nargs="+", metavar="PATH", help="cases files or folders")
     t.add_argument("--min-coverage", type=float, default=None, metavar="PCT",
                    help="fail if pass/fail coverage of the rules is below PCT percent")
     t.add_argument("--backend", default="durable", choices=_api.BACKENDS,
                    help="engine backend: durable (default) or python")
+    t.add_argument("-k", default=None, metavar="PATTERN",
+                   help="run only the cases whose name matches PATTERN (a regular expression, case-insensitive; "
+                        "a plain word matches names containing it); coverage counts those cases only")
+    t.add_argument("-v", "--verbose", action="store_true", help="list the passing cases too (text format)")
+    t.add_argument("--format", choices=("text", "json", "junit"), default="text",
+                   help="text (default); json: every case, the counts and the coverage; junit: JUnit XML "
+                        "for a CI server (one testcase per case)")
+    t.add_argument("--coverage-json", default=None, metavar="FILE",
+                   help="also write the rule coverage as JSON to FILE (any --format)")
     t.set_defaults(func=_test)
     d = _subparser(sub, "diff", "what changed in meaning between two rulesets (TERM, TERM:REGION or a file)",
                    ["diff 2017-2018 2017-2018:guangdong",

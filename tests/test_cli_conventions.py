@@ -228,3 +228,89 @@ def test_batch_shows_a_progress_bar_with_total_and_rate_on_a_terminal(tmp_path, 
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
     code, _, err = run(capsys, ["batch", str(_jsonl(tmp_path, 5)), "-o", str(tmp_path / "out.jsonl")])
     assert (0, True, True) == (code, "/5 [" in err, "records/s" in err)
+
+
+# ---- item 1: machine-readable output ------------------------------------------------------------
+
+def _scratch_rulesets(tmp_path):
+    import shutil
+
+    shutil.copytree(ROOT / "rulesets", tmp_path / "rulesets")
+    return tmp_path / "rulesets"
+
+
+def test_check_json_gives_every_problem_with_its_parts(tmp_path, capsys):
+    """`check --format json` lists the same problems as the text lines, each with file, line, column, code,
+    message and suggestion."""
+    rs = _scratch_rulesets(tmp_path)
+    f = rs / "2017-2018" / "national.yaml"
+    f.write_text(f.read_text(encoding="utf-8").replace("version: 2.0.0", "version: 2.0.0\nversoin: 1", 1)
+                 .replace("severity: required", "severity: requird", 1), encoding="utf-8")
+    code_t, text, _ = run(capsys, ["check", str(f)])
+    code_j, out, _ = run(capsys, ["check", str(f), "--format", "json"])
+    doc = json.loads(out)
+    rebuilt = [f"{p['file']}:{p['line']}:{p['column']}: {p['code']} {p['message']}"
+               + (f" ({p['suggestion']})" if p["suggestion"] else "") for p in doc["problems"]]
+    assert (2, 2, text.splitlines(), [str(f)], True) == (code_t, code_j, rebuilt, doc["files"],
+                                                         len(doc["problems"]) >= 2)
+
+
+def _failing_cases(tmp_path):
+    rs = _scratch_rulesets(tmp_path)
+    f = rs / "2017-2018" / "national.cases.yaml"
+    text = f.read_text(encoding="utf-8")
+    i = text.index("- name: five members is too few")
+    f.write_text(text[:i] + text[i:].replace("outcome: ineligible", "outcome: eligible", 1), encoding="utf-8")
+    return f
+
+
+def test_test_junit_is_one_testcase_per_case_with_failures(tmp_path, capsys):
+    """`test --format junit` is JUnit XML: a testsuite per file, a testcase per case, a failure for a failed one."""
+    import xml.etree.ElementTree as ET
+
+    f = _failing_cases(tmp_path)
+    code, out, _ = run(capsys, ["test", str(f), "--format", "junit"])
+    root = ET.fromstring(out)
+    cases = root.findall("./testsuite/testcase")
+    failed = [c.get("name") for c in cases if c.find("failure") is not None]
+    n = len(_cases.read_cases(f).cases)
+    assert (1, n, str(n), ["five members is too few"], "1") == (
+        code, len(cases), root.get("tests"), failed, root.get("failures"))
+
+
+def test_test_json_agrees_with_the_text_report(tmp_path, capsys):
+    """`test --format json` has every case, the counts and the same coverage as the text report."""
+    f = _failing_cases(tmp_path)
+    _, text, _ = run(capsys, ["test", str(f)])
+    code, out, _ = run(capsys, ["test", str(f), "--format", "json", "--coverage-json", str(tmp_path / "cov.json")])
+    doc = json.loads(out)
+    pct = float(re.search(r"pass/fail coverage: ([\d.]+)%", text).group(1))
+    assert (1, doc["passed"] + 1, 1, False, pct, doc["coverage"]) == (
+        code, len(doc["cases"]), doc["failed"], doc["ok"], doc["coverage"]["pass_fail_percent"],
+        json.loads((tmp_path / "cov.json").read_text(encoding="utf-8")))
+
+
+@pytest.mark.parametrize("pattern", ["window", "WINDOW", "leader.*40", "^a filing"])
+def test_test_k_runs_the_cases_whose_name_matches(capsys, pattern):
+    """`test -k PATTERN` runs exactly the cases whose name matches (regular expression, any case)."""
+    f = ROOT / "rulesets" / "2017-2018" / "national.cases.yaml"
+    code, out, _ = run(capsys, ["test", str(f), "-k", pattern, "--format", "json"])
+    names = [c["name"] for c in json.loads(out)["cases"]]
+    expected = [c.name for c in _cases.read_cases(f).cases if re.search(pattern, c.name, re.IGNORECASE)]
+    assert (0, expected) == (code, names)
+
+
+def test_test_k_matching_nothing_is_an_error(capsys):
+    """A -k that matches no case exits 2 rather than passing vacuously."""
+    code, _, err = run(capsys, ["test", str(ROOT / "rulesets" / "2017-2018"), "-k", "no such case name"])
+    assert (2, True) == (code, "no case name matches" in err)
+
+
+def test_test_v_lists_passing_cases(capsys):
+    """`test -v` prints an `ok` line for every passing case; without -v only failures are listed."""
+    f = ROOT / "rulesets" / "2017-2018" / "guangdong.cases.yaml"
+    _, quiet, _ = run(capsys, ["test", str(f)])
+    _, loud, _ = run(capsys, ["test", str(f), "-v"])
+    n = len(_cases.read_cases(f).cases)
+    assert (0, n) == (sum(line.startswith("ok ") for line in quiet.splitlines()),
+                      sum(line.startswith("ok ") for line in loud.splitlines()))
