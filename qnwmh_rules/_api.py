@@ -14,6 +14,7 @@ import difflib
 import functools
 import hashlib
 import json
+import os
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -40,8 +41,20 @@ __version__ = "0.1.0"
 BACKENDS = ("durable", "python")
 
 
+RULESETS_ENV = "QNWMH_RULESETS"
+
+
 def rulesets_dir() -> Path:
-    """Where the shipped rulesets are: inside the installed package, or the source checkout."""
+    """Where the shipped rulesets are: the folder the environment variable ``QNWMH_RULESETS``
+    names (a working copy a policy officer is editing; ``qnwmh-rules --rulesets DIR`` sets it),
+    else inside the installed package, or the source checkout. A ``QNWMH_RULESETS`` that is not a
+    folder is a FactsError on ``--rulesets``."""
+    chosen = os.environ.get(RULESETS_ENV)
+    if chosen:
+        path = Path(chosen).resolve()
+        if not path.is_dir():
+            raise FactsError("--rulesets", f"{chosen} is not a folder (given by --rulesets or {RULESETS_ENV})")
+        return path
     here = Path(__file__).resolve().parent
     for candidate in (here / "rulesets", here.parent / "rulesets"):
         if candidate.is_dir():
@@ -556,10 +569,16 @@ def _durable_refusals(compiled_json: str) -> tuple[tuple[str | None, str], ...]:
     return tuple(refusals(_compile.CompiledRule(i, c) for i, c in json.loads(compiled_json)))
 
 
-@functools.lru_cache(maxsize=32)
 def _shipped_engine(term: str, region: str | None, backend: str, subject: str = "collective",
                     industry: str | None = None) -> Engine:
-    return load_ruleset(ruleset_path(term, region, subject=subject, industry=industry), backend=backend)
+    return _engine_at(ruleset_path(term, region, subject=subject, industry=industry), backend)
+
+
+@functools.lru_cache(maxsize=32)
+def _engine_at(path: Path, backend: str) -> Engine:
+    """One engine per ruleset file and backend (the file, not the term: a working copy named by
+    ``QNWMH_RULESETS`` is another file)."""
+    return load_ruleset(path, backend=backend)
 
 
 def filing_window(term: str = "2017-2018", region: str | None = None) -> FilingWindow:

@@ -846,6 +846,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--lock", default=None, help="the lock file (default: the nearest releases.lock, or one "
                                                  "beside the ruleset)")
     r.set_defaults(func=_release)
+    for parser in (p, *sub.choices.values()):
+        parser.add_argument("--rulesets", metavar="DIR", default=None if parser is p else argparse.SUPPRESS,
+                            help=f"use the rulesets in DIR (a working copy, e.g. rulesets/ of a clone) for shipped "
+                                 f"names (TERM, TERM:REGION, --term, --region, list); default: the environment "
+                                 f"variable {_api.RULESETS_ENV}, else the installed package's")
     p.set_defaults(subcommands=dict(sub.choices))
     return p
 
@@ -880,6 +885,21 @@ def main(argv: list[str] | None = None) -> int:
     args, extra = parser.parse_known_args(argv)
     if extra:
         args.subcommands[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
+    if args.rulesets is None:
+        return _run(args)
+    before = os.environ.get(_api.RULESETS_ENV)
+    os.environ[_api.RULESETS_ENV] = args.rulesets  # the environment, so that batch's worker processes see it too
+    try:
+        return _run(args)
+    finally:  # main() may be called in a longer-lived process
+        if before is None:
+            os.environ.pop(_api.RULESETS_ENV, None)
+        else:
+            os.environ[_api.RULESETS_ENV] = before
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the chosen subcommand, turning every error into one line on stderr and an exit code."""
     try:
         return int(args.func(args))
     except BrokenPipeError:  # `qnwmh-rules batch … | head`: the reader has gone; end quietly

@@ -314,3 +314,42 @@ def test_test_v_lists_passing_cases(capsys):
     n = len(_cases.read_cases(f).cases)
     assert (0, n) == (sum(line.startswith("ok ") for line in quiet.splitlines()),
                       sum(line.startswith("ok ") for line in loud.splitlines()))
+
+
+# ---- item 5: working copies ----------------------------------------------------------------------
+
+def _working_copy(tmp_path):
+    """A copy of rulesets/ with a made-up 2019-2020 term (members_max 250), as a policy officer's clone has."""
+    rs = _scratch_rulesets(tmp_path)
+    (rs / "2019-2020").mkdir()
+    text = (ROOT / "docs" / "policy-guide.md").read_text(encoding="utf-8")
+    start = text.index("# 2019—2020 national ruleset — a MADE-UP EXAMPLE")
+    (rs / "2019-2020" / "national.yaml").write_text(text[start:text.index("```", start)], encoding="utf-8")
+    return rs
+
+
+def test_rulesets_option_makes_every_shipped_name_mean_the_working_copy(tmp_path, capsys):
+    """With --rulesets DIR, `list`, `--term`, `diff` and `docs` use DIR (after the subcommand or before it)."""
+    rs = str(_working_copy(tmp_path))
+    _, listed, _ = run(capsys, ["list", "--rulesets", rs])
+    code_e, out, _ = run(capsys, ["--rulesets", rs, "evaluate", "--term", "2019-2020", EXAMPLE])
+    code_d, diff, _ = run(capsys, ["diff", "2017-2018", "2019-2020", "--rulesets", rs])
+    code_p, page, _ = run(capsys, ["docs", "2019-2020", "--rulesets", rs, "--lang", "en"])
+    assert (True, 0, "2019-2020", 0, True, 0, True) == (
+        "2019-2020\tnational" in listed.splitlines(), code_e, json.loads(out)["stamp"]["term"], code_d,
+        "value: 200 → 250" in diff, code_p, "between 6 and 250 members" in page)
+
+
+def test_the_environment_variable_names_the_working_copy_for_the_library_too(tmp_path, monkeypatch):
+    """QNWMH_RULESETS makes `qnwmh_rules.evaluate(term=…)` read the working copy, with no stale cached engine."""
+    facts = json.loads(Path(EXAMPLE).read_text(encoding="utf-8"))
+    with pytest.raises(qnwmh_rules.FactsError):
+        qnwmh_rules.evaluate(facts, term="2019-2020")
+    monkeypatch.setenv("QNWMH_RULESETS", str(_working_copy(tmp_path)))
+    assert "2019-2020" == qnwmh_rules.evaluate(facts, term="2019-2020").stamp.term
+
+
+def test_a_rulesets_folder_that_does_not_exist_is_a_bad_option(capsys):
+    """--rulesets naming no folder: one line, `bad option --rulesets`, exit 2."""
+    code, _, err = run(capsys, ["list", "--rulesets", "/no/such/folder"])
+    assert (2, True) == (code, err.startswith("qnwmh-rules: bad option --rulesets: "))
