@@ -467,6 +467,17 @@ def _release(args: argparse.Namespace) -> int:
     return 0
 
 
+def _show(args: argparse.Namespace) -> int:
+    from ._show import show_dict, show_text
+
+    rs = _load_named(args.ruleset).ruleset
+    if args.json:
+        print(json.dumps(show_dict(rs), ensure_ascii=False, indent=2))
+    else:
+        sys.stdout.write(show_text(rs))
+    return 0
+
+
 def _docs(args: argparse.Namespace) -> int:
     from ._render_docs import render_markdown
 
@@ -835,6 +846,13 @@ def build_parser() -> argparse.ArgumentParser:
                     help=f"language of headings and titles (default {DEFAULT_LANG})")
     dc.add_argument("-o", "--output", default=None, help="write the page to this file instead of stdout")
     dc.set_defaults(func=_docs)
+    sh = _subparser(sub, "show", "the rules of a ruleset (id, titles, severity, parameters) and its parameters "
+                    "with values and notes",
+                    ["show 2017-2018:guangdong", "show rulesets/2017-2018/national.yaml --json"],
+                    "0 shown; 2 a name that is neither a file nor a shipped ruleset, or a broken file")
+    sh.add_argument("ruleset", help="a ruleset file, or a shipped TERM or TERM:REGION")
+    sh.add_argument("--json", action="store_true", help="print it as JSON")
+    sh.set_defaults(func=_show)
     r = _subparser(sub, "release", "record a ruleset version as released (immutable) in releases.lock",
                    ["release rulesets/2017-2018/guangdong.yaml",
                     "release rulesets/2019-2020/national.yaml --allow-placeholders"],

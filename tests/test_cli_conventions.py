@@ -353,3 +353,30 @@ def test_a_rulesets_folder_that_does_not_exist_is_a_bad_option(capsys):
     """--rulesets naming no folder: one line, `bad option --rulesets`, exit 2."""
     code, _, err = run(capsys, ["list", "--rulesets", "/no/such/folder"])
     assert (2, True) == (code, err.startswith("qnwmh-rules: bad option --rulesets: "))
+
+
+# ---- item 2: show ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("spec", ["2011-2012", "2017-2018", "2017-2018:guangdong"])
+def test_show_lists_every_rule_with_the_parameter_values_a_verdict_holds(capsys, spec):
+    """`show --json` has every rule of the ruleset, and each rule's parameters with the values its verdicts report."""
+    code, out, _ = run(capsys, ["show", spec, "--json"])
+    doc = json.loads(out)
+    term, _, region = spec.partition(":")
+    engine = qnwmh_rules.load_ruleset(term=term, region=region or None)
+    verdict = engine.evaluate(json.loads(Path(EXAMPLE).read_text(encoding="utf-8")) if term == "2017-2018" else
+                              json.loads((ROOT / "rulesets" / "examples" / "collective-2011-0001.json")
+                                         .read_text(encoding="utf-8")))
+    values = {p["name"]: p["value"] for p in doc["parameters"]}
+    shown = {r["id"]: {n: values[n] for n in r["params"]} for r in doc["rules"]}
+    reported = {r.id: dict(r.params) for r in verdict.rules}
+    assert (0, [r.id for r in engine.ruleset.rules], reported) == (code, [r["id"] for r in doc["rules"]], shown)
+
+
+def test_show_text_names_every_rule_and_parameter(capsys):
+    """`show` as text lists every rule id with both titles and every parameter with its value."""
+    code, out, _ = run(capsys, ["show", "2017-2018:guangdong"])
+    rs = qnwmh_rules.load_ruleset(term="2017-2018", region="guangdong").ruleset
+    missing = [r.id for r in rs.rules if f"  {r.id}  " not in out or r.title.zh not in out or r.title.en not in out]
+    missing += [p.name for p in rs.parameters if f"  {p.name} = " not in out]
+    assert (0, []) == (code, missing)
