@@ -478,6 +478,40 @@ def _show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fmt(args: argparse.Namespace) -> int:
+    from ._fmt import FormatError, format_text, yaml_files
+
+    files = yaml_files(args.paths)
+    if not files:
+        print("qnwmh-rules: no YAML files found", file=sys.stderr)
+        return 2
+    changed = broken = 0
+    for f, kind in files:
+        try:
+            text = f.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            print(f"{f}: cannot be formatted: {exc}")
+            broken += 1
+            continue
+        try:
+            out = format_text(text, kind)
+        except FormatError as exc:
+            print(f"{f}: cannot be formatted: {exc}")
+            broken += 1
+            continue
+        if out != text:
+            changed += 1
+            if args.check:
+                print(f"would reformat {f}")
+            else:
+                f.write_text(out, encoding="utf-8")
+                print(f"reformatted {f}")
+    verb = "would be reformatted" if args.check else "reformatted"
+    print(f"{len(files)} file(s): {changed} {verb}" + (f", {broken} cannot be formatted" if broken else ""),
+          file=sys.stderr)
+    return 2 if broken else 1 if args.check and changed else 0
+
+
 def _docs(args: argparse.Namespace) -> int:
     from ._render_docs import render_markdown
 
@@ -846,6 +880,14 @@ def build_parser() -> argparse.ArgumentParser:
                     help=f"language of headings and titles (default {DEFAULT_LANG})")
     dc.add_argument("-o", "--output", default=None, help="write the page to this file instead of stdout")
     dc.set_defaults(func=_docs)
+    fm = _subparser(sub, "fmt", "rewrite ruleset and cases files in the one canonical layout, keeping comments",
+                    ["fmt rulesets/", "fmt --check rulesets/"],
+                    "0 done (with --check: nothing to reformat); 1 with --check: some file would be reformatted; "
+                    "2 a file that is not YAML")
+    fm.add_argument("paths", nargs="+", metavar="PATH", help="YAML files or folders (every *.yaml under them)")
+    fm.add_argument("--check", action="store_true", help="change nothing; list the files that would be "
+                                                         "reformatted and exit 1 if there are any (for CI)")
+    fm.set_defaults(func=_fmt)
     sh = _subparser(sub, "show", "the rules of a ruleset (id, titles, severity, parameters) and its parameters "
                     "with values and notes",
                     ["show 2017-2018:guangdong", "show rulesets/2017-2018/national.yaml --json"],

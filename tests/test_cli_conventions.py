@@ -380,3 +380,63 @@ def test_show_text_names_every_rule_and_parameter(capsys):
     missing = [r.id for r in rs.rules if f"  {r.id}  " not in out or r.title.zh not in out or r.title.en not in out]
     missing += [p.name for p in rs.parameters if f"  {p.name} = " not in out]
     assert (0, []) == (code, missing)
+
+
+# ---- item 3: fmt ----------------------------------------------------------------------------------
+
+SHIPPED_YAML = sorted((ROOT / "rulesets").rglob("*.yaml"))
+
+
+def _messy(text, sequence, offset, width):
+    """The same YAML in another layout (other indentation, lines wrapped elsewhere)."""
+    import io
+
+    from ruamel.yaml import YAML
+
+    y = YAML()
+    y.preserve_quotes = True
+    y.width = width
+    y.indent(mapping=4, sequence=sequence, offset=offset)
+    buf = io.StringIO()
+    y.dump(y.load(text), buf)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("path", SHIPPED_YAML, ids=lambda p: str(p.relative_to(ROOT)))
+@pytest.mark.parametrize(("sequence", "offset", "width"), [(2, 0, 1 << 16), (6, 4, 1 << 16)])
+def test_fmt_brings_any_layout_back_to_the_shipped_one_with_its_comments(path, sequence, offset, width):
+    """A shipped file indented any other way is formatted back to exactly the shipped text, comments included.
+    (The author's line breaks inside folded text are kept as written: fmt does not re-wrap.)"""
+    from qnwmh_rules._fmt import format_text
+
+    text = path.read_text(encoding="utf-8")
+    kind = "cases" if path.name.endswith(".cases.yaml") else "ruleset"
+    assert text == format_text(_messy(text, sequence, offset, width), kind)
+
+
+def test_the_shipped_files_are_formatted(capsys):
+    """`fmt --check rulesets/` finds nothing to reformat."""
+    code, out, _ = run(capsys, ["fmt", "--check", str(ROOT / "rulesets")])
+    assert (0, "") == (code, out)
+
+
+def test_fmt_check_changes_nothing_and_fmt_rewrites(tmp_path, capsys):
+    """`fmt --check` lists a file in another layout and exits 1 without touching it; `fmt` rewrites it."""
+    shipped = ROOT / "rulesets" / "2017-2018" / "national.yaml"
+    f = tmp_path / "national.yaml"
+    f.write_text(_messy(shipped.read_text(encoding="utf-8"), 2, 0, 1 << 16), encoding="utf-8")
+    before = f.read_text(encoding="utf-8")
+    code_c, out_c, _ = run(capsys, ["fmt", "--check", str(f)])
+    unchanged = f.read_text(encoding="utf-8") == before
+    code_f, out_f, _ = run(capsys, ["fmt", str(f)])
+    assert (1, f"would reformat {f}\n", True, 0, f"reformatted {f}\n", shipped.read_text(encoding="utf-8")) == (
+        code_c, out_c, unchanged, code_f, out_f, f.read_text(encoding="utf-8"))
+
+
+def test_fmt_refuses_a_file_that_is_not_yaml(tmp_path, capsys):
+    """A file that is not YAML is reported, left alone, and makes the exit code 2."""
+    f = tmp_path / "bad.yaml"
+    f.write_text("rules: [unclosed\n", encoding="utf-8")
+    code, out, _ = run(capsys, ["fmt", str(f)])
+    assert (2, True, "rules: [unclosed\n") == (code, out.startswith(f"{f}: cannot be formatted: not YAML"),
+                                              f.read_text(encoding="utf-8"))
