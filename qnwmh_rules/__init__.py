@@ -17,11 +17,12 @@ from ._replay import Replay, WhatIf, replay, what_if
 from ._whynot import WhyNot, why_not
 from .exceptions import EvaluationError, FactsError, QnwmhError, RulesetError
 from .facts import Facts, parse_facts
-from .verdict import Citation, RuleOutcome, Stamp, Verdict
+from .verdict import Citation, RuleOutcome, ScoreSheet, Stamp, Verdict
 
 __all__ = [
     "available_rulesets", "Citation", "count_creation_collectives", "Engine", "evaluate", "EvaluationError",
     "explain_html", "explain_text", "Facts", "FactsError", "filing_window", "FilingWindow", "load_ruleset",
     "parse_facts", "QnwmhError", "Replay", "replay", "RuleOutcome", "ruleset_path", "RulesetError", "Stamp",
     "Verdict", "what_if", "WhatIf", "__version__", "AuditEntry", "AuditLog", "AuditLogError", "WhyNot", "why_not",
+    "ScoreSheet",
 ]

@@ -316,8 +316,10 @@ class Engine:
         return frozenset(out)
 
     def evaluate(self, facts: Mapping[str, Any] | Facts | str | bytes, *, as_of: Any = None) -> Verdict:
-        """Evaluate one collective: ``facts`` is a JSON-shaped mapping or JSON text (see ``parse``).
-        Raises FactsError for bad facts (and never half-applies)."""
+        """Evaluate one subject: ``facts`` is a JSON-shaped mapping, JSON text, or ``Facts`` from
+        ``parse_facts``; ``as_of`` as for ``qnwmh_rules.evaluate`` (a date, an aware datetime, ISO
+        text, or ``None``). Returns a ``Verdict``. Raises FactsError for bad facts or a bad
+        ``as_of`` (and never half-applies), EvaluationError if the engine fails on valid input."""
         rs = self.ruleset
         parsed = self.parse(facts)
         moment = _parse_as_of(as_of, rs.time_zone)
@@ -589,10 +591,21 @@ def filing_window(term: str = "2017-2018", region: str | None = None) -> FilingW
 def evaluate(facts: Mapping[str, Any] | str | bytes, *, term: str = "2017-2018", region: str | None = None,
              as_of: Any = None, backend: str = "durable", subject: str = "collective",
              industry: str | None = None) -> Verdict:
-    """Evaluate one collective against the shipped ruleset for ``term`` (and ``region``).
+    """Evaluate one collective (``subject="unit"``: one management unit) against the shipped
+    ruleset for ``term`` (and ``region``, or ``industry`` for a unit), and return its ``Verdict``.
 
-    The engine for each (term, region) is loaded once and cached. ``as_of`` is recorded
-    in the verdict; nothing reads the wall clock.
+    ``facts``: a JSON-shaped mapping (the facts contract of docs/integrators.md) or JSON text.
+    ``as_of``: the moment the verdict is given for, recorded in ``verdict.stamp.as_of``; a
+    ``datetime.date`` or ``YYYY-MM-DD`` (the end of that day in the ruleset's zone), an aware
+    ``datetime`` or an ISO timestamp with ``Z`` or ``±HH:MM``; ``None`` takes every deadline
+    as passed. Nothing reads the wall clock. ``backend``: ``"durable"`` (the engine of record)
+    or ``"python"`` (the reference evaluator).
+
+    Raises ``FactsError`` (a ``ValueError``) naming the field path for bad facts, and on
+    ``term``/``region``/``industry``/``subject``/``as_of`` for a bad argument; ``RulesetError`` if
+    the shipped file is broken; ``EvaluationError`` if the engine fails on valid input. The
+    engine for each ruleset file and backend is loaded once and cached (``QNWMH_RULESETS``
+    names another rulesets folder).
     """
     return _shipped_engine(term, region, backend, subject, industry).evaluate(facts, as_of=as_of)
 
