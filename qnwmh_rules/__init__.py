@@ -17,7 +17,7 @@ from ._replay import Replay, WhatIf, replay, what_if
 from ._whynot import WhyNot, why_not
 from .exceptions import BackendUnavailableError, EvaluationError, FactsError, QnwmhError, RulesetError
 from .facts import Facts, parse_facts
-from .verdict import Citation, RuleOutcome, Stamp, Verdict
+from .verdict import Citation, RuleOutcome, ScoreSheet, Stamp, Verdict
 
 __all__ = [
     "available_rulesets", "Citation", "count_creation_collectives", "Engine", "evaluate", "EvaluationError",
@@ -25,4 +25,5 @@ __all__ = [
     "parse_facts", "QnwmhError", "Replay", "replay", "RuleOutcome", "ruleset_path", "RulesetError", "Stamp",
     "Verdict", "what_if", "WhatIf", "__version__", "AuditEntry", "AuditLog", "AuditLogError", "WhyNot", "why_not",
     "BackendUnavailableError",
+    "ScoreSheet",
 ]

@@ -14,6 +14,7 @@ import enum
 import functools
 import hashlib
 import json
+import os
 import platform
 import threading
 from collections.abc import Iterable, Mapping
@@ -77,8 +78,20 @@ def resolve_backend(backend: str) -> str:
         "is installed and imports only on CPython 3.11 and 3.12: use backend 'python' or 'auto'")
 
 
+RULESETS_ENV = "QNWMH_RULESETS"
+
+
 def rulesets_dir() -> Path:
-    """Where the shipped rulesets are: inside the installed package, or the source checkout."""
+    """Where the shipped rulesets are: the folder the environment variable ``QNWMH_RULESETS``
+    names (a working copy a policy officer is editing; ``qnwmh-rules --rulesets DIR`` sets it),
+    else inside the installed package, or the source checkout. A ``QNWMH_RULESETS`` that is not a
+    folder is a FactsError on ``--rulesets``."""
+    chosen = os.environ.get(RULESETS_ENV)
+    if chosen:
+        path = Path(chosen).resolve()
+        if not path.is_dir():
+            raise FactsError("--rulesets", f"{chosen} is not a folder (given by --rulesets or {RULESETS_ENV})")
+        return path
     here = Path(__file__).resolve().parent
     for candidate in (here / "rulesets", here.parent / "rulesets"):
         if candidate.is_dir():
@@ -356,8 +369,10 @@ class Engine:
         return out
 
     def evaluate(self, facts: Mapping[str, Any] | Facts | str | bytes, *, as_of: Any = None) -> Verdict:
-        """Evaluate one collective: ``facts`` is a JSON-shaped mapping or JSON text (see ``parse``).
-        Raises FactsError for bad facts (and never half-applies)."""
+        """Evaluate one subject: ``facts`` is a JSON-shaped mapping, JSON text, or ``Facts`` from
+        ``parse_facts``; ``as_of`` as for ``qnwmh_rules.evaluate`` (a date, an aware datetime, ISO
+        text, or ``None``). Returns a ``Verdict``. Raises FactsError for bad facts or a bad
+        ``as_of`` (and never half-applies), EvaluationError if the engine fails on valid input."""
         rs = self.ruleset
         parsed = self.parse(facts)
         moment = as_of_moment(as_of, rs.time_zone)
@@ -603,10 +618,16 @@ def _durable_refusals(compiled_json: str) -> tuple[tuple[str | None, str], ...]:
     return tuple(refusals(_compile.CompiledRule(r, c, _compile.Part(p)) for r, p, c in json.loads(compiled_json)))
 
 
-@functools.lru_cache(maxsize=32)
 def _shipped_engine(term: str, region: str | None, backend: str, subject: str = "collective",
                     industry: str | None = None) -> Engine:
-    return load_ruleset(ruleset_path(term, region, subject=subject, industry=industry), backend=backend)
+    return _engine_at(ruleset_path(term, region, subject=subject, industry=industry), backend)
+
+
+@functools.lru_cache(maxsize=32)
+def _engine_at(path: Path, backend: str) -> Engine:
+    """One engine per ruleset file and backend (the file, not the term: a working copy named by
+    ``QNWMH_RULESETS`` is another file)."""
+    return load_ruleset(path, backend=backend)
 
 
 _ENGINE_CACHE: dict[tuple[str, str], Engine] = {}
@@ -643,10 +664,22 @@ def filing_window(term: str = "2017-2018", region: str | None = None) -> FilingW
 def evaluate(facts: Mapping[str, Any] | str | bytes, *, term: str = "2017-2018", region: str | None = None,
              as_of: Any = None, backend: str = "auto", subject: str = "collective",
              industry: str | None = None) -> Verdict:
-    """Evaluate one collective against the shipped ruleset for ``term`` (and ``region``).
+    """Evaluate one collective (``subject="unit"``: one management unit) against the shipped
+    ruleset for ``term`` (and ``region``, or ``industry`` for a unit), and return its ``Verdict``.
 
-    The engine for each (term, region) is loaded once and cached. ``as_of`` is recorded
-    in the verdict; nothing reads the wall clock. ``backend`` as for ``load_ruleset``.
+    ``facts``: a JSON-shaped mapping (the facts contract of docs/integrators.md) or JSON text.
+    ``as_of``: the moment the verdict is given for, recorded in ``verdict.stamp.as_of``; a
+    ``datetime.date`` or ``YYYY-MM-DD`` (the end of that day in the ruleset's zone), an aware
+    ``datetime`` or an ISO timestamp with ``Z`` or ``±HH:MM``; ``None`` takes every deadline
+    as passed. Nothing reads the wall clock. ``backend``: ``"auto"`` (durable_rules where it
+    imports, else the python backend), ``"durable"`` (the engine of record) or ``"python"``.
+
+    Raises ``FactsError`` (a ``ValueError``) naming the field path for bad facts, and on
+    ``term``/``region``/``industry``/``subject``/``as_of`` for a bad argument; ``RulesetError`` if
+    the shipped file is broken; ``BackendUnavailableError`` for ``"durable"`` where it does not
+    import; ``EvaluationError`` if the engine fails on valid input. The
+    engine for each ruleset file and backend is loaded once and cached (``QNWMH_RULESETS``
+    names another rulesets folder).
     """
     return _shipped_engine(term, region, resolve_backend(backend), subject, industry).evaluate(facts, as_of=as_of)
 

@@ -459,7 +459,8 @@ class Summary:
     def to_text(self) -> str:
         out = io.StringIO()
         verdicts = self.records - self.errors
-        out.write(f"{self.records} records: {verdicts} verdicts, {self.errors} bad records\n")
+        out.write(f"{_count(self.records, 'record')}: {_count(verdicts, 'verdict')}, "
+                  f"{_count(self.errors, 'bad record')}\n")
         for outcome in ("eligible", "ineligible", "undetermined"):
             out.write(f"  {outcome:<13}{self.outcomes.get(outcome, 0)}\n")
         if self.failed_rules:
@@ -467,3 +468,8 @@ class Summary:
             for rid, n in sorted(self.failed_rules.items(), key=lambda kv: (-kv[1], kv[0])):
                 out.write(f"  {rid:<28}{n}\n")
         return out.getvalue()
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 verdict``, ``2 verdicts``, ``0 bad records``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

@@ -107,8 +107,8 @@ def json_differences(old: Any, new: Any, path: str = "") -> list[str]:
         out = []
         for i, (a, b) in enumerate(zip(old, new, strict=True)):
             # name rule entries by their id, which reads better than an index
-            label = a.get("id") if isinstance(a, dict) and a.get("id") == (b.get("id") if isinstance(b, dict)
-                                                                          else None) else i
+            ida = a.get("id") if isinstance(a, dict) else None
+            label = ida if ida is not None and ida == (b.get("id") if isinstance(b, dict) else None) else i
             out.extend(json_differences(a, b, f"{path}[{label}]"))
         return out
     if old != new:

@@ -118,13 +118,15 @@ _UI: dict[str, dict[str, Any]] = {
     "en": dict(o={"eligible": "eligible", "ineligible": "not eligible", "undetermined": "undetermined"},
                asof=" (as of {a})", supply="supply {m}",
                due="not yet due, decided from {d}; until then it passes with:",
-               cannot="cannot be changed now: ", none="none", dele="(delete)",
+               cannot="cannot be changed now: ", none="none",
+               eligible="It is eligible: there is nothing to change.",
                ok="With every changeable patch ({p}) it would be eligible.",
                no="With every changeable patch ({p}) it would still be {o}:"),
     "zh": dict(o={"eligible": "符合资格", "ineligible": "不符合资格", "undetermined": "尚无法判定"},
                asof="（评估时刻 {a}）", supply="需补充 {m}",
                due="尚未到期，{d}起判定；在此之前满足以下任一项即可通过：",
-               cannot="现已无法更改：", none="无", dele="（删除）",
+               cannot="现已无法更改：", none="无",
+               eligible="已符合资格，无需修改。",
                ok="采纳全部可行的修改（{p}）后即符合资格。", no="即使采纳全部可行的修改（{p}），仍{o}：")}
 
 
@@ -151,9 +153,8 @@ class WhyNot(_Doc):
         def said(t: Text) -> str:
             return t.en if lang == "en" else t.zh
 
-        def shown(p: Any) -> str:
-            return ", ".join(f"{k}={u['dele'] if v is None else json.dumps(v, ensure_ascii=False)}"
-                             for k, v in p or ()) or str(u["none"])
+        def shown(p: Any) -> str:  # each item as `evaluate --set` takes it (PATH= deletes)
+            return ", ".join(set_text(k, v) for k, v in p or ()) or str(u["none"])
         lines = [f"{self.subject_id}: {u['o'][self.outcome]}" + (u["asof"].format(a=self.as_of) if self.as_of else "")]
         for f in self.fixes:
             lines.append(f"✗ {f.rule_id} — {said(f.title)}" if f.due is None else
@@ -167,10 +168,17 @@ class WhyNot(_Doc):
         lines += [f"? {m.rule_id} — {said(m.title)}: " + (u["supply"].format(m=", ".join(m.missing)) if m.missing
                                                          else pick_lang(m.reason or "", lang))
                   for m in self.undetermined if m.rule_id not in {f.rule_id for f in self.fixes}]
+        if self.outcome == "eligible" and not self.fixes:
+            return "\n".join([*lines, "→ " + u["eligible"]]) + "\n"
         if self.would_be_eligible:
             return "\n".join([*lines, "→ " + u["ok"].format(p=shown(self.patch))]) + "\n"
         lines.append("→ " + u["no"].format(p=shown(self.patch), o=u["o"][self.outcome_after]))
         return "\n".join(lines + [f"   - {r}: {said(t)}" for r, t in self.blockers]) + "\n"
+
+
+def set_text(path: str, value: Any) -> str:
+    """One change as ``evaluate --set`` reads it back: ``PATH=`` deletes, else ``PATH=JSON``."""
+    return f"{path}=" if value is None else f"{path}={json.dumps(value, ensure_ascii=False)}"
 
 
 # ---- words -------------------------------------------------------------------------------------------

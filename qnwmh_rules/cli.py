@@ -14,7 +14,7 @@ import signal
 import stat
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from dateutil import tz as dttz
 
@@ -25,6 +25,8 @@ from ._model import ruleset_key
 from .exceptions import BackendUnavailableError, EvaluationError, FactsError, RulesetError, did_you_mean
 
 __all__ = ["main"]
+
+DEFAULT_LANG = "zh"  # of explain, why-not and docs: the programme's language
 
 
 def _read_json(name: str) -> Any:
@@ -41,6 +43,24 @@ def _read_json(name: str) -> Any:
     except OSError as exc:
         raise FactsError("(input)", f"cannot read {where}: {exc.strerror}") from exc
     return loads(data, where)
+
+
+def _read_verdict(name: str) -> Any:
+    """A stored verdict's JSON: a file that is not JSON is "not a verdict", not bad facts."""
+    try:
+        return _read_json(name)
+    except FactsError as exc:
+        if exc.field == "(input)" and exc.message.startswith("cannot read"):
+            raise
+        raise FactsError("(verdict)", f"{name} is not a verdict document ({exc})") from None
+
+
+def _why(exc: BaseException) -> str:
+    """What was wrong, in words (never a Python repr)."""
+    if isinstance(exc, KeyError):
+        return f"it has no {exc.args[0]!s} key" if exc.args else "a key is missing"
+    text = str(exc)
+    return text if text else type(exc).__name__
 
 
 def _audit_key(args: argparse.Namespace) -> bytes | None:
@@ -99,16 +119,14 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 def _explain(args: argparse.Namespace) -> int:
     from ._explain import explain_html, explain_text
-    from ._moments import show
     from .verdict import Verdict
 
-    doc = _read_json(args.verdict)
+    doc = _read_verdict(args.verdict)
     try:  # from_dict checks the shape; a value of the wrong type inside shows only while rendering
         verdict = Verdict.from_dict(doc)
         text = (explain_html if args.format == "html" else explain_text)(verdict, lang=args.lang)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise FactsError("(verdict)", f"{args.verdict} is not a verdict document: "
-                                      f"{type(exc).__name__}: {show(str(exc), 160)}") from exc
+        raise FactsError("(verdict)", f"{args.verdict} is not a verdict document ({_why(exc)})") from exc
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
     else:
@@ -204,13 +222,13 @@ def _audit(args: argparse.Namespace) -> int:
 def _replay_cmd(args: argparse.Namespace) -> int:
     from ._replay import replay
 
-    doc = _read_json(args.verdict)
+    doc = _read_verdict(args.verdict)
     try:
         report = replay(doc, _read_json(args.facts), ruleset=args.ruleset)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         if isinstance(exc, (FactsError, RulesetError)):
             raise
-        raise FactsError("(verdict)", f"{args.verdict} is not a verdict document: {exc}") from exc
+        raise FactsError("(verdict)", f"{args.verdict} is not a verdict document ({_why(exc)})") from exc
     sys.stdout.write(report.to_text())
     return 0 if report.identical and report.ruleset_hash_matches and report.facts_hash_matches else 1
 
@@ -237,7 +255,7 @@ def _ruleset_files(paths: list[str]) -> list[Path]:
 
 def _check(args: argparse.Namespace) -> int:
     files = _ruleset_files(args.paths)
-    problems = 0
+    problems: list[dict[str, Any]] = []
     for f in files:  # every file is checked and reported, whatever happened to the ones before
         try:
             # no engine is built; where durable_rules is installed it is asked whether it takes the
@@ -245,50 +263,118 @@ def _check(args: argparse.Namespace) -> int:
             _api.load_ruleset(f, backend="python", probe_durable=True)
         except RulesetError as exc:
             for err in exc.errors:
-                print(str(err), file=sys.stdout)
-                problems += 1
+                problems.append({"file": err.path or str(f), "line": err.line, "column": err.col, "code": err.code,
+                                 "message": err.message, "suggestion": err.suggestion, "text": str(err)})
         except (EvaluationError, OSError) as exc:  # a defect, not the author's: still report and go on
-            print(f"{f}: cannot be checked: {exc}", file=sys.stdout)
-            problems += 1
+            problems.append({"file": str(f), "line": None, "column": None, "code": None,
+                             "message": f"cannot be checked: {exc}", "suggestion": None,
+                             "text": f"{f}: cannot be checked: {exc}"})
     if not files:
         print("qnwmh-rules: no ruleset files found", file=sys.stderr)
         return 2
+    if args.format == "json":
+        print(json.dumps({"files": [str(f) for f in files], "problems": [{k: v for k, v in p.items() if k != "text"}
+                                                                          for p in problems]},
+                         ensure_ascii=False, indent=2))
+    else:
+        for p in problems:
+            print(p["text"])
     print(f"checked {len(files)} ruleset file(s): "
-          + (f"{problems} problem(s)" if problems else "no problems"), file=sys.stderr)
+          + (f"{len(problems)} problem(s)" if problems else "no problems"), file=sys.stderr)
     return 2 if problems else 0
 
 
+def _coverage_doc(report: dict[tuple[str, str], set[str]]) -> dict[str, Any]:
+    """The rule coverage as JSON: each rule (id, layer) with the outcomes some case reached, and the
+    pass/fail percentage (each rule counts twice: seen passing, seen failing)."""
+    rules: list[dict[str, Any]] = [{"id": rid, "layer": layer, "passed": "passed" in seen, "failed": "failed" in seen,
+              "undetermined": "undetermined" in seen, "not_applicable": "not_applicable" in seen}
+             for (rid, layer), seen in sorted(report.items(), key=lambda kv: (kv[0][1], kv[0][0]))]
+    full = sum(int(r["passed"]) + int(r["failed"]) for r in rules)
+    return {"rules": rules, "pass_fail_percent": round(100.0 * full / (2 * len(rules)), 1) if rules else 100.0}
+
+
+def _junit(runs: list[tuple[Path, Any, list[_cases.CaseResult]]], coverage: dict[str, Any]) -> str:
+    """JUnit XML: one <testsuite> per cases file, one <testcase> per case, a <failure> listing
+    what differed; the coverage percentage as a property of the whole run."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.Element("testsuites", name="qnwmh-rules test")
+    props = ET.SubElement(root, "properties")
+    ET.SubElement(props, "property", name="pass_fail_coverage_percent", value=str(coverage["pass_fail_percent"]))
+    total = failures = 0
+    for f, _, results in runs:
+        bad = sum(not r.ok for r in results)
+        suite = ET.SubElement(root, "testsuite", name=str(f), tests=str(len(results)), failures=str(bad),
+                              errors="0", skipped="0")
+        for r in results:
+            case = ET.SubElement(suite, "testcase", classname=str(f).removesuffix(".cases.yaml").replace("/", "."),
+                                 name=r.case.name, file=str(f), line=str(r.case.line))
+            if not r.ok:
+                failure = ET.SubElement(case, "failure", message=r.differences[0] if r.differences else "failed",
+                                        type="CaseFailed")
+                failure.text = "\n".join(r.differences)
+        total += len(results)
+        failures += bad
+    root.set("tests", str(total))
+    root.set("failures", str(failures))
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
 def _test(args: argparse.Namespace) -> int:
+    import re
+
     files: list[Path] = []
     for name in args.paths:
         files.extend(_cases.find_case_files(Path(name)))
     if not files:
         print("qnwmh-rules: no *.cases.yaml files found", file=sys.stderr)
         return 2
-    failed = total = 0
-    runs = _cases.run_files(files, backend=args.backend)
-    for f, _, results in runs:
-        for res in results:
-            total += 1
-            if not res.ok:
-                failed += 1
-                print(f"FAIL {f}:{res.case.line}: {res.case.name}")
-                for d in res.differences:
-                    print(f"     {d}")
+    try:
+        pattern = re.compile(args.k, re.IGNORECASE) if args.k is not None else None
+    except re.error as exc:
+        raise FactsError("-k", f"not a regular expression: {exc}") from None
+    runs = [(f, engine, [r for r in results if pattern is None or pattern.search(r.case.name)])
+            for f, engine, results in _cases.run_files(files, backend=args.backend)]
+    total = sum(len(results) for _, _, results in runs)
+    failed = sum(not r.ok for _, _, results in runs for r in results)
+    if pattern is not None and not total:
+        print(f"qnwmh-rules: no case name matches -k {args.k!r}", file=sys.stderr)
+        return 2
     report = _cases.coverage([(engine, results) for _, engine, results in runs])
-    print("\nrule coverage (P passed, F failed, U undetermined seen in some case):")
-    width = max(len(rid) for rid, _ in report)
-    full = 0
-    for (rid, layer), seen in sorted(report.items(), key=lambda kv: (kv[0][1], kv[0][0])):
-        marks = "".join(m if o in seen else "." for m, o in (("P", "passed"), ("F", "failed"), ("U", "undetermined")))
-        full += ("passed" in seen) + ("failed" in seen)
-        print(f"  {rid:<{width}}  {marks}  {layer}")
-    pct = 100.0 * full / (2 * len(report)) if report else 100.0
-    print(f"\n{total - failed} passed, {failed} failed")
-    print(f"pass/fail coverage: {pct:.1f}% of {len(report)} rules")
+    cov = _coverage_doc(report)
+    pct = cov["pass_fail_percent"]
+    below = args.min_coverage is not None and pct < args.min_coverage
+    if args.coverage_json:
+        Path(args.coverage_json).write_text(json.dumps(cov, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    if args.format == "json":
+        print(json.dumps({"cases": [{"file": str(f), "line": r.case.line, "name": r.case.name, "ok": r.ok,
+                                     "differences": list(r.differences)} for f, _, results in runs for r in results],
+                          "passed": total - failed, "failed": failed, "coverage": cov,
+                          "min_coverage": args.min_coverage, "ok": not failed and not below},
+                         ensure_ascii=False, indent=2))
+    elif args.format == "junit":
+        sys.stdout.write(_junit(runs, cov))
+    else:
+        for f, _, results in runs:
+            for res in results:
+                if not res.ok:
+                    print(f"FAIL {f}:{res.case.line}: {res.case.name}")
+                    for d in res.differences:
+                        print(f"     {d}")
+                elif args.verbose:
+                    print(f"ok   {f}:{res.case.line}: {res.case.name}")
+        print("\nrule coverage (P passed, F failed, U undetermined seen in some case):")
+        width = max((len(rid) for rid, _ in report), default=0)
+        for r in cov["rules"]:
+            marks = "".join(m if r[o] else "." for m, o in (("P", "passed"), ("F", "failed"), ("U", "undetermined")))
+            print(f"  {r['id']:<{width}}  {marks}  {r['layer']}")
+        print(f"\n{total - failed} passed, {failed} failed")
+        print(f"pass/fail coverage: {pct:.1f}% of {len(report)} rules")
     if failed:
         return 1
-    if args.min_coverage is not None and pct < args.min_coverage:
+    if below:
         print(f"coverage {pct:.1f}% is below --min-coverage {args.min_coverage:g}%", file=sys.stderr)
         return 1
     return 0
@@ -303,9 +389,15 @@ def _load_named(spec: str, backend: str = "python") -> _api.Engine:
     try:
         return _api.load_ruleset(term=term, region=region or None, backend=backend)
     except FactsError as exc:
+        import difflib
+
+        shipped = [name for t, regions in _api.available_rulesets().items() for name in [t, *(f"{t}:{r}" for r in
+                                                                                                   regions)]]
+        close = difflib.get_close_matches(spec, shipped, n=1, cutoff=0.6)
         raise RulesetError("Q010", f"{spec!r} is neither a ruleset file nor a shipped term ({exc.message})",
-                           path=spec, suggestion="give a path to a .yaml file, or TERM / TERM:REGION; "
-                                                 "`qnwmh-rules list` shows the shipped ones") from None
+                           path=spec, suggestion=(f"did you mean {close[0]!r}? " if close else "")
+                           + "give a path to a .yaml file, or TERM / TERM:REGION; "
+                             "`qnwmh-rules list` shows the shipped ones") from None
 
 
 def _collectives(name: str, as_of: Any) -> list[tuple[str | None, Any, Any]]:
@@ -374,6 +466,51 @@ def _release(args: argparse.Namespace) -> int:
     key = engine.ruleset.key
     print(f"{'released' if added else 'already released'}: {key} sha256 {engine.ruleset.sha256} ({lock})")
     return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    from ._show import show_dict, show_text
+
+    rs = _load_named(args.ruleset).ruleset
+    if args.json:
+        print(json.dumps(show_dict(rs), ensure_ascii=False, indent=2))
+    else:
+        sys.stdout.write(show_text(rs))
+    return 0
+
+
+def _fmt(args: argparse.Namespace) -> int:
+    from ._fmt import FormatError, format_text, yaml_files
+
+    files = yaml_files(args.paths)
+    if not files:
+        print("qnwmh-rules: no YAML files found", file=sys.stderr)
+        return 2
+    changed = broken = 0
+    for f, kind in files:
+        try:
+            text = f.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            print(f"{f}: cannot be formatted: {exc}")
+            broken += 1
+            continue
+        try:
+            out = format_text(text, kind)
+        except FormatError as exc:
+            print(f"{f}: cannot be formatted: {exc}")
+            broken += 1
+            continue
+        if out != text:
+            changed += 1
+            if args.check:
+                print(f"would reformat {f}")
+            else:
+                f.write_text(out, encoding="utf-8")
+                print(f"reformatted {f}")
+    verb = "would be reformatted" if args.check else "reformatted"
+    print(f"{len(files)} file(s): {changed} {verb}" + (f", {broken} cannot be formatted" if broken else ""),
+          file=sys.stderr)
+    return 2 if broken else 1 if args.check and changed else 0
 
 
 def _docs(args: argparse.Namespace) -> int:
@@ -482,8 +619,6 @@ def _batch(args: argparse.Namespace) -> int:
     from . import _batch as B
     from ._moments import parse_as_of
 
-    if args.workers < 1:
-        raise FactsError("--workers", "must be at least 1")
     if args.as_of is not None:  # refuse a bad --as-of now, not once per record
         parse_as_of(args.as_of, dttz.gettz("Asia/Shanghai") or dt.UTC)  # the shipped rulesets' zone
     problem = B.encoding_problem(args.encoding)
@@ -532,7 +667,7 @@ def _batch(args: argparse.Namespace) -> int:
         if args.input != "-":
             source.close()
         raise
-    progress = sys.stderr.isatty() and not args.quiet
+    bar = _progress_bar(args, fmt) if sys.stderr.isatty() and not args.quiet else None
     summary = B.Summary()
     try:
         for line in B.evaluate_lines(records, term=None if args.ruleset else args.term, region=args.region,
@@ -540,20 +675,36 @@ def _batch(args: argparse.Namespace) -> int:
                                      workers=args.workers, subject=args.subject, industry=args.industry):
             out.write_line(line.json)
             summary.add(line)
-            if progress and summary.records % 500 == 0:
-                sys.stderr.write(f"\r{summary.records} records, {summary.errors} bad")
-                sys.stderr.flush()
+            if bar is not None:
+                bar.update(1)
+                if line.outcome is None:
+                    bar.set_postfix(bad=summary.errors, refresh=False)
     finally:
         try:
-            out.close()
+            if bar is not None:
+                bar.close()
         finally:
-            if args.input != "-":
-                source.close()
-    if progress:
-        sys.stderr.write("\r")
+            try:
+                out.close()
+            finally:
+                if args.input != "-":
+                    source.close()
     if not args.quiet:
         sys.stderr.write(summary.to_text())
     return 1 if summary.errors else 0
+
+
+def _progress_bar(args: argparse.Namespace, fmt: str) -> Any:
+    """A tqdm bar on stderr (a terminal): records done, rate and, for a JSON Lines file, the total
+    and time left (its non-blank lines are counted first; a CSV row may span lines, so no total)."""
+    from tqdm import tqdm  # type: ignore[import-untyped]  # ships no type information
+
+    total = None
+    if fmt == "jsonl" and args.input != "-" and Path(args.input).is_file():
+        with open(args.input, "rb") as f:
+            total = sum(1 for line in f if line.strip(b" \t\r\n\xef\xbb\xbf"))
+    return tqdm(total=total, unit=" records", file=sys.stderr, dynamic_ncols=True, mininterval=0.2,
+                leave=False)
 
 
 def _audit_key_options(parser: argparse.ArgumentParser) -> None:
@@ -563,22 +714,91 @@ def _audit_key_options(parser: argparse.ArgumentParser) -> None:
                         help="the key of a keyed audit log: the environment variable holding it")
 
 
+def _positive_int(text: str) -> int:
+    """``--workers``: a whole number of at least 1."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
+    return n
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with "did you mean" for a misspelt option, subcommand or choice."""
+
+    def error(self, message: str) -> NoReturn:
+        import difflib
+        import re
+
+        hint = ""
+        m = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if m:
+            close = difflib.get_close_matches(m.group(1), re.findall(r"'([^']*)'", m.group(2)), n=1, cutoff=0.5)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+        m = re.search(r"unrecognized arguments: (.*)", message)
+        if m:
+            known = [o for a in self._actions for o in a.option_strings]
+            for word in m.group(1).split():
+                close = difflib.get_close_matches(word.split("=")[0], known, n=1, cutoff=0.6) \
+                    if word.startswith("-") else []
+                if close:
+                    hint += f"; did you mean {close[0]}?" if not hint else f" {word}: {close[0]}?"
+        super().error(message + hint)
+
+
+_EX = "examples (run from the repository root):\n"
+_EXIT = "\nexit codes: "
+
+
+def _epilog(examples: list[str], codes: str) -> str:
+    return _EX + "".join(f"  qnwmh-rules {e}\n" for e in examples) + _EXIT + codes
+
+
+def _subparser(sub: Any, name: str, help: str, examples: list[str], codes: str) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        name, help=help, description=help[0].upper() + help[1:] + ".", epilog=_epilog(examples, codes),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    return parser
+
+
+def _ruleset_options(parser: argparse.ArgumentParser, subjects: bool = True) -> None:
+    """--term, --region, --ruleset, --subject, --industry, --as-of, --backend: which ruleset, as of when."""
+    parser.add_argument("--term", default="2017-2018", help="term of the shipped ruleset (default 2017-2018)")
+    parser.add_argument("--region", default=None, help="apply this region's overlay, e.g. guangdong "
+                                                       "(default: the national rules)")
+    parser.add_argument("--ruleset", default=None, metavar="FILE",
+                        help="a ruleset file to use instead of the shipped ones")
+    if subjects:
+        parser.add_argument("--subject", default="collective", choices=("collective", "unit"),
+                            help="what the facts describe: a collective (default) or a management unit "
+                                 "(考评, scored)")
+        parser.add_argument("--industry", default=None,
+                            help="for --subject unit: the industry overlay, e.g. transport")
+    parser.add_argument("--as-of", default=None, metavar="WHEN",
+                        help="evaluate as of this date (2017-10-15) or ISO timestamp with offset "
+                             "(2017-10-15T09:00:00+08:00); recorded in the stamp (default: every deadline passed)")
+    parser.add_argument("--backend", default="auto", choices=_api.BACKENDS,
+                        help="engine: auto (default: durable, the engine of record, where durable-rules imports; "
+                             "else python), durable or python")
+
+
+_CODES_EVAL = "0 done; 2 bad facts, a bad option or a broken ruleset file; 3 evaluation failed (a defect)"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="qnwmh-rules",
-                                description="Rules-as-code for the 青年文明号 programme.")
+    p = _Parser(prog="qnwmh-rules", description="Rules-as-code for the 青年文明号 programme.",
+                epilog="`qnwmh-rules SUBCOMMAND --help` gives each subcommand's options, examples and exit codes.")
     p.add_argument("--version", action="version", version=f"qnwmh-rules {_api.__version__}")
-    sub = p.add_subparsers(dest="command", required=True)
-    e = sub.add_parser("evaluate", help="evaluate one collective's facts (JSON) and print its verdict as JSON")
+    sub = p.add_subparsers(dest="command", required=True, metavar="SUBCOMMAND")
+    e = _subparser(sub, "evaluate", "evaluate one collective's facts (JSON) and print its verdict as JSON",
+                   ["evaluate --region guangdong rulesets/examples/collective-gd-0001.json",
+                    "evaluate --region guangdong --as-of 2017-10-15 --set members.aged_35_or_under=10 "
+                    "rulesets/examples/collective-gd-0001.json",
+                    "evaluate --region guangdong FACTS.json --audit-db audit.db > verdict.json"], _CODES_EVAL)
     e.add_argument("file", metavar="FILE|-", help="facts JSON file, or - for stdin")
-    e.add_argument("--term", default="2017-2018", help="term of the shipped ruleset (default 2017-2018)")
-    e.add_argument("--region", default=None, help="apply this region's overlay, e.g. guangdong")
-    e.add_argument("--subject", default="collective", choices=("collective", "unit"),
-                   help="what the facts describe: a collective (default) or a management unit (考评, scored)")
-    e.add_argument("--industry", default=None, help="for --subject unit: the industry overlay, e.g. transport")
-    e.add_argument("--ruleset", default=None, help="a ruleset file to use instead of the shipped ones")
-    e.add_argument("--as-of", default=None, help="evaluate as of this date or ISO timestamp (recorded in the stamp)")
-    e.add_argument("--backend", default="auto", choices=_api.BACKENDS,
-                   help="engine: auto (default: durable where durable-rules imports, else python), durable or python")
+    _ruleset_options(e)
     e.add_argument("--compact", action="store_true", help="print the JSON on one line")
     e.add_argument("--audit-db", default=None, metavar="PATH",
                    help="also append the verdict and its facts to this audit log (SQLite, append-only, hash-chained)")
@@ -589,68 +809,97 @@ def build_parser() -> argparse.ArgumentParser:
                    help="what-if: change a fact (JSON value, or text; PATH= deletes it); repeatable. "
                         "Prints the verdict before and after and the rules that changed")
     e.set_defaults(func=_evaluate, usage_error=e.error)
-    ls = sub.add_parser("list", help="list the shipped rulesets (term and region)")
+    ls = _subparser(sub, "list", "list the shipped rulesets (term and region)", ["list"], "0")
     ls.set_defaults(func=_list)
-    c = sub.add_parser("check", help="check ruleset files and report every problem as path:line:col: CODE")
-    c.add_argument("paths", nargs="+", metavar="PATH", help="ruleset files or folders")
+    c = _subparser(sub, "check", "check ruleset files and report every problem as path:line:col: CODE",
+                   ["check rulesets/", "check rulesets/2017-2018/national.yaml --format json"],
+                   "0 no problems; 2 some problem (each printed), or no ruleset file found")
+    c.add_argument("paths", nargs="+", metavar="PATH", help="ruleset files or folders (folders: every *.yaml "
+                                                            "except *.cases.yaml)")
+    c.add_argument("--format", choices=("text", "json"), default="text",
+                   help="text: one `path:line:col: CODE message (suggestion)` line per problem (default); json: "
+                        "{files, problems: [{file, line, column, code, message, suggestion}]}")
     c.set_defaults(func=_check)
-    t = sub.add_parser("test", help="run the golden cases (*.cases.yaml) and report rule coverage")
+    t = _subparser(sub, "test", "run the golden cases (*.cases.yaml) and report rule coverage",
+                   ["test rulesets/", "test rulesets/2017-2018 --min-coverage 100",
+                    "test rulesets/ -k 'window' -v", "test rulesets/ --format junit > cases.xml"],
+                   "0 every case passed (and coverage reached); 1 a case failed or coverage is below "
+                   "--min-coverage; 2 no cases file found, no case matches -k, or a broken file")
     t.add_argument("paths", nargs="+", metavar="PATH", help="cases files or folders")
     t.add_argument("--min-coverage", type=float, default=None, metavar="PCT",
                    help="fail if pass/fail coverage of the rules is below PCT percent")
-    t.add_argument("--backend", default="auto", choices=_api.BACKENDS)
+    t.add_argument("--backend", default="auto", choices=_api.BACKENDS,
+                   help="engine: auto (default: durable where durable-rules imports, else python), durable or python")
+    t.add_argument("-k", default=None, metavar="PATTERN",
+                   help="run only the cases whose name matches PATTERN (a regular expression, case-insensitive; "
+                        "a plain word matches names containing it); coverage counts those cases only")
+    t.add_argument("-v", "--verbose", action="store_true", help="list the passing cases too (text format)")
+    t.add_argument("--format", choices=("text", "json", "junit"), default="text",
+                   help="text (default); json: every case, the counts and the coverage; junit: JUnit XML "
+                        "for a CI server (one testcase per case)")
+    t.add_argument("--coverage-json", default=None, metavar="FILE",
+                   help="also write the rule coverage as JSON to FILE (any --format)")
     t.set_defaults(func=_test)
-    d = sub.add_parser("diff", help="what changed in meaning between two rulesets (TERM, TERM:REGION or a file)")
-    d.add_argument("old")
-    d.add_argument("new")
+    d = _subparser(sub, "diff", "what changed in meaning between two rulesets (TERM, TERM:REGION or a file)",
+                   ["diff 2017-2018 2017-2018:guangdong",
+                    "diff rulesets/2017-2018/national.yaml rulesets/2017-2018/guangdong.yaml "
+                    "--cases rulesets/2017-2018/national.cases.yaml"],
+                   "0 compared (whatever changed); 2 a name that is neither a file nor a shipped ruleset, "
+                   "or a broken file")
+    d.add_argument("old", help="the old ruleset: a file, or a shipped TERM or TERM:REGION")
+    d.add_argument("new", help="the new ruleset: a file, or a shipped TERM or TERM:REGION")
     d.add_argument("--cases", metavar="FILE",
                    help="re-evaluate these collectives (JSON list, JSON Lines or *.cases.yaml) under both")
     d.add_argument("--json", action="store_true", help="print the differences as JSON")
-    d.add_argument("--as-of", default=None, help="as_of for the re-evaluated collectives (cases keep their own)")
+    d.add_argument("--as-of", default=None, metavar="WHEN",
+                   help="as_of for the re-evaluated collectives (cases keep their own)")
     d.set_defaults(func=_diff)
-    b = sub.add_parser("batch", help="evaluate many collectives (JSON Lines or CSV) into JSON Lines, in order")
-    b.add_argument("input", metavar="IN.jsonl|IN.csv|-")
+    b = _subparser(sub, "batch", "evaluate many collectives (JSON Lines or CSV) into JSON Lines, in order",
+                   ["batch collectives.jsonl -o verdicts.jsonl --region guangdong --workers 4",
+                    "batch collectives.csv --encoding gb18030 -o verdicts.jsonl"],
+                   "0 every record evaluated; 1 some records were bad (each an error line); 2 a bad option or "
+                   "input that cannot be read")
+    b.add_argument("input", metavar="IN.jsonl|IN.csv|-", help="JSON Lines or CSV file, or - for stdin")
     b.add_argument("-o", "--output", default=None, help="output JSON Lines file (default stdout)")
-    b.add_argument("--term", default="2017-2018")
-    b.add_argument("--region", default=None)
-    b.add_argument("--ruleset", default=None, help="a ruleset file instead of the shipped ones")
-    b.add_argument("--subject", default="collective", choices=("collective", "unit"))
-    b.add_argument("--industry", default=None, help="for --subject unit: the industry overlay")
-    b.add_argument("--as-of", default=None)
-    b.add_argument("--backend", default="auto", choices=_api.BACKENDS)
-    b.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    _ruleset_options(b)
+    b.add_argument("--workers", type=_positive_int, default=1, metavar="N", help="worker processes (default 1)")
     b.add_argument("--format", choices=("jsonl", "csv"), default=None, help="input format (default: by extension)")
     b.add_argument("--encoding", default="utf-8", metavar="NAME",
                    help="text encoding of a CSV input, e.g. gb18030 (default utf-8; a byte-order mark is "
                         "accepted). Bytes not valid in it make their row an InvalidText error line")
-    b.add_argument("-q", "--quiet", action="store_true", help="no progress and no summary on stderr")
+    b.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary on stderr")
     b.set_defaults(func=_batch)
-    ex = sub.add_parser("explain", help="an auditor's note for a verdict (text or one self-contained HTML file)")
-    ex.add_argument("verdict", metavar="VERDICT.json|-")
-    ex.add_argument("--lang", default="zh", choices=("zh", "en"))
-    ex.add_argument("--format", default="text", choices=("text", "html"))
+    ex = _subparser(sub, "explain", "an auditor's note for a verdict (text or one self-contained HTML file)",
+                    ["explain verdict.json --lang en", "explain verdict.json --format html -o note.html"],
+                    "0 written; 2 the file cannot be read or is not a verdict")
+    ex.add_argument("verdict", metavar="VERDICT.json|-", help="a verdict JSON file, or - for stdin")
+    ex.add_argument("--lang", default=DEFAULT_LANG, choices=("zh", "en"),
+                    help=f"language of the note (default {DEFAULT_LANG})")
+    ex.add_argument("--format", default="text", choices=("text", "html"), help="text (default) or html")
     ex.add_argument("-o", "--output", default=None, help="write to this file instead of stdout")
     ex.set_defaults(func=_explain)
-    w = sub.add_parser("why-not", help="for each failed rule, the smallest changes to the facts that would pass it")
-    w.add_argument("file", metavar="FACTS.json|-")
-    w.add_argument("--term", default="2017-2018")
-    w.add_argument("--region", default=None)
-    w.add_argument("--ruleset", default=None)
-    w.add_argument("--subject", default="collective", choices=("collective", "unit"))
-    w.add_argument("--industry", default=None)
-    w.add_argument("--as-of", default=None)
-    w.add_argument("--backend", default="auto", choices=_api.BACKENDS)
-    w.add_argument("--lang", default="zh", choices=("zh", "en"))
-    w.add_argument("--json", action="store_true")
+    w = _subparser(sub, "why-not", "for each failed rule, the smallest changes to the facts that would pass it",
+                   ["why-not --region guangdong rulesets/examples/collective-gd-0001.json --lang en"],
+                   _CODES_EVAL)
+    w.add_argument("file", metavar="FACTS.json|-", help="facts JSON file, or - for stdin")
+    _ruleset_options(w)
+    w.add_argument("--lang", default=DEFAULT_LANG, choices=("zh", "en"),
+                   help=f"language of the text (default {DEFAULT_LANG})")
+    w.add_argument("--json", action="store_true", help="print the result as JSON")
     w.set_defaults(func=_why_not)
-    au = sub.add_parser("audit", help="query, verify or upgrade an audit log of verdicts, or print its head")
-    au.add_argument("db", metavar="AUDIT.db")
+    au = _subparser(sub, "audit", "query, verify or upgrade an audit log of verdicts, or print its head",
+                    ["audit audit.db --rule basic.youth_share --rule-outcome failed",
+                     "audit audit.db --verify --head", "audit audit.db --verify --expect-head SEQ:HASH"],
+                    "0 done (no problem found); 1 --verify found a problem; 2 a bad option or no audit log")
+    au.add_argument("db", metavar="AUDIT.db", help="the audit log (made by `evaluate --audit-db`)")
     au.add_argument("--id", default=None, help="collective (subject) id")
     au.add_argument("--rule", default=None, help="rule id: entries whose verdict has this rule "
                                                  "(with --rule-outcome: that rule had that outcome)")
-    au.add_argument("--rule-outcome", default=None, choices=("passed", "failed", "undetermined", "not_applicable"))
-    au.add_argument("--outcome", default=None, choices=("eligible", "ineligible", "undetermined"))
-    au.add_argument("--limit", type=int, default=None)
+    au.add_argument("--rule-outcome", default=None, choices=("passed", "failed", "undetermined", "not_applicable"),
+                    help="with --rule: the outcome that rule had")
+    au.add_argument("--outcome", default=None, choices=("eligible", "ineligible", "undetermined"),
+                    help="entries whose verdict had this outcome")
+    au.add_argument("--limit", type=int, default=None, metavar="N", help="at most N entries")
     au.add_argument("--full", action="store_true", help="print each verdict and its facts too")
     au.add_argument("--verify", action="store_true", help="re-check the whole log (schema, chain, every entry) "
                                                           "instead of querying; exit 1 if anything is wrong")
@@ -663,23 +912,56 @@ def build_parser() -> argparse.ArgumentParser:
                     help="upgrade a log of layout 1 in place to the hash chain (recorded as an entry)")
     _audit_key_options(au)
     au.set_defaults(func=_audit, usage_error=au.error)
-    rp = sub.add_parser("replay", help="re-evaluate a stored verdict with the ruleset its stamp names")
-    rp.add_argument("verdict", metavar="VERDICT.json")
+    rp = _subparser(sub, "replay", "re-evaluate a stored verdict with the ruleset its stamp names",
+                    ["replay verdict.json --facts rulesets/examples/collective-gd-0001.json"],
+                    "0 identical and both hashes match; 1 something differs; 2 a file cannot be read or is "
+                    "not a verdict")
+    rp.add_argument("verdict", metavar="VERDICT.json", help="the stored verdict")
     rp.add_argument("--facts", required=True, metavar="FACTS.json", help="the facts the verdict was given for")
-    rp.add_argument("--ruleset", default=None, help="use this ruleset file instead of the shipped one")
+    rp.add_argument("--ruleset", default=None, metavar="FILE",
+                    help="use this ruleset file instead of the shipped one")
     rp.set_defaults(func=_replay_cmd)
-    dc = sub.add_parser("docs", help="render a ruleset as a readable Markdown page for publication")
+    dc = _subparser(sub, "docs", "render a ruleset as a readable Markdown page for publication",
+                    ["docs 2017-2018:guangdong --lang zh -o guangdong.md",
+                     "docs rulesets/2017-2018/national.yaml --lang en"],
+                    "0 written; 2 a name that is neither a file nor a shipped ruleset, or a broken file")
     dc.add_argument("ruleset", help="a ruleset file, or a shipped TERM or TERM:REGION")
-    dc.add_argument("--lang", default="en", choices=("en", "zh"))
+    dc.add_argument("--lang", default=DEFAULT_LANG, choices=("zh", "en"),
+                    help=f"language of headings and titles (default {DEFAULT_LANG})")
     dc.add_argument("-o", "--output", default=None, help="write the page to this file instead of stdout")
     dc.set_defaults(func=_docs)
-    r = sub.add_parser("release", help="record a ruleset version as released (immutable) in releases.lock")
-    r.add_argument("file")
+    fm = _subparser(sub, "fmt", "rewrite ruleset and cases files in the one canonical layout, keeping comments",
+                    ["fmt rulesets/", "fmt --check rulesets/"],
+                    "0 done (with --check: nothing to reformat); 1 with --check: some file would be reformatted; "
+                    "2 a file that is not YAML")
+    fm.add_argument("paths", nargs="+", metavar="PATH", help="YAML files or folders (every *.yaml under them)")
+    fm.add_argument("--check", action="store_true", help="change nothing; list the files that would be "
+                                                         "reformatted and exit 1 if there are any (for CI)")
+    fm.set_defaults(func=_fmt)
+    sh = _subparser(sub, "show", "the rules of a ruleset (id, titles, severity, parameters) and its parameters "
+                    "with values and notes",
+                    ["show 2017-2018:guangdong", "show rulesets/2017-2018/national.yaml --json"],
+                    "0 shown; 2 a name that is neither a file nor a shipped ruleset, or a broken file")
+    sh.add_argument("ruleset", help="a ruleset file, or a shipped TERM or TERM:REGION")
+    sh.add_argument("--json", action="store_true", help="print it as JSON")
+    sh.set_defaults(func=_show)
+    r = _subparser(sub, "release", "record a ruleset version as released (immutable) in releases.lock",
+                   ["release rulesets/2017-2018/guangdong.yaml",
+                    "release rulesets/2019-2020/national.yaml --allow-placeholders"],
+                   "0 released or already released; 1 refused (a golden case fails, or placeholders); "
+                   "2 a broken ruleset file")
+    r.add_argument("file", help="the ruleset file to release")
     r.add_argument("--allow-placeholders", action="store_true",
                    help="release even if some parameter is still marked `placeholder: true`")
     r.add_argument("--lock", default=None, help="the lock file (default: the nearest releases.lock, or one "
                                                  "beside the ruleset)")
     r.set_defaults(func=_release)
+    for parser in (p, *sub.choices.values()):
+        parser.add_argument("--rulesets", metavar="DIR", default=None if parser is p else argparse.SUPPRESS,
+                            help=f"use the rulesets in DIR (a working copy, e.g. rulesets/ of a clone) for shipped "
+                                 f"names (TERM, TERM:REGION, --term, --region, list); default: the environment "
+                                 f"variable {_api.RULESETS_ENV}, else the installed package's")
+    p.set_defaults(subcommands=dict(sub.choices))
     return p
 
 
@@ -694,27 +976,70 @@ def _silence_stdout() -> None:
         pass
 
 
+# Errors the command line raises as FactsError that are not about the facts: what kind they are.
+_OPTION_FIELDS = {"term": "--term", "region": "--region", "industry": "--industry", "subject": "--subject",
+                  "as_of": "--as-of", "moment": "--as-of", "(tz)": "--as-of", "limit": "--limit",
+                  "outcome": "--outcome", "rule_outcome": "--rule-outcome", "expect_head": "--expect-head",
+                  "recorded_at": "--recorded-at", "key": "audit key"}
+
+
+def error_line(exc: FactsError) -> str:
+    """The one stderr line for a FactsError, saying what kind of error it is: ``bad facts:`` only
+    for the facts; a file that cannot be read, a bad option or a file that is not a verdict say so."""
+    field = exc.field
+    if field.startswith("--"):
+        return f"qnwmh-rules: bad option {exc}"
+    if field in _OPTION_FIELDS:
+        text = f"{exc.message} ({exc.suggestion})" if exc.suggestion else exc.message
+        return f"qnwmh-rules: bad option {_OPTION_FIELDS[field]}: {text}"
+    if field == "(input)" and exc.message.startswith("cannot read"):
+        return f"qnwmh-rules: {exc.message}"
+    if field in ("(verdict)", "verdict") or field.startswith("stamp."):
+        return f"qnwmh-rules: not a verdict: {exc.message if field == '(verdict)' else exc}"
+    if field == "(audit)":
+        return f"qnwmh-rules: {exc.message}"
+    return f"qnwmh-rules: bad facts: {exc}"
+
+
 def main(argv: list[str] | None = None) -> int:
     if sys.stderr is None:  # started with stderr closed (2>&-): its messages go nowhere, not into stdout
         sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - lives as long as the process
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        args.subcommands[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
     if sys.stdout is None and getattr(args, "output", None) in (None, "-"):
         print("qnwmh-rules: stdout is closed; give -o FILE where the command has it, or an open stdout",
               file=sys.stderr)
         return 2
+    if args.rulesets is None:
+        return _run(args)
+    before = os.environ.get(_api.RULESETS_ENV)
+    os.environ[_api.RULESETS_ENV] = args.rulesets  # the environment, so that batch's worker processes see it too
+    try:
+        return _run(args)
+    finally:  # main() may be called in a longer-lived process
+        if before is None:
+            os.environ.pop(_api.RULESETS_ENV, None)
+        else:
+            os.environ[_api.RULESETS_ENV] = before
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the chosen subcommand, turning every error into one line on stderr and an exit code."""
     try:
         status = int(args.func(args))
         if sys.stdout is not None:
             sys.stdout.flush()  # here, not at exit, so that a reader gone away is seen below
         return status
-    except BrokenPipeError:  # the reader went away (`… | head -1`): end quietly, as if by SIGPIPE
+    except BrokenPipeError:  # `qnwmh-rules batch … | head`: the reader has gone; end quietly
         _silence_stdout()
-        return 128 + signal.SIGPIPE
+        return 128 + signal.SIGPIPE  # 141, as a process ended by SIGPIPE, without a word on stderr
     except RulesetError as exc:
         print(str(exc), file=sys.stderr)
         return 2
     except FactsError as exc:
-        print(f"qnwmh-rules: bad facts: {exc}", file=sys.stderr)
+        print(error_line(exc), file=sys.stderr)
         return 2
     except BackendUnavailableError as exc:
         print(f"qnwmh-rules: {exc}", file=sys.stderr)

@@ -186,7 +186,20 @@ class ScoreSheet:
 
 @attrs.frozen
 class Verdict:
-    """The answer for one collective: outcome, every rule's outcome, what was missing, the stamp."""
+    """The answer for one collective (or management unit).
+
+    - ``subject_id``: the facts' ``id``.
+    - ``outcome``: ``"eligible"`` if every required rule passed (or is not applicable),
+      ``"ineligible"`` if a required rule failed, else ``"undetermined"``; advisory rules
+      never decide it.
+    - ``rules``: every rule's ``RuleOutcome`` in the ruleset's order: its outcome, the clause it
+      cites, the values it read from the facts (``values``) and the parameters it held them to.
+    - ``missing``: dotted fact paths whose absence left required rules undetermined, sorted.
+    - ``stamp``: what makes the verdict reproducible (ruleset, term, version, layers, content
+      sha256, library version, engine, ``as_of``, the facts' sha256).
+    - ``score``: the ``ScoreSheet`` of a scored ruleset (``None`` otherwise).
+    - ``subject``: ``"collective"`` or ``"unit"``.
+    """
 
     subject_id: str
     outcome: str = attrs.field(validator=attrs.validators.in_(OUTCOMES))
@@ -198,6 +211,8 @@ class Verdict:
     subject: str = "collective"
 
     def rule(self, rule_id: str) -> RuleOutcome:
+        """The outcome of the rule ``rule_id`` (e.g. ``"basic.youth_share"``); KeyError if the
+        verdict has no such rule."""
         for r in self.rules:
             if r.id == rule_id:
                 return r
@@ -205,6 +220,7 @@ class Verdict:
 
     @property
     def failed(self) -> tuple[RuleOutcome, ...]:
+        """The rules that failed (required and advisory), in the ruleset's order."""
         return tuple(r for r in self.rules if r.outcome == "failed")
 
     def to_dict(self) -> dict[str, Any]:

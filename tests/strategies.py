@@ -383,3 +383,14 @@ def nested_number_conditions(draw):
 
     rhs = draw(st.recursive(leaf, grow, max_leaves=6))
     return f"{draw(st.sampled_from(NUMBER_FACTS))} {draw(st.sampled_from(OPS))} {rhs}", k
+
+
+# JSON values a facts document can hold and `--set` can read back exactly: no lone surrogates,
+# no floats (read back as exact decimals), integers and nesting within the facts contract's bounds.
+patch_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-10**9, 10**9),
+              st.text(st.characters(exclude_categories=("Cs",)), max_size=12)),
+    lambda inner: st.one_of(st.lists(inner, max_size=3),
+                            st.dictionaries(st.text(st.characters(exclude_categories=("Cs",)), min_size=1,
+                                                    max_size=6), inner, max_size=3)),
+    max_leaves=8)
