@@ -34,7 +34,7 @@ from ._score import score_sheet
 from ._tree import Fact, Item, Quant, RNode, walk
 from .exceptions import BackendUnavailableError, EvaluationError, FactsError, RulesetError, did_you_mean
 from .facts import REGIONS, Facts, parse_facts
-from .verdict import Citation, RuleOutcome, Stamp, Verdict
+from .verdict import Citation, Outcome, RuleOutcome, RuleOutcomeValue, Stamp, Verdict
 
 __all__ = ["Engine", "FilingWindow", "filing_window", "load_ruleset", "evaluate", "rulesets_dir",
            "count_creation_collectives",
@@ -409,7 +409,7 @@ class Engine:
                        missing=tuple(sorted(all_missing)), stamp=stamp, score=sheet, subject=rs.subject)
 
     def _rule_outcome(self, t: _RuleTemplate, decision: RuleDecision, shown: Mapping[str, Any], parsed: Facts,
-                      moment: dt.datetime | None) -> tuple[str, tuple[str, ...], str | None]:
+                      moment: dt.datetime | None) -> tuple[RuleOutcomeValue, tuple[str, ...], str | None]:
         """One rule's (outcome, the missing facts it names, reason) from the backend's decision and
         the facts shown (``shown``: every fact with a value, as JSON)."""
         if decision.applies is False:
@@ -451,7 +451,7 @@ class Engine:
         )
 
 
-def verdict_outcome(outcomes: Iterable[RuleOutcome]) -> str:
+def verdict_outcome(outcomes: Iterable[RuleOutcome]) -> Outcome:
     """``ineligible`` if a required rule failed, else ``undetermined`` if one is undetermined, else
     ``eligible`` (advisory rules never decide it)."""
     required = [o.outcome for o in outcomes if o.severity == "required"]

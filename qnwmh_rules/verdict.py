@@ -8,7 +8,7 @@ byte-identical JSON. Must not know YAML, durable_rules or how outcomes are decid
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal, get_args
 
 import attrs
 
@@ -24,7 +24,7 @@ def _outcomes(v: Any) -> tuple[Any, ...]:
 
 
 __all__ = ["Verdict", "RuleOutcome", "Citation", "Stamp", "ScoreSheet", "ScoreLine", "GroupScore", "GateResult",
-           "OUTCOMES", "RULE_OUTCOMES", "SCHEMA_VERSION",
+           "OUTCOMES", "RULE_OUTCOMES", "Outcome", "RuleOutcomeValue", "SCHEMA_VERSION",
            "verdict_schema"]
 
 
@@ -37,8 +37,11 @@ def verdict_schema() -> dict[str, Any]:
     return schema
 
 SCHEMA_VERSION = "1"
-OUTCOMES = ("eligible", "ineligible", "undetermined")
-RULE_OUTCOMES = ("passed", "failed", "undetermined", "not_applicable")
+#: A verdict's outcome, and a rule's: the only values ``Verdict.outcome`` and ``RuleOutcome.outcome`` take.
+Outcome = Literal["eligible", "ineligible", "undetermined"]
+RuleOutcomeValue = Literal["passed", "failed", "undetermined", "not_applicable"]
+OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
+RULE_OUTCOMES: tuple[RuleOutcomeValue, ...] = get_args(RuleOutcomeValue)
 
 
 def _tuple_of_pairs(v: Any) -> tuple[tuple[str, Any], ...]:
@@ -54,7 +57,7 @@ class RuleOutcome:
     """One rule's result for one collective."""
 
     id: str
-    outcome: str = attrs.field(validator=attrs.validators.in_(RULE_OUTCOMES))
+    outcome: RuleOutcomeValue = attrs.field(validator=attrs.validators.in_(RULE_OUTCOMES))
     severity: str = attrs.field(validator=attrs.validators.in_(("required", "advisory")))
     title_zh: str
     title_en: str
@@ -202,7 +205,7 @@ class Verdict:
     """
 
     subject_id: str
-    outcome: str = attrs.field(validator=attrs.validators.in_(OUTCOMES))
+    outcome: Outcome = attrs.field(validator=attrs.validators.in_(OUTCOMES))
     rules: tuple[RuleOutcome, ...] = attrs.field(converter=_outcomes)
     missing: tuple[str, ...] = attrs.field(converter=_strings)
     stamp: Stamp
