@@ -1,0 +1,181 @@
+"""Faults found by trying the issue-16 toolchain as a policy officer and a CI engineer would."""
+
+from __future__ import annotations
+
+import json
+import types
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from qnwmh_rules._fmt import FormatError, format_text
+from qnwmh_rules.cli import _junit, main
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED_YAML = sorted((ROOT / "rulesets").rglob("*.yaml"))
+EXAMPLES = ROOT / "rulesets" / "examples"
+
+
+def run(capsys, argv):
+    """(exit code, stdout, stderr) of the command line."""
+    code = main(argv)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def _kind(path: Path) -> str:
+    return "cases" if path.name.endswith(".cases.yaml") else "ruleset"
+
+
+# ---- fmt never loses a comment ----------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "comment"), [
+    ("a: [1,  # one\n  2]\nb: 1\n", "# one"),
+    ("a: {x: 1,  # one\n  y: 2}\n", "# one"),
+    ("a: 1\n...\n# after the end\n", "# after the end"),
+])
+def test_fmt_refuses_what_would_lose_a_comment(text, comment):
+    """A comment ruamel.yaml cannot keep (inside a flow collection, after `...`) makes fmt refuse, naming it."""
+    with pytest.raises(FormatError) as info:
+        format_text(text, "ruleset")
+    assert True == (repr(comment) in str(info.value))  # noqa: E712
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(path=st.sampled_from(SHIPPED_YAML), where=st.floats(0, 1), how=st.sampled_from(["line", "end", "flow"]))
+def test_fmt_keeps_every_comment_or_refuses(path, where, how):
+    """A comment put anywhere in a shipped file is in fmt's output, or fmt refuses; the data never changes."""
+    lines = path.read_text(encoding="utf-8").split("\n")
+    i = min(int(where * len(lines)), len(lines) - 1)
+    line = lines[i]
+    indent = " " * (len(line) - len(line.lstrip()))
+    if how == "line":
+        lines.insert(i, f"{indent}# MARK")
+    elif how == "end" and "#" not in line and not line.rstrip().endswith(("|", ">", "|-", ">-")):
+        lines[i] = line + "  # MARK"
+    elif how == "flow" and ", " in line and "#" not in line:
+        lines[i] = line.replace(", ", f",  # MARK\n{indent}    ", 1)
+    else:
+        lines.insert(0, "# MARK")
+    text = "\n".join(lines)
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return  # the comment broke the YAML (inside a quoted scalar, say): fmt refuses that below anyway
+    try:
+        out = format_text(text, _kind(path))
+    except FormatError:
+        return
+    assert (data, text.count("# MARK")) == (yaml.safe_load(out), out.count("# MARK"))
+
+
+# ---- fmt: what it may not refuse, and what it must leave alone -----------------------------------------
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("note: |\n  two trailing blanks  \n  kept\nb:   1\n", "note: |\n  two trailing blanks  \n  kept\nb: 1\n"),
+    ("a:    \"x\u00a0\"\n", "a: \"x\u00a0\"\n"),
+    ("a:    x\u00a0\n", "a: x\u00a0\n"),
+])
+def test_fmt_keeps_blanks_that_are_data(text, expected):
+    """Trailing blanks inside a block scalar, or a no-break space ending a value, are data: formatted, not refused."""
+    assert expected == format_text(text, "ruleset")
+
+
+@pytest.mark.parametrize("text", ["", "# only a comment\n", "\n\n"])
+def test_fmt_leaves_a_file_without_a_document_alone(text):
+    """An empty or comments-only file stays as it is (it was rewritten to `null` and `...`, its comments lost)."""
+    assert text == format_text(text, "ruleset")
+
+
+def test_fmt_check_sees_crlf_line_ends(tmp_path, capsys):
+    """A file with CRLF line ends is not in the canonical layout: --check exits 1, fmt writes LF."""
+    f = tmp_path / "x.yaml"
+    f.write_bytes(b"a: 1\r\n# c\r\nb: 2\r\n")
+    code_c, _, _ = run(capsys, ["fmt", "--check", str(f)])
+    code_f, _, _ = run(capsys, ["fmt", str(f)])
+    assert (1, 0, b"a: 1\n# c\nb: 2\n") == (code_c, code_f, f.read_bytes())
+
+
+def test_fmt_goes_on_after_a_file_it_cannot_write(tmp_path, capsys, monkeypatch):
+    """A file that cannot be written is reported by name, the others are still formatted, exit 2."""
+    bad, good = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    bad.write_text("a:    1\n", encoding="utf-8")
+    good.write_text("b:    1\n", encoding="utf-8")
+    real = Path.write_text
+
+    def write_text(self, *args, **kwargs):
+        if self == bad:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", write_text)
+    code, out, err = run(capsys, ["fmt", str(tmp_path)])
+    assert (2, f"{bad}: cannot be written: Permission denied\nreformatted {good}\n", "b: 1\n", False) == (
+        code, out, good.read_text(encoding="utf-8"), "Traceback" in err)
+
+
+# ---- test --format junit|json|text with any case name --------------------------------------------------
+
+def _run_of(names, differences):
+    results = [types.SimpleNamespace(ok=not d, differences=d, case=types.SimpleNamespace(name=n, line=i + 1))
+               for i, (n, d) in enumerate(zip(names, differences, strict=True))]
+    return [(Path("x.cases.yaml"), None, results)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(names=st.lists(st.text(), min_size=1, max_size=3, unique=True),
+       message=st.text(), failed=st.booleans())
+def test_junit_is_xml_whatever_the_names_and_messages(names, message, failed):
+    """JUnit output parses as XML for any case name or difference (control characters, surrogates, `]]>`)."""
+    differences = [[message] if failed else [] for _ in names]
+    xml = _junit(_run_of(names, differences), {"pass_fail_percent": 50.0})
+    root = ET.fromstring(xml.encode("utf-8"))
+    assert len(names) == len(root.findall("./testsuite/testcase"))
+
+
+def test_junit_keeps_a_name_xml_can_hold_as_written():
+    """A name with `]]>`, `&`, `<` and CJK text comes back from the XML exactly."""
+    name = "青年 ]]> & < \" ' \t tab"
+    root = ET.fromstring(_junit(_run_of([name], [[]]), {"pass_fail_percent": 0.0}))
+    assert name == root.find("./testsuite/testcase").get("name")
+
+
+def _odd_cases(tmp_path):
+    for name in ("collective-scoring.yaml", "collective-gd-0001.json"):
+        (tmp_path / name).write_bytes((EXAMPLES / name).read_bytes())
+    text = (EXAMPLES / "collective-scoring.cases.yaml").read_text(encoding="utf-8")
+    text = text.replace("- name: the example collective scores the most its honours allow",
+                        '- name: "ctl \\x01 \\e[31m surrogate \\ud800 ]]>"', 1)
+    f = tmp_path / "x.cases.yaml"
+    f.write_text(text, encoding="utf-8")
+    return f
+
+
+@pytest.mark.parametrize("fmt", ["junit", "json", "text"])
+def test_a_case_name_with_control_characters_or_a_surrogate_is_reported(tmp_path, capsys, fmt):
+    """Every `test` format prints a case named with control characters and a lone surrogate (it was an
+    internal error), JSON and JUnit parse, and no raw escape character reaches a terminal."""
+    f = _odd_cases(tmp_path)
+    code, out, err = run(capsys, ["test", str(f), "--format", fmt, "-v"])
+    if fmt == "junit":
+        name = ET.fromstring(out.encode("utf-8")).find("./testsuite/testcase").get("name")
+        expected = "ctl \\x01 \\x1b[31m surrogate \\ud800 ]]>"
+    elif fmt == "json":
+        name = json.loads(out)["cases"][0]["name"]
+        expected = "ctl \x01 \x1b[31m surrogate \ud800 ]]>"
+    else:
+        name = out.split("\n")[0].split(": ", 1)[1]
+        expected = "ctl \\x01 \\x1b[31m surrogate \\ud800 ]]>"
+    assert (0, expected, "") == (code, name, err[:0] if "internal error" not in err else err)
+
+
+# ---- error kinds --------------------------------------------------------------------------------------
+
+def test_a_bad_k_pattern_is_a_bad_option(capsys):
+    """`test -k '('` is a bad option, not `bad facts`."""
+    code, _, err = run(capsys, ["test", str(ROOT / "rulesets"), "-k", "("])
+    assert (2, True) == (code, err.startswith("qnwmh-rules: bad option -k: not a regular expression"))
