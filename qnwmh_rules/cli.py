@@ -395,23 +395,34 @@ def _test(args: argparse.Namespace) -> int:
 
 
 def _load_named(spec: str, backend: str = "python") -> _api.Engine:
-    """A ruleset file path, or a shipped ``TERM`` or ``TERM:REGION``."""
+    """A ruleset file path, or a shipped ruleset by the name ``list`` prints it under: ``TERM`` or
+    ``TERM:national`` (the national ruleset), ``TERM:REGION``, ``TERM:unit`` or ``TERM:unit-INDUSTRY``
+    (a management unit's assessment)."""
     p = Path(spec)
     if p.is_file():
         return _api.load_ruleset(p, backend=backend)
     term, _, region = spec.partition(":")
     try:
-        return _api.load_ruleset(term=term, region=region or None, backend=backend)
+        if region == "unit" or region.startswith("unit-"):
+            industry = region.removeprefix("unit").removeprefix("-") or None
+            return _api.load_ruleset(term=term, subject="unit", industry=industry, backend=backend)
+        return _api.load_ruleset(term=term, region=None if region in ("", "national") else region, backend=backend)
     except FactsError as exc:
         import difflib
 
-        shipped = [name for t, regions in _api.available_rulesets().items() for name in [t, *(f"{t}:{r}" for r in
-                                                                                                   regions)]]
-        close = difflib.get_close_matches(spec, shipped, n=1, cutoff=0.6)
+        close = difflib.get_close_matches(spec, _shipped_names(), n=1, cutoff=0.6)
         raise RulesetError("Q010", f"{spec!r} is neither a ruleset file nor a shipped term ({exc.message})",
                            path=spec, suggestion=(f"did you mean {close[0]!r}? " if close else "")
-                           + "give a path to a .yaml file, or TERM / TERM:REGION; "
-                             "`qnwmh-rules list` shows the shipped ones") from None
+                           + "give a path to a .yaml file, or TERM / TERM:REGION (TERM:national, TERM:unit, "
+                             "TERM:unit-INDUSTRY); `qnwmh-rules list` shows the shipped ones") from None
+
+
+def _shipped_names() -> list[str]:
+    """Every name of a shipped ruleset, as ``list`` prints them (``TERM:REGION``) and as the bare ``TERM``."""
+    names = [name for t, regions in _api.available_rulesets().items()
+             for name in [t, f"{t}:national", *(f"{t}:{r}" for r in regions)]]
+    return names + [name for t, industries in _api.available_unit_rulesets().items()
+                    for name in [f"{t}:unit", *(f"{t}:unit-{i}" for i in industries)]]
 
 
 def _collectives(name: str, as_of: Any) -> list[tuple[str | None, Any, Any]]:
@@ -866,8 +877,10 @@ def build_parser() -> argparse.ArgumentParser:
                     "--cases rulesets/2017-2018/national.cases.yaml"],
                    "0 compared (whatever changed); 2 a name that is neither a file nor a shipped ruleset, "
                    "or a broken file")
-    d.add_argument("old", help="the old ruleset: a file, or a shipped TERM or TERM:REGION")
-    d.add_argument("new", help="the new ruleset: a file, or a shipped TERM or TERM:REGION")
+    d.add_argument("old", help="the old ruleset: a file, or "
+                    "a shipped TERM or TERM:REGION as `list` names it (e.g. 2017-2018:unit-transport)")
+    d.add_argument("new", help="the new ruleset: a file, or "
+                    "a shipped TERM or TERM:REGION as `list` names it (e.g. 2017-2018:unit-transport)")
     d.add_argument("--cases", metavar="FILE",
                    help="re-evaluate these collectives (JSON list, JSON Lines or *.cases.yaml) under both")
     d.add_argument("--json", action="store_true", help="print the differences as JSON")
@@ -945,7 +958,8 @@ def build_parser() -> argparse.ArgumentParser:
                     ["docs 2017-2018:guangdong --lang zh -o guangdong.md",
                      "docs rulesets/2017-2018/national.yaml --lang en"],
                     "0 written; 2 a name that is neither a file nor a shipped ruleset, or a broken file")
-    dc.add_argument("ruleset", help="a ruleset file, or a shipped TERM or TERM:REGION")
+    dc.add_argument("ruleset", help="a ruleset file, or "
+                    "a shipped TERM or TERM:REGION as `list` names it (e.g. 2017-2018:unit-transport)")
     dc.add_argument("--lang", default=DEFAULT_LANG, choices=("zh", "en"),
                     help=f"language of headings and titles (default {DEFAULT_LANG})")
     dc.add_argument("-o", "--output", default=None, help="write the page to this file instead of stdout")
@@ -962,7 +976,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "with values and notes",
                     ["show 2017-2018:guangdong", "show rulesets/2017-2018/national.yaml --json"],
                     "0 shown; 2 a name that is neither a file nor a shipped ruleset, or a broken file")
-    sh.add_argument("ruleset", help="a ruleset file, or a shipped TERM or TERM:REGION")
+    sh.add_argument("ruleset", help="a ruleset file, or "
+                    "a shipped TERM or TERM:REGION as `list` names it (e.g. 2017-2018:unit-transport)")
     sh.add_argument("--json", action="store_true", help="print it as JSON")
     sh.set_defaults(func=_show)
     r = _subparser(sub, "release", "record a ruleset version as released (immutable) in releases.lock",

@@ -179,3 +179,31 @@ def test_a_bad_k_pattern_is_a_bad_option(capsys):
     """`test -k '('` is a bad option, not `bad facts`."""
     code, _, err = run(capsys, ["test", str(ROOT / "rulesets"), "-k", "("])
     assert (2, True) == (code, err.startswith("qnwmh-rules: bad option -k: not a regular expression"))
+
+
+# ---- the names `list` prints are the names show/docs/diff take ------------------------------------------
+
+def _listed(capsys):
+    code, out, _ = run(capsys, ["list"])
+    assert 0 == code
+    return [line.replace("\t", ":") for line in out.splitlines()]
+
+
+def test_every_name_list_prints_is_a_name_show_takes(capsys):
+    """`show TERM:national`, `TERM:unit`, `TERM:unit-transport` (as `list` prints them) show that ruleset
+    (they were Q010 "neither a ruleset file nor a shipped term")."""
+    shown, expected = [], []
+    for name in _listed(capsys):
+        code, out, err = run(capsys, ["show", name, "--json"])
+        shown.append((code, err, json.loads(out)["ruleset"].partition("@")[0] if code == 0 else None))
+        expected.append((0, "", name.replace(":", "/")))
+    assert expected == shown
+
+
+@pytest.mark.parametrize("name", ["2017-2018:unit-transport", "2017-2018:national", "2017-2018:unit"])
+def test_a_listed_name_is_the_same_ruleset_as_its_file(capsys, name):
+    """The name `list` prints and the file's path show the same ruleset."""
+    term, _, kind = name.partition(":")
+    _, by_name, _ = run(capsys, ["show", name, "--json"])
+    _, by_path, _ = run(capsys, ["show", str(ROOT / "rulesets" / term / f"{kind}.yaml"), "--json"])
+    assert json.loads(by_path) == json.loads(by_name)
