@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from qnwmh_rules._fmt import FormatError, format_text
@@ -207,3 +207,100 @@ def test_a_listed_name_is_the_same_ruleset_as_its_file(capsys, name):
     _, by_name, _ = run(capsys, ["show", name, "--json"])
     _, by_path, _ = run(capsys, ["show", str(ROOT / "rulesets" / term / f"{kind}.yaml"), "--json"])
     assert json.loads(by_path) == json.loads(by_name)
+
+
+# ---- the ruleset schema refuses what the loader refuses for a missing key -------------------------------
+
+_RULESET_FILES = sorted(p for p in (ROOT / "rulesets").rglob("*.yaml") if not p.name.endswith(".cases.yaml"))
+# What a JSON Schema cannot see: a name that must be declared elsewhere in the file or in the inherited
+# file (Q108 source, Q115/Q181 parameter of a kind, Q152 group, Q201 fact path, Q204 parameter, Q205 derived
+# fact), and Q120 (a ruleset that inherits nothing must have rules: the rules of an overlay are inherited).
+# docs/ruleset-format.md says so beside the schema.
+_CROSS_REFERENCES = {"Q108", "Q115", "Q120", "Q152", "Q181", "Q201", "Q204", "Q205"}
+
+
+def _key_paths(data, at=()):
+    if isinstance(data, dict):
+        for k, v in data.items():
+            yield (*at, k)
+            yield from _key_paths(v, (*at, k))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            yield from _key_paths(v, (*at, i))
+
+
+def _without(data, path):
+    import copy
+
+    data = copy.deepcopy(data)
+    node = data
+    for step in path[:-1]:
+        node = node[step]
+    del node[path[-1]]
+    return data
+
+
+@pytest.fixture(scope="module")
+def scratch_rulesets(tmp_path_factory):
+    import shutil
+
+    root = tmp_path_factory.mktemp("rs") / "rulesets"
+    shutil.copytree(ROOT / "rulesets", root)
+    (root / "releases.lock").unlink()  # a changed released file is Q130 whatever changed
+    return root
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_a_key_the_loader_misses_is_missed_by_the_schema_too(scratch_rulesets, data):
+    """A shipped ruleset with one key removed that the loader refuses for its shape (not for a name it
+    cannot resolve) is refused by ruleset.schema.json too (and one it accepts, the schema accepts)."""
+    import jsonschema
+
+    from qnwmh_rules import _api
+    from qnwmh_rules.exceptions import RulesetError
+
+    path = data.draw(st.sampled_from(_RULESET_FILES))
+    target = scratch_rulesets / path.relative_to(ROOT / "rulesets")
+    original = path.read_text(encoding="utf-8")
+    tree = yaml.safe_load(original)
+    key = data.draw(st.sampled_from(list(_key_paths(tree))))
+    changed = _without(tree, key)
+    target.write_text(yaml.safe_dump(changed, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    try:
+        _api.load_ruleset(target, backend="python")
+        code = None
+    except RulesetError as exc:
+        code = exc.code
+    finally:
+        target.write_text(original, encoding="utf-8")
+    schema = json.loads((ROOT / "qnwmh_rules" / "ruleset.schema.json").read_text(encoding="utf-8"))
+    as_typed = yaml.load(yaml.safe_dump(changed, allow_unicode=True, sort_keys=False),
+                         Loader=_TextDates)  # noqa: S506 - a SafeLoader subclass
+    valid = jsonschema.Draft202012Validator(schema).is_valid(as_typed)
+    assume(code not in _CROSS_REFERENCES)
+    assert (key, code, code is None) == (key, code, valid)
+
+
+class _TextDates(yaml.SafeLoader):
+    """YAML as an editor's language server reads it: a date is text."""
+
+
+_TextDates.yaml_implicit_resolvers = {k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
+                                      for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+
+
+def test_an_effect_on_a_score_that_is_not_a_gate_is_refused(tmp_path):
+    """`effect:` on an award, deduction or bonus is Q150 at the key (it was silently ignored), as the schema says."""
+    from qnwmh_rules import _api
+    from qnwmh_rules.exceptions import RulesetError
+
+    for name in ("collective-scoring.yaml", "collective-gd-0001.json"):
+        (tmp_path / name).write_bytes((EXAMPLES / name).read_bytes())
+    f = tmp_path / "collective-scoring.yaml"
+    text = f.read_text(encoding="utf-8")
+    i = text.index("kind: deduction")
+    f.write_text(text[:i] + "effect: ineligible, " + text[i:], encoding="utf-8")
+    with pytest.raises(RulesetError) as info:
+        _api.load_ruleset(f, backend="python")
+    assert ("Q150", True) == (info.value.code, "only a gate has an effect" in str(info.value))
