@@ -698,7 +698,9 @@ def _batch(args: argparse.Namespace) -> int:
         if args.input != "-":
             source.close()
         raise
-    bar = _progress_bar(args, fmt) if sys.stderr.isatty() and not args.quiet else None
+    to_terminal = args.output in (None, "-") and sys.stdout is not None and sys.stdout.isatty()
+    # a bar redrawn on the terminal the verdict lines go to would be glued into them
+    bar = _progress_bar(args, fmt) if sys.stderr.isatty() and not args.quiet and not to_terminal else None
     summary = B.Summary()
     try:
         for line in B.evaluate_lines(records, term=None if args.ruleset else args.term, region=args.region,

@@ -304,3 +304,21 @@ def test_an_effect_on_a_score_that_is_not_a_gate_is_refused(tmp_path):
     with pytest.raises(RulesetError) as info:
         _api.load_ruleset(f, backend="python")
     assert ("Q150", True) == (info.value.code, "only a gate has an effect" in str(info.value))
+
+
+# ---- batch's progress bar and verdicts on one terminal ----------------------------------------------
+
+def test_no_progress_bar_when_the_verdicts_go_to_the_same_terminal(tmp_path, capsys, monkeypatch):
+    """With stdout and stderr both a terminal and no -o, the bar's redraws were glued to the verdict lines
+    (`  6%|███ … records/s]{"id": …`); the bar shows only when the verdicts go elsewhere."""
+    import sys
+
+    src = (EXAMPLES / "collective-gd-0001.json").read_text(encoding="utf-8")
+    f = tmp_path / "in.jsonl"
+    f.write_text((json.dumps(json.loads(src), ensure_ascii=False) + "\n") * 3, encoding="utf-8")
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    code, out, err = run(capsys, ["batch", str(f), "--term", "2017-2018", "--region", "guangdong"])
+    code_o, _, err_o = run(capsys, ["batch", str(f), "--term", "2017-2018", "--region", "guangdong",
+                                    "-o", str(tmp_path / "out.jsonl")])
+    assert (0, False, 0, True) == (code, "records/s" in err, code_o, "records/s" in err_o)
