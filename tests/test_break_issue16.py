@@ -156,21 +156,26 @@ def _odd_cases(tmp_path):
 
 
 @pytest.mark.parametrize("fmt", ["junit", "json", "text"])
-def test_a_case_name_with_control_characters_or_a_surrogate_is_reported(tmp_path, capsys, fmt):
-    """Every `test` format prints a case named with control characters and a lone surrogate (it was an
-    internal error), JSON and JUnit parse, and no raw escape character reaches a terminal."""
+def test_a_case_name_with_control_characters_or_a_surrogate_is_refused(tmp_path, capsys, fmt):
+    """A case named with an escaped control character or lone surrogate is Q001 at the name, in every `test`
+    format (it was an internal error: UnicodeEncodeError)."""
     f = _odd_cases(tmp_path)
-    code, out, err = run(capsys, ["test", str(f), "--format", fmt, "-v"])
-    if fmt == "junit":
-        name = ET.fromstring(out.encode("utf-8")).find("./testsuite/testcase").get("name")
-        expected = "ctl \\x01 \\x1b[31m surrogate \\ud800 ]]>"
-    elif fmt == "json":
-        name = json.loads(out)["cases"][0]["name"]
-        expected = "ctl \x01 \x1b[31m surrogate \ud800 ]]>"
-    else:
-        name = out.split("\n")[0].split(": ", 1)[1]
-        expected = "ctl \\x01 \\x1b[31m surrogate \\ud800 ]]>"
-    assert (0, expected, "") == (code, name, err[:0] if "internal error" not in err else err)
+    code, out, err = run(capsys, ["test", str(f), "--format", fmt])
+    assert (2, "", True) == (code, out, err.startswith(f"{f}:6:9: Q001 the text holds the character U+0001"))
+
+
+@pytest.mark.parametrize("escape", ["\\e[31m", "\\x01", "\\ud800", "\\x7f", "\\x85", "\\x1f"])
+@pytest.mark.parametrize("command", [["show"], ["show", "--json"], ["docs"], ["check"]])
+def test_a_ruleset_text_with_a_control_character_is_refused(tmp_path, capsys, escape, command):
+    """A title written with an escape for a control character or a lone surrogate is Q001 at the title
+    (`show` and `docs` printed the escape sequence to the terminal, or failed with an internal error)."""
+    text = (ROOT / "rulesets" / "2011-2012" / "national.yaml").read_text(encoding="utf-8")
+    f = tmp_path / "national.yaml"
+    f.write_text(text.replace("  en: Eligibility as a", f'  en: "{escape}" # Eligibility as a', 1), encoding="utf-8")
+    argv = [command[0], str(f), *command[1:]]
+    code, out, err = run(capsys, argv)
+    report = out if command[0] == "check" else err  # check lists its problems on stdout
+    assert (2, True) == (code, report.startswith(f"{f}:19:7: Q001 the text holds the character U+"))
 
 
 # ---- error kinds --------------------------------------------------------------------------------------
