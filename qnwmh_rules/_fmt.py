@@ -13,7 +13,10 @@ kept; one newline at the end.
 from __future__ import annotations
 
 import io
+import re
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -39,20 +42,74 @@ def format_text(text: str, kind: str) -> str:
     y.width = 1 << 16  # never re-wrap
     sequence, offset = _layout(kind)
     y.indent(mapping=2, sequence=sequence, offset=offset)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # a CR in YAML text is a line break: LF ends lines
     try:
         data = y.load(text)
         buf = io.StringIO()
         y.dump(data, buf)
     except YAMLError as exc:
         raise FormatError(f"not YAML: {' '.join(str(exc).split())}") from None
-    out = "\n".join(line.rstrip() for line in buf.getvalue().split("\n")).rstrip("\n") + "\n"
+    dumped = buf.getvalue()
     try:
-        same = yaml.safe_load(out) == yaml.safe_load(text)
+        before = yaml.safe_load(text)
+        out = _tidy(dumped)
+        if not _same(yaml.safe_load(out), before):  # trailing blanks inside a block scalar are data
+            out = dumped.rstrip("\n") + "\n"
+        same = _same(yaml.safe_load(out), before)
     except yaml.YAMLError as exc:
         raise FormatError(f"not YAML: {' '.join(str(exc).split())}") from None
     if not same:
         raise FormatError("the layout would change the data; left as it is (please report it)")
+    if before is None:  # no document (empty, or comments only): nothing to lay out
+        return text
+    lost = _lost_comments(text, out)
+    if lost:
+        raise FormatError(f"the layout would lose the comment {lost[0]!r}"
+                          + (f" and {len(lost) - 1} other(s)" if len(lost) > 1 else "")
+                          + "; left as it is (a comment inside a flow collection [ ] or { }, or after a "
+                            "document's end `...`, cannot be kept: put it on a line of its own in the block layout)")
     return out
+
+
+def _tidy(dumped: str) -> str:
+    """No trailing blanks on a line, one newline at the end."""
+    return "\n".join(line.rstrip(" \t") for line in dumped.split("\n")).rstrip("\n") + "\n"
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal data with equal types throughout (``1``, ``1.0`` and ``true`` are not the same value)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, float) and a != a:
+        return bool(b != b)
+    return bool(a == b)
+
+
+def _comments(text: str) -> list[str]:
+    """The comments of a YAML text, as written (without the ``#``'s surroundings): what lies
+    between its tokens (a comment after a block scalar's ``|`` belongs to the scalar's token)."""
+    scanner = yaml.SafeLoader(text)
+    found: list[str] = []
+    at = 0
+    try:
+        while True:
+            token = scanner.get_token()
+            if token is None:
+                break
+            found.extend(c.strip() for c in re.findall(r"#[^\r\n]*", text[at:token.start_mark.index]))
+            at = max(at, token.end_mark.index)
+    finally:
+        scanner.dispose()
+    return found
+
+
+def _lost_comments(before: str, after: str) -> list[str]:
+    """The comments of ``before`` missing from ``after`` (counted: a comment written twice must stay twice)."""
+    return list((Counter(_comments(before)) - Counter(_comments(after))).elements())
 
 
 def yaml_files(paths: list[str]) -> list[tuple[Path, str]]:

@@ -354,6 +354,14 @@ def _build_scalar(node: yaml.Node, kp: Key, positions: dict[Key, tuple[int, int]
         ))
         return None
     assert isinstance(node, yaml.ScalarNode)
+    odd = _NOT_TEXT.search(node.value) if node.tag == "tag:yaml.org,2002:str" else None
+    if odd is not None:  # only an escape in quotes ("\\e", "\\ud800") can write these; the reader refuses them raw
+        line, col = _mark(node)
+        errors.append(RulesetError(
+            "Q001", f"the text holds the character U+{ord(odd[0]):04X}, a control character or a lone surrogate "
+                    "that would reach terminals, XML and JSON as it is", path=path, line=line, col=col,
+            suggestion="remove the escape that writes it: the file is plain text, where tabs and line breaks are fine"))
+        return None
     positions[kp + ("@text",)] = _text_origin(node)
     tag = node.tag.rsplit(":", 1)[-1]
     if tag in ("int", "float", "timestamp"):  # for readers that accept fewer forms than YAML
@@ -367,6 +375,12 @@ def _build_scalar(node: yaml.Node, kp: Key, positions: dict[Key, tuple[int, int]
         errors.append(RulesetError("Q001", f"cannot read value {node.value!r}: {exc}",
                                    path=path, line=line, col=col))
         return None
+
+
+# What no text of a ruleset or cases file holds: C0 controls but tab and line breaks (LF, CR), DEL, C1 controls,
+# lone surrogates. (NUL is left to the checks of what holds it: a path with NUL is Q165, a name Q1xx; no
+# terminal acts on it, and JSON and the JUnit report escape it.)
+_NOT_TEXT = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 class _Refused(Exception):

@@ -557,6 +557,9 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
                 if k in s:
                     raise r.err("Q150", f"a gate has no {k}", kp + (k,), key=True)
             return ScoreSpec(kind=kind, effect=effect)
+        if "effect" in s:  # it was ignored: `kind: deduction, effect: ineligible` did not make anyone ineligible
+            raise r.err("Q150", f"only a gate has an effect; {'an' if kind == 'award' else 'a'} {kind} gives or takes "
+                                "points", kp + ("effect",), key=True)
         if "points" not in s:
             raise r.err("Q103", f"{'an' if kind == 'award' else 'a'} {kind} needs `points:` (a number or "
                                 "params.<name>)", kp, key=True)

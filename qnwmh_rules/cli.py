@@ -10,6 +10,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import re
 import signal
 import stat
 import sys
@@ -273,9 +274,9 @@ def _check(args: argparse.Namespace) -> int:
         print("qnwmh-rules: no ruleset files found", file=sys.stderr)
         return 2
     if args.format == "json":
-        print(json.dumps({"files": [str(f) for f in files], "problems": [{k: v for k, v in p.items() if k != "text"}
-                                                                          for p in problems]},
-                         ensure_ascii=False, indent=2))
+        doc = {"files": [str(f) for f in files], "problems": [{k: v for k, v in p.items() if k != "text"}
+                                                               for p in problems]}
+        print(_escape(json.dumps(doc, ensure_ascii=False, indent=2), _SURROGATE))
     else:
         for p in problems:
             print(p["text"])
@@ -319,7 +320,20 @@ def _junit(runs: list[tuple[Path, Any, list[_cases.CaseResult]]], coverage: dict
     root.set("tests", str(total))
     root.set("failures", str(failures))
     ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + _escape(ET.tostring(root, encoding="unicode"), _NOT_XML) + "\n"
+
+
+# Characters XML 1.0 does not allow (ElementTree writes them as they are, and no parser reads the
+# file then), and characters a terminal would act on; lone surrogates cannot be written as UTF-8.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_NOT_SHOWN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _escape(text: str, which: re.Pattern[str]) -> str:
+    """``text`` with the characters ``which`` matches written as ``\\xNN`` / ``\\uNNNN`` (inside a JSON
+    string ``\\uNNNN`` is JSON's own escape, so ``_SURROGATE`` keeps JSON valid)."""
+    return which.sub(lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}", text)
 
 
 def _test(args: argparse.Namespace) -> int:
@@ -349,22 +363,22 @@ def _test(args: argparse.Namespace) -> int:
     if args.coverage_json:
         Path(args.coverage_json).write_text(json.dumps(cov, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     if args.format == "json":
-        print(json.dumps({"cases": [{"file": str(f), "line": r.case.line, "name": r.case.name, "ok": r.ok,
+        print(_escape(json.dumps({"cases": [{"file": str(f), "line": r.case.line, "name": r.case.name, "ok": r.ok,
                                      "differences": list(r.differences)} for f, _, results in runs for r in results],
                           "passed": total - failed, "failed": failed, "coverage": cov,
                           "min_coverage": args.min_coverage, "ok": not failed and not below},
-                         ensure_ascii=False, indent=2))
+                         ensure_ascii=False, indent=2), _SURROGATE))
     elif args.format == "junit":
         sys.stdout.write(_junit(runs, cov))
     else:
         for f, _, results in runs:
             for res in results:
                 if not res.ok:
-                    print(f"FAIL {f}:{res.case.line}: {res.case.name}")
+                    print(_escape(f"FAIL {f}:{res.case.line}: {res.case.name}", _NOT_SHOWN))
                     for d in res.differences:
-                        print(f"     {d}")
+                        print(_escape(f"     {d}", _NOT_SHOWN))
                 elif args.verbose:
-                    print(f"ok   {f}:{res.case.line}: {res.case.name}")
+                    print(_escape(f"ok   {f}:{res.case.line}: {res.case.name}", _NOT_SHOWN))
         print("\nrule coverage (P passed, F failed, U undetermined seen in some case):")
         width = max((len(rid) for rid, _ in report), default=0)
         for r in cov["rules"]:
@@ -381,23 +395,34 @@ def _test(args: argparse.Namespace) -> int:
 
 
 def _load_named(spec: str, backend: str = "python") -> _api.Engine:
-    """A ruleset file path, or a shipped ``TERM`` or ``TERM:REGION``."""
+    """A ruleset file path, or a shipped ruleset by the name ``list`` prints it under: ``TERM`` or
+    ``TERM:national`` (the national ruleset), ``TERM:REGION``, ``TERM:unit`` or ``TERM:unit-INDUSTRY``
+    (a management unit's assessment)."""
     p = Path(spec)
     if p.is_file():
         return _api.load_ruleset(p, backend=backend)
     term, _, region = spec.partition(":")
     try:
-        return _api.load_ruleset(term=term, region=region or None, backend=backend)
+        if region == "unit" or region.startswith("unit-"):
+            industry = region.removeprefix("unit").removeprefix("-") or None
+            return _api.load_ruleset(term=term, subject="unit", industry=industry, backend=backend)
+        return _api.load_ruleset(term=term, region=None if region in ("", "national") else region, backend=backend)
     except FactsError as exc:
         import difflib
 
-        shipped = [name for t, regions in _api.available_rulesets().items() for name in [t, *(f"{t}:{r}" for r in
-                                                                                                   regions)]]
-        close = difflib.get_close_matches(spec, shipped, n=1, cutoff=0.6)
+        close = difflib.get_close_matches(spec, _shipped_names(), n=1, cutoff=0.6)
         raise RulesetError("Q010", f"{spec!r} is neither a ruleset file nor a shipped term ({exc.message})",
                            path=spec, suggestion=(f"did you mean {close[0]!r}? " if close else "")
-                           + "give a path to a .yaml file, or TERM / TERM:REGION; "
-                             "`qnwmh-rules list` shows the shipped ones") from None
+                           + "give a path to a .yaml file, or TERM / TERM:REGION (TERM:national, TERM:unit, "
+                             "TERM:unit-INDUSTRY); `qnwmh-rules list` shows the shipped ones") from None
+
+
+def _shipped_names() -> list[str]:
+    """Every name of a shipped ruleset, as ``list`` prints them (``TERM:REGION``) and as the bare ``TERM``."""
+    names = [name for t, regions in _api.available_rulesets().items()
+             for name in [t, f"{t}:national", *(f"{t}:{r}" for r in regions)]]
+    return names + [name for t, industries in _api.available_unit_rulesets().items()
+                    for name in [f"{t}:unit", *(f"{t}:unit-{i}" for i in industries)]]
 
 
 def _collectives(name: str, as_of: Any) -> list[tuple[str | None, Any, Any]]:
@@ -473,7 +498,7 @@ def _show(args: argparse.Namespace) -> int:
 
     rs = _load_named(args.ruleset).ruleset
     if args.json:
-        print(json.dumps(show_dict(rs), ensure_ascii=False, indent=2))
+        print(_escape(json.dumps(show_dict(rs), ensure_ascii=False, indent=2), _SURROGATE))
     else:
         sys.stdout.write(show_text(rs))
     return 0
@@ -489,7 +514,8 @@ def _fmt(args: argparse.Namespace) -> int:
     changed = broken = 0
     for f, kind in files:
         try:
-            text = f.read_text(encoding="utf-8")
+            with open(f, encoding="utf-8", newline="") as stream:  # as written: CRLF line ends are a change
+                text = stream.read()
         except (OSError, UnicodeDecodeError) as exc:
             print(f"{f}: cannot be formatted: {exc}")
             broken += 1
@@ -505,7 +531,12 @@ def _fmt(args: argparse.Namespace) -> int:
             if args.check:
                 print(f"would reformat {f}")
             else:
-                f.write_text(out, encoding="utf-8")
+                try:
+                    f.write_text(out, encoding="utf-8")
+                except OSError as exc:  # read-only: say so and go on with the other files
+                    print(f"{f}: cannot be written: {exc.strerror or exc}")
+                    broken += 1
+                    continue
                 print(f"reformatted {f}")
     verb = "would be reformatted" if args.check else "reformatted"
     print(f"{len(files)} file(s): {changed} {verb}" + (f", {broken} cannot be formatted" if broken else ""),
@@ -667,7 +698,9 @@ def _batch(args: argparse.Namespace) -> int:
         if args.input != "-":
             source.close()
         raise
-    bar = _progress_bar(args, fmt) if sys.stderr.isatty() and not args.quiet else None
+    to_terminal = args.output in (None, "-") and sys.stdout is not None and sys.stdout.isatty()
+    # a bar redrawn on the terminal the verdict lines go to would be glued into them
+    bar = _progress_bar(args, fmt) if sys.stderr.isatty() and not args.quiet and not to_terminal else None
     summary = B.Summary()
     try:
         for line in B.evaluate_lines(records, term=None if args.ruleset else args.term, region=args.region,
@@ -846,8 +879,10 @@ def build_parser() -> argparse.ArgumentParser:
                     "--cases rulesets/2017-2018/national.cases.yaml"],
                    "0 compared (whatever changed); 2 a name that is neither a file nor a shipped ruleset, "
                    "or a broken file")
-    d.add_argument("old", help="the old ruleset: a file, or a shipped TERM or TERM:REGION")
-    d.add_argument("new", help="the new ruleset: a file, or a shipped TERM or TERM:REGION")
+    d.add_argument("old", help="the old ruleset: a file, or "
+                    "a shipped TERM or TERM:REGION as `list` names it (e.g. 2017-2018:unit-transport)")
+    d.add_argument("new", help="the new ruleset: a file, or "
+                    "a shipped TERM or TERM:REGION as `list` names it (e.g. 2017-2018:unit-transport)")
     d.add_argument("--cases", metavar="FILE",
                    help="re-evaluate these collectives (JSON list, JSON Lines or *.cases.yaml) under both")
     d.add_argument("--json", action="store_true", help="print the differences as JSON")
@@ -925,7 +960,8 @@ def build_parser() -> argparse.ArgumentParser:
                     ["docs 2017-2018:guangdong --lang zh -o guangdong.md",
                      "docs rulesets/2017-2018/national.yaml --lang en"],
                     "0 written; 2 a name that is neither a file nor a shipped ruleset, or a broken file")
-    dc.add_argument("ruleset", help="a ruleset file, or a shipped TERM or TERM:REGION")
+    dc.add_argument("ruleset", help="a ruleset file, or "
+                    "a shipped TERM or TERM:REGION as `list` names it (e.g. 2017-2018:unit-transport)")
     dc.add_argument("--lang", default=DEFAULT_LANG, choices=("zh", "en"),
                     help=f"language of headings and titles (default {DEFAULT_LANG})")
     dc.add_argument("-o", "--output", default=None, help="write the page to this file instead of stdout")
@@ -933,7 +969,7 @@ def build_parser() -> argparse.ArgumentParser:
     fm = _subparser(sub, "fmt", "rewrite ruleset and cases files in the one canonical layout, keeping comments",
                     ["fmt rulesets/", "fmt --check rulesets/"],
                     "0 done (with --check: nothing to reformat); 1 with --check: some file would be reformatted; "
-                    "2 a file that is not YAML")
+                    "2 a file that is not YAML, would change or lose comments, or cannot be read or written")
     fm.add_argument("paths", nargs="+", metavar="PATH", help="YAML files or folders (every *.yaml under them)")
     fm.add_argument("--check", action="store_true", help="change nothing; list the files that would be "
                                                          "reformatted and exit 1 if there are any (for CI)")
@@ -942,7 +978,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "with values and notes",
                     ["show 2017-2018:guangdong", "show rulesets/2017-2018/national.yaml --json"],
                     "0 shown; 2 a name that is neither a file nor a shipped ruleset, or a broken file")
-    sh.add_argument("ruleset", help="a ruleset file, or a shipped TERM or TERM:REGION")
+    sh.add_argument("ruleset", help="a ruleset file, or "
+                    "a shipped TERM or TERM:REGION as `list` names it (e.g. 2017-2018:unit-transport)")
     sh.add_argument("--json", action="store_true", help="print it as JSON")
     sh.set_defaults(func=_show)
     r = _subparser(sub, "release", "record a ruleset version as released (immutable) in releases.lock",
@@ -987,7 +1024,7 @@ def error_line(exc: FactsError) -> str:
     """The one stderr line for a FactsError, saying what kind of error it is: ``bad facts:`` only
     for the facts; a file that cannot be read, a bad option or a file that is not a verdict say so."""
     field = exc.field
-    if field.startswith("--"):
+    if field.startswith("-"):  # --set, --encoding, -k …
         return f"qnwmh-rules: bad option {exc}"
     if field in _OPTION_FIELDS:
         text = f"{exc.message} ({exc.suggestion})" if exc.suggestion else exc.message

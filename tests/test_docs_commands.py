@@ -42,7 +42,7 @@ from qnwmh_rules._api import durable_available
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-_FENCE = re.compile(r"^(`{3,})([\w-]*)\s*$")
+_FENCE = re.compile(r"^( {0,8})(`{3,}|~{3,})([\w-]*)\s*$")  # indented in a list item, or ~~~
 _DIRECTIVE = re.compile(r"<!--\s*docs-test:\s*(.*?)\s*-->", re.S)
 
 
@@ -86,11 +86,12 @@ def read_blocks(doc: Path) -> list[Block]:
             i = j + 1
             continue
         if m:
-            fence, lang = m.groups()
+            indent, fence, lang = m.groups()
             j = i + 1
-            while not lines[j].startswith(fence):
+            while not lines[j].lstrip(" ").startswith(fence):
                 j += 1
-            out.append(Block(doc, i + 1, lang, "\n".join(lines[i + 1:j]) + "\n", pending, setup))
+            body = [line[len(indent):] if line.startswith(indent) else line.lstrip(" ") for line in lines[i + 1:j]]
+            out.append(Block(doc, i + 1, lang, "\n".join(body) + "\n", pending, setup))
             pending, setup = None, []
             i = j + 1
             continue
@@ -228,7 +229,8 @@ def test_doc_block_runs_as_shown(block: Block, tmp_path_factory: Any) -> None:
 def test_every_qnwmh_command_in_the_docs_is_in_a_run_block() -> None:
     """No `qnwmh-rules` command example sits in a block the collector does not run."""
     stray = [b.ident for b in ALL_BLOCKS
-             if b.lang not in ("sh", "console", "python", "text") and re.search(r"^\$?\s*qnwmh-rules ", b.text, re.M)]
+             if (b.lang not in ("sh", "console", "python", "text") and re.search(r"^\$?\s*qnwmh-rules ", b.text, re.M))
+             or (b.lang == "text" and re.search(r"^\$ ", b.text, re.M))]
     stray += [b.ident for b in BLOCKS if (b.directive or "").startswith("skip") and len(b.directive or "") < 10]
     assert [] == stray
 
@@ -242,8 +244,9 @@ def test_shown_output_elides_only_with_an_ellipsis() -> None:
 
 
 def test_the_collector_finds_every_shell_block() -> None:
-    """Every ```sh and ```console fence of README.md and docs/*.md is collected."""
-    fences = sum(len(re.findall(r"(?m)^```(?:sh|console)\s*$", d.read_text(encoding="utf-8"))) for d in DOCS)
+    """Every ```sh and ```console fence of README.md and docs/*.md is collected, indented or ~~~ too."""
+    fences = sum(len(re.findall(r"(?m)^[ \t]*(?:```|~~~)(?:sh|console)\s*$", d.read_text(encoding="utf-8")))
+                 for d in DOCS)
     assert fences == len([b for b in BLOCKS if b.lang in ("sh", "console")])
 
 
@@ -272,3 +275,13 @@ def test_the_integrators_guide_shows_the_signatures_of_evaluate_and_load_ruleset
                 params.append("*")
             params.append(p.name if p.default is p.empty else f"{p.name}={p.default!r}".replace("'", '"'))
         assert f"{name}({', '.join(params)})" in text
+
+
+def test_the_collector_reads_indented_and_tilde_fences(tmp_path) -> None:
+    """A console block indented in a list item, or fenced with ~~~, is collected with its text unindented
+    (they were not collected, so their commands never ran and their outputs could drift)."""
+    doc = tmp_path / "x.md"
+    doc.write_text("1. Run it:\n\n   ```console\n   $ qnwmh-rules list\n   2017-2018\tnational\n   ```\n\n"
+                   "~~~sh\nqnwmh-rules list\n~~~\n", encoding="utf-8")
+    assert [("console", "$ qnwmh-rules list\n2017-2018\tnational\n"), ("sh", "qnwmh-rules list\n")] == [
+        (b.lang, b.text) for b in read_blocks(doc)]
