@@ -219,16 +219,21 @@ def _normalised_facts(facts: Any) -> tuple[list[str], list[FactsError]]:
     return texts, errors
 
 
-def _legacy_facts_match(facts_json: str, facts_sha256: str) -> bool:
-    """Whether layout-1 facts (as the caller gave them) normalise to the stamp's hash."""
+def _legacy_facts_match(facts_json: str, facts_sha256: str) -> tuple[bool, FactsError | None]:
+    """Whether layout-1 facts (as the caller gave them) normalise to the stamp's hash; when they do
+    not and no kind of subject's contract reads them (a form the layout-1 version accepted and this
+    one refuses, e.g. ``"2017-06"``), the error that refused them, so that the entry is not called
+    edited when it only cannot be checked."""
     try:
         doc = json.loads(facts_json)
     except ValueError:
-        return False
+        return False, None
     if _sha256(facts_json) == facts_sha256:
-        return True
-    texts, _ = _normalised_facts(doc)
-    return any(_sha256(t) == facts_sha256 for t in texts)
+        return True, None
+    texts, errors = _normalised_facts(doc)
+    if any(_sha256(t) == facts_sha256 for t in texts):
+        return True, None
+    return False, (errors[0] if errors and not texts else None)
 
 
 def read_key(*, file: str | os.PathLike[str] | None = None, env: str | None = None) -> bytes:
@@ -944,9 +949,13 @@ class AuditLog:
                    "as_of": (as_of, s.as_of), "facts_sha256": (facts_sha256, s.facts_sha256)}
         problems.extend(f"column {name} is {stored!r} but the verdict says {said!r}"
                         for name, (stored, said) in columns.items() if stored != said)
-        facts_ok = _legacy_facts_match(facts_json, s.facts_sha256) if legacy else \
-            _sha256(facts_json) == s.facts_sha256
-        if not facts_ok:
+        facts_ok, unreadable = _legacy_facts_match(facts_json, s.facts_sha256) if legacy else \
+            (_sha256(facts_json) == s.facts_sha256, None)
+        if unreadable is not None:
+            problems.append("its facts, stored as given by the layout-1 version, cannot be read by this version's "
+                            f"facts contract ({unreadable}), so they cannot be checked against the verdict stamp's "
+                            "facts_sha256 (not a sign of tampering by itself)")
+        elif not facts_ok:
             problems.append("the stored facts do not hash to the verdict stamp's facts_sha256: the facts or the "
                             "stamp were changed")
         stored_rules = conn.execute("SELECT seq, position, rule_id, outcome, severity FROM entry_rules "

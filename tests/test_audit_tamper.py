@@ -728,6 +728,21 @@ def test_a_damaged_layout1_log_is_refused_not_upgraded(layout1):
                           conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'chain'").fetchone()[0])
 
 
+def test_a_layout1_entry_in_a_form_the_strict_contract_refuses_is_not_called_tampered(tmp_path):
+    """An untouched layout-1 entry whose facts the strict contract refuses ("2017-06") is unreadable, not edited."""
+    path = tmp_path / "old-forms.sqlite"  # written by the layout-1 code (8ff5b5d^1), facts with "2017-06"
+    shutil.copy(DATA / "audit-layout1-old-forms.sqlite", path)
+    with AuditLog(path) as log:
+        problems = log.verify()
+        with pytest.raises(AuditLogError, match="cannot be read by this version's facts contract"):
+            log.upgrade()
+    assert ["entry 1: its facts, stored as given by the layout-1 version, cannot be read by this version's facts "
+            "contract (filings[0].review.at: expected an ISO 8601 timestamp with a time of day, exactly "
+            "YYYY-MM-DDTHH:MM[:SS[.ffffff]] with Z or ±HH:MM (e.g. 2017-06-20T10:15:00+08:00); got '2017-07'), so "
+            "they cannot be checked against the verdict stamp's facts_sha256 (not a sign of tampering by itself)"] \
+        == [p for p in problems if not p.startswith("layout:")]
+
+
 def test_an_upgraded_log_can_be_keyed_and_its_old_entries_are_checked(layout1, verdicts):
     """Upgrading with a key makes the log keyed; a later edit of an old entry is found by the chain."""
     with AuditLog(layout1, key=KEY) as log:
