@@ -427,6 +427,7 @@ def evaluate_lines(records: Iterable[Record], *, term: str | None = "2017-2018",
                     return list(result.get(timeout=0.5))
                 except multiprocessing.TimeoutError:
                     if any(p.exitcode is not None for p in procs):
+                        _abandon(pool, procs)
                         raise EvaluationError(
                             f"a worker process died (killed, or out of memory); the batch stopped at line {first}: "
                             f"the output holds every record before it") from None
@@ -437,6 +438,32 @@ def evaluate_lines(records: Iterable[Record], *, term: str | None = "2017-2018",
                 yield from done()
         while pending:
             yield from done()
+
+
+def _abandon(pool: Any, procs: list[Any]) -> None:
+    """Stop every worker of a pool one of whose workers died, so that leaving the pool cannot hang.
+
+    A worker waiting for work holds the task queue's read lock while it waits; killed there, it never
+    releases it, and ``Pool.terminate()`` (run when the ``with`` block is left) waits for that lock
+    for ever. Once every worker is stopped, a lock still held belongs to a dead process: it is freed.
+    (This reads two private attributes of ``multiprocessing.pool.Pool``, ``_pool`` and ``_inqueue``,
+    which CPython has kept since 3.2; without them only the kill is done.)"""
+    workers = [*procs, *getattr(pool, "_pool", [])]
+    for w in workers:
+        if w.exitcode is None:
+            w.kill()
+    for w in workers:
+        w.join(timeout=5)
+    lock = getattr(getattr(pool, "_inqueue", None), "_rlock", None)
+    if lock is None:
+        return
+    if lock.acquire(block=False):
+        lock.release()
+        return
+    try:
+        lock.release()  # held by a worker that died holding it
+    except ValueError:  # pragma: no cover - released meanwhile
+        pass
 
 
 @attrs.define

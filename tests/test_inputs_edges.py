@@ -471,3 +471,29 @@ def test_a_batch_whose_worker_is_killed_stops_with_one_line_instead_of_hanging(t
     assert lines == list(range(1, len(lines) + 1))
     first = int(err.decode().split("stopped at line ")[1].split(":")[0])
     assert len(lines) + 1 == first
+
+
+def test_a_batch_whose_idle_worker_is_killed_ends_when_its_input_ends(tmp_path):
+    """A worker killed while it waits for work (it may hold the task queue's read lock) used to hang the
+    batch for ever at shutdown (Pool.terminate waits for that lock); the batch now stops with status 3."""
+    out = tmp_path / "out.jsonl"
+    p = subprocess.Popen([sys.executable, "-m", "qnwmh_rules.cli", "batch", "-", "-o", str(out), "--workers", "2",
+                          "--backend", "python", "-q"], stdin=subprocess.PIPE, stderr=subprocess.PIPE,
+                         start_new_session=True)
+    try:
+        p.stdin.write((LINE * 401).encode("utf-8"))  # two chunks go out; the input stays open: workers wait
+        p.stdin.flush()
+        deadline, workers = time.monotonic() + 60, []
+        while len(workers) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+            found = subprocess.run(["pgrep", "-P", str(p.pid), "-f", "spawn_main"], capture_output=True, text=True)
+            workers = found.stdout.split()
+        time.sleep(3)  # both started, evaluated what they were given, and wait for more
+        os.kill(int(workers[0]), signal.SIGKILL)
+        p.stdin.close()
+        p.wait(timeout=60)
+        err = p.stderr.read().decode()
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+    assert (3, True) == (p.returncode, "worker" in err)
