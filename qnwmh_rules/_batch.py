@@ -17,6 +17,7 @@ import json
 import multiprocessing
 import re
 import signal
+import threading
 from collections.abc import Iterable, Iterator
 from typing import IO, Any, Literal
 
@@ -414,19 +415,23 @@ def evaluate_lines(records: Iterable[Record], *, term: str | None = "2017-2018",
     _init_worker(term, region, ruleset, backend, subject, industry)
     ctx = multiprocessing.get_context("spawn")  # durable's C state is not shared across fork
     init = (term, region, ruleset, backend, subject, industry)
-    with ctx.Pool(workers, initializer=_init_worker, initargs=init) as pool:
+    pool = ctx.Pool(workers, initializer=_init_worker, initargs=init)
+    abandoned = False
+    try:
         # A Pool replaces a worker that dies (killed, out of memory, a crash in the C engine) but
         # never finishes its chunk: watch the workers, instead of waiting for that chunk forever.
         procs: list[Any] = list(getattr(pool, "_pool", []))
         pending: collections.deque[tuple[int, Any]] = collections.deque()
 
         def done() -> list[BatchLine]:
+            nonlocal abandoned
             first, result = pending.popleft()
             while True:
                 try:
                     return list(result.get(timeout=0.5))
                 except multiprocessing.TimeoutError:
                     if any(p.exitcode is not None for p in procs):
+                        abandoned = True
                         _abandon(pool, procs)
                         raise EvaluationError(
                             f"a worker process died (killed, or out of memory); the batch stopped at line {first}: "
@@ -438,6 +443,15 @@ def evaluate_lines(records: Iterable[Record], *, term: str | None = "2017-2018",
                 yield from done()
         while pending:
             yield from done()
+    finally:
+        if abandoned:
+            # Pool.terminate() can still wait for a lock a dead worker took with it: give it a few
+            # seconds in a daemon thread, then go on (every worker is stopped already).
+            stopper = threading.Thread(target=pool.terminate, name="qnwmh-batch-pool-stop", daemon=True)
+            stopper.start()
+            stopper.join(timeout=10)
+        else:
+            pool.terminate()  # what leaving `with Pool(...)` does
 
 
 def _abandon(pool: Any, procs: list[Any]) -> None:
