@@ -475,7 +475,9 @@ def test_a_batch_whose_worker_is_killed_stops_with_one_line_instead_of_hanging(t
 
 def test_a_batch_whose_idle_worker_is_killed_ends_when_its_input_ends(tmp_path):
     """A worker killed while it waits for work (it may hold the task queue's read lock) used to hang the
-    batch for ever at shutdown (Pool.terminate waits for that lock); the batch now stops with status 3."""
+    batch for ever at shutdown (Pool.terminate waits for that lock); the batch now ends: with status 3 and
+    one line when it sees the dead worker, or with status 0 and every record when the pool's new worker
+    took the work first (an idle worker held no records)."""
     out = tmp_path / "out.jsonl"
     p = subprocess.Popen([sys.executable, "-m", "qnwmh_rules.cli", "batch", "-", "-o", str(out), "--workers", "2",
                           "--backend", "python", "-q"], stdin=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -496,4 +498,8 @@ def test_a_batch_whose_idle_worker_is_killed_ends_when_its_input_ends(tmp_path):
     finally:
         if p.poll() is None:
             os.killpg(p.pid, signal.SIGKILL)
-    assert (3, True) == (p.returncode, "worker" in err)
+    lines = [json.loads(x)["line"] for x in out.read_text(encoding="utf-8").splitlines()]
+    if p.returncode == 0:
+        assert list(range(1, 402)) == lines
+    else:
+        assert (3, True, list(range(1, len(lines) + 1))) == (p.returncode, "worker" in err, lines)
