@@ -298,16 +298,18 @@ def _build(node: yaml.Node, kp: Key, positions: dict[Key, tuple[int, int]],
     return _build_scalar(node, kp, positions, constructor, path, errors, budget.scalars)
 
 
+def _tag_refused(node: yaml.Node, path: str) -> RulesetError:
+    """Q003 for a YAML tag that rulesets do not allow, at the node (collection or scalar)."""
+    line, col = _mark(node)
+    return RulesetError("Q003", f"YAML tag {node.tag!r} is not allowed in a ruleset", path=path, line=line, col=col,
+                        suggestion="rulesets are plain data: remove the tag")
+
+
 def _build_collection(node: yaml.MappingNode | yaml.SequenceNode, kp: Key, positions: dict[Key, tuple[int, int]],
                       constructor: yaml.SafeLoader, path: str, errors: list[RulesetError], budget: _Budget) -> Any:
     positions[kp] = _mark(node)
     if node.tag not in _ALLOWED_TAGS:
-        line, col = _mark(node)
-        errors.append(RulesetError(
-            "Q003", f"YAML tag {node.tag!r} is not allowed in a ruleset",
-            path=path, line=line, col=col,
-            suggestion="rulesets are plain data: remove the tag",
-        ))
+        errors.append(_tag_refused(node, path))
         return None
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
@@ -346,12 +348,7 @@ def _build_scalar(node: yaml.Node, kp: Key, positions: dict[Key, tuple[int, int]
         errors.append(RulesetError(problem[0], problem[1], path=path, line=line, col=col, suggestion=problem[2]))
         return None
     if node.tag not in _ALLOWED_TAGS:
-        line, col = _mark(node)
-        errors.append(RulesetError(
-            "Q003", f"YAML tag {node.tag!r} is not allowed in a ruleset",
-            path=path, line=line, col=col,
-            suggestion="rulesets are plain data: remove the tag",
-        ))
+        errors.append(_tag_refused(node, path))
         return None
     assert isinstance(node, yaml.ScalarNode)
     odd = _NOT_TEXT.search(node.value) if node.tag == "tag:yaml.org,2002:str" else None
