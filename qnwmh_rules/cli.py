@@ -505,7 +505,7 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _fmt(args: argparse.Namespace) -> int:
-    from ._fmt import FormatError, format_text, yaml_files
+    from ._fmt import FormatError, format_text, replace_file, yaml_files
 
     files = yaml_files(args.paths)
     if not files:
@@ -532,7 +532,7 @@ def _fmt(args: argparse.Namespace) -> int:
                 print(f"would reformat {f}")
             else:
                 try:
-                    f.write_text(out, encoding="utf-8")
+                    replace_file(f, out)
                 except OSError as exc:  # read-only: say so and go on with the other files
                     print(f"{f}: cannot be written: {exc.strerror or exc}")
                     broken += 1
