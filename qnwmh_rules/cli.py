@@ -118,6 +118,19 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+class _CannotUse(Exception):
+    """A path named on the command line cannot be read or written; the message names it."""
+
+
+def _write_output(name: str, text: str) -> None:
+    """Write ``text`` (UTF-8) to the file ``name`` given by -o / --coverage-json; an unusable
+    path becomes one line naming it (``cannot write NAME: reason``), never an errno repr."""
+    try:
+        Path(name).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise _CannotUse(f"cannot write {name}: {exc.strerror or exc}") from exc
+
+
 def _explain(args: argparse.Namespace) -> int:
     from ._explain import explain_html, explain_text
     from .verdict import Verdict
@@ -129,7 +142,7 @@ def _explain(args: argparse.Namespace) -> int:
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise FactsError("(verdict)", f"{args.verdict} is not a verdict document ({_why(exc)})") from exc
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        _write_output(args.output, text)
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return 0
@@ -267,9 +280,10 @@ def _check(args: argparse.Namespace) -> int:
                 problems.append({"file": err.path or str(f), "line": err.line, "column": err.col, "code": err.code,
                                  "message": err.message, "suggestion": err.suggestion, "text": str(err)})
         except (EvaluationError, OSError) as exc:  # a defect, not the author's: still report and go on
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             problems.append({"file": str(f), "line": None, "column": None, "code": None,
-                             "message": f"cannot be checked: {exc}", "suggestion": None,
-                             "text": f"{f}: cannot be checked: {exc}"})
+                             "message": f"cannot be checked: {why}", "suggestion": None,
+                             "text": f"{f}: cannot be checked: {why}"})
     if not files:
         print("qnwmh-rules: no ruleset files found", file=sys.stderr)
         return 2
@@ -341,6 +355,8 @@ def _test(args: argparse.Namespace) -> int:
 
     files: list[Path] = []
     for name in args.paths:
+        if not Path(name).exists():
+            raise _CannotUse(f"{name}: no such file or folder")
         files.extend(_cases.find_case_files(Path(name)))
     if not files:
         print("qnwmh-rules: no *.cases.yaml files found", file=sys.stderr)
@@ -361,7 +377,7 @@ def _test(args: argparse.Namespace) -> int:
     pct = cov["pass_fail_percent"]
     below = args.min_coverage is not None and pct < args.min_coverage
     if args.coverage_json:
-        Path(args.coverage_json).write_text(json.dumps(cov, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        _write_output(args.coverage_json, json.dumps(cov, ensure_ascii=False, indent=2) + "\n")
     if args.format == "json":
         print(_escape(json.dumps({"cases": [{"file": str(f), "line": r.case.line, "name": r.case.name, "ok": r.ok,
                                      "differences": list(r.differences)} for f, _, results in runs for r in results],
@@ -487,7 +503,10 @@ def _release(args: argparse.Namespace) -> int:
             print("qnwmh-rules: not released: its golden cases fail", file=sys.stderr)
             return 1
     lock = Path(args.lock) if args.lock else (_lock.find_lock(args.file) or Path(args.file).parent / _lock.LOCK_NAME)
-    added = _lock.release(engine.ruleset, lock)
+    try:
+        added = _lock.release(engine.ruleset, lock)
+    except OSError as exc:
+        raise _CannotUse(f"cannot write the lock file {lock}: {exc.strerror or exc}") from exc
     key = engine.ruleset.key
     print(f"{'released' if added else 'already released'}: {key} sha256 {engine.ruleset.sha256} ({lock})")
     return 0
@@ -516,7 +535,11 @@ def _fmt(args: argparse.Namespace) -> int:
         try:
             with open(f, encoding="utf-8", newline="") as stream:  # as written: CRLF line ends are a change
                 text = stream.read()
-        except (OSError, UnicodeDecodeError) as exc:
+        except OSError as exc:
+            print(f"{f}: cannot be formatted: {exc.strerror or exc}")
+            broken += 1
+            continue
+        except UnicodeDecodeError as exc:
             print(f"{f}: cannot be formatted: {exc}")
             broken += 1
             continue
@@ -549,7 +572,7 @@ def _docs(args: argparse.Namespace) -> int:
 
     text = render_markdown(_load_named(args.ruleset).ruleset, lang=args.lang)
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        _write_output(args.output, text)
     else:
         sys.stdout.write(text)
     return 0
@@ -659,7 +682,10 @@ def _batch(args: argparse.Namespace) -> int:
     fmt = args.format or ("csv" if args.input.lower().endswith(".csv") else "jsonl")
     if args.input == "-" and sys.stdin is None:
         raise FactsError("(input)", "stdin is closed; give a file or an open stdin")
-    source: Any = sys.stdin.buffer if args.input == "-" else open(args.input, "rb")
+    try:
+        source: Any = sys.stdin.buffer if args.input == "-" else open(args.input, "rb")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        raise FactsError("(input)", f"cannot read {args.input}: {exc.strerror or exc}") from exc
     wide = None  # an input in UTF-16/32 cannot be cut into records unless read in that encoding
     codec = codecs.lookup(args.encoding).name
     head = source.peek(4)[:4] if hasattr(source, "peek") else b""
@@ -694,10 +720,10 @@ def _batch(args: argparse.Namespace) -> int:
             out = _LineWriter(fd, close=False)
         else:
             out = _LineWriter(os.open(args.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666), close=True)
-    except OSError:
+    except OSError as exc:
         if args.input != "-":
             source.close()
-        raise
+        raise _CannotUse(f"cannot write {args.output}: {exc.strerror or exc}") from exc
     to_terminal = args.output in (None, "-") and sys.stdout is not None and sys.stdout.isatty()
     # a bar redrawn on the terminal the verdict lines go to would be glued into them
     bar = _progress_bar(args, fmt) if sys.stderr.isatty() and not args.quiet and not to_terminal else None
@@ -1062,9 +1088,20 @@ def main(argv: list[str] | None = None) -> int:
             os.environ[_api.RULESETS_ENV] = before
 
 
+def _os_error(exc: OSError) -> str:
+    """One line for an OSError: its own message where it has one (AuditLogError), else
+    ``NAME: reason`` (``[Errno N]`` and the repr of the name left out)."""
+    if exc.strerror is None or exc.filename is None:
+        return str(exc) if exc.strerror is None else exc.strerror
+    names = " → ".join(str(n) for n in (exc.filename, exc.filename2) if n is not None)
+    return f"{names}: {exc.strerror}"
+
+
 def _run(args: argparse.Namespace) -> int:
     """Run the chosen subcommand, turning every error into one line on stderr and an exit code."""
     try:
+        if getattr(args, "rulesets", None) is not None:
+            _api.rulesets_dir()  # a --rulesets that is not a folder is refused even where no shipped name is used
         status = int(args.func(args))
         if sys.stdout is not None:
             sys.stdout.flush()  # here, not at exit, so that a reader gone away is seen below
@@ -1084,8 +1121,11 @@ def _run(args: argparse.Namespace) -> int:
     except EvaluationError as exc:
         print(f"qnwmh-rules: evaluation failed: {exc}", file=sys.stderr)
         return 3
-    except OSError as exc:  # the audit log's AuditLogError, unreadable output paths
+    except _CannotUse as exc:
         print(f"qnwmh-rules: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # the audit log's AuditLogError (its message names the file); any other: no errno repr
+        print(f"qnwmh-rules: {_os_error(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("qnwmh-rules: interrupted", file=sys.stderr)
