@@ -65,6 +65,7 @@ from typing import Any
 import attrs
 
 from ._audit_chain import JOINED, AuditHead, Hash, Link, Problem, anchor_problems, diagnose, key_id, render
+from ._catalogue import __version__
 from .exceptions import FactsError, QnwmhError
 from .facts import SUBJECTS, Facts, parse_facts
 from .verdict import OUTCOMES, RULE_OUTCOMES, RuleOutcome, Verdict
@@ -575,8 +576,6 @@ class AuditLog:
             recorded_at = dt.datetime.now(dt.UTC)
         elif recorded_at.tzinfo is None or recorded_at.utcoffset() is None:
             raise FactsError("recorded_at", f"{recorded_at.isoformat()} has no time zone")
-        from ._api import __version__
-
         try:
             conn.execute("BEGIN IMMEDIATE")
             try:

@@ -19,6 +19,7 @@ from typing import Any
 
 import attrs
 
+from ._api import load_ruleset
 from ._jsontext import loads
 from ._loader import Key, Loaded
 from ._moments import DATE_FORM, TIMESTAMP_FORM, written_as
@@ -282,8 +283,6 @@ def coverage(runs: list[tuple[Any, list[CaseResult]]]) -> dict[tuple[str, str], 
 
 def run_files(files: list[Path], backend: str = "auto") -> list[tuple[Path, Any, list[CaseResult]]]:
     """Run every cases file, loading each ruleset once however many files test it."""
-    from ._api import load_ruleset
-
     engines: dict[Path, Any] = {}
     out = []
     for f in files:

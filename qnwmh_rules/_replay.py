@@ -17,6 +17,8 @@ from typing import Any
 
 import attrs
 
+from ._api import load_ruleset_cached
+from ._catalogue import durable_available, ruleset_path, rulesets_dir
 from ._jsontext import InvalidJSONError, check_value, loads
 from .exceptions import FactsError
 from .verdict import Verdict
@@ -154,16 +156,12 @@ def replay(verdict_doc: Mapping[str, Any], facts: Mapping[str, Any], *, ruleset:
     ``durable`` is replayed with the python backend where durable_rules does not import (the two
     backends agree on every rule, which the test suite checks); a note says so.
     """
-    from ._api import durable_available, load_ruleset_cached, ruleset_path
-
     stored = Verdict.from_dict(dict(verdict_doc))
     stamp = stored.stamp
     if ruleset:
         path = Path(ruleset)
     else:
         # shipped rulesets are files named by their id, in their term's folder
-        from ._api import rulesets_dir
-
         path = _shipped(rulesets_dir(), stamp.term, stamp.ruleset_id) or ruleset_path(stamp.term, stamp.region)
     if stamp.engine not in ("durable", "python"):
         raise FactsError("stamp.engine", f"names no backend ({stamp.engine!r}); expected durable or python")
