@@ -43,7 +43,7 @@ from ._moments import parse_as_of
 from ._score import score_sheet
 from ._tree import Fact, Item, Quant, RNode, walk
 from .exceptions import EvaluationError, FactsError
-from .facts import Facts, parse_facts
+from .facts import SUBJECTS, Facts, parse_facts
 from .verdict import Citation, Outcome, RuleOutcome, RuleOutcomeValue, Stamp, Verdict
 
 __all__ = ["Engine", "FilingWindow", "filing_window", "load_ruleset", "evaluate", "rulesets_dir",
@@ -90,8 +90,6 @@ def _check_as_of(facts: Facts, as_of: dt.datetime | None, subject: str = "collec
     """Facts cannot lie in the future of the moment the verdict is given for."""
     if as_of is None:
         return
-    from .facts import SUBJECTS
-
     fields = SUBJECTS[subject].fields
     day = as_of.date()
 

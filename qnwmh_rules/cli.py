@@ -20,10 +20,20 @@ from typing import Any, NoReturn
 from dateutil import tz as dttz
 
 from . import _api, _cases, _lock
+from . import _batch as B
 from . import _diff as _diff_mod
+from ._audit import AuditHead, AuditLog, read_key
+from ._explain import explain_html, explain_text
+from ._fmt import FormatError, format_text, yaml_files
 from ._jsontext import loads
 from ._model import ruleset_key
+from ._moments import parse_as_of, parse_timestamp, show
+from ._render_docs import render_markdown
+from ._replay import parse_assignment, replay, what_if
+from ._show import show_dict, show_text
+from ._whynot import why_not
 from .exceptions import BackendUnavailableError, EvaluationError, FactsError, RulesetError, did_you_mean
+from .verdict import Verdict
 
 __all__ = ["main"]
 
@@ -65,8 +75,6 @@ def _why(exc: BaseException) -> str:
 
 
 def _audit_key(args: argparse.Namespace) -> bytes | None:
-    from ._audit import read_key
-
     if args.audit_key_file and args.audit_key_env:
         args.usage_error("give the audit log key by --audit-key-file or by --audit-key-env, not both")
     if args.audit_key_file:
@@ -78,8 +86,6 @@ def _audit_key(args: argparse.Namespace) -> bytes | None:
 
 def _recorded_at(text: str) -> Any:
     """``--recorded-at``: a timestamp of the one grammar (``_moments``) that must carry its offset."""
-    from ._moments import parse_timestamp
-
     return parse_timestamp(text, "--recorded-at", dt.UTC, require_offset=True, keep_offset=True)
 
 
@@ -97,8 +103,6 @@ def _evaluate(args: argparse.Namespace) -> int:
     engine = _engine_from(args)
     indent = None if args.compact else 2
     if args.set:
-        from ._replay import parse_assignment, what_if
-
         changes = dict(parse_assignment(a) for a in args.set)
         result = what_if(engine, facts, changes, as_of=args.as_of)
         doc = {"set": changes, **result.to_dict()}
@@ -109,8 +113,6 @@ def _evaluate(args: argparse.Namespace) -> int:
         return 0
     verdict = engine.evaluate(facts, as_of=args.as_of)
     if args.audit_db:
-        from ._audit import AuditLog
-
         with AuditLog(args.audit_db, key=_audit_key(args)) as log:
             seq = log.append(verdict, facts, recorded_at=recorded_at)
         print(f"recorded as entry {seq} in {args.audit_db}", file=sys.stderr)
@@ -119,9 +121,6 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _explain(args: argparse.Namespace) -> int:
-    from ._explain import explain_html, explain_text
-    from .verdict import Verdict
-
     doc = _read_verdict(args.verdict)
     try:  # from_dict checks the shape; a value of the wrong type inside shows only while rendering
         verdict = Verdict.from_dict(doc)
@@ -141,8 +140,6 @@ def _engine_from(args: argparse.Namespace) -> _api.Engine:
 
 
 def _why_not(args: argparse.Namespace) -> int:
-    from ._whynot import why_not
-
     result = why_not(_engine_from(args), _read_json(args.file), as_of=args.as_of)
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, sort_keys=True, indent=2))
@@ -153,8 +150,6 @@ def _why_not(args: argparse.Namespace) -> int:
 
 
 def _audit(args: argparse.Namespace) -> int:
-    from ._audit import AuditHead, AuditLog
-
     queries = [o for o, v in (("--id", args.id), ("--rule", args.rule), ("--rule-outcome", args.rule_outcome),
                               ("--outcome", args.outcome), ("--limit", args.limit is not None),
                               ("--full", args.full)) if v]
@@ -221,8 +216,6 @@ def _audit(args: argparse.Namespace) -> int:
 
 
 def _replay_cmd(args: argparse.Namespace) -> int:
-    from ._replay import replay
-
     doc = _read_verdict(args.verdict)
     try:
         report = replay(doc, _read_json(args.facts), ruleset=args.ruleset)
@@ -494,8 +487,6 @@ def _release(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    from ._show import show_dict, show_text
-
     rs = _load_named(args.ruleset).ruleset
     if args.json:
         print(_escape(json.dumps(show_dict(rs), ensure_ascii=False, indent=2), _SURROGATE))
@@ -505,8 +496,6 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _fmt(args: argparse.Namespace) -> int:
-    from ._fmt import FormatError, format_text, yaml_files
-
     files = yaml_files(args.paths)
     if not files:
         print("qnwmh-rules: no YAML files found", file=sys.stderr)
@@ -545,8 +534,6 @@ def _fmt(args: argparse.Namespace) -> int:
 
 
 def _docs(args: argparse.Namespace) -> int:
-    from ._render_docs import render_markdown
-
     text = render_markdown(_load_named(args.ruleset).ruleset, lang=args.lang)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
@@ -647,8 +634,6 @@ def _refuse_output_onto_input(args: argparse.Namespace) -> None:
 def _batch(args: argparse.Namespace) -> int:
     import codecs
 
-    from . import _batch as B
-    from ._moments import parse_as_of
 
     if args.as_of is not None:  # refuse a bad --as-of now, not once per record
         parse_as_of(args.as_of, dttz.gettz("Asia/Shanghai") or dt.UTC)  # the shipped rulesets' zone
@@ -1093,8 +1078,6 @@ def _run(args: argparse.Namespace) -> int:
     except Exception as exc:  # a defect: still one line, never a traceback (QNWMH_DEBUG=1 shows it)
         if os.environ.get("QNWMH_DEBUG"):
             raise
-        from ._moments import show
-
         print(f"qnwmh-rules: internal error ({type(exc).__name__}: {show(str(exc), 200)}); please report it "
               "(run with QNWMH_DEBUG=1 for the traceback)", file=sys.stderr)
         return 3
