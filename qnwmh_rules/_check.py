@@ -21,6 +21,7 @@ from dateutil import tz as dttz
 from . import _expr as E
 from ._loader import Key, Loaded, text_position
 from ._model import Derivation, Rule, Ruleset, Window, decided_on
+from ._moments import TERM
 from ._tree import And, Arith, Cmp, Const, Fact, InList, InWindow, Item, Not, Or, Quant, RNode
 from .exceptions import RulesetError, did_you_mean, meant
 from .facts import FIELDS, REGIONS, SUBJECTS
@@ -272,7 +273,7 @@ def _free_text_problem(kind: str, value: str) -> str | None:
         return "regions are lower-case codes such as guangdong"
     if kind == "nationality" and not re.fullmatch(r"[A-Z]{2}", value, re.ASCII):
         return "nationalities are ISO 3166 alpha-2 codes such as CN"
-    if kind == "round" and not re.fullmatch(r"[0-9]{4}-[0-9]{4}", value):
+    if kind == "round" and not TERM.fullmatch(value):
         return "rounds are written like 2015-2016"
     return None
 

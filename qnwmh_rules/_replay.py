@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ import attrs
 from ._api import load_ruleset_cached
 from ._catalogue import durable_available, ruleset_path, rulesets_dir
 from ._jsontext import InvalidJSONError, check_value, loads
+from ._moments import TERM
 from .exceptions import FactsError
 from .verdict import Verdict
 
@@ -140,7 +140,7 @@ def _shipped(root: Path, term: str, ruleset_id: str) -> Path | None:
     """The shipped ruleset file a stamp names, found by listing the shipped rulesets (the stamp's
     strings never become a path: ``"term": "../../etc"`` names nothing). A term that is not shipped
     is a FactsError; an id without a file of its own name gives None (the term's national file)."""
-    terms = {d.name: d for d in root.iterdir() if d.is_dir() and re.fullmatch(r"[0-9]{4}-[0-9]{4}", d.name)}
+    terms = {d.name: d for d in root.iterdir() if d.is_dir() and TERM.fullmatch(d.name)}
     if term not in terms:
         raise FactsError("stamp.term", f"names no shipped term ({term!r}); shipped: {', '.join(sorted(terms))}",
                          suggestion="replay with --ruleset FILE to use another ruleset")
