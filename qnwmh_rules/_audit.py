@@ -638,23 +638,14 @@ class AuditLog:
                              f"unknown rule outcome {rule_outcome!r}; expected one of {', '.join(RULE_OUTCOMES)}")
         if limit is not None and (type(limit) is not int or limit < 0):
             raise FactsError("limit", f"expected a non-negative integer or None, got {limit!r}")
-        where: list[str] = []
-        args: list[Any] = []
-        if subject_id is not None:
-            where.append("e.subject_id = ?")
-            args.append(subject_id)
-        if outcome is not None:
-            where.append("e.outcome = ?")
-            args.append(outcome)
-        if rule_id is not None or rule_outcome is not None:
-            rule_where = ["r.seq = e.seq"]
-            if rule_id is not None:
-                rule_where.append("r.rule_id = ?")
-                args.append(rule_id)
-            if rule_outcome is not None:
-                rule_where.append("r.outcome = ?")
-                args.append(rule_outcome)
-            where.append(f"EXISTS (SELECT 1 FROM entry_rules r WHERE {' AND '.join(rule_where)})")
+        # (column = ?, value) for each filter given: of the entry, then of one of its rules
+        entry = [(f"e.{c} = ?", v) for c, v in (("subject_id", subject_id), ("outcome", outcome)) if v is not None]
+        rule = [(f"r.{c} = ?", v) for c, v in (("rule_id", rule_id), ("outcome", rule_outcome)) if v is not None]
+        where = [w for w, _ in entry]
+        if rule:
+            rule_where = " AND ".join(["r.seq = e.seq"] + [w for w, _ in rule])
+            where.append(f"EXISTS (SELECT 1 FROM entry_rules r WHERE {rule_where})")
+        args: list[Any] = [v for _, v in entry + rule]
         sql = f"SELECT {', '.join('e.' + c for c in _ENTRY_COLUMNS.split(', '))} FROM entries e"
         if where:
             sql += " WHERE " + " AND ".join(where)
