@@ -387,6 +387,9 @@ def _test(args: argparse.Namespace) -> int:
     return 0
 
 
+_NAMED_RULESET = "a shipped TERM or TERM:REGION as `list` names it (e.g. 2017-2018:unit-transport)"
+
+
 def _load_named(spec: str, backend: str = "python") -> _api.Engine:
     """A ruleset file path, or a shipped ruleset by the name ``list`` prints it under: ``TERM`` or
     ``TERM:national`` (the national ruleset), ``TERM:REGION``, ``TERM:unit`` or ``TERM:unit-INDUSTRY``
@@ -864,10 +867,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "--cases rulesets/2017-2018/national.cases.yaml"],
                    "0 compared (whatever changed); 2 a name that is neither a file nor a shipped ruleset, "
                    "or a broken file")
-    d.add_argument("old", help="the old ruleset: a file, or "
-                    "a shipped TERM or TERM:REGION as `list` names it (e.g. 2017-2018:unit-transport)")
-    d.add_argument("new", help="the new ruleset: a file, or "
-                    "a shipped TERM or TERM:REGION as `list` names it (e.g. 2017-2018:unit-transport)")
+    d.add_argument("old", help=f"the old ruleset: a file, or {_NAMED_RULESET}")
+    d.add_argument("new", help=f"the new ruleset: a file, or {_NAMED_RULESET}")
     d.add_argument("--cases", metavar="FILE",
                    help="re-evaluate these collectives (JSON list, JSON Lines or *.cases.yaml) under both")
     d.add_argument("--json", action="store_true", help="print the differences as JSON")
@@ -945,8 +946,7 @@ def build_parser() -> argparse.ArgumentParser:
                     ["docs 2017-2018:guangdong --lang zh -o guangdong.md",
                      "docs rulesets/2017-2018/national.yaml --lang en"],
                     "0 written; 2 a name that is neither a file nor a shipped ruleset, or a broken file")
-    dc.add_argument("ruleset", help="a ruleset file, or "
-                    "a shipped TERM or TERM:REGION as `list` names it (e.g. 2017-2018:unit-transport)")
+    dc.add_argument("ruleset", help=f"a ruleset file, or {_NAMED_RULESET}")
     dc.add_argument("--lang", default=DEFAULT_LANG, choices=("zh", "en"),
                     help=f"language of headings and titles (default {DEFAULT_LANG})")
     dc.add_argument("-o", "--output", default=None, help="write the page to this file instead of stdout")
@@ -963,8 +963,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "with values and notes",
                     ["show 2017-2018:guangdong", "show rulesets/2017-2018/national.yaml --json"],
                     "0 shown; 2 a name that is neither a file nor a shipped ruleset, or a broken file")
-    sh.add_argument("ruleset", help="a ruleset file, or "
-                    "a shipped TERM or TERM:REGION as `list` names it (e.g. 2017-2018:unit-transport)")
+    sh.add_argument("ruleset", help=f"a ruleset file, or {_NAMED_RULESET}")
     sh.add_argument("--json", action="store_true", help="print it as JSON")
     sh.set_defaults(func=_show)
     r = _subparser(sub, "release", "record a ruleset version as released (immutable) in releases.lock",
