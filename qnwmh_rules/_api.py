@@ -1,6 +1,7 @@
 """The facade: load a ruleset once, evaluate collectives, build verdicts.
 
-Owns: finding shipped rulesets by term and region, the loaded-once ``Engine``,
+Owns: the loaded-once ``Engine`` and building it (``load_ruleset``, ``load_ruleset_cached``; finding
+and reading ruleset files is ``_catalogue``'s, below this module, whose names are re-exported here),
 ``as_of`` handling (never the wall clock), deciding each rule's outcome from what
 the engine fired and what was missing, the verdict's outcome and its stamp.
 Data flows one way: files -> _schema -> _check -> _compile -> _engine; facts ->
