@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import attrs
 
+from ._api import load_ruleset_cached
+from ._catalogue import durable_available, ruleset_path, rulesets_dir
 from ._jsontext import InvalidJSONError, check_value, loads
+from ._moments import TERM
 from .exceptions import FactsError
 from .verdict import Verdict
 
@@ -138,7 +140,7 @@ def _shipped(root: Path, term: str, ruleset_id: str) -> Path | None:
     """The shipped ruleset file a stamp names, found by listing the shipped rulesets (the stamp's
     strings never become a path: ``"term": "../../etc"`` names nothing). A term that is not shipped
     is a FactsError; an id without a file of its own name gives None (the term's national file)."""
-    terms = {d.name: d for d in root.iterdir() if d.is_dir() and re.fullmatch(r"[0-9]{4}-[0-9]{4}", d.name)}
+    terms = {d.name: d for d in root.iterdir() if d.is_dir() and TERM.fullmatch(d.name)}
     if term not in terms:
         raise FactsError("stamp.term", f"names no shipped term ({term!r}); shipped: {', '.join(sorted(terms))}",
                          suggestion="replay with --ruleset FILE to use another ruleset")
@@ -154,16 +156,12 @@ def replay(verdict_doc: Mapping[str, Any], facts: Mapping[str, Any], *, ruleset:
     ``durable`` is replayed with the python backend where durable_rules does not import (the two
     backends agree on every rule, which the test suite checks); a note says so.
     """
-    from ._api import durable_available, load_ruleset_cached, ruleset_path
-
     stored = Verdict.from_dict(dict(verdict_doc))
     stamp = stored.stamp
     if ruleset:
         path = Path(ruleset)
     else:
         # shipped rulesets are files named by their id, in their term's folder
-        from ._api import rulesets_dir
-
         path = _shipped(rulesets_dir(), stamp.term, stamp.ruleset_id) or ruleset_path(stamp.term, stamp.region)
     if stamp.engine not in ("durable", "python"):
         raise FactsError("stamp.engine", f"names no backend ({stamp.engine!r}); expected durable or python")

@@ -20,10 +20,20 @@ from typing import Any, NoReturn
 from dateutil import tz as dttz
 
 from . import _api, _cases, _lock
+from . import _batch as B
 from . import _diff as _diff_mod
+from ._audit import AuditHead, AuditLog, read_key
+from ._explain import explain_html, explain_text
+from ._fmt import FormatError, format_text, replace_file, yaml_files
 from ._jsontext import loads
 from ._model import ruleset_key
+from ._moments import parse_as_of, parse_timestamp, show
+from ._render_docs import render_markdown
+from ._replay import parse_assignment, replay, what_if
+from ._show import show_dict, show_text
+from ._whynot import why_not
 from .exceptions import BackendUnavailableError, EvaluationError, FactsError, RulesetError, did_you_mean
+from .verdict import Verdict
 
 __all__ = ["main"]
 
@@ -65,8 +75,6 @@ def _why(exc: BaseException) -> str:
 
 
 def _audit_key(args: argparse.Namespace) -> bytes | None:
-    from ._audit import read_key
-
     if args.audit_key_file and args.audit_key_env:
         args.usage_error("give the audit log key by --audit-key-file or by --audit-key-env, not both")
     if args.audit_key_file:
@@ -78,8 +86,6 @@ def _audit_key(args: argparse.Namespace) -> bytes | None:
 
 def _recorded_at(text: str) -> Any:
     """``--recorded-at``: a timestamp of the one grammar (``_moments``) that must carry its offset."""
-    from ._moments import parse_timestamp
-
     return parse_timestamp(text, "--recorded-at", dt.UTC, require_offset=True, keep_offset=True)
 
 
@@ -97,8 +103,6 @@ def _evaluate(args: argparse.Namespace) -> int:
     engine = _engine_from(args)
     indent = None if args.compact else 2
     if args.set:
-        from ._replay import parse_assignment, what_if
-
         changes = dict(parse_assignment(a) for a in args.set)
         result = what_if(engine, facts, changes, as_of=args.as_of)
         doc = {"set": changes, **result.to_dict()}
@@ -109,8 +113,6 @@ def _evaluate(args: argparse.Namespace) -> int:
         return 0
     verdict = engine.evaluate(facts, as_of=args.as_of)
     if args.audit_db:
-        from ._audit import AuditLog
-
         with AuditLog(args.audit_db, key=_audit_key(args)) as log:
             seq = log.append(verdict, facts, recorded_at=recorded_at)
         print(f"recorded as entry {seq} in {args.audit_db}", file=sys.stderr)
@@ -132,9 +134,6 @@ def _write_output(name: str, text: str) -> None:
 
 
 def _explain(args: argparse.Namespace) -> int:
-    from ._explain import explain_html, explain_text
-    from .verdict import Verdict
-
     doc = _read_verdict(args.verdict)
     try:  # from_dict checks the shape; a value of the wrong type inside shows only while rendering
         verdict = Verdict.from_dict(doc)
@@ -154,8 +153,6 @@ def _engine_from(args: argparse.Namespace) -> _api.Engine:
 
 
 def _why_not(args: argparse.Namespace) -> int:
-    from ._whynot import why_not
-
     result = why_not(_engine_from(args), _read_json(args.file), as_of=args.as_of)
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, sort_keys=True, indent=2))
@@ -166,8 +163,6 @@ def _why_not(args: argparse.Namespace) -> int:
 
 
 def _audit(args: argparse.Namespace) -> int:
-    from ._audit import AuditHead, AuditLog
-
     queries = [o for o, v in (("--id", args.id), ("--rule", args.rule), ("--rule-outcome", args.rule_outcome),
                               ("--outcome", args.outcome), ("--limit", args.limit is not None),
                               ("--full", args.full)) if v]
@@ -234,8 +229,6 @@ def _audit(args: argparse.Namespace) -> int:
 
 
 def _replay_cmd(args: argparse.Namespace) -> int:
-    from ._replay import replay
-
     doc = _read_verdict(args.verdict)
     try:
         report = replay(doc, _read_json(args.facts), ruleset=args.ruleset)
@@ -410,6 +403,9 @@ def _test(args: argparse.Namespace) -> int:
     return 0
 
 
+_NAMED_RULESET = "a shipped TERM or TERM:REGION as `list` names it (e.g. 2017-2018:unit-transport)"
+
+
 def _load_named(spec: str, backend: str = "python") -> _api.Engine:
     """A ruleset file path, or a shipped ruleset by the name ``list`` prints it under: ``TERM`` or
     ``TERM:national`` (the national ruleset), ``TERM:REGION``, ``TERM:unit`` or ``TERM:unit-INDUSTRY``
@@ -513,8 +509,6 @@ def _release(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    from ._show import show_dict, show_text
-
     rs = _load_named(args.ruleset).ruleset
     if args.json:
         print(_escape(json.dumps(show_dict(rs), ensure_ascii=False, indent=2), _SURROGATE))
@@ -524,8 +518,6 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _fmt(args: argparse.Namespace) -> int:
-    from ._fmt import FormatError, format_text, replace_file, yaml_files
-
     files = yaml_files(args.paths)
     if not files:
         print("qnwmh-rules: no YAML files found", file=sys.stderr)
@@ -568,8 +560,6 @@ def _fmt(args: argparse.Namespace) -> int:
 
 
 def _docs(args: argparse.Namespace) -> int:
-    from ._render_docs import render_markdown
-
     text = render_markdown(_load_named(args.ruleset).ruleset, lang=args.lang)
     if args.output:
         _write_output(args.output, text)
@@ -670,8 +660,6 @@ def _refuse_output_onto_input(args: argparse.Namespace) -> None:
 def _batch(args: argparse.Namespace) -> int:
     import codecs
 
-    from . import _batch as B
-    from ._moments import parse_as_of
 
     if args.as_of is not None:  # refuse a bad --as-of now, not once per record
         parse_as_of(args.as_of, dttz.gettz("Asia/Shanghai") or dt.UTC)  # the shipped rulesets' zone
@@ -905,10 +893,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "--cases rulesets/2017-2018/national.cases.yaml"],
                    "0 compared (whatever changed); 2 a name that is neither a file nor a shipped ruleset, "
                    "or a broken file")
-    d.add_argument("old", help="the old ruleset: a file, or "
-                    "a shipped TERM or TERM:REGION as `list` names it (e.g. 2017-2018:unit-transport)")
-    d.add_argument("new", help="the new ruleset: a file, or "
-                    "a shipped TERM or TERM:REGION as `list` names it (e.g. 2017-2018:unit-transport)")
+    d.add_argument("old", help=f"the old ruleset: a file, or {_NAMED_RULESET}")
+    d.add_argument("new", help=f"the new ruleset: a file, or {_NAMED_RULESET}")
     d.add_argument("--cases", metavar="FILE",
                    help="re-evaluate these collectives (JSON list, JSON Lines or *.cases.yaml) under both")
     d.add_argument("--json", action="store_true", help="print the differences as JSON")
@@ -986,8 +972,7 @@ def build_parser() -> argparse.ArgumentParser:
                     ["docs 2017-2018:guangdong --lang zh -o guangdong.md",
                      "docs rulesets/2017-2018/national.yaml --lang en"],
                     "0 written; 2 a name that is neither a file nor a shipped ruleset, or a broken file")
-    dc.add_argument("ruleset", help="a ruleset file, or "
-                    "a shipped TERM or TERM:REGION as `list` names it (e.g. 2017-2018:unit-transport)")
+    dc.add_argument("ruleset", help=f"a ruleset file, or {_NAMED_RULESET}")
     dc.add_argument("--lang", default=DEFAULT_LANG, choices=("zh", "en"),
                     help=f"language of headings and titles (default {DEFAULT_LANG})")
     dc.add_argument("-o", "--output", default=None, help="write the page to this file instead of stdout")
@@ -1004,8 +989,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "with values and notes",
                     ["show 2017-2018:guangdong", "show rulesets/2017-2018/national.yaml --json"],
                     "0 shown; 2 a name that is neither a file nor a shipped ruleset, or a broken file")
-    sh.add_argument("ruleset", help="a ruleset file, or "
-                    "a shipped TERM or TERM:REGION as `list` names it (e.g. 2017-2018:unit-transport)")
+    sh.add_argument("ruleset", help=f"a ruleset file, or {_NAMED_RULESET}")
     sh.add_argument("--json", action="store_true", help="print it as JSON")
     sh.set_defaults(func=_show)
     r = _subparser(sub, "release", "record a ruleset version as released (immutable) in releases.lock",
@@ -1133,8 +1117,6 @@ def _run(args: argparse.Namespace) -> int:
     except Exception as exc:  # a defect: still one line, never a traceback (QNWMH_DEBUG=1 shows it)
         if os.environ.get("QNWMH_DEBUG"):
             raise
-        from ._moments import show
-
         print(f"qnwmh-rules: internal error ({type(exc).__name__}: {show(str(exc), 200)}); please report it "
               "(run with QNWMH_DEBUG=1 for the traceback)", file=sys.stderr)
         return 3
