@@ -38,7 +38,7 @@ from dateutil import tz as dttz
 
 from . import _check as C
 from ._model import Ruleset
-from ._tree import MIRRORED, NEGATED, walk
+from ._tree import MIRRORED, NEGATED, Visitor, facts_read
 from .exceptions import RulesetError
 from .facts import MAX_COUNT, Facts
 
@@ -144,32 +144,8 @@ class _Compiler:
 
     # ---- negation normal form, as a small tree of tuples --------------------------
     def nnf(self, node: C.RNode, neg: bool, in_quant: bool) -> Any:
-        if isinstance(node, C.Not):
-            return self.nnf(node.item, not neg, in_quant)
-        if isinstance(node, (C.And, C.Or)):
-            is_and = isinstance(node, C.And) != neg
-            return ("and" if is_and else "or", [self.nnf(x, neg, in_quant) for x in node.items])
-        if isinstance(node, C.Cmp):
-            op = NEGATED[node.op] if neg else node.op
-            return self.compare(op, node.left, node.right, in_quant)
-        if isinstance(node, C.InList):
-            op = "!=" if neg else "=="
-            parts = [self.compare(op, node.left, v, in_quant) for v in node.values]
-            return ("and" if neg else "or", parts)
-        if isinstance(node, C.InWindow):
-            w = node.window
-            zone = w.time_zone if C.type_of(node.left) == "instant" else self.tz
-            ref = self._field(node.left, in_quant)
-            lo_s, hi_s = day_start(w.first_day, zone), day_after_start(w.last_day, zone)
-            if neg:
-                return ("or", [("atom", ref, "<", lo_s), ("atom", ref, ">=", hi_s)])
-            return ("and", [("atom", ref, ">=", lo_s), ("atom", ref, "<", hi_s)])
-        if isinstance(node, C.Quant):
-            if in_quant:
-                raise ShapeError("Q302", "a quantifier inside another quantifier is not supported")
-            kind = {"any": "all", "all": "any"}[node.kind] if neg else node.kind
-            return ("quant", kind, node.list, self.nnf(node.body, neg, True))
-        raise AssertionError(node)  # pragma: no cover
+        """``node`` (negated if ``neg``; inside any/all if ``in_quant``) in negation normal form."""
+        return _NNF(self, neg, in_quant).visit(node)
 
     def _field(self, node: C.RNode, in_quant: bool) -> str:
         if isinstance(node, C.Item):
@@ -209,7 +185,7 @@ class _Compiler:
             # durable_rules evaluates arithmetic and $m references over an absent field as if
             # it were present (found by the engine-vs-reference property test): guard each
             # field the right-hand side reads with $ex, so that absent stays unknown.
-            guards = [("ex", path) for path in _fields_of(right)]
+            guards = [("ex", path) for path in facts_read(right)]
             return ("and", guards + [("atom", ref, op, self.arith(right))])
         assert isinstance(right, C.Const)
         if right.type == "number":
@@ -237,7 +213,7 @@ class _Compiler:
         # field the comparison reads with $ex, so that absent stays unknown.
         # Every fact the comparison reads is guarded, also one whose terms cancel out
         # (`a < b - b` is unknown while b is missing, as in the reference evaluator).
-        read = [p for p in _fields_of(right) if p != left.path]
+        read = [p for p in facts_read(right) if p != left.path]
         if scale == 1 and ints.get(left.path) == -1:  # already whole: `left op <sum of the others>`
             rest = {p: k for p, k in ints.items() if p != left.path}
             return ("and", [("ex", p) for p in read] + [("atom", left.path, op, _sum_expr(rest, k0))])
@@ -290,9 +266,46 @@ class _Compiler:
         raise AssertionError(t)  # pragma: no cover
 
 
-def _fields_of(node: C.RNode) -> list[str]:
-    """The fact paths an expression reads, each once, in order (linear in the size of the tree)."""
-    return list(dict.fromkeys(n.path for n in walk(node) if isinstance(n, C.Fact)))
+class _NNF(Visitor[Any]):
+    """A condition in negation normal form, as a small tree of tuples (``("and", [...])``,
+    ``("atom", ref, op, value)``, ``("quant", kind, list, body)``): negations pushed down to
+    the comparisons, each visited node read as negated when ``neg``."""
+
+    def __init__(self, compiler: _Compiler, neg: bool, in_quant: bool) -> None:
+        self.c, self.neg, self.in_quant = compiler, neg, in_quant
+
+    def visit_not(self, node: C.Not) -> Any:
+        return _NNF(self.c, not self.neg, self.in_quant).visit(node.item)
+
+    def visit_and(self, node: C.And) -> Any:
+        return ("or" if self.neg else "and", [self.visit(x) for x in node.items])
+
+    def visit_or(self, node: C.Or) -> Any:
+        return ("and" if self.neg else "or", [self.visit(x) for x in node.items])
+
+    def visit_cmp(self, node: C.Cmp) -> Any:
+        op = NEGATED[node.op] if self.neg else node.op
+        return self.c.compare(op, node.left, node.right, self.in_quant)
+
+    def visit_in_list(self, node: C.InList) -> Any:
+        op = "!=" if self.neg else "=="
+        parts = [self.c.compare(op, node.left, v, self.in_quant) for v in node.values]
+        return ("and" if self.neg else "or", parts)
+
+    def visit_in_window(self, node: C.InWindow) -> Any:
+        w = node.window
+        zone = w.time_zone if C.type_of(node.left) == "instant" else self.c.tz
+        ref = self.c._field(node.left, self.in_quant)
+        lo_s, hi_s = day_start(w.first_day, zone), day_after_start(w.last_day, zone)
+        if self.neg:
+            return ("or", [("atom", ref, "<", lo_s), ("atom", ref, ">=", hi_s)])
+        return ("and", [("atom", ref, ">=", lo_s), ("atom", ref, "<", hi_s)])
+
+    def visit_quant(self, node: C.Quant) -> Any:
+        if self.in_quant:
+            raise ShapeError("Q302", "a quantifier inside another quantifier is not supported")
+        kind = {"any": "all", "all": "any"}[node.kind] if self.neg else node.kind
+        return ("quant", kind, node.list, _NNF(self.c, self.neg, True).visit(node.body))
 
 
 def _linear(node: C.RNode) -> tuple[dict[str, Fraction], Fraction]:
