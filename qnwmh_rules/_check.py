@@ -117,7 +117,7 @@ class _Checker:
                 fields = [p.split("[].", 1)[1] for p in self.fields if p.startswith(lst + "[].")]
                 raise self.err("Q201", f"{lst} items have no field {field!r}", n.span,
                                suggestion=_suggest(field, fields) or f"fields: {', '.join(fields)}")
-            return Item(lst, field, _FIELD_TYPES[spec.type])
+            return Item(lst, field, _FIELD_TYPES[spec.type], var=head)
         if head == "params":
             pname = ".".join(rest)
             if pname not in self.params:
@@ -126,7 +126,7 @@ class _Checker:
             p = self.params[pname]
             if pname not in self.used_params:
                 self.used_params.append(pname)
-            return Const(p.value, p.type)
+            return Const(p.value, p.type, param=pname)
         if head == "derived":
             dname = ".".join(rest)
             if dname not in self.derived:
@@ -238,7 +238,7 @@ class _Checker:
         if isinstance(right, Const) and right.type == "window":
             if lt not in ("date", "instant"):
                 raise self.err("Q202", f"only dates and timestamps can be `in` a window; this is a {lt}", n.left.span)
-            return InWindow(left, right.value)
+            return InWindow(left, right.value, param=right.param)
         if isinstance(right, Const) and right.type == "list":
             if not right.value:
                 raise self.err("Q208", "this list parameter is empty, so `in` it is always false", n.right.span)
@@ -247,7 +247,7 @@ class _Checker:
             values = tuple(Const(v, "string") for v in right.value)
             for c in values:
                 self._enum_check(left, c, n.right)
-            return InList(left, values)
+            return InList(left, values, param=right.param)
         raise self.err("Q202", "`in` needs a [list] or a window or list parameter on its right", n.right.span)
 
     def quant(self, n: E.Quant) -> RNode:
@@ -320,10 +320,11 @@ def check_rule(rs: Ruleset, rule: Rule, where: dict[str, tuple[Loaded, Key]]) ->
     like any other condition.
     """
     cond, checker = _resolve(rs, rule.id, rule.when, *where[rule.id], as_of=False)
-    pending = None
+    pending = pending_if = None
     params = list(checker.used_params)
     if rule.pending_if is not None:
         pending, pchecker = _resolve(rs, rule.id, rule.pending_if, *where[f"{rule.id}#pending_if"], as_of=True)
+        pending_if = pending
         pending_params: tuple[str, ...] = tuple(pchecker.used_params)
     else:
         pending_params = ()
@@ -346,7 +347,8 @@ def check_rule(rs: Ruleset, rule: Rule, where: dict[str, tuple[Loaded, Key]]) ->
         applies, achecker = _resolve(rs, rule.id, rule.applies_if, *where[f"{rule.id}#applies_if"], as_of=False)
         reads += [p for p in achecker.reads if p not in reads]
         params += [p for p in achecker.used_params if p not in params]
-    return attrs.evolve(rule, condition=cond, pending_condition=pending, reads=tuple(reads),
+    return attrs.evolve(rule, condition=cond, pending_condition=pending, pending_if_condition=pending_if,
+                        reads=tuple(reads),
                         params=tuple(params), pending_params=pending_params, applies_condition=applies,
                         due_last_day=last, due_opens=opens)
 

@@ -226,7 +226,8 @@ class Rule:
     # Resolved condition trees (``_tree`` nodes, set by _check; None before); not part of the
     # identity of a rule.
     condition: RNode | None = attrs.field(default=None, eq=False, repr=False)
-    pending_condition: RNode | None = attrs.field(default=None, eq=False, repr=False)
+    pending_condition: RNode | None = attrs.field(default=None, eq=False, repr=False)  # pending_if or due
+    pending_if_condition: RNode | None = attrs.field(default=None, eq=False, repr=False)  # pending_if alone
     reads: tuple[str, ...] = ()
     params: tuple[str, ...] = ()
     pending_params: tuple[str, ...] = ()  # parameters its pending_if reads (windows, deadlines)
