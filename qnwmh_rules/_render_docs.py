@@ -262,8 +262,9 @@ class _Words:
 
 def _same(a: RNode, b: RNode) -> bool:
     """Whether two value nodes are the same as written: equal, and from the same parameters and item names."""
-    return a == b and all((getattr(x, "param", None), getattr(x, "var", None)) ==
-                          (getattr(y, "param", None), getattr(y, "var", None)) for x, y in zip(walk(a), walk(b)))
+    def written(n: RNode) -> tuple[Any, Any]:
+        return getattr(n, "param", None), getattr(n, "var", None)
+    return a == b and all(written(x) == written(y) for x, y in zip(walk(a), walk(b), strict=True))
 
 
 class _Noun(Visitor[str]):
