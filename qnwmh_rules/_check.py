@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -26,7 +27,7 @@ from .exceptions import RulesetError, did_you_mean, meant
 from .facts import FIELDS, REGIONS, SUBJECTS
 
 __all__ = ["Const", "Fact", "Item", "Arith", "Cmp", "InList", "InWindow", "And", "Or", "Not", "Quant", "RNode",
-           "check_ruleset", "derived_type"]
+           "check_ruleset", "derived_type", "recorded_condition"]
 
 # ---- the resolved tree: its node types are _tree's (re-exported here for the compilers) ----
 
@@ -264,6 +265,74 @@ class _Checker:
         finally:
             del self.scope[n.var]
         return Quant(n.kind, lst, body)
+
+
+class _Recorded:
+    """Names of a recorded condition: an item of the enclosing any/all, a parameter whose value the
+    record holds (a constant naming it; a window or list after ``in``), else a fact path."""
+
+    def __init__(self, params: Mapping[str, Any]) -> None:
+        self.params = params
+        self.scope: dict[str, str] = {}
+
+    def value(self, n: E.Node) -> RNode:
+        if isinstance(n, E.Lit):
+            return Const(n.value, "bool" if isinstance(n.value, bool) else
+                         "number" if isinstance(n.value, (int, float, Decimal)) else "string")
+        if isinstance(n, E.DateLit):
+            return Const(n.value, "date")
+        if isinstance(n, E.Arith):
+            return Arith(n.op, self.value(n.left), self.value(n.right))
+        if not isinstance(n, E.Name):
+            raise ValueError("not a value")
+        head, rest = n.parts[0], ".".join(n.parts[1:])
+        if head in self.scope:
+            return Item(self.scope[head], rest, "", var=head)
+        if head == "params" and rest in self.params:
+            v = self.params[rest]
+            return Const(v, "bool" if isinstance(v, bool) else "number" if isinstance(v, (int, float)) else
+                         "string" if isinstance(v, str) else "", param=rest)
+        return Fact(n.dotted, "")
+
+    def cond(self, n: E.Node) -> RNode:
+        if isinstance(n, (E.And, E.Or)):
+            items = tuple(self.cond(x) for x in n.items)
+            return And(items) if isinstance(n, E.And) else Or(items)
+        if isinstance(n, E.Not):
+            return Not(self.cond(n.item))
+        if isinstance(n, E.Compare):
+            return Cmp(n.op, self.value(n.left), self.value(n.right))
+        if isinstance(n, E.Quant):
+            self.scope[n.var] = n.source.dotted
+            try:
+                return Quant(n.kind, n.source.dotted, self.cond(n.body))
+            finally:
+                del self.scope[n.var]
+        if isinstance(n, E.Member):
+            left = self.value(n.left)
+            if isinstance(n.right, E.ListLit):
+                return InList(left, tuple(c for c in map(self.value, n.right.items) if isinstance(c, Const)))
+            right = self.value(n.right)
+            if isinstance(right, Const) and isinstance(right.value, dict):
+                return InWindow(left, Window.from_json(right.value), param=right.param)
+            if isinstance(right, Const) and isinstance(right.value, list):
+                return InList(left, tuple(Const(v, "string") for v in right.value), param=right.param)
+        raise ValueError("not a condition")
+
+
+def recorded_condition(text: str, params: Mapping[str, Any]) -> RNode | None:
+    """A condition as a verdict records it — its text and the JSON values of the parameters it read —
+    as a resolved tree, for readers of stored verdicts that have no ruleset (explanations).
+
+    Parsed with the one grammar; names become item fields of the enclosing any/all, constants that
+    name their parameter (its recorded value), or fact paths. Types are not checked and are left
+    empty where the record does not give them (the ruleset that decided the verdict checked them).
+    None if the text is not a condition of that form.
+    """
+    try:
+        return _Recorded(params).cond(E.parse(text))
+    except (E.ExprSyntaxError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _free_text_problem(kind: str, value: str) -> str | None:

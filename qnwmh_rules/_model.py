@@ -97,6 +97,14 @@ class Window:
                 "start_inclusive": self.start_inclusive, "end_inclusive": self.end_inclusive,
                 "time_zone": self.time_zone}
 
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> Window:
+        """The window ``to_json`` gave (as a verdict records a window parameter); KeyError or ValueError
+        for anything else."""
+        return cls(dt.date.fromisoformat(doc["start"]), dt.date.fromisoformat(doc["end"]),
+                   bool(doc.get("start_inclusive", True)), bool(doc.get("end_inclusive", True)),
+                   str(doc["time_zone"]))
+
 
 def _checked(condition: RNode | None, owner: str) -> RNode:
     if condition is None:  # pragma: no cover - only a ruleset that skipped _check has none
