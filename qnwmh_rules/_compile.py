@@ -129,18 +129,7 @@ class _Compiler:
 
     def arith(self, node: C.RNode) -> Any:
         """Right-hand side expression: a number, {"$m": field} or {"$op": {"$l", "$r"}}."""
-        if isinstance(node, C.Const):
-            return self.const(node)
-        if isinstance(node, C.Fact):
-            return {"$m": node.path}
-        if isinstance(node, C.Item):
-            raise ShapeError("Q302", "arithmetic on a list item's fields is not supported by the engine",
-                             "compare the item's field with a constant or parameter")
-        assert isinstance(node, C.Arith)
-        left, right = self.arith(node.left), self.arith(node.right)
-        if not isinstance(left, dict) and not isinstance(right, dict):
-            return _fold(node.op, left, right)
-        return {_ARITH[node.op]: {"$l": left, "$r": right}}
+        return _RightSide(self).visit(node)
 
     # ---- negation normal form, as a small tree of tuples --------------------------
     def nnf(self, node: C.RNode, neg: bool, in_quant: bool) -> Any:
@@ -308,31 +297,68 @@ class _NNF(Visitor[Any]):
         return ("quant", kind, node.list, _NNF(self.c, self.neg, True).visit(node.body))
 
 
-def _linear(node: C.RNode) -> tuple[dict[str, Fraction], Fraction]:
-    """``node`` as exact coefficients of facts plus a constant; a product of facts is refused."""
-    if isinstance(node, C.Const):
-        return {}, Fraction(node.value)
-    if isinstance(node, C.Fact):
-        return {node.path: Fraction(1)}, Fraction(0)
-    if not isinstance(node, C.Arith):
+class _RightSide(Visitor[Any]):
+    """The right-hand side of a comparison as durable arithmetic: a number (constants folded),
+    ``{"$m": field}`` or ``{"$add": {"$l": …, "$r": …}}``; an item's field is refused (Q302)."""
+
+    def __init__(self, compiler: _Compiler) -> None:
+        self.c = compiler
+
+    def visit_const(self, node: C.Const) -> Any:
+        return self.c.const(node)
+
+    def visit_fact(self, node: C.Fact) -> Any:
+        return {"$m": node.path}
+
+    def visit_item(self, node: C.Item) -> Any:
         raise ShapeError("Q302", "arithmetic on a list item's fields is not supported by the engine",
                          "compare the item's field with a constant or parameter")
-    (lc, l0), (rc, r0) = _linear(node.left), _linear(node.right)
-    if node.op in ("+", "-"):
-        sign = 1 if node.op == "+" else -1
-        out = dict(lc)
-        for p, k in rc.items():
-            out[p] = out.get(p, Fraction(0)) + sign * k
-        return out, l0 + sign * r0
-    if node.op == "*":
-        if lc and rc:
-            raise ShapeError("Q301", "a product of two facts is not supported (the engine cannot compute it "
-                                     "exactly)", "multiply a fact by a constant or a parameter only")
-        k, (cs, c0) = (r0, (lc, l0)) if not rc else (l0, (rc, r0))
-        return {p: v * k for p, v in cs.items()}, c0 * k
-    if rc:  # pragma: no cover - _check allows division by a non-zero constant or parameter only
-        raise ShapeError("Q301", "division is only allowed by a non-zero constant or parameter")
-    return {p: v / r0 for p, v in lc.items()}, l0 / r0
+
+    def visit_arith(self, node: C.Arith) -> Any:
+        left, right = self.visit(node.left), self.visit(node.right)
+        if not isinstance(left, dict) and not isinstance(right, dict):
+            return _fold(node.op, left, right)
+        return {_ARITH[node.op]: {"$l": left, "$r": right}}
+
+
+_Linear = tuple[dict[str, Fraction], Fraction]
+
+
+class _LinearOf(Visitor[_Linear]):
+    """An expression as exact coefficients of facts plus a constant; a product of facts is refused."""
+
+    def visit_const(self, node: C.Const) -> _Linear:
+        return {}, Fraction(node.value)
+
+    def visit_fact(self, node: C.Fact) -> _Linear:
+        return {node.path: Fraction(1)}, Fraction(0)
+
+    def default(self, node: C.RNode) -> _Linear:
+        raise ShapeError("Q302", "arithmetic on a list item's fields is not supported by the engine",
+                         "compare the item's field with a constant or parameter")
+
+    def visit_arith(self, node: C.Arith) -> _Linear:
+        (lc, l0), (rc, r0) = self.visit(node.left), self.visit(node.right)
+        if node.op in ("+", "-"):
+            sign = 1 if node.op == "+" else -1
+            out = dict(lc)
+            for p, k in rc.items():
+                out[p] = out.get(p, Fraction(0)) + sign * k
+            return out, l0 + sign * r0
+        if node.op == "*":
+            if lc and rc:
+                raise ShapeError("Q301", "a product of two facts is not supported (the engine cannot compute it "
+                                         "exactly)", "multiply a fact by a constant or a parameter only")
+            k, (cs, c0) = (r0, (lc, l0)) if not rc else (l0, (rc, r0))
+            return {p: v * k for p, v in cs.items()}, c0 * k
+        if rc:  # pragma: no cover - _check allows division by a non-zero constant or parameter only
+            raise ShapeError("Q301", "division is only allowed by a non-zero constant or parameter")
+        return {p: v / r0 for p, v in lc.items()}, l0 / r0
+
+
+def _linear(node: C.RNode) -> _Linear:
+    """``node`` as exact coefficients of facts plus a constant; a product of facts is refused."""
+    return _LinearOf().visit(node)
 
 
 def _sum_expr(ints: dict[str, int], k0: int) -> Any:
