@@ -3,6 +3,7 @@ evaluator agrees with the evaluator it replaced, the compiled conditions (negati
 with the reference evaluator, and the docs page words a tree without any condition text."""
 
 import datetime as dt
+import json
 import operator
 import re
 from decimal import Decimal
@@ -18,6 +19,7 @@ from qnwmh_rules import load_ruleset
 from qnwmh_rules._compile import ShapeError, _Compiler, day_start
 from qnwmh_rules._reference import UNKNOWN, Evaluator
 from qnwmh_rules._render_docs import _Words, render_markdown
+from qnwmh_rules.exceptions import FactsError
 
 from .strategies import condition_trees, condition_values
 
@@ -202,3 +204,48 @@ def test_the_docs_page_does_not_read_the_condition_text(path, lang):
         return re.sub(r"`[^`]*`", "`…`", page)
 
     assert no_code(render_markdown(rs, lang=lang)) == no_code(render_markdown(_blanked(rs), lang=lang))
+
+
+def _written(n):
+    """A tree as written: structure, fact paths, item names, literals and the parameters constants hold
+    (types, and the values a verdict records in JSON, left out)."""
+    if isinstance(n, T.Const):
+        return ("const", n.param) if n.param is not None else ("const", n.value)
+    if isinstance(n, T.Fact):
+        return ("fact", n.path)
+    if isinstance(n, T.Item):
+        return ("item", n.list, n.field, n.var)
+    if isinstance(n, T.InList):
+        return ("in", _written(n.left), n.param, () if n.param else tuple(map(_written, n.values)))
+    if isinstance(n, T.InWindow):
+        return ("window", _written(n.left), n.param)
+    if isinstance(n, (T.Arith, T.Cmp)):
+        return (type(n).__name__, n.op, _written(n.left), _written(n.right))
+    if isinstance(n, T.Quant):
+        return ("quant", n.kind, n.list, _written(n.body))
+    return (type(n).__name__, *map(_written, T.children(n)))
+
+
+@pytest.mark.parametrize("path", _FILES, ids=lambda p: p.name)
+def test_the_recorded_condition_of_a_verdict_is_the_tree_the_rule_was_decided_on(path):
+    """For every shipped rule, the tree explanations read from a verdict (its condition text and the
+    parameter values it records) is, as written, the checked tree the engine decided on."""
+    from qnwmh_rules._check import recorded_condition
+
+    engine = load_ruleset(path, backend="python")
+    examples = Path(__file__).parent.parent / "rulesets" / "examples"
+    facts = next(v for v in (json.loads(p.read_text(encoding="utf-8")) for p in sorted(examples.glob("*.json")))
+                 if _parses(engine, v))
+    verdict = engine.evaluate(facts)
+    assert len(engine.ruleset.rules) == len(verdict.rules)
+    for r in verdict.rules:
+        assert _written(engine.ruleset.rule(r.id).checked) == _written(recorded_condition(r.condition,
+                                                                                            dict(r.params)))
+
+
+def _parses(engine, facts):
+    try:
+        engine.parse(facts)
+    except FactsError:
+        return False
+    return True
