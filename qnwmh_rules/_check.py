@@ -63,7 +63,61 @@ def derived_reads(d: Derivation) -> tuple[str, ...]:
     return (d.of,)
 
 
-class _Checker:
+class _Resolver:
+    """Syntax tree -> resolved tree: the one dispatch on syntax nodes. What names mean, and what a
+    comparison, an ``in``, arithmetic or a quantifier must satisfy, are the subclass's."""
+
+    def value(self, n: E.Node) -> RNode:
+        if isinstance(n, E.Lit):
+            t = "bool" if isinstance(n.value, bool) else \
+                "number" if isinstance(n.value, (int, float, Decimal)) else "string"
+            return Const(n.value, t)
+        if isinstance(n, E.DateLit):
+            return Const(n.value, "date")
+        if isinstance(n, E.Name):
+            return self.name(n)
+        if isinstance(n, E.Arith):
+            return self.arith(n)
+        return self.not_a_value(n)
+
+    def cond(self, n: E.Node) -> RNode:
+        if isinstance(n, E.And):
+            return And(tuple(self.cond(x) for x in n.items))
+        if isinstance(n, E.Or):
+            return Or(tuple(self.cond(x) for x in n.items))
+        if isinstance(n, E.Not):
+            return Not(self.cond(n.item))
+        if isinstance(n, E.Compare):
+            return self.compare(n)
+        if isinstance(n, E.Member):
+            return self.member(n)
+        if isinstance(n, E.Quant):
+            return self.quant(n)
+        return self.not_a_condition(n)
+
+    def name(self, n: E.Name) -> RNode:
+        raise NotImplementedError
+
+    def arith(self, n: E.Arith) -> RNode:
+        raise NotImplementedError
+
+    def compare(self, n: E.Compare) -> RNode:
+        raise NotImplementedError
+
+    def member(self, n: E.Member) -> RNode:
+        raise NotImplementedError
+
+    def quant(self, n: E.Quant) -> RNode:
+        raise NotImplementedError
+
+    def not_a_value(self, n: E.Node) -> RNode:
+        raise NotImplementedError
+
+    def not_a_condition(self, n: E.Node) -> RNode:
+        raise NotImplementedError
+
+
+class _Checker(_Resolver):
     def __init__(self, rs: Ruleset, loaded: Loaded, kp: Key, text: str, *, as_of: bool = False) -> None:
         self.as_of = as_of
         self.fields = SUBJECTS[rs.subject].fields
@@ -84,25 +138,18 @@ class _Checker:
             self.reads.append(path)
 
     # -- values
-    def value(self, n: E.Node) -> RNode:
-        if isinstance(n, E.Lit):
-            t = "bool" if isinstance(n.value, bool) else \
-                "number" if isinstance(n.value, (int, float, Decimal)) else "string"
-            return Const(n.value, t)
-        if isinstance(n, E.DateLit):
-            return Const(n.value, "date")
-        if isinstance(n, E.Name):
-            return self.name(n)
-        if isinstance(n, E.Arith):
-            left, right = self.value(n.left), self.value(n.right)
-            for side, node in ((left, n.left), (right, n.right)):
-                if type_of(side) != "number":
-                    raise self.err("Q202", f"arithmetic needs numbers; {_show(self.text, node)} is a {type_of(side)}",
-                                   node.span)
-            if n.op == "/" and not (isinstance(right, Const) and right.value != 0):
-                raise self.err("Q301", "division is only allowed by a non-zero constant or parameter", n.right.span,
-                               suggestion="multiply the other side instead, e.g. a >= b * 0.5")
-            return Arith(n.op, left, right)
+    def arith(self, n: E.Arith) -> RNode:
+        left, right = self.value(n.left), self.value(n.right)
+        for side, node in ((left, n.left), (right, n.right)):
+            if type_of(side) != "number":
+                raise self.err("Q202", f"arithmetic needs numbers; {_show(self.text, node)} is a {type_of(side)}",
+                               node.span)
+        if n.op == "/" and not (isinstance(right, Const) and right.value != 0):
+            raise self.err("Q301", "division is only allowed by a non-zero constant or parameter", n.right.span,
+                           suggestion="multiply the other side instead, e.g. a >= b * 0.5")
+        return Arith(n.op, left, right)
+
+    def not_a_value(self, n: E.Node) -> RNode:
         if isinstance(n, (E.Compare, E.Member, E.And, E.Or, E.Not, E.Quant)):
             raise self.err("Q203", "a condition is used where a value is expected", n.span)
         raise self.err("Q203", "this is not a value", n.span)  # pragma: no cover
@@ -161,19 +208,7 @@ class _Checker:
         return Fact(dotted, _FIELD_TYPES[spec.type])
 
     # -- conditions
-    def cond(self, n: E.Node) -> RNode:
-        if isinstance(n, E.And):
-            return And(tuple(self.cond(x) for x in n.items))
-        if isinstance(n, E.Or):
-            return Or(tuple(self.cond(x) for x in n.items))
-        if isinstance(n, E.Not):
-            return Not(self.cond(n.item))
-        if isinstance(n, E.Compare):
-            return self.compare(n)
-        if isinstance(n, E.Member):
-            return self.member(n)
-        if isinstance(n, E.Quant):
-            return self.quant(n)
+    def not_a_condition(self, n: E.Node) -> RNode:
         if isinstance(n, E.Lit) and isinstance(n.value, bool):
             raise self.err("Q207", "a constant true/false is not a condition", n.span,
                            suggestion="compare a fact, e.g. members.total >= 6")
@@ -267,24 +302,16 @@ class _Checker:
         return Quant(n.kind, lst, body)
 
 
-class _Recorded:
+class _Recorded(_Resolver):
     """Names of a recorded condition: an item of the enclosing any/all, a parameter whose value the
-    record holds (a constant naming it; a window or list after ``in``), else a fact path."""
+    record holds (a constant naming it; a window or list after ``in``), else a fact path. Nothing
+    is checked: the ruleset that decided the verdict did."""
 
     def __init__(self, params: Mapping[str, Any]) -> None:
         self.params = params
         self.scope: dict[str, str] = {}
 
-    def value(self, n: E.Node) -> RNode:
-        if isinstance(n, E.Lit):
-            return Const(n.value, "bool" if isinstance(n.value, bool) else
-                         "number" if isinstance(n.value, (int, float, Decimal)) else "string")
-        if isinstance(n, E.DateLit):
-            return Const(n.value, "date")
-        if isinstance(n, E.Arith):
-            return Arith(n.op, self.value(n.left), self.value(n.right))
-        if not isinstance(n, E.Name):
-            raise ValueError("not a value")
+    def name(self, n: E.Name) -> RNode:
         head, rest = n.parts[0], ".".join(n.parts[1:])
         if head in self.scope:
             return Item(self.scope[head], rest, "", var=head)
@@ -294,29 +321,34 @@ class _Recorded:
                          "string" if isinstance(v, str) else "", param=rest)
         return Fact(n.dotted, "")
 
-    def cond(self, n: E.Node) -> RNode:
-        if isinstance(n, (E.And, E.Or)):
-            items = tuple(self.cond(x) for x in n.items)
-            return And(items) if isinstance(n, E.And) else Or(items)
-        if isinstance(n, E.Not):
-            return Not(self.cond(n.item))
-        if isinstance(n, E.Compare):
-            return Cmp(n.op, self.value(n.left), self.value(n.right))
-        if isinstance(n, E.Quant):
-            self.scope[n.var] = n.source.dotted
-            try:
-                return Quant(n.kind, n.source.dotted, self.cond(n.body))
-            finally:
-                del self.scope[n.var]
-        if isinstance(n, E.Member):
-            left = self.value(n.left)
-            if isinstance(n.right, E.ListLit):
-                return InList(left, tuple(c for c in map(self.value, n.right.items) if isinstance(c, Const)))
-            right = self.value(n.right)
-            if isinstance(right, Const) and isinstance(right.value, dict):
-                return InWindow(left, Window.from_json(right.value), param=right.param)
-            if isinstance(right, Const) and isinstance(right.value, list):
-                return InList(left, tuple(Const(v, "string") for v in right.value), param=right.param)
+    def arith(self, n: E.Arith) -> RNode:
+        return Arith(n.op, self.value(n.left), self.value(n.right))
+
+    def compare(self, n: E.Compare) -> RNode:
+        return Cmp(n.op, self.value(n.left), self.value(n.right))
+
+    def member(self, n: E.Member) -> RNode:
+        left = self.value(n.left)
+        if isinstance(n.right, E.ListLit):
+            return InList(left, tuple(c for c in map(self.value, n.right.items) if isinstance(c, Const)))
+        right = self.value(n.right)
+        if isinstance(right, Const) and isinstance(right.value, dict):
+            return InWindow(left, Window.from_json(right.value), param=right.param)
+        if isinstance(right, Const) and isinstance(right.value, list):
+            return InList(left, tuple(Const(v, "string") for v in right.value), param=right.param)
+        raise ValueError("not a condition")
+
+    def quant(self, n: E.Quant) -> RNode:
+        self.scope[n.var] = n.source.dotted
+        try:
+            return Quant(n.kind, n.source.dotted, self.cond(n.body))
+        finally:
+            del self.scope[n.var]
+
+    def not_a_value(self, n: E.Node) -> RNode:
+        raise ValueError("not a value")
+
+    def not_a_condition(self, n: E.Node) -> RNode:
         raise ValueError("not a condition")
 
 
