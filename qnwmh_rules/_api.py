@@ -42,7 +42,7 @@ from ._jsontext import loads as _loads_json
 from ._model import Parameter, Rule, Ruleset, Window, day_position, decided_on
 from ._moments import parse_as_of
 from ._score import score_sheet
-from ._tree import Fact, Item, Quant, RNode, walk
+from ._tree import items_read, reads
 from .exceptions import EvaluationError, FactsError
 from .facts import SUBJECTS, Facts, parse_facts
 from .verdict import Citation, Outcome, RuleOutcome, RuleOutcomeValue, Stamp, Verdict
@@ -411,26 +411,18 @@ def _counted_reads(rule: Rule, rs: Ruleset) -> tuple[str, ...]:
 
 def _applies_reads(rule: Rule) -> tuple[str, ...]:
     """The fact paths a rule's applies_if reads."""
-    return tuple(dict.fromkeys(n.path if isinstance(n, Fact) else n.list for n in walk(rule.applies_condition)
-                               if isinstance(n, (Fact, Quant))))
+    return tuple(reads(rule.applies_condition))
 
 
 def _item_reads(rule: Rule, rs: Ruleset) -> tuple[tuple[str, str], ...]:
     """Every (list, item field) a rule's condition reads, directly or through a derived fact."""
-    found: list[tuple[str, str]] = []
-
-    def items_of(node: RNode | None) -> None:
-        for n in walk(node):
-            if isinstance(n, Item) and (n.list, n.field) not in found:
-                found.append((n.list, n.field))
-
-    items_of(rule.condition)
+    found = items_read(rule.condition)
     derived = {f"derived.{d.name}": d for d in rs.derived}
     for path in rule.reads:
         d = derived.get(path)
         if d is None:
             continue
-        items_of(d.where_condition)
+        found += [pair for pair in items_read(d.where_condition) if pair not in found]
         if "[]." in d.of and (d.where_condition is None or d.function != "count"):
             lst, _, field = d.of.partition("[].")
             if (lst, field) not in found:

@@ -8,8 +8,10 @@ self-contained HTML file (inline CSS, no scripts, nothing fetched). Both are det
 
 Must not know durable_rules, YAML or how outcomes are decided: it reads only the verdict's
 fields. It recognises a few condition shapes (a share of members, a range of members, the
-号长's age and nationality, honours, filings, reporting lines) from ``condition``, ``values``
-and ``params`` to phrase them per rule, and words any other condition generically. The rule's
+号长's age and nationality, honours, filings, reporting lines) on the resolved tree of the rule's
+recorded ``condition`` (``_check.recorded_condition``: read once, its constants naming the
+``params`` they hold), with ``values``, to phrase them per rule, and words any other condition
+generically; no expression is matched on the condition's text. The rule's
 own outcome decides the wording ("below" / "not below"); nothing is re-evaluated here.
 """
 
@@ -26,6 +28,8 @@ from typing import Any
 
 import attrs
 
+from ._check import recorded_condition
+from ._tree import And, Arith, Cmp, Const, Fact, InWindow, Item, Or, Quant, RNode
 from .verdict import RuleOutcome, Verdict
 
 __all__ = ["explain_text", "explain_html", "LANGS", "pick_lang"]
@@ -307,21 +311,53 @@ def _share_pct(n: float, total: float, minimum: float, outcome: str) -> str:
 # A finding is None when a value it needs was not read (a missing fact).
 
 _Phrase = tuple[str | None, str]
-_Shape = Callable[[RuleOutcome, dict[str, Any], dict[str, Any], Mapping[str, str]], "_Phrase | None"]
+_Shape = Callable[[RuleOutcome, RNode, dict[str, Any], dict[str, Any], Mapping[str, str]], "_Phrase | None"]
+
+
+def _param(n: RNode) -> str | None:
+    """The parameter a constant holds the value of (None for a literal or any other node)."""
+    return n.param if isinstance(n, Const) else None
+
+
+def _fact(n: RNode) -> str | None:
+    """The path of a fact node (None for any other node)."""
+    return n.path if isinstance(n, Fact) else None
+
+
+def _field(n: RNode) -> str | None:
+    """The field of an item node (None for any other node)."""
+    return n.field if isinstance(n, Item) else None
+
+
+def _fact_vs_param(t: RNode, op: str, path: str) -> str | None:
+    """``path op params.<name>``: the parameter's name, else None."""
+    if isinstance(t, Cmp) and t.op == op and _fact(t.left) == path:
+        return _param(t.right)
+    return None
+
+
+def _literal(n: RNode) -> Any:
+    """The value of a literal constant (not a parameter); None for any other node."""
+    return n.value if isinstance(n, Const) and n.param is None else None
 
 
 def _state(outcome: str) -> str:
     return outcome if outcome in ("failed", "passed") else "open"
 
 
-def _shape_share(r: RuleOutcome, values: dict[str, Any], params: dict[str, Any], w: Mapping[str, str]
+def _shape_share(r: RuleOutcome, t: RNode, values: dict[str, Any], params: dict[str, Any], w: Mapping[str, str]
                  ) -> _Phrase | None:
-    m = re.fullmatch(r"members\.(\w+) >= members\.total \* params\.(\w+)", r.condition)
-    if not m or f"share.{m[1]}" not in w or not _is_num(params.get(m[2])):
+    """``members.<part> >= members.total * params.<share>``."""
+    if not (isinstance(t, Cmp) and t.op == ">=" and isinstance(t.right, Arith) and t.right.op == "*" and
+            _fact(t.right.left) == "members.total"):
         return None
-    what, minimum = w[f"share.{m[1]}"], params[m[2]]
+    left, name = _fact(t.left) or "", _param(t.right.right)
+    part = left.removeprefix("members.")
+    if name is None or not left.startswith("members.") or f"share.{part}" not in w or not _is_num(params.get(name)):
+        return None
+    what, minimum = w[f"share.{part}"], params[name]
     req = w["share.req"].format(what=what, min=_pct(100 * _exact(minimum), 4))
-    n: Any = values.get(f"members.{m[1]}")
+    n: Any = values.get(left)
     total: Any = values.get("members.total")
     if not (_is_num(n) and _is_num(total)) or total == 0:
         return None if r.outcome in ("failed", "passed") else (None, req)
@@ -330,12 +366,15 @@ def _shape_share(r: RuleOutcome, values: dict[str, Any], params: dict[str, Any],
     return w[f"share.{_state(r.outcome)}"].format(read=read, min=_pct(100 * _exact(minimum), 4)), req
 
 
-def _shape_range(r: RuleOutcome, values: dict[str, Any], params: dict[str, Any], w: Mapping[str, str]
+def _shape_range(r: RuleOutcome, t: RNode, values: dict[str, Any], params: dict[str, Any], w: Mapping[str, str]
                  ) -> _Phrase | None:
-    m = re.fullmatch(r"members\.total >= params\.(\w+) and members\.total <= params\.(\w+)", r.condition)
-    if not m or not (_is_num(params.get(m[1])) and _is_num(params.get(m[2]))):
+    """``members.total >= params.<min> and members.total <= params.<max>``."""
+    if not (isinstance(t, And) and len(t.items) == 2):
         return None
-    lo, hi = _num(params[m[1]]), _num(params[m[2]])
+    low, high = _fact_vs_param(t.items[0], ">=", "members.total"), _fact_vs_param(t.items[1], "<=", "members.total")
+    if low is None or high is None or not (_is_num(params.get(low)) and _is_num(params.get(high))):
+        return None
+    lo, hi = _num(params[low]), _num(params[high])
     req = w["range.req"].format(lo=lo, hi=hi)
     n = values.get("members.total")
     if not _is_num(n):
@@ -343,12 +382,13 @@ def _shape_range(r: RuleOutcome, values: dict[str, Any], params: dict[str, Any],
     return w[f"range.{_state(r.outcome)}"].format(n=_num(n), lo=lo, hi=hi), req
 
 
-def _shape_leader_age(r: RuleOutcome, values: dict[str, Any], params: dict[str, Any], w: Mapping[str, str]
-                      ) -> _Phrase | None:
-    m = re.fullmatch(r"derived\.leader_age <= params\.(\w+)", r.condition)
-    if not m or not _is_num(params.get(m[1])):
+def _shape_leader_age(r: RuleOutcome, t: RNode, values: dict[str, Any], params: dict[str, Any],
+                      w: Mapping[str, str]) -> _Phrase | None:
+    """``derived.leader_age <= params.<limit>``."""
+    name = _fact_vs_param(t, "<=", "derived.leader_age")
+    if name is None or not _is_num(params.get(name)):
         return None
-    limit = _num(params[m[1]])
+    limit = _num(params[name])
     ref = params.get("age_reference_date")
     on = w["age.on"].format(date=ref) if isinstance(ref, str) else ""
     req = w["age.req"].format(max=limit, on=on)
@@ -361,12 +401,13 @@ def _shape_leader_age(r: RuleOutcome, values: dict[str, Any], params: dict[str, 
     return w[f"age.{_state(r.outcome)}"].format(read=read, max=limit, born=born_s), req
 
 
-def _shape_nationality(r: RuleOutcome, values: dict[str, Any], params: dict[str, Any], w: Mapping[str, str]
-                       ) -> _Phrase | None:
-    m = re.fullmatch(r"leader\.nationality == params\.(\w+)", r.condition)
-    if not m or not isinstance(params.get(m[1]), str):
+def _shape_nationality(r: RuleOutcome, t: RNode, values: dict[str, Any], params: dict[str, Any],
+                       w: Mapping[str, str]) -> _Phrase | None:
+    """``leader.nationality == params.<nationality>``."""
+    name = _fact_vs_param(t, "==", "leader.nationality")
+    if name is None or not isinstance(params.get(name), str):
         return None
-    want = params[m[1]]
+    want = params[name]
     req = w["nat.req"].format(want=want)
     got = values.get("leader.nationality")
     if not isinstance(got, str):
@@ -374,19 +415,46 @@ def _shape_nationality(r: RuleOutcome, values: dict[str, Any], params: dict[str,
     return w[f"nat.{_state(r.outcome)}"].format(got=got, want=want), req
 
 
-_HONORS = re.compile(
-    r'any\((\w+) in honors, \1\.date (<=|<) params\.(\w+) and \(\1\.level == "national" or '
-    r'\(\1\.level == "provincial" (and \1\.kind == "named" )?and \1\.round == params\.(\w+)\)\)\)')
+def _item_is(t: RNode, field: str, value: str) -> bool:
+    """``x.<field> == "<value>"`` (a literal) for the item ``x``."""
+    return isinstance(t, Cmp) and t.op == "==" and _field(t.left) == field and _literal(t.right) == value
 
 
-def _shape_honors(r: RuleOutcome, values: dict[str, Any], params: dict[str, Any], w: Mapping[str, str]
-                  ) -> _Phrase | None:
-    m = _HONORS.fullmatch(r.condition)
-    if not m or m[3] not in params or m[5] not in params:
+def _honors_basis(t: RNode) -> tuple[str, str, bool, str] | None:
+    """``any(h in honors, h.date <=|< params.<cut> and (h.level == "national" or (h.level == "provincial"
+    [and h.kind == "named"] and h.round == params.<round>)))``: (operator, cut, named only, round)."""
+    if not (isinstance(t, Quant) and t.kind == "any" and t.list == "honors" and isinstance(t.body, And) and
+            len(t.body.items) == 2):
         return None
-    cut = w[f"honors.cut{m[2]}"].format(date=_fmt(params[m[3]], w))
-    kinds = w["honors.kinds_named" if m[4] else "honors.kinds_any"]
-    req = w["honors.req"].format(cut=cut, round=_fmt(params[m[5]], w), kinds=kinds)
+    cut, levels = t.body.items
+    if not (isinstance(cut, Cmp) and cut.op in ("<=", "<") and _field(cut.left) == "date" and
+            isinstance(levels, Or) and len(levels.items) == 2 and _item_is(levels.items[0], "level", "national")):
+        return None
+    provincial = levels.items[1]
+    if not (isinstance(provincial, And) and len(provincial.items) in (2, 3) and
+            _item_is(provincial.items[0], "level", "provincial")):
+        return None
+    named = len(provincial.items) == 3
+    if named and not _item_is(provincial.items[1], "kind", "named"):
+        return None
+    last = provincial.items[-1]
+    cut_name = _param(cut.right)
+    round_name = _param(last.right) if isinstance(last, Cmp) and last.op == "==" and _field(last.left) == "round" \
+        else None
+    if cut_name is None or round_name is None:
+        return None
+    return cut.op, cut_name, named, round_name
+
+
+def _shape_honors(r: RuleOutcome, t: RNode, values: dict[str, Any], params: dict[str, Any], w: Mapping[str, str]
+                  ) -> _Phrase | None:
+    basis = _honors_basis(t)
+    if basis is None or basis[1] not in params or basis[3] not in params:
+        return None
+    op, cut_name, named, round_name = basis
+    cut = w[f"honors.cut{op}"].format(date=_fmt(params[cut_name], w))
+    kinds = w["honors.kinds_named" if named else "honors.kinds_any"]
+    req = w["honors.req"].format(cut=cut, round=_fmt(params[round_name], w), kinds=kinds)
     honors = values.get("honors")
     if not isinstance(honors, list):
         return None, req
@@ -418,26 +486,28 @@ def _filing(f: Any, w: Mapping[str, str]) -> str:
                               status=status)
 
 
-def _filing_clause(clause: str, var: str, params: dict[str, Any], w: Mapping[str, str]) -> str | None:
-    v = re.escape(var)
-    m = re.fullmatch(rf"{v}\.submitted_at in params\.(\w+)", clause)
-    if m and _is_window(params.get(m[1])):
-        return w["f.window"].format(window=_window(params[m[1]], w))
-    m = re.fullmatch(rf"{v}\.submitted_at (<=|<) params\.(\w+)", clause)
-    if m and isinstance(params.get(m[2]), str):
-        return w[f"f.deadline{m[1]}"].format(date=params[m[2]])
-    m = re.fullmatch(rf'{v}\.review\.status == "(\w+)"', clause)
-    if m:
-        return w["f.status"].format(status=_word(w, "status", m[1]))
+def _filing_clause(clause: RNode, params: dict[str, Any], w: Mapping[str, str]) -> str | None:
+    """One part of the condition on a filing: submitted within a window parameter, on or before (or
+    before) a deadline parameter, or with a review status."""
+    if isinstance(clause, InWindow) and _field(clause.left) == "submitted_at" and \
+            _is_window(params.get(clause.param or "")):
+        return w["f.window"].format(window=_window(params[clause.param or ""], w))
+    if isinstance(clause, Cmp) and _field(clause.left) == "submitted_at" and clause.op in ("<=", "<"):
+        name = _param(clause.right)
+        if name is not None and isinstance(params.get(name), str):
+            return w[f"f.deadline{clause.op}"].format(date=params[name])
+    if isinstance(clause, Cmp) and clause.op == "==" and _field(clause.left) == "review.status" and \
+            isinstance(_literal(clause.right), str) and re.fullmatch(r"\w+", _literal(clause.right)):
+        return w["f.status"].format(status=_word(w, "status", _literal(clause.right)))
     return None
 
 
-def _shape_filings(r: RuleOutcome, values: dict[str, Any], params: dict[str, Any], w: Mapping[str, str]
+def _shape_filings(r: RuleOutcome, t: RNode, values: dict[str, Any], params: dict[str, Any], w: Mapping[str, str]
                    ) -> _Phrase | None:
-    m = re.fullmatch(r"any\((\w+) in filings, (.*)\)", r.condition)
-    if not m:
+    """``any(f in filings, <clause> and <clause> ...)``, each clause one ``_filing_clause`` knows."""
+    if not (isinstance(t, Quant) and t.kind == "any" and t.list == "filings"):
         return None
-    clauses = [_filing_clause(c, m[1], params, w) for c in m[2].split(" and ")]
+    clauses = [_filing_clause(c, params, w) for c in (t.body.items if isinstance(t.body, And) else (t.body,))]
     if any(c is None for c in clauses):
         return None
     req = w["filings.req"].format(clauses=w["and"].join(c for c in clauses if c))
@@ -449,12 +519,13 @@ def _shape_filings(r: RuleOutcome, values: dict[str, Any], params: dict[str, Any
     return w[f"filings.{_state(r.outcome)}"].format(read=read, req=req), req
 
 
-def _shape_channels(r: RuleOutcome, values: dict[str, Any], params: dict[str, Any], w: Mapping[str, str]
-                    ) -> _Phrase | None:
-    m = re.fullmatch(r"derived\.filing_channels <= params\.(\w+)", r.condition)
-    if not m or not _is_num(params.get(m[1])):
+def _shape_channels(r: RuleOutcome, t: RNode, values: dict[str, Any], params: dict[str, Any],
+                    w: Mapping[str, str]) -> _Phrase | None:
+    """``derived.filing_channels <= params.<limit>``."""
+    name = _fact_vs_param(t, "<=", "derived.filing_channels")
+    if name is None or not _is_num(params.get(name)):
         return None
-    limit = _num(params[m[1]])
+    limit = _num(params[name])
     req = w["chans.req"].format(max=limit)
     n, filings = values.get("derived.filing_channels"), values.get("filings")
     if not _is_num(n):
@@ -485,9 +556,10 @@ _SHAPES: tuple[_Shape, ...] = (_shape_share, _shape_range, _shape_leader_age, _s
 def _phrase(r: RuleOutcome, w: Mapping[str, str]) -> _Phrase:
     """What the rule read and what it was held to, as (finding or None, requirement)."""
     values, params = dict(r.values), dict(r.params)
+    tree = recorded_condition(r.condition, params)  # the verdict's record of the condition, read once
     for shape in _SHAPES:
         try:
-            got = shape(r, values, params, w)
+            got = None if tree is None else shape(r, tree, values, params, w)
         except (KeyError, TypeError, ValueError, IndexError, AttributeError):
             got = None      # an unexpected value inside a known shape: word it generically
         if got is not None:

@@ -97,6 +97,14 @@ class Window:
                 "start_inclusive": self.start_inclusive, "end_inclusive": self.end_inclusive,
                 "time_zone": self.time_zone}
 
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> Window:
+        """The window ``to_json`` gave (as a verdict records a window parameter); KeyError or ValueError
+        for anything else."""
+        return cls(dt.date.fromisoformat(doc["start"]), dt.date.fromisoformat(doc["end"]),
+                   bool(doc.get("start_inclusive", True)), bool(doc.get("end_inclusive", True)),
+                   str(doc["time_zone"]))
+
 
 def _checked(condition: RNode | None, owner: str) -> RNode:
     if condition is None:  # pragma: no cover - only a ruleset that skipped _check has none
@@ -226,7 +234,8 @@ class Rule:
     # Resolved condition trees (``_tree`` nodes, set by _check; None before); not part of the
     # identity of a rule.
     condition: RNode | None = attrs.field(default=None, eq=False, repr=False)
-    pending_condition: RNode | None = attrs.field(default=None, eq=False, repr=False)
+    pending_condition: RNode | None = attrs.field(default=None, eq=False, repr=False)  # pending_if or due
+    pending_if_condition: RNode | None = attrs.field(default=None, eq=False, repr=False)  # pending_if alone
     reads: tuple[str, ...] = ()
     params: tuple[str, ...] = ()
     pending_params: tuple[str, ...] = ()  # parameters its pending_if reads (windows, deadlines)
