@@ -33,7 +33,7 @@ from ._moments import parse_as_of
 from ._score import score_sheet
 from ._tree import Fact, Item, Quant, RNode, walk
 from .exceptions import BackendUnavailableError, EvaluationError, FactsError, RulesetError, did_you_mean
-from .facts import REGIONS, Facts, parse_facts
+from .facts import REGIONS, Facts, Subject, parse_facts
 from .verdict import Citation, Outcome, RuleOutcome, RuleOutcomeValue, Stamp, Verdict
 
 __all__ = ["Engine", "FilingWindow", "filing_window", "load_ruleset", "evaluate", "rulesets_dir",
@@ -179,13 +179,13 @@ def as_of_moment(as_of: Any, tz: str) -> dt.datetime | None:
     return parse_as_of(as_of, zone)
 
 
-def _check_as_of(facts: Facts, as_of: dt.datetime | None, subject: str = "collective") -> None:
+def _check_as_of(facts: Facts, as_of: dt.datetime | None, subject: str | Subject = "collective") -> None:
     """Facts cannot lie in the future of the moment the verdict is given for."""
     if as_of is None:
         return
     from .facts import SUBJECTS
 
-    fields = SUBJECTS[subject].fields
+    fields = (subject if isinstance(subject, Subject) else SUBJECTS[subject]).fields
     day = as_of.date()
 
     def late(v: Any) -> bool:
@@ -336,7 +336,7 @@ class Engine:
             return facts
         if isinstance(facts, (str, bytes, bytearray)):
             facts = _loads_json(facts, "(facts)")
-        return parse_facts(facts, tz=self.ruleset.time_zone, subject=self.ruleset.subject)
+        return parse_facts(facts, tz=self.ruleset.time_zone, subject=self.ruleset.facts or self.ruleset.subject)
 
     def decide(self, facts: Facts, derived: dict[str, Any], as_of: dt.datetime | None = None
                ) -> dict[str, RuleDecision]:
@@ -376,7 +376,7 @@ class Engine:
         rs = self.ruleset
         parsed = self.parse(facts)
         moment = as_of_moment(as_of, rs.time_zone)
-        _check_as_of(parsed, moment, rs.subject)
+        _check_as_of(parsed, moment, rs.facts or rs.subject)
         derived = derive(rs, parsed, self._param_values)
         decided = self.decide(parsed, derived, moment)
         # Each fact is turned into JSON once per case, for every rule that read it and the stamp.

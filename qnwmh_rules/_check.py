@@ -65,8 +65,9 @@ def derived_reads(d: Derivation) -> tuple[str, ...]:
 class _Checker:
     def __init__(self, rs: Ruleset, loaded: Loaded, kp: Key, text: str, *, as_of: bool = False) -> None:
         self.as_of = as_of
-        self.fields = SUBJECTS[rs.subject].fields
-        self.lists = SUBJECTS[rs.subject].lists
+        subject = rs.facts or SUBJECTS[rs.subject]  # the ruleset's facts schema
+        self.fields = subject.fields
+        self.lists = subject.lists
         self.params = {p.name: p for p in rs.parameters}
         self.derived = {d.name: d for d in rs.derived}
         self.loaded, self.kp, self.text = loaded, kp, text
@@ -356,7 +357,7 @@ def check_creation_criterion(rs: Ruleset, where: dict[str, tuple[Loaded, Key]]) 
     c = rs.creation_collective
     if c is None:
         return rs
-    as_collective = attrs.evolve(rs, subject="collective", derived=())
+    as_collective = attrs.evolve(rs, subject="collective", derived=(), facts=SUBJECTS["collective"])
     cond, _ = _resolve(as_collective, "creation_collective", c.when, *where["@creation_collective"], as_of=False)
     parts = tuple((name, _resolve(as_collective, f"creation_collective.{name}", text,
                                   *where[f"@creation_collective.{name}"], as_of=False)[0])
@@ -366,7 +367,8 @@ def check_creation_criterion(rs: Ruleset, where: dict[str, tuple[Loaded, Key]]) 
 
 def _check_derivation(rs: Ruleset, d: Derivation, where: dict[str, tuple[Loaded, Key]]) -> Derivation:
     loaded, kp = where[f"derived.{d.name}"]
-    fields, lists = SUBJECTS[rs.subject].fields, SUBJECTS[rs.subject].lists
+    subject = rs.facts or SUBJECTS[rs.subject]  # the ruleset's facts schema
+    fields, lists = subject.fields, subject.lists
     spec = fields.get(d.of)
     if d.function == "age_in_full_years" and (spec is None or spec.type != "date" or "[]" in d.of):
         raise loaded.error("Q212", f"age_in_full_years needs a date fact such as leader.birth_date, got {d.of!r}",

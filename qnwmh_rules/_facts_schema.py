@@ -47,7 +47,7 @@ from ._loader import Key, Loaded, load_text, read_file
 from .exceptions import RulesetError, did_you_mean
 
 __all__ = ["FieldSpec", "FactsSchema", "Regions", "TYPES", "HARD_LIMITS", "read_schema_file", "packaged_schema",
-           "packaged_regions", "find_schema", "default_schema_key", "schema_dir", "LANGS"]
+           "packaged_regions", "find_schema", "check_file", "read_regions_file", "parse_key", "SUFFIX", "default_schema_key", "schema_dir", "LANGS"]
 
 LANGS = ("zh", "en")
 # The value types a fact may have (facts._PARSERS holds one parser for each).
@@ -379,6 +379,15 @@ def read_regions_file(path: Path) -> Regions:
     names = {r.name(code, ("regions", code), "a region code"): r.labels(v, ("regions", code), f"the name of {code}")
              for code, v in raw.items()}
     return Regions(names=names, version=version, path=str(path))
+
+
+def check_file(path: Path) -> None:
+    """Read a ``*.facts.yaml`` file as what its name says (``regions@N``: the regions, else a subject's
+    facts schema); RulesetError on any problem (for ``qnwmh-rules check``)."""
+    if Path(path).name.startswith("regions@"):
+        read_regions_file(Path(path))
+    else:
+        read_schema_file(Path(path))
 
 
 def schema_dir() -> Path:

@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 
 from dateutil import tz as dttz
 
-from . import _api, _cases, _lock
+from . import _api, _cases, _facts_schema, _lock
 from . import _diff as _diff_mod
 from ._jsontext import loads
 from ._model import ruleset_key
@@ -243,7 +243,8 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _ruleset_files(paths: list[str]) -> list[Path]:
-    """Ruleset files named, or found in folders (``*.yaml`` except cases files)."""
+    """Ruleset files named, or found in folders (``*.yaml`` except cases files; facts schemas
+    ``*.facts.yaml`` included, which ``check`` checks as schemas)."""
     out: list[Path] = []
     for name in paths:
         p = Path(name)
@@ -261,7 +262,10 @@ def _check(args: argparse.Namespace) -> int:
         try:
             # no engine is built; where durable_rules is installed it is asked whether it takes the
             # compiled rules (Q306), so that what check accepts runs on the engine of record
-            _api.load_ruleset(f, backend="python", probe_durable=True)
+            if f.name.endswith(_facts_schema.SUFFIX):  # a facts schema (rulesets/facts/): checked as one
+                _facts_schema.check_file(f)
+            else:
+                _api.load_ruleset(f, backend="python", probe_durable=True)
         except RulesetError as exc:
             for err in exc.errors:
                 problems.append({"file": err.path or str(f), "line": err.line, "column": err.col, "code": err.code,
