@@ -46,8 +46,9 @@ import attrs
 from ._loader import Key, Loaded, load_text, read_file
 from .exceptions import RulesetError, did_you_mean
 
-__all__ = ["FieldSpec", "FactsSchema", "Regions", "TYPES", "HARD_LIMITS", "read_schema_file", "packaged_schema",
-           "packaged_regions", "find_schema", "check_file", "read_regions_file", "parse_key", "SUFFIX", "default_schema_key", "schema_dir", "LANGS"]
+__all__ = ["FieldSpec", "FactsSchema", "Regions", "TYPES", "HARD_LIMITS", "LANGS", "SUFFIX", "read_schema_file",
+           "read_regions_file", "packaged_schema", "packaged_regions", "find_schema", "check_file", "parse_key",
+           "default_schema_key", "schema_dir"]
 
 LANGS = ("zh", "en")
 # The value types a fact may have (facts._PARSERS holds one parser for each).

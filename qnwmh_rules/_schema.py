@@ -428,8 +428,11 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
     elif base is not None and subject != base.subject:
         errors.append(r.err("Q123", f"subject {subject} differs from the inherited ruleset's ({base.subject})",
                             ("subject",)))
+    known = len(errors)
     facts_key, facts_subject = collect(lambda: _facts_schema_of(r, top, base, subject, p),
                                        default=(default_schema_key(subject), SUBJECTS[subject]))
+    if len(errors) > known:  # without its facts the ruleset's conditions would only give follow-on errors
+        raise all_errors(errors)
     region = top.get("region", base.region if base else None)
     if region is not None:
         region = collect(r.string, region, ("region",), "region")
