@@ -218,6 +218,13 @@ class Subject:
     item_trees: dict[str, _Tree] = attrs.field(init=False)
     top_paths: tuple[str, ...] = attrs.field(init=False)
     max_items: int = attrs.field(init=False)
+    # the schema's constraints, in field order: (path, at_most or only_if_true, other path)
+    top_checks: tuple[tuple[str, str, str], ...] = attrs.field(init=False)
+    item_checks: dict[str, tuple[tuple[str, FieldSpec], ...]] = attrs.field(init=False)
+    fast_tree: _Tree = attrs.field(init=False)  # the fast path's: leaves (parser, spec, is a moment)
+    fast_item_trees: dict[str, _Tree] = attrs.field(init=False)
+    required_in_items: dict[str, tuple[str, ...]] = attrs.field(init=False)
+    required_paths: tuple[str, ...] = attrs.field(init=False)  # top-level facts every subject must carry
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "top_tree", _tree({p: s for p, s in self.fields.items() if "[]" not in p}))
@@ -226,6 +233,23 @@ class Subject:
         object.__setattr__(self, "item_trees", {n: _tree(f) for n, f in items.items()})
         object.__setattr__(self, "top_paths", tuple(p for p in self.fields if "[]" not in p))
         object.__setattr__(self, "max_items", self.schema.max_items if self.schema else MAX_ITEMS)
+        checks = []
+        for path, spec in self.fields.items():
+            if spec.at_most is not None:
+                checks.append((path, "at_most", spec.at_most))
+            if spec.only_if_true is not None:
+                checks.append((path, "only_if_true", spec.only_if_true))
+        object.__setattr__(self, "top_checks", tuple(checks))
+        object.__setattr__(self, "item_checks", {
+            n: tuple((f, s) for f, s in fields.items() if s.required_unless is not None or s.not_before is not None)
+            for n, fields in items.items()})
+        fast = _fast_tree(self.top_tree)
+        fast.update(dict.fromkeys(self.lists, _SKIP))
+        object.__setattr__(self, "fast_tree", fast)
+        object.__setattr__(self, "required_paths", tuple(p for p, s in self.fields.items() if s.required))
+        object.__setattr__(self, "fast_item_trees", {n: _fast_tree(t) for n, t in self.item_trees.items()})
+        object.__setattr__(self, "required_in_items", {
+            n: tuple(f for f, s in fields.items() if s.required_in_item) for n, fields in items.items()})
 
     @classmethod
     def of(cls, schema: FactsSchema) -> Subject:
@@ -233,7 +257,6 @@ class Subject:
         return cls(schema.subject, schema.fields, schema.lists, schema)
 
 
-SUBJECTS = {"collective": Subject.of(_COLLECTIVE), "unit": Subject.of(_UNIT)}
 
 
 def facts_schema(subject: str = "collective") -> FactsSchema:
@@ -357,8 +380,8 @@ def _full_parse(doc: Any, subj: Subject, zone: dt.tzinfo, tz: str) -> Facts:
             items.append(item)
         lists[name] = tuple(items)
         canonical[name] = jitems
-    for path, spec in subj.fields.items():
-        if spec.required and path not in values:
+    for path in subj.required_paths:
+        if path not in values:
             raise FactsError(path, f"is required: every {subj.name} needs its {path}")
     _check_consistency(subj, values, lists)
     missing = frozenset(p for p in subj.top_paths if p not in values) | \
@@ -369,16 +392,16 @@ def _full_parse(doc: Any, subj: Subject, zone: dt.tzinfo, tz: str) -> Facts:
 def _check_consistency(subj: Subject, values: dict[str, Any], lists: dict[str, tuple[dict[str, Any], ...]]) -> None:
     """The schema's constraints between facts (``at_most``, ``only_if_true``, ``required_unless``,
     ``not_before``), in the schema's order."""
-    for path, spec in subj.fields.items():
-        if spec.at_most is not None:
-            total = values.get(spec.at_most)
-            if total is not None and path in values and values[path] > total:
-                raise FactsError(path, f"is {values[path]}, more than {spec.at_most} ({total})")
-        if spec.only_if_true is not None and values.get(spec.only_if_true) is False and path in values:
-            raise FactsError(path, f"is given but {spec.only_if_true} is false")
-    for name in subj.lists:
-        checks = [(f, s) for f, s in subj.item_fields[name].items()
-                  if s.required_unless is not None or s.not_before is not None]
+    for path, kind, other in subj.top_checks:
+        if path not in values:
+            continue
+        if kind == "at_most":
+            total = values.get(other)
+            if total is not None and values[path] > total:
+                raise FactsError(path, f"is {values[path]}, more than {other} ({total})")
+        elif values.get(other) is False:
+            raise FactsError(path, f"is given but {other} is false")
+    for name, checks in subj.item_checks.items():
         if not checks:
             continue
         for i, item in enumerate(lists.get(name, ())):
@@ -403,88 +426,114 @@ class _Unusual(Exception):
     """Raised inside the fast path: let the full walker decide."""
 
 
-_UNUSUAL = _Unusual()
+_SKIP = False  # a list name in the fast top-level tree (lists are read after the scalars); a singleton that pickles
 _DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 _INSTANT_TEXT = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?"
     r"(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])?", re.ASCII)
 
 
-def _fast_value(spec: FieldSpec, value: Any, zone: dt.tzinfo) -> Any:
-    kind = spec.type
-    t = type(value)
-    if kind == "count":
-        if t is not int or value < 0 or value > (spec.limit or MAX_COUNT):
-            raise _UNUSUAL
+def _fast_count(spec: FieldSpec, value: Any, zone: dt.tzinfo) -> Any:
+    if type(value) is int and 0 <= value <= (spec.limit or MAX_COUNT):
         return value
-    if t is not str:
-        if kind == "bool" and t is bool:
-            return value
-        raise _UNUSUAL
-    if kind == "str":
-        if 0 < len(value) <= (spec.limit or MAX_TEXT) and value.isprintable() and value.strip() == value \
-                and (value.isascii() or unicodedata.is_normalized("NFC", value)):
-            return value
-        raise _UNUSUAL
-    if kind == "enum":
-        if value in spec.values:
-            return value
-        raise _UNUSUAL
-    if kind == "date":
-        if _DATE_TEXT.fullmatch(value):
-            try:
-                day = dt.date.fromisoformat(value)
-            except ValueError:
-                raise _UNUSUAL from None
-            if MIN_YEAR < day.year < MAX_YEAR:
-                return day
-        raise _UNUSUAL
-    if kind == "instant":
-        if _INSTANT_TEXT.fullmatch(value):
-            try:
-                moment = dt.datetime.fromisoformat(value)
-            except ValueError:
-                raise _UNUSUAL from None
-            if MIN_YEAR < moment.year < MAX_YEAR:
-                if moment.tzinfo is None:
-                    moment = moment.replace(tzinfo=zone)
-                    if wall_time_problem(moment) is not None:
-                        raise _UNUSUAL
-                return moment.astimezone(zone)
-        raise _UNUSUAL
-    if kind == "region":
-        if value in REGIONS:
-            return value
-        raise _UNUSUAL
-    if kind == "nationality":
-        if _NATIONALITY.fullmatch(value):
-            return value
-        raise _UNUSUAL
-    if kind == "round":
-        m = _ROUND.fullmatch(value)
-        if m and int(m.group(2)) == int(m.group(1)) + 1:
-            return value
-    raise _UNUSUAL
+    raise _Unusual
+
+
+def _fast_text(spec: FieldSpec, value: Any, zone: dt.tzinfo) -> Any:
+    if type(value) is str and 0 < len(value) <= (spec.limit or MAX_TEXT) and value.isprintable() \
+            and value.strip() == value and (value.isascii() or unicodedata.is_normalized("NFC", value)):
+        return value
+    raise _Unusual
+
+
+def _fast_enum(spec: FieldSpec, value: Any, zone: dt.tzinfo) -> Any:
+    if type(value) is str and value in spec.values:
+        return value
+    raise _Unusual
+
+
+def _fast_bool(spec: FieldSpec, value: Any, zone: dt.tzinfo) -> Any:
+    if type(value) is bool:
+        return value
+    raise _Unusual
+
+
+def _fast_region(spec: FieldSpec, value: Any, zone: dt.tzinfo) -> Any:
+    if type(value) is str and value in REGIONS:
+        return value
+    raise _Unusual
+
+
+def _fast_nationality(spec: FieldSpec, value: Any, zone: dt.tzinfo) -> Any:
+    if type(value) is str and _NATIONALITY.fullmatch(value):
+        return value
+    raise _Unusual
+
+
+def _fast_round(spec: FieldSpec, value: Any, zone: dt.tzinfo) -> Any:
+    m = _ROUND.fullmatch(value) if type(value) is str else None
+    if m and int(m.group(2)) == int(m.group(1)) + 1:
+        return value
+    raise _Unusual
+
+
+def _fast_date(spec: FieldSpec, value: Any, zone: dt.tzinfo) -> Any:
+    if type(value) is str and _DATE_TEXT.fullmatch(value):
+        try:
+            day = dt.date.fromisoformat(value)
+        except ValueError:
+            raise _Unusual from None
+        if MIN_YEAR < day.year < MAX_YEAR:
+            return day
+    raise _Unusual
+
+
+def _fast_instant(spec: FieldSpec, value: Any, zone: dt.tzinfo) -> Any:
+    if type(value) is str and _INSTANT_TEXT.fullmatch(value):
+        try:
+            moment = dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise _Unusual from None
+        if MIN_YEAR < moment.year < MAX_YEAR:  # a day inside the range stays inside after conversion
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=zone)
+                if wall_time_problem(moment) is not None:
+                    raise _Unusual
+            return moment.astimezone(zone)
+    raise _Unusual
+
+
+_FAST: dict[str, Callable[[FieldSpec, Any, dt.tzinfo], Any]] = {
+    "count": _fast_count, "str": _fast_text, "enum": _fast_enum, "bool": _fast_bool, "region": _fast_region,
+    "nationality": _fast_nationality, "round": _fast_round, "date": _fast_date, "instant": _fast_instant,
+}
+
+
+def _fast_tree(tree: _Tree) -> _Tree:
+    """``tree`` with each FieldSpec replaced by (fast parser, spec, whether its JSON is an ISO text)."""
+    return {k: _fast_tree(v) if isinstance(v, dict) else (_FAST[v.type], v, v.type in ("date", "instant"))
+            for k, v in tree.items()}
 
 
 def _fast_object(prefix: str, obj: Any, tree: _Tree, out: dict[str, Any], zone: dt.tzinfo,
                  jout: dict[str, Any]) -> None:
     if type(obj) is not dict:
-        raise _UNUSUAL
+        raise _Unusual
     for key, value in obj.items():
         node = tree.get(key)
-        if node is None or type(key) is not str:
-            raise _UNUSUAL
-        if value is None:
+        if node is None:
+            raise _Unusual
+        if value is None or node is _SKIP:
             continue
         if type(node) is dict:
             inner: dict[str, Any] = {}
             _fast_object(f"{prefix}{key}.", value, node, out, zone, inner)
             jout[key] = inner
         else:
-            typed = _fast_value(node, value, zone)
+            parse, spec, moment = node
+            typed = parse(spec, value, zone)
             out[prefix + key] = typed
-            jout[key] = typed.isoformat() if isinstance(typed, dt.date) else typed
+            jout[key] = typed.isoformat() if moment else typed
 
 
 def _fast_parse(doc: Any, subj: Subject, zone: dt.tzinfo, tz: str) -> Facts | None:
@@ -495,16 +544,14 @@ def _fast_parse(doc: Any, subj: Subject, zone: dt.tzinfo, tz: str) -> Facts | No
     lists: dict[str, tuple[dict[str, Any], ...]] = {}
     canonical: dict[str, Any] = {}
     try:
-        _fast_object("", {k: v for k, v in doc.items() if k not in subj.lists}, subj.top_tree, values, zone,
-                     canonical)
+        _fast_object("", doc, subj.fast_tree, values, zone, canonical)
         for name in subj.lists:
             raw = doc.get(name)
             if raw is None:
                 continue
             if type(raw) is not list or len(raw) > subj.max_items:
                 return None
-            tree, required = subj.item_trees[name], [f for f, s in subj.item_fields[name].items()
-                                                     if s.required_in_item]
+            tree, required = subj.fast_item_trees[name], subj.required_in_items[name]
             items = []
             jitems = []
             for raw_item in raw:
@@ -520,8 +567,8 @@ def _fast_parse(doc: Any, subj: Subject, zone: dt.tzinfo, tz: str) -> Facts | No
             canonical[name] = jitems
     except _Unusual:
         return None
-    for path, spec in subj.fields.items():
-        if spec.required and path not in values:
+    for path in subj.required_paths:
+        if path not in values:
             return None
     try:
         _check_consistency(subj, values, lists)
@@ -530,3 +577,7 @@ def _fast_parse(doc: Any, subj: Subject, zone: dt.tzinfo, tz: str) -> Facts | No
     missing = frozenset(p for p in subj.top_paths if p not in values) | \
         frozenset(n for n in subj.lists if n not in lists)
     return Facts(values=values, lists=lists, missing=missing, tz=tz, canonical=canonical)
+
+
+# The shipped subjects (built last: a Subject prepares the fast path's tables).
+SUBJECTS = {"collective": Subject.of(_COLLECTIVE), "unit": Subject.of(_UNIT)}
