@@ -23,13 +23,13 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-from dateutil import tz as dttz
 
 from . import _check, _compile, _lock, _reference, _schema
 from ._derive import counted_items, derive
 from ._jsontext import loads as _loads_json
 from ._model import Parameter, Rule, Ruleset, Window, day_position, decided_on
 from ._moments import parse_as_of
+from ._moments import zone as zoneinfo_zone
 from ._score import score_sheet
 from ._tree import Fact, Item, Quant, RNode, walk
 from .exceptions import BackendUnavailableError, EvaluationError, FactsError, RulesetError, did_you_mean
@@ -156,7 +156,7 @@ def _jsonable(v: Any, tz: str) -> Any:
     if isinstance(v, Decimal):  # a decimal parameter: at most 15 significant digits, exact as a JSON number
         return float(v)
     if isinstance(v, dt.datetime):
-        zone = dttz.gettz(tz)  # cached by dateutil: the same object each time
+        zone = zoneinfo_zone(tz)  # cached: the same object each time
         # parse_facts already put every timestamp in the ruleset's zone
         return (v if v.tzinfo is zone else v.astimezone(zone)).isoformat()
     if isinstance(v, dt.date):
@@ -174,7 +174,7 @@ def as_of_moment(as_of: Any, tz: str) -> dt.datetime | None:
     """``as_of`` (None, a date, a datetime or ISO text) as an aware moment in zone ``tz``, as
     ``Engine.evaluate`` reads it; a bare date means the end of that day in ``tz`` (the grammar is
     ``_moments.parse_as_of``'s). None stays None; FactsError for anything else."""
-    zone = dttz.gettz(tz)
+    zone = zoneinfo_zone(tz)
     assert zone is not None  # the ruleset loader checks the zone
     return parse_as_of(as_of, zone)
 
@@ -467,7 +467,7 @@ def due_decided_from(rule: Rule, rs: Ruleset, as_of: dt.datetime | None) -> dt.d
     if last is None or as_of is None or rule.due is None:
         return None
     zone = rs.days_zone(rule.due)
-    return decided_on(last) if as_of.astimezone(dttz.gettz(zone)).date() <= last else None
+    return decided_on(last) if as_of.astimezone(zoneinfo_zone(zone)).date() <= last else None
 
 
 def _pending_reason(rule: Rule, rs: Ruleset, as_of: dt.datetime | None) -> str:
@@ -480,7 +480,7 @@ def _pending_reason(rule: Rule, rs: Ruleset, as_of: dt.datetime | None) -> str:
     last = rule.due_last_day
     zone = rs.days_zone(rule.due) if rule.due else rs.time_zone
     # the day of as_of in the zone the due parameter is read in (as the engine decided it)
-    today = as_of.astimezone(dttz.gettz(zone)).date() if as_of is not None else None
+    today = as_of.astimezone(zoneinfo_zone(zone)).date() if as_of is not None else None
     if last is not None and today is not None and today <= last:
         decided = decided_on(last).isoformat()
         days = (last - today).days

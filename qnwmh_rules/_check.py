@@ -16,11 +16,11 @@ from decimal import Decimal
 from typing import Any
 
 import attrs
-from dateutil import tz as dttz
 
 from . import _expr as E
 from ._loader import Key, Loaded, text_position
 from ._model import Derivation, Rule, Ruleset, Window, decided_on
+from ._moments import zone as zoneinfo_zone
 from ._tree import And, Arith, Cmp, Const, Fact, InList, InWindow, Item, Not, Or, Quant, RNode
 from .exceptions import RulesetError, did_you_mean, meant
 from .facts import FIELDS, REGIONS, SUBJECTS
@@ -336,7 +336,7 @@ def check_rule(rs: Ruleset, rule: Rule, where: dict[str, tuple[Loaded, Key]]) ->
         # parameter is read in (a window's own time_zone; a date in the ruleset's zone), so that
         # a rule is never decided while a filing at as_of would still fall inside the window.
         zone = rs.days_zone(rule.due)
-        ends = dt.datetime.combine(decided_on(last), dt.time(), tzinfo=dttz.gettz(zone))
+        ends = dt.datetime.combine(decided_on(last), dt.time(), tzinfo=zoneinfo_zone(zone))
         not_yet = Cmp("<", Fact("as_of", "instant"), Const(ends, "instant"))
         pending = not_yet if pending is None else Or((not_yet, pending))
         if rule.due not in params:

@@ -19,9 +19,8 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from dateutil import tz as dttz
-
 from . import _check as C
+from ._moments import zone as zoneinfo_zone
 
 __all__ = ["evaluate_condition", "evaluate_item_condition", "UNKNOWN", "Evaluator", "OPS"]
 
@@ -66,7 +65,7 @@ class Evaluator:
 
     def local_day(self, v: Any, zone: str | None = None) -> dt.date:
         if isinstance(v, dt.datetime):
-            return v.astimezone(dttz.gettz(zone or self.tz)).date()
+            return v.astimezone(zoneinfo_zone(zone or self.tz)).date()
         assert isinstance(v, dt.date)
         return v
 

@@ -17,12 +17,11 @@ import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
-from dateutil import tz as dttz
-
 from . import _api, _cases, _facts_schema, _lock
 from . import _diff as _diff_mod
 from ._jsontext import loads
 from ._model import ruleset_key
+from ._moments import zone as zoneinfo_zone
 from .exceptions import BackendUnavailableError, EvaluationError, FactsError, RulesetError, did_you_mean
 
 __all__ = ["main"]
@@ -655,7 +654,7 @@ def _batch(args: argparse.Namespace) -> int:
     from ._moments import parse_as_of
 
     if args.as_of is not None:  # refuse a bad --as-of now, not once per record
-        parse_as_of(args.as_of, dttz.gettz("Asia/Shanghai") or dt.UTC)  # the shipped rulesets' zone
+        parse_as_of(args.as_of, zoneinfo_zone("Asia/Shanghai") or dt.UTC)  # the shipped rulesets' zone
     problem = B.encoding_problem(args.encoding)
     if problem is not None:
         raise FactsError("--encoding", problem)
