@@ -221,6 +221,19 @@ def test_the_shipped_ruleset_reads_the_shipped_schema():
     assert ("unit@1", facts.SUBJECTS["unit"]) == (rs.facts_schema, rs.facts)
 
 
+def test_the_wheel_carries_every_schema_file():
+    """pyproject's package-data globs for the rulesets match every file in rulesets/facts (so the wheel has them)."""
+    import tomllib
+    from pathlib import PurePosixPath
+
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    globs = data["tool"]["setuptools"]["package-data"]["qnwmh_rules.rulesets"]
+    files = [PurePosixPath(p.relative_to(ROOT / "rulesets").as_posix()) for p in sorted(SCHEMAS.iterdir())]
+    assert [] == [str(f) for f in files if not any(f.match(g) and len(f.parts) == len(PurePosixPath(g).parts)
+                                                   for g in globs)]
+    assert 3 == len(files)
+
+
 # ---- issue 12 item 6: one parser per type ---------------------------------------------------------
 
 def test_there_is_one_parser_for_each_type_a_schema_may_declare():
