@@ -43,7 +43,7 @@ from typing import Any
 
 import attrs
 
-from ._loader import Key, Loaded, load_text, read_file
+from ._loader import Key, Loaded, PathProblem, confined_path, load_text, read_file, tree_root
 from .exceptions import RulesetError, did_you_mean
 
 __all__ = ["FieldSpec", "FactsSchema", "Regions", "TYPES", "HARD_LIMITS", "LANGS", "SUFFIX", "read_schema_file",
@@ -204,8 +204,18 @@ def _kind(value: Any) -> str:
 
 
 def _load(path: Path) -> tuple[Loaded, str]:
-    text = read_file(path)
-    loaded = load_text(text, str(path))
+    shown = str(path)
+    try:
+        text = read_file(path)
+    except (FileNotFoundError, IsADirectoryError):
+        raise RulesetError("Q010", "facts schema file not found", path=shown) from None
+    except UnicodeDecodeError as exc:
+        raise RulesetError("Q011", f"facts schema file is not UTF-8 text: {exc}", path=shown) from exc
+    except PathProblem as exc:
+        raise RulesetError(exc.code, exc.message, path=shown, suggestion=exc.suggestion) from None
+    except OSError as exc:
+        raise RulesetError("Q010", f"the facts schema file cannot be read: {exc.strerror}", path=shown) from None
+    loaded = load_text(text, shown)
     if loaded.errors:
         raise loaded.errors[0]
     return loaded, hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -424,14 +434,23 @@ def _read_cached(path: str, mtime_ns: int, size: int) -> FactsSchema:
 
 def find_schema(key: str, ruleset_file: Path) -> FactsSchema | None:
     """The schema ``name@version`` a ruleset file names: ``facts/<key>.facts.yaml`` beside the ruleset,
-    then in its rulesets tree (``rulesets/facts``), then the shipped ones; None if none exists.
-    RulesetError (Q170) if the file found is wrong."""
+    then in its rulesets tree (``rulesets/facts`` for a ruleset in a term folder), then the shipped
+    ones; None if none exists. Like ``inherits``, only files inside the ruleset's tree and reached
+    without symbolic links are read (PathProblem Q165 otherwise). RulesetError (Q170, or Q010/Q011/
+    Q165 when it cannot be read) if the file found is wrong."""
+    if parse_key(key) is None:
+        raise ValueError(f"not a schema key: {key!r}")
     folder = Path(os.path.abspath(ruleset_file)).parent
-    for d in dict.fromkeys((folder / "facts", folder.parent / "facts")):
-        f = d / f"{key}{SUFFIX}"
-        if f.is_file():
-            st = f.stat()
-            return _read_cached(str(f.resolve()), st.st_mtime_ns, st.st_size)
+    refs = [f"facts/{key}{SUFFIX}"]
+    if tree_root(ruleset_file) != folder:  # a ruleset in a term folder: also its tree's facts/
+        refs.append(f"../facts/{key}{SUFFIX}")
+    for ref in refs:
+        f = confined_path(ref, Path(ruleset_file), suffixes=(SUFFIX,))
+        if os.path.lexists(f):
+            st = os.stat(f) if os.path.isfile(f) else None
+            if st is None:
+                return read_schema_file(f)  # not a regular file: its error
+            return _read_cached(str(f), st.st_mtime_ns, st.st_size)
     if (schema_dir() / f"{key}{SUFFIX}").is_file():
         return packaged_schema(key)
     return None

@@ -750,6 +750,9 @@ def _facts_schema_of(r: Reader, top: dict[str, Any], base: Ruleset | None, subje
                             f"got {key!r}", ("facts_schema",))
     try:
         schema = find_schema(key, p)
+    except PathProblem as exc:
+        raise r.err(exc.code, f"facts_schema {key}: {exc.message}", ("facts_schema",),
+                    suggestion=exc.suggestion) from None
     except FileNotFoundError:  # pragma: no cover - the shipped schemas come with the package
         schema = None
     if schema is None:

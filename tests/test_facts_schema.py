@@ -297,3 +297,21 @@ def test_a_29_february_birthday_completes_on_28_february_in_common_years():
                                 age_in_full_years(born, dt.date(2017, 2, 28)),
                                 age_in_full_years(born, dt.date(2017, 2, 28), "day_after_birthday"),
                                 age_in_full_years(born, dt.date(2017, 3, 1), "day_after_birthday"))
+
+
+def test_a_schema_reached_through_a_symbolic_link_is_refused_like_an_inherited_file(tmp_path):
+    """facts/ may not be a symbolic link (Q165 at the header), as for inherits; a schema that is not UTF-8 is Q011."""
+    shutil.copytree(NEW_FACT, tmp_path / "nf")
+    (tmp_path / "nf" / "facts").rename(tmp_path / "elsewhere")
+    (tmp_path / "nf" / "facts").symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(RulesetError) as exc:
+        qnwmh_rules.load_ruleset(tmp_path / "nf" / "ruleset.yaml")
+    assert ("Q165", 6) == (exc.value.code, exc.value.line)
+    assert "goes through a symbolic link (facts)" in exc.value.message
+    (tmp_path / "nf" / "facts").unlink()
+    (tmp_path / "nf" / "facts").mkdir()
+    (tmp_path / "nf" / "facts" / "collective_2023@1.facts.yaml").write_bytes(b"facts_schema: \xff\n")
+    with pytest.raises(RulesetError) as exc:
+        qnwmh_rules.load_ruleset(tmp_path / "nf" / "ruleset.yaml")
+    assert ("Q011", str(tmp_path / "nf" / "facts" / "collective_2023@1.facts.yaml")) == (exc.value.code,
+                                                                                           exc.value.path)
