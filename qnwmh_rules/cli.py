@@ -283,7 +283,9 @@ def _check(args: argparse.Namespace) -> int:
     else:
         for p in problems:
             print(p["text"])
-    print(f"checked {len(files)} ruleset file(s): "
+    schemas = sum(f.name.endswith(_facts_schema.SUFFIX) for f in files)
+    print(f"checked {len(files) - schemas} ruleset file(s)"
+          + (f" and {schemas} facts schema file(s)" if schemas else "") + ": "
           + (f"{len(problems)} problem(s)" if problems else "no problems"), file=sys.stderr)
     return 2 if problems else 0
 
