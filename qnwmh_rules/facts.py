@@ -1,9 +1,12 @@
-"""The facts of one collective: the contract with callers, and parsing it.
+"""The facts of one subject (a collective or a management unit): the contract with callers, and parsing it.
 
-Owns: the field table (``FIELDS``: every fact path, its type and whether list items
-need it), parsing a JSON-shaped dict into ``Facts`` with typed values (dates as
-``datetime.date``, timestamps as aware datetimes), and the ``FactsError`` that names
-the field path. Must not know rules, the engine or verdicts.
+Owns: parsing a JSON-shaped dict into ``Facts`` with typed values (dates as
+``datetime.date``, timestamps as aware datetimes in the ruleset's ``zoneinfo`` zone) against
+a facts schema (the field table ``FIELDS``/``UNIT_FIELDS`` and ``REGIONS`` are read from
+``rulesets/facts/*.facts.yaml`` by ``_facts_schema``), one parser per value type, a fast path
+for the usual document that falls back to the full checker, the ``FactsError`` that names the
+field path, and the label look-ups (``facts_schema``, ``region_name``). Must not know rules,
+the engine or verdicts.
 
 Absent is not false: a field that is absent (or ``null``) is recorded as missing and
 rules that read it become ``undetermined``. An empty list (``"honors": []``) is a
