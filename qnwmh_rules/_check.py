@@ -17,12 +17,12 @@ from decimal import Decimal
 from typing import Any
 
 import attrs
-from dateutil import tz as dttz
 
 from . import _expr as E
 from ._loader import Key, Loaded, text_position
 from ._model import Derivation, Rule, Ruleset, Window, decided_on
 from ._moments import TERM
+from ._moments import zone as zoneinfo_zone
 from ._tree import And, Arith, Cmp, Const, Fact, InList, InWindow, Item, Not, Or, Quant, RNode
 from .exceptions import RulesetError, did_you_mean, meant
 from .facts import FIELDS, REGIONS, SUBJECTS
@@ -121,8 +121,9 @@ class _Resolver:
 class _Checker(_Resolver):
     def __init__(self, rs: Ruleset, loaded: Loaded, kp: Key, text: str, *, as_of: bool = False) -> None:
         self.as_of = as_of
-        self.fields = SUBJECTS[rs.subject].fields
-        self.lists = SUBJECTS[rs.subject].lists
+        subject = rs.facts or SUBJECTS[rs.subject]  # the ruleset's facts schema
+        self.fields = subject.fields
+        self.lists = subject.lists
         self.params = {p.name: p for p in rs.parameters}
         self.derived = {d.name: d for d in rs.derived}
         self.loaded, self.kp, self.text = loaded, kp, text
@@ -436,7 +437,7 @@ def check_rule(rs: Ruleset, rule: Rule, where: dict[str, tuple[Loaded, Key]]) ->
         # parameter is read in (a window's own time_zone; a date in the ruleset's zone), so that
         # a rule is never decided while a filing at as_of would still fall inside the window.
         zone = rs.days_zone(rule.due)
-        ends = dt.datetime.combine(decided_on(last), dt.time(), tzinfo=dttz.gettz(zone))
+        ends = dt.datetime.combine(decided_on(last), dt.time(), tzinfo=zoneinfo_zone(zone))
         not_yet = Cmp("<", Fact("as_of", "instant"), Const(ends, "instant"))
         pending = not_yet if pending is None else Or((not_yet, pending))
         if rule.due not in params:
@@ -458,7 +459,7 @@ def check_creation_criterion(rs: Ruleset, where: dict[str, tuple[Loaded, Key]]) 
     c = rs.creation_collective
     if c is None:
         return rs
-    as_collective = attrs.evolve(rs, subject="collective", derived=())
+    as_collective = attrs.evolve(rs, subject="collective", derived=(), facts=SUBJECTS["collective"])
     cond, _ = _resolve(as_collective, "creation_collective", c.when, *where["@creation_collective"], as_of=False)
     parts = tuple((name, _resolve(as_collective, f"creation_collective.{name}", text,
                                   *where[f"@creation_collective.{name}"], as_of=False)[0])
@@ -468,7 +469,8 @@ def check_creation_criterion(rs: Ruleset, where: dict[str, tuple[Loaded, Key]]) 
 
 def _check_derivation(rs: Ruleset, d: Derivation, where: dict[str, tuple[Loaded, Key]]) -> Derivation:
     loaded, kp = where[f"derived.{d.name}"]
-    fields, lists = SUBJECTS[rs.subject].fields, SUBJECTS[rs.subject].lists
+    subject = rs.facts or SUBJECTS[rs.subject]  # the ruleset's facts schema
+    fields, lists = subject.fields, subject.lists
     spec = fields.get(d.of)
     if d.function == "age_in_full_years" and (spec is None or spec.type != "date" or "[]" in d.of):
         raise loaded.error("Q212", f"age_in_full_years needs a date fact such as leader.birth_date, got {d.of!r}",

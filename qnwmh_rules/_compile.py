@@ -34,10 +34,10 @@ from fractions import Fraction
 from typing import Any
 
 import attrs
-from dateutil import tz as dttz
 
 from . import _check as C
 from ._model import Ruleset
+from ._moments import zone as zoneinfo_zone
 from ._tree import MIRRORED, NEGATED, Visitor, facts_read
 from .exceptions import RulesetError
 from .facts import MAX_COUNT, Facts
@@ -92,7 +92,7 @@ class CompiledRule:
 @functools.lru_cache(maxsize=4096)
 def day_start(d: dt.date, zone: str) -> int:
     """Epoch seconds of local midnight starting day ``d`` in ``zone`` (cached: dates repeat)."""
-    return int(dt.datetime(d.year, d.month, d.day, tzinfo=dttz.gettz(zone)).timestamp())
+    return int(dt.datetime(d.year, d.month, d.day, tzinfo=zoneinfo_zone(zone)).timestamp())
 
 
 def day_after_start(d: dt.date, zone: str) -> int:

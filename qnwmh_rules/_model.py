@@ -14,6 +14,7 @@ import attrs
 
 if TYPE_CHECKING:  # _tree's nodes hold Windows of this module: the types only, to keep one direction
     from ._tree import RNode
+    from .facts import Subject
 
 __all__ = ["Text", "Source", "Citation", "Window", "Parameter", "Derivation", "Rule", "Ruleset", "ScoreSpec",
            "ScoreGroup", "Scoring", "CreationCriterion"]
@@ -268,6 +269,9 @@ class Ruleset:
     scoring: Scoring | None = None
     # What counts as a 创建集体 among a unit's collective records (unit assessments only).
     creation_collective: CreationCriterion | None = None
+    # The facts schema the ruleset reads (``name@version``) and the subject it describes.
+    facts_schema: str = ""
+    facts: Subject | None = attrs.field(default=None, eq=False, repr=False)
 
     def parameter(self, name: str) -> Parameter:
         for p in self.parameters:

@@ -19,8 +19,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from dateutil import tz as dttz
-
+from ._moments import zone as zoneinfo_zone
 from ._tree import And, Arith, Cmp, Const, Fact, InList, InWindow, Item, Not, Or, Quant, RNode, Visitor
 
 __all__ = ["evaluate_condition", "evaluate_item_condition", "UNKNOWN", "Evaluator", "OPS"]
@@ -74,7 +73,7 @@ class Evaluator(Visitor[Any]):
 
     def local_day(self, v: Any, zone: str | None = None) -> dt.date:
         if isinstance(v, dt.datetime):
-            return v.astimezone(dttz.gettz(zone or self.tz)).date()
+            return v.astimezone(zoneinfo_zone(zone or self.tz)).date()
         assert isinstance(v, dt.date)
         return v
 

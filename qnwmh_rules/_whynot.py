@@ -23,13 +23,13 @@ from fractions import Fraction
 from typing import Any
 
 import attrs
-from dateutil import tz as dttz
 
 from . import _check as C
 from ._api import Engine, as_of_moment, due_decided_from
 from ._derive import age_in_full_years, counted_items, derive, item_key
 from ._explain import pick_lang
 from ._model import Derivation, Text
+from ._moments import zone as zoneinfo_zone
 from ._reference import OPS, Evaluator
 from ._render_docs import FACT_LABELS, LIST_NOUNS
 from ._replay import apply_patch
@@ -375,10 +375,10 @@ class _Case:
         return Evaluator(self.values, self.parsed.lists, self.tz).truth(n)
 
     def day(self, v: Any) -> Any:
-        return v.astimezone(dttz.gettz(self.tz)).date() if isinstance(v, dt.datetime) else v
+        return v.astimezone(zoneinfo_zone(self.tz)).date() if isinstance(v, dt.datetime) else v
 
     def show(self, v: Any) -> str:
-        return v.astimezone(dttz.gettz(self.tz)).strftime("%Y-%m-%d %H:%M") if isinstance(v, dt.datetime) else str(v)
+        return v.astimezone(zoneinfo_zone(self.tz)).strftime("%Y-%m-%d %H:%M") if isinstance(v, dt.datetime) else str(v)
 
     def valid(self, patch: dict[str, Any]) -> dict[str, Any] | None:
         """``patch`` if the patched facts are still valid facts, else None."""
@@ -406,7 +406,7 @@ class _Case:
                 return NO_VALUE if day is None else day.isoformat()
             if self.moment is not None and day == self.moment.date():
                 return self.moment.isoformat()
-            return dt.datetime.combine(day, dt.time(12), dttz.gettz(self.tz)).isoformat()
+            return dt.datetime.combine(day, dt.time(12), zoneinfo_zone(self.tz)).isoformat()
         if nd["in"] is not None:
             return nd["in"][0] if len(nd["in"]) == 1 else NO_VALUE
         return nd["lo"] if nd["lo"] is not None else nd["hi"] if nd["hi"] is not None else NO_VALUE

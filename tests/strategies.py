@@ -517,3 +517,55 @@ def condition_values(draw):
             items.append(item)
         lists["honors"] = tuple(items)
     return values, lists
+# ---- facts documents for the fast path == full walker property (issue 14 item 5) ------------------
+# Valid collectives and units, then a few edits anywhere in them: a value replaced by an odd one
+# (wrong types, floats, bounds, naive wall times at clock changes, dates and datetimes as objects),
+# a key removed, an unknown key added, a list item duplicated.
+FACT_ZONES = ["Asia/Shanghai", "America/New_York", "Europe/London", "UTC"]
+_WALL_TIMES = ["2017-06-20T10:15:00", "1988-04-10T02:30:00", "1988-09-11T01:30:00", "2021-03-14T02:30:00",
+               "2021-11-07T01:30:00", "2021-03-28T01:30:00", "2021-10-31T01:30:00", "1899-12-31T23:59:59",
+               "2199-12-31T23:59:59", "2199-12-31T23:59:59-05:00", "1900-01-01T00:00:00+14:00",
+               "2017-06-20T10:15:00.5+08:00", "2017-02-29T10:00:00", "2017-06-20 10:15:00", "2017-06-20T24:00:00"]
+_ODD = st.one_of(
+    _scalars, st.sampled_from(_WALL_TIMES), st.sampled_from(["1900-01-01", "2199-12-31", "1899-12-31", "2017-02-29",
+                                                             "2017-9-30", "x", "", "Ｃ", "e\u0301", "a\u200b"]),
+    st.integers(-3, 1_000_000_002), st.floats(-5, 1e10), st.dates(dt.date(1880, 1, 1), dt.date(2210, 1, 1)),
+    st.datetimes(dt.datetime(1890, 1, 1), dt.datetime(2205, 1, 1), timezones=st.one_of(st.none(), st.timezones())),
+    st.sampled_from(LEVELS + KINDS + ROUNDS + ACTIVITY_KINDS + ["pending", "approved", "guangdong", "gd", "US"]),
+    st.just([]), st.just({}), st.booleans())
+
+
+def _containers(value, path=()):
+    """Every (path, container) inside a JSON-shaped value, the value itself first."""
+    out = [(path, value)]
+    if len(path) > 5:  # not into the deep lists of _scalars
+        return out
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for k, v in items:
+        if isinstance(v, (dict, list)):
+            out.extend(_containers(v, path + (k,)))
+    return out
+
+
+@st.composite
+def edited_facts(draw):
+    """(subject, tz, doc): a valid collective or unit with up to three odd edits."""
+    subject = draw(st.sampled_from(["collective", "unit"]))
+    doc = draw(collectives() if subject == "collective" else units())
+    for _ in range(draw(st.integers(0, 3))):
+        _, box = draw(st.sampled_from(_containers(doc)))
+        if isinstance(box, dict):
+            op = draw(st.sampled_from(["set", "set", "set", "delete", "add"]))
+            if op == "add" or not box:
+                box[draw(_keys)] = draw(_ODD)
+            elif op == "delete":
+                del box[draw(st.sampled_from(sorted(box, key=repr)))]
+            else:
+                box[draw(st.sampled_from(sorted(box, key=repr)))] = draw(_ODD)
+        elif box:
+            i = draw(st.integers(0, len(box) - 1))
+            if draw(st.booleans()):
+                box.append(box[i])  # the same item twice (shared: a later edit changes both)
+            else:
+                box[i] = draw(_ODD)
+    return subject, draw(st.sampled_from(FACT_ZONES)), doc
