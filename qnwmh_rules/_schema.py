@@ -150,9 +150,22 @@ class Reader:
         return self.string(mapping[key], kp + (key,), key) if key in mapping else None
 
     def text(self, value: Any, kp: Key, what: str) -> Text:
-        v = self.mapping(value, kp, {"zh": True, "en": True}, what)
+        """A bilingual text ``{zh: …, en: …}``; a text in one language only is Q124."""
+        if isinstance(value, str):
+            raise self.err("Q124", f"{what} is written in one language only; every text of a ruleset is "
+                                   "bilingual", kp,
+                           suggestion=f"write {what} as {{zh: …, en: …}}: the Chinese and the English text")
+        v = self.mapping(value, kp, {"zh": False, "en": False}, what)
+        for lang, name in (("zh", "Chinese"), ("en", "English")):
+            if lang not in v:
+                raise self.err("Q124", f"{what} has no {name} text ({lang})", kp, key=bool(kp),
+                               suggestion=f"add `{lang}:` beside the other language")
         return Text(zh=self.string(v["zh"], kp + ("zh",), f"{what}.zh"),
                     en=self.string(v["en"], kp + ("en",), f"{what}.en"))
+
+    def opt_text(self, mapping: dict[str, Any], key: str, kp: Key) -> Text | None:
+        """``mapping[key]`` checked as a bilingual text, or None when the key is absent."""
+        return self.text(mapping[key], kp + (key,), key) if key in mapping else None
 
     def boolean(self, value: Any, kp: Key, what: str) -> bool:
         if not isinstance(value, bool):
@@ -234,7 +247,7 @@ class _File:
         if src not in sources:
             raise r.err("Q108", f"citation names unknown source {src!r}", kp + ("source",),
                         suggestion=_suggest(src, sources) or f"declared sources: {', '.join(sorted(sources))}")
-        return Citation(src, sources[src].title, r.string(str(c["clause"]), kp + ("clause",), "clause"),
+        return Citation(src, sources[src].title.zh, r.string(str(c["clause"]), kp + ("clause",), "clause"),
                         r.string(c["text"], kp + ("text",), "clause text"))
 
 
@@ -372,10 +385,10 @@ class _SourcesReader:
         if sid in self.sources:
             raise r.err("Q112", f"source {sid!r} is declared twice", kp + ("id",))
         self.sources[sid] = Source(
-            id=sid, title=r.string(s["title"], kp + ("title",), "source title"),
+            id=sid, title=r.text(s["title"], kp + ("title",), "source title"),
             reference=r.opt_string(s, "reference", kp),
             date=r.date(s["date"], kp + ("date",), "source date") if "date" in s else None,
-            note=r.opt_string(s, "note", kp),
+            note=r.opt_text(s, "note", kp),
         )
 
 
@@ -437,8 +450,8 @@ class _ParametersReader:
                         or f"declared sources: {', '.join(sorted(self.sources))}")
         return Parameter(
             name=name, value=value, type=ptype, source=source,
-            description=r.opt_string(v, "description", kp),
-            interpretation=r.opt_string(v, "interpretation", kp),
+            description=r.opt_text(v, "description", kp),
+            interpretation=r.opt_text(v, "interpretation", kp),
             placeholder=r.boolean(v.get("placeholder", False), kp + ("placeholder",), "placeholder"),
             layer=self.h.layer,
         )
@@ -734,7 +747,7 @@ class _RulesReader:
             id=rule_id, title=title, severity=severity,
             citation=citation or Citation("?", "?", "?", "?"),
             when=r.string(v["when"], kp + ("when",), "when"),
-            interpretation=r.opt_string(v, "interpretation", kp),
+            interpretation=r.opt_text(v, "interpretation", kp),
             layer=self.h.layer, pending_if=pending, score=score, due=due, applies_if=applies,
         )
         f.where[rule_id] = (f.loaded, kp + ("when",))
@@ -815,7 +828,7 @@ class _CreationReader:
         return CreationCriterion(
             when=r.string(c["when"], kp + ("when",), "when"),
             citation=citation,
-            interpretation=r.opt_string(c, "interpretation", kp), breakdown=tuple(breakdown))
+            interpretation=r.opt_text(c, "interpretation", kp), breakdown=tuple(breakdown))
 
 
 def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
@@ -913,6 +926,10 @@ def _additive(d: dict[str, Any], **later: Any) -> dict[str, Any]:
     return d | {k: v for k, v in later.items() if v is not None}
 
 
+def _text(t: Text | None) -> dict[str, str] | None:
+    return None if t is None else {"zh": t.zh, "en": t.en}
+
+
 def canonical(rs: Ruleset) -> dict[str, Any]:
     """The ruleset's meaning as plain JSON: what the content hash covers."""
     scoring = None if rs.scoring is None else {
@@ -922,16 +939,16 @@ def canonical(rs: Ruleset) -> dict[str, Any]:
     return _additive({
         "id": rs.id, "term": rs.term, "version": rs.version, "region": rs.region,
         "title": {"zh": rs.title.zh, "en": rs.title.en}, "time_zone": rs.time_zone, "layers": list(rs.layers),
-        "sources": [{"id": s.id, "title": s.title, "reference": s.reference,
-                     "date": s.date.isoformat() if s.date else None, "note": s.note} for s in rs.sources],
+        "sources": [{"id": s.id, "title": _text(s.title), "reference": s.reference,
+                     "date": s.date.isoformat() if s.date else None, "note": _text(s.note)} for s in rs.sources],
         "parameters": [{"name": q.name, "value": _jsonable(q.value), "type": q.type, "source": q.source,
-                        "description": q.description, "interpretation": q.interpretation,
+                        "description": _text(q.description), "interpretation": _text(q.interpretation),
                         "placeholder": q.placeholder, "layer": q.layer} for q in rs.parameters],
         "derived": [_additive({"name": d.name, "function": d.function, "of": d.of, "at": d.at},
                               where=d.where, completes=d.completes) for d in rs.derived],
         "rules": [{"id": x.id, "title": {"zh": x.title.zh, "en": x.title.en}, "severity": x.severity,
                    "citation": {"source": x.citation.source, "clause": x.citation.clause, "text": x.citation.text},
-                   "when": x.when, "pending_if": x.pending_if, "interpretation": x.interpretation,
+                   "when": x.when, "pending_if": x.pending_if, "interpretation": _text(x.interpretation),
                    "layer": x.layer} | _additive({}, score=_score_json(x.score), due=x.due,
                                                  applies_if=x.applies_if) for x in rs.rules],
     }, subject=None if rs.subject == "collective" else rs.subject, scoring=scoring,
@@ -941,7 +958,7 @@ def canonical(rs: Ruleset) -> dict[str, Any]:
 def _creation_json(c: CreationCriterion | None) -> dict[str, Any] | None:
     if c is None:
         return None
-    return {"when": c.when, "interpretation": c.interpretation, "breakdown": dict(c.breakdown),
+    return {"when": c.when, "interpretation": _text(c.interpretation), "breakdown": dict(c.breakdown),
             "citation": {"source": c.citation.source, "clause": c.citation.clause, "text": c.citation.text}}
 
 
