@@ -230,6 +230,15 @@ class _File:
             self.errors.append(exc)
             return default
 
+    def text(self, value: Any, kp: Key, what: str) -> Text:
+        """A bilingual text; a problem with it is recorded and reading goes on (with ``?``), so that
+        `check` names every text that lacks a language."""
+        return self.collect(self.r.text, value, kp, what, default=Text("?", "?"))  # type: ignore[no-any-return]
+
+    def opt_text(self, mapping: dict[str, Any], key: str, kp: Key) -> Text | None:
+        """``mapping[key]`` as a bilingual text (problems recorded), or None when the key is absent."""
+        return self.text(mapping[key], kp + (key,), key) if key in mapping else None
+
     def section(self, key: str, empty: Any, shape: str) -> Any:
         """The raw value of a top-level list or mapping section (``empty`` when absent or of the
         wrong shape: Q101 naming ``shape``)."""
@@ -385,10 +394,10 @@ class _SourcesReader:
         if sid in self.sources:
             raise r.err("Q112", f"source {sid!r} is declared twice", kp + ("id",))
         self.sources[sid] = Source(
-            id=sid, title=r.text(s["title"], kp + ("title",), "source title"),
+            id=sid, title=self.f.text(s["title"], kp + ("title",), "source title"),
             reference=r.opt_string(s, "reference", kp),
             date=r.date(s["date"], kp + ("date",), "source date") if "date" in s else None,
-            note=r.opt_text(s, "note", kp),
+            note=self.f.opt_text(s, "note", kp),
         )
 
 
@@ -450,8 +459,8 @@ class _ParametersReader:
                         or f"declared sources: {', '.join(sorted(self.sources))}")
         return Parameter(
             name=name, value=value, type=ptype, source=source,
-            description=r.opt_text(v, "description", kp),
-            interpretation=r.opt_text(v, "interpretation", kp),
+            description=self.f.opt_text(v, "description", kp),
+            interpretation=self.f.opt_text(v, "interpretation", kp),
             placeholder=r.boolean(v.get("placeholder", False), kp + ("placeholder",), "placeholder"),
             layer=self.h.layer,
         )
@@ -604,7 +613,7 @@ class _ScoringReader:
                         (k == "weight" and g[k] == 0):
                     raise r.err("Q104", f"group {k} must be a positive number, got {_kind(g[k])}", gkp + (k,))
                 nums[k] = _decimal(g[k])
-        return ScoreGroup(gid, r.text(g["title"], gkp + ("title",), "title"), nums.get("cap"),
+        return ScoreGroup(gid, self.f.text(g["title"], gkp + ("title",), "title"), nums.get("cap"),
                           nums.get("weight", Decimal(1)))
 
 
@@ -738,7 +747,7 @@ class _RulesReader:
         if "pending_if" in v:
             pending = r.string(v["pending_if"], kp + ("pending_if",), "pending_if")
             f.where[f"{rule_id}#pending_if"] = (f.loaded, kp + ("pending_if",))
-        title = f.collect(r.text, v["title"], kp + ("title",), "title", default=Text("?", "?"))
+        title = f.text(v["title"], kp + ("title",), "title")
         score = f.collect(self.score.read, v["score"], kp + ("score",)) if "score" in v else None
         if score is not None and score.kind == "gate" and score.effect == "ineligible" and severity != "required":
             f.errors.append(r.err("Q150", "a gate with `effect: ineligible` must be a required rule",
@@ -747,7 +756,7 @@ class _RulesReader:
             id=rule_id, title=title, severity=severity,
             citation=citation or Citation("?", "?", "?", "?"),
             when=r.string(v["when"], kp + ("when",), "when"),
-            interpretation=r.opt_text(v, "interpretation", kp),
+            interpretation=f.opt_text(v, "interpretation", kp),
             layer=self.h.layer, pending_if=pending, score=score, due=due, applies_if=applies,
         )
         f.where[rule_id] = (f.loaded, kp + ("when",))
@@ -828,7 +837,7 @@ class _CreationReader:
         return CreationCriterion(
             when=r.string(c["when"], kp + ("when",), "when"),
             citation=citation,
-            interpretation=r.opt_text(c, "interpretation", kp), breakdown=tuple(breakdown))
+            interpretation=f.opt_text(c, "interpretation", kp), breakdown=tuple(breakdown))
 
 
 def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
