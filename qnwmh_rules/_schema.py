@@ -150,15 +150,15 @@ class Reader:
         return self.string(mapping[key], kp + (key,), key) if key in mapping else None
 
     def text(self, value: Any, kp: Key, what: str) -> Text:
-        """A bilingual text ``{zh: …, en: …}``; a text in one language only is Q124."""
+        """A bilingual text ``{zh: …, en: …}``; a text in one language only is Q125."""
         if isinstance(value, str):
-            raise self.err("Q124", f"{what} is written in one language only; every text of a ruleset is "
+            raise self.err("Q125", f"{what} is written in one language only; every text of a ruleset is "
                                    "bilingual", kp,
                            suggestion=f"write {what} as {{zh: …, en: …}}: the Chinese and the English text")
         v = self.mapping(value, kp, {"zh": False, "en": False}, what)
         for lang, name in (("zh", "Chinese"), ("en", "English")):
             if lang not in v:
-                raise self.err("Q124", f"{what} has no {name} text ({lang})", kp, key=bool(kp),
+                raise self.err("Q125", f"{what} has no {name} text ({lang})", kp, key=bool(kp),
                                suggestion=f"add `{lang}:` beside the other language")
         return Text(zh=self.string(v["zh"], kp + ("zh",), f"{what}.zh"),
                     en=self.string(v["en"], kp + ("en",), f"{what}.en"))

@@ -1,4 +1,4 @@
-"""Every human-readable text of a ruleset is bilingual ({zh, en}); one language only is Q124."""
+"""Every human-readable text of a ruleset is bilingual ({zh, en}); one language only is Q125."""
 
 import copy
 import json
@@ -86,27 +86,27 @@ def test_the_base_ruleset_loads(tmp_path):
 
 @pytest.mark.parametrize("key", sorted(WHERE, key=str), ids=lambda k: f"{k[0]}.{k[1]}")
 def test_a_text_in_one_language_is_q124_at_the_text(tmp_path, key):
-    """A plain text where a bilingual text belongs is refused with Q124 at that text, naming the fix."""
+    """A plain text where a bilingual text belongs is refused with Q125 at that text, naming the fix."""
     doc = copy.deepcopy(BASE)
     _set(doc, WHERE[key], "only one language")
     with pytest.raises(RulesetError) as info:
         _load(tmp_path, doc)
     e = info.value
     lines = (tmp_path / "t.yaml").read_text(encoding="utf-8").split("\n")
-    assert ("Q124", "only one language") == (e.code, lines[e.line - 1][e.col - 1:].strip())
+    assert ("Q125", "only one language") == (e.code, lines[e.line - 1][e.col - 1:].strip())
     assert "{zh: …, en: …}" in str(e)
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("key", sorted(WHERE, key=str), ids=lambda k: f"{k[0]}.{k[1]}")
 def test_a_text_missing_a_language_is_q124_naming_it(tmp_path, key, lang):
-    """A bilingual text without zh (or en) is refused with Q124 naming the missing language."""
+    """A bilingual text without zh (or en) is refused with Q125 naming the missing language."""
     doc = copy.deepcopy(BASE)
     other = "en" if lang == "zh" else "zh"
     _set(doc, WHERE[key], {other: "x"})
     with pytest.raises(RulesetError) as info:
         _load(tmp_path, doc)
-    assert ("Q124", f"({lang})") == (info.value.code, re.search(r"\((zh|en)\)", str(info.value)).group(0))
+    assert ("Q125", f"({lang})") == (info.value.code, re.search(r"\((zh|en)\)", str(info.value)).group(0))
 
 
 def test_check_reports_every_missing_language_at_once(tmp_path):
@@ -117,7 +117,7 @@ def test_check_reports_every_missing_language_at_once(tmp_path):
             _set(doc, WHERE[key], "only one language")
     with pytest.raises(RulesetError) as info:
         _load(tmp_path, doc)
-    assert len(WHERE) - 1 == len({(e.line, e.col) for e in info.value.errors if e.code == "Q124"})
+    assert len(WHERE) - 1 == len({(e.line, e.col) for e in info.value.errors if e.code == "Q125"})
 
 
 def test_a_text_gives_the_language_asked_for():
