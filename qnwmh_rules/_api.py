@@ -301,7 +301,8 @@ class Engine:
             all_missing.update(missing)
             outcomes.append(RuleOutcome(
                 id=t.rule.id, outcome=outcome, severity=t.rule.severity, title_zh=t.rule.title.zh,
-                title_en=t.rule.title.en, citation=t.citation, interpretation=t.rule.interpretation,
+                title_en=t.rule.title.en, citation=t.citation,
+                interpretation=t.rule.interpretation.en if t.rule.interpretation else None,
                 values=tuple((p, shown[p]) for p in t.value_reads if p in shown),
                 params=t.params,
                 param_notes=t.param_notes, reason=reason,
@@ -432,7 +433,7 @@ def _item_reads(rule: Rule, rs: Ruleset) -> tuple[tuple[str, str], ...]:
 
 def _param_note(p: Parameter) -> str:
     """The interpretation of a parameter, marked when its value is a placeholder."""
-    note = p.interpretation or ""
+    note = p.interpretation.en if p.interpretation else ""
     if p.placeholder:
         note = "[placeholder — not an official value] " + note
     return note.strip()

@@ -30,20 +30,20 @@ def window_open(good_facts, guangdong):
 
 def test_the_outcome_sentence_comes_first_in_chinese(youth_fail):
     """The zh note opens with one sentence: collective, outcome, ruleset id, version, term and region."""
-    assert "集体 GD-0001 不符合资格（ineligible），依据 2017-2018 年度规则集 guangdong 2.0.0（地区：guangdong）。" == \
+    assert "集体 GD-0001 不符合资格（ineligible），依据 2017-2018 年度规则集 guangdong 2.0.1（地区：guangdong）。" == \
         lines(explain_text(youth_fail))[0]
 
 
 def test_the_outcome_sentence_comes_first_in_english(youth_fail):
     """The en note opens with the same sentence in English."""
-    assert "Collective GD-0001 is ineligible under the 2017-2018 ruleset guangdong 2.0.0 (region: guangdong)." == \
+    assert "Collective GD-0001 is ineligible under the 2017-2018 ruleset guangdong 2.0.1 (region: guangdong)." == \
         lines(explain_text(youth_fail, lang="en"))[0]
 
 
 def test_a_national_verdict_names_no_region(good_facts):
     """Without an overlay the sentence says the region is national (全国)."""
     v = qnwmh_rules.evaluate(good_facts)
-    assert "集体 GD-0001 符合资格（eligible），依据 2017-2018 年度规则集 national 2.0.0（地区：全国）。" == \
+    assert "集体 GD-0001 符合资格（eligible），依据 2017-2018 年度规则集 national 2.0.1（地区：全国）。" == \
         lines(explain_text(v))[0]
 
 
@@ -61,7 +61,7 @@ def test_failed_youth_share_is_phrased_in_english(youth_fail):
 def test_a_failed_rule_quotes_the_clause_it_cites(youth_fail):
     """The failed rule's heading is followed by its source title, clause and the clause's own text, quoted."""
     text = lines(explain_text(youth_fail))
-    i = text.index("1. 35周岁以下成员占比不低于50%（basic.youth_share）")
+    i = text.index("1. 35周岁以下青年人数占50%以上（basic.youth_share）")
     assert "   依据：《2017—2018年度交通运输行业全国青年文明号评选（交通运输部2017年通知，经交通运输部同意）》" \
            "二（一）：" \
            "“总人数在6人以上、200人以下，其中35周岁以下青年人数占50%以上。”" == text[i + 1]
@@ -170,8 +170,8 @@ def test_the_stamp_is_reproduced(window_open):
     s = window_open.stamp
     text = explain_text(window_open, lang="en")
     assert text.endswith("\n".join([
-        "Reproducibility stamp", "- ruleset: guangdong", "- term: 2017-2018", "- version: 2.0.0",
-        "- region: guangdong", "- layers (base first): 2017-2018/national@2.0.0 → 2017-2018/guangdong@2.0.0",
+        "Reproducibility stamp", "- ruleset: guangdong", "- term: 2017-2018", "- version: 2.0.1",
+        "- region: guangdong", "- layers (base first): 2017-2018/national@2.0.1 → 2017-2018/guangdong@2.0.1",
         f"- ruleset sha256: {s.ruleset_sha256}", f"- library version: {qnwmh_rules.__version__}",
         f"- engine: {s.engine}", "- as_of: 2017-09-20T23:59:59.999999+08:00", f"- facts sha256: {s.facts_sha256}",
     ]) + "\n")

@@ -67,7 +67,8 @@ def test_no_note_points_to_internal_documents(name):
     if rs.creation_collective is not None:
         texts.append(rs.creation_collective.interpretation)
     bad = re.compile(r"DOMAIN\.md|SOURCES\.md|ARCHITECTURE\.md|design/|\bissue\b|commission", re.I)
-    assert [] == [t for t in texts if t and bad.search(t)]
+    said = [x for t in texts if t for x in ((t,) if isinstance(t, str) else (t.zh, t.en))]
+    assert [] == [t for t in said if bad.search(t)]
 
 
 def test_every_rule_reading_the_filing_window_states_its_boundaries():
@@ -75,8 +76,10 @@ def test_every_rule_reading_the_filing_window_states_its_boundaries():
     for name, (engine, _) in ((n, _pair(n)) for n in NAMES):
         for r in engine.ruleset.rules:
             if {"filing_window", "single_channel_window"} & set(r.params):
-                assert "both days included" in " ".join((r.interpretation or "").split()) or \
-                    "2015-10-01" in (r.interpretation or ""), (name, r.id)
+                en = r.interpretation.en if r.interpretation else ""
+                zh = r.interpretation.zh if r.interpretation else ""
+                assert "both days included" in " ".join(en.split()) or "2015-10-01" in en, (name, r.id)
+                assert "首尾两日均包括在内" in zh or "2015年10月1日" in zh, (name, r.id)
 
 
 def _due_rules(rs):
@@ -202,8 +205,8 @@ def test_a_unit_missing_a_duty_is_worded_for_a_unit():
     doc = json.loads(v.to_json())
     assert ("ineligible", "unit") == (doc["outcome"], doc["subject"])
     assert explain_text(v, lang="en").startswith(
-        "Management unit U-GD does not meet the requirements under the 2017-2018 ruleset unit 2.0.0.")
-    assert explain_text(v).startswith("管理单位 U-GD 未达到要求（ineligible），依据 2017-2018 年度规则集 unit 2.0.0。")
+        "Management unit U-GD does not meet the requirements under the 2017-2018 ruleset unit 2.0.1.")
+    assert explain_text(v).startswith("管理单位 U-GD 未达到要求（ineligible），依据 2017-2018 年度规则集 unit 2.0.1。")
     assert qnwmh_rules.Verdict.from_dict(doc) == v
 
 
