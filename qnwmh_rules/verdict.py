@@ -288,7 +288,7 @@ class Verdict:
             d["score"] = self.score.to_dict()
         if self.subject != "collective":
             d["subject"] = self.subject
-        text = json.dumps(d, ensure_ascii=False, sort_keys=True, indent=indent)
+        text = _dumps(d, indent)
         return text.replace(_RULES_MARK_JSON, '"rules": ' + parts.rules_json(indent), 1)
 
     @classmethod
@@ -324,7 +324,49 @@ _HOLE_RE = re.compile("|".join(re.escape(json.dumps(m)) for m in _HOLE_MARKS.val
 
 
 def _dumps(value: Any, indent: int | None) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, indent=indent)
+    if indent is None:  # the standard library's C encoder
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return _indented(value, " " * indent, "\n")
+
+
+_encode_str = getattr(json.encoder, "c_encode_basestring", None) or json.encoder.py_encode_basestring
+_INF = float("inf")
+
+
+def _indented(v: Any, step: str, nl: str) -> str:
+    """``json.dumps(v, ensure_ascii=False, sort_keys=True, indent=len(step))`` nested at the line
+    prefix ``nl``, byte for byte, for JSON-shaped values (the standard library writes indented JSON
+    in Python, several times slower); anything else is left to ``json.dumps``."""
+    t = type(v)
+    if t is str:
+        return _encode_str(v)
+    if v is None:
+        return "null"
+    if t is bool:
+        return "true" if v else "false"
+    if t is int:
+        return int.__repr__(v)
+    if t is float:
+        if v != v:
+            return "NaN"
+        return "Infinity" if v == _INF else "-Infinity" if v == -_INF else float.__repr__(v)
+    inner = nl + step
+    if t is list or t is tuple:
+        if not v:
+            return "[]"
+        return "[" + inner + ("," + inner).join([_indented(x, step, inner) for x in v]) + nl + "]"
+    if t is dict:
+        if not v:
+            return "{}"
+        members = []
+        for k, x in sorted(v.items()):
+            if type(k) is not str:  # json.dumps turns such keys into text: leave it to json.dumps
+                break
+            members.append(_encode_str(k) + ": " + _indented(x, step, inner))
+        else:
+            return "{" + inner + ("," + inner).join(members) + nl + "}"
+    text = json.dumps(v, ensure_ascii=False, sort_keys=True, indent=len(step))
+    return text.replace("\n", nl)
 
 
 def _nest(text: str, indent: int | None, depth: int) -> str:
@@ -356,11 +398,12 @@ class RuleShape:
     ``RuleOutcome`` but its outcome, missing facts, reason and values, the fact paths whose values it
     shows (``value_reads``, sorted), and its JSON with those four left open, per ``indent``."""
 
-    __slots__ = ("proto", "value_reads", "_pieces")
+    __slots__ = ("proto", "value_reads", "_keys", "_pieces")
 
     def __init__(self, proto: RuleOutcome, value_reads: tuple[str, ...]) -> None:
         self.proto = proto
         self.value_reads = tuple(sorted(value_reads))
+        self._keys = tuple((k, _encode_str(k) + ": ") for k in self.value_reads)  # each path as a JSON key
         self._pieces: dict[int | None, tuple[str, ...] | None] = {}
 
     def outcome(self, result: RuleResult, shown: Mapping[str, Any]) -> RuleOutcome:
@@ -417,11 +460,14 @@ class VerdictParts:
     def stamp(self) -> Stamp:
         return self._stamp()
 
-    def _value(self, path: str, value: Any, indent: int | None) -> str:
-        key = (path, indent)
-        text = self._value_json.get(key)
+    def _value(self, path: str, key: str, indent: int | None) -> str:
+        """``"<path>": <its value>`` as a member of a rule's ``values`` (each fact encoded once a case)."""
+        memo = (path, indent)
+        text = self._value_json.get(memo)
         if text is None:
-            text = self._value_json[key] = _dumps(path, None) + ": " + _nest(_dumps(value, indent), indent, 4)
+            value = self.shown()[path]
+            text = self._value_json[memo] = key + (
+                _dumps(value, None) if indent is None else _indented(value, " " * indent, "\n" + " " * (4 * indent)))
         return text
 
     def rules_json(self, indent: int | None) -> str:
@@ -433,10 +479,10 @@ class VerdictParts:
             if pieces is None:
                 items.append(_nest(_dumps(shape.outcome(r, shown).to_dict(), indent), indent, 2))
                 continue
-            values = [self._value(k, shown[k], indent) for k in shape.value_reads if k in shown]
-            missing = [_dumps(m, None) for m in r.missing]
+            values = [self._value(k, key, indent) for k, key in shape._keys if k in shown]
+            missing = [_encode_str(m) for m in r.missing]
             items.append("".join((
                 pieces[0], _container(missing, indent, 3, "[]"), pieces[1], f'"{r.outcome}"', pieces[2],
-                "null" if r.reason is None else _dumps(r.reason, None), pieces[3],
+                "null" if r.reason is None else _encode_str(r.reason), pieces[3],
                 _container(values, indent, 3, "{}"), pieces[4])))
         return _container(items, indent, 1, "[]")
