@@ -257,6 +257,14 @@ class Verdict:
                 return r
         raise KeyError(rule_id)
 
+    def rule_results(self) -> tuple[tuple[str, RuleOutcomeValue], ...]:
+        """Each rule's ``(id, outcome)`` in the ruleset's order (a verdict from an engine answers
+        without building its ``RuleOutcome`` objects)."""
+        parts = self._parts
+        if parts is not None:
+            return tuple((s.proto.id, r.outcome) for s, r in zip(parts.shapes, parts.results, strict=True))
+        return tuple((r.id, r.outcome) for r in self.rules)
+
     @property
     def failed(self) -> tuple[RuleOutcome, ...]:
         """The rules that failed (required and advisory), in the ruleset's order."""

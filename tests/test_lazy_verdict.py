@@ -1,5 +1,6 @@
 """A verdict built on first access (rules, stamp, JSON from per-rule fragments) is the eager verdict."""
 
+import json
 import pickle
 from pathlib import Path
 
@@ -99,3 +100,33 @@ def test_a_deferred_verdict_evolves_and_stays_frozen(national):
     assert (national.evaluate(facts).rules, "undetermined") == (changed.rules, changed.outcome)
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         v.rules = ()
+
+
+@pytest.mark.parametrize("backend", BACKENDS_HERE)
+@given(facts=collectives())
+def test_rule_results_are_the_ids_and_outcomes_of_the_rules(backend, facts):
+    """rule_results() of a deferred verdict == (id, outcome) of its rules == those of the eager verdict."""
+    engine = _engine("2017-2018/national.yaml", backend)
+    v = _evaluate(engine, facts, None)
+    if v is None:
+        assert _evaluate(engine, facts, None) is None
+        return
+    expected = tuple((r.id, r.outcome) for r in engine.evaluate(facts).rules)
+    assert (expected, expected) == (v.rule_results(), _eager(v).rule_results())
+
+
+@pytest.mark.parametrize("backend", BACKENDS_HERE)
+@given(facts=collectives(), line=st.integers(1, 10**6))
+def test_a_batch_line_is_the_canonical_json_of_line_id_and_verdict(backend, facts, line):
+    """The batch output line, written from the verdict's fragments, is json.dumps of {line, id, verdict}."""
+    from qnwmh_rules._batch import Record, evaluate_record
+
+    engine = _engine("2017-2018/national.yaml", backend)
+    got = evaluate_record(engine, Record(line, json.dumps(facts, ensure_ascii=False)), None)
+    v = _evaluate(engine, facts, None)
+    if v is None:
+        assert got.outcome is None  # an error line
+        return
+    doc = {"line": line, "id": v.subject_id, "verdict": _eager(v).to_dict()}
+    failed = tuple(r.id for r in v.rules if r.outcome == "failed")
+    assert (json.dumps(doc, ensure_ascii=False, sort_keys=True), failed) == (got.json, got.failed_rules)
