@@ -390,8 +390,10 @@ class Engine:
         if rs.scoring is not None:
             sheet = score_sheet(rs, {t.rule.id: r.outcome for t, r in zip(self._templates, results, strict=True)},
                                 derived, self._placeholders)
-        parts = VerdictParts(self._shapes, results, functools.partial(self._shown, parsed, derived),
-                             functools.partial(self._stamp, parsed.canonical, moment))
+        # what the verdict builds when read holds the ruleset and the case, never the engine (nor its Host)
+        parts = VerdictParts(self._shapes, results,
+                             functools.partial(_shown, rs.time_zone, self._counted, parsed, derived),
+                             functools.partial(_stamp, rs, self.backend, parsed.canonical, moment))
         return Verdict.deferred(
             subject_id=parsed.id, subject=rs.subject, score=sheet, parts=parts,
             outcome=_outcome_of((t.rule.severity, r.outcome) for t, r in zip(self._templates, results, strict=True)),
@@ -431,29 +433,28 @@ class Engine:
             raise EvaluationError(f"{t.rule.id} is neither true nor false, but no fact it reads is missing")
         return RuleResult("failed", (), None)  # the engine decides only truth: not true, nothing missing
 
-    def _shown(self, parsed: Facts, derived: Mapping[str, Any]) -> dict[str, Any]:
-        """Every fact with a value (and each derived count's counted items), as JSON, by path."""
-        tz = self.ruleset.time_zone
-        facts_doc = parsed.canonical
-        shown: dict[str, Any] = {p: _jsonable(v, tz) for p, v in parsed.values.items()}
-        shown.update((p, _jsonable(v, tz)) for p, v in derived.items())
-        shown.update((name, facts_doc[name]) for name in parsed.lists)
-        for d in self._counted:  # which items a count with `where` counted, e.g. filings [1, 2]
-            counted = counted_items(d, parsed)
-            if counted is not None:
-                shown[f"derived.{d.name}.counted"] = [f"{d.of.partition('[]')[0]}[{n}]" for n in counted]
-        return shown
+def _shown(tz: str, counted_derived: tuple[Any, ...], parsed: Facts, derived: Mapping[str, Any]) -> dict[str, Any]:
+    """Every fact with a value (and each derived count's counted items), as JSON, by path."""
+    facts_doc = parsed.canonical
+    shown: dict[str, Any] = {p: _jsonable(v, tz) for p, v in parsed.values.items()}
+    shown.update((p, _jsonable(v, tz)) for p, v in derived.items())
+    shown.update((name, facts_doc[name]) for name in parsed.lists)
+    for d in counted_derived:  # which items a count with `where` counted, e.g. filings [1, 2]
+        counted = counted_items(d, parsed)
+        if counted is not None:
+            shown[f"derived.{d.name}.counted"] = [f"{d.of.partition('[]')[0]}[{n}]" for n in counted]
+    return shown
 
-    def _stamp(self, facts_doc: Any, moment: dt.datetime | None) -> Stamp:
-        """The reproducibility stamp: ruleset, library, backend, ``as_of`` and the facts' hash."""
-        rs = self.ruleset
-        facts_json = json.dumps(facts_doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-        return Stamp(
-            ruleset_id=rs.id, term=rs.term, version=rs.version, region=rs.region, layers=rs.layers,
-            ruleset_sha256=rs.sha256, library_version=__version__, engine=self.backend,
-            as_of=moment.isoformat() if moment else None,
-            facts_sha256=hashlib.sha256(facts_json.encode("utf-8")).hexdigest(),
-        )
+
+def _stamp(rs: Ruleset, backend: str, facts_doc: Any, moment: dt.datetime | None) -> Stamp:
+    """The reproducibility stamp: ruleset, library, backend, ``as_of`` and the facts' hash."""
+    facts_json = json.dumps(facts_doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return Stamp(
+        ruleset_id=rs.id, term=rs.term, version=rs.version, region=rs.region, layers=rs.layers,
+        ruleset_sha256=rs.sha256, library_version=__version__, engine=backend,
+        as_of=moment.isoformat() if moment else None,
+        facts_sha256=hashlib.sha256(facts_json.encode("utf-8")).hexdigest(),
+    )
 
 
 def verdict_outcome(outcomes: Iterable[RuleOutcome]) -> Outcome:

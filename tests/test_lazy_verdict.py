@@ -130,3 +130,19 @@ def test_a_batch_line_is_the_canonical_json_of_line_id_and_verdict(backend, fact
     doc = {"line": line, "id": v.subject_id, "verdict": _eager(v).to_dict()}
     failed = tuple(r.id for r in v.rules if r.outcome == "failed")
     assert (json.dumps(doc, ensure_ascii=False, sort_keys=True), failed) == (got.json, got.failed_rules)
+
+
+@pytest.mark.parametrize("backend", BACKENDS_HERE)
+def test_a_deferred_verdict_does_not_keep_its_engine_alive(backend):
+    """What a deferred verdict builds later holds the ruleset and the case, not the engine (nor durable's Host)."""
+    import gc
+    import weakref
+
+    facts = (RULESETS / "examples" / "collective-gd-0001.json").read_text(encoding="utf-8")
+    engine = qnwmh_rules.load_ruleset(term="2017-2018", backend=backend)
+    expected = _eager(engine.evaluate(facts)).to_json()
+    v = engine.evaluate(facts)
+    ref = weakref.ref(engine)
+    del engine
+    gc.collect()
+    assert (None, expected) == (ref(), v.to_json())
