@@ -433,6 +433,7 @@ class Engine:
             raise EvaluationError(f"{t.rule.id} is neither true nor false, but no fact it reads is missing")
         return RuleResult("failed", (), None)  # the engine decides only truth: not true, nothing missing
 
+
 def _shown(tz: str, counted_derived: tuple[Any, ...], parsed: Facts, derived: Mapping[str, Any]) -> dict[str, Any]:
     """Every fact with a value (and each derived count's counted items), as JSON, by path."""
     facts_doc = parsed.canonical
