@@ -436,7 +436,9 @@ class RuleShape:
         text = _nest(_dumps(d, indent), indent, 2)
         cut = _HOLE_RE.split(text)
         found = [m.group(0) for m in _HOLE_RE.finditer(text)]
-        pieces = tuple(cut) if found == [json.dumps(_HOLE_MARKS[k]) for k in _HOLES] else None
+        pieces = None
+        if found == [json.dumps(_HOLE_MARKS[k]) for k in _HOLES]:  # the outcome's quotes go into the pieces
+            pieces = (cut[0], cut[1] + '"', '"' + cut[2], cut[3], cut[4])
         self._pieces[indent] = pieces
         return pieces
 
@@ -483,6 +485,11 @@ class VerdictParts:
     def rules_json(self, indent: int | None) -> str:
         """The JSON text of the verdict's ``rules`` array, as ``to_json(indent=indent)`` writes it."""
         shown = self.shown()
+        if indent is None:
+            first, sep, last = "", ", ", ""
+        else:  # members of a rule's `missing` and `values` (depth 4), closed at the rule's depth (3)
+            first = "\n" + " " * (4 * indent)
+            sep, last = "," + first, "\n" + " " * (3 * indent)
         items = []
         for shape, r in zip(self.shapes, self.results, strict=True):
             pieces = shape.pieces(indent)
@@ -490,9 +497,9 @@ class VerdictParts:
                 items.append(_nest(_dumps(shape.outcome(r, shown).to_dict(), indent), indent, 2))
                 continue
             values = [self._value(k, key, indent) for k, key in shape._keys if k in shown]
-            missing = [_encode_str(m) for m in r.missing]
             items.append("".join((
-                pieces[0], _container(missing, indent, 3, "[]"), pieces[1], f'"{r.outcome}"', pieces[2],
-                "null" if r.reason is None else _encode_str(r.reason), pieces[3],
-                _container(values, indent, 3, "{}"), pieces[4])))
+                pieces[0],
+                "[" + first + sep.join([_encode_str(m) for m in r.missing]) + last + "]" if r.missing else "[]",
+                pieces[1], r.outcome, pieces[2], "null" if r.reason is None else _encode_str(r.reason), pieces[3],
+                "{" + first + sep.join(values) + last + "}" if values else "{}", pieces[4])))
         return _container(items, indent, 1, "[]")
