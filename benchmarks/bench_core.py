@@ -177,6 +177,31 @@ def time_loop(fn: Callable[[Any], Any], items: list[Any]) -> float:
     return CLOCK() - t0
 
 
+def interleaved_rates(cases: dict[str, tuple[Callable[[Any], Any], list[Any]]], n: int, rounds: int,
+                      min_measure: float = 0.1, report: Callable[[int, dict[str, list[float]]], None] | None = None,
+                      ) -> tuple[dict[str, list[float]], dict[str, int]]:
+    """Items/s of each case per round: a warm-up, then ``rounds`` interleaved rounds whose order rotates
+    (slow drift hits every case alike). A case whose pass over its ``n`` items takes less than
+    ``min_measure`` s repeats them within one measurement (less timer noise); returns the rates and
+    those repeat counts. ``report(round, rates)`` is called after each round."""
+    names = list(cases)
+    warm = min(n, 300)
+    passes: dict[str, int] = {}
+    for name, (fn, items) in cases.items():
+        secs = max(time_loop(fn, items[:warm]), 1e-9)
+        passes[name] = max(1, math.ceil(min_measure / (secs / warm * n)))
+    rates: dict[str, list[float]] = {k: [] for k in names}
+    for rnd in range(rounds):
+        k = rnd % len(names)
+        for name in names[k:] + names[:k]:
+            fn, items = cases[name]
+            secs = sum(time_loop(fn, items) for _ in range(passes[name]))
+            rates[name].append(n * passes[name] / max(secs, 1e-9))
+        if report is not None:
+            report(rnd, rates)
+    return rates, passes
+
+
 def _mib(kib: float) -> str:
     return f"{kib / 1024:.1f} MiB"
 
