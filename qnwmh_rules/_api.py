@@ -215,7 +215,8 @@ class Engine:
         self._shapes = tuple(RuleShape(RuleOutcome(
             id=t.rule.id, outcome="passed", severity=t.rule.severity, title_zh=t.rule.title.zh,
             title_en=t.rule.title.en, citation=t.citation,
-            interpretation=t.rule.interpretation.en if t.rule.interpretation else None, values=(), params=t.params, param_notes=t.param_notes, missing=(), condition=t.condition, layer=t.rule.layer),
+            interpretation=t.rule.interpretation.en if t.rule.interpretation else None, values=(), params=t.params,
+            param_notes=t.param_notes, missing=(), condition=t.condition, layer=t.rule.layer),
             t.value_reads) for t in self._templates)
         self._durable = None
         if backend == "durable":
