@@ -25,8 +25,8 @@ from typing import Any
 import attrs
 from dateutil import tz as dttz
 
-from . import _check, _compile, _lock, _reference, _schema
-from ._derive import counted_items, derive
+from . import _check, _compile, _lock, _pycompile, _reference, _schema
+from ._derive import derive_counted
 from ._jsontext import loads as _loads_json
 from ._model import Parameter, Rule, Ruleset, Window, day_position, decided_on
 from ._moments import parse_as_of
@@ -297,11 +297,25 @@ class Engine:
             for r in ruleset.rules
         )
         self._durable = None
+        # the python backend's conditions, compiled once into closures (``use_conditions``)
+        self._conditions = _pycompile.compile_ruleset(ruleset)
+        self._where = self._conditions.where  # each count's `where`, decided by this backend
         if backend == "durable":
-            from ._engine import DurableEngine  # the one place durable is imported
+            from ._engine import DurableEngine, where_predicates  # the one place durable is imported
 
             name = f"qnwmh.{ruleset.id}.{ruleset.version}.{ruleset.sha256[:16]}"
             self._durable = DurableEngine(name, compiled)
+            where_rules, _ = _compile.compile_where(ruleset)
+            # durable decides each item; a `where` its compiler refuses keeps the compiled closure
+            self._where = {**self._where, **where_predicates(f"{name}.where", where_rules, ruleset.time_zone)}
+
+    def use_conditions(self, conditions: _pycompile.CompiledConditions) -> None:
+        """Evaluate this python-backend engine's conditions and counts with ``conditions`` instead
+        (``_pycompile.reference_ruleset(engine.ruleset)``: the reference evaluator, the oracle the
+        differential tests and benchmarks compare the compiled closures with)."""
+        if self._durable is not None:
+            raise ValueError("use_conditions is for the python backend")
+        self._conditions, self._where = conditions, conditions.where
 
     def __repr__(self) -> str:
         rs = self.ruleset
@@ -355,17 +369,17 @@ class Engine:
         values = {**facts.values, **derived}
         if as_of is not None:
             values["as_of"] = as_of
+        lists = facts.lists
         out = {}
-        for r in self.ruleset.rules:
+        for c in self._conditions.rules:
             applies: bool | None = True
-            if r.applies_condition is not None:
-                found = _reference.evaluate_condition(r.applies_condition, values, facts.lists, tz)
-                applies = True if found is True else False if found is False and r.id in self._decides_na else None
-            truth = _reference.evaluate_condition(r.checked, values, facts.lists, tz)
-            pending = truth is not True and r.pending_condition is not None and \
-                _reference.evaluate_condition(r.pending_condition, values, facts.lists, tz) is True
-            out[r.id] = _rule_decision(truth is True, truth is False and r.id in self._decides_false, pending,
-                                       applies)
+            if c.applies is not None:
+                found = c.applies(values, lists, None)
+                applies = True if found is True else False if found is False and c.rule in self._decides_na else None
+            truth = c.holds(values, lists, None)
+            pending = truth is not True and c.pending is not None and c.pending(values, lists, None) is True
+            out[c.rule] = _rule_decision(truth is True, truth is False and c.rule in self._decides_false, pending,
+                                         applies)
         return out
 
     def evaluate(self, facts: Mapping[str, Any] | Facts | str | bytes, *, as_of: Any = None) -> Verdict:
@@ -377,7 +391,7 @@ class Engine:
         parsed = self.parse(facts)
         moment = as_of_moment(as_of, rs.time_zone)
         _check_as_of(parsed, moment, rs.subject)
-        derived = derive(rs, parsed, self._param_values)
+        derived, counted_by = derive_counted(rs, parsed, self._param_values, self._where)
         decided = self.decide(parsed, derived, moment)
         # Each fact is turned into JSON once per case, for every rule that read it and the stamp.
         facts_doc = parsed.canonical
@@ -385,7 +399,7 @@ class Engine:
         shown.update((p, _jsonable(v, rs.time_zone)) for p, v in derived.items())
         shown.update((name, facts_doc[name]) for name in parsed.lists)
         for d in self._counted:  # which items a count with `where` counted, e.g. filings [1, 2]
-            counted = counted_items(d, parsed)
+            counted = counted_by.get(d.name)
             if counted is not None:
                 shown[f"derived.{d.name}.counted"] = [f"{d.of.partition('[]')[0]}[{n}]" for n in counted]
         outcomes = []
