@@ -394,3 +394,53 @@ patch_values = st.recursive(
                             st.dictionaries(st.text(st.characters(exclude_categories=("Cs",)), min_size=1,
                                                     max_size=6), inner, max_size=3)),
     max_leaves=8)
+
+
+# ---- random conditions, as ruleset text (resolved by the checker), for the backends' differential tests ----
+COND_NUMBERS = ["members.total", "members.aged_35_or_under", "members.chinese_nationals"]
+COND_ITEMS = {
+    "honors": ['h.level == "national"', 'h.kind == "named"', 'h.round in params.rounds', "h.date <= params.cutoff",
+               'h.date > date("2014-01-01")', "h.date in params.win", 'h.level != "municipal"'],
+    "filings": ['h.review.status == "approved"', 'h.channel.kind == "locality"', "h.submitted_at in params.win",
+                "h.submitted_at <= params.cutoff", 'h.review.at >= date("2017-01-01")', 'h.channel.unit in params.units',
+                'h.submitted_at > date("2016-05-01")'],
+}
+COND_OPS = ["==", "!=", "<", "<=", ">", ">="]
+# parameters the condition texts read (a YAML block for a test ruleset's `parameters:`)
+COND_PARAMS = ("  min: {value: 6}\n  cutoff: {value: 2017-09-30}\n  share: {value: 0.55}\n"
+               "  win: {value: {start: 2015-10-01, end: 2017-09-30, start_inclusive: true, end_inclusive: false}}\n"
+               "  units: {value: [共青团广东省委, 南航集团团委]}\n  rounds: {value: [2013-2014, 2015-2016]}\n")
+
+
+def _cond_atoms(counts=()):
+    numbers = COND_NUMBERS + [f"derived.{c}" for c in counts]
+    arith = st.builds(lambda a, op, b, k: f"{a} {op} {b} * {k}", st.sampled_from(COND_NUMBERS), st.sampled_from(COND_OPS),
+                      st.sampled_from(COND_NUMBERS + ["params.min"]), st.sampled_from(["0.5", "1", "2", "params.share"]))
+    plain = st.builds(lambda a, op, b: f"{a} {op} {b}", st.sampled_from(numbers), st.sampled_from(COND_OPS),
+                      st.sampled_from(["params.min", "0", "1", "2", "6", "2.5", "200"]))
+    dates = st.builds(lambda op, b: f"leader.birth_date {op} {b}", st.sampled_from(COND_OPS),
+                      st.sampled_from(["params.cutoff", 'date("1982-09-30")']))
+    strings = st.sampled_from(['leader.nationality == "CN"', 'leader.nationality in ["CN", "US"]',
+                               'leader.nationality != "US"', "leader.birth_date in params.win"])
+    quant = st.sampled_from(sorted(COND_ITEMS)).flatmap(lambda lst: st.builds(
+        lambda q, parts, joiner, neg: f"{q}(h in {lst}, {'not ' if neg else ''}({f' {joiner} '.join(parts)}))",
+        st.sampled_from(["any", "all"]), st.lists(st.sampled_from(COND_ITEMS[lst]), min_size=1, max_size=3),
+        st.sampled_from(["and", "or"]), st.booleans()))
+    return st.one_of(arith, plain, dates, strings, quant)
+
+
+def condition_texts(counts=()):
+    """A well-typed condition over the collective facts (numbers with exact arithmetic, dates,
+    texts, windows, any/all over honors and filings, and the derived counts ``counts``), with
+    and/or/not nesting."""
+    return st.recursive(_cond_atoms(counts), lambda inner: st.one_of(
+        st.builds(lambda a, b, j: f"({a}) {j} ({b})", inner, inner, st.sampled_from(["and", "or"])),
+        st.builds(lambda a: f"not ({a})", inner)), max_leaves=5)
+
+
+def where_texts():
+    """A count's ``where`` over one filing (``item.…``), with and/or/not nesting."""
+    atom = st.sampled_from([t.replace("h.", "item.") for t in COND_ITEMS["filings"]])
+    return st.recursive(atom, lambda inner: st.one_of(
+        st.builds(lambda a, b, j: f"({a}) {j} ({b})", inner, inner, st.sampled_from(["and", "or"])),
+        st.builds(lambda a: f"not ({a})", inner)), max_leaves=4)
