@@ -402,8 +402,8 @@ COND_ITEMS = {
     "honors": ['h.level == "national"', 'h.kind == "named"', 'h.round in params.rounds', "h.date <= params.cutoff",
                'h.date > date("2014-01-01")', "h.date in params.win", 'h.level != "municipal"'],
     "filings": ['h.review.status == "approved"', 'h.channel.kind == "locality"', "h.submitted_at in params.win",
-                "h.submitted_at <= params.cutoff", 'h.review.at >= date("2017-01-01")', 'h.channel.unit in params.units',
-                'h.submitted_at > date("2016-05-01")'],
+                "h.submitted_at <= params.cutoff", 'h.review.at >= date("2017-01-01")',
+                'h.channel.unit in params.units', 'h.submitted_at > date("2016-05-01")'],
 }
 COND_OPS = ["==", "!=", "<", "<=", ">", ">="]
 # parameters the condition texts read (a YAML block for a test ruleset's `parameters:`)
@@ -414,8 +414,9 @@ COND_PARAMS = ("  min: {value: 6}\n  cutoff: {value: 2017-09-30}\n  share: {valu
 
 def _cond_atoms(counts=()):
     numbers = COND_NUMBERS + [f"derived.{c}" for c in counts]
-    arith = st.builds(lambda a, op, b, k: f"{a} {op} {b} * {k}", st.sampled_from(COND_NUMBERS), st.sampled_from(COND_OPS),
-                      st.sampled_from(COND_NUMBERS + ["params.min"]), st.sampled_from(["0.5", "1", "2", "params.share"]))
+    arith = st.builds(lambda a, op, b, k: f"{a} {op} {b} * {k}", st.sampled_from(COND_NUMBERS),
+                      st.sampled_from(COND_OPS), st.sampled_from(COND_NUMBERS + ["params.min"]),
+                      st.sampled_from(["0.5", "1", "2", "params.share"]))
     plain = st.builds(lambda a, op, b: f"{a} {op} {b}", st.sampled_from(numbers), st.sampled_from(COND_OPS),
                       st.sampled_from(["params.min", "0", "1", "2", "6", "2.5", "200"]))
     dates = st.builds(lambda op, b: f"leader.birth_date {op} {b}", st.sampled_from(COND_OPS),

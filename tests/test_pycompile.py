@@ -11,8 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import qnwmh_rules
-from qnwmh_rules import FactsError, RulesetError
-from qnwmh_rules import _api, _pycompile
+from qnwmh_rules import FactsError, RulesetError, _api, _pycompile
 
 from .conftest import ROOT
 from .strategies import COND_PARAMS, as_of_days, collectives, condition_texts, units, where_texts
@@ -167,18 +166,21 @@ PAYLOADS = ["__import__('os').system('touch PWNED')", '"); __import__("builtins"
 
 def _injection_ruleset(payload):
     """A ruleset that carries ``payload`` in every text field that reaches the compiler: string
-    literals, list parameters, `in` lists, parameter and derived names, item fields, the zones."""
+    literals, list parameters, `in` lists, a count's `where`, titles, citations and notes."""
     p = json.dumps(payload, ensure_ascii=False)
+    where = f"item.channel.unit == {p} or item.channel.unit in params.units"
+    when = (f"reporting_line.unit == params.label or reporting_line.unit == {p} "
+            "or any(f in filings, f.channel.unit in params.units) or derived.picked >= 1")
     return (f"ruleset: t\nterm: 2017-2018\nversion: 1.0.0\ntitle: {{zh: {p}, en: {p}}}\n"
             f"sources:\n  - {{id: N, title: {p}}}\n"
             f"parameters:\n  units: {{value: [{p}, 南航集团团委]}}\n  label: {{value: {p}}}\n"
-            f"  win: {{value: {{start: 2015-10-01, end: 2017-09-30, start_inclusive: true, end_inclusive: false}}}}\n"
-            f"derived:\n  picked:\n    function: count\n    of: filings\n"
-            f"    where: {json.dumps('item.channel.unit == ' + json.dumps(payload, ensure_ascii=False) + ' or item.channel.unit in params.units', ensure_ascii=False)}\n"
+            "  win: {value: {start: 2015-10-01, end: 2017-09-30, start_inclusive: true, end_inclusive: false}}\n"
+            "derived:\n  picked:\n    function: count\n    of: filings\n"
+            f"    where: {json.dumps(where, ensure_ascii=False)}\n"
             "rules:\n  - id: basic.x\n    title: {zh: 甲, en: a}\n    severity: required\n"
             f"    citation: {{source: N, clause: '1', text: {p}}}\n"
             f"    interpretation: {p}\n"
-            f"    when: {json.dumps('reporting_line.unit == params.label or reporting_line.unit == ' + json.dumps(payload, ensure_ascii=False) + ' or any(f in filings, f.channel.unit in params.units) or derived.picked >= 1', ensure_ascii=False)}\n")
+            f"    when: {json.dumps(when, ensure_ascii=False)}\n")
 
 
 NAME_FIELDS = [  # where a name (not a string literal) goes: each payload there is refused, never run
