@@ -96,17 +96,22 @@ class Params:
         self.naming_cutoff: dt.date = p["naming_cutoff"]
         self.round: str = p["latest_provincial_round"]
         self.max_channels: int = p["max_channels"]
-        w = p["filing_window"]
         self.tz = ZoneInfo(engine.ruleset.time_zone)  # zone of naive timestamps
-        wz = ZoneInfo(w.time_zone)
-        first = w.start if w.start_inclusive else w.start + dt.timedelta(days=1)
-        after = w.end + dt.timedelta(days=1) if w.end_inclusive else w.end
-        # the window as [start, end) instants: midnight of its first day .. midnight after its last
-        self.win_start = dt.datetime(first.year, first.month, first.day, tzinfo=wz)
-        self.win_end = dt.datetime(after.year, after.month, after.day, tzinfo=wz)
+        self.win_start, self.win_end = self._instants(p["filing_window"])
+        # filings counted for the single reporting line (issue 11): those submitted in this window
+        self.single_start, self.single_end = self._instants(p["single_channel_window"])
         self.win_start_s = self.win_start.timestamp()
         self.win_end_s = self.win_end.timestamp()
         self.naming_cutoff_s = self._day_s(self.naming_cutoff)
+
+    @staticmethod
+    def _instants(w: Any) -> tuple[dt.datetime, dt.datetime]:
+        """A window as [start, end) instants: midnight of its first day .. midnight after its last."""
+        wz = ZoneInfo(w.time_zone)
+        first = w.start if w.start_inclusive else w.start + dt.timedelta(days=1)
+        after = w.end + dt.timedelta(days=1) if w.end_inclusive else w.end
+        return (dt.datetime(first.year, first.month, first.day, tzinfo=wz),
+                dt.datetime(after.year, after.month, after.day, tzinfo=wz))
 
     def _day_s(self, d: dt.date) -> float:
         """Epoch seconds of midnight starting day ``d`` in the ruleset's zone."""
@@ -128,7 +133,7 @@ def make_floor(P: Params) -> Callable[[dict[str, Any]], tuple[str, tuple[str, ..
     """Hand-written predicates over a raw fact dict -> (verdict outcome, 9 rule outcomes)."""
     from_date = dt.date.fromisoformat
     from_instant = dt.datetime.fromisoformat
-    tz, w0, w1 = P.tz, P.win_start, P.win_end
+    tz, w0, w1, s0, s1 = P.tz, P.win_start, P.win_end, P.single_start, P.single_end
     lo, hi, ys, cs, amax, at = P.members_min, P.members_max, P.youth_share, P.chinese_share, P.leader_age_max, P.age_at
     nat, cutoff, rnd, maxch = P.nationality, P.naming_cutoff, P.round, P.max_channels
 
@@ -174,8 +179,9 @@ def make_floor(P: Params) -> Callable[[dict[str, Any]], tuple[str, tuple[str, ..
                         r8 = PASSED
                     elif status == "pending" and r8 is FAILED:
                         r8 = UNDET  # the rule's pending_if: an in-window filing still under review
-                ch = f["channel"]
-                channels.add((ch.get("kind"), ch["unit"]))
+                if s0 <= moment < s1:  # only filings of this term count for the single reporting line
+                    ch = f["channel"]
+                    channels.add((ch.get("kind"), ch["unit"]))
             r9 = PASSED if len(channels) <= maxch else FAILED
         rules = (r1, r2, r3, r4, r5, r6, r7, r8, r9)
         if FAILED in rules:
@@ -212,8 +218,9 @@ def make_preprocess(P: Params) -> Callable[[dict[str, Any]], dict[str, Any]]:
                 if moment.tzinfo is None:
                     moment = moment.replace(tzinfo=tz)
                 items.append({"submitted_s": moment.timestamp(), "status": (f.get("review") or {}).get("status")})
-                ch = f["channel"]
-                channels.add((ch.get("kind"), ch["unit"]))
+                if s0 <= moment < s1:  # only filings of this term count for the single reporting line
+                    ch = f["channel"]
+                    channels.add((ch.get("kind"), ch["unit"]))
             n_channels: int | None = len(channels)
         else:
             items, n_channels = None, None
