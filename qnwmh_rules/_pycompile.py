@@ -21,6 +21,7 @@ zone. Must not import durable, ``_compile`` or ``_reference`` (except to build t
 from __future__ import annotations
 
 import datetime as dt
+import math
 import operator
 from collections.abc import Callable, Mapping
 from decimal import Decimal
@@ -146,10 +147,34 @@ class _Compiler:
         raise AssertionError(n)  # pragma: no cover
 
     def _compare(self, n: T.Cmp) -> Predicate:
-        left, right = self.value(n.left), self.value(n.right)
+        if isinstance(n.left, T.Arith) or isinstance(n.right, T.Arith):
+            linear = _linear_form(n)
+            if linear is not None:
+                return self._linear_compare(n, *linear)
+        return self._general_compare(n)
+
+    def _linear_compare(self, n: T.Cmp, terms: tuple[tuple[str, int], ...], k0: int, read: tuple[str, ...]
+                        ) -> Predicate:
+        """``sum(k * fact) + k0 op 0`` in whole numbers (the comparison scaled by the least common
+        denominator of its coefficients: exact, without a Fraction per case), while every fact it
+        reads is a whole number; anything else goes the general way (Fractions)."""
+        op, general = _OPS[n.op], self._general_compare(n)
+
+        def linear(v: Values, lists: Lists, i: Item) -> bool | None:
+            total = k0
+            for path in read:
+                if type(v.get(path)) is not int:  # missing, or not a whole number: the general way
+                    return general(v, lists, i)
+            for path, k in terms:
+                total += k * v[path]
+            return op(total, 0)
+
+        return linear
+
+    def _general_compare(self, n: T.Cmp) -> Predicate:
+        left, right, op = self.value(n.left), self.value(n.right), _OPS[n.op]
         if {type_of(n.left), type_of(n.right)} == {"date", "instant"}:
             left, right = self.day(left, self.zone), self.day(right, self.zone)  # by calendar day
-        op = _OPS[n.op]
         if isinstance(n.right, T.Const) and not isinstance(n.left, T.Const):
             c = right(_EMPTY, None)
 
@@ -214,6 +239,52 @@ class _Compiler:
             return None if unknown else not decisive
 
         return quant
+
+
+def _linear_form(n: T.Cmp) -> tuple[tuple[tuple[str, int], ...], int, tuple[str, ...]] | None:
+    """``left - right`` of a number comparison as whole coefficients of facts and a whole constant
+    (scaled by a positive common denominator, so the comparison with 0 keeps its meaning), with
+    every fact path it reads (also those whose terms cancel: they still make it unknown when
+    missing); None if it is not linear in facts (a product or quotient of facts, a list item)."""
+    def form(node: T.RNode) -> tuple[dict[str, Fraction], Fraction] | None:
+        if isinstance(node, T.Const):
+            value = _number(node.value)
+            return ({}, Fraction(value)) if isinstance(value, (int, Fraction)) and not isinstance(value, bool) \
+                else None
+        if isinstance(node, T.Fact):
+            return ({node.path: Fraction(1)}, Fraction(0)) if node.type == "number" else None
+        if not isinstance(node, T.Arith):
+            return None
+        a, b = form(node.left), form(node.right)
+        if a is None or b is None:
+            return None
+        (ca, ka), (cb, kb) = a, b
+        if node.op in "+-":
+            sign = 1 if node.op == "+" else -1
+            coeffs = dict(ca)
+            for p, k in cb.items():
+                coeffs[p] = coeffs.get(p, Fraction(0)) + sign * k
+            return coeffs, ka + sign * kb
+        if node.op == "*" and not (ca and cb):
+            (c, k), f = ((ca, ka), kb) if not cb else ((cb, kb), ka)
+            return {p: x * f for p, x in c.items()}, k * f
+        if node.op == "/" and not cb and kb != 0:
+            return {p: x / kb for p, x in ca.items()}, ka / kb
+        return None
+
+    if type_of(n.left) != "number" or type_of(n.right) != "number":
+        return None
+    left, right = form(n.left), form(n.right)
+    if left is None or right is None:
+        return None
+    coeffs = dict(left[0])
+    for p, k in right[0].items():
+        coeffs[p] = coeffs.get(p, Fraction(0)) - k
+    const = left[1] - right[1]
+    scale = math.lcm(const.denominator, *(k.denominator for k in coeffs.values()))
+    terms = tuple((p, int(k * scale)) for p, k in coeffs.items() if k != 0)
+    read = tuple(dict.fromkeys(x.path for x in T.walk(n) if isinstance(x, T.Fact)))
+    return terms, int(const * scale), read
 
 
 _EMPTY: Values = {}

@@ -14,7 +14,17 @@ import qnwmh_rules
 from qnwmh_rules import FactsError, RulesetError, _api, _pycompile
 
 from .conftest import ROOT
-from .strategies import COND_PARAMS, as_of_days, collectives, condition_texts, units, where_texts
+from .strategies import (
+    COND_PARAMS,
+    as_of_days,
+    collectives,
+    condition_texts,
+    member_counts,
+    nested_number_conditions,
+    units,
+    where_texts,
+)
+from .test_break_issue10 import _BASE, _exact_truth
 
 SHIPPED = sorted(p for p in (ROOT / "rulesets").glob("*/*.yaml") if not p.name.endswith(".cases.yaml"))
 RULESETS = [*SHIPPED, Path(__file__).parent / "data" / "shapes.yaml"]
@@ -118,6 +128,29 @@ def test_random_conditions_agree_on_every_backend(tmp_path_factory, when, where,
         assert expected == _verdict(compiled, f, None), (when, where, f)
         if durable is not None:
             assert expected == _verdict(durable, f, None), (when, where, f)
+
+
+@settings(max_examples=80, deadline=None)
+@given(cond=nested_number_conditions(), counts=st.lists(member_counts(), min_size=1, max_size=4))
+def test_compiled_arithmetic_is_exact(tmp_path_factory, cond, counts):
+    """Nested arithmetic (parentheses, negative constants, cancelling terms, division by constants and
+    by a parameter, decimals of 6 places): the compiled closures, scaled to whole numbers, give the
+    exact answer (absent facts: undetermined), as the reference walk in Fractions does."""
+    when, k = cond
+    path = tmp_path_factory.mktemp("arith") / "r.yaml"
+    path.write_text(_BASE.replace("  min: {value: 6}", f"  min: {{value: 6}}\n  k: {{value: {k}}}")
+                    .replace("when: members.total >= params.min", f"when: '{when}'"), encoding="utf-8")
+    try:
+        compiled = qnwmh_rules.load_ruleset(path, backend="python")
+    except RulesetError as exc:  # beyond what the engine of record computes exactly: refused on both
+        assert exc.code in ("Q301", "Q305"), exc
+        return
+    reference = qnwmh_rules.load_ruleset(path, backend="python")
+    reference.use_conditions(_pycompile.reference_ruleset(reference.ruleset))
+    for c in counts:
+        want = {None: "undetermined", True: "passed", False: "failed"}[_exact_truth(when, c, k)]
+        got = [e.evaluate({"id": "x", "members": c}).rule("basic.x").outcome for e in (compiled, reference)]
+        assert [want, want] == got, (when, k, c)
 
 
 def _gd_example():
