@@ -252,6 +252,7 @@ class RuleDecision:
     applies: bool | None = True
 
 
+@functools.cache  # 24 combinations: one frozen RuleDecision each, shared by every case
 def _rule_decision(holds: bool, fails: bool, pending: bool, applies: bool | None) -> RuleDecision:
     """The one reading of what a backend found true of a rule's compiled parts."""
     condition = (Decision.PASSED if holds else Decision.PENDING if pending

@@ -26,7 +26,7 @@ import operator
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, cast
 
 import attrs
 from dateutil import tz as dttz
@@ -354,10 +354,12 @@ def reference_ruleset(rs: Ruleset) -> CompiledConditions:
     def walker(node: T.RNode | None) -> Predicate | None:
         if node is None:
             return None
-        return lambda v, lists, i: three(R.evaluate_condition(node, dict(v), dict(lists), tz))
+        # the engine's own dicts, not copies: the walk as the python backend ran it before
+        return lambda v, lists, i: three(R.evaluate_condition(node, cast(dict[str, Any], v),
+                                                              cast(dict[str, Any], lists), tz))
 
     def item_walker(node: T.RNode) -> ItemPredicate:
-        return lambda item: three(R.evaluate_item_condition(node, dict(item), tz))
+        return lambda item: three(R.evaluate_item_condition(node, cast(dict[str, Any], item), tz))
 
     rules = []
     for r in rs.rules:
