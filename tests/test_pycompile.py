@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import qnwmh_rules
-from qnwmh_rules import FactsError, RulesetError, _api, _pycompile
+from qnwmh_rules import FactsError, RulesetError, _api, _pycompile, _reference, _tree
 
 from .conftest import ROOT
 from .strategies import (
@@ -21,6 +21,8 @@ from .strategies import (
     condition_texts,
     member_counts,
     nested_number_conditions,
+    tree_values,
+    typed_trees,
     units,
     where_texts,
 )
@@ -291,3 +293,19 @@ def test_code_in_ruleset_names_is_refused(no_code, tmp_path_factory, field, old,
         with pytest.raises(RulesetError) as caught, _no_code():
             qnwmh_rules.load_ruleset(path, backend=backend)
         assert caught.value.code.startswith("Q")
+
+
+@settings(max_examples=400, deadline=None)
+@given(tree=typed_trees(), case=tree_values())
+def test_compiled_closures_agree_with_the_reference_on_any_resolved_tree(tree, case):
+    """On random well-typed resolved trees (nested quantifiers, products of facts, windows in other
+    zones: also shapes no engine is given) and random values with gaps, the compiled closure gives
+    the reference walk's True, False or unknown; so does each item predicate on each list item."""
+    values, lists, zone = case
+    want = _reference.evaluate_condition(tree, values, lists, zone)
+    got = _pycompile.compile_condition(tree, zone)(values, lists, None)
+    assert (None if want is _reference.UNKNOWN else want) == got
+    body = tree.body if isinstance(tree, _tree.Quant) else None
+    for item in lists.get("l", ()) if body is not None else ():
+        want = _reference.evaluate_item_condition(body, dict(item), zone)
+        assert (None if want is _reference.UNKNOWN else want) == _pycompile.compile_item_condition(body, zone)(item)
