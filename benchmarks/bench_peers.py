@@ -198,7 +198,7 @@ def make_preprocess(P: Params) -> Callable[[dict[str, Any]], dict[str, Any]]:
     """Raw fact dict -> the flat inputs every peer reads (None where a fact is absent)."""
     from_date = dt.date.fromisoformat
     from_instant = dt.datetime.fromisoformat
-    tz, at = P.tz, P.age_at
+    tz, at, s0, s1 = P.tz, P.age_at, P.single_start, P.single_end
 
     def day_s(text: str) -> float:
         d = from_date(text)
