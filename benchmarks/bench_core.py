@@ -438,8 +438,9 @@ def main(argv: list[str] | None = None) -> int:
           f"{us['stage_derive_encode']:.0f} | fire {us['bare_durable']:.0f} | verdict build+stamp (rest) {rest:.0f}")
     print(f"{'python / facade cost per case':48} {med['facade'] / med['reference']:8.2f} x")
     per = [c / f for f, c in zip(rates["facade"], rates["facade_closure_counts"], strict=True)]
-    print(f"{'durable facade, count where by durable / closure':48} {med['facade_closure_counts'] / med['facade']:8.3f} x"
-          f"  ({us['facade']:.1f} vs {us['facade_closure_counts']:.1f} us/case; per round {min(per):.3f}..{max(per):.3f})")
+    label, ratio = "durable facade, count where by durable / closure", med["facade_closure_counts"] / med["facade"]
+    print(f"{label:48} {ratio:8.3f} x  ({us['facade']:.1f} vs {us['facade_closure_counts']:.1f} us/case; "
+          f"per round {min(per):.3f}..{max(per):.3f})")
     print("-" * 72)
     print("python backend: compiled closures (after) vs the reference tree walk (before), same run;")
     print(f"x floor = cost per case / the floor's ({us['floor']:.1f} us/case, hand-written predicates)")
