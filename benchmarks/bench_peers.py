@@ -5,7 +5,7 @@ One run, on the same generated collectives (``bench_core.make_facts``) and the s
 
   (1) facade          ``load_ruleset(term="2017-2018").evaluate(facts)``: durable backend,
                       full verdict (parsing + derivation + engine + full explanation + stamp)
-  (2) facade/python   the same with ``backend="python"`` (the reference evaluator)
+  (2) facade/python   the same with ``backend="python"`` (the compiled closures)
   (3) bare durable    ``engine._durable.fire(doc)`` on pre-parsed, pre-derived, pre-encoded
                       documents, as bench_core does (engine work only; not like for like)
   (4) floor           hand-written Python predicates over the raw fact dicts: parses the dates
@@ -514,7 +514,7 @@ def main(argv: list[str] | None = None) -> int:
     fl = med["(4) floor"]
     work = {
         "(1) facade": "parse+validate, derive, durable, full verdict+stamp",
-        "(2) facade/python": "same, reference evaluator instead of durable",
+        "(2) facade/python": "same, python backend (compiled closures) instead of durable",
         "(3) bare durable": "fire() on pre-encoded docs only (not like for like)",
         "(4) floor": "parse dates itself, 9 x 3-valued outcome + verdict",
     }

@@ -23,7 +23,7 @@ from typing import Any
 
 import attrs
 
-from . import _compile, _reference
+from . import _compile, _pycompile, _reference
 from ._catalogue import (
     BACKENDS,
     RULESETS_ENV,
@@ -36,7 +36,7 @@ from ._catalogue import (
     ruleset_path,
     rulesets_dir,
 )
-from ._derive import counted_items, derive
+from ._derive import derive_counted
 from ._jsontext import loads as _loads_json
 from ._model import Parameter, Rule, Ruleset, Window, day_position, decided_on
 from ._moments import parse_as_of
@@ -167,6 +167,7 @@ class RuleDecision:
     applies: bool | None = True
 
 
+@functools.cache  # 24 combinations: one frozen RuleDecision each, shared by every case
 def _rule_decision(holds: bool, fails: bool, pending: bool, applies: bool | None) -> RuleDecision:
     """The one reading of what a backend found true of a rule's compiled parts."""
     condition = (Decision.PASSED if holds else Decision.PENDING if pending
@@ -219,11 +220,25 @@ class Engine:
             param_notes=t.param_notes, missing=(), condition=t.condition, layer=t.rule.layer),
             t.value_reads) for t in self._templates)
         self._durable = None
+        # the python backend's conditions, compiled once into closures (``use_conditions``)
+        self._conditions = _pycompile.compile_ruleset(ruleset)
+        self._where = self._conditions.where  # each count's `where`, decided by this backend
         if backend == "durable":
-            from ._engine import DurableEngine  # the one place durable is imported
+            from ._engine import DurableEngine, where_predicates  # the one place durable is imported
 
             name = f"qnwmh.{ruleset.id}.{ruleset.version}.{ruleset.sha256[:16]}"
             self._durable = DurableEngine(name, compiled)
+            where_rules, _ = _compile.compile_where(ruleset)
+            # durable decides each item; a `where` its compiler refuses keeps the compiled closure
+            self._where = {**self._where, **where_predicates(f"{name}.where", where_rules, ruleset.time_zone)}
+
+    def use_conditions(self, conditions: _pycompile.CompiledConditions) -> None:
+        """Evaluate this python-backend engine's conditions and counts with ``conditions`` instead
+        (``_pycompile.reference_ruleset(engine.ruleset)``: the reference evaluator, the oracle the
+        differential tests and benchmarks compare the compiled closures with)."""
+        if self._durable is not None:
+            raise ValueError("use_conditions is for the python backend")
+        self._conditions, self._where = conditions, conditions.where
 
     def __repr__(self) -> str:
         rs = self.ruleset
@@ -277,17 +292,17 @@ class Engine:
         values = {**facts.values, **derived}
         if as_of is not None:
             values["as_of"] = as_of
+        lists = facts.lists
         out = {}
-        for r in self.ruleset.rules:
+        for c in self._conditions.rules:
             applies: bool | None = True
-            if r.applies_condition is not None:
-                found = _reference.evaluate_condition(r.applies_condition, values, facts.lists, tz)
-                applies = True if found is True else False if found is False and r.id in self._decides_na else None
-            truth = _reference.evaluate_condition(r.checked, values, facts.lists, tz)
-            pending = truth is not True and r.pending_condition is not None and \
-                _reference.evaluate_condition(r.pending_condition, values, facts.lists, tz) is True
-            out[r.id] = _rule_decision(truth is True, truth is False and r.id in self._decides_false, pending,
-                                       applies)
+            if c.applies is not None:
+                found = c.applies(values, lists, None)
+                applies = True if found is True else False if found is False and c.rule in self._decides_na else None
+            truth = c.holds(values, lists, None)
+            pending = truth is not True and c.pending is not None and c.pending(values, lists, None) is True
+            out[c.rule] = _rule_decision(truth is True, truth is False and c.rule in self._decides_false, pending,
+                                         applies)
         return out
 
     def evaluate(self, facts: Mapping[str, Any] | Facts | str | bytes, *, as_of: Any = None) -> Verdict:
@@ -299,7 +314,7 @@ class Engine:
         parsed = self.parse(facts)
         moment = as_of_moment(as_of, rs.time_zone)
         _check_as_of(parsed, moment, rs.facts or rs.subject)
-        derived = derive(rs, parsed, self._param_values)
+        derived, counted_by = derive_counted(rs, parsed, self._param_values, self._where)
         decided = self.decide(parsed, derived, moment)
         results = tuple(self._rule_outcome(t, decided[t.rule.id], parsed, derived, moment) for t in self._templates)
         sheet = None
@@ -308,7 +323,7 @@ class Engine:
                                 derived, self._placeholders)
         # what the verdict builds when read holds the ruleset and the case, never the engine (nor its Host)
         parts = VerdictParts(self._shapes, results,
-                             functools.partial(_shown, rs.time_zone, self._counted, parsed, derived),
+                             functools.partial(_shown, rs.time_zone, self._counted, counted_by, parsed, derived),
                              functools.partial(_stamp, rs, self.backend, parsed.canonical, moment))
         return Verdict.deferred(
             subject_id=parsed.id, subject=rs.subject, score=sheet, parts=parts,
@@ -350,14 +365,15 @@ class Engine:
         return RuleResult("failed", (), None)  # the engine decides only truth: not true, nothing missing
 
 
-def _shown(tz: str, counted_derived: tuple[Any, ...], parsed: Facts, derived: Mapping[str, Any]) -> dict[str, Any]:
+def _shown(tz: str, counted_derived: tuple[Any, ...], counted_by: Mapping[str, tuple[int, ...]], parsed: Facts,
+           derived: Mapping[str, Any]) -> dict[str, Any]:
     """Every fact with a value (and each derived count's counted items), as JSON, by path."""
     facts_doc = parsed.canonical
     shown: dict[str, Any] = {p: _jsonable(v, tz) for p, v in parsed.values.items()}
     shown.update((p, _jsonable(v, tz)) for p, v in derived.items())
     shown.update((name, facts_doc[name]) for name in parsed.lists)
     for d in counted_derived:  # which items a count with `where` counted, e.g. filings [1, 2]
-        counted = counted_items(d, parsed)
+        counted = counted_by.get(d.name)  # decided by the engine's own item predicate
         if counted is not None:
             shown[f"derived.{d.name}.counted"] = [f"{d.of.partition('[]')[0]}[{n}]" for n in counted]
     return shown

@@ -43,10 +43,10 @@ from typing import Any
 import durable_rules_engine as _c
 from durable import engine as _durable
 
-from ._compile import MARKER, CompiledRule
+from ._compile import MARKER, CompiledRule, Part, encode_item
 from .exceptions import EvaluationError
 
-__all__ = ["DurableEngine", "SENTINEL", "read_paths", "project", "refusals"]
+__all__ = ["DurableEngine", "SENTINEL", "read_paths", "project", "refusals", "where_predicates"]
 
 SENTINEL = "__sentinel__"
 _SID = "0"
@@ -469,3 +469,25 @@ def _noop(c: Any) -> None:  # pragma: no cover - never fired: probes are only re
 
 
 _PROBES = itertools.count()
+
+
+def where_predicates(name: str, rules: Iterable[CompiledRule], tz: str) -> dict[str, Any]:
+    """Each derived count's ``where`` decided by durable_rules, one list item per firing.
+
+    ``rules`` are what ``_compile.compile_where`` makes; returns, by derivation name, a function
+    of one list item (a ``Facts`` item: field path -> typed value) answering True (the HOLDS part
+    fired), False (the FAILS part fired) or None (neither: a field ``where`` reads is missing).
+    The rules get their own ``DurableEngine`` (named ``name``), freed with the functions."""
+    rules = tuple(rules)
+    if not rules:
+        return {}
+    engine = DurableEngine(name, rules)
+
+    def predicate(holds: str, fails: str) -> Any:
+        def decide(item: dict[str, Any]) -> bool | None:
+            fired = engine.fire(encode_item(item, tz))
+            return True if holds in fired else False if fails in fired else None
+
+        return decide
+
+    return {r.rule: predicate(r.id, r.rule + Part.FAILS.value) for r in rules if r.part is Part.HOLDS}
