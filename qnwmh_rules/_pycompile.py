@@ -15,7 +15,7 @@ logic, a predicate answers True, False or None (unknown: a fact it reads is miss
 it quantifies over is absent); numbers are exact (a decimal constant is a ``Fraction``, or an
 ``int`` when whole; arithmetic in ``Fraction``); a timestamp compared with a date is compared
 by its calendar day in the ruleset's zone, a timestamp in a window by its day in the window's
-zone. Must not import durable, ``_compile`` or ``_reference`` (except to build the oracle).
+zone. Must not import durable or ``_compile``; ``_reference`` only to build the oracle.
 """
 
 from __future__ import annotations
@@ -29,11 +29,12 @@ from fractions import Fraction
 from typing import Any, cast
 
 import attrs
-from dateutil import tz as dttz
 
+from . import _reference as R
 from . import _tree as T
 from ._check import type_of
 from ._model import Ruleset
+from ._moments import zone as zoneinfo_zone
 
 __all__ = ["Predicate", "ItemPredicate", "CompiledRulePredicates", "CompiledConditions", "compile_condition",
            "compile_item_condition", "compile_ruleset", "reference_ruleset"]
@@ -70,7 +71,7 @@ def _number(v: Any) -> Any:
 
 class _Compiler:
     def __init__(self, tz: str) -> None:
-        self.zone = dttz.gettz(tz)
+        self.zone = zoneinfo_zone(tz)
 
     # ---- values ---------------------------------------------------------------------
     def value(self, n: T.RNode) -> _Value:
@@ -134,7 +135,7 @@ class _Compiler:
 
             return in_list
         if isinstance(n, T.InWindow):
-            day = self.day(self.value(n.left), dttz.gettz(n.window.time_zone))
+            day = self.day(self.value(n.left), zoneinfo_zone(n.window.time_zone))
             contains = n.window.contains
 
             def in_window(v: Values, lists: Lists, i: Item) -> bool | None:
@@ -344,8 +345,6 @@ def compile_ruleset(rs: Ruleset) -> CompiledConditions:
 def reference_ruleset(rs: Ruleset) -> CompiledConditions:
     """The same shape as ``compile_ruleset``, each predicate the reference evaluator's tree walk
     (the oracle of the differential tests; ``Engine.use_conditions`` installs it)."""
-    from . import _reference as R
-
     tz = rs.time_zone
 
     def three(t: Any) -> bool | None:

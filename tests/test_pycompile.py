@@ -28,7 +28,7 @@ from .strategies import (
 )
 from .test_break_issue10 import _BASE, _exact_truth
 
-SHIPPED = sorted(p for p in (ROOT / "rulesets").glob("*/*.yaml") if not p.name.endswith(".cases.yaml"))
+SHIPPED = sorted(p for p in (ROOT / "rulesets").glob("*/*.yaml") if not p.name.endswith((".cases.yaml", ".facts.yaml")))
 RULESETS = [*SHIPPED, Path(__file__).parent / "data" / "shapes.yaml"]
 IDS = [f"{p.parent.name}/{p.name}" for p in RULESETS]
 
@@ -97,7 +97,7 @@ term: 2017-2018
 version: 1.0.0
 title: {{zh: 测试, en: test}}
 sources:
-  - {{id: N, title: notice}}
+  - {{id: N, title: {{zh: 通知, en: notice}}}}
 parameters:
 {COND_PARAMS}"""
 
@@ -207,14 +207,14 @@ def _injection_ruleset(payload):
     when = (f"reporting_line.unit == params.label or reporting_line.unit == {p} "
             "or any(f in filings, f.channel.unit in params.units) or derived.picked >= 1")
     return (f"ruleset: t\nterm: 2017-2018\nversion: 1.0.0\ntitle: {{zh: {p}, en: {p}}}\n"
-            f"sources:\n  - {{id: N, title: {p}}}\n"
+            f"sources:\n  - {{id: N, title: {{zh: {p}, en: {p}}}}}\n"
             f"parameters:\n  units: {{value: [{p}, 南航集团团委]}}\n  label: {{value: {p}}}\n"
             "  win: {value: {start: 2015-10-01, end: 2017-09-30, start_inclusive: true, end_inclusive: false}}\n"
             "derived:\n  picked:\n    function: count\n    of: filings\n"
             f"    where: {json.dumps(where, ensure_ascii=False)}\n"
             "rules:\n  - id: basic.x\n    title: {zh: 甲, en: a}\n    severity: required\n"
             f"    citation: {{source: N, clause: '1', text: {p}}}\n"
-            f"    interpretation: {p}\n"
+            f"    interpretation: {{zh: {p}, en: {p}}}\n"
             f"    when: {json.dumps(when, ensure_ascii=False)}\n")
 
 
