@@ -25,7 +25,7 @@ import attrs
 from ._facts_schema import SUFFIX as SCHEMA_SUFFIX
 from ._facts_schema import default_schema_key, find_schema, schema_dir
 from ._facts_schema import parse_key as parse_schema_key
-from ._loader import Key, Loaded, PathProblem, confined_path, load_text, read_file
+from ._loader import Key, Loaded, PathProblem, confined_path, load_text, read_source
 from ._model import (
     Citation,
     CreationCriterion,
@@ -863,18 +863,7 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
     """
     p = Path(path)
     shown = str(path)
-    try:
-        text = read_file(p)
-    except FileNotFoundError:
-        raise RulesetError("Q010", "ruleset file not found", path=shown) from None
-    except IsADirectoryError:
-        raise RulesetError("Q010", "this is a folder, not a ruleset file", path=shown) from None
-    except UnicodeDecodeError as exc:
-        raise RulesetError("Q011", f"ruleset file is not UTF-8 text: {exc}", path=shown) from exc
-    except PathProblem as exc:
-        raise RulesetError(exc.code, exc.message, path=shown, suggestion=exc.suggestion) from None
-    except OSError as exc:
-        raise RulesetError("Q010", f"the ruleset file cannot be read: {exc.strerror}", path=shown) from None
+    text = read_source(p, "ruleset", shown)
     f = _File(p, shown, load_text(text, shown), _seen)
     r, data = f.r, f.loaded.data
     if not isinstance(data, dict) or not any(k in data for k in ("ruleset", "term", "version", "rules")):
