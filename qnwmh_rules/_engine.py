@@ -272,10 +272,11 @@ class DurableEngine:
 
     def _fired_name(self, results: str) -> str:
         """The rule named by one result of durable's (``{"<rule id>": {"m": <fact>}}``), read
-        without decoding the fact; a name that needs JSON escapes is decoded the long way."""
+        without decoding the fact; a name that needs JSON escapes is decoded the long way (the raw
+        text of an escaped name can spell another rule's name: ``r.a\\`` is written ``"r.a\\\\"``)."""
         end = results.find('"', 2)
         name = results[2:end]
-        if results.startswith('{"') and name in self._names and results.startswith('":', end):
+        if results.startswith('{"') and "\\" not in name and name in self._names and results.startswith('":', end):
             return name
         decoded = json.loads(results)
         return str(next(iter(decoded)))

@@ -1,0 +1,36 @@
+"""Break-testing issue 14 (compiled backend, deferred verdict, durable C adapter, facts fast path)."""
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from qnwmh_rules._api import durable_available
+from qnwmh_rules._compile import MARKER, CompiledRule
+
+if durable_available():  # elsewhere the durable tests here are skipped, with the reason (conftest)
+    from qnwmh_rules._engine import DurableEngine
+
+# Rule names built of the characters JSON escapes (quote, backslash, controls) and of plain ones.
+_NAMES = st.text(st.sampled_from(['"', "\\", "a", ".", ":", " ", "\x01", "\n", "中", "}"]), min_size=1, max_size=6)
+
+
+@pytest.mark.durable
+@settings(max_examples=60, deadline=None)
+@given(names=st.lists(_NAMES, min_size=1, max_size=5, unique=True), a=st.integers(0, 10))
+def test_the_durable_adapter_names_each_fired_rule_whatever_its_characters(names, a):
+    """DurableEngine.fire answers exactly the rules that matched, also for names JSON writes with escapes
+    (each name next to the name spelled as its own JSON text, which a reader of the raw text confuses)."""
+    names = list(dict.fromkeys(n for name in names for n in (name, json.dumps(name, ensure_ascii=False)[1:-1])))
+    rules = [CompiledRule(name, {"$gte": {"a": n}}) for n, name in enumerate(names)]
+    engine = DurableEngine("escapes", rules)
+    assert frozenset(r.id for n, r in enumerate(rules) if a >= n) == engine.fire(dict(MARKER, a=a))
+
+
+@pytest.mark.durable
+def test_a_backslash_name_is_not_read_as_the_name_with_two_backslashes():
+    """Rules named r.a\\ and r.a\\\\ (JSON "r.a\\\\"): a firing of the first is not reported as the second."""
+    engine = DurableEngine("backslash", [CompiledRule("r.a\\", {"$gte": {"a": 1}}),
+                                         CompiledRule("r.a\\\\", {"$gte": {"a": 2}})])
+    assert frozenset({"r.a\\"}) == engine.fire(dict(MARKER, a=1))
