@@ -5,7 +5,8 @@ at regular intervals:
 
   verdicts   ``engine.evaluate(facts)`` on freshly generated collectives (2017-2018 national)
   loads      ``load_ruleset(term="2017-2018")``, the engine dropped at once
-  failures   a durable case that fails (the adapter replaces its Host), on one engine
+  failures   a durable case that fails (the adapter replaces its Host), on one engine: refused,
+             nothing fired, or failing after a rule's action was started
   replays    ``replay(verdict, facts)`` of stored verdicts
 
 Run from the checkout so that the package imports from it:
@@ -112,11 +113,31 @@ def main(argv: list[str] | None = None) -> int:
             durable = DurableEngine("soak", load_ruleset(term=TERM, backend="python").compiled, project=False)
             wide = {"q": 1, **{f"f{i}": i for i in range(300)}}
 
+            from qnwmh_rules import _engine
+
+            real = _engine._c
+
+            class MidCase:  # durable's C module, but taking a fired rule's result fails (an action is leased)
+                def __getattr__(self, name: str) -> Any:
+                    if name == "complete_and_start_action":
+                        def fails(*args: Any) -> Any:
+                            raise RuntimeError("failed mid-case")
+                        return fails
+                    return getattr(real, name)
+
+            mid_case, usual = MidCase(), {"q": 1, "members": {"total": 20}}
+
             def fail(i: int) -> None:
                 try:
-                    durable.fire(wide if i % 2 else {"no": "marker"})  # refused / nothing fires
+                    if i % 3 == 2:
+                        _engine._c = mid_case
+                        durable.fire(usual)
+                    else:
+                        durable.fire(wide if i % 3 else {"no": "marker"})  # refused / nothing fires
                 except EvaluationError:
                     return
+                finally:
+                    _engine._c = real
                 raise AssertionError("the case should have failed")
             results.append(run_phase("failures", args.failures, args.samples, fail, warmup=200))
 

@@ -34,3 +34,42 @@ def test_a_backslash_name_is_not_read_as_the_name_with_two_backslashes():
     engine = DurableEngine("backslash", [CompiledRule("r.a\\", {"$gte": {"a": 1}}),
                                          CompiledRule("r.a\\\\", {"$gte": {"a": 2}})])
     assert frozenset({"r.a\\"}) == engine.fire(dict(MARKER, a=1))
+
+
+class _FailingCalls:
+    """durable's C module, but ``failing`` raises; every call is recorded as (name, args)."""
+
+    def __init__(self, real, failing):
+        self.real, self.failing, self.calls = real, failing, []
+
+    def __getattr__(self, name):
+        fn = getattr(self.real, name)
+
+        def call(*args):
+            self.calls.append((name, args))
+            if name == self.failing:
+                raise RuntimeError(f"{name} failed")
+            return fn(*args)
+
+        return call
+
+
+@pytest.mark.durable
+@pytest.mark.parametrize("failing", ["assert_fact", "start_action_for_state", "complete_and_start_action",
+                                     "retract_fact"])
+def test_a_case_that_fails_mid_way_gives_back_every_action_it_started(monkeypatch, failing):
+    """A C call failing in a case: an action still leased is abandoned (else its pools leak); the next case is right."""
+    from qnwmh_rules import EvaluationError, _engine
+
+    engine = DurableEngine("midway", [CompiledRule("r.one", {"$gte": {"a": 1}}),
+                                      CompiledRule("r.two", {"$gte": {"a": 2}})])
+    spy = _FailingCalls(_engine._c, failing)
+    monkeypatch.setattr(_engine, "_c", spy)
+    with pytest.raises(EvaluationError):
+        engine.fire(dict(MARKER, a=2))
+    # only a failing complete_and_start_action leaves the action start_action_for_state leased
+    leased = {args[1] for name, args in spy.calls if name == "start_action_for_state"} \
+        if failing == "complete_and_start_action" else set()
+    assert leased == {args[1] for name, args in spy.calls if name == "abandon_action"}
+    monkeypatch.setattr(_engine, "_c", spy.real)
+    assert frozenset({"r.one"}) == engine.fire(dict(MARKER, a=1))
