@@ -1,6 +1,7 @@
 """Break-testing issue 14 (compiled backend, deferred verdict, durable C adapter, facts fast path)."""
 
 import json
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -9,8 +10,12 @@ from hypothesis import strategies as st
 from qnwmh_rules._api import durable_available
 from qnwmh_rules._compile import MARKER, CompiledRule
 
+from .conftest import BACKENDS_HERE
+
 if durable_available():  # elsewhere the durable tests here are skipped, with the reason (conftest)
     from qnwmh_rules._engine import DurableEngine
+
+_GD = json.loads((Path(__file__).parents[1] / "rulesets" / "examples" / "collective-gd-0001.json").read_text("utf-8"))
 
 # Rule names built of the characters JSON escapes (quote, backslash, controls) and of plain ones.
 _NAMES = st.text(st.sampled_from(['"', "\\", "a", ".", ":", " ", "\x01", "\n", "中", "}"]), min_size=1, max_size=6)
@@ -73,3 +78,23 @@ def test_a_case_that_fails_mid_way_gives_back_every_action_it_started(monkeypatc
     assert leased == {args[1] for name, args in spy.calls if name == "abandon_action"}
     monkeypatch.setattr(_engine, "_c", spy.real)
     assert frozenset({"r.one"}) == engine.fire(dict(MARKER, a=1))
+
+
+@pytest.mark.parametrize("backend", BACKENDS_HERE)
+def test_attrs_sees_a_deferred_verdict_as_the_eager_one(backend):
+    """attrs.fields/asdict/astuple of an engine's verdict are those of the eager verdict (no engine parts in them)."""
+    import attrs
+
+    import qnwmh_rules
+    from qnwmh_rules import Verdict
+
+    engine = qnwmh_rules.load_ruleset(qnwmh_rules.ruleset_path("2017-2018", "guangdong"), backend=backend)
+    deferred = engine.evaluate(_GD, as_of="2017-07-30")
+    eager = Verdict(subject_id=deferred.subject_id, outcome=deferred.outcome, rules=deferred.rules,
+                    missing=deferred.missing, stamp=deferred.stamp, score=deferred.score, subject=deferred.subject)
+    fresh = engine.evaluate(_GD, as_of="2017-07-30")
+    assert ["subject_id", "outcome", "rules", "missing", "stamp", "score", "subject"] == \
+        [f.name for f in attrs.fields(Verdict)]
+    assert (attrs.asdict(eager), attrs.astuple(eager)) == (attrs.asdict(fresh), attrs.astuple(fresh))
+    assert json.loads(json.dumps(attrs.asdict(engine.evaluate(_GD)), default=str)) == \
+        json.loads(json.dumps(attrs.asdict(attrs.evolve(engine.evaluate(_GD))), default=str))
