@@ -31,7 +31,7 @@ from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from bench_core import make_facts, rss_kib  # noqa: E402
+from bench_core import at_least, make_facts, rss_kib  # noqa: E402
 
 import qnwmh_rules  # noqa: E402
 from qnwmh_rules import EvaluationError, load_ruleset  # noqa: E402
@@ -76,11 +76,12 @@ def _slope(points: list[tuple[int, int]]) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--verdicts", type=int, default=100_000, help="verdicts (default 100,000; 0 skips)")
-    ap.add_argument("--loads", type=int, default=2_000, help="engine loads (default 2,000; 0 skips)")
-    ap.add_argument("--failures", type=int, default=20_000, help="failed durable cases (default 20,000; 0 skips)")
-    ap.add_argument("--replays", type=int, default=5_000, help="replays (default 5,000; 0 skips)")
-    ap.add_argument("--samples", type=int, default=10, help="RSS samples per phase (default 10)")
+    ap.add_argument("--verdicts", type=at_least(0), default=100_000, help="verdicts (default 100,000; 0 skips)")
+    ap.add_argument("--loads", type=at_least(0), default=2_000, help="engine loads (default 2,000; 0 skips)")
+    ap.add_argument("--failures", type=at_least(0), default=20_000,
+                    help="failed durable cases (default 20,000; 0 skips)")
+    ap.add_argument("--replays", type=at_least(0), default=5_000, help="replays (default 5,000; 0 skips)")
+    ap.add_argument("--samples", type=at_least(1), default=10, help="RSS samples per phase (default 10)")
     ap.add_argument("--backend", default="auto", choices=("auto", "durable", "python"),
                     help="engine backend for verdicts, loads and replays (default auto)")
     ap.add_argument("--seed", type=int, default=20170930)

@@ -1,6 +1,7 @@
 """Break-testing issue 14 (compiled backend, deferred verdict, durable C adapter, facts fast path)."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -98,3 +99,30 @@ def test_attrs_sees_a_deferred_verdict_as_the_eager_one(backend):
     assert (attrs.asdict(eager), attrs.astuple(eager)) == (attrs.asdict(fresh), attrs.astuple(fresh))
     assert json.loads(json.dumps(attrs.asdict(engine.evaluate(_GD)), default=str)) == \
         json.loads(json.dumps(attrs.asdict(attrs.evolve(engine.evaluate(_GD))), default=str))
+
+
+_BENCHMARKS = Path(__file__).parents[1] / "benchmarks"
+# every whole-number option of every benchmark script but the seed (which may be any number)
+_COUNTS = [(script.name, opt) for script in sorted(_BENCHMARKS.glob("*.py"))
+           for opt in re.findall(r'add_argument\("(--[a-z-]+)", type=', script.read_text("utf-8")) if opt != "--seed"]
+
+
+def test_every_count_option_of_the_benchmarks_is_found():
+    """The scan below sees the count options of the benchmark scripts (bench_all's four among them)."""
+    assert {"--n", "--rounds", "--batch-n", "--batch-rounds"} <= {o for s, o in _COUNTS if s == "bench_all.py"}
+
+
+@pytest.mark.parametrize(("script", "option"), _COUNTS)
+def test_a_benchmark_refuses_a_count_it_cannot_run_with_a_usage_error(monkeypatch, capsys, script, option):
+    """Each count option of each benchmark script answers -1 with a usage error (exit 2), not a traceback later."""
+    import importlib.util
+    import sys
+
+    monkeypatch.syspath_prepend(str(_BENCHMARKS))
+    spec = importlib.util.spec_from_file_location(f"_bench_{script[:-3]}", _BENCHMARKS / script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(sys, "argv", [script, option, "-1"])
+    with pytest.raises(SystemExit) as exit_:
+        module.main()
+    assert (2, True) == (exit_.value.code, f"argument {option}" in capsys.readouterr().err)
