@@ -12,6 +12,7 @@ from qnwmh_rules._api import durable_available
 from qnwmh_rules._compile import MARKER, CompiledRule
 
 from .conftest import BACKENDS_HERE
+from .strategies import collectives
 
 if durable_available():  # elsewhere the durable tests here are skipped, with the reason (conftest)
     from qnwmh_rules._engine import DurableEngine
@@ -126,3 +127,45 @@ def test_a_benchmark_refuses_a_count_it_cannot_run_with_a_usage_error(monkeypatc
     with pytest.raises(SystemExit) as exit_:
         module.main()
     assert (2, True) == (exit_.value.code, f"argument {option}" in capsys.readouterr().err)
+
+
+def _scribble(facts):
+    """Overwrite, in place, every value a ``Facts`` holds (scalars, list items, the canonical JSON)."""
+    for path in list(facts.values):
+        facts.values[path] = 7
+    for items in facts.lists.values():
+        for item in items:
+            item.clear()
+
+    def wipe(doc):
+        for key, value in list(doc.items()):
+            if isinstance(value, dict):
+                wipe(value)
+            elif isinstance(value, list):
+                value.clear()
+            else:
+                doc[key] = 7
+
+    wipe(facts.canonical)
+
+
+@pytest.mark.parametrize("backend", BACKENDS_HERE)
+@settings(max_examples=25, deadline=None)
+@given(doc=collectives())
+def test_a_verdict_keeps_the_facts_it_was_given_when_the_caller_changes_them_later(backend, doc):
+    """Facts changed in place after evaluate do not change the verdict (values, stamp hash, JSON) read afterwards."""
+    import qnwmh_rules
+    from qnwmh_rules import FactsError, parse_facts
+
+    engine = _ENGINES.setdefault(backend, qnwmh_rules.load_ruleset(term="2017-2018", backend=backend))
+    try:
+        facts = parse_facts(doc, subject=engine.ruleset.facts)
+    except FactsError:
+        return
+    expected = engine.evaluate(doc).to_dict()
+    verdict = engine.evaluate(facts)
+    _scribble(facts)
+    assert expected == verdict.to_dict()
+
+
+_ENGINES: dict = {}
