@@ -374,7 +374,19 @@ def _own_copy(facts: Facts) -> Facts:
     keeps (and may change in place: its dicts are mutable) is copied. Facts parsed here are not."""
     return attrs.evolve(facts, values=dict(facts.values),
                         lists={name: tuple(dict(item) for item in items) for name, items in facts.lists.items()},
-                        canonical=copy.deepcopy(facts.canonical))
+                        canonical=_json_copy(facts.canonical))
+
+
+def _json_copy(v: Any) -> Any:
+    """A JSON-shaped value with new dicts and lists (its scalars are immutable; ~3x faster than deepcopy)."""
+    t = type(v)
+    if t is dict:
+        return {k: _json_copy(x) for k, x in v.items()}
+    if t is list:
+        return [_json_copy(x) for x in v]
+    if t is tuple:
+        return tuple(_json_copy(x) for x in v)
+    return copy.deepcopy(v) if isinstance(v, (dict, list)) else v
 
 
 def _shown(tz: str, counted_derived: tuple[Any, ...], counted_by: Mapping[str, tuple[int, ...]], parsed: Facts,
