@@ -34,7 +34,7 @@ sys.path.insert(0, str(HERE))
 
 import bench_core  # noqa: E402
 from bench_batch import run as run_batch  # noqa: E402
-from bench_core import interleaved_rates, make_facts  # noqa: E402
+from bench_core import at_least, interleaved_rates, make_facts  # noqa: E402
 from bench_peers import (  # noqa: E402
     TERM,
     Params,
@@ -91,11 +91,11 @@ def batch_speedup(corpus: list[dict[str, Any]], rounds: int) -> tuple[float, flo
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--n", type=int, default=2000, help="collectives per timed round (default 2000)")
-    ap.add_argument("--rounds", type=int, default=5, help="interleaved timing rounds (default 5)")
+    ap.add_argument("--n", type=at_least(1), default=2000, help="collectives per timed round (default 2000)")
+    ap.add_argument("--rounds", type=at_least(1), default=5, help="interleaved timing rounds (default 5)")
     ap.add_argument("--seed", type=int, default=20170930, help="random seed of the generated facts")
-    ap.add_argument("--batch-n", type=int, default=8000, help="records per batch run (0 skips batch)")
-    ap.add_argument("--batch-rounds", type=int, default=3, help="batch rounds per worker count (default 3)")
+    ap.add_argument("--batch-n", type=at_least(0), default=8000, help="records per batch run (0 skips batch)")
+    ap.add_argument("--batch-rounds", type=at_least(1), default=3, help="batch rounds per worker count (default 3)")
     args = ap.parse_args(argv)
     if args.n < 1 or args.rounds < 1:
         ap.error("--n and --rounds must be at least 1")

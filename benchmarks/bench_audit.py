@@ -18,12 +18,17 @@ import copy
 import json
 import shutil
 import sqlite3
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-import qnwmh_rules
-from qnwmh_rules._audit import AuditLog
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_core import at_least  # noqa: E402
+
+import qnwmh_rules  # noqa: E402
+from qnwmh_rules._audit import AuditLog  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,7 +51,7 @@ def timed(fn):
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--n", type=int, default=2000, help="entries in the log (default 2000)")
+    ap.add_argument("--n", type=at_least(1), default=2000, help="entries in the log (default 2000)")
     args = ap.parse_args()
     cs = cases()
     key = b"k" * 32

@@ -27,7 +27,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from bench_core import make_facts, rss_kib  # noqa: E402
+from bench_core import at_least, make_facts, rss_kib  # noqa: E402
 
 from qnwmh_rules import _batch, load_ruleset  # noqa: E402
 
@@ -43,9 +43,9 @@ def run(path: Path, workers: int) -> tuple[float, int]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--n", type=int, default=20000)
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--soak", type=int, default=0)
+    ap.add_argument("--n", type=at_least(1), default=20000)
+    ap.add_argument("--rounds", type=at_least(1), default=3)
+    ap.add_argument("--soak", type=at_least(0), default=0)
     ap.add_argument("--seed", type=int, default=20170930)
     args = ap.parse_args()
     rng = random.Random(args.seed)

@@ -397,15 +397,31 @@ def profile(engine: Any, corpus: list[dict[str, Any]], count: int, top: int) -> 
 # --------------------------------------------------------------------------- main
 
 
+def at_least(least: int) -> Callable[[str], int]:
+    """An argparse ``type`` for a count: a whole number no smaller than ``least`` (else a usage
+    error, exit 2, rather than a ZeroDivisionError or an empty median later)."""
+    def count(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < least:
+            raise argparse.ArgumentTypeError(f"must be at least {least}, got {value}")
+        return value
+
+    count.__name__ = "count"  # argparse names the type in its messages
+    return count
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--n", type=int, default=3000, help="collectives per timed round (default 3000)")
-    ap.add_argument("--rounds", type=int, default=5, help="interleaved timing rounds (default 5)")
+    ap.add_argument("--n", type=at_least(1), default=3000, help="collectives per timed round (default 3000)")
+    ap.add_argument("--rounds", type=at_least(1), default=5, help="interleaved timing rounds (default 5)")
     ap.add_argument("--seed", type=int, default=20170930, help="random seed of the generated facts")
-    ap.add_argument("--soak", type=int, default=100_000, help="verdicts in the memory soak (0 skips it)")
-    ap.add_argument("--soak-every", type=int, default=10_000, help="RSS sample interval in the soak")
-    ap.add_argument("--profile", type=int, default=2000, help="facade evaluations to profile (0 skips)")
-    ap.add_argument("--profile-top", type=int, default=10, help="rows per profile listing")
+    ap.add_argument("--soak", type=at_least(0), default=100_000, help="verdicts in the memory soak (0 skips it)")
+    ap.add_argument("--soak-every", type=at_least(1), default=10_000, help="RSS sample interval in the soak")
+    ap.add_argument("--profile", type=at_least(0), default=2000, help="facade evaluations to profile (0 skips)")
+    ap.add_argument("--profile-top", type=at_least(1), default=10, help="rows per profile listing")
     ap.add_argument("--clock", choices=("wall", "cpu"), default="wall",
                     help="time with the wall clock (default) or this process's CPU time (a shared, busy machine)")
     args = ap.parse_args(argv)

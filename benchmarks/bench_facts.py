@@ -30,7 +30,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_core import make_facts  # noqa: E402
+from bench_core import at_least, make_facts  # noqa: E402
 
 from qnwmh_rules import facts  # noqa: E402
 from qnwmh_rules._moments import zone  # noqa: E402
@@ -68,8 +68,8 @@ def _round(fn: Callable[[Any], Any], docs: list[dict[str, Any]], clock: Callable
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--n", type=int, default=3000)
-    ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--n", type=at_least(1), default=3000)
+    ap.add_argument("--rounds", type=at_least(1), default=7)
     ap.add_argument("--seed", type=int, default=20170930)
     ap.add_argument("--before", default=None, help="git revision of the 'before' parse_facts")
     ap.add_argument("--clock", choices=("cpu", "wall"), default="cpu")

@@ -51,7 +51,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from bench_core import interleaved_rates, make_facts  # noqa: E402  (the same fact generator and timer)
+from bench_core import at_least, interleaved_rates, make_facts  # noqa: E402  (the same fact generator and timer)
 
 import qnwmh_rules  # noqa: E402
 from qnwmh_rules import load_ruleset  # noqa: E402
@@ -455,8 +455,8 @@ def check_agreement(engine: Any, py_engine: Any, floor: Callable, pre: Callable,
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--n", type=int, default=3000, help="collectives per timed round (default 3000)")
-    ap.add_argument("--rounds", type=int, default=7, help="interleaved timing rounds (default 7)")
+    ap.add_argument("--n", type=at_least(1), default=3000, help="collectives per timed round (default 3000)")
+    ap.add_argument("--rounds", type=at_least(1), default=7, help="interleaved timing rounds (default 7)")
     ap.add_argument("--seed", type=int, default=20170930, help="random seed of the generated facts")
     args = ap.parse_args(argv)
     if args.n < 1 or args.rounds < 1:

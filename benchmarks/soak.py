@@ -5,7 +5,8 @@ at regular intervals:
 
   verdicts   ``engine.evaluate(facts)`` on freshly generated collectives (2017-2018 national)
   loads      ``load_ruleset(term="2017-2018")``, the engine dropped at once
-  failures   a durable case that fails (the adapter replaces its Host), on one engine
+  failures   a durable case that fails (the adapter replaces its Host), on one engine: refused,
+             nothing fired, or failing after a rule's action was started
   replays    ``replay(verdict, facts)`` of stored verdicts
 
 Run from the checkout so that the package imports from it:
@@ -30,7 +31,7 @@ from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from bench_core import make_facts, rss_kib  # noqa: E402
+from bench_core import at_least, make_facts, rss_kib  # noqa: E402
 
 import qnwmh_rules  # noqa: E402
 from qnwmh_rules import EvaluationError, load_ruleset  # noqa: E402
@@ -75,11 +76,12 @@ def _slope(points: list[tuple[int, int]]) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--verdicts", type=int, default=100_000, help="verdicts (default 100,000; 0 skips)")
-    ap.add_argument("--loads", type=int, default=2_000, help="engine loads (default 2,000; 0 skips)")
-    ap.add_argument("--failures", type=int, default=20_000, help="failed durable cases (default 20,000; 0 skips)")
-    ap.add_argument("--replays", type=int, default=5_000, help="replays (default 5,000; 0 skips)")
-    ap.add_argument("--samples", type=int, default=10, help="RSS samples per phase (default 10)")
+    ap.add_argument("--verdicts", type=at_least(0), default=100_000, help="verdicts (default 100,000; 0 skips)")
+    ap.add_argument("--loads", type=at_least(0), default=2_000, help="engine loads (default 2,000; 0 skips)")
+    ap.add_argument("--failures", type=at_least(0), default=20_000,
+                    help="failed durable cases (default 20,000; 0 skips)")
+    ap.add_argument("--replays", type=at_least(0), default=5_000, help="replays (default 5,000; 0 skips)")
+    ap.add_argument("--samples", type=at_least(1), default=10, help="RSS samples per phase (default 10)")
     ap.add_argument("--backend", default="auto", choices=("auto", "durable", "python"),
                     help="engine backend for verdicts, loads and replays (default auto)")
     ap.add_argument("--seed", type=int, default=20170930)
@@ -112,11 +114,31 @@ def main(argv: list[str] | None = None) -> int:
             durable = DurableEngine("soak", load_ruleset(term=TERM, backend="python").compiled, project=False)
             wide = {"q": 1, **{f"f{i}": i for i in range(300)}}
 
+            from qnwmh_rules import _engine
+
+            real = _engine._c
+
+            class MidCase:  # durable's C module, but taking a fired rule's result fails (an action is leased)
+                def __getattr__(self, name: str) -> Any:
+                    if name == "complete_and_start_action":
+                        def fails(*args: Any) -> Any:
+                            raise RuntimeError("failed mid-case")
+                        return fails
+                    return getattr(real, name)
+
+            mid_case, usual = MidCase(), {"q": 1, "members": {"total": 20}}
+
             def fail(i: int) -> None:
                 try:
-                    durable.fire(wide if i % 2 else {"no": "marker"})  # refused / nothing fires
+                    if i % 3 == 2:
+                        _engine._c = mid_case
+                        durable.fire(usual)
+                    else:
+                        durable.fire(wide if i % 3 else {"no": "marker"})  # refused / nothing fires
                 except EvaluationError:
                     return
+                finally:
+                    _engine._c = real
                 raise AssertionError("the case should have failed")
             results.append(run_phase("failures", args.failures, args.samples, fail, warmup=200))
 

@@ -10,6 +10,7 @@ facts.parse_facts -> _derive -> _compile.encode_facts -> _engine -> Verdict.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import enum
 import functools
@@ -312,6 +313,8 @@ class Engine:
         ``as_of`` (and never half-applies), EvaluationError if the engine fails on valid input."""
         rs = self.ruleset
         parsed = self.parse(facts)
+        if parsed is facts:  # the caller's: the verdict reads it later, so it keeps its own copy
+            parsed = _own_copy(parsed)
         moment = as_of_moment(as_of, rs.time_zone)
         _check_as_of(parsed, moment, rs.facts or rs.subject)
         derived, counted_by = derive_counted(rs, parsed, self._param_values, self._where)
@@ -363,6 +366,27 @@ class Engine:
         if decides_false:  # the engine could have said false: a cause must be missing
             raise EvaluationError(f"{t.rule.id} is neither true nor false, but no fact it reads is missing")
         return RuleResult("failed", (), None)  # the engine decides only truth: not true, nothing missing
+
+
+def _own_copy(facts: Facts) -> Facts:
+    """``facts`` with dicts of its own: a verdict builds its values and stamp from the facts when
+    they are first read, and the values it shows hold the facts' lists, so a ``Facts`` the caller
+    keeps (and may change in place: its dicts are mutable) is copied. Facts parsed here are not."""
+    return attrs.evolve(facts, values=dict(facts.values),
+                        lists={name: tuple(dict(item) for item in items) for name, items in facts.lists.items()},
+                        canonical=_json_copy(facts.canonical))
+
+
+def _json_copy(v: Any) -> Any:
+    """A JSON-shaped value with new dicts and lists (its scalars are immutable; ~3x faster than deepcopy)."""
+    t = type(v)
+    if t is dict:
+        return {k: _json_copy(x) for k, x in v.items()}
+    if t is list:
+        return [_json_copy(x) for x in v]
+    if t is tuple:
+        return tuple(_json_copy(x) for x in v)
+    return copy.deepcopy(v) if isinstance(v, (dict, list)) else v
 
 
 def _shown(tz: str, counted_derived: tuple[Any, ...], counted_by: Mapping[str, tuple[int, ...]], parsed: Facts,

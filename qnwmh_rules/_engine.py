@@ -233,6 +233,7 @@ class DurableEngine:
             case = self._case
             case.reset()
             cleared = False
+            leased = None  # (handle, state) while durable holds an action of this case started
             try:
                 handle = host.get_ruleset(self.name)._handle
                 code, state = _c.assert_fact(handle, text)
@@ -241,10 +242,12 @@ class DurableEngine:
                                           f"cleared safely (durable_rules result {code})")
                 started = _c.start_action_for_state(handle, state)
                 results = started[1] if started else None
+                leased = (handle, state) if results else None
                 while results:
                     case.invoked = True
                     case.record(self._fired_name(results))
                     results = _c.complete_and_start_action(handle, state)
+                leased = None
                 if SENTINEL not in case.fired:
                     raise EvaluationError("the sentinel rule did not fire; the engine state could not be "
                                           "cleared safely")
@@ -252,6 +255,11 @@ class DurableEngine:
                 cleared = True
             except BaseException as exc:  # raised below, after the Host is made safe again
                 case.errors.append(exc)
+                if leased is not None:  # give the action back, as durable's own layer does on an error:
+                    try:  # a state whose action is still leased can be neither cleared nor freed
+                        _c.abandon_action(*leased)
+                    except Exception:  # noqa: S110 - best effort: the Host is replaced either way
+                        pass
             fired, errors = frozenset(case.fired), list(case.errors)
             if not cleared:
                 # A case that could not be retracted would leak into the next case: start a fresh
@@ -272,10 +280,11 @@ class DurableEngine:
 
     def _fired_name(self, results: str) -> str:
         """The rule named by one result of durable's (``{"<rule id>": {"m": <fact>}}``), read
-        without decoding the fact; a name that needs JSON escapes is decoded the long way."""
+        without decoding the fact; a name that needs JSON escapes is decoded the long way (the raw
+        text of an escaped name can spell another rule's name: ``r.a\\`` is written ``"r.a\\\\"``)."""
         end = results.find('"', 2)
         name = results[2:end]
-        if results.startswith('{"') and name in self._names and results.startswith('":', end):
+        if results.startswith('{"') and "\\" not in name and name in self._names and results.startswith('":', end):
             return name
         decoded = json.loads(results)
         return str(next(iter(decoded)))

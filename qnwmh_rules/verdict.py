@@ -191,8 +191,17 @@ class ScoreSheet:
                       "gates": tuple(GateResult(**x) for x in d["gates"])})
 
 
+class _Deferrable:
+    """Holds a deferred verdict's ``_parts`` in a slot of its own, outside the attrs fields (so
+    ``attrs.fields``/``asdict``/``astuple`` and ``evolve`` see only the verdict's values); unset
+    in a verdict built eagerly, where it reads as None."""
+
+    __slots__ = ("_parts",)
+    _parts: VerdictParts | None
+
+
 @attrs.frozen
-class Verdict:
+class Verdict(_Deferrable):
     """The answer for one collective (or management unit).
 
     - ``subject_id``: the facts' ``id``.
@@ -217,8 +226,8 @@ class Verdict:
     # "collective" or "unit" (a management unit: explanations word the outcome for a unit)
     subject: str = "collective"
     # A verdict built by an engine defers ``rules`` and ``stamp`` until they are read (the slots
-    # stay unset until then) and writes its JSON from per-rule fragments; None once built eagerly.
-    _parts: VerdictParts | None = attrs.field(default=None, init=False, eq=False, hash=False, repr=False)
+    # stay unset until then) and writes its JSON from per-rule fragments (``_parts``, the slot of
+    # ``_Deferrable``); None once built eagerly.
 
     @classmethod
     def deferred(cls, *, subject_id: str, outcome: Outcome, missing: tuple[str, ...], score: ScoreSheet | None,
@@ -237,7 +246,10 @@ class Verdict:
 
     if not TYPE_CHECKING:  # for mypy, ``rules`` and ``stamp`` are plain fields (they always read as one)
         def __getattr__(self, name: str) -> Any:
-            # reached only for an unset slot: ``rules`` or ``stamp`` of a deferred verdict
+            # reached only for an unset slot: ``rules`` or ``stamp`` of a deferred verdict, or the
+            # ``_parts`` of an eager one
+            if name == "_parts":
+                return None
             if name in ("rules", "stamp"):
                 parts = object.__getattribute__(self, "_parts")
                 if parts is not None:
