@@ -83,6 +83,13 @@ def fact_labels(subject: str = "collective") -> dict[str, tuple[str, str]]:
     return {**FACT_LABELS, **_UNIT_LABELS} if subject == "unit" else FACT_LABELS
 
 
+def _schema_labels(rs: Ruleset) -> dict[str, tuple[str, str]]:
+    """(en, zh) labels of the facts schema the ruleset reads (``facts_schema:``): the words for a fact
+    that a term's own schema adds; the page's wording above names the shipped facts."""
+    schema = rs.facts.schema if rs.facts is not None else None
+    return {} if schema is None else {p: (lab["en"], lab["zh"]) for p, lab in schema.labels.items()}
+
+
 # Each fact list's nouns: (singular, plural, zh), for pages and why-not suggestions.
 LIST_NOUNS = {"honors": ("honour", "honours", "荣誉"), "filings": ("filing", "filings", "网络报备"),
           "activities": ("activity", "activities", "活动")}
@@ -154,7 +161,7 @@ class _Words:
         self.rs, self.lang, self.en = rs, lang, lang == "en"
         self.params = {p.name: p for p in rs.parameters}
         self.derived = {d.name: d for d in rs.derived}
-        self.labels = fact_labels(rs.subject)
+        self.labels = {**_schema_labels(rs), **fact_labels(rs.subject)}
 
     def cat(self, *parts: str) -> str:
         """Join words: spaces in English; in Chinese only between a Han character and a Latin one."""

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qnwmh_rules import load_ruleset
+from qnwmh_rules._render_docs import FACT_LABELS, render_markdown
+from qnwmh_rules._tree import Fact, walk
 from qnwmh_rules.exceptions import RulesetError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,3 +60,24 @@ def test_a_value_the_loader_refuses_is_reported_once_at_its_place(tmp_path_facto
         assert [REFUSED[written]] == here, [str(e) for e in exc.errors]
     else:
         raise AssertionError(f"{written} at {line}:{col} was accepted")
+
+
+# ---- docs read the labels of the ruleset's own facts schema -------------------------------------------
+
+RULESETS = sorted(p for p in (ROOT / "rulesets").rglob("*.yaml")
+                  if not p.name.endswith((".facts.yaml", ".cases.yaml"))) + [ROOT / "tests/data/new_fact/ruleset.yaml"]
+
+
+@pytest.mark.parametrize("path", RULESETS, ids=lambda p: str(p.relative_to(ROOT)))
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_fact_a_docs_page_reads_is_named_by_a_label(path, lang):
+    """Every fact path the rules read that the ruleset's facts schema labels is named on the docs page by
+    a label (the schema's, or the page's own wording for the shipped facts), not by its bare path."""
+    rs = load_ruleset(path, backend="python").ruleset
+    page = render_markdown(rs, lang=lang)
+    schema = rs.facts.schema
+    read = {n.path for r in rs.rules for n in walk(r.condition) if isinstance(n, Fact) and n.path in schema.labels}
+    i = 0 if lang == "en" else 1
+    unnamed = sorted(p for p in read
+                     if schema.label(p, lang) not in page and FACT_LABELS.get(p, ("\0", "\0"))[i] not in page)
+    assert [] == unnamed
