@@ -17,6 +17,7 @@ from typing import Any
 import attrs
 
 from ._check import due_days, type_of
+from ._facts_schema import packaged_regions
 from ._model import Derivation, Rule, Ruleset, Window, decided_on
 from ._tree import NEGATED, And, Arith, Cmp, Const, Fact, InList, InWindow, Item, Not, Or, Quant, RNode, Visitor, walk
 
@@ -193,6 +194,35 @@ class _Words:
             return (", " if self.en else "、").join(self.value(x) for x in v)
         return str(v)
 
+    def coded(self, left: RNode, right: RNode) -> str | None:
+        """A text written in a condition and compared with an enum fact or the region, by its label in
+        the ruleset's facts schema (the region's name) with the code beside it; None otherwise."""
+        if not (isinstance(right, Const) and isinstance(right.value, str) and right.param is None):
+            return None
+        path = left.path if isinstance(left, Fact) else f"{left.list}[].{left.field}" if isinstance(left, Item) \
+            else None
+        schema = self.rs.facts.schema if self.rs.facts is not None else None
+        spec = schema.fields.get(path) if schema is not None and path is not None else None
+        lang = "en" if self.en else "zh"
+        try:
+            if spec is not None and spec.type == "enum" and schema is not None and path is not None:
+                label = schema.value_label(path, right.value, lang)
+            elif spec is not None and spec.type == "region":
+                label = packaged_regions().name(right.value, lang)
+            else:
+                return None
+        except KeyError:  # a value the schema does not list (check has said so): as written
+            return None
+        code = self.value(right.value)
+        return code if label == right.value else label + self.paren(code)
+
+    def region(self, code: str | None) -> str:
+        """A region code by its name, the code beside it (``广东（guangdong）``); ``—`` for none."""
+        if not code:
+            return "—"
+        names = packaged_regions().names
+        return names[code]["en" if self.en else "zh"] + self.paren(code) if code in names else code
+
     def window(self, w: Window, name: str | None = None) -> str:
         tail = w.time_zone + (("; " if self.en else "；") + name if name else "")
         incl = _INCL[self.lang][(w.start_inclusive, w.end_inclusive)]
@@ -319,7 +349,7 @@ class _Pred(Visitor[str]):
         tz = w.rs.time_zone
         day = "" if kinds != {"date", "instant"} else \
             f", by calendar day in {tz}" if w.en else f"，按 {tz} 的日历日计"
-        return w.cat(verb, w.noun(n.right)) + day
+        return w.cat(verb, w.coded(n.left, n.right) or w.noun(n.right)) + day
 
     def _one_of(self, items: list[str]) -> str:
         not_ = ("not " if self.w.en else "不") if self.negated else ""
@@ -331,7 +361,7 @@ class _Pred(Visitor[str]):
         p = self.w.params.get(n.param) if n.param is not None else None
         if p is not None:  # a list parameter: its values, then its name
             return self._one_of([self.w.value(p.value) + self.w.paren(p.name)])
-        return self._one_of([self.w.noun(x) for x in n.values])
+        return self._one_of([self.w.coded(n.left, x) or self.w.noun(x) for x in n.values])
 
     def visit_in_window(self, n: InWindow) -> str:
         not_ = ("not " if self.w.en else "不") if self.negated else ""
@@ -465,7 +495,7 @@ def render_markdown(ruleset: Ruleset, *, lang: str = "en") -> str:
     colon = ":** " if en else "：**"
     out = [f"# {first}", "", second, "",
            f"- **{t['term']}{colon}{ruleset.term}", f"- **{t['version']}{colon}{ruleset.version}",
-           f"- **{t['region']}{colon}{ruleset.region or '—'}",
+           f"- **{t['region']}{colon}{w.region(ruleset.region)}",
            f"- **{t['layers']}{colon}{' → '.join(ruleset.layers) or ruleset.id}",
            f"- **{t['tz']}{colon}{ruleset.time_zone}", f"- **{t['sha']}{colon}`{ruleset.sha256 or '—'}`", "",
            t["note"], "", f"## {t['sources']}", ""]

@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 
 from qnwmh_rules import load_ruleset
 from qnwmh_rules._render_docs import FACT_LABELS, render_markdown
-from qnwmh_rules._tree import Fact, walk
+from qnwmh_rules._tree import Cmp, Const, Fact, InList, Item, walk
 from qnwmh_rules.exceptions import RulesetError
+from qnwmh_rules.facts import region_name
 
 ROOT = Path(__file__).resolve().parent.parent
 NATIONAL = ROOT / "rulesets" / "2017-2018" / "national.yaml"
@@ -81,3 +82,43 @@ def test_every_fact_a_docs_page_reads_is_named_by_a_label(path, lang):
     unnamed = sorted(p for p in read
                      if schema.label(p, lang) not in page and FACT_LABELS.get(p, ("\0", "\0"))[i] not in page)
     assert [] == unnamed
+
+
+def _enum_literals(rs):
+    """(fact path, value) of each comparison of an enum or region fact with a text written in a condition."""
+    fields = rs.facts.schema.fields
+    out = set()
+    for r in rs.rules:
+        trees = (c for c in (r.condition, r.applies_condition, r.pending_if_condition) if c is not None)
+        for n in (x for c in trees for x in walk(c)):
+            if isinstance(n, (Cmp, InList)):
+                left = n.left
+                path = left.path if isinstance(left, Fact) else f"{left.list}[].{left.field}" \
+                    if isinstance(left, Item) else None
+                spec = fields.get(path) if path else None
+                consts = [n.right] if isinstance(n, Cmp) else ([] if n.param else list(n.values))
+                if spec is not None and spec.type in ("enum", "region"):
+                    out |= {(path, c.value) for c in consts
+                            if isinstance(c, Const) and isinstance(c.value, str) and c.param is None}
+    return out
+
+
+@pytest.mark.parametrize("path", RULESETS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_an_enum_or_region_value_in_a_condition_is_named_on_the_zh_page(path):
+    """A condition comparing an enum fact (or the region) with a value names the value in Chinese on the
+    zh docs page, its code beside it (``全国（"national"）``), not only as the raw code."""
+    rs = load_ruleset(path, backend="python").ruleset
+    page = render_markdown(rs, lang="zh")
+    schema = rs.facts.schema
+    unnamed = sorted((p, v) for p, v in _enum_literals(rs)
+                     if (schema.value_label(p, v, "zh") if schema.fields[p].type == "enum"
+                         else region_name(v, "zh")) + f'（"{v}"）' not in page)
+    assert [] == unnamed
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_region_of_a_docs_page_is_named_not_only_coded(lang):
+    """The header of a regional ruleset's page gives the region's name with its code (广东（guangdong）)."""
+    rs = load_ruleset(ROOT / "rulesets" / "2017-2018" / "guangdong.yaml", backend="python").ruleset
+    line = next(x for x in render_markdown(rs, lang=lang).splitlines() if x.startswith(("- **地区", "- **Region")))
+    assert {"zh": "- **地区：**广东（guangdong）", "en": "- **Region:** Guangdong (guangdong)"}[lang] == line

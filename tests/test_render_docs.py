@@ -150,7 +150,8 @@ def test_a_timestamp_against_a_date_is_read_by_calendar_day(tmp_path):
      "the number of members aged 35 (周岁) or under (members.aged_35_or_under) is at least "
      "the total number of members (members.total) times 0.5"),
     ('org_kind in ["public", "social_organization"] or members.total > 10',
-     'the kind of organisation the collective belongs to (org_kind) is one of "public", "social_organization" '
+     'the kind of organisation the collective belongs to (org_kind) is one of public-sector organisation '
+     '("public"), social organisation ("social_organization") '
      'or the total number of members (members.total) is more than 10'),
 ], ids=["not ==", "not <", "not and", "not any", "all", "arithmetic", "in list"])
 def test_plain_words_of_not_all_and_lists(tmp_path, when, expected):
