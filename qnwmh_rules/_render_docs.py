@@ -88,7 +88,7 @@ def _schema_labels(rs: Ruleset) -> dict[str, tuple[str, str]]:
     """(en, zh) labels of the facts schema the ruleset reads (``facts_schema:``): the words for a fact
     that a term's own schema adds; the page's wording above names the shipped facts."""
     schema = rs.facts.schema if rs.facts is not None else None
-    return {} if schema is None else {p: (lab["en"], lab["zh"]) for p, lab in schema.labels.items()}
+    return {} if schema is None else {p: (_text(lab["en"]), _text(lab["zh"])) for p, lab in schema.labels.items()}
 
 
 # Each fact list's nouns: (singular, plural, zh), for pages and why-not suggestions.
@@ -187,7 +187,7 @@ class _Words:
         if isinstance(v, dt.date):
             return v.isoformat()
         if isinstance(v, str):
-            return f'"{v}"'
+            return f'"{_text(v)}"'
         if isinstance(v, Window):
             return self.window(v)
         if isinstance(v, tuple):
@@ -214,7 +214,7 @@ class _Words:
         except KeyError:  # a value the schema does not list (check has said so): as written
             return None
         code = self.value(right.value)
-        return code if label == right.value else label + self.paren(code)
+        return code if label == right.value else _text(label) + self.paren(code)
 
     def region(self, code: str | None) -> str:
         """A region code by its name, the code beside it (``广东（guangdong）``); ``—`` for none."""
@@ -427,10 +427,14 @@ class _Cond(Visitor[str]):
         return self.w.noun(n)
 
 
+def _cell(c: Any) -> str:
+    return " ".join(str(c).split()).replace("|", "\\|")
+
+
 def _table(cols: str, rows: list[tuple[Any, ...]]) -> list[str]:
     """A Markdown table; ``cols`` is "A|B|C". Cells are flattened to one line, ``|`` escaped, empty as —."""
     def row(cells: Any) -> str:
-        return "| " + " | ".join(" ".join(str(c).split()).replace("|", "\\|") if c else "—" for c in cells) + " |"
+        return "| " + " | ".join(_cell(c) if c else "—" for c in cells) + " |"
     return [row(cols.split("|")), "|" + "---|" * len(cols.split("|")), *(row(r) for r in rows), ""]
 
 
@@ -441,20 +445,45 @@ def _code(text: str) -> str:
     return f"{ticks}{flat}{ticks}"
 
 
+_HTML = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+
+
+def _inert(line: str) -> str:
+    """HTML escaped and a link's ``](`` or ``][`` broken, so a text adds no tag or link."""
+    return line.translate(_HTML).replace("](", "]\\(").replace("][", "]\\[")
+
+
+def _text(text: str) -> str:
+    """A text of the ruleset (or its facts schema) as Markdown that shows just that text: on one line (so
+    it starts no heading, list or rule), HTML and link brackets escaped (so it adds no tag or link)."""
+    return _inert(" ".join(str(text).split()))
+
+
+def _paragraph(text: str) -> str:
+    """A text that starts a line of its own: as ``_text``, and a first character that would start a block
+    (a heading, list, quote or rule) escaped."""
+    shown = _text(text)
+    m = re.match(r"[#>+*=_-]|`{3}|~{3}|[0-9]+([.)])(?:\s|$)", shown)
+    if m is None:
+        return shown
+    at = m.start(1) if m.lastindex else 0  # a numbered item: before its . or )
+    return shown[:at] + "\\" + shown[at:]
+
+
 def _quote(text: str) -> list[str]:
-    return [f"> {line}".rstrip() for line in text.strip().splitlines()] + [""]
+    return [f"> {_inert(line)}".rstrip() for line in text.strip().splitlines()] + [""]
 
 
 def _rule(w: _Words, rule: Rule) -> list[str]:
     t, en, rs = _T[w.lang], w.en, w.rs
     c = rule.citation
     src = next((s for s in rs.sources if s.id == c.source), None)
-    title = src.title.get(w.lang) if src else c.source
-    ref = ((", " if en else "，") + src.reference) if src and src.reference else ""
-    where = f"{title} ({c.source}{ref}), {t['clause']} {c.clause}" if en else \
-        f"{title}（{c.source}{ref}），{t['clause']} {c.clause}"
+    title = _text(src.title.get(w.lang) if src else c.source)
+    ref = ((", " if en else "，") + _text(src.reference)) if src and src.reference else ""
+    where = f"{title} ({c.source}{ref}), {t['clause']} {_text(c.clause)}" if en else \
+        f"{title}（{c.source}{ref}），{t['clause']} {_text(c.clause)}"
     colon = ":** " if en else "：**"
-    out = [f"### {rule.id} — {rule.title.en if en else rule.title.zh}", "",
+    out = [f"### {rule.id} — {_text(rule.title.en if en else rule.title.zh)}", "",
            f"- **{t['severity']}{colon}"
            f"{t.get(rule.severity + ('_unit' if rs.subject == 'unit' else ''), t.get(rule.severity, rule.severity))}",
            f"- **{t['layer']}{colon}{rule.layer or '—'}", f"- **{t['source']}{colon}{where}", "",
@@ -473,13 +502,13 @@ def _rule(w: _Words, rule: Rule) -> list[str]:
         out += [f"**{t['applies']}{colon}" + t["applies_text"].format(cond=w.cond(rule.applies_condition),
                                                                       code=_code(rule.applies_if)), ""]
     if rule.interpretation:
-        out += [f"**{t['interp']}{colon}{' '.join(rule.interpretation.get(w.lang).split())}", ""]
+        out += [f"**{t['interp']}{colon}{_text(rule.interpretation.get(w.lang))}", ""]
     notes = []
     for p in (w.params[name] for name in rule.params if name in w.params):
         bits = (p.description and p.description.get(w.lang),
                 p.interpretation and t["interp"] + (": " if en else "：") + p.interpretation.get(w.lang),
                 p.placeholder and t["placeholder"])
-        text = " ".join(" ".join(str(b).split()) for b in bits if b)
+        text = " ".join(_text(b) for b in bits if b)
         notes.append(f"- `{p.name}` = {w.value(p.value)}" + (f" — {text}" if text else ""))
     if notes:
         out += [f"**{t['used']}{colon.rstrip()}", "", *notes, ""]
@@ -493,14 +522,14 @@ def render_markdown(ruleset: Ruleset, *, lang: str = "en") -> str:
     w, t, en = _Words(ruleset, lang), _T[lang], lang == "en"
     first, second = (ruleset.title.en, ruleset.title.zh) if en else (ruleset.title.zh, ruleset.title.en)
     colon = ":** " if en else "：**"
-    out = [f"# {first}", "", second, "",
+    out = [f"# {_text(first)}", "", _paragraph(second), "",
            f"- **{t['term']}{colon}{ruleset.term}", f"- **{t['version']}{colon}{ruleset.version}",
            f"- **{t['region']}{colon}{w.region(ruleset.region)}",
            f"- **{t['layers']}{colon}{' → '.join(ruleset.layers) or ruleset.id}",
            f"- **{t['tz']}{colon}{ruleset.time_zone}", f"- **{t['sha']}{colon}`{ruleset.sha256 or '—'}`", "",
            t["note"], "", f"## {t['sources']}", ""]
-    out += _table(t["src_cols"], [(s.id, s.title.get(lang), s.reference, s.date and s.date.isoformat(),
-                                   s.note and s.note.get(lang))
+    out += _table(t["src_cols"], [(s.id, _text(s.title.get(lang)), s.reference and _text(s.reference),
+                                   s.date and s.date.isoformat(), s.note and _text(s.note.get(lang)))
                                   for s in ruleset.sources])
     out += [f"## {t['rules']}", ""]
     for rule in ruleset.rules:
@@ -508,8 +537,8 @@ def render_markdown(ruleset: Ruleset, *, lang: str = "en") -> str:
     out += [f"## {t['params']}", ""]
     mark = f" — **{t['placeholder']}**"
     out += _table(t["par_cols"], [(f"`{p.name}`", w.value(p.value) + (mark if p.placeholder else ""), p.source,
-                                   p.description and p.description.get(lang),
-                                   p.interpretation and p.interpretation.get(lang), p.layer)
+                                   p.description and _text(p.description.get(lang)),
+                                   p.interpretation and _text(p.interpretation.get(lang)), p.layer)
                                   for p in ruleset.parameters])
     crit = ruleset.creation_collective
     if crit is not None:  # conditions over a collective's facts, worded with the collective's fields
@@ -518,10 +547,10 @@ def render_markdown(ruleset: Ruleset, *, lang: str = "en") -> str:
                                                                      code=_code(crit.when)), ""]
         out += ["- " + t["breakdown"].format(name=f"`{name}`", cond=cw.cond(tree), code=_code(text))
                 for (name, text), (_, tree) in zip(crit.breakdown, crit.breakdown_conditions, strict=True)]
-        out += ["", f"**{t['source']}{colon}{crit.citation.source_title}, {t['clause']} "
-                    f"{crit.citation.clause}", "", *_quote(crit.citation.text)]
+        out += ["", f"**{t['source']}{colon}{_text(crit.citation.source_title)}, {t['clause']} "
+                    f"{_text(crit.citation.clause)}", "", *_quote(crit.citation.text)]
         if crit.interpretation:
-            out += [f"**{t['interp']}{colon}{' '.join(crit.interpretation.get(lang).split())}", ""]
+            out += [f"**{t['interp']}{colon}{_text(crit.interpretation.get(lang))}", ""]
     if ruleset.derived:
         out += [f"## {t['derived']}", ""]
         out += _table(t["der_cols"], [(f"`derived.{d.name}`", w.describe(d)) for d in ruleset.derived])

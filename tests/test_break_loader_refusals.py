@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -122,3 +124,46 @@ def test_the_region_of_a_docs_page_is_named_not_only_coded(lang):
     rs = load_ruleset(ROOT / "rulesets" / "2017-2018" / "guangdong.yaml", backend="python").ruleset
     line = next(x for x in render_markdown(rs, lang=lang).splitlines() if x.startswith(("- **地区", "- **Region")))
     assert {"zh": "- **地区：**广东（guangdong）", "en": "- **Region:** Guangdong (guangdong)"}[lang] == line
+
+
+# ---- docs: a ruleset's texts stay text on the Markdown page ---------------------------------------------
+
+# Lines of national.yaml whose text is shown on the docs page: ruleset and rule titles, a source's title,
+# reference and note, a citation's clause and text, a parameter's description, an interpretation.
+_SHOWN = [
+    "  zh: 2017—2018年度全国青年文明号创建集体资格",
+    "      zh: 关于开展“2017—2018年度全国青年文明号”创建工作的通知",
+    "    reference: 青文字〔2017〕1号",
+    "      zh: 全国青年文明号活动组委会的通知，广东省于2017年6月16日发文全文转发。",
+    "      clause: 一、1",
+    "      text: 集体需于2017年9月30日前曾获全国青年文明号命名，或最近一届的省级青年文明号命名或复核认定。",
+    "      zh: 集体成员人数下限（含本数）。",
+    "      zh: 集体成员总数为6人以上、200人以下",
+]
+_MARKUP = st.lists(st.sampled_from(["<script>alert(1)</script>", "<img src=x onerror=alert(1)>",
+                                    "[x](javascript:alert(1))", "\n\n## 标题", "\n# h", "\n---\n", "\n- item", "&lt;",
+                                    "a | b", "文字", " ", "\n"]),
+                   min_size=1, max_size=5).map("".join).filter(str.strip)
+
+
+def _page_markup(page: str) -> tuple[list[str], bool]:
+    """The page's heading lines and whether raw HTML or a link shows outside code spans."""
+    prose = re.sub(r"(`+).*?\1", "", page)
+    return [x for x in page.splitlines() if x.startswith("#")], bool(re.search(r"<[a-z/]|\]\(", prose))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(line=st.sampled_from(_SHOWN), text=_MARKUP, lang=st.sampled_from(["zh", "en"]))
+def test_ruleset_texts_cannot_add_markup_to_a_docs_page(tmp_path_factory, line, text, lang):
+    """A ruleset text holding HTML, a link or line breaks that start Markdown blocks shows as that text on the
+    docs page: no raw HTML, no link, no heading of its own (the page keeps its headings)."""
+    folder = tmp_path_factory.mktemp("markup") / "2017-2018"
+    folder.mkdir()
+    key = line.split(":")[0]
+    path = folder / "national.yaml"
+    path.write_text(TEXT.replace(line, f"{key}: {json.dumps(text, ensure_ascii=False)}", 1), encoding="utf-8")
+    headings, raw = _page_markup(render_markdown(load_ruleset(path, backend="python").ruleset, lang=lang))
+    plain = folder / "plain.yaml"
+    plain.write_text(TEXT.replace(line, f"{key}: 文字", 1), encoding="utf-8")
+    base = render_markdown(load_ruleset(plain, backend="python").ruleset, lang=lang)
+    assert (len(_page_markup(base)[0]), False) == (len(headings), raw)
