@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import qnwmh_rules
 from qnwmh_rules import load_ruleset
 from qnwmh_rules._render_docs import FACT_LABELS, render_markdown
 from qnwmh_rules._tree import Cmp, Const, Fact, InList, Item, walk
@@ -167,3 +170,35 @@ def test_ruleset_texts_cannot_add_markup_to_a_docs_page(tmp_path_factory, line, 
     plain.write_text(TEXT.replace(line, f"{key}: 文字", 1), encoding="utf-8")
     base = render_markdown(load_ruleset(plain, backend="python").ruleset, lang=lang)
     assert (len(_page_markup(base)[0]), False) == (len(headings), raw)
+
+
+# ---- a stored verdict's strings never reach the terminal with control characters --------------------------
+
+def _strings(doc, path=()):
+    """Key paths of every string value in a JSON document."""
+    if isinstance(doc, dict):
+        return [p for k, v in doc.items() for p in _strings(v, (*path, k))]
+    if isinstance(doc, list):
+        return [p for i, v in enumerate(doc) for p in _strings(v, (*path, i))]
+    return [path] if isinstance(doc, str) else []
+
+
+VERDICT = json.loads(qnwmh_rules.evaluate(json.loads((ROOT / "rulesets/examples/collective-gd-0001.json")
+                                                     .read_text(encoding="utf-8")), region="guangdong").to_json())
+
+
+@settings(max_examples=40, deadline=None)
+@given(where=st.sampled_from(_strings(VERDICT)), odd=st.sampled_from(["\x1b[2J", "\x1b]0;x\x07", "\x9b31m", "\x00",
+                                                                      "\x08", "\x7f"]),
+       argv=st.sampled_from([["explain", "-"], ["explain", "-", "--lang", "en"], ["explain", "-", "--format", "html"]]))
+def test_a_verdict_with_a_control_character_is_refused_in_one_line(where, odd, argv):
+    """A hand-edited verdict holding a terminal control character in any string is "not a verdict" (exit 2, one
+    line, the character not echoed), never printed to the terminal as it is."""
+    doc = json.loads(json.dumps(VERDICT))
+    node = doc
+    for k in where[:-1]:
+        node = node[k]
+    node[where[-1]] = node[where[-1]] + odd
+    p = subprocess.run([sys.executable, "-m", "qnwmh_rules", *argv], input=json.dumps(doc), capture_output=True,
+                       text=True, check=False)
+    assert (2, "", 1, False) == (p.returncode, p.stdout, len(p.stderr.splitlines()), odd in p.stderr), p.stderr
