@@ -216,6 +216,13 @@ class _Words:
         code = self.value(right.value)
         return code if label == right.value else _text(label) + self.paren(code)
 
+    def zone(self, tz: str, *, header: bool = False) -> str:
+        """A time zone as the page's reader names it: 北京时间 for Asia/Shanghai on a zh page (with the
+        zone's code in the header), else the IANA name."""
+        if self.en or tz not in _ZONE_ZH:
+            return tz
+        return _ZONE_ZH[tz] + (self.paren(tz) if header else "")
+
     def region(self, code: str | None) -> str:
         """A region code by its name, the code beside it (``广东（guangdong）``); ``—`` for none."""
         if not code:
@@ -224,7 +231,7 @@ class _Words:
         return names[code]["en" if self.en else "zh"] + self.paren(code) if code in names else code
 
     def window(self, w: Window, name: str | None = None) -> str:
-        tail = w.time_zone + (("; " if self.en else "；") + name if name else "")
+        tail = self.zone(w.time_zone) + (("; " if self.en else "；") + name if name else "")
         incl = _INCL[self.lang][(w.start_inclusive, w.end_inclusive)]
         if self.en:
             return f"between {w.start.isoformat()} and {w.end.isoformat()}, {incl} ({tail})"
@@ -346,7 +353,7 @@ class _Pred(Visitor[str]):
         op = NEGATED[n.op] if self.negated else n.op
         kinds = {w.kind(n.left), w.kind(n.right)}
         verb = _CMP[w.lang][1 if kinds & {"date", "instant"} else 0][op]
-        tz = w.rs.time_zone
+        tz = w.zone(w.rs.time_zone)
         day = "" if kinds != {"date", "instant"} else \
             f", by calendar day in {tz}" if w.en else f"，按 {tz} 的日历日计"
         return w.cat(verb, w.coded(n.left, n.right) or w.noun(n.right)) + day
@@ -445,6 +452,7 @@ def _code(text: str) -> str:
     return f"{ticks}{flat}{ticks}"
 
 
+_ZONE_ZH = {"Asia/Shanghai": "北京时间"}  # zones a zh reader names in words (UTC+8 without DST since 1992)
 _HTML = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 
 
@@ -494,7 +502,7 @@ def _rule(w: _Words, rule: Rule) -> list[str]:
     if rule.due and rule.due in w.params:
         opens, last = due_days(w.params[rule.due].value)
         zone = rs.days_zone(rule.due)
-        text = t["due_text"].format(last=last.isoformat(), zone=zone, decided=decided_on(last).isoformat(),
+        text = t["due_text"].format(last=last.isoformat(), zone=w.zone(zone), decided=decided_on(last).isoformat(),
                                     opens=t["due_opens"].format(opens=opens.isoformat()) if opens else "")
         out += [f"**{t['due']}{colon}`params.{rule.due}`{': ' if en else '：'}{text}.", ""] if en else \
             [f"**{t['due']}{colon}`params.{rule.due}`：{text}。", ""]
@@ -526,7 +534,8 @@ def render_markdown(ruleset: Ruleset, *, lang: str = "en") -> str:
            f"- **{t['term']}{colon}{ruleset.term}", f"- **{t['version']}{colon}{ruleset.version}",
            f"- **{t['region']}{colon}{w.region(ruleset.region)}",
            f"- **{t['layers']}{colon}{' → '.join(ruleset.layers) or ruleset.id}",
-           f"- **{t['tz']}{colon}{ruleset.time_zone}", f"- **{t['sha']}{colon}`{ruleset.sha256 or '—'}`", "",
+           f"- **{t['tz']}{colon}{w.zone(ruleset.time_zone, header=True)}",
+           f"- **{t['sha']}{colon}`{ruleset.sha256 or '—'}`", "",
            t["note"], "", f"## {t['sources']}", ""]
     out += _table(t["src_cols"], [(s.id, _text(s.title.get(lang)), s.reference and _text(s.reference),
                                    s.date and s.date.isoformat(), s.note and _text(s.note.get(lang)))

@@ -202,3 +202,11 @@ def test_a_verdict_with_a_control_character_is_refused_in_one_line(where, odd, a
     p = subprocess.run([sys.executable, "-m", "qnwmh_rules", *argv], input=json.dumps(doc), capture_output=True,
                        text=True, check=False)
     assert (2, "", 1, False) == (p.returncode, p.stdout, len(p.stderr.splitlines()), odd in p.stderr), p.stderr
+
+
+@pytest.mark.parametrize("path", RULESETS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_zh_page_names_beijing_time_in_chinese(path):
+    """A zh docs page of a ruleset in Asia/Shanghai says 北京时间; the zone's code shows once, in the header."""
+    rs = load_ruleset(path, backend="python").ruleset
+    page = render_markdown(rs, lang="zh")
+    assert ["- **时区：**北京时间（Asia/Shanghai）"] == [x for x in page.splitlines() if "Asia/Shanghai" in x]

@@ -123,7 +123,7 @@ def test_a_window_states_its_days_and_zone(tmp_path):
     expected_en = ("at least one filing (filings) such that its submission time (f.submitted_at) is between "
                    "2015-10-01 and 2017-09-30, the first day included, the last excluded (Asia/Shanghai; win)")
     expected_zh = ("至少有一项网络报备（filings）满足：其提交时间（f.submitted_at）在 2015-10-01 至 2017-09-30 期间"
-                   "（含首日、不含末日，Asia/Shanghai；win）")
+                   "（含首日、不含末日，北京时间；win）")
     assert expected_en == render(tmp_path, "any(f in filings, f.submitted_at in params.win)")
     assert expected_zh == render(tmp_path, "any(f in filings, f.submitted_at in params.win)", lang="zh")
 
