@@ -20,6 +20,7 @@ from ._check import due_days, type_of
 from ._facts_schema import packaged_regions
 from ._model import Derivation, Rule, Ruleset, Window, decided_on
 from ._tree import NEGATED, And, Arith, Cmp, Const, Fact, InList, InWindow, Item, Not, Or, Quant, RNode, Visitor, walk
+from .facts import SUBJECTS
 
 __all__ = ["render_markdown", "FACT_LABELS", "fact_labels", "LIST_NOUNS"]
 
@@ -551,7 +552,7 @@ def render_markdown(ruleset: Ruleset, *, lang: str = "en") -> str:
                                   for p in ruleset.parameters])
     crit = ruleset.creation_collective
     if crit is not None:  # conditions over a collective's facts, worded with the collective's fields
-        cw = _Words(attrs.evolve(ruleset, subject="collective", derived=()), lang)
+        cw = _Words(attrs.evolve(ruleset, subject="collective", derived=(), facts=SUBJECTS["collective"]), lang)
         out += [f"## {t['creation']}", "", t["creation_text"].format(cond=cw.cond(crit.checked),
                                                                      code=_code(crit.when)), ""]
         out += ["- " + t["breakdown"].format(name=f"`{name}`", cond=cw.cond(tree), code=_code(text))

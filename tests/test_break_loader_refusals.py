@@ -18,7 +18,7 @@ from qnwmh_rules import load_ruleset
 from qnwmh_rules._render_docs import FACT_LABELS, render_markdown
 from qnwmh_rules._tree import Cmp, Const, Fact, InList, Item, walk
 from qnwmh_rules.exceptions import RulesetError
-from qnwmh_rules.facts import region_name
+from qnwmh_rules.facts import SUBJECTS, region_name
 
 ROOT = Path(__file__).resolve().parent.parent
 NATIONAL = ROOT / "rulesets" / "2017-2018" / "national.yaml"
@@ -90,21 +90,24 @@ def test_every_fact_a_docs_page_reads_is_named_by_a_label(path, lang):
 
 
 def _enum_literals(rs):
-    """(fact path, value) of each comparison of an enum or region fact with a text written in a condition."""
-    fields = rs.facts.schema.fields
+    """(fact path, value) of each comparison of an enum or region fact with a text written in a condition
+    (of a rule, or of the creation collective a unit's ruleset counts, over a collective's facts)."""
+    crit = rs.creation_collective
+    fields = {**(SUBJECTS["collective"].schema.fields if crit is not None else {}), **rs.facts.schema.fields}
     out = set()
-    for r in rs.rules:
-        trees = (c for c in (r.condition, r.applies_condition, r.pending_if_condition) if c is not None)
-        for n in (x for c in trees for x in walk(c)):
-            if isinstance(n, (Cmp, InList)):
-                left = n.left
-                path = left.path if isinstance(left, Fact) else f"{left.list}[].{left.field}" \
-                    if isinstance(left, Item) else None
-                spec = fields.get(path) if path else None
-                consts = [n.right] if isinstance(n, Cmp) else ([] if n.param else list(n.values))
-                if spec is not None and spec.type in ("enum", "region"):
-                    out |= {(path, c.value) for c in consts
-                            if isinstance(c, Const) and isinstance(c.value, str) and c.param is None}
+    trees = [c for r in rs.rules for c in (r.condition, r.applies_condition, r.pending_if_condition) if c is not None]
+    if crit is not None:
+        trees += [crit.checked, *(tree for _, tree in crit.breakdown_conditions)]
+    for n in (x for c in trees for x in walk(c)):
+        if isinstance(n, (Cmp, InList)):
+            left = n.left
+            path = left.path if isinstance(left, Fact) else f"{left.list}[].{left.field}" \
+                if isinstance(left, Item) else None
+            spec = fields.get(path) if path else None
+            consts = [n.right] if isinstance(n, Cmp) else ([] if n.param else list(n.values))
+            if spec is not None and spec.type in ("enum", "region"):
+                out |= {(path, c.value) for c in consts
+                        if isinstance(c, Const) and isinstance(c.value, str) and c.param is None}
     return out
 
 
@@ -114,9 +117,11 @@ def test_an_enum_or_region_value_in_a_condition_is_named_on_the_zh_page(path):
     zh docs page, its code beside it (``全国（"national"）``), not only as the raw code."""
     rs = load_ruleset(path, backend="python").ruleset
     page = render_markdown(rs, lang="zh")
-    schema = rs.facts.schema
+    def schema(p):
+        own = rs.facts.schema
+        return own if p in own.fields else SUBJECTS["collective"].schema
     unnamed = sorted((p, v) for p, v in _enum_literals(rs)
-                     if (schema.value_label(p, v, "zh") if schema.fields[p].type == "enum"
+                     if (schema(p).value_label(p, v, "zh") if schema(p).fields[p].type == "enum"
                          else region_name(v, "zh")) + f'（"{v}"）' not in page)
     assert [] == unnamed
 
