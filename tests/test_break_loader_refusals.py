@@ -215,3 +215,18 @@ def test_the_zh_page_names_beijing_time_in_chinese(path):
     rs = load_ruleset(path, backend="python").ruleset
     page = render_markdown(rs, lang="zh")
     assert ["- **时区：**北京时间（Asia/Shanghai）"] == [x for x in page.splitlines() if "Asia/Shanghai" in x]
+
+
+# ---- why-not: values in the words a user types, not Python's --------------------------------------------
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("facts", [
+    {"id": "x", "members": {"total": 3}, "indivisible_unit": True, "staff": {"total": 80}},
+    {"id": "x", "members": {"total": 3}, "indivisible_unit": False}])
+def test_why_not_writes_true_and_false_as_json(lang, facts):
+    """A why-not suggestion about a yes/no fact writes its values as the facts do (true/false), never
+    Python's True/False."""
+    p = subprocess.run([sys.executable, "-m", "qnwmh_rules", "why-not", "-", "--ruleset",
+                        str(ROOT / "tests/data/new_fact/ruleset.yaml"), "--lang", lang],
+                       input=json.dumps(facts), capture_output=True, text=True, check=False)
+    assert (0, []) == (p.returncode, re.findall(r"\b(?:True|False)\b", p.stdout)), p.stdout + p.stderr
