@@ -83,6 +83,10 @@ class Loaded:
         suggestion: str | None = None, offset: tuple[int, int] | None = None,
     ) -> RulesetError:
         line, col = self.pos(keypath, key=key)
+        if not key and tuple(keypath) + ("@refused",) in self.positions:
+            # the loader refused this value and said why; what a reader says of the None left is a follow-on
+            return RulesetError(code, message, path=self.path, line=line, col=col, suggestion=suggestion,
+                                follow_on=True)
         if offset is not None and line is not None and col is not None:
             dl, c = offset
             line, col = (line + dl, c if dl else col + c)
@@ -330,6 +334,7 @@ def _build_collection(node: yaml.MappingNode | yaml.SequenceNode, kp: Key, posit
     positions[kp] = _mark(node)
     if node.tag not in _ALLOWED_TAGS:
         errors.append(_tag_refused(node, path))
+        positions[kp + ("@refused",)] = _mark(node)
         return None
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
@@ -366,9 +371,11 @@ def _build_scalar(node: yaml.Node, kp: Key, positions: dict[Key, tuple[int, int]
     if problem is not None:
         line, col = _mark(node)
         errors.append(RulesetError(problem[0], problem[1], path=path, line=line, col=col, suggestion=problem[2]))
+        positions[kp + ("@refused",)] = (line, col)
         return None
     if node.tag not in _ALLOWED_TAGS:
         errors.append(_tag_refused(node, path))
+        positions[kp + ("@refused",)] = _mark(node)
         return None
     assert isinstance(node, yaml.ScalarNode)
     odd = _NOT_TEXT.search(node.value) if node.tag == "tag:yaml.org,2002:str" else None
@@ -378,6 +385,7 @@ def _build_scalar(node: yaml.Node, kp: Key, positions: dict[Key, tuple[int, int]
             "Q001", f"the text holds the character U+{ord(odd[0]):04X}, a control character or a lone surrogate "
                     "that would reach terminals, XML and JSON as it is", path=path, line=line, col=col,
             suggestion="remove the escape that writes it: the file is plain text, where tabs and line breaks are fine"))
+        positions[kp + ("@refused",)] = (line, col)
         return None
     positions[kp + ("@text",)] = _text_origin(node)
     tag = node.tag.rsplit(":", 1)[-1]
@@ -391,6 +399,7 @@ def _build_scalar(node: yaml.Node, kp: Key, positions: dict[Key, tuple[int, int]
         line, col = _mark(node)
         errors.append(RulesetError("Q001", f"cannot read value {node.value!r}: {exc}",
                                    path=path, line=line, col=col))
+        positions[kp + ("@refused",)] = (line, col)
         return None
 
 

@@ -17,8 +17,10 @@ from typing import Any
 import attrs
 
 from ._check import due_days, type_of
+from ._facts_schema import packaged_regions
 from ._model import Derivation, Rule, Ruleset, Window, decided_on
 from ._tree import NEGATED, And, Arith, Cmp, Const, Fact, InList, InWindow, Item, Not, Or, Quant, RNode, Visitor, walk
+from .facts import SUBJECTS
 
 __all__ = ["render_markdown", "FACT_LABELS", "fact_labels", "LIST_NOUNS"]
 
@@ -81,6 +83,13 @@ _UNIT_LABELS: dict[str, tuple[str, str]] = {
 def fact_labels(subject: str = "collective") -> dict[str, tuple[str, str]]:
     """(en, zh) plain labels of the fact paths of ``subject`` (``collective`` or ``unit``)."""
     return {**FACT_LABELS, **_UNIT_LABELS} if subject == "unit" else FACT_LABELS
+
+
+def _schema_labels(rs: Ruleset) -> dict[str, tuple[str, str]]:
+    """(en, zh) labels of the facts schema the ruleset reads (``facts_schema:``): the words for a fact
+    that a term's own schema adds; the page's wording above names the shipped facts."""
+    schema = rs.facts.schema if rs.facts is not None else None
+    return {} if schema is None else {p: (_text(lab["en"]), _text(lab["zh"])) for p, lab in schema.labels.items()}
 
 
 # Each fact list's nouns: (singular, plural, zh), for pages and why-not suggestions.
@@ -154,7 +163,7 @@ class _Words:
         self.rs, self.lang, self.en = rs, lang, lang == "en"
         self.params = {p.name: p for p in rs.parameters}
         self.derived = {d.name: d for d in rs.derived}
-        self.labels = fact_labels(rs.subject)
+        self.labels = {**_schema_labels(rs), **fact_labels(rs.subject)}
 
     def cat(self, *parts: str) -> str:
         """Join words: spaces in English; in Chinese only between a Han character and a Latin one."""
@@ -179,15 +188,51 @@ class _Words:
         if isinstance(v, dt.date):
             return v.isoformat()
         if isinstance(v, str):
-            return f'"{v}"'
+            return f'"{_text(v)}"'
         if isinstance(v, Window):
             return self.window(v)
         if isinstance(v, tuple):
             return (", " if self.en else "、").join(self.value(x) for x in v)
         return str(v)
 
+    def coded(self, left: RNode, right: RNode) -> str | None:
+        """A text written in a condition and compared with an enum fact or the region, by its label in
+        the ruleset's facts schema (the region's name) with the code beside it; None otherwise."""
+        if not (isinstance(right, Const) and isinstance(right.value, str) and right.param is None):
+            return None
+        path = left.path if isinstance(left, Fact) else f"{left.list}[].{left.field}" if isinstance(left, Item) \
+            else None
+        schema = self.rs.facts.schema if self.rs.facts is not None else None
+        spec = schema.fields.get(path) if schema is not None and path is not None else None
+        lang = "en" if self.en else "zh"
+        try:
+            if spec is not None and spec.type == "enum" and schema is not None and path is not None:
+                label = schema.value_label(path, right.value, lang)
+            elif spec is not None and spec.type == "region":
+                label = packaged_regions().name(right.value, lang)
+            else:
+                return None
+        except KeyError:  # a value the schema does not list (check has said so): as written
+            return None
+        code = self.value(right.value)
+        return code if label == right.value else _text(label) + self.paren(code)
+
+    def zone(self, tz: str, *, header: bool = False) -> str:
+        """A time zone as the page's reader names it: 北京时间 for Asia/Shanghai on a zh page (with the
+        zone's code in the header), else the IANA name."""
+        if self.en or tz not in _ZONE_ZH:
+            return tz
+        return _ZONE_ZH[tz] + (self.paren(tz) if header else "")
+
+    def region(self, code: str | None) -> str:
+        """A region code by its name, the code beside it (``广东（guangdong）``); ``—`` for none."""
+        if not code:
+            return "—"
+        names = packaged_regions().names
+        return names[code]["en" if self.en else "zh"] + self.paren(code) if code in names else code
+
     def window(self, w: Window, name: str | None = None) -> str:
-        tail = w.time_zone + (("; " if self.en else "；") + name if name else "")
+        tail = self.zone(w.time_zone) + (("; " if self.en else "；") + name if name else "")
         incl = _INCL[self.lang][(w.start_inclusive, w.end_inclusive)]
         if self.en:
             return f"between {w.start.isoformat()} and {w.end.isoformat()}, {incl} ({tail})"
@@ -309,10 +354,10 @@ class _Pred(Visitor[str]):
         op = NEGATED[n.op] if self.negated else n.op
         kinds = {w.kind(n.left), w.kind(n.right)}
         verb = _CMP[w.lang][1 if kinds & {"date", "instant"} else 0][op]
-        tz = w.rs.time_zone
+        tz = w.zone(w.rs.time_zone)
         day = "" if kinds != {"date", "instant"} else \
             f", by calendar day in {tz}" if w.en else f"，按 {tz} 的日历日计"
-        return w.cat(verb, w.noun(n.right)) + day
+        return w.cat(verb, w.coded(n.left, n.right) or w.noun(n.right)) + day
 
     def _one_of(self, items: list[str]) -> str:
         not_ = ("not " if self.w.en else "不") if self.negated else ""
@@ -324,7 +369,7 @@ class _Pred(Visitor[str]):
         p = self.w.params.get(n.param) if n.param is not None else None
         if p is not None:  # a list parameter: its values, then its name
             return self._one_of([self.w.value(p.value) + self.w.paren(p.name)])
-        return self._one_of([self.w.noun(x) for x in n.values])
+        return self._one_of([self.w.coded(n.left, x) or self.w.noun(x) for x in n.values])
 
     def visit_in_window(self, n: InWindow) -> str:
         not_ = ("not " if self.w.en else "不") if self.negated else ""
@@ -390,10 +435,14 @@ class _Cond(Visitor[str]):
         return self.w.noun(n)
 
 
+def _cell(c: Any) -> str:
+    return " ".join(str(c).split()).replace("|", "\\|")
+
+
 def _table(cols: str, rows: list[tuple[Any, ...]]) -> list[str]:
     """A Markdown table; ``cols`` is "A|B|C". Cells are flattened to one line, ``|`` escaped, empty as —."""
     def row(cells: Any) -> str:
-        return "| " + " | ".join(" ".join(str(c).split()).replace("|", "\\|") if c else "—" for c in cells) + " |"
+        return "| " + " | ".join(_cell(c) if c else "—" for c in cells) + " |"
     return [row(cols.split("|")), "|" + "---|" * len(cols.split("|")), *(row(r) for r in rows), ""]
 
 
@@ -404,20 +453,46 @@ def _code(text: str) -> str:
     return f"{ticks}{flat}{ticks}"
 
 
+_ZONE_ZH = {"Asia/Shanghai": "北京时间"}  # zones a zh reader names in words (UTC+8 without DST since 1992)
+_HTML = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+
+
+def _inert(line: str) -> str:
+    """HTML escaped and a link's ``](`` or ``][`` broken, so a text adds no tag or link."""
+    return line.translate(_HTML).replace("](", "]\\(").replace("][", "]\\[")
+
+
+def _text(text: str) -> str:
+    """A text of the ruleset (or its facts schema) as Markdown that shows just that text: on one line (so
+    it starts no heading, list or rule), HTML and link brackets escaped (so it adds no tag or link)."""
+    return _inert(" ".join(str(text).split()))
+
+
+def _paragraph(text: str) -> str:
+    """A text that starts a line of its own: as ``_text``, and a first character that would start a block
+    (a heading, list, quote or rule) escaped."""
+    shown = _text(text)
+    m = re.match(r"[#>+*=_-]|`{3}|~{3}|[0-9]+([.)])(?:\s|$)", shown)
+    if m is None:
+        return shown
+    at = m.start(1) if m.lastindex else 0  # a numbered item: before its . or )
+    return shown[:at] + "\\" + shown[at:]
+
+
 def _quote(text: str) -> list[str]:
-    return [f"> {line}".rstrip() for line in text.strip().splitlines()] + [""]
+    return [f"> {_inert(line)}".rstrip() for line in text.strip().splitlines()] + [""]
 
 
 def _rule(w: _Words, rule: Rule) -> list[str]:
     t, en, rs = _T[w.lang], w.en, w.rs
     c = rule.citation
     src = next((s for s in rs.sources if s.id == c.source), None)
-    title = src.title.get(w.lang) if src else c.source
-    ref = ((", " if en else "，") + src.reference) if src and src.reference else ""
-    where = f"{title} ({c.source}{ref}), {t['clause']} {c.clause}" if en else \
-        f"{title}（{c.source}{ref}），{t['clause']} {c.clause}"
+    title = _text(src.title.get(w.lang) if src else c.source)
+    ref = ((", " if en else "，") + _text(src.reference)) if src and src.reference else ""
+    where = f"{title} ({c.source}{ref}), {t['clause']} {_text(c.clause)}" if en else \
+        f"{title}（{c.source}{ref}），{t['clause']} {_text(c.clause)}"
     colon = ":** " if en else "：**"
-    out = [f"### {rule.id} — {rule.title.en if en else rule.title.zh}", "",
+    out = [f"### {rule.id} — {_text(rule.title.en if en else rule.title.zh)}", "",
            f"- **{t['severity']}{colon}"
            f"{t.get(rule.severity + ('_unit' if rs.subject == 'unit' else ''), t.get(rule.severity, rule.severity))}",
            f"- **{t['layer']}{colon}{rule.layer or '—'}", f"- **{t['source']}{colon}{where}", "",
@@ -428,7 +503,7 @@ def _rule(w: _Words, rule: Rule) -> list[str]:
     if rule.due and rule.due in w.params:
         opens, last = due_days(w.params[rule.due].value)
         zone = rs.days_zone(rule.due)
-        text = t["due_text"].format(last=last.isoformat(), zone=zone, decided=decided_on(last).isoformat(),
+        text = t["due_text"].format(last=last.isoformat(), zone=w.zone(zone), decided=decided_on(last).isoformat(),
                                     opens=t["due_opens"].format(opens=opens.isoformat()) if opens else "")
         out += [f"**{t['due']}{colon}`params.{rule.due}`{': ' if en else '：'}{text}.", ""] if en else \
             [f"**{t['due']}{colon}`params.{rule.due}`：{text}。", ""]
@@ -436,13 +511,13 @@ def _rule(w: _Words, rule: Rule) -> list[str]:
         out += [f"**{t['applies']}{colon}" + t["applies_text"].format(cond=w.cond(rule.applies_condition),
                                                                       code=_code(rule.applies_if)), ""]
     if rule.interpretation:
-        out += [f"**{t['interp']}{colon}{' '.join(rule.interpretation.get(w.lang).split())}", ""]
+        out += [f"**{t['interp']}{colon}{_text(rule.interpretation.get(w.lang))}", ""]
     notes = []
     for p in (w.params[name] for name in rule.params if name in w.params):
         bits = (p.description and p.description.get(w.lang),
                 p.interpretation and t["interp"] + (": " if en else "：") + p.interpretation.get(w.lang),
                 p.placeholder and t["placeholder"])
-        text = " ".join(" ".join(str(b).split()) for b in bits if b)
+        text = " ".join(_text(b) for b in bits if b)
         notes.append(f"- `{p.name}` = {w.value(p.value)}" + (f" — {text}" if text else ""))
     if notes:
         out += [f"**{t['used']}{colon.rstrip()}", "", *notes, ""]
@@ -456,14 +531,15 @@ def render_markdown(ruleset: Ruleset, *, lang: str = "en") -> str:
     w, t, en = _Words(ruleset, lang), _T[lang], lang == "en"
     first, second = (ruleset.title.en, ruleset.title.zh) if en else (ruleset.title.zh, ruleset.title.en)
     colon = ":** " if en else "：**"
-    out = [f"# {first}", "", second, "",
+    out = [f"# {_text(first)}", "", _paragraph(second), "",
            f"- **{t['term']}{colon}{ruleset.term}", f"- **{t['version']}{colon}{ruleset.version}",
-           f"- **{t['region']}{colon}{ruleset.region or '—'}",
+           f"- **{t['region']}{colon}{w.region(ruleset.region)}",
            f"- **{t['layers']}{colon}{' → '.join(ruleset.layers) or ruleset.id}",
-           f"- **{t['tz']}{colon}{ruleset.time_zone}", f"- **{t['sha']}{colon}`{ruleset.sha256 or '—'}`", "",
+           f"- **{t['tz']}{colon}{w.zone(ruleset.time_zone, header=True)}",
+           f"- **{t['sha']}{colon}`{ruleset.sha256 or '—'}`", "",
            t["note"], "", f"## {t['sources']}", ""]
-    out += _table(t["src_cols"], [(s.id, s.title.get(lang), s.reference, s.date and s.date.isoformat(),
-                                   s.note and s.note.get(lang))
+    out += _table(t["src_cols"], [(s.id, _text(s.title.get(lang)), s.reference and _text(s.reference),
+                                   s.date and s.date.isoformat(), s.note and _text(s.note.get(lang)))
                                   for s in ruleset.sources])
     out += [f"## {t['rules']}", ""]
     for rule in ruleset.rules:
@@ -471,20 +547,20 @@ def render_markdown(ruleset: Ruleset, *, lang: str = "en") -> str:
     out += [f"## {t['params']}", ""]
     mark = f" — **{t['placeholder']}**"
     out += _table(t["par_cols"], [(f"`{p.name}`", w.value(p.value) + (mark if p.placeholder else ""), p.source,
-                                   p.description and p.description.get(lang),
-                                   p.interpretation and p.interpretation.get(lang), p.layer)
+                                   p.description and _text(p.description.get(lang)),
+                                   p.interpretation and _text(p.interpretation.get(lang)), p.layer)
                                   for p in ruleset.parameters])
     crit = ruleset.creation_collective
     if crit is not None:  # conditions over a collective's facts, worded with the collective's fields
-        cw = _Words(attrs.evolve(ruleset, subject="collective", derived=()), lang)
+        cw = _Words(attrs.evolve(ruleset, subject="collective", derived=(), facts=SUBJECTS["collective"]), lang)
         out += [f"## {t['creation']}", "", t["creation_text"].format(cond=cw.cond(crit.checked),
                                                                      code=_code(crit.when)), ""]
         out += ["- " + t["breakdown"].format(name=f"`{name}`", cond=cw.cond(tree), code=_code(text))
                 for (name, text), (_, tree) in zip(crit.breakdown, crit.breakdown_conditions, strict=True)]
-        out += ["", f"**{t['source']}{colon}{crit.citation.source_title}, {t['clause']} "
-                    f"{crit.citation.clause}", "", *_quote(crit.citation.text)]
+        out += ["", f"**{t['source']}{colon}{_text(crit.citation.source_title)}, {t['clause']} "
+                    f"{_text(crit.citation.clause)}", "", *_quote(crit.citation.text)]
         if crit.interpretation:
-            out += [f"**{t['interp']}{colon}{' '.join(crit.interpretation.get(lang).split())}", ""]
+            out += [f"**{t['interp']}{colon}{_text(crit.interpretation.get(lang))}", ""]
     if ruleset.derived:
         out += [f"## {t['derived']}", ""]
         out += _table(t["der_cols"], [(f"`derived.{d.name}`", w.describe(d)) for d in ruleset.derived])

@@ -934,8 +934,10 @@ def _facts_schema_of(r: Reader, top: dict[str, Any], base: Ruleset | None, subje
 
 
 def all_errors(errors: list[RulesetError]) -> RulesetError:
-    """The first error (in file order), carrying every error found."""
-    ordered = sorted(errors, key=lambda e: (e.path or "", e.line or 0, e.col or 0))
+    """The first error (in file order), carrying every error found but the follow-ons of a value the
+    loader refused (``RulesetError.follow_on``: the loader's own error says why)."""
+    ordered = sorted([e for e in errors if not e.follow_on] or errors, key=lambda e: (e.path or "", e.line or 0,
+                                                                                       e.col or 0))
     first = ordered[0]
     first.errors = tuple(ordered)
     return first

@@ -189,16 +189,21 @@ def _lab(path: str) -> Text:
     return Text(zh=zh, en=en)
 
 
+def _word(v: Any) -> str:
+    """A value as the facts write it: true/false for a yes/no fact (not Python's True/False)."""
+    return json.dumps(v) if isinstance(v, bool) else str(v)
+
+
 def _need_text(lab: Text, nd: Need) -> Text:
     """One field's constraint in words: value(s), exclusions, a range (dates as lo..hi)."""
     en, zh = [], []
     if nd["in"] is not None:
-        vs = [str(v) for v in nd["in"]]
+        vs = [_word(v) for v in nd["in"]]
         en.append(f"{lab.en}: {vs[0]}" if len(vs) == 1 else f"{lab.en}: one of {', '.join(vs)}")
         zh.append(f"{lab.zh}为 {vs[0]}" if len(vs) == 1 else f"{lab.zh}为 {'、'.join(vs)} 之一")
     if nd["ne"]:
-        en.append(f"{lab.en}: not {', '.join(map(str, nd['ne']))}")
-        zh.append(f"{lab.zh}不为 {'、'.join(map(str, nd['ne']))}")
+        en.append(f"{lab.en}: not {', '.join(map(_word, nd['ne']))}")
+        zh.append(f"{lab.zh}不为 {'、'.join(map(_word, nd['ne']))}")
     lo, hi, day = nd["lo"], nd["hi"], nd["type"] in ("date", "instant")
     if lo is not None and hi is not None:
         en.append(f"{lab.en}: within {lo}..{hi}" if day else f"{lab.en}: between {lo} and {hi}")
@@ -378,7 +383,9 @@ class _Case:
         return v.astimezone(zoneinfo_zone(self.tz)).date() if isinstance(v, dt.datetime) else v
 
     def show(self, v: Any) -> str:
-        return v.astimezone(zoneinfo_zone(self.tz)).strftime("%Y-%m-%d %H:%M") if isinstance(v, dt.datetime) else str(v)
+        if isinstance(v, dt.datetime):
+            return v.astimezone(zoneinfo_zone(self.tz)).strftime("%Y-%m-%d %H:%M")
+        return _word(v)
 
     def valid(self, patch: dict[str, Any]) -> dict[str, Any] | None:
         """``patch`` if the patched facts are still valid facts, else None."""

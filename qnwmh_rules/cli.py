@@ -55,14 +55,41 @@ def _read_json(name: str) -> Any:
     return loads(data, where)
 
 
+# What no string of a verdict holds (facts and ruleset texts refuse them): C0 controls but tab and line
+# breaks, DEL, C1 controls; printed as they are, they would act on the reader's terminal.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _control_at(doc: Any) -> tuple[str, str] | None:
+    """(path, character as U+XXXX) of the first control character in a string or key of ``doc``."""
+    stack: list[tuple[Any, str]] = [(doc, "")]
+    while stack:
+        node, path = stack.pop()
+        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        for k, v in items:
+            here = f"{path}[{k}]" if isinstance(k, int) else f"{path}.{k}" if path else str(k)
+            for text in (k, v):
+                m = _CONTROL.search(text) if isinstance(text, str) else None
+                if m is not None:
+                    return show(here) if _CONTROL.search(here) else here, f"U+{ord(m.group()):04X}"
+            stack.append((v, here))
+    return None
+
+
 def _read_verdict(name: str) -> Any:
-    """A stored verdict's JSON: a file that is not JSON is "not a verdict", not bad facts."""
+    """A stored verdict's JSON: a file that is not JSON, or holds a control character, is "not a verdict",
+    not bad facts."""
     try:
-        return _read_json(name)
+        doc = _read_json(name)
     except FactsError as exc:
         if exc.field == "(input)" and exc.message.startswith("cannot read"):
             raise
         raise FactsError("(verdict)", f"{name} is not a verdict document ({exc})") from None
+    odd = _control_at(doc)
+    if odd is not None:
+        raise FactsError("(verdict)", f"{name} is not a verdict document ({odd[0]} holds the control character "
+                                      f"{odd[1]}, which no verdict holds)")
+    return doc
 
 
 def _why(exc: BaseException) -> str:

@@ -52,6 +52,7 @@ class RulesetError(QnwmhError, ValueError):
         line: int | None = None,
         col: int | None = None,
         suggestion: str | None = None,
+        follow_on: bool = False,
     ) -> None:
         self.code = code
         self.message = message
@@ -59,6 +60,8 @@ class RulesetError(QnwmhError, ValueError):
         self.line = line
         self.col = col
         self.suggestion = suggestion
+        # said of a value the loader refused and already reported at the same place: left out of ``errors``
+        self.follow_on = follow_on
         # every problem found in the same check, this one included (set by the loader)
         self.errors: tuple[RulesetError, ...] = (self,)
         super().__init__(self.__str__())

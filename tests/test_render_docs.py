@@ -123,7 +123,7 @@ def test_a_window_states_its_days_and_zone(tmp_path):
     expected_en = ("at least one filing (filings) such that its submission time (f.submitted_at) is between "
                    "2015-10-01 and 2017-09-30, the first day included, the last excluded (Asia/Shanghai; win)")
     expected_zh = ("至少有一项网络报备（filings）满足：其提交时间（f.submitted_at）在 2015-10-01 至 2017-09-30 期间"
-                   "（含首日、不含末日，Asia/Shanghai；win）")
+                   "（含首日、不含末日，北京时间；win）")
     assert expected_en == render(tmp_path, "any(f in filings, f.submitted_at in params.win)")
     assert expected_zh == render(tmp_path, "any(f in filings, f.submitted_at in params.win)", lang="zh")
 
@@ -150,7 +150,8 @@ def test_a_timestamp_against_a_date_is_read_by_calendar_day(tmp_path):
      "the number of members aged 35 (周岁) or under (members.aged_35_or_under) is at least "
      "the total number of members (members.total) times 0.5"),
     ('org_kind in ["public", "social_organization"] or members.total > 10',
-     'the kind of organisation the collective belongs to (org_kind) is one of "public", "social_organization" '
+     'the kind of organisation the collective belongs to (org_kind) is one of public-sector organisation '
+     '("public"), social organisation ("social_organization") '
      'or the total number of members (members.total) is more than 10'),
 ], ids=["not ==", "not <", "not and", "not any", "all", "arithmetic", "in list"])
 def test_plain_words_of_not_all_and_lists(tmp_path, when, expected):
