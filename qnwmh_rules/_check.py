@@ -19,6 +19,7 @@ import attrs
 from dateutil import tz as dttz
 
 from . import _expr as E
+from ._finding import check_finding
 from ._loader import Key, Loaded, text_position
 from ._model import Derivation, Rule, Ruleset, Window, decided_on
 from ._tree import And, Arith, Cmp, Const, Fact, InList, InWindow, Item, Not, Or, Quant, RNode
@@ -422,6 +423,7 @@ def check_ruleset(rs: Ruleset, where: dict[str, tuple[Loaded, Key]]) -> tuple[Ru
     for r in rs.rules:
         try:
             rules.append(check_rule(rs, r, where))
+            errors += check_finding(rs, rules[-1], where)
         except RulesetError as exc:
             errors.append(exc)
     try:

@@ -37,6 +37,7 @@ from ._model import (
     ruleset_key,
 )
 from .exceptions import RulesetError, did_you_mean
+from ._finding import read_finding
 
 __all__ = ["read_ruleset_file", "canonical", "content_sha256", "all_errors", "Reader"]
 
@@ -48,7 +49,7 @@ _TOP_KEYS = {
 }
 _RULE_KEYS = {"id": True, "title": True, "severity": True, "citation": True, "when": True,
               "interpretation": False, "override": False, "pending_if": False, "score": False,
-              "due": False, "applies_if": False}
+              "due": False, "applies_if": False, "finding": False}
 _SCORE_KEYS = {"kind": True, "points": False, "group": False, "per": False, "cap": False, "effect": False}
 _SCORING_KEYS = {"rounding": True, "groups": True, "bonus_cap": False}
 _GROUP_KEYS = {"id": True, "title": True, "cap": False, "weight": False}
@@ -672,6 +673,9 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
             where[f"{rule_id}#pending_if"] = (loaded, kp + ("pending_if",))
         title = collect(r.text, v["title"], kp + ("title",), "title", default=Text("?", "?"))
         score = collect(score_of, v["score"], kp + ("score",)) if "score" in v else None
+        finding = collect(read_finding, r, v["finding"], kp + ("finding",)) if "finding" in v else None
+        if finding is not None:
+            where[f"{rule_id}#finding"] = (loaded, kp + ("finding",))
         if score is not None and score.kind == "gate" and score.effect == "ineligible" and severity != "required":
             errors.append(r.err("Q150", "a gate with `effect: ineligible` must be a required rule", kp + ("severity",)))
         rules[rule_id] = Rule(
@@ -679,7 +683,7 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
             citation=citation or Citation("?", "?", "?", "?"),
             when=r.string(v["when"], kp + ("when",), "when"),
             interpretation=r.opt_string(v, "interpretation", kp),
-            layer=layer, pending_if=pending, score=score, due=due, applies_if=applies,
+            layer=layer, pending_if=pending, score=score, due=due, applies_if=applies, finding=finding,
         )
         where[rule_id] = (loaded, kp + ("when",))
 
