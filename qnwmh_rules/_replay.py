@@ -21,7 +21,8 @@ from ._jsontext import InvalidJSONError, check_value, loads
 from .exceptions import FactsError
 from .verdict import Verdict
 
-__all__ = ["apply_patch", "WhatIf", "what_if", "Replay", "replay", "json_differences", "parse_assignment"]
+__all__ = ["apply_patch", "WhatIf", "what_if", "Replay", "replay", "json_differences", "parse_assignment",
+           "ruleset_for_stamp"]
 
 def parse_assignment(text: str) -> tuple[str, Any]:
     """``members.total=12`` → ("members.total", 12): the value is JSON if it parses, else text;
@@ -144,6 +145,22 @@ def _shipped(root: Path, term: str, ruleset_id: str) -> Path | None:
                          suggestion="replay with --ruleset FILE to use another ruleset")
     files = {f.stem: f for f in terms[term].glob("*.yaml") if not f.name.endswith(".cases.yaml")}
     return files.get(ruleset_id)
+
+
+def ruleset_for_stamp(stamp: Any) -> Any:
+    """The shipped ruleset (``Ruleset``) a verdict's stamp names, when one of that id, term and version
+    is shipped and loads; None otherwise (explanations then word every rule generically)."""
+    from ._api import _engine_at, rulesets_dir
+    from .exceptions import QnwmhError
+
+    try:
+        path = _shipped(rulesets_dir(), stamp.term, stamp.ruleset_id)
+        if path is None:
+            return None
+        rs = _engine_at(path, "python").ruleset
+    except (QnwmhError, OSError):
+        return None
+    return rs if rs.version == stamp.version else None
 
 
 def replay(verdict_doc: Mapping[str, Any], facts: Mapping[str, Any], *, ruleset: str | Path | None = None) -> Replay:

@@ -245,7 +245,7 @@ def _instant(value: Any, vocab: Vocabulary, lang: str) -> str:
         zone = f"UTC{'+' if minutes >= 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
     if lang == "zh":
         return f"{zone}{day}{clock}"
-    return f"{day}, {clock}" + (f" ({zone})" if zone else "")
+    return f"{day}, {clock}" + (f" {zone}" if zone else "")
 
 
 def _window(value: Mapping[str, Any], vocab: Vocabulary, lang: str) -> str:

@@ -123,9 +123,12 @@ def _explain(args: argparse.Namespace) -> int:
     from .verdict import Verdict
 
     doc = _read_verdict(args.verdict)
+    facts = _read_json(args.facts) if args.facts else None
+    ruleset = _api.load_ruleset(args.ruleset, backend="python") if args.ruleset else None
     try:  # from_dict checks the shape; a value of the wrong type inside shows only while rendering
         verdict = Verdict.from_dict(doc)
-        text = (explain_html if args.format == "html" else explain_text)(verdict, lang=args.lang)
+        text = (explain_html if args.format == "html" else explain_text)(verdict, lang=args.lang, ruleset=ruleset,
+                                                                         facts=facts)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise FactsError("(verdict)", f"{args.verdict} is not a verdict document ({_why(exc)})") from exc
     if args.output:
@@ -912,6 +915,11 @@ def build_parser() -> argparse.ArgumentParser:
                     help=f"language of the note (default {DEFAULT_LANG})")
     ex.add_argument("--format", default="text", choices=("text", "html"), help="text (default) or html")
     ex.add_argument("-o", "--output", default=None, help="write to this file instead of stdout")
+    ex.add_argument("--facts", default=None, metavar="FACTS.json",
+                    help="the subject's facts: its name (and a unit's kind and region) go into the headline")
+    ex.add_argument("--ruleset", default=None, metavar="FILE",
+                    help="the ruleset the verdict was made with, for its findings (default: the shipped ruleset "
+                         "the verdict's stamp names)")
     ex.set_defaults(func=_explain)
     w = _subparser(sub, "why-not", "for each failed rule, the smallest changes to the facts that would pass it",
                    ["why-not --region guangdong rulesets/examples/collective-gd-0001.json --lang en"],
