@@ -94,8 +94,10 @@ _W: dict[str, dict[str, str]] = {
         "h.ineligible": "{asof}{who} is not eligible as a {term} national 青年文明号 creation collective ({basis}).",
         "h.undetermined": "{asof}whether {who} is eligible as a {term} national 青年文明号 creation collective "
                           "cannot be decided yet ({basis}).",
-        "unit.h": "{asof}{who}, {term} assessment of programme management: {score}; {outcome} ({basis}).",
-        "unit.h.noscore": "{asof}{who}, {term} assessment of programme management: {outcome} ({basis}).",
+        "unit.h": "{asof}the {term} assessment of {who} as a management unit of the programme: {score}; {outcome} "
+                  "({basis}).",
+        "unit.h.noscore": "{asof}the {term} assessment of {who} as a management unit of the programme: {outcome} "
+                          "({basis}).",
         "unit.o.eligible": "every required duty is met", "unit.o.ineligible": "a required duty is not met",
         "unit.o.undetermined": "some required duties cannot be decided yet",
         "score": "scored {total} of {maximum}",

@@ -27,9 +27,11 @@ from ._model import Finding, Rule, Ruleset, Text
 from .exceptions import RulesetError, did_you_mean
 from .facts import SUBJECTS
 
-__all__ = ["FINDING_KEYS", "read_finding", "check_finding", "Vocab", "vocabulary", "word_rule", "Worded",
+__all__ = ["PHRASING_FILE", "PHRASING_SUFFIX", "check_phrasing", "FINDING_KEYS", "read_finding", "check_finding", "Vocab", "vocabulary", "word_rule", "Worded",
            "due_text"]
 
+PHRASING_FILE = "items.phrasing.yaml"  # under rulesets/findings/
+PHRASING_SUFFIX = ".phrasing.yaml"
 FINDING_KEYS = ("requirement", "passed", "failed", "undetermined", "pending", "not_applicable")
 _FIELD_KINDS = {"bool": "bool", "count": "number", "str": "string", "enum": "string", "region": "string",
                 "nationality": "string", "round": "string", "date": "date", "instant": "instant"}
@@ -149,10 +151,53 @@ def _suggest(word: str, choices: Sequence[str]) -> str | None:
 def _phrasing() -> dict[str, Any]:
     from ._api import rulesets_dir
 
-    path = Path(rulesets_dir()) / "findings" / "phrasing.yaml"
+    path = Path(rulesets_dir()) / "findings" / PHRASING_FILE
     doc: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
     items = {k: {lang: T.parse_template(v[lang]) for lang in ("zh", "en")} for k, v in doc["items"].items()}
     return {**doc, "parsed_items": items}
+
+
+def check_phrasing(path: Path) -> list[RulesetError]:
+    """Every problem of a phrasing file (``items.phrasing.yaml``): each item phrase a ``{zh, en}`` pair of
+    templates whose names are fields of the list's items (of either subject) and whose formatters exist."""
+    from ._loader import load_text, read_file
+
+    loaded = load_text(read_file(path), str(path))
+    doc = loaded.data
+    if not isinstance(doc, dict) or not isinstance(doc.get("items"), dict):
+        return [loaded.error("Q101", "a phrasing file is a mapping with an `items:` mapping of list paths "
+                                     "(honors[]) to {zh, en} templates", ())]
+    errors: list[RulesetError] = []
+    for list_path, texts in doc["items"].items():
+        kp: Key = ("items", list_path)
+        fields = {p.partition("[].")[2]: spec for subject in SUBJECTS.values() for p, spec in subject.fields.items()
+                  if p.startswith(f"{list_path}.")}
+        if not fields:
+            lists = [f"{name}[]" for subject in SUBJECTS.values() for name in subject.lists]
+            errors.append(loaded.error("Q191", f"{list_path!r} is not a list of the facts", kp, key=True,
+                                       suggestion=did_you_mean(list_path, lists) or f"lists: {', '.join(lists)}"))
+            continue
+        scope = {name: _FIELD_KINDS.get(spec.type, "any") for name, spec in fields.items()}
+        for name in list(scope):  # an object inside an item (channel) may be named too
+            head = name.rpartition(".")[0]
+            while head:
+                scope.setdefault(head, "any")
+                head = head.rpartition(".")[0]
+        if not isinstance(texts, dict) or set(texts) != {"zh", "en"}:
+            errors.append(loaded.error("Q103", "an item phrase is a mapping with zh and en templates", kp))
+            continue
+        for lang in ("zh", "en"):
+            text = texts[lang]
+            if not isinstance(text, str):
+                errors.append(loaded.error("Q104", "a template must be a text", kp + (lang,)))
+                continue
+            try:
+                T.check_template(_parsed(loaded, kp + (lang,), text), scope, suggest=_suggest)
+            except T.TemplateProblem as p:
+                errors.append(_error(loaded, kp + (lang,), text, p))
+            except RulesetError as exc:
+                errors.append(exc)
+    return errors
 
 
 @attrs.frozen

@@ -245,21 +245,31 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
+PHRASING_SUFFIX = ".phrasing.yaml"  # the phrasing of findings: checked as such, not as a ruleset
+
+
 def _ruleset_files(paths: list[str]) -> list[Path]:
     """Ruleset files named, or found in folders (``*.yaml`` except cases files)."""
     out: list[Path] = []
     for name in paths:
         p = Path(name)
         if p.is_dir():
-            out.extend(sorted(f for f in p.rglob("*.yaml") if not f.name.endswith(".cases.yaml")))
+            out.extend(sorted(f for f in p.rglob("*.yaml") if not f.name.endswith((".cases.yaml", PHRASING_SUFFIX))))
         else:
             out.append(p)
     return out
 
 
 def _check(args: argparse.Namespace) -> int:
+    from ._finding import check_phrasing
+
     files = _ruleset_files(args.paths)
     problems: list[dict[str, Any]] = []
+    # the phrasing of findings (rulesets/findings/*.phrasing.yaml) is checked with the rulesets it serves
+    for f in sorted(x for name in args.paths if Path(name).is_dir() for x in Path(name).rglob(f"*{PHRASING_SUFFIX}")):
+        for err in check_phrasing(f):
+            problems.append({"file": err.path or str(f), "line": err.line, "column": err.col, "code": err.code,
+                             "message": err.message, "suggestion": err.suggestion, "text": str(err)})
     for f in files:  # every file is checked and reported, whatever happened to the ones before
         try:
             # no engine is built; where durable_rules is installed it is asked whether it takes the
