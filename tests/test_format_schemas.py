@@ -27,7 +27,8 @@ def _schema_of(name):
     return json.loads((PKG / f"{name}.schema.json").read_text(encoding="utf-8"))
 
 
-RULESET_FILES = sorted(p for p in (ROOT / "rulesets").rglob("*.yaml") if not p.name.endswith(".cases.yaml"))
+RULESET_FILES = sorted(p for p in (ROOT / "rulesets").rglob("*.yaml")
+                       if not p.name.endswith((".cases.yaml", ".phrasing.yaml")))
 CASES_FILES = sorted((ROOT / "rulesets").rglob("*.cases.yaml"))
 
 
