@@ -430,7 +430,7 @@ def check_template(t: Template, scope: Mapping[str, str], *, suggest: Callable[[
         for name, at in names:
             if name not in scope:
                 raise TemplateProblem("Q191", f"unknown name {name!r} in the template", at,
-                                      suggest(name, list(scope)) or hint(name) or
+                                      hint(name) or suggest(name, list(scope)) or
                                       f"names here: {', '.join(sorted(scope)) or '(none)'}")
         kind = scope[p.name]
         for c in p.calls:
