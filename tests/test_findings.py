@@ -199,7 +199,7 @@ def test_a_phrasing_file_with_a_misspelt_field_is_q191(tmp_path):
     """An item phrase naming a field the items do not have is Q191 at the name."""
     path = tmp_path / "items.phrasing.yaml"
     path.write_text('items:\n  honors[]:\n    zh: "{rund|term}年度"\n    en: "{round|term}"\n', encoding="utf-8")
-    assert [f"{path}:3:10: Q191 unknown name 'rund' in the template (did you mean 'round'?)"] == \
+    assert [f"{path}:3:11: Q191 unknown name 'rund' in the template (did you mean 'round'?)"] == \
         [str(e) for e in check_phrasing(path)]
 
 
