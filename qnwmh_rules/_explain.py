@@ -119,7 +119,7 @@ _W: dict[str, dict[str, str]] = {
         "counts": "{total} items: {parts}.", "counts_sep": ", ",
         "missing_all": "Missing information: {paths}.",
         "count_head": "{label} ({n})",
-        "rule_head": "{title}", "advisory": "[advisory: does not affect the outcome]",
+        "rule_head": "{title}", "advisory": "(advisory: does not affect the outcome)",
         "l.cites": "Cites", "l.required": "Required", "l.finding": "Finding", "l.missing": "Missing",
         "l.waiting": "Why open", "l.conclusion": "Conclusion", "l.points": "Points", "l.id": "Rule id",
         "cite.head": "{source}, clause {clause}", "cite": "{head}: “{text}”",
@@ -444,7 +444,7 @@ def _note(verdict: Verdict, lang: str, ruleset: Any = None, facts: Mapping[str, 
         if verdict.missing else ""
     return _Note(lang, unit, w["unit.doc_title" if unit else "doc_title"], verdict.outcome, headline,
                  _banner(verdict, rs, w, lang), counts, missing, tuple(groups),
-                 tuple(_score_text(verdict, lang, rs)), _interpretations(verdict, w, lang),
+                 tuple(_score_text(verdict, lang, rs, vocab)), _interpretations(verdict, w, lang),
                  _stamp(verdict, vocab, w, lang), w,
                  tuple(' class="mono"' if k in ("layers", "ruleset_sha256", "facts_sha256", "ruleset_id",
                                                 "library_version", "version") else ""
@@ -456,7 +456,7 @@ def _note(verdict: Verdict, lang: str, ruleset: Any = None, facts: Mapping[str, 
 
 
 _SCORE_WORDS: dict[str, dict[str, Any]] = {
-    "zh": {"head": "评分", "total": "得分{total}分（满分{maximum}分）",
+    "zh": {"lang": "zh", "head": "评分", "total": "得分{total}分（满分{maximum}分）",
            "total.provisional": "暂定得分{total}分（满分{maximum}分；待定项目确定后，得分可能在{lo}至{hi}分之间）",
            "provisional": "",
            "adjust": "调整",
@@ -475,18 +475,19 @@ _SCORE_WORDS: dict[str, dict[str, Any]] = {
                     "deducted": "扣{neg}分（最多扣{negmax}分）", "not_deducted": "未扣分（最多扣{negmax}分）",
                     "undetermined": "待定（满分{max}分）", "not_applicable": "不适用",
                     "adjustment": "{points}分"}},
-    "en": {"head": "Score", "total": "Score {total} of {maximum}",
+    "en": {"lang": "en", "head": "Score", "total": "Score {total} of {maximum}",
            "provisional": " (provisional: some items are undetermined; the score may lie between {lo} and {hi})",
            "adjust": "adjustment",
            "status": {"awarded": "awarded", "not_awarded": "not awarded", "deducted": "deducted",
                       "not_deducted": "not deducted", "undetermined": "undetermined", "not_applicable": "n/a",
                       "adjustment": "adjustment"},
            "gate": "Gate “{rule}”: {outcome}",
+           "n.per": "{v} × {count} ({per})", "n.per_cap": ", capped at {cap}",
            "line": "{label}: {points}{top} {status}{note}", "top": " of {max}", "note": " — {note}"},
 }
 
 
-def _score_text(verdict: Verdict, lang: str, rs: Ruleset | None = None) -> list[str]:
+def _score_text(verdict: Verdict, lang: str, rs: Ruleset | None = None, vocab: Vocab | None = None) -> list[str]:
     """The score sheet in a few lines: total of maximum, then each line with its points, then gates."""
     s = verdict.score
     if s is None:
@@ -506,7 +507,7 @@ def _score_text(verdict: Verdict, lang: str, rs: Ruleset | None = None) -> list[
         label = titles.get(line.rule or "", line.rule) if line.rule else \
             (f"{w['adjust']}（{kind}{'，' + group if group else ''}）" if lang == "zh" else
              f"{w['adjust']} ({kind}{', ' + group if group else ''})")
-        said = _score_note(line, w) if lang == "zh" else line.note
+        said = _score_note(line, w, vocab) if lang == "zh" else _per_note(line, w, vocab) or line.note
         if lang == "zh" and line.status in ("undetermined", "not_awarded"):
             said = None  # the status says it
         note = w["note"].format(note=said) if said else ""
@@ -525,7 +526,16 @@ def _score_text(verdict: Verdict, lang: str, rs: Ruleset | None = None) -> list[
     return out
 
 
-def _score_note(line: Any, w: Mapping[str, Any]) -> str | None:
+def _per_note(line: Any, w: Mapping[str, Any], vocab: Vocab | None) -> str | None:
+    """``5 × 2 (derived.rejected_filings)`` with the derived fact's label in place of its name."""
+    m = re.fullmatch(r"(\S+) × (\S+) \((\S+)\)(?:, capped at (\S+))?", line.note or "")
+    if not m:
+        return None
+    per = vocab.label(m[3], w["lang"]) if vocab is not None else m[3]
+    return str(w["n.per"].format(v=m[1], count=m[2], per=per)) + (str(w["n.per_cap"].format(cap=m[4])) if m[4] else "")
+
+
+def _score_note(line: Any, w: Mapping[str, Any], vocab: Vocab | None = None) -> str | None:
     """A score line's note in Chinese. The verdict's notes are English; each kind of note the score
     sheet writes (see _score.py) has its Chinese wording here, with its figures carried over."""
     note = line.note
@@ -535,10 +545,9 @@ def _score_note(line: Any, w: Mapping[str, Any]) -> str | None:
         return str(w["n.undetermined"])
     if line.status == "not_awarded":
         return str(w["n.not_met"])
-    m = re.fullmatch(r"(\S+) × (\S+) \((\S+)\)(?:, capped at (\S+))?", note)
-    if m:
-        return str(w["n.per"].format(v=m[1], count=m[2], per=m[3])) + (
-            str(w["n.per_cap"].format(cap=m[4])) if m[4] else "")
+    per = _per_note(line, w, vocab)
+    if per is not None:
+        return per
     if line.kind == "floor":
         return str(w["n.floor"])
     m = re.fullmatch(r"(?:the group|bonuses) (?:is|are) capped at (\S+) points", note)
@@ -571,7 +580,7 @@ def explain_text(verdict: Verdict, *, lang: str = "zh", ruleset: Any = None,
     n = _note(verdict, lang, ruleset, facts)
     w = n.w
     out = [n.title, "", n.headline]
-    out += [f"【{line}】" if lang == "zh" else f"[{line}]" for line in n.banner]
+    out += [f"【{line}】" if lang == "zh" else f"** {line}" for line in n.banner]
     out.append(n.counts)
     if n.missing:
         out.append(n.missing)

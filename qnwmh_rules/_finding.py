@@ -205,7 +205,8 @@ class Vocab:
     """Words for the values of one subject's facts (implements ``_template.Vocabulary``)."""
 
     subject: str
-    derived: Mapping[str, tuple[str, str]] = attrs.field(factory=dict)  # derived name -> (function, of)
+    # derived name -> (function, of, whether it counts with a `where`)
+    derived: Mapping[str, tuple[str, str, bool]] = attrs.field(factory=dict)
 
     def _interim(self) -> dict[str, Any]:
         got: dict[str, Any] = _phrasing()["interim"]
@@ -224,7 +225,7 @@ class Vocab:
         spec = self.derived.get(name)
         if spec is None:
             return "推算值" if lang == "zh" else "a computed value"
-        function, of = spec
+        function, of, where = spec
         base = self.label(of.replace("[]", "[]"), lang) if "[]" not in of else self.label(of, lang)
         if function == "age_in_full_years":
             if lang == "zh":
@@ -232,6 +233,8 @@ class Vocab:
             return f"age in full years (from {base})"
         if function == "count_distinct":
             return f"不同{base}的数量" if lang == "zh" else f"the number of distinct values of {base}"
+        if function == "count" and where:
+            return f"计入的{base}数量" if lang == "zh" else f"the number of {base} counted"
         if function == "count":
             return f"{base}的数量" if lang == "zh" else f"the number of {base}"
         return f"最早的{base}" if lang == "zh" else f"the earliest {base}"
@@ -283,7 +286,7 @@ def _item_path(path: str) -> str:
 
 def vocabulary(subject: str, ruleset: Ruleset | None = None) -> Vocab:
     """The vocabulary of a subject's facts (with the ruleset's derived facts, when it is known)."""
-    derived = {d.name: (d.function, d.of) for d in ruleset.derived} if ruleset is not None else {}
+    derived = {d.name: (d.function, d.of, d.where is not None) for d in ruleset.derived} if ruleset is not None else {}
     return Vocab(subject if subject in SUBJECTS else "collective", derived)
 
 

@@ -153,14 +153,22 @@ def ruleset_for_stamp(stamp: Any) -> Any:
     from ._api import _engine_at, rulesets_dir
     from .exceptions import QnwmhError
 
+    root = rulesets_dir()
     try:
-        path = _shipped(rulesets_dir(), stamp.term, stamp.ruleset_id)
-        if path is None:
-            return None
-        rs = _engine_at(path, "python").ruleset
-    except (QnwmhError, OSError):
-        return None
-    return rs if rs.version == stamp.version else None
+        path = _shipped(root, stamp.term, stamp.ruleset_id)
+    except QnwmhError:
+        path = None
+    # the shipped examples (rulesets/examples/) are named by their ruleset id, not their file name
+    candidates = [path] if path is not None else sorted(
+        f for f in (root / "examples").glob("*.yaml") if not f.name.endswith(".cases.yaml"))
+    for f in candidates:
+        try:
+            rs = _engine_at(f, "python").ruleset
+        except (QnwmhError, OSError):
+            continue
+        if (rs.id, rs.term, rs.version) == (stamp.ruleset_id, stamp.term, stamp.version):
+            return rs
+    return None
 
 
 def replay(verdict_doc: Mapping[str, Any], facts: Mapping[str, Any], *, ruleset: str | Path | None = None) -> Replay:

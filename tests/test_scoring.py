@@ -139,6 +139,6 @@ def test_explanations_show_the_score_sheet():
                     qnwmh_rules.explain_html(v, lang="en"))
     assert "暂定得分80.0分（满分100.0分；待定项目确定后，得分可能在80.0至90.0分之间）" in zh.splitlines()
     assert "- At least one special meeting: 0 of 10 not awarded — the condition was not met" in en.splitlines()
-    assert "[Note: the points of this assessment are placeholders, not official weights (the assessment measures " \
-           "are not held); the score is indicative only.]" in en.splitlines()
+    assert "** Note: the points of this assessment are placeholders, not official weights (the assessment measures " \
+           "are not held); the score is indicative only." in en.splitlines()
     assert '<section class="score">' in html and "Score 80.0 of 100.0" in html
