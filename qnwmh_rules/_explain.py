@@ -52,7 +52,8 @@ _W: dict[str, dict[str, str]] = {
         "score": "得分{total}分（满分{maximum}分）",
         "score.provisional": "暂定得分{total}分（满分{maximum}分；待定项目确定后，得分可能在{lo}至{hi}分之间）",
         "asof": "截至{date}，", "asof.none": "",
-        "basis": "依据{name}规则集{version}版", "basis.national": "全国", "basis.asof_none": "；未指定评估时点，按各期限均已届满评估",
+        "basis": "依据{name}规则集{version}版", "basis.national": "全国",
+        "basis.asof_none": "；未指定评估时点，按各期限均已届满评估",
         "who": "{id}（{details}）", "details_sep": "，",
         "g.failed": "不符合的条件", "g.undetermined": "尚无法判定的条件", "g.passed": "符合的条件",
         "g.not_applicable": "不适用的条件",
@@ -82,7 +83,8 @@ _W: dict[str, dict[str, str]] = {
         "s.unset": "未指定（按各期限均已届满评估）", "engine.durable": "durable_rules（记录引擎）",
         "engine.python": "Python 编译后端",
         "colon": "：", "sep": "、", "end": "。", "points": "{points}分（满分{max}分）",
-        "points.deduction": "扣{points}分（最多扣{max}分）", "points.open": "待定（满分{max}分）", "points.short": "得分{points}分，满分{max}分",
+        "points.deduction": "扣{points}分（最多扣{max}分）", "points.open": "待定（满分{max}分）",
+        "points.short": "得分{points}分，满分{max}分",
         "points.short.deduction": "扣{points}分，最多扣{max}分",
         "placeholder": "注意：本考评的分值为占位值，并非正式标准（考评办法原文未收录），得分仅供参考。",
         "placeholder.rules": "使用占位分值的项目：{titles}。",
@@ -107,7 +109,8 @@ _W: dict[str, dict[str, str]] = {
         "basis": "under the {name} ruleset, version {version}", "basis.national": "national",
         "basis.asof_none": "; no evaluation date given: every deadline is taken as passed",
         "who": "{id} ({details})", "details_sep": "; ",
-        "g.failed": "Conditions not met", "g.undetermined": "Conditions not yet decidable", "g.passed": "Conditions met",
+        "g.failed": "Conditions not met", "g.undetermined": "Conditions not yet decidable",
+        "g.passed": "Conditions met",
         "g.not_applicable": "Conditions not applicable",
         "unit.g.failed": "Duties not met", "unit.g.undetermined": "Duties not yet decidable",
         "unit.g.passed": "Duties met", "unit.g.not_applicable": "Duties not applicable",
@@ -133,7 +136,8 @@ _W: dict[str, dict[str, str]] = {
         "s.facts_sha256": "facts sha256", "s.unset": "not set (every deadline taken as passed)",
         "engine.durable": "durable_rules (engine of record)", "engine.python": "compiled Python backend",
         "colon": ": ", "sep": ", ", "end": ".", "points": "{points} of {max}",
-        "points.deduction": "{points} (at most {max})", "points.open": "open (at most {max})", "points.short": "{points} of {max} points",
+        "points.deduction": "{points} (at most {max})", "points.open": "open (at most {max})",
+        "points.short": "{points} of {max} points",
         "points.short.deduction": "{points} points, at most {max}",
         "placeholder": "Note: the points of this assessment are placeholders, not official weights (the "
                        "assessment measures are not held); the score is indicative only.",
@@ -322,7 +326,7 @@ def _points(verdict: Verdict, rule_id: str, w: Mapping[str, str], short: bool = 
             if line.status == "undetermined":
                 return w["points.open"].format(max=top)
             if line.kind == "deduction" and w is _W["zh"]:
-                return w[f"{key}.deduction"].format(points=line.points.lstrip("-"), max=top.lstrip("-"))
+                return str(w[f"{key}.deduction"]).format(points=line.points.lstrip("-"), max=top.lstrip("-"))
             return w[key].format(points=line.points, max=top)
     return None
 

@@ -27,7 +27,8 @@ from ._model import Finding, Rule, Ruleset, Text
 from .exceptions import RulesetError, did_you_mean
 from .facts import SUBJECTS
 
-__all__ = ["PHRASING_FILE", "PHRASING_SUFFIX", "check_phrasing", "FINDING_KEYS", "read_finding", "check_finding", "Vocab", "vocabulary", "word_rule", "Worded",
+__all__ = ["PHRASING_FILE", "PHRASING_SUFFIX", "check_phrasing", "FINDING_KEYS", "read_finding", "check_finding",
+           "Vocab", "vocabulary", "word_rule", "Worded",
            "due_text"]
 
 PHRASING_FILE = "items.phrasing.yaml"  # under rulesets/findings/
@@ -120,8 +121,7 @@ def check_finding(rs: Ruleset, rule: Rule, where: Mapping[str, tuple[Loaded, Key
             try:
                 T.check_template(_parsed(loaded, kp + (key, lang), src), scope, suggest=_suggest, hint=hint)
             except T.TemplateProblem as p:
-                if key == "requirement" and p.code == "Q191" and getattr(p, "message", "") and \
-                        _name_at(src, p.offset) in full:
+                if key == "requirement" and p.code == "Q191" and _name_at(src, p.offset) in full:
                     p = T.TemplateProblem("Q191", f"the requirement names {_name_at(src, p.offset)!r}, a fact: "
                                                   "a requirement reads only parameters (it is shown when facts "
                                                   "are missing)", p.offset,
@@ -229,7 +229,8 @@ class Vocab:
         base = self.label(of.replace("[]", "[]"), lang) if "[]" not in of else self.label(of, lang)
         if function == "age_in_full_years":
             if lang == "zh":
-                return base.removesuffix("出生日期") + "年龄（周岁）" if base.endswith("出生日期") else f"按{base}计算的周岁"
+                return base.removesuffix("出生日期") + "年龄（周岁）" if base.endswith("出生日期") else \
+                    f"按{base}计算的周岁"
             return f"age in full years (from {base})"
         if function == "count_distinct":
             return f"不同{base}的数量" if lang == "zh" else f"the number of distinct values of {base}"
@@ -438,7 +439,8 @@ def due_text(r: Any, rule: Rule | None, *, lang: str, vocab: Vocab, as_of: str |
     zname = vocab.zone(zone_name, lang)
     if first is not None and today < first:
         if lang == "zh":
-            return f"期限自{T.date_text(first, lang)}起算，尚未开始，至{T.date_text(last, lang)}（{zname}）止；{decided}起判定"
+            return (f"期限自{T.date_text(first, lang)}起算，尚未开始，至{T.date_text(last, lang)}（{zname}）止；"
+                    f"{decided}起判定")
         return (f"not yet due: the period opens on {T.date_text(first, lang)} and ends on "
                 f"{T.date_text(last, lang)} ({zname}); decided from {decided}")
     if lang == "zh":

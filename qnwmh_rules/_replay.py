@@ -13,13 +13,16 @@ import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from ._jsontext import InvalidJSONError, check_value, loads
 from .exceptions import FactsError
 from .verdict import Verdict
+
+if TYPE_CHECKING:
+    from ._model import Ruleset
 
 __all__ = ["apply_patch", "WhatIf", "what_if", "Replay", "replay", "json_differences", "parse_assignment",
            "ruleset_for_stamp"]
@@ -147,7 +150,7 @@ def _shipped(root: Path, term: str, ruleset_id: str) -> Path | None:
     return files.get(ruleset_id)
 
 
-def ruleset_for_stamp(stamp: Any) -> Any:
+def ruleset_for_stamp(stamp: Any) -> Ruleset | None:
     """The shipped ruleset (``Ruleset``) a verdict's stamp names, when one of that id, term and version
     is shipped and loads; None otherwise (explanations then word every rule generically)."""
     from ._api import _engine_at, rulesets_dir

@@ -20,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from ._finding import read_finding
 from ._loader import Key, Loaded, PathProblem, confined_path, load_text, read_file
 from ._model import (
     Citation,
@@ -37,7 +38,6 @@ from ._model import (
     ruleset_key,
 )
 from .exceptions import RulesetError, did_you_mean
-from ._finding import read_finding
 
 __all__ = ["read_ruleset_file", "canonical", "content_sha256", "all_errors", "Reader"]
 

@@ -29,7 +29,7 @@ def window_open(good_facts, guangdong):
 
 
 def test_the_headline_comes_first_in_chinese(youth_fail, good_facts):
-    """The zh note opens with the document kind, then one sentence: subject (with its name), outcome, term, ruleset and version."""
+    """The zh note opens with the document kind, then one sentence: subject, name, outcome, term, ruleset, version."""
     assert ["青年文明号创建集体资格核查说明", "",
             "GD-0001（广州南站客运车间青年班组）不具备2017—2018年度全国青年文明号创建集体资格"
             "（依据广东规则集2.0.0版；未指定评估时点，按各期限均已届满评估）"] == \
@@ -46,7 +46,8 @@ def test_the_headline_comes_first_in_english(youth_fail):
 def test_the_headline_gives_the_evaluation_date(good_facts):
     """With as_of, the headline opens with the day in Beijing time; a national verdict cites the national ruleset."""
     v = qnwmh_rules.evaluate(good_facts, as_of="2017-10-15")
-    assert "截至2017年10月15日（北京时间），GD-0001具备2017—2018年度全国青年文明号创建集体资格（依据全国规则集2.0.0版）" \
+    assert "截至2017年10月15日（北京时间），GD-0001具备2017—2018年度全国青年文明号创建集体资格" \
+           "（依据全国规则集2.0.0版）" \
         == lines(explain_text(v))[2]
 
 
@@ -93,7 +94,8 @@ def test_other_failed_rules_are_phrased_per_rule(good_facts, guangdong):
     assert ["   核查情况：集体成员5人，不在6至200人之间。",
             "   核查情况：截至2017年9月30日，号长已满41周岁（出生日期1976年5月1日），超过40周岁。",
             "   核查情况：号长为美国国籍，不是中国国籍。",
-            "   核查情况：登记的荣誉：2015—2016年度地市级青年文明号（命名，表彰文件日期2016年5月4日）；没有符合要求的荣誉。",
+            "   核查情况：登记的荣誉：2015—2016年度地市级青年文明号（命名，表彰文件日期2016年5月4日）；"
+            "没有符合要求的荣誉。",
             "   核查情况：本届报备期内的报备渠道2个，超过1个，属多途径申报；计入的报备："
             "北京时间2017年6月20日10:15经行业系统“广铁集团团委”报备，审核通过（北京时间2017年6月28日9:00）；"
             "北京时间2017年7月1日9:00经属地“共青团广州市委”报备，待审核。",
@@ -128,7 +130,8 @@ def test_undetermined_rules_list_their_missing_facts(good_facts, guangdong):
     text = lines(explain_text(guangdong.evaluate(good_facts)))
     assert "缺少信息：号长出生日期、号长国籍。" == text[4]
     i = text.index("1. 号长年龄不超过40周岁")
-    assert ["   要求：截至2017年9月30日，号长不超过40周岁。", "   缺少信息：号长出生日期", "   核查结论：尚无法判定"] == \
+    assert ["   要求：截至2017年9月30日，号长不超过40周岁。", "   缺少信息：号长出生日期",
+            "   核查结论：尚无法判定"] == \
         text[i + 2:i + 5]
 
 
@@ -144,7 +147,8 @@ def test_undetermined_rules_give_the_window_open_reason_in_english(window_open):
 def test_undetermined_rules_give_the_window_open_reason_in_chinese(window_open):
     """The same reason in Chinese, with Chinese dates and Beijing time, and no count of days left."""
     text = explain_text(window_open)
-    assert (2, False) == (lines(text).count("   待定原因：期限至2017年9月30日（北京时间）止，尚未届满；2017年10月1日起判定。"),
+    reason = "   待定原因：期限至2017年9月30日（北京时间）止，尚未届满；2017年10月1日起判定。"
+    assert (2, False) == (lines(text).count(reason),
                           "还剩" in text)
 
 
@@ -200,7 +204,8 @@ def test_a_unit_note_is_an_assessment(unit_facts):
             "考评暂定得分80.0分（满分100.0分；待定项目确定后，得分可能在80.0至100.0分之间），尚有必备要求无法判定"
             "（依据《2017—2018年度青年文明号活动管理工作考评（管理单位）》规则集2.0.0版）",
             "【注意：本考评的分值为占位值，并非正式标准（考评办法原文未收录），得分仅供参考。】"] == lines(text)[:4]
-    assert ("资格" in text, "- 组织至少一次专题会议：已登记：2017年3月10日专题会议“全省青年文明号工作专题会”（得分10分，满分10分）。"
+    assert ("资格" in text, "- 组织至少一次专题会议：已登记：2017年3月10日专题会议“全省青年文明号工作专题会”"
+                           "（得分10分，满分10分）。"
             in lines(text)) == (False, True)
 
 
@@ -243,7 +248,8 @@ def test_html_carries_the_same_findings(youth_fail):
         youth_fail.stamp.ruleset_sha256)]
 
 
-@pytest.mark.parametrize(("lang", "badges"), [("zh", ["不符合", "待定", "符合"]), ("en", ["not met", "undecided", "met"])])
+@pytest.mark.parametrize(("lang", "badges"), [("zh", ["不符合", "待定", "符合"]),
+                                              ("en", ["not met", "undecided", "met"])])
 def test_html_badges_are_in_the_note_language(window_open, lang, badges):
     """The outcome badges of the HTML page are words of the note's language, not outcome codes."""
     assert badges == re.findall(r'<span class="badge">([^<]*)</span>', explain_html(window_open, lang=lang))
@@ -251,7 +257,8 @@ def test_html_badges_are_in_the_note_language(window_open, lang, badges):
 
 def test_html_headline_gives_the_evaluation_date(window_open):
     """as_of is in the headline of the page."""
-    assert re.search(r'<p class="verdict verdict-ineligible">截至2017年9月20日（北京时间），', explain_html(window_open))
+    assert re.search(r'<p class="verdict verdict-ineligible">截至2017年9月20日（北京时间），',
+                     explain_html(window_open))
 
 
 @pytest.mark.parametrize("explain", [explain_text, explain_html])

@@ -231,7 +231,8 @@ def test_a_2014_filing_and_a_2016_filing_are_one_channel_and_the_note_lists_the_
         assert ("eligible", "passed", 1, ["filings[1]"]) == (v.outcome, r.outcome, dict(r.values)[
             "derived.filing_channels"], dict(r.values)["derived.filing_channels.counted"])
     assert "- Filed through one reporting line only: Reporting lines used within this term's filing window: 1, not " \
-           "several; filings counted: filed 1 March 2016, 10:00 Beijing time through the locality line “共青团广东省委”, " \
+           "several; filings counted: filed 1 March 2016, 10:00 Beijing time through the locality line " \
+           "“共青团广东省委”, " \
            "approved (1 March 2016, 10:00 Beijing time)." in explain_text(v, lang="en").splitlines()
 
 

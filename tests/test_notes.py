@@ -124,7 +124,8 @@ def test_every_rule_of_a_note_has_a_requirement_and_a_conclusion(facts, day):
 
 
 GOLDENS = {
-    "collective-ineligible": (RULESETS / "2017-2018" / "guangdong.yaml", RULESETS / "examples" / "collective-gd-0001.json",
+    "collective-ineligible": (RULESETS / "2017-2018" / "guangdong.yaml",
+                              RULESETS / "examples" / "collective-gd-0001.json",
                               {"members.aged_35_or_under": 11, "leader.birth_date": "1976-09-29"}, "2017-10-15"),
     "collective-undetermined": (RULESETS / "2017-2018" / "national.yaml",
                                 RULESETS / "examples" / "collective-gd-0001.json", {"filings": []}, "2017-09-20"),
