@@ -363,7 +363,7 @@ def _f_times(v: Any, args: Sequence[Any], c: _Ctx, path: str) -> str:
 
 
 def _f_quoted(v: Any, args: Sequence[Any], c: _Ctx, path: str) -> str:
-    return f"“{v}”"
+    return f"“{v}”" if c.lang == "zh" else f" “{v}”"
 
 
 def _f_paren(v: Any, args: Sequence[Any], c: _Ctx, path: str) -> str:
