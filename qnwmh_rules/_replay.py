@@ -153,10 +153,10 @@ def _shipped(root: Path, term: str, ruleset_id: str) -> Path | None:
 def ruleset_for_stamp(stamp: Any) -> Ruleset | None:
     """The shipped ruleset (``Ruleset``) a verdict's stamp names, when one of that id, term and version
     is shipped and loads; None otherwise (explanations then word every rule generically)."""
-    from ._api import _engine_at, rulesets_dir
+    from . import _api
     from .exceptions import QnwmhError
 
-    root = rulesets_dir()
+    root = _api.rulesets_dir()
     try:
         path = _shipped(root, stamp.term, stamp.ruleset_id)
     except QnwmhError:
@@ -166,7 +166,7 @@ def ruleset_for_stamp(stamp: Any) -> Ruleset | None:
         f for f in (root / "examples").glob("*.yaml") if not f.name.endswith(".cases.yaml"))
     for f in candidates:
         try:
-            rs = _engine_at(f, "python").ruleset
+            rs = _api._engine_at(f, "python").ruleset  # one engine per file, cached
         except (QnwmhError, OSError):
             continue
         if (rs.id, rs.term, rs.version) == (stamp.ruleset_id, stamp.term, stamp.version):
