@@ -87,7 +87,7 @@ _W: dict[str, dict[str, str]] = {
         "points.short": "得分{points}分，满分{max}分",
         "points.short.deduction": "扣{points}分，最多扣{max}分",
         "placeholder": "注意：本考评的分值为占位值，并非正式标准（考评办法原文未收录），得分仅供参考。",
-        "placeholder.rules": "使用占位分值的项目：{titles}。",
+        "placeholder.rules": "使用占位分值的项目：{titles}。", "placeholder.all": "所有计分项目的分值均为占位值。",
     },
     "en": {
         "doc_title": "Eligibility note: national Youth Civilization Post creation collective",
@@ -142,6 +142,7 @@ _W: dict[str, dict[str, str]] = {
         "placeholder": "Note: the points of this assessment are placeholders, not official weights (the "
                        "assessment measures are not held); the score is indicative only.",
         "placeholder.rules": "Items scored with placeholder points: {titles}.",
+        "placeholder.all": "Every scored item uses placeholder points.",
     },
 }
 
@@ -240,7 +241,7 @@ def _when(as_of: str | None, vocab: Vocab, lang: str) -> str | None:
         day = T.date_text(t.date(), lang)
         return f"{day}（{vocab.zone('Asia/Shanghai', lang)}）" if lang == "zh" else \
             f"{day} ({vocab.zone('Asia/Shanghai', lang)})"
-    return T._instant(as_of, vocab, lang)
+    return T.instant_text(as_of, vocab, lang)
 
 
 def _who(verdict: Verdict, facts: Mapping[str, Any] | None, vocab: Vocab, w: Mapping[str, str], lang: str) -> str:
@@ -420,9 +421,11 @@ def _banner(verdict: Verdict, rs: Ruleset | None, w: Mapping[str, str], lang: st
     out = [w["placeholder"]]
     if rs is not None:
         marked = set(s.placeholder_params)
-        titles = [r.title.zh if lang == "zh" else r.title.en for r in rs.rules
-                  if r.score is not None and r.score.param in marked]
-        if titles:
+        scored = [r for r in rs.rules if r.score is not None and r.score.kind != "gate"]
+        titles = [r.title.zh if lang == "zh" else r.title.en for r in scored if r.score and r.score.param in marked]
+        if titles and len(titles) == len(scored):
+            out.append(w["placeholder.all"])
+        elif titles:
             out.append(w["placeholder.rules"].format(titles=w["sep"].join(titles)))
     return tuple(out)
 

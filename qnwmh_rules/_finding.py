@@ -364,7 +364,7 @@ def _value_text(path: str, value: Any, lang: str, vocab: Vocab) -> str | None:
     if isinstance(value, bool):
         return ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
     if isinstance(value, int | float):
-        return T._num(value)
+        return T.number_text(value)
     if isinstance(value, list):
         phrase = vocab.item_phrase(path + "[]")
         if phrase is not None:
@@ -381,7 +381,7 @@ def _value_text(path: str, value: Any, lang: str, vocab: Vocab) -> str | None:
         if len(s) == 10 and s[4] == "-" and s[7] == "-":
             return T.date_text(s, lang)
         if len(s) > 10 and s[10] == "T":
-            return T._instant(s, vocab, lang)
+            return T.instant_text(s, vocab, lang)
     except ValueError:
         pass
     labelled = vocab.value_label(path, s, lang)

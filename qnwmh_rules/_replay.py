@@ -9,20 +9,19 @@ Must not know durable_rules or YAML.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
 from ._jsontext import InvalidJSONError, check_value, loads
+from ._model import Ruleset
 from .exceptions import FactsError
 from .verdict import Verdict
-
-if TYPE_CHECKING:
-    from ._model import Ruleset
 
 __all__ = ["apply_patch", "WhatIf", "what_if", "Replay", "replay", "json_differences", "parse_assignment",
            "ruleset_for_stamp"]
@@ -150,6 +149,14 @@ def _shipped(root: Path, term: str, ruleset_id: str) -> Path | None:
     return files.get(ruleset_id)
 
 
+@functools.lru_cache(maxsize=32)
+def _ruleset_at(path: Path, mtime_ns: int) -> Ruleset:
+    """The loaded ruleset of a shipped file (cached per file version: explanations ask for it per note)."""
+    from . import _api
+
+    return _api.load_ruleset(path, backend="python").ruleset
+
+
 def ruleset_for_stamp(stamp: Any) -> Ruleset | None:
     """The shipped ruleset (``Ruleset``) a verdict's stamp names, when one of that id, term and version
     is shipped and loads; None otherwise (explanations then word every rule generically)."""
@@ -166,7 +173,7 @@ def ruleset_for_stamp(stamp: Any) -> Ruleset | None:
         f for f in (root / "examples").glob("*.yaml") if not f.name.endswith(".cases.yaml"))
     for f in candidates:
         try:
-            rs = _api._engine_at(f, "python").ruleset  # one engine per file, cached
+            rs = _ruleset_at(f, f.stat().st_mtime_ns)
         except (QnwmhError, OSError):
             continue
         if (rs.id, rs.term, rs.version) == (stamp.ruleset_id, stamp.term, stamp.version):

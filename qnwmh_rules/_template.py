@@ -30,7 +30,8 @@ from typing import Any, Protocol
 import attrs
 
 __all__ = ["Template", "Placeholder", "Call", "TemplateProblem", "parse_template", "check_template",
-           "render", "Vocabulary", "Missing", "FORMATTERS", "KINDS", "pct_text", "date_text", "term_text"]
+           "render", "Vocabulary", "Missing", "FORMATTERS", "KINDS", "pct_text", "date_text", "term_text",
+           "instant_text", "number_text"]
 
 #: the kinds of value a name may hold (a scope maps each name to one of these)
 KINDS = ("number", "string", "bool", "date", "instant", "window", "list", "item", "any")
@@ -232,7 +233,8 @@ def term_text(value: Any) -> str:
     return str(value).replace("-", "—", 1)
 
 
-def _instant(value: Any, vocab: Vocabulary, lang: str) -> str:
+def instant_text(value: Any, vocab: Vocabulary, lang: str) -> str:
+    """An ISO timestamp as ``北京时间2017年6月20日10:15`` / ``20 June 2017, 10:15 Beijing time``."""
     t = dt.datetime.fromisoformat(str(value))
     day = date_text(t.date(), lang)
     clock = f"{t.hour}:{t.minute:02d}"
@@ -260,7 +262,8 @@ def _window(value: Mapping[str, Any], vocab: Vocabulary, lang: str) -> str:
     return f"{start} to {end} ({incl}, {zone})"
 
 
-def _num(v: Any) -> str:
+def number_text(v: Any) -> str:
+    """A JSON number as written for a reader (``2.0`` as ``2``); TypeError for anything else."""
     if isinstance(v, bool):
         raise TypeError("a truth value is not a number")
     if isinstance(v, float) and v.is_integer():
@@ -277,7 +280,7 @@ _Fn = Callable[[Any, Sequence[Any], _Ctx, str], Any]
 
 
 def _f_num(v: Any, args: Sequence[Any], c: _Ctx, path: str) -> str:
-    return _num(v)
+    return number_text(v)
 
 
 def _f_pct(v: Any, args: Sequence[Any], c: _Ctx, path: str) -> str:
@@ -296,7 +299,7 @@ def _f_date(v: Any, args: Sequence[Any], c: _Ctx, path: str) -> str:
 
 
 def _f_datetime(v: Any, args: Sequence[Any], c: _Ctx, path: str) -> str:
-    return _instant(v, c.vocab, c.lang)
+    return instant_text(v, c.vocab, c.lang)
 
 
 def _f_window(v: Any, args: Sequence[Any], c: _Ctx, path: str) -> str:
@@ -496,4 +499,4 @@ def _default(v: Any, c: _Ctx) -> str:
     """A value without a formatter: numbers and texts as they are; nothing else (no JSON ever shows)."""
     if isinstance(v, str):
         return v
-    return _num(v)
+    return number_text(v)
