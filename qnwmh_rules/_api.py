@@ -1,6 +1,7 @@
 """The facade: load a ruleset once, evaluate collectives, build verdicts.
 
-Owns: finding shipped rulesets by term and region, the loaded-once ``Engine``,
+Owns: the loaded-once ``Engine`` and building it (``load_ruleset``, ``load_ruleset_cached``; finding
+and reading ruleset files is ``_catalogue``'s, below this module, whose names are re-exported here),
 ``as_of`` handling (never the wall clock), deciding each rule's outcome from what
 the engine fired and what was missing, the verdict's outcome and its stamp.
 Data flows one way: files -> _schema -> _check -> _compile -> _engine; facts ->
@@ -14,8 +15,6 @@ import enum
 import functools
 import hashlib
 import json
-import os
-import platform
 import threading
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
@@ -25,127 +24,36 @@ from typing import Any
 import attrs
 from dateutil import tz as dttz
 
-from . import _check, _compile, _lock, _reference, _schema
+from . import _compile, _reference
+from ._catalogue import (
+    BACKENDS,
+    RULESETS_ENV,
+    __version__,
+    available_rulesets,
+    available_unit_rulesets,
+    durable_available,
+    load_checked,
+    resolve_backend,
+    ruleset_path,
+    rulesets_dir,
+)
 from ._derive import counted_items, derive
 from ._jsontext import loads as _loads_json
 from ._model import Parameter, Rule, Ruleset, Window, day_position, decided_on
 from ._moments import parse_as_of
 from ._score import score_sheet
 from ._tree import Fact, Item, Quant, RNode, walk
-from .exceptions import BackendUnavailableError, EvaluationError, FactsError, RulesetError, did_you_mean
-from .facts import REGIONS, Facts, parse_facts
+from .exceptions import EvaluationError, FactsError
+from .facts import SUBJECTS, Facts, parse_facts
 from .verdict import Citation, Outcome, RuleOutcome, RuleOutcomeValue, Stamp, Verdict
 
 __all__ = ["Engine", "FilingWindow", "filing_window", "load_ruleset", "evaluate", "rulesets_dir",
            "count_creation_collectives",
            "available_rulesets", "ruleset_path", "__version__", "as_of_moment", "due_decided_from", "Decision",
-           "RuleDecision", "verdict_outcome"]
-
-__version__ = "0.1.0"
-BACKENDS = ("auto", "durable", "python")  # what callers may ask for; a stamp names durable or python
-
-
-@functools.lru_cache(maxsize=1)
-def _durable_import_error() -> str | None:
-    """Why the durable backend cannot be used here, or None if it can (tried once per process)."""
-    try:
-        from . import _engine  # noqa: F401 - the one place durable is imported
-    except Exception as exc:  # ImportError, or a C module that fails on this Python
-        return f"{type(exc).__name__}: {exc}"
-    return None
-
-
-def durable_available() -> bool:
-    """Whether durable_rules imports on this Python (it does on CPython 3.11 and 3.12, not on 3.13+)."""
-    return _durable_import_error() is None
-
-
-def resolve_backend(backend: str) -> str:
-    """The engine a ``backend`` choice means here: ``"auto"`` is durable when it imports and
-    the python backend otherwise; ``"durable"`` where durable_rules does not import raises
-    ``BackendUnavailableError`` (one line, naming the cause and the way out)."""
-    if backend not in BACKENDS:
-        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
-    if backend == "python":
-        return backend
-    why = _durable_import_error()
-    if why is None:
-        return "durable"
-    if backend == "auto":
-        return "python"
-    raise BackendUnavailableError(
-        f"the durable backend is not available on Python {platform.python_version()} ({why}); durable-rules "
-        "is installed and imports only on CPython 3.11 and 3.12: use backend 'python' or 'auto'")
-
-
-RULESETS_ENV = "QNWMH_RULESETS"
-
-
-def rulesets_dir() -> Path:
-    """Where the shipped rulesets are: the folder the environment variable ``QNWMH_RULESETS``
-    names (a working copy a policy officer is editing; ``qnwmh-rules --rulesets DIR`` sets it),
-    else inside the installed package, or the source checkout. A ``QNWMH_RULESETS`` that is not a
-    folder is a FactsError on ``--rulesets``."""
-    chosen = os.environ.get(RULESETS_ENV)
-    if chosen:
-        path = Path(chosen).resolve()
-        if not path.is_dir():
-            raise FactsError("--rulesets", f"{chosen} is not a folder (given by --rulesets or {RULESETS_ENV})")
-        return path
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "rulesets", here.parent / "rulesets"):
-        if candidate.is_dir():
-            return candidate
-    raise EvaluationError(f"the shipped rulesets are not installed (looked in {here / 'rulesets'})")
-
-
-def available_rulesets() -> dict[str, list[str]]:
-    """``{term: [regions with an overlay]}`` of the shipped collective rulesets."""
-    out: dict[str, list[str]] = {}
-    for d in sorted(rulesets_dir().iterdir()):
-        if d.is_dir() and (d / "national.yaml").exists():
-            out[d.name] = sorted(p.stem for p in d.glob("*.yaml")
-                                 if p.stem != "national" and not p.stem.startswith("unit")
-                                 and not p.name.endswith(".cases.yaml"))
-    return out
-
-
-def available_unit_rulesets() -> dict[str, list[str]]:
-    """``{term: [industries with an overlay]}`` of the shipped management-unit assessments."""
-    return {d.name: sorted(p.stem.removeprefix("unit-") for p in d.glob("unit-*.yaml")
-                           if not p.name.endswith(".cases.yaml"))
-            for d in sorted(rulesets_dir().iterdir()) if d.is_dir() and (d / "unit.yaml").exists()}
-
-
-def ruleset_path(term: str, region: str | None = None, *, subject: str = "collective",
-                 industry: str | None = None) -> Path:
-    """The shipped ruleset file for ``term`` and a subject: for collectives the national ruleset
-    or ``region``'s overlay; for management units the assessment or ``industry``'s overlay."""
-    if subject == "unit":
-        units = available_unit_rulesets()
-        if term not in units:
-            raise FactsError("term", f"no management-unit assessment for term {term!r}; "
-                                     f"available: {', '.join(units) or 'none'}")
-        if industry is not None:
-            if industry not in units[term]:
-                raise FactsError("industry", f"no {term} assessment overlay for industry {industry!r}; "
-                                             f"available: {', '.join(units[term]) or 'none'}")
-            return rulesets_dir() / term / f"unit-{industry}.yaml"
-        return rulesets_dir() / term / "unit.yaml"
-    if subject != "collective":
-        raise FactsError("subject", f"unknown subject {subject!r}; expected collective or unit")
-    if industry is not None:
-        raise FactsError("industry", "industry overlays exist for management units only (subject='unit')")
-    terms = available_rulesets()
-    if term not in terms:
-        raise FactsError("term", f"no ruleset for term {term!r}; available: {', '.join(terms) or 'none'}")
-    if region is not None:
-        if region not in REGIONS:
-            raise FactsError("region", f"unknown region {region!r}", suggestion=did_you_mean(region, sorted(REGIONS)))
-        if region in terms[term]:
-            return rulesets_dir() / term / f"{region}.yaml"
-    return rulesets_dir() / term / "national.yaml"
-
+           "RuleDecision", "verdict_outcome",
+           # re-exported from _catalogue, below the facade
+           "BACKENDS", "RULESETS_ENV", "available_unit_rulesets", "durable_available", "resolve_backend",
+           "load_ruleset_cached"]
 
 _PLAIN = (str, int, float, bool, type(None))
 
@@ -183,8 +91,6 @@ def _check_as_of(facts: Facts, as_of: dt.datetime | None, subject: str = "collec
     """Facts cannot lie in the future of the moment the verdict is given for."""
     if as_of is None:
         return
-    from .facts import SUBJECTS
-
     fields = SUBJECTS[subject].fields
     day = as_of.date()
 
@@ -576,46 +482,7 @@ def load_ruleset(path: str | Path | None = None, *, term: str | None = None, reg
         if term is None:
             raise ValueError("give a ruleset path, or term= (and optionally region=)")
         path = ruleset_path(term, region, subject=subject, industry=industry)
-    return Engine(*_load_checked(path, backend == "durable" if probe_durable is None else probe_durable), backend)
-
-
-def _load_checked(path: str | Path, probe: bool) -> tuple[Ruleset, tuple[_compile.CompiledRule, ...]]:
-    ruleset, where, errors = _schema.read_ruleset_file(path)
-    ruleset, check_errors = _check.check_ruleset(ruleset, where)
-    compiled, shape_errors = _compile.compile_ruleset(ruleset, where)
-    errors += check_errors + shape_errors
-    if not errors:  # what the engine of record cannot run is the file's mistake, on either backend
-        errors += _compile.engine_limits(ruleset, compiled, where) or \
-            (_refused_by_durable(ruleset, compiled, where) if probe else [])
-    if errors:
-        raise _schema.all_errors(errors)
-    ruleset = attrs.evolve(ruleset, sha256=_schema.content_sha256(ruleset))
-    loaded, kp = where["@version"]
-    _lock.check_released(ruleset, (loaded.path, *loaded.pos(kp)))
-    return ruleset, compiled
-
-
-def _refused_by_durable(ruleset: Ruleset, compiled: tuple[_compile.CompiledRule, ...],
-                        where: dict[str, Any]) -> list[RulesetError]:
-    """Q306 for each rule durable_rules refuses to register (checked once per compiled content)."""
-    found = _durable_refusals(json.dumps([[c.rule, c.part.value, c.condition] for c in compiled], sort_keys=True))
-    errors = []
-    for rule_id, message in found:
-        base = rule_id or ruleset.rules[0].id
-        loaded, kp = where[base]
-        errors.append(loaded.error("Q306", f"{base}: durable_rules refuses this condition ({message})"
-                                   if rule_id else f"durable_rules refuses the ruleset ({message})", kp,
-                                   suggestion="simplify the condition or split the rule"))
-    return errors
-
-
-@functools.lru_cache(maxsize=256)
-def _durable_refusals(compiled_json: str) -> tuple[tuple[str | None, str], ...]:
-    try:
-        from ._engine import refusals  # the one place durable is imported
-    except ImportError:  # durable does not import here (CPython 3.13+): the static limits still hold
-        return ()
-    return tuple(refusals(_compile.CompiledRule(r, c, _compile.Part(p)) for r, p, c in json.loads(compiled_json)))
+    return Engine(*load_checked(path, backend == "durable" if probe_durable is None else probe_durable), backend)
 
 
 def _shipped_engine(term: str, region: str | None, backend: str, subject: str = "collective",
@@ -642,7 +509,7 @@ def load_ruleset_cached(path: str | Path, *, backend: str = "auto") -> Engine:
     The file is still read and checked on every call (its content may have changed); only the
     engine is shared. At most a few engines are kept (least recently used first out)."""
     backend = resolve_backend(backend)
-    ruleset, compiled = _load_checked(path, backend == "durable")
+    ruleset, compiled = load_checked(path, backend == "durable")
     key = (ruleset.sha256, backend)
     with _ENGINE_CACHE_LOCK:
         engine = _ENGINE_CACHE.pop(key, None)

@@ -50,6 +50,7 @@ who drops them: the chain, the head kept elsewhere and the key are what prove th
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -58,13 +59,14 @@ import re
 import secrets
 import sqlite3
 import urllib.parse
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from types import TracebackType
 from typing import Any
 
 import attrs
 
 from ._audit_chain import JOINED, AuditHead, Hash, Link, Problem, anchor_problems, diagnose, key_id, render
+from ._catalogue import __version__
 from .exceptions import FactsError, QnwmhError
 from .facts import SUBJECTS, Facts, parse_facts
 from .verdict import OUTCOMES, RULE_OUTCOMES, RuleOutcome, Verdict
@@ -179,6 +181,29 @@ def _run_script(conn: sqlite3.Connection, script: str) -> None:
             pending = ""
     if pending.strip():
         raise AssertionError(f"incomplete SQL statement in the audit log schema: {pending!r}")
+
+
+@contextlib.contextmanager
+def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """One write transaction (``BEGIN IMMEDIATE``): committed when the block ends, even by a
+    ``return``; rolled back if anything is raised in it (which is raised again)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
+def _chain_link(conn: sqlite3.Connection, h: Hash, seq: int, kind: str, when: str | None, verdict_json: str | None,
+                facts_json: str | None, note_json: str | None, prev: str) -> str:
+    """Chain entry ``seq`` (a ``verdict`` or a ``migration``) after ``prev``: its hash, stored and returned."""
+    sha = h.link(seq, kind, when, verdict_json, facts_json, note_json, prev)
+    conn.execute("INSERT INTO chain (seq, kind, note_json, prev_sha256, sha256) VALUES (?, ?, ?, ?, ?)",
+                 (seq, kind, note_json, prev, sha))
+    return sha
 
 
 def _lenient_text(data: bytes) -> str:
@@ -361,8 +386,7 @@ class AuditLog:
             conn.execute("PRAGMA journal_mode=WAL").fetchone()
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with _transaction(conn):
             # Read again under the write lock: another process may have created the schema meanwhile.
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             app_id = conn.execute("PRAGMA application_id").fetchone()[0]
@@ -373,11 +397,6 @@ class AuditLog:
                 _create(conn, self._key)
                 version = SCHEMA_VERSION
             self.layout = version
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
 
     def _refuse_new(self) -> None:
         empty = os.path.getsize(self.path) == 0 if os.path.isfile(self.path) else False
@@ -420,6 +439,14 @@ class AuditLog:
                  tb: TracebackType | None) -> None:
         self.close()
 
+    @contextlib.contextmanager
+    def _failing_to(self, doing: str) -> Iterator[None]:
+        """A SQLite error inside the block raised as ``AuditLogError("<path>: cannot <doing>: <error>")``."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise AuditLogError(f"{self.path}: cannot {doing}: {exc}") from exc
+
     def _live(self) -> sqlite3.Connection:
         if self._conn is None:
             raise AuditLogError(f"{self.path}: the audit log is closed")
@@ -433,10 +460,8 @@ class AuditLog:
         """Whether the log says it is keyed (HMAC-SHA-256); False for layout 1."""
         if self.layout < 2:
             return False
-        try:
+        with self._failing_to("read the audit log"):
             return bool(self._meta(self._live()).get("hash") == "hmac-sha256")
-        except sqlite3.Error as exc:
-            raise AuditLogError(f"{self.path}: cannot read the audit log: {exc}") from exc
 
     def _writable_hash(self, conn: sqlite3.Connection) -> tuple[Hash, dict[str, Any]]:
         """The chain's hash for appending, after checking the key fits the log."""
@@ -496,23 +521,12 @@ class AuditLog:
         fields = (when, verdict.subject_id, verdict.outcome, stamp.ruleset_id, stamp.term, stamp.version,
                   stamp.region, stamp.ruleset_sha256, stamp.as_of, stamp.facts_sha256, verdict_json, facts_json,
                   _entry_sha256(verdict_json, facts_json))
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                h, meta = self._writable_hash(conn)
-                seq, prev = self._next(conn, h, meta)
-                seq = self._insert_entry(conn, (seq, *fields))
-                self._insert_rules(conn, seq, verdict.rules)
-                sha = h.link(seq, "verdict", when, verdict_json, facts_json, None, prev)
-                conn.execute("INSERT INTO chain (seq, kind, note_json, prev_sha256, sha256) VALUES (?, ?, ?, ?, ?)",
-                             (seq, "verdict", None, prev, sha))
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-        except sqlite3.Error as exc:
-            raise AuditLogError(f"{self.path}: cannot append the verdict for {verdict.subject_id}: {exc}") from exc
+        with self._failing_to(f"append the verdict for {verdict.subject_id}"), _transaction(conn):
+            h, meta = self._writable_hash(conn)
+            seq, prev = self._next(conn, h, meta)
+            seq = self._insert_entry(conn, (seq, *fields))
+            self._insert_rules(conn, seq, verdict.rules)
+            _chain_link(conn, h, seq, "verdict", when, verdict_json, facts_json, None, prev)
         return seq
 
     def _facts_json(self, verdict: Verdict, facts: Mapping[str, Any] | Facts) -> str:
@@ -575,50 +589,33 @@ class AuditLog:
             recorded_at = dt.datetime.now(dt.UTC)
         elif recorded_at.tzinfo is None or recorded_at.utcoffset() is None:
             raise FactsError("recorded_at", f"{recorded_at.isoformat()} has no time zone")
-        from ._api import __version__
-
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                version = conn.execute("PRAGMA user_version").fetchone()[0]
-                if version == SCHEMA_VERSION:
-                    self.layout = version
-                    conn.execute("COMMIT")
-                    return None
-                problems = self._verify_layout1(conn)
-                if problems:
-                    raise AuditLogError(f"{self.path}: not upgraded: the log has {len(problems)} problem(s) as it "
-                                        f"is: {'; '.join(problems[:5])}{' …' if len(problems) > 5 else ''}; keep it "
-                                        "read-only as evidence and start a new log")
-                _run_script(conn, _MIGRATIONS[1])
-                h, meta = _init_meta(conn, self._key)
-                prev = h.genesis(meta["log_id"], meta["hash"])
-                count = 0
-                for seq, when, vj, fj in conn.execute("SELECT seq, recorded_at, verdict_json, facts_json "
-                                                      "FROM entries ORDER BY seq").fetchall():
-                    sha = h.link(seq, "verdict", when, vj, fj, None, prev)
-                    conn.execute("INSERT INTO chain (seq, kind, note_json, prev_sha256, sha256) "
-                                 "VALUES (?, 'verdict', NULL, ?, ?)", (seq, prev, sha))
-                    prev, count = sha, seq
-                note = _compact_json({
-                    "from_layout": 1, "to_layout": SCHEMA_VERSION, "entries": count,
-                    "recorded_at": recorded_at.isoformat(), "library_version": __version__,
-                    "note": "the log had no entries before this upgrade" if count == 0 else
-                            f"entries 1..{count} were written by layout 1 (each hashed on its own); they were "
-                            "checked and chained at this upgrade, so the chain vouches for them only from its "
-                            "recorded_at on"})
-                seq = count + 1
-                sha = h.link(seq, "migration", None, None, None, note, prev)
-                conn.execute("INSERT INTO chain (seq, kind, note_json, prev_sha256, sha256) "
-                             "VALUES (?, 'migration', ?, ?, ?)", (seq, note, prev, sha))
-                conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-        except sqlite3.Error as exc:
-            raise AuditLogError(f"{self.path}: cannot upgrade the audit log: {exc}") from exc
+        with self._failing_to("upgrade the audit log"), _transaction(conn):
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version == SCHEMA_VERSION:
+                self.layout = version
+                return None
+            problems = self._verify_layout1(conn)
+            if problems:
+                raise AuditLogError(f"{self.path}: not upgraded: the log has {len(problems)} problem(s) as it "
+                                    f"is: {'; '.join(problems[:5])}{' …' if len(problems) > 5 else ''}; keep it "
+                                    "read-only as evidence and start a new log")
+            _run_script(conn, _MIGRATIONS[1])
+            h, meta = _init_meta(conn, self._key)
+            prev = h.genesis(meta["log_id"], meta["hash"])
+            count = 0
+            for seq, when, vj, fj in conn.execute("SELECT seq, recorded_at, verdict_json, facts_json "
+                                                  "FROM entries ORDER BY seq").fetchall():
+                prev, count = _chain_link(conn, h, seq, "verdict", when, vj, fj, None, prev), seq
+            note = _compact_json({
+                "from_layout": 1, "to_layout": SCHEMA_VERSION, "entries": count,
+                "recorded_at": recorded_at.isoformat(), "library_version": __version__,
+                "note": "the log had no entries before this upgrade" if count == 0 else
+                        f"entries 1..{count} were written by layout 1 (each hashed on its own); they were "
+                        "checked and chained at this upgrade, so the chain vouches for them only from its "
+                        "recorded_at on"})
+            seq = count + 1
+            _chain_link(conn, h, seq, "migration", None, None, None, note, prev)
+            conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         self.layout = SCHEMA_VERSION
         return seq
 
@@ -641,23 +638,14 @@ class AuditLog:
                              f"unknown rule outcome {rule_outcome!r}; expected one of {', '.join(RULE_OUTCOMES)}")
         if limit is not None and (type(limit) is not int or limit < 0):
             raise FactsError("limit", f"expected a non-negative integer or None, got {limit!r}")
-        where: list[str] = []
-        args: list[Any] = []
-        if subject_id is not None:
-            where.append("e.subject_id = ?")
-            args.append(subject_id)
-        if outcome is not None:
-            where.append("e.outcome = ?")
-            args.append(outcome)
-        if rule_id is not None or rule_outcome is not None:
-            rule_where = ["r.seq = e.seq"]
-            if rule_id is not None:
-                rule_where.append("r.rule_id = ?")
-                args.append(rule_id)
-            if rule_outcome is not None:
-                rule_where.append("r.outcome = ?")
-                args.append(rule_outcome)
-            where.append(f"EXISTS (SELECT 1 FROM entry_rules r WHERE {' AND '.join(rule_where)})")
+        # (column = ?, value) for each filter given: of the entry, then of one of its rules
+        entry = [(f"e.{c} = ?", v) for c, v in (("subject_id", subject_id), ("outcome", outcome)) if v is not None]
+        rule = [(f"r.{c} = ?", v) for c, v in (("rule_id", rule_id), ("outcome", rule_outcome)) if v is not None]
+        where = [w for w, _ in entry]
+        if rule:
+            rule_where = " AND ".join(["r.seq = e.seq"] + [w for w, _ in rule])
+            where.append(f"EXISTS (SELECT 1 FROM entry_rules r WHERE {rule_where})")
+        args: list[Any] = [v for _, v in entry + rule]
         sql = f"SELECT {', '.join('e.' + c for c in _ENTRY_COLUMNS.split(', '))} FROM entries e"
         if where:
             sql += " WHERE " + " AND ".join(where)
@@ -665,29 +653,23 @@ class AuditLog:
         if limit is not None:
             sql += " LIMIT ?"
             args.append(limit)
-        try:
+        with self._failing_to("read the audit log"):
             rows = conn.execute(sql, args).fetchall()
-        except sqlite3.Error as exc:
-            raise AuditLogError(f"{self.path}: cannot read the audit log: {exc}") from exc
         return [self._entry(row) for row in rows]
 
     def rule_ids(self) -> list[str]:
         """The distinct rule ids of the verdicts in the log, sorted."""
-        try:
+        with self._failing_to("read the audit log"):
             return [r[0] for r in self._live().execute("SELECT DISTINCT rule_id FROM entry_rules ORDER BY rule_id")]
-        except sqlite3.Error as exc:
-            raise AuditLogError(f"{self.path}: cannot read the audit log: {exc}") from exc
 
     def migrations(self) -> list[tuple[int, dict[str, Any]]]:
         """The upgrades recorded in the log: (seq of the migration entry, its record)."""
         if self.layout < 2:
             return []
         out = []
-        try:
+        with self._failing_to("read the audit log"):
             rows = self._live().execute("SELECT seq, note_json FROM chain WHERE kind = 'migration' ORDER BY seq"
                                         ).fetchall()
-        except sqlite3.Error as exc:
-            raise AuditLogError(f"{self.path}: cannot read the audit log: {exc}") from exc
         for seq, note in rows:
             try:
                 doc = json.loads(note)
@@ -717,7 +699,7 @@ class AuditLog:
         if self.layout < 2:
             raise AuditLogError(f"{self.path}: the audit log has layout version {self.layout}, which has no chain "
                                 f"and so no head; upgrade it first (`qnwmh-rules audit {self.path} --upgrade`)")
-        try:
+        with self._failing_to("read the audit log"):
             last = conn.execute("SELECT seq, sha256 FROM chain ORDER BY seq DESC LIMIT 1").fetchone()
             if last is not None:
                 return AuditHead(int(last[0]), str(last[1]))
@@ -727,8 +709,6 @@ class AuditLog:
                 raise AuditLogError(f"{self.path}: the head of an empty keyed log is computed with its key; give it")
             return AuditHead(0, Hash(self._key if mode == "hmac-sha256" else None).genesis(
                 str(meta.get("log_id")), str(mode)))
-        except sqlite3.Error as exc:
-            raise AuditLogError(f"{self.path}: cannot read the audit log: {exc}") from exc
 
     # -- verifying --------------------------------------------------------------------------
 
@@ -753,12 +733,10 @@ class AuditLog:
             [expect_head] if isinstance(expect_head, (str, AuditHead)) else list(expect_head)
         anchors = [h if isinstance(h, AuditHead) else AuditHead.parse(h) for h in heads]
         problems: list[str] = []
-        try:
+        with self._failing_to("read the audit log"):
             # One read transaction: every query below sees the same state of the log, however
             # many entries other processes append meanwhile.
             conn.execute("BEGIN")
-        except sqlite3.Error as exc:
-            raise AuditLogError(f"{self.path}: cannot read the audit log: {exc}") from exc
         # Text that is not UTF-8 (only a raw SQLite client stores it) is read with its bad bytes
         # escaped, so that it fails the checks of the entry that holds it instead of the read.
         conn.text_factory = _lenient_text

@@ -23,6 +23,7 @@ from typing import IO, Any, Literal
 
 import attrs
 
+from ._api import load_ruleset
 from ._jsontext import InvalidJSONError, loads
 from ._moments import show
 from .exceptions import EvaluationError, FactsError
@@ -319,8 +320,6 @@ _WORKER_ENGINE: Any = None
 def _init_worker(term: str | None, region: str | None, ruleset: str | None, backend: str,
                  subject: str = "collective", industry: str | None = None) -> None:
     global _WORKER_ENGINE
-    from ._api import load_ruleset
-
     if multiprocessing.parent_process() is not None:
         # Ctrl-C reaches the whole process group: the parent alone stops the batch (and its
         # workers), so a worker ignores it instead of printing a traceback of its own.

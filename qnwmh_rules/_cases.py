@@ -19,8 +19,9 @@ from typing import Any
 
 import attrs
 
+from ._api import load_ruleset
 from ._jsontext import loads
-from ._loader import Key, Loaded
+from ._loader import Key, Loaded, PathProblem, confined_path, load_text, read_file
 from ._moments import DATE_FORM, TIMESTAMP_FORM, written_as
 from ._replay import apply_patch
 from ._schema import Reader
@@ -122,8 +123,6 @@ def _exact(r: Reader, loaded: Loaded, kp: Key, value: Any) -> Any:
 
 def read_cases(path: str | Path) -> CaseFile:
     """Read and check a cases file; mistakes are RulesetErrors at file:line:col."""
-    from ._loader import PathProblem, confined_path, load_text, read_file
-
     p = Path(path)
     try:
         text = read_file(p)
@@ -282,8 +281,6 @@ def coverage(runs: list[tuple[Any, list[CaseResult]]]) -> dict[tuple[str, str], 
 
 def run_files(files: list[Path], backend: str = "auto") -> list[tuple[Path, Any, list[CaseResult]]]:
     """Run every cases file, loading each ruleset once however many files test it."""
-    from ._api import load_ruleset
-
     engines: dict[Path, Any] = {}
     out = []
     for f in files:

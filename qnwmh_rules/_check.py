@@ -22,6 +22,7 @@ from . import _expr as E
 from ._finding import check_finding
 from ._loader import Key, Loaded, text_position
 from ._model import Derivation, Rule, Ruleset, Window, decided_on
+from ._moments import TERM
 from ._tree import And, Arith, Cmp, Const, Fact, InList, InWindow, Item, Not, Or, Quant, RNode
 from .exceptions import RulesetError, did_you_mean, meant
 from .facts import FIELDS, REGIONS, SUBJECTS
@@ -107,6 +108,10 @@ class _Checker:
             raise self.err("Q203", "a condition is used where a value is expected", n.span)
         raise self.err("Q203", "this is not a value", n.span)  # pragma: no cover
 
+    def _use_params(self, *names: str | None) -> None:
+        """Record that the condition uses these parameters (once each, in the order first used)."""
+        self.used_params += [p for p in dict.fromkeys(names) if p is not None and p not in self.used_params]
+
     def name(self, n: E.Name) -> RNode:
         head, rest = n.parts[0], n.parts[1:]
         dotted = n.dotted
@@ -119,27 +124,21 @@ class _Checker:
                 raise self.err("Q201", f"{lst} items have no field {field!r}", n.span,
                                suggestion=_suggest(field, fields) or f"fields: {', '.join(fields)}")
             return Item(lst, field, _FIELD_TYPES[spec.type])
+        if head in ("params", "derived"):
+            what, code, table = ("parameter", "Q204", self.params) if head == "params" else \
+                ("derived fact", "Q205", self.derived)
+            name = ".".join(rest)
+            if name not in table:
+                raise self.err(code, f"undefined {what} {name!r}", n.span, suggestion=_suggest(name, table))
         if head == "params":
-            pname = ".".join(rest)
-            if pname not in self.params:
-                raise self.err("Q204", f"undefined parameter {pname!r}", n.span,
-                               suggestion=_suggest(pname, self.params))
-            p = self.params[pname]
-            if pname not in self.used_params:
-                self.used_params.append(pname)
+            p = self.params[name]
+            self._use_params(name)
             return Const(p.value, p.type)
         if head == "derived":
-            dname = ".".join(rest)
-            if dname not in self.derived:
-                raise self.err("Q205", f"undefined derived fact {dname!r}", n.span,
-                               suggestion=_suggest(dname, self.derived))
-            d = self.derived[dname]
+            d = self.derived[name]
             for path in derived_reads(d):
                 self._read(path)
-            if d.at is not None and d.at not in self.used_params:
-                self.used_params.append(d.at)
-            if d.completes is not None and d.completes not in self.used_params:
-                self.used_params.append(d.completes)
+            self._use_params(d.at, d.completes)
             self._read(dotted)
             return Fact(dotted, derived_type(d, self.fields))
         if dotted in self.lists:
@@ -273,7 +272,7 @@ def _free_text_problem(kind: str, value: str) -> str | None:
         return "regions are lower-case codes such as guangdong"
     if kind == "nationality" and not re.fullmatch(r"[A-Z]{2}", value, re.ASCII):
         return "nationalities are ISO 3166 alpha-2 codes such as CN"
-    if kind == "round" and not re.fullmatch(r"[0-9]{4}-[0-9]{4}", value):
+    if kind == "round" and not TERM.fullmatch(value):
         return "rounds are written like 2015-2016"
     return None
 

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from . import _batch
+from ._api import load_ruleset
 
 __all__ = ["evaluate_partition", "engine_builds"]
 
@@ -25,8 +26,6 @@ def _engine(term: str | None, region: str | None, ruleset: str | None, backend: 
             industry: str | None) -> Any:
     key = (term, region, ruleset, backend, subject, industry)
     if key not in _ENGINES:
-        from ._api import load_ruleset
-
         _ENGINES[key] = load_ruleset(ruleset or None, term=term, region=region, backend=backend, subject=subject,
                                      industry=industry)
         _BUILDS[os.getpid()] = _BUILDS.get(os.getpid(), 0) + 1

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from decimal import Decimal
 
 import attrs
@@ -234,19 +235,18 @@ class _Parser:
                                   self.tok.start, hint or "join conditions with `and` / `or`")
         return node
 
+    def _joined(self, word: str, node: type[Or] | type[And], operand: Callable[[], Node]) -> Node:
+        """``operand (word operand)*``: the operand alone, or all of them in one ``node``."""
+        items = [operand()]
+        while self.take(word):
+            items.append(operand())
+        return items[0] if len(items) == 1 else node(tuple(items), (items[0].span[0], items[-1].span[1]))
+
     def or_(self) -> Node:
-        first = self.and_()
-        items = [first]
-        while self.take("or"):
-            items.append(self.and_())
-        return first if len(items) == 1 else Or(tuple(items), (items[0].span[0], items[-1].span[1]))
+        return self._joined("or", Or, self.and_)
 
     def and_(self) -> Node:
-        first = self.not_()
-        items = [first]
-        while self.take("and"):
-            items.append(self.not_())
-        return first if len(items) == 1 else And(tuple(items), (items[0].span[0], items[-1].span[1]))
+        return self._joined("and", And, self.not_)
 
     def not_(self) -> Node:
         t = self.take("not")
@@ -270,25 +270,22 @@ class _Parser:
             return Member(left, right, (left.span[0], right.span[1]))
         return left
 
-    def sum_(self) -> Node:
-        left = self.product()
-        while self.tok.kind == "op" and self.tok.text in ("+", "-"):
+    def _arith(self, ops: tuple[str, str], operand: Callable[[], Node]) -> Node:
+        """``operand (op operand)*`` for the operators ``ops``, grouped from the left."""
+        left = operand()
+        while self.tok.kind == "op" and self.tok.text in ops:
             op = self.tok.text
             self.operator(self.tok.start)
             self.i += 1
-            right = self.product()
+            right = operand()
             left = Arith(op, left, right, (left.span[0], right.span[1]))
         return left
 
+    def sum_(self) -> Node:
+        return self._arith(("+", "-"), self.product)
+
     def product(self) -> Node:
-        left = self.atom()
-        while self.tok.kind == "op" and self.tok.text in ("*", "/"):
-            op = self.tok.text
-            self.operator(self.tok.start)
-            self.i += 1
-            right = self.atom()
-            left = Arith(op, left, right, (left.span[0], right.span[1]))
-        return left
+        return self._arith(("*", "/"), self.atom)
 
     def atom(self) -> Node:
         t = self.tok

@@ -13,14 +13,17 @@ kept; one newline at the end.
 from __future__ import annotations
 
 import io
+import os
 import re
+import stat
+import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-__all__ = ["format_text", "yaml_files", "FormatError"]
+__all__ = ["format_text", "yaml_files", "replace_file", "FormatError"]
 
 
 class FormatError(ValueError):
@@ -120,3 +123,26 @@ def yaml_files(paths: list[str]) -> list[tuple[Path, str]]:
         p = Path(name)
         out.extend(sorted(f for f in p.rglob("*.yaml") if f.is_file()) if p.is_dir() else [p])
     return [(f, "cases" if f.name.endswith(".cases.yaml") else "ruleset") for f in out]
+
+
+def replace_file(path: Path, text: str) -> None:
+    """Write ``text`` (UTF-8) as the new content of ``path`` all at once: into a temporary file
+    beside it, flushed to disk, then renamed over it, so an interrupted or failed write leaves the
+    old file whole (never a cut-off ruleset). A symbolic link stays a link: the file it points to
+    is replaced. The file's permission bits are kept. Raises OSError (nothing changed then)."""
+    target = Path(os.path.realpath(path))
+    mode = stat.S_IMODE(target.stat().st_mode)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(text.encode("utf-8"))
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise

@@ -30,13 +30,13 @@ from typing import Any
 import attrs
 import yaml
 
+from ._moments import TERM
 from .exceptions import RulesetError
 
 __all__ = ["Loaded", "load_text", "text_position", "MAX_DEPTH", "MAX_DIGITS", "MAX_FILE_BYTES", "read_file",
            "confined_path", "tree_root", "PathProblem"]
 
 MAX_FILE_BYTES = 1_048_576  # a ruleset, cases or base facts file; the largest shipped one is ~20 KB
-_TERM_FOLDER = re.compile(r"[0-9]{4}-[0-9]{4}")
 
 MAX_DEPTH = 64  # nested mappings and lists in one file
 MAX_DIGITS = 15  # significant digits of a number (so that it also shows exactly as a JSON double)
@@ -102,7 +102,7 @@ def tree_root(file: Path) -> Path:
     """The rulesets tree a file belongs to: the folder above its term folder (``rulesets/`` for
     ``rulesets/2017-2018/national.yaml``), or its own folder when that is not a term folder."""
     folder = Path(os.path.abspath(file)).parent
-    return folder.parent if _TERM_FOLDER.fullmatch(folder.name) else folder
+    return folder.parent if TERM.fullmatch(folder.name) else folder
 
 
 def confined_path(ref: str, referrer: Path, *, suffixes: tuple[str, ...] = (".yaml", ".yml")) -> Path:

@@ -36,7 +36,10 @@ def find_lock(ruleset_path: str | Path) -> Path | None:
 def read_lock(path: Path) -> dict[str, str]:
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+    except OSError as exc:
+        raise RulesetError("Q131", f"the lock file cannot be read: {exc.strerror or exc}", path=str(path), line=1,
+                           col=1, suggestion="restore it from version control") from exc
+    except ValueError as exc:
         raise RulesetError("Q131", f"the lock file cannot be read: {exc}", path=str(path), line=1, col=1,
                            suggestion="restore it from version control") from exc
     releases = doc.get("releases") if isinstance(doc, dict) else None

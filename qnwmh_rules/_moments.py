@@ -28,10 +28,18 @@ from dateutil import tz as dttz
 
 from .exceptions import FactsError
 
-__all__ = ["MIN_YEAR", "MAX_YEAR", "parse_date", "parse_timestamp", "parse_as_of", "show", "written_as"]
+__all__ = ["MIN_YEAR", "MAX_YEAR", "parse_date", "parse_timestamp", "parse_as_of", "show", "written_as",
+           "DATE_PATTERN", "TERM_PATTERN", "TERM", "is_term"]
 
 MIN_YEAR = 1900
 MAX_YEAR = 2199  # epoch seconds stay below 2**33: a double still tells microseconds apart (to 2242)
+
+# The written forms of a date and of a term, as regular expressions of ASCII digits only (``\\d``
+# would match any Unicode digit in Python's re, and so in a Python JSON Schema validator). The
+# JSON Schemas (ruleset.schema.json, verdict.schema.json) carry them as "^…$" (a test holds them equal).
+DATE_PATTERN = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+TERM_PATTERN = r"[0-9]{4}-[0-9]{4}"
+TERM = re.compile(TERM_PATTERN, re.ASCII)  # the shape of a term (评选届次) or round: ``TERM.fullmatch(text)``
 
 _DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})", re.ASCII)
 _TIMESTAMP = re.compile(
@@ -179,3 +187,9 @@ def parse_as_of(value: Any, zone: dt.tzinfo, field: str = "as_of") -> dt.datetim
         raise FactsError(field, f"expected a date ({DATE_FORM}) or a timestamp ({TIMESTAMP_FORM}); "
                                 f"got {show(value)}")
     return parse_timestamp(value, field, zone)
+
+
+def is_term(text: str) -> bool:
+    """Whether ``text`` is a term (or a round) as written in rulesets and facts: two consecutive
+    years, ``2017-2018`` (``TERM``'s shape, the second year the first plus one)."""
+    return TERM.fullmatch(text) is not None and int(text[5:]) == int(text[:4]) + 1

@@ -11,15 +11,17 @@ from __future__ import annotations
 import copy
 import functools
 import json
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import attrs
 
+from ._api import load_ruleset, load_ruleset_cached
+from ._catalogue import durable_available, ruleset_path, rulesets_dir
 from ._jsontext import InvalidJSONError, check_value, loads
 from ._model import Ruleset
+from ._moments import TERM
 from .exceptions import FactsError
 from .verdict import Verdict
 
@@ -141,7 +143,7 @@ def _shipped(root: Path, term: str, ruleset_id: str) -> Path | None:
     """The shipped ruleset file a stamp names, found by listing the shipped rulesets (the stamp's
     strings never become a path: ``"term": "../../etc"`` names nothing). A term that is not shipped
     is a FactsError; an id without a file of its own name gives None (the term's national file)."""
-    terms = {d.name: d for d in root.iterdir() if d.is_dir() and re.fullmatch(r"[0-9]{4}-[0-9]{4}", d.name)}
+    terms = {d.name: d for d in root.iterdir() if d.is_dir() and TERM.fullmatch(d.name)}
     if term not in terms:
         raise FactsError("stamp.term", f"names no shipped term ({term!r}); shipped: {', '.join(sorted(terms))}",
                          suggestion="replay with --ruleset FILE to use another ruleset")
@@ -152,18 +154,15 @@ def _shipped(root: Path, term: str, ruleset_id: str) -> Path | None:
 @functools.lru_cache(maxsize=32)
 def _ruleset_at(path: Path, mtime_ns: int) -> Ruleset:
     """The loaded ruleset of a shipped file (cached per file version: explanations ask for it per note)."""
-    from . import _api
-
-    return _api.load_ruleset(path, backend="python").ruleset
+    return load_ruleset(path, backend="python").ruleset
 
 
 def ruleset_for_stamp(stamp: Any) -> Ruleset | None:
     """The shipped ruleset (``Ruleset``) a verdict's stamp names, when one of that id, term and version
     is shipped and loads; None otherwise (explanations then word every rule generically)."""
-    from . import _api
     from .exceptions import QnwmhError
 
-    root = _api.rulesets_dir()
+    root = rulesets_dir()
     try:
         path = _shipped(root, stamp.term, stamp.ruleset_id)
     except QnwmhError:
@@ -189,16 +188,12 @@ def replay(verdict_doc: Mapping[str, Any], facts: Mapping[str, Any], *, ruleset:
     ``durable`` is replayed with the python backend where durable_rules does not import (the two
     backends agree on every rule, which the test suite checks); a note says so.
     """
-    from ._api import durable_available, load_ruleset_cached, ruleset_path
-
     stored = Verdict.from_dict(dict(verdict_doc))
     stamp = stored.stamp
     if ruleset:
         path = Path(ruleset)
     else:
         # shipped rulesets are files named by their id, in their term's folder
-        from ._api import rulesets_dir
-
         path = _shipped(rulesets_dir(), stamp.term, stamp.ruleset_id) or ruleset_path(stamp.term, stamp.region)
     if stamp.engine not in ("durable", "python"):
         raise FactsError("stamp.engine", f"names no backend ({stamp.engine!r}); expected durable or python")

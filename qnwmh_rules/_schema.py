@@ -37,6 +37,7 @@ from ._model import (
     Window,
     ruleset_key,
 )
+from ._moments import TERM, is_term
 from .exceptions import RulesetError, did_you_mean
 
 __all__ = ["read_ruleset_file", "canonical", "content_sha256", "all_errors", "Reader"]
@@ -68,7 +69,6 @@ _FUNCTIONS = ("age_in_full_years", "count", "count_distinct", "earliest")
 _RULE_ID = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+", re.ASCII)
 _NAME = re.compile(r"[a-z][a-z0-9_]*", re.ASCII)
 MAX_INHERITS = 16  # `inherits:` links in one chain (national -> regional -> industry needs 2)
-_TERM = re.compile(r"([0-9]{4})-([0-9]{4})", re.ASCII)
 
 
 _AREAS = ("Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe", "Indian",
@@ -358,15 +358,14 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
 
     def header_term() -> str:
         term = str(top["term"])
-        m = _TERM.fullmatch(term)
-        if not m or int(m.group(2)) != int(m.group(1)) + 1:
+        if not is_term(term):
             raise r.err("Q104", f"term must look like 2017-2018, got {term!r}", ("term",))
         return term
 
     rid = collect(header_id, default="unnamed") if "ruleset" in top else "unnamed"
     term = collect(header_term, default="0000-0001") if "term" in top else "0000-0001"
     folder = p.resolve().parent.name
-    if _TERM.fullmatch(folder) and "term" in top and term != folder and term != "0000-0001":
+    if TERM.fullmatch(folder) and "term" in top and term != folder and term != "0000-0001":
         errors.append(r.err("Q122", f"term {term} does not match the folder it is in ({folder})", ("term",),
                             suggestion=f"set `term: {folder}`, or move the file to a folder named {term}"))
     version = collect(r.string, str(top["version"]), ("version",), "version", default="0") \

@@ -10,6 +10,7 @@ Must not know durable_rules, YAML or how rule outcomes are decided.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -46,54 +47,68 @@ def _item_max(rule: Rule) -> Decimal:
     return min(spec.value, spec.cap) if spec.cap is not None else spec.value
 
 
+def _aggregate(rs: Ruleset, points: Callable[[Rule, Decimal], Decimal], zeroes: Callable[[Rule], bool],
+               lines: list[ScoreLine] | None = None) -> tuple[Decimal, tuple[Decimal, ...]]:
+    """The one arithmetic of a score sheet, from each scored item's points: per group, its awards
+    and deductions added, never below zero, within the group's cap and times its weight; the
+    bonuses added within the bonus cap; a zeroing gate for which ``zeroes(rule)`` holds makes it 0.
+
+    ``points(rule, weight)`` is an award, deduction or bonus item's signed points before the weight
+    (``weight`` is its group's, 1 for a bonus); it is called once per item, in the order of the sheet.
+    With ``lines``, an adjustment line is appended for each floor, cap, bonus cap and gate that
+    changed the total, after the lines ``points`` appends for the items it adjusts. Returns the
+    exact total and each group's points after its floor and cap (before its weight)."""
+    assert rs.scoring is not None
+    total = _ZERO
+    values = []
+    for g in rs.scoring.groups:
+        raw = sum((points(r, g.weight) for r in rs.rules
+                   if r.score and r.score.group == g.id and r.score.kind in ("award", "deduction")), _ZERO)
+        value = max(raw, _ZERO)
+        if raw < 0 and lines is not None:
+            lines.append(ScoreLine(None, "floor", g.id, "adjustment", _s(-raw * g.weight), None,
+                                   "deductions cannot take a group below zero"))
+        if g.cap is not None and value > g.cap:
+            if lines is not None:
+                lines.append(ScoreLine(None, "cap", g.id, "adjustment", _s((g.cap - value) * g.weight), None,
+                                       f"the group is capped at {_s(g.cap)} points"))
+            value = g.cap
+        values.append(value)
+        total += value * g.weight
+    bonus = sum((points(r, Decimal(1)) for r in rs.rules if r.score and r.score.kind == "bonus"), _ZERO)
+    bonus_cap = rs.scoring.bonus_cap
+    if bonus_cap is not None and bonus > bonus_cap:
+        if lines is not None:
+            lines.append(ScoreLine(None, "bonus_cap", None, "adjustment", _s(bonus_cap - bonus), None,
+                                   f"bonuses are capped at {_s(bonus_cap)} points"))
+        bonus = bonus_cap
+    total += bonus
+    for r in rs.rules:
+        if r.score and r.score.kind == "gate" and r.score.effect == "zero" and zeroes(r) and total != 0:
+            if lines is not None:
+                lines.append(ScoreLine(r.id, "gate", None, "adjustment", _s(-total), None,
+                                       "a one-vote veto (一票否决) gate failed: the score is zero"))
+            total = _ZERO
+    return total, tuple(values)
+
+
 def maximum(rs: Ruleset, outcomes: dict[str, str] | None = None) -> Decimal:
     """The most the score sheet can give (before rounding): every award and bonus that can apply,
     each group within its cap. With ``outcomes`` (rule id -> outcome), ``not_applicable`` items
     are out of reach and left out, so a subject that earns everything asked of it reaches it."""
-    assert rs.scoring is not None
     out = outcomes or {}
 
-    def applies(r: Rule) -> bool:
-        return out.get(r.id) != "not_applicable"
+    def most(r: Rule, _weight: Decimal) -> Decimal:
+        assert r.score is not None
+        return _ZERO if r.score.kind == "deduction" or out.get(r.id) == "not_applicable" else _item_max(r)
 
-    total = _ZERO
-    for g in rs.scoring.groups:
-        items = [r for r in rs.rules if r.score and r.score.group == g.id and r.score.kind == "award" and applies(r)]
-        top = sum((_item_max(r) for r in items), _ZERO)
-        if g.cap is not None:
-            top = min(top, g.cap)
-        total += top * g.weight
-    bonuses = [r for r in rs.rules if r.score and r.score.kind == "bonus" and applies(r)]
-    bonus_top = sum((_item_max(r) for r in bonuses), _ZERO)
-    if rs.scoring.bonus_cap is not None:
-        bonus_top = min(bonus_top, rs.scoring.bonus_cap)
-    return total + bonus_top
+    return _aggregate(rs, most, lambda r: False)[0]
 
 
 def _scenario(rs: Ruleset, outcomes: dict[str, str], derived: dict[str, Any], view: str) -> Decimal:
     """The exact total if undetermined items all go the ``view`` way (now | low | high)."""
-    assert rs.scoring is not None
-    total = _ZERO
-    for g in rs.scoring.groups:
-        raw = _ZERO
-        for r in rs.rules:
-            if r.score and r.score.group == g.id and r.score.kind in ("award", "deduction"):
-                raw += _contribution(r, outcomes[r.id], derived, view)
-        capped = max(raw, _ZERO)
-        if g.cap is not None:
-            capped = min(capped, g.cap)
-        total += capped * g.weight
-    bonus = sum((_contribution(r, outcomes[r.id], derived, view) for r in rs.rules
-                 if r.score and r.score.kind == "bonus"), _ZERO)
-    if rs.scoring.bonus_cap is not None:
-        bonus = min(bonus, rs.scoring.bonus_cap)
-    total += bonus
-    for r in rs.rules:
-        if r.score and r.score.kind == "gate" and r.score.effect == "zero":
-            o = outcomes[r.id]
-            if o == "failed" or (o == "undetermined" and view == "low"):
-                return _ZERO
-    return total
+    return _aggregate(rs, lambda r, _weight: _contribution(r, outcomes[r.id], derived, view),
+                      lambda r: outcomes[r.id] == "failed" or (outcomes[r.id] == "undetermined" and view == "low"))[0]
 
 
 def _contribution(r: Rule, outcome: str, derived: dict[str, Any], view: str) -> Decimal:
@@ -120,54 +135,21 @@ def score_sheet(rs: Ruleset, outcomes: dict[str, str], derived: dict[str, Any],
     quantum = Decimal(1).scaleb(-sc.places)
     mode = _MODES[sc.rounding]
     lines: list[ScoreLine] = []
-    groups: list[GroupScore] = []
-    exact = _ZERO
-    provisional = False
-    for g in sc.groups:
-        raw = _ZERO
-        for r in rs.rules:
-            if not (r.score and r.score.group == g.id and r.score.kind in ("award", "deduction")):
-                continue
-            o = outcomes[r.id]
-            part = _contribution(r, o, derived, "now")
-            raw += part
-            provisional |= o == "undetermined"
-            top = _ZERO if o == "not_applicable" else _item_max(r) * g.weight
-            lines.append(_item_line(r, o, part * g.weight, top, derived))
-        value = max(raw, _ZERO)
-        if raw < 0:
-            lines.append(ScoreLine(None, "floor", g.id, "adjustment", _s(-raw * g.weight), None,
-                                   "deductions cannot take a group below zero"))
-        if g.cap is not None and value > g.cap:
-            lines.append(ScoreLine(None, "cap", g.id, "adjustment", _s((g.cap - value) * g.weight), None,
-                                   f"the group is capped at {_s(g.cap)} points"))
-            value = g.cap
-        groups.append(GroupScore(g.id, g.title.zh, g.title.en, _s(value * g.weight),
-                                 None if g.cap is None else _s(g.cap), _s(g.weight)))
-        exact += value * g.weight
-    bonus = _ZERO
-    for r in rs.rules:
-        if r.score and r.score.kind == "bonus":
-            o = outcomes[r.id]
-            part = _contribution(r, o, derived, "now")
-            bonus += part
-            provisional |= o == "undetermined"
-            lines.append(_item_line(r, o, part, _ZERO if o == "not_applicable" else _item_max(r), derived))
-    if sc.bonus_cap is not None and bonus > sc.bonus_cap:
-        lines.append(ScoreLine(None, "bonus_cap", None, "adjustment", _s(sc.bonus_cap - bonus), None,
-                               f"bonuses are capped at {_s(sc.bonus_cap)} points"))
-        bonus = sc.bonus_cap
-    exact += bonus
-    gates = []
-    for r in rs.rules:
-        if r.score and r.score.kind == "gate":
-            o = outcomes[r.id]
-            gates.append(GateResult(r.id, o, r.score.effect or "zero"))
-            provisional |= o == "undetermined"
-            if r.score.effect == "zero" and o == "failed" and exact != 0:
-                lines.append(ScoreLine(r.id, "gate", None, "adjustment", _s(-exact), None,
-                                       "a one-vote veto (一票否决) gate failed: the score is zero"))
-                exact = _ZERO
+
+    def item(r: Rule, weight: Decimal) -> Decimal:
+        """The item's points now, its line appended (points and most shown times its group's weight)."""
+        o = outcomes[r.id]
+        part = _contribution(r, o, derived, "now")
+        lines.append(_item_line(r, o, part * weight, _ZERO if o == "not_applicable" else _item_max(r) * weight,
+                                derived))
+        return part
+
+    exact, values = _aggregate(rs, item, lambda r: outcomes[r.id] == "failed", lines)
+    groups = tuple(GroupScore(g.id, g.title.zh, g.title.en, _s(value * g.weight), None if g.cap is None else _s(g.cap),
+                              _s(g.weight)) for g, value in zip(sc.groups, values, strict=True))
+    gates = tuple(GateResult(r.id, outcomes[r.id], r.score.effect or "zero") for r in rs.rules
+                  if r.score and r.score.kind == "gate")
+    provisional = any(outcomes[r.id] == "undetermined" for r in rs.rules if r.score)
     total = exact.quantize(quantum, rounding=mode)
     if total != exact:
         lines.append(ScoreLine(None, "rounding", None, "adjustment", _s(total - exact), None,
@@ -179,8 +161,8 @@ def score_sheet(rs: Ruleset, outcomes: dict[str, str], derived: dict[str, Any],
     return ScoreSheet(
         total=_q(total), maximum=_q(maximum(rs, outcomes).quantize(quantum, rounding=mode)), provisional=provisional,
         lowest=_q(low), highest=_q(high), rounding=f"{sc.places} {sc.rounding}",
-        placeholder=bool(placeholders), placeholder_params=placeholders, lines=tuple(lines), groups=tuple(groups),
-        gates=tuple(gates),
+        placeholder=bool(placeholders), placeholder_params=placeholders, lines=tuple(lines), groups=groups,
+        gates=gates,
     )
 
 

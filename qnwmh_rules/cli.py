@@ -20,10 +20,20 @@ from typing import Any, NoReturn
 from dateutil import tz as dttz
 
 from . import _api, _cases, _lock
+from . import _batch as B
 from . import _diff as _diff_mod
+from ._audit import AuditHead, AuditLog, read_key
+from ._explain import explain_html, explain_text
+from ._fmt import FormatError, format_text, replace_file, yaml_files
 from ._jsontext import loads
 from ._model import ruleset_key
+from ._moments import parse_as_of, parse_timestamp, show
+from ._render_docs import render_markdown
+from ._replay import parse_assignment, replay, what_if
+from ._show import show_dict, show_text
+from ._whynot import why_not
 from .exceptions import BackendUnavailableError, EvaluationError, FactsError, RulesetError, did_you_mean
+from .verdict import Verdict
 
 __all__ = ["main"]
 
@@ -65,8 +75,6 @@ def _why(exc: BaseException) -> str:
 
 
 def _audit_key(args: argparse.Namespace) -> bytes | None:
-    from ._audit import read_key
-
     if args.audit_key_file and args.audit_key_env:
         args.usage_error("give the audit log key by --audit-key-file or by --audit-key-env, not both")
     if args.audit_key_file:
@@ -78,8 +86,6 @@ def _audit_key(args: argparse.Namespace) -> bytes | None:
 
 def _recorded_at(text: str) -> Any:
     """``--recorded-at``: a timestamp of the one grammar (``_moments``) that must carry its offset."""
-    from ._moments import parse_timestamp
-
     return parse_timestamp(text, "--recorded-at", dt.UTC, require_offset=True, keep_offset=True)
 
 
@@ -97,8 +103,6 @@ def _evaluate(args: argparse.Namespace) -> int:
     engine = _engine_from(args)
     indent = None if args.compact else 2
     if args.set:
-        from ._replay import parse_assignment, what_if
-
         changes = dict(parse_assignment(a) for a in args.set)
         result = what_if(engine, facts, changes, as_of=args.as_of)
         doc = {"set": changes, **result.to_dict()}
@@ -109,8 +113,6 @@ def _evaluate(args: argparse.Namespace) -> int:
         return 0
     verdict = engine.evaluate(facts, as_of=args.as_of)
     if args.audit_db:
-        from ._audit import AuditLog
-
         with AuditLog(args.audit_db, key=_audit_key(args)) as log:
             seq = log.append(verdict, facts, recorded_at=recorded_at)
         print(f"recorded as entry {seq} in {args.audit_db}", file=sys.stderr)
@@ -118,10 +120,20 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _explain(args: argparse.Namespace) -> int:
-    from ._explain import explain_html, explain_text
-    from .verdict import Verdict
+class _CannotUse(Exception):
+    """A path named on the command line cannot be read or written; the message names it."""
 
+
+def _write_output(name: str, text: str) -> None:
+    """Write ``text`` (UTF-8) to the file ``name`` given by -o / --coverage-json; an unusable
+    path becomes one line naming it (``cannot write NAME: reason``), never an errno repr."""
+    try:
+        Path(name).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise _CannotUse(f"cannot write {name}: {exc.strerror or exc}") from exc
+
+
+def _explain(args: argparse.Namespace) -> int:
     doc = _read_verdict(args.verdict)
     facts = _read_json(args.facts) if args.facts else None
     ruleset = _api.load_ruleset(args.ruleset, backend="python") if args.ruleset else None
@@ -132,7 +144,7 @@ def _explain(args: argparse.Namespace) -> int:
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise FactsError("(verdict)", f"{args.verdict} is not a verdict document ({_why(exc)})") from exc
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        _write_output(args.output, text)
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return 0
@@ -144,8 +156,6 @@ def _engine_from(args: argparse.Namespace) -> _api.Engine:
 
 
 def _why_not(args: argparse.Namespace) -> int:
-    from ._whynot import why_not
-
     result = why_not(_engine_from(args), _read_json(args.file), as_of=args.as_of)
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, sort_keys=True, indent=2))
@@ -156,8 +166,6 @@ def _why_not(args: argparse.Namespace) -> int:
 
 
 def _audit(args: argparse.Namespace) -> int:
-    from ._audit import AuditHead, AuditLog
-
     queries = [o for o, v in (("--id", args.id), ("--rule", args.rule), ("--rule-outcome", args.rule_outcome),
                               ("--outcome", args.outcome), ("--limit", args.limit is not None),
                               ("--full", args.full)) if v]
@@ -224,8 +232,6 @@ def _audit(args: argparse.Namespace) -> int:
 
 
 def _replay_cmd(args: argparse.Namespace) -> int:
-    from ._replay import replay
-
     doc = _read_verdict(args.verdict)
     try:
         report = replay(doc, _read_json(args.facts), ruleset=args.ruleset)
@@ -280,9 +286,10 @@ def _check(args: argparse.Namespace) -> int:
                 problems.append({"file": err.path or str(f), "line": err.line, "column": err.col, "code": err.code,
                                  "message": err.message, "suggestion": err.suggestion, "text": str(err)})
         except (EvaluationError, OSError) as exc:  # a defect, not the author's: still report and go on
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             problems.append({"file": str(f), "line": None, "column": None, "code": None,
-                             "message": f"cannot be checked: {exc}", "suggestion": None,
-                             "text": f"{f}: cannot be checked: {exc}"})
+                             "message": f"cannot be checked: {why}", "suggestion": None,
+                             "text": f"{f}: cannot be checked: {why}"})
     if not files:
         print("qnwmh-rules: no ruleset files found", file=sys.stderr)
         return 2
@@ -354,6 +361,8 @@ def _test(args: argparse.Namespace) -> int:
 
     files: list[Path] = []
     for name in args.paths:
+        if not Path(name).exists():
+            raise _CannotUse(f"{name}: no such file or folder")
         files.extend(_cases.find_case_files(Path(name)))
     if not files:
         print("qnwmh-rules: no *.cases.yaml files found", file=sys.stderr)
@@ -374,7 +383,7 @@ def _test(args: argparse.Namespace) -> int:
     pct = cov["pass_fail_percent"]
     below = args.min_coverage is not None and pct < args.min_coverage
     if args.coverage_json:
-        Path(args.coverage_json).write_text(json.dumps(cov, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        _write_output(args.coverage_json, json.dumps(cov, ensure_ascii=False, indent=2) + "\n")
     if args.format == "json":
         print(_escape(json.dumps({"cases": [{"file": str(f), "line": r.case.line, "name": r.case.name, "ok": r.ok,
                                      "differences": list(r.differences)} for f, _, results in runs for r in results],
@@ -405,6 +414,9 @@ def _test(args: argparse.Namespace) -> int:
         print(f"coverage {pct:.1f}% is below --min-coverage {args.min_coverage:g}%", file=sys.stderr)
         return 1
     return 0
+
+
+_NAMED_RULESET = "a shipped TERM or TERM:REGION as `list` names it (e.g. 2017-2018:unit-transport)"
 
 
 def _load_named(spec: str, backend: str = "python") -> _api.Engine:
@@ -500,15 +512,16 @@ def _release(args: argparse.Namespace) -> int:
             print("qnwmh-rules: not released: its golden cases fail", file=sys.stderr)
             return 1
     lock = Path(args.lock) if args.lock else (_lock.find_lock(args.file) or Path(args.file).parent / _lock.LOCK_NAME)
-    added = _lock.release(engine.ruleset, lock)
+    try:
+        added = _lock.release(engine.ruleset, lock)
+    except OSError as exc:
+        raise _CannotUse(f"cannot write the lock file {lock}: {exc.strerror or exc}") from exc
     key = engine.ruleset.key
     print(f"{'released' if added else 'already released'}: {key} sha256 {engine.ruleset.sha256} ({lock})")
     return 0
 
 
 def _show(args: argparse.Namespace) -> int:
-    from ._show import show_dict, show_text
-
     rs = _load_named(args.ruleset).ruleset
     if args.json:
         print(_escape(json.dumps(show_dict(rs), ensure_ascii=False, indent=2), _SURROGATE))
@@ -518,8 +531,6 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _fmt(args: argparse.Namespace) -> int:
-    from ._fmt import FormatError, format_text, yaml_files
-
     files = yaml_files(args.paths)
     if not files:
         print("qnwmh-rules: no YAML files found", file=sys.stderr)
@@ -529,7 +540,11 @@ def _fmt(args: argparse.Namespace) -> int:
         try:
             with open(f, encoding="utf-8", newline="") as stream:  # as written: CRLF line ends are a change
                 text = stream.read()
-        except (OSError, UnicodeDecodeError) as exc:
+        except OSError as exc:
+            print(f"{f}: cannot be formatted: {exc.strerror or exc}")
+            broken += 1
+            continue
+        except UnicodeDecodeError as exc:
             print(f"{f}: cannot be formatted: {exc}")
             broken += 1
             continue
@@ -545,7 +560,7 @@ def _fmt(args: argparse.Namespace) -> int:
                 print(f"would reformat {f}")
             else:
                 try:
-                    f.write_text(out, encoding="utf-8")
+                    replace_file(f, out)
                 except OSError as exc:  # read-only: say so and go on with the other files
                     print(f"{f}: cannot be written: {exc.strerror or exc}")
                     broken += 1
@@ -558,11 +573,9 @@ def _fmt(args: argparse.Namespace) -> int:
 
 
 def _docs(args: argparse.Namespace) -> int:
-    from ._render_docs import render_markdown
-
     text = render_markdown(_load_named(args.ruleset).ruleset, lang=args.lang)
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        _write_output(args.output, text)
     else:
         sys.stdout.write(text)
     return 0
@@ -660,8 +673,6 @@ def _refuse_output_onto_input(args: argparse.Namespace) -> None:
 def _batch(args: argparse.Namespace) -> int:
     import codecs
 
-    from . import _batch as B
-    from ._moments import parse_as_of
 
     if args.as_of is not None:  # refuse a bad --as-of now, not once per record
         parse_as_of(args.as_of, dttz.gettz("Asia/Shanghai") or dt.UTC)  # the shipped rulesets' zone
@@ -672,7 +683,10 @@ def _batch(args: argparse.Namespace) -> int:
     fmt = args.format or ("csv" if args.input.lower().endswith(".csv") else "jsonl")
     if args.input == "-" and sys.stdin is None:
         raise FactsError("(input)", "stdin is closed; give a file or an open stdin")
-    source: Any = sys.stdin.buffer if args.input == "-" else open(args.input, "rb")
+    try:
+        source: Any = sys.stdin.buffer if args.input == "-" else open(args.input, "rb")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        raise FactsError("(input)", f"cannot read {args.input}: {exc.strerror or exc}") from exc
     wide = None  # an input in UTF-16/32 cannot be cut into records unless read in that encoding
     codec = codecs.lookup(args.encoding).name
     head = source.peek(4)[:4] if hasattr(source, "peek") else b""
@@ -707,10 +721,10 @@ def _batch(args: argparse.Namespace) -> int:
             out = _LineWriter(fd, close=False)
         else:
             out = _LineWriter(os.open(args.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666), close=True)
-    except OSError:
+    except OSError as exc:
         if args.input != "-":
             source.close()
-        raise
+        raise _CannotUse(f"cannot write {args.output}: {exc.strerror or exc}") from exc
     to_terminal = args.output in (None, "-") and sys.stdout is not None and sys.stdout.isatty()
     # a bar redrawn on the terminal the verdict lines go to would be glued into them
     bar = _progress_bar(args, fmt) if sys.stderr.isatty() and not args.quiet and not to_terminal else None
@@ -892,10 +906,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "--cases rulesets/2017-2018/national.cases.yaml"],
                    "0 compared (whatever changed); 2 a name that is neither a file nor a shipped ruleset, "
                    "or a broken file")
-    d.add_argument("old", help="the old ruleset: a file, or "
-                    "a shipped TERM or TERM:REGION as `list` names it (e.g. 2017-2018:unit-transport)")
-    d.add_argument("new", help="the new ruleset: a file, or "
-                    "a shipped TERM or TERM:REGION as `list` names it (e.g. 2017-2018:unit-transport)")
+    d.add_argument("old", help=f"the old ruleset: a file, or {_NAMED_RULESET}")
+    d.add_argument("new", help=f"the new ruleset: a file, or {_NAMED_RULESET}")
     d.add_argument("--cases", metavar="FILE",
                    help="re-evaluate these collectives (JSON list, JSON Lines or *.cases.yaml) under both")
     d.add_argument("--json", action="store_true", help="print the differences as JSON")
@@ -978,8 +990,7 @@ def build_parser() -> argparse.ArgumentParser:
                     ["docs 2017-2018:guangdong --lang zh -o guangdong.md",
                      "docs rulesets/2017-2018/national.yaml --lang en"],
                     "0 written; 2 a name that is neither a file nor a shipped ruleset, or a broken file")
-    dc.add_argument("ruleset", help="a ruleset file, or "
-                    "a shipped TERM or TERM:REGION as `list` names it (e.g. 2017-2018:unit-transport)")
+    dc.add_argument("ruleset", help=f"a ruleset file, or {_NAMED_RULESET}")
     dc.add_argument("--lang", default=DEFAULT_LANG, choices=("zh", "en"),
                     help=f"language of headings and titles (default {DEFAULT_LANG})")
     dc.add_argument("-o", "--output", default=None, help="write the page to this file instead of stdout")
@@ -996,8 +1007,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "with values and notes",
                     ["show 2017-2018:guangdong", "show rulesets/2017-2018/national.yaml --json"],
                     "0 shown; 2 a name that is neither a file nor a shipped ruleset, or a broken file")
-    sh.add_argument("ruleset", help="a ruleset file, or "
-                    "a shipped TERM or TERM:REGION as `list` names it (e.g. 2017-2018:unit-transport)")
+    sh.add_argument("ruleset", help=f"a ruleset file, or {_NAMED_RULESET}")
     sh.add_argument("--json", action="store_true", help="print it as JSON")
     sh.set_defaults(func=_show)
     r = _subparser(sub, "release", "record a ruleset version as released (immutable) in releases.lock",
@@ -1080,9 +1090,20 @@ def main(argv: list[str] | None = None) -> int:
             os.environ[_api.RULESETS_ENV] = before
 
 
+def _os_error(exc: OSError) -> str:
+    """One line for an OSError: its own message where it has one (AuditLogError), else
+    ``NAME: reason`` (``[Errno N]`` and the repr of the name left out)."""
+    if exc.strerror is None or exc.filename is None:
+        return str(exc) if exc.strerror is None else exc.strerror
+    names = " → ".join(str(n) for n in (exc.filename, exc.filename2) if n is not None)
+    return f"{names}: {exc.strerror}"
+
+
 def _run(args: argparse.Namespace) -> int:
     """Run the chosen subcommand, turning every error into one line on stderr and an exit code."""
     try:
+        if getattr(args, "rulesets", None) is not None:
+            _api.rulesets_dir()  # a --rulesets that is not a folder is refused even where no shipped name is used
         status = int(args.func(args))
         if sys.stdout is not None:
             sys.stdout.flush()  # here, not at exit, so that a reader gone away is seen below
@@ -1102,8 +1123,11 @@ def _run(args: argparse.Namespace) -> int:
     except EvaluationError as exc:
         print(f"qnwmh-rules: evaluation failed: {exc}", file=sys.stderr)
         return 3
-    except OSError as exc:  # the audit log's AuditLogError, unreadable output paths
+    except _CannotUse as exc:
         print(f"qnwmh-rules: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # the audit log's AuditLogError (its message names the file); any other: no errno repr
+        print(f"qnwmh-rules: {_os_error(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("qnwmh-rules: interrupted", file=sys.stderr)
@@ -1111,8 +1135,6 @@ def _run(args: argparse.Namespace) -> int:
     except Exception as exc:  # a defect: still one line, never a traceback (QNWMH_DEBUG=1 shows it)
         if os.environ.get("QNWMH_DEBUG"):
             raise
-        from ._moments import show
-
         print(f"qnwmh-rules: internal error ({type(exc).__name__}: {show(str(exc), 200)}); please report it "
               "(run with QNWMH_DEBUG=1 for the traceback)", file=sys.stderr)
         return 3

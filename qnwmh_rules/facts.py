@@ -23,7 +23,7 @@ from typing import Any
 import attrs
 from dateutil import tz as dttz
 
-from ._moments import parse_date, parse_timestamp, show
+from ._moments import is_term, parse_date, parse_timestamp, show
 from .exceptions import FactsError, did_you_mean
 
 __all__ = ["Facts", "FieldSpec", "FIELDS", "LISTS", "UNIT_FIELDS", "UNIT_LISTS", "SUBJECTS", "Subject", "REGIONS",
@@ -116,7 +116,6 @@ UNIT_FIELDS: dict[str, FieldSpec] = {
 UNIT_LISTS = ("activities",)
 _TOP_OBJECTS = ("reporting_line", "members", "leader")
 
-_ROUND = re.compile(r"([0-9]{4})-([0-9]{4})", re.ASCII)
 _NATIONALITY = re.compile(r"[A-Z]{2}", re.ASCII)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -196,8 +195,7 @@ def _check_type(path: str, spec: FieldSpec, value: Any, zone: dt.tzinfo) -> Any:
             if not _NATIONALITY.fullmatch(value):
                 raise FactsError(path, f"expected an ISO 3166 alpha-2 code such as 'CN'; got {show(value)}")
             return value
-        m = _ROUND.fullmatch(value)
-        if not m or int(m.group(2)) != int(m.group(1)) + 1:
+        if not is_term(value):
             raise FactsError(path, f"expected a term such as '2015-2016'; got {show(value)}")
         return value
     if kind == "bool":

@@ -24,7 +24,7 @@ settings.load_profile("ci" if os.environ.get("CI") else os.environ.get("HYPOTHES
 # In CI (CI set) on a Python where durable must import, a missing durable and any skipped test
 # fail the run instead: nothing is skipped silently where the engine of record runs.
 DURABLE_EXPECTED = sys.version_info < (3, 13)
-DURABLE_WHY_NOT = qnwmh_rules._api._durable_import_error()
+DURABLE_WHY_NOT = qnwmh_rules._catalogue._durable_import_error()
 IN_CI = os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
 # The backends this Python runs: both where durable imports, else the python backend only (3.13+).
 # A test that compares or loops over backends uses these, never a literal "durable" (which would fail

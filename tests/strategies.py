@@ -5,6 +5,8 @@ import json
 
 from hypothesis import strategies as st
 
+from qnwmh_rules.verdict import RULE_OUTCOMES
+
 LEVELS = ["national", "provincial", "ministerial", "municipal"]
 KINDS = ["named", "review_confirmed"]
 ROUNDS = ["2011-2012", "2013-2014", "2015-2016", "2016-2017"]
@@ -394,3 +396,14 @@ patch_values = st.recursive(
                             st.dictionaries(st.text(st.characters(exclude_categories=("Cs",)), min_size=1,
                                                     max_size=6), inner, max_size=3)),
     max_leaves=8)
+
+
+@st.composite
+def score_inputs(draw, ruleset):
+    """Outcomes (rule id -> any rule outcome) and derived counts (``derived.<name>`` -> a count, or
+    absent) for every scored rule of ``ruleset``: what the score sheet is computed from, unconstrained
+    by what facts could give."""
+    outcomes = {r.id: draw(st.sampled_from(RULE_OUTCOMES)) for r in ruleset.rules}
+    pers = sorted({r.score.per for r in ruleset.rules if r.score and r.score.per})
+    derived = {p: draw(st.integers(0, 40)) for p in pers if draw(st.booleans()) or draw(st.booleans())}
+    return outcomes, derived

@@ -3,6 +3,7 @@
 import contextlib
 import datetime as dt
 import hashlib
+import itertools
 import json
 import os
 import signal
@@ -87,6 +88,23 @@ def test_query_by_subject_id(log_path):
         assert [1, 2] == seqs(log.query(subject_id="GD-0001"))
         assert [3] == seqs(log.query(subject_id="GD-0002"))
         assert [] == log.query(subject_id="GD-9999")
+
+
+def test_every_combination_of_filters_selects_what_filtering_every_entry_does(log_path):
+    """query with any mix of subject, outcome, rule id, rule outcome and limit equals filtering all entries."""
+    with AuditLog(log_path) as log:
+        every = log.query()
+        choices = ([None, "GD-0001", "GD-0002"], [None, "eligible", "undetermined"],
+                   [None, "basic.youth_share", "basic.leader_age"], [None, "passed", "failed", "undetermined"],
+                   [None, 0, 1])
+        for subject, outcome, rule_id, rule_outcome, limit in itertools.product(*choices):
+            want = [e.seq for e in every if subject in (None, e.subject_id) and outcome in (None, e.outcome)
+                    and (rule_id is rule_outcome is None or any(rule_id in (None, r.id)
+                                                                and rule_outcome in (None, r.outcome)
+                                                                for r in e.verdict.rules))]
+            got = log.query(subject_id=subject, outcome=outcome, rule_id=rule_id, rule_outcome=rule_outcome,
+                            limit=limit)
+            assert want[:limit] == seqs(got)
 
 
 def test_query_by_rule_id_and_rule_outcome(log_path):

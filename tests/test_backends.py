@@ -100,7 +100,8 @@ def test_asking_for_durable_where_it_cannot_be_imported_is_one_line():
 
 def test_the_api_refuses_durable_where_it_cannot_be_imported(monkeypatch):
     """load_ruleset/evaluate with backend='durable' raise BackendUnavailableError; 'auto' gives a python verdict."""
-    monkeypatch.setattr(qnwmh_rules._api, "_durable_import_error", lambda: "ImportError: No module named 'durable'")
+    monkeypatch.setattr(qnwmh_rules._catalogue, "_durable_import_error",
+                        lambda: "ImportError: No module named 'durable'")
     with pytest.raises(BackendUnavailableError, match="No module named 'durable'"):
         qnwmh_rules.load_ruleset(term="2017-2018", backend="durable")
     with pytest.raises(BackendUnavailableError):
@@ -180,7 +181,7 @@ def test_a_durable_verdict_replays_where_durable_cannot_be_imported(good_facts, 
     verdict = qnwmh_rules.evaluate(good_facts, region="guangdong", as_of="2017-09-20")
     doc = verdict.to_dict()
     doc["stamp"]["engine"] = "durable"
-    monkeypatch.setattr(qnwmh_rules._api, "_durable_import_error", lambda: "ImportError: none here")
+    monkeypatch.setattr(qnwmh_rules._catalogue, "_durable_import_error", lambda: "ImportError: none here")
     report = qnwmh_rules.replay(doc, good_facts)
     assert (True, ("the stamp names the durable engine, which does not import on this Python; replayed with the "
                    "python backend",)) == (report.identical, report.notes)
@@ -204,11 +205,11 @@ def test_only_the_adapter_imports_durable(path):
 
 
 def test_the_engine_module_is_only_imported_by_the_backend_choice():
-    """Only _api refers to _engine, inside the backend choice; nothing imports it at module level."""
+    """Only _api and _catalogue refer to _engine, inside the backend choice; nothing imports it at module level."""
     texts = {p.name: p.read_text(encoding="utf-8") for p in (ROOT / "qnwmh_rules").glob("*.py")}
     users = sorted(name for name, text in texts.items() if "_engine import" in text or "import _engine" in text)
-    assert ["_api.py"] == users
-    top = [line for line in (ROOT / "qnwmh_rules" / "_api.py").read_text(encoding="utf-8").splitlines()
+    assert ["_api.py", "_catalogue.py"] == users
+    top = [line for name in users for line in texts[name].splitlines()
            if line.startswith(("from ._engine", "from . import _engine", "import"))]
     assert [] == [line for line in top if "_engine" in line]
 

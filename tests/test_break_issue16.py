@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import types
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -105,17 +106,46 @@ def test_fmt_goes_on_after_a_file_it_cannot_write(tmp_path, capsys, monkeypatch)
     bad, good = tmp_path / "a.yaml", tmp_path / "b.yaml"
     bad.write_text("a:    1\n", encoding="utf-8")
     good.write_text("b:    1\n", encoding="utf-8")
-    real = Path.write_text
+    real = os.replace
 
-    def write_text(self, *args, **kwargs):
-        if self == bad:
-            raise PermissionError(13, "Permission denied", str(self))
-        return real(self, *args, **kwargs)
+    def replace(src, dst):
+        if Path(dst) == bad:
+            raise PermissionError(13, "Permission denied", str(dst))
+        return real(src, dst)
 
-    monkeypatch.setattr(Path, "write_text", write_text)
+    monkeypatch.setattr(os, "replace", replace)
     code, out, err = run(capsys, ["fmt", str(tmp_path)])
     assert (2, f"{bad}: cannot be written: Permission denied\nreformatted {good}\n", "b: 1\n", False) == (
         code, out, good.read_text(encoding="utf-8"), "Traceback" in err)
+
+
+def test_fmt_interrupted_while_writing_leaves_the_old_file_whole(tmp_path, capsys, monkeypatch):
+    """A write that fails half-way (disk full, Ctrl-C) leaves the original bytes and no temporary file."""
+    f = tmp_path / "a.yaml"
+    f.write_bytes(b"a:    1\nb:    2\n")
+
+    def fsync(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    code, out, _ = run(capsys, ["fmt", str(tmp_path)])
+    assert (2, f"{f}: cannot be written: No space left on device\n", b"a:    1\nb:    2\n", ["a.yaml"]) == (
+        code, out, f.read_bytes(), sorted(p.name for p in tmp_path.iterdir()))
+
+
+def test_fmt_through_a_symlink_keeps_the_link_and_the_file_mode(tmp_path, capsys):
+    """fmt of a symbolic link rewrites the file it points to; the link stays a link, the mode stays."""
+    real = tmp_path / "real" / "a.yaml"
+    real.parent.mkdir()
+    real.write_text("a:    1\n", encoding="utf-8")
+    real.chmod(0o640)
+    (tmp_path / "work").mkdir()
+    link = tmp_path / "work" / "a.yaml"
+    link.symlink_to(real)
+    code, _, _ = run(capsys, ["fmt", str(link)])
+    assert (0, True, "a: 1\n", 0o640, ["a.yaml"]) == (
+        code, link.is_symlink(), real.read_text(encoding="utf-8"), real.stat().st_mode & 0o777,
+        sorted(p.name for p in real.parent.iterdir()))
 
 
 # ---- test --format junit|json|text with any case name --------------------------------------------------

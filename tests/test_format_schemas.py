@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from qnwmh_rules import _cases, _schema
+from qnwmh_rules._moments import _DATE, DATE_PATTERN, TERM, TERM_PATTERN
 
 ROOT = Path(__file__).resolve().parent.parent
 PKG = ROOT / "qnwmh_rules"
@@ -87,3 +88,33 @@ def test_the_installed_package_carries_the_schema(name):
     from importlib.resources import files
 
     assert _schema_of(name) == json.loads((files("qnwmh_rules") / f"{name}.schema.json").read_text(encoding="utf-8"))
+
+
+def _patterns(node):
+    """Every ``pattern`` in a JSON Schema document."""
+    if isinstance(node, dict):
+        own = [node["pattern"]] if isinstance(node.get("pattern"), str) else []
+        return own + [p for v in node.values() for p in _patterns(v)]
+    return [p for v in node for p in _patterns(v)] if isinstance(node, list) else []
+
+
+@pytest.mark.parametrize("name", ["ruleset", "cases", "verdict"])
+def test_the_schemas_write_terms_and_dates_with_the_code_s_patterns(name):
+    """A schema pattern for a term or a date is the code's (_moments), and no pattern matches non-ASCII digits."""
+    patterns = _patterns(_schema_of(name))
+    for pattern in patterns:
+        assert [] == [p for p in [pattern] if "\\d" in p]  # \d is any Unicode digit to a Python validator
+        if jsonschema.Draft202012Validator({"pattern": pattern}).is_valid("2017-2018") and "{4}" in pattern:
+            assert f"^{TERM_PATTERN}$" == pattern
+        if jsonschema.Draft202012Validator({"pattern": pattern}).is_valid("2017-06-20") and "{4}" in pattern:
+            assert f"^{DATE_PATTERN}$" == pattern
+    assert DATE_PATTERN == _DATE.pattern.replace("(", "").replace(")", "")
+
+
+@pytest.mark.parametrize("name", ["ruleset", "verdict"])
+def test_a_term_written_with_other_digits_is_refused_by_the_schema_as_by_the_loader(name):
+    """'٢٠١٧-٢٠١٨' (Arabic-Indic digits) is no term: the schema pattern refuses it, as _moments.TERM does."""
+    patterns = [p for p in _patterns(_schema_of(name)) if "{4}-[0-9]{4}" in p]
+    assert (1, [False, True], None) == (len(patterns), [jsonschema.Draft202012Validator({"pattern": patterns[0]})
+                                                        .is_valid(t) for t in ("٢٠١٧-٢٠١٨", "2017-2018")],
+                                        TERM.fullmatch("٢٠١٧-٢٠١٨"))

@@ -6,14 +6,16 @@ from decimal import Decimal
 from pathlib import Path
 
 import jsonschema
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 import qnwmh_rules
+from qnwmh_rules import _score
 from qnwmh_rules.verdict import verdict_schema
 
 from .conftest import engine_pair
-from .strategies import activities, collectives, units
+from .strategies import activities, collectives, score_inputs, units
 
 ROOT = Path(__file__).resolve().parent.parent / "rulesets"
 UNIT_FILE = ROOT / "2017-2018" / "unit.yaml"
@@ -142,3 +144,28 @@ def test_explanations_show_the_score_sheet():
     assert "** Note: the points of this assessment are placeholders, not official weights (the assessment measures " \
            "are not held); the score is indicative only." in en.splitlines()
     assert '<section class="score">' in html and "Score 80.0 of 100.0" in html
+
+
+@pytest.mark.parametrize("path", [UNIT_FILE, TRANSPORT_FILE, EXAMPLE_FILE], ids=lambda p: p.stem)
+@given(data=st.data())
+def test_the_sheet_its_bounds_and_its_maximum_are_one_arithmetic(path, data):
+    """For any outcomes and counts, the lines add up to the total, which is the 'now' scenario, between the bounds."""
+    rs = _engine(path, "python").ruleset
+    outcomes, derived = data.draw(score_inputs(rs))
+    sheet = _score.score_sheet(rs, outcomes, derived, {})
+    quantum = Decimal(1).scaleb(-rs.scoring.places)
+    now = _score._scenario(rs, outcomes, derived, "now").quantize(quantum, rounding=_score._MODES[rs.scoring.rounding])
+    assert Decimal(sheet.total) == sum((Decimal(line.points) for line in sheet.lines), Decimal(0))
+    assert now == Decimal(sheet.total)
+    assert Decimal(sheet.lowest) <= Decimal(sheet.total) <= Decimal(sheet.highest) <= Decimal(sheet.maximum)
+
+
+@pytest.mark.parametrize("path", [UNIT_FILE, TRANSPORT_FILE, EXAMPLE_FILE], ids=lambda p: p.stem)
+def test_earning_everything_reaches_the_maximum(path):
+    """Every award and bonus passed at its cap and no deduction or gate failed gives exactly the maximum."""
+    rs = _engine(path, "python").ruleset
+    outcomes = {r.id: "passed" if r.score and r.score.kind in ("award", "bonus", "gate") else "failed"
+                for r in rs.rules}
+    derived = {r.score.per: 10**6 for r in rs.rules if r.score and r.score.per}
+    sheet = _score.score_sheet(rs, outcomes, derived, {})
+    assert (sheet.maximum, sheet.maximum, sheet.maximum) == (sheet.total, sheet.lowest, sheet.highest)
