@@ -25,8 +25,10 @@ from typing import Any
 import attrs
 
 from . import _template as T
+from ._catalogue import rulesets_dir
 from ._finding import Vocab, vocabulary, word_rule
 from ._model import Ruleset
+from ._replay import ruleset_for_stamp
 from .verdict import RuleOutcome, Verdict
 
 __all__ = ["explain_text", "explain_html", "LANGS", "pick_lang"]
@@ -224,8 +226,6 @@ def _ruleset_for(verdict: Verdict, given: Any) -> Ruleset | None:
     if given is not None:
         rs = getattr(given, "ruleset", given)
         return rs if isinstance(rs, Ruleset) else None
-    from ._replay import ruleset_for_stamp
-
     return ruleset_for_stamp(verdict.stamp)
 
 
@@ -434,7 +434,7 @@ def _note(verdict: Verdict, lang: str, ruleset: Any = None, facts: Mapping[str, 
     w = _check_lang(lang)
     unit = verdict.subject == "unit"
     rs = _ruleset_for(verdict, ruleset)
-    vocab = vocabulary(verdict.subject, rs)
+    vocab = vocabulary(verdict.subject, rs, rulesets_dir())
     headline = _headline(verdict, rs, facts, vocab, w, lang, unit)
     outcomes = [o for o in _GROUP_ORDER if any(r.outcome == o for r in verdict.rules)]
     groups, parts = [], []

@@ -22,7 +22,7 @@ import yaml
 from dateutil import tz as dttz
 
 from . import _template as T
-from ._loader import Key, Loaded, text_position
+from ._loader import Key, Loaded, load_text, read_file, text_position
 from ._model import Finding, Rule, Ruleset, Text
 from .exceptions import RulesetError, did_you_mean
 from .facts import SUBJECTS
@@ -147,12 +147,20 @@ def _suggest(word: str, choices: Sequence[str]) -> str | None:
 # vocabulary
 
 
-@functools.cache
-def _phrasing() -> dict[str, Any]:
-    from ._api import rulesets_dir
+def _packaged_rulesets() -> Path:
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "rulesets", here.parent / "rulesets"):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"the shipped rulesets are not installed (looked in {here / 'rulesets'})")
 
-    path = Path(rulesets_dir()) / "findings" / PHRASING_FILE
-    doc: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+
+@functools.cache
+def _phrasing(root: Path | None = None) -> dict[str, Any]:
+    path = (root or _packaged_rulesets()) / "findings" / PHRASING_FILE
+    if not path.is_file():  # a working copy of the rulesets without its own phrasing: the shipped one
+        path = _packaged_rulesets() / "findings" / PHRASING_FILE
+    doc: dict[str, Any] = yaml.safe_load(read_file(path))
     items = {k: {lang: T.parse_template(v[lang]) for lang in ("zh", "en")} for k, v in doc["items"].items()}
     return {**doc, "parsed_items": items}
 
@@ -160,8 +168,6 @@ def _phrasing() -> dict[str, Any]:
 def check_phrasing(path: Path) -> list[RulesetError]:
     """Every problem of a phrasing file (``items.phrasing.yaml``): each item phrase a ``{zh, en}`` pair of
     templates whose names are fields of the list's items (of either subject) and whose formatters exist."""
-    from ._loader import load_text, read_file
-
     loaded = load_text(read_file(path), str(path))
     doc = loaded.data
     if not isinstance(doc, dict) or not isinstance(doc.get("items"), dict):
@@ -207,9 +213,10 @@ class Vocab:
     subject: str
     # derived name -> (function, of, whether it counts with a `where`)
     derived: Mapping[str, tuple[str, str, bool]] = attrs.field(factory=dict)
+    root: Path | None = None  # the rulesets folder whose findings/items.phrasing.yaml is read
 
     def _interim(self) -> dict[str, Any]:
-        got: dict[str, Any] = _phrasing()["interim"]
+        got: dict[str, Any] = _phrasing(self.root)["interim"]
         return got
 
     def label(self, path: str, lang: str) -> str:
@@ -250,11 +257,11 @@ class Vocab:
         return str(got[lang]) if got is not None else code
 
     def nationality(self, code: str, lang: str) -> str:
-        got = _phrasing()["nationalities"].get(code)
+        got = _phrasing(self.root)["nationalities"].get(code)
         return str(got[lang]) if got is not None else code
 
     def zone(self, name: str, lang: str) -> str:
-        got = _phrasing()["time_zones"].get(name)
+        got = _phrasing(self.root)["time_zones"].get(name)
         if got is not None:
             return str(got[lang])
         zone = dttz.gettz(name)
@@ -265,7 +272,7 @@ class Vocab:
         return f"UTC{'+' if minutes >= 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
     def item_phrase(self, list_path: str) -> Mapping[str, T.Template] | None:
-        got: Mapping[str, T.Template] | None = _phrasing()["parsed_items"].get(list_path)
+        got: Mapping[str, T.Template] | None = _phrasing(self.root)["parsed_items"].get(list_path)
         return got
 
 
@@ -285,10 +292,11 @@ def _item_path(path: str) -> str:
     return "".join(out)
 
 
-def vocabulary(subject: str, ruleset: Ruleset | None = None) -> Vocab:
-    """The vocabulary of a subject's facts (with the ruleset's derived facts, when it is known)."""
+def vocabulary(subject: str, ruleset: Ruleset | None = None, root: Path | None = None) -> Vocab:
+    """The vocabulary of a subject's facts (with the ruleset's derived facts, when it is known), the
+    item phrasing read from ``root``/findings (the rulesets folder; default: the shipped one)."""
     derived = {d.name: (d.function, d.of, d.where is not None) for d in ruleset.derived} if ruleset is not None else {}
-    return Vocab(subject if subject in SUBJECTS else "collective", derived)
+    return Vocab(subject if subject in SUBJECTS else "collective", derived, root)
 
 
 # ---------------------------------------------------------------------------------------------

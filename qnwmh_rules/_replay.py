@@ -22,7 +22,7 @@ from ._catalogue import durable_available, ruleset_path, rulesets_dir
 from ._jsontext import InvalidJSONError, check_value, loads
 from ._model import Ruleset
 from ._moments import TERM
-from .exceptions import FactsError
+from .exceptions import FactsError, QnwmhError
 from .verdict import Verdict
 
 __all__ = ["apply_patch", "WhatIf", "what_if", "Replay", "replay", "json_differences", "parse_assignment",
@@ -160,8 +160,6 @@ def _ruleset_at(path: Path, mtime_ns: int) -> Ruleset:
 def ruleset_for_stamp(stamp: Any) -> Ruleset | None:
     """The shipped ruleset (``Ruleset``) a verdict's stamp names, when one of that id, term and version
     is shipped and loads; None otherwise (explanations then word every rule generically)."""
-    from .exceptions import QnwmhError
-
     root = rulesets_dir()
     try:
         path = _shipped(root, stamp.term, stamp.ruleset_id)

@@ -24,6 +24,7 @@ from . import _batch as B
 from . import _diff as _diff_mod
 from ._audit import AuditHead, AuditLog, read_key
 from ._explain import explain_html, explain_text
+from ._finding import PHRASING_SUFFIX, check_phrasing
 from ._fmt import FormatError, format_text, replace_file, yaml_files
 from ._jsontext import loads
 from ._model import ruleset_key
@@ -251,9 +252,6 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
-PHRASING_SUFFIX = ".phrasing.yaml"  # the phrasing of findings: checked as such, not as a ruleset
-
-
 def _ruleset_files(paths: list[str]) -> list[Path]:
     """Ruleset files named, or found in folders (``*.yaml`` except cases files)."""
     out: list[Path] = []
@@ -267,8 +265,6 @@ def _ruleset_files(paths: list[str]) -> list[Path]:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from ._finding import check_phrasing
-
     files = _ruleset_files(args.paths)
     problems: list[dict[str, Any]] = []
     # the phrasing of findings (rulesets/findings/*.phrasing.yaml) is checked with the rulesets it serves
