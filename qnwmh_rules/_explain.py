@@ -313,6 +313,9 @@ def _cites(r: RuleOutcome, w: Mapping[str, str]) -> _Line:
 
 
 def _end(text: str, w: Mapping[str, str]) -> str:
+    """A sentence of a note: ended, and in English begun with a capital."""
+    if text and w is _W["en"]:
+        text = text[0].upper() + text[1:]
     return text if text.endswith(("。", ".", "！", "？")) else text + w["end"]
 
 
@@ -355,7 +358,7 @@ def _rule_note(verdict: Verdict, r: RuleOutcome, rs: Ruleset | None, w: Mapping[
     if points:
         lines.append(_Line("points", w["l.points"], points))
     conclusion = _w(w, unit, f"c.{r.outcome}") if f"c.{r.outcome}" in w else r.outcome
-    lines.append(_Line("conclusion", w["l.conclusion"], conclusion))
+    lines.append(_Line("conclusion", w["l.conclusion"], conclusion[0].upper() + conclusion[1:]))
     summary = title + w["colon"] + _end(finding if finding is not None else said.requirement, w)
     if points:
         short = _points(verdict, r.id, w, short=True)

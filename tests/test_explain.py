@@ -108,7 +108,7 @@ def test_a_failed_filing_rule_lists_the_filings_read(good_facts, guangdong):
     good_facts["filings"][0]["review"]["at"] = "2017-09-12T09:00:00+08:00"
     text = lines(explain_text(guangdong.evaluate(good_facts), lang="en"))
     i = text.index("1. Network filing completed by 7 September 2017 (Guangdong deadline)")
-    assert ["   Required: a network filing in the online office system on or before 7 September 2017.",
+    assert ["   Required: A network filing in the online office system on or before 7 September 2017.",
             "   Finding: Filings on record: filed 10 September 2017, 10:15 Beijing time through the industry line "
             "“广铁集团团委”, approved (12 September 2017, 9:00 Beijing time); none was submitted on or before "
             "7 September 2017."] == text[i + 2:i + 4]
@@ -140,7 +140,7 @@ def test_undetermined_rules_give_the_window_open_reason_in_english(window_open):
     text = lines(explain_text(window_open, lang="en"))
     i = text.index("1. Network filing completed within the filing window")
     assert ["   Finding: Filings on record: none; none within the filing window yet.",
-            "   Why open: not yet due: the period ends on 30 September 2017 (Beijing time); decided from "
+            "   Why open: Not yet due: the period ends on 30 September 2017 (Beijing time); decided from "
             "1 October 2017."] == text[i + 3:i + 5]
 
 
