@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-from dateutil import tz as dttz
 
 from . import _compile, _reference
 from ._catalogue import (
@@ -41,10 +40,11 @@ from ._derive import counted_items, derive
 from ._jsontext import loads as _loads_json
 from ._model import Parameter, Rule, Ruleset, Window, day_position, decided_on
 from ._moments import parse_as_of
+from ._moments import zone as zoneinfo_zone
 from ._score import score_sheet
-from ._tree import Fact, Item, Quant, RNode, walk
+from ._tree import items_read, reads
 from .exceptions import EvaluationError, FactsError
-from .facts import SUBJECTS, Facts, parse_facts
+from .facts import SUBJECTS, Facts, Subject, parse_facts
 from .verdict import Citation, Outcome, RuleOutcome, RuleOutcomeValue, Stamp, Verdict
 
 __all__ = ["Engine", "FilingWindow", "filing_window", "load_ruleset", "evaluate", "rulesets_dir",
@@ -64,7 +64,7 @@ def _jsonable(v: Any, tz: str) -> Any:
     if isinstance(v, Decimal):  # a decimal parameter: at most 15 significant digits, exact as a JSON number
         return float(v)
     if isinstance(v, dt.datetime):
-        zone = dttz.gettz(tz)  # cached by dateutil: the same object each time
+        zone = zoneinfo_zone(tz)  # cached: the same object each time
         # parse_facts already put every timestamp in the ruleset's zone
         return (v if v.tzinfo is zone else v.astimezone(zone)).isoformat()
     if isinstance(v, dt.date):
@@ -82,16 +82,16 @@ def as_of_moment(as_of: Any, tz: str) -> dt.datetime | None:
     """``as_of`` (None, a date, a datetime or ISO text) as an aware moment in zone ``tz``, as
     ``Engine.evaluate`` reads it; a bare date means the end of that day in ``tz`` (the grammar is
     ``_moments.parse_as_of``'s). None stays None; FactsError for anything else."""
-    zone = dttz.gettz(tz)
+    zone = zoneinfo_zone(tz)
     assert zone is not None  # the ruleset loader checks the zone
     return parse_as_of(as_of, zone)
 
 
-def _check_as_of(facts: Facts, as_of: dt.datetime | None, subject: str = "collective") -> None:
+def _check_as_of(facts: Facts, as_of: dt.datetime | None, subject: str | Subject = "collective") -> None:
     """Facts cannot lie in the future of the moment the verdict is given for."""
     if as_of is None:
         return
-    fields = SUBJECTS[subject].fields
+    fields = (subject if isinstance(subject, Subject) else SUBJECTS[subject]).fields
     day = as_of.date()
 
     def late(v: Any) -> bool:
@@ -242,7 +242,7 @@ class Engine:
             return facts
         if isinstance(facts, (str, bytes, bytearray)):
             facts = _loads_json(facts, "(facts)")
-        return parse_facts(facts, tz=self.ruleset.time_zone, subject=self.ruleset.subject)
+        return parse_facts(facts, tz=self.ruleset.time_zone, subject=self.ruleset.facts or self.ruleset.subject)
 
     def decide(self, facts: Facts, derived: dict[str, Any], as_of: dt.datetime | None = None
                ) -> dict[str, RuleDecision]:
@@ -282,7 +282,7 @@ class Engine:
         rs = self.ruleset
         parsed = self.parse(facts)
         moment = as_of_moment(as_of, rs.time_zone)
-        _check_as_of(parsed, moment, rs.subject)
+        _check_as_of(parsed, moment, rs.facts or rs.subject)
         derived = derive(rs, parsed, self._param_values)
         decided = self.decide(parsed, derived, moment)
         # Each fact is turned into JSON once per case, for every rule that read it and the stamp.
@@ -373,7 +373,7 @@ def due_decided_from(rule: Rule, rs: Ruleset, as_of: dt.datetime | None) -> dt.d
     if last is None or as_of is None or rule.due is None:
         return None
     zone = rs.days_zone(rule.due)
-    return decided_on(last) if as_of.astimezone(dttz.gettz(zone)).date() <= last else None
+    return decided_on(last) if as_of.astimezone(zoneinfo_zone(zone)).date() <= last else None
 
 
 def _pending_reason(rule: Rule, rs: Ruleset, as_of: dt.datetime | None) -> str:
@@ -386,7 +386,7 @@ def _pending_reason(rule: Rule, rs: Ruleset, as_of: dt.datetime | None) -> str:
     last = rule.due_last_day
     zone = rs.days_zone(rule.due) if rule.due else rs.time_zone
     # the day of as_of in the zone the due parameter is read in (as the engine decided it)
-    today = as_of.astimezone(dttz.gettz(zone)).date() if as_of is not None else None
+    today = as_of.astimezone(zoneinfo_zone(zone)).date() if as_of is not None else None
     if last is not None and today is not None and today <= last:
         decided = decided_on(last).isoformat()
         days = (last - today).days
@@ -411,26 +411,18 @@ def _counted_reads(rule: Rule, rs: Ruleset) -> tuple[str, ...]:
 
 def _applies_reads(rule: Rule) -> tuple[str, ...]:
     """The fact paths a rule's applies_if reads."""
-    return tuple(dict.fromkeys(n.path if isinstance(n, Fact) else n.list for n in walk(rule.applies_condition)
-                               if isinstance(n, (Fact, Quant))))
+    return tuple(reads(rule.applies_condition))
 
 
 def _item_reads(rule: Rule, rs: Ruleset) -> tuple[tuple[str, str], ...]:
     """Every (list, item field) a rule's condition reads, directly or through a derived fact."""
-    found: list[tuple[str, str]] = []
-
-    def items_of(node: RNode | None) -> None:
-        for n in walk(node):
-            if isinstance(n, Item) and (n.list, n.field) not in found:
-                found.append((n.list, n.field))
-
-    items_of(rule.condition)
+    found = items_read(rule.condition)
     derived = {f"derived.{d.name}": d for d in rs.derived}
     for path in rule.reads:
         d = derived.get(path)
         if d is None:
             continue
-        items_of(d.where_condition)
+        found += [pair for pair in items_read(d.where_condition) if pair not in found]
         if "[]." in d.of and (d.where_condition is None or d.function != "count"):
             lst, _, field = d.of.partition("[].")
             if (lst, field) not in found:

@@ -12,23 +12,24 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 import attrs
-from dateutil import tz as dttz
 
 from . import _expr as E
 from ._finding import check_finding
 from ._loader import Key, Loaded, text_position
 from ._model import Derivation, Rule, Ruleset, Window, decided_on
 from ._moments import TERM
+from ._moments import zone as zoneinfo_zone
 from ._tree import And, Arith, Cmp, Const, Fact, InList, InWindow, Item, Not, Or, Quant, RNode
 from .exceptions import RulesetError, did_you_mean, meant
 from .facts import FIELDS, REGIONS, SUBJECTS
 
 __all__ = ["Const", "Fact", "Item", "Arith", "Cmp", "InList", "InWindow", "And", "Or", "Not", "Quant", "RNode",
-           "check_ruleset", "derived_type"]
+           "check_ruleset", "derived_type", "recorded_condition"]
 
 # ---- the resolved tree: its node types are _tree's (re-exported here for the compilers) ----
 
@@ -64,11 +65,66 @@ def derived_reads(d: Derivation) -> tuple[str, ...]:
     return (d.of,)
 
 
-class _Checker:
+class _Resolver:
+    """Syntax tree -> resolved tree: the one dispatch on syntax nodes. What names mean, and what a
+    comparison, an ``in``, arithmetic or a quantifier must satisfy, are the subclass's."""
+
+    def value(self, n: E.Node) -> RNode:
+        if isinstance(n, E.Lit):
+            t = "bool" if isinstance(n.value, bool) else \
+                "number" if isinstance(n.value, (int, float, Decimal)) else "string"
+            return Const(n.value, t)
+        if isinstance(n, E.DateLit):
+            return Const(n.value, "date")
+        if isinstance(n, E.Name):
+            return self.name(n)
+        if isinstance(n, E.Arith):
+            return self.arith(n)
+        return self.not_a_value(n)
+
+    def cond(self, n: E.Node) -> RNode:
+        if isinstance(n, E.And):
+            return And(tuple(self.cond(x) for x in n.items))
+        if isinstance(n, E.Or):
+            return Or(tuple(self.cond(x) for x in n.items))
+        if isinstance(n, E.Not):
+            return Not(self.cond(n.item))
+        if isinstance(n, E.Compare):
+            return self.compare(n)
+        if isinstance(n, E.Member):
+            return self.member(n)
+        if isinstance(n, E.Quant):
+            return self.quant(n)
+        return self.not_a_condition(n)
+
+    def name(self, n: E.Name) -> RNode:
+        raise NotImplementedError
+
+    def arith(self, n: E.Arith) -> RNode:
+        raise NotImplementedError
+
+    def compare(self, n: E.Compare) -> RNode:
+        raise NotImplementedError
+
+    def member(self, n: E.Member) -> RNode:
+        raise NotImplementedError
+
+    def quant(self, n: E.Quant) -> RNode:
+        raise NotImplementedError
+
+    def not_a_value(self, n: E.Node) -> RNode:
+        raise NotImplementedError
+
+    def not_a_condition(self, n: E.Node) -> RNode:
+        raise NotImplementedError
+
+
+class _Checker(_Resolver):
     def __init__(self, rs: Ruleset, loaded: Loaded, kp: Key, text: str, *, as_of: bool = False) -> None:
         self.as_of = as_of
-        self.fields = SUBJECTS[rs.subject].fields
-        self.lists = SUBJECTS[rs.subject].lists
+        subject = rs.facts or SUBJECTS[rs.subject]  # the ruleset's facts schema
+        self.fields = subject.fields
+        self.lists = subject.lists
         self.params = {p.name: p for p in rs.parameters}
         self.derived = {d.name: d for d in rs.derived}
         self.loaded, self.kp, self.text = loaded, kp, text
@@ -85,25 +141,18 @@ class _Checker:
             self.reads.append(path)
 
     # -- values
-    def value(self, n: E.Node) -> RNode:
-        if isinstance(n, E.Lit):
-            t = "bool" if isinstance(n.value, bool) else \
-                "number" if isinstance(n.value, (int, float, Decimal)) else "string"
-            return Const(n.value, t)
-        if isinstance(n, E.DateLit):
-            return Const(n.value, "date")
-        if isinstance(n, E.Name):
-            return self.name(n)
-        if isinstance(n, E.Arith):
-            left, right = self.value(n.left), self.value(n.right)
-            for side, node in ((left, n.left), (right, n.right)):
-                if type_of(side) != "number":
-                    raise self.err("Q202", f"arithmetic needs numbers; {_show(self.text, node)} is a {type_of(side)}",
-                                   node.span)
-            if n.op == "/" and not (isinstance(right, Const) and right.value != 0):
-                raise self.err("Q301", "division is only allowed by a non-zero constant or parameter", n.right.span,
-                               suggestion="multiply the other side instead, e.g. a >= b * 0.5")
-            return Arith(n.op, left, right)
+    def arith(self, n: E.Arith) -> RNode:
+        left, right = self.value(n.left), self.value(n.right)
+        for side, node in ((left, n.left), (right, n.right)):
+            if type_of(side) != "number":
+                raise self.err("Q202", f"arithmetic needs numbers; {_show(self.text, node)} is a {type_of(side)}",
+                               node.span)
+        if n.op == "/" and not (isinstance(right, Const) and right.value != 0):
+            raise self.err("Q301", "division is only allowed by a non-zero constant or parameter", n.right.span,
+                           suggestion="multiply the other side instead, e.g. a >= b * 0.5")
+        return Arith(n.op, left, right)
+
+    def not_a_value(self, n: E.Node) -> RNode:
         if isinstance(n, (E.Compare, E.Member, E.And, E.Or, E.Not, E.Quant)):
             raise self.err("Q203", "a condition is used where a value is expected", n.span)
         raise self.err("Q203", "this is not a value", n.span)  # pragma: no cover
@@ -123,7 +172,7 @@ class _Checker:
                 fields = [p.split("[].", 1)[1] for p in self.fields if p.startswith(lst + "[].")]
                 raise self.err("Q201", f"{lst} items have no field {field!r}", n.span,
                                suggestion=_suggest(field, fields) or f"fields: {', '.join(fields)}")
-            return Item(lst, field, _FIELD_TYPES[spec.type])
+            return Item(lst, field, _FIELD_TYPES[spec.type], var=head)
         if head in ("params", "derived"):
             what, code, table = ("parameter", "Q204", self.params) if head == "params" else \
                 ("derived fact", "Q205", self.derived)
@@ -133,7 +182,7 @@ class _Checker:
         if head == "params":
             p = self.params[name]
             self._use_params(name)
-            return Const(p.value, p.type)
+            return Const(p.value, p.type, param=name)
         if head == "derived":
             d = self.derived[name]
             for path in derived_reads(d):
@@ -160,19 +209,7 @@ class _Checker:
         return Fact(dotted, _FIELD_TYPES[spec.type])
 
     # -- conditions
-    def cond(self, n: E.Node) -> RNode:
-        if isinstance(n, E.And):
-            return And(tuple(self.cond(x) for x in n.items))
-        if isinstance(n, E.Or):
-            return Or(tuple(self.cond(x) for x in n.items))
-        if isinstance(n, E.Not):
-            return Not(self.cond(n.item))
-        if isinstance(n, E.Compare):
-            return self.compare(n)
-        if isinstance(n, E.Member):
-            return self.member(n)
-        if isinstance(n, E.Quant):
-            return self.quant(n)
+    def not_a_condition(self, n: E.Node) -> RNode:
         if isinstance(n, E.Lit) and isinstance(n.value, bool):
             raise self.err("Q207", "a constant true/false is not a condition", n.span,
                            suggestion="compare a fact, e.g. members.total >= 6")
@@ -238,7 +275,7 @@ class _Checker:
         if isinstance(right, Const) and right.type == "window":
             if lt not in ("date", "instant"):
                 raise self.err("Q202", f"only dates and timestamps can be `in` a window; this is a {lt}", n.left.span)
-            return InWindow(left, right.value)
+            return InWindow(left, right.value, param=right.param)
         if isinstance(right, Const) and right.type == "list":
             if not right.value:
                 raise self.err("Q208", "this list parameter is empty, so `in` it is always false", n.right.span)
@@ -247,7 +284,7 @@ class _Checker:
             values = tuple(Const(v, "string") for v in right.value)
             for c in values:
                 self._enum_check(left, c, n.right)
-            return InList(left, values)
+            return InList(left, values, param=right.param)
         raise self.err("Q202", "`in` needs a [list] or a window or list parameter on its right", n.right.span)
 
     def quant(self, n: E.Quant) -> RNode:
@@ -264,6 +301,71 @@ class _Checker:
         finally:
             del self.scope[n.var]
         return Quant(n.kind, lst, body)
+
+
+class _Recorded(_Resolver):
+    """Names of a recorded condition: an item of the enclosing any/all, a parameter whose value the
+    record holds (a constant naming it; a window or list after ``in``), else a fact path. Nothing
+    is checked: the ruleset that decided the verdict did."""
+
+    def __init__(self, params: Mapping[str, Any]) -> None:
+        self.params = params
+        self.scope: dict[str, str] = {}
+
+    def name(self, n: E.Name) -> RNode:
+        head, rest = n.parts[0], ".".join(n.parts[1:])
+        if head in self.scope:
+            return Item(self.scope[head], rest, "", var=head)
+        if head == "params" and rest in self.params:
+            v = self.params[rest]
+            return Const(v, "bool" if isinstance(v, bool) else "number" if isinstance(v, (int, float)) else
+                         "string" if isinstance(v, str) else "", param=rest)
+        return Fact(n.dotted, "")
+
+    def arith(self, n: E.Arith) -> RNode:
+        return Arith(n.op, self.value(n.left), self.value(n.right))
+
+    def compare(self, n: E.Compare) -> RNode:
+        return Cmp(n.op, self.value(n.left), self.value(n.right))
+
+    def member(self, n: E.Member) -> RNode:
+        left = self.value(n.left)
+        if isinstance(n.right, E.ListLit):
+            return InList(left, tuple(c for c in map(self.value, n.right.items) if isinstance(c, Const)))
+        right = self.value(n.right)
+        if isinstance(right, Const) and isinstance(right.value, dict):
+            return InWindow(left, Window.from_json(right.value), param=right.param)
+        if isinstance(right, Const) and isinstance(right.value, list):
+            return InList(left, tuple(Const(v, "string") for v in right.value), param=right.param)
+        raise ValueError("not a condition")
+
+    def quant(self, n: E.Quant) -> RNode:
+        self.scope[n.var] = n.source.dotted
+        try:
+            return Quant(n.kind, n.source.dotted, self.cond(n.body))
+        finally:
+            del self.scope[n.var]
+
+    def not_a_value(self, n: E.Node) -> RNode:
+        raise ValueError("not a value")
+
+    def not_a_condition(self, n: E.Node) -> RNode:
+        raise ValueError("not a condition")
+
+
+def recorded_condition(text: str, params: Mapping[str, Any]) -> RNode | None:
+    """A condition as a verdict records it — its text and the JSON values of the parameters it read —
+    as a resolved tree, for readers of stored verdicts that have no ruleset (explanations).
+
+    Parsed with the one grammar; names become item fields of the enclosing any/all, constants that
+    name their parameter (its recorded value), or fact paths. Types are not checked and are left
+    empty where the record does not give them (the ruleset that decided the verdict checked them).
+    None if the text is not a condition of that form.
+    """
+    try:
+        return _Recorded(params).cond(E.parse(text))
+    except (E.ExprSyntaxError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _free_text_problem(kind: str, value: str) -> str | None:
@@ -320,10 +422,11 @@ def check_rule(rs: Ruleset, rule: Rule, where: dict[str, tuple[Loaded, Key]]) ->
     like any other condition.
     """
     cond, checker = _resolve(rs, rule.id, rule.when, *where[rule.id], as_of=False)
-    pending = None
+    pending = pending_if = None
     params = list(checker.used_params)
     if rule.pending_if is not None:
         pending, pchecker = _resolve(rs, rule.id, rule.pending_if, *where[f"{rule.id}#pending_if"], as_of=True)
+        pending_if = pending
         pending_params: tuple[str, ...] = tuple(pchecker.used_params)
     else:
         pending_params = ()
@@ -335,7 +438,7 @@ def check_rule(rs: Ruleset, rule: Rule, where: dict[str, tuple[Loaded, Key]]) ->
         # parameter is read in (a window's own time_zone; a date in the ruleset's zone), so that
         # a rule is never decided while a filing at as_of would still fall inside the window.
         zone = rs.days_zone(rule.due)
-        ends = dt.datetime.combine(decided_on(last), dt.time(), tzinfo=dttz.gettz(zone))
+        ends = dt.datetime.combine(decided_on(last), dt.time(), tzinfo=zoneinfo_zone(zone))
         not_yet = Cmp("<", Fact("as_of", "instant"), Const(ends, "instant"))
         pending = not_yet if pending is None else Or((not_yet, pending))
         if rule.due not in params:
@@ -346,7 +449,8 @@ def check_rule(rs: Ruleset, rule: Rule, where: dict[str, tuple[Loaded, Key]]) ->
         applies, achecker = _resolve(rs, rule.id, rule.applies_if, *where[f"{rule.id}#applies_if"], as_of=False)
         reads += [p for p in achecker.reads if p not in reads]
         params += [p for p in achecker.used_params if p not in params]
-    return attrs.evolve(rule, condition=cond, pending_condition=pending, reads=tuple(reads),
+    return attrs.evolve(rule, condition=cond, pending_condition=pending, pending_if_condition=pending_if,
+                        reads=tuple(reads),
                         params=tuple(params), pending_params=pending_params, applies_condition=applies,
                         due_last_day=last, due_opens=opens)
 
@@ -356,7 +460,7 @@ def check_creation_criterion(rs: Ruleset, where: dict[str, tuple[Loaded, Key]]) 
     c = rs.creation_collective
     if c is None:
         return rs
-    as_collective = attrs.evolve(rs, subject="collective", derived=())
+    as_collective = attrs.evolve(rs, subject="collective", derived=(), facts=SUBJECTS["collective"])
     cond, _ = _resolve(as_collective, "creation_collective", c.when, *where["@creation_collective"], as_of=False)
     parts = tuple((name, _resolve(as_collective, f"creation_collective.{name}", text,
                                   *where[f"@creation_collective.{name}"], as_of=False)[0])
@@ -366,7 +470,8 @@ def check_creation_criterion(rs: Ruleset, where: dict[str, tuple[Loaded, Key]]) 
 
 def _check_derivation(rs: Ruleset, d: Derivation, where: dict[str, tuple[Loaded, Key]]) -> Derivation:
     loaded, kp = where[f"derived.{d.name}"]
-    fields, lists = SUBJECTS[rs.subject].fields, SUBJECTS[rs.subject].lists
+    subject = rs.facts or SUBJECTS[rs.subject]  # the ruleset's facts schema
+    fields, lists = subject.fields, subject.lists
     spec = fields.get(d.of)
     if d.function == "age_in_full_years" and (spec is None or spec.type != "date" or "[]" in d.of):
         raise loaded.error("Q212", f"age_in_full_years needs a date fact such as leader.birth_date, got {d.of!r}",

@@ -34,11 +34,11 @@ from fractions import Fraction
 from typing import Any
 
 import attrs
-from dateutil import tz as dttz
 
 from . import _check as C
 from ._model import Ruleset
-from ._tree import MIRRORED, NEGATED, walk
+from ._moments import zone as zoneinfo_zone
+from ._tree import MIRRORED, NEGATED, Visitor, facts_read
 from .exceptions import RulesetError
 from .facts import MAX_COUNT, Facts
 
@@ -92,7 +92,7 @@ class CompiledRule:
 @functools.lru_cache(maxsize=4096)
 def day_start(d: dt.date, zone: str) -> int:
     """Epoch seconds of local midnight starting day ``d`` in ``zone`` (cached: dates repeat)."""
-    return int(dt.datetime(d.year, d.month, d.day, tzinfo=dttz.gettz(zone)).timestamp())
+    return int(dt.datetime(d.year, d.month, d.day, tzinfo=zoneinfo_zone(zone)).timestamp())
 
 
 def day_after_start(d: dt.date, zone: str) -> int:
@@ -129,47 +129,12 @@ class _Compiler:
 
     def arith(self, node: C.RNode) -> Any:
         """Right-hand side expression: a number, {"$m": field} or {"$op": {"$l", "$r"}}."""
-        if isinstance(node, C.Const):
-            return self.const(node)
-        if isinstance(node, C.Fact):
-            return {"$m": node.path}
-        if isinstance(node, C.Item):
-            raise ShapeError("Q302", "arithmetic on a list item's fields is not supported by the engine",
-                             "compare the item's field with a constant or parameter")
-        assert isinstance(node, C.Arith)
-        left, right = self.arith(node.left), self.arith(node.right)
-        if not isinstance(left, dict) and not isinstance(right, dict):
-            return _fold(node.op, left, right)
-        return {_ARITH[node.op]: {"$l": left, "$r": right}}
+        return _RightSide(self).visit(node)
 
     # ---- negation normal form, as a small tree of tuples --------------------------
     def nnf(self, node: C.RNode, neg: bool, in_quant: bool) -> Any:
-        if isinstance(node, C.Not):
-            return self.nnf(node.item, not neg, in_quant)
-        if isinstance(node, (C.And, C.Or)):
-            is_and = isinstance(node, C.And) != neg
-            return ("and" if is_and else "or", [self.nnf(x, neg, in_quant) for x in node.items])
-        if isinstance(node, C.Cmp):
-            op = NEGATED[node.op] if neg else node.op
-            return self.compare(op, node.left, node.right, in_quant)
-        if isinstance(node, C.InList):
-            op = "!=" if neg else "=="
-            parts = [self.compare(op, node.left, v, in_quant) for v in node.values]
-            return ("and" if neg else "or", parts)
-        if isinstance(node, C.InWindow):
-            w = node.window
-            zone = w.time_zone if C.type_of(node.left) == "instant" else self.tz
-            ref = self._field(node.left, in_quant)
-            lo_s, hi_s = day_start(w.first_day, zone), day_after_start(w.last_day, zone)
-            if neg:
-                return ("or", [("atom", ref, "<", lo_s), ("atom", ref, ">=", hi_s)])
-            return ("and", [("atom", ref, ">=", lo_s), ("atom", ref, "<", hi_s)])
-        if isinstance(node, C.Quant):
-            if in_quant:
-                raise ShapeError("Q302", "a quantifier inside another quantifier is not supported")
-            kind = {"any": "all", "all": "any"}[node.kind] if neg else node.kind
-            return ("quant", kind, node.list, self.nnf(node.body, neg, True))
-        raise AssertionError(node)  # pragma: no cover
+        """``node`` (negated if ``neg``; inside any/all if ``in_quant``) in negation normal form."""
+        return _NNF(self, neg, in_quant).visit(node)
 
     def _field(self, node: C.RNode, in_quant: bool) -> str:
         if isinstance(node, C.Item):
@@ -209,7 +174,7 @@ class _Compiler:
             # durable_rules evaluates arithmetic and $m references over an absent field as if
             # it were present (found by the engine-vs-reference property test): guard each
             # field the right-hand side reads with $ex, so that absent stays unknown.
-            guards = [("ex", path) for path in _fields_of(right)]
+            guards = [("ex", path) for path in facts_read(right)]
             return ("and", guards + [("atom", ref, op, self.arith(right))])
         assert isinstance(right, C.Const)
         if right.type == "number":
@@ -237,7 +202,7 @@ class _Compiler:
         # field the comparison reads with $ex, so that absent stays unknown.
         # Every fact the comparison reads is guarded, also one whose terms cancel out
         # (`a < b - b` is unknown while b is missing, as in the reference evaluator).
-        read = [p for p in _fields_of(right) if p != left.path]
+        read = [p for p in facts_read(right) if p != left.path]
         if scale == 1 and ints.get(left.path) == -1:  # already whole: `left op <sum of the others>`
             rest = {p: k for p, k in ints.items() if p != left.path}
             return ("and", [("ex", p) for p in read] + [("atom", left.path, op, _sum_expr(rest, k0))])
@@ -290,36 +255,110 @@ class _Compiler:
         raise AssertionError(t)  # pragma: no cover
 
 
-def _fields_of(node: C.RNode) -> list[str]:
-    """The fact paths an expression reads, each once, in order (linear in the size of the tree)."""
-    return list(dict.fromkeys(n.path for n in walk(node) if isinstance(n, C.Fact)))
+class _NNF(Visitor[Any]):
+    """A condition in negation normal form, as a small tree of tuples (``("and", [...])``,
+    ``("atom", ref, op, value)``, ``("quant", kind, list, body)``): negations pushed down to
+    the comparisons, each visited node read as negated when ``neg``."""
+
+    def __init__(self, compiler: _Compiler, neg: bool, in_quant: bool) -> None:
+        self.c, self.neg, self.in_quant = compiler, neg, in_quant
+
+    def visit_not(self, node: C.Not) -> Any:
+        return _NNF(self.c, not self.neg, self.in_quant).visit(node.item)
+
+    def visit_and(self, node: C.And) -> Any:
+        return ("or" if self.neg else "and", [self.visit(x) for x in node.items])
+
+    def visit_or(self, node: C.Or) -> Any:
+        return ("and" if self.neg else "or", [self.visit(x) for x in node.items])
+
+    def visit_cmp(self, node: C.Cmp) -> Any:
+        op = NEGATED[node.op] if self.neg else node.op
+        return self.c.compare(op, node.left, node.right, self.in_quant)
+
+    def visit_in_list(self, node: C.InList) -> Any:
+        op = "!=" if self.neg else "=="
+        parts = [self.c.compare(op, node.left, v, self.in_quant) for v in node.values]
+        return ("and" if self.neg else "or", parts)
+
+    def visit_in_window(self, node: C.InWindow) -> Any:
+        w = node.window
+        zone = w.time_zone if C.type_of(node.left) == "instant" else self.c.tz
+        ref = self.c._field(node.left, self.in_quant)
+        lo_s, hi_s = day_start(w.first_day, zone), day_after_start(w.last_day, zone)
+        if self.neg:
+            return ("or", [("atom", ref, "<", lo_s), ("atom", ref, ">=", hi_s)])
+        return ("and", [("atom", ref, ">=", lo_s), ("atom", ref, "<", hi_s)])
+
+    def visit_quant(self, node: C.Quant) -> Any:
+        if self.in_quant:
+            raise ShapeError("Q302", "a quantifier inside another quantifier is not supported")
+        kind = {"any": "all", "all": "any"}[node.kind] if self.neg else node.kind
+        return ("quant", kind, node.list, _NNF(self.c, self.neg, True).visit(node.body))
 
 
-def _linear(node: C.RNode) -> tuple[dict[str, Fraction], Fraction]:
-    """``node`` as exact coefficients of facts plus a constant; a product of facts is refused."""
-    if isinstance(node, C.Const):
-        return {}, Fraction(node.value)
-    if isinstance(node, C.Fact):
-        return {node.path: Fraction(1)}, Fraction(0)
-    if not isinstance(node, C.Arith):
+class _RightSide(Visitor[Any]):
+    """The right-hand side of a comparison as durable arithmetic: a number (constants folded),
+    ``{"$m": field}`` or ``{"$add": {"$l": …, "$r": …}}``; an item's field is refused (Q302)."""
+
+    def __init__(self, compiler: _Compiler) -> None:
+        self.c = compiler
+
+    def visit_const(self, node: C.Const) -> Any:
+        return self.c.const(node)
+
+    def visit_fact(self, node: C.Fact) -> Any:
+        return {"$m": node.path}
+
+    def visit_item(self, node: C.Item) -> Any:
         raise ShapeError("Q302", "arithmetic on a list item's fields is not supported by the engine",
                          "compare the item's field with a constant or parameter")
-    (lc, l0), (rc, r0) = _linear(node.left), _linear(node.right)
-    if node.op in ("+", "-"):
-        sign = 1 if node.op == "+" else -1
-        out = dict(lc)
-        for p, k in rc.items():
-            out[p] = out.get(p, Fraction(0)) + sign * k
-        return out, l0 + sign * r0
-    if node.op == "*":
-        if lc and rc:
-            raise ShapeError("Q301", "a product of two facts is not supported (the engine cannot compute it "
-                                     "exactly)", "multiply a fact by a constant or a parameter only")
-        k, (cs, c0) = (r0, (lc, l0)) if not rc else (l0, (rc, r0))
-        return {p: v * k for p, v in cs.items()}, c0 * k
-    if rc:  # pragma: no cover - _check allows division by a non-zero constant or parameter only
-        raise ShapeError("Q301", "division is only allowed by a non-zero constant or parameter")
-    return {p: v / r0 for p, v in lc.items()}, l0 / r0
+
+    def visit_arith(self, node: C.Arith) -> Any:
+        left, right = self.visit(node.left), self.visit(node.right)
+        if not isinstance(left, dict) and not isinstance(right, dict):
+            return _fold(node.op, left, right)
+        return {_ARITH[node.op]: {"$l": left, "$r": right}}
+
+
+_Linear = tuple[dict[str, Fraction], Fraction]
+
+
+class _LinearOf(Visitor[_Linear]):
+    """An expression as exact coefficients of facts plus a constant; a product of facts is refused."""
+
+    def visit_const(self, node: C.Const) -> _Linear:
+        return {}, Fraction(node.value)
+
+    def visit_fact(self, node: C.Fact) -> _Linear:
+        return {node.path: Fraction(1)}, Fraction(0)
+
+    def default(self, node: C.RNode) -> _Linear:
+        raise ShapeError("Q302", "arithmetic on a list item's fields is not supported by the engine",
+                         "compare the item's field with a constant or parameter")
+
+    def visit_arith(self, node: C.Arith) -> _Linear:
+        (lc, l0), (rc, r0) = self.visit(node.left), self.visit(node.right)
+        if node.op in ("+", "-"):
+            sign = 1 if node.op == "+" else -1
+            out = dict(lc)
+            for p, k in rc.items():
+                out[p] = out.get(p, Fraction(0)) + sign * k
+            return out, l0 + sign * r0
+        if node.op == "*":
+            if lc and rc:
+                raise ShapeError("Q301", "a product of two facts is not supported (the engine cannot compute it "
+                                         "exactly)", "multiply a fact by a constant or a parameter only")
+            k, (cs, c0) = (r0, (lc, l0)) if not rc else (l0, (rc, r0))
+            return {p: v * k for p, v in cs.items()}, c0 * k
+        if rc:  # pragma: no cover - _check allows division by a non-zero constant or parameter only
+            raise ShapeError("Q301", "division is only allowed by a non-zero constant or parameter")
+        return {p: v / r0 for p, v in lc.items()}, l0 / r0
+
+
+def _linear(node: C.RNode) -> _Linear:
+    """``node`` as exact coefficients of facts plus a constant; a product of facts is refused."""
+    return _LinearOf().visit(node)
 
 
 def _sum_expr(ints: dict[str, int], k0: int) -> Any:

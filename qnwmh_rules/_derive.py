@@ -1,6 +1,6 @@
 """The fixed library of derived facts: what durable_rules cannot compute itself.
 
-Owns: ``age_in_full_years`` (周岁 at a date, with ``relativedelta``), ``count``,
+Owns: ``age_in_full_years`` (周岁 at a date, by arithmetic; ``relativedelta`` at the edges), ``count``,
 ``count_distinct`` and ``earliest``. A derived fact is missing exactly when what it
 is computed from is missing. Must not know rules or the engine.
 """
@@ -26,14 +26,18 @@ def age_in_full_years(birth: dt.date, at: dt.date, completes: str = "on_birthday
     ``completes`` says when a year is completed: ``"on_birthday"`` (someone born on
     1976-09-30 is 41 on 2017-09-30) or ``"day_after_birthday"`` (the Chinese legal way of
     counting a period from the day after its first day: 41 only from 2017-10-01).
-    Uses ``relativedelta``: someone born on 29 February completes a year on 28 February
-    in common years (no source settles this; it only matters for such birthdays).
+    Someone born on 29 February completes a year on 28 February in common years (as
+    ``relativedelta`` counts; no source settles this; it only matters for such birthdays).
+    Computed by arithmetic on (year, month, day); 29 February birthdays and ``at`` before
+    ``birth`` go to ``relativedelta``, which the arithmetic equals everywhere else.
     """
     if completes == "day_after_birthday":
         at = at - dt.timedelta(days=1)
     elif completes != "on_birthday":
         raise ValueError(f"completes must be on_birthday or day_after_birthday, got {completes!r}")
-    return int(relativedelta(at, birth).years)
+    if (birth.month == 2 and birth.day == 29) or at < birth:
+        return int(relativedelta(at, birth).years)
+    return at.year - birth.year - ((at.month, at.day) < (birth.month, birth.day))
 
 
 def counted_items(d: Derivation, facts: Facts) -> tuple[int, ...] | None:

@@ -22,10 +22,11 @@ import yaml
 from dateutil import tz as dttz
 
 from . import _template as T
+from ._facts_schema import FactsSchema
 from ._loader import Key, Loaded, load_text, read_file, text_position
 from ._model import Finding, Rule, Ruleset, Text
 from .exceptions import RulesetError, did_you_mean
-from .facts import SUBJECTS
+from .facts import SUBJECTS, facts_schema, region_name
 
 __all__ = ["PHRASING_FILE", "PHRASING_SUFFIX", "check_phrasing", "FINDING_KEYS", "read_finding", "check_finding",
            "Vocab", "vocabulary", "word_rule", "Worded",
@@ -74,8 +75,8 @@ def scope_of(rs: Ruleset, rule: Rule) -> dict[str, str]:
     """The names a template of ``rule`` may read (name → kind): the fact paths and derived facts
     its conditions read, the items a derived count counted, and ``params.<name>`` of the
     parameters it uses."""
-    fields = SUBJECTS[rs.subject].fields
-    lists = SUBJECTS[rs.subject].lists
+    subject = rs.facts or SUBJECTS[rs.subject]  # the ruleset's facts schema
+    fields, lists = subject.fields, subject.lists
     derived = {d.name: d for d in rs.derived}
     scope: dict[str, str] = {}
     for path in rule.reads:
@@ -208,32 +209,35 @@ def check_phrasing(path: Path) -> list[RulesetError]:
 
 @attrs.frozen
 class Vocab:
-    """Words for the values of one subject's facts (implements ``_template.Vocabulary``)."""
+    """Words for the values of one subject's facts (implements ``_template.Vocabulary``): labels of
+    paths and enum values from the facts schema, region names, and from the phrasing file the names
+    of nationalities and time zones and the phrasing of list items."""
 
     subject: str
     # derived name -> (function, of, whether it counts with a `where`)
     derived: Mapping[str, tuple[str, str, bool]] = attrs.field(factory=dict)
     root: Path | None = None  # the rulesets folder whose findings/items.phrasing.yaml is read
+    schema: FactsSchema | None = None  # the facts schema the ruleset reads (default: the subject's shipped one)
 
-    def _interim(self) -> dict[str, Any]:
-        got: dict[str, Any] = _phrasing(self.root)["interim"]
-        return got
+    def _schema(self) -> FactsSchema:
+        return self.schema if self.schema is not None else facts_schema(self.subject)
 
     def label(self, path: str, lang: str) -> str:
         if path.startswith("derived."):
             return self._derived_label(path.removeprefix("derived."), lang)
-        labels = self._interim()[self.subject]["labels"]
-        got = labels.get(path) or labels.get(_item_path(path))
-        if got is not None:
-            return str(got[lang])
-        return path  # not declared anywhere (a ruleset read a path the schema does not know)
+        for candidate in (path, _item_path(path)):
+            try:
+                return self._schema().label(candidate, lang)
+            except KeyError:
+                continue
+        return path  # not declared anywhere (a ruleset read a path its schema does not know)
 
     def _derived_label(self, name: str, lang: str) -> str:
         spec = self.derived.get(name)
         if spec is None:
             return "推算值" if lang == "zh" else "a computed value"
         function, of, where = spec
-        base = self.label(of.replace("[]", "[]"), lang) if "[]" not in of else self.label(of, lang)
+        base = self.label(of, lang)
         if function == "age_in_full_years":
             if lang == "zh":
                 return base.removesuffix("出生日期") + "年龄（周岁）" if base.endswith("出生日期") else \
@@ -248,13 +252,18 @@ class Vocab:
         return f"最早的{base}" if lang == "zh" else f"the earliest {base}"
 
     def value_label(self, path: str, value: str, lang: str) -> str:
-        values = self._interim()[self.subject]["values"]
-        got = values.get(path, {}).get(value) or values.get(_item_path(path), {}).get(value)
-        return str(got[lang]) if got is not None else value
+        for candidate in (path, _item_path(path)):
+            try:
+                return self._schema().value_label(candidate, value, lang)
+            except KeyError:
+                continue
+        return value
 
     def region(self, code: str, lang: str) -> str:
-        got = self._interim()["regions"].get(code)
-        return str(got[lang]) if got is not None else code
+        try:
+            return region_name(code, lang)
+        except KeyError:
+            return code
 
     def nationality(self, code: str, lang: str) -> str:
         got = _phrasing(self.root)["nationalities"].get(code)
@@ -293,10 +302,12 @@ def _item_path(path: str) -> str:
 
 
 def vocabulary(subject: str, ruleset: Ruleset | None = None, root: Path | None = None) -> Vocab:
-    """The vocabulary of a subject's facts (with the ruleset's derived facts, when it is known), the
-    item phrasing read from ``root``/findings (the rulesets folder; default: the shipped one)."""
+    """The vocabulary of a subject's facts: the labels of the facts schema the ruleset reads (when it is
+    known; else the subject's shipped schema), its derived facts, and the item phrasing read from
+    ``root``/findings (the rulesets folder; default: the shipped one)."""
     derived = {d.name: (d.function, d.of, d.where is not None) for d in ruleset.derived} if ruleset is not None else {}
-    return Vocab(subject if subject in SUBJECTS else "collective", derived, root)
+    schema = ruleset.facts.schema if ruleset is not None and ruleset.facts is not None else None
+    return Vocab(subject if subject in SUBJECTS else "collective", derived, root, schema)
 
 
 # ---------------------------------------------------------------------------------------------

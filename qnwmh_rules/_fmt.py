@@ -121,7 +121,9 @@ def yaml_files(paths: list[str]) -> list[tuple[Path, str]]:
     out: list[Path] = []
     for name in paths:
         p = Path(name)
-        out.extend(sorted(f for f in p.rglob("*.yaml") if f.is_file()) if p.is_dir() else [p])
+        # facts schemas (*.facts.yaml) are not rulesets: fmt leaves them as written
+        out.extend(sorted(f for f in p.rglob("*.yaml") if f.is_file() and not f.name.endswith(".facts.yaml"))
+                   if p.is_dir() else [p])
     return [(f, "cases" if f.name.endswith(".cases.yaml") else "ruleset") for f in out]
 
 

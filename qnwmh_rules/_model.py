@@ -14,6 +14,7 @@ import attrs
 
 if TYPE_CHECKING:  # _tree's nodes hold Windows of this module: the types only, to keep one direction
     from ._tree import RNode
+    from .facts import Subject
 
 __all__ = ["Text", "Source", "Citation", "Window", "Parameter", "Derivation", "Rule", "Ruleset", "ScoreSpec",
            "ScoreGroup", "Scoring", "CreationCriterion", "Finding"]
@@ -96,6 +97,14 @@ class Window:
         return {"start": self.start.isoformat(), "end": self.end.isoformat(),
                 "start_inclusive": self.start_inclusive, "end_inclusive": self.end_inclusive,
                 "time_zone": self.time_zone}
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> Window:
+        """The window ``to_json`` gave (as a verdict records a window parameter); KeyError or ValueError
+        for anything else."""
+        return cls(dt.date.fromisoformat(doc["start"]), dt.date.fromisoformat(doc["end"]),
+                   bool(doc.get("start_inclusive", True)), bool(doc.get("end_inclusive", True)),
+                   str(doc["time_zone"]))
 
 
 def _checked(condition: RNode | None, owner: str) -> RNode:
@@ -241,7 +250,8 @@ class Rule:
     # Resolved condition trees (``_tree`` nodes, set by _check; None before); not part of the
     # identity of a rule.
     condition: RNode | None = attrs.field(default=None, eq=False, repr=False)
-    pending_condition: RNode | None = attrs.field(default=None, eq=False, repr=False)
+    pending_condition: RNode | None = attrs.field(default=None, eq=False, repr=False)  # pending_if or due
+    pending_if_condition: RNode | None = attrs.field(default=None, eq=False, repr=False)  # pending_if alone
     reads: tuple[str, ...] = ()
     params: tuple[str, ...] = ()
     pending_params: tuple[str, ...] = ()  # parameters its pending_if reads (windows, deadlines)
@@ -276,6 +286,9 @@ class Ruleset:
     scoring: Scoring | None = None
     # What counts as a 创建集体 among a unit's collective records (unit assessments only).
     creation_collective: CreationCriterion | None = None
+    # The facts schema the ruleset reads (``name@version``) and the subject it describes.
+    facts_schema: str = ""
+    facts: Subject | None = attrs.field(default=None, eq=False, repr=False)
 
     def parameter(self, name: str) -> Parameter:
         for p in self.parameters:

@@ -20,16 +20,16 @@ it microseconds are lost, and near the years 1 and 9999 a time-zone conversion o
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import reprlib
+import zoneinfo
 from typing import Any
-
-from dateutil import tz as dttz
 
 from .exceptions import FactsError
 
 __all__ = ["MIN_YEAR", "MAX_YEAR", "parse_date", "parse_timestamp", "parse_as_of", "show", "written_as",
-           "DATE_PATTERN", "TERM_PATTERN", "TERM", "is_term"]
+           "DATE_PATTERN", "TERM_PATTERN", "TERM", "is_term", "zone", "wall_time_problem"]
 
 MIN_YEAR = 1900
 MAX_YEAR = 2199  # epoch seconds stay below 2**33: a double still tells microseconds apart (to 2242)
@@ -111,9 +111,31 @@ def parse_date(value: Any, field: str) -> dt.date:
     return day
 
 
+@functools.lru_cache(maxsize=64)
+def zone(name: str) -> dt.tzinfo | None:
+    """The standard library's ``zoneinfo.ZoneInfo`` for an IANA name, one object per name (cached);
+    None if there is no such zone."""
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        return None
+
+
 def _zone_name(zone: dt.tzinfo) -> str:
     name = str(getattr(zone, "_filename", None) or zone)
     return name.split("zoneinfo/", 1)[-1]
+
+
+def wall_time_problem(moment: dt.datetime) -> str | None:
+    """For an aware ``moment`` read as a wall time in its zone (fold 0): ``"skipped"`` if the clocks
+    skipped it, ``"repeated"`` if it happened twice, None if it names exactly one instant."""
+    back = moment.astimezone(dt.UTC).astimezone(moment.tzinfo)
+    if back.replace(tzinfo=None) != moment.replace(tzinfo=None):
+        return "skipped"
+    first, second = moment.replace(fold=0), moment.replace(fold=1)
+    if first.utcoffset() != second.utcoffset() or first.dst() != second.dst():
+        return "repeated"
+    return None
 
 
 def _aware(field: str, moment: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
@@ -125,10 +147,11 @@ def _aware(field: str, moment: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
                                 f"{show(str(exc), 120)}") from None
     if offset is None:  # a wall time in the zone: it must name exactly one instant there
         moment = moment.replace(tzinfo=zone)
-        if not dttz.datetime_exists(moment):
+        problem = wall_time_problem(moment)
+        if problem == "skipped":
             raise FactsError(field, f"{moment.replace(tzinfo=None).isoformat()} does not exist in the time zone "
                                     f"{_zone_name(zone)} (the clocks skipped it); give its offset")
-        if dttz.datetime_ambiguous(moment):
+        if problem == "repeated":
             raise FactsError(field, f"{moment.replace(tzinfo=None).isoformat()} happened twice in the time zone "
                                     f"{_zone_name(zone)} (the clocks went back); give its offset to say which")
     try:

@@ -19,9 +19,8 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from dateutil import tz as dttz
-
-from . import _check as C
+from ._moments import zone as zoneinfo_zone
+from ._tree import And, Arith, Cmp, Const, Fact, InList, InWindow, Item, Not, Or, Quant, RNode, Visitor
 
 __all__ = ["evaluate_condition", "evaluate_item_condition", "UNKNOWN", "Evaluator", "OPS"]
 
@@ -41,96 +40,112 @@ OPS = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le
 _ARITH = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
 
 
-class Evaluator:
-    """Three-valued evaluation of resolved nodes over one case's values and lists (``truth``
-    gives True, False or UNKNOWN). Shared with ``_whynot``, which asks it of sub-conditions."""
+def _any(vals: list[Any]) -> Any:
+    """Kleene ``or`` of truth values: True if one is True, else UNKNOWN if one is UNKNOWN, else False."""
+    if any(v is True for v in vals):
+        return True
+    return UNKNOWN if any(v is UNKNOWN for v in vals) else False
+
+
+def _all(vals: list[Any]) -> Any:
+    """Kleene ``and`` of truth values: False if one is False, else UNKNOWN if one is UNKNOWN, else True."""
+    if any(v is False for v in vals):
+        return False
+    return UNKNOWN if any(v is UNKNOWN for v in vals) else True
+
+
+class Evaluator(Visitor[Any]):
+    """Three-valued evaluation of resolved nodes over one case's values and lists: a condition
+    node gives True, False or UNKNOWN (``truth``), a value node its value or UNKNOWN (``value``).
+    Shared with ``_whynot``, which asks it of sub-conditions."""
 
     def __init__(self, values: dict[str, Any], lists: dict[str, tuple[dict[str, Any], ...]], tz: str) -> None:
         self.values, self.lists, self.tz = values, lists, tz
         self.item: dict[str, Any] | None = None
 
-    def value(self, n: C.RNode) -> Any:
-        if isinstance(n, C.Const):
-            return Fraction(n.value) if isinstance(n.value, Decimal) else n.value
-        if isinstance(n, C.Fact):
-            return self.values.get(n.path, UNKNOWN)
-        if isinstance(n, C.Item):
-            assert self.item is not None
-            return self.item.get(n.field, UNKNOWN)
-        if isinstance(n, C.Arith):
-            a, b = self.value(n.left), self.value(n.right)
-            if a is UNKNOWN or b is UNKNOWN:
-                return UNKNOWN
-            return _ARITH[n.op](Fraction(a), Fraction(b))
-        raise AssertionError(n)  # pragma: no cover
+    def truth(self, n: RNode) -> Any:
+        """True, False or UNKNOWN for a condition node."""
+        return self.visit(n)
+
+    def value(self, n: RNode) -> Any:
+        """The value of a value node (a Fraction for numbers with a fraction), or UNKNOWN."""
+        return self.visit(n)
 
     def local_day(self, v: Any, zone: str | None = None) -> dt.date:
         if isinstance(v, dt.datetime):
-            return v.astimezone(dttz.gettz(zone or self.tz)).date()
+            return v.astimezone(zoneinfo_zone(zone or self.tz)).date()
         assert isinstance(v, dt.date)
         return v
 
-    def truth(self, n: C.RNode) -> Any:
-        if isinstance(n, C.And):
-            vals = [self.truth(x) for x in n.items]
-            if any(v is False for v in vals):
-                return False
-            return UNKNOWN if any(v is UNKNOWN for v in vals) else True
-        if isinstance(n, C.Or):
-            vals = [self.truth(x) for x in n.items]
-            if any(v is True for v in vals):
-                return True
-            return UNKNOWN if any(v is UNKNOWN for v in vals) else False
-        if isinstance(n, C.Not):
-            v = self.truth(n.item)
-            return v if v is UNKNOWN else not v
-        if isinstance(n, C.Cmp):
-            a, b = self.value(n.left), self.value(n.right)
-            if a is UNKNOWN or b is UNKNOWN:
-                return UNKNOWN
-            if isinstance(a, dt.datetime) != isinstance(b, dt.datetime):
-                a, b = self.local_day(a), self.local_day(b)  # timestamps against dates: by calendar day
-            return bool(OPS[n.op](a, b))
-        if isinstance(n, C.InList):
-            a = self.value(n.left)
-            if a is UNKNOWN:
-                return UNKNOWN
-            return any(a == c.value for c in n.values)
-        if isinstance(n, C.InWindow):
-            a = self.value(n.left)
-            if a is UNKNOWN:
-                return UNKNOWN
-            w = n.window
-            day = self.local_day(a, w.time_zone)
-            return w.contains(day)
-        if isinstance(n, C.Quant):
-            items = self.lists.get(n.list)
-            if items is None:
-                return UNKNOWN
-            saved = self.item
-            vals = []
-            for it in items:
-                self.item = it
-                vals.append(self.truth(n.body))
-            self.item = saved
-            if n.kind == "any":
-                if any(v is True for v in vals):
-                    return True
-                return UNKNOWN if any(v is UNKNOWN for v in vals) else False
-            if any(v is False for v in vals):
-                return False
-            return UNKNOWN if any(v is UNKNOWN for v in vals) else True
-        raise AssertionError(n)  # pragma: no cover
+    # ---- values
+    def visit_const(self, n: Const) -> Any:
+        return Fraction(n.value) if isinstance(n.value, Decimal) else n.value
+
+    def visit_fact(self, n: Fact) -> Any:
+        return self.values.get(n.path, UNKNOWN)
+
+    def visit_item(self, n: Item) -> Any:
+        assert self.item is not None
+        return self.item.get(n.field, UNKNOWN)
+
+    def visit_arith(self, n: Arith) -> Any:
+        a, b = self.visit(n.left), self.visit(n.right)
+        if a is UNKNOWN or b is UNKNOWN:
+            return UNKNOWN
+        return _ARITH[n.op](Fraction(a), Fraction(b))
+
+    # ---- conditions
+    def visit_and(self, n: And) -> Any:
+        return _all([self.visit(x) for x in n.items])
+
+    def visit_or(self, n: Or) -> Any:
+        return _any([self.visit(x) for x in n.items])
+
+    def visit_not(self, n: Not) -> Any:
+        v = self.visit(n.item)
+        return v if v is UNKNOWN else not v
+
+    def visit_cmp(self, n: Cmp) -> Any:
+        a, b = self.visit(n.left), self.visit(n.right)
+        if a is UNKNOWN or b is UNKNOWN:
+            return UNKNOWN
+        if isinstance(a, dt.datetime) != isinstance(b, dt.datetime):
+            a, b = self.local_day(a), self.local_day(b)  # timestamps against dates: by calendar day
+        return bool(OPS[n.op](a, b))
+
+    def visit_in_list(self, n: InList) -> Any:
+        a = self.visit(n.left)
+        if a is UNKNOWN:
+            return UNKNOWN
+        return any(a == c.value for c in n.values)
+
+    def visit_in_window(self, n: InWindow) -> Any:
+        a = self.visit(n.left)
+        if a is UNKNOWN:
+            return UNKNOWN
+        return n.window.contains(self.local_day(a, n.window.time_zone))
+
+    def visit_quant(self, n: Quant) -> Any:
+        items = self.lists.get(n.list)
+        if items is None:
+            return UNKNOWN
+        saved = self.item
+        vals = []
+        for it in items:
+            self.item = it
+            vals.append(self.visit(n.body))
+        self.item = saved
+        return _any(vals) if n.kind == "any" else _all(vals)
 
 
-def evaluate_item_condition(cond: C.RNode, item: dict[str, Any], tz: str) -> Any:
+def evaluate_item_condition(cond: RNode, item: dict[str, Any], tz: str) -> Any:
     """True, False or UNKNOWN for a condition on one list item (a derived count's `where`)."""
     e = Evaluator({}, {}, tz)
     e.item = item
     return e.truth(cond)
 
 
-def evaluate_condition(cond: C.RNode, values: dict[str, Any], lists: dict[str, tuple[dict[str, Any], ...]],
+def evaluate_condition(cond: RNode, values: dict[str, Any], lists: dict[str, tuple[dict[str, Any], ...]],
                        tz: str) -> Any:
     """True, False or UNKNOWN. ``values`` holds scalar facts and ``derived.*`` values."""
     return Evaluator(values, lists, tz).truth(cond)

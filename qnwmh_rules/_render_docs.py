@@ -1,8 +1,9 @@
 """A checked ruleset as a publishable Markdown page (English or Chinese) for policy staff and the public.
 
 Owns: the plain-word names of fact paths (``FACT_LABELS``, every path of a collective and of a unit;
-``fact_labels`` per subject), the plain-word reading of conditions (walked from the syntax tree of
-``rule.when``, so that parameter names are shown beside their values) and the layout of the page.
+``fact_labels`` per subject), the plain-word reading of conditions (visitors over the resolved tree,
+whose constants name the parameter they came from, so that parameter names are shown beside their
+values; the condition's text is only quoted as written, never read) and the layout of the page.
 Must not know the engine: it must not import durable or ``_compile``. It decides nothing, and the
 same ruleset always gives the same bytes.
 """
@@ -15,11 +16,9 @@ from typing import Any
 
 import attrs
 
-from . import _expr as E
-from ._check import derived_type, due_days
+from ._check import due_days, type_of
 from ._model import Derivation, Rule, Ruleset, Window, decided_on
-from ._tree import NEGATED
-from .facts import SUBJECTS
+from ._tree import NEGATED, And, Arith, Cmp, Const, Fact, InList, InWindow, Item, Not, Or, Quant, RNode, Visitor, walk
 
 __all__ = ["render_markdown", "FACT_LABELS", "fact_labels", "LIST_NOUNS"]
 
@@ -155,9 +154,7 @@ class _Words:
         self.rs, self.lang, self.en = rs, lang, lang == "en"
         self.params = {p.name: p for p in rs.parameters}
         self.derived = {d.name: d for d in rs.derived}
-        self.scope: dict[str, str] = {}  # item variable -> list name
         self.labels = fact_labels(rs.subject)
-        self.fields = SUBJECTS[rs.subject].fields
 
     def cat(self, *parts: str) -> str:
         """Join words: spaces in English; in Chinese only between a Han character and a Latin one."""
@@ -222,12 +219,8 @@ class _Words:
         zh = {"age_in_full_years": self.cat("以", at, f"为准、按{of}计算的周岁年龄"), "count": f"{noun}的数量",
               "count_distinct": f"各{noun}中不同{label}的个数", "earliest": f"各{noun}中最早的{label}"}
         text = (en if self.en else zh).get(d.function, d.function)
-        if d.where:  # the items counted: `where` reads the item as `item`
-            self.scope["item"] = lst
-            try:
-                cond = self.cond(E.parse(d.where))
-            finally:
-                del self.scope["item"]
+        if d.where_condition is not None:  # the items counted
+            cond = self.cond(d.where_condition)
             text += f", counting only those where {cond}" if self.en else f"（只计满足以下条件的：{cond}）"
         if d.completes and d.completes in self.params:
             done = self.params[d.completes].value
@@ -237,96 +230,27 @@ class _Words:
                      ("zh", "day_after_birthday"): "，生日次日起满周岁"}.get((self.lang, done), "")
         return text
 
-    def name(self, n: E.Name) -> tuple[str, str]:
-        """A name in plain words, and its type (``date``, ``instant``, ``number`` ...)."""
-        head, rest = n.parts[0], ".".join(n.parts[1:])
-        if head in self.scope:
-            path = f"{self.scope[head]}[].{rest}"
-            label = self.labels.get(path, (rest, rest))[0 if self.en else 1]
-            kind = getattr(self.fields.get(path), "type", "")
-            return (f"its {label}" if self.en else f"其{label}") + self.paren(n.dotted), kind
-        if head == "params" and rest in self.params:
-            return self.param(rest), self.params[rest].type
-        if head == "derived" and rest in self.derived:
-            desc = self.describe(self.derived[rest])  # "...(leader.birth_date)" -> "...(leader.birth_date; derived.x)"
-            sep, close = ("; ", ")") if self.en else ("；", "）")
-            desc = desc[:-1] + f"{sep}{n.dotted}{close}" if desc.endswith(close) else desc + self.paren(n.dotted)
-            return desc, derived_type(self.derived[rest])
-        kind = getattr(self.fields.get(n.dotted), "type", "instant" if n.dotted == "as_of" else "")
-        return self.field(n.dotted) + self.paren(n.dotted), kind
+    def noun(self, n: RNode) -> str:
+        """A value node (a fact, an item's field, a constant or parameter, arithmetic) in plain words."""
+        return _Noun(self).visit(n)
 
-    def kind(self, n: E.Node) -> str:
+    def pred(self, n: RNode, negated: bool = False) -> str:
+        """The predicate of a comparison or ``in``, without its subject ("is at least 6 (members_min)")."""
+        return _Pred(self, negated).visit(n)
+
+    def cond(self, n: RNode, nested: bool = False) -> str:
+        """A condition node in plain words (grouped in brackets when ``nested`` and made of parts)."""
+        return _Cond(self, nested).visit(n)
+
+    def kind(self, n: RNode) -> str:
         """date, instant or other: what chooses the wording of a comparison."""
-        t = "date" if isinstance(n, E.DateLit) else self.name(n)[1] if isinstance(n, E.Name) else ""
+        t = type_of(n)
         return t if t in ("date", "instant") else "other"
 
-    def noun(self, n: E.Node) -> str:
-        if isinstance(n, (E.Lit, E.DateLit)):
-            return self.value(n.value)
-        if isinstance(n, E.Arith):
-            sides = [self.group(self.noun(x)) if isinstance(x, E.Arith) else self.noun(x) for x in (n.left, n.right)]
-            return self.cat(sides[0], _ARITH[self.lang][n.op], sides[1])
-        return self.name(n)[0] if isinstance(n, E.Name) else self.group(self.cond(n))
-
-    def pred(self, n: E.Compare | E.Member, negated: bool = False) -> str:
-        """The predicate of a comparison, without its subject ("is at least 6 (members_min)")."""
-        if isinstance(n, E.Compare):
-            op = NEGATED[n.op] if negated else n.op
-            kinds = {self.kind(n.left), self.kind(n.right)}
-            verb = _CMP[self.lang][1 if kinds & {"date", "instant"} else 0][op]
-            tz = self.rs.time_zone
-            day = "" if kinds != {"date", "instant"} else \
-                f", by calendar day in {tz}" if self.en else f"，按 {tz} 的日历日计"
-            return self.cat(verb, self.noun(n.right)) + day
-        not_ = ("not " if self.en else "不") if negated else ""
-        if isinstance(n.right, E.ListLit):
-            items = [self.noun(x) for x in n.right.items]
-        else:
-            name = ".".join(n.right.parts[1:]) if isinstance(n.right, E.Name) else ""
-            p = self.params.get(name)
-            if p is not None and isinstance(p.value, Window):
-                w = self.window(p.value, name)
-                return f"is {not_}{w}" if self.en else f"{not_}{w}"
-            items = [self.value(p.value) + self.paren(name)] if p is not None else [self.noun(n.right)]
-        if self.en:
-            return f"is {not_}one of {', '.join(items)}"
-        return self.cat(f"{not_}为", "、".join(items), "之一")
-
-    def cond(self, n: E.Node, nested: bool = False) -> str:
-        if isinstance(n, (E.And, E.Or)):
-            parts, prev = [], None
-            for x in n.items:
-                same = isinstance(x, (E.Compare, E.Member)) and prev is not None and x.left == prev
-                text = self.pred(x) if same else self.cond(x, nested=True)  # type: ignore[arg-type]
-                parts.append(text[3:] if same and self.en and text.startswith("is ") else text)
-                prev = x.left if isinstance(x, (E.Compare, E.Member)) else None
-            joiner = {"en": ("or", "and"), "zh": ("或", "且")}[self.lang][isinstance(n, E.And)]
-            text = parts[0]
-            for part in parts[1:]:
-                text = self.cat(text, joiner, part)
-            return self.group(text) if nested else text
-        if isinstance(n, (E.Compare, E.Member)):
-            return self.cat(self.noun(n.left), self.pred(n))
-        if isinstance(n, E.Not):
-            inner = n.item
-            if isinstance(inner, (E.Compare, E.Member)):
-                return self.cat(self.noun(inner.left), self.pred(inner, negated=True))
-            if isinstance(inner, E.Quant) and inner.kind == "any":
-                return self.quant(inner, "none", nested)
-            text = self.group(self.cond(inner))
-            return f"it is not the case that {text}" if self.en else f"并非{text}"
-        if isinstance(n, E.Quant):
-            return self.quant(n, n.kind, nested)
-        return self.noun(n)
-
-    def quant(self, n: E.Quant, kind: str, nested: bool) -> str:
-        lst = n.source.dotted
+    def quant(self, n: Quant, kind: str, nested: bool) -> str:
+        lst = n.list
         sing, _, noun = LIST_NOUNS.get(lst, (lst, lst, lst))
-        self.scope[n.var] = lst
-        try:
-            body = self.cond(n.body)
-        finally:
-            del self.scope[n.var]
+        body = self.cond(n.body)
         en = {"any": f"at least one {sing} ({lst}) such that {body}",
               "all": f"every {sing} ({lst}), if there are any, is such that {body}",
               "none": f"no {sing} ({lst}) is such that {body}"}
@@ -334,6 +258,136 @@ class _Words:
               "none": f"没有任何一项{noun}（{lst}）满足：{body}"}
         text = (en if self.en else zh)[kind]
         return self.group(text) if nested else text
+
+
+def _same(a: RNode, b: RNode) -> bool:
+    """Whether two value nodes are the same as written: equal, and from the same parameters and item names."""
+    def written(n: RNode) -> tuple[Any, Any]:
+        return getattr(n, "param", None), getattr(n, "var", None)
+    return a == b and all(written(x) == written(y) for x, y in zip(walk(a), walk(b), strict=True))
+
+
+class _Noun(Visitor[str]):
+    """Value nodes in plain words: a parameter with its value and name, a fact with its path."""
+
+    def __init__(self, w: _Words) -> None:
+        self.w = w
+
+    def visit_const(self, n: Const) -> str:
+        return self.w.param(n.param) if n.param is not None and n.param in self.w.params else self.w.value(n.value)
+
+    def visit_fact(self, n: Fact) -> str:
+        w, path = self.w, n.path
+        name = path.removeprefix("derived.")
+        if path.startswith("derived.") and name in w.derived:
+            desc = w.describe(w.derived[name])  # "...(leader.birth_date)" -> "...(leader.birth_date; derived.x)"
+            sep, close = ("; ", ")") if w.en else ("；", "）")
+            return desc[:-1] + f"{sep}{path}{close}" if desc.endswith(close) else desc + w.paren(path)
+        return w.field(path) + w.paren(path)
+
+    def visit_item(self, n: Item) -> str:
+        w = self.w
+        label = w.labels.get(f"{n.list}[].{n.field}", (n.field, n.field))[0 if w.en else 1]
+        return (f"its {label}" if w.en else f"其{label}") + w.paren(f"{n.var}.{n.field}")
+
+    def visit_arith(self, n: Arith) -> str:
+        sides = [self.w.group(self.visit(x)) if isinstance(x, Arith) else self.visit(x) for x in (n.left, n.right)]
+        return self.w.cat(sides[0], _ARITH[self.w.lang][n.op], sides[1])
+
+    def default(self, n: RNode) -> str:
+        return self.w.group(self.w.cond(n))
+
+
+class _Pred(Visitor[str]):
+    """The predicate of a comparison or ``in`` (its right side and operator), negated if ``negated``."""
+
+    def __init__(self, w: _Words, negated: bool) -> None:
+        self.w, self.negated = w, negated
+
+    def visit_cmp(self, n: Cmp) -> str:
+        w = self.w
+        op = NEGATED[n.op] if self.negated else n.op
+        kinds = {w.kind(n.left), w.kind(n.right)}
+        verb = _CMP[w.lang][1 if kinds & {"date", "instant"} else 0][op]
+        tz = w.rs.time_zone
+        day = "" if kinds != {"date", "instant"} else \
+            f", by calendar day in {tz}" if w.en else f"，按 {tz} 的日历日计"
+        return w.cat(verb, w.noun(n.right)) + day
+
+    def _one_of(self, items: list[str]) -> str:
+        not_ = ("not " if self.w.en else "不") if self.negated else ""
+        if self.w.en:
+            return f"is {not_}one of {', '.join(items)}"
+        return self.w.cat(f"{not_}为", "、".join(items), "之一")
+
+    def visit_in_list(self, n: InList) -> str:
+        p = self.w.params.get(n.param) if n.param is not None else None
+        if p is not None:  # a list parameter: its values, then its name
+            return self._one_of([self.w.value(p.value) + self.w.paren(p.name)])
+        return self._one_of([self.w.noun(x) for x in n.values])
+
+    def visit_in_window(self, n: InWindow) -> str:
+        not_ = ("not " if self.w.en else "不") if self.negated else ""
+        text = self.w.window(n.window, n.param)
+        return f"is {not_}{text}" if self.w.en else f"{not_}{text}"
+
+
+_PREDICATES = (Cmp, InList, InWindow)  # the nodes worded as a subject and a predicate
+
+
+class _Cond(Visitor[str]):
+    """Condition nodes in plain words; parts of ``and``/``or`` that share a subject name it once."""
+
+    def __init__(self, w: _Words, nested: bool) -> None:
+        self.w, self.nested = w, nested
+
+    def _junction(self, items: tuple[RNode, ...], is_and: bool) -> str:
+        w = self.w
+        parts: list[str] = []
+        prev: RNode | None = None
+        for x in items:
+            same = isinstance(x, _PREDICATES) and prev is not None and _same(x.left, prev)
+            text = w.pred(x) if same else w.cond(x, nested=True)
+            parts.append(text[3:] if same and w.en and text.startswith("is ") else text)
+            prev = x.left if isinstance(x, _PREDICATES) else None
+        joiner = {"en": ("or", "and"), "zh": ("或", "且")}[w.lang][is_and]
+        text = parts[0]
+        for part in parts[1:]:
+            text = w.cat(text, joiner, part)
+        return w.group(text) if self.nested else text
+
+    def visit_and(self, n: And) -> str:
+        return self._junction(n.items, True)
+
+    def visit_or(self, n: Or) -> str:
+        return self._junction(n.items, False)
+
+    def _predicate(self, n: Cmp | InList | InWindow) -> str:
+        return self.w.cat(self.w.noun(n.left), self.w.pred(n))
+
+    def visit_cmp(self, n: Cmp) -> str:
+        return self._predicate(n)
+
+    def visit_in_list(self, n: InList) -> str:
+        return self._predicate(n)
+
+    def visit_in_window(self, n: InWindow) -> str:
+        return self._predicate(n)
+
+    def visit_not(self, n: Not) -> str:
+        w, inner = self.w, n.item
+        if isinstance(inner, _PREDICATES):
+            return w.cat(w.noun(inner.left), w.pred(inner, negated=True))
+        if isinstance(inner, Quant) and inner.kind == "any":
+            return w.quant(inner, "none", self.nested)
+        text = w.group(w.cond(inner))
+        return f"it is not the case that {text}" if w.en else f"并非{text}"
+
+    def visit_quant(self, n: Quant) -> str:
+        return self.w.quant(n, n.kind, self.nested)
+
+    def default(self, n: RNode) -> str:
+        return self.w.noun(n)
 
 
 def _table(cols: str, rows: list[tuple[Any, ...]]) -> list[str]:
@@ -367,11 +421,10 @@ def _rule(w: _Words, rule: Rule) -> list[str]:
            f"- **{t['severity']}{colon}"
            f"{t.get(rule.severity + ('_unit' if rs.subject == 'unit' else ''), t.get(rule.severity, rule.severity))}",
            f"- **{t['layer']}{colon}{rule.layer or '—'}", f"- **{t['source']}{colon}{where}", "",
-           *_quote(c.text), f"**{t['plain']}{colon}{w.cond(E.parse(rule.when))}", "",
+           *_quote(c.text), f"**{t['plain']}{colon}{w.cond(rule.checked)}", "",
            f"**{t['written']}{colon}{_code(rule.when)}", ""]
-    pending = getattr(rule, "pending_if", None)  # the moment-dependent "not yet closed" condition, if any
-    if pending:
-        out += [f"**{t['pending']}{colon}{w.cond(E.parse(pending))} — {_code(pending)}", ""]
+    if rule.pending_if is not None and rule.pending_if_condition is not None:  # "not yet closed", if any
+        out += [f"**{t['pending']}{colon}{w.cond(rule.pending_if_condition)} — {_code(rule.pending_if)}", ""]
     if rule.due and rule.due in w.params:
         opens, last = due_days(w.params[rule.due].value)
         zone = rs.days_zone(rule.due)
@@ -379,8 +432,8 @@ def _rule(w: _Words, rule: Rule) -> list[str]:
                                     opens=t["due_opens"].format(opens=opens.isoformat()) if opens else "")
         out += [f"**{t['due']}{colon}`params.{rule.due}`{': ' if en else '：'}{text}.", ""] if en else \
             [f"**{t['due']}{colon}`params.{rule.due}`：{text}。", ""]
-    if rule.applies_if:
-        out += [f"**{t['applies']}{colon}" + t["applies_text"].format(cond=w.cond(E.parse(rule.applies_if)),
+    if rule.applies_if is not None and rule.applies_condition is not None:
+        out += [f"**{t['applies']}{colon}" + t["applies_text"].format(cond=w.cond(rule.applies_condition),
                                                                       code=_code(rule.applies_if)), ""]
     if rule.interpretation:
         out += [f"**{t['interp']}{colon}{' '.join(rule.interpretation.split())}", ""]
@@ -420,10 +473,10 @@ def render_markdown(ruleset: Ruleset, *, lang: str = "en") -> str:
     crit = ruleset.creation_collective
     if crit is not None:  # conditions over a collective's facts, worded with the collective's fields
         cw = _Words(attrs.evolve(ruleset, subject="collective", derived=()), lang)
-        out += [f"## {t['creation']}", "", t["creation_text"].format(cond=cw.cond(E.parse(crit.when)),
+        out += [f"## {t['creation']}", "", t["creation_text"].format(cond=cw.cond(crit.checked),
                                                                      code=_code(crit.when)), ""]
-        out += ["- " + t["breakdown"].format(name=f"`{name}`", cond=cw.cond(E.parse(text)), code=_code(text))
-                for name, text in crit.breakdown]
+        out += ["- " + t["breakdown"].format(name=f"`{name}`", cond=cw.cond(tree), code=_code(text))
+                for (name, text), (_, tree) in zip(crit.breakdown, crit.breakdown_conditions, strict=True)]
         out += ["", f"**{t['source']}{colon}{crit.citation.source_title}, {t['clause']} "
                     f"{crit.citation.clause}", "", *_quote(crit.citation.text)]
         if crit.interpretation:

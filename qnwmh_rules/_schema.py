@@ -20,6 +20,9 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from ._facts_schema import SUFFIX as SCHEMA_SUFFIX
+from ._facts_schema import default_schema_key, find_schema, schema_dir
+from ._facts_schema import parse_key as parse_schema_key
 from ._finding import read_finding
 from ._loader import Key, Loaded, PathProblem, confined_path, load_text, read_file
 from ._model import (
@@ -39,6 +42,7 @@ from ._model import (
 )
 from ._moments import TERM, is_term
 from .exceptions import RulesetError, did_you_mean
+from .facts import SUBJECTS, Subject
 
 __all__ = ["read_ruleset_file", "canonical", "content_sha256", "all_errors", "Reader"]
 
@@ -46,7 +50,7 @@ _TOP_KEYS = {
     "ruleset": True, "term": True, "version": True, "title": True, "time_zone": False,
     "region": False, "inherits": False, "sources": False, "parameters": False,
     "derived": False, "rules": False, "description": False, "subject": False, "scoring": False,
-    "creation_collective": False,
+    "creation_collective": False, "facts_schema": False,
 }
 _RULE_KEYS = {"id": True, "title": True, "severity": True, "citation": True, "when": True,
               "interpretation": False, "override": False, "pending_if": False, "score": False,
@@ -424,6 +428,11 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
     elif base is not None and subject != base.subject:
         errors.append(r.err("Q123", f"subject {subject} differs from the inherited ruleset's ({base.subject})",
                             ("subject",)))
+    known = len(errors)
+    facts_key, facts_subject = collect(lambda: _facts_schema_of(r, top, base, subject, p),
+                                       default=(default_schema_key(subject), SUBJECTS[subject]))
+    if len(errors) > known:  # without its facts the ruleset's conditions would only give follow-on errors
+        raise all_errors(errors)
     region = top.get("region", base.region if base else None)
     if region is not None:
         region = collect(r.string, region, ("region",), "region")
@@ -723,11 +732,46 @@ def read_ruleset_file(path: str | Path, *, _seen: tuple[str, ...] = ()
         sources=tuple(sources.values()), parameters=tuple(params.values()),
         derived=tuple(derived.values()), rules=tuple(rules.values()),
         layers=(base.layers if base else ()) + (layer,), path=shown, subject=subject, scoring=scoring,
-        creation_collective=creation,
+        creation_collective=creation, facts_schema=facts_key, facts=facts_subject,
     )
     if _seen and errors:  # an inherited file: its problems stop the overlay here
         raise all_errors(errors)
     return ruleset, where, errors
+
+
+def _facts_schema_of(r: Reader, top: dict[str, Any], base: Ruleset | None, subject: str,
+                     p: Path) -> tuple[str, Subject]:
+    """The facts schema a ruleset reads (``facts_schema: name@version``; by default its base's, or
+    the shipped one of its subject) and the Subject it describes."""
+    if "facts_schema" not in top:
+        if base is not None and base.facts is not None:
+            return base.facts_schema, base.facts
+        return default_schema_key(subject), SUBJECTS[subject]
+    key = top["facts_schema"]
+    if parse_schema_key(key) is None:
+        raise r.err("Q124", f"facts_schema must be written name@version, e.g. {default_schema_key(subject)}; "
+                            f"got {key!r}", ("facts_schema",))
+    try:
+        schema = find_schema(key, p)
+    except PathProblem as exc:
+        raise r.err(exc.code, f"facts_schema {key}: {exc.message}", ("facts_schema",),
+                    suggestion=exc.suggestion) from None
+    except FileNotFoundError:  # pragma: no cover - the shipped schemas come with the package
+        schema = None
+    if schema is None:
+        known = sorted({f.name.removesuffix(SCHEMA_SUFFIX) for d in (p.parent / "facts", p.parent.parent / "facts",
+                                                                     schema_dir())
+                        if d.is_dir() for f in d.glob(f"*{SCHEMA_SUFFIX}")})
+        raise r.err("Q124", f"facts_schema {key!r}: no such schema (looked for facts/{key}{SCHEMA_SUFFIX} beside "
+                            "the ruleset, in its rulesets tree and among the shipped ones)", ("facts_schema",),
+                    suggestion=_suggest(key, known))
+    if schema.subject != subject:
+        raise r.err("Q124", f"facts_schema {key} describes a {schema.subject}, but the ruleset's subject is "
+                            f"{subject}", ("facts_schema",))
+    if base is not None and base.facts_schema and key != base.facts_schema:
+        raise r.err("Q124", f"facts_schema {key} differs from the inherited ruleset's ({base.facts_schema})",
+                    ("facts_schema",), suggestion="an overlay reads the facts its base reads")
+    return key, Subject.of(schema)
 
 
 def all_errors(errors: list[RulesetError]) -> RulesetError:
@@ -789,7 +833,17 @@ def canonical(rs: Ruleset) -> dict[str, Any]:
                    "layer": x.layer} | _additive({}, score=_score_json(x.score), due=x.due,
                                                  applies_if=x.applies_if) for x in rs.rules],
     }, subject=None if rs.subject == "collective" else rs.subject, scoring=scoring,
-        creation_collective=_creation_json(rs.creation_collective))
+        creation_collective=_creation_json(rs.creation_collective), facts_schema=_facts_schema_json(rs))
+
+
+def _facts_schema_json(rs: Ruleset) -> str | None:
+    """The facts schema in the content hash: nothing for the shipped one of the subject (so the hashes
+    of rulesets that name none stay as they were), else ``name@version sha256`` of its file."""
+    schema = rs.facts.schema if rs.facts is not None else None
+    if schema is None or (rs.facts_schema == default_schema_key(rs.subject)
+                          and schema.sha256 == SUBJECTS[rs.subject].schema.sha256):  # type: ignore[union-attr]
+        return None
+    return f"{schema.key} {schema.sha256}"
 
 
 def _creation_json(c: CreationCriterion | None) -> dict[str, Any] | None:

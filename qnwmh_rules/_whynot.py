@@ -23,17 +23,18 @@ from fractions import Fraction
 from typing import Any
 
 import attrs
-from dateutil import tz as dttz
 
 from . import _check as C
 from ._api import Engine, as_of_moment, due_decided_from
 from ._derive import age_in_full_years, counted_items, derive, item_key
 from ._explain import pick_lang
 from ._model import Derivation, Text
+from ._moments import zone as zoneinfo_zone
 from ._reference import OPS, Evaluator
 from ._render_docs import FACT_LABELS, LIST_NOUNS
 from ._replay import apply_patch
-from ._tree import MIRRORED, NEGATED, walk
+from ._tree import MIRRORED, NEGATED, Visitor
+from ._tree import reads as read_paths
 from .exceptions import FactsError
 from .facts import FIELDS
 from .verdict import Verdict
@@ -53,7 +54,7 @@ class _NoValue(enum.Enum):
     NO_VALUE = "no value"
 
 
-NO_VALUE = _NoValue.NO_VALUE  # what ``_Ctx.pick`` gives where no single value meets the need
+NO_VALUE = _NoValue.NO_VALUE  # what ``_Case.pick`` gives where no single value meets the need
 Need = dict[str, Any]  # one field's constraint: type, in (allowed values), ne, lo, hi (inclusive; days for dates)
 
 
@@ -231,18 +232,32 @@ def _atom(n: C.RNode) -> tuple[C.Fact | C.Item, Need] | None:
     """A comparison of one fact (or item field) with constants as a constraint; None for other shapes
     (and for a bound beyond the ends of the calendar, such as "before 0001-01-01")."""
     try:
-        return _atom_at(n)
+        return _AtomOf().visit(n)
     except OverflowError:
         return None
 
 
-def _atom_at(n: C.RNode) -> tuple[C.Fact | C.Item, Need] | None:
-    neg, n = isinstance(n, C.Not), n.item if isinstance(n, C.Not) else n
-    if isinstance(n, C.Cmp):
+_Atom = tuple[C.Fact | C.Item, Need] | None
+
+
+class _AtomOf(Visitor[_Atom]):
+    """A comparison of one fact (or item field) with constants, or its negation (``neg``), as the
+    constraint it puts on that fact; None for every other shape."""
+
+    def __init__(self, neg: bool = False) -> None:
+        self.neg = neg
+
+    def default(self, n: C.RNode) -> _Atom:
+        return None
+
+    def visit_not(self, n: C.Not) -> _Atom:
+        return None if self.neg else _AtomOf(True).visit(n.item)  # one `not` only, as written
+
+    def visit_cmp(self, n: C.Cmp) -> _Atom:
         ref, op, c = (n.left, n.op, n.right) if isinstance(n.right, C.Const) else (n.right, MIRRORED[n.op], n.left)
         if not isinstance(ref, (C.Fact, C.Item)) or not isinstance(c, C.Const):
             return None
-        op, v, day = NEGATED[op] if neg else op, c.value, ref.type in ("date", "instant")
+        op, v, day = NEGATED[op] if self.neg else op, c.value, ref.type in ("date", "instant")
         if op in ("==", "!="):
             return ref, _need(ref.type, **{"in" if op == "==" else "ne": (v,)})
         if op in ("<", "<="):
@@ -250,12 +265,16 @@ def _atom_at(n: C.RNode) -> tuple[C.Fact | C.Item, Need] | None:
                               math.ceil(v) - 1 if op == "<" else math.floor(v))
         return ref, _need(ref.type, lo=(v + _DAY if op == ">" else v) if day else
                           math.floor(v) + 1 if op == ">" else math.ceil(v))
-    if isinstance(n, C.InList) and isinstance(n.left, (C.Fact, C.Item)):
-        return n.left, _need(n.left.type, **{"ne" if neg else "in": tuple(c.value for c in n.values)})
-    if isinstance(n, C.InWindow) and isinstance(n.left, (C.Fact, C.Item)) and not neg:
-        w = n.window
-        return n.left, _need(n.left.type, lo=w.first_day, hi=w.last_day)
-    return None
+
+    def visit_in_list(self, n: C.InList) -> _Atom:
+        if not isinstance(n.left, (C.Fact, C.Item)):
+            return None
+        return n.left, _need(n.left.type, **{"ne" if self.neg else "in": tuple(c.value for c in n.values)})
+
+    def visit_in_window(self, n: C.InWindow) -> _Atom:
+        if not isinstance(n.left, (C.Fact, C.Item)) or self.neg:
+            return None
+        return n.left, _need(n.left.type, lo=n.window.first_day, hi=n.window.last_day)
 
 
 def _meets(nd: Need, v: Any) -> bool:
@@ -280,19 +299,33 @@ def _merge(a: dict[str, Need], b: dict[str, Need]) -> dict[str, Need] | None:
     return out
 
 
-def _alternatives(n: C.RNode) -> list[dict[str, Need]] | None:
+_Alts = list[dict[str, Need]] | None
+
+
+class _Alternatives(Visitor[_Alts]):
     """An item condition as alternatives, each a conjunction of field constraints; None if not that shape."""
-    if isinstance(n, (C.Or, C.And)):
-        combos: list[dict[str, Need]] = [] if isinstance(n, C.Or) else [{}]
+
+    def visit_or(self, n: C.Or) -> _Alts:
+        combos: list[dict[str, Need]] = []
         for x in n.items:
-            alts = _alternatives(x)
+            alts = self.visit(x)
             if alts is None:
                 return None
-            combos = combos + alts if isinstance(n, C.Or) else \
-                [m for c in combos for d in alts if (m := _merge(c, d)) is not None]
+            combos = combos + alts
         return combos
-    atom = _atom(n)
-    return [{atom[0].field: atom[1]}] if atom is not None and isinstance(atom[0], C.Item) else None
+
+    def visit_and(self, n: C.And) -> _Alts:
+        combos: list[dict[str, Need]] = [{}]
+        for x in n.items:
+            alts = self.visit(x)
+            if alts is None:
+                return None
+            combos = [m for c in combos for d in alts if (m := _merge(c, d)) is not None]
+        return combos
+
+    def default(self, n: C.RNode) -> _Alts:
+        atom = _atom(n)
+        return [{atom[0].field: atom[1]}] if atom is not None and isinstance(atom[0], C.Item) else None
 
 
 def _exact(x: Fraction) -> str:
@@ -326,14 +359,9 @@ def _sort(options: list[Option]) -> list[Option]:
     return sorted((o for o in options if o), key=lambda o: (not all(s.changeable for s in o), len(o)))
 
 
-def _reads(n: C.RNode) -> list[str]:
-    """The fact paths a condition reads (list names for item fields), in order."""
-    return list(dict.fromkeys(x.path if isinstance(x, C.Fact) else x.list for x in walk(n)
-                              if isinstance(x, (C.Fact, C.Item, C.Quant))))
-
-
-class _Ctx:
-    """One collective's facts, parsed and derived, the moment of the evaluation, and the suggestions."""
+class _Case:
+    """One collective's facts, parsed and derived, and the moment of the evaluation: what every
+    suggestion is worked out from and checked against (``valid``, ``pick``, ``feasible``)."""
 
     def __init__(self, engine: Engine, facts: Mapping[str, Any], as_of: Any) -> None:
         self.engine, self.facts, self.rs, self.tz = engine, facts, engine.ruleset, engine.ruleset.time_zone
@@ -347,10 +375,10 @@ class _Ctx:
         return Evaluator(self.values, self.parsed.lists, self.tz).truth(n)
 
     def day(self, v: Any) -> Any:
-        return v.astimezone(dttz.gettz(self.tz)).date() if isinstance(v, dt.datetime) else v
+        return v.astimezone(zoneinfo_zone(self.tz)).date() if isinstance(v, dt.datetime) else v
 
     def show(self, v: Any) -> str:
-        return v.astimezone(dttz.gettz(self.tz)).strftime("%Y-%m-%d %H:%M") if isinstance(v, dt.datetime) else str(v)
+        return v.astimezone(zoneinfo_zone(self.tz)).strftime("%Y-%m-%d %H:%M") if isinstance(v, dt.datetime) else str(v)
 
     def valid(self, patch: dict[str, Any]) -> dict[str, Any] | None:
         """``patch`` if the patched facts are still valid facts, else None."""
@@ -378,79 +406,52 @@ class _Ctx:
                 return NO_VALUE if day is None else day.isoformat()
             if self.moment is not None and day == self.moment.date():
                 return self.moment.isoformat()
-            return dt.datetime.combine(day, dt.time(12), dttz.gettz(self.tz)).isoformat()
+            return dt.datetime.combine(day, dt.time(12), zoneinfo_zone(self.tz)).isoformat()
         if nd["in"] is not None:
             return nd["in"][0] if len(nd["in"]) == 1 else NO_VALUE
         return nd["lo"] if nd["lo"] is not None else nd["hi"] if nd["hi"] is not None else NO_VALUE
 
-    def options(self, n: C.RNode) -> list[Option]:
-        """The ways to make ``n`` true, each a tuple of changes needed together; () if it already holds."""
-        if self.truth(n) is True:
-            return [()]
-        if isinstance(n, C.And):  # every failing part, each in its best ways first
-            parts = [self.options(x) for x in n.items if self.truth(x) is not True]
-            return _sort([tuple(itertools.chain(*c)) for c in itertools.islice(itertools.product(*parts), 12)])
-        if isinstance(n, C.Or):
-            return _sort([o for x in n.items for o in self.options(x)])
-        if isinstance(n, C.Quant) and n.kind == "any":
-            return self.any_options(n)
-        found: list[Option] = []
-        if isinstance(n, C.Cmp):
-            left, op, right = (n.right, MIRRORED[n.op], n.left) if isinstance(n.left, (C.Const, C.Arith)) else \
-                (n.left, n.op, n.right)
-            if isinstance(left, C.Fact) and left.path in self.derivs and isinstance(right, C.Const):
-                s = self.derived(self.derivs[left.path], op, right.value)
-                found = [(s,)] if s else []
-            elif isinstance(left, C.Fact) and isinstance(right, C.Arith) and op in _OPW:
-                found = self.share(left, op, right)
-        atom = _atom(n)
-        if not found and atom is not None and isinstance(atom[0], C.Fact) and atom[0].path not in self.derivs:
-            found = [(self.fact(atom[0].path, atom[1]),)]
-        return found or [(self.generic(n),)]
 
-    def generic(self, n: C.RNode) -> Suggestion:
-        """No smaller change worked out: name what the condition reads, flagging records of the past."""
-        reads = _reads(n)
-        fixed, labs = [p for p in reads if p in _PERSON or p in LIST_NOUNS], [_lab(p) for p in reads]
-        past = Text(zh=f"{'、'.join(fixed)} 记录的是已发生的事", en=f"{', '.join(fixed)} record past events")
-        return Suggestion(reads[0] if reads else "", Text(
-            zh=f"修改{'、'.join(x.zh for x in labs)}，使该条件成立",
-            en=f"change {', '.join(x.en for x in labs)} so that this condition holds"), None, not fixed,
-            past if fixed else None)
+class _FactFixes:
+    """Changes of one top-level or derived fact: the value to reach, a person to replace, the items
+    a distinct count should lose, the counts a share needs."""
+
+    def __init__(self, case: _Case) -> None:
+        self.case = case
 
     def fact(self, path: str, nd: Need) -> Suggestion:
         """A top-level fact compared with constants: the value to reach."""
-        cur = self.values.get(path)
+        cur = self.case.values.get(path)
         if nd["type"] == "number" and nd["in"] is None and not nd["ne"] and isinstance(cur, int):
             up = nd["lo"] is not None and cur < nd["lo"]
             new, (en, zh) = (nd["lo"], _OPW[">="]) if up else (nd["hi"], _OPW["<="])
             return Suggestion(path, _count_change(path, cur, new, Text(zh=f"（须{zh} {new}）", en=f" ({en} {new})")),
-                              self.valid({path: new}))
+                              self.case.valid({path: new}))
         if nd["type"] in ("date", "instant") and path in _PERSON:
             return self.person(path, nd["lo"], nd["hi"], _NO, _NO)
-        want, value, now = _need_text(_lab(path), nd), self.pick(nd, nd["hi"] or nd["lo"]), self.show(cur)
+        want, value, now = _need_text(_lab(path), nd), self.case.pick(nd, nd["hi"] or nd["lo"]), self.case.show(cur)
         return Suggestion(path, Text(zh=f"{want.zh}（现为 {now}）", en=f"{want.en} instead of {now}"),
-                          None if value is NO_VALUE else self.valid({path: value}))
+                          None if value is NO_VALUE else self.case.valid({path: value}))
 
     def person(self, path: str, lo: dt.date | None, hi: dt.date | None, age: Text, then: Text) -> Suggestion:
         """A birth date cannot change, but the person can be replaced: "a different 号长 born on or after …"."""
-        who, cur, bound = _PERSON[path], self.values[path], lo or hi
+        who, cur, bound = _PERSON[path], self.case.values[path], lo or hi
         born = Text(zh=f"{lo} 至 {hi} 之间出生", en=f"born {lo}..{hi}") if lo and hi else \
             Text(zh=f"{lo} 或之后出生", en=f"born on or after {lo}") if lo else \
             Text(zh=f"{hi} 或之前出生", en=f"born on or before {hi}")
-        ok = bound is not None and (self.moment is None or bound <= self.moment.date())
+        ok = bound is not None and (self.case.moment is None or bound <= self.case.moment.date())
         return Suggestion(path, Text(
             zh=f"另选一位{age.zh}的{who.zh}（{born.zh}）：现任{who.zh}生于 {cur}{then.zh}；"
                f"出生日期无法更改，但可另选{who.zh}",
             en=f"a different {who.en}{age.en and ' '}{age.en} ({born.en}): the current one was born on {cur}{then.en}; "
                f"a birth date cannot change, but another {who.en} can be appointed"),
-            self.valid({path: bound.isoformat()}) if ok and bound else None)
+            self.case.valid({path: bound.isoformat()}) if ok and bound else None)
 
     def derived(self, d: Derivation, op: str, limit: Any) -> Suggestion | None:
         """A derived fact compared with a constant: an age through its birth date, a count of distinct values."""
         if d.function == "age_in_full_years" and d.of in _PERSON and d.at and op in _OPW and isinstance(limit, int):
-            ref, older = self.rs.parameter(d.at).value, op in (">", ">=")
-            completes = str(self.rs.parameter(d.completes).value) if d.completes else "on_birthday"
+            ref, older = self.case.rs.parameter(d.at).value, op in (">", ">=")
+            completes = str(self.case.rs.parameter(d.completes).value) if d.completes else "on_birthday"
             age = limit + (op == ">") - (op == "<")
             try:
                 days = _int_search(lambda k: bool(OPS[op](age_in_full_years(ref - dt.timedelta(days=k), ref,
@@ -460,7 +461,7 @@ class _Ctx:
                 return None
             if days is None:
                 return None
-            birth, cur = ref - dt.timedelta(days=days), self.values.get(f"derived.{d.name}")
+            birth, cur = ref - dt.timedelta(days=days), self.case.values.get(f"derived.{d.name}")
             return self.person(d.of, None if older else birth, birth if older else None,
                                Text(zh=f"于 {ref} {'年满' if older else '不超过'}{age}周岁",
                                     en=f"aged {age} or {'over' if older else 'under'} on {ref}"),
@@ -473,8 +474,8 @@ class _Ctx:
         """``count_distinct`` <= n: keep the n most used values, withdraw the items with the others."""
         lst, field = d.of.split("[].", 1)
         groups: dict[Any, list[int]] = {}
-        items = self.parsed.lists.get(lst, ())
-        for i in counted_items(d, self.parsed) or ():  # only the items the count counted (its `where`)
+        items = self.case.parsed.lists.get(lst, ())
+        for i in counted_items(d, self.case.parsed) or ():  # only the items the count counted (its `where`)
             groups.setdefault(item_key(items[i], field), []).append(i)
         order = sorted(groups, key=lambda k: (-len(groups[k]), groups[k][0]))
 
@@ -486,55 +487,62 @@ class _Ctx:
             Text(zh=f"{_lab(d.of).zh}只保留{keep}种", en=f"keep only {keep} distinct {_lab(d.of).en}")
         return Suggestion(d.of, Text(zh=f"{head.zh}：撤回 {gone}，保留 {shown(order[:keep])}",
                                      en=f"{head.en}: withdraw {gone}, keep {shown(order[:keep])}"),
-                          self.valid({f"{lst}.{i}": None for i in drop}))
+                          self.case.valid({f"{lst}.{i}": None for i in drop}))
 
     def share(self, a: C.Fact, op: str, arith: C.Arith) -> list[Option]:
         """``a >= b * k``: the least ``a`` with ``b`` as it is, or else the most ``b`` with ``a`` as it is."""
         b, k = (arith.left, arith.right) if isinstance(arith.right, C.Const) else (arith.right, arith.left)
         if arith.op not in ("*", "/") or not isinstance(b, C.Fact) or not isinstance(k, C.Const) or k.value <= 0 or \
-                b.path in self.derivs or a.path in self.derivs:
+                b.path in self.case.derivs or a.path in self.case.derivs:
             return []
         # exact, as both engines decide it: 0.55 is 55/100, and `/ 3` is a third
         kv = Fraction(k.value) if arith.op == "*" else 1 / Fraction(k.value)
-        av, bv, up, out = self.values[a.path], self.values[b.path], op in (">=", ">"), list[Option]()
+        av, bv, up, out = self.case.values[a.path], self.case.values[b.path], op in (">=", ">"), list[Option]()
         t, w = bv * kv, _OPW[op]
         na = _int_search(lambda x: bool(OPS[op](x, bv * kv)), t, smallest=up)
         if na is not None:
             sum_ = f"{bv} × {_exact(kv)} = {_exact(t)}"
             note = Text(zh=f"（须{w[1]} {sum_}）", en=f" ({w[0]} {sum_})")
-            out.append((Suggestion(a.path, _count_change(a.path, av, na, note), self.valid({a.path: na})),))
+            out.append((Suggestion(a.path, _count_change(a.path, av, na, note), self.case.valid({a.path: na})),))
         nb = _int_search(lambda y: bool(OPS[op](av, y * kv)), av / kv, smallest=not up)
         if nb is not None and nb != bv:
             la = _lab(a.path)
             note = Text(zh=f"（{la.zh}保持 {av} 时的{'上限' if up else '下限'}）",
                         en=f" (the {'most' if up else 'least'} that works with {la.en} kept at {av})")
-            out.append((Suggestion(b.path, _count_change(b.path, bv, nb, note), self.valid({b.path: nb})),))
+            out.append((Suggestion(b.path, _count_change(b.path, bv, nb, note), self.case.valid({b.path: nb})),))
         return out
+
+
+class _ListFixes:
+    """Changes of a list of past events: an item to add, or a wrongly recorded item's field to correct."""
+
+    def __init__(self, case: _Case) -> None:
+        self.case = case
 
     def any_options(self, n: C.Quant) -> list[Option]:
         """``any(x in list, body)``: add an item meeting one alternative of the body, or correct the nearest one."""
-        alts, items, out = _alternatives(n.body), self.parsed.lists.get(n.list, ()), list[Option]()
+        alts, items, out = _Alternatives().visit(n.body), self.case.parsed.lists.get(n.list, ()), list[Option]()
         for needs in alts or []:
-            fails = [[f for f, nd in needs.items() if not _meets(nd, self.day(it.get(f)))] for it in items]
+            fails = [[f for f, nd in needs.items() if not _meets(nd, self.case.day(it.get(f)))] for it in items]
             near = min(range(len(items)), key=lambda i: len(fails[i]), default=None)
             out.append((self.new_item(n.list, needs, near),))
             if near is not None and fails[near]:
                 out.append(tuple(self.correct(n.list, near, f, needs[f]) for f in fails[near]))
-        return _sort(out) if alts is not None else [(self.generic(n),)]
+        return _sort(out) if alts is not None else [(_generic(n),)]
 
     def new_item(self, lst: str, needs: dict[str, Need], near: int | None) -> Suggestion:
         """A new item meeting ``needs`` (a copy of the nearest one otherwise); a past day cannot be used."""
         sing, _, noun = LIST_NOUNS.get(lst, (lst, lst, lst))
         ok, why, day = True, None, None
         for nd in (nd for nd in needs.values() if nd["type"] in ("date", "instant")):
-            good, w, d = self.feasible(nd)
+            good, w, d = self.case.feasible(nd)
             ok, why, day = ok and good, why or w, day or d
-        item = copy.deepcopy(self.parsed.canonical[lst][near]) if near is not None else {}
+        item = copy.deepcopy(self.case.parsed.canonical[lst][near]) if near is not None else {}
         spec = {p.split("[].", 1)[1]: s for p, s in FIELDS.items() if p.startswith(lst + "[].")}
-        values = {f: self.pick(nd, day) for f, nd in needs.items()}
+        values = {f: self.case.pick(nd, day) for f, nd in needs.items()}
         for f, s in spec.items():  # the other dates of a copied item are the new event's too
             if f not in needs and s.type in ("date", "instant") and day is not None and _get(item, f) is not None:
-                values[f] = self.pick(_need(s.type), day)
+                values[f] = self.case.pick(_need(s.type), day)
         for f, v in values.items():
             *heads, last = f.split(".")
             node = item
@@ -547,18 +555,72 @@ class _Ctx:
         return Suggestion(lst, Text(
             zh=f"新增一项{noun}（或更正录入有误的一项），满足：{'；'.join(w.zh for w in want)}",
             en=f"add one more {sing} (or correct a wrongly recorded one) such that: {'; '.join(w.en for w in want)}"),
-            self.valid({f"{lst}.{len(self.parsed.lists.get(lst, ()))}": item}) if complete else None, ok, why)
+            self.case.valid({f"{lst}.{len(self.case.parsed.lists.get(lst, ()))}": item}) if complete else None, ok, why)
 
     def correct(self, lst: str, i: int, f: str, nd: Need) -> Suggestion:
         """A field of an existing item: the record of a past event, correctable only if it was entered wrongly."""
         sing, _, noun = LIST_NOUNS.get(lst, (lst, lst, lst))
-        want, value, now = _need_text(_lab(f"{lst}[].{f}"), nd), self.pick(nd, nd["hi"] or nd["lo"]), \
-            self.show(self.parsed.lists[lst][i].get(f))
+        want, value, now = _need_text(_lab(f"{lst}[].{f}"), nd), self.case.pick(nd, nd["hi"] or nd["lo"]), \
+            self.case.show(self.case.parsed.lists[lst][i].get(f))
         return Suggestion(f"{lst}[{i}].{f}", Text(zh=f"{lst}[{i}]：{want.zh}（现为 {now}）",
                                                   en=f"{lst}[{i}]: {want.en} instead of {now}"),
-                          None if value is NO_VALUE else self.valid({f"{lst}.{i}.{f}": value}), False, Text(
+                          None if value is NO_VALUE else self.case.valid({f"{lst}.{i}.{f}": value}), False, Text(
             zh=f"{lst}[{i}] 是已发生的{noun}记录，不能更改；仅当录入有误时可更正",
             en=f"{lst}[{i}] records a past {sing}; it cannot change (correct it only if it was recorded wrongly)"))
+
+
+class _Options(Visitor[list[Option]]):
+    """The ways to make a condition true, each a tuple of changes needed together (``[()]`` if it
+    already holds): every failing part of an ``and``, any part of an ``or``, an item for ``any``,
+    the value a compared fact must reach; what has no smaller change names what it reads."""
+
+    def __init__(self, case: _Case) -> None:
+        self.case, self.facts, self.lists = case, _FactFixes(case), _ListFixes(case)
+
+    def visit(self, node: C.RNode) -> list[Option]:
+        if self.case.truth(node) is True:
+            return [()]
+        return super().visit(node)
+
+    def visit_and(self, n: C.And) -> list[Option]:  # every failing part, each in its best ways first
+        parts = [self.visit(x) for x in n.items if self.case.truth(x) is not True]
+        return _sort([tuple(itertools.chain(*c)) for c in itertools.islice(itertools.product(*parts), 12)])
+
+    def visit_or(self, n: C.Or) -> list[Option]:
+        return _sort([o for x in n.items for o in self.visit(x)])
+
+    def visit_quant(self, n: C.Quant) -> list[Option]:
+        return self.lists.any_options(n) if n.kind == "any" else self.default(n)
+
+    def visit_cmp(self, n: C.Cmp) -> list[Option]:
+        left, op, right = (n.right, MIRRORED[n.op], n.left) if isinstance(n.left, (C.Const, C.Arith)) else \
+            (n.left, n.op, n.right)
+        found: list[Option] = []
+        derivs = self.case.derivs
+        if isinstance(left, C.Fact) and left.path in derivs and isinstance(right, C.Const):
+            s = self.facts.derived(derivs[left.path], op, right.value)
+            found = [(s,)] if s else []
+        elif isinstance(left, C.Fact) and isinstance(right, C.Arith) and op in _OPW:
+            found = self.facts.share(left, op, right)
+        return found or self.default(n)
+
+    def default(self, n: C.RNode) -> list[Option]:
+        """A comparison of one fact with constants: the value to reach; else what the condition reads."""
+        atom = _atom(n)
+        if atom is not None and isinstance(atom[0], C.Fact) and atom[0].path not in self.case.derivs:
+            return [(self.facts.fact(atom[0].path, atom[1]),)]
+        return [(_generic(n),)]
+
+
+def _generic(n: C.RNode) -> Suggestion:
+    """No smaller change worked out: name what the condition reads, flagging records of the past."""
+    reads = read_paths(n)
+    fixed, labs = [p for p in reads if p in _PERSON or p in LIST_NOUNS], [_lab(p) for p in reads]
+    past = Text(zh=f"{'、'.join(fixed)} 记录的是已发生的事", en=f"{', '.join(fixed)} record past events")
+    return Suggestion(reads[0] if reads else "", Text(
+        zh=f"修改{'、'.join(x.zh for x in labs)}，使该条件成立",
+        en=f"change {', '.join(x.en for x in labs)} so that this condition holds"), None, not fixed,
+        past if fixed else None)
 
 
 def _get(doc: Any, dotted: str) -> Any:
@@ -570,7 +632,8 @@ def _get(doc: Any, dotted: str) -> Any:
 def _fixes(engine: Engine, facts: Mapping[str, Any], as_of: Any, verdict: Verdict) -> tuple[RuleFix, ...]:
     """Options for each failed rule, and for each rule undetermined only because it is not yet due
     (no fact missing, as_of on or before its last day): what can still be done before that day."""
-    ctx = _Ctx(engine, facts, as_of)
+    ctx = _Case(engine, facts, as_of)
+    options = _Options(ctx)
     out = []
     for r in verdict.rules:
         rule = engine.ruleset.rule(r.id)
@@ -583,7 +646,7 @@ def _fixes(engine: Engine, facts: Mapping[str, Any], as_of: Any, verdict: Verdic
         elif r.outcome != "failed":
             continue
         out.append(RuleFix(r.id, Text(zh=r.title_zh, en=r.title_en), r.severity,
-                           tuple(ctx.options(rule.checked)), due))
+                           tuple(options.visit(rule.checked)), due))
     return tuple(out)
 
 

@@ -17,9 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
-from dateutil import tz as dttz
-
-from . import _api, _cases, _lock
+from . import _api, _cases, _facts_schema, _lock
 from . import _batch as B
 from . import _diff as _diff_mod
 from ._audit import AuditHead, AuditLog, read_key
@@ -29,6 +27,7 @@ from ._fmt import FormatError, format_text, replace_file, yaml_files
 from ._jsontext import loads
 from ._model import ruleset_key
 from ._moments import parse_as_of, parse_timestamp, show
+from ._moments import zone as zoneinfo_zone
 from ._render_docs import render_markdown
 from ._replay import parse_assignment, replay, what_if
 from ._show import show_dict, show_text
@@ -253,7 +252,8 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _ruleset_files(paths: list[str]) -> list[Path]:
-    """Ruleset files named, or found in folders (``*.yaml`` except cases files)."""
+    """Ruleset files named, or found in folders (``*.yaml`` except cases files; facts schemas
+    ``*.facts.yaml`` included, which ``check`` checks as schemas)."""
     out: list[Path] = []
     for name in paths:
         p = Path(name)
@@ -276,7 +276,10 @@ def _check(args: argparse.Namespace) -> int:
         try:
             # no engine is built; where durable_rules is installed it is asked whether it takes the
             # compiled rules (Q306), so that what check accepts runs on the engine of record
-            _api.load_ruleset(f, backend="python", probe_durable=True)
+            if f.name.endswith(_facts_schema.SUFFIX):  # a facts schema (rulesets/facts/): checked as one
+                _facts_schema.check_file(f)
+            else:
+                _api.load_ruleset(f, backend="python", probe_durable=True)
         except RulesetError as exc:
             for err in exc.errors:
                 problems.append({"file": err.path or str(f), "line": err.line, "column": err.col, "code": err.code,
@@ -296,7 +299,9 @@ def _check(args: argparse.Namespace) -> int:
     else:
         for p in problems:
             print(p["text"])
-    print(f"checked {len(files)} ruleset file(s): "
+    schemas = sum(f.name.endswith(_facts_schema.SUFFIX) for f in files)
+    print(f"checked {len(files) - schemas} ruleset file(s)"
+          + (f" and {schemas} facts schema file(s)" if schemas else "") + ": "
           + (f"{len(problems)} problem(s)" if problems else "no problems"), file=sys.stderr)
     return 2 if problems else 0
 
@@ -671,7 +676,7 @@ def _batch(args: argparse.Namespace) -> int:
 
 
     if args.as_of is not None:  # refuse a bad --as-of now, not once per record
-        parse_as_of(args.as_of, dttz.gettz("Asia/Shanghai") or dt.UTC)  # the shipped rulesets' zone
+        parse_as_of(args.as_of, zoneinfo_zone("Asia/Shanghai") or dt.UTC)  # the shipped rulesets' zone
     problem = B.encoding_problem(args.encoding)
     if problem is not None:
         raise FactsError("--encoding", problem)

@@ -1,9 +1,12 @@
-"""The facts of one collective: the contract with callers, and parsing it.
+"""The facts of one subject (a collective or a management unit): the contract with callers, and parsing it.
 
-Owns: the field table (``FIELDS``: every fact path, its type and whether list items
-need it), parsing a JSON-shaped dict into ``Facts`` with typed values (dates as
-``datetime.date``, timestamps as aware datetimes), and the ``FactsError`` that names
-the field path. Must not know rules, the engine or verdicts.
+Owns: parsing a JSON-shaped dict into ``Facts`` with typed values (dates as
+``datetime.date``, timestamps as aware datetimes in the ruleset's ``zoneinfo`` zone) against
+a facts schema (the field table ``FIELDS``/``UNIT_FIELDS`` and ``REGIONS`` are read from
+``rulesets/facts/*.facts.yaml`` by ``_facts_schema``), one parser per value type, a fast path
+for the usual document that falls back to the full checker, the ``FactsError`` that names the
+field path, and the label look-ups (``facts_schema``, ``region_name``). Must not know rules,
+the engine or verdicts.
 
 Absent is not false: a field that is absent (or ``null``) is recorded as missing and
 rules that read it become ``undetermined``. An empty list (``"honors": []``) is a
@@ -17,104 +20,37 @@ import json
 import math
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
-from dateutil import tz as dttz
 
-from ._moments import is_term, parse_date, parse_timestamp, show
+from ._facts_schema import HARD_LIMITS, FactsSchema, FieldSpec, Regions, packaged_regions, packaged_schema
+from ._moments import MAX_YEAR, MIN_YEAR, is_term, parse_date, parse_timestamp, show, wall_time_problem, zone
 from .exceptions import FactsError, did_you_mean
 
 __all__ = ["Facts", "FieldSpec", "FIELDS", "LISTS", "UNIT_FIELDS", "UNIT_LISTS", "SUBJECTS", "Subject", "REGIONS",
-           "parse_facts"]
+           "parse_facts", "facts_schema", "region_name", "FactsSchema"]
 
+# The facts each subject may carry and the regions are data: rulesets/facts/*.facts.yaml.
+_REGIONS: Regions = packaged_regions()
 # Provincial-level regions (the reporting localities) by their pinyin code.
-REGIONS = frozenset(
-    """anhui beijing chongqing fujian gansu guangdong guangxi guizhou hainan hebei
-    heilongjiang henan hongkong hubei hunan jiangsu jiangxi jilin liaoning macao
-    neimenggu ningxia qinghai shaanxi shandong shanghai shanxi sichuan taiwan tianjin
-    xinjiang xinjiang_bingtuan xizang yunnan zhejiang""".split()
-)
+REGIONS = _REGIONS.codes
 
-MAX_COUNT = 1_000_000_000  # far above any collective; keeps numbers exact in the engine
-MAX_ITEMS = 1_000  # per list; a filing system never holds more for one collective
-MAX_TEXT = 1_000  # characters in a text fact: at most 4,000 UTF-8 bytes, far inside durable's
+MAX_COUNT = HARD_LIMITS["count"]  # far above any collective; keeps numbers exact in the engine
+MAX_ITEMS = HARD_LIMITS["items"]  # per list; a filing system never holds more for one collective
+MAX_TEXT = HARD_LIMITS["text"]  # characters in a text fact: at most 4,000 UTF-8 bytes, far inside durable's
 # 16-bit string lengths in comparisons (65,535 bytes) and its 16 MiB limit on one value
+# (a schema may declare lower limits, never higher ones)
 
-
-@attrs.frozen
-class FieldSpec:
-    """One fact path: its value type (``int | str | enum | date | instant``)."""
-
-    type: str
-    values: tuple[str, ...] = ()  # for enums
-    required_in_item: bool = False  # list items must carry it
-    doc: str = ""
-
-
-def _enum(*values: str, doc: str = "", item: bool = False) -> FieldSpec:
-    return FieldSpec("enum", tuple(values), item, doc)
-
-
+_COLLECTIVE = packaged_schema("collective@1")
+_UNIT = packaged_schema("unit@1")
 # Every scalar fact path. List item fields are written ``list[].field``.
-FIELDS: dict[str, FieldSpec] = {
-    "id": FieldSpec("str", doc="the collective's id in the filing system (required)"),
-    "name": FieldSpec("str", doc="the collective's name"),
-    "region": FieldSpec("region", doc="provincial-level region code, e.g. guangdong"),
-    "industry": FieldSpec("str", doc="industry code, e.g. railway"),
-    "org_kind": _enum("public", "non_public_economy", "social_organization",
-                      doc="kind of organisation the collective belongs to"),
-    "reporting_line.kind": _enum("industry", "locality", doc="归口: industry or locality line"),
-    "reporting_line.unit": FieldSpec("str", doc="the management unit of the reporting line"),
-    "members.total": FieldSpec("count", doc="total members"),
-    "members.aged_35_or_under": FieldSpec("count", doc="members aged 35 or under (周岁)"),
-    "members.chinese_nationals": FieldSpec("count", doc="members of Chinese nationality"),
-    "leader.birth_date": FieldSpec("date", doc="号长's date of birth"),
-    "leader.nationality": FieldSpec("nationality", doc="号长's nationality, ISO 3166 alpha-2 (CN)"),
-    "honors[].level": _enum("national", "provincial", "ministerial", "municipal", item=True,
-                            doc="level of the 青年文明号 honour (ministerial: 部级, named by a ministry)"),
-    "honors[].kind": _enum("named", "review_confirmed", item=True,
-                           doc="命名 (named) or 复核认定 (review confirmation)"),
-    "honors[].round": FieldSpec("round", required_in_item=True,
-                                doc="term of the honour, e.g. 2015-2016; for a 复核认定 the term of the "
-                                    "confirmation, not of the original naming"),
-    "honors[].date": FieldSpec("date", required_in_item=True, doc="date of the commending document"),
-    "filings[].channel.kind": _enum("industry", "locality", item=True, doc="channel the filing went through"),
-    "filings[].channel.unit": FieldSpec("str", required_in_item=True, doc="management unit of the channel"),
-    "filings[].submitted_at": FieldSpec("instant", required_in_item=True, doc="when the network filing was submitted"),
-    "filings[].review.status": _enum("approved", "rejected", "pending", item=True,
-                                     doc="the management unit's review"),
-    "filings[].review.at": FieldSpec("instant", doc="when it was reviewed (required unless pending)"),
-}
-LISTS = ("honors", "filings")
-
+FIELDS: dict[str, FieldSpec] = _COLLECTIVE.fields
+LISTS = _COLLECTIVE.lists
 # The facts of a management unit (管理单位), the subject of the 考评 assessment.
-UNIT_FIELDS: dict[str, FieldSpec] = {
-    "id": FieldSpec("str", doc="the management unit's id (required)"),
-    "name": FieldSpec("str", doc="the management unit's name"),
-    "kind": _enum("provincial_committee", "member_unit", "support_unit",
-                  doc="provincial league committee, member unit or support unit of the organising committee"),
-    "region": FieldSpec("region", doc="provincial-level region code, for provincial committees"),
-    "industry": FieldSpec("str", doc="industry code, for member and support units, e.g. transport"),
-    "quota": FieldSpec("count", doc="the unit's selection quota (评选分配名额) for the term"),
-    "creation_collectives.total": FieldSpec("count", doc="national creation collectives (创建集体) of the unit: "
-                                                         "collectives meeting the ruleset's creation_collective "
-                                                         "criterion (count_creation_collectives)"),
-    "creation_collectives.previous_national": FieldSpec("count", doc="of them, previous national collectives"),
-    "creation_collectives.non_public_economy": FieldSpec("count", doc="of them, non-public-economy collectives"),
-    "creation_collectives.social_organization": FieldSpec("count", doc="of them, social-organisation collectives"),
-    "recommended.total": FieldSpec("count", doc="collectives the unit recommends for selection (推报集体)"),
-    "recommended.previous_national": FieldSpec("count", doc="of them, previous national collectives"),
-    "activities[].kind": _enum("special_meeting", "training", "inspection", "themed_activity", item=True,
-                               doc="专题会议, 集中培训, 检查或调研, 主题创建活动"),
-    "activities[].date": FieldSpec("date", required_in_item=True, doc="the day it was held"),
-    "activities[].title": FieldSpec("str", doc="what it was"),
-    "contact_platform.exists": FieldSpec("bool", doc="a regular contact platform (常态化联系平台) exists"),
-    "contact_platform.since": FieldSpec("date", doc="since when"),
-}
-UNIT_LISTS = ("activities",)
-_TOP_OBJECTS = ("reporting_line", "members", "leader")
+UNIT_FIELDS: dict[str, FieldSpec] = _UNIT.fields
+UNIT_LISTS = _UNIT.lists
 
 _NATIONALITY = re.compile(r"[A-Z]{2}", re.ASCII)
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -149,11 +85,11 @@ class Facts:
 _suggest = did_you_mean
 
 
-def _check_text(path: str, value: str) -> str:
+def _check_text(path: str, value: str, limit: int = MAX_TEXT) -> str:
     """A text fact holds exactly what it shows: no padding, no invisible, control or non-ASCII
-    space characters, NFC-normalised, at most ``MAX_TEXT`` characters."""
-    if len(value) > MAX_TEXT:
-        raise FactsError(path, f"is {len(value)} characters long; at most {MAX_TEXT} are accepted")
+    space characters, NFC-normalised, at most ``limit`` characters."""
+    if len(value) > limit:
+        raise FactsError(path, f"is {len(value)} characters long; at most {limit} are accepted")
     if not value.strip():
         raise FactsError(path, "must not be empty")
     if value != value.strip():
@@ -174,51 +110,84 @@ def _check_text(path: str, value: str) -> str:
     return value
 
 
+# ---- one parser per value type (FieldSpec.type): (path, spec, value, zone) -> typed value --------
+
+_Parser = Callable[[str, FieldSpec, Any, dt.tzinfo], Any]
+
+
+def _string(path: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise FactsError(path, f"expected a string, got {type(value).__name__} {show(value)}")
+    return value
+
+
+def _parse_text(path: str, spec: FieldSpec, value: Any, zone: dt.tzinfo) -> str:
+    return _check_text(path, _string(path, value), spec.limit or MAX_TEXT)
+
+
+def _parse_enum(path: str, spec: FieldSpec, value: Any, zone: dt.tzinfo) -> str:
+    if _string(path, value) not in spec.values:
+        raise FactsError(path, f"expected one of {', '.join(spec.values)}; got {show(value)}",
+                         suggestion=_suggest(value[:MAX_TEXT], spec.values))
+    return str(value)
+
+
+def _parse_region(path: str, spec: FieldSpec, value: Any, zone: dt.tzinfo) -> str:
+    if _string(path, value) not in REGIONS:
+        raise FactsError(path, f"unknown region {show(value)}", suggestion=_suggest(value[:MAX_TEXT], REGIONS))
+    return str(value)
+
+
+def _parse_nationality(path: str, spec: FieldSpec, value: Any, zone: dt.tzinfo) -> str:
+    if not _NATIONALITY.fullmatch(_string(path, value)):
+        raise FactsError(path, f"expected an ISO 3166 alpha-2 code such as 'CN'; got {show(value)}")
+    return str(value)
+
+
+def _parse_round(path: str, spec: FieldSpec, value: Any, zone: dt.tzinfo) -> str:
+    if not is_term(_string(path, value)):
+        raise FactsError(path, f"expected a term such as '2015-2016'; got {show(value)}")
+    return str(value)
+
+
+def _parse_bool(path: str, spec: FieldSpec, value: Any, zone: dt.tzinfo) -> bool:
+    if not isinstance(value, bool):
+        raise FactsError(path, f"expected true or false, got {type(value).__name__} {show(value)}")
+    return value
+
+
+def _parse_count(path: str, spec: FieldSpec, value: Any, zone: dt.tzinfo) -> int:
+    limit = spec.limit or MAX_COUNT
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, float) and math.isfinite(value) and value.is_integer() and abs(value) <= limit:
+            value = int(value)
+        else:
+            raise FactsError(path, f"expected a whole number, got {type(value).__name__} {show(value)}")
+    if value < 0:
+        raise FactsError(path, f"must not be negative; got {show(value)}")
+    if value > limit:
+        raise FactsError(path, f"implausibly large ({show(value)}); the limit is {limit}")
+    return int(value)
+
+
+def _parse_date(path: str, spec: FieldSpec, value: Any, zone: dt.tzinfo) -> dt.date:
+    return parse_date(value, path)
+
+
+def _parse_instant(path: str, spec: FieldSpec, value: Any, zone: dt.tzinfo) -> dt.datetime:
+    return parse_timestamp(value, path, zone)
+
+
+_PARSERS: dict[str, _Parser] = {
+    "str": _parse_text, "enum": _parse_enum, "region": _parse_region, "nationality": _parse_nationality,
+    "round": _parse_round, "bool": _parse_bool, "count": _parse_count, "date": _parse_date,
+    "instant": _parse_instant,
+}
+
+
 def _check_type(path: str, spec: FieldSpec, value: Any, zone: dt.tzinfo) -> Any:
-    kind = spec.type
-    if kind in ("str", "round", "nationality", "region", "enum"):
-        if not isinstance(value, str):
-            raise FactsError(path, f"expected a string, got {type(value).__name__} {show(value)}")
-        if kind == "str":
-            return _check_text(path, value)
-        if kind == "enum":
-            if value not in spec.values:
-                raise FactsError(path, f"expected one of {', '.join(spec.values)}; got {show(value)}",
-                                 suggestion=_suggest(value[:MAX_TEXT], spec.values))
-            return value
-        if kind == "region":
-            if value not in REGIONS:
-                raise FactsError(path, f"unknown region {show(value)}",
-                                 suggestion=_suggest(value[:MAX_TEXT], REGIONS))
-            return value
-        if kind == "nationality":
-            if not _NATIONALITY.fullmatch(value):
-                raise FactsError(path, f"expected an ISO 3166 alpha-2 code such as 'CN'; got {show(value)}")
-            return value
-        if not is_term(value):
-            raise FactsError(path, f"expected a term such as '2015-2016'; got {show(value)}")
-        return value
-    if kind == "bool":
-        if not isinstance(value, bool):
-            raise FactsError(path, f"expected true or false, got {type(value).__name__} {show(value)}")
-        return value
-    if kind == "count":
-        if isinstance(value, bool) or not isinstance(value, int):
-            if isinstance(value, float) and math.isfinite(value) and value.is_integer() \
-                    and abs(value) <= MAX_COUNT:
-                value = int(value)
-            else:
-                raise FactsError(path, f"expected a whole number, got {type(value).__name__} {show(value)}")
-        if value < 0:
-            raise FactsError(path, f"must not be negative; got {show(value)}")
-        if value > MAX_COUNT:
-            raise FactsError(path, f"implausibly large ({show(value)}); the limit is {MAX_COUNT}")
-        return value
-    if kind == "date":
-        return parse_date(value, path)
-    if kind == "instant":
-        return parse_timestamp(value, path, zone)
-    raise AssertionError(f"unknown field type {kind}")  # pragma: no cover
+    """``value`` checked and typed as ``spec.type``; FactsError naming ``path`` otherwise."""
+    return _PARSERS[spec.type](path, spec, value, zone)
 
 
 _Tree = dict[str, Any]  # key -> FieldSpec, or a nested _Tree for an object
@@ -238,15 +207,25 @@ def _tree(fields: dict[str, FieldSpec]) -> _Tree:
 
 @attrs.frozen
 class Subject:
-    """What one kind of subject's facts look like: its field table, lists and parse trees."""
+    """What one kind of subject's facts look like: its field table, lists and parse trees, read from
+    its facts schema (``schema``)."""
 
     name: str
     fields: dict[str, FieldSpec]
     lists: tuple[str, ...]
+    schema: FactsSchema | None = attrs.field(default=None, eq=False, repr=False)
     top_tree: _Tree = attrs.field(init=False)
     item_fields: dict[str, dict[str, FieldSpec]] = attrs.field(init=False)
     item_trees: dict[str, _Tree] = attrs.field(init=False)
     top_paths: tuple[str, ...] = attrs.field(init=False)
+    max_items: int = attrs.field(init=False)
+    # the schema's constraints, in field order: (path, at_most or only_if_true, other path)
+    top_checks: tuple[tuple[str, str, str], ...] = attrs.field(init=False)
+    item_checks: dict[str, tuple[tuple[str, FieldSpec], ...]] = attrs.field(init=False)
+    fast_tree: _Tree = attrs.field(init=False)  # the fast path's: leaves (parser, spec, is a moment)
+    fast_item_trees: dict[str, _Tree] = attrs.field(init=False)
+    required_in_items: dict[str, tuple[str, ...]] = attrs.field(init=False)
+    required_paths: tuple[str, ...] = attrs.field(init=False)  # top-level facts every subject must carry
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "top_tree", _tree({p: s for p, s in self.fields.items() if "[]" not in p}))
@@ -254,9 +233,50 @@ class Subject:
         object.__setattr__(self, "item_fields", items)
         object.__setattr__(self, "item_trees", {n: _tree(f) for n, f in items.items()})
         object.__setattr__(self, "top_paths", tuple(p for p in self.fields if "[]" not in p))
+        object.__setattr__(self, "max_items", self.schema.max_items if self.schema else MAX_ITEMS)
+        checks = []
+        for path, spec in self.fields.items():
+            if spec.at_most is not None:
+                checks.append((path, "at_most", spec.at_most))
+            if spec.only_if_true is not None:
+                checks.append((path, "only_if_true", spec.only_if_true))
+        object.__setattr__(self, "top_checks", tuple(checks))
+        object.__setattr__(self, "item_checks", {
+            n: tuple((f, s) for f, s in fields.items() if s.required_unless is not None or s.not_before is not None)
+            for n, fields in items.items()})
+        fast = _fast_tree(self.top_tree)
+        fast.update(dict.fromkeys(self.lists, _SKIP))
+        object.__setattr__(self, "fast_tree", fast)
+        object.__setattr__(self, "required_paths", tuple(p for p, s in self.fields.items() if s.required))
+        object.__setattr__(self, "fast_item_trees", {n: _fast_tree(t) for n, t in self.item_trees.items()})
+        object.__setattr__(self, "required_in_items", {
+            n: tuple(f for f, s in fields.items() if s.required_in_item) for n, fields in items.items()})
+
+    @classmethod
+    def of(cls, schema: FactsSchema) -> Subject:
+        """The subject a facts schema describes."""
+        return cls(schema.subject, schema.fields, schema.lists, schema)
 
 
-SUBJECTS = {"collective": Subject("collective", FIELDS, LISTS), "unit": Subject("unit", UNIT_FIELDS, UNIT_LISTS)}
+
+
+def facts_schema(subject: str = "collective") -> FactsSchema:
+    """The shipped facts schema of ``subject`` (``collective`` or ``unit``), for labels::
+
+        facts_schema("collective").label("leader.birth_date", "zh")    # '号长出生日期'
+        facts_schema("collective").value_label("honors[].level", "national", "en")    # 'national'
+        facts_schema("unit").description("quota", "en")
+
+    ``label`` also names lists and object groups (``honors``, ``filings[].channel``). A ruleset's
+    own schema (``facts_schema:`` in its header) is ``ruleset.facts.schema``.
+    KeyError for an unknown subject or path; ValueError for a language other than zh or en."""
+    return SUBJECTS[subject].schema  # type: ignore[return-value]  # the shipped subjects have one
+
+
+def region_name(code: str, lang: str = "zh") -> str:
+    """The name of a provincial-level region: ``region_name("guangdong")`` is ``广东``,
+    ``region_name("guangdong", "en")`` is ``Guangdong``; KeyError for an unknown code."""
+    return _REGIONS.name(code, lang)
 
 
 def _to_json(v: Any) -> Any:
@@ -293,20 +313,44 @@ def _walk_object(prefix: str, obj: Any, tree: _Tree, out: dict[str, Any], where:
             _walk_object(f"{prefix}{key}.", value, node, out, shown, zone, inner)
             jout[key] = inner
         else:
-            typed = _check_type(shown, node, value, zone)
+            typed = _PARSERS[node.type](shown, node, value, zone)
             out[f"{prefix}{key}"] = typed
             jout[key] = _to_json(typed)
 
 
-def parse_facts(doc: Any, *, tz: str = "Asia/Shanghai", subject: str = "collective") -> Facts:
-    """Check and type ``doc`` (a JSON-shaped dict) as the facts of a ``subject``
-    (``collective`` or ``unit``); raise ``FactsError`` naming the field."""
+def _zone_of(tz: str) -> dt.tzinfo:
+    got = zone(tz)
+    if got is None:  # pragma: no cover - the ruleset loader checks the zone
+        raise FactsError("(tz)", f"unknown time zone {tz!r}")
+    return got
+
+
+def _subject_of(subject: str | Subject) -> Subject:
+    if isinstance(subject, Subject):
+        return subject
     if subject not in SUBJECTS:
         raise FactsError("(subject)", f"unknown subject kind {subject!r}; known: {', '.join(SUBJECTS)}")
-    subj = SUBJECTS[subject]
-    zone = dttz.gettz(tz)
-    if zone is None:  # pragma: no cover - the ruleset loader checks the zone
-        raise FactsError("(tz)", f"unknown time zone {tz!r}")
+    return SUBJECTS[subject]
+
+
+def parse_facts(doc: Any, *, tz: str = "Asia/Shanghai", subject: str | Subject = "collective") -> Facts:
+    """Check and type ``doc`` (a JSON-shaped dict) as the facts of a ``subject`` (``collective``
+    or ``unit``, or a ruleset's own ``Subject``: ``ruleset.facts``); raise ``FactsError`` naming
+    the field.
+
+    Timestamps are read in ``tz`` (an IANA name; the standard library's ``zoneinfo``, one zone
+    object per name). The usual document takes a fast path; anything unusual (and every
+    mistake) is read by the full walker, so every error is the same either way."""
+    subj = _subject_of(subject)
+    zone_ = _zone_of(tz)
+    fast = _fast_parse(doc, subj, zone_, tz)
+    if fast is not None:
+        return fast
+    return _full_parse(doc, subj, zone_, tz)
+
+
+def _full_parse(doc: Any, subj: Subject, zone: dt.tzinfo, tz: str) -> Facts:
+    """The full walker: checks every value in document order and raises the first problem."""
     if not isinstance(doc, Mapping):
         raise FactsError("(facts)", f"expected a JSON object, got {type(doc).__name__}")
     values: dict[str, Any] = {}
@@ -320,8 +364,8 @@ def parse_facts(doc: Any, *, tz: str = "Asia/Shanghai", subject: str = "collecti
             continue
         if not isinstance(raw, list):
             raise FactsError(name, f"expected a list, got {type(raw).__name__} {show(raw)}")
-        if len(raw) > MAX_ITEMS:
-            raise FactsError(name, f"has {len(raw)} items; at most {MAX_ITEMS} are accepted")
+        if len(raw) > subj.max_items:
+            raise FactsError(name, f"has {len(raw)} items; at most {subj.max_items} are accepted")
         item_fields = subj.item_fields[name]
         items = []
         jitems: list[dict[str, Any]] = []
@@ -337,35 +381,203 @@ def parse_facts(doc: Any, *, tz: str = "Asia/Shanghai", subject: str = "collecti
             items.append(item)
         lists[name] = tuple(items)
         canonical[name] = jitems
-    if "id" not in values:
-        raise FactsError("id", f"is required: every {subject} needs its id")
-    _check_consistency(values, lists)
+    for path in subj.required_paths:
+        if path not in values:
+            raise FactsError(path, f"is required: every {subj.name} needs its {path}")
+    _check_consistency(subj, values, lists)
     missing = frozenset(p for p in subj.top_paths if p not in values) | \
         frozenset(n for n in subj.lists if n not in lists)
     return Facts(values=values, lists=lists, missing=missing, tz=tz, canonical=canonical)
 
 
-def _check_consistency(values: dict[str, Any], lists: dict[str, tuple[dict[str, Any], ...]]) -> None:
-    total = values.get("members.total")
-    if total is not None:
-        for part in ("members.aged_35_or_under", "members.chinese_nationals"):
-            if part in values and values[part] > total:
-                raise FactsError(part, f"is {values[part]}, more than members.total ({total})")
-    total = values.get("creation_collectives.total")
-    if total is not None:
-        for part in ("previous_national", "non_public_economy", "social_organization"):
-            path = f"creation_collectives.{part}"
-            if path in values and values[path] > total:
-                raise FactsError(path, f"is {values[path]}, more than creation_collectives.total ({total})")
-    total = values.get("recommended.total")
-    if total is not None and values.get("recommended.previous_national", 0) > total:
-        raise FactsError("recommended.previous_national", f"is {values['recommended.previous_national']}, "
-                                                          f"more than recommended.total ({total})")
-    if values.get("contact_platform.exists") is False and "contact_platform.since" in values:
-        raise FactsError("contact_platform.since", "is given but contact_platform.exists is false")
-    for i, item in enumerate(lists.get("filings", ())):
-        status, at = item["review.status"], item.get("review.at")
-        if status != "pending" and at is None:
-            raise FactsError(f"filings[{i}].review.at", f"is required when the review is {status}")
-        if at is not None and at < item["submitted_at"]:
-            raise FactsError(f"filings[{i}].review.at", "is earlier than submitted_at")
+def _check_consistency(subj: Subject, values: dict[str, Any], lists: dict[str, tuple[dict[str, Any], ...]]) -> None:
+    """The schema's constraints between facts (``at_most``, ``only_if_true``, ``required_unless``,
+    ``not_before``), in the schema's order."""
+    for path, kind, other in subj.top_checks:
+        if path not in values:
+            continue
+        if kind == "at_most":
+            total = values.get(other)
+            if total is not None and values[path] > total:
+                raise FactsError(path, f"is {values[path]}, more than {other} ({total})")
+        elif values.get(other) is False:
+            raise FactsError(path, f"is given but {other} is false")
+    for name, checks in subj.item_checks.items():
+        if not checks:
+            continue
+        for i, item in enumerate(lists.get(name, ())):
+            for field, spec in checks:
+                value = item.get(field)
+                if spec.required_unless is not None:
+                    other, unless = spec.required_unless
+                    if value is None and item[other] != unless:
+                        owner = other.rpartition(".")[0] or other
+                        raise FactsError(f"{name}[{i}].{field}", f"is required when the {owner} is {item[other]}")
+                if spec.not_before is not None and value is not None and value < item[spec.not_before]:
+                    raise FactsError(f"{name}[{i}].{field}", f"is earlier than {spec.not_before}")
+
+
+# ---- the fast path --------------------------------------------------------------------------------
+# The usual document (known keys, values of the right type and well inside every limit, no wall time
+# near a clock change) is typed here without building error texts; anything else returns None and
+# the full walker reads the document again, so that every error is exactly the full walker's.
+
+
+class _Unusual(Exception):
+    """Raised inside the fast path: let the full walker decide."""
+
+
+_SKIP = False  # a list name in the fast top-level tree (lists are read after the scalars); a singleton that pickles
+_DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+_INSTANT_TEXT = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?"
+    r"(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])?", re.ASCII)
+
+
+def _fast_count(spec: FieldSpec, value: Any, zone: dt.tzinfo) -> Any:
+    if type(value) is int and 0 <= value <= (spec.limit or MAX_COUNT):
+        return value
+    raise _Unusual
+
+
+def _fast_text(spec: FieldSpec, value: Any, zone: dt.tzinfo) -> Any:
+    if type(value) is str and 0 < len(value) <= (spec.limit or MAX_TEXT) and value.isprintable() \
+            and value.strip() == value and (value.isascii() or unicodedata.is_normalized("NFC", value)):
+        return value
+    raise _Unusual
+
+
+def _fast_enum(spec: FieldSpec, value: Any, zone: dt.tzinfo) -> Any:
+    if type(value) is str and value in spec.values:
+        return value
+    raise _Unusual
+
+
+def _fast_bool(spec: FieldSpec, value: Any, zone: dt.tzinfo) -> Any:
+    if type(value) is bool:
+        return value
+    raise _Unusual
+
+
+def _fast_region(spec: FieldSpec, value: Any, zone: dt.tzinfo) -> Any:
+    if type(value) is str and value in REGIONS:
+        return value
+    raise _Unusual
+
+
+def _fast_nationality(spec: FieldSpec, value: Any, zone: dt.tzinfo) -> Any:
+    if type(value) is str and _NATIONALITY.fullmatch(value):
+        return value
+    raise _Unusual
+
+
+def _fast_round(spec: FieldSpec, value: Any, zone: dt.tzinfo) -> Any:
+    if type(value) is str and is_term(value):
+        return value
+    raise _Unusual
+
+
+def _fast_date(spec: FieldSpec, value: Any, zone: dt.tzinfo) -> Any:
+    if type(value) is str and _DATE_TEXT.fullmatch(value):
+        try:
+            day = dt.date.fromisoformat(value)
+        except ValueError:
+            raise _Unusual from None
+        if MIN_YEAR < day.year < MAX_YEAR:
+            return day
+    raise _Unusual
+
+
+def _fast_instant(spec: FieldSpec, value: Any, zone: dt.tzinfo) -> Any:
+    if type(value) is str and _INSTANT_TEXT.fullmatch(value):
+        try:
+            moment = dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise _Unusual from None
+        if MIN_YEAR < moment.year < MAX_YEAR:  # a day inside the range stays inside after conversion
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=zone)
+                if wall_time_problem(moment) is not None:
+                    raise _Unusual
+            return moment.astimezone(zone)
+    raise _Unusual
+
+
+_FAST: dict[str, Callable[[FieldSpec, Any, dt.tzinfo], Any]] = {
+    "count": _fast_count, "str": _fast_text, "enum": _fast_enum, "bool": _fast_bool, "region": _fast_region,
+    "nationality": _fast_nationality, "round": _fast_round, "date": _fast_date, "instant": _fast_instant,
+}
+
+
+def _fast_tree(tree: _Tree) -> _Tree:
+    """``tree`` with each FieldSpec replaced by (fast parser, spec, whether its JSON is an ISO text)."""
+    return {k: _fast_tree(v) if isinstance(v, dict) else (_FAST[v.type], v, v.type in ("date", "instant"))
+            for k, v in tree.items()}
+
+
+def _fast_object(prefix: str, obj: Any, tree: _Tree, out: dict[str, Any], zone: dt.tzinfo,
+                 jout: dict[str, Any]) -> None:
+    if type(obj) is not dict:
+        raise _Unusual
+    for key, value in obj.items():
+        node = tree.get(key)
+        if node is None:
+            raise _Unusual
+        if value is None or node is _SKIP:
+            continue
+        if type(node) is dict:
+            inner: dict[str, Any] = {}
+            _fast_object(f"{prefix}{key}.", value, node, out, zone, inner)
+            jout[key] = inner
+        else:
+            parse, spec, moment = node
+            typed = parse(spec, value, zone)
+            out[prefix + key] = typed
+            jout[key] = typed.isoformat() if moment else typed
+
+
+def _fast_parse(doc: Any, subj: Subject, zone: dt.tzinfo, tz: str) -> Facts | None:
+    """The facts of a usual document, or None: then the full walker reads it."""
+    if type(doc) is not dict:
+        return None
+    values: dict[str, Any] = {}
+    lists: dict[str, tuple[dict[str, Any], ...]] = {}
+    canonical: dict[str, Any] = {}
+    try:
+        _fast_object("", doc, subj.fast_tree, values, zone, canonical)
+        for name in subj.lists:
+            raw = doc.get(name)
+            if raw is None:
+                continue
+            if type(raw) is not list or len(raw) > subj.max_items:
+                return None
+            tree, required = subj.fast_item_trees[name], subj.required_in_items[name]
+            items = []
+            jitems = []
+            for raw_item in raw:
+                item: dict[str, Any] = {}
+                jitem: dict[str, Any] = {}
+                _fast_object("", raw_item, tree, item, zone, jitem)
+                for field in required:
+                    if field not in item:
+                        return None
+                items.append(item)
+                jitems.append(jitem)
+            lists[name] = tuple(items)
+            canonical[name] = jitems
+    except _Unusual:
+        return None
+    for path in subj.required_paths:
+        if path not in values:
+            return None
+    try:
+        _check_consistency(subj, values, lists)
+    except FactsError:
+        return None
+    missing = frozenset(p for p in subj.top_paths if p not in values) | \
+        frozenset(n for n in subj.lists if n not in lists)
+    return Facts(values=values, lists=lists, missing=missing, tz=tz, canonical=canonical)
+
+
+# The shipped subjects (built last: a Subject prepares the fast path's tables).
+SUBJECTS = {"collective": Subject.of(_COLLECTIVE), "unit": Subject.of(_UNIT)}

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+from decimal import Decimal
 
 from hypothesis import strategies as st
 
@@ -407,3 +408,164 @@ def score_inputs(draw, ruleset):
     pers = sorted({r.score.per for r in ruleset.rules if r.score and r.score.per})
     derived = {p: draw(st.integers(0, 40)) for p in pers if draw(st.booleans()) or draw(st.booleans())}
     return outcomes, derived
+# ---- typed condition trees the compiler emits, with the values they read -------------------------------
+
+_NUMBER_FACTS = ["members.total", "members.aged_35_or_under", "members.chinese_nationals"]
+_TREE_DAYS = [dt.date(1990, 5, 1), dt.date(1992, 9, 7), dt.date(1992, 9, 8), dt.date(2017, 9, 30)]
+
+
+def _number_consts():
+    from qnwmh_rules import _tree as T
+
+    return st.one_of(st.integers(0, 30).map(lambda v: T.Const(v, "number")),
+                     decimals(max_places=2, max_whole=30).map(lambda v: T.Const(Decimal(v), "number", param="k")))
+
+
+def _number_sides():
+    """The right side of a number comparison: a constant, another fact, or linear arithmetic of both."""
+    from qnwmh_rules import _tree as T
+
+    fact = st.sampled_from(_NUMBER_FACTS).map(lambda p: T.Fact(p, "number"))
+    linear = st.one_of(
+        st.builds(T.Arith, st.sampled_from("+-"), fact, st.one_of(fact, _number_consts())),
+        st.builds(T.Arith, st.just("*"), fact, _number_consts()),
+        st.builds(T.Arith, st.just("/"), fact, st.integers(1, 4).map(lambda v: T.Const(v, "number"))))
+    return st.one_of(_number_consts(), fact, linear)
+
+
+def _item_atoms(for_all):
+    """Comparisons of an honour's fields with constants (no `in` list under all(...): it is an `or`)."""
+    from qnwmh_rules import _tree as T
+
+    level = T.Item("honors", "level", "string", var="h")
+    day = T.Item("honors", "date", "date", var="h")
+    cmp_level = st.builds(T.Cmp, st.sampled_from(["==", "!="]), st.just(level),
+                          st.sampled_from(LEVELS[:2]).map(lambda v: T.Const(v, "string")))
+    cmp_day = st.builds(T.Cmp, st.sampled_from(["<", "<=", ">", ">=", "=="]), st.just(day),
+                        st.sampled_from(_TREE_DAYS).map(lambda v: T.Const(v, "date")))
+    atoms = st.one_of(cmp_level, cmp_day)
+    if for_all:
+        return st.one_of(atoms, atoms.map(T.Not))
+    return st.one_of(atoms, st.just(T.InList(level, (T.Const("national", "string"), T.Const("provincial", "string")))))
+
+
+@st.composite
+def _near_windows(draw):
+    """A window holding at least one day, starting on or near the days the trees compare with."""
+    from qnwmh_rules._model import Window
+
+    start = draw(st.sampled_from(_TREE_DAYS)) - dt.timedelta(days=draw(st.integers(0, 3000)))
+    si, ei = draw(st.booleans()), draw(st.booleans())
+    end = start + dt.timedelta(days=draw(st.integers(0, 3000)) + (not si) + (not ei))
+    return Window(start, end, si, ei, draw(st.sampled_from(["Asia/Shanghai", "UTC"])))
+
+
+@st.composite
+def condition_trees(draw):
+    """A well-typed resolved condition the compiler accepts: number, date and text comparisons, a date
+    in a window, `in` lists, any/all over honours, joined by and/or/not (at most three levels)."""
+    from qnwmh_rules import _tree as T
+
+    number = st.builds(T.Cmp, st.sampled_from(["<", "<=", ">", ">=", "==", "!="]),
+                       st.sampled_from(_NUMBER_FACTS).map(lambda p: T.Fact(p, "number")), _number_sides())
+    mirrored = st.builds(lambda op, c, p: T.Cmp(op, c, T.Fact(p, "number")), st.sampled_from(["<", ">=", "=="]),
+                         _number_consts(), st.sampled_from(_NUMBER_FACTS))
+    birth = T.Fact("leader.birth_date", "date")
+    dates = st.one_of(
+        st.builds(T.Cmp, st.sampled_from(["<", "<=", ">", ">=", "==", "!="]), st.just(birth),
+                  st.sampled_from(_TREE_DAYS).map(lambda v: T.Const(v, "date", param="day"))),
+        st.builds(lambda w: T.InWindow(birth, w, param="window"), _near_windows()))
+    nat = T.Fact("leader.nationality", "string")
+    texts = st.one_of(st.builds(T.Cmp, st.sampled_from(["==", "!="]), st.just(nat),
+                                st.sampled_from(["CN", "HK"]).map(lambda v: T.Const(v, "string"))),
+                      st.just(T.InList(nat, (T.Const("CN", "string"), T.Const("MO", "string")), param="places")))
+    any_body = st.recursive(_item_atoms(False), lambda kids: st.one_of(
+        st.builds(T.And, st.lists(kids, min_size=1, max_size=2).map(tuple)),
+        st.builds(T.Or, st.lists(kids, min_size=1, max_size=2).map(tuple))), max_leaves=3)
+    all_body = st.lists(_item_atoms(True), min_size=1, max_size=3).map(lambda xs: T.And(tuple(xs)))
+    quants = st.one_of(st.builds(T.Quant, st.just("any"), st.just("honors"), any_body),
+                       st.builds(T.Quant, st.just("all"), st.just("honors"), all_body))
+    leaves = st.one_of(number, mirrored, dates, texts, quants)
+    tree = st.recursive(leaves, lambda kids: st.one_of(
+        st.builds(T.And, st.lists(kids, min_size=1, max_size=3).map(tuple)),
+        st.builds(T.Or, st.lists(kids, min_size=1, max_size=3).map(tuple)),
+        st.builds(T.Not, kids)), max_leaves=4)
+    return draw(tree)
+
+
+@st.composite
+def condition_values(draw):
+    """``(values, lists)`` for ``condition_trees``: each fact or item field may be missing, the list too."""
+    values = {}
+    for path in _NUMBER_FACTS:
+        if draw(st.booleans()) or draw(st.booleans()):
+            values[path] = draw(st.integers(0, 40))
+    if draw(st.integers(0, 3)):
+        values["leader.birth_date"] = draw(st.one_of(st.sampled_from(_TREE_DAYS), st.dates(dt.date(1985, 1, 1),
+                                                                                               dt.date(1995, 1, 1))))
+    if draw(st.integers(0, 3)):
+        values["leader.nationality"] = draw(st.sampled_from(["CN", "HK", "MO"]))
+    lists = {}
+    if draw(st.integers(0, 4)):
+        items = []
+        for _ in range(draw(st.integers(0, 3))):
+            item = {}
+            if draw(st.integers(0, 4)):
+                item["level"] = draw(st.sampled_from(LEVELS[:3]))
+            if draw(st.integers(0, 4)):
+                item["date"] = draw(st.sampled_from(_TREE_DAYS))
+            items.append(item)
+        lists["honors"] = tuple(items)
+    return values, lists
+# ---- facts documents for the fast path == full walker property (issue 14 item 5) ------------------
+# Valid collectives and units, then a few edits anywhere in them: a value replaced by an odd one
+# (wrong types, floats, bounds, naive wall times at clock changes, dates and datetimes as objects),
+# a key removed, an unknown key added, a list item duplicated.
+FACT_ZONES = ["Asia/Shanghai", "America/New_York", "Europe/London", "UTC"]
+_WALL_TIMES = ["2017-06-20T10:15:00", "1988-04-10T02:30:00", "1988-09-11T01:30:00", "2021-03-14T02:30:00",
+               "2021-11-07T01:30:00", "2021-03-28T01:30:00", "2021-10-31T01:30:00", "1899-12-31T23:59:59",
+               "2199-12-31T23:59:59", "2199-12-31T23:59:59-05:00", "1900-01-01T00:00:00+14:00",
+               "2017-06-20T10:15:00.5+08:00", "2017-02-29T10:00:00", "2017-06-20 10:15:00", "2017-06-20T24:00:00"]
+_ODD = st.one_of(
+    _scalars, st.sampled_from(_WALL_TIMES), st.sampled_from(["1900-01-01", "2199-12-31", "1899-12-31", "2017-02-29",
+                                                             "2017-9-30", "x", "", "Ｃ", "e\u0301", "a\u200b"]),
+    st.integers(-3, 1_000_000_002), st.floats(-5, 1e10), st.dates(dt.date(1880, 1, 1), dt.date(2210, 1, 1)),
+    st.datetimes(dt.datetime(1890, 1, 1), dt.datetime(2205, 1, 1), timezones=st.one_of(st.none(), st.timezones())),
+    st.sampled_from(LEVELS + KINDS + ROUNDS + ACTIVITY_KINDS + ["pending", "approved", "guangdong", "gd", "US"]),
+    st.just([]), st.just({}), st.booleans())
+
+
+def _containers(value, path=()):
+    """Every (path, container) inside a JSON-shaped value, the value itself first."""
+    out = [(path, value)]
+    if len(path) > 5:  # not into the deep lists of _scalars
+        return out
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for k, v in items:
+        if isinstance(v, (dict, list)):
+            out.extend(_containers(v, path + (k,)))
+    return out
+
+
+@st.composite
+def edited_facts(draw):
+    """(subject, tz, doc): a valid collective or unit with up to three odd edits."""
+    subject = draw(st.sampled_from(["collective", "unit"]))
+    doc = draw(collectives() if subject == "collective" else units())
+    for _ in range(draw(st.integers(0, 3))):
+        _, box = draw(st.sampled_from(_containers(doc)))
+        if isinstance(box, dict):
+            op = draw(st.sampled_from(["set", "set", "set", "delete", "add"]))
+            if op == "add" or not box:
+                box[draw(_keys)] = draw(_ODD)
+            elif op == "delete":
+                del box[draw(st.sampled_from(sorted(box, key=repr)))]
+            else:
+                box[draw(st.sampled_from(sorted(box, key=repr)))] = draw(_ODD)
+        elif box:
+            i = draw(st.integers(0, len(box) - 1))
+            if draw(st.booleans()):
+                box.append(box[i])  # the same item twice (shared: a later edit changes both)
+            else:
+                box[i] = draw(_ODD)
+    return subject, draw(st.sampled_from(FACT_ZONES)), doc

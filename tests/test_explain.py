@@ -275,3 +275,37 @@ def test_a_verdict_read_back_from_json_explains_identically(window_open, explain
     back = qnwmh_rules.Verdict.from_dict(window_open.to_dict())
     again = qnwmh_rules.Verdict.from_dict(json.loads(window_open.to_json()))
     assert [explain(window_open, lang=lang)] * 2 == [explain(back, lang=lang), explain(again, lang=lang)]
+
+
+@pytest.mark.parametrize("written", ["members.aged_35_or_under>=members.total*params.youth_share_min",
+                                     "members.aged_35_or_under >= (members.total * params.youth_share_min)",
+                                     "members.aged_35_or_under\n  >= members.total * params.youth_share_min"])
+def test_a_shape_is_recognised_on_the_tree_not_on_the_text(youth_fail, written):
+    """The same condition written with other spacing or parentheses gives the same finding."""
+    r = youth_fail.rule("basic.youth_share")
+    v = attrs.evolve(youth_fail, rules=tuple(attrs.evolve(x, condition=written) if x.id == r.id else x
+                                             for x in youth_fail.rules))
+    assert "   Finding: 11 of 24 members (46 %) are aged 35 or under, below the required 50 %." in \
+        lines(explain_text(v, lang="en"))
+
+
+def test_a_recorded_condition_names_the_parameters_its_constants_hold():
+    """The recorded tree keeps each parameter's name beside its recorded value, and item names."""
+    from qnwmh_rules._check import recorded_condition
+    from qnwmh_rules._tree import And, Cmp, Const, Fact, InWindow, Item, Quant
+
+    tree = recorded_condition("members.total >= params.lo and any(f in filings, f.submitted_at in params.w)",
+                              {"lo": 6, "w": {"start": "2017-06-01", "end": "2017-09-30", "time_zone": "UTC"}})
+    assert isinstance(tree, And)
+    first, second = tree.items
+    assert Cmp(">=", Fact("members.total", ""), Const(6, "number")) == first
+    assert "lo" == first.right.param
+    assert isinstance(second, Quant) and isinstance(second.body, InWindow)
+    assert (Item("filings", "submitted_at", ""), "f", "w") == (second.body.left, second.body.left.var,
+                                                               second.body.param)
+
+
+def test_an_unparsable_recorded_condition_is_worded_generically(youth_fail):
+    """A verdict whose condition is not a condition at all still explains, generically."""
+    v = attrs.evolve(youth_fail, rules=tuple(attrs.evolve(x, condition="members.total >=") for x in youth_fail.rules))
+    assert "(condition: members.total >=)" in explain_text(v, lang="en")
