@@ -258,7 +258,8 @@ def _ruleset_files(paths: list[str]) -> list[Path]:
     for name in paths:
         p = Path(name)
         if p.is_dir():
-            out.extend(sorted(f for f in p.rglob("*.yaml") if not f.name.endswith((".cases.yaml", PHRASING_SUFFIX))))
+            out.extend(sorted(f for f in p.rglob("*.yaml")
+                              if not f.name.endswith((".cases.yaml", PHRASING_SUFFIX))))
         else:
             out.append(p)
     return out

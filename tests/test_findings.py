@@ -126,6 +126,8 @@ def test_every_shipped_rule_declares_its_finding():
 
     bare = []
     for f in _ruleset_files([str(qnwmh_rules._api.rulesets_dir())]):
+        if f.name.endswith(".facts.yaml"):
+            continue
         for r in qnwmh_rules.load_ruleset(f, backend="python").ruleset.rules:
             if r.finding is None or r.finding.passed is None and r.finding.failed is None:
                 bare.append(f"{f.name}:{r.id}")
