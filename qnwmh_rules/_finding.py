@@ -32,7 +32,7 @@ __all__ = ["PHRASING_FILE", "PHRASING_SUFFIX", "check_phrasing", "FINDING_KEYS",
            "Vocab", "vocabulary", "word_rule", "Worded",
            "due_text"]
 
-PHRASING_FILE = "items.phrasing.yaml"  # under rulesets/findings/
+PHRASING_FILE = "names.phrasing.yaml"  # under rulesets/findings/
 PHRASING_SUFFIX = ".phrasing.yaml"
 FINDING_KEYS = ("requirement", "passed", "failed", "undetermined", "pending", "not_applicable")
 _FIELD_KINDS = {"bool": "bool", "count": "number", "str": "string", "enum": "string", "region": "string",
@@ -162,61 +162,46 @@ def _phrasing(root: Path | None = None) -> dict[str, Any]:
     if not path.is_file():  # a working copy of the rulesets without its own phrasing: the shipped one
         path = _packaged_rulesets() / "findings" / PHRASING_FILE
     doc: dict[str, Any] = yaml.safe_load(read_file(path))
-    items = {k: {lang: T.parse_template(v[lang]) for lang in ("zh", "en")} for k, v in doc["items"].items()}
-    return {**doc, "parsed_items": items}
+    return doc
+
+
+@functools.cache
+def _parsed_phrase(text: str) -> T.Template:
+    return T.parse_template(text)
 
 
 def check_phrasing(path: Path) -> list[RulesetError]:
-    """Every problem of a phrasing file (``items.phrasing.yaml``): each item phrase a ``{zh, en}`` pair of
-    templates whose names are fields of the list's items (of either subject) and whose formatters exist."""
+    """Every problem of a names file (``names.phrasing.yaml``): ``nationalities`` (ISO 3166 codes) and
+    ``time_zones`` (IANA names), each name a ``{zh, en}`` pair of texts."""
     loaded = load_text(read_file(path), str(path))
     doc = loaded.data
-    if not isinstance(doc, dict) or not isinstance(doc.get("items"), dict):
-        return [loaded.error("Q101", "a phrasing file is a mapping with an `items:` mapping of list paths "
-                                     "(honors[]) to {zh, en} templates", ())]
+    if not isinstance(doc, dict):
+        return [loaded.error("Q101", "a names file is a mapping with `nationalities:` and `time_zones:`", ())]
     errors: list[RulesetError] = []
-    for list_path, texts in doc["items"].items():
-        kp: Key = ("items", list_path)
-        fields = {p.partition("[].")[2]: spec for subject in SUBJECTS.values() for p, spec in subject.fields.items()
-                  if p.startswith(f"{list_path}.")}
-        if not fields:
-            lists = [f"{name}[]" for subject in SUBJECTS.values() for name in subject.lists]
-            errors.append(loaded.error("Q191", f"{list_path!r} is not a list of the facts", kp, key=True,
-                                       suggestion=did_you_mean(list_path, lists) or f"lists: {', '.join(lists)}"))
+    for section in ("nationalities", "time_zones"):
+        names = doc.get(section)
+        if not isinstance(names, dict):
+            errors.append(loaded.error("Q103", f"a names file needs a `{section}:` mapping of code: {{zh, en}}", ()))
             continue
-        scope = {name: _FIELD_KINDS.get(spec.type, "any") for name, spec in fields.items()}
-        for name in list(scope):  # an object inside an item (channel) may be named too
-            head = name.rpartition(".")[0]
-            while head:
-                scope.setdefault(head, "any")
-                head = head.rpartition(".")[0]
-        if not isinstance(texts, dict) or set(texts) != {"zh", "en"}:
-            errors.append(loaded.error("Q103", "an item phrase is a mapping with zh and en templates", kp))
-            continue
-        for lang in ("zh", "en"):
-            text = texts[lang]
-            if not isinstance(text, str):
-                errors.append(loaded.error("Q104", "a template must be a text", kp + (lang,)))
-                continue
-            try:
-                T.check_template(_parsed(loaded, kp + (lang,), text), scope, suggest=_suggest)
-            except T.TemplateProblem as p:
-                errors.append(_error(loaded, kp + (lang,), text, p))
-            except RulesetError as exc:
-                errors.append(exc)
+        for code, texts in names.items():
+            kp: Key = (section, code)
+            if not isinstance(texts, dict) or set(texts) != {"zh", "en"}:
+                errors.append(loaded.error("Q103", f"the name of {code} is a mapping with zh and en texts", kp))
+            elif not all(isinstance(t, str) and t.strip() for t in texts.values()):
+                errors.append(loaded.error("Q104", f"the names of {code} must be non-empty texts", kp))
     return errors
 
 
 @attrs.frozen
 class Vocab:
     """Words for the values of one subject's facts (implements ``_template.Vocabulary``): labels of
-    paths and enum values from the facts schema, region names, and from the phrasing file the names
-    of nationalities and time zones and the phrasing of list items."""
+    paths and enum values and the phrasing of list items from the facts schema, region names, and
+    from the names file the names of nationalities and time zones."""
 
     subject: str
     # derived name -> (function, of, whether it counts with a `where`)
     derived: Mapping[str, tuple[str, str, bool]] = attrs.field(factory=dict)
-    root: Path | None = None  # the rulesets folder whose findings/items.phrasing.yaml is read
+    root: Path | None = None  # the rulesets folder whose findings/names.phrasing.yaml is read
     schema: FactsSchema | None = None  # the facts schema the ruleset reads (default: the subject's shipped one)
 
     def _schema(self) -> FactsSchema:
@@ -281,8 +266,9 @@ class Vocab:
         return f"UTC{'+' if minutes >= 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
     def item_phrase(self, list_path: str) -> Mapping[str, T.Template] | None:
-        got: Mapping[str, T.Template] | None = _phrasing(self.root)["parsed_items"].get(list_path)
-        return got
+        """How one item of the list reads (``honors[]``): the facts schema's ``phrasing`` of the list."""
+        texts = self._schema().phrasing.get(list_path.removesuffix("[]"))
+        return {lang: _parsed_phrase(text) for lang, text in texts.items()} if texts is not None else None
 
 
 def _item_path(path: str) -> str:
@@ -302,9 +288,9 @@ def _item_path(path: str) -> str:
 
 
 def vocabulary(subject: str, ruleset: Ruleset | None = None, root: Path | None = None) -> Vocab:
-    """The vocabulary of a subject's facts: the labels of the facts schema the ruleset reads (when it is
-    known; else the subject's shipped schema), its derived facts, and the item phrasing read from
-    ``root``/findings (the rulesets folder; default: the shipped one)."""
+    """The vocabulary of a subject's facts: the labels and item phrasing of the facts schema the ruleset
+    reads (when it is known; else the subject's shipped schema), its derived facts, and the names of
+    nationalities and time zones read from ``root``/findings (the rulesets folder; default: the shipped one)."""
     derived = {d.name: (d.function, d.of, d.where is not None) for d in ruleset.derived} if ruleset is not None else {}
     schema = ruleset.facts.schema if ruleset is not None and ruleset.facts is not None else None
     return Vocab(subject if subject in SUBJECTS else "collective", derived, root, schema)

@@ -268,7 +268,7 @@ def _ruleset_files(paths: list[str]) -> list[Path]:
 def _check(args: argparse.Namespace) -> int:
     files = _ruleset_files(args.paths)
     problems: list[dict[str, Any]] = []
-    # the phrasing of findings (rulesets/findings/*.phrasing.yaml) is checked with the rulesets it serves
+    # the names findings use (rulesets/findings/*.phrasing.yaml) are checked with the rulesets they serve
     for f in sorted(x for name in args.paths if Path(name).is_dir() for x in Path(name).rglob(f"*{PHRASING_SUFFIX}")):
         for err in check_phrasing(f):
             problems.append({"file": err.path or str(f), "line": err.line, "column": err.col, "code": err.code,

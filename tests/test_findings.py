@@ -192,31 +192,50 @@ def test_findings_are_not_part_of_the_content_hash(tmp_path):
         qnwmh_rules.load_ruleset(b / "demo.yaml").ruleset.sha256
 
 
-def test_the_shipped_phrasing_file_is_clean():
-    """rulesets/findings/items.phrasing.yaml names only fields of its lists' items."""
-    assert [] == check_phrasing(qnwmh_rules._api.rulesets_dir() / "findings" / "items.phrasing.yaml")
+def test_the_shipped_names_file_is_clean():
+    """rulesets/findings/names.phrasing.yaml gives every nationality and time zone a zh and an en name."""
+    assert [] == check_phrasing(qnwmh_rules._api.rulesets_dir() / "findings" / "names.phrasing.yaml")
 
 
-def test_a_phrasing_file_with_a_misspelt_field_is_q191(tmp_path):
-    """An item phrase naming a field the items do not have is Q191 at the name."""
-    path = tmp_path / "items.phrasing.yaml"
-    path.write_text('items:\n  honors[]:\n    zh: "{rund|term}年度"\n    en: "{round|term}"\n', encoding="utf-8")
-    assert [f"{path}:3:11: Q191 unknown name 'rund' in the template (did you mean 'round'?)"] == \
-        [str(e) for e in check_phrasing(path)]
+def test_a_schema_phrasing_with_a_misspelt_field_is_q191(tmp_path):
+    """A list's phrasing in the facts schema naming a field its items do not have is Q191 at the name."""
+    from qnwmh_rules._facts_schema import read_schema_file
+
+    shipped = qnwmh_rules._api.rulesets_dir() / "facts" / "collective@1.facts.yaml"
+    path = tmp_path / "collective@1.facts.yaml"
+    text = shipped.read_text(encoding="utf-8")
+    path.write_text(text.replace('zh: "{round|term}年度', 'zh: "{rund|term}年度', 1), encoding="utf-8")
+    line = next(i for i, x in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if "{rund|term}" in x)
+    with pytest.raises(RulesetError) as info:
+        read_schema_file(path)
+    assert f"{path}:{line}:13: Q191 unknown name 'rund' in the template (did you mean 'round'?)" == str(info.value)
 
 
-def test_check_reports_the_phrasing_file(tmp_path, capsys):
-    """`check` on a folder checks the phrasing files in it too (and does not count them as rulesets)."""
+def test_phrasing_belongs_to_lists(tmp_path):
+    """An object (not a list) with a phrasing is refused: items are what a phrasing words."""
+    from qnwmh_rules._facts_schema import read_schema_file
+
+    shipped = qnwmh_rules._api.rulesets_dir() / "facts" / "collective@1.facts.yaml"
+    path = tmp_path / "collective@1.facts.yaml"
+    path.write_text(shipped.read_text(encoding="utf-8").replace(
+        "    label: {zh: 号长, en: the 号长 (leader)}\n",
+        "    label: {zh: 号长, en: the 号长 (leader)}\n    phrasing: {zh: 号长, en: leader}\n", 1), encoding="utf-8")
+    with pytest.raises(RulesetError, match="phrasing belongs to lists; 'leader' is an object"):
+        read_schema_file(path)
+
+
+def test_check_reports_the_names_file(tmp_path, capsys):
+    """`check` on a folder checks the names files in it too (and does not count them as rulesets)."""
     from qnwmh_rules.cli import main
 
     (tmp_path / "findings").mkdir()
-    (tmp_path / "findings" / "items.phrasing.yaml").write_text(
-        'items:\n  honors[]:\n    zh: "{round|trem}"\n    en: "{round}"\n', encoding="utf-8")
+    (tmp_path / "findings" / "names.phrasing.yaml").write_text(
+        "nationalities:\n  CN: {zh: 中国}\ntime_zones: {}\n", encoding="utf-8")
     (tmp_path / "demo.yaml").write_text(BASE, encoding="utf-8")
     assert 2 == main(["check", str(tmp_path)])
     out, err = capsys.readouterr()
-    assert ("Q192 unknown formatter 'trem' (did you mean 'term'?)" in out, "checked 1 ruleset file(s): 1 problem(s)") \
-        == (True, err.strip())
+    assert ("Q103 the name of CN is a mapping with zh and en texts" in out,
+            "checked 1 ruleset file(s): 1 problem(s)") == (True, err.strip())
 
 
 def test_a_vocabulary_never_invents_a_label():
