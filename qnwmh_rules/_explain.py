@@ -77,7 +77,7 @@ _W: dict[str, dict[str, str]] = {
         "cite.head": "{source}{clause}", "cite": "{head}：“{text}”",
         "waiting.other": "尚待其他情况确定后判定",
         "interp": "采用的解释", "interp.rule": "{title}", "interp.param": "参数“{name}”（用于：{titles}）",
-        "interp.none": "（无）",
+        "interp.none": "（无）", "interp.placeholder": "〔占位值，并非正式标准〕",
         "stamp": "可复现信息",
         "s.ruleset_id": "规则集", "s.term": "年度", "s.version": "版本", "s.region": "地区",
         "s.layers": "层次（由基础到覆盖）", "s.ruleset_sha256": "规则集 SHA-256", "s.library_version": "程序库版本",
@@ -131,6 +131,7 @@ _W: dict[str, dict[str, str]] = {
         "waiting.other": "waiting for another condition to be settled",
         "interp": "Interpretations applied", "interp.rule": "{title}",
         "interp.param": "parameter “{name}” (used by: {titles})", "interp.none": "(none)",
+        "interp.placeholder": "[placeholder — not an official value] ",
         "stamp": "Reproducibility stamp",
         "s.ruleset_id": "ruleset", "s.term": "term", "s.version": "version", "s.region": "region",
         "s.layers": "layers (base first)", "s.ruleset_sha256": "ruleset sha256",
@@ -398,22 +399,44 @@ def _stamp(verdict: Verdict, vocab: Vocab, w: Mapping[str, str], lang: str) -> t
     return tuple(rows)
 
 
-def _interpretations(verdict: Verdict, w: Mapping[str, str], lang: str) -> tuple[tuple[str, str], ...]:
+def _in_lang(value: Any, lang: str) -> str | None:
+    """A ruleset text in ``lang``: a bilingual ``Text`` gives its half; a plain text its ``zh / en`` half."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return pick_lang(value, lang)
+    got = getattr(value, lang, None)
+    return got if isinstance(got, str) else None
+
+
+def _interpretations(verdict: Verdict, w: Mapping[str, str], lang: str,
+                     rs: Ruleset | None = None) -> tuple[tuple[str, str], ...]:
+    """The readings applied: each rule's interpretation, then each parameter's note once with the rules
+    using it. From the ruleset in the note's language when it is known, else as the verdict records them."""
+    rules = {r.id: r for r in rs.rules} if rs is not None else {}
+    declared = {p.name: p for p in rs.parameters} if rs is not None else {}
     rows: list[tuple[str, str]] = []
     params: dict[str, tuple[str, list[str]]] = {}
     for r in verdict.rules:
         title = r.title_zh if lang == "zh" else r.title_en
-        if r.interpretation:
-            rows.append((w["interp.rule"].format(title=title), _plain(pick_lang(r.interpretation, lang))))
+        rule = rules.get(r.id)
+        text = _in_lang(rule.interpretation, lang) if rule is not None else _in_lang(r.interpretation, lang)
+        if text:
+            rows.append((w["interp.rule"].format(title=title), _plain(text)))
         for name, note in r.param_notes:
             if not note:
                 continue
+            p = declared.get(name)
+            said = _in_lang(p.interpretation, lang) if p is not None else _in_lang(str(note), lang)
+            if p is not None and p.placeholder:
+                said = w["interp.placeholder"] + (said or "")
+            if not said:
+                continue
             if name not in params:
-                params[name] = (str(note), [])
+                params[name] = (said, [])
             params[name][1].append(title)
     for name, (note, titles) in params.items():
-        rows.append((w["interp.param"].format(name=name, titles=w["sep"].join(titles)),
-                     _plain(pick_lang(note, lang))))
+        rows.append((w["interp.param"].format(name=name, titles=w["sep"].join(titles)), _plain(note)))
     return tuple(rows)
 
 
@@ -454,7 +477,7 @@ def _note(verdict: Verdict, lang: str, ruleset: Any = None, facts: Mapping[str, 
         if verdict.missing else ""
     return _Note(lang, unit, w["unit.doc_title" if unit else "doc_title"], verdict.outcome, headline,
                  _banner(verdict, rs, w, lang), counts, missing, tuple(groups),
-                 tuple(_score_text(verdict, lang, rs, vocab)), _interpretations(verdict, w, lang),
+                 tuple(_score_text(verdict, lang, rs, vocab)), _interpretations(verdict, w, lang, rs),
                  _stamp(verdict, vocab, w, lang), w,
                  tuple(' class="mono"' if k in ("layers", "ruleset_sha256", "facts_sha256", "ruleset_id",
                                                 "library_version", "version") else ""
