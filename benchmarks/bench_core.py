@@ -6,7 +6,16 @@ One run measures, on the same deterministic set of generated collectives:
                    (parsing, derivation, encoding, durable_rules, verdict building, stamp)
   (b) bare durable ``engine._durable.fire(doc)`` on pre-parsed, pre-derived, pre-encoded
                    documents (assert + state read + delete; nothing else)
-  (c) reference    ``Engine.evaluate(facts_dict)``, python backend, full verdicts
+  (c) python       ``Engine.evaluate(facts_dict)``, python backend (compiled closures), full verdicts
+
+and, for the python backend's condition evaluation (issue 14, item 2), before/after in one run:
+
+  (d) python backend, full verdict incl. ``to_json()`` and outcome + missing only, with the
+      compiled closures (after) and with the reference tree walk (before: ``Engine.use_conditions``
+      with ``_pycompile.reference_ruleset``), plus ``Engine.decide`` alone on pre-parsed,
+      pre-derived cases (the conditions only);
+  (e) the floor    ``bench_peers.make_floor``: hand-written predicates over the raw fact dicts
+                   (checked to give every rule the python backend's outcome first),
 
 each over several interleaved rounds (medians reported), then a memory soak
 (RSS every --soak-every verdicts through the facade) and a short cProfile of the facade.
@@ -177,6 +186,31 @@ def time_loop(fn: Callable[[Any], Any], items: list[Any]) -> float:
     return CLOCK() - t0
 
 
+def interleaved_rates(cases: dict[str, tuple[Callable[[Any], Any], list[Any]]], n: int, rounds: int,
+                      min_measure: float = 0.1, report: Callable[[int, dict[str, list[float]]], None] | None = None,
+                      ) -> tuple[dict[str, list[float]], dict[str, int]]:
+    """Items/s of each case per round: a warm-up, then ``rounds`` interleaved rounds whose order rotates
+    (slow drift hits every case alike). A case whose pass over its ``n`` items takes less than
+    ``min_measure`` s repeats them within one measurement (less timer noise); returns the rates and
+    those repeat counts. ``report(round, rates)`` is called after each round."""
+    names = list(cases)
+    warm = min(n, 300)
+    passes: dict[str, int] = {}
+    for name, (fn, items) in cases.items():
+        secs = max(time_loop(fn, items[:warm]), 1e-9)
+        passes[name] = max(1, math.ceil(min_measure / (secs / warm * n)))
+    rates: dict[str, list[float]] = {k: [] for k in names}
+    for rnd in range(rounds):
+        k = rnd % len(names)
+        for name in names[k:] + names[:k]:
+            fn, items = cases[name]
+            secs = sum(time_loop(fn, items) for _ in range(passes[name]))
+            rates[name].append(n * passes[name] / max(secs, 1e-9))
+        if report is not None:
+            report(rnd, rates)
+    return rates, passes
+
+
 def _mib(kib: float) -> str:
     return f"{kib / 1024:.1f} MiB"
 
@@ -239,10 +273,45 @@ def throughput(engine: Any, ref_engine: Any, corpus: list[dict[str, Any]], round
     for doc in docs[:200]:
         assert whole._durable.fire(doc) == engine._durable.fire(doc)
 
+    # the python backend before (reference tree walk) and after (compiled closures), and the floor
+    from qnwmh_rules._pycompile import reference_ruleset
+
+    walk = load_ruleset(term=TERM, backend="python")
+    walk.use_conditions(reference_ruleset(walk.ruleset))
+    floor = _floor(ref_engine, corpus)
+    derived_all = [(p, derive(rs, p)) for p in parsed_all]
+
+    # the durable facade with each count's `where` decided by the compiled closure instead of by
+    # durable_rules (one extra firing per filing): what counting inside durable costs
+    closure_counts = load_ruleset(term=TERM)
+    closure_counts._where = closure_counts._conditions.where
+    for d in corpus[:200]:
+        assert closure_counts.evaluate(d) == engine.evaluate(d)
+
+    def full(e: Any) -> Callable[[Any], Any]:
+        return lambda d: e.evaluate(d).to_json()
+
+    def outcome_only(e: Any) -> Callable[[Any], Any]:
+        def run(d: Any) -> Any:
+            v = e.evaluate(d)
+            return v.outcome, v.missing
+        return run
+
+    def decide(e: Any) -> Callable[[Any], Any]:
+        return lambda pd: e.decide(pd[0], pd[1])
+
     cases: list[tuple[str, Callable[[Any], Any], list[Any]]] = [
         ("facade", engine.evaluate, corpus),
         ("bare_durable", engine._durable.fire, docs),
         ("reference", ref_engine.evaluate, corpus),
+        ("floor", floor, corpus),
+        ("facade_closure_counts", closure_counts.evaluate, corpus),
+        ("py_full_compiled", full(ref_engine), corpus),
+        ("py_full_walk", full(walk), corpus),
+        ("py_outcome_compiled", outcome_only(ref_engine), corpus),
+        ("py_outcome_walk", outcome_only(walk), corpus),
+        ("py_decide_compiled", decide(ref_engine), derived_all),
+        ("py_decide_walk", decide(walk), derived_all),
         ("facade_whole", whole.evaluate, corpus),
         ("bare_whole", whole._durable.fire, docs),
         # stages of the facade, for the breakdown (not part of the three headline figures)
@@ -265,6 +334,19 @@ def throughput(engine: Any, ref_engine: Any, corpus: list[dict[str, Any]], round
             line.append(f"{name} {rates[name][-1]:8.0f}/s")
         print(f"  round {rnd + 1}/{rounds}: " + "  ".join(line), flush=True)
     return rates
+
+
+def _floor(py_engine: Any, corpus: list[dict[str, Any]]) -> Callable[[Any], Any]:
+    """bench_peers' hand-written predicates, checked to give every rule the python backend's outcome."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from bench_peers import Params, make_floor
+
+    floor = make_floor(Params(py_engine))
+    for d in corpus:
+        v = py_engine.evaluate(d)
+        if floor(d) != (v.outcome, tuple(r.outcome for r in v.rules)):
+            raise SystemExit(f"the floor disagrees with the python backend on {d['id']}")
+    return floor
 
 
 def soak(engine: Any, count: int, every: int, seed: int) -> list[tuple[int, int]]:
@@ -367,7 +449,7 @@ def main(argv: list[str] | None = None) -> int:
     print("-" * 72)
     labels = {"facade": "(a) facade evaluate(), durable, full verdict",
               "bare_durable": "(b) bare durable fire(pre-encoded doc)",
-              "reference": "(c) reference evaluate(), python, full verdict"}
+              "reference": "(c) python evaluate(), compiled, full verdict"}
     for k, label in labels.items():
         print(f"{label:48} {med[k]:8.0f} verdicts/s  ({min(rates[k]):.0f}..{max(rates[k]):.0f})"
               f"  {1e6 / med[k]:7.1f} us/case")
@@ -379,7 +461,21 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'facade time not spent in fire()':48} {us['facade'] - us['bare_durable']:8.1f} us/case")
     print(f"  facade breakdown (us/case, medians): parse {us['stage_parse']:.0f} | derive+encode "
           f"{us['stage_derive_encode']:.0f} | fire {us['bare_durable']:.0f} | verdict build+stamp (rest) {rest:.0f}")
-    print(f"{'reference / facade cost per case':48} {med['facade'] / med['reference']:8.2f} x")
+    print(f"{'python / facade cost per case':48} {med['facade'] / med['reference']:8.2f} x")
+    per = [c / f for f, c in zip(rates["facade"], rates["facade_closure_counts"], strict=True)]
+    label, ratio = "durable facade, count where by durable / closure", med["facade_closure_counts"] / med["facade"]
+    print(f"{label:48} {ratio:8.3f} x  ({us['facade']:.1f} vs {us['facade_closure_counts']:.1f} us/case; "
+          f"per round {min(per):.3f}..{max(per):.3f})")
+    print("-" * 72)
+    print("python backend: compiled closures (after) vs the reference tree walk (before), same run;")
+    print(f"x floor = cost per case / the floor's ({us['floor']:.1f} us/case, hand-written predicates)")
+    for what, label in (("full", "full verdict + to_json()"), ("outcome", "outcome + missing only"),
+                        ("decide", "Engine.decide (conditions only)")):
+        after, before = f"py_{what}_compiled", f"py_{what}_walk"
+        per = [b / a for a, b in zip(rates[after], rates[before], strict=True)]
+        print(f"  {label:32} after {us[after]:7.1f} us ({us[after] / us['floor']:5.1f}x floor)  "
+              f"before {us[before]:7.1f} us ({us[before] / us['floor']:5.1f}x floor)  "
+              f"after/before {med[before] / med[after]:.3f} (per round {min(per):.3f}..{max(per):.3f})")
     print("-" * 72)
     print("durable gets the projection of what the rules read vs the whole document (same run):")
     for proj, full, label in (("facade", "facade_whole", "facade evaluate()"),

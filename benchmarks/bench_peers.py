@@ -5,7 +5,7 @@ One run, on the same generated collectives (``bench_core.make_facts``) and the s
 
   (1) facade          ``load_ruleset(term="2017-2018").evaluate(facts)``: durable backend,
                       full verdict (parsing + derivation + engine + full explanation + stamp)
-  (2) facade/python   the same with ``backend="python"`` (the reference evaluator)
+  (2) facade/python   the same with ``backend="python"`` (the compiled closures)
   (3) bare durable    ``engine._durable.fire(doc)`` on pre-parsed, pre-derived, pre-encoded
                       documents, as bench_core does (engine work only; not like for like)
   (4) floor           hand-written Python predicates over the raw fact dicts: parses the dates
@@ -38,7 +38,6 @@ import argparse
 import calendar
 import datetime as dt
 import json
-import math
 import os
 import platform
 import random
@@ -52,7 +51,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from bench_core import make_facts, time_loop  # noqa: E402  (the same fact generator and timer)
+from bench_core import interleaved_rates, make_facts  # noqa: E402  (the same fact generator and timer)
 
 import qnwmh_rules  # noqa: E402
 from qnwmh_rules import load_ruleset  # noqa: E402
@@ -88,25 +87,32 @@ class Params:
         p = {x.name: x.value for x in engine.ruleset.parameters}
         self.members_min: int = p["members_min"]
         self.members_max: int = p["members_max"]
-        self.youth_share: float = p["youth_share_min"]
+        self.youth_share = p["youth_share_min"]  # a Decimal: the floor compares exactly, as the facade does
         self.leader_age_max: int = p["leader_age_max"]
         self.age_at: dt.date = p["age_reference_date"]
-        self.chinese_share: float = p["chinese_share_min"]
+        self.chinese_share = p["chinese_share_min"]
+        # the peers' languages have binary floats only
+        self.youth_share_f, self.chinese_share_f = float(self.youth_share), float(self.chinese_share)
         self.nationality: str = p["leader_nationality"]
         self.naming_cutoff: dt.date = p["naming_cutoff"]
         self.round: str = p["latest_provincial_round"]
         self.max_channels: int = p["max_channels"]
-        w = p["filing_window"]
         self.tz = ZoneInfo(engine.ruleset.time_zone)  # zone of naive timestamps
-        wz = ZoneInfo(w.time_zone)
-        first = w.start if w.start_inclusive else w.start + dt.timedelta(days=1)
-        after = w.end + dt.timedelta(days=1) if w.end_inclusive else w.end
-        # the window as [start, end) instants: midnight of its first day .. midnight after its last
-        self.win_start = dt.datetime(first.year, first.month, first.day, tzinfo=wz)
-        self.win_end = dt.datetime(after.year, after.month, after.day, tzinfo=wz)
+        self.win_start, self.win_end = self._instants(p["filing_window"])
+        # filings counted for the single reporting line: those submitted in this window
+        self.channel_start, self.channel_end = self._instants(p["single_channel_window"])
         self.win_start_s = self.win_start.timestamp()
         self.win_end_s = self.win_end.timestamp()
         self.naming_cutoff_s = self._day_s(self.naming_cutoff)
+
+    @staticmethod
+    def _instants(w: Any) -> tuple[dt.datetime, dt.datetime]:
+        """A window as [start, end) instants: midnight of its first day .. midnight after its last."""
+        wz = ZoneInfo(w.time_zone)
+        first = w.start if w.start_inclusive else w.start + dt.timedelta(days=1)
+        after = w.end + dt.timedelta(days=1) if w.end_inclusive else w.end
+        return (dt.datetime(first.year, first.month, first.day, tzinfo=wz),
+                dt.datetime(after.year, after.month, after.day, tzinfo=wz))
 
     def _day_s(self, d: dt.date) -> float:
         """Epoch seconds of midnight starting day ``d`` in the ruleset's zone."""
@@ -128,7 +134,7 @@ def make_floor(P: Params) -> Callable[[dict[str, Any]], tuple[str, tuple[str, ..
     """Hand-written predicates over a raw fact dict -> (verdict outcome, 9 rule outcomes)."""
     from_date = dt.date.fromisoformat
     from_instant = dt.datetime.fromisoformat
-    tz, w0, w1 = P.tz, P.win_start, P.win_end
+    tz, w0, w1, c0, c1 = P.tz, P.win_start, P.win_end, P.channel_start, P.channel_end
     lo, hi, ys, cs, amax, at = P.members_min, P.members_max, P.youth_share, P.chinese_share, P.leader_age_max, P.age_at
     nat, cutoff, rnd, maxch = P.nationality, P.naming_cutoff, P.round, P.max_channels
 
@@ -174,8 +180,9 @@ def make_floor(P: Params) -> Callable[[dict[str, Any]], tuple[str, tuple[str, ..
                         r8 = PASSED
                     elif status == "pending" and r8 is FAILED:
                         r8 = UNDET  # the rule's pending_if: an in-window filing still under review
-                ch = f["channel"]
-                channels.add((ch.get("kind"), ch["unit"]))
+                if c0 <= moment < c1:  # only this term's filings count for the reporting line
+                    ch = f["channel"]
+                    channels.add((ch.get("kind"), ch["unit"]))
             r9 = PASSED if len(channels) <= maxch else FAILED
         rules = (r1, r2, r3, r4, r5, r6, r7, r8, r9)
         if FAILED in rules:
@@ -212,8 +219,9 @@ def make_preprocess(P: Params) -> Callable[[dict[str, Any]], dict[str, Any]]:
                 if moment.tzinfo is None:
                     moment = moment.replace(tzinfo=tz)
                 items.append({"submitted_s": moment.timestamp(), "status": (f.get("review") or {}).get("status")})
-                ch = f["channel"]
-                channels.add((ch.get("kind"), ch["unit"]))
+                if P.channel_start <= moment < P.channel_end:
+                    ch = f["channel"]
+                    channels.add((ch.get("kind"), ch["unit"]))
             n_channels: int | None = len(channels)
         else:
             items, n_channels = None, None
@@ -240,9 +248,9 @@ def zen_expressions(P: Params) -> list[str]:
     in_window = f"#.submitted_s >= {P.win_start_s!r} and #.submitted_s < {P.win_end_s!r}"
     return [
         f"total != null and total >= {P.members_min} and total <= {P.members_max}",
-        f"total != null and young != null and young >= total * {P.youth_share!r}",
+        f"total != null and young != null and young >= total * {P.youth_share_f!r}",
         f"leader_age != null and leader_age <= {P.leader_age_max}",
-        f"total != null and cn != null and cn >= total * {P.chinese_share!r}",
+        f"total != null and cn != null and cn >= total * {P.chinese_share_f!r}",
         f"nationality == {json.dumps(P.nationality)}",
         f"honors != null and some(honors, #.date_s <= {P.naming_cutoff_s!r} and (#.level == 'national'"
         f" or (#.level == 'provincial' and #.round == {json.dumps(P.round)})))",
@@ -252,9 +260,13 @@ def zen_expressions(P: Params) -> list[str]:
     ]
 
 
-def make_zen_graph(P: Params) -> Callable[[dict[str, Any]], tuple[bool, ...]]:
-    """GoRules JDM decision graph: inputNode -> expressionNode (9 expressions) -> outputNode."""
-    import zen
+def make_zen_graph(P: Params) -> Callable[[dict[str, Any]], tuple[bool, ...]] | None:
+    """GoRules JDM decision graph: inputNode -> expressionNode (9 expressions) -> outputNode
+    (None if zen-engine is not installed)."""
+    try:
+        import zen
+    except ImportError:
+        return None
 
     keys = [rid.replace(".", "__") for rid in RULE_IDS]  # a dot in a key would nest the output
     pos = {"x": 0, "y": 0}
@@ -281,9 +293,13 @@ def make_zen_graph(P: Params) -> Callable[[dict[str, Any]], tuple[bool, ...]]:
     return run
 
 
-def make_zen_expr(P: Params) -> Callable[[dict[str, Any]], tuple[bool, ...]]:
-    """zen-engine's expression language without a graph: one compiled expression -> 9 booleans."""
-    import zen
+def make_zen_expr(P: Params) -> Callable[[dict[str, Any]], tuple[bool, ...]] | None:
+    """zen-engine's expression language without a graph: one compiled expression -> 9 booleans
+    (None if zen-engine is not installed)."""
+    try:
+        import zen
+    except ImportError:
+        return None
 
     expr = zen.compile_expression("[" + ", ".join(f"({e})" for e in zen_expressions(P)) + "]")
 
@@ -293,17 +309,21 @@ def make_zen_expr(P: Params) -> Callable[[dict[str, Any]], tuple[bool, ...]]:
     return run
 
 
-def make_rule_engine(P: Params) -> Callable[[dict[str, Any]], tuple[bool, ...]]:
-    """zeroSteiner's rule-engine: one Rule per rule, ``Rule.matches`` on the preprocessed dict."""
-    import rule_engine
+def make_rule_engine(P: Params) -> Callable[[dict[str, Any]], tuple[bool, ...]] | None:
+    """zeroSteiner's rule-engine: one Rule per rule, ``Rule.matches`` on the preprocessed dict
+    (None if rule-engine is not installed)."""
+    try:
+        import rule_engine
+    except ImportError:
+        return None
 
     ctx = rule_engine.Context(default_value=None)
     in_window = f"f['submitted_s'] >= {P.win_start_s!r} and f['submitted_s'] < {P.win_end_s!r}"
     texts = [
         f"total != null and total >= {P.members_min} and total <= {P.members_max}",
-        f"total != null and young != null and young >= total * {P.youth_share!r}",
+        f"total != null and young != null and young >= total * {P.youth_share_f!r}",
         f"leader_age != null and leader_age <= {P.leader_age_max}",
-        f"total != null and cn != null and cn >= total * {P.chinese_share!r}",
+        f"total != null and cn != null and cn >= total * {P.chinese_share_f!r}",
         f"nationality == {json.dumps(P.nationality)}",
         f"honors != null and [h for h in honors if h['date_s'] <= {P.naming_cutoff_s!r} and "
         f"(h['level'] == 'national' or (h['level'] == 'provincial' and h['round'] == {json.dumps(P.round)}))]"
@@ -337,9 +357,9 @@ def make_json_logic(P: Params) -> Callable[[dict[str, Any]], tuple[bool, ...]] |
     in_window = [{">=": [var("submitted_s"), P.win_start_s]}, {"<": [var("submitted_s"), P.win_end_s]}]
     logic = [
         {"and": present("total") + [{">=": [var("total"), P.members_min]}, {"<=": [var("total"), P.members_max]}]},
-        {"and": present("total", "young") + [{">=": [var("young"), {"*": [var("total"), P.youth_share]}]}]},
+        {"and": present("total", "young") + [{">=": [var("young"), {"*": [var("total"), P.youth_share_f]}]}]},
         {"and": present("leader_age") + [{"<=": [var("leader_age"), P.leader_age_max]}]},
-        {"and": present("total", "cn") + [{">=": [var("cn"), {"*": [var("total"), P.chinese_share]}]}]},
+        {"and": present("total", "cn") + [{">=": [var("cn"), {"*": [var("total"), P.chinese_share_f]}]}]},
         {"==": [var("nationality"), P.nationality]},
         {"and": present("honors") + [{"some": [var("honors"), {"and": [
             {"<=": [var("date_s"), P.naming_cutoff_s]},
@@ -357,12 +377,34 @@ def make_json_logic(P: Params) -> Callable[[dict[str, Any]], tuple[bool, ...]] |
     return run
 
 
+PEER_INSTALL = "pip install zen-engine rule-engine panzi-json-logic"
+PEER_FACTORIES: dict[str, tuple[str, Callable[[Params], Callable[[dict[str, Any]], tuple[bool, ...]] | None]]] = {
+    "(5a) zen JDM graph": ("zen-engine", make_zen_graph),
+    "(5b) zen expression": ("zen-engine", make_zen_expr),
+    "(5c) rule-engine": ("rule-engine", make_rule_engine),
+    "(5d) json-logic": ("panzi-json-logic", make_json_logic),
+}
+
+
+def make_peers(P: Params) -> dict[str, Callable[[dict[str, Any]], tuple[bool, ...]]]:
+    """Every peer whose package imports, by name; prints one line for each one skipped."""
+    peers = {}
+    for name, (dist, factory) in PEER_FACTORIES.items():
+        run = factory(P)
+        if run is None:
+            print(f"{name}: skipped, {dist} is not installed ({PEER_INSTALL})")
+        else:
+            peers[name] = run
+    return peers
+
+
 # --------------------------------------------------------------------------- agreement check
 
 
 def check_agreement(engine: Any, py_engine: Any, floor: Callable, pre: Callable, peers: dict[str, Callable],
-                    corpus: list[dict[str, Any]], docs: list[Any]) -> None:
-    """Compare every contender with the facade on every collective; SystemExit on any disagreement."""
+                    corpus: list[dict[str, Any]], docs: list[Any] | None) -> None:
+    """Compare every contender with the facade on every collective; SystemExit on any disagreement.
+    ``docs`` (the encoded documents of the corpus) is None where durable is not used: (3) is left out."""
     problems: dict[str, list[str]] = {}
     mix: Counter[str] = Counter()
     undet_rules = 0
@@ -370,7 +412,7 @@ def check_agreement(engine: Any, py_engine: Any, floor: Callable, pre: Callable,
     def note(who: str, d: dict[str, Any], what: str) -> None:
         problems.setdefault(who, []).append(f"{d['id']}: {what}")
 
-    for d, doc in zip(corpus, docs, strict=True):
+    for d, doc in zip(corpus, docs if docs is not None else [None] * len(corpus), strict=True):
         v = engine.evaluate(d)
         if tuple(r.id for r in v.rules) != RULE_IDS:
             raise SystemExit(f"the ruleset's rules are {[r.id for r in v.rules]}, not the 9 this benchmark encodes")
@@ -382,10 +424,11 @@ def check_agreement(engine: Any, py_engine: Any, floor: Callable, pre: Callable,
         if (ref.outcome, tuple(r.outcome for r in ref.rules)) != (v.outcome, outcomes):
             note("(2) facade/python", d,
                  f"{ref.outcome} {[r.outcome for r in ref.rules]} vs {v.outcome} {list(outcomes)}")
-        names = engine._durable.fire(doc)  # the rules whose condition itself held (not its other parts)
-        fired = frozenset(c.rule for c in engine.compiled if c.part is Part.HOLDS and c.id in names)
-        if fired != frozenset(rid for rid, p in zip(RULE_IDS, passed, strict=True) if p):
-            note("(3) bare durable", d, f"fired rules {sorted(fired)}")
+        if doc is not None:
+            names = engine._durable.fire(doc)  # the rules whose condition itself held (not its other parts)
+            fired = frozenset(c.rule for c in engine.compiled if c.part is Part.HOLDS and c.id in names)
+            if fired != frozenset(rid for rid, p in zip(RULE_IDS, passed, strict=True) if p):
+                note("(3) bare durable", d, f"fired rules {sorted(fired)}")
         f_out, f_rules = floor(d)
         if (f_out, f_rules) != (v.outcome, outcomes):  # the floor must match exactly, undetermined included
             note("(4) floor", d, f"{f_out} {list(f_rules)} vs {v.outcome} {list(outcomes)}")
@@ -397,7 +440,7 @@ def check_agreement(engine: Any, py_engine: Any, floor: Callable, pre: Callable,
                 note(name, d, f"passed differs on {diff} (peer {got}, facade {outcomes})")
     print(f"agreement on {len(corpus)} collectives: verdicts {dict(sorted(mix.items()))}; "
           f"{undet_rules} rule outcomes were undetermined (a peer counts these as not passed)")
-    for name in ["(2) facade/python", "(3) bare durable", "(4) floor", *peers]:
+    for name in ["(2) facade/python", *(["(3) bare durable"] if docs is not None else []), "(4) floor", *peers]:
         bad = problems.get(name, [])
         print(f"  {name:22} {'agrees' if not bad else f'DISAGREES on {len(bad)} collectives'}")
     if problems:
@@ -420,12 +463,6 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("--n and --rounds must be at least 1")
 
     t_start = time.perf_counter()
-    try:
-        import rule_engine  # noqa: F401
-        import zen  # noqa: F401
-    except ImportError as exc:
-        raise SystemExit(f"peer engine missing ({exc}); install them with: "
-                         f"/work/venv/bin/pip install zen-engine rule-engine panzi-json-logic") from exc
     print(f"qnwmh_rules {qnwmh_rules.__version__} from {os.path.dirname(qnwmh_rules.__file__)}")
     print(f"python {platform.python_version()} ({platform.machine()}), cpus {os.cpu_count()}; "
           f"durable_rules {_version('durable_rules')}, zen-engine {_version('zen-engine')}, "
@@ -437,16 +474,9 @@ def main(argv: list[str] | None = None) -> int:
     P = Params(engine)
     floor = make_floor(P)
     pre = make_preprocess(P)
-    peers: dict[str, Callable[[dict[str, Any]], tuple[bool, ...]]] = {
-        "(5a) zen JDM graph": make_zen_graph(P),
-        "(5b) zen expression": make_zen_expr(P),
-        "(5c) rule-engine": make_rule_engine(P),
-    }
-    jl = make_json_logic(P)
-    if jl is not None:
-        peers["(5d) json-logic"] = jl
-    else:
-        print("panzi-json-logic is not installed: (5d) skipped")
+    peers = make_peers(P)
+    if not peers:
+        raise SystemExit(f"no peer engine is installed; install them with: {PEER_INSTALL}")
 
     rng = random.Random(args.seed)
     corpus = [make_facts(rng, i) for i in range(args.n)]  # same collectives as bench_core for this seed
@@ -470,30 +500,21 @@ def main(argv: list[str] | None = None) -> int:
     for name, run in peers.items():
         cases[name] = ((lambda r: lambda d: r(pre(d)))(run), corpus)
         cases[name + " [engine]"] = (run, prepped)
-    names = list(cases)
-    warm = min(args.n, 300)
-    passes: dict[str, int] = {}
-    for name, (fn, items) in cases.items():  # warm-up; fast contenders repeat the corpus so that
-        secs = time_loop(fn, items[:warm])    # one measurement lasts >= MIN_MEASURE s (less timer noise)
-        passes[name] = max(1, math.ceil(MIN_MEASURE / (secs / warm * args.n)))
-    rates: dict[str, list[float]] = {k: [] for k in names}
-    repeated = ", ".join(f"{k} x{v}" for k, v in passes.items() if v > 1) or "none"
-    print(f"\nthroughput, {args.rounds} interleaved rounds of {args.n} verdicts each (order rotates; "
-          f"corpus passes per measurement where more than 1: {repeated}):")
-    for rnd in range(args.rounds):
-        k = rnd % len(names)
-        for name in names[k:] + names[:k]:
-            fn, items = cases[name]
-            secs = sum(time_loop(fn, items) for _ in range(passes[name]))
-            rates[name].append(args.n * passes[name] / secs)
+    print(f"\nthroughput, {args.rounds} interleaved rounds of {args.n} verdicts each (order rotates):")
+
+    def report(rnd: int, rates: dict[str, list[float]]) -> None:
         print(f"  round {rnd + 1}/{args.rounds}: facade {rates['(1) facade'][-1]:.0f}/s, "
               f"floor {rates['(4) floor'][-1]:.0f}/s", flush=True)
+
+    rates, passes = interleaved_rates(cases, args.n, args.rounds, MIN_MEASURE, report)
+    print("corpus passes per measurement where more than 1: "
+          + (", ".join(f"{k} x{v}" for k, v in passes.items() if v > 1) or "none"))
 
     med = {k: statistics.median(v) for k, v in rates.items()}
     fl = med["(4) floor"]
     work = {
         "(1) facade": "parse+validate, derive, durable, full verdict+stamp",
-        "(2) facade/python": "same, reference evaluator instead of durable",
+        "(2) facade/python": "same, python backend (compiled closures) instead of durable",
         "(3) bare durable": "fire() on pre-encoded docs only (not like for like)",
         "(4) floor": "parse dates itself, 9 x 3-valued outcome + verdict",
     }

@@ -23,7 +23,7 @@ from typing import Any
 
 import attrs
 
-from . import _compile, _reference
+from . import _compile, _pycompile, _reference
 from ._catalogue import (
     BACKENDS,
     RULESETS_ENV,
@@ -36,7 +36,7 @@ from ._catalogue import (
     ruleset_path,
     rulesets_dir,
 )
-from ._derive import counted_items, derive
+from ._derive import derive_counted
 from ._jsontext import loads as _loads_json
 from ._model import Parameter, Rule, Ruleset, Window, day_position, decided_on
 from ._moments import parse_as_of
@@ -45,7 +45,16 @@ from ._score import score_sheet
 from ._tree import items_read, reads
 from .exceptions import EvaluationError, FactsError
 from .facts import SUBJECTS, Facts, Subject, parse_facts
-from .verdict import Citation, Outcome, RuleOutcome, RuleOutcomeValue, Stamp, Verdict
+from .verdict import (
+    Citation,
+    Outcome,
+    RuleOutcome,
+    RuleResult,
+    RuleShape,
+    Stamp,
+    Verdict,
+    VerdictParts,
+)
 
 __all__ = ["Engine", "FilingWindow", "filing_window", "load_ruleset", "evaluate", "rulesets_dir",
            "count_creation_collectives",
@@ -158,6 +167,7 @@ class RuleDecision:
     applies: bool | None = True
 
 
+@functools.cache  # 24 combinations: one frozen RuleDecision each, shared by every case
 def _rule_decision(holds: bool, fails: bool, pending: bool, applies: bool | None) -> RuleDecision:
     """The one reading of what a backend found true of a rule's compiled parts."""
     condition = (Decision.PASSED if holds else Decision.PENDING if pending
@@ -202,12 +212,33 @@ class Engine:
             )
             for r in ruleset.rules
         )
+        # each rule's outcome and JSON but for what a case decides (verdicts build the rest when read)
+        self._shapes = tuple(RuleShape(RuleOutcome(
+            id=t.rule.id, outcome="passed", severity=t.rule.severity, title_zh=t.rule.title.zh,
+            title_en=t.rule.title.en, citation=t.citation,
+            interpretation=t.rule.interpretation.en if t.rule.interpretation else None, values=(), params=t.params,
+            param_notes=t.param_notes, missing=(), condition=t.condition, layer=t.rule.layer),
+            t.value_reads) for t in self._templates)
         self._durable = None
+        # the python backend's conditions, compiled once into closures (``use_conditions``)
+        self._conditions = _pycompile.compile_ruleset(ruleset)
+        self._where = self._conditions.where  # each count's `where`, decided by this backend
         if backend == "durable":
-            from ._engine import DurableEngine  # the one place durable is imported
+            from ._engine import DurableEngine, where_predicates  # the one place durable is imported
 
             name = f"qnwmh.{ruleset.id}.{ruleset.version}.{ruleset.sha256[:16]}"
             self._durable = DurableEngine(name, compiled)
+            where_rules, _ = _compile.compile_where(ruleset)
+            # durable decides each item; a `where` its compiler refuses keeps the compiled closure
+            self._where = {**self._where, **where_predicates(f"{name}.where", where_rules, ruleset.time_zone)}
+
+    def use_conditions(self, conditions: _pycompile.CompiledConditions) -> None:
+        """Evaluate this python-backend engine's conditions and counts with ``conditions`` instead
+        (``_pycompile.reference_ruleset(engine.ruleset)``: the reference evaluator, the oracle the
+        differential tests and benchmarks compare the compiled closures with)."""
+        if self._durable is not None:
+            raise ValueError("use_conditions is for the python backend")
+        self._conditions, self._where = conditions, conditions.where
 
     def __repr__(self) -> str:
         rs = self.ruleset
@@ -261,17 +292,17 @@ class Engine:
         values = {**facts.values, **derived}
         if as_of is not None:
             values["as_of"] = as_of
+        lists = facts.lists
         out = {}
-        for r in self.ruleset.rules:
+        for c in self._conditions.rules:
             applies: bool | None = True
-            if r.applies_condition is not None:
-                found = _reference.evaluate_condition(r.applies_condition, values, facts.lists, tz)
-                applies = True if found is True else False if found is False and r.id in self._decides_na else None
-            truth = _reference.evaluate_condition(r.checked, values, facts.lists, tz)
-            pending = truth is not True and r.pending_condition is not None and \
-                _reference.evaluate_condition(r.pending_condition, values, facts.lists, tz) is True
-            out[r.id] = _rule_decision(truth is True, truth is False and r.id in self._decides_false, pending,
-                                       applies)
+            if c.applies is not None:
+                found = c.applies(values, lists, None)
+                applies = True if found is True else False if found is False and c.rule in self._decides_na else None
+            truth = c.holds(values, lists, None)
+            pending = truth is not True and c.pending is not None and c.pending(values, lists, None) is True
+            out[c.rule] = _rule_decision(truth is True, truth is False and c.rule in self._decides_false, pending,
+                                         applies)
         return out
 
     def evaluate(self, facts: Mapping[str, Any] | Facts | str | bytes, *, as_of: Any = None) -> Verdict:
@@ -283,84 +314,91 @@ class Engine:
         parsed = self.parse(facts)
         moment = as_of_moment(as_of, rs.time_zone)
         _check_as_of(parsed, moment, rs.facts or rs.subject)
-        derived = derive(rs, parsed, self._param_values)
+        derived, counted_by = derive_counted(rs, parsed, self._param_values, self._where)
         decided = self.decide(parsed, derived, moment)
-        # Each fact is turned into JSON once per case, for every rule that read it and the stamp.
-        facts_doc = parsed.canonical
-        shown: dict[str, Any] = {p: _jsonable(v, rs.time_zone) for p, v in parsed.values.items()}
-        shown.update((p, _jsonable(v, rs.time_zone)) for p, v in derived.items())
-        shown.update((name, facts_doc[name]) for name in parsed.lists)
-        for d in self._counted:  # which items a count with `where` counted, e.g. filings [1, 2]
-            counted = counted_items(d, parsed)
-            if counted is not None:
-                shown[f"derived.{d.name}.counted"] = [f"{d.of.partition('[]')[0]}[{n}]" for n in counted]
-        outcomes = []
-        all_missing: set[str] = set()
-        for t in self._templates:
-            outcome, missing, reason = self._rule_outcome(t, decided[t.rule.id], shown, parsed, moment)
-            all_missing.update(missing)
-            outcomes.append(RuleOutcome(
-                id=t.rule.id, outcome=outcome, severity=t.rule.severity, title_zh=t.rule.title.zh,
-                title_en=t.rule.title.en, citation=t.citation, interpretation=t.rule.interpretation,
-                values=tuple((p, shown[p]) for p in t.value_reads if p in shown),
-                params=t.params,
-                param_notes=t.param_notes, reason=reason,
-                missing=missing, condition=t.condition, layer=t.rule.layer,
-            ))
-        stamp = self._stamp(facts_doc, moment)
+        results = tuple(self._rule_outcome(t, decided[t.rule.id], parsed, derived, moment) for t in self._templates)
         sheet = None
         if rs.scoring is not None:
-            sheet = score_sheet(rs, {o.id: o.outcome for o in outcomes}, derived, self._placeholders)
-        return Verdict(subject_id=parsed.id, outcome=verdict_outcome(outcomes), rules=tuple(outcomes),
-                       missing=tuple(sorted(all_missing)), stamp=stamp, score=sheet, subject=rs.subject)
+            sheet = score_sheet(rs, {t.rule.id: r.outcome for t, r in zip(self._templates, results, strict=True)},
+                                derived, self._placeholders)
+        # what the verdict builds when read holds the ruleset and the case, never the engine (nor its Host)
+        parts = VerdictParts(self._shapes, results,
+                             functools.partial(_shown, rs.time_zone, self._counted, counted_by, parsed, derived),
+                             functools.partial(_stamp, rs, self.backend, parsed.canonical, moment))
+        return Verdict.deferred(
+            subject_id=parsed.id, subject=rs.subject, score=sheet, parts=parts,
+            outcome=_outcome_of((t.rule.severity, r.outcome) for t, r in zip(self._templates, results, strict=True)),
+            missing=tuple(sorted({p for r in results for p in r.missing})))
 
-    def _rule_outcome(self, t: _RuleTemplate, decision: RuleDecision, shown: Mapping[str, Any], parsed: Facts,
-                      moment: dt.datetime | None) -> tuple[RuleOutcomeValue, tuple[str, ...], str | None]:
-        """One rule's (outcome, the missing facts it names, reason) from the backend's decision and
-        the facts shown (``shown``: every fact with a value, as JSON)."""
+    def _rule_outcome(self, t: _RuleTemplate, decision: RuleDecision, parsed: Facts, derived: Mapping[str, Any],
+                      moment: dt.datetime | None) -> RuleResult:
+        """One rule's outcome, the missing facts it names and its reason, from the backend's decision."""
         if decision.applies is False:
-            return "not_applicable", (), None
+            return RuleResult("not_applicable", (), None)
         if decision.condition is Decision.PASSED:
-            return "passed", (), None
-        rule = t.rule
+            return RuleResult("passed", (), None)
+
+        def absent(path: str) -> bool:
+            return path not in parsed.values and path not in derived and path not in parsed.lists
+
         pending = decision.condition is Decision.PENDING
-        reason = _pending_reason(rule, self.ruleset, moment) if pending else None
+        reason = _pending_reason(t.rule, self.ruleset, moment) if pending else None
         # A derived fact is missing only when what it is computed from is (those paths are in
         # reads too); one without a value over known facts (earliest of no filings) is not.
-        missing = tuple(p for p in t.reads if p not in shown and not p.startswith("derived."))
+        missing = tuple(p for p in t.reads if absent(p) and not p.startswith("derived."))
         if decision.applies is None:  # whether the rule applies depends on facts that are missing
-            return "undetermined", missing or tuple(p for p in t.applies_reads if p not in shown), reason
+            return RuleResult("undetermined", missing or tuple(p for p in t.applies_reads if absent(p)), reason)
         if decision.condition is Decision.FAILED:
-            return "failed", (), None  # definitely false, even if some fact it reads is missing
+            return RuleResult("failed", (), None)  # definitely false, even if some fact it reads is missing
         # neither definitely true nor definitely false: name what is missing, down to the fields
-        # of list items (filings[0].review.at), and derived facts without a value
+        # of list items (filings[0].review.at); failing that, derived facts without a value
         missing += tuple(f"{lst}[{i}].{field}" for lst, field in t.item_reads
                          for i, item in enumerate(parsed.lists.get(lst, ()))
                          if field not in item and not any(k.startswith(field + ".") for k in item))
-        if rule.id in self._decides_false and not missing:
-            missing = tuple(p for p in t.reads if p.startswith("derived.") and p not in shown)
+        decides_false = t.rule.id in self._decides_false
+        if decides_false and not missing:
+            missing = tuple(p for p in t.reads if p.startswith("derived.") and absent(p))
         if missing or pending:
-            return "undetermined", missing, reason
-        if rule.id in self._decides_false:  # pragma: no cover - the engine left it unknown without a cause
-            raise EvaluationError(f"{rule.id} is neither true nor false, but no fact it reads is missing")
-        return "failed", (), None
+            return RuleResult("undetermined", missing, reason)
+        if decides_false:  # the engine could have said false: a cause must be missing
+            raise EvaluationError(f"{t.rule.id} is neither true nor false, but no fact it reads is missing")
+        return RuleResult("failed", (), None)  # the engine decides only truth: not true, nothing missing
 
-    def _stamp(self, facts_doc: Any, moment: dt.datetime | None) -> Stamp:
-        """The reproducibility stamp: ruleset, library, backend, ``as_of`` and the facts' hash."""
-        rs = self.ruleset
-        facts_json = json.dumps(facts_doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-        return Stamp(
-            ruleset_id=rs.id, term=rs.term, version=rs.version, region=rs.region, layers=rs.layers,
-            ruleset_sha256=rs.sha256, library_version=__version__, engine=self.backend,
-            as_of=moment.isoformat() if moment else None,
-            facts_sha256=hashlib.sha256(facts_json.encode("utf-8")).hexdigest(),
-        )
+
+def _shown(tz: str, counted_derived: tuple[Any, ...], counted_by: Mapping[str, tuple[int, ...]], parsed: Facts,
+           derived: Mapping[str, Any]) -> dict[str, Any]:
+    """Every fact with a value (and each derived count's counted items), as JSON, by path."""
+    facts_doc = parsed.canonical
+    shown: dict[str, Any] = {p: _jsonable(v, tz) for p, v in parsed.values.items()}
+    shown.update((p, _jsonable(v, tz)) for p, v in derived.items())
+    shown.update((name, facts_doc[name]) for name in parsed.lists)
+    for d in counted_derived:  # which items a count with `where` counted, e.g. filings [1, 2]
+        counted = counted_by.get(d.name)  # decided by the engine's own item predicate
+        if counted is not None:
+            shown[f"derived.{d.name}.counted"] = [f"{d.of.partition('[]')[0]}[{n}]" for n in counted]
+    return shown
+
+
+def _stamp(rs: Ruleset, backend: str, facts_doc: Any, moment: dt.datetime | None) -> Stamp:
+    """The reproducibility stamp: ruleset, library, backend, ``as_of`` and the facts' hash."""
+    facts_json = json.dumps(facts_doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return Stamp(
+        ruleset_id=rs.id, term=rs.term, version=rs.version, region=rs.region, layers=rs.layers,
+        ruleset_sha256=rs.sha256, library_version=__version__, engine=backend,
+        as_of=moment.isoformat() if moment else None,
+        facts_sha256=hashlib.sha256(facts_json.encode("utf-8")).hexdigest(),
+    )
 
 
 def verdict_outcome(outcomes: Iterable[RuleOutcome]) -> Outcome:
     """``ineligible`` if a required rule failed, else ``undetermined`` if one is undetermined, else
     ``eligible`` (advisory rules never decide it)."""
-    required = [o.outcome for o in outcomes if o.severity == "required"]
+    return _outcome_of((o.severity, o.outcome) for o in outcomes)
+
+
+def _outcome_of(results: Iterable[tuple[str, str]]) -> Outcome:
+    """The verdict's outcome from each rule's (severity, outcome)."""
+    required = {outcome for severity, outcome in results if severity == "required"}
     if "failed" in required:
         return "ineligible"
     return "undetermined" if "undetermined" in required else "eligible"
@@ -432,7 +470,7 @@ def _item_reads(rule: Rule, rs: Ruleset) -> tuple[tuple[str, str], ...]:
 
 def _param_note(p: Parameter) -> str:
     """The interpretation of a parameter, marked when its value is a placeholder."""
-    note = p.interpretation or ""
+    note = p.interpretation.en if p.interpretation else ""
     if p.placeholder:
         note = "[placeholder — not an official value] " + note
     return note.strip()

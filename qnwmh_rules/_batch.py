@@ -371,10 +371,12 @@ def evaluate_record(engine: Any, record: Record, as_of: Any) -> BatchLine:
     except Exception as exc:  # a defect: still one line for this record, and the batch goes on
         return _error_line(record.line, rid, "EvaluationError",
                            f"internal error ({type(exc).__name__}: {show(str(exc), 200)}); please report it")
-    doc = {"line": record.line, "id": verdict.subject_id, "verdict": verdict.to_dict()}
-    failed = tuple(r.id for r in verdict.rules if r.outcome == "failed")
-    return BatchLine(record.line, verdict.subject_id, verdict.outcome, failed,
-                     json.dumps(doc, ensure_ascii=False, sort_keys=True))
+    # json.dumps({"line", "id", "verdict"}, ensure_ascii=False, sort_keys=True), with the verdict's own
+    # JSON (written from its per-rule fragments, without building its rule outcomes)
+    text = (f'{{"id": {json.dumps(verdict.subject_id, ensure_ascii=False)}, "line": {json.dumps(record.line)}, '
+            f'"verdict": {verdict.to_json(indent=None)}}}')
+    failed = tuple(rule for rule, outcome in verdict.rule_results() if outcome == "failed")
+    return BatchLine(record.line, verdict.subject_id, verdict.outcome, failed, text)
 
 
 def _work(chunk: list[Record], as_of: Any) -> list[BatchLine]:

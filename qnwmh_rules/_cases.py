@@ -21,11 +21,11 @@ import attrs
 
 from ._api import load_ruleset
 from ._jsontext import loads
-from ._loader import Key, Loaded, PathProblem, confined_path, load_text, read_file
+from ._loader import Key, Loaded, PathProblem, confined_path, load_text, read_file, read_source
 from ._moments import DATE_FORM, TIMESTAMP_FORM, written_as
 from ._replay import apply_patch
 from ._schema import Reader
-from .exceptions import FactsError, RulesetError
+from .exceptions import FactsError
 from .verdict import OUTCOMES, RULE_OUTCOMES
 
 __all__ = ["Case", "CaseFile", "CaseResult", "read_cases", "run_case", "run_cases", "run_files", "coverage",
@@ -124,16 +124,7 @@ def _exact(r: Reader, loaded: Loaded, kp: Key, value: Any) -> Any:
 def read_cases(path: str | Path) -> CaseFile:
     """Read and check a cases file; mistakes are RulesetErrors at file:line:col."""
     p = Path(path)
-    try:
-        text = read_file(p)
-    except FileNotFoundError:
-        raise RulesetError("Q010", "cases file not found", path=str(path)) from None
-    except IsADirectoryError:
-        raise RulesetError("Q010", "this is a folder, not a cases file", path=str(path)) from None
-    except UnicodeDecodeError as exc:
-        raise RulesetError("Q011", f"cases file is not UTF-8 text: {exc}", path=str(path)) from None
-    except PathProblem as exc:
-        raise RulesetError(exc.code, exc.message, path=str(path), suggestion=exc.suggestion) from None
+    text = read_source(p, "cases", str(path))
     loaded = load_text(text, str(path))
     if loaded.errors:
         raise loaded.errors[0]

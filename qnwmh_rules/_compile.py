@@ -43,7 +43,7 @@ from .exceptions import RulesetError
 from .facts import MAX_COUNT, Facts
 
 __all__ = ["CompiledRule", "Part", "compile_ruleset", "encode_facts", "day_start", "MARKER", "EXACT_LIMIT", "ZERO",
-           "engine_limits"]
+           "engine_limits", "compile_where", "encode_item", "WHERE_LIST"]
 
 EXACT_LIMIT = 2**53  # whole numbers up to this are exact as doubles and as 64-bit integers
 ZERO = "_z"  # a field that is 0 in every document: the left side of a scaled comparison
@@ -566,6 +566,43 @@ def compile_ruleset(rs: Ruleset, where: dict[str, Any]) -> tuple[tuple[CompiledR
                 loaded, kp = where[key]
                 errors.append(loaded.error(exc.code, f"{rule.id}: {exc.message}", kp, suggestion=exc.suggestion))
     return tuple(out), errors
+
+
+WHERE_LIST = "_item"  # the one-item list a count's `where` is decided on by durable_rules
+
+
+def compile_where(rs: Ruleset) -> tuple[tuple[CompiledRule, ...], tuple[str, ...]]:
+    """Each derived count's ``where`` for durable_rules to decide on one list item at a time.
+
+    durable_rules has no aggregate that counts the facts matching a condition (its rule
+    attribute ``count`` only batches an action's matches), so the engine decides the item
+    predicate and the caller counts: an item is asserted as the only element of list
+    ``WHERE_LIST`` (``encode_item``); ``any(x in _item, where)`` (``Part.HOLDS``, named after
+    the derivation) fires when it holds, ``any(x in _item, not where)`` (``Part.FAILS``) when it
+    is definitely false, neither when a field it reads is missing. Returns the compiled rules and
+    the names of the counts whose ``where`` the compiler refuses (decided by another backend's
+    code by the caller)."""
+    out: list[CompiledRule] = []
+    refused: list[str] = []
+    for d in rs.derived:
+        if d.where_condition is None:
+            continue
+        try:
+            pair = []
+            for part, body in ((Part.HOLDS, d.where_condition), (Part.FAILS, C.Not(d.where_condition))):
+                c = _Compiler(rs.time_zone)
+                pair.append(CompiledRule(d.name, c.emit(c.nnf(C.Quant("any", WHERE_LIST, body), False, False)), part))
+            out.extend(pair)
+        except ShapeError:
+            refused.append(d.name)
+    return tuple(out), tuple(refused)
+
+
+def encode_item(item: dict[str, Any], tz: str) -> dict[str, Any]:
+    """The document that asks durable_rules a count's ``where`` of one list item (``compile_where``)."""
+    doc = {WHERE_LIST: [_nest(item, tz)], "_n": {WHERE_LIST: 1}, ZERO: 0}
+    doc.update(MARKER)
+    return doc
 
 
 _PLAIN = (str, int, float, bool)

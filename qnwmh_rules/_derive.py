@@ -2,12 +2,16 @@
 
 Owns: ``age_in_full_years`` (周岁 at a date, by arithmetic; ``relativedelta`` at the edges), ``count``,
 ``count_distinct`` and ``earliest``. A derived fact is missing exactly when what it
-is computed from is missing. Must not know rules or the engine.
+is computed from is missing. A count's ``where`` is decided per item by the predicate the
+caller's backend gives (``where``: the compiled python closure, or durable_rules itself), so
+each backend counts with its own code; without one, the reference evaluator decides it.
+Must not know rules or the engine.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
@@ -17,7 +21,11 @@ from ._reference import evaluate_item_condition
 from .exceptions import FactsError
 from .facts import Facts
 
-__all__ = ["derive", "age_in_full_years", "counted_items", "item_key"]
+__all__ = ["derive", "derive_counted", "age_in_full_years", "counted_items", "item_key", "ItemPredicates"]
+
+# A backend's decision of each count's `where` for one list item (True, False, or None/other:
+# unknown), by derivation name.
+ItemPredicates = Mapping[str, Callable[[dict[str, Any]], Any]]
 
 
 def age_in_full_years(birth: dt.date, at: dt.date, completes: str = "on_birthday") -> int:
@@ -40,15 +48,21 @@ def age_in_full_years(birth: dt.date, at: dt.date, completes: str = "on_birthday
     return at.year - birth.year - ((at.month, at.day) < (birth.month, birth.day))
 
 
-def counted_items(d: Derivation, facts: Facts) -> tuple[int, ...] | None:
-    """The indices of the list items a count with ``where`` counted (None: unknown or no list)."""
+def counted_items(d: Derivation, facts: Facts, where: ItemPredicates | None = None) -> tuple[int, ...] | None:
+    """The indices of the list items a count with ``where`` counted (None: unknown or no list).
+
+    ``where`` holds the backend's item predicate for ``d`` (by ``d.name``); without one the
+    reference evaluator decides each item."""
     list_name = d.of.partition("[]")[0]
     items = facts.lists.get(list_name)
     if items is None:
         return None
     if d.where_condition is None:
         return tuple(range(len(items)))
-    verdicts = [evaluate_item_condition(d.where_condition, i, facts.tz) for i in items]
+    if where is not None:
+        verdicts = [where[d.name](i) for i in items]
+    else:
+        verdicts = [evaluate_item_condition(d.where_condition, i, facts.tz) for i in items]
     if any(v is not True and v is not False for v in verdicts):
         return None  # an item's field needed by `where` is missing: what counts is unknown
     return tuple(n for n, v in enumerate(verdicts) if v is True)
@@ -63,7 +77,8 @@ def item_key(item: dict[str, Any], field: str) -> Any:
     return tuple(sorted((k, v) for k, v in item.items() if k.startswith(field + ".")))
 
 
-def _one(d: Derivation, facts: Facts, params: dict[str, Any]) -> Any:
+def _one(d: Derivation, facts: Facts, params: dict[str, Any], where: ItemPredicates | None,
+         counted_by: dict[str, tuple[int, ...]]) -> Any:
     if d.function == "age_in_full_years":
         birth = facts.values.get(d.of)
         if birth is None:
@@ -78,13 +93,13 @@ def _one(d: Derivation, facts: Facts, params: dict[str, Any]) -> Any:
     items = facts.lists.get(list_name)
     if items is None:
         return None
-    if d.function == "count":
-        counted = counted_items(d, facts)
-        return None if counted is None else len(counted)
-    if d.function == "count_distinct":
-        counted = counted_items(d, facts)
+    if d.function in ("count", "count_distinct"):
+        counted = counted_items(d, facts, where)
         if counted is None:
             return None
+        counted_by[d.name] = counted
+        if d.function == "count":
+            return len(counted)
         return len({item_key(items[n], field) for n in counted})
     if d.function == "earliest":
         found = [i[field] for i in items if i.get(field) is not None]
@@ -92,16 +107,27 @@ def _one(d: Derivation, facts: Facts, params: dict[str, Any]) -> Any:
     raise AssertionError(d.function)  # pragma: no cover - the schema refuses others
 
 
-def derive(rs: Ruleset, facts: Facts, params: dict[str, Any] | None = None) -> dict[str, Any]:
+def derive(rs: Ruleset, facts: Facts, params: dict[str, Any] | None = None,
+           where: ItemPredicates | None = None) -> dict[str, Any]:
     """``{"derived.<name>": value}`` for every derivation whose inputs are present.
 
-    ``params`` (name -> value) may be given by callers that evaluate many cases.
+    ``params`` (name -> value) may be given by callers that evaluate many cases; ``where`` (the
+    backend's item predicate of each count with a ``where``, by derivation name) by an engine,
+    so that it counts with its own code (default: the reference evaluator).
     """
+    return derive_counted(rs, facts, params, where)[0]
+
+
+def derive_counted(rs: Ruleset, facts: Facts, params: dict[str, Any] | None = None,
+                   where: ItemPredicates | None = None) -> tuple[dict[str, Any], dict[str, tuple[int, ...]]]:
+    """``derive``'s values, and the indices of the items each count counted (by derivation name;
+    a count whose list or `where` is unknown is absent), each `where` decided once per item."""
     if params is None:
         params = {p.name: p.value for p in rs.parameters}
     out: dict[str, Any] = {}
+    counted_by: dict[str, tuple[int, ...]] = {}
     for d in rs.derived:
-        value = _one(d, facts, params)
+        value = _one(d, facts, params, where, counted_by)
         if value is not None:
             out[f"derived.{d.name}"] = value
-    return out
+    return out, counted_by

@@ -56,12 +56,15 @@ def _rule_fields(r: Rule) -> dict[str, Any]:
         "citation.text": " ".join(r.citation.text.split()), "condition": " ".join(r.when.split()),
         "pending_if": " ".join(r.pending_if.split()) if r.pending_if else None,
         "due": r.due, "applies_if": " ".join(r.applies_if.split()) if r.applies_if else None,
-        "interpretation": " ".join(r.interpretation.split()) if r.interpretation else None,
+        "interpretation.zh": " ".join(r.interpretation.zh.split()) if r.interpretation else None,
+        "interpretation.en": " ".join(r.interpretation.en.split()) if r.interpretation else None,
     }
 
 
 def _param_fields(p: Parameter) -> dict[str, Any]:
-    return {"value": p.value, "source": p.source, "interpretation": p.interpretation,
+    return {"value": p.value, "source": p.source,
+            "interpretation.zh": p.interpretation.zh if p.interpretation else None,
+            "interpretation.en": p.interpretation.en if p.interpretation else None,
             "placeholder": p.placeholder}
 
 
@@ -98,8 +101,8 @@ def diff_rulesets(a: Ruleset, b: Ruleset) -> list[Change]:
     for sid in sorted(a_src.keys() | b_src.keys()):
         if a_src.get(sid) != b_src.get(sid):
             how = "added" if sid not in a_src else "removed" if sid not in b_src else "changed"
-            out.append(Change("source", how, sid, None, a_src[sid].title if sid in a_src else None,
-                              b_src[sid].title if sid in b_src else None))
+            out.append(Change("source", how, sid, None, a_src[sid].title.zh if sid in a_src else None,
+                              b_src[sid].title.zh if sid in b_src else None))
     a_der, b_der = {d.name: d for d in a.derived}, {d.name: d for d in b.derived}
     for name in sorted(a_der.keys() | b_der.keys()):
         if a_der.get(name) != b_der.get(name):

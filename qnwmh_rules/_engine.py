@@ -3,11 +3,18 @@
 Guards the measured hazards of durable-rules 2.0.28 (ARCHITECTURE.md):
 1. global state      -> a private Host; ruleset names carry id, version and content hash
 2. timer threads     -> the Host subclass never starts its dispatcher timers
-3. case isolation    -> one fixed sid, one case at a time under a lock, delete_state in finally
-4. swallowed errors  -> actions record errors themselves; we raise EvaluationError after
-5. no match / crash  -> an always-firing sentinel rule, so every case fires and can be deleted
+3. case isolation    -> one fixed sid, one case at a time under a lock; the case's one fact is
+                        retracted after it (which also drops any result still pending), and a
+                        case that could not be retracted gets a fresh Host
+4. swallowed errors  -> a case's results are read by driving durable's C module directly
+                        (assert_fact, start_action_for_state, complete_and_start_action,
+                        retract_fact): no Python action of durable's runs, and every error of
+                        the C calls is raised as an EvaluationError
+5. no match / crash  -> an always-firing sentinel rule, so every case fires and can be cleared;
+                        a case on which nothing fired is an error and gets a fresh Host
 6. duplicates        -> fired rule ids are collected in a set
-9. dict mutation     -> register a deep copy; use assert_fact (post fires one rule only)
+9. dict mutation     -> register a deep copy; use assert_fact (post fires one rule only); no
+                        Python action runs in a case, so none can run past durable's lease
 16. never freed      -> a replaced Host's rulesets are deleted in C at once, and an engine's
                         when the engine is dropped (its actions hold no reference to it)
 11. cost             -> only the paths the compiled conditions read are sent (read_paths, project)
@@ -26,6 +33,7 @@ from __future__ import annotations
 import copy
 import datetime
 import itertools
+import json
 import os
 import threading
 import weakref
@@ -35,13 +43,16 @@ from typing import Any
 import durable_rules_engine as _c
 from durable import engine as _durable
 
-from ._compile import MARKER, CompiledRule
+from ._compile import MARKER, CompiledRule, Part, encode_item
 from .exceptions import EvaluationError
 
-__all__ = ["DurableEngine", "SENTINEL", "read_paths", "project", "refusals"]
+__all__ = ["DurableEngine", "SENTINEL", "read_paths", "project", "refusals", "where_predicates"]
 
 SENTINEL = "__sentinel__"
 _SID = "0"
+_CASE_ID = "case"
+_RETRACT = json.dumps({"sid": _SID, "id": _CASE_ID})  # durable finds the fact to retract by sid and id
+_OK, _NOT_HANDLED = 0, 1  # durable's result codes of assert_fact (rules.h: RULES_OK, ERR_EVENT_NOT_HANDLED)
 
 
 class _QuietHost(_durable.Host):  # type: ignore[misc]  # durable ships no type information
@@ -144,6 +155,7 @@ class DurableEngine:
                                    "run": _action(self._case, rule.id)}
         definition[SENTINEL] = {"all": [{"m": dict(MARKER)}], "run": _action(self._case, SENTINEL)}
         self._definition = definition
+        self._names = frozenset(definition)
         self._box = _HostBox()
         self._box.replace(self._new_host())
         self._finalizer = weakref.finalize(self, self._box.free)
@@ -204,39 +216,46 @@ class DurableEngine:
         """Assert one case's document; return the ids of the rules whose condition matched.
 
         ``document`` is what ``_compile.encode_facts`` makes; it is not modified. Only the paths
-        in ``self.projection`` reach durable (plus the marker, which decides whether the case
-        can be cleared, and durable's own ``sid`` and ``id``)."""
+        in ``self.projection`` reach durable (plus the marker, which makes the sentinel fire,
+        and durable's own ``sid`` and ``id``).
+
+        The case is run on durable's C module directly: assert the fact, take each matched
+        rule's result in turn (its name is all we read), then retract the fact, which clears
+        the case without rebuilding the state (hazard 3). durable's Python layer would build a
+        closure, read the clock twice, decode the fact and encode the state per fired rule."""
         doc = dict(document) if self.projection is None else project(document, self.projection)
-        doc.update(sid=_SID, id="case")
+        doc.update(sid=_SID, id=_CASE_ID)
+        text = json.dumps(doc, ensure_ascii=False)
         with self._lock:
-            if self._host is None:
+            host = self._host
+            if host is None:
                 raise EvaluationError(f"the durable engine {self.name} was closed")
             case = self._case
             case.reset()
+            cleared = False
             try:
-                self._host.assert_fact(self.name, doc)
-            except _durable.MessageNotHandledException:
-                pass  # nothing matched: a normal answer (the sentinel makes it rare)
-            except BaseException as exc:
+                handle = host.get_ruleset(self.name)._handle
+                code, state = _c.assert_fact(handle, text)
+                if code != _OK:  # hazard 5: not even the sentinel matched (or durable deferred the fact)
+                    raise EvaluationError("the sentinel rule did not fire; the engine state could not be "
+                                          f"cleared safely (durable_rules result {code})")
+                started = _c.start_action_for_state(handle, state)
+                results = started[1] if started else None
+                while results:
+                    case.invoked = True
+                    case.record(self._fired_name(results))
+                    results = _c.complete_and_start_action(handle, state)
+                if SENTINEL not in case.fired:
+                    raise EvaluationError("the sentinel rule did not fire; the engine state could not be "
+                                          "cleared safely")
+                _c.retract_fact(handle, _RETRACT)
+                cleared = True
+            except BaseException as exc:  # raised below, after the Host is made safe again
                 case.errors.append(exc)
-            finally:
-                # Our actions catch their own errors (hazard 4), so durable's state never
-                # holds an exception of ours and need not be read back.
-                cleared = False
-                if case.invoked:
-                    try:
-                        self._host.delete_state(self.name, _SID)
-                        cleared = True
-                    except Exception as exc:
-                        case.errors.append(EvaluationError(f"durable_rules could not clear the case: {exc}"))
-                else:
-                    # hazard 5: deleting a state where nothing fired can crash.
-                    case.errors.append(EvaluationError("the sentinel rule did not fire; the engine state "
-                                                       "could not be cleared safely"))
             fired, errors = frozenset(case.fired), list(case.errors)
             if not cleared:
-                # A state that survived would leak into the next case: start a fresh Host,
-                # and free the old one's C memory (hazard 16).
+                # A case that could not be retracted would leak into the next case: start a fresh
+                # Host, and free the old one's C memory (hazard 16).
                 try:
                     self._rescue(case)
                 finally:
@@ -250,6 +269,16 @@ class DurableEngine:
                 raise first
             raise EvaluationError(f"durable_rules failed on this case: {first!r}") from first
         return fired - {SENTINEL}
+
+    def _fired_name(self, results: str) -> str:
+        """The rule named by one result of durable's (``{"<rule id>": {"m": <fact>}}``), read
+        without decoding the fact; a name that needs JSON escapes is decoded the long way."""
+        end = results.find('"', 2)
+        name = results[2:end]
+        if results.startswith('{"') and name in self._names and results.startswith('":', end):
+            return name
+        decoded = json.loads(results)
+        return str(next(iter(decoded)))
 
 
 _LIVE: weakref.WeakSet[DurableEngine] = weakref.WeakSet()
@@ -440,3 +469,25 @@ def _noop(c: Any) -> None:  # pragma: no cover - never fired: probes are only re
 
 
 _PROBES = itertools.count()
+
+
+def where_predicates(name: str, rules: Iterable[CompiledRule], tz: str) -> dict[str, Any]:
+    """Each derived count's ``where`` decided by durable_rules, one list item per firing.
+
+    ``rules`` are what ``_compile.compile_where`` makes; returns, by derivation name, a function
+    of one list item (a ``Facts`` item: field path -> typed value) answering True (the HOLDS part
+    fired), False (the FAILS part fired) or None (neither: a field ``where`` reads is missing).
+    The rules get their own ``DurableEngine`` (named ``name``), freed with the functions."""
+    rules = tuple(rules)
+    if not rules:
+        return {}
+    engine = DurableEngine(name, rules)
+
+    def predicate(holds: str, fails: str) -> Any:
+        def decide(item: dict[str, Any]) -> bool | None:
+            fired = engine.fire(encode_item(item, tz))
+            return True if holds in fired else False if fails in fired else None
+
+        return decide
+
+    return {r.rule: predicate(r.id, r.rule + Part.FAILS.value) for r in rules if r.part is Part.HOLDS}

@@ -436,8 +436,18 @@ def _interpretations(verdict: Verdict, w: Mapping[str, str], lang: str,
                 params[name] = (said, [])
             params[name][1].append(title)
     for name, (note, titles) in params.items():
-        rows.append((w["interp.param"].format(name=name, titles=w["sep"].join(titles)), _plain(note)))
+        label = _param_label(declared.get(name), lang) or name
+        rows.append((w["interp.param"].format(name=label, titles=w["sep"].join(titles)), _plain(note)))
     return tuple(rows)
+
+
+def _param_label(p: Any, lang: str) -> str | None:
+    """A parameter named for a reader: the head of its description (``集体成员人数上限（含本数）``), if any."""
+    text = _in_lang(getattr(p, "description", None), lang) if p is not None else None
+    if not text:
+        return None
+    head = re.split(r"[：:。]|\.\s|\.$", text.strip(), maxsplit=1)[0].strip()
+    return head or None
 
 
 def _banner(verdict: Verdict, rs: Ruleset | None, w: Mapping[str, str], lang: str) -> tuple[str, ...]:

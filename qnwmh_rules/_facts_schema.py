@@ -45,7 +45,7 @@ from typing import Any
 import attrs
 
 from . import _template
-from ._loader import Key, Loaded, PathProblem, confined_path, load_text, read_file, text_position, tree_root
+from ._loader import Key, Loaded, confined_path, load_text, read_source, text_position, tree_root
 from .exceptions import RulesetError, did_you_mean
 
 __all__ = ["FieldSpec", "FactsSchema", "Regions", "TYPES", "HARD_LIMITS", "LANGS", "SUFFIX", "read_schema_file",
@@ -209,16 +209,7 @@ def _kind(value: Any) -> str:
 
 def _load(path: Path) -> tuple[Loaded, str]:
     shown = str(path)
-    try:
-        text = read_file(path)
-    except (FileNotFoundError, IsADirectoryError):
-        raise RulesetError("Q010", "facts schema file not found", path=shown) from None
-    except UnicodeDecodeError as exc:
-        raise RulesetError("Q011", f"facts schema file is not UTF-8 text: {exc}", path=shown) from exc
-    except PathProblem as exc:
-        raise RulesetError(exc.code, exc.message, path=shown, suggestion=exc.suggestion) from None
-    except OSError as exc:
-        raise RulesetError("Q010", f"the facts schema file cannot be read: {exc.strerror}", path=shown) from None
+    text = read_source(path, "facts schema", shown)
     loaded = load_text(text, shown)
     if loaded.errors:
         raise loaded.errors[0]

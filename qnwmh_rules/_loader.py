@@ -34,7 +34,7 @@ from ._moments import TERM
 from .exceptions import RulesetError
 
 __all__ = ["Loaded", "load_text", "text_position", "MAX_DEPTH", "MAX_DIGITS", "MAX_FILE_BYTES", "read_file",
-           "confined_path", "tree_root", "PathProblem"]
+           "read_source", "confined_path", "tree_root", "PathProblem"]
 
 MAX_FILE_BYTES = 1_048_576  # a ruleset, cases or base facts file; the largest shipped one is ~20 KB
 
@@ -175,6 +175,26 @@ def read_file(path: Path, *, limit: int = MAX_FILE_BYTES) -> str:
     if len(data) > limit:
         raise PathProblem("Q165", f"the file is larger than {limit:,} bytes", "a ruleset file is far smaller")
     return data.decode("utf-8")
+
+
+def read_source(path: Path, what: str, shown: str | None = None) -> str:
+    """The text of a ruleset, cases or facts schema file (``what`` names the kind in messages),
+    read with ``read_file``; every way it cannot be read is a RulesetError naming the file
+    (``shown``, default the path as given): Q010 missing, a folder or unreadable (with the
+    system's reason), Q011 not UTF-8, Q165 not a regular file or too large."""
+    shown = str(path) if shown is None else shown
+    try:
+        return read_file(path)
+    except FileNotFoundError:
+        raise RulesetError("Q010", f"{what} file not found", path=shown) from None
+    except IsADirectoryError:
+        raise RulesetError("Q010", f"this is a folder, not a {what} file", path=shown) from None
+    except UnicodeDecodeError as exc:
+        raise RulesetError("Q011", f"{what} file is not UTF-8 text: {exc}", path=shown) from None
+    except PathProblem as exc:
+        raise RulesetError(exc.code, exc.message, path=shown, suggestion=exc.suggestion) from None
+    except OSError as exc:
+        raise RulesetError("Q010", f"the {what} file cannot be read: {exc.strerror or exc}", path=shown) from None
 
 
 def _mark(node: yaml.Node) -> tuple[int, int]:

@@ -22,10 +22,18 @@ __all__ = ["Text", "Source", "Citation", "Window", "Parameter", "Derivation", "R
 
 @attrs.frozen
 class Text:
-    """A bilingual text."""
+    """A bilingual text: every human-readable text of a ruleset is written in Chinese and English."""
 
     zh: str
     en: str
+
+    def get(self, lang: str) -> str:
+        """The text in ``lang`` (``"zh"`` or ``"en"``; ValueError for another)."""
+        if lang == "zh":
+            return self.zh
+        if lang == "en":
+            return self.en
+        raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
 
 
 @attrs.frozen
@@ -33,10 +41,10 @@ class Source:
     """A source document that clauses are cited from."""
 
     id: str
-    title: str
+    title: Text
     reference: str | None = None
     date: dt.date | None = None
-    note: str | None = None
+    note: Text | None = None
 
 
 @attrs.frozen
@@ -137,8 +145,8 @@ class Parameter:
     value: Any  # int | float | str | bool | date | Window | tuple[str, ...]
     type: str  # number | string | bool | date | window | list
     source: str | None = None
-    description: str | None = None
-    interpretation: str | None = None
+    description: Text | None = None
+    interpretation: Text | None = None
     placeholder: bool = False
     layer: str = ""  # id of the ruleset file that set the value
 
@@ -203,7 +211,7 @@ class CreationCriterion:
 
     when: str
     citation: Citation
-    interpretation: str | None = None
+    interpretation: Text | None = None
     breakdown: tuple[tuple[str, str], ...] = ()
     condition: RNode | None = attrs.field(default=None, eq=False, repr=False)
     breakdown_conditions: tuple[tuple[str, RNode], ...] = attrs.field(default=(), eq=False, repr=False)
@@ -236,7 +244,7 @@ class Rule:
     severity: str  # required | advisory
     citation: Citation
     when: str
-    interpretation: str | None = None
+    interpretation: Text | None = None
     layer: str = ""
     # While this condition holds, a rule that did not pass is undetermined, not failed
     # (e.g. the filing window is still open as of the evaluation).

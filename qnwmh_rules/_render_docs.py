@@ -412,7 +412,7 @@ def _rule(w: _Words, rule: Rule) -> list[str]:
     t, en, rs = _T[w.lang], w.en, w.rs
     c = rule.citation
     src = next((s for s in rs.sources if s.id == c.source), None)
-    title = src.title if src else c.source
+    title = src.title.get(w.lang) if src else c.source
     ref = ((", " if en else "，") + src.reference) if src and src.reference else ""
     where = f"{title} ({c.source}{ref}), {t['clause']} {c.clause}" if en else \
         f"{title}（{c.source}{ref}），{t['clause']} {c.clause}"
@@ -436,10 +436,11 @@ def _rule(w: _Words, rule: Rule) -> list[str]:
         out += [f"**{t['applies']}{colon}" + t["applies_text"].format(cond=w.cond(rule.applies_condition),
                                                                       code=_code(rule.applies_if)), ""]
     if rule.interpretation:
-        out += [f"**{t['interp']}{colon}{' '.join(rule.interpretation.split())}", ""]
+        out += [f"**{t['interp']}{colon}{' '.join(rule.interpretation.get(w.lang).split())}", ""]
     notes = []
     for p in (w.params[name] for name in rule.params if name in w.params):
-        bits = (p.description, p.interpretation and t["interp"] + (": " if en else "：") + p.interpretation,
+        bits = (p.description and p.description.get(w.lang),
+                p.interpretation and t["interp"] + (": " if en else "：") + p.interpretation.get(w.lang),
                 p.placeholder and t["placeholder"])
         text = " ".join(" ".join(str(b).split()) for b in bits if b)
         notes.append(f"- `{p.name}` = {w.value(p.value)}" + (f" — {text}" if text else ""))
@@ -461,7 +462,8 @@ def render_markdown(ruleset: Ruleset, *, lang: str = "en") -> str:
            f"- **{t['layers']}{colon}{' → '.join(ruleset.layers) or ruleset.id}",
            f"- **{t['tz']}{colon}{ruleset.time_zone}", f"- **{t['sha']}{colon}`{ruleset.sha256 or '—'}`", "",
            t["note"], "", f"## {t['sources']}", ""]
-    out += _table(t["src_cols"], [(s.id, s.title, s.reference, s.date and s.date.isoformat(), s.note)
+    out += _table(t["src_cols"], [(s.id, s.title.get(lang), s.reference, s.date and s.date.isoformat(),
+                                   s.note and s.note.get(lang))
                                   for s in ruleset.sources])
     out += [f"## {t['rules']}", ""]
     for rule in ruleset.rules:
@@ -469,7 +471,9 @@ def render_markdown(ruleset: Ruleset, *, lang: str = "en") -> str:
     out += [f"## {t['params']}", ""]
     mark = f" — **{t['placeholder']}**"
     out += _table(t["par_cols"], [(f"`{p.name}`", w.value(p.value) + (mark if p.placeholder else ""), p.source,
-                                   p.description, p.interpretation, p.layer) for p in ruleset.parameters])
+                                   p.description and p.description.get(lang),
+                                   p.interpretation and p.interpretation.get(lang), p.layer)
+                                  for p in ruleset.parameters])
     crit = ruleset.creation_collective
     if crit is not None:  # conditions over a collective's facts, worded with the collective's fields
         cw = _Words(attrs.evolve(ruleset, subject="collective", derived=()), lang)
@@ -480,7 +484,7 @@ def render_markdown(ruleset: Ruleset, *, lang: str = "en") -> str:
         out += ["", f"**{t['source']}{colon}{crit.citation.source_title}, {t['clause']} "
                     f"{crit.citation.clause}", "", *_quote(crit.citation.text)]
         if crit.interpretation:
-            out += [f"**{t['interp']}{colon}{' '.join(crit.interpretation.split())}", ""]
+            out += [f"**{t['interp']}{colon}{' '.join(crit.interpretation.get(lang).split())}", ""]
     if ruleset.derived:
         out += [f"## {t['derived']}", ""]
         out += _table(t["der_cols"], [(f"`derived.{d.name}`", w.describe(d)) for d in ruleset.derived])

@@ -10,7 +10,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from ._model import Ruleset, Window
+from ._model import Ruleset, Text, Window
 
 __all__ = ["show_dict", "show_text"]
 
@@ -31,6 +31,10 @@ def _value(v: Any) -> Any:
     return str(v)
 
 
+def _text(t: Text | None) -> dict[str, str] | None:
+    return None if t is None else {"zh": t.zh, "en": t.en}
+
+
 def show_dict(rs: Ruleset) -> dict[str, Any]:
     """The ruleset as JSON-ready data: ``{ruleset, term, version, region, subject, sha256, title,
     layers, rules: [{id, title, severity, layer, citation, params, due, applies_if}],
@@ -43,7 +47,7 @@ def show_dict(rs: Ruleset) -> dict[str, Any]:
                    "layer": r.layer, "citation": {"source": r.citation.source, "clause": r.citation.clause},
                    "params": list(r.params), "due": r.due, "applies_if": r.applies_if} for r in rs.rules],
         "parameters": [{"name": p.name, "value": _value(p.value), "type": p.type, "source": p.source,
-                        "description": p.description, "interpretation": p.interpretation,
+                        "description": _text(p.description), "interpretation": _text(p.interpretation),
                         "placeholder": p.placeholder, "layer": p.layer} for p in rs.parameters],
     }
 
@@ -79,8 +83,10 @@ def show_text(rs: Ruleset) -> str:
         out.append(f"  {p['name']} = {values[p['name']]}  ({p['type']}"
                    + (f", source {p['source']}" if p["source"] else "") + f", {p['layer']})"
                    + ("  PLACEHOLDER" if p["placeholder"] else ""))
-        if p["description"]:
-            out.append(f"    {p['description']}")
-        if p["interpretation"]:
-            out.append(f"    note: {' '.join(p['interpretation'].split())}")
+        for lang in ("zh", "en"):
+            if p["description"]:
+                out.append(f"    {p['description'][lang]}")
+        for lang in ("zh", "en"):
+            if p["interpretation"]:
+                out.append(f"    note: {' '.join(p['interpretation'][lang].split())}")
     return "\n".join(out) + "\n"

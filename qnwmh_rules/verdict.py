@@ -2,13 +2,17 @@
 
 Owns: ``Verdict``, ``RuleOutcome``, ``Stamp`` (``Citation`` is the ruleset model's, re-exported);
 ``to_dict``/``from_dict`` and a canonical JSON form (sorted keys, UTF-8) so that the same input and ruleset give
-byte-identical JSON. Must not know YAML, durable_rules or how outcomes are decided.
+byte-identical JSON; the deferred verdict an engine returns (``Verdict.deferred``: rules and stamp built on
+first access from ``VerdictParts``, JSON written from per-rule fragments, ``RuleShape``). Must not know YAML,
+durable_rules or how outcomes are decided.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any, Literal, get_args
+import re
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, get_args
 
 import attrs
 
@@ -25,7 +29,7 @@ def _outcomes(v: Any) -> tuple[Any, ...]:
 
 __all__ = ["Verdict", "RuleOutcome", "Citation", "Stamp", "ScoreSheet", "ScoreLine", "GroupScore", "GateResult",
            "OUTCOMES", "RULE_OUTCOMES", "Outcome", "RuleOutcomeValue", "SCHEMA_VERSION",
-           "verdict_schema"]
+           "verdict_schema", "RuleResult", "RuleShape", "VerdictParts"]
 
 
 def verdict_schema() -> dict[str, Any]:
@@ -212,6 +216,40 @@ class Verdict:
     score: ScoreSheet | None = None
     # "collective" or "unit" (a management unit: explanations word the outcome for a unit)
     subject: str = "collective"
+    # A verdict built by an engine defers ``rules`` and ``stamp`` until they are read (the slots
+    # stay unset until then) and writes its JSON from per-rule fragments; None once built eagerly.
+    _parts: VerdictParts | None = attrs.field(default=None, init=False, eq=False, hash=False, repr=False)
+
+    @classmethod
+    def deferred(cls, *, subject_id: str, outcome: Outcome, missing: tuple[str, ...], score: ScoreSheet | None,
+                 subject: str, parts: VerdictParts) -> Verdict:
+        """A verdict whose ``rules`` and ``stamp`` are built from ``parts`` on first access.
+
+        Equal, hashing, printing, pickling and serialising exactly as the verdict built eagerly from
+        the same rules and stamp (a pickle holds the built values, never ``parts``)."""
+        if outcome not in OUTCOMES:
+            raise ValueError(f"'outcome' must be in {OUTCOMES!r} (got {outcome!r})")
+        v = object.__new__(cls)
+        for name, value in (("subject_id", subject_id), ("outcome", outcome), ("missing", tuple(missing)),
+                            ("score", score), ("subject", subject), ("_parts", parts)):
+            object.__setattr__(v, name, value)
+        return v
+
+    if not TYPE_CHECKING:  # for mypy, ``rules`` and ``stamp`` are plain fields (they always read as one)
+        def __getattr__(self, name: str) -> Any:
+            # reached only for an unset slot: ``rules`` or ``stamp`` of a deferred verdict
+            if name in ("rules", "stamp"):
+                parts = object.__getattribute__(self, "_parts")
+                if parts is not None:
+                    value = parts.rules() if name == "rules" else parts.stamp()
+                    object.__setattr__(self, name, value)
+                    return value
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # the built values, never the engine's parts (batch workers send verdicts between processes)
+        return _rebuild, (self.subject_id, self.outcome, self.rules, self.missing, self.stamp, self.score,
+                          self.subject)
 
     def rule(self, rule_id: str) -> RuleOutcome:
         """The outcome of the rule ``rule_id`` (e.g. ``"basic.youth_share"``); KeyError if the
@@ -220,6 +258,14 @@ class Verdict:
             if r.id == rule_id:
                 return r
         raise KeyError(rule_id)
+
+    def rule_results(self) -> tuple[tuple[str, RuleOutcomeValue], ...]:
+        """Each rule's ``(id, outcome)`` in the ruleset's order (a verdict from an engine answers
+        without building its ``RuleOutcome`` objects)."""
+        parts = self._parts
+        if parts is not None:
+            return tuple((s.proto.id, r.outcome) for s, r in zip(parts.shapes, parts.results, strict=True))
+        return tuple((r.id, r.outcome) for r in self.rules)
 
     @property
     def failed(self) -> tuple[RuleOutcome, ...]:
@@ -239,8 +285,21 @@ class Verdict:
         return d
 
     def to_json(self, *, indent: int | None = 2) -> str:
-        """Canonical JSON: sorted keys, real UTF-8 (Chinese stays readable)."""
-        return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True, indent=indent)
+        """Canonical JSON: sorted keys, real UTF-8 (Chinese stays readable); ``indent`` as for
+        ``json.dumps`` (None: one line)."""
+        parts = self._parts
+        if parts is None or (indent is not None and (type(indent) is not int or indent < 0)):
+            return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True, indent=indent)
+        d: dict[str, Any] = {
+            "schema_version": SCHEMA_VERSION, "subject_id": self.subject_id, "outcome": self.outcome,
+            "missing": list(self.missing), "rules": _RULES_MARK, "stamp": self.stamp.to_dict(),
+        }
+        if self.score is not None:
+            d["score"] = self.score.to_dict()
+        if self.subject != "collective":
+            d["subject"] = self.subject
+        text = _dumps(d, indent)
+        return text.replace(_RULES_MARK_JSON, '"rules": ' + parts.rules_json(indent), 1)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Verdict:
@@ -258,3 +317,189 @@ class Verdict:
                    stamp=Stamp(**d["stamp"]),
                    score=ScoreSheet.from_dict(d["score"]) if d.get("score") is not None else None,
                    subject=d.get("subject", "collective"))
+
+
+def _rebuild(subject_id: str, outcome: Outcome, rules: tuple[RuleOutcome, ...], missing: tuple[str, ...],
+             stamp: Stamp, score: ScoreSheet | None, subject: str) -> Verdict:
+    return Verdict(subject_id=subject_id, outcome=outcome, rules=rules, missing=missing, stamp=stamp, score=score,
+                   subject=subject)
+
+
+# ------------------------------------------------------------------ deferred verdicts and JSON fragments
+_RULES_MARK = "\x00rules\x00"
+_RULES_MARK_JSON = '"rules": ' + json.dumps(_RULES_MARK)
+_HOLES = ("missing", "outcome", "reason", "values")  # what one case sets in a rule's JSON, in key order
+_HOLE_MARKS = {k: f"\x00{k}\x00" for k in _HOLES}
+_HOLE_RE = re.compile("|".join(re.escape(json.dumps(m)) for m in _HOLE_MARKS.values()))
+
+
+def _dumps(value: Any, indent: int | None) -> str:
+    if indent is None:  # the standard library's C encoder
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return _indented(value, " " * indent, "\n")
+
+
+_encode_str = getattr(json.encoder, "c_encode_basestring", None) or json.encoder.py_encode_basestring
+_INF = float("inf")
+
+
+def _indented(v: Any, step: str, nl: str) -> str:
+    """``json.dumps(v, ensure_ascii=False, sort_keys=True, indent=len(step))`` nested at the line
+    prefix ``nl``, byte for byte, for JSON-shaped values (the standard library writes indented JSON
+    in Python, several times slower); anything else is left to ``json.dumps``."""
+    t = type(v)
+    if t is str:
+        return _encode_str(v)
+    if v is None:
+        return "null"
+    if t is bool:
+        return "true" if v else "false"
+    if t is int:
+        return int.__repr__(v)
+    if t is float:
+        if v != v:
+            return "NaN"
+        return "Infinity" if v == _INF else "-Infinity" if v == -_INF else float.__repr__(v)
+    inner = nl + step
+    if t is list or t is tuple:
+        if not v:
+            return "[]"
+        return "[" + inner + ("," + inner).join([_indented(x, step, inner) for x in v]) + nl + "]"
+    if t is dict:
+        if not v:
+            return "{}"
+        members = []
+        for k, x in sorted(v.items()):
+            if type(k) is not str:  # json.dumps turns such keys into text: leave it to json.dumps
+                break
+            members.append(_encode_str(k) + ": " + _indented(x, step, inner))
+        else:
+            return "{" + inner + ("," + inner).join(members) + nl + "}"
+    text = json.dumps(v, ensure_ascii=False, sort_keys=True, indent=len(step))
+    return text.replace("\n", nl)
+
+
+def _nest(text: str, indent: int | None, depth: int) -> str:
+    """JSON text dumped on its own, as it reads nested ``depth`` levels deep."""
+    return text if indent is None or depth == 0 else text.replace("\n", "\n" + " " * (indent * depth))
+
+
+def _container(items: list[str], indent: int | None, depth: int, brackets: str) -> str:
+    """A JSON array or object (``brackets`` "[]" or "{}") at ``depth`` from its members' JSON text."""
+    if not items:
+        return brackets
+    if indent is None:
+        return brackets[0] + ", ".join(items) + brackets[1]
+    inner = "\n" + " " * (indent * (depth + 1))
+    return brackets[0] + inner + ("," + inner).join(items) + "\n" + " " * (indent * depth) + brackets[1]
+
+
+class RuleResult(NamedTuple):
+    """What one case decided of one rule: its outcome, the facts it names as missing, and why it
+    is undetermined although nothing is missing (a window still open), else None."""
+
+    outcome: RuleOutcomeValue
+    missing: tuple[str, ...]
+    reason: str | None
+
+
+class RuleShape:
+    """What a rule's outcome carries whatever the case (prepared once per engine): everything of a
+    ``RuleOutcome`` but its outcome, missing facts, reason and values, the fact paths whose values it
+    shows (``value_reads``, sorted), and its JSON with those four left open, per ``indent``."""
+
+    __slots__ = ("proto", "value_reads", "_keys", "_pieces")
+
+    def __init__(self, proto: RuleOutcome, value_reads: tuple[str, ...]) -> None:
+        self.proto = proto
+        self.value_reads = tuple(sorted(value_reads))
+        self._keys = tuple((k, _encode_str(k) + ": ") for k in self.value_reads)  # each path as a JSON key
+        self._pieces: dict[int | None, tuple[str, ...] | None] = {}
+
+    def outcome(self, result: RuleResult, shown: Mapping[str, Any]) -> RuleOutcome:
+        """This rule's ``RuleOutcome`` for a case (``shown``: each fact with a value, as JSON, by path)."""
+        p = self.proto
+        return RuleOutcome(
+            id=p.id, outcome=result.outcome, severity=p.severity, title_zh=p.title_zh, title_en=p.title_en,
+            citation=p.citation, interpretation=p.interpretation,
+            values=tuple((k, shown[k]) for k in self.value_reads if k in shown), params=p.params,
+            param_notes=p.param_notes, missing=result.missing, condition=p.condition, layer=p.layer,
+            reason=result.reason)
+
+    def pieces(self, indent: int | None) -> tuple[str, ...] | None:
+        """The rule's JSON as an item of a verdict's ``rules``, split around its four open values
+        (None if its own text holds a mark, which never happens with ruleset text)."""
+        if indent in self._pieces:
+            return self._pieces[indent]
+        d = self.proto.to_dict()
+        d.update(_HOLE_MARKS)
+        text = _nest(_dumps(d, indent), indent, 2)
+        cut = _HOLE_RE.split(text)
+        found = [m.group(0) for m in _HOLE_RE.finditer(text)]
+        pieces = None
+        if found == [json.dumps(_HOLE_MARKS[k]) for k in _HOLES]:  # the outcome's quotes go into the pieces
+            pieces = (cut[0], cut[1] + '"', '"' + cut[2], cut[3], cut[4])
+        self._pieces[indent] = pieces
+        return pieces
+
+
+class VerdictParts:
+    """The parts of one case from which a deferred ``Verdict`` builds its rules, stamp and JSON.
+
+    ``shapes`` and ``results`` pair up by rule; ``shown`` maps each fact path with a value to its
+    JSON value (built on first use by ``show``); ``stamp`` builds the stamp."""
+
+    __slots__ = ("shapes", "results", "_show", "_shown", "_stamp", "_value_json")
+
+    def __init__(self, shapes: tuple[RuleShape, ...], results: tuple[RuleResult, ...],
+                 show: Callable[[], Mapping[str, Any]], stamp: Callable[[], Stamp]) -> None:
+        self.shapes = shapes
+        self.results = results
+        self._show = show
+        self._shown: Mapping[str, Any] | None = None
+        self._stamp = stamp
+        self._value_json: dict[tuple[str, int | None], str] = {}
+
+    def shown(self) -> Mapping[str, Any]:
+        if self._shown is None:
+            self._shown = self._show()
+        return self._shown
+
+    def rules(self) -> tuple[RuleOutcome, ...]:
+        shown = self.shown()
+        return tuple(s.outcome(r, shown) for s, r in zip(self.shapes, self.results, strict=True))
+
+    def stamp(self) -> Stamp:
+        return self._stamp()
+
+    def _value(self, path: str, key: str, indent: int | None) -> str:
+        """``"<path>": <its value>`` as a member of a rule's ``values`` (each fact encoded once a case)."""
+        memo = (path, indent)
+        text = self._value_json.get(memo)
+        if text is None:
+            value = self.shown()[path]
+            text = self._value_json[memo] = key + (
+                _dumps(value, None) if indent is None else _indented(value, " " * indent, "\n" + " " * (4 * indent)))
+        return text
+
+    def rules_json(self, indent: int | None) -> str:
+        """The JSON text of the verdict's ``rules`` array, as ``to_json(indent=indent)`` writes it."""
+        shown = self.shown()
+        if indent is None:
+            first, sep, last = "", ", ", ""
+        else:  # members of a rule's `missing` and `values` (depth 4), closed at the rule's depth (3)
+            first = "\n" + " " * (4 * indent)
+            sep, last = "," + first, "\n" + " " * (3 * indent)
+        items = []
+        for shape, r in zip(self.shapes, self.results, strict=True):
+            pieces = shape.pieces(indent)
+            if pieces is None:
+                items.append(_nest(_dumps(shape.outcome(r, shown).to_dict(), indent), indent, 2))
+                continue
+            values = [self._value(k, key, indent) for k, key in shape._keys if k in shown]
+            items.append("".join((
+                pieces[0],
+                "[" + first + sep.join([_encode_str(m) for m in r.missing]) + last + "]" if r.missing else "[]",
+                pieces[1], r.outcome, pieces[2], "null" if r.reason is None else _encode_str(r.reason), pieces[3],
+                "{" + first + sep.join(values) + last + "}" if values else "{}", pieces[4])))
+        return _container(items, indent, 1, "[]")

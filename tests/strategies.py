@@ -569,3 +569,136 @@ def edited_facts(draw):
             else:
                 box[i] = draw(_ODD)
     return subject, draw(st.sampled_from(FACT_ZONES)), doc
+# ---- random conditions, as ruleset text (resolved by the checker), for the backends' differential tests ----
+COND_NUMBERS = ["members.total", "members.aged_35_or_under", "members.chinese_nationals"]
+COND_ITEMS = {
+    "honors": ['h.level == "national"', 'h.kind == "named"', 'h.round in params.rounds', "h.date <= params.cutoff",
+               'h.date > date("2014-01-01")', "h.date in params.win", 'h.level != "municipal"'],
+    "filings": ['h.review.status == "approved"', 'h.channel.kind == "locality"', "h.submitted_at in params.win",
+                "h.submitted_at <= params.cutoff", 'h.review.at >= date("2017-01-01")',
+                'h.channel.unit in params.units', 'h.submitted_at > date("2016-05-01")'],
+}
+COND_OPS = ["==", "!=", "<", "<=", ">", ">="]
+# parameters the condition texts read (a YAML block for a test ruleset's `parameters:`)
+COND_PARAMS = ("  min: {value: 6}\n  cutoff: {value: 2017-09-30}\n  share: {value: 0.55}\n"
+               "  win: {value: {start: 2015-10-01, end: 2017-09-30, start_inclusive: true, end_inclusive: false}}\n"
+               "  units: {value: [共青团广东省委, 南航集团团委]}\n  rounds: {value: [2013-2014, 2015-2016]}\n")
+
+
+def _cond_atoms(counts=()):
+    numbers = COND_NUMBERS + [f"derived.{c}" for c in counts]
+    arith = st.builds(lambda a, op, b, k: f"{a} {op} {b} * {k}", st.sampled_from(COND_NUMBERS),
+                      st.sampled_from(COND_OPS), st.sampled_from(COND_NUMBERS + ["params.min"]),
+                      st.sampled_from(["0.5", "1", "2", "params.share"]))
+    plain = st.builds(lambda a, op, b: f"{a} {op} {b}", st.sampled_from(numbers), st.sampled_from(COND_OPS),
+                      st.sampled_from(["params.min", "0", "1", "2", "6", "2.5", "200"]))
+    dates = st.builds(lambda op, b: f"leader.birth_date {op} {b}", st.sampled_from(COND_OPS),
+                      st.sampled_from(["params.cutoff", 'date("1982-09-30")']))
+    strings = st.sampled_from(['leader.nationality == "CN"', 'leader.nationality in ["CN", "US"]',
+                               'leader.nationality != "US"', "leader.birth_date in params.win"])
+    quant = st.sampled_from(sorted(COND_ITEMS)).flatmap(lambda lst: st.builds(
+        lambda q, parts, joiner, neg: f"{q}(h in {lst}, {'not ' if neg else ''}({f' {joiner} '.join(parts)}))",
+        st.sampled_from(["any", "all"]), st.lists(st.sampled_from(COND_ITEMS[lst]), min_size=1, max_size=3),
+        st.sampled_from(["and", "or"]), st.booleans()))
+    return st.one_of(arith, plain, dates, strings, quant)
+
+
+def condition_texts(counts=()):
+    """A well-typed condition over the collective facts (numbers with exact arithmetic, dates,
+    texts, windows, any/all over honors and filings, and the derived counts ``counts``), with
+    and/or/not nesting."""
+    return st.recursive(_cond_atoms(counts), lambda inner: st.one_of(
+        st.builds(lambda a, b, j: f"({a}) {j} ({b})", inner, inner, st.sampled_from(["and", "or"])),
+        st.builds(lambda a: f"not ({a})", inner)), max_leaves=5)
+
+
+def where_texts():
+    """A count's ``where`` over one filing (``item.…``), with and/or/not nesting."""
+    atom = st.sampled_from([t.replace("h.", "item.") for t in COND_ITEMS["filings"]])
+    return st.recursive(atom, lambda inner: st.one_of(
+        st.builds(lambda a, b, j: f"({a}) {j} ({b})", inner, inner, st.sampled_from(["and", "or"])),
+        st.builds(lambda a: f"not ({a})", inner)), max_leaves=4)
+
+
+# ---- well-typed resolved trees with the values they read, for the compiled-vs-reference property ----
+_TREE_ZONES = ["Asia/Shanghai", "UTC", "America/New_York"]
+
+
+def _tree_numbers():
+    from decimal import Decimal
+
+    from qnwmh_rules import _tree as T
+
+    leaf = st.one_of(st.sampled_from([T.Fact("n.a", "number"), T.Fact("n.b", "number")]),
+                     st.builds(T.Const, st.integers(-5, 300), st.just("number")),
+                     st.builds(T.Const, st.decimals(-10, 10, places=3, allow_nan=False, allow_infinity=False)
+                               .map(lambda d: Decimal(str(d))), st.just("number")))
+    nonzero = st.builds(T.Const, st.sampled_from([1, 2, 3, 7]), st.just("number"))
+    return st.recursive(leaf, lambda inner: st.one_of(
+        st.builds(T.Arith, st.sampled_from("+-*"), inner, inner),
+        st.builds(T.Arith, st.just("/"), inner, nonzero)), max_leaves=5)
+
+
+def typed_trees():
+    """A well-typed resolved condition (``_tree`` nodes): number comparisons with any arithmetic
+    (also products of facts), dates and timestamps against dates (by day), texts in lists, windows
+    in any zone, and any/all over list ``l`` (items with fields ``k``, ``t``, ``m``), nested too,
+    with and/or/not; shapes the durable compiler refuses included."""
+    import datetime as dt
+
+    from qnwmh_rules import _tree as T
+    from qnwmh_rules._model import Window
+
+    days = st.dates(dt.date(2017, 9, 28), dt.date(2017, 10, 2))
+    near = st.builds(lambda start, span, si, ei, zone: Window(start, start + dt.timedelta(days=span + 2), si, ei, zone),
+                     st.dates(dt.date(2017, 9, 27), dt.date(2017, 10, 2)), st.integers(0, 3), st.booleans(),
+                     st.booleans(), st.sampled_from(_TREE_ZONES))  # windows whose edges the values reach
+    date_const = st.builds(T.Const, days, st.just("date"))
+    ops = st.sampled_from(["==", "!=", "<", "<=", ">", ">="])
+    strings = st.lists(st.sampled_from(["a", "b", "c"]), min_size=1, max_size=2).map(
+        lambda xs: tuple(T.Const(x, "string") for x in xs))
+    scalar = st.one_of(
+        st.builds(T.Cmp, ops, _tree_numbers(), _tree_numbers()),
+        st.builds(T.Cmp, ops, st.just(T.Fact("d", "date")), date_const),
+        st.builds(T.Cmp, ops, st.just(T.Fact("t", "instant")), date_const),
+        st.builds(T.Cmp, ops, date_const, st.just(T.Fact("t", "instant"))),
+        st.builds(T.InList, st.just(T.Fact("s", "string")), strings),
+        st.builds(T.InWindow, st.sampled_from([T.Fact("d", "date"), T.Fact("t", "instant")]), near),
+    )
+    item = st.one_of(
+        st.builds(T.InList, st.just(T.Item("l", "k", "string")), strings),
+        st.builds(T.InWindow, st.just(T.Item("l", "t", "instant")), near),
+        st.builds(T.Cmp, ops, st.just(T.Item("l", "m", "number")),
+                  st.builds(T.Const, st.integers(0, 3), st.just("number"))),
+        st.builds(T.Cmp, ops, st.just(T.Item("l", "t", "instant")), date_const),
+    )
+
+    def logic(inner):
+        return st.one_of(st.builds(T.And, st.lists(inner, min_size=1, max_size=3).map(tuple)),
+                         st.builds(T.Or, st.lists(inner, min_size=1, max_size=3).map(tuple)),
+                         st.builds(T.Not, inner))
+
+    item_bool = st.recursive(item, logic, max_leaves=4)
+    quant = st.builds(T.Quant, st.sampled_from(["any", "all"]), st.just("l"), item_bool)
+    return st.recursive(st.one_of(scalar, quant), lambda inner: st.one_of(
+        logic(inner), st.builds(T.Quant, st.sampled_from(["any", "all"]), st.just("l"),
+                                st.one_of(item_bool, inner))), max_leaves=6)
+
+
+@st.composite
+def tree_values(draw):
+    """``(values, lists, zone)`` a ``typed_trees`` condition reads, each fact sometimes missing."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    zone = draw(st.sampled_from(_TREE_ZONES))
+    moment = st.builds(lambda d, h, z: dt.datetime(d.year, d.month, d.day, h, tzinfo=ZoneInfo(z)),
+                       st.dates(dt.date(2017, 9, 28), dt.date(2017, 10, 2)), st.sampled_from([0, 1, 12, 23]),
+                       st.sampled_from(_TREE_ZONES))
+    candidates = {"n.a": st.integers(0, 300), "n.b": st.integers(0, 300), "s": st.sampled_from(["a", "b", "z"]),
+                  "d": st.dates(dt.date(2017, 9, 28), dt.date(2017, 10, 2)), "t": moment}
+    values = {k: draw(v) for k, v in candidates.items() if draw(st.integers(0, 5))}
+    item = st.fixed_dictionaries({}, optional={"k": st.sampled_from(["a", "b", "z"]), "t": moment,
+                                               "m": st.integers(0, 3)})
+    lists = {} if not draw(st.integers(0, 4)) else {"l": tuple(draw(st.lists(item, max_size=3)))}
+    return values, lists, zone

@@ -429,3 +429,57 @@ def test_a_process_forked_while_another_thread_is_inside_a_case_gets_a_working_e
     done.set()
     thread.join(30)
     assert (expected, expected) == (got, repr(sorted(e.fire(_case(3)))))
+
+
+def test_a_case_is_cleared_by_retracting_its_fact_and_the_state_holds_nothing_after():
+    """After each case durable's state for the sid holds no fact and no pending result (hazard 3, retract)."""
+    e = _engine("retracted")
+    name, host = e.name, e._host
+    left = []
+    for total in (12, 3, 12):
+        e.fire(_case(total))
+        handle = host.get_ruleset(name)._handle
+        left.append((host.get_facts(name, "0"), durable_rules_engine.start_action_for_state(handle, 0)))
+    assert [([], None)] * 3 == left
+    assert host is e._host  # cleared in place: no Host was rebuilt
+
+
+@settings(max_examples=25, deadline=None)
+@given(batch=st.lists(collectives(), min_size=2, max_size=6))
+def test_a_sequence_of_cases_on_one_engine_fires_what_each_fires_on_a_fresh_engine(batch):
+    """Cases cleared by retraction never see each other: one engine in sequence == a new engine per case."""
+    engine = _PAIRS["national"][0]
+    docs = []
+    for facts in batch:
+        try:
+            parsed = engine.parse(facts)
+        except qnwmh_rules.FactsError:
+            continue
+        docs.append(encode_facts(parsed, derive(engine.ruleset, parsed), engine.ruleset.time_zone))
+    shared = DurableEngine("sequence", engine.compiled)
+    assert [DurableEngine("fresh", engine.compiled).fire(d) for d in docs] == [shared.fire(d) for d in docs]
+
+
+@pytest.mark.parametrize("rule_id", ['r."quoted"', "r.back\\slash", "r.中文", "r.plain"])
+def test_a_fired_rule_is_named_right_whatever_its_id_needs_in_json(rule_id):
+    """The fired rule's id is read from durable's result text; ids that JSON escapes are decoded in full."""
+    e = DurableEngine("names", [CompiledRule(rule_id, {"$gte": {"a": 1}}), CompiledRule("r.other", {"$gte": {"a": 9}})])
+    assert [frozenset({rule_id}), frozenset({rule_id, "r.other"})] == [e.fire({"a": 1, "q": 1}),
+                                                                      e.fire({"a": 9, "q": 1})]
+
+
+def test_an_error_of_durables_c_module_mid_case_replaces_the_host(monkeypatch):
+    """A C call failing after the fact was asserted (here taking the next result) is an EvaluationError;
+    the case is not retracted in place but the Host replaced, and the next case is clean."""
+    e = _engine("cfail")
+    before = e._host
+    import qnwmh_rules._engine as adapter
+
+    def broken(handle, state):
+        raise RuntimeError("Could not complete and start action, error code: 999")
+
+    with monkeypatch.context() as m:
+        m.setattr(adapter._c, "complete_and_start_action", broken)
+        with pytest.raises(EvaluationError, match="error code: 999"):
+            e.fire(_case(12))
+    assert (False, frozenset({"r.small"})) == (before is e._host, e.fire(_case(3)))

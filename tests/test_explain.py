@@ -32,14 +32,14 @@ def test_the_headline_comes_first_in_chinese(youth_fail, good_facts):
     """The zh note opens with the document kind, then one sentence: subject, name, outcome, term, ruleset, version."""
     assert ["青年文明号创建集体资格核查说明", "",
             "GD-0001（广州南站客运车间青年班组）不具备2017—2018年度全国青年文明号创建集体资格"
-            "（依据广东规则集2.0.0版；未指定评估时点，按各期限均已届满评估）"] == \
+            "（依据广东规则集2.0.1版；未指定评估时点，按各期限均已届满评估）"] == \
         lines(explain_text(youth_fail, facts=good_facts))[:3]
 
 
 def test_the_headline_comes_first_in_english(youth_fail):
     """The en note opens with the same sentence in English."""
     assert "GD-0001 is not eligible as a 2017—2018 national 青年文明号 creation collective (under the Guangdong " \
-           "ruleset, version 2.0.0; no evaluation date given: every deadline is taken as passed)." == \
+           "ruleset, version 2.0.1; no evaluation date given: every deadline is taken as passed)." == \
         lines(explain_text(youth_fail, lang="en"))[2]
 
 
@@ -47,14 +47,14 @@ def test_the_headline_gives_the_evaluation_date(good_facts):
     """With as_of, the headline opens with the day in Beijing time; a national verdict cites the national ruleset."""
     v = qnwmh_rules.evaluate(good_facts, as_of="2017-10-15")
     assert "截至2017年10月15日（北京时间），GD-0001具备2017—2018年度全国青年文明号创建集体资格" \
-           "（依据全国规则集2.0.0版）" \
+           "（依据全国规则集2.0.1版）" \
         == lines(explain_text(v))[2]
 
 
 def test_failed_youth_share_is_phrased_in_chinese(youth_fail):
     """A failed share rule gives requirement, finding and conclusion, each labelled."""
     text = lines(explain_text(youth_fail))
-    i = text.index("1. 35周岁以下成员占比不低于50%")
+    i = text.index("1. 35周岁以下青年人数占50%以上")
     assert ["   要求：35周岁以下青年人数占集体人数50%以上。",
             "   核查情况：集体成员24人，其中35周岁以下11人，占46%，低于50%。",
             "   核查结论：不符合"] == text[i + 2:i + 5]
@@ -69,7 +69,7 @@ def test_failed_youth_share_is_phrased_in_english(youth_fail):
 def test_a_failed_rule_quotes_the_clause_it_cites(youth_fail):
     """The failed rule's heading is followed by its source title, clause and the clause's own text, quoted."""
     text = lines(explain_text(youth_fail))
-    i = text.index("1. 35周岁以下成员占比不低于50%")
+    i = text.index("1. 35周岁以下青年人数占50%以上")
     assert "   依据：《2017—2018年度交通运输行业全国青年文明号评选（交通运输部2017年通知，经交通运输部同意）》" \
            "二（一）：" \
            "“总人数在6人以上、200人以下，其中35周岁以下青年人数占50%以上。”" == text[i + 1]
@@ -119,8 +119,8 @@ def test_a_rule_without_templates_is_worded_from_the_labels(youth_fail, guangdon
     rs = guangdong.ruleset
     bare = attrs.evolve(rs, rules=tuple(attrs.evolve(r, finding=None) for r in rs.rules))
     text = lines(explain_text(youth_fail, ruleset=bare))
-    i = text.index("1. 35周岁以下成员占比不低于50%")
-    assert ["   要求：35周岁以下成员占比不低于50%。", "   核查情况：35周岁以下成员人数：11；集体成员总数：24。"] == \
+    i = text.index("1. 35周岁以下青年人数占50%以上")
+    assert ["   要求：35周岁以下青年人数占50%以上。", "   核查情况：35周岁以下成员人数：11；集体成员总数：24。"] == \
         text[i + 2:i + 4]
 
 
@@ -167,11 +167,14 @@ def test_passed_rules_take_one_line_each(youth_fail):
 
 
 def test_interpretations_applied_are_listed(youth_fail):
-    """Rule interpretations and parameter notes appear, each parameter once with the rules using it."""
-    text = lines(explain_text(youth_fail, lang="en"))
-    assert 1 == sum(x.startswith("- At least 50 % of members are aged 35 or under: ") for x in text)
-    note = "- parameter “age_reference_date” (used by: The 号长 (leader) is aged 40 or under): "
-    assert 1 == sum(x.startswith(note) for x in text)
+    """Rule interpretations and parameter notes appear in the note's language, each parameter once, named by
+    its description, with the rules using it."""
+    en, zh = lines(explain_text(youth_fail, lang="en")), lines(explain_text(youth_fail))
+    assert 1 == sum(x.startswith("- At least 50 % of members are aged 35 or under: ") for x in en)
+    note = "- parameter “The day on which ages in 周岁 are counted” (used by: The 号长 (leader) is aged 40 or under): "
+    assert 1 == sum(x.startswith(note) for x in en)
+    assert "- 参数“计算周岁年龄的基准日”（用于：号长年龄不超过40周岁）：文件未规定按哪一天计算年龄。本规则集以网络报备" \
+           "截止日（2017年9月30日）为基准日，即集体须具备资格的最后一天；管理单位按其他日期计算年龄的，在此修改。" in zh
 
 
 def test_interpretations_show_no_markdown_marks(youth_fail):
@@ -186,8 +189,8 @@ def test_the_stamp_is_reproduced(window_open):
     text = explain_text(window_open)
     engine = {"durable": "durable_rules（记录引擎）", "python": "Python 编译后端"}[s.engine]
     assert text.endswith("\n".join([
-        "可复现信息", "- 规则集：guangdong", "- 年度：2017—2018", "- 版本：2.0.0",
-        "- 地区：广东", "- 层次（由基础到覆盖）：2017-2018/national@2.0.0 → 2017-2018/guangdong@2.0.0",
+        "可复现信息", "- 规则集：guangdong", "- 年度：2017—2018", "- 版本：2.0.1",
+        "- 地区：广东", "- 层次（由基础到覆盖）：2017-2018/national@2.0.1 → 2017-2018/guangdong@2.0.1",
         f"- 规则集 SHA-256：{s.ruleset_sha256}", f"- 程序库版本：{qnwmh_rules.__version__}",
         f"- 规则引擎：{engine}", "- 评估时点：2017年9月20日（北京时间）", f"- 事实数据 SHA-256：{s.facts_sha256}",
     ]) + "\n")
@@ -202,7 +205,7 @@ def test_a_unit_note_is_an_assessment(unit_facts):
     assert ["青年文明号活动管理工作考评说明", "",
             "截至2018年6月1日（北京时间），U-GD（共青团广东省委，省级团委，广东）的2017—2018年度青年文明号活动管理工作"
             "考评暂定得分80.0分（满分100.0分；待定项目确定后，得分可能在80.0至100.0分之间），尚有必备要求无法判定"
-            "（依据《2017—2018年度青年文明号活动管理工作考评（管理单位）》规则集2.0.0版）",
+            "（依据《2017—2018年度青年文明号活动管理工作考评（管理单位）》规则集2.0.1版）",
             "【注意：本考评的分值为占位值，并非正式标准（考评办法原文未收录），得分仅供参考。】"] == lines(text)[:4]
     assert ("资格" in text, "- 组织至少一次专题会议：已登记：2017年3月10日专题会议“全省青年文明号工作专题会”"
                            "（得分10分，满分10分）。"

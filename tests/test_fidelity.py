@@ -67,7 +67,8 @@ def test_no_note_points_to_internal_documents(name):
     if rs.creation_collective is not None:
         texts.append(rs.creation_collective.interpretation)
     bad = re.compile(r"DOMAIN\.md|SOURCES\.md|ARCHITECTURE\.md|design/|\bissue\b|commission", re.I)
-    assert [] == [t for t in texts if t and bad.search(t)]
+    said = [x for t in texts if t for x in ((t,) if isinstance(t, str) else (t.zh, t.en))]
+    assert [] == [t for t in said if bad.search(t)]
 
 
 def test_every_rule_reading_the_filing_window_states_its_boundaries():
@@ -75,8 +76,10 @@ def test_every_rule_reading_the_filing_window_states_its_boundaries():
     for name, (engine, _) in ((n, _pair(n)) for n in NAMES):
         for r in engine.ruleset.rules:
             if {"filing_window", "single_channel_window"} & set(r.params):
-                assert "both days included" in " ".join((r.interpretation or "").split()) or \
-                    "2015-10-01" in (r.interpretation or ""), (name, r.id)
+                en = r.interpretation.en if r.interpretation else ""
+                zh = r.interpretation.zh if r.interpretation else ""
+                assert "both days included" in " ".join(en.split()) or "2015-10-01" in en, (name, r.id)
+                assert "首尾两日均包括在内" in zh or "2015年10月1日" in zh, (name, r.id)
 
 
 def _due_rules(rs):
@@ -203,7 +206,7 @@ def test_a_unit_missing_a_duty_is_worded_for_a_unit():
     assert ("ineligible", "unit") == (doc["outcome"], doc["subject"])
     assert "The 2017—2018 assessment of U-GD as a management unit of the programme: scored 80.0 of 100.0; a " \
            "required duty is not met (under the “2017—2018 assessment of management units (Youth Civilization " \
-           "Post)” ruleset, version 2.0.0; no evaluation date given: every deadline is taken as passed)." == \
+           "Post)” ruleset, version 2.0.1; no evaluation date given: every deadline is taken as passed)." == \
         explain_text(v, lang="en").splitlines()[2]
     assert "U-GD的2017—2018年度青年文明号活动管理工作考评得分80.0分（满分100.0分），有必备要求未达到" == \
         explain_text(v).splitlines()[2].partition("（依据")[0]

@@ -20,7 +20,7 @@ BASE = textwrap.dedent("""\
     version: 1.0.0
     title: {zh: 示例规则集, en: Demo ruleset}
     sources:
-      - {id: N, title: notice}
+      - {id: N, title: {zh: 通知, en: notice}}
     parameters:
       members_min: {value: 6}
       other: {value: 3}
@@ -177,9 +177,9 @@ def test_an_unknown_finding_key_is_q102(tmp_path):
 
 
 def test_a_finding_missing_a_language_is_refused(tmp_path):
-    """Each template is given in both languages: a missing en is Q103."""
-    assert load_error(tmp_path, '        en: "at least {params.members_min} members"\n', "").startswith(
-        "demo.yaml:17:7: Q103 finding.requirement is missing the required key 'en'")
+    """Each template is given in both languages: a missing en is Q125, as for every ruleset text."""
+    assert "demo.yaml:17:7: Q125 finding.requirement has no English text (en) (add `en:` beside the other " \
+           "language)" == load_error(tmp_path, '        en: "at least {params.members_min} members"\n', "")
 
 
 def test_findings_are_not_part_of_the_content_hash(tmp_path):

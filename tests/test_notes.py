@@ -37,7 +37,10 @@ _SECTION_HEADS = {"zh": ("采用的解释", "可复现信息"), "en": ("Interpre
 
 
 def _sections(text, lang):
-    """The note without the interpretations (the rulesets' own notes, translated with the rulesets)."""
+    """The note as checked: whole in Chinese; in English without the interpretations (the rulesets'
+    English notes name parameters and fields as the ruleset's author writes them)."""
+    if lang == "zh":
+        return text
     interp, stamp_head = _SECTION_HEADS[lang]
     head, _, rest = text.partition(f"\n{interp}\n")
     _, _, stamp = rest.partition(f"\n{stamp_head}\n")

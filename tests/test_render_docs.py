@@ -18,9 +18,9 @@ term: 2017-2018
 version: 1.0.0
 title: {zh: 测试, en: test}
 sources:
-  - {id: N, title: notice, reference: No. 1}
+  - {id: N, title: {zh: 通知, en: notice}, reference: No. 1}
 parameters:
-  members_min: {value: 6, source: N, description: Fewest members.}
+  members_min: {value: 6, source: N, description: {zh: 成员人数下限。, en: Fewest members.}}
   members_max: {value: 200, placeholder: true}
   cutoff: {value: 2017-09-30}
   latest_round: {value: 2015-2016}
@@ -65,7 +65,7 @@ def test_every_shipped_ruleset_renders_completely(term, region, lang):
         for line in r.citation.text.strip().splitlines():
             assert f"> {line.strip()}" in md
         if r.interpretation:
-            assert " ".join(r.interpretation.split()) in md
+            assert " ".join(r.interpretation.get(lang).split()) in md
         assert plain(md, r.id)
     for p in rs.parameters:
         assert f"| `{p.name}` |" in md
@@ -165,10 +165,10 @@ def test_the_page_lists_sources_parameters_and_derived_facts(guangdong):
     assert f"- **Layers:** {' → '.join(rs.layers)}\n" in md
     assert "- **Time zone:** Asia/Shanghai\n" in md
     g = next(s for s in rs.sources if s.id == "G")
-    assert f"| G | {g.title} | {g.reference} | 2017-06-16 | — |\n" in md
+    assert f"| G | {g.title.en} | {g.reference} | 2017-06-16 | — |\n" in md
     w = rs.parameter("filing_window")
     assert (f"| `filing_window` | between 2015-10-01 and 2017-09-30, both days included (Asia/Shanghai) | N | "
-            f"{w.description} | {' '.join((w.interpretation or '').split())} | {w.layer} |\n") in md
+            f"{w.description.en} | {' '.join(w.interpretation.en.split())} | {w.layer} |\n") in md
     assert ("| `derived.leader_age` | the age in full years (周岁) on 2017-09-30 (age_reference_date), counted "
             "from the 号长's (leader's) date of birth (leader.birth_date), a year being completed from the day after "
             "the birthday |") in md

@@ -13,7 +13,7 @@ term: 2017-2018
 version: 1.0.0
 title: {zh: 测试, en: test}
 sources:
-  - {id: N, title: notice}
+  - {id: N, title: {zh: 通知, en: notice}}
 parameters:
   min: {value: 6}
   cutoff: {value: 2017-09-30}
