@@ -173,8 +173,9 @@ def test_interpretations_applied_are_listed(youth_fail):
     assert 1 == sum(x.startswith("- At least 50 % of members are aged 35 or under: ") for x in en)
     note = "- parameter “The day on which ages in 周岁 are counted” (used by: The 号长 (leader) is aged 40 or under): "
     assert 1 == sum(x.startswith(note) for x in en)
-    assert "- 参数“计算周岁年龄的基准日”（用于：号长年龄不超过40周岁）：文件未规定按哪一天计算年龄。本规则集以网络报备" \
-           "截止日（2017年9月30日）为基准日，即集体须具备资格的最后一天；管理单位按其他日期计算年龄的，在此修改。" in zh
+    assert "- 参数“计算周岁年龄的基准日”（用于：号长年龄不超过40周岁）：文件未规定按哪一天计算年龄。" \
+           "本规则集以网络报备截止日（2017年9月30日）为基准日，即集体须具备资格的最后一天；" \
+           "管理单位按其他日期计算年龄的，在此修改。" in zh
 
 
 def test_interpretations_show_no_markdown_marks(youth_fail):
