@@ -19,6 +19,7 @@ from typing import Any
 import attrs
 
 from . import _expr as E
+from ._finding import check_finding
 from ._loader import Key, Loaded, text_position
 from ._model import Derivation, Rule, Ruleset, Window, decided_on
 from ._moments import TERM
@@ -526,6 +527,7 @@ def check_ruleset(rs: Ruleset, where: dict[str, tuple[Loaded, Key]]) -> tuple[Ru
     for r in rs.rules:
         try:
             rules.append(check_rule(rs, r, where))
+            errors += check_finding(rs, rules[-1], where)
         except RulesetError as exc:
             errors.append(exc)
     try:

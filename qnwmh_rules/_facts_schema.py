@@ -17,7 +17,8 @@ Schema file shape (see ``rulesets/facts/collective@1.facts.yaml``)::
     title: {zh: …, en: …}
     limits: {count: 1000000000, items: 1000, text: 1000}
     groups:                           # objects and lists: labels (lists also a description)
-      honors: {label: {zh: …, en: …}, description: {zh: …, en: …}}
+      honors: {label: {zh: …, en: …}, description: {zh: …, en: …},
+               phrasing: {zh: "{round|term}年度…", en: …}}   # how one item reads in findings
     fields:                           # every fact path; list item fields as list[].field
       members.total: {type: count, label: {zh: …, en: …}, description: {zh: …, en: …}}
       honors[].level:
@@ -43,7 +44,8 @@ from typing import Any
 
 import attrs
 
-from ._loader import Key, Loaded, confined_path, load_text, read_source, tree_root
+from . import _template
+from ._loader import Key, Loaded, confined_path, load_text, read_source, text_position, tree_root
 from .exceptions import RulesetError, did_you_mean
 
 __all__ = ["FieldSpec", "FactsSchema", "Regions", "TYPES", "HARD_LIMITS", "LANGS", "SUFFIX", "read_schema_file",
@@ -64,7 +66,7 @@ _TOP_KEYS = {"facts_schema": True, "version": True, "subject": True, "title": Tr
 _REGION_KEYS = {"facts_schema": True, "version": True, "title": True, "regions": True}
 _FIELD_KEYS = {"type": True, "label": True, "description": True, "values": False, "required": False,
                "at_most": False, "only_if_true": False, "required_unless": False, "not_before": False}
-_GROUP_KEYS = {"label": True, "description": False}
+_GROUP_KEYS = {"label": True, "description": False, "phrasing": False}
 SUFFIX = ".facts.yaml"
 
 
@@ -110,6 +112,8 @@ class FactsSchema:
     value_labels: dict[str, dict[str, Labels]]  # enum path -> value -> labels
     path: str = ""
     sha256: str = ""
+    # list -> how one item reads in findings: a template (see _template) per language, over the item's fields
+    phrasing: dict[str, Labels] = attrs.field(factory=dict)
 
     @property
     def key(self) -> str:
@@ -283,6 +287,7 @@ def read_schema_file(path: Path) -> FactsSchema:
     lists = tuple(dict.fromkeys(p.split("[]", 1)[0] for p in fields if "[]" in p))
     for fpath, spec in fields.items():
         _check_constraints(r, fpath, spec, fields)
+    phrasing: dict[str, Labels] = {}
     groups_raw = top.get("groups") or {}
     if not isinstance(groups_raw, dict):
         raise r.err(f"groups must be a mapping, got {_kind(groups_raw)}", ("groups",))
@@ -295,6 +300,8 @@ def read_schema_file(path: Path) -> FactsSchema:
         labels[g] = r.labels(d["label"], ("groups", g, "label"), f"the label of {g}")
         if "description" in d:
             descriptions[g] = r.labels(d["description"], ("groups", g, "description"), f"the description of {g}")
+        if "phrasing" in d:
+            phrasing[g] = _phrasing_of(r, g, d["phrasing"], ("groups", g, "phrasing"), fields, lists)
     unlabelled = sorted(needed - set(groups_raw))
     if unlabelled:
         raise r.err(f"the list or object {unlabelled[0]!r} has no label: add it under groups", ("groups",))
@@ -303,7 +310,34 @@ def read_schema_file(path: Path) -> FactsSchema:
             raise r.err(f"the list {name_!r} needs a description under groups", ("groups", name_))
     return FactsSchema(name=name, version=version, subject=subject, title=title, fields=fields, lists=lists,
                        max_items=limits["items"], labels=labels, descriptions=descriptions,
-                       value_labels=value_labels, path=str(path), sha256=sha)
+                       value_labels=value_labels, path=str(path), sha256=sha, phrasing=phrasing)
+
+
+_ITEM_KINDS = {"bool": "bool", "count": "number", "date": "date", "instant": "instant"}
+
+
+def _phrasing_of(r: _Reader, group: str, value: Any, kp: Key, fields: dict[str, FieldSpec],
+                 lists: tuple[str, ...]) -> Labels:
+    """A list's ``phrasing``: a ``{zh, en}`` template of one item over the item's fields, checked like a
+    finding's templates (Q190 syntax, Q191 a field the items do not have, Q192 a formatter)."""
+    if group not in lists:
+        raise r.err(f"phrasing belongs to lists; {group!r} is an object", kp, key=True)
+    texts = r.labels(value, kp, f"the phrasing of {group}")
+    scope = {p[len(group) + 3:]: _ITEM_KINDS.get(spec.type, "string")
+             for p, spec in fields.items() if p.startswith(f"{group}[].")}
+    for name in list(scope):  # an object inside an item (channel) may be named too
+        head = name.rpartition(".")[0]
+        while head:
+            scope.setdefault(head, "any")
+            head = head.rpartition(".")[0]
+    for lang, text in texts.items():
+        try:
+            _template.check_template(_template.parse_template(text), scope,
+                                     suggest=lambda w, choices: did_you_mean(w, choices))
+        except _template.TemplateProblem as p:
+            line, col = text_position(r.l, kp + (lang,), p.offset, text)
+            raise RulesetError(p.code, p.message, path=r.l.path, line=line, col=col, suggestion=p.suggestion) from None
+    return texts
 
 
 def _pair(r: _Reader, value: Any, kp: Key) -> tuple[str, str] | None:

@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # _tree's nodes hold Windows of this module: the types only, 
     from .facts import Subject
 
 __all__ = ["Text", "Source", "Citation", "Window", "Parameter", "Derivation", "Rule", "Ruleset", "ScoreSpec",
-           "ScoreGroup", "Scoring", "CreationCriterion"]
+           "ScoreGroup", "Scoring", "CreationCriterion", "Finding"]
 
 
 @attrs.frozen
@@ -223,6 +223,21 @@ class CreationCriterion:
 
 
 @attrs.frozen
+class Finding:
+    """How a rule words its finding: templates (``Text`` of template texts, zh and en) for the
+    requirement and for each outcome (``pending``: undetermined because its ``pending_if`` holds).
+    The template language is ``_template``'s; names and formatters are checked at load (Q190–Q192).
+    Wording, not meaning: findings are not part of the ruleset's content hash."""
+
+    requirement: Text | None = None
+    passed: Text | None = None
+    failed: Text | None = None
+    undetermined: Text | None = None
+    pending: Text | None = None
+    not_applicable: Text | None = None
+
+
+@attrs.frozen
 class Rule:
     id: str
     title: Text
@@ -251,6 +266,8 @@ class Rule:
     applies_condition: RNode | None = attrs.field(default=None, eq=False, repr=False)
     due_last_day: dt.date | None = attrs.field(default=None, eq=False, repr=False)  # from `due`
     due_opens: dt.date | None = attrs.field(default=None, eq=False, repr=False)  # first day, for windows
+    # the templates of its finding (``finding:``), if it declares them
+    finding: Finding | None = attrs.field(default=None, repr=False)
 
     @property
     def checked(self) -> RNode:

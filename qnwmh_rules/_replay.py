@@ -9,6 +9,7 @@ Must not know durable_rules or YAML.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -16,14 +17,16 @@ from typing import Any
 
 import attrs
 
-from ._api import load_ruleset_cached
+from ._api import load_ruleset, load_ruleset_cached
 from ._catalogue import durable_available, ruleset_path, rulesets_dir
 from ._jsontext import InvalidJSONError, check_value, loads
+from ._model import Ruleset
 from ._moments import TERM
-from .exceptions import FactsError
+from .exceptions import FactsError, QnwmhError
 from .verdict import Verdict
 
-__all__ = ["apply_patch", "WhatIf", "what_if", "Replay", "replay", "json_differences", "parse_assignment"]
+__all__ = ["apply_patch", "WhatIf", "what_if", "Replay", "replay", "json_differences", "parse_assignment",
+           "ruleset_for_stamp"]
 
 def parse_assignment(text: str) -> tuple[str, Any]:
     """``members.total=12`` → ("members.total", 12): the value is JSON if it parses, else text;
@@ -146,6 +149,33 @@ def _shipped(root: Path, term: str, ruleset_id: str) -> Path | None:
                          suggestion="replay with --ruleset FILE to use another ruleset")
     files = {f.stem: f for f in terms[term].glob("*.yaml") if not f.name.endswith(".cases.yaml")}
     return files.get(ruleset_id)
+
+
+@functools.lru_cache(maxsize=32)
+def _ruleset_at(path: Path, mtime_ns: int) -> Ruleset:
+    """The loaded ruleset of a shipped file (cached per file version: explanations ask for it per note)."""
+    return load_ruleset(path, backend="python").ruleset
+
+
+def ruleset_for_stamp(stamp: Any) -> Ruleset | None:
+    """The shipped ruleset (``Ruleset``) a verdict's stamp names, when one of that id, term and version
+    is shipped and loads; None otherwise (explanations then word every rule generically)."""
+    root = rulesets_dir()
+    try:
+        path = _shipped(root, stamp.term, stamp.ruleset_id)
+    except QnwmhError:
+        path = None
+    # the shipped examples (rulesets/examples/) are named by their ruleset id, not their file name
+    candidates = [path] if path is not None else sorted(
+        f for f in (root / "examples").glob("*.yaml") if not f.name.endswith(".cases.yaml"))
+    for f in candidates:
+        try:
+            rs = _ruleset_at(f, f.stat().st_mtime_ns)
+        except (QnwmhError, OSError):
+            continue
+        if (rs.id, rs.term, rs.version) == (stamp.ruleset_id, stamp.term, stamp.version):
+            return rs
+    return None
 
 
 def replay(verdict_doc: Mapping[str, Any], facts: Mapping[str, Any], *, ruleset: str | Path | None = None) -> Replay:

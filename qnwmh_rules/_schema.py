@@ -25,6 +25,7 @@ import attrs
 from ._facts_schema import SUFFIX as SCHEMA_SUFFIX
 from ._facts_schema import default_schema_key, find_schema, schema_dir
 from ._facts_schema import parse_key as parse_schema_key
+from ._finding import read_finding
 from ._loader import Key, Loaded, PathProblem, confined_path, load_text, read_source
 from ._model import (
     Citation,
@@ -55,7 +56,7 @@ _TOP_KEYS = {
 }
 _RULE_KEYS = {"id": True, "title": True, "severity": True, "citation": True, "when": True,
               "interpretation": False, "override": False, "pending_if": False, "score": False,
-              "due": False, "applies_if": False}
+              "due": False, "applies_if": False, "finding": False}
 _SCORE_KEYS = {"kind": True, "points": False, "group": False, "per": False, "cap": False, "effect": False}
 _SCORING_KEYS = {"rounding": True, "groups": True, "bonus_cap": False}
 _GROUP_KEYS = {"id": True, "title": True, "cap": False, "weight": False}
@@ -760,6 +761,9 @@ class _RulesReader:
             f.where[f"{rule_id}#pending_if"] = (f.loaded, kp + ("pending_if",))
         title = f.text(v["title"], kp + ("title",), "title")
         score = f.collect(self.score.read, v["score"], kp + ("score",)) if "score" in v else None
+        finding = f.collect(read_finding, r, v["finding"], kp + ("finding",)) if "finding" in v else None
+        if finding is not None:
+            f.where[f"{rule_id}#finding"] = (f.loaded, kp + ("finding",))
         if score is not None and score.kind == "gate" and score.effect == "ineligible" and severity != "required":
             f.errors.append(r.err("Q150", "a gate with `effect: ineligible` must be a required rule",
                                   kp + ("severity",)))
@@ -768,7 +772,7 @@ class _RulesReader:
             citation=citation or Citation("?", "?", "?", "?"),
             when=r.string(v["when"], kp + ("when",), "when"),
             interpretation=f.opt_text(v, "interpretation", kp),
-            layer=self.h.layer, pending_if=pending, score=score, due=due, applies_if=applies,
+            layer=self.h.layer, pending_if=pending, score=score, due=due, applies_if=applies, finding=finding,
         )
         f.where[rule_id] = (f.loaded, kp + ("when",))
 

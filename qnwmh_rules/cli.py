@@ -22,6 +22,7 @@ from . import _batch as B
 from . import _diff as _diff_mod
 from ._audit import AuditHead, AuditLog, read_key
 from ._explain import explain_html, explain_text
+from ._finding import PHRASING_SUFFIX, check_phrasing
 from ._fmt import FormatError, format_text, replace_file, yaml_files
 from ._jsontext import loads
 from ._model import ruleset_key
@@ -161,9 +162,12 @@ def _write_output(name: str, text: str) -> None:
 
 def _explain(args: argparse.Namespace) -> int:
     doc = _read_verdict(args.verdict)
+    facts = _read_json(args.facts) if args.facts else None
+    ruleset = _api.load_ruleset(args.ruleset, backend="python") if args.ruleset else None
     try:  # from_dict checks the shape; a value of the wrong type inside shows only while rendering
         verdict = Verdict.from_dict(doc)
-        text = (explain_html if args.format == "html" else explain_text)(verdict, lang=args.lang)
+        text = (explain_html if args.format == "html" else explain_text)(verdict, lang=args.lang, ruleset=ruleset,
+                                                                         facts=facts)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise FactsError("(verdict)", f"{args.verdict} is not a verdict document ({_why(exc)})") from exc
     if args.output:
@@ -281,7 +285,8 @@ def _ruleset_files(paths: list[str]) -> list[Path]:
     for name in paths:
         p = Path(name)
         if p.is_dir():
-            out.extend(sorted(f for f in p.rglob("*.yaml") if not f.name.endswith(".cases.yaml")))
+            out.extend(sorted(f for f in p.rglob("*.yaml")
+                              if not f.name.endswith((".cases.yaml", PHRASING_SUFFIX))))
         else:
             out.append(p)
     return out
@@ -290,6 +295,11 @@ def _ruleset_files(paths: list[str]) -> list[Path]:
 def _check(args: argparse.Namespace) -> int:
     files = _ruleset_files(args.paths)
     problems: list[dict[str, Any]] = []
+    # the names findings use (rulesets/findings/*.phrasing.yaml) are checked with the rulesets they serve
+    for f in sorted(x for name in args.paths if Path(name).is_dir() for x in Path(name).rglob(f"*{PHRASING_SUFFIX}")):
+        for err in check_phrasing(f):
+            problems.append({"file": err.path or str(f), "line": err.line, "column": err.col, "code": err.code,
+                             "message": err.message, "suggestion": err.suggestion, "text": str(err)})
     for f in files:  # every file is checked and reported, whatever happened to the ones before
         try:
             # no engine is built; where durable_rules is installed it is asked whether it takes the
@@ -956,6 +966,11 @@ def build_parser() -> argparse.ArgumentParser:
                     help=f"language of the note (default {DEFAULT_LANG})")
     ex.add_argument("--format", default="text", choices=("text", "html"), help="text (default) or html")
     ex.add_argument("-o", "--output", default=None, help="write to this file instead of stdout")
+    ex.add_argument("--facts", default=None, metavar="FACTS.json",
+                    help="the subject's facts: its name (and a unit's kind and region) go into the headline")
+    ex.add_argument("--ruleset", default=None, metavar="FILE",
+                    help="the ruleset the verdict was made with, for its findings (default: the shipped ruleset "
+                         "the verdict's stamp names)")
     ex.set_defaults(func=_explain)
     w = _subparser(sub, "why-not", "for each failed rule, the smallest changes to the facts that would pass it",
                    ["why-not --region guangdong rulesets/examples/collective-gd-0001.json --lang en"],

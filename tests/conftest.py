@@ -110,6 +110,12 @@ def good_facts():
     return copy.deepcopy(json.loads(EXAMPLE.read_text(encoding="utf-8")))
 
 
+@pytest.fixture
+def unit_facts():
+    """The example management unit (rulesets/examples/unit-gd.json): every duty done, every share reached."""
+    return copy.deepcopy(json.loads((EXAMPLE.parent / "unit-gd.json").read_text(encoding="utf-8")))
+
+
 def write(tmp_path, name, text):
     p = tmp_path / name
     p.write_text(text, encoding="utf-8")

@@ -247,12 +247,12 @@ def test_a_listed_name_is_the_same_ruleset_as_its_file(capsys, name):
 # ---- the ruleset schema refuses what the loader refuses for a missing key -------------------------------
 
 _RULESET_FILES = sorted(p for p in (ROOT / "rulesets").rglob("*.yaml")
-                        if not p.name.endswith((".cases.yaml", ".facts.yaml")))
+                        if not p.name.endswith((".cases.yaml", ".facts.yaml", ".phrasing.yaml")))
 # What a JSON Schema cannot see: a name that must be declared elsewhere in the file or in the inherited
 # file (Q108 source, Q115/Q181 parameter of a kind, Q152 group, Q201 fact path, Q204 parameter, Q205 derived
-# fact), and Q120 (a ruleset that inherits nothing must have rules: the rules of an overlay are inherited).
-# docs/ruleset-format.md says so beside the schema.
-_CROSS_REFERENCES = {"Q108", "Q115", "Q120", "Q152", "Q181", "Q201", "Q204", "Q205"}
+# fact, Q191 a value a finding's template names), and Q120 (a ruleset that inherits nothing must have rules:
+# the rules of an overlay are inherited). docs/ruleset-format.md says so beside the schema.
+_CROSS_REFERENCES = {"Q108", "Q115", "Q120", "Q152", "Q181", "Q191", "Q201", "Q204", "Q205"}
 
 
 def _key_paths(data, at=()):

@@ -44,6 +44,8 @@ USES = [
     ("explain", "verdict", ["explain", "{P}"]),
     ("explain", "output", ["explain", "{V}", "-o", "{P}"]),
     ("explain", "rulesets", ["explain", "{V}", "--rulesets", "{P}"]),
+    ("explain", "facts", ["explain", "{V}", "--facts", "{P}"]),
+    ("explain", "ruleset", ["explain", "{V}", "--ruleset", "{P}"]),
     ("why-not", "file", ["why-not", "{P}", "--term", "2017-2018"]),
     ("why-not", "ruleset", ["why-not", "{F}", "--ruleset", "{P}"]),
     ("why-not", "rulesets", ["why-not", "{F}", "--term", "2017-2018", "--rulesets", "{P}"]),

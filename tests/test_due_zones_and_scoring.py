@@ -158,7 +158,7 @@ def test_the_rounding_line_is_worded_in_chinese(mode):
 
     note = f"rounded to 2 decimal place(s), {mode.replace('_', ' ')}"
     said = _score_note(ScoreLine(None, "rounding", None, "adjustment", "0.005", None, note), _SCORE_WORDS["zh"])
-    assert ("2 位小数", []) == (said[said.index("2 位"):], re.findall(r"[A-Za-z]+", said))
+    assert ("2位小数", []) == (said[said.index("2位"):], re.findall(r"[A-Za-z]+", said))
 
 
 NATIONAL_FILE = RULESETS / "2017-2018" / "national.yaml"

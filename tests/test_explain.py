@@ -28,40 +28,48 @@ def window_open(good_facts, guangdong):
     return guangdong.evaluate(good_facts, as_of="2017-09-20")
 
 
-def test_the_outcome_sentence_comes_first_in_chinese(youth_fail):
-    """The zh note opens with one sentence: collective, outcome, ruleset id, version, term and region."""
-    assert "集体 GD-0001 不符合资格（ineligible），依据 2017-2018 年度规则集 guangdong 2.0.1（地区：guangdong）。" == \
-        lines(explain_text(youth_fail))[0]
+def test_the_headline_comes_first_in_chinese(youth_fail, good_facts):
+    """The zh note opens with the document kind, then one sentence: subject, name, outcome, term, ruleset, version."""
+    assert ["青年文明号创建集体资格核查说明", "",
+            "GD-0001（广州南站客运车间青年班组）不具备2017—2018年度全国青年文明号创建集体资格"
+            "（依据广东规则集2.0.1版；未指定评估时点，按各期限均已届满评估）"] == \
+        lines(explain_text(youth_fail, facts=good_facts))[:3]
 
 
-def test_the_outcome_sentence_comes_first_in_english(youth_fail):
+def test_the_headline_comes_first_in_english(youth_fail):
     """The en note opens with the same sentence in English."""
-    assert "Collective GD-0001 is ineligible under the 2017-2018 ruleset guangdong 2.0.1 (region: guangdong)." == \
-        lines(explain_text(youth_fail, lang="en"))[0]
+    assert "GD-0001 is not eligible as a 2017—2018 national 青年文明号 creation collective (under the Guangdong " \
+           "ruleset, version 2.0.1; no evaluation date given: every deadline is taken as passed)." == \
+        lines(explain_text(youth_fail, lang="en"))[2]
 
 
-def test_a_national_verdict_names_no_region(good_facts):
-    """Without an overlay the sentence says the region is national (全国)."""
-    v = qnwmh_rules.evaluate(good_facts)
-    assert "集体 GD-0001 符合资格（eligible），依据 2017-2018 年度规则集 national 2.0.1（地区：全国）。" == \
-        lines(explain_text(v))[0]
+def test_the_headline_gives_the_evaluation_date(good_facts):
+    """With as_of, the headline opens with the day in Beijing time; a national verdict cites the national ruleset."""
+    v = qnwmh_rules.evaluate(good_facts, as_of="2017-10-15")
+    assert "截至2017年10月15日（北京时间），GD-0001具备2017—2018年度全国青年文明号创建集体资格" \
+           "（依据全国规则集2.0.1版）" \
+        == lines(explain_text(v))[2]
 
 
 def test_failed_youth_share_is_phrased_in_chinese(youth_fail):
-    """A failed share rule gives the share, the counts and the threshold in one zh sentence."""
-    assert "   核查：成员35周岁以下占比 46%（11/24），低于要求的 50%。" in lines(explain_text(youth_fail))
+    """A failed share rule gives requirement, finding and conclusion, each labelled."""
+    text = lines(explain_text(youth_fail))
+    i = text.index("1. 35周岁以下青年人数占50%以上")
+    assert ["   要求：35周岁以下青年人数占集体人数50%以上。",
+            "   核查情况：集体成员24人，其中35周岁以下11人，占46%，低于50%。",
+            "   核查结论：不符合"] == text[i + 2:i + 5]
 
 
 def test_failed_youth_share_is_phrased_in_english(youth_fail):
     """The same finding in English."""
-    assert "   Finding: 11 of 24 members (46 %) are aged 35 or under, below the required 50 %." in \
+    assert "   Finding: 11 of 24 members (46%) are aged 35 or under, below 50%." in \
         lines(explain_text(youth_fail, lang="en"))
 
 
 def test_a_failed_rule_quotes_the_clause_it_cites(youth_fail):
     """The failed rule's heading is followed by its source title, clause and the clause's own text, quoted."""
     text = lines(explain_text(youth_fail))
-    i = text.index("1. 35周岁以下青年人数占50%以上（basic.youth_share）")
+    i = text.index("1. 35周岁以下青年人数占50%以上")
     assert "   依据：《2017—2018年度交通运输行业全国青年文明号评选（交通运输部2017年通知，经交通运输部同意）》" \
            "二（一）：" \
            "“总人数在6人以上、200人以下，其中35周岁以下青年人数占50%以上。”" == text[i + 1]
@@ -71,7 +79,7 @@ def test_a_share_just_below_the_threshold_is_not_rounded_up_to_it(good_facts):
     """124 of 250 (49.6 %) is shown with a decimal, so it never reads "50 %, below 50 %"."""
     good_facts["members"] = {"total": 250, "aged_35_or_under": 124, "chinese_nationals": 250}
     v = qnwmh_rules.evaluate(good_facts)
-    assert "   Finding: 124 of 250 members (49.6 %) are aged 35 or under, below the required 50 %." in \
+    assert "   Finding: 124 of 250 members (49.6%) are aged 35 or under, below 50%." in \
         lines(explain_text(v, lang="en"))
 
 
@@ -83,105 +91,134 @@ def test_other_failed_rules_are_phrased_per_rule(good_facts, guangdong):
     good_facts["filings"].append({"channel": {"kind": "locality", "unit": "共青团广州市委"},
                                   "submitted_at": "2017-07-01T09:00:00+08:00", "review": {"status": "pending"}})
     text = lines(explain_text(guangdong.evaluate(good_facts)))
-    assert ["   核查：集体成员 5 人，不在 6–200 人之间。",
-            "   核查：号长 2017-09-30 时 41 周岁，超过 40 周岁（出生日期 1976-05-01）。",
-            "   核查：号长国籍为 US，不是要求的 CN。",
-            "   核查：读取的荣誉：市级命名（2015-2016 届，2016-05-04）；无一符合要求：2017-09-30 前（含当日）的"
-            "全国青年文明号荣誉，或 2015-2016 届省级命名或复核认定。",
-            "   核查：通过 2 个归口渠道报备（行业归口“广铁集团团委”；地方归口“共青团广州市委”）"
-            "（计入的报备：filings[0]；filings[1]），超过允许的 1 个。",
-            ] == [x for x in text if x.startswith("   核查：")]
+    assert ["   核查情况：集体成员5人，不在6至200人之间。",
+            "   核查情况：截至2017年9月30日，号长已满41周岁（出生日期1976年5月1日），超过40周岁。",
+            "   核查情况：号长为美国国籍，不是中国国籍。",
+            "   核查情况：登记的荣誉：2015—2016年度地市级青年文明号（命名，表彰文件日期2016年5月4日）；"
+            "没有符合要求的荣誉。",
+            "   核查情况：本届报备期内的报备渠道2个，超过1个，属多途径申报；计入的报备："
+            "北京时间2017年6月20日10:15经行业系统“广铁集团团委”报备，审核通过（北京时间2017年6月28日9:00）；"
+            "北京时间2017年7月1日9:00经属地“共青团广州市委”报备，待审核。",
+            ] == [x for x in text if x.startswith("   核查情况：")]
 
 
 def test_a_failed_filing_rule_lists_the_filings_read(good_facts, guangdong):
-    """A filing rule lists every filing it read and what one of them had to meet."""
+    """A filing rule lists every filing it read and says what none of them met."""
     good_facts["filings"][0]["submitted_at"] = "2017-09-10T10:15:00+08:00"
     good_facts["filings"][0]["review"]["at"] = "2017-09-12T09:00:00+08:00"
-    v = guangdong.evaluate(good_facts)
-    assert "   Finding: Filings read: submitted 2017-09-10 10:15:00+08:00 through the industry line “广铁集团团委”, " \
-           "approved 2017-09-12 09:00:00+08:00; requirement not met: at least one filing submitted within " \
-           "2015-10-01 to 2017-09-30 (both days included, Asia/Shanghai), and submitted on or before 2017-09-07." \
-        in lines(explain_text(v, lang="en"))
+    text = lines(explain_text(guangdong.evaluate(good_facts), lang="en"))
+    i = text.index("1. Network filing completed by 7 September 2017 (Guangdong deadline)")
+    assert ["   Required: A network filing in the online office system on or before 7 September 2017.",
+            "   Finding: Filings on record: filed 10 September 2017, 10:15 Beijing time through the industry line "
+            "“广铁集团团委”, approved (12 September 2017, 9:00 Beijing time); none was submitted on or before "
+            "7 September 2017."] == text[i + 2:i + 4]
 
 
-def test_an_unrecognised_condition_is_worded_generically(youth_fail):
-    """A condition of no known shape still says what was read and what it was held to."""
-    r = youth_fail.rule("basic.members_range")
-    odd = attrs.evolve(r, outcome="failed", condition="members.total > params.members_min + params.members_max")
-    v = attrs.evolve(youth_fail, rules=(odd, *youth_fail.rules[1:]))
-    assert "   Finding: read: members.total = 24; held to: members_max = 200; members_min = 6 " \
-           "(condition: members.total > params.members_min + params.members_max)." in lines(explain_text(v, lang="en"))
+def test_a_rule_without_templates_is_worded_from_the_labels(youth_fail, guangdong):
+    """A rule whose ruleset declares no finding reads its values under their labels: no path, JSON or condition."""
+    rs = guangdong.ruleset
+    bare = attrs.evolve(rs, rules=tuple(attrs.evolve(r, finding=None) for r in rs.rules))
+    text = lines(explain_text(youth_fail, ruleset=bare))
+    i = text.index("1. 35周岁以下青年人数占50%以上")
+    assert ["   要求：35周岁以下青年人数占50%以上。", "   核查情况：35周岁以下成员人数：11；集体成员总数：24。"] == \
+        text[i + 2:i + 4]
 
 
 def test_undetermined_rules_list_their_missing_facts(good_facts, guangdong):
-    """With the leader removed, each undetermined rule names the fact path it lacks and what it requires."""
+    """With the leader removed, each undetermined rule names the information it lacks, by its label."""
     del good_facts["leader"]
-    text = lines(explain_text(guangdong.evaluate(good_facts), lang="en"))
-    assert "Missing facts: leader.birth_date, leader.nationality." == text[2]
-    i = text.index("1. The 号长 (leader) is aged 40 or under (basic.leader_age)")
-    assert ["   Missing facts: leader.birth_date",
-            "   Required: the 号长 (leader) aged 40 or under on 2017-09-30."] == text[i + 2:i + 4]
-    assert "   Missing facts: leader.nationality" in text
+    text = lines(explain_text(guangdong.evaluate(good_facts)))
+    assert "缺少信息：号长出生日期、号长国籍。" == text[4]
+    i = text.index("1. 号长年龄不超过40周岁")
+    assert ["   要求：截至2017年9月30日，号长不超过40周岁。", "   缺少信息：号长出生日期",
+            "   核查结论：尚无法判定"] == \
+        text[i + 2:i + 5]
 
 
 def test_undetermined_rules_give_the_window_open_reason_in_english(window_open):
-    """A rule pending on an open window says so, in the note's language only."""
+    """A rule waiting for an open window says until when, and from when it is decided."""
     text = lines(explain_text(window_open, lang="en"))
-    i = text.index("1. Network filing completed within the filing window (filing.window)")
-    assert ["   Finding: No filings on record; required: at least one filing submitted within 2015-10-01 to "
-            "2017-09-30 (both days included, Asia/Shanghai).",
-            "   Reason: not yet due: the last day of params.filing_window is 2017-09-30 (Asia/Shanghai), 10 days "
-            "left; decided from 2017-10-01"] == text[i + 2:i + 4]
+    i = text.index("1. Network filing completed within the filing window")
+    assert ["   Finding: Filings on record: none; none within the filing window yet.",
+            "   Why open: Not yet due: the period ends on 30 September 2017 (Beijing time); decided from "
+            "1 October 2017."] == text[i + 3:i + 5]
 
 
 def test_undetermined_rules_give_the_window_open_reason_in_chinese(window_open):
-    """The same reason in Chinese."""
-    assert 2 == lines(explain_text(window_open)).count(
-        "   原因：尚未到期：params.filing_window 至2017-09-30（Asia/Shanghai）止，还剩10天；2017-10-01起判定")
+    """The same reason in Chinese, with Chinese dates and Beijing time, and no count of days left."""
+    text = explain_text(window_open)
+    reason = "   待定原因：期限至2017年9月30日（北京时间）止，尚未届满；2017年10月1日起判定。"
+    assert (2, False) == (lines(text).count(reason),
+                          "还剩" in text)
 
 
 def test_sections_come_in_order(window_open):
-    """Failed, then undetermined, then passed rules, then interpretations, then the stamp."""
-    headings = ["未通过的规则（1）", "待定的规则（2）", "通过的规则（7）", "采用的解释", "可复现信息"]
+    """Conditions not met, then not yet decidable, then met, then interpretations, then the stamp."""
+    headings = ["不符合的条件（1项）", "尚无法判定的条件（2项）", "符合的条件（7项）", "采用的解释", "可复现信息"]
     assert headings == [x for x in lines(explain_text(window_open)) if x in headings]
 
 
 def test_passed_rules_take_one_line_each(youth_fail):
-    """Each passed rule is one line: title, id and what was read against what."""
+    """Each condition met is one line: its title and its finding."""
     text = lines(explain_text(youth_fail, lang="en"))
-    assert "- The collective has between 6 and 200 members (basic.members_range): The collective has 24 members, " \
-           "within 6–200." in text
-    i = text.index("Rules passed (9)")
+    assert "- The collective has between 6 and 200 members: The collective has 24 members, within 6–200." in text
+    i = text.index("Conditions met (9)")
     assert 9 == sum(x.startswith("- ") for x in text[i + 1:text.index("Interpretations applied")])
 
 
 def test_interpretations_applied_are_listed(youth_fail):
-    """Rule interpretations and parameter notes appear, each parameter once with the rules using it."""
-    text = lines(explain_text(youth_fail, lang="en"))
-    assert "- rule basic.youth_share: \"占50%以上\" is read as inclusive: exactly half is enough. Ages are those " \
-           "of the members on the day the filing system records them; no reference day is stated for this count." \
-           in text
-    note = "- parameter age_reference_date (used by basic.leader_age): No source says"
-    assert 1 == sum(x.startswith(note) for x in text)
+    """Rule interpretations and parameter notes appear in the note's language, each parameter once, named by
+    its description, with the rules using it."""
+    en, zh = lines(explain_text(youth_fail, lang="en")), lines(explain_text(youth_fail))
+    assert 1 == sum(x.startswith("- At least 50 % of members are aged 35 or under: ") for x in en)
+    note = "- parameter “The day on which ages in 周岁 are counted” (used by: The 号长 (leader) is aged 40 or under): "
+    assert 1 == sum(x.startswith(note) for x in en)
+    assert "- 参数“计算周岁年龄的基准日”（用于：号长年龄不超过40周岁）：文件未规定按哪一天计算年龄。" \
+           "本规则集以网络报备截止日（2017年9月30日）为基准日，即集体须具备资格的最后一天；" \
+           "管理单位按其他日期计算年龄的，在此修改。" in zh
+
+
+def test_interpretations_show_no_markdown_marks(youth_fail):
+    """Backticks of the ruleset's notes (`due`) are not shown."""
+    assert ("`" in " ".join(r.interpretation or "" for r in youth_fail.rules), "`" in explain_text(youth_fail)) == \
+        (True, False)
 
 
 def test_the_stamp_is_reproduced(window_open):
-    """The stamp gives ruleset id, term, version, layers, both sha256, library version, engine and as_of."""
+    """The stamp gives ruleset id, term, version, region, layers, both sha256, library version, engine and as_of."""
     s = window_open.stamp
-    text = explain_text(window_open, lang="en")
+    text = explain_text(window_open)
+    engine = {"durable": "durable_rules（记录引擎）", "python": "Python 编译后端"}[s.engine]
     assert text.endswith("\n".join([
-        "Reproducibility stamp", "- ruleset: guangdong", "- term: 2017-2018", "- version: 2.0.1",
-        "- region: guangdong", "- layers (base first): 2017-2018/national@2.0.1 → 2017-2018/guangdong@2.0.1",
-        f"- ruleset sha256: {s.ruleset_sha256}", f"- library version: {qnwmh_rules.__version__}",
-        f"- engine: {s.engine}", "- as_of: 2017-09-20T23:59:59.999999+08:00", f"- facts sha256: {s.facts_sha256}",
+        "可复现信息", "- 规则集：guangdong", "- 年度：2017—2018", "- 版本：2.0.1",
+        "- 地区：广东", "- 层次（由基础到覆盖）：2017-2018/national@2.0.1 → 2017-2018/guangdong@2.0.1",
+        f"- 规则集 SHA-256：{s.ruleset_sha256}", f"- 程序库版本：{qnwmh_rules.__version__}",
+        f"- 规则引擎：{engine}", "- 评估时点：2017年9月20日（北京时间）", f"- 事实数据 SHA-256：{s.facts_sha256}",
     ]) + "\n")
+
+
+def test_a_unit_note_is_an_assessment(unit_facts):
+    """A unit's note names the unit, its kind and region, puts the (provisional) score in the headline and
+    warns that the weights are placeholders; it never speaks of 资格."""
+    unit_facts["activities"] = unit_facts["activities"][:2]
+    v = qnwmh_rules.load_ruleset(term="2017-2018", subject="unit").evaluate(unit_facts, as_of="2018-06-01")
+    text = explain_text(v, facts=unit_facts)
+    assert ["青年文明号活动管理工作考评说明", "",
+            "截至2018年6月1日（北京时间），U-GD（共青团广东省委，省级团委，广东）的2017—2018年度青年文明号活动管理工作"
+            "考评暂定得分80.0分（满分100.0分；待定项目确定后，得分可能在80.0至100.0分之间），尚有必备要求无法判定"
+            "（依据《2017—2018年度青年文明号活动管理工作考评（管理单位）》规则集2.0.1版）",
+            "【注意：本考评的分值为占位值，并非正式标准（考评办法原文未收录），得分仅供参考。】"] == lines(text)[:4]
+    assert ("资格" in text, "- 组织至少一次专题会议：已登记：2017年3月10日专题会议“全省青年文明号工作专题会”"
+                           "（得分10分，满分10分）。"
+            in lines(text)) == (False, True)
 
 
 def test_html_is_self_contained(window_open):
     """The HTML page fetches nothing and runs nothing: no URLs, scripts or src attributes."""
     page = explain_html(window_open)
-    assert ([], True, True) == ([x for x in ("http://", "https://", "<script", "src=", "<link", "@import", "url(")
-                                 if x in page], '<meta charset="utf-8">' in page, "@media print" in page)
+    assert ([], True, True, True) == ([x for x in ("http://", "https://", "<script", "src=", "<link", "@import", "url(")
+                                       if x in page], '<meta charset="utf-8">' in page, "@media print" in page,
+                                      "@page { size: A4;" in page)
 
 
 def test_html_escapes_facts(good_facts, guangdong):
@@ -208,11 +245,24 @@ def test_html_has_a_section_for_not_applicable_rules(youth_fail):
 
 
 def test_html_carries_the_same_findings(youth_fail):
-    """The HTML holds the outcome sentence, the finding and the stamp's hashes."""
+    """The HTML holds the headline, the finding and the stamp's hashes."""
     page = explain_html(youth_fail)
     assert [True, True, True] == [x in page for x in (
-        "集体 GD-0001 不符合资格（ineligible）", "成员35周岁以下占比 46%（11/24），低于要求的 50%。",
+        "GD-0001不具备2017—2018年度全国青年文明号创建集体资格", "集体成员24人，其中35周岁以下11人，占46%，低于50%。",
         youth_fail.stamp.ruleset_sha256)]
+
+
+@pytest.mark.parametrize(("lang", "badges"), [("zh", ["不符合", "待定", "符合"]),
+                                              ("en", ["not met", "undecided", "met"])])
+def test_html_badges_are_in_the_note_language(window_open, lang, badges):
+    """The outcome badges of the HTML page are words of the note's language, not outcome codes."""
+    assert badges == re.findall(r'<span class="badge">([^<]*)</span>', explain_html(window_open, lang=lang))
+
+
+def test_html_headline_gives_the_evaluation_date(window_open):
+    """as_of is in the headline of the page."""
+    assert re.search(r'<p class="verdict verdict-ineligible">截至2017年9月20日（北京时间），',
+                     explain_html(window_open))
 
 
 @pytest.mark.parametrize("explain", [explain_text, explain_html])
@@ -234,12 +284,13 @@ def test_a_verdict_read_back_from_json_explains_identically(window_open, explain
 @pytest.mark.parametrize("written", ["members.aged_35_or_under>=members.total*params.youth_share_min",
                                      "members.aged_35_or_under >= (members.total * params.youth_share_min)",
                                      "members.aged_35_or_under\n  >= members.total * params.youth_share_min"])
-def test_a_shape_is_recognised_on_the_tree_not_on_the_text(youth_fail, written):
-    """The same condition written with other spacing or parentheses gives the same finding."""
+def test_the_condition_text_does_not_change_the_finding(youth_fail, written):
+    """The same condition written with other spacing or parentheses gives the same finding: findings come
+    from the rule's templates and the values read, never from the condition's text."""
     r = youth_fail.rule("basic.youth_share")
     v = attrs.evolve(youth_fail, rules=tuple(attrs.evolve(x, condition=written) if x.id == r.id else x
                                              for x in youth_fail.rules))
-    assert "   Finding: 11 of 24 members (46 %) are aged 35 or under, below the required 50 %." in \
+    assert "   Finding: 11 of 24 members (46%) are aged 35 or under, below 50%." in \
         lines(explain_text(v, lang="en"))
 
 
@@ -259,7 +310,9 @@ def test_a_recorded_condition_names_the_parameters_its_constants_hold():
                                                                second.body.param)
 
 
-def test_an_unparsable_recorded_condition_is_worded_generically(youth_fail):
-    """A verdict whose condition is not a condition at all still explains, generically."""
+def test_an_unparsable_recorded_condition_is_never_shown(youth_fail):
+    """A verdict whose condition is not a condition at all still explains, and its text is never shown."""
     v = attrs.evolve(youth_fail, rules=tuple(attrs.evolve(x, condition="members.total >=") for x in youth_fail.rules))
-    assert "(condition: members.total >=)" in explain_text(v, lang="en")
+    text = explain_text(v, lang="en")
+    assert ("members.total >=" in text, "   Finding: 11 of 24 members (46%) are aged 35 or under, below 50%." in
+            lines(text)) == (False, True)

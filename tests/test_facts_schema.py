@@ -133,13 +133,13 @@ def test_an_overlay_reads_the_schema_of_its_base(tmp_path):
 _SCHEMA_MISTAKES = [
     ("    type: count\n    at_most: members.total\n    label: {zh: 35周岁以下成员人数",
      "    type: count\n    at_most: leader.birth_date\n    label: {zh: 35周岁以下成员人数",
-     ":73:14: Q170 at_most of members.aged_35_or_under names leader.birth_date of type date; it must be count"),
+     ":79:14: Q170 at_most of members.aged_35_or_under names leader.birth_date of type date; it must be count"),
     ("  members.total:\n    type: count\n", "  members.total:\n    type: counter\n",
-     ":68:11: Q170 unknown type 'counter' for members.total (did you mean 'count'?)"),
+     ":74:11: Q170 unknown type 'counter' for members.total (did you mean 'count'?)"),
     ("    label: {zh: 集体名称, en: the collective's name}\n", "    label: {zh: 集体名称}\n",
-     ":38:12: Q170 the label of name needs 'en'"),
+     ":44:12: Q170 the label of name needs 'en'"),
     ("      national: {zh: 全国, en: national}\n", "      national: {zh: 全国, en: ' national'}\n",
-     ":95:30: Q170 the label of honors[].level = national en must be a text without spaces around it, got a text"),
+     ":101:30: Q170 the label of honors[].level = national en must be a text without spaces around it, got a text"),
     ("  leader:\n    label: {zh: 号长, en: the 号长 (leader)}\n", "",
      ":14:3: Q170 the list or object 'leader' has no label: add it under groups"),
     ("facts_schema: collective\n", "facts_schema: collectives\n",
@@ -148,7 +148,7 @@ _SCHEMA_MISTAKES = [
     ("  text: 1000  #", "  text: 100000  #",
      ":12:9: Q170 limits.text must be a whole number from 1 to 1000, got 100000"),
     ("    required_unless: {review.status: pending}\n", "    required_unless: {review.status: later}\n",
-     ":146:38: Q170 required_unless: 'later' is not a value of review.status"),
+     ":152:38: Q170 required_unless: 'later' is not a value of review.status"),
 ]
 
 

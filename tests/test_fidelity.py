@@ -204,9 +204,12 @@ def test_a_unit_missing_a_duty_is_worded_for_a_unit():
     v = qnwmh_rules.evaluate(_unit_before_inspection(), subject="unit")
     doc = json.loads(v.to_json())
     assert ("ineligible", "unit") == (doc["outcome"], doc["subject"])
-    assert explain_text(v, lang="en").startswith(
-        "Management unit U-GD does not meet the requirements under the 2017-2018 ruleset unit 2.0.1.")
-    assert explain_text(v).startswith("管理单位 U-GD 未达到要求（ineligible），依据 2017-2018 年度规则集 unit 2.0.1。")
+    assert "The 2017—2018 assessment of U-GD as a management unit of the programme: scored 80.0 of 100.0; a " \
+           "required duty is not met (under the “2017—2018 assessment of management units (Youth Civilization " \
+           "Post)” ruleset, version 2.0.1; no evaluation date given: every deadline is taken as passed)." == \
+        explain_text(v, lang="en").splitlines()[2]
+    assert "U-GD的2017—2018年度青年文明号活动管理工作考评得分80.0分（满分100.0分），有必备要求未达到" == \
+        explain_text(v).splitlines()[2].partition("（依据")[0]
     assert qnwmh_rules.Verdict.from_dict(doc) == v
 
 
@@ -230,7 +233,10 @@ def test_a_2014_filing_and_a_2016_filing_are_one_channel_and_the_note_lists_the_
         r = v.rule("filing.single_channel")
         assert ("eligible", "passed", 1, ["filings[1]"]) == (v.outcome, r.outcome, dict(r.values)[
             "derived.filing_channels"], dict(r.values)["derived.filing_channels.counted"])
-    assert "(filings counted: filings[1]; not counted (not of this term): filings[0])" in explain_text(v, lang="en")
+    assert "- Filed through one reporting line only: Reporting lines used within this term's filing window: 1, not " \
+           "several; filings counted: filed 1 March 2016, 10:00 Beijing time through the locality line " \
+           "“共青团广东省委”, " \
+           "approved (1 March 2016, 10:00 Beijing time)." in explain_text(v, lang="en").splitlines()
 
 
 def test_counting_creation_collectives_uses_the_rulesets_criterion():

@@ -29,7 +29,7 @@ def _schema_of(name):
 
 
 RULESET_FILES = sorted(p for p in (ROOT / "rulesets").rglob("*.yaml")
-                       if not p.name.endswith((".cases.yaml", ".facts.yaml")))
+                       if not p.name.endswith((".cases.yaml", ".facts.yaml", ".phrasing.yaml")))
 CASES_FILES = sorted((ROOT / "rulesets").rglob("*.cases.yaml"))
 
 
