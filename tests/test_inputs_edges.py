@@ -16,6 +16,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from decimal import Decimal
 
@@ -451,20 +452,38 @@ def test_a_batch_whose_worker_is_killed_stops_with_one_line_instead_of_hanging(t
     waiting forever for its chunk; now the command stops with one line naming the first record not
     evaluated, status 3, and whole lines of the records before it."""
     out = tmp_path / "out.jsonl"
-    src = tmp_path / "in.jsonl"
-    src.write_text(LINE * 20000, encoding="utf-8")
-    p = subprocess.Popen([sys.executable, "-m", "qnwmh_rules.cli", "batch", str(src), "-o", str(out), "--workers", "2",
-                          "--backend", "python", "-q"], stderr=subprocess.PIPE, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while (not out.exists() or out.stat().st_size == 0) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    workers = subprocess.run(["pgrep", "-P", str(p.pid), "-f", "spawn_main"], capture_output=True, text=True)
-    os.kill(int(workers.stdout.split()[0]), signal.SIGKILL)
+    p = subprocess.Popen([sys.executable, "-m", "qnwmh_rules.cli", "batch", "-", "-o", str(out), "--workers", "2",
+                          "--backend", "python", "-q"], stdin=subprocess.PIPE, stderr=subprocess.PIPE,
+                         start_new_session=True)
+    stop = threading.Event()
+
+    def feed():  # records keep coming faster than they are evaluated: every worker always holds a chunk
+        try:
+            while not stop.is_set():
+                p.stdin.write((LINE * 200).encode("utf-8"))
+                p.stdin.flush()
+        except (BrokenPipeError, ValueError, OSError):  # the batch stopped reading: it saw the dead worker
+            pass
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
     try:
-        _, err = p.communicate(timeout=60)
+        deadline = time.monotonic() + 60
+        while (not out.exists() or out.stat().st_size == 0) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        workers = subprocess.run(["pgrep", "-P", str(p.pid), "-f", "spawn_main"], capture_output=True, text=True)
+        os.kill(int(workers.stdout.split()[0]), signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while p.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        stop.set()
+        err = p.stderr.read() if p.poll() is not None else b""
     finally:
+        stop.set()
         if p.poll() is None:
             os.killpg(p.pid, signal.SIGKILL)
+        p.wait(timeout=60)
+        writer.join(timeout=10)
     assert 3 == p.returncode
     assert 1 == len(err.decode().splitlines()) and "worker" in err.decode()
     lines = [json.loads(x)["line"] for x in out.read_text(encoding="utf-8").splitlines()]
