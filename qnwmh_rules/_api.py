@@ -169,9 +169,11 @@ class RuleDecision:
 
 
 @functools.cache  # 24 combinations: one frozen RuleDecision each, shared by every case
-def _rule_decision(holds: bool, fails: bool, pending: bool, applies: bool | None) -> RuleDecision:
-    """The one reading of what a backend found true of a rule's compiled parts."""
-    condition = (Decision.PASSED if holds else Decision.PENDING if pending
+def _rule_decision(holds: bool, fails: bool, pending: bool, applies: bool | None,
+                   provisional: bool = False) -> RuleDecision:
+    """The one reading of what a backend found true of a rule's compiled parts (``provisional``: the
+    rule's ``provisional_pass``, under which a pass while it is pending is not final either)."""
+    condition = (Decision.PENDING if pending and (provisional or not holds) else Decision.PASSED if holds
                  else Decision.FAILED if fails else Decision.UNKNOWN)
     return RuleDecision(condition, applies)
 
@@ -195,6 +197,7 @@ class Engine:
         self._decides_false = frozenset(c.rule for c in compiled if c.part is _compile.Part.FAILS)
         # rules whose inapplicability the engine can decide (a compiled NOT_APPLICABLE part exists)
         self._decides_na = frozenset(c.rule for c in compiled if c.part is _compile.Part.NOT_APPLICABLE)
+        self._provisional = frozenset(r.id for r in ruleset.rules if r.provisional_pass)
         self._parts = {c.id: (c.rule, c.part) for c in compiled}  # the names durable fires, read back
         # derived counts with a `where`: verdicts show which items they counted
         self._counted = tuple(d for d in ruleset.derived if d.where_condition is not None)
@@ -288,7 +291,7 @@ class Engine:
             P = _compile.Part
             return {r.id: _rule_decision(P.HOLDS in f, P.FAILS in f, P.PENDING in f,
                                          True if r.applies_condition is None or P.APPLIES in f
-                                         else False if P.NOT_APPLICABLE in f else None)
+                                         else False if P.NOT_APPLICABLE in f else None, r.provisional_pass)
                     for r in self.ruleset.rules for f in (fired[r.id],)}
         values = {**facts.values, **derived}
         if as_of is not None:
@@ -301,9 +304,11 @@ class Engine:
                 found = c.applies(values, lists, None)
                 applies = True if found is True else False if found is False and c.rule in self._decides_na else None
             truth = c.holds(values, lists, None)
-            pending = truth is not True and c.pending is not None and c.pending(values, lists, None) is True
+            provisional = c.rule in self._provisional
+            pending = (truth is not True or provisional) and c.pending is not None \
+                and c.pending(values, lists, None) is True
             out[c.rule] = _rule_decision(truth is True, truth is False and c.rule in self._decides_false, pending,
-                                         applies)
+                                         applies, provisional)
         return out
 
     def evaluate(self, facts: Mapping[str, Any] | Facts | str | bytes, *, as_of: Any = None) -> Verdict:

@@ -255,6 +255,9 @@ class Rule:
     due: str | None = None
     # When the rule applies to a subject; where it definitely does not, it is not_applicable.
     applies_if: str | None = None
+    # A pass is provisional too: while ``due`` (or ``pending_if``) holds, a rule whose condition
+    # holds is undetermined, not passed (a share of a total that can still grow may still fall).
+    provisional_pass: bool = False
     # Resolved condition trees (``_tree`` nodes, set by _check; None before); not part of the
     # identity of a rule.
     condition: RNode | None = attrs.field(default=None, eq=False, repr=False)

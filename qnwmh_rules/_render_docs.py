@@ -123,6 +123,8 @@ _T = {
                                            "date); it is decided from {decided}. Without an evaluation date "
                                            "(as_of) it is decided as after {last}",
                due_opens=" (the window opens on {opens})",
+               provisional="A pass is provisional too: until the rule is due, a collective or unit that meets it "
+                           "is also undetermined (what it counts can still change)",
                applies="Applies only when", applies_text="{cond} — {code}; otherwise the rule is not applicable",
                interp="Interpretation", used="Parameters used",
                src_cols="Id|Title|Reference|Date|Note", par_cols="Name|Value|Source|Description|Interpretation|Set by",
@@ -144,6 +146,7 @@ _T = {
                                     "（原因中写明判定日期），"
                                     "自{decided}起判定；未给出评估时刻（as_of）时，按{last}届满之后判定",
                due_opens="（自{opens}起算）",
+               provisional="到期之前，即使满足本规则也记为“待定”（所计数量仍可能变化），到期后方作结论",
                applies="适用条件", applies_text="{cond} — {code}；否则本规则不适用",
                interp="解释说明", used="所用参数说明", src_cols="编号|标题|文号|日期|备注",
                par_cols="名称|取值|出处|说明|解释说明|设定层级", der_cols="名称|含义",
@@ -507,6 +510,8 @@ def _rule(w: _Words, rule: Rule) -> list[str]:
                                     opens=t["due_opens"].format(opens=opens.isoformat()) if opens else "")
         out += [f"**{t['due']}{colon}`params.{rule.due}`{': ' if en else '：'}{text}.", ""] if en else \
             [f"**{t['due']}{colon}`params.{rule.due}`：{text}。", ""]
+    if rule.provisional_pass:
+        out += [f"**{t['provisional']}{'.' if en else '。'}**", ""]
     if rule.applies_if is not None and rule.applies_condition is not None:
         out += [f"**{t['applies']}{colon}" + t["applies_text"].format(cond=w.cond(rule.applies_condition),
                                                                       code=_code(rule.applies_if)), ""]

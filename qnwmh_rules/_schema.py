@@ -56,7 +56,7 @@ _TOP_KEYS = {
 }
 _RULE_KEYS = {"id": True, "title": True, "severity": True, "citation": True, "when": True,
               "interpretation": False, "override": False, "pending_if": False, "score": False,
-              "due": False, "applies_if": False, "finding": False}
+              "due": False, "applies_if": False, "finding": False, "provisional_pass": False}
 _SCORE_KEYS = {"kind": True, "points": False, "group": False, "per": False, "cap": False, "effect": False}
 _SCORING_KEYS = {"rounding": True, "groups": True, "bonus_cap": False}
 _GROUP_KEYS = {"id": True, "title": True, "cap": False, "weight": False}
@@ -764,6 +764,12 @@ class _RulesReader:
         finding = f.collect(read_finding, r, v["finding"], kp + ("finding",)) if "finding" in v else None
         if finding is not None:
             f.where[f"{rule_id}#finding"] = (f.loaded, kp + ("finding",))
+        provisional = f.collect(r.boolean, v.get("provisional_pass", False), kp + ("provisional_pass",),
+                                "provisional_pass", default=False) if "provisional_pass" in v else False
+        if provisional and due is None and pending is None:
+            f.errors.append(r.err("Q183", "provisional_pass needs `due` (or `pending_if`): it says a pass is "
+                                          "not final until the rule is due", kp + ("provisional_pass",),
+                                  suggestion="add `due: params.<window or deadline>`, or remove provisional_pass"))
         if score is not None and score.kind == "gate" and score.effect == "ineligible" and severity != "required":
             f.errors.append(r.err("Q150", "a gate with `effect: ineligible` must be a required rule",
                                   kp + ("severity",)))
@@ -773,6 +779,7 @@ class _RulesReader:
             when=r.string(v["when"], kp + ("when",), "when"),
             interpretation=f.opt_text(v, "interpretation", kp),
             layer=self.h.layer, pending_if=pending, score=score, due=due, applies_if=applies, finding=finding,
+            provisional_pass=provisional,
         )
         f.where[rule_id] = (f.loaded, kp + ("when",))
 
@@ -1000,7 +1007,9 @@ def canonical(rs: Ruleset) -> dict[str, Any]:
                    "citation": {"source": x.citation.source, "clause": x.citation.clause, "text": x.citation.text},
                    "when": x.when, "pending_if": x.pending_if, "interpretation": _text(x.interpretation),
                    "layer": x.layer} | _additive({}, score=_score_json(x.score), due=x.due,
-                                                 applies_if=x.applies_if) for x in rs.rules],
+                                                 applies_if=x.applies_if,
+                                                 provisional_pass=True if x.provisional_pass else None)
+                  for x in rs.rules],
     }, subject=None if rs.subject == "collective" else rs.subject, scoring=scoring,
         creation_collective=_creation_json(rs.creation_collective), facts_schema=_facts_schema_json(rs))
 
