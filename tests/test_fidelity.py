@@ -182,12 +182,13 @@ def _unit_before_inspection():
 
 @pytest.mark.parametrize("backend", ["durable", "python"])
 def test_a_unit_on_2017_08_15_without_an_inspection_is_undetermined_with_a_provisional_score(backend):
-    """The inspection duty is not yet due: undetermined, the score provisional with its range."""
+    """The inspection duty is not yet due, nor are the shares (the window is open, provisional_pass):
+    undetermined, the score provisional with its range."""
     v = qnwmh_rules.evaluate(_unit_before_inspection(), subject="unit", as_of="2017-08-15", backend=backend)
     r = v.rule("duty.inspection")
     assert ("undetermined", "undetermined") == (v.outcome, r.outcome)
     assert "2019-01-01" in r.reason and "params.creation_period_end" in r.reason
-    assert (True, "80.0", "80.0", "100.0") == (v.score.provisional, v.score.total, v.score.lowest,
+    assert (True, "50.0", "50.0", "100.0") == (v.score.provisional, v.score.total, v.score.lowest,
                                                  v.score.highest)
 
 
@@ -206,7 +207,7 @@ def test_a_unit_missing_a_duty_is_worded_for_a_unit():
     assert ("ineligible", "unit") == (doc["outcome"], doc["subject"])
     assert "The 2017—2018 assessment of U-GD as a management unit of the programme: scored 80.0 of 100.0; a " \
            "required duty is not met (under the “2017—2018 assessment of management units (Youth Civilization " \
-           "Post)” ruleset, version 2.0.1; no evaluation date given: every deadline is taken as passed)." == \
+           "Post)” ruleset, version 2.1.0; no evaluation date given: every deadline is taken as passed)." == \
         explain_text(v, lang="en").splitlines()[2]
     assert "U-GD的2017—2018年度青年文明号活动管理工作考评得分80.0分（满分100.0分），有必备要求未达到" == \
         explain_text(v).splitlines()[2].partition("（依据")[0]
