@@ -168,7 +168,7 @@ class RuleDecision:
     applies: bool | None = True
 
 
-@functools.cache  # 24 combinations: one frozen RuleDecision each, shared by every case
+@functools.cache  # 48 combinations: one frozen RuleDecision each, shared by every case
 def _rule_decision(holds: bool, fails: bool, pending: bool, applies: bool | None,
                    provisional: bool = False) -> RuleDecision:
     """The one reading of what a backend found true of a rule's compiled parts (``provisional``: the

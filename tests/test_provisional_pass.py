@@ -80,7 +80,8 @@ def test_a_provisional_pass_waits_for_the_last_day_on_every_backend(engines, tot
 
 def test_provisional_pass_without_due_is_q183(tmp_path):
     """provisional_pass on a rule with neither due nor pending_if is refused at its line and column."""
-    text = RULESET.replace("    due: params.filing_window\n    provisional_pass: true\n", "    provisional_pass: true\n")
+    text = RULESET.replace("    due: params.filing_window\n    provisional_pass: true\n",
+                           "    provisional_pass: true\n")
     (tmp_path / "demo.yaml").write_text(text, encoding="utf-8")
     with pytest.raises(RulesetError) as exc:
         qnwmh_rules.load_ruleset(tmp_path / "demo.yaml")
@@ -96,3 +97,14 @@ def test_provisional_pass_is_part_of_the_content_hash(tmp_path):
                                      encoding="utf-8")
     a, b, c = (qnwmh_rules.load_ruleset(tmp_path / f"{n}.yaml").ruleset.sha256 for n in "abc")
     assert (True, True) == (a != b, b == c)
+
+
+def test_diff_names_a_changed_provisional_pass(tmp_path, capsys):
+    """Making a rule's pass provisional changes what it means: `diff` names the rule and the field."""
+    from qnwmh_rules.cli import main
+
+    (tmp_path / "old.yaml").write_text(RULESET.replace("    provisional_pass: true\n", ""), encoding="utf-8")
+    (tmp_path / "new.yaml").write_text(RULESET, encoding="utf-8")
+    main(["diff", str(tmp_path / "old.yaml"), str(tmp_path / "new.yaml")])
+    out = capsys.readouterr().out
+    assert (True, True) == ("portfolio.share" in out, "provisional_pass" in out), out
