@@ -9,6 +9,7 @@ evaluator see the same resolved tree. Must not know durable_rules.
 
 from __future__ import annotations
 
+import abc
 import datetime as dt
 import difflib
 import re
@@ -65,7 +66,7 @@ def derived_reads(d: Derivation) -> tuple[str, ...]:
     return (d.of,)
 
 
-class _Resolver:
+class _Resolver(abc.ABC):
     """Syntax tree -> resolved tree: the one dispatch on syntax nodes. What names mean, and what a
     comparison, an ``in``, arithmetic or a quantifier must satisfy, are the subclass's."""
 
@@ -97,26 +98,33 @@ class _Resolver:
             return self.quant(n)
         return self.not_a_condition(n)
 
+    @abc.abstractmethod
     def name(self, n: E.Name) -> RNode:
-        raise NotImplementedError
+        ...
 
+    @abc.abstractmethod
     def arith(self, n: E.Arith) -> RNode:
-        raise NotImplementedError
+        ...
 
+    @abc.abstractmethod
     def compare(self, n: E.Compare) -> RNode:
-        raise NotImplementedError
+        ...
 
+    @abc.abstractmethod
     def member(self, n: E.Member) -> RNode:
-        raise NotImplementedError
+        ...
 
+    @abc.abstractmethod
     def quant(self, n: E.Quant) -> RNode:
-        raise NotImplementedError
+        ...
 
+    @abc.abstractmethod
     def not_a_value(self, n: E.Node) -> RNode:
-        raise NotImplementedError
+        ...
 
+    @abc.abstractmethod
     def not_a_condition(self, n: E.Node) -> RNode:
-        raise NotImplementedError
+        ...
 
 
 class _Checker(_Resolver):

@@ -766,7 +766,7 @@ class _RulesReader:
             f.where[f"{rule_id}#finding"] = (f.loaded, kp + ("finding",))
         provisional = f.collect(r.boolean, v.get("provisional_pass", False), kp + ("provisional_pass",),
                                 "provisional_pass", default=False) if "provisional_pass" in v else False
-        if provisional and due is None and pending is None:
+        if provisional and "due" not in v and pending is None:  # a `due` written wrong is its own Q180
             f.errors.append(r.err("Q183", "provisional_pass needs `due` (or `pending_if`): it says a pass is "
                                           "not final until the rule is due", kp + ("provisional_pass",),
                                   suggestion="add `due: params.<window or deadline>`, or remove provisional_pass"))

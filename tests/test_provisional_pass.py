@@ -108,3 +108,13 @@ def test_diff_names_a_changed_provisional_pass(tmp_path, capsys):
     main(["diff", str(tmp_path / "old.yaml"), str(tmp_path / "new.yaml")])
     out = capsys.readouterr().out
     assert (True, True) == ("portfolio.share" in out, "provisional_pass" in out), out
+
+
+def test_a_misspelt_due_is_q180_without_a_follow_on_q183(tmp_path):
+    """provisional_pass beside a `due` that names no parameter: only the Q180 of the `due` is reported."""
+    (tmp_path / "demo.yaml").write_text(RULESET.replace("due: params.filing_window\n    provisional_pass",
+                                                        "due: params.filing_windw\n    provisional_pass"),
+                                        encoding="utf-8")
+    with pytest.raises(RulesetError) as exc:
+        qnwmh_rules.load_ruleset(tmp_path / "demo.yaml")
+    assert ["Q180"] == [e.code for e in exc.value.errors]
