@@ -56,7 +56,7 @@ def _rule_fields(r: Rule) -> dict[str, Any]:
         "citation.text": " ".join(r.citation.text.split()), "condition": " ".join(r.when.split()),
         "pending_if": " ".join(r.pending_if.split()) if r.pending_if else None,
         "due": r.due, "applies_if": " ".join(r.applies_if.split()) if r.applies_if else None,
-        "provisional_pass": r.provisional_pass,
+        "provisional_pass": "true" if r.provisional_pass else "false",  # as written in a ruleset
         "interpretation.zh": " ".join(r.interpretation.zh.split()) if r.interpretation else None,
         "interpretation.en": " ".join(r.interpretation.en.split()) if r.interpretation else None,
     }

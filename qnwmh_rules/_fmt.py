@@ -122,7 +122,10 @@ def yaml_files(paths: list[str]) -> list[tuple[Path, str]]:
     for name in paths:
         p = Path(name)
         # facts schemas (*.facts.yaml) are not rulesets: fmt leaves them as written
-        out.extend(sorted(f for f in p.rglob("*.yaml") if f.is_file() and not f.name.endswith(".facts.yaml"))
+        # a symbolic link inside a folder is not followed (it could point out of the folder, or at a
+        # file of the folder a second time); a file named itself is formatted through its link
+        out.extend(sorted(f for f in p.rglob("*.yaml") if f.is_file() and not f.is_symlink()
+                          and not f.name.endswith(".facts.yaml"))
                    if p.is_dir() else [p])
     return [(f, "cases" if f.name.endswith(".cases.yaml") else "ruleset") for f in out]
 

@@ -592,6 +592,7 @@ def _fmt(args: argparse.Namespace) -> int:
                     replace_file(f, out)
                 except OSError as exc:  # read-only: say so and go on with the other files
                     print(f"{f}: cannot be written: {exc.strerror or exc}")
+                    changed -= 1  # counted once, as a file that cannot be formatted
                     broken += 1
                     continue
                 print(f"reformatted {f}")

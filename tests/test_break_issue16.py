@@ -117,6 +117,7 @@ def test_fmt_goes_on_after_a_file_it_cannot_write(tmp_path, capsys, monkeypatch)
     code, out, err = run(capsys, ["fmt", str(tmp_path)])
     assert (2, f"{bad}: cannot be written: Permission denied\nreformatted {good}\n", "b: 1\n", False) == (
         code, out, good.read_text(encoding="utf-8"), "Traceback" in err)
+    assert "2 file(s): 1 reformatted, 1 cannot be formatted\n" == err  # the unwritable file counted once
 
 
 def test_fmt_interrupted_while_writing_leaves_the_old_file_whole(tmp_path, capsys, monkeypatch):
@@ -358,3 +359,18 @@ def test_no_progress_bar_when_the_verdicts_go_to_the_same_terminal(tmp_path, cap
     code_o, _, err_o = run(capsys, ["batch", str(f), "--term", "2017-2018", "--region", "guangdong",
                                     "-o", str(tmp_path / "out.jsonl")])
     assert (0, False, 0, True) == (code, "records/s" in err, code_o, "records/s" in err_o)
+
+
+def test_fmt_of_a_folder_does_not_follow_links_out_of_it(tmp_path, capsys):
+    """A symbolic link inside a folder given to fmt is not followed: a file outside the folder (or a
+    file of the folder seen a second time) is never rewritten through it."""
+    outside = tmp_path / "outside.yaml"
+    outside.write_text("a:    1\n", encoding="utf-8")
+    folder = tmp_path / "work"
+    folder.mkdir()
+    (folder / "own.yaml").write_text("b:    1\n", encoding="utf-8")
+    (folder / "out.yaml").symlink_to(outside)
+    (folder / "again.yaml").symlink_to(folder / "own.yaml")
+    code, out, _ = run(capsys, ["fmt", str(folder)])
+    assert (0, f"reformatted {folder / 'own.yaml'}\n", "a:    1\n") == (
+        code, out, outside.read_text(encoding="utf-8"))

@@ -107,7 +107,7 @@ def test_diff_names_a_changed_provisional_pass(tmp_path, capsys):
     (tmp_path / "new.yaml").write_text(RULESET, encoding="utf-8")
     main(["diff", str(tmp_path / "old.yaml"), str(tmp_path / "new.yaml")])
     out = capsys.readouterr().out
-    assert (True, True) == ("portfolio.share" in out, "provisional_pass" in out), out
+    assert (True, True, True) == ("portfolio.share" in out, "provisional_pass" in out, "'false' → 'true'" in out), out
 
 
 def test_a_misspelt_due_is_q180_without_a_follow_on_q183(tmp_path):
