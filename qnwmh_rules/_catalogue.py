@@ -21,6 +21,7 @@ from typing import Any
 import attrs
 
 from . import _check, _compile, _lock, _schema
+from ._loader import file_kind
 from ._model import Ruleset
 from .exceptions import BackendUnavailableError, EvaluationError, FactsError, RulesetError, did_you_mean
 from .facts import REGIONS
@@ -93,14 +94,14 @@ def available_rulesets() -> dict[str, list[str]]:
         if d.is_dir() and (d / "national.yaml").exists():
             out[d.name] = sorted(p.stem for p in d.glob("*.yaml")
                                  if p.stem != "national" and not p.stem.startswith("unit")
-                                 and not p.name.endswith(".cases.yaml"))
+                                 and file_kind(p) == "ruleset")
     return out
 
 
 def available_unit_rulesets() -> dict[str, list[str]]:
     """``{term: [industries with an overlay]}`` of the shipped management-unit assessments."""
     return {d.name: sorted(p.stem.removeprefix("unit-") for p in d.glob("unit-*.yaml")
-                           if not p.name.endswith(".cases.yaml"))
+                           if file_kind(p) == "ruleset")
             for d in sorted(rulesets_dir().iterdir()) if d.is_dir() and (d / "unit.yaml").exists()}
 
 

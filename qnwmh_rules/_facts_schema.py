@@ -45,7 +45,7 @@ from typing import Any
 import attrs
 
 from . import _template
-from ._loader import Key, Loaded, confined_path, load_text, read_source, text_position, tree_root
+from ._loader import KIND_SUFFIXES, Key, Loaded, confined_path, load_text, read_source, text_position, tree_root
 from .exceptions import RulesetError, did_you_mean
 
 __all__ = ["FieldSpec", "FactsSchema", "Regions", "TYPES", "HARD_LIMITS", "LANGS", "SUFFIX", "read_schema_file",
@@ -67,7 +67,7 @@ _REGION_KEYS = {"facts_schema": True, "version": True, "title": True, "regions":
 _FIELD_KEYS = {"type": True, "label": True, "description": True, "values": False, "required": False,
                "at_most": False, "only_if_true": False, "required_unless": False, "not_before": False}
 _GROUP_KEYS = {"label": True, "description": False, "phrasing": False}
-SUFFIX = ".facts.yaml"
+SUFFIX = KIND_SUFFIXES["facts_schema"]
 
 
 @attrs.frozen

@@ -23,7 +23,7 @@ from dateutil import tz as dttz
 
 from . import _template as T
 from ._facts_schema import FactsSchema
-from ._loader import Key, Loaded, load_text, read_file, text_position
+from ._loader import KIND_SUFFIXES, Key, Loaded, load_text, read_file, text_position
 from ._model import Finding, Rule, Ruleset, Text
 from .exceptions import RulesetError, did_you_mean
 from .facts import SUBJECTS, facts_schema, region_name
@@ -33,7 +33,7 @@ __all__ = ["PHRASING_FILE", "PHRASING_SUFFIX", "check_phrasing", "FINDING_KEYS",
            "due_text"]
 
 PHRASING_FILE = "names.phrasing.yaml"  # under rulesets/findings/
-PHRASING_SUFFIX = ".phrasing.yaml"
+PHRASING_SUFFIX = KIND_SUFFIXES["phrasing"]
 FINDING_KEYS = ("requirement", "passed", "failed", "undetermined", "pending", "not_applicable")
 _FIELD_KINDS = {"bool": "bool", "count": "number", "str": "string", "enum": "string", "region": "string",
                 "nationality": "string", "round": "string", "date": "date", "instant": "instant"}

@@ -12,6 +12,7 @@ kept; one newline at the end.
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import re
@@ -22,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from ._loader import file_kind
 
 __all__ = ["format_text", "yaml_files", "replace_file", "FormatError"]
 
@@ -115,28 +118,37 @@ def _lost_comments(before: str, after: str) -> list[str]:
     return list((Counter(_comments(before)) - Counter(_comments(after))).elements())
 
 
-def yaml_files(paths: list[str]) -> list[tuple[Path, str]]:
-    """(file, kind) for each YAML file named or under a folder named; kind is ``cases`` for
-    ``*.cases.yaml``, else ``ruleset``."""
+_FORMATTED = ("ruleset", "cases")  # the kinds of file fmt lays out (``_loader.file_kind``)
+
+
+def yaml_files(paths: list[str]) -> list[tuple[Path, str | None]]:
+    """(file, kind) for each file named, and each ruleset or cases file under a folder named; kind
+    is ``"ruleset"`` or ``"cases"`` (``_loader.file_kind``), or None for a file named that is neither
+    (a facts schema, a phrasing file, a ``.json`` file: fmt reports it and leaves it as written)."""
     out: list[Path] = []
     for name in paths:
         p = Path(name)
-        # facts schemas (*.facts.yaml) are not rulesets: fmt leaves them as written
+        # facts schemas and phrasing files under a folder are not fmt's: left as written, unreported;
         # a symbolic link inside a folder is not followed (it could point out of the folder, or at a
         # file of the folder a second time); a file named itself is formatted through its link
         out.extend(sorted(f for f in p.rglob("*.yaml") if f.is_file() and not f.is_symlink()
-                          and not f.name.endswith(".facts.yaml"))
+                          and file_kind(f) in _FORMATTED)
                    if p.is_dir() else [p])
-    return [(f, "cases" if f.name.endswith(".cases.yaml") else "ruleset") for f in out]
+    return [(f, kind if (kind := file_kind(f)) in _FORMATTED else None) for f in out]
 
 
 def replace_file(path: Path, text: str) -> None:
     """Write ``text`` (UTF-8) as the new content of ``path`` all at once: into a temporary file
     beside it, flushed to disk, then renamed over it, so an interrupted or failed write leaves the
     old file whole (never a cut-off ruleset). A symbolic link stays a link: the file it points to
-    is replaced. The file's permission bits are kept. Raises OSError (nothing changed then)."""
+    is replaced. The file's permission bits are kept. Raises OSError (nothing changed then), also for
+    a file with other hard links (a rename would split them)."""
     target = Path(os.path.realpath(path))
-    mode = stat.S_IMODE(target.stat().st_mode)
+    st = target.stat()
+    if st.st_nlink > 1:  # a rename would give this name a new file and leave the other names the old one
+        raise OSError(errno.EMLINK, f"it has {st.st_nlink - 1} other hard link(s), which replacing it would "
+                                    "split from it; format a copy, or remove the other links first")
+    mode = stat.S_IMODE(st.st_mode)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as stream:

@@ -26,9 +26,14 @@ from typing import Any
 
 from .exceptions import FactsError
 
-__all__ = ["MAX_DEPTH", "loads", "check_value", "DuplicateKeyError", "InvalidJSONError"]
+__all__ = ["MAX_DEPTH", "MAX_DOCUMENT_BYTES", "MAX_COLLECTION_BYTES", "loads", "read_bounded", "check_value",
+           "DuplicateKeyError", "InvalidJSONError"]
 
 MAX_DEPTH = 64  # objects and lists inside each other; facts need 4, a verdict document about 8
+# One facts or verdict document: three lists of 1,000 items with 1,000-character texts stay far below.
+MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
+# A file of many documents read whole (a JSON list or JSON Lines of collectives for `diff --cases`).
+MAX_COLLECTION_BYTES = 512 * 1024 * 1024
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -128,6 +133,18 @@ def check_value(value: Any, where: str = "") -> None:
         elif isinstance(node, str):
             if _SURROGATE.search(node):
                 raise FactsError(path or "(input)", "holds a lone UTF-16 surrogate, which is not text")
+
+
+def read_bounded(stream: Any, limit: int, where: str) -> bytes:
+    """All bytes of a binary ``stream`` (a file, a pipe, stdin), at most ``limit`` of them.
+
+    Reads at most ``limit + 1`` bytes, so an endless input (``/dev/zero``, ``yes |``) ends in an
+    ``InvalidJSONError`` naming ``where`` instead of exhausting memory."""
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise InvalidJSONError(where, f"is larger than {limit:,} bytes: no document this library reads is "
+                                      "that large (is it the right file?)")
+    return bytes(data)
 
 
 def loads(text: str | bytes, where: str = "(input)", *, path: str = "") -> Any:

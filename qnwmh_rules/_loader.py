@@ -34,7 +34,22 @@ from ._moments import TERM
 from .exceptions import RulesetError
 
 __all__ = ["Loaded", "load_text", "text_position", "MAX_DEPTH", "MAX_DIGITS", "MAX_FILE_BYTES", "read_file",
-           "read_source", "confined_path", "tree_root", "PathProblem"]
+           "read_source", "confined_path", "tree_root", "PathProblem", "KIND_SUFFIXES", "file_kind"]
+
+# What a YAML file of a rulesets folder is, by the end of its name: the one place that says so.
+# Every other ``*.yaml`` file is a ruleset (``rulesets/<term>/*.yaml``, ``rulesets/examples/*.yaml``).
+KIND_SUFFIXES = {"cases": ".cases.yaml", "facts_schema": ".facts.yaml", "phrasing": ".phrasing.yaml"}
+
+
+def file_kind(path: str | os.PathLike[str]) -> str | None:
+    """``"ruleset"``, ``"cases"``, ``"facts_schema"`` or ``"phrasing"`` for a YAML file of a rulesets
+    folder, by its name (``KIND_SUFFIXES``); None for a name that does not end in ``.yaml``."""
+    name = os.path.basename(os.fspath(path))
+    for kind, suffix in KIND_SUFFIXES.items():
+        if name.endswith(suffix):
+            return kind
+    return "ruleset" if name.endswith(".yaml") else None
+
 
 MAX_FILE_BYTES = 1_048_576  # a ruleset, cases or base facts file; the largest shipped one is ~20 KB
 

@@ -13,6 +13,7 @@ import json
 import os
 from pathlib import Path
 
+from ._loader import PathProblem, read_file
 from ._model import Ruleset
 from .exceptions import RulesetError
 
@@ -35,7 +36,10 @@ def find_lock(ruleset_path: str | Path) -> Path | None:
 
 def read_lock(path: Path) -> dict[str, str]:
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = json.loads(read_file(path))  # a regular file of at most MAX_FILE_BYTES: never /dev/zero or a FIFO
+    except PathProblem as exc:
+        raise RulesetError("Q131", f"the lock file cannot be read: {exc.message}", path=str(path), line=1, col=1,
+                           suggestion="name the releases.lock file of the rulesets folder") from None
     except OSError as exc:
         raise RulesetError("Q131", f"the lock file cannot be read: {exc.strerror or exc}", path=str(path), line=1,
                            col=1, suggestion="restore it from version control") from exc

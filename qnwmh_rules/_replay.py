@@ -20,6 +20,7 @@ import attrs
 from ._api import load_ruleset, load_ruleset_cached
 from ._catalogue import durable_available, ruleset_path, rulesets_dir
 from ._jsontext import InvalidJSONError, check_value, loads
+from ._loader import file_kind
 from ._model import Ruleset
 from ._moments import TERM
 from .exceptions import FactsError, QnwmhError
@@ -147,7 +148,7 @@ def _shipped(root: Path, term: str, ruleset_id: str) -> Path | None:
     if term not in terms:
         raise FactsError("stamp.term", f"names no shipped term ({term!r}); shipped: {', '.join(sorted(terms))}",
                          suggestion="replay with --ruleset FILE to use another ruleset")
-    files = {f.stem: f for f in terms[term].glob("*.yaml") if not f.name.endswith(".cases.yaml")}
+    files = {f.stem: f for f in terms[term].glob("*.yaml") if file_kind(f) == "ruleset"}
     return files.get(ruleset_id)
 
 
@@ -167,7 +168,7 @@ def ruleset_for_stamp(stamp: Any) -> Ruleset | None:
         path = None
     # the shipped examples (rulesets/examples/) are named by their ruleset id, not their file name
     candidates = [path] if path is not None else sorted(
-        f for f in (root / "examples").glob("*.yaml") if not f.name.endswith(".cases.yaml"))
+        f for f in (root / "examples").glob("*.yaml") if file_kind(f) == "ruleset")
     for f in candidates:
         try:
             rs = _ruleset_at(f, f.stat().st_mtime_ns)

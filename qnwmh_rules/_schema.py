@@ -26,7 +26,7 @@ from ._facts_schema import SUFFIX as SCHEMA_SUFFIX
 from ._facts_schema import default_schema_key, find_schema, schema_dir
 from ._facts_schema import parse_key as parse_schema_key
 from ._finding import read_finding
-from ._loader import Key, Loaded, PathProblem, confined_path, load_text, read_source
+from ._loader import Key, Loaded, PathProblem, confined_path, file_kind, load_text, read_source
 from ._model import (
     Citation,
     CreationCriterion,
@@ -350,7 +350,7 @@ class _HeaderReader:
         if not target.exists():
             siblings = sorted(str(x.relative_to(p.parent.parent).as_posix()) if x.parent != p.parent
                               else x.name for x in (*p.parent.glob("*.yaml"), *p.parent.parent.glob("*/*.yaml"))
-                              if x != p and not x.name.endswith(".cases.yaml"))
+                              if x != p and file_kind(x) == "ruleset")
             siblings = [s if "/" not in s else f"../{s}" for s in siblings]
             raise r.err("Q110", f"inherits {ref!r}, which does not exist", ("inherits",),
                         suggestion=_suggest(ref, siblings))

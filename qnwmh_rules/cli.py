@@ -24,7 +24,8 @@ from ._audit import AuditHead, AuditLog, read_key
 from ._explain import explain_html, explain_text
 from ._finding import PHRASING_SUFFIX, check_phrasing
 from ._fmt import FormatError, format_text, replace_file, yaml_files
-from ._jsontext import loads
+from ._jsontext import MAX_COLLECTION_BYTES, MAX_DOCUMENT_BYTES, loads, read_bounded
+from ._loader import PathProblem, file_kind, read_file
 from ._model import ruleset_key
 from ._moments import parse_as_of, parse_timestamp, show
 from ._moments import zone as zoneinfo_zone
@@ -47,10 +48,10 @@ def _read_json(name: str) -> Any:
         raise FactsError("(input)", "stdin is closed; give a file or an open stdin")
     try:
         if name == "-":
-            data = sys.stdin.buffer.read()
+            data = read_bounded(sys.stdin.buffer, MAX_DOCUMENT_BYTES, where)
         else:
             with open(name, "rb") as f:
-                data = f.read()
+                data = read_bounded(f, MAX_DOCUMENT_BYTES, where)
     except OSError as exc:
         raise FactsError("(input)", f"cannot read {where}: {exc.strerror}") from exc
     return loads(data, where)
@@ -142,7 +143,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     if args.audit_db:
         with AuditLog(args.audit_db, key=_audit_key(args)) as log:
             seq = log.append(verdict, facts, recorded_at=recorded_at)
-        print(f"recorded as entry {seq} in {args.audit_db}", file=sys.stderr)
+        _say(f"recorded as entry {seq} in {args.audit_db}")
     sys.stdout.write(verdict.to_json(indent=indent) + "\n")
     return 0
 
@@ -285,8 +286,7 @@ def _ruleset_files(paths: list[str]) -> list[Path]:
     for name in paths:
         p = Path(name)
         if p.is_dir():
-            out.extend(sorted(f for f in p.rglob("*.yaml")
-                              if not f.name.endswith((".cases.yaml", PHRASING_SUFFIX))))
+            out.extend(sorted(f for f in p.rglob("*.yaml") if file_kind(f) in ("ruleset", "facts_schema")))
         else:
             out.append(p)
     return out
@@ -326,7 +326,7 @@ def _check(args: argparse.Namespace) -> int:
         print(_escape(json.dumps(doc, ensure_ascii=False, indent=2), _SURROGATE))
     else:
         for p in problems:
-            print(p["text"])
+            _say(p["text"], sys.stdout)
     schemas = sum(f.name.endswith(_facts_schema.SUFFIX) for f in files)
     print(f"checked {len(files) - schemas} ruleset file(s)"
           + (f" and {schemas} facts schema file(s)" if schemas else "") + ": "
@@ -376,6 +376,16 @@ def _junit(runs: list[tuple[Path, Any, list[_cases.CaseResult]]], coverage: dict
 # file then), and characters a terminal would act on; lone surrogates cannot be written as UTF-8.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _NOT_SHOWN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+# What a diagnostic line never writes as itself (it writes \xNN / \uNNNN instead): controls, line
+# breaks included (one problem, one line: a file name holding a newline cannot forge a second
+# line in a log), the Unicode line and paragraph separators, the bidi embedding, override and
+# isolate controls (which reorder what a terminal shows), lone surrogates.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _say(text: str, stream: Any = None) -> None:
+    """Print one diagnostic line (to stderr unless ``stream``), ``_UNSAFE`` characters escaped."""
+    print(_escape(text, _UNSAFE), file=sys.stderr if stream is None else stream)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -405,7 +415,7 @@ def _test(args: argparse.Namespace) -> int:
     total = sum(len(results) for _, _, results in runs)
     failed = sum(not r.ok for _, _, results in runs for r in results)
     if pattern is not None and not total:
-        print(f"qnwmh-rules: no case name matches -k {args.k!r}", file=sys.stderr)
+        _say(f"qnwmh-rules: no case name matches -k {args.k!r}")
         return 2
     report = _cases.coverage([(engine, results) for _, engine, results in runs])
     cov = _coverage_doc(report)
@@ -425,11 +435,11 @@ def _test(args: argparse.Namespace) -> int:
         for f, _, results in runs:
             for res in results:
                 if not res.ok:
-                    print(_escape(f"FAIL {f}:{res.case.line}: {res.case.name}", _NOT_SHOWN))
+                    _say(f"FAIL {f}:{res.case.line}: {res.case.name}", sys.stdout)
                     for d in res.differences:
                         print(_escape(f"     {d}", _NOT_SHOWN))
                 elif args.verbose:
-                    print(_escape(f"ok   {f}:{res.case.line}: {res.case.name}", _NOT_SHOWN))
+                    _say(f"ok   {f}:{res.case.line}: {res.case.name}", sys.stdout)
         print("\nrule coverage (P passed, F failed, U undetermined seen in some case):")
         width = max((len(rid) for rid, _ in report), default=0)
         for r in cov["rules"]:
@@ -482,12 +492,12 @@ def _shipped_names() -> list[str]:
 def _collectives(name: str, as_of: Any) -> list[tuple[str | None, Any, Any]]:
     """(label, facts, as_of) to re-evaluate: a JSON list, JSON Lines, or a *.cases.yaml file
     (each case labelled by its name, with its own as_of)."""
-    if name.endswith(".cases.yaml"):
+    if file_kind(name) == "cases":
         return [(c.name, c.facts, c.as_of if c.as_of is not None else as_of)
                 for c in _cases.read_cases(name).cases if c.error is None]
     try:
         with open(name, "rb") as f:
-            data = f.read()
+            data = read_bounded(f, MAX_COLLECTION_BYTES, name)
     except OSError as exc:
         raise FactsError("(input)", f"cannot read {name}: {exc.strerror}") from exc
     if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"["):
@@ -537,7 +547,7 @@ def _release(args: argparse.Namespace) -> int:
         bad = [r for r in _cases.run_cases(engine, cases) if not r.ok]
         if bad:
             for r in bad:
-                print(f"FAIL {f}:{r.case.line}: {r.case.name}: {'; '.join(r.differences)}", file=sys.stderr)
+                _say(f"FAIL {f}:{r.case.line}: {r.case.name}: {'; '.join(r.differences)}")
             print("qnwmh-rules: not released: its golden cases fail", file=sys.stderr)
             return 1
     lock = Path(args.lock) if args.lock else (_lock.find_lock(args.file) or Path(args.file).parent / _lock.LOCK_NAME)
@@ -566,36 +576,44 @@ def _fmt(args: argparse.Namespace) -> int:
         return 2
     changed = broken = 0
     for f, kind in files:
+        if kind is None:  # named by the caller: a facts schema, a phrasing file, a .json file …
+            _say(f"{f}: cannot be formatted: fmt formats ruleset (*.yaml) and cases (*.cases.yaml) files only",
+                 sys.stdout)
+            broken += 1
+            continue
         try:
-            with open(f, encoding="utf-8", newline="") as stream:  # as written: CRLF line ends are a change
-                text = stream.read()
+            text = read_file(f)  # as written (CRLF line ends are a change); a regular file of at most 1 MiB
+        except PathProblem as exc:
+            _say(f"{f}: cannot be formatted: {exc.message}", sys.stdout)
+            broken += 1
+            continue
         except OSError as exc:
-            print(f"{f}: cannot be formatted: {exc.strerror or exc}")
+            _say(f"{f}: cannot be formatted: {exc.strerror or exc}", sys.stdout)
             broken += 1
             continue
         except UnicodeDecodeError as exc:
-            print(f"{f}: cannot be formatted: {exc}")
+            _say(f"{f}: cannot be formatted: {exc}", sys.stdout)
             broken += 1
             continue
         try:
             out = format_text(text, kind)
         except FormatError as exc:
-            print(f"{f}: cannot be formatted: {exc}")
+            _say(f"{f}: cannot be formatted: {exc}", sys.stdout)
             broken += 1
             continue
         if out != text:
             changed += 1
             if args.check:
-                print(f"would reformat {f}")
+                _say(f"would reformat {f}", sys.stdout)
             else:
                 try:
                     replace_file(f, out)
                 except OSError as exc:  # read-only: say so and go on with the other files
-                    print(f"{f}: cannot be written: {exc.strerror or exc}")
+                    _say(f"{f}: cannot be written: {exc.strerror or exc}", sys.stdout)
                     changed -= 1  # counted once, as a file that cannot be formatted
                     broken += 1
                     continue
-                print(f"reformatted {f}")
+                _say(f"reformatted {f}", sys.stdout)
     verb = "would be reformatted" if args.check else "reformatted"
     print(f"{len(files)} file(s): {changed} {verb}" + (f", {broken} cannot be formatted" if broken else ""),
           file=sys.stderr)
@@ -835,7 +853,7 @@ class _Parser(argparse.ArgumentParser):
                     if word.startswith("-") else []
                 if close:
                     hint += f"; did you mean {close[0]}?" if not hint else f" {word}: {close[0]}?"
-        super().error(message + hint)
+        super().error(_escape(message + hint, _UNSAFE))  # an argument may hold a line break
 
 
 _EX = "examples (run from the repository root):\n"
@@ -1142,22 +1160,22 @@ def _run(args: argparse.Namespace) -> int:
         _silence_stdout()
         return 128 + signal.SIGPIPE  # 141, as a process ended by SIGPIPE, without a word on stderr
     except RulesetError as exc:
-        print(str(exc), file=sys.stderr)
+        _say(str(exc))
         return 2
     except FactsError as exc:
-        print(error_line(exc), file=sys.stderr)
+        _say(error_line(exc))
         return 2
     except BackendUnavailableError as exc:
-        print(f"qnwmh-rules: {exc}", file=sys.stderr)
+        _say(f"qnwmh-rules: {exc}")
         return 2
     except EvaluationError as exc:
-        print(f"qnwmh-rules: evaluation failed: {exc}", file=sys.stderr)
+        _say(f"qnwmh-rules: evaluation failed: {exc}")
         return 3
     except _CannotUse as exc:
-        print(f"qnwmh-rules: {exc}", file=sys.stderr)
+        _say(f"qnwmh-rules: {exc}")
         return 2
     except OSError as exc:  # the audit log's AuditLogError (its message names the file); any other: no errno repr
-        print(f"qnwmh-rules: {_os_error(exc)}", file=sys.stderr)
+        _say(f"qnwmh-rules: {_os_error(exc)}")
         return 2
     except KeyboardInterrupt:
         print("qnwmh-rules: interrupted", file=sys.stderr)
@@ -1165,8 +1183,8 @@ def _run(args: argparse.Namespace) -> int:
     except Exception as exc:  # a defect: still one line, never a traceback (QNWMH_DEBUG=1 shows it)
         if os.environ.get("QNWMH_DEBUG"):
             raise
-        print(f"qnwmh-rules: internal error ({type(exc).__name__}: {show(str(exc), 200)}); please report it "
-              "(run with QNWMH_DEBUG=1 for the traceback)", file=sys.stderr)
+        _say(f"qnwmh-rules: internal error ({type(exc).__name__}: {show(str(exc), 200)}); please report it "
+             "(run with QNWMH_DEBUG=1 for the traceback)")
         return 3
 
 

@@ -16,8 +16,10 @@ from hypothesis import strategies as st
 from qnwmh_rules._fmt import FormatError, format_text
 from qnwmh_rules.cli import _junit, main
 
+from .shipped import file_kind, shipped
+
 ROOT = Path(__file__).resolve().parent.parent
-SHIPPED_YAML = sorted(p for p in (ROOT / "rulesets").rglob("*.yaml") if not p.name.endswith(".facts.yaml"))
+SHIPPED_YAML = shipped("ruleset", "cases")  # what fmt lays out
 EXAMPLES = ROOT / "rulesets" / "examples"
 
 
@@ -29,7 +31,7 @@ def run(capsys, argv):
 
 
 def _kind(path: Path) -> str:
-    return "cases" if path.name.endswith(".cases.yaml") else "ruleset"
+    return "cases" if file_kind(path) == "cases" else "ruleset"
 
 
 # ---- fmt never loses a comment ----------------------------------------------------------------------
@@ -247,8 +249,7 @@ def test_a_listed_name_is_the_same_ruleset_as_its_file(capsys, name):
 
 # ---- the ruleset schema refuses what the loader refuses for a missing key -------------------------------
 
-_RULESET_FILES = sorted(p for p in (ROOT / "rulesets").rglob("*.yaml")
-                        if not p.name.endswith((".cases.yaml", ".facts.yaml", ".phrasing.yaml")))
+_RULESET_FILES = shipped("ruleset")
 # What a JSON Schema cannot see: a name that must be declared elsewhere in the file or in the inherited
 # file (Q108 source, Q115/Q181 parameter of a kind, Q152 group, Q201 fact path, Q204 parameter, Q205 derived
 # fact, Q191 a value a finding's template names), and Q120 (a ruleset that inherits nothing must have rules:

@@ -20,6 +20,8 @@ from qnwmh_rules._tree import Cmp, Const, Fact, InList, Item, walk
 from qnwmh_rules.exceptions import RulesetError
 from qnwmh_rules.facts import SUBJECTS, region_name
 
+from .shipped import shipped
+
 ROOT = Path(__file__).resolve().parent.parent
 NATIONAL = ROOT / "rulesets" / "2017-2018" / "national.yaml"
 TEXT = NATIONAL.read_text(encoding="utf-8")
@@ -70,8 +72,7 @@ def test_a_value_the_loader_refuses_is_reported_once_at_its_place(tmp_path_facto
 
 # ---- docs read the labels of the ruleset's own facts schema -------------------------------------------
 
-RULESETS = sorted(p for p in (ROOT / "rulesets").rglob("*.yaml")
-                  if not p.name.endswith((".facts.yaml", ".cases.yaml", ".phrasing.yaml"))) + [
+RULESETS = shipped("ruleset") + [
     ROOT / "tests/data/new_fact/ruleset.yaml"]
 
 

@@ -20,6 +20,8 @@ from qnwmh_rules._whynot import set_text, why_not
 from qnwmh_rules.cli import build_parser, main
 from tests.strategies import json_values, patch_values
 
+from .shipped import file_kind, shipped
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = str(ROOT / "rulesets" / "examples" / "collective-gd-0001.json")
 _REPR = re.compile(r"\b\w*(Error|Exception)\(|Traceback")
@@ -384,7 +386,7 @@ def test_show_text_names_every_rule_and_parameter(capsys):
 
 # ---- item 3: fmt ----------------------------------------------------------------------------------
 
-SHIPPED_YAML = sorted(p for p in (ROOT / "rulesets").rglob("*.yaml") if not p.name.endswith(".facts.yaml"))
+SHIPPED_YAML = shipped("ruleset", "cases")  # what fmt lays out
 
 
 def _messy(text, sequence, offset, width):
@@ -410,7 +412,7 @@ def test_fmt_brings_any_layout_back_to_the_shipped_one_with_its_comments(path, s
     from qnwmh_rules._fmt import format_text
 
     text = path.read_text(encoding="utf-8")
-    kind = "cases" if path.name.endswith(".cases.yaml") else "ruleset"
+    kind = file_kind(path)
     assert text == format_text(_messy(text, sequence, offset, width), kind)
 
 

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 import qnwmh_rules
 
 from .conftest import BACKENDS_HERE, ENGINE_OF_RECORD, engine_pair
+from .shipped import shipped
 from .strategies import collectives, units
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -215,7 +216,7 @@ def test_why_not_says_what_can_still_be_done_for_a_rule_not_yet_due(facts, day):
         assert fix.due in result.to_text("zh") and fix.due in result.to_text("en")
 
 
-SHIPPED = sorted(p for p in RULESETS.glob("[0-9]*/*.yaml") if not p.name.endswith(".cases.yaml"))
+SHIPPED = shipped("ruleset", pattern="[0-9]*/*.yaml")
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.relative_to(RULESETS).as_posix())

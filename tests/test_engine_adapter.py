@@ -16,6 +16,7 @@ from qnwmh_rules._api import as_of_moment, durable_available
 from qnwmh_rules._compile import CompiledRule, encode_facts
 from qnwmh_rules._derive import derive
 
+from .shipped import shipped
 from .strategies import collectives, units
 
 if durable_available():  # elsewhere every test here is skipped, with the reason (conftest)
@@ -204,9 +205,7 @@ def test_the_adapter_leaves_the_warning_filters_as_it_found_them():
 
 
 def _shipped_and_test_rulesets():
-    root = Path(__file__).resolve().parent.parent / "rulesets"
-    files = sorted(p for p in root.glob("*/*.yaml")
-                   if not p.name.endswith((".cases.yaml", ".facts.yaml", ".phrasing.yaml")))
+    files = shipped("ruleset", pattern="*/*.yaml")
     return files + [Path(__file__).parent / "data" / "shapes.yaml"]
 
 

@@ -12,6 +12,8 @@ import yaml
 from qnwmh_rules import _cases, _schema
 from qnwmh_rules._moments import _DATE, DATE_PATTERN, TERM, TERM_PATTERN
 
+from .shipped import shipped
+
 ROOT = Path(__file__).resolve().parent.parent
 PKG = ROOT / "qnwmh_rules"
 
@@ -28,9 +30,8 @@ def _schema_of(name):
     return json.loads((PKG / f"{name}.schema.json").read_text(encoding="utf-8"))
 
 
-RULESET_FILES = sorted(p for p in (ROOT / "rulesets").rglob("*.yaml")
-                       if not p.name.endswith((".cases.yaml", ".facts.yaml", ".phrasing.yaml")))
-CASES_FILES = sorted((ROOT / "rulesets").rglob("*.cases.yaml"))
+RULESET_FILES = shipped("ruleset")
+CASES_FILES = shipped("cases")
 
 
 @pytest.mark.parametrize("name", ["ruleset", "cases"])

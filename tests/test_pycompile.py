@@ -14,6 +14,7 @@ import qnwmh_rules
 from qnwmh_rules import FactsError, RulesetError, _api, _pycompile, _reference, _tree
 
 from .conftest import ROOT
+from .shipped import shipped
 from .strategies import (
     COND_PARAMS,
     as_of_days,
@@ -28,8 +29,7 @@ from .strategies import (
 )
 from .test_break_issue10 import _BASE, _exact_truth
 
-SHIPPED = sorted(p for p in (ROOT / "rulesets").glob("*/*.yaml")
-                 if not p.name.endswith((".cases.yaml", ".facts.yaml", ".phrasing.yaml")))
+SHIPPED = shipped("ruleset", pattern="*/*.yaml")
 RULESETS = [*SHIPPED, Path(__file__).parent / "data" / "shapes.yaml"]
 IDS = [f"{p.parent.name}/{p.name}" for p in RULESETS]
 

@@ -10,6 +10,8 @@ import qnwmh_rules
 from qnwmh_rules import RulesetError
 from qnwmh_rules.cli import main
 
+from .shipped import shipped
+
 ROOT = Path(__file__).resolve().parent.parent / "rulesets"
 
 BROKEN = """\
@@ -132,9 +134,7 @@ def test_comments_do_not_change_a_released_version(tmp_path):
 def test_the_shipped_releases_are_locked():
     """Every shipped ruleset version is recorded in rulesets/releases.lock with its current hash."""
     lock = json.loads((ROOT / "releases.lock").read_text(encoding="utf-8"))["releases"]
-    for path in sorted(ROOT.glob("*/*.yaml")):
-        if path.name.endswith((".cases.yaml", ".facts.yaml", ".phrasing.yaml")):
-            continue
+    for path in shipped("ruleset", pattern="*/*.yaml"):
         rs = qnwmh_rules.load_ruleset(path).ruleset
         assert rs.sha256 == lock[f"{rs.term}/{rs.id}@{rs.version}"], path
 

@@ -21,6 +21,7 @@ from qnwmh_rules._reference import UNKNOWN, Evaluator
 from qnwmh_rules._render_docs import _Words, render_markdown
 from qnwmh_rules.exceptions import FactsError
 
+from .shipped import shipped
 from .strategies import condition_trees, condition_values
 
 TZ = "Asia/Shanghai"
@@ -179,8 +180,7 @@ def test_the_docs_words_of_any_tree_name_every_fact_it_reads(national, lang, tre
             assert n.window.start.isoformat() in text
 
 
-_FILES = sorted(p for p in (Path(__file__).parent.parent / "rulesets").rglob("*.yaml")
-                if not p.name.endswith((".cases.yaml", ".facts.yaml", ".phrasing.yaml")))  # rulesets only
+_FILES = shipped("ruleset")
 
 
 def _blanked(rs):
