@@ -463,8 +463,11 @@ def _pending_reason(rule: Rule, rs: Ruleset, as_of: dt.datetime | None) -> str:
             return (f"尚未到期：{name} 自{opens.isoformat()}起算，至{last.isoformat()}（{zone}）止，尚未开始；"
                     f"{decided}起判定 / not yet due: {name} opens on {opens.isoformat()} and its last day is "
                     f"{last.isoformat()} ({zone}); decided from {decided}")
-        return (f"尚未到期：{name} 至{last.isoformat()}（{zone}）止，还剩{days}天；{decided}起判定 / "
-                f"not yet due: the last day of {name} is {last.isoformat()} ({zone}), {days} days left; "
+        # on the last day itself nothing is "left" to count: the day is named as the last one
+        left_zh = "今日为最后一天" if days == 0 else f"还剩{days}天"
+        left_en = "today is its last day" if days == 0 else "1 day left" if days == 1 else f"{days} days left"
+        return (f"尚未到期：{name} 至{last.isoformat()}（{zone}）止，{left_zh}；{decided}起判定 / "
+                f"not yet due: the last day of {name} is {last.isoformat()} ({zone}), {left_en}; "
                 f"decided from {decided}")
     condition = " ".join((rule.pending_if or "").split())
     return f"尚待决定：{condition} 成立 / not yet decided: `{condition}` holds"
