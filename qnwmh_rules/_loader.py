@@ -393,6 +393,16 @@ def _build_scalar(node: yaml.Node, kp: Key, positions: dict[Key, tuple[int, int]
         positions[kp + ("@refused",)] = _mark(node)
         return None
     assert isinstance(node, yaml.ScalarNode)
+    hidden = _INVISIBLE.search(node.value)
+    if hidden is not None:  # written raw or escaped: the YAML reader accepts these format characters
+        line, col = _mark(node)
+        errors.append(RulesetError(
+            "Q001", f"the text holds the invisible character U+{ord(hidden[0]):04X} (a zero-width or "
+                    "bidirectional control), which makes a text read otherwise than it is stored",
+            path=path, line=line, col=col,
+            suggestion="delete it (an editor that shows invisible characters finds it); plain text needs none"))
+        positions[kp + ("@refused",)] = (line, col)
+        return None
     odd = _NOT_TEXT.search(node.value) if node.tag == "tag:yaml.org,2002:str" else None
     if odd is not None:  # only an escape in quotes ("\\e", "\\ud800") can write these; the reader refuses them raw
         line, col = _mark(node)
@@ -422,6 +432,11 @@ def _build_scalar(node: yaml.Node, kp: Key, positions: dict[Key, tuple[int, int]
 # lone surrogates. (NUL is left to the checks of what holds it: a path with NUL is Q165, a name Q1xx; no
 # terminal acts on it, and JSON and the JUnit report escape it.)
 _NOT_TEXT = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+# Invisible format characters no policy text needs, which can make a text (a rule id, a condition, a
+# citation) display otherwise than it is stored ("Trojan source"): zero-width space, joiners and marks,
+# the Arabic letter mark, bidi embeddings, overrides and isolates, word joiner and invisible operators,
+# and a byte-order mark inside the text. (Facts refuse every invisible character the same way.)
+_INVISIBLE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 
 
 class _Refused(Exception):

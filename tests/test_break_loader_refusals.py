@@ -232,3 +232,32 @@ def test_why_not_writes_true_and_false_as_json(lang, facts):
                         str(ROOT / "tests/data/new_fact/ruleset.yaml"), "--lang", lang],
                        input=json.dumps(facts), capture_output=True, text=True, check=False)
     assert (0, []) == (p.returncode, re.findall(r"\b(?:True|False)\b", p.stdout)), p.stdout + p.stderr
+
+
+# ---- invisible format characters ("Trojan source") in any text of a ruleset, cases or schema file ------
+
+_INVISIBLES = "\u061c\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2061\u2062\u2063\u2064" \
+              "\u2066\u2067\u2068\u2069\ufeff"
+# `key: text` lines whose one-line text holds a CJK character (the scalar starts on that line)
+_KEY_LINE = re.compile(r"^\s*(- )?[a-z_]+: (?![|>])[^#]*[\u4e00-\u9fff]")
+_SHIPPED_TEXT_FILES = [p for p in shipped("ruleset", "cases", "facts_schema", "phrasing")
+                       if any(_KEY_LINE.match(line) for line in p.read_text(encoding="utf-8").split("\n"))]
+
+
+@pytest.mark.parametrize("path", _SHIPPED_TEXT_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+@settings(max_examples=15, deadline=None)
+@given(data=st.data())
+def test_an_invisible_character_in_any_text_is_refused_where_it_is(path, data, tmp_path_factory):
+    """A zero-width or bidi control put inside any line's text of a shipped file is Q001 at that line."""
+    from qnwmh_rules._loader import load_text
+
+    lines = path.read_text(encoding="utf-8").split("\n")
+    candidates = [i for i, line in enumerate(lines) if _KEY_LINE.match(line)]
+    i = data.draw(st.sampled_from(candidates))
+    start = lines[i].index(": ")
+    at = data.draw(st.sampled_from([m.start() for m in re.finditer(r"[\u4e00-\u9fff]", lines[i]) if m.start() > start]))
+    ch = data.draw(st.sampled_from(_INVISIBLES))
+    lines[i] = lines[i][:at] + ch + lines[i][at:]
+    errors = load_text("\n".join(lines), path=str(path)).errors
+    assert [("Q001", i + 1, f"U+{ord(ch):04X}")] == [(e.code, e.line, e.message.split("character ")[1].split(" ")[0])
+                                                    for e in errors]

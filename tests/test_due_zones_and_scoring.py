@@ -77,7 +77,8 @@ def test_a_rule_due_at_a_window_is_failed_only_once_no_filing_can_still_fall_in_
 
 
 def test_the_not_yet_due_reason_counts_days_in_the_windows_zone(zoned):
-    """At 2017-10-01 02:00 in Shanghai a UTC window still has its last day (2017-09-30) running: today is its last day."""
+    """At 2017-10-01 02:00 in Shanghai a UTC window still has its last day (2017-09-30) running: today is
+    its last day."""
     facts = copy.deepcopy(COLLECTIVE)
     facts["filings"], facts["honors"] = [], []
     r = zoned["UTC"][ENGINE_OF_RECORD].evaluate(facts, as_of="2017-10-01T02:00:00+08:00").rule("filing.window")

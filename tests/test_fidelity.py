@@ -155,9 +155,9 @@ def test_on_the_last_day_the_reason_names_it_the_last_day():
     """On the window's last day the reason says today is the last one (not "0 days left") and names
     the day it will be decided; the day before counts one day (singular in English)."""
     r = qnwmh_rules.evaluate(_no_filing(), as_of="2017-09-30").rule("filing.window")
-    assert ("尚未到期：params.filing_window 至2017-09-30（Asia/Shanghai）止，今日为最后一天；2017-10-01起判定 / not yet due: "
-            "the last day of params.filing_window is 2017-09-30 (Asia/Shanghai), today is its last day; decided "
-            "from 2017-10-01") == r.reason
+    assert ("尚未到期：params.filing_window 至2017-09-30（Asia/Shanghai）止，今日为最后一天；2017-10-01起判定 / "
+            "not yet due: the last day of params.filing_window is 2017-09-30 (Asia/Shanghai), today is its last "
+            "day; decided from 2017-10-01") == r.reason
     r = qnwmh_rules.evaluate(_no_filing(), as_of="2017-09-29").rule("filing.window")
     assert ("还剩1天", "1 day left") == (r.reason[r.reason.index("还剩"):][:4], r.reason[r.reason.index("1 day"):][:10])
 
