@@ -18,7 +18,7 @@ from typing import Any
 import attrs
 
 from ._api import load_ruleset, load_ruleset_cached
-from ._catalogue import durable_available, ruleset_path, rulesets_dir
+from ._catalogue import durable_available, rulesets_dir
 from ._jsontext import InvalidJSONError, check_value, loads
 from ._loader import file_kind
 from ._model import Ruleset
@@ -143,7 +143,7 @@ class Replay:
 def _shipped(root: Path, term: str, ruleset_id: str) -> Path | None:
     """The shipped ruleset file a stamp names, found by listing the shipped rulesets (the stamp's
     strings never become a path: ``"term": "../../etc"`` names nothing). A term that is not shipped
-    is a FactsError; an id without a file of its own name gives None (the term's national file)."""
+    is a FactsError; an id without a file of its own name gives None."""
     terms = {d.name: d for d in root.iterdir() if d.is_dir() and TERM.fullmatch(d.name)}
     if term not in terms:
         raise FactsError("stamp.term", f"names no shipped term ({term!r}); shipped: {', '.join(sorted(terms))}",
@@ -156,6 +156,20 @@ def _shipped(root: Path, term: str, ruleset_id: str) -> Path | None:
 def _ruleset_at(path: Path, mtime_ns: int) -> Ruleset:
     """The loaded ruleset of a shipped file (cached per file version: explanations ask for it per note)."""
     return load_ruleset(path, backend="python").ruleset
+
+
+def _shipped_example(root: Path, term: str, ruleset_id: str) -> Path | None:
+    """The shipped example ruleset (rulesets/examples/, named by id, not by file name) of this id and term."""
+    for f in sorted((root / "examples").glob("*.yaml")):
+        if file_kind(f) != "ruleset":
+            continue
+        try:
+            rs = _ruleset_at(f, f.stat().st_mtime_ns)
+        except (QnwmhError, OSError):
+            continue
+        if (rs.id, rs.term) == (ruleset_id, term):
+            return f
+    return None
 
 
 def ruleset_for_stamp(stamp: Any) -> Ruleset | None:
@@ -192,8 +206,14 @@ def replay(verdict_doc: Mapping[str, Any], facts: Mapping[str, Any], *, ruleset:
     if ruleset:
         path = Path(ruleset)
     else:
-        # shipped rulesets are files named by their id, in their term's folder
-        path = _shipped(rulesets_dir(), stamp.term, stamp.ruleset_id) or ruleset_path(stamp.term, stamp.region)
+        # shipped rulesets are files named by their id, in their term's folder; the examples by their id
+        root = rulesets_dir()
+        found = _shipped(root, stamp.term, stamp.ruleset_id) or _shipped_example(root, stamp.term, stamp.ruleset_id)
+        if found is None:  # another ruleset's verdicts are not a replay of this one
+            raise FactsError("stamp.ruleset_id", f"names a ruleset that is not shipped ({stamp.ruleset_id!r} of "
+                                                 f"{stamp.term}), so it cannot be replayed from the shipped ones",
+                             suggestion="replay with --ruleset FILE, the ruleset file the verdict was made with")
+        path = found
     if stamp.engine not in ("durable", "python"):
         raise FactsError("stamp.engine", f"names no backend ({stamp.engine!r}); expected durable or python")
     notes = []

@@ -1107,6 +1107,8 @@ def error_line(exc: FactsError) -> str:
         return f"qnwmh-rules: bad option {_OPTION_FIELDS[field]}: {text}"
     if field == "(input)" and exc.message.startswith("cannot read"):
         return f"qnwmh-rules: {exc.message}"
+    if field in ("stamp.term", "stamp.ruleset_id") and exc.message.startswith("names"):  # a verdict, not shipped
+        return f"qnwmh-rules: cannot replay: {exc}"
     if field in ("(verdict)", "verdict") or field.startswith("stamp."):
         return f"qnwmh-rules: not a verdict: {exc.message if field == '(verdict)' else exc}"
     if field == "(audit)":

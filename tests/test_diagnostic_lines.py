@@ -143,3 +143,41 @@ def test_fmt_does_not_split_hard_links(tmp_path):
     assert "other hard link" in out
     assert source == first.read_text(encoding="utf-8") == (tmp_path / "other-name.yaml").read_text(encoding="utf-8")
     assert os.path.samefile(first, tmp_path / "other-name.yaml")
+
+
+@pytest.mark.parametrize(("field", "value"), [("ruleset_id", "other"), ("ruleset_id", "national-2017"),
+                                              ("term", "2019-2020"), ("term", "../../..")])
+def test_replay_refuses_a_stamp_naming_a_ruleset_that_is_not_shipped(tmp_path, field, value):
+    """A verdict whose stamp names a ruleset (or term) that is not shipped is not replayed with some other
+    shipped ruleset (it used to fall back to the term's national one and report every rule as a
+    difference): one line says it cannot be replayed and how (exit 2)."""
+    import json
+
+    facts = ROOT / "rulesets" / "examples" / "collective-gd-0001.json"
+    code, verdict, _ = run(["evaluate", str(facts)])
+    assert 0 == code
+    doc = json.loads(verdict)
+    doc["stamp"][field] = value
+    (tmp_path / "v.json").write_text(json.dumps(doc), encoding="utf-8")
+    code, out, err = run(["replay", str(tmp_path / "v.json"), "--facts", str(facts)])
+    assert (2, "") == (code, out)
+    assert err.startswith(f"qnwmh-rules: cannot replay: stamp.{field}: names ") and err.count("\n") == 1
+    assert "--ruleset FILE" in err
+
+
+def test_replay_finds_a_shipped_example_ruleset_by_its_id():
+    """A verdict of the shipped example ruleset (rulesets/examples/, named by id) replays identically."""
+    facts = ROOT / "rulesets" / "examples" / "collective-gd-0001.json"
+    scoring = ROOT / "rulesets" / "examples" / "collective-scoring.yaml"
+    code, verdict, _ = run(["evaluate", "--ruleset", str(scoring), str(facts)])
+    assert 0 == code
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as f:
+        f.write(verdict)
+    try:
+        code, out, _ = run(["replay", f.name, "--facts", str(facts)])
+    finally:
+        os.unlink(f.name)
+    assert (0, "identical") == (code, out.splitlines()[0])
+    assert "collective-scoring.yaml (content hash matches)" in out

@@ -451,13 +451,16 @@ def test_replay_never_builds_a_path_from_the_stamp(tmp_path, field, value, capsy
     assert 2 == main(["replay", str(v), "--facts", str(f)])
 
 
-def test_replay_with_an_unknown_ruleset_id_uses_the_terms_national_ruleset():
-    """An id with no file of its name in the shipped term falls back to the term's ruleset, never a path."""
+def test_replay_with_an_unknown_ruleset_id_is_refused_never_a_path():
+    """An id with no shipped ruleset of its own (a path among them) is refused, naming the stamp's field;
+    it is never joined into a path, nor replaced by another shipped ruleset."""
     from qnwmh_rules._replay import replay
 
     doc = qnwmh_rules.evaluate(EXAMPLE, backend="python").to_dict()
     doc["stamp"]["ruleset_id"] = "../../../etc/passwd"
-    assert str(ROOT / "2017-2018" / "national.yaml") == replay(doc, EXAMPLE).ruleset
+    with pytest.raises(FactsError) as caught:
+        replay(doc, EXAMPLE)
+    assert "stamp.ruleset_id" == caught.value.field
 
 
 def test_no_traceback_reaches_the_cli_for_any_of_these(tmp_path):
