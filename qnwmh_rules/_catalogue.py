@@ -73,12 +73,14 @@ def rulesets_dir() -> Path:
     """Where the shipped rulesets are: the folder the environment variable ``QNWMH_RULESETS``
     names (a working copy a policy officer is editing; ``qnwmh-rules --rulesets DIR`` sets it),
     else inside the installed package, or the source checkout. A ``QNWMH_RULESETS`` that is not a
-    folder is a FactsError on ``--rulesets``."""
+    folder is a RulesetError (Q010: the rulesets cannot be found; not the caller's facts)."""
     chosen = os.environ.get(RULESETS_ENV)
     if chosen:
         path = Path(chosen).resolve()
         if not path.is_dir():
-            raise FactsError("--rulesets", f"{chosen} is not a folder (given by --rulesets or {RULESETS_ENV})")
+            raise RulesetError("Q010", f"the rulesets folder given by --rulesets or {RULESETS_ENV} is not a folder",
+                               path=chosen, suggestion="name the rulesets/ folder of a working copy, or unset "
+                                                       f"{RULESETS_ENV} to use the installed rulesets")
         return path
     here = Path(__file__).resolve().parent
     for candidate in (here / "rulesets", here.parent / "rulesets"):

@@ -1153,7 +1153,10 @@ def _run(args: argparse.Namespace) -> int:
     """Run the chosen subcommand, turning every error into one line on stderr and an exit code."""
     try:
         if getattr(args, "rulesets", None) is not None:
-            _api.rulesets_dir()  # a --rulesets that is not a folder is refused even where no shipped name is used
+            try:  # a --rulesets that is not a folder is refused even where no shipped name is used
+                _api.rulesets_dir()
+            except RulesetError:
+                raise _CannotUse(f"bad option --rulesets: {args.rulesets} is not a folder") from None
         status = int(args.func(args))
         if sys.stdout is not None:
             sys.stdout.flush()  # here, not at exit, so that a reader gone away is seen below

@@ -181,3 +181,24 @@ def test_replay_finds_a_shipped_example_ruleset_by_its_id():
         os.unlink(f.name)
     assert (0, "identical") == (code, out.splitlines()[0])
     assert "collective-scoring.yaml (content hash matches)" in out
+
+
+@pytest.mark.parametrize("where", ["/nonexistent/rulesets", "/etc/hostname"])
+def test_a_rulesets_folder_that_is_not_one_is_a_ruleset_error_not_bad_facts(monkeypatch, where):
+    """QNWMH_RULESETS naming no folder is Q010 (the rulesets cannot be found), never a FactsError that a
+    service would take for a fault in the collective's facts; the command line says so in one line (and
+    `--rulesets DIR` naming no folder is a bad option)."""
+    import qnwmh_rules
+    from qnwmh_rules.exceptions import FactsError, RulesetError
+
+    monkeypatch.setenv("QNWMH_RULESETS", where)
+    facts = ROOT / "rulesets" / "examples" / "collective-gd-0001.json"
+    with pytest.raises(RulesetError) as caught:
+        qnwmh_rules.evaluate(str(facts))
+    assert ("Q010", where, False) == (caught.value.code, caught.value.path, isinstance(caught.value, FactsError))
+    code, out, err = run(["list"])
+    assert (2, "") == (code, out)
+    assert err.startswith(f"{where}: Q010 ") and err.count("\n") == 1
+    monkeypatch.delenv("QNWMH_RULESETS")
+    code, out, err = run(["list", "--rulesets", where])
+    assert (2, "", f"qnwmh-rules: bad option --rulesets: {where} is not a folder\n") == (code, out, err)
