@@ -152,6 +152,37 @@ class _CannotUse(Exception):
     """A path named on the command line cannot be read or written; the message names it."""
 
 
+class _NamedStdout:
+    """``sys.stdout`` during one command: a failed write (a full disk, ``> /dev/full``) names the
+    stream (``cannot write stdout: …``) instead of a bare system message; a reader gone away
+    (BrokenPipeError) still ends the command quietly. Everything else is the stream's own."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def _failed(self, exc: OSError) -> _CannotUse:
+        return _CannotUse(f"cannot write stdout: {exc.strerror or exc}")
+
+    def write(self, text: str) -> int:
+        try:
+            return int(self._stream.write(text))
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise self._failed(exc) from exc
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise self._failed(exc) from exc
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 def _write_output(name: str, text: str) -> None:
     """Write ``text`` (UTF-8) to the file ``name`` given by -o / --coverage-json; an unusable
     path becomes one line naming it (``cannot write NAME: reason``), never an errno repr."""
@@ -637,8 +668,8 @@ class _LineWriter:
 
     _HELD = {signal.SIGINT, signal.SIGTERM}
 
-    def __init__(self, fd: int | None, close: bool) -> None:
-        self.fd, self._close, self._size = fd, close, 0
+    def __init__(self, fd: int | None, close: bool, name: str) -> None:
+        self.fd, self._close, self._size, self._name = fd, close, 0, name
         self._buf: list[bytes] = []
         self._regular = fd is not None and stat.S_ISREG(os.fstat(fd).st_mode)
         self._good = os.lseek(fd, 0, os.SEEK_CUR) if self._regular and fd is not None else 0
@@ -665,11 +696,13 @@ class _LineWriter:
             while view:
                 view = view[os.write(self.fd, view):]
             self._good += len(data)
-        except OSError:
+        except OSError as exc:
             if self._regular:
                 os.ftruncate(self.fd, self._good)
                 os.lseek(self.fd, self._good, os.SEEK_SET)
-            raise
+            if isinstance(exc, BrokenPipeError):  # the reader has gone: ended quietly by _run
+                raise
+            raise _CannotUse(f"cannot write {self._name}: {exc.strerror or exc}") from exc
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
@@ -766,9 +799,10 @@ def _batch(args: argparse.Namespace) -> int:
                 fd: int | None = sys.stdout.fileno()
             except (OSError, ValueError):  # io.UnsupportedOperation: no real file behind stdout
                 fd = None
-            out = _LineWriter(fd, close=False)
+            out = _LineWriter(fd, close=False, name="stdout")
         else:
-            out = _LineWriter(os.open(args.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666), close=True)
+            out = _LineWriter(os.open(args.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666), close=True,
+                              name=args.output)
     except OSError as exc:
         if args.input != "-":
             source.close()
@@ -1151,6 +1185,17 @@ def _os_error(exc: OSError) -> str:
 
 def _run(args: argparse.Namespace) -> int:
     """Run the chosen subcommand, turning every error into one line on stderr and an exit code."""
+    stdout = sys.stdout
+    if stdout is not None and not isinstance(stdout, _NamedStdout):
+        sys.stdout = _NamedStdout(stdout)  # a stream in all but its write errors
+    try:
+        return _run_command(args)
+    finally:
+        if sys.stdout is not None and isinstance(sys.stdout, _NamedStdout):
+            sys.stdout = stdout
+
+
+def _run_command(args: argparse.Namespace) -> int:
     try:
         if getattr(args, "rulesets", None) is not None:
             try:  # a --rulesets that is not a folder is refused even where no shipped name is used

@@ -202,3 +202,29 @@ def test_a_rulesets_folder_that_is_not_one_is_a_ruleset_error_not_bad_facts(monk
     monkeypatch.delenv("QNWMH_RULESETS")
     code, out, err = run(["list", "--rulesets", where])
     assert (2, "", f"qnwmh-rules: bad option --rulesets: {where} is not a folder\n") == (code, out, err)
+
+
+@pytest.mark.parametrize("argv", [
+    ["evaluate", str(ROOT / "rulesets" / "examples" / "collective-gd-0001.json")], ["list"], ["docs", "2017-2018"],
+    ["batch", "IN"], ["batch", "IN", "-o", "/dev/full"], ["explain", "VERDICT", "-o", "/dev/full"],
+])
+def test_a_full_output_is_named_in_one_line(tmp_path, argv):
+    """Output that cannot be written (a full disk: /dev/full) is one line naming where it was going
+    (`cannot write stdout: …` or `cannot write /dev/full: …`), exit 2, no traceback."""
+    import json
+    import subprocess
+    import sys
+
+    if not os.path.exists("/dev/full"):
+        pytest.fail("this test needs /dev/full (a Linux machine)")
+    example = ROOT / "rulesets" / "examples" / "collective-gd-0001.json"
+    facts = json.loads(example.read_text(encoding="utf-8"))
+    (tmp_path / "in.jsonl").write_text(json.dumps(facts, ensure_ascii=False) + "\n", encoding="utf-8")
+    (tmp_path / "v.json").write_text(run(["evaluate", str(example)])[1], encoding="utf-8")
+    named = {"IN": str(tmp_path / "in.jsonl"), "VERDICT": str(tmp_path / "v.json")}
+    argv = [named.get(a, a) for a in argv]
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "qnwmh_rules.cli", *argv], stdout=full, stderr=subprocess.PIPE,
+                              text=True, timeout=300)
+    where = "/dev/full" if "-o" in argv else "stdout"
+    assert (2, f"qnwmh-rules: cannot write {where}: No space left on device\n") == (done.returncode, done.stderr)
