@@ -408,9 +408,13 @@ def _shown(tz: str, counted_derived: tuple[Any, ...], counted_by: Mapping[str, t
     return shown
 
 
+# json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")), its encoder built once
+_CANONICAL_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
+
+
 def _stamp(rs: Ruleset, backend: str, facts_doc: Any, moment: dt.datetime | None) -> Stamp:
     """The reproducibility stamp: ruleset, library, backend, ``as_of`` and the facts' hash."""
-    facts_json = json.dumps(facts_doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    facts_json = _CANONICAL_JSON(facts_doc)
     return Stamp(
         ruleset_id=rs.id, term=rs.term, version=rs.version, region=rs.region, layers=rs.layers,
         ruleset_sha256=rs.sha256, library_version=__version__, engine=backend,

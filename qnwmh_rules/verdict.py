@@ -117,9 +117,10 @@ class Stamp:
     facts_sha256: str
 
     def to_dict(self) -> dict[str, Any]:
-        d = attrs.asdict(self)
-        d["layers"] = list(self.layers)
-        return d
+        return {"ruleset_id": self.ruleset_id, "term": self.term, "version": self.version, "region": self.region,
+                "layers": list(self.layers), "ruleset_sha256": self.ruleset_sha256,
+                "library_version": self.library_version, "engine": self.engine, "as_of": self.as_of,
+                "facts_sha256": self.facts_sha256}
 
 
 @attrs.frozen
@@ -302,16 +303,29 @@ class Verdict(_Deferrable):
         parts = self._parts
         if parts is None or (indent is not None and (type(indent) is not int or indent < 0)):
             return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True, indent=indent)
-        d: dict[str, Any] = {
-            "schema_version": SCHEMA_VERSION, "subject_id": self.subject_id, "outcome": self.outcome,
-            "missing": list(self.missing), "rules": _RULES_MARK, "stamp": self.stamp.to_dict(),
-        }
+        if indent is None:
+            d: dict[str, Any] = {
+                "schema_version": SCHEMA_VERSION, "subject_id": self.subject_id, "outcome": self.outcome,
+                "missing": list(self.missing), "rules": _RULES_MARK, "stamp": self.stamp.to_dict(),
+            }
+            if self.score is not None:
+                d["score"] = self.score.to_dict()
+            if self.subject != "collective":
+                d["subject"] = self.subject
+            text = _dumps(d, indent)
+            return text.replace(_RULES_MARK_JSON, '"rules": ' + parts.rules_json(indent), 1)
+        # indented: the top-level members written in their sorted order, each value as _indented writes it
+        step = " " * indent
+        nl = "\n" + step
+        members = ['"missing": ' + _indented(self.missing, step, nl), '"outcome": ' + _indented(self.outcome, step, nl),
+                   '"rules": ' + parts.rules_json(indent), '"schema_version": ' + _encode_str(SCHEMA_VERSION)]
         if self.score is not None:
-            d["score"] = self.score.to_dict()
+            members.append('"score": ' + _indented(self.score.to_dict(), step, nl))
+        members.append('"stamp": ' + _indented(self.stamp.to_dict(), step, nl))
         if self.subject != "collective":
-            d["subject"] = self.subject
-        text = _dumps(d, indent)
-        return text.replace(_RULES_MARK_JSON, '"rules": ' + parts.rules_json(indent), 1)
+            members.append('"subject": ' + _indented(self.subject, step, nl))
+        members.append('"subject_id": ' + _indented(self.subject_id, step, nl))
+        return "{" + nl + ("," + nl).join(members) + "\n}"
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Verdict:
@@ -362,31 +376,36 @@ def _indented(v: Any, step: str, nl: str) -> str:
     t = type(v)
     if t is str:
         return _encode_str(v)
-    if v is None:
-        return "null"
-    if t is bool:
-        return "true" if v else "false"
-    if t is int:
-        return int.__repr__(v)
-    if t is float:
-        if v != v:
-            return "NaN"
-        return "Infinity" if v == _INF else "-Infinity" if v == -_INF else float.__repr__(v)
-    inner = nl + step
     if t is list or t is tuple:
         if not v:
             return "[]"
-        return "[" + inner + ("," + inner).join([_indented(x, step, inner) for x in v]) + nl + "]"
+        inner = nl + step
+        return "[" + inner + ("," + inner).join([
+            _encode_str(x) if type(x) is str else int.__repr__(x) if type(x) is int else _indented(x, step, inner)
+            for x in v]) + nl + "]"
     if t is dict:
         if not v:
             return "{}"
+        inner = nl + step
         members = []
         for k, x in sorted(v.items()):
             if type(k) is not str:  # json.dumps turns such keys into text: leave it to json.dumps
                 break
-            members.append(_encode_str(k) + ": " + _indented(x, step, inner))
+            tx = type(x)  # the usual scalars inline (a call each is most of the cost)
+            members.append(_encode_str(k) + ": " + (_encode_str(x) if tx is str else int.__repr__(x) if tx is int
+                                                    else _indented(x, step, inner)))
         else:
             return "{" + inner + ("," + inner).join(members) + nl + "}"
+    elif v is None:
+        return "null"
+    elif t is bool:
+        return "true" if v else "false"
+    elif t is int:
+        return int.__repr__(v)
+    elif t is float:
+        if v != v:
+            return "NaN"
+        return "Infinity" if v == _INF else "-Infinity" if v == -_INF else float.__repr__(v)
     text = json.dumps(v, ensure_ascii=False, sort_keys=True, indent=len(step))
     return text.replace("\n", nl)
 
@@ -470,7 +489,7 @@ class VerdictParts:
         self._show = show
         self._shown: Mapping[str, Any] | None = None
         self._stamp = stamp
-        self._value_json: dict[tuple[str, int | None], str] = {}
+        self._value_json: dict[int | None, dict[str, str]] = {}
 
     def shown(self) -> Mapping[str, Any]:
         if self._shown is None:
@@ -484,16 +503,6 @@ class VerdictParts:
     def stamp(self) -> Stamp:
         return self._stamp()
 
-    def _value(self, path: str, key: str, indent: int | None) -> str:
-        """``"<path>": <its value>`` as a member of a rule's ``values`` (each fact encoded once a case)."""
-        memo = (path, indent)
-        text = self._value_json.get(memo)
-        if text is None:
-            value = self.shown()[path]
-            text = self._value_json[memo] = key + (
-                _dumps(value, None) if indent is None else _indented(value, " " * indent, "\n" + " " * (4 * indent)))
-        return text
-
     def rules_json(self, indent: int | None) -> str:
         """The JSON text of the verdict's ``rules`` array, as ``to_json(indent=indent)`` writes it."""
         shown = self.shown()
@@ -502,13 +511,26 @@ class VerdictParts:
         else:  # members of a rule's `missing` and `values` (depth 4), closed at the rule's depth (3)
             first = "\n" + " " * (4 * indent)
             sep, last = "," + first, "\n" + " " * (3 * indent)
+        memo = self._value_json.get(indent)
+        if memo is None:
+            memo = self._value_json[indent] = {}
+        value_step, value_nl = ("", "") if indent is None else (" " * indent, first)
         items = []
         for shape, r in zip(self.shapes, self.results, strict=True):
             pieces = shape.pieces(indent)
             if pieces is None:
                 items.append(_nest(_dumps(shape.outcome(r, shown).to_dict(), indent), indent, 2))
                 continue
-            values = [self._value(k, key, indent) for k, key in shape._keys if k in shown]
+            values = []
+            for k, key in shape._keys:
+                text = memo.get(k)
+                if text is None:
+                    if k not in shown:
+                        continue
+                    value = shown[k]
+                    text = memo[k] = key + (_dumps(value, None) if indent is None
+                                            else _indented(value, value_step, value_nl))
+                values.append(text)
             items.append("".join((
                 pieces[0],
                 "[" + first + sep.join([_encode_str(m) for m in r.missing]) + last + "]" if r.missing else "[]",
