@@ -178,6 +178,10 @@ def _rule_decision(holds: bool, fails: bool, pending: bool, applies: bool | None
     return RuleDecision(condition, applies)
 
 
+_PASSED = RuleResult("passed", (), None)  # shared by every case: a RuleResult is an immutable tuple
+_NOT_APPLICABLE = RuleResult("not_applicable", (), None)
+
+
 class Engine:
     """A ruleset loaded, checked and compiled once; evaluate many collectives with it.
 
@@ -323,8 +327,12 @@ class Engine:
         moment = as_of_moment(as_of, rs.time_zone)
         _check_as_of(parsed, moment, rs.facts or rs.subject)
         derived, counted_by = derive_counted(rs, parsed, self._param_values, self._where)
-        decided = self.decide(parsed, derived, moment)
-        results = tuple(self._rule_outcome(t, decided[t.rule.id], parsed, derived, moment) for t in self._templates)
+        if self._durable is None:
+            results = self._python_results(parsed, derived, moment)
+        else:
+            decided = self.decide(parsed, derived, moment)
+            results = tuple(self._rule_outcome(t, decided[t.rule.id], parsed, derived, moment)
+                            for t in self._templates)
         sheet = None
         if rs.scoring is not None:
             sheet = score_sheet(rs, {t.rule.id: r.outcome for t, r in zip(self._templates, results, strict=True)},
@@ -338,13 +346,44 @@ class Engine:
             outcome=_outcome_of((t.rule.severity, r.outcome) for t, r in zip(self._templates, results, strict=True)),
             missing=tuple(sorted({p for r in results for p in r.missing})))
 
+    def _python_results(self, parsed: Facts, derived: dict[str, Any], as_of: dt.datetime | None
+                        ) -> tuple[RuleResult, ...]:
+        """``decide`` and ``_rule_outcome`` of every rule in one pass, for the python backend: a rule
+        that does not apply, or that holds (and is not provisional), is answered by a shared result
+        without building its decision; every other rule goes through ``decide``'s reading of its
+        parts and ``_rule_outcome``, unchanged."""
+        values = {**parsed.values, **derived}
+        if as_of is not None:
+            values["as_of"] = as_of
+        lists = parsed.lists
+        decides_na, decides_false, provisionals = self._decides_na, self._decides_false, self._provisional
+        results = []
+        for c, t in zip(self._conditions.rules, self._templates, strict=True):
+            applies: bool | None = True
+            if c.applies is not None:
+                found = c.applies(values, lists, None)
+                applies = True if found is True else False if found is False and c.rule in decides_na else None
+            truth = c.holds(values, lists, None)
+            provisional = c.rule in provisionals
+            if applies is False:
+                results.append(_NOT_APPLICABLE)
+                continue
+            if truth is True and not provisional:  # pending only matters when not true, or provisional
+                results.append(_PASSED)
+                continue
+            pending = c.pending is not None and c.pending(values, lists, None) is True
+            decision = _rule_decision(truth is True, truth is False and c.rule in decides_false, pending, applies,
+                                      provisional)
+            results.append(self._rule_outcome(t, decision, parsed, derived, as_of))
+        return tuple(results)
+
     def _rule_outcome(self, t: _RuleTemplate, decision: RuleDecision, parsed: Facts, derived: Mapping[str, Any],
                       moment: dt.datetime | None) -> RuleResult:
         """One rule's outcome, the missing facts it names and its reason, from the backend's decision."""
         if decision.applies is False:
-            return RuleResult("not_applicable", (), None)
+            return _NOT_APPLICABLE
         if decision.condition is Decision.PASSED:
-            return RuleResult("passed", (), None)
+            return _PASSED
 
         def absent(path: str) -> bool:
             return path not in parsed.values and path not in derived and path not in parsed.lists

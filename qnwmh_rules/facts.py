@@ -16,6 +16,7 @@ known fact ("no honours"); an absent list is unknown.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import math
 import re
@@ -509,14 +510,50 @@ _FAST: dict[str, Callable[[FieldSpec, Any, dt.tzinfo], Any]] = {
 }
 
 
-def _fast_tree(tree: _Tree) -> _Tree:
-    """``tree`` with each FieldSpec replaced by (fast parser, spec, whether its JSON is an ISO text)."""
-    return {k: _fast_tree(v) if isinstance(v, dict) else (_FAST[v.type], v, v.type in ("date", "instant"))
+_LEAF, _MOMENT, _OBJECT = 0, 1, 2  # what a node of the fast tree is: a value, a date/instant, an object
+
+
+def _count_within(limit: int, value: Any, zone: dt.tzinfo) -> Any:
+    if type(value) is int and 0 <= value <= limit:
+        return value
+    raise _Unusual
+
+
+def _one_of(values: frozenset[str], value: Any, zone: dt.tzinfo) -> Any:
+    if type(value) is str and value in values:
+        return value
+    raise _Unusual
+
+
+def _text_within(limit: int, value: Any, zone: dt.tzinfo) -> Any:
+    if type(value) is str and 0 < len(value) <= limit and value.isprintable() \
+            and value.strip() == value and (value.isascii() or unicodedata.is_normalized("NFC", value)):
+        return value
+    raise _Unusual
+
+
+def _bound(parse: Callable[[FieldSpec, Any, dt.tzinfo], Any], spec: FieldSpec) -> Callable[[Any, dt.tzinfo], Any]:
+    """``parse`` with its spec bound (a ``partial``, so that a subject still pickles); counts, enums
+    and texts as the same checks with their limit or values bound instead of the spec."""
+    if parse is _fast_count:
+        return functools.partial(_count_within, spec.limit or MAX_COUNT)
+    if parse is _fast_enum:
+        return functools.partial(_one_of, frozenset(spec.values))
+    if parse is _fast_text:
+        return functools.partial(_text_within, spec.limit or MAX_TEXT)
+    return functools.partial(parse, spec)
+
+
+def _fast_tree(tree: _Tree, prefix: str = "") -> _Tree:
+    """``tree`` with each node replaced by (dotted path from the object's root, what to do, kind): for
+    a field, its fast parser with the spec bound (kind ``_MOMENT`` when its JSON is an ISO text); for
+    an object, its own fast tree (kind ``_OBJECT``)."""
+    return {k: (prefix + k, _fast_tree(v, f"{prefix}{k}."), _OBJECT) if isinstance(v, dict)
+            else (prefix + k, _bound(_FAST[v.type], v), _MOMENT if v.type in ("date", "instant") else _LEAF)
             for k, v in tree.items()}
 
 
-def _fast_object(prefix: str, obj: Any, tree: _Tree, out: dict[str, Any], zone: dt.tzinfo,
-                 jout: dict[str, Any]) -> None:
+def _fast_object(obj: Any, tree: _Tree, out: dict[str, Any], zone: dt.tzinfo, jout: dict[str, Any]) -> None:
     if type(obj) is not dict:
         raise _Unusual
     for key, value in obj.items():
@@ -525,15 +562,16 @@ def _fast_object(prefix: str, obj: Any, tree: _Tree, out: dict[str, Any], zone: 
             raise _Unusual
         if value is None or node is _SKIP:
             continue
-        if type(node) is dict:
-            inner: dict[str, Any] = {}
-            _fast_object(f"{prefix}{key}.", value, node, out, zone, inner)
-            jout[key] = inner
+        path, parse, kind = node
+        if kind is _LEAF:
+            out[path] = jout[key] = parse(value, zone)
+        elif kind is _MOMENT:
+            typed = out[path] = parse(value, zone)
+            jout[key] = typed.isoformat()
         else:
-            parse, spec, moment = node
-            typed = parse(spec, value, zone)
-            out[prefix + key] = typed
-            jout[key] = typed.isoformat() if moment else typed
+            inner: dict[str, Any] = {}
+            _fast_object(value, parse, out, zone, inner)
+            jout[key] = inner
 
 
 def _fast_parse(doc: Any, subj: Subject, zone: dt.tzinfo, tz: str) -> Facts | None:
@@ -544,7 +582,7 @@ def _fast_parse(doc: Any, subj: Subject, zone: dt.tzinfo, tz: str) -> Facts | No
     lists: dict[str, tuple[dict[str, Any], ...]] = {}
     canonical: dict[str, Any] = {}
     try:
-        _fast_object("", doc, subj.fast_tree, values, zone, canonical)
+        _fast_object(doc, subj.fast_tree, values, zone, canonical)
         for name in subj.lists:
             raw = doc.get(name)
             if raw is None:
@@ -557,7 +595,7 @@ def _fast_parse(doc: Any, subj: Subject, zone: dt.tzinfo, tz: str) -> Facts | No
             for raw_item in raw:
                 item: dict[str, Any] = {}
                 jitem: dict[str, Any] = {}
-                _fast_object("", raw_item, tree, item, zone, jitem)
+                _fast_object(raw_item, tree, item, zone, jitem)
                 for field in required:
                     if field not in item:
                         return None
