@@ -315,17 +315,21 @@ class Verdict(_Deferrable):
             text = _dumps(d, indent)
             return text.replace(_RULES_MARK_JSON, '"rules": ' + parts.rules_json(indent), 1)
         # indented: the top-level members written in their sorted order, each value as _indented writes it
+        # one join of every fragment (the rules' text holds Chinese: each join would copy it whole)
         step = " " * indent
         nl = "\n" + step
-        members = ['"missing": ' + _indented(self.missing, step, nl), '"outcome": ' + _indented(self.outcome, step, nl),
-                   '"rules": ' + parts.rules_json(indent), '"schema_version": ' + _encode_str(SCHEMA_VERSION)]
+        out = ["{" + nl + '"missing": ' + _indented(self.missing, step, nl) + "," + nl + '"outcome": '
+               + _indented(self.outcome, step, nl) + "," + nl + '"rules": ']
+        parts.rules_fragments(indent, out)
+        tail = ["", '"schema_version": ' + _encode_str(SCHEMA_VERSION)]
         if self.score is not None:
-            members.append('"score": ' + _indented(self.score.to_dict(), step, nl))
-        members.append('"stamp": ' + _indented(self.stamp.to_dict(), step, nl))
+            tail.append('"score": ' + _indented(self.score.to_dict(), step, nl))
+        tail.append('"stamp": ' + _indented(self.stamp.to_dict(), step, nl))
         if self.subject != "collective":
-            members.append('"subject": ' + _indented(self.subject, step, nl))
-        members.append('"subject_id": ' + _indented(self.subject_id, step, nl))
-        return "{" + nl + ("," + nl).join(members) + "\n}"
+            tail.append('"subject": ' + _indented(self.subject, step, nl))
+        tail.append('"subject_id": ' + _indented(self.subject_id, step, nl))
+        out.append(("," + nl).join(tail) + "\n}")
+        return "".join(out)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Verdict:
@@ -415,16 +419,6 @@ def _nest(text: str, indent: int | None, depth: int) -> str:
     return text if indent is None or depth == 0 else text.replace("\n", "\n" + " " * (indent * depth))
 
 
-def _container(items: list[str], indent: int | None, depth: int, brackets: str) -> str:
-    """A JSON array or object (``brackets`` "[]" or "{}") at ``depth`` from its members' JSON text."""
-    if not items:
-        return brackets
-    if indent is None:
-        return brackets[0] + ", ".join(items) + brackets[1]
-    inner = "\n" + " " * (indent * (depth + 1))
-    return brackets[0] + inner + ("," + inner).join(items) + "\n" + " " * (indent * depth) + brackets[1]
-
-
 class RuleResult(NamedTuple):
     """What one case decided of one rule: its outcome, the facts it names as missing, and why it
     is undetermined although nothing is missing (a window still open), else None."""
@@ -505,21 +499,37 @@ class VerdictParts:
 
     def rules_json(self, indent: int | None) -> str:
         """The JSON text of the verdict's ``rules`` array, as ``to_json(indent=indent)`` writes it."""
+        out: list[str] = []
+        self.rules_fragments(indent, out)
+        return "".join(out)
+
+    def rules_fragments(self, indent: int | None, out: list[str]) -> None:
+        """``rules_json(indent)`` as fragments appended to ``out`` (joined once by the caller: the text
+        holds Chinese, so every join or concatenation of it copies it whole)."""
         shown = self.shown()
         if indent is None:
             first, sep, last = "", ", ", ""
+            open_, between, close = "[", ", ", "]"
         else:  # members of a rule's `missing` and `values` (depth 4), closed at the rule's depth (3)
             first = "\n" + " " * (4 * indent)
             sep, last = "," + first, "\n" + " " * (3 * indent)
+            inner = "\n" + " " * (2 * indent)  # a rule's place in the array (depth 2), closed at depth 1
+            open_, between, close = "[" + inner, "," + inner, "\n" + " " * indent + "]"
         memo = self._value_json.get(indent)
         if memo is None:
             memo = self._value_json[indent] = {}
         value_step, value_nl = ("", "") if indent is None else (" " * indent, first)
-        items = []
+        if not self.shapes:
+            out.append("[]")
+            return
+        append = out.append
+        glue = open_
         for shape, r in zip(self.shapes, self.results, strict=True):
+            append(glue)
+            glue = between
             pieces = shape.pieces(indent)
             if pieces is None:
-                items.append(_nest(_dumps(shape.outcome(r, shown).to_dict(), indent), indent, 2))
+                append(_nest(_dumps(shape.outcome(r, shown).to_dict(), indent), indent, 2))
                 continue
             values = []
             for k, key in shape._keys:
@@ -531,9 +541,9 @@ class VerdictParts:
                     text = memo[k] = key + (_dumps(value, None) if indent is None
                                             else _indented(value, value_step, value_nl))
                 values.append(text)
-            items.append("".join((
+            out += (
                 pieces[0],
                 "[" + first + sep.join([_encode_str(m) for m in r.missing]) + last + "]" if r.missing else "[]",
                 pieces[1], r.outcome, pieces[2], "null" if r.reason is None else _encode_str(r.reason), pieces[3],
-                "{" + first + sep.join(values) + last + "}" if values else "{}", pieces[4])))
-        return _container(items, indent, 1, "[]")
+                "{" + first + sep.join(values) + last + "}" if values else "{}", pieces[4])
+        append(close)
