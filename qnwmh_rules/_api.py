@@ -66,6 +66,7 @@ __all__ = ["Engine", "FilingWindow", "filing_window", "load_ruleset", "evaluate"
            "load_ruleset_cached"]
 
 _PLAIN = (str, int, float, bool, type(None))
+_PLAIN_SET = frozenset(_PLAIN)  # the types _jsonable gives back as they are
 
 
 def _jsonable(v: Any, tz: str) -> Any:
@@ -437,8 +438,9 @@ def _shown(tz: str, counted_derived: tuple[Any, ...], counted_by: Mapping[str, t
            derived: Mapping[str, Any]) -> dict[str, Any]:
     """Every fact with a value (and each derived count's counted items), as JSON, by path."""
     facts_doc = parsed.canonical
-    shown: dict[str, Any] = {p: _jsonable(v, tz) for p, v in parsed.values.items()}
-    shown.update((p, _jsonable(v, tz)) for p, v in derived.items())
+    plain = _PLAIN_SET
+    shown: dict[str, Any] = {p: v if type(v) in plain else _jsonable(v, tz) for p, v in parsed.values.items()}
+    shown.update((p, v if type(v) in plain else _jsonable(v, tz)) for p, v in derived.items())
     shown.update((name, facts_doc[name]) for name in parsed.lists)
     for d in counted_derived:  # which items a count with `where` counted, e.g. filings [1, 2]
         counted = counted_by.get(d.name)  # decided by the engine's own item predicate

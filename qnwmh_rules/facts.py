@@ -227,6 +227,9 @@ class Subject:
     fast_item_trees: dict[str, _Tree] = attrs.field(init=False)
     required_in_items: dict[str, tuple[str, ...]] = attrs.field(init=False)
     required_paths: tuple[str, ...] = attrs.field(init=False)  # top-level facts every subject must carry
+    # what may be missing: every top-level path, every list (the fast path takes away what is present)
+    missing_paths: frozenset[str] = attrs.field(init=False, eq=False, repr=False)
+    missing_lists: frozenset[str] = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "top_tree", _tree({p: s for p, s in self.fields.items() if "[]" not in p}))
@@ -249,6 +252,8 @@ class Subject:
         fast.update(dict.fromkeys(self.lists, _SKIP))
         object.__setattr__(self, "fast_tree", fast)
         object.__setattr__(self, "required_paths", tuple(p for p, s in self.fields.items() if s.required))
+        object.__setattr__(self, "missing_paths", frozenset(self.top_paths))
+        object.__setattr__(self, "missing_lists", frozenset(self.lists))
         object.__setattr__(self, "fast_item_trees", {n: _fast_tree(t) for n, t in self.item_trees.items()})
         object.__setattr__(self, "required_in_items", {
             n: tuple(f for f, s in fields.items() if s.required_in_item) for n, fields in items.items()})
@@ -510,7 +515,9 @@ _FAST: dict[str, Callable[[FieldSpec, Any, dt.tzinfo], Any]] = {
 }
 
 
-_LEAF, _MOMENT, _OBJECT = 0, 1, 2  # what a node of the fast tree is: a value, a date/instant, an object
+# what a node of the fast tree is: a value whose JSON is itself, a date (only YYYY-MM-DD is taken here, so
+# its JSON is its own text), an instant (its JSON is the moment in the zone, ISO), an object
+_LEAF, _DATE, _MOMENT, _OBJECT = 0, 1, 2, 3
 
 
 def _count_within(limit: int, value: Any, zone: dt.tzinfo) -> Any:
@@ -546,10 +553,11 @@ def _bound(parse: Callable[[FieldSpec, Any, dt.tzinfo], Any], spec: FieldSpec) -
 
 def _fast_tree(tree: _Tree, prefix: str = "") -> _Tree:
     """``tree`` with each node replaced by (dotted path from the object's root, what to do, kind): for
-    a field, its fast parser with the spec bound (kind ``_MOMENT`` when its JSON is an ISO text); for
+    a field, its fast parser with the spec bound (kind ``_DATE``, ``_MOMENT`` or ``_LEAF``); for
     an object, its own fast tree (kind ``_OBJECT``)."""
     return {k: (prefix + k, _fast_tree(v, f"{prefix}{k}."), _OBJECT) if isinstance(v, dict)
-            else (prefix + k, _bound(_FAST[v.type], v), _MOMENT if v.type in ("date", "instant") else _LEAF)
+            else (prefix + k, _bound(_FAST[v.type], v),
+                  _DATE if v.type == "date" else _MOMENT if v.type == "instant" else _LEAF)
             for k, v in tree.items()}
 
 
@@ -565,6 +573,9 @@ def _fast_object(obj: Any, tree: _Tree, out: dict[str, Any], zone: dt.tzinfo, jo
         path, parse, kind = node
         if kind is _LEAF:
             out[path] = jout[key] = parse(value, zone)
+        elif kind is _DATE:
+            out[path] = parse(value, zone)
+            jout[key] = value
         elif kind is _MOMENT:
             typed = out[path] = parse(value, zone)
             jout[key] = typed.isoformat()
@@ -612,8 +623,7 @@ def _fast_parse(doc: Any, subj: Subject, zone: dt.tzinfo, tz: str) -> Facts | No
         _check_consistency(subj, values, lists)
     except FactsError:
         return None
-    missing = frozenset(p for p in subj.top_paths if p not in values) | \
-        frozenset(n for n in subj.lists if n not in lists)
+    missing = subj.missing_paths.difference(values) | subj.missing_lists.difference(lists)
     return Facts(values=values, lists=lists, missing=missing, tz=tz, canonical=canonical)
 
 
