@@ -203,6 +203,7 @@ class Engine:
         # rules whose inapplicability the engine can decide (a compiled NOT_APPLICABLE part exists)
         self._decides_na = frozenset(c.rule for c in compiled if c.part is _compile.Part.NOT_APPLICABLE)
         self._provisional = frozenset(r.id for r in ruleset.rules if r.provisional_pass)
+        self._required = tuple(r.severity == "required" for r in ruleset.rules)  # by rule, in ruleset order
         self._parts = {c.id: (c.rule, c.part) for c in compiled}  # the names durable fires, read back
         # derived counts with a `where`: verdicts show which items they counted
         self._counted = tuple(d for d in ruleset.derived if d.where_condition is not None)
@@ -344,7 +345,7 @@ class Engine:
                              functools.partial(_stamp, rs, self.backend, parsed.canonical, moment))
         return Verdict.deferred(
             subject_id=parsed.id, subject=rs.subject, score=sheet, parts=parts,
-            outcome=_outcome_of((t.rule.severity, r.outcome) for t, r in zip(self._templates, results, strict=True)),
+            outcome=_outcome_from(self._required, results),
             missing=tuple(sorted({p for r in results for p in r.missing})))
 
     def _python_results(self, parsed: Facts, derived: dict[str, Any], as_of: dt.datetime | None
@@ -468,6 +469,18 @@ def verdict_outcome(outcomes: Iterable[RuleOutcome]) -> Outcome:
     """``ineligible`` if a required rule failed, else ``undetermined`` if one is undetermined, else
     ``eligible`` (advisory rules never decide it)."""
     return _outcome_of((o.severity, o.outcome) for o in outcomes)
+
+
+def _outcome_from(required: tuple[bool, ...], results: tuple[RuleResult, ...]) -> Outcome:
+    """``_outcome_of`` for one case's results, ``required`` telling for each rule whether it is required."""
+    undetermined = False
+    for is_required, r in zip(required, results, strict=True):
+        if is_required:
+            if r.outcome == "failed":
+                return "ineligible"
+            if r.outcome == "undetermined":
+                undetermined = True
+    return "undetermined" if undetermined else "eligible"
 
 
 def _outcome_of(results: Iterable[tuple[str, str]]) -> Outcome:

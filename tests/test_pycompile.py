@@ -86,7 +86,8 @@ def test_compiled_agrees_with_reference_on_shipped_rulesets(path, data):
 @given(data=st.data())
 def test_the_one_pass_results_are_decide_then_rule_outcome(path, data):
     """The python backend's one pass over the rules (shared results for passed and not applicable) gives,
-    rule by rule, what Engine.decide read through _rule_outcome gives, with compiled and reference conditions."""
+    rule by rule, what Engine.decide read through _rule_outcome gives, with compiled and reference conditions;
+    the verdict's outcome is verdict_outcome of its rules."""
     facts, as_of = _case(data, path)
     for engine in _engines(path):
         try:
@@ -100,6 +101,8 @@ def test_the_one_pass_results_are_decide_then_rule_outcome(path, data):
         expected = tuple(engine._rule_outcome(t, decided[t.rule.id], parsed, derived, moment)
                          for t in engine._templates)
         assert expected == engine._python_results(parsed, derived, moment)
+        verdict = engine.evaluate(facts, as_of=as_of)  # its outcome, decided from the results in one loop
+        assert _api.verdict_outcome(verdict.rules) == verdict.outcome
 
 
 @pytest.mark.durable
