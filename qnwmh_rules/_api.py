@@ -229,6 +229,7 @@ class Engine:
             interpretation=t.rule.interpretation.en if t.rule.interpretation else None, values=(), params=t.params,
             param_notes=t.param_notes, missing=(), condition=t.condition, layer=t.rule.layer),
             t.value_reads) for t in self._templates)
+        self._shown_keys = frozenset(p for s in self._shapes for p in s.value_reads)  # what verdicts show
         self._durable = None
         # the python backend's conditions, compiled once into closures (``use_conditions``)
         self._conditions = _pycompile.compile_ruleset(ruleset)
@@ -341,7 +342,8 @@ class Engine:
                                 derived, self._placeholders)
         # what the verdict builds when read holds the ruleset and the case, never the engine (nor its Host)
         parts = VerdictParts(self._shapes, results,
-                             functools.partial(_shown, rs.time_zone, self._counted, counted_by, parsed, derived),
+                             functools.partial(_shown, rs.time_zone, self._counted, counted_by, self._shown_keys, parsed,
+                                               derived),
                              functools.partial(_stamp, rs, self.backend, parsed.canonical, moment))
         return Verdict.deferred(
             subject_id=parsed.id, subject=rs.subject, score=sheet, parts=parts,
@@ -435,18 +437,27 @@ def _json_copy(v: Any) -> Any:
     return copy.deepcopy(v) if isinstance(v, (dict, list)) else v
 
 
-def _shown(tz: str, counted_derived: tuple[Any, ...], counted_by: Mapping[str, tuple[int, ...]], parsed: Facts,
-           derived: Mapping[str, Any]) -> dict[str, Any]:
-    """Every fact with a value (and each derived count's counted items), as JSON, by path."""
-    facts_doc = parsed.canonical
+def _shown(tz: str, counted_derived: tuple[Any, ...], counted_by: Mapping[str, tuple[int, ...]],
+           keys: frozenset[str], parsed: Facts, derived: Mapping[str, Any]) -> dict[str, Any]:
+    """The facts with a value among ``keys`` (the paths some rule shows; derived counts' counted items
+    included), as JSON, by path."""
+    facts_doc, values, lists = parsed.canonical, parsed.values, parsed.lists
     plain = _PLAIN_SET
-    shown: dict[str, Any] = {p: v if type(v) in plain else _jsonable(v, tz) for p, v in parsed.values.items()}
-    shown.update((p, v if type(v) in plain else _jsonable(v, tz)) for p, v in derived.items())
-    shown.update((name, facts_doc[name]) for name in parsed.lists)
+    shown: dict[str, Any] = {}
+    for p in keys:  # a counted list, a list, a derived value, a fact: the first that has it
+        if p in lists:
+            shown[p] = facts_doc[p]
+        elif p in derived:
+            v = derived[p]
+            shown[p] = v if type(v) in plain else _jsonable(v, tz)
+        elif p in values:
+            v = values[p]
+            shown[p] = v if type(v) in plain else _jsonable(v, tz)
     for d in counted_derived:  # which items a count with `where` counted, e.g. filings [1, 2]
+        path = f"derived.{d.name}.counted"
         counted = counted_by.get(d.name)  # decided by the engine's own item predicate
-        if counted is not None:
-            shown[f"derived.{d.name}.counted"] = [f"{d.of.partition('[]')[0]}[{n}]" for n in counted]
+        if counted is not None and path in keys:
+            shown[path] = [f"{d.of.partition('[]')[0]}[{n}]" for n in counted]
     return shown
 
 

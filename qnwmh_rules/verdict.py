@@ -471,8 +471,8 @@ class RuleShape:
 class VerdictParts:
     """The parts of one case from which a deferred ``Verdict`` builds its rules, stamp and JSON.
 
-    ``shapes`` and ``results`` pair up by rule; ``shown`` maps each fact path with a value to its
-    JSON value (built on first use by ``show``); ``stamp`` builds the stamp."""
+    ``shapes`` and ``results`` pair up by rule; ``shown`` maps each fact path with a value that some
+    rule shows (its ``value_reads``) to its JSON value (built on first use by ``show``); ``stamp`` builds the stamp."""
 
     __slots__ = ("shapes", "results", "_show", "_shown", "_stamp", "_value_json")
 
