@@ -342,8 +342,8 @@ class Engine:
                                 derived, self._placeholders)
         # what the verdict builds when read holds the ruleset and the case, never the engine (nor its Host)
         parts = VerdictParts(self._shapes, results,
-                             functools.partial(_shown, rs.time_zone, self._counted, counted_by, self._shown_keys, parsed,
-                                               derived),
+                             functools.partial(_shown, rs.time_zone, self._counted, counted_by, self._shown_keys,
+                                               parsed, derived),
                              functools.partial(_stamp, rs, self.backend, parsed.canonical, moment))
         return Verdict.deferred(
             subject_id=parsed.id, subject=rs.subject, score=sheet, parts=parts,
