@@ -66,6 +66,7 @@ __all__ = ["Engine", "FilingWindow", "filing_window", "load_ruleset", "evaluate"
            "load_ruleset_cached"]
 
 _PLAIN = (str, int, float, bool, type(None))
+_PLAIN_SET = frozenset(_PLAIN)  # the types _jsonable gives back as they are
 
 
 def _jsonable(v: Any, tz: str) -> Any:
@@ -178,6 +179,10 @@ def _rule_decision(holds: bool, fails: bool, pending: bool, applies: bool | None
     return RuleDecision(condition, applies)
 
 
+_PASSED = RuleResult("passed", (), None)  # shared by every case: a RuleResult is an immutable tuple
+_NOT_APPLICABLE = RuleResult("not_applicable", (), None)
+
+
 class Engine:
     """A ruleset loaded, checked and compiled once; evaluate many collectives with it.
 
@@ -198,6 +203,7 @@ class Engine:
         # rules whose inapplicability the engine can decide (a compiled NOT_APPLICABLE part exists)
         self._decides_na = frozenset(c.rule for c in compiled if c.part is _compile.Part.NOT_APPLICABLE)
         self._provisional = frozenset(r.id for r in ruleset.rules if r.provisional_pass)
+        self._required = tuple(r.severity == "required" for r in ruleset.rules)  # by rule, in ruleset order
         self._parts = {c.id: (c.rule, c.part) for c in compiled}  # the names durable fires, read back
         # derived counts with a `where`: verdicts show which items they counted
         self._counted = tuple(d for d in ruleset.derived if d.where_condition is not None)
@@ -223,6 +229,7 @@ class Engine:
             interpretation=t.rule.interpretation.en if t.rule.interpretation else None, values=(), params=t.params,
             param_notes=t.param_notes, missing=(), condition=t.condition, layer=t.rule.layer),
             t.value_reads) for t in self._templates)
+        self._shown_keys = frozenset(p for s in self._shapes for p in s.value_reads)  # what verdicts show
         self._durable = None
         # the python backend's conditions, compiled once into closures (``use_conditions``)
         self._conditions = _pycompile.compile_ruleset(ruleset)
@@ -323,28 +330,64 @@ class Engine:
         moment = as_of_moment(as_of, rs.time_zone)
         _check_as_of(parsed, moment, rs.facts or rs.subject)
         derived, counted_by = derive_counted(rs, parsed, self._param_values, self._where)
-        decided = self.decide(parsed, derived, moment)
-        results = tuple(self._rule_outcome(t, decided[t.rule.id], parsed, derived, moment) for t in self._templates)
+        if self._durable is None:
+            results = self._python_results(parsed, derived, moment)
+        else:
+            decided = self.decide(parsed, derived, moment)
+            results = tuple(self._rule_outcome(t, decided[t.rule.id], parsed, derived, moment)
+                            for t in self._templates)
         sheet = None
         if rs.scoring is not None:
             sheet = score_sheet(rs, {t.rule.id: r.outcome for t, r in zip(self._templates, results, strict=True)},
                                 derived, self._placeholders)
         # what the verdict builds when read holds the ruleset and the case, never the engine (nor its Host)
         parts = VerdictParts(self._shapes, results,
-                             functools.partial(_shown, rs.time_zone, self._counted, counted_by, parsed, derived),
+                             functools.partial(_shown, rs.time_zone, self._counted, counted_by, self._shown_keys,
+                                               parsed, derived),
                              functools.partial(_stamp, rs, self.backend, parsed.canonical, moment))
         return Verdict.deferred(
             subject_id=parsed.id, subject=rs.subject, score=sheet, parts=parts,
-            outcome=_outcome_of((t.rule.severity, r.outcome) for t, r in zip(self._templates, results, strict=True)),
+            outcome=_outcome_from(self._required, results),
             missing=tuple(sorted({p for r in results for p in r.missing})))
+
+    def _python_results(self, parsed: Facts, derived: dict[str, Any], as_of: dt.datetime | None
+                        ) -> tuple[RuleResult, ...]:
+        """``decide`` and ``_rule_outcome`` of every rule in one pass, for the python backend: a rule
+        that does not apply, or that holds (and is not provisional), is answered by a shared result
+        without building its decision; every other rule goes through ``decide``'s reading of its
+        parts and ``_rule_outcome``, unchanged."""
+        values = {**parsed.values, **derived}
+        if as_of is not None:
+            values["as_of"] = as_of
+        lists = parsed.lists
+        decides_na, decides_false, provisionals = self._decides_na, self._decides_false, self._provisional
+        results = []
+        for c, t in zip(self._conditions.rules, self._templates, strict=True):
+            applies: bool | None = True
+            if c.applies is not None:
+                found = c.applies(values, lists, None)
+                applies = True if found is True else False if found is False and c.rule in decides_na else None
+            truth = c.holds(values, lists, None)
+            provisional = c.rule in provisionals
+            if applies is False:
+                results.append(_NOT_APPLICABLE)
+                continue
+            if truth is True and not provisional:  # pending only matters when not true, or provisional
+                results.append(_PASSED)
+                continue
+            pending = c.pending is not None and c.pending(values, lists, None) is True
+            decision = _rule_decision(truth is True, truth is False and c.rule in decides_false, pending, applies,
+                                      provisional)
+            results.append(self._rule_outcome(t, decision, parsed, derived, as_of))
+        return tuple(results)
 
     def _rule_outcome(self, t: _RuleTemplate, decision: RuleDecision, parsed: Facts, derived: Mapping[str, Any],
                       moment: dt.datetime | None) -> RuleResult:
         """One rule's outcome, the missing facts it names and its reason, from the backend's decision."""
         if decision.applies is False:
-            return RuleResult("not_applicable", (), None)
+            return _NOT_APPLICABLE
         if decision.condition is Decision.PASSED:
-            return RuleResult("passed", (), None)
+            return _PASSED
 
         def absent(path: str) -> bool:
             return path not in parsed.values and path not in derived and path not in parsed.lists
@@ -394,23 +437,37 @@ def _json_copy(v: Any) -> Any:
     return copy.deepcopy(v) if isinstance(v, (dict, list)) else v
 
 
-def _shown(tz: str, counted_derived: tuple[Any, ...], counted_by: Mapping[str, tuple[int, ...]], parsed: Facts,
-           derived: Mapping[str, Any]) -> dict[str, Any]:
-    """Every fact with a value (and each derived count's counted items), as JSON, by path."""
-    facts_doc = parsed.canonical
-    shown: dict[str, Any] = {p: _jsonable(v, tz) for p, v in parsed.values.items()}
-    shown.update((p, _jsonable(v, tz)) for p, v in derived.items())
-    shown.update((name, facts_doc[name]) for name in parsed.lists)
+def _shown(tz: str, counted_derived: tuple[Any, ...], counted_by: Mapping[str, tuple[int, ...]],
+           keys: frozenset[str], parsed: Facts, derived: Mapping[str, Any]) -> dict[str, Any]:
+    """The facts with a value among ``keys`` (the paths some rule shows; derived counts' counted items
+    included), as JSON, by path."""
+    facts_doc, values, lists = parsed.canonical, parsed.values, parsed.lists
+    plain = _PLAIN_SET
+    shown: dict[str, Any] = {}
+    for p in keys:  # a counted list, a list, a derived value, a fact: the first that has it
+        if p in lists:
+            shown[p] = facts_doc[p]
+        elif p in derived:
+            v = derived[p]
+            shown[p] = v if type(v) in plain else _jsonable(v, tz)
+        elif p in values:
+            v = values[p]
+            shown[p] = v if type(v) in plain else _jsonable(v, tz)
     for d in counted_derived:  # which items a count with `where` counted, e.g. filings [1, 2]
+        path = f"derived.{d.name}.counted"
         counted = counted_by.get(d.name)  # decided by the engine's own item predicate
-        if counted is not None:
-            shown[f"derived.{d.name}.counted"] = [f"{d.of.partition('[]')[0]}[{n}]" for n in counted]
+        if counted is not None and path in keys:
+            shown[path] = [f"{d.of.partition('[]')[0]}[{n}]" for n in counted]
     return shown
+
+
+# json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")), its encoder built once
+_CANONICAL_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
 
 
 def _stamp(rs: Ruleset, backend: str, facts_doc: Any, moment: dt.datetime | None) -> Stamp:
     """The reproducibility stamp: ruleset, library, backend, ``as_of`` and the facts' hash."""
-    facts_json = json.dumps(facts_doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    facts_json = _CANONICAL_JSON(facts_doc)
     return Stamp(
         ruleset_id=rs.id, term=rs.term, version=rs.version, region=rs.region, layers=rs.layers,
         ruleset_sha256=rs.sha256, library_version=__version__, engine=backend,
@@ -423,6 +480,18 @@ def verdict_outcome(outcomes: Iterable[RuleOutcome]) -> Outcome:
     """``ineligible`` if a required rule failed, else ``undetermined`` if one is undetermined, else
     ``eligible`` (advisory rules never decide it)."""
     return _outcome_of((o.severity, o.outcome) for o in outcomes)
+
+
+def _outcome_from(required: tuple[bool, ...], results: tuple[RuleResult, ...]) -> Outcome:
+    """``_outcome_of`` for one case's results, ``required`` telling for each rule whether it is required."""
+    undetermined = False
+    for is_required, r in zip(required, results, strict=True):
+        if is_required:
+            if r.outcome == "failed":
+                return "ineligible"
+            if r.outcome == "undetermined":
+                undetermined = True
+    return "undetermined" if undetermined else "eligible"
 
 
 def _outcome_of(results: Iterable[tuple[str, str]]) -> Outcome:

@@ -16,6 +16,7 @@ known fact ("no honours"); an absent list is unknown.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import math
 import re
@@ -226,6 +227,9 @@ class Subject:
     fast_item_trees: dict[str, _Tree] = attrs.field(init=False)
     required_in_items: dict[str, tuple[str, ...]] = attrs.field(init=False)
     required_paths: tuple[str, ...] = attrs.field(init=False)  # top-level facts every subject must carry
+    # what may be missing: every top-level path, every list (the fast path takes away what is present)
+    missing_paths: frozenset[str] = attrs.field(init=False, eq=False, repr=False)
+    missing_lists: frozenset[str] = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "top_tree", _tree({p: s for p, s in self.fields.items() if "[]" not in p}))
@@ -248,6 +252,8 @@ class Subject:
         fast.update(dict.fromkeys(self.lists, _SKIP))
         object.__setattr__(self, "fast_tree", fast)
         object.__setattr__(self, "required_paths", tuple(p for p, s in self.fields.items() if s.required))
+        object.__setattr__(self, "missing_paths", frozenset(self.top_paths))
+        object.__setattr__(self, "missing_lists", frozenset(self.lists))
         object.__setattr__(self, "fast_item_trees", {n: _fast_tree(t) for n, t in self.item_trees.items()})
         object.__setattr__(self, "required_in_items", {
             n: tuple(f for f, s in fields.items() if s.required_in_item) for n, fields in items.items()})
@@ -509,14 +515,53 @@ _FAST: dict[str, Callable[[FieldSpec, Any, dt.tzinfo], Any]] = {
 }
 
 
-def _fast_tree(tree: _Tree) -> _Tree:
-    """``tree`` with each FieldSpec replaced by (fast parser, spec, whether its JSON is an ISO text)."""
-    return {k: _fast_tree(v) if isinstance(v, dict) else (_FAST[v.type], v, v.type in ("date", "instant"))
+# what a node of the fast tree is: a value whose JSON is itself, a date (only YYYY-MM-DD is taken here, so
+# its JSON is its own text), an instant (its JSON is the moment in the zone, ISO), an object
+_LEAF, _DATE, _MOMENT, _OBJECT = 0, 1, 2, 3
+
+
+def _count_within(limit: int, value: Any, zone: dt.tzinfo) -> Any:
+    if type(value) is int and 0 <= value <= limit:
+        return value
+    raise _Unusual
+
+
+def _one_of(values: frozenset[str], value: Any, zone: dt.tzinfo) -> Any:
+    if type(value) is str and value in values:
+        return value
+    raise _Unusual
+
+
+def _text_within(limit: int, value: Any, zone: dt.tzinfo) -> Any:
+    if type(value) is str and 0 < len(value) <= limit and value.isprintable() \
+            and value.strip() == value and (value.isascii() or unicodedata.is_normalized("NFC", value)):
+        return value
+    raise _Unusual
+
+
+def _bound(parse: Callable[[FieldSpec, Any, dt.tzinfo], Any], spec: FieldSpec) -> Callable[[Any, dt.tzinfo], Any]:
+    """``parse`` with its spec bound (a ``partial``, so that a subject still pickles); counts, enums
+    and texts as the same checks with their limit or values bound instead of the spec."""
+    if parse is _fast_count:
+        return functools.partial(_count_within, spec.limit or MAX_COUNT)
+    if parse is _fast_enum:
+        return functools.partial(_one_of, frozenset(spec.values))
+    if parse is _fast_text:
+        return functools.partial(_text_within, spec.limit or MAX_TEXT)
+    return functools.partial(parse, spec)
+
+
+def _fast_tree(tree: _Tree, prefix: str = "") -> _Tree:
+    """``tree`` with each node replaced by (dotted path from the object's root, what to do, kind): for
+    a field, its fast parser with the spec bound (kind ``_DATE``, ``_MOMENT`` or ``_LEAF``); for
+    an object, its own fast tree (kind ``_OBJECT``)."""
+    return {k: (prefix + k, _fast_tree(v, f"{prefix}{k}."), _OBJECT) if isinstance(v, dict)
+            else (prefix + k, _bound(_FAST[v.type], v),
+                  _DATE if v.type == "date" else _MOMENT if v.type == "instant" else _LEAF)
             for k, v in tree.items()}
 
 
-def _fast_object(prefix: str, obj: Any, tree: _Tree, out: dict[str, Any], zone: dt.tzinfo,
-                 jout: dict[str, Any]) -> None:
+def _fast_object(obj: Any, tree: _Tree, out: dict[str, Any], zone: dt.tzinfo, jout: dict[str, Any]) -> None:
     if type(obj) is not dict:
         raise _Unusual
     for key, value in obj.items():
@@ -525,15 +570,19 @@ def _fast_object(prefix: str, obj: Any, tree: _Tree, out: dict[str, Any], zone: 
             raise _Unusual
         if value is None or node is _SKIP:
             continue
-        if type(node) is dict:
-            inner: dict[str, Any] = {}
-            _fast_object(f"{prefix}{key}.", value, node, out, zone, inner)
-            jout[key] = inner
+        path, parse, kind = node
+        if kind is _LEAF:
+            out[path] = jout[key] = parse(value, zone)
+        elif kind is _DATE:
+            out[path] = parse(value, zone)
+            jout[key] = value
+        elif kind is _MOMENT:
+            typed = out[path] = parse(value, zone)
+            jout[key] = typed.isoformat()
         else:
-            parse, spec, moment = node
-            typed = parse(spec, value, zone)
-            out[prefix + key] = typed
-            jout[key] = typed.isoformat() if moment else typed
+            inner: dict[str, Any] = {}
+            _fast_object(value, parse, out, zone, inner)
+            jout[key] = inner
 
 
 def _fast_parse(doc: Any, subj: Subject, zone: dt.tzinfo, tz: str) -> Facts | None:
@@ -544,7 +593,7 @@ def _fast_parse(doc: Any, subj: Subject, zone: dt.tzinfo, tz: str) -> Facts | No
     lists: dict[str, tuple[dict[str, Any], ...]] = {}
     canonical: dict[str, Any] = {}
     try:
-        _fast_object("", doc, subj.fast_tree, values, zone, canonical)
+        _fast_object(doc, subj.fast_tree, values, zone, canonical)
         for name in subj.lists:
             raw = doc.get(name)
             if raw is None:
@@ -557,7 +606,7 @@ def _fast_parse(doc: Any, subj: Subject, zone: dt.tzinfo, tz: str) -> Facts | No
             for raw_item in raw:
                 item: dict[str, Any] = {}
                 jitem: dict[str, Any] = {}
-                _fast_object("", raw_item, tree, item, zone, jitem)
+                _fast_object(raw_item, tree, item, zone, jitem)
                 for field in required:
                     if field not in item:
                         return None
@@ -574,8 +623,7 @@ def _fast_parse(doc: Any, subj: Subject, zone: dt.tzinfo, tz: str) -> Facts | No
         _check_consistency(subj, values, lists)
     except FactsError:
         return None
-    missing = frozenset(p for p in subj.top_paths if p not in values) | \
-        frozenset(n for n in subj.lists if n not in lists)
+    missing = subj.missing_paths.difference(values) | subj.missing_lists.difference(lists)
     return Facts(values=values, lists=lists, missing=missing, tz=tz, canonical=canonical)
 
 

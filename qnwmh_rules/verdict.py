@@ -117,9 +117,10 @@ class Stamp:
     facts_sha256: str
 
     def to_dict(self) -> dict[str, Any]:
-        d = attrs.asdict(self)
-        d["layers"] = list(self.layers)
-        return d
+        return {"ruleset_id": self.ruleset_id, "term": self.term, "version": self.version, "region": self.region,
+                "layers": list(self.layers), "ruleset_sha256": self.ruleset_sha256,
+                "library_version": self.library_version, "engine": self.engine, "as_of": self.as_of,
+                "facts_sha256": self.facts_sha256}
 
 
 @attrs.frozen
@@ -302,16 +303,33 @@ class Verdict(_Deferrable):
         parts = self._parts
         if parts is None or (indent is not None and (type(indent) is not int or indent < 0)):
             return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True, indent=indent)
-        d: dict[str, Any] = {
-            "schema_version": SCHEMA_VERSION, "subject_id": self.subject_id, "outcome": self.outcome,
-            "missing": list(self.missing), "rules": _RULES_MARK, "stamp": self.stamp.to_dict(),
-        }
+        if indent is None:
+            d: dict[str, Any] = {
+                "schema_version": SCHEMA_VERSION, "subject_id": self.subject_id, "outcome": self.outcome,
+                "missing": list(self.missing), "rules": _RULES_MARK, "stamp": self.stamp.to_dict(),
+            }
+            if self.score is not None:
+                d["score"] = self.score.to_dict()
+            if self.subject != "collective":
+                d["subject"] = self.subject
+            text = _dumps(d, indent)
+            return text.replace(_RULES_MARK_JSON, '"rules": ' + parts.rules_json(indent), 1)
+        # indented: the top-level members written in their sorted order, each value as _indented writes it
+        # one join of every fragment (the rules' text holds Chinese: each join would copy it whole)
+        step = " " * indent
+        nl = "\n" + step
+        out = ["{" + nl + '"missing": ' + _indented(self.missing, step, nl) + "," + nl + '"outcome": '
+               + _indented(self.outcome, step, nl) + "," + nl + '"rules": ']
+        parts.rules_fragments(indent, out)
+        tail = ["", '"schema_version": ' + _encode_str(SCHEMA_VERSION)]
         if self.score is not None:
-            d["score"] = self.score.to_dict()
+            tail.append('"score": ' + _indented(self.score.to_dict(), step, nl))
+        tail.append('"stamp": ' + _indented(self.stamp.to_dict(), step, nl))
         if self.subject != "collective":
-            d["subject"] = self.subject
-        text = _dumps(d, indent)
-        return text.replace(_RULES_MARK_JSON, '"rules": ' + parts.rules_json(indent), 1)
+            tail.append('"subject": ' + _indented(self.subject, step, nl))
+        tail.append('"subject_id": ' + _indented(self.subject_id, step, nl))
+        out.append(("," + nl).join(tail) + "\n}")
+        return "".join(out)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Verdict:
@@ -362,31 +380,36 @@ def _indented(v: Any, step: str, nl: str) -> str:
     t = type(v)
     if t is str:
         return _encode_str(v)
-    if v is None:
-        return "null"
-    if t is bool:
-        return "true" if v else "false"
-    if t is int:
-        return int.__repr__(v)
-    if t is float:
-        if v != v:
-            return "NaN"
-        return "Infinity" if v == _INF else "-Infinity" if v == -_INF else float.__repr__(v)
-    inner = nl + step
     if t is list or t is tuple:
         if not v:
             return "[]"
-        return "[" + inner + ("," + inner).join([_indented(x, step, inner) for x in v]) + nl + "]"
+        inner = nl + step
+        return "[" + inner + ("," + inner).join([
+            _encode_str(x) if type(x) is str else int.__repr__(x) if type(x) is int else _indented(x, step, inner)
+            for x in v]) + nl + "]"
     if t is dict:
         if not v:
             return "{}"
+        inner = nl + step
         members = []
         for k, x in sorted(v.items()):
             if type(k) is not str:  # json.dumps turns such keys into text: leave it to json.dumps
                 break
-            members.append(_encode_str(k) + ": " + _indented(x, step, inner))
+            tx = type(x)  # the usual scalars inline (a call each is most of the cost)
+            members.append(_encode_str(k) + ": " + (_encode_str(x) if tx is str else int.__repr__(x) if tx is int
+                                                    else _indented(x, step, inner)))
         else:
             return "{" + inner + ("," + inner).join(members) + nl + "}"
+    elif v is None:
+        return "null"
+    elif t is bool:
+        return "true" if v else "false"
+    elif t is int:
+        return int.__repr__(v)
+    elif t is float:
+        if v != v:
+            return "NaN"
+        return "Infinity" if v == _INF else "-Infinity" if v == -_INF else float.__repr__(v)
     text = json.dumps(v, ensure_ascii=False, sort_keys=True, indent=len(step))
     return text.replace("\n", nl)
 
@@ -394,16 +417,6 @@ def _indented(v: Any, step: str, nl: str) -> str:
 def _nest(text: str, indent: int | None, depth: int) -> str:
     """JSON text dumped on its own, as it reads nested ``depth`` levels deep."""
     return text if indent is None or depth == 0 else text.replace("\n", "\n" + " " * (indent * depth))
-
-
-def _container(items: list[str], indent: int | None, depth: int, brackets: str) -> str:
-    """A JSON array or object (``brackets`` "[]" or "{}") at ``depth`` from its members' JSON text."""
-    if not items:
-        return brackets
-    if indent is None:
-        return brackets[0] + ", ".join(items) + brackets[1]
-    inner = "\n" + " " * (indent * (depth + 1))
-    return brackets[0] + inner + ("," + inner).join(items) + "\n" + " " * (indent * depth) + brackets[1]
 
 
 class RuleResult(NamedTuple):
@@ -458,8 +471,8 @@ class RuleShape:
 class VerdictParts:
     """The parts of one case from which a deferred ``Verdict`` builds its rules, stamp and JSON.
 
-    ``shapes`` and ``results`` pair up by rule; ``shown`` maps each fact path with a value to its
-    JSON value (built on first use by ``show``); ``stamp`` builds the stamp."""
+    ``shapes`` and ``results`` pair up by rule; ``shown`` maps each fact path with a value that some
+    rule shows (its ``value_reads``) to its JSON value (built on first use by ``show``); ``stamp`` builds the stamp."""
 
     __slots__ = ("shapes", "results", "_show", "_shown", "_stamp", "_value_json")
 
@@ -470,7 +483,7 @@ class VerdictParts:
         self._show = show
         self._shown: Mapping[str, Any] | None = None
         self._stamp = stamp
-        self._value_json: dict[tuple[str, int | None], str] = {}
+        self._value_json: dict[int | None, dict[str, str]] = {}
 
     def shown(self) -> Mapping[str, Any]:
         if self._shown is None:
@@ -484,34 +497,53 @@ class VerdictParts:
     def stamp(self) -> Stamp:
         return self._stamp()
 
-    def _value(self, path: str, key: str, indent: int | None) -> str:
-        """``"<path>": <its value>`` as a member of a rule's ``values`` (each fact encoded once a case)."""
-        memo = (path, indent)
-        text = self._value_json.get(memo)
-        if text is None:
-            value = self.shown()[path]
-            text = self._value_json[memo] = key + (
-                _dumps(value, None) if indent is None else _indented(value, " " * indent, "\n" + " " * (4 * indent)))
-        return text
-
     def rules_json(self, indent: int | None) -> str:
         """The JSON text of the verdict's ``rules`` array, as ``to_json(indent=indent)`` writes it."""
+        out: list[str] = []
+        self.rules_fragments(indent, out)
+        return "".join(out)
+
+    def rules_fragments(self, indent: int | None, out: list[str]) -> None:
+        """``rules_json(indent)`` as fragments appended to ``out`` (joined once by the caller: the text
+        holds Chinese, so every join or concatenation of it copies it whole)."""
         shown = self.shown()
         if indent is None:
             first, sep, last = "", ", ", ""
+            open_, between, close = "[", ", ", "]"
         else:  # members of a rule's `missing` and `values` (depth 4), closed at the rule's depth (3)
             first = "\n" + " " * (4 * indent)
             sep, last = "," + first, "\n" + " " * (3 * indent)
-        items = []
+            inner = "\n" + " " * (2 * indent)  # a rule's place in the array (depth 2), closed at depth 1
+            open_, between, close = "[" + inner, "," + inner, "\n" + " " * indent + "]"
+        memo = self._value_json.get(indent)
+        if memo is None:
+            memo = self._value_json[indent] = {}
+        value_step, value_nl = ("", "") if indent is None else (" " * indent, first)
+        if not self.shapes:
+            out.append("[]")
+            return
+        append = out.append
+        glue = open_
         for shape, r in zip(self.shapes, self.results, strict=True):
+            append(glue)
+            glue = between
             pieces = shape.pieces(indent)
             if pieces is None:
-                items.append(_nest(_dumps(shape.outcome(r, shown).to_dict(), indent), indent, 2))
+                append(_nest(_dumps(shape.outcome(r, shown).to_dict(), indent), indent, 2))
                 continue
-            values = [self._value(k, key, indent) for k, key in shape._keys if k in shown]
-            items.append("".join((
+            values = []
+            for k, key in shape._keys:
+                text = memo.get(k)
+                if text is None:
+                    if k not in shown:
+                        continue
+                    value = shown[k]
+                    text = memo[k] = key + (_dumps(value, None) if indent is None
+                                            else _indented(value, value_step, value_nl))
+                values.append(text)
+            out += (
                 pieces[0],
                 "[" + first + sep.join([_encode_str(m) for m in r.missing]) + last + "]" if r.missing else "[]",
                 pieces[1], r.outcome, pieces[2], "null" if r.reason is None else _encode_str(r.reason), pieces[3],
-                "{" + first + sep.join(values) + last + "}" if values else "{}", pieces[4])))
-        return _container(items, indent, 1, "[]")
+                "{" + first + sep.join(values) + last + "}" if values else "{}", pieces[4])
+        append(close)

@@ -275,6 +275,19 @@ def test_the_fast_path_takes_the_usual_documents():
     assert "2017-06-20T10:15:00+08:00" == got.canonical["filings"][0]["submitted_at"]
 
 
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(edited_facts())
+def test_a_subject_pickles_with_its_prepared_fast_path(case):
+    """A Subject sent to a worker process (pickled, with its fast parsers bound per field) parses as the original."""
+    import pickle
+
+    subject, tz, doc = case
+    subj = facts.SUBJECTS[subject]
+    copy = pickle.loads(pickle.dumps(subj))
+    assert _outcome(lambda: facts.parse_facts(doc, tz=tz, subject=subj)) == \
+        _outcome(lambda: facts.parse_facts(doc, tz=tz, subject=copy))
+
+
 # ---- issue 14 item 5: 周岁 by arithmetic ----------------------------------------------------------
 
 _DAYS = st.one_of(st.dates(dt.date(1900, 1, 1), dt.date(2199, 12, 31)),

@@ -146,3 +146,11 @@ def test_a_deferred_verdict_does_not_keep_its_engine_alive(backend):
     del engine
     gc.collect()
     assert (None, expected) == (ref(), v.to_json())
+
+
+@given(st.builds(qnwmh_rules.verdict.Stamp, ruleset_id=st.text(), term=st.text(), version=st.text(),
+                 region=st.none() | st.text(), layers=st.lists(st.text()), ruleset_sha256=st.text(),
+                 library_version=st.text(), engine=st.text(), as_of=st.none() | st.text(), facts_sha256=st.text()))
+def test_a_stamps_dict_holds_every_field_of_the_stamp(stamp):
+    """Stamp.to_dict (written field by field) is attrs' dict of every field, layers as a list."""
+    assert {**attrs.asdict(stamp), "layers": list(stamp.layers)} == stamp.to_dict()

@@ -81,6 +81,30 @@ def test_compiled_agrees_with_reference_on_shipped_rulesets(path, data):
     assert _verdict(reference, facts, as_of) == _verdict(compiled, facts, as_of)
 
 
+@pytest.mark.parametrize("path", RULESETS, ids=IDS)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_the_one_pass_results_are_decide_then_rule_outcome(path, data):
+    """The python backend's one pass over the rules (shared results for passed and not applicable) gives,
+    rule by rule, what Engine.decide read through _rule_outcome gives, with compiled and reference conditions;
+    the verdict's outcome is verdict_outcome of its rules."""
+    facts, as_of = _case(data, path)
+    for engine in _engines(path):
+        try:
+            parsed = engine.parse(facts)
+            moment = _api.as_of_moment(as_of, engine.ruleset.time_zone)
+            _api._check_as_of(parsed, moment, engine.ruleset.facts or engine.ruleset.subject)
+            derived, _ = _api.derive_counted(engine.ruleset, parsed, engine._param_values, engine._where)
+        except FactsError:
+            continue
+        decided = engine.decide(parsed, derived, moment)
+        expected = tuple(engine._rule_outcome(t, decided[t.rule.id], parsed, derived, moment)
+                         for t in engine._templates)
+        assert expected == engine._python_results(parsed, derived, moment)
+        verdict = engine.evaluate(facts, as_of=as_of)  # its outcome, decided from the results in one loop
+        assert _api.verdict_outcome(verdict.rules) == verdict.outcome
+
+
 @pytest.mark.durable
 @pytest.mark.parametrize("path", RULESETS, ids=IDS)
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
