@@ -626,7 +626,10 @@ class _LineWriter:
         self._good = os.lseek(fd, 0, os.SEEK_CUR) if self._regular and fd is not None else 0
 
     def write_line(self, text: str) -> None:
-        data = (text + "\n").encode("utf-8")
+        self.write_block((text + "\n").encode("utf-8"))
+
+    def write_block(self, data: bytes) -> None:
+        """Write whole lines (UTF-8, each ending in a newline), buffered."""
         self._buf.append(data)
         self._size += len(data)
         if self._size >= 1 << 16:
@@ -760,14 +763,15 @@ def _batch(args: argparse.Namespace) -> int:
     bar = _progress_bar(args, fmt) if sys.stderr.isatty() and not args.quiet and not to_terminal else None
     summary = B.Summary()
     try:
-        for line in B.evaluate_lines(records, term=None if args.ruleset else args.term, region=args.region,
-                                     ruleset=args.ruleset, as_of=args.as_of, backend=args.backend,
-                                     workers=args.workers, subject=args.subject, industry=args.industry):
-            out.write_line(line.json)
-            summary.add(line)
+        for block in B.evaluate_blocks(records, term=None if args.ruleset else args.term, region=args.region,
+                                       ruleset=args.ruleset, as_of=args.as_of, backend=args.backend,
+                                       workers=args.workers, subject=args.subject, industry=args.industry):
+            out.write_block(block.data)
+            errors = summary.errors
+            summary.add_block(block)
             if bar is not None:
-                bar.update(1)
-                if line.outcome is None:
+                bar.update(len(block.lines))
+                if summary.errors != errors:
                     bar.set_postfix(bad=summary.errors, refresh=False)
     finally:
         try:
@@ -793,6 +797,8 @@ def _progress_bar(args: argparse.Namespace, fmt: str) -> Any:
     if fmt == "jsonl" and args.input != "-" and Path(args.input).is_file():
         with open(args.input, "rb") as f:
             total = sum(1 for line in f if line.strip(b" \t\r\n\xef\xbb\xbf"))
+    # no monitor thread: batch forks its worker processes only from a process without other threads
+    tqdm.monitor_interval = 0
     return tqdm(total=total, unit=" records", file=sys.stderr, dynamic_ncols=True, mininterval=0.2,
                 leave=False)
 

@@ -1,6 +1,12 @@
 """Batch evaluation: order kept, bad records reported by line and id, nothing dropped."""
 
+import io
 import json
+import sys
+import threading
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import qnwmh_rules
 from qnwmh_rules import _batch as B
@@ -110,3 +116,75 @@ def test_units_in_csv(tmp_path):
         out = [json.loads(r.json) for r in B.evaluate_lines(B.read_csv(f, subject="unit"), subject="unit")]
     # three of the five duties (required obligations) are missing: the unit does not meet the requirements
     assert ("ineligible", "40.0") == (out[0]["verdict"]["outcome"], out[0]["verdict"]["score"]["total"])
+
+
+def _mixed_lines(draw_ids, bad_every):
+    good = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    rows = []
+    for i, total in enumerate(draw_ids):
+        if bad_every and i % bad_every == 0:
+            rows.append(["{not json", json.dumps({"id": f"B-{i}", "members": {"total": "many"}}), "", "\ufeff{}"][i % 4])
+        else:
+            rows.append(json.dumps(dict(good, id=f"C-{i}", members={"total": total, "aged_35_or_under": total // 2,
+                                                                    "chinese_nationals": total}), ensure_ascii=False))
+    return ("\n".join(rows) + "\n").encode("utf-8")
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(totals=st.lists(st.integers(0, 300), min_size=1, max_size=40), bad_every=st.integers(0, 5),
+       chunk=st.integers(1, 9), slot=st.sampled_from([None, 64]))
+def test_blocks_with_workers_are_the_bytes_of_one_process(tmp_path, monkeypatch, totals, bad_every, chunk, slot):
+    """Blocks from 2 workers (any chunk size; a block too big for its shared slot comes by pipe) are
+    byte for byte the lines of evaluate_lines in one process, with the same line numbers and outcomes."""
+    if slot is not None:
+        monkeypatch.setattr(B, "_SLOT_BYTES", slot)  # forked workers see it: every block takes the pipe
+    data = _mixed_lines(totals, bad_every)
+    one = list(B.evaluate_lines(B.read_jsonl(io.BytesIO(data))))
+    blocks = list(B.evaluate_blocks(B.read_jsonl(io.BytesIO(data)), workers=2, chunk_size=chunk))
+    assert "".join(r.json + "\n" for r in one).encode("utf-8") == b"".join(b.data for b in blocks)
+    assert [(r.line, r.id, r.outcome, r.failed_rules) for r in one] == [x for b in blocks for x in b.lines]
+    assert one == [r for b in blocks for r in b.batch_lines()]
+
+
+def test_workers_are_forked_with_the_loaded_engine_only_from_a_single_thread():
+    """Workers are forked (starting with the parent's engine) only on Linux from a process with no
+    other thread; with another thread running they are spawned (a lock held there would stay held)."""
+    stop = threading.Event()
+    t = threading.Thread(target=stop.wait)
+    alone = B._start_method()
+    t.start()
+    try:
+        busy = B._start_method()
+    finally:
+        stop.set()
+        t.join()
+    expected = "fork" if sys.platform.startswith("linux") else "spawn"
+    assert (expected, "spawn") == (alone, busy)
+
+
+def test_spawned_workers_give_the_same_blocks(tmp_path, monkeypatch):
+    """Spawned workers (other platforms, or a process with threads) load the engine themselves and
+    give the same bytes as forked ones."""
+    path = _lines(tmp_path)
+    with path.open("rb") as f:
+        forked = b"".join(b.data for b in B.evaluate_blocks(B.read_jsonl(f), workers=2, chunk_size=7))
+    monkeypatch.setattr(B, "_start_method", lambda: "spawn")
+    with path.open("rb") as f:
+        spawned = b"".join(b.data for b in B.evaluate_blocks(B.read_jsonl(f), workers=2, chunk_size=7))
+    assert forked == spawned
+
+
+def test_cli_output_is_the_same_with_one_and_two_workers(tmp_path):
+    """`batch --workers 2` writes the same file, byte for byte, as `--workers 1` (JSON Lines and CSV)."""
+    path = _lines(tmp_path)
+    outs = []
+    for w in ("1", "2"):
+        main(["batch", str(path), "-o", str(tmp_path / f"out{w}.jsonl"), "--workers", w, "-q"])
+        outs.append((tmp_path / f"out{w}.jsonl").read_bytes())
+    (tmp_path / "in.csv").write_text("id,members.total\n" + "".join(f"X{i},{i}\n" for i in range(25)) + "X,bad\n",
+                                     encoding="utf-8")
+    for w in ("1", "2"):
+        main(["batch", str(tmp_path / "in.csv"), "-o", str(tmp_path / f"csv{w}.jsonl"), "--workers", w, "-q"])
+        outs.append((tmp_path / f"csv{w}.jsonl").read_bytes())
+    assert (outs[0], outs[2]) == (outs[1], outs[3])
+    assert 32 == outs[0].count(b"\n")
