@@ -43,7 +43,7 @@ from typing import Any
 import durable_rules_engine as _c
 from durable import engine as _durable
 
-from ._compile import MARKER, CompiledRule, Part, encode_item
+from ._compile import MARKER, ZERO, CompiledRule, Part, encode_facts, encode_instant, encode_item, nest_values
 from .exceptions import EvaluationError
 
 __all__ = ["DurableEngine", "SENTINEL", "read_paths", "project", "refusals", "where_predicates"]
@@ -149,6 +149,7 @@ class DurableEngine:
         # Only what the conditions read is sent to durable (its JSON encode and decode is most of
         # its cost); None sends the whole document.
         self.projection = read_paths([r.condition for r in rules]) if project else None
+        self._plan = None if self.projection is None else _Plan(self.projection)
         definition: dict[str, Any] = {}
         for rule in rules:
             definition[rule.id] = {"all": [{"m": {"$and": [rule.condition, dict(MARKER)]}}],
@@ -212,6 +213,14 @@ class DurableEngine:
             pass
         case.reset()
 
+    def fire_case(self, facts: Any, derived: dict[str, Any], tz: str, as_of: Any = None) -> frozenset[str]:
+        """``fire(encode_facts(facts, derived, tz, as_of))``, without building the whole document:
+        only the paths of ``self.projection`` are encoded (``facts`` is a ``Facts``, ``as_of`` an
+        aware datetime or None; see ``_compile.encode_facts``)."""
+        if self._plan is None:
+            return self.fire(encode_facts(facts, derived, tz, as_of))
+        return self._fire_text(self._plan.text(facts, derived, tz, as_of))
+
     def fire(self, document: dict[str, Any]) -> frozenset[str]:
         """Assert one case's document; return the ids of the rules whose condition matched.
 
@@ -225,7 +234,10 @@ class DurableEngine:
         closure, read the clock twice, decode the fact and encode the state per fired rule."""
         doc = dict(document) if self.projection is None else project(document, self.projection)
         doc.update(sid=_SID, id=_CASE_ID)
-        text = json.dumps(doc, ensure_ascii=False)
+        return self._fire_text(json.dumps(doc, ensure_ascii=False))
+
+    def _fire_text(self, text: str) -> frozenset[str]:
+        """``fire`` of a document already encoded as JSON text (with durable's ``sid`` and ``id``)."""
         with self._lock:
             host = self._host
             if host is None:
@@ -440,6 +452,90 @@ def project(doc: dict[str, Any], spec: Projection) -> dict[str, Any]:
         else:
             out[key] = value
     return out
+
+
+class _Plan:
+    """Encodes a case straight into the projected JSON text: ``project(encode_facts(...), spec)``
+    with durable's ``sid`` and ``id``, without building (and then trimming) the whole document.
+    What a projection does with each flat path is decided once per path and remembered."""
+
+    def __init__(self, spec: Projection) -> None:
+        self.spec = spec
+        self._ways: dict[int, dict[str, tuple[str, ...] | None]] = {}  # by id(scope): path -> _way
+        counts = spec.get("_n")
+        self._counts: Projection | bool = counts if counts is not None else False
+        self._zero = ZERO in spec
+        self._as_of = "as_of" in spec
+
+    @staticmethod
+    def _way(scope: Any, path: str) -> tuple[str, ...] | None:
+        """None keeps the value at ``path``; otherwise it is dropped, but ``project`` keeps the
+        objects above it that the projection names, emptied: their keys are returned."""
+        node, parts = scope, path.split(".")
+        for i, part in enumerate(parts):
+            if node is True:
+                return None
+            if not isinstance(node, dict) or part not in node:
+                return tuple(parts[:i])
+            node = node[part]
+        return None
+
+    def _flat(self, scope: Any, values: dict[str, Any], into: dict[str, Any], empty: list[tuple[str, ...]]) -> None:
+        ways = self._ways.get(id(scope))
+        if ways is None:
+            ways = self._ways[id(scope)] = {}
+        for k, v in values.items():
+            try:
+                w = ways[k]
+            except KeyError:
+                w = ways[k] = self._way(scope, k)
+            if w is None:
+                into[k] = v
+            elif w:
+                empty.append(w)
+
+    def _nested(self, scope: Any, values: dict[str, Any], tz: str) -> dict[str, Any]:
+        flat: dict[str, Any] = {}
+        empty: list[tuple[str, ...]] = []
+        self._flat(scope, values, flat, empty)
+        return _with_empty(nest_values(flat, tz), empty) if empty else nest_values(flat, tz)
+
+    def text(self, facts: Any, derived: dict[str, Any], tz: str, as_of: Any) -> str:
+        spec = self.spec
+        flat: dict[str, Any] = {}
+        empty: list[tuple[str, ...]] = []
+        self._flat(spec, {k: v for k, v in facts.values.items() if k not in ("id", "name")}, flat, empty)
+        self._flat(spec, derived, flat, empty)
+        doc = _with_empty(nest_values(flat, tz), empty) if empty else nest_values(flat, tz)
+        for name, items in facts.lists.items():
+            sub = spec.get(name)
+            if sub is None:
+                continue
+            if sub is True:
+                doc[name] = [nest_values(i, tz) for i in items]
+            else:
+                doc[name] = [self._nested(sub, i, tz) for i in items]
+        counts = self._counts
+        if counts is True:
+            doc["_n"] = {name: len(items) for name, items in facts.lists.items()}
+        elif counts:
+            doc["_n"] = {name: len(items) for name, items in facts.lists.items() if name in counts}
+        if self._zero:
+            doc[ZERO] = 0
+        if as_of is not None and self._as_of:
+            doc["as_of"] = encode_instant(as_of)
+        doc.update(MARKER)
+        doc.update(sid=_SID, id=_CASE_ID)
+        return json.dumps(doc, ensure_ascii=False)
+
+
+def _with_empty(doc: dict[str, Any], empty: list[tuple[str, ...]]) -> dict[str, Any]:
+    """``doc`` with an object (empty unless something was kept in it) at each key path of ``empty``."""
+    for parts in empty:
+        node = doc
+        for part in parts:
+            node = node.setdefault(part, {})
+    return doc
 
 
 def refusals(rules: Iterable[CompiledRule]) -> list[tuple[str | None, str]]:

@@ -1,6 +1,8 @@
 """The durable_rules adapter guards the measured hazards of ARCHITECTURE.md."""
 
 import copy
+import datetime as dt
+import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -389,6 +391,42 @@ def test_durable_with_projection_fires_what_durable_without_it_and_python_decide
     on_python = python.evaluate(facts, as_of=as_of)
     assert (on_python.outcome, on_python.missing, [(r.id, r.outcome, r.reason) for r in on_python.rules]) == \
         (verdict.outcome, verdict.missing, [(r.id, r.outcome, r.reason) for r in verdict.rules])
+
+
+@pytest.mark.parametrize("path", _shipped_and_test_rulesets(), ids=lambda p: f"{p.parent.name}/{p.name}")
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_a_case_encoded_straight_into_the_projection_is_the_projected_document(path, data):
+    """fire_case encodes only the projected paths: its JSON is exactly the projection of the whole document
+    (emptied objects included), and it fires exactly what fire() of the whole document fires."""
+    projected, whole, _ = _triple(path)
+    facts = data.draw(units() if projected.ruleset.subject == "unit" else collectives())
+    as_of = data.draw(st.sampled_from(_MOMENTS))
+    try:
+        parsed = projected.parse(facts)
+    except qnwmh_rules.FactsError:
+        event("refused")
+        return
+    tz = projected.ruleset.time_zone
+    moment = as_of_moment(as_of, tz)
+    derived = derive(projected.ruleset, parsed, projected._param_values)
+    engine = projected._durable
+    expected = project(encode_facts(parsed, derived, tz, moment), engine.projection)
+    expected.update(sid="0", id="case")
+    assert expected == json.loads(engine._plan.text(parsed, derived, tz, moment))
+    assert whole.fire(encode_facts(parsed, derived, tz, moment)) == engine.fire_case(parsed, derived, tz, moment)
+
+
+def test_a_case_encoded_straight_keeps_the_emptied_objects_project_keeps():
+    """An object the projection names but none of whose read fields is given stays, empty, as project() keeps it."""
+    from qnwmh_rules._engine import _Plan
+
+    spec = read_paths([{"$iany": {"filings": {"$eq": {"$i.review.status": "ok"}}}}, {"$eq": {"leader.nationality": "CN"}}])
+    facts = attrs.make_class("F", ["values", "lists"])({"id": "x", "leader.birth_date": dt.date(1990, 1, 1)},
+                                                       {"filings": ({"review.note": "n", "kind": "a"},)})
+    expected = {"leader": {}, "filings": [{"review": {}}], "q": 1}
+    assert expected == project(encode_facts(facts, {}, "Asia/Shanghai"), spec)
+    assert dict(expected, sid="0", id="case") == json.loads(_Plan(spec).text(facts, {}, "Asia/Shanghai", None))
 
 
 @pytest.mark.filterwarnings("ignore:.*fork.*:DeprecationWarning")
