@@ -123,7 +123,8 @@ def _mixed_lines(draw_ids, bad_every):
     rows = []
     for i, total in enumerate(draw_ids):
         if bad_every and i % bad_every == 0:
-            rows.append(["{not json", json.dumps({"id": f"B-{i}", "members": {"total": "many"}}), "", "\ufeff{}"][i % 4])
+            bad = ["{not json", json.dumps({"id": f"B-{i}", "members": {"total": "many"}}), "", "\ufeff{}"]
+            rows.append(bad[i % 4])
         else:
             rows.append(json.dumps(dict(good, id=f"C-{i}", members={"total": total, "aged_35_or_under": total // 2,
                                                                     "chinese_nationals": total}), ensure_ascii=False))
