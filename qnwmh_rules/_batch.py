@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import collections
 import csv
+import gc
 import io
 import json
 import mmap
@@ -515,7 +516,14 @@ def evaluate_blocks(records: Iterable[Record], *, term: str | None = "2017-2018"
         global _SLOTS
         slots = _SLOTS = [mmap.mmap(-1, _SLOT_BYTES) for _ in range(in_flight)]
         free.extend(range(in_flight))
-        pool = ctx.Pool(workers, initializer=_ignore_ctrl_c_in_worker)
+        # Objects alive now (the engine, the ruleset, the modules) go to the collector's permanent
+        # generation in the workers: a collection there never walks them, so never writes to
+        # (and copies) the pages they share with this process.
+        gc.freeze()
+        try:
+            pool = ctx.Pool(workers, initializer=_ignore_ctrl_c_in_worker)
+        finally:
+            gc.unfreeze()
     else:
         free.extend([None] * in_flight)
         pool = ctx.Pool(workers, initializer=_init_worker, initargs=(term, region, ruleset, backend, subject, industry))
