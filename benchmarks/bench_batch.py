@@ -35,7 +35,13 @@ from bench_core import at_least, make_facts, rss_kib  # noqa: E402
 from qnwmh_rules import _batch, load_ruleset  # noqa: E402
 
 
-def run(path: Path, workers: int, chunk_size: int) -> tuple[float, int, float, float]:
+def run(path: Path, workers: int, chunk_size: int = 200) -> tuple[float, int]:
+    """Wall seconds and records of one batch run (``bench_all.py`` uses this)."""
+    secs, n, _, _ = measure(path, workers, chunk_size)
+    return secs, n
+
+
+def measure(path: Path, workers: int, chunk_size: int) -> tuple[float, int, float, float]:
     """Wall seconds, records, and CPU seconds of this process and of the workers (children)."""
     start, cpu = time.perf_counter(), time.process_time()
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -67,7 +73,7 @@ def main() -> None:
     cpus: dict[int, list[float]] = {1: [], 2: []}
     for r in range(args.rounds):
         for w in (1, 2):
-            secs, n, parent, children = run(tmp, w, args.chunk_size)
+            secs, n, parent, children = measure(tmp, w, args.chunk_size)
             assert n == args.n, (n, args.n)
             rates[w].append(n / secs)
             cpus[w].append(parent + children)
