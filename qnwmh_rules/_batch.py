@@ -32,9 +32,8 @@ from ._moments import show
 from .exceptions import EvaluationError, FactsError
 from .facts import MAX_TEXT, SUBJECTS
 
-__all__ = ["Record", "BatchLine", "Block", "Summary", "read_jsonl", "read_csv", "evaluate_lines", "evaluate_blocks",
-           "evaluate_record",
-           "wide_unicode", "encoding_problem"]
+__all__ = ["Record", "BatchLine", "Block", "JsonlStream", "Summary", "read_jsonl", "read_csv", "evaluate_lines",
+           "evaluate_blocks", "evaluate_record", "wide_unicode", "encoding_problem"]
 
 
 @attrs.frozen
@@ -89,7 +88,12 @@ def read_jsonl(stream: Iterable[str] | Iterable[bytes]) -> Iterator[Record]:
     only) are skipped but keep the numbering honest. A UTF-8 byte-order mark before the first
     line is dropped (and ``loads`` drops one at the start of any line). A line that is not UTF-8
     becomes an error line of its own."""
-    for n, raw in enumerate(stream, 1):
+    return _jsonl_records(stream, 1)
+
+
+def _jsonl_records(stream: Iterable[str] | Iterable[bytes], first: int) -> Iterator[Record]:
+    """``read_jsonl`` of lines whose first is line ``first`` of the input."""
+    for n, raw in enumerate(stream, first):
         if isinstance(raw, bytes):
             try:
                 text = raw.decode("utf-8")
@@ -102,6 +106,47 @@ def read_jsonl(stream: Iterable[str] | Iterable[bytes]) -> Iterator[Record]:
             text = text.removeprefix(_BOM)
         if text.strip(_JSON_BLANK):
             yield Record(n, text)
+
+
+class JsonlStream:
+    """JSON Lines in a binary stream (a file opened ``rb``, ``sys.stdin.buffer``). Iterating gives
+    ``read_jsonl``'s records; ``evaluate_blocks`` with workers instead hands each worker a block of
+    raw lines and the number of the first, and the worker splits, decodes and numbers them, so
+    the parent process neither decodes nor pickles a record (the same records, the same output)."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream = stream
+
+    def __iter__(self) -> Iterator[Record]:
+        return read_jsonl(self.stream)
+
+
+def _jsonl_chunks(stream: IO[bytes], lines: int, read_size: int = 1 << 16) -> Iterator[tuple[int, bytes]]:
+    """``(number of the first line, raw bytes)`` of up to ``lines`` whole lines at a time (the last
+    may lack its newline), read as it comes (``read1``: a pipe's lines are not held back waiting
+    for a full read). Lines are cut on ``\\n`` only, as iterating the stream does."""
+    read = getattr(stream, "read1", None) or stream.read
+    buf, first, eof = b"", 1, False
+    while True:
+        pos = count = 0
+        while count < lines:
+            nl = buf.find(b"\n", pos)
+            if nl < 0:
+                break
+            pos, count = nl + 1, count + 1
+        if count == lines or (eof and buf):
+            if count < lines and pos < len(buf):  # the end of the input: a last line without newline
+                pos, count = len(buf), count + 1
+            yield first, buf[:pos]
+            first, buf = first + count, buf[pos:]
+            continue
+        if eof:
+            return
+        data = read(read_size)
+        if data:
+            buf += data
+        else:
+            eof = True
 
 
 ErrorType = Literal["InvalidText", "InvalidCSV", "InvalidJSON", "FactsError", "EvaluationError"]
@@ -360,6 +405,17 @@ def _ignore_ctrl_c_in_worker() -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def _flush_std_streams() -> None:
+    """Write out what ``sys.stdout`` and ``sys.stderr`` hold before forking: a worker that ends
+    normally flushes its copy of them (``multiprocessing`` does), which would write it twice."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):  # closed, or a reader gone: nothing that can be written twice
+            pass
+
+
 def _start_method() -> str:
     """``fork`` where it is safe and cheap: on Linux, from a process with no other thread (a thread
     holding a lock at the fork would leave it taken in the worker for ever). The worker then starts
@@ -441,6 +497,12 @@ def _work(chunk: list[tuple[int, Any]], as_of: Any,
     return block.data, block.lines
 
 
+def _work_jsonl(first: int, data: bytes, as_of: Any,
+                slot: int | None = None) -> tuple[bytes | int, tuple[LineInfo, ...]]:
+    """``_work`` of the raw JSON Lines ``data`` whose first line is line ``first``."""
+    return _work([(r.line, r.raw) for r in _jsonl_records(io.BytesIO(data), first)], as_of, slot)
+
+
 _SLOT_BYTES = 8 << 20  # a chunk's output (200 verdicts of the shipped rulesets: ~3 MB) fits
 _SLOTS: list[mmap.mmap] = []  # shared with forked workers: one per chunk in flight
 
@@ -520,6 +582,7 @@ def evaluate_blocks(records: Iterable[Record], *, term: str | None = "2017-2018"
         # generation in the workers: a collection there never walks them, so never writes to
         # (and copies) the pages they share with this process.
         gc.freeze()
+        _flush_std_streams()
         try:
             pool = ctx.Pool(workers, initializer=_ignore_ctrl_c_in_worker)
         finally:
@@ -553,9 +616,15 @@ def evaluate_blocks(records: Iterable[Record], *, term: str | None = "2017-2018"
                             f"a worker process died (killed, or out of memory); the batch stopped at line {first}: "
                             f"the output holds every record before it") from None
 
-        for chunk in _chunks(records, chunk_size):
+        tasks: Iterator[tuple[int, Any, tuple[Any, ...]]]
+        if isinstance(records, JsonlStream):
+            tasks = ((first, _work_jsonl, (first, data, as_of)) for first, data in
+                     _jsonl_chunks(records.stream, chunk_size))
+        else:
+            tasks = ((chunk[0][0], _work, (chunk, as_of)) for chunk in _chunks(records, chunk_size))
+        for first, work, args in tasks:
             slot = free.popleft()
-            pending.append((chunk[0][0], slot, pool.apply_async(_work, (chunk, as_of, slot))))
+            pending.append((first, slot, pool.apply_async(work, (*args, slot))))
             if len(pending) >= in_flight:
                 yield done()
         while pending:

@@ -14,6 +14,7 @@ import re
 import signal
 import stat
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -738,12 +739,13 @@ def _batch(args: argparse.Namespace) -> int:
             f"(e.g. iconv -f {wide} -t UTF-8)"
         raise FactsError("(input)", f"{'stdin' if args.input == '-' else args.input} is {wide} text, not "
                                     f"{args.encoding if fmt == 'csv' else 'UTF-8'}; {hint}")
+    records: Iterable[B.Record]
     if fmt == "csv":
         records = B.read_csv(source, subject=args.subject, encoding=args.encoding)
     else:  # bytes, so that one line that is not UTF-8 is an error line, not the end of the batch
         if codecs.lookup(args.encoding).name != "utf-8":
             raise FactsError("--encoding", "JSON Lines are always UTF-8; --encoding is for CSV input")
-        records = B.read_jsonl(source)
+        records = B.JsonlStream(source)
     try:
         if args.output in (None, "-"):
             sys.stdout.flush()

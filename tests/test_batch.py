@@ -2,6 +2,7 @@
 
 import io
 import json
+import subprocess
 import sys
 import threading
 
@@ -189,3 +190,46 @@ def test_cli_output_is_the_same_with_one_and_two_workers(tmp_path):
         outs.append((tmp_path / f"csv{w}.jsonl").read_bytes())
     assert (outs[0], outs[2]) == (outs[1], outs[3])
     assert 32 == outs[0].count(b"\n")
+
+
+_line_bytes = st.one_of(
+    st.sampled_from([b"", b"  \t", b"\xef\xbb\xbf{}", b"{not json", b"\xff\xfe", b'{"id": "a"}', b"\r", b"{}\r"]),
+    st.binary(max_size=12).filter(lambda b: b"\n" not in b))
+
+
+@settings(max_examples=200, deadline=None)
+@given(lines=st.lists(_line_bytes, max_size=30), end=st.booleans(), per_chunk=st.integers(1, 7),
+       read_size=st.integers(1, 40))
+def test_raw_chunks_read_back_as_the_records_of_the_whole_input(lines, end, per_chunk, read_size):
+    """Cut into chunks of raw lines (any chunk and read size, blank and undecodable lines, a byte-order
+    mark, a last line without newline), the input reads back as exactly read_jsonl's records."""
+    data = b"\n".join(lines) + (b"\n" if end and lines else b"")
+    whole = list(B.read_jsonl(io.BytesIO(data)))
+    chunks = list(B._jsonl_chunks(io.BytesIO(data), per_chunk, read_size))
+    assert data == b"".join(c for _, c in chunks)
+    assert whole == [r for first, c in chunks for r in B._jsonl_records(io.BytesIO(c), first)]
+
+
+@settings(max_examples=6, deadline=None)
+@given(totals=st.lists(st.integers(0, 300), min_size=1, max_size=30), bad_every=st.integers(0, 5),
+       chunk=st.integers(1, 9))
+def test_workers_reading_raw_lines_give_the_bytes_of_one_process(totals, bad_every, chunk):
+    """A JSON Lines stream handed to workers as raw lines gives byte for byte the lines of one process."""
+    data = _mixed_lines(totals, bad_every)
+    one = list(B.evaluate_lines(B.read_jsonl(io.BytesIO(data))))
+    blocks = list(B.evaluate_blocks(B.JsonlStream(io.BytesIO(data)), workers=2, chunk_size=chunk))
+    assert "".join(r.json + "\n" for r in one).encode("utf-8") == b"".join(b.data for b in blocks)
+    assert [(r.line, r.id, r.outcome, r.failed_rules) for r in one] == [x for b in blocks for x in b.lines]
+
+
+def test_what_the_caller_printed_before_the_workers_start_is_written_once(tmp_path):
+    """Text a program printed (still in stdout's buffer) before a batch with workers is written once:
+    forked workers start with nothing buffered that they could write again when they end."""
+    path = _lines(tmp_path)
+    script = ("import sys\nfrom qnwmh_rules import _batch as B\n"
+              "print('before', end='')\n"
+              f"with open({str(path)!r}, 'rb') as f:\n"
+              "    n = sum(len(b.lines) for b in B.evaluate_blocks(B.JsonlStream(f), workers=2, chunk_size=3))\n"
+              "print('', n)\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, check=True)
+    assert b"before 32\n" == out.stdout
