@@ -488,13 +488,22 @@ def _work(chunk: list[tuple[int, Any]], as_of: Any,
           slot: int | None = None) -> tuple[bytes | int, tuple[LineInfo, ...]]:
     """A chunk's output, as one block of bytes and a tuple per line (cheap to send back: the parent
     only writes the bytes; it neither decodes them nor builds an object per record). With ``slot``
-    (forked workers) the bytes are put in that shared-memory slot and only their length is sent
-    back, unless they do not fit."""
-    block = _block(_WORKER_ENGINE, chunk, as_of)
-    if slot is not None and len(block.data) <= _SLOT_BYTES:
-        _SLOTS[slot][:len(block.data)] = block.data
-        return len(block.data), block.lines
-    return block.data, block.lines
+    (forked workers) each line is written into that shared-memory slot as it is made, and only the
+    length is sent back, unless they do not all fit (then the bytes come back whole)."""
+    engine = _WORKER_ENGINE
+    lines = [evaluate_record(engine, Record(n, raw), as_of) for n, raw in chunk]
+    infos = tuple((line.line, line.id, line.outcome, line.failed_rules) for line in lines)
+    if slot is not None:
+        shared, end = _SLOTS[slot], 0
+        for line in lines:
+            data = (line.json + "\n").encode("utf-8")
+            if end + len(data) > _SLOT_BYTES:
+                break
+            shared[end:end + len(data)] = data
+            end += len(data)
+        else:
+            return end, infos
+    return "".join([line.json + "\n" for line in lines]).encode("utf-8"), infos
 
 
 def _work_jsonl(first: int, data: bytes, as_of: Any,

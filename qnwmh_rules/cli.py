@@ -637,7 +637,7 @@ class _LineWriter:
             self.flush()
 
     def flush(self) -> None:
-        data = b"".join(self._buf)
+        data = self._buf[0] if len(self._buf) == 1 else b"".join(self._buf)  # a block: no copy
         self._buf, self._size = [], 0
         if not data:
             return
