@@ -520,7 +520,8 @@ class _Plan:
 
     def __init__(self, spec: Projection) -> None:
         self.spec = spec
-        self._ways: dict[int, dict[str, tuple[str, ...] | None]] = {}  # by id(scope): path -> _way
+        # by id(scope): path -> _way; durable owns "id", and encode_facts drops "name" with it
+        self._ways: dict[int, dict[str, tuple[str, ...] | None]] = {id(spec): {"id": (), "name": ()}}
         counts = spec.get("_n")
         self._counts: Projection | bool = counts if counts is not None else False
         self._zero = ZERO in spec
@@ -563,7 +564,7 @@ class _Plan:
         spec = self.spec
         flat: dict[str, Any] = {}
         empty: list[tuple[str, ...]] = []
-        self._flat(spec, {k: v for k, v in facts.values.items() if k not in ("id", "name")}, flat, empty)
+        self._flat(spec, facts.values, flat, empty)
         self._flat(spec, derived, flat, empty)
         doc = _with_empty(nest_values(flat, tz), empty) if empty else nest_values(flat, tz)
         for name, items in facts.lists.items():
