@@ -292,7 +292,7 @@ class Engine:
         tz = self.ruleset.time_zone
         if self._durable is not None:
             fired: dict[str, set[_compile.Part]] = {r.id: set() for r in self.ruleset.rules}
-            for name in self._durable.fire(_compile.encode_facts(facts, derived, tz, as_of)):
+            for name in self._durable.fire_case(facts, derived, tz, as_of):  # encode_facts, projected
                 rule, part = self._parts[name]
                 fired[rule].add(part)
             P = _compile.Part

@@ -12,11 +12,14 @@ from __future__ import annotations
 import codecs
 import collections
 import csv
+import gc
 import io
 import json
+import mmap
 import multiprocessing
 import re
 import signal
+import sys
 import threading
 from collections.abc import Iterable, Iterator
 from typing import IO, Any, Literal
@@ -29,8 +32,8 @@ from ._moments import show
 from .exceptions import EvaluationError, FactsError
 from .facts import MAX_TEXT, SUBJECTS
 
-__all__ = ["Record", "BatchLine", "Summary", "read_jsonl", "read_csv", "evaluate_lines", "evaluate_record",
-           "wide_unicode", "encoding_problem"]
+__all__ = ["Record", "BatchLine", "Block", "JsonlStream", "Summary", "read_jsonl", "read_csv", "evaluate_lines",
+           "evaluate_blocks", "evaluate_record", "wide_unicode", "encoding_problem"]
 
 
 @attrs.frozen
@@ -52,6 +55,30 @@ class BatchLine:
     json: str
 
 
+LineInfo = tuple[int, "str | None", "str | None", tuple[str, ...]]
+"""What the summary needs of one output line: ``(line, id, outcome or None, failed rule ids)``."""
+
+
+@attrs.frozen
+class Block:
+    """Consecutive output lines, ready to write: ``data`` is their UTF-8 text, each line ending in
+    ``\\n``, and ``lines`` says what each one is (in the same order). Workers send these back
+    whole, so the parent neither decodes nor builds an object per record."""
+
+    data: bytes
+    lines: tuple[LineInfo, ...]
+
+    def batch_lines(self) -> list[BatchLine]:
+        """The block as ``BatchLine`` objects (for callers that want one object per record)."""
+        texts = self.data.decode("utf-8").split("\n")
+        texts.pop()  # the empty text after the last line's newline
+        if len(texts) != len(self.lines):  # JSON text never holds a raw newline
+            raise EvaluationError(f"internal error: a block of {len(self.lines)} lines holds {len(texts)}; "
+                                  "please report it")
+        return [BatchLine(n, rid, outcome, failed, text) for (n, rid, outcome, failed), text
+                in zip(self.lines, texts, strict=True)]
+
+
 _JSON_BLANK = " \t\r\n"  # JSON's whitespace; a line of only these is blank
 _BOM = "\ufeff"
 
@@ -61,7 +88,12 @@ def read_jsonl(stream: Iterable[str] | Iterable[bytes]) -> Iterator[Record]:
     only) are skipped but keep the numbering honest. A UTF-8 byte-order mark before the first
     line is dropped (and ``loads`` drops one at the start of any line). A line that is not UTF-8
     becomes an error line of its own."""
-    for n, raw in enumerate(stream, 1):
+    return _jsonl_records(stream, 1)
+
+
+def _jsonl_records(stream: Iterable[str] | Iterable[bytes], first: int) -> Iterator[Record]:
+    """``read_jsonl`` of lines whose first is line ``first`` of the input."""
+    for n, raw in enumerate(stream, first):
         if isinstance(raw, bytes):
             try:
                 text = raw.decode("utf-8")
@@ -74,6 +106,47 @@ def read_jsonl(stream: Iterable[str] | Iterable[bytes]) -> Iterator[Record]:
             text = text.removeprefix(_BOM)
         if text.strip(_JSON_BLANK):
             yield Record(n, text)
+
+
+class JsonlStream:
+    """JSON Lines in a binary stream (a file opened ``rb``, ``sys.stdin.buffer``). Iterating gives
+    ``read_jsonl``'s records; ``evaluate_blocks`` with workers instead hands each worker a block of
+    raw lines and the number of the first, and the worker splits, decodes and numbers them, so
+    the parent process neither decodes nor pickles a record (the same records, the same output)."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream = stream
+
+    def __iter__(self) -> Iterator[Record]:
+        return read_jsonl(self.stream)
+
+
+def _jsonl_chunks(stream: IO[bytes], lines: int, read_size: int = 1 << 16) -> Iterator[tuple[int, bytes]]:
+    """``(number of the first line, raw bytes)`` of up to ``lines`` whole lines at a time (the last
+    may lack its newline), read as it comes (``read1``: a pipe's lines are not held back waiting
+    for a full read). Lines are cut on ``\\n`` only, as iterating the stream does."""
+    read = getattr(stream, "read1", None) or stream.read
+    buf, first, eof = b"", 1, False
+    while True:
+        pos = count = 0
+        while count < lines:
+            nl = buf.find(b"\n", pos)
+            if nl < 0:
+                break
+            pos, count = nl + 1, count + 1
+        if count == lines or (eof and buf):
+            if count < lines and pos < len(buf):  # the end of the input: a last line without newline
+                pos, count = len(buf), count + 1
+            yield first, buf[:pos]
+            first, buf = first + count, buf[pos:]
+            continue
+        if eof:
+            return
+        data = read(read_size)
+        if data:
+            buf += data
+        else:
+            eof = True
 
 
 ErrorType = Literal["InvalidText", "InvalidCSV", "InvalidJSON", "FactsError", "EvaluationError"]
@@ -320,13 +393,39 @@ _WORKER_ENGINE: Any = None
 def _init_worker(term: str | None, region: str | None, ruleset: str | None, backend: str,
                  subject: str = "collective", industry: str | None = None) -> None:
     global _WORKER_ENGINE
+    _ignore_ctrl_c_in_worker()
+    _WORKER_ENGINE = load_ruleset(ruleset or None, term=term, region=region, backend=backend, subject=subject,
+                                  industry=industry)
+
+
+def _ignore_ctrl_c_in_worker() -> None:
     if multiprocessing.parent_process() is not None:
         # Ctrl-C reaches the whole process group: the parent alone stops the batch (and its
         # workers), so a worker ignores it instead of printing a traceback of its own.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
 
-    _WORKER_ENGINE = load_ruleset(ruleset or None, term=term, region=region, backend=backend, subject=subject,
-                                  industry=industry)
+
+def _flush_std_streams() -> None:
+    """Write out what ``sys.stdout`` and ``sys.stderr`` hold before forking: a worker that ends
+    normally flushes its copy of them (``multiprocessing`` does), which would write it twice."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):  # closed, or a reader gone: nothing that can be written twice
+            pass
+
+
+def _start_method() -> str:
+    """``fork`` where it is safe and cheap: on Linux, from a process with no other thread (a thread
+    holding a lock at the fork would leave it taken in the worker for ever). The worker then starts
+    with the engine the parent loaded (durable's C state is copied with the process; the adapter
+    gives each engine a new lock in the child, hazard 19) in milliseconds, instead of importing the
+    package and loading the ruleset again (``spawn``, ~0.3 s per worker, used everywhere else)."""
+    if sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods() \
+            and threading.active_count() == 1:
+        return "fork"
+    return "spawn"
 
 
 def _error_line(line: int, rid: str | None, kind: ErrorType, message: str, field: str | None = None) -> BatchLine:
@@ -379,14 +478,48 @@ def evaluate_record(engine: Any, record: Record, as_of: Any) -> BatchLine:
     return BatchLine(record.line, verdict.subject_id, verdict.outcome, failed, text)
 
 
-def _work(chunk: list[Record], as_of: Any) -> list[BatchLine]:
-    return [evaluate_record(_WORKER_ENGINE, r, as_of) for r in chunk]
+def _block(engine: Any, chunk: list[tuple[int, Any]], as_of: Any) -> Block:
+    out = [evaluate_record(engine, Record(n, raw), as_of) for n, raw in chunk]
+    data = "".join([line.json + "\n" for line in out]).encode("utf-8")
+    return Block(data, tuple((line.line, line.id, line.outcome, line.failed_rules) for line in out))
 
 
-def _chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
-    chunk: list[Record] = []
+def _work(chunk: list[tuple[int, Any]], as_of: Any,
+          slot: int | None = None) -> tuple[bytes | int, tuple[LineInfo, ...]]:
+    """A chunk's output, as one block of bytes and a tuple per line (cheap to send back: the parent
+    only writes the bytes; it neither decodes them nor builds an object per record). With ``slot``
+    (forked workers) each line is written into that shared-memory slot as it is made, and only the
+    length is sent back, unless they do not all fit (then the bytes come back whole)."""
+    engine = _WORKER_ENGINE
+    lines = [evaluate_record(engine, Record(n, raw), as_of) for n, raw in chunk]
+    infos = tuple((line.line, line.id, line.outcome, line.failed_rules) for line in lines)
+    if slot is not None:
+        shared, end = _SLOTS[slot], 0
+        for line in lines:
+            data = (line.json + "\n").encode("utf-8")
+            if end + len(data) > _SLOT_BYTES:
+                break
+            shared[end:end + len(data)] = data
+            end += len(data)
+        else:
+            return end, infos
+    return "".join([line.json + "\n" for line in lines]).encode("utf-8"), infos
+
+
+def _work_jsonl(first: int, data: bytes, as_of: Any,
+                slot: int | None = None) -> tuple[bytes | int, tuple[LineInfo, ...]]:
+    """``_work`` of the raw JSON Lines ``data`` whose first line is line ``first``."""
+    return _work([(r.line, r.raw) for r in _jsonl_records(io.BytesIO(data), first)], as_of, slot)
+
+
+_SLOT_BYTES = 8 << 20  # a chunk's output (200 verdicts of the shipped rulesets: ~3 MB) fits
+_SLOTS: list[mmap.mmap] = []  # shared with forked workers: one per chunk in flight
+
+
+def _chunks(records: Iterable[Record], size: int) -> Iterator[list[tuple[int, Any]]]:
+    chunk: list[tuple[int, Any]] = []
     for r in records:
-        chunk.append(r)
+        chunk.append((r.line, r.raw))
         if len(chunk) >= size:
             yield chunk
             chunk = []
@@ -402,6 +535,7 @@ def evaluate_lines(records: Iterable[Record], *, term: str | None = "2017-2018",
 
     With ``workers > 1`` records go to that many processes in chunks; at most
     ``2 × workers`` chunks are in flight, so memory stays bounded whatever the input size.
+    (``evaluate_blocks`` gives the same lines as ready-to-write bytes, which is cheaper.)
     """
     if workers < 1:
         raise ValueError("workers must be at least 1")
@@ -411,25 +545,78 @@ def evaluate_lines(records: Iterable[Record], *, term: str | None = "2017-2018",
         for r in records:
             yield evaluate_record(engine, r, as_of)
         return
+    for block in evaluate_blocks(records, term=term, region=region, ruleset=ruleset, as_of=as_of, backend=backend,
+                                 workers=workers, chunk_size=chunk_size, subject=subject, industry=industry):
+        yield from block.batch_lines()
+
+
+def evaluate_blocks(records: Iterable[Record], *, term: str | None = "2017-2018", region: str | None = None,
+                    ruleset: str | None = None, as_of: Any = None, backend: str = "auto", workers: int = 1,
+                    chunk_size: int = 200, subject: str = "collective",
+                    industry: str | None = None) -> Iterator[Block]:
+    """The output of ``evaluate_lines`` as blocks of ready-to-write lines, in input order, streaming.
+
+    With one worker each record is evaluated in this process and gives a block of its own line
+    (so a slow input, a pipe, still gets each verdict as soon as its record is read). With
+    ``workers > 1``, ``chunk_size`` records go to a worker process at a time and come back as one
+    block (UTF-8 bytes and a tuple per line); at most ``2 × workers`` chunks are in flight, so
+    memory stays bounded whatever the input size. On Linux the workers are forked after the engine
+    is loaded here (see ``_start_method``); elsewhere they are spawned and load it themselves.
+    Raises ``EvaluationError`` if a worker process dies (the blocks before it were all given).
+    """
+    if workers < 1:
+        raise ValueError("workers must be at least 1")
+    if chunk_size < 1:
+        raise ValueError("chunk_size must be at least 1")
     # Load once here first: a broken ruleset or an unknown term fails now, with its error,
     # instead of in every worker (where the pool would respawn them forever).
     _init_worker(term, region, ruleset, backend, subject, industry)
-    ctx = multiprocessing.get_context("spawn")  # durable's C state is not shared across fork
-    init = (term, region, ruleset, backend, subject, industry)
-    pool = ctx.Pool(workers, initializer=_init_worker, initargs=init)
+    if workers == 1:
+        engine = _WORKER_ENGINE
+        for r in records:
+            yield _block(engine, [(r.line, r.raw)], as_of)
+        return
+    method = _start_method()
+    ctx = multiprocessing.get_context(method)
+    in_flight = 2 * workers
+    free: collections.deque[int | None] = collections.deque()
+    slots: list[mmap.mmap] = []
+    if method == "fork":  # the workers start with the engine loaded above
+        # A block comes back through shared memory: the pipe's protocol (64 KiB reads, a buffer, a
+        # pickle) cost the parent more than writing it out, at ~15 KB per verdict.
+        global _SLOTS
+        slots = _SLOTS = [mmap.mmap(-1, _SLOT_BYTES) for _ in range(in_flight)]
+        free.extend(range(in_flight))
+        # Objects alive now (the engine, the ruleset, the modules) go to the collector's permanent
+        # generation in the workers: a collection there never walks them, so never writes to
+        # (and copies) the pages they share with this process.
+        gc.freeze()
+        _flush_std_streams()
+        try:
+            pool = ctx.Pool(workers, initializer=_ignore_ctrl_c_in_worker)
+        finally:
+            gc.unfreeze()
+    else:
+        free.extend([None] * in_flight)
+        pool = ctx.Pool(workers, initializer=_init_worker, initargs=(term, region, ruleset, backend, subject, industry))
     abandoned = False
     try:
         # A Pool replaces a worker that dies (killed, out of memory, a crash in the C engine) but
         # never finishes its chunk: watch the workers, instead of waiting for that chunk forever.
         procs: list[Any] = list(getattr(pool, "_pool", []))
-        pending: collections.deque[tuple[int, Any]] = collections.deque()
+        pending: collections.deque[tuple[int, int | None, Any]] = collections.deque()
 
-        def done() -> list[BatchLine]:
+        def done() -> Block:
             nonlocal abandoned
-            first, result = pending.popleft()
+            first, slot, result = pending.popleft()
             while True:
                 try:
-                    return list(result.get(timeout=0.5))
+                    data, lines = result.get(timeout=0.5)
+                    if isinstance(data, int):  # the bytes are in the slot (copied out before it is reused)
+                        assert slot is not None
+                        data = slots[slot][:data]
+                    free.append(slot)
+                    return Block(data, lines)
                 except multiprocessing.TimeoutError:
                     if any(p.exitcode is not None for p in procs):
                         abandoned = True
@@ -438,12 +625,19 @@ def evaluate_lines(records: Iterable[Record], *, term: str | None = "2017-2018",
                             f"a worker process died (killed, or out of memory); the batch stopped at line {first}: "
                             f"the output holds every record before it") from None
 
-        for chunk in _chunks(records, chunk_size):
-            pending.append((chunk[0].line, pool.apply_async(_work, (chunk, as_of))))
-            if len(pending) >= 2 * workers:
-                yield from done()
+        tasks: Iterator[tuple[int, Any, tuple[Any, ...]]]
+        if isinstance(records, JsonlStream):
+            tasks = ((first, _work_jsonl, (first, data, as_of)) for first, data in
+                     _jsonl_chunks(records.stream, chunk_size))
+        else:
+            tasks = ((chunk[0][0], _work, (chunk, as_of)) for chunk in _chunks(records, chunk_size))
+        for first, work, args in tasks:
+            slot = free.popleft()
+            pending.append((first, slot, pool.apply_async(work, (*args, slot))))
+            if len(pending) >= in_flight:
+                yield done()
         while pending:
-            yield from done()
+            yield done()
     finally:
         if abandoned:
             # Pool.terminate() can still wait for a lock a dead worker took with it: give it a few
@@ -453,6 +647,10 @@ def evaluate_lines(records: Iterable[Record], *, term: str | None = "2017-2018",
             stopper.join(timeout=10)
         else:
             pool.terminate()  # what leaving `with Pool(...)` does
+        for shared in slots:
+            shared.close()
+        if _SLOTS is slots:
+            _SLOTS = []
 
 
 def _abandon(pool: Any, procs: list[Any]) -> None:
@@ -491,12 +689,20 @@ class Summary:
     failed_rules: collections.Counter[str] = attrs.field(factory=collections.Counter)
 
     def add(self, line: BatchLine) -> None:
+        self.add_line(line.outcome, line.failed_rules)
+
+    def add_block(self, block: Block) -> None:
+        for _, _, outcome, failed in block.lines:
+            self.add_line(outcome, failed)
+
+    def add_line(self, outcome: str | None, failed_rules: tuple[str, ...]) -> None:
+        """Count one output line: its verdict's outcome and failed rules, or an error (None)."""
         self.records += 1
-        if line.outcome is None:
+        if outcome is None:
             self.errors += 1
         else:
-            self.outcomes[line.outcome] += 1
-            self.failed_rules.update(line.failed_rules)
+            self.outcomes[outcome] += 1
+            self.failed_rules.update(failed_rules)
 
     def to_text(self) -> str:
         out = io.StringIO()

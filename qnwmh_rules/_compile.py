@@ -650,3 +650,9 @@ def encode_facts(facts: Facts, derived: dict[str, Any], tz: str,
         doc["as_of"] = _instant(as_of)
     doc.update(MARKER)
     return doc
+
+
+# For the durable adapter, which encodes only the paths its conditions read (``_engine._Plan``):
+# a flat ``path -> typed value`` dict as a nested document, and an instant as durable gets it.
+nest_values = _nest
+encode_instant = _instant

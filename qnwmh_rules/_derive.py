@@ -60,7 +60,9 @@ def counted_items(d: Derivation, facts: Facts, where: ItemPredicates | None = No
     if d.where_condition is None:
         return tuple(range(len(items)))
     if where is not None:
-        verdicts = [where[d.name](i) for i in items]
+        decide = where[d.name]
+        many = getattr(decide, "many", None)  # a backend that decides a whole list at once (durable)
+        verdicts = list(many(items)) if many is not None else [decide(i) for i in items]
     else:
         verdicts = [evaluate_item_condition(d.where_condition, i, facts.tz) for i in items]
     if any(v is not True and v is not False for v in verdicts):

@@ -3,21 +3,24 @@
 Guards the measured hazards of durable-rules 2.0.28 (ARCHITECTURE.md):
 1. global state      -> a private Host; ruleset names carry id, version and content hash
 2. timer threads     -> the Host subclass never starts its dispatcher timers
-3. case isolation    -> one fixed sid, one case at a time under a lock; the case's one fact is
-                        retracted after it (which also drops any result still pending), and a
-                        case that could not be retracted gets a fresh Host
+3. case isolation    -> one fixed sid, one case at a time under a lock; the case's fact (or, for
+                        fire_many, its facts w0, w1, …, each result told to its fact by its id)
+                        is retracted after it (which also drops any result still pending), and
+                        a case that could not be retracted gets a fresh Host
 4. swallowed errors  -> a case's results are read by driving durable's C module directly
                         (assert_fact, start_action_for_state, complete_and_start_action,
                         retract_fact): no Python action of durable's runs, and every error of
                         the C calls is raised as an EvaluationError
 5. no match / crash  -> an always-firing sentinel rule, so every case fires and can be cleared;
-                        a case on which nothing fired is an error and gets a fresh Host
+                        a case on which nothing fired (for fire_many: a fact whose sentinel did
+                        not fire) is an error and gets a fresh Host
 6. duplicates        -> fired rule ids are collected in a set
 9. dict mutation     -> register a deep copy; use assert_fact (post fires one rule only); no
                         Python action runs in a case, so none can run past durable's lease
 16. never freed      -> a replaced Host's rulesets are deleted in C at once, and an engine's
                         when the engine is dropped (its actions hold no reference to it)
-11. cost             -> only the paths the compiled conditions read are sent (read_paths, project)
+11. cost             -> only the paths the compiled conditions read are encoded and sent (read_paths,
+                        project, _Plan); a count's `where` asks about every item of a list at once
 18. warnings         -> durable's one deprecated call (3.12: utcfromtimestamp, a DeprecationWarning
                         on every firing) is replaced in durable's module by the same arithmetic
                         without it; the process-wide warning filters are never touched
@@ -35,6 +38,7 @@ import datetime
 import itertools
 import json
 import os
+import re
 import threading
 import weakref
 from collections.abc import Iterable
@@ -43,7 +47,7 @@ from typing import Any
 import durable_rules_engine as _c
 from durable import engine as _durable
 
-from ._compile import MARKER, CompiledRule, Part, encode_item
+from ._compile import MARKER, ZERO, CompiledRule, Part, encode_facts, encode_instant, encode_item, nest_values
 from .exceptions import EvaluationError
 
 __all__ = ["DurableEngine", "SENTINEL", "read_paths", "project", "refusals", "where_predicates"]
@@ -52,6 +56,7 @@ SENTINEL = "__sentinel__"
 _SID = "0"
 _CASE_ID = "case"
 _RETRACT = json.dumps({"sid": _SID, "id": _CASE_ID})  # durable finds the fact to retract by sid and id
+MANY = 64  # facts asserted together by fire_many
 _OK, _NOT_HANDLED = 0, 1  # durable's result codes of assert_fact (rules.h: RULES_OK, ERR_EVENT_NOT_HANDLED)
 
 
@@ -149,6 +154,7 @@ class DurableEngine:
         # Only what the conditions read is sent to durable (its JSON encode and decode is most of
         # its cost); None sends the whole document.
         self.projection = read_paths([r.condition for r in rules]) if project else None
+        self._plan = None if self.projection is None else _Plan(self.projection)
         definition: dict[str, Any] = {}
         for rule in rules:
             definition[rule.id] = {"all": [{"m": {"$and": [rule.condition, dict(MARKER)]}}],
@@ -212,6 +218,14 @@ class DurableEngine:
             pass
         case.reset()
 
+    def fire_case(self, facts: Any, derived: dict[str, Any], tz: str, as_of: Any = None) -> frozenset[str]:
+        """``fire(encode_facts(facts, derived, tz, as_of))``, without building the whole document:
+        only the paths of ``self.projection`` are encoded (``facts`` is a ``Facts``, ``as_of`` an
+        aware datetime or None; see ``_compile.encode_facts``)."""
+        if self._plan is None:
+            return self.fire(encode_facts(facts, derived, tz, as_of))
+        return self._fire_text(self._plan.text(facts, derived, tz, as_of))
+
     def fire(self, document: dict[str, Any]) -> frozenset[str]:
         """Assert one case's document; return the ids of the rules whose condition matched.
 
@@ -225,18 +239,48 @@ class DurableEngine:
         closure, read the clock twice, decode the fact and encode the state per fired rule."""
         doc = dict(document) if self.projection is None else project(document, self.projection)
         doc.update(sid=_SID, id=_CASE_ID)
-        text = json.dumps(doc, ensure_ascii=False)
+        return self._fire_text(json.dumps(doc, ensure_ascii=False))
+
+    def _fire_text(self, text: str) -> frozenset[str]:
+        """``fire`` of a document already encoded as JSON text (with durable's ``sid`` and ``id``)."""
+        return self._run(text, 1)[0]
+
+    def fire_many(self, documents: Iterable[dict[str, Any]]) -> list[frozenset[str]]:
+        """``[fire(d) for d in documents]``, asking durable about up to ``MANY`` documents at once:
+        they are asserted together as facts of the one state (ids ``w0``, ``w1``, …), each fired
+        rule's result is told to its fact by the fact's id, and they are all retracted after.
+        Every fact must fire the sentinel (hazard 5), or the Host is replaced, as in ``fire``."""
+        docs = list(documents)
+        out: list[frozenset[str]] = []
+        for start in range(0, len(docs), MANY):
+            part = docs[start:start + MANY]
+            if len(part) == 1:
+                out.append(self.fire(part[0]))
+                continue
+            texts = []
+            for n, document in enumerate(part):
+                doc = dict(document) if self.projection is None else project(document, self.projection)
+                doc.update(sid=_SID, id=f"w{n}")
+                texts.append(json.dumps(doc, ensure_ascii=False))
+            out.extend(self._run("[" + ", ".join(texts) + "]", len(part)))
+        return out
+
+    def _run(self, text: str, count: int) -> list[frozenset[str]]:
+        """Assert ``text`` (one fact with id ``case``, or a JSON list of ``count`` facts with ids
+        ``w0`` … in order), collect what fired for each fact, retract them; see ``fire``."""
         with self._lock:
             host = self._host
             if host is None:
                 raise EvaluationError(f"the durable engine {self.name} was closed")
             case = self._case
             case.reset()
+            fired: list[set[str]] = [set() for _ in range(count)]
+            sentinels = 0
             cleared = False
             leased = None  # (handle, state) while durable holds an action of this case started
             try:
                 handle = host.get_ruleset(self.name)._handle
-                code, state = _c.assert_fact(handle, text)
+                code, state = _c.assert_fact(handle, text) if count == 1 else _c.assert_facts(handle, text)
                 if code != _OK:  # hazard 5: not even the sentinel matched (or durable deferred the fact)
                     raise EvaluationError("the sentinel rule did not fire; the engine state could not be "
                                           f"cleared safely (durable_rules result {code})")
@@ -245,13 +289,20 @@ class DurableEngine:
                 leased = (handle, state) if results else None
                 while results:
                     case.invoked = True
-                    case.record(self._fired_name(results))
+                    name = self._fired_name(results)
+                    case.record(name)
+                    if name == SENTINEL:
+                        sentinels += 1
+                    fired[0 if count == 1 else _fact_number(results, count)].add(name)
                     results = _c.complete_and_start_action(handle, state)
                 leased = None
-                if SENTINEL not in case.fired:
+                if any(SENTINEL not in f for f in fired) or sentinels != count:
                     raise EvaluationError("the sentinel rule did not fire; the engine state could not be "
                                           "cleared safely")
-                _c.retract_fact(handle, _RETRACT)
+                if count == 1:
+                    _c.retract_fact(handle, _RETRACT)
+                else:
+                    _c.retract_facts(handle, json.dumps([{"sid": _SID, "id": f"w{n}"} for n in range(count)]))
                 cleared = True
             except BaseException as exc:  # raised below, after the Host is made safe again
                 case.errors.append(exc)
@@ -260,7 +311,7 @@ class DurableEngine:
                         _c.abandon_action(*leased)
                     except Exception:  # noqa: S110 - best effort: the Host is replaced either way
                         pass
-            fired, errors = frozenset(case.fired), list(case.errors)
+            errors = list(case.errors)
             if not cleared:
                 # A case that could not be retracted would leak into the next case: start a fresh
                 # Host, and free the old one's C memory (hazard 16).
@@ -276,7 +327,7 @@ class DurableEngine:
             if isinstance(first, EvaluationError):
                 raise first
             raise EvaluationError(f"durable_rules failed on this case: {first!r}") from first
-        return fired - {SENTINEL}
+        return [frozenset(f - {SENTINEL}) for f in fired]
 
     def _fired_name(self, results: str) -> str:
         """The rule named by one result of durable's (``{"<rule id>": {"m": <fact>}}``), read
@@ -288,6 +339,26 @@ class DurableEngine:
             return name
         decoded = json.loads(results)
         return str(next(iter(decoded)))
+
+
+_FACT_ID = re.compile(r'"id": ?"w([0-9]+)"\}\}\}\Z')
+
+
+def _fact_number(results: str, count: int) -> int:
+    """Which of ``count`` facts (ids ``w0`` …) one result of durable's is about. Its fact is echoed
+    with the id last, as it was sent; if durable ever wrote it otherwise, the result is decoded."""
+    found = _FACT_ID.search(results)
+    if found is not None:
+        n = int(found.group(1))
+    else:
+        decoded = json.loads(results)
+        (match,) = decoded.values()
+        fact = next(iter(match.values()))
+        ident = fact.get("id", "") if isinstance(fact, dict) else ""
+        n = int(ident[1:]) if isinstance(ident, str) and ident[:1] == "w" and ident[1:].isdigit() else -1
+    if not 0 <= n < count:
+        raise EvaluationError(f"durable_rules answered about a fact it was not given: {results[:80]!r}")
+    return n
 
 
 _LIVE: weakref.WeakSet[DurableEngine] = weakref.WeakSet()
@@ -442,6 +513,91 @@ def project(doc: dict[str, Any], spec: Projection) -> dict[str, Any]:
     return out
 
 
+class _Plan:
+    """Encodes a case straight into the projected JSON text: ``project(encode_facts(...), spec)``
+    with durable's ``sid`` and ``id``, without building (and then trimming) the whole document.
+    What a projection does with each flat path is decided once per path and remembered."""
+
+    def __init__(self, spec: Projection) -> None:
+        self.spec = spec
+        # by id(scope): path -> _way; durable owns "id", and encode_facts drops "name" with it
+        self._ways: dict[int, dict[str, tuple[str, ...] | None]] = {id(spec): {"id": (), "name": ()}}
+        counts = spec.get("_n")
+        self._counts: Projection | bool = counts if counts is not None else False
+        self._zero = ZERO in spec
+        self._as_of = "as_of" in spec
+
+    @staticmethod
+    def _way(scope: Any, path: str) -> tuple[str, ...] | None:
+        """None keeps the value at ``path``; otherwise it is dropped, but ``project`` keeps the
+        objects above it that the projection names, emptied: their keys are returned."""
+        node, parts = scope, path.split(".")
+        for i, part in enumerate(parts):
+            if node is True:
+                return None
+            if not isinstance(node, dict) or part not in node:
+                return tuple(parts[:i])
+            node = node[part]
+        return None
+
+    def _flat(self, scope: Any, values: dict[str, Any], into: dict[str, Any], empty: list[tuple[str, ...]]) -> None:
+        ways = self._ways.get(id(scope))
+        if ways is None:
+            ways = self._ways[id(scope)] = {}
+        for k, v in values.items():
+            try:
+                w = ways[k]
+            except KeyError:
+                w = ways[k] = self._way(scope, k)
+            if w is None:
+                into[k] = v
+            elif w:
+                empty.append(w)
+
+    def _nested(self, scope: Any, values: dict[str, Any], tz: str) -> dict[str, Any]:
+        flat: dict[str, Any] = {}
+        empty: list[tuple[str, ...]] = []
+        self._flat(scope, values, flat, empty)
+        return _with_empty(nest_values(flat, tz), empty) if empty else nest_values(flat, tz)
+
+    def text(self, facts: Any, derived: dict[str, Any], tz: str, as_of: Any) -> str:
+        spec = self.spec
+        flat: dict[str, Any] = {}
+        empty: list[tuple[str, ...]] = []
+        self._flat(spec, facts.values, flat, empty)
+        self._flat(spec, derived, flat, empty)
+        doc = _with_empty(nest_values(flat, tz), empty) if empty else nest_values(flat, tz)
+        for name, items in facts.lists.items():
+            sub = spec.get(name)
+            if sub is None:
+                continue
+            if sub is True:
+                doc[name] = [nest_values(i, tz) for i in items]
+            else:
+                doc[name] = [self._nested(sub, i, tz) for i in items]
+        counts = self._counts
+        if counts is True:
+            doc["_n"] = {name: len(items) for name, items in facts.lists.items()}
+        elif counts:
+            doc["_n"] = {name: len(items) for name, items in facts.lists.items() if name in counts}
+        if self._zero:
+            doc[ZERO] = 0
+        if as_of is not None and self._as_of:
+            doc["as_of"] = encode_instant(as_of)
+        doc.update(MARKER)
+        doc.update(sid=_SID, id=_CASE_ID)
+        return json.dumps(doc, ensure_ascii=False)
+
+
+def _with_empty(doc: dict[str, Any], empty: list[tuple[str, ...]]) -> dict[str, Any]:
+    """``doc`` with an object (empty unless something was kept in it) at each key path of ``empty``."""
+    for parts in empty:
+        node = doc
+        for part in parts:
+            node = node.setdefault(part, {})
+    return doc
+
+
 def refusals(rules: Iterable[CompiledRule]) -> list[tuple[str | None, str]]:
     """What durable_rules refuses to register: ``(rule id or None, its message)``, empty if it takes all.
 
@@ -481,7 +637,8 @@ _PROBES = itertools.count()
 
 
 def where_predicates(name: str, rules: Iterable[CompiledRule], tz: str) -> dict[str, Any]:
-    """Each derived count's ``where`` decided by durable_rules, one list item per firing.
+    """Each derived count's ``where`` decided by durable_rules, on one list item at a time or (its
+    ``many`` attribute) on every item of a list in one assertion.
 
     ``rules`` are what ``_compile.compile_where`` makes; returns, by derivation name, a function
     of one list item (a ``Facts`` item: field path -> typed value) answering True (the HOLDS part
@@ -493,10 +650,16 @@ def where_predicates(name: str, rules: Iterable[CompiledRule], tz: str) -> dict[
     engine = DurableEngine(name, rules)
 
     def predicate(holds: str, fails: str) -> Any:
-        def decide(item: dict[str, Any]) -> bool | None:
-            fired = engine.fire(encode_item(item, tz))
+        def answer(fired: frozenset[str]) -> bool | None:
             return True if holds in fired else False if fails in fired else None
 
+        def decide(item: dict[str, Any]) -> bool | None:
+            return answer(engine.fire(encode_item(item, tz)))
+
+        def many(items: Iterable[dict[str, Any]]) -> list[bool | None]:
+            return [answer(f) for f in engine.fire_many([encode_item(i, tz) for i in items])]
+
+        decide.many = many  # type: ignore[attr-defined]  # every item of a list in one go (_derive)
         return decide
 
     return {r.rule: predicate(r.id, r.rule + Part.FAILS.value) for r in rules if r.part is Part.HOLDS}

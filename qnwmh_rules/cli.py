@@ -14,6 +14,7 @@ import re
 import signal
 import stat
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -675,14 +676,17 @@ class _LineWriter:
         self._good = os.lseek(fd, 0, os.SEEK_CUR) if self._regular and fd is not None else 0
 
     def write_line(self, text: str) -> None:
-        data = (text + "\n").encode("utf-8")
+        self.write_block((text + "\n").encode("utf-8"))
+
+    def write_block(self, data: bytes) -> None:
+        """Write whole lines (UTF-8, each ending in a newline), buffered."""
         self._buf.append(data)
         self._size += len(data)
         if self._size >= 1 << 16:
             self.flush()
 
     def flush(self) -> None:
-        data = b"".join(self._buf)
+        data = self._buf[0] if len(self._buf) == 1 else b"".join(self._buf)  # a block: no copy
         self._buf, self._size = [], 0
         if not data:
             return
@@ -786,12 +790,13 @@ def _batch(args: argparse.Namespace) -> int:
             f"(e.g. iconv -f {wide} -t UTF-8)"
         raise FactsError("(input)", f"{'stdin' if args.input == '-' else args.input} is {wide} text, not "
                                     f"{args.encoding if fmt == 'csv' else 'UTF-8'}; {hint}")
+    records: Iterable[B.Record]
     if fmt == "csv":
         records = B.read_csv(source, subject=args.subject, encoding=args.encoding)
     else:  # bytes, so that one line that is not UTF-8 is an error line, not the end of the batch
         if codecs.lookup(args.encoding).name != "utf-8":
             raise FactsError("--encoding", "JSON Lines are always UTF-8; --encoding is for CSV input")
-        records = B.read_jsonl(source)
+        records = B.JsonlStream(source)
     try:
         if args.output in (None, "-"):
             sys.stdout.flush()
@@ -812,14 +817,15 @@ def _batch(args: argparse.Namespace) -> int:
     bar = _progress_bar(args, fmt) if sys.stderr.isatty() and not args.quiet and not to_terminal else None
     summary = B.Summary()
     try:
-        for line in B.evaluate_lines(records, term=None if args.ruleset else args.term, region=args.region,
-                                     ruleset=args.ruleset, as_of=args.as_of, backend=args.backend,
-                                     workers=args.workers, subject=args.subject, industry=args.industry):
-            out.write_line(line.json)
-            summary.add(line)
+        for block in B.evaluate_blocks(records, term=None if args.ruleset else args.term, region=args.region,
+                                       ruleset=args.ruleset, as_of=args.as_of, backend=args.backend,
+                                       workers=args.workers, subject=args.subject, industry=args.industry):
+            out.write_block(block.data)
+            errors = summary.errors
+            summary.add_block(block)
             if bar is not None:
-                bar.update(1)
-                if line.outcome is None:
+                bar.update(len(block.lines))
+                if summary.errors != errors:
                     bar.set_postfix(bad=summary.errors, refresh=False)
     finally:
         try:
@@ -845,6 +851,8 @@ def _progress_bar(args: argparse.Namespace, fmt: str) -> Any:
     if fmt == "jsonl" and args.input != "-" and Path(args.input).is_file():
         with open(args.input, "rb") as f:
             total = sum(1 for line in f if line.strip(b" \t\r\n\xef\xbb\xbf"))
+    # no monitor thread: batch forks its worker processes only from a process without other threads
+    tqdm.monitor_interval = 0
     return tqdm(total=total, unit=" records", file=sys.stderr, dynamic_ncols=True, mininterval=0.2,
                 leave=False)
 

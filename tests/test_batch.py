@@ -1,6 +1,13 @@
 """Batch evaluation: order kept, bad records reported by line and id, nothing dropped."""
 
+import io
 import json
+import subprocess
+import sys
+import threading
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import qnwmh_rules
 from qnwmh_rules import _batch as B
@@ -110,3 +117,119 @@ def test_units_in_csv(tmp_path):
         out = [json.loads(r.json) for r in B.evaluate_lines(B.read_csv(f, subject="unit"), subject="unit")]
     # three of the five duties (required obligations) are missing: the unit does not meet the requirements
     assert ("ineligible", "40.0") == (out[0]["verdict"]["outcome"], out[0]["verdict"]["score"]["total"])
+
+
+def _mixed_lines(draw_ids, bad_every):
+    good = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    rows = []
+    for i, total in enumerate(draw_ids):
+        if bad_every and i % bad_every == 0:
+            bad = ["{not json", json.dumps({"id": f"B-{i}", "members": {"total": "many"}}), "", "\ufeff{}"]
+            rows.append(bad[i % 4])
+        else:
+            rows.append(json.dumps(dict(good, id=f"C-{i}", members={"total": total, "aged_35_or_under": total // 2,
+                                                                    "chinese_nationals": total}), ensure_ascii=False))
+    return ("\n".join(rows) + "\n").encode("utf-8")
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(totals=st.lists(st.integers(0, 300), min_size=1, max_size=40), bad_every=st.integers(0, 5),
+       chunk=st.integers(1, 9), slot=st.sampled_from([None, 64]))
+def test_blocks_with_workers_are_the_bytes_of_one_process(tmp_path, monkeypatch, totals, bad_every, chunk, slot):
+    """Blocks from 2 workers (any chunk size; a block too big for its shared slot comes by pipe) are
+    byte for byte the lines of evaluate_lines in one process, with the same line numbers and outcomes."""
+    if slot is not None:
+        monkeypatch.setattr(B, "_SLOT_BYTES", slot)  # forked workers see it: every block takes the pipe
+    data = _mixed_lines(totals, bad_every)
+    one = list(B.evaluate_lines(B.read_jsonl(io.BytesIO(data))))
+    blocks = list(B.evaluate_blocks(B.read_jsonl(io.BytesIO(data)), workers=2, chunk_size=chunk))
+    assert "".join(r.json + "\n" for r in one).encode("utf-8") == b"".join(b.data for b in blocks)
+    assert [(r.line, r.id, r.outcome, r.failed_rules) for r in one] == [x for b in blocks for x in b.lines]
+    assert one == [r for b in blocks for r in b.batch_lines()]
+
+
+def test_workers_are_forked_with_the_loaded_engine_only_from_a_single_thread():
+    """Workers are forked (starting with the parent's engine) only on Linux from a process with no
+    other thread; with another thread running they are spawned (a lock held there would stay held)."""
+    stop = threading.Event()
+    t = threading.Thread(target=stop.wait)
+    alone = B._start_method()
+    t.start()
+    try:
+        busy = B._start_method()
+    finally:
+        stop.set()
+        t.join()
+    expected = "fork" if sys.platform.startswith("linux") else "spawn"
+    assert (expected, "spawn") == (alone, busy)
+
+
+def test_spawned_workers_give_the_same_blocks(tmp_path, monkeypatch):
+    """Spawned workers (other platforms, or a process with threads) load the engine themselves and
+    give the same bytes as forked ones."""
+    path = _lines(tmp_path)
+    with path.open("rb") as f:
+        forked = b"".join(b.data for b in B.evaluate_blocks(B.read_jsonl(f), workers=2, chunk_size=7))
+    monkeypatch.setattr(B, "_start_method", lambda: "spawn")
+    with path.open("rb") as f:
+        spawned = b"".join(b.data for b in B.evaluate_blocks(B.read_jsonl(f), workers=2, chunk_size=7))
+    assert forked == spawned
+
+
+def test_cli_output_is_the_same_with_one_and_two_workers(tmp_path):
+    """`batch --workers 2` writes the same file, byte for byte, as `--workers 1` (JSON Lines and CSV)."""
+    path = _lines(tmp_path)
+    outs = []
+    for w in ("1", "2"):
+        main(["batch", str(path), "-o", str(tmp_path / f"out{w}.jsonl"), "--workers", w, "-q"])
+        outs.append((tmp_path / f"out{w}.jsonl").read_bytes())
+    (tmp_path / "in.csv").write_text("id,members.total\n" + "".join(f"X{i},{i}\n" for i in range(25)) + "X,bad\n",
+                                     encoding="utf-8")
+    for w in ("1", "2"):
+        main(["batch", str(tmp_path / "in.csv"), "-o", str(tmp_path / f"csv{w}.jsonl"), "--workers", w, "-q"])
+        outs.append((tmp_path / f"csv{w}.jsonl").read_bytes())
+    assert (outs[0], outs[2]) == (outs[1], outs[3])
+    assert 32 == outs[0].count(b"\n")
+
+
+_line_bytes = st.one_of(
+    st.sampled_from([b"", b"  \t", b"\xef\xbb\xbf{}", b"{not json", b"\xff\xfe", b'{"id": "a"}', b"\r", b"{}\r"]),
+    st.binary(max_size=12).filter(lambda b: b"\n" not in b))
+
+
+@settings(max_examples=200, deadline=None)
+@given(lines=st.lists(_line_bytes, max_size=30), end=st.booleans(), per_chunk=st.integers(1, 7),
+       read_size=st.integers(1, 40))
+def test_raw_chunks_read_back_as_the_records_of_the_whole_input(lines, end, per_chunk, read_size):
+    """Cut into chunks of raw lines (any chunk and read size, blank and undecodable lines, a byte-order
+    mark, a last line without newline), the input reads back as exactly read_jsonl's records."""
+    data = b"\n".join(lines) + (b"\n" if end and lines else b"")
+    whole = list(B.read_jsonl(io.BytesIO(data)))
+    chunks = list(B._jsonl_chunks(io.BytesIO(data), per_chunk, read_size))
+    assert data == b"".join(c for _, c in chunks)
+    assert whole == [r for first, c in chunks for r in B._jsonl_records(io.BytesIO(c), first)]
+
+
+@settings(max_examples=6, deadline=None)
+@given(totals=st.lists(st.integers(0, 300), min_size=1, max_size=30), bad_every=st.integers(0, 5),
+       chunk=st.integers(1, 9))
+def test_workers_reading_raw_lines_give_the_bytes_of_one_process(totals, bad_every, chunk):
+    """A JSON Lines stream handed to workers as raw lines gives byte for byte the lines of one process."""
+    data = _mixed_lines(totals, bad_every)
+    one = list(B.evaluate_lines(B.read_jsonl(io.BytesIO(data))))
+    blocks = list(B.evaluate_blocks(B.JsonlStream(io.BytesIO(data)), workers=2, chunk_size=chunk))
+    assert "".join(r.json + "\n" for r in one).encode("utf-8") == b"".join(b.data for b in blocks)
+    assert [(r.line, r.id, r.outcome, r.failed_rules) for r in one] == [x for b in blocks for x in b.lines]
+
+
+def test_what_the_caller_printed_before_the_workers_start_is_written_once(tmp_path):
+    """Text a program printed (still in stdout's buffer) before a batch with workers is written once:
+    forked workers start with nothing buffered that they could write again when they end."""
+    path = _lines(tmp_path)
+    script = ("import sys\nfrom qnwmh_rules import _batch as B\n"
+              "print('before', end='')\n"
+              f"with open({str(path)!r}, 'rb') as f:\n"
+              "    n = sum(len(b.lines) for b in B.evaluate_blocks(B.JsonlStream(f), workers=2, chunk_size=3))\n"
+              "print('', n)\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, check=True)
+    assert b"before 32\n" == out.stdout

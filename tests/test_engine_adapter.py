@@ -1,6 +1,8 @@
 """The durable_rules adapter guards the measured hazards of ARCHITECTURE.md."""
 
 import copy
+import datetime as dt
+import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -390,6 +392,43 @@ def test_durable_with_projection_fires_what_durable_without_it_and_python_decide
         (verdict.outcome, verdict.missing, [(r.id, r.outcome, r.reason) for r in verdict.rules])
 
 
+@pytest.mark.parametrize("path", _shipped_and_test_rulesets(), ids=lambda p: f"{p.parent.name}/{p.name}")
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_a_case_encoded_straight_into_the_projection_is_the_projected_document(path, data):
+    """fire_case encodes only the projected paths: its JSON is exactly the projection of the whole document
+    (emptied objects included), and it fires exactly what fire() of the whole document fires."""
+    projected, whole, _ = _triple(path)
+    facts = data.draw(units() if projected.ruleset.subject == "unit" else collectives())
+    as_of = data.draw(st.sampled_from(_MOMENTS))
+    try:
+        parsed = projected.parse(facts)
+    except qnwmh_rules.FactsError:
+        event("refused")
+        return
+    tz = projected.ruleset.time_zone
+    moment = as_of_moment(as_of, tz)
+    derived = derive(projected.ruleset, parsed, projected._param_values)
+    engine = projected._durable
+    expected = project(encode_facts(parsed, derived, tz, moment), engine.projection)
+    expected.update(sid="0", id="case")
+    assert expected == json.loads(engine._plan.text(parsed, derived, tz, moment))
+    assert whole.fire(encode_facts(parsed, derived, tz, moment)) == engine.fire_case(parsed, derived, tz, moment)
+
+
+def test_a_case_encoded_straight_keeps_the_emptied_objects_project_keeps():
+    """An object the projection names but none of whose read fields is given stays, empty, as project() keeps it."""
+    from qnwmh_rules._engine import _Plan
+
+    spec = read_paths([{"$iany": {"filings": {"$eq": {"$i.review.status": "ok"}}}},
+                       {"$eq": {"leader.nationality": "CN"}}])
+    facts = attrs.make_class("F", ["values", "lists"])({"id": "x", "leader.birth_date": dt.date(1990, 1, 1)},
+                                                       {"filings": ({"review.note": "n", "kind": "a"},)})
+    expected = {"leader": {}, "filings": [{"review": {}}], "q": 1}
+    assert expected == project(encode_facts(facts, {}, "Asia/Shanghai"), spec)
+    assert dict(expected, sid="0", id="case") == json.loads(_Plan(spec).text(facts, {}, "Asia/Shanghai", None))
+
+
 @pytest.mark.filterwarnings("ignore:.*fork.*:DeprecationWarning")
 def test_a_process_forked_while_another_thread_is_inside_a_case_gets_a_working_engine():
     """fork() while another thread holds an engine mid-case (its lock taken, its case asserted in durable):
@@ -482,3 +521,75 @@ def test_an_error_of_durables_c_module_mid_case_replaces_the_host(monkeypatch):
         with pytest.raises(EvaluationError, match="error code: 999"):
             e.fire(_case(12))
     assert (False, frozenset({"r.small"})) == (before is e._host, e.fire(_case(3)))
+
+
+# ---- fire_many: several facts of one state in one assertion (a count's `where` over a list) --------
+
+@settings(max_examples=40, deadline=None)
+@given(totals=st.lists(st.one_of(st.none(), st.integers(-5, 30)), max_size=150), shared=st.booleans())
+def test_many_documents_at_once_fire_what_each_fires_alone(totals, shared):
+    """fire_many (duplicates, a missing field, more than MANY documents: several assertions) answers per
+    document exactly what fire answers for it alone, on the same engine or a fresh one."""
+    docs = [{"q": 1} if t is None else _case(t) for t in totals]
+    alone = _engine("alone")
+    many = alone if shared else _engine("many")
+    assert [alone.fire(d) for d in docs] == many.fire_many(docs)
+
+
+def test_many_documents_leave_no_fact_and_no_result_behind():
+    """After fire_many, durable's state for the sid holds no fact and no pending result, and the Host is
+    the same one (every fact retracted in place, hazard 3)."""
+    e = _engine("many-retracted")
+    name, host = e.name, e._host
+    left = []
+    for batch in ([12, 3, 12], [3] * 70, [12]):
+        e.fire_many([_case(t) for t in batch])
+        handle = host.get_ruleset(name)._handle
+        left.append((host.get_facts(name, "0"), durable_rules_engine.start_action_for_state(handle, 0)))
+    assert ([([], None)] * 3, True) == (left, host is e._host)
+
+
+def test_an_error_of_durables_c_module_amid_many_documents_replaces_the_host(monkeypatch):
+    """A C call failing amid fire_many is an EvaluationError; the Host is replaced and the next call is clean."""
+    e = _engine("many-cfail")
+    before = e._host
+    import qnwmh_rules._engine as adapter
+
+    def broken(handle, state):
+        raise RuntimeError("Could not complete and start action, error code: 999")
+
+    with monkeypatch.context() as m:
+        m.setattr(adapter._c, "complete_and_start_action", broken)
+        with pytest.raises(EvaluationError, match="error code: 999"):
+            e.fire_many([_case(12), _case(3)])
+    assert (False, [frozenset({"r.small"}), frozenset({"r.big"})]) == \
+        (before is e._host, e.fire_many([_case(3), _case(12)]))
+
+
+def test_a_document_without_the_marker_amid_many_is_refused_safely():
+    """A fact on which not even the sentinel fires (no marker) fails the whole call (hazard 5), and the
+    engine answers the next call right."""
+    e = _engine("many-nomarker")
+    with pytest.raises(EvaluationError, match="sentinel"):
+        e.fire_many([_case(12), {"members": {"total": 3}}])
+    assert [frozenset({"r.small"}), frozenset({"r.big"})] == e.fire_many([_case(3), _case(12)])
+
+
+@pytest.mark.parametrize("results, expected", [
+    ('{"r":{"m":{"q": 1, "sid": "0", "id": "w3"}}}', 3),
+    ('{"r":{"m":{"id": "w2", "q": 1, "sid": "0"}}}', 2),  # the id elsewhere: decoded
+    ('{"r":{"m":{"note": "x\\", \\"id\\": \\"w1\\"}}}", "id": "w0"}}}', 0),
+])
+def test_the_fact_a_result_is_about_is_read_from_its_id(results, expected):
+    """A result names its fact by the id sent (w<n>), read from the end or, failing that, by decoding."""
+    from qnwmh_rules._engine import _fact_number
+
+    assert expected == _fact_number(results, 4)
+
+
+def test_a_result_about_a_fact_that_was_not_sent_is_an_error():
+    """An id outside the facts sent is an EvaluationError, never a wrong answer for another fact."""
+    from qnwmh_rules._engine import _fact_number
+
+    with pytest.raises(EvaluationError, match="not given"):
+        _fact_number('{"r":{"m":{"q": 1, "id": "w9"}}}', 4)

@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from dateutil import tz as dttz
@@ -447,6 +448,21 @@ def test_a_closed_stdout_is_a_usage_error(command):
 
 # ---- a worker that dies does not hang the batch ---------------------------------------------------
 
+def _worker_pids(parent: int) -> list[int]:
+    """The batch's worker processes: its children (forked on Linux, spawned elsewhere), without
+    multiprocessing's resource tracker."""
+    found = subprocess.run(["pgrep", "-P", str(parent)], capture_output=True, text=True).stdout.split()
+    workers = []
+    for pid in found:
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:  # gone meanwhile
+            continue
+        if b"resource_tracker" not in cmdline:
+            workers.append(int(pid))
+    return workers
+
+
 def test_a_batch_whose_worker_is_killed_stops_with_one_line_instead_of_hanging(tmp_path):
     """A worker killed (the out-of-memory killer, a crash in the C engine) used to leave the batch
     waiting forever for its chunk; now the command stops with one line naming the first record not
@@ -471,8 +487,7 @@ def test_a_batch_whose_worker_is_killed_stops_with_one_line_instead_of_hanging(t
         deadline = time.monotonic() + 60
         while (not out.exists() or out.stat().st_size == 0) and time.monotonic() < deadline:
             time.sleep(0.1)
-        workers = subprocess.run(["pgrep", "-P", str(p.pid), "-f", "spawn_main"], capture_output=True, text=True)
-        os.kill(int(workers.stdout.split()[0]), signal.SIGKILL)
+        os.kill(_worker_pids(p.pid)[0], signal.SIGKILL)
         deadline = time.monotonic() + 60
         while p.poll() is None and time.monotonic() < deadline:
             time.sleep(0.1)
@@ -507,8 +522,7 @@ def test_a_batch_whose_idle_worker_is_killed_ends_when_its_input_ends(tmp_path):
         deadline, workers = time.monotonic() + 60, []
         while len(workers) < 2 and time.monotonic() < deadline:
             time.sleep(0.2)
-            found = subprocess.run(["pgrep", "-P", str(p.pid), "-f", "spawn_main"], capture_output=True, text=True)
-            workers = found.stdout.split()
+            workers = _worker_pids(p.pid)
         time.sleep(3)  # both started, evaluated what they were given, and wait for more
         os.kill(int(workers[0]), signal.SIGKILL)
         p.stdin.close()
