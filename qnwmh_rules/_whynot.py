@@ -190,7 +190,7 @@ class WhyNot(_Doc):
             return str((u["unit"] if unit else u["after"] if after else u["o"])[o])
 
         def ruled(rule_id: str, title: Text) -> str:
-            return said(title) + u["rule"].format(r=rule_id)
+            return said(title) + str(u["rule"]).format(r=rule_id)
 
         who = u["who"].format(id=self.subject_id, name=self.name) if self.name else self.subject_id
         when = _moment_words(self.as_of, lang)
@@ -214,7 +214,8 @@ class WhyNot(_Doc):
         if self.would_be_eligible:
             done = u[key + "ok"].format(p=p) if self.patch_words else u[key + "ok0"]
             return "\n".join([*lines, "→ " + done]) + "\n"
-        lines.append("→ " + u[key + ("no" if self.patch_words else "no0")].format(p=p, o=outcome(self.outcome_after, True)))
+        still = u[key + ("no" if self.patch_words else "no0")]
+        lines.append("→ " + still.format(p=p, o=outcome(self.outcome_after, True)))
         return "\n".join(lines + [f"   - {said(t)}" for _, t in self.blockers]) + "\n"
 
 
@@ -792,7 +793,8 @@ def _generic(case: _Case, n: C.RNode) -> Suggestion:
 def _drop(doc: dict[str, Any], dotted: str) -> None:
     *heads, last = dotted.split(".")
     for h in heads:
-        doc = doc.get(h) if isinstance(doc.get(h), dict) else {}
+        inner = doc.get(h)
+        doc = inner if isinstance(inner, dict) else {}
     doc.pop(last, None)
 
 

@@ -63,8 +63,9 @@ def test_leader_age_becomes_a_birth_date_bound_for_a_different_leader(national, 
     (suggestion,) = option
     assert ("leader.birth_date", (("leader.birth_date", "1976-09-30"),), True) == \
         (suggestion.fact, suggestion.patch, suggestion.changeable)
-    assert ("a different post leader (号长) aged 40 or under on 30 September 2017 (born on or after 30 September 1976): "
-            "the current one was born on 29 September 1976 and would be 41; a birth date cannot change, but another "
+    assert ("a different post leader (号长) aged 40 or under on 30 September 2017 (born on or after "
+            "30 September 1976): the current one was born on 29 September 1976 and would be 41; a birth date cannot "
+            "change, but another "
             "post leader (号长) can be appointed") == suggestion.change.en
     assert ("另选一位截至2017年9月30日不超过40周岁的号长（1976年9月30日或之后出生）：现任号长生于1976年9月29日，"
             "届时41周岁；出生日期无法更改，但可另选号长") == suggestion.change.zh
@@ -99,7 +100,8 @@ def test_a_filing_outside_the_window_needs_one_inside_and_the_existing_one_canno
     assert ("filings", False) == (add[0].fact, add[0].changeable)
     assert "a network filing would be needed such that: submission time: between 1 October 2015 and " \
            "30 September 2017 inclusive" == add[0].change.en
-    assert "须有一项满足以下要求的网络报备：提交时间在2015年10月1日至2017年9月30日之间（含首尾两日）" == add[0].change.zh
+    assert "须有一项满足以下要求的网络报备：提交时间在2015年10月1日至2017年9月30日之间（含首尾两日）" == \
+        add[0].change.zh
     assert "期限已于2017年9月30日届满，现已无法补办；如原有记录录入有误，应更正原记录，不得补记" == \
         add[0].why_unchangeable.zh
     assert ("filings[0].submitted_at", False) == (correct[0].fact, correct[0].changeable)
