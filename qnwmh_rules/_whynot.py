@@ -621,23 +621,26 @@ class _FactFixes:
             groups.setdefault(item_key(items[i], field), []).append(i)
         order = sorted(groups, key=lambda k: (-len(groups[k]), groups[k][0]))
         w = self.case.words
+        lab = w.lab(d.of)
+        short = Text(zh=lab.zh.split("（", 1)[0], en=lab.en.split(" (", 1)[0])
 
-        def shown(ks: list[Any]) -> Text:
-            """Each distinct value in words: 行业系统广铁集团团委 / industry line 广铁集团团委."""
+        def value(k: Any) -> Text:
+            """A distinct value in words: 属地共青团广州市委 / locality line 共青团广州市委."""
             def sub_path(sub: str) -> str:  # an item's flattened field (channel.kind) or one under d.of
                 return f"{lst}[].{sub}" if sub.startswith(field + ".") else f"{d.of}.{sub}"
-            parts = [[w.val(sub_path(sub), v) for sub, v in k] if isinstance(k, tuple) else [w.val(d.of, k)]
-                     for k in ks]
-            return Text(zh="；".join("".join(t.zh for t in p) for p in parts),
-                        en="; ".join(" ".join(t.en for t in p) for p in parts))
+            parts = [w.val(sub_path(sub), v) for sub, v in k] if isinstance(k, tuple) else [w.val(d.of, k)]
+            return Text(zh="".join(t.zh for t in parts), en=" ".join(t.en for t in parts))
+
+        def described(ks: list[Any]) -> Text:
+            """The items of each value, by place, with the value: 第2项网络报备（报备渠道为属地共青团广州市委）."""
+            ts = [(w.item(lst, i), value(k)) for k in ks for i in groups[k]]
+            return Text(zh="、".join(f"{t.zh}（{short.zh}为{v.zh}）" for t, v in ts),
+                        en=", ".join(f"{t.en} ({short.en}: {v.en})" for t, v in ts))
         drop = sorted((i for k in order[keep:] for i in groups[k]), reverse=True)
-        gone = [w.item(lst, i) for i in reversed(drop)]
-        gone_t = Text(zh="、".join(t.zh for t in gone), en=", ".join(t.en for t in gone))
-        lab = w.lab(d.of)
         head = Text(zh=f"{lab.zh}只保留{keep}种", en=f"keep only {keep} distinct {lab.en}")
-        g, k = shown(order[keep:]), shown(order[:keep])
-        return Suggestion(d.of, Text(zh=f"{head.zh}：撤回{gone_t.zh}（{g.zh}），保留{k.zh}",
-                                     en=f"{head.en}: withdraw {gone_t.en} ({g.en}), keep {k.en}"),
+        g, kept = described(order[keep:]), described(order[:keep])
+        return Suggestion(d.of, Text(zh=f"{head.zh}：撤回{g.zh}，保留{kept.zh}",
+                                     en=f"{head.en}: withdraw {g.en}; keep {kept.en}"),
                           self.case.valid({f"{lst}.{i}": None for i in drop}))
 
     def share(self, a: C.Fact, op: str, arith: C.Arith) -> list[Option]:

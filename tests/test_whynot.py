@@ -146,9 +146,10 @@ def test_two_channels_become_one(national, good_facts):
     suggestion = fix_of(result, "filing.single_channel").options[0][0]
     assert (("filings.1", None),) == suggestion.patch
     assert ("keep only 1 distinct channel (kind and management unit): withdraw network filing no. 2 "
-            "(locality line 广州市团委), keep industry line 广铁集团团委") == suggestion.change.en
-    assert "报备渠道（类别与管理单位）只保留1种：撤回第2项网络报备（属地广州市团委），保留行业系统广铁集团团委" == \
-        suggestion.change.zh
+            "(channel: locality line 广州市团委); keep network filing no. 1 (channel: industry line 广铁集团团委)"
+            ) == suggestion.change.en
+    assert ("报备渠道（类别与管理单位）只保留1种：撤回第2项网络报备（报备渠道为属地广州市团委），"
+            "保留第1项网络报备（报备渠道为行业系统广铁集团团委）") == suggestion.change.zh
     assert result.would_be_eligible
 
 

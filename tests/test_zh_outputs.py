@@ -12,6 +12,8 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import qnwmh_rules
 from qnwmh_rules._api import load_ruleset_cached
@@ -19,7 +21,7 @@ from qnwmh_rules._cases import read_cases
 from qnwmh_rules._replay import apply_patch
 from qnwmh_rules.exceptions import FactsError
 
-from .strategies import known_by
+from .strategies import as_of_days, collectives, known_by, nationalities, units
 from .zh_check import html_text, raw_problems, without_html_sections, without_sections, zh_problems
 
 RULESETS = Path(qnwmh_rules._api.rulesets_dir())
@@ -141,3 +143,36 @@ def test_every_assigned_nationality_code_has_a_chinese_name():
     assert [] == [c for c in codes if zh_problems(vocab.nationality(c, "zh"))]
     assert [] == [c for c in codes if vocab.nationality(c, "en") == c]
     assert ("中国香港", "美国", "韩国") == tuple(vocab.nationality(c, "zh") for c in ("HK", "US", "KR"))
+
+
+SHIPPED = {p.parent.name + "/" + p.name: p for p in sorted(RULESETS.glob("[0-9]*/*.yaml"))
+           if not p.name.endswith(".cases.yaml")}
+
+
+def _generated_problems(path, facts, day):
+    engine = load_ruleset_cached(SHIPPED[path], backend="python")
+    doc = known_by(facts, day) if day is not None else facts
+    try:
+        outputs = _outputs(engine, doc, day.isoformat() if day is not None else None)
+    except FactsError:
+        return []  # facts that cannot be evaluated have no note
+    allow = {r.id for r in engine.ruleset.rules} | {str(doc.get("id"))}
+    return [f"{what}: {p}" for what, text in outputs if not what.endswith(" en")
+            for p in zh_problems(text, allow=allow)]
+
+
+@settings(max_examples=40, deadline=None)
+@given(facts=collectives(), nationality=nationalities, day=st.one_of(st.none(), as_of_days),
+       path=st.sampled_from([k for k in SHIPPED if "unit" not in k]))
+def test_zh_outputs_of_any_collective_read_as_chinese(facts, nationality, day, path):
+    """Generated collectives (any nationality code, facts missing now and then) at any moment: the zh
+    why-not, explain text and HTML are clean (the sections in OWNED_ELSEWHERE aside)."""
+    facts["leader"]["nationality"] = nationality
+    assert [] == _generated_problems(path, facts, day)
+
+
+@settings(max_examples=25, deadline=None)
+@given(facts=units(), day=st.one_of(st.none(), as_of_days), path=st.sampled_from([k for k in SHIPPED if "unit" in k]))
+def test_zh_outputs_of_any_unit_read_as_chinese(facts, day, path):
+    """Generated management units at any moment: the zh why-not, explain text and HTML are clean."""
+    assert [] == _generated_problems(path, facts, day)
