@@ -309,7 +309,7 @@ def _list_nouns(vocab: Vocab, lst: str) -> tuple[str, str]:
     """(en singular, zh noun) of a list: its label in the facts schema (网络报备 / network filing)."""
     zh, en = vocab.label(lst, "zh"), vocab.label(lst, "en")
     en = en.split(" (", 1)[0]
-    sing = en[:-1] if en.endswith("s") and not en.endswith("ss") else en
+    sing = en[:-3] + "y" if en.endswith("ies") else en[:-1] if en.endswith("s") and not en.endswith("ss") else en
     return sing, zh.removeprefix("青年文明号") if zh.startswith("青年文明号") and len(zh) > 5 else zh
 
 
@@ -716,8 +716,9 @@ class _ListFixes:
             _get(item, f) is not None for f, s in spec.items() if s.required_in_item)
         want = [_need_text(w, f"{lst}[].{f}", nd) for f, nd in needs.items()]
         wz, we = "；".join(x.zh for x in want), "; ".join(x.en for x in want)
-        change = Text(zh=f"新增一项{noun}，满足：{wz}", en=f"add a {sing} such that: {we}") if ok else \
-            Text(zh=f"须有一项满足以下要求的{noun}：{wz}", en=f"a {sing} would be needed such that: {we}")
+        a = "an" if sing[:1].lower() in "aeiou" else "a"
+        change = Text(zh=f"新增一项{noun}，满足：{wz}", en=f"add {a} {sing} such that: {we}") if ok else \
+            Text(zh=f"须有一项满足以下要求的{noun}：{wz}", en=f"{a} {sing} would be needed such that: {we}")
         return Suggestion(lst, change,
                           self.case.valid({f"{lst}.{len(self.case.parsed.lists.get(lst, ()))}": item}) if complete
                           else None, ok, why)
