@@ -5,7 +5,10 @@ to reach, the members a share lacks, the birth-date bound behind an age limit, a
 list, channels to drop), whether each change can still be made as of the evaluation, and the
 combined what-if (every concrete patch of a changeable suggestion applied, then re-evaluated).
 Nothing is written per rule id; what is known per fact is here: list items record past events
-(their dates cannot change), and a birth date belongs to a person who can be replaced (``_PERSON``).
+(their dates cannot change, and a new one cannot be dated in a period that has ended), a birth date
+belongs to a person who can be replaced (``_PERSON``), and a unit's quota is not the unit's to change
+(``_NOT_THEIRS``). Words come from the facts schema through ``_finding.Vocab`` (``_Words``): the text
+names facts by their labels and values by their names, never by path or JSON.
 Must not know durable_rules.
 """
 
@@ -15,7 +18,6 @@ import copy
 import datetime as dt
 import enum
 import itertools
-import json
 import math
 from collections.abc import Callable, Mapping
 from decimal import Decimal
@@ -217,11 +219,6 @@ class WhyNot(_Doc):
         still = u[key + ("no" if self.patch_words else "no0")]
         lines.append("→ " + still.format(p=p, o=outcome(self.outcome_after, True)))
         return "\n".join(lines + [f"   - {said(t)}" for _, t in self.blockers]) + "\n"
-
-
-def set_text(path: str, value: Any) -> str:
-    """One change as ``evaluate --set`` reads it back: ``PATH=`` deletes, else ``PATH=JSON``."""
-    return f"{path}=" if value is None else f"{path}={json.dumps(value, ensure_ascii=False)}"
 
 
 def _moment_words(as_of: str | None, lang: str) -> str | None:
