@@ -18,6 +18,7 @@ import copy
 import datetime as dt
 import enum
 import itertools
+import json
 import math
 from collections.abc import Callable, Mapping
 from decimal import Decimal
@@ -219,6 +220,11 @@ class WhyNot(_Doc):
         still = u[key + ("no" if self.patch_words else "no0")]
         lines.append("→ " + still.format(p=p, o=outcome(self.outcome_after, True)))
         return "\n".join(lines + [f"   - {said(t)}" for _, t in self.blockers]) + "\n"
+
+
+def set_text(path: str, value: Any) -> str:
+    """One entry of a JSON ``patch`` as ``evaluate --set`` reads it: ``PATH=`` deletes, else ``PATH=JSON``."""
+    return f"{path}=" if value is None else f"{path}={json.dumps(value, ensure_ascii=False)}"
 
 
 def _moment_words(as_of: str | None, lang: str) -> str | None:
