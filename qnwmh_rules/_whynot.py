@@ -837,11 +837,10 @@ def _blocker(fix: RuleFix) -> Text:
     best = fix.options[0] if fix.options else ()
     bad = [s for s in best if not s.changeable]
     t = fix.title
-    if bad:
-        why = [(s.change, s.why_unchangeable or _NO) for s in bad]
-        return Text(zh=f"{t.zh}：需要现已无法做出的修改：" + "；".join(f"{c.zh}（{w.zh}）" for c, w in why),
-                    en=f"{t.en}: needs a change that cannot be made now: " +
-                       "; ".join(f"{c.en} ({w.en})" for c, w in why))
+    if bad:  # the changes are listed above: say why none of them can be made, once each reason
+        why = list(dict.fromkeys(s.why_unchangeable or _NO for s in bad))
+        return Text(zh=f"{t.zh}：所需修改现已无法做出（" + "；".join(w.zh for w in why) + "）",
+                    en=f"{t.en}: the changes it needs cannot be made now (" + "; ".join(w.en for w in why) + ")")
     if _opt_patch(best) is None:
         return Text(zh=f"{t.zh}：无法给出单一的具体修改，须人工判断：" + "；".join(s.change.zh for s in best),
                     en=f"{t.en}: no single value can be proposed; this must be decided by hand: " +

@@ -173,9 +173,8 @@ def test_a_failure_that_needs_an_unchangeable_change_leaves_the_collective_ineli
         (result.would_be_eligible, result.outcome_after, result.still_failing)
     ((rule, why),) = result.blockers
     assert "basis.naming" == rule
-    assert why.zh.startswith("于2017年9月30日前曾获全国青年文明号命名，或最近一届省级青年文明号命名或复核认定："
-                             "需要现已无法做出的修改：须有一项满足以下要求的荣誉")
-    assert "期限已于2017年9月30日届满" in why.zh
+    assert ("于2017年9月30日前曾获全国青年文明号命名，或最近一届省级青年文明号命名或复核认定：所需修改现已无法做出"
+            "（期限已于2017年9月30日届满，现已无法补办；如原有记录录入有误，应更正原记录，不得补记）") == why.zh
 
 
 def test_two_failures_fixed_together_make_the_collective_eligible(national, good_facts):
