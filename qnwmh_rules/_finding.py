@@ -173,15 +173,18 @@ def _parsed_phrase(text: str) -> T.Template:
 
 
 def check_phrasing(path: Path) -> list[RulesetError]:
-    """Every problem of a names file (``names.phrasing.yaml``): ``nationalities`` (ISO 3166 codes) and
-    ``time_zones`` (IANA names), each name a ``{zh, en}`` pair of texts."""
+    """Every problem of a names file (``names.phrasing.yaml``): ``nationalities`` (ISO 3166 codes),
+    ``time_zones`` (IANA names) and, optionally, ``industries`` (the industry codes of the facts), each
+    name a ``{zh, en}`` pair of texts."""
     loaded = load_text(read_file(path), str(path))
     doc = loaded.data
     if not isinstance(doc, dict):
         return [loaded.error("Q101", "a names file is a mapping with `nationalities:` and `time_zones:`", ())]
     errors: list[RulesetError] = []
-    for section in ("nationalities", "time_zones"):
+    for section in ("nationalities", "time_zones", "industries"):
         names = doc.get(section)
+        if section == "industries" and names is None:
+            continue
         if not isinstance(names, dict):
             errors.append(loaded.error("Q103", f"a names file needs a `{section}:` mapping of code: {{zh, en}}", ()))
             continue
@@ -267,6 +270,11 @@ class Vocab:
         first, else pycountry's (its zh_CN translation in zh); the code itself only if neither knows it."""
         got = _phrasing(self.root)["nationalities"].get(code)
         return str(got[lang]) if got is not None else country_name(code, lang) or code
+
+    def industry(self, code: str, lang: str) -> str:
+        """The name of an industry code (``transport`` → 交通运输) from the names file; the code if unnamed."""
+        got = (_phrasing(self.root).get("industries") or {}).get(code)
+        return str(got[lang]) if got is not None else code
 
     def zone(self, name: str, lang: str) -> str:
         got = _phrasing(self.root)["time_zones"].get(name)
@@ -430,6 +438,8 @@ def value_text(path: str, value: Any, lang: str, vocab: Vocab) -> str | None:
         return vocab.region(s, lang)
     if path.endswith("nationality"):
         return vocab.nationality(s, lang)
+    if path.endswith("industry"):
+        return vocab.industry(s, lang)
     return s
 
 
