@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import gettext
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import attrs
+import pycountry
 import yaml
 from dateutil import tz as dttz
 
@@ -29,7 +31,7 @@ from .exceptions import RulesetError, did_you_mean
 from .facts import SUBJECTS, facts_schema, region_name
 
 __all__ = ["PHRASING_FILE", "PHRASING_SUFFIX", "check_phrasing", "FINDING_KEYS", "read_finding", "check_finding",
-           "Vocab", "vocabulary", "word_rule", "Worded",
+           "Vocab", "vocabulary", "word_rule", "Worded", "value_text",
            "due_text"]
 
 PHRASING_FILE = "names.phrasing.yaml"  # under rulesets/findings/
@@ -171,15 +173,18 @@ def _parsed_phrase(text: str) -> T.Template:
 
 
 def check_phrasing(path: Path) -> list[RulesetError]:
-    """Every problem of a names file (``names.phrasing.yaml``): ``nationalities`` (ISO 3166 codes) and
-    ``time_zones`` (IANA names), each name a ``{zh, en}`` pair of texts."""
+    """Every problem of a names file (``names.phrasing.yaml``): ``nationalities`` (ISO 3166 codes),
+    ``time_zones`` (IANA names) and, optionally, ``industries`` (the industry codes of the facts), each
+    name a ``{zh, en}`` pair of texts."""
     loaded = load_text(read_file(path), str(path))
     doc = loaded.data
     if not isinstance(doc, dict):
         return [loaded.error("Q101", "a names file is a mapping with `nationalities:` and `time_zones:`", ())]
     errors: list[RulesetError] = []
-    for section in ("nationalities", "time_zones"):
+    for section in ("nationalities", "time_zones", "industries"):
         names = doc.get(section)
+        if section == "industries" and names is None:
+            continue
         if not isinstance(names, dict):
             errors.append(loaded.error("Q103", f"a names file needs a `{section}:` mapping of code: {{zh, en}}", ()))
             continue
@@ -217,6 +222,16 @@ class Vocab:
                 continue
         return path  # not declared anywhere (a ruleset read a path its schema does not know)
 
+    def fields(self) -> Mapping[str, Any]:
+        """The fact paths of the facts schema in use, each with its ``FieldSpec``."""
+        return self._schema().fields
+
+    def field_type(self, path: str) -> str | None:
+        """The declared type of a fact path (``honors[0].round`` as ``honors[].round``); None if undeclared."""
+        fields = self._schema().fields
+        got = fields.get(path) or fields.get(_item_path(path))
+        return got.type if got is not None else None
+
     def _derived_label(self, name: str, lang: str) -> str:
         spec = self.derived.get(name)
         if spec is None:
@@ -251,7 +266,14 @@ class Vocab:
             return code
 
     def nationality(self, code: str, lang: str) -> str:
+        """The name of an ISO 3166-1 alpha-2 code: the names file's own (``the United States``, 中国香港)
+        first, else pycountry's (its zh_CN translation in zh); the code itself only if neither knows it."""
         got = _phrasing(self.root)["nationalities"].get(code)
+        return str(got[lang]) if got is not None else country_name(code, lang) or code
+
+    def industry(self, code: str, lang: str) -> str:
+        """The name of an industry code (``transport`` → 交通运输) from the names file; the code if unnamed."""
+        got = (_phrasing(self.root).get("industries") or {}).get(code)
         return str(got[lang]) if got is not None else code
 
     def zone(self, name: str, lang: str) -> str:
@@ -269,6 +291,21 @@ class Vocab:
         """How one item of the list reads (``honors[]``): the facts schema's ``phrasing`` of the list."""
         texts = self._schema().phrasing.get(list_path.removesuffix("[]"))
         return {lang: _parsed_phrase(text) for lang, text in texts.items()} if texts is not None else None
+
+
+@functools.lru_cache(maxsize=1)
+def _zh_countries() -> gettext.NullTranslations:
+    return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["zh_CN"], fallback=True)
+
+
+def country_name(code: str, lang: str) -> str | None:
+    """The ISO 3166-1 name of an alpha-2 code (the common name where there is one: ``South Korea``,
+    韩国), from pycountry; zh from its zh_CN catalogue. None for a code that is not assigned."""
+    country = pycountry.countries.get(alpha_2=code) if len(code) == 2 else None
+    if country is None:
+        return None
+    name = str(getattr(country, "common_name", None) or country.name)
+    return _zh_countries().gettext(name) if lang == "zh" else name
 
 
 def _item_path(path: str) -> str:
@@ -355,7 +392,7 @@ def _generic(r: Any, lang: str, vocab: Vocab) -> str | None:
     for path, value in r.values:
         if path.endswith(".counted"):
             continue
-        text = _value_text(path, value, lang, vocab)
+        text = value_text(path, value, lang, vocab)
         if text is not None:
             parts.append(f"{vocab.label(path, lang)}{'：' if lang == 'zh' else ': '}{text}")
     if not parts:
@@ -363,7 +400,10 @@ def _generic(r: Any, lang: str, vocab: Vocab) -> str | None:
     return ("；" if lang == "zh" else "; ").join(parts)
 
 
-def _value_text(path: str, value: Any, lang: str, vocab: Vocab) -> str | None:
+def value_text(path: str, value: Any, lang: str, vocab: Vocab) -> str | None:
+    """A fact's value as a reader writes it (None for None and objects): dates in Chinese style or
+    ``30 September 2017``, timestamps with their zone's name, enum values, regions and nationalities
+    by their names, a term as ``2015—2016年度``, truth values as 是/否, lists through their phrasing."""
     if value is None:
         return None
     if isinstance(value, bool):
@@ -392,10 +432,14 @@ def _value_text(path: str, value: Any, lang: str, vocab: Vocab) -> str | None:
     labelled = vocab.value_label(path, s, lang)
     if labelled != s:
         return labelled
+    if vocab.field_type(path) == "round":
+        return T.term_text(s) + ("年度" if lang == "zh" else "")
     if path.endswith("region") or path == "region":
         return vocab.region(s, lang)
     if path.endswith("nationality"):
         return vocab.nationality(s, lang)
+    if path.endswith("industry"):
+        return vocab.industry(s, lang)
     return s
 
 

@@ -5,7 +5,10 @@ to reach, the members a share lacks, the birth-date bound behind an age limit, a
 list, channels to drop), whether each change can still be made as of the evaluation, and the
 combined what-if (every concrete patch of a changeable suggestion applied, then re-evaluated).
 Nothing is written per rule id; what is known per fact is here: list items record past events
-(their dates cannot change), and a birth date belongs to a person who can be replaced (``_PERSON``).
+(their dates cannot change, and a new one cannot be dated in a period that has ended), a birth date
+belongs to a person who can be replaced (``_PERSON``), and a unit's quota is not the unit's to change
+(``_NOT_THEIRS``). Words come from the facts schema through ``_finding.Vocab`` (``_Words``): the text
+names facts by their labels and values by their names, never by path or JSON.
 Must not know durable_rules.
 """
 
@@ -25,23 +28,25 @@ from typing import Any
 import attrs
 
 from . import _check as C
+from . import _template as T
 from ._api import Engine, as_of_moment, due_decided_from
 from ._derive import age_in_full_years, counted_items, derive, item_key
-from ._explain import pick_lang
+from ._finding import Vocab, value_text, vocabulary, word_rule
 from ._model import Derivation, Text
 from ._moments import zone as zoneinfo_zone
 from ._reference import OPS, Evaluator
-from ._render_docs import FACT_LABELS, LIST_NOUNS
 from ._replay import apply_patch
 from ._tree import MIRRORED, NEGATED, Visitor
 from ._tree import reads as read_paths
 from .exceptions import FactsError
-from .facts import FIELDS
-from .verdict import Verdict
+from .verdict import RuleOutcome, Verdict
 
 __all__ = ["why_not", "WhyNot", "RuleFix", "Suggestion", "Missing"]
 
-_PERSON = {"leader.birth_date": Text(zh="号长", en="号长")}  # date facts of a person who can be replaced
+_PERSON = {"leader.birth_date": Text(zh="号长", en="post leader (号长)")}  # a person who can be replaced
+# facts the subject cannot change itself: no suggestion to change them counts as feasible
+_NOT_THEIRS = {"quota": Text(zh="评选分配名额由活动组委会分配，不由管理单位决定",
+                             en="the selection quota is allocated by the organising committee, not by the unit")}
 _OPW = {">=": ("at least", "不少于"), ">": ("more than", "多于"), "<=": ("at most", "不超过"),
         "<": ("less than", "少于")}
 _DAY = dt.timedelta(days=1)
@@ -114,26 +119,51 @@ class Missing(_Doc):
     title: Text
     missing: tuple[str, ...]
     reason: str | None = None
+    labels: Text = Text(zh="", en="")  # the missing facts by their labels
+    said: Text | None = None  # why it waits, in words (the rule's finding or its due date)
 
 _UI: dict[str, dict[str, Any]] = {
     "en": dict(o={"eligible": "eligible", "ineligible": "not eligible", "undetermined": "undetermined"},
-               asof=" (as of {a})", supply="supply {m}",
-               due="not yet due, decided from {d}; until then it passes with:",
-               cannot="cannot be changed now: ", none="none",
+               unit={"eligible": "every required duty of the assessment is met",
+                     "ineligible": "some required duties of the assessment are not met",
+                     "undetermined": "some required duties of the assessment cannot be decided yet"},
+               who="{id} ({name})", head="{who}: {o}", asof=" (as of {a})", rule=" (rule {r})", colon=": ",
+               step="; ",
+               due="not yet due, decided from {d}; until then any of these makes it pass:",
+               cannot="cannot be done now: ", none="none",
                eligible="It is eligible: there is nothing to change.",
-               ok="With every changeable patch ({p}) it would be eligible.",
-               no="With every changeable patch ({p}) it would still be {o}:"),
-    "zh": dict(o={"eligible": "符合资格", "ineligible": "不符合资格", "undetermined": "尚无法判定"},
-               asof="（评估时刻 {a}）", supply="需补充 {m}",
-               due="尚未到期，{d}起判定；在此之前满足以下任一项即可通过：",
-               cannot="现已无法更改：", none="无",
-               eligible="已符合资格，无需修改。",
-               ok="采纳全部可行的修改（{p}）后即符合资格。", no="即使采纳全部可行的修改（{p}），仍{o}：")}
+               unit_eligible="Every required duty is met: there is nothing to change.",
+               ok="With every feasible change ({p}) it would be eligible.",
+               unit_ok="With every feasible change ({p}) every required duty would be met.",
+               ok0="It would be eligible.", unit_ok0="Every required duty would be met.",
+               after={"eligible": "eligible", "ineligible": "not be eligible", "undetermined": "be undetermined"},
+               no="Even with every feasible change ({p}), it would still {o}:",
+               unit_no="Even with every feasible change ({p}), {o}:",
+               no0="No change can still be made; it would still {o}:",
+               unit_no0="No change can still be made; {o}:"),
+    "zh": dict(o={"eligible": "具备创建集体资格", "ineligible": "不具备创建集体资格",
+                  "undetermined": "是否具备资格尚无法判定"},
+               unit={"eligible": "考评的必备要求均已达到", "ineligible": "考评有必备要求未达到",
+                     "undetermined": "考评尚有必备要求无法判定"},
+               who="{id}（{name}）", head="{who}：{o}", asof="（截至{a}）", rule="（规则{r}）", colon="：",
+               step="；",
+               due="尚未到期，{d}起判定；在此之前满足以下任一项即可：",
+               cannot="现已无法做出：", none="无",
+               eligible="已具备资格，无需修改。", unit_eligible="必备要求均已达到，无需修改。",
+               ok="采纳全部可行的修改（{p}）后即具备资格。",
+               unit_ok="采纳全部可行的修改（{p}）后即可达到全部必备要求。",
+               ok0="即具备资格。", unit_ok0="即可达到全部必备要求。",
+               after={"eligible": "具备创建集体资格", "ineligible": "不具备创建集体资格",
+                      "undetermined": "无法判定是否具备资格"},
+               no="即使采纳全部可行的修改（{p}），仍{o}：", unit_no="即使采纳全部可行的修改（{p}），{o}：",
+               no0="没有现在仍可做出的修改，仍{o}：", unit_no0="没有现在仍可做出的修改，{o}：")}
 
 
 @attrs.frozen
 class WhyNot(_Doc):
-    """Why a collective is not eligible, what would change that, and whether all the changes together suffice."""
+    """Why a collective is not eligible (or a unit misses a required duty), what would change that,
+    and whether all the changes together suffice. The text (``to_text``) is in words only; the
+    patches (``PATH=JSON``, as ``evaluate --set`` reads them) are in the JSON form (``to_dict``)."""
 
     subject_id: str
     outcome: str
@@ -146,83 +176,178 @@ class WhyNot(_Doc):
     still_failing: tuple[str, ...]
     still_undetermined: tuple[str, ...]
     blockers: tuple[tuple[str, Text], ...]  # (rule id, why it still fails or is undetermined after the patch)
+    subject: str = "collective"
+    name: str | None = None  # the subject's name, when its facts give one
+    patch_words: tuple[Text, ...] = ()  # ``patch`` in words, one change each
 
     def to_text(self, lang: str = "zh") -> str:
-        """A short readable list in ``zh`` or ``en``."""
+        """A short readable list in ``zh`` or ``en``, in words: labels of the facts schema, dates as a
+        reader writes them, no fact paths or JSON (those are in ``to_dict``)."""
         u = _UI[lang]
+        unit = self.subject == "unit"
 
         def said(t: Text) -> str:
             return t.en if lang == "en" else t.zh
 
-        def shown(p: Any) -> str:  # each item as `evaluate --set` takes it (PATH= deletes)
-            return ", ".join(set_text(k, v) for k, v in p or ()) or str(u["none"])
-        lines = [f"{self.subject_id}: {u['o'][self.outcome]}" + (u["asof"].format(a=self.as_of) if self.as_of else "")]
+        def outcome(o: str, after: bool = False) -> str:
+            return str((u["unit"] if unit else u["after"] if after else u["o"])[o])
+
+        def ruled(rule_id: str, title: Text) -> str:
+            return said(title) + str(u["rule"]).format(r=rule_id)
+
+        who = u["who"].format(id=self.subject_id, name=self.name) if self.name else self.subject_id
+        when = _moment_words(self.as_of, lang)
+        lines = [u["head"].format(who=who, o=outcome(self.outcome)) + (u["asof"].format(a=when) if when else "")]
         for f in self.fixes:
-            lines.append(f"✗ {f.rule_id} — {said(f.title)}" if f.due is None else
-                         f"? {f.rule_id} — {said(f.title)}: " + u["due"].format(d=f.due))
+            lines.append(f"✗ {ruled(f.rule_id, f.title)}" if f.due is None else
+                         f"? {ruled(f.rule_id, f.title)}{u['colon']}" +
+                         u["due"].format(d=T.date_text(f.due, lang)))
             for i, o in enumerate(f.options, 1):
                 for j, s in enumerate(o):
-                    lines.append((f"  {i}. " if j == 0 else "     ") + said(s.change) +
-                                 (f" [{shown(s.patch)}]" if s.patch is not None else ""))
+                    lines.append((f"  {i}. " if j == 0 else "     ") + said(s.change))
                     if not s.changeable and s.why_unchangeable:
                         lines.append(f"       ⚠ {u['cannot']}{said(s.why_unchangeable)}")
-        lines += [f"? {m.rule_id} — {said(m.title)}: " + (u["supply"].format(m=", ".join(m.missing)) if m.missing
-                                                         else pick_lang(m.reason or "", lang))
+        lines += [f"? {ruled(m.rule_id, m.title)}{u['colon']}" +
+                  said(m.said or _NO)
                   for m in self.undetermined if m.rule_id not in {f.rule_id for f in self.fixes}]
+        p = u["step"].join(said(t) for t in self.patch_words) or str(u["none"])
+        key = "unit_" if unit else ""
         if self.outcome == "eligible" and not self.fixes:
-            return "\n".join([*lines, "→ " + u["eligible"]]) + "\n"
+            return "\n".join([*lines, "→ " + u[key + "eligible"]]) + "\n"
         if self.would_be_eligible:
-            return "\n".join([*lines, "→ " + u["ok"].format(p=shown(self.patch))]) + "\n"
-        lines.append("→ " + u["no"].format(p=shown(self.patch), o=u["o"][self.outcome_after]))
-        return "\n".join(lines + [f"   - {r}: {said(t)}" for r, t in self.blockers]) + "\n"
+            done = u[key + "ok"].format(p=p) if self.patch_words else u[key + "ok0"]
+            return "\n".join([*lines, "→ " + done]) + "\n"
+        still = u[key + ("no" if self.patch_words else "no0")]
+        lines.append("→ " + still.format(p=p, o=outcome(self.outcome_after, True)))
+        return "\n".join(lines + [f"   - {said(t)}" for _, t in self.blockers]) + "\n"
 
 
 def set_text(path: str, value: Any) -> str:
-    """One change as ``evaluate --set`` reads it back: ``PATH=`` deletes, else ``PATH=JSON``."""
+    """One entry of a JSON ``patch`` as ``evaluate --set`` reads it: ``PATH=`` deletes, else ``PATH=JSON``."""
     return f"{path}=" if value is None else f"{path}={json.dumps(value, ensure_ascii=False)}"
+
+
+def _moment_words(as_of: str | None, lang: str) -> str | None:
+    """An evaluation moment in words: ``2017年6月1日（北京时间）`` for the end of a day, else day and time."""
+    if not as_of:
+        return None
+    try:
+        t = dt.datetime.fromisoformat(as_of)
+    except ValueError:
+        return None
+    vocab = vocabulary("collective")
+    if (t.hour, t.minute, t.second) == (23, 59, 59) and t.utcoffset() == dt.timedelta(hours=8):
+        day, name = T.date_text(t.date(), lang), vocab.zone("Asia/Shanghai", lang)
+        return f"{day}，{name}" if lang == "zh" else f"{day}, {name}"
+    return T.instant_text(as_of, vocab, lang)
 
 
 # ---- words -------------------------------------------------------------------------------------------
 
-def _lab(path: str) -> Text:
-    en, zh = FACT_LABELS.get(path, (path, path))
-    return Text(zh=zh, en=en)
+class _Words:
+    """The words for one subject's facts in both languages: labels of paths and values as the facts
+    schema gives them (dates in Chinese style or ``30 September 2017``, enum values, regions and
+    nationalities by name), the noun and measure word of a count, an item of a list by its place."""
+
+    def __init__(self, vocab: Vocab) -> None:
+        self.vocab = vocab
+
+    def lab(self, path: str) -> Text:
+        return Text(zh=self.vocab.label(path, "zh"), en=self.vocab.label(path, "en"))
+
+    def one(self, path: str, v: Any, lang: str) -> str:
+        if isinstance(v, dt.datetime):
+            return T.instant_text(v.isoformat(), self.vocab, lang)
+        if isinstance(v, dt.date):
+            return T.date_text(v, lang)
+        if isinstance(v, Fraction | Decimal):
+            return _exact(Fraction(v))
+        got = value_text(path, v, lang, self.vocab)
+        return got if got is not None else ("无" if lang == "zh" else "none")
+
+    def labs(self, paths: Any) -> Text:
+        """Several facts by their labels: 号长出生日期、35周岁以下成员人数."""
+        labs = [self.lab(p) for p in paths]
+        return Text(zh="、".join(x.zh for x in labs), en=", ".join(x.en for x in labs))
+
+    def val(self, path: str, v: Any) -> Text:
+        return Text(zh=self.one(path, v, "zh"), en=self.one(path, v, "en"))
+
+    def vals(self, path: str, vs: Any, zh_sep: str = "、", en_sep: str = ", ") -> Text:
+        return Text(zh=zh_sep.join(self.one(path, v, "zh") for v in vs),
+                    en=en_sep.join(self.one(path, v, "en") for v in vs))
+
+    def count_noun(self, path: str) -> tuple[str, str, str]:
+        """(zh noun, zh measure word, en noun) of a count: 集体成员/人/members, 创建集体/个/creation collectives."""
+        zh, en = self.vocab.label(path, "zh"), self.vocab.label(path, "en")
+        zn = zh.removesuffix("人数").removesuffix("总数").removesuffix("数量")
+        unit = "人" if zh.endswith("人数") or zn.endswith(("成员", "人员")) else "个"
+        noun = en.removeprefix("the ").removeprefix("total ").removeprefix("number of ").removeprefix("unit's ")
+        return zn, unit, noun
+
+    def item(self, lst: str, i: int) -> Text:
+        """``第2项网络报备`` / ``network filing no. 2``: an item by its place in the list (from 1)."""
+        sing, noun = _list_nouns(self.vocab, lst)
+        return Text(zh=f"第{i + 1}项{noun}", en=f"{sing} no. {i + 1}")
+
+    def change(self, path: str, value: Any) -> Text:
+        """One patch entry in words: ``集体成员总数改为200``, ``新增第2项网络报备``, ``撤回第2项网络报备``."""
+        head, _, rest = path.partition(".")
+        idx, _, field = rest.partition(".")
+        if idx.isdigit():
+            it = self.item(head, int(idx))
+            if not field:
+                return Text(zh=f"撤回{it.zh}", en=f"withdraw {it.en}") if value is None else \
+                    Text(zh=f"新增{it.zh}", en=f"add {it.en}")
+            lab, shown = self.lab(f"{head}[].{field}"), self.val(f"{head}[].{field}", value)
+            return Text(zh=f"{it.zh}的{lab.zh}改为{shown.zh}", en=f"{it.en}: {lab.en} {shown.en}")
+        lab = self.lab(path)
+        if value is None:
+            return Text(zh=f"删除{lab.zh}", en=f"remove {lab.en}")
+        shown = self.val(path, value)
+        return Text(zh=f"{lab.zh}改为{shown.zh}", en=f"{lab.en}: {shown.en}")
 
 
-def _word(v: Any) -> str:
-    """A value as the facts write it: true/false for a yes/no fact (not Python's True/False)."""
-    return json.dumps(v) if isinstance(v, bool) else str(v)
+def _list_nouns(vocab: Vocab, lst: str) -> tuple[str, str]:
+    """(en singular, zh noun) of a list: its label in the facts schema (网络报备 / network filing)."""
+    zh, en = vocab.label(lst, "zh"), vocab.label(lst, "en")
+    en = en.split(" (", 1)[0]
+    sing = en[:-3] + "y" if en.endswith("ies") else en[:-1] if en.endswith("s") and not en.endswith("ss") else en
+    return sing, zh.removeprefix("青年文明号") if zh.startswith("青年文明号") and len(zh) > 5 else zh
 
 
-def _need_text(lab: Text, nd: Need) -> Text:
-    """One field's constraint in words: value(s), exclusions, a range (dates as lo..hi)."""
+def _need_text(w: _Words, path: str, nd: Need) -> Text:
+    """One field's constraint in words: value(s), exclusions, a range (dates as a reader writes them)."""
+    lab = w.lab(path)
     en, zh = [], []
     if nd["in"] is not None:
-        vs = [_word(v) for v in nd["in"]]
-        en.append(f"{lab.en}: {vs[0]}" if len(vs) == 1 else f"{lab.en}: one of {', '.join(vs)}")
-        zh.append(f"{lab.zh}为 {vs[0]}" if len(vs) == 1 else f"{lab.zh}为 {'、'.join(vs)} 之一")
+        vs = w.vals(path, nd["in"])
+        one = len(nd["in"]) == 1
+        en.append(f"{lab.en}: {vs.en}" if one else f"{lab.en}: one of {vs.en}")
+        zh.append(f"{lab.zh}为{vs.zh}" if one else f"{lab.zh}为{vs.zh}之一")
     if nd["ne"]:
-        en.append(f"{lab.en}: not {', '.join(map(_word, nd['ne']))}")
-        zh.append(f"{lab.zh}不为 {'、'.join(map(_word, nd['ne']))}")
+        vs = w.vals(path, nd["ne"])
+        en.append(f"{lab.en}: not {vs.en}")
+        zh.append(f"{lab.zh}不为{vs.zh}")
     lo, hi, day = nd["lo"], nd["hi"], nd["type"] in ("date", "instant")
     if lo is not None and hi is not None:
-        en.append(f"{lab.en}: within {lo}..{hi}" if day else f"{lab.en}: between {lo} and {hi}")
-        zh.append(f"{lab.zh}在 {lo} 至 {hi} 之间（含首尾）")
+        a, b = w.val(path, lo), w.val(path, hi)
+        en.append(f"{lab.en}: between {a.en} and {b.en} inclusive")
+        zh.append(f"{lab.zh}在{a.zh}至{b.zh}之间（含首尾两日）" if day else f"{lab.zh}在{a.zh}至{b.zh}之间")
     elif lo is not None or hi is not None:
-        w = {(True, True): ("on or before", "不晚于"), (True, False): ("on or after", "不早于"),
-             (False, True): ("at most", "不超过"), (False, False): ("at least", "不少于")}[(day, hi is not None)]
-        en.append(f"{lab.en}: {w[0]} {hi if hi is not None else lo}")
-        zh.append(f"{lab.zh}{w[1]} {hi if hi is not None else lo}")
+        ws = {(True, True): ("on or before", "不晚于"), (True, False): ("on or after", "不早于"),
+              (False, True): ("at most", "不超过"), (False, False): ("at least", "不少于")}[(day, hi is not None)]
+        v = w.val(path, hi if hi is not None else lo)
+        en.append(f"{lab.en}: {ws[0]} {v.en}")
+        zh.append(f"{lab.zh}{ws[1]}{v.zh}")
     return Text(zh="，".join(zh), en=", ".join(en))
 
 
-def _count_change(path: str, cur: int, new: int, note: Text) -> Text:
-    """Wording like "2 more members aged 35 (周岁) or under: 12 instead of 10", from the fact's label."""
-    lab, d, more = _lab(path), abs(new - cur), new > cur
-    noun = lab.en.removeprefix("the ").removeprefix("total ").removeprefix("number of ")
+def _count_change(w: _Words, path: str, cur: int, new: int, note: Text) -> Text:
+    """Wording like "集体成员增加1人：由5人增至6人", from the fact's label."""
+    zn, unit, noun = w.count_noun(path)
+    d, more = abs(new - cur), new > cur
     noun = "member" + noun[7:] if d == 1 and noun.startswith("members") else noun
-    zn = lab.zh.removesuffix("人数").removesuffix("总数")
-    unit = "名" if zn.endswith("成员") else ""
     return Text(zh=f"{zn}{'增加' if more else '减少'}{d}{unit}：由{cur}{unit}{'增' if more else '减'}至{new}{unit}"
                    f"{note.zh}", en=f"{d} {'more' if more else 'fewer'} {noun}: {new} instead of {cur}{note.en}")
 
@@ -375,6 +500,7 @@ class _Case:
         self.moment = as_of_moment(as_of, self.tz)
         self.values.update({"as_of": self.moment} if self.moment is not None else {})
         self.derivs = {f"derived.{d.name}": d for d in self.rs.derived}
+        self.words = _Words(vocabulary(self.rs.subject, self.rs))
 
     def truth(self, n: C.RNode) -> Any:
         return Evaluator(self.values, self.parsed.lists, self.tz).truth(n)
@@ -382,10 +508,11 @@ class _Case:
     def day(self, v: Any) -> Any:
         return v.astimezone(zoneinfo_zone(self.tz)).date() if isinstance(v, dt.datetime) else v
 
-    def show(self, v: Any) -> str:
+    def show(self, path: str, v: Any) -> Text:
+        """A current value in words (a moment in the ruleset's zone)."""
         if isinstance(v, dt.datetime):
-            return v.astimezone(zoneinfo_zone(self.tz)).strftime("%Y-%m-%d %H:%M")
-        return _word(v)
+            v = v.astimezone(zoneinfo_zone(self.tz))
+        return self.words.val(path, v)
 
     def valid(self, patch: dict[str, Any]) -> dict[str, Any] | None:
         """``patch`` if the patched facts are still valid facts, else None."""
@@ -397,13 +524,17 @@ class _Case:
 
     def feasible(self, nd: Need) -> tuple[bool, Text | None, dt.date | None]:
         """Can a new event still fall on a needed day? (changeable, why not, the day to use)"""
+        hi = nd["hi"]
+        if hi is not None and (self.moment is None or self.moment.date() > hi):
+            # no as_of is judged as after every deadline: a day up to `hi` would be a back-dated record
+            d = Text(zh=T.date_text(hi, "zh"), en=T.date_text(hi, "en"))
+            return False, Text(
+                zh=f"期限已于{d.zh}届满，现已无法补办；如原有记录录入有误，应更正原记录，不得补记",
+                en=f"the period ended on {d.en}: it cannot be done now, and a record must not be back-dated; "
+                   f"if an existing record was entered wrongly, correct that record"), hi
         if self.moment is None:
-            return True, None, nd["hi"] or nd["lo"]
+            return True, None, nd["lo"]
         today = self.moment.date()
-        if nd["hi"] is not None and today > nd["hi"]:
-            hi = nd["hi"]
-            return False, Text(zh=f"须为 {hi} 或之前的日期，已早于评估日（{today}），无法补办",
-                               en=f"would need a date on or before {hi}, which is before as_of ({today})"), hi
         return True, None, None if nd["lo"] is not None and today < nd["lo"] else today
 
     def pick(self, nd: Need, day: dt.date | None) -> Any:
@@ -427,31 +558,37 @@ class _FactFixes:
         self.case = case
 
     def fact(self, path: str, nd: Need) -> Suggestion:
-        """A top-level fact compared with constants: the value to reach."""
-        cur = self.case.values.get(path)
+        """A top-level fact compared with constants: the value to reach (not feasible for a fact the
+        subject does not decide, such as a unit's quota)."""
+        cur, w = self.case.values.get(path), self.case.words
+        theirs = path not in _NOT_THEIRS
         if nd["type"] == "number" and nd["in"] is None and not nd["ne"] and isinstance(cur, int):
             up = nd["lo"] is not None and cur < nd["lo"]
             new, (en, zh) = (nd["lo"], _OPW[">="]) if up else (nd["hi"], _OPW["<="])
-            return Suggestion(path, _count_change(path, cur, new, Text(zh=f"（须{zh} {new}）", en=f" ({en} {new})")),
-                              self.case.valid({path: new}))
+            _, unit, _ = w.count_noun(path)
+            note = Text(zh=f"（须{zh}{new}{unit}）", en=f" ({en} {new})")
+            return Suggestion(path, _count_change(w, path, cur, new, note),
+                              self.case.valid({path: new}), theirs, _NOT_THEIRS.get(path))
         if nd["type"] in ("date", "instant") and path in _PERSON:
             return self.person(path, nd["lo"], nd["hi"], _NO, _NO)
-        want, value, now = _need_text(_lab(path), nd), self.case.pick(nd, nd["hi"] or nd["lo"]), self.case.show(cur)
-        return Suggestion(path, Text(zh=f"{want.zh}（现为 {now}）", en=f"{want.en} instead of {now}"),
-                          None if value is NO_VALUE else self.case.valid({path: value}))
+        want, value, now = _need_text(w, path, nd), self.case.pick(nd, nd["hi"] or nd["lo"]), self.case.show(path, cur)
+        return Suggestion(path, Text(zh=f"{want.zh}（现为{now.zh}）", en=f"{want.en} instead of {now.en}"),
+                          None if value is NO_VALUE else self.case.valid({path: value}), theirs, _NOT_THEIRS.get(path))
 
     def person(self, path: str, lo: dt.date | None, hi: dt.date | None, age: Text, then: Text) -> Suggestion:
         """A birth date cannot change, but the person can be replaced: "a different 号长 born on or after …"."""
         who, cur, bound = _PERSON[path], self.case.values[path], lo or hi
-        born = Text(zh=f"{lo} 至 {hi} 之间出生", en=f"born {lo}..{hi}") if lo and hi else \
-            Text(zh=f"{lo} 或之后出生", en=f"born on or after {lo}") if lo else \
-            Text(zh=f"{hi} 或之前出生", en=f"born on or before {hi}")
+        d = {k: Text(zh=T.date_text(v, "zh"), en=T.date_text(v, "en"))
+             for k, v in (("lo", lo), ("hi", hi), ("cur", cur)) if v is not None}
+        born = Text(zh=f"{d['lo'].zh}至{d['hi'].zh}之间出生", en=f"born between {d['lo'].en} and {d['hi'].en}") \
+            if lo and hi else Text(zh=f"{d['lo'].zh}或之后出生", en=f"born on or after {d['lo'].en}") if lo else \
+            Text(zh=f"{d['hi'].zh}或之前出生", en=f"born on or before {d['hi'].en}")
         ok = bound is not None and (self.case.moment is None or bound <= self.case.moment.date())
         return Suggestion(path, Text(
-            zh=f"另选一位{age.zh}的{who.zh}（{born.zh}）：现任{who.zh}生于 {cur}{then.zh}；"
+            zh=f"另选一位{age.zh}的{who.zh}（{born.zh}）：现任{who.zh}生于{d['cur'].zh}{then.zh}；"
                f"出生日期无法更改，但可另选{who.zh}",
-            en=f"a different {who.en}{age.en and ' '}{age.en} ({born.en}): the current one was born on {cur}{then.en}; "
-               f"a birth date cannot change, but another {who.en} can be appointed"),
+            en=f"a different {who.en}{age.en and ' '}{age.en} ({born.en}): the current one was born on {d['cur'].en}"
+               f"{then.en}; a birth date cannot change, but another {who.en} can be appointed"),
             self.case.valid({path: bound.isoformat()}) if ok and bound else None)
 
     def derived(self, d: Derivation, op: str, limit: Any) -> Suggestion | None:
@@ -469,9 +606,10 @@ class _FactFixes:
             if days is None:
                 return None
             birth, cur = ref - dt.timedelta(days=days), self.case.values.get(f"derived.{d.name}")
+            on = Text(zh=T.date_text(ref, "zh"), en=T.date_text(ref, "en"))
             return self.person(d.of, None if older else birth, birth if older else None,
-                               Text(zh=f"于 {ref} {'年满' if older else '不超过'}{age}周岁",
-                                    en=f"aged {age} or {'over' if older else 'under'} on {ref}"),
+                               Text(zh=f"截至{on.zh}{'已满' if older else '不超过'}{age}周岁",
+                                    en=f"aged {age} or {'over' if older else 'under'} on {on.en}"),
                                Text(zh=f"，届时{cur}周岁", en=f" and would be {cur}"))
         if d.function == "count_distinct" and op in ("<", "<=") and "[]." in d.of and isinstance(limit, int):
             return self.distinct(d, limit - (op == "<"))
@@ -485,15 +623,27 @@ class _FactFixes:
         for i in counted_items(d, self.case.parsed) or ():  # only the items the count counted (its `where`)
             groups.setdefault(item_key(items[i], field), []).append(i)
         order = sorted(groups, key=lambda k: (-len(groups[k]), groups[k][0]))
+        w = self.case.words
+        lab = w.lab(d.of)
+        short = Text(zh=lab.zh.split("（", 1)[0], en=lab.en.split(" (", 1)[0])
 
-        def shown(ks: list[Any]) -> str:
-            return "; ".join(" / ".join(str(v) for _, v in k) if isinstance(k, tuple) else str(k) for k in ks)
+        def value(k: Any) -> Text:
+            """A distinct value in words: 属地共青团广州市委 / locality line 共青团广州市委."""
+            def sub_path(sub: str) -> str:  # an item's flattened field (channel.kind) or one under d.of
+                return f"{lst}[].{sub}" if sub.startswith(field + ".") else f"{d.of}.{sub}"
+            parts = [w.val(sub_path(sub), v) for sub, v in k] if isinstance(k, tuple) else [w.val(d.of, k)]
+            return Text(zh="".join(t.zh for t in parts), en=" ".join(t.en for t in parts))
+
+        def described(ks: list[Any]) -> Text:
+            """The items of each value, by place, with the value: 第2项网络报备（报备渠道为属地共青团广州市委）."""
+            ts = [(w.item(lst, i), value(k)) for k in ks for i in groups[k]]
+            return Text(zh="、".join(f"{t.zh}（{short.zh}为{v.zh}）" for t, v in ts),
+                        en=", ".join(f"{t.en} ({short.en}: {v.en})" for t, v in ts))
         drop = sorted((i for k in order[keep:] for i in groups[k]), reverse=True)
-        gone = f"{', '.join(f'{lst}[{i}]' for i in reversed(drop))} ({shown(order[keep:])})"
-        head = Text(zh=f"只经{keep}个渠道报备", en=f"file through only {keep} channel(s)") if lst == "filings" else \
-            Text(zh=f"{_lab(d.of).zh}只保留{keep}种", en=f"keep only {keep} distinct {_lab(d.of).en}")
-        return Suggestion(d.of, Text(zh=f"{head.zh}：撤回 {gone}，保留 {shown(order[:keep])}",
-                                     en=f"{head.en}: withdraw {gone}, keep {shown(order[:keep])}"),
+        head = Text(zh=f"{lab.zh}只保留{keep}种", en=f"keep only {keep} distinct {lab.en}")
+        g, kept = described(order[keep:]), described(order[:keep])
+        return Suggestion(d.of, Text(zh=f"{head.zh}：撤回{g.zh}，保留{kept.zh}",
+                                     en=f"{head.en}: withdraw {g.en}; keep {kept.en}"),
                           self.case.valid({f"{lst}.{i}": None for i in drop}))
 
     def share(self, a: C.Fact, op: str, arith: C.Arith) -> list[Option]:
@@ -505,18 +655,22 @@ class _FactFixes:
         # exact, as both engines decide it: 0.55 is 55/100, and `/ 3` is a third
         kv = Fraction(k.value) if arith.op == "*" else 1 / Fraction(k.value)
         av, bv, up, out = self.case.values[a.path], self.case.values[b.path], op in (">=", ">"), list[Option]()
-        t, w = bv * kv, _OPW[op]
+        t, w = bv * kv, self.case.words
+        (za, ua, ea), (zb, ub, eb) = w.count_noun(a.path), w.count_noun(b.path)
         na = _int_search(lambda x: bool(OPS[op](x, bv * kv)), t, smallest=up)
         if na is not None:
-            sum_ = f"{bv} × {_exact(kv)} = {_exact(t)}"
-            note = Text(zh=f"（须{w[1]} {sum_}）", en=f" ({w[0]} {sum_})")
-            out.append((Suggestion(a.path, _count_change(a.path, av, na, note), self.case.valid({a.path: na})),))
+            of = Text(zh=f"{bv}{ub}的{_exact(kv)}倍", en=f"{_exact(kv)} times {bv}") if kv > 1 else \
+                Text(zh=f"{bv}{ub}的{T.pct_text(kv)}%", en=f"{T.pct_text(kv)}% of {bv}")
+            note = Text(zh=f"（{of.zh}为{_exact(t)}{ua}，即{'至少' if up else '至多'}{na}{ua}）",
+                        en=f" ({of.en} is {_exact(t)}, so {'at least' if up else 'at most'} {na})")
+            out.append((Suggestion(a.path, _count_change(w, a.path, av, na, note), self.case.valid({a.path: na}),
+                                   a.path not in _NOT_THEIRS, _NOT_THEIRS.get(a.path)),))
         nb = _int_search(lambda y: bool(OPS[op](av, y * kv)), av / kv, smallest=not up)
         if nb is not None and nb != bv:
-            la = _lab(a.path)
-            note = Text(zh=f"（{la.zh}保持 {av} 时的{'上限' if up else '下限'}）",
-                        en=f" (the {'most' if up else 'least'} that works with {la.en} kept at {av})")
-            out.append((Suggestion(b.path, _count_change(b.path, bv, nb, note), self.case.valid({b.path: nb})),))
+            note = Text(zh=f"（{za}仍为{av}{ua}时，{zb}{'最多' if up else '最少'}为{nb}{ub}）",
+                        en=f" (with {ea} kept at {av}, {eb} can be {'at most' if up else 'at least'} {nb})")
+            out.append((Suggestion(b.path, _count_change(w, b.path, bv, nb, note), self.case.valid({b.path: nb}),
+                                   b.path not in _NOT_THEIRS, _NOT_THEIRS.get(b.path)),))
         return out
 
 
@@ -535,17 +689,22 @@ class _ListFixes:
             out.append((self.new_item(n.list, needs, near),))
             if near is not None and fails[near]:
                 out.append(tuple(self.correct(n.list, near, f, needs[f]) for f in fails[near]))
-        return _sort(out) if alts is not None else [(_generic(n),)]
+        return _sort(out) if alts is not None else [(_generic(self.case, n),)]
 
     def new_item(self, lst: str, needs: dict[str, Need], near: int | None) -> Suggestion:
-        """A new item meeting ``needs`` (a copy of the nearest one otherwise); a past day cannot be used."""
-        sing, _, noun = LIST_NOUNS.get(lst, (lst, lst, lst))
+        """A new item meeting ``needs`` (the nearest one's required fields otherwise); an event whose day
+        has passed cannot be added (that would be a back-dated record): only a wrong record can be corrected."""
+        w = self.case.words
+        sing, noun = _list_nouns(w.vocab, lst)
         ok, why, day = True, None, None
         for nd in (nd for nd in needs.values() if nd["type"] in ("date", "instant")):
-            good, w, d = self.case.feasible(nd)
-            ok, why, day = ok and good, why or w, day or d
+            good, wy, d = self.case.feasible(nd)
+            ok, why, day = ok and good, why or wy, day or d
+        spec = {p.split("[].", 1)[1]: s for p, s in w.vocab.fields().items() if p.startswith(lst + "[].")}
         item = copy.deepcopy(self.case.parsed.canonical[lst][near]) if near is not None else {}
-        spec = {p.split("[].", 1)[1]: s for p, s in FIELDS.items() if p.startswith(lst + "[].")}
+        for f, s in spec.items():  # a new event is not the old one: keep only what it must carry (its channel)
+            if not s.required_in_item and s.type == "str" and _get(item, f) is not None:
+                _drop(item, f)
         values = {f: self.case.pick(nd, day) for f, nd in needs.items()}
         for f, s in spec.items():  # the other dates of a copied item are the new event's too
             if f not in needs and s.type in ("date", "instant") and day is not None and _get(item, f) is not None:
@@ -558,22 +717,27 @@ class _ListFixes:
             node[last] = v
         complete = all(v is not NO_VALUE for v in values.values()) and all(
             _get(item, f) is not None for f, s in spec.items() if s.required_in_item)
-        want = [_need_text(_lab(f"{lst}[].{f}"), nd) for f, nd in needs.items()]
-        return Suggestion(lst, Text(
-            zh=f"新增一项{noun}（或更正录入有误的一项），满足：{'；'.join(w.zh for w in want)}",
-            en=f"add one more {sing} (or correct a wrongly recorded one) such that: {'; '.join(w.en for w in want)}"),
-            self.case.valid({f"{lst}.{len(self.case.parsed.lists.get(lst, ()))}": item}) if complete else None, ok, why)
+        want = [_need_text(w, f"{lst}[].{f}", nd) for f, nd in needs.items()]
+        wz, we = "；".join(x.zh for x in want), "; ".join(x.en for x in want)
+        a = "an" if sing[:1].lower() in "aeiou" else "a"
+        change = Text(zh=f"新增一项{noun}，满足：{wz}", en=f"add {a} {sing} such that: {we}") if ok else \
+            Text(zh=f"须有一项满足以下要求的{noun}：{wz}", en=f"{a} {sing} would be needed such that: {we}")
+        return Suggestion(lst, change,
+                          self.case.valid({f"{lst}.{len(self.case.parsed.lists.get(lst, ()))}": item}) if complete
+                          else None, ok, why)
 
     def correct(self, lst: str, i: int, f: str, nd: Need) -> Suggestion:
         """A field of an existing item: the record of a past event, correctable only if it was entered wrongly."""
-        sing, _, noun = LIST_NOUNS.get(lst, (lst, lst, lst))
-        want, value, now = _need_text(_lab(f"{lst}[].{f}"), nd), self.case.pick(nd, nd["hi"] or nd["lo"]), \
-            self.case.show(self.case.parsed.lists[lst][i].get(f))
-        return Suggestion(f"{lst}[{i}].{f}", Text(zh=f"{lst}[{i}]：{want.zh}（现为 {now}）",
-                                                  en=f"{lst}[{i}]: {want.en} instead of {now}"),
+        w = self.case.words
+        path = f"{lst}[].{f}"
+        it = w.item(lst, i)
+        want, value, now = _need_text(w, path, nd), self.case.pick(nd, nd["hi"] or nd["lo"]), \
+            self.case.show(path, self.case.parsed.lists[lst][i].get(f))
+        return Suggestion(f"{lst}[{i}].{f}", Text(zh=f"{it.zh}：{want.zh}（现为{now.zh}）",
+                                                  en=f"{it.en}: {want.en} instead of {now.en}"),
                           None if value is NO_VALUE else self.case.valid({f"{lst}.{i}.{f}": value}), False, Text(
-            zh=f"{lst}[{i}] 是已发生的{noun}记录，不能更改；仅当录入有误时可更正",
-            en=f"{lst}[{i}] records a past {sing}; it cannot change (correct it only if it was recorded wrongly)"))
+            zh=f"{it.zh}是已发生事项的记录，不能更改；仅当录入有误时可更正",
+            en=f"{it.en} records a past event; it cannot change (correct it only if it was recorded wrongly)"))
 
 
 class _Options(Visitor[list[Option]]):
@@ -616,18 +780,29 @@ class _Options(Visitor[list[Option]]):
         atom = _atom(n)
         if atom is not None and isinstance(atom[0], C.Fact) and atom[0].path not in self.case.derivs:
             return [(self.facts.fact(atom[0].path, atom[1]),)]
-        return [(_generic(n),)]
+        return [(_generic(self.case, n),)]
 
 
-def _generic(n: C.RNode) -> Suggestion:
+def _generic(case: _Case, n: C.RNode) -> Suggestion:
     """No smaller change worked out: name what the condition reads, flagging records of the past."""
     reads = read_paths(n)
-    fixed, labs = [p for p in reads if p in _PERSON or p in LIST_NOUNS], [_lab(p) for p in reads]
-    past = Text(zh=f"{'、'.join(fixed)} 记录的是已发生的事", en=f"{', '.join(fixed)} record past events")
+    lists = set(case.parsed.lists) | {p.split("[]", 1)[0] for p in case.words.vocab.fields() if "[]" in p}
+    fixed = [p for p in reads if p in _PERSON or p in lists]
+    labs, past = [case.words.lab(p) for p in reads], [case.words.lab(p) for p in fixed]
+    why = Text(zh=f"{'、'.join(x.zh for x in past)}记录的是已发生的事项",
+               en=f"{', '.join(x.en for x in past)} record past events")
     return Suggestion(reads[0] if reads else "", Text(
-        zh=f"修改{'、'.join(x.zh for x in labs)}，使该条件成立",
-        en=f"change {', '.join(x.en for x in labs)} so that this condition holds"), None, not fixed,
-        past if fixed else None)
+        zh=f"修改{'、'.join(x.zh for x in labs)}，使该项要求得到满足",
+        en=f"change {', '.join(x.en for x in labs)} so that the requirement is met"), None, not fixed,
+        why if fixed else None)
+
+
+def _drop(doc: dict[str, Any], dotted: str) -> None:
+    *heads, last = dotted.split(".")
+    for h in heads:
+        inner = doc.get(h)
+        doc = inner if isinstance(inner, dict) else {}
+    doc.pop(last, None)
 
 
 def _get(doc: Any, dotted: str) -> Any:
@@ -658,26 +833,49 @@ def _fixes(engine: Engine, facts: Mapping[str, Any], as_of: Any, verdict: Verdic
 
 
 def _blocker(fix: RuleFix) -> Text:
-    """Why a rule still fails once every changeable, concrete patch is applied."""
+    """Why a rule still fails once every changeable, concrete patch is applied (its title first)."""
     best = fix.options[0] if fix.options else ()
     bad = [s for s in best if not s.changeable]
-    if bad:
-        why = [(s.change, s.why_unchangeable or _NO) for s in bad]
-        return Text(zh="需要现已无法做出的修改：" + "；".join(f"{c.zh}（{w.zh}）" for c, w in why),
-                    en="needs a change that cannot be made now: " + "; ".join(f"{c.en} ({w.en})" for c, w in why))
+    t = fix.title
+    if bad:  # the changes are listed above: say why none of them can be made, once each reason
+        why = list(dict.fromkeys(s.why_unchangeable or _NO for s in bad))
+        return Text(zh=f"{t.zh}：所需修改现已无法做出（" + "；".join(w.zh for w in why) + "）",
+                    en=f"{t.en}: the changes it needs cannot be made now (" + "; ".join(w.en for w in why) + ")")
     if _opt_patch(best) is None:
-        return Text(zh="所需修改没有单一的具体取值，须人工决定：" + "；".join(s.change.zh for s in best),
-                    en="needs a change without one concrete value, to decide by hand: " +
+        return Text(zh=f"{t.zh}：无法给出单一的具体修改，须人工判断：" + "；".join(s.change.zh for s in best),
+                    en=f"{t.en}: no single value can be proposed; this must be decided by hand: " +
                        "; ".join(s.change.en for s in best))
-    return Text(zh="已按建议修改，仍不满足", en="still fails with its changes applied")
+    return Text(zh=f"{t.zh}：按建议修改后仍不满足", en=f"{t.en}: still not met with its changes applied")
+
+
+def _waiting(engine: Engine, r: RuleOutcome, as_of: str | None, words: _Words) -> Text:
+    """Why an undetermined rule waits, in words: the facts it lacks, its due date or its finding."""
+    if r.missing:
+        labs = words.labs(r.missing)
+        return Text(zh="缺少信息：" + labs.zh, en="missing information: " + labs.en)
+    try:
+        rule = engine.ruleset.rule(r.id)
+    except KeyError:
+        rule = None
+    out = []
+    for lang in ("zh", "en"):
+        said = word_rule(r, rule, lang=lang, vocab=words.vocab, as_of=as_of)
+        out.append(said.waiting or said.finding or ("尚无法判定" if lang == "zh" else "cannot be decided yet"))
+    return Text(zh=out[0], en=out[1])
 
 
 def why_not(engine: Engine, facts: Mapping[str, Any], *, as_of: Any = None) -> WhyNot:
-    """For each failed rule the smallest changes that would make it pass, and the verdict with all of them."""
+    """For each failed rule the smallest changes that would make it pass, and the verdict with all of them.
+
+    ``facts`` is the subject's facts mapping (as ``evaluate`` reads it); ``as_of`` an evaluation moment
+    (date, ISO text or aware datetime; None: every period judged as ended). A change whose day has passed
+    (a back-dated record) or that the subject does not decide (a unit's quota) is listed as not changeable
+    and never enters the combined patch. Raises ``FactsError`` for bad facts."""
     verdict = engine.evaluate(facts, as_of=as_of)
+    words = _Words(vocabulary(engine.ruleset.subject, engine.ruleset))
     after, fixes = verdict, _fixes(engine, facts, as_of, verdict)
     merged: dict[str, Any] = {}
-    now_fixes, error = fixes, None
+    now_fixes, error, first = fixes, None, None
     for _ in range(len(engine.ruleset.rules) + 1):  # a patch may expose another shortfall (a larger total)
         new: dict[str, Any] = {}
         for fx in now_fixes:
@@ -685,6 +883,7 @@ def why_not(engine: Engine, facts: Mapping[str, Any], *, as_of: Any = None) -> W
         new = {k: v for k, v in new.items() if k not in merged or merged[k] != v}
         if not new:
             break
+        first = dict(new) if first is None else first
         merged.update(new)
         try:
             patched = apply_patch(facts, merged)
@@ -693,18 +892,29 @@ def why_not(engine: Engine, facts: Mapping[str, Any], *, as_of: Any = None) -> W
         except FactsError as exc:
             error = exc
             break
+    stamp_as_of = verdict.stamp.as_of
     blockers = [(f.rule_id, _blocker(f)) for f in now_fixes] if error is None else \
-        [("(facts)", Text(zh=f"修改后的事实无效：{error}", en=f"the patched facts are invalid: {error}"))]
+        [("(facts)", Text(zh="按建议修改后的信息不完整或相互矛盾，须人工核对",
+                          en=f"the changed facts are not valid facts: {error}"))]
     explained = {f.rule_id for f in now_fixes} if error is None else set()
     for r in (r for r in after.rules if r.outcome == "undetermined" and error is None and r.id not in explained):
-        m = ", ".join(r.missing)
-        blockers.append((r.id, Text(zh=f"待定：需补充 {m}", en=f"undetermined: supply {m}") if m else
-                         Text(zh=pick_lang(r.reason or "", "zh"), en=pick_lang(r.reason or "", "en"))))
+        why = _waiting(engine, r, stamp_as_of, words)
+        blockers.append((r.id, Text(zh=f"{r.title_zh}：{why.zh}", en=f"{r.title_en}: {why.en}")))
+    name = facts.get("name") if isinstance(facts.get("name"), str) else None
     return WhyNot(
-        subject_id=verdict.subject_id, outcome=verdict.outcome, as_of=verdict.stamp.as_of, fixes=fixes,
-        undetermined=tuple(Missing(r.id, Text(zh=r.title_zh, en=r.title_en), r.missing, r.reason)
+        subject_id=verdict.subject_id, outcome=verdict.outcome, as_of=stamp_as_of, fixes=fixes,
+        undetermined=tuple(Missing(r.id, Text(zh=r.title_zh, en=r.title_en), r.missing, r.reason,
+                                   words.labs(r.missing), _waiting(engine, r, stamp_as_of, words))
                            for r in verdict.rules if r.outcome == "undetermined"),
         would_be_eligible=error is None and after.outcome == "eligible", patch=merged,
         outcome_after=verdict.outcome if error else after.outcome,
         still_failing=tuple(r.id for r in after.rules if r.outcome == "failed"),
-        still_undetermined=tuple(r.id for r in after.rules if r.outcome == "undetermined"), blockers=tuple(blockers))
+        still_undetermined=tuple(r.id for r in after.rules if r.outcome == "undetermined"), blockers=tuple(blockers),
+        subject=engine.ruleset.subject, name=name.strip() or None if name else None,
+        patch_words=tuple(_then(words.change(k, v), k not in (first or {}) or (first or {})[k] != v)
+                          for k, v in merged.items()))
+
+
+def _then(t: Text, later: bool) -> Text:
+    """A merged change, flagged when it follows from the other changes (not one of the steps listed)."""
+    return Text(zh=t.zh + "（随其他修改而定）", en=t.en + " (follows from the other changes)") if later else t

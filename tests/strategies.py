@@ -702,3 +702,8 @@ def tree_values(draw):
                                                "m": st.integers(0, 3)})
     lists = {} if not draw(st.integers(0, 4)) else {"l": tuple(draw(st.lists(item, max_size=3)))}
     return values, lists, zone
+
+
+# Every assigned ISO 3166-1 code, and the region codes a filing system may wrongly record as one.
+nationalities = st.one_of(st.sampled_from(["CN", "HK", "MO", "TW", "US"]),
+                          st.sampled_from(sorted(c.alpha_2 for c in __import__("pycountry").countries)))

@@ -165,18 +165,21 @@ def _case_facts():
 
 
 def test_every_patch_why_not_prints_is_accepted_by_set_as_printed():
-    """For every shipped golden case, each `[PATH=VALUE, …]` why-not prints gives back its patch through --set."""
+    """For every shipped golden case, each patch of why-not's JSON, written as `PATH=JSON`, gives back that
+    patch through --set; the text, in words, prints no patch (no `PATH=` and no brackets)."""
     engine = qnwmh_rules.load_ruleset(term="2017-2018", region="guangdong")
     bad = []
     for _, case in _case_facts():
         result = why_not(engine, case.facts, as_of=case.as_of)
-        for fix in result.fixes:
-            for option in fix.options:
-                for step in option:
-                    for k, v in step.patch or ():
-                        if parse_assignment(set_text(k, v)) != (k, v) or \
-                                set_text(k, v) not in result.to_text("en"):
-                            bad.append((case.name, k, v))
+        doc = json.loads(json.dumps(result.to_dict(), ensure_ascii=False))
+        patches = [step["patch"] for fix in doc["fixes"] for option in fix["options"] for step in option
+                   if step["patch"] is not None] + [doc["patch"]]
+        for patch in patches:
+            bad += [(case.name, k, v) for k, v in patch.items() if parse_assignment(set_text(k, v)) != (k, v)]
+        for lang in ("en", "zh"):
+            text = result.to_text(lang)
+            bad += [(case.name, lang, k) for patch in patches for k in patch if f"{k}=" in text]
+            bad += [(case.name, lang, c) for c in "[]{}" if c in text]
     assert [] == bad
 
 
@@ -184,8 +187,9 @@ def test_why_not_on_an_eligible_collective_says_there_is_nothing_to_change(capsy
     """An eligible collective: why-not says so, in either language."""
     code, out, _ = run(capsys, ["why-not", "--region", "guangdong", "--lang", "en", EXAMPLE])
     code_zh, out_zh, _ = run(capsys, ["why-not", "--region", "guangdong", EXAMPLE])
-    assert (0, "GD-0001: eligible\n→ It is eligible: there is nothing to change.\n", 0,
-            "GD-0001: 符合资格\n→ 已符合资格，无需修改。\n") == (code, out, code_zh, out_zh)
+    assert (0, "GD-0001 (广州南站客运车间青年班组): eligible\n→ It is eligible: there is nothing to change.\n", 0,
+            "GD-0001（广州南站客运车间青年班组）：具备创建集体资格\n→ 已具备资格，无需修改。\n") == \
+        (code, out, code_zh, out_zh)
 
 
 @given(items=st.lists(st.dictionaries(st.sampled_from(["kind", "unit", "at"]), patch_values, min_size=1), min_size=1,

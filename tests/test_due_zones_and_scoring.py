@@ -214,7 +214,8 @@ def test_why_not_says_what_can_still_be_done_for_a_rule_not_yet_due(facts, day):
                 patch = {k: v for s in option for k, v in s.patch}
                 after = engine_pair(NATIONAL_FILE)[1].evaluate(apply_patch(facts, patch), as_of=day.isoformat())
                 assert (rid, "passed") == (rid, after.rule(rid).outcome)
-        assert fix.due in result.to_text("zh") and fix.due in result.to_text("en")
+        from qnwmh_rules._template import date_text
+        assert date_text(fix.due, "zh") in result.to_text("zh") and date_text(fix.due, "en") in result.to_text("en")
 
 
 SHIPPED = shipped("ruleset", pattern="[0-9]*/*.yaml")

@@ -28,8 +28,9 @@ def test_youth_share_names_the_missing_young_members_and_the_alternative_total(n
     assert ["basic.youth_share"] == [f.rule_id for f in result.fixes]
     more, fewer = fix.options
     assert (("members.aged_35_or_under", 12),) == more[0].patch
-    assert "1 more member aged 35 (周岁) or under: 12 instead of 11 (at least 24 × 0.5 = 12)" == more[0].change.en
-    assert "35周岁以下成员增加1名：由11名增至12名（须不少于 24 × 0.5 = 12）" == more[0].change.zh
+    assert "1 more member aged 35 (周岁) or under: 12 instead of 11 (50% of 24 is 12, so at least 12)" == \
+        more[0].change.en
+    assert "35周岁以下成员增加1人：由11人增至12人（24人的50%为12人，即至少12人）" == more[0].change.zh
     assert (("members.total", 22),) == fewer[0].patch
     assert fewer[0].change.en.startswith("2 fewer members: 22 instead of 24")
     assert (True, {"members.aged_35_or_under": 12}) == (result.would_be_eligible, dict(result.patch))
@@ -39,7 +40,8 @@ def test_youth_share_counts_several_missing_members(national, good_facts):
     """10 of 24: 2 more members are needed, worded in the plural."""
     result = why_not(national, set_facts(good_facts, {"members.aged_35_or_under": 10}))
     suggestion = fix_of(result, "basic.youth_share").options[0][0]
-    assert "2 more members aged 35 (周岁) or under: 12 instead of 10 (at least 24 × 0.5 = 12)" == suggestion.change.en
+    assert "2 more members aged 35 (周岁) or under: 12 instead of 10 (50% of 24 is 12, so at least 12)" == \
+        suggestion.change.en
 
 
 def test_too_few_members_gives_the_total_to_reach(national, good_facts):
@@ -50,7 +52,7 @@ def test_too_few_members_gives_the_total_to_reach(national, good_facts):
     assert ("members.total", (("members.total", 6),), True) == \
         (suggestion.fact, suggestion.patch, suggestion.changeable)
     assert "1 more member: 6 instead of 5 (at least 6)" == suggestion.change.en
-    assert "集体成员增加1名：由5名增至6名（须不少于 6）" == suggestion.change.zh
+    assert "集体成员增加1人：由5人增至6人（须不少于6人）" == suggestion.change.zh
     assert result.would_be_eligible
 
 
@@ -61,11 +63,12 @@ def test_leader_age_becomes_a_birth_date_bound_for_a_different_leader(national, 
     (suggestion,) = option
     assert ("leader.birth_date", (("leader.birth_date", "1976-09-30"),), True) == \
         (suggestion.fact, suggestion.patch, suggestion.changeable)
-    assert ("a different 号长 aged 40 or under on 2017-09-30 (born on or after 1976-09-30): the current one was born "
-            "on 1976-09-29 and would be 41; a birth date cannot change, but another 号长 can be appointed"
-            ) == suggestion.change.en
-    assert ("另选一位于 2017-09-30 不超过40周岁的号长（1976-09-30 或之后出生）：现任号长生于 1976-09-29，届时41周岁；"
-            "出生日期无法更改，但可另选号长") == suggestion.change.zh
+    assert ("a different post leader (号长) aged 40 or under on 30 September 2017 (born on or after "
+            "30 September 1976): the current one was born on 29 September 1976 and would be 41; a birth date cannot "
+            "change, but another "
+            "post leader (号长) can be appointed") == suggestion.change.en
+    assert ("另选一位截至2017年9月30日不超过40周岁的号长（1976年9月30日或之后出生）：现任号长生于1976年9月29日，"
+            "届时41周岁；出生日期无法更改，但可另选号长") == suggestion.change.zh
     assert result.would_be_eligible
 
 
@@ -80,8 +83,8 @@ def test_nationality_gives_the_value_required(national, good_facts):
     result = why_not(national, set_facts(good_facts, {"leader.nationality": "US"}))
     suggestion = fix_of(result, "basic.leader_nationality").options[0][0]
     assert (("leader.nationality", "CN"),) == suggestion.patch
-    assert "the 号长's (leader's) nationality: CN instead of US" == suggestion.change.en
-    assert "号长国籍为 CN（现为 US）" == suggestion.change.zh
+    assert "the 号长's (leader's) nationality: China instead of the United States" == suggestion.change.en
+    assert "号长国籍为中国（现为美国）" == suggestion.change.zh
 
 
 def late_filing(facts):
@@ -95,29 +98,43 @@ def test_a_filing_outside_the_window_needs_one_inside_and_the_existing_one_canno
     result = why_not(national, late_filing(good_facts), as_of=LATE)
     add, correct = fix_of(result, "filing.window").options
     assert ("filings", False) == (add[0].fact, add[0].changeable)
-    assert "add one more filing (or correct a wrongly recorded one) such that: submission time: within " \
-           "2015-10-01..2017-09-30" == add[0].change.en
-    assert "would need a date on or before 2017-09-30, which is before as_of (2018-01-01)" == \
-        add[0].why_unchangeable.en
+    assert "a network filing would be needed such that: submission time: between 1 October 2015 and " \
+           "30 September 2017 inclusive" == add[0].change.en
+    assert "须有一项满足以下要求的网络报备：提交时间在2015年10月1日至2017年9月30日之间（含首尾两日）" == \
+        add[0].change.zh
+    assert "期限已于2017年9月30日届满，现已无法补办；如原有记录录入有误，应更正原记录，不得补记" == \
+        add[0].why_unchangeable.zh
     assert ("filings[0].submitted_at", False) == (correct[0].fact, correct[0].changeable)
-    assert "filings[0] records a past filing" in correct[0].why_unchangeable.en
+    assert "第1项网络报备是已发生事项的记录，不能更改；仅当录入有误时可更正" == correct[0].why_unchangeable.zh
     assert (False, ()) == (result.would_be_eligible, result.patch)
     assert ("filing.window", "filing.approved") == result.still_failing
 
 
-def test_a_filing_outside_the_window_without_as_of_can_be_made_again(national, good_facts):
-    """With no as_of, a new filing inside the window is a changeable, concrete patch."""
+def test_a_filing_outside_the_window_without_as_of_is_not_back_dated(national, good_facts):
+    """With no as_of every period has ended (as the notes judge it): a filing inside the window would be a
+    back-dated record, so it is not a feasible change and the collective stays ineligible (finding 79)."""
     result = why_not(national, late_filing(good_facts))
     add = fix_of(result, "filing.window").options[0][0]
-    assert (True, "2017-09-30T12:00:00+08:00") == (add.changeable, dict(add.patch)["filings.1"]["submitted_at"])
-    assert result.would_be_eligible
+    assert (False, False) == (add.changeable, result.would_be_eligible)
+    assert "期限已于2017年9月30日届满" in add.why_unchangeable.zh
+    assert "新增" not in result.to_text("zh")
+
+
+def test_a_filing_still_possible_inside_the_window_is_made_on_the_evaluation_day(national, good_facts):
+    """As of a day inside the window, a new filing can still be made, on that day (not an earlier one)."""
+    facts = set_facts(good_facts, {"filings.0.submitted_at": "2015-09-30T10:00:00+08:00",
+                                   "filings.0.review.at": "2015-10-08T10:00:00+08:00"})
+    result = why_not(national, facts, as_of="2017-06-01")
+    add = fix_of(result, "filing.window").options[0][0]
+    assert (True, "2017-06-01") == (add.changeable, dict(add.patch)["filings.1"]["submitted_at"][:10])
+    assert "新增一项网络报备，满足：提交时间在2015年10月1日至2017年9月30日之间（含首尾两日）" == add.change.zh
 
 
 def test_the_guangdong_deadline_narrows_the_range(guangdong, good_facts):
     """A window and a deadline on the same field are shown as one range."""
     result = why_not(guangdong, late_filing(good_facts), as_of=LATE)
     add = fix_of(result, "guangdong.filing_deadline").options[0][0]
-    assert add.change.zh.endswith("提交时间在 2015-10-01 至 2017-09-07 之间（含首尾）")
+    assert add.change.zh.endswith("提交时间在2015年10月1日至2017年9月7日之间（含首尾两日）")
 
 
 def test_two_channels_become_one(national, good_facts):
@@ -128,8 +145,11 @@ def test_two_channels_become_one(national, good_facts):
     result = why_not(national, facts)
     suggestion = fix_of(result, "filing.single_channel").options[0][0]
     assert (("filings.1", None),) == suggestion.patch
-    assert ("file through only 1 channel(s): withdraw filings[1] (locality / 广州市团委), "
-            "keep industry / 广铁集团团委") == suggestion.change.en
+    assert ("keep only 1 distinct channel (kind and management unit): withdraw network filing no. 2 "
+            "(channel: locality line 广州市团委); keep network filing no. 1 (channel: industry line 广铁集团团委)"
+            ) == suggestion.change.en
+    assert ("报备渠道（类别与管理单位）只保留1种：撤回第2项网络报备（报备渠道为属地广州市团委），"
+            "保留第1项网络报备（报备渠道为行业系统广铁集团团委）") == suggestion.change.zh
     assert result.would_be_eligible
 
 
@@ -138,10 +158,10 @@ def test_only_a_municipal_honour_needs_a_national_or_provincial_one_and_past_dat
     result = why_not(national, set_facts(good_facts, {"honors.0.level": "municipal"}), as_of=LATE)
     options = fix_of(result, "basis.naming").options
     adds = [o[0].change.en for o in options if o[0].fact == "honors"]
-    assert ["add one more honour (or correct a wrongly recorded one) such that: date of commendation: on or before "
-            "2017-09-30; level: national",
-            "add one more honour (or correct a wrongly recorded one) such that: date of commendation: on or before "
-            "2017-09-30; level: provincial; round: 2015-2016"] == adds
+    assert ["a 青年文明号 honour would be needed such that: date of commendation: on or before 30 September 2017; "
+            "level: national",
+            "a 青年文明号 honour would be needed such that: date of commendation: on or before 30 September 2017; "
+            "level: provincial; term: 2015—2016"] == adds
     assert not any(s.changeable for o in options for s in o)
     assert all(s.why_unchangeable for o in options for s in o)
 
@@ -153,8 +173,8 @@ def test_a_failure_that_needs_an_unchangeable_change_leaves_the_collective_ineli
         (result.would_be_eligible, result.outcome_after, result.still_failing)
     ((rule, why),) = result.blockers
     assert "basis.naming" == rule
-    assert why.en.startswith("needs a change that cannot be made now: add one more honour")
-    assert "before as_of (2018-01-01)" in why.en
+    assert ("于2017年9月30日前曾获全国青年文明号命名，或最近一届省级青年文明号命名或复核认定：所需修改现已无法做出"
+            "（期限已于2017年9月30日届满，现已无法补办；如原有记录录入有误，应更正原记录，不得补记）") == why.zh
 
 
 def test_two_failures_fixed_together_make_the_collective_eligible(national, good_facts):
@@ -197,7 +217,7 @@ def test_undetermined_rules_list_the_facts_to_supply(national, good_facts):
     (missing,) = result.undetermined
     assert ("basis.naming", ("honors",)) == (missing.rule_id, missing.missing)
     assert (False, ("basis.naming",)) == (result.would_be_eligible, result.still_undetermined)
-    assert "undetermined: supply honors" == result.blockers[0][1].en
+    assert "缺少信息：青年文明号荣誉" == result.blockers[0][1].zh.split("：", 1)[1]
 
 
 def test_an_eligible_collective_needs_nothing(national, good_facts):
@@ -214,15 +234,17 @@ def test_json_and_text_forms(national, good_facts):
     assert ({"members.aged_35_or_under": 12}, True) == (first["patch"], first["changeable"])
     assert {"members.aged_35_or_under": 12} == doc["patch"]
     en, zh = result.to_text("en"), result.to_text("zh")
-    assert "  1. 1 more member aged 35 (周岁) or under: 12 instead of 11 (at least 24 × 0.5 = 12) " \
-           "[members.aged_35_or_under=12]" in en.splitlines()
-    assert en.splitlines()[-1] == "→ With every changeable patch (members.aged_35_or_under=12) it would be eligible."
-    assert zh.splitlines()[0].startswith("GD-0001: 不符合资格（评估时刻 2018-01-01")
-    assert "→ 采纳全部可行的修改（members.aged_35_or_under=12）后即符合资格。" in zh
+    assert "  1. 1 more member aged 35 (周岁) or under: 12 instead of 11 (50% of 24 is 12, so at least 12)" \
+        in en.splitlines()
+    assert "→ With every feasible change (the number of members aged 35 (周岁) or under: 12) it would be eligible." \
+        == en.splitlines()[-1]
+    assert "GD-0001（广州南站客运车间青年班组）：不具备创建集体资格（截至2018年1月1日，北京时间）" == zh.splitlines()[0]
+    assert "→ 采纳全部可行的修改（35周岁以下成员人数改为12）后即具备资格。" == zh.splitlines()[-1]
+    assert "members." not in zh + en and "=" not in zh + en
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_text_marks_unchangeable_changes(national, good_facts, lang):
     """A change that cannot be made now is marked with its reason in the text."""
     text = why_not(national, late_filing(good_facts), as_of=LATE).to_text(lang)
-    assert ("⚠ cannot be changed now: " if lang == "en" else "⚠ 现已无法更改：") in text
+    assert ("⚠ cannot be done now: " if lang == "en" else "⚠ 现已无法做出：") in text
