@@ -14,8 +14,9 @@ earlier) are explained with the labels they were written with (docs/ruleset-form
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 import yaml
@@ -36,7 +37,8 @@ def _ruleset_files() -> list[Path]:
 
 def _schemas_read() -> set[str]:
     """The facts schemas the shipped rulesets read, and the regions file."""
-    return {"regions@1"} | {qnwmh_rules.load_ruleset(p, backend="python").ruleset.facts_schema for p in _ruleset_files()}
+    read = {qnwmh_rules.load_ruleset(p, backend="python").ruleset.facts_schema for p in _ruleset_files()}
+    return {"regions@1"} | read
 
 
 def _files() -> list[Path]:
@@ -178,8 +180,9 @@ MAINTAINER = re.compile(r"在此修改|可改为|设为|改为建议性|另行�
 
 def test_the_maintainer_check_finds_the_reviewed_examples():
     """The maintainers' instructions the reader review quoted (item 5) are each caught."""
-    examples = ["管理单位按其他日期计算年龄的，在此修改。", "地方规则集可改为0.8", "如采用宽松理解，将本项改为建议性要求。",
-                "（见该规则的到期设置）", "其他规则集可另行规定", "行业或地方另有日期的，可在其规则集中修改。"]
+    examples = ["管理单位按其他日期计算年龄的，在此修改。", "地方规则集可改为0.8",
+                "如采用宽松理解，将本项改为建议性要求。", "（见该规则的到期设置）", "其他规则集可另行规定",
+                "行业或地方另有日期的，可在其规则集中修改。"]
     assert [] == [e for e in examples if not MAINTAINER.search(e)]
 
 
