@@ -250,7 +250,7 @@ def test_check_json_gives_every_problem_with_its_parts(tmp_path, capsys):
     message and suggestion."""
     rs = _scratch_rulesets(tmp_path)
     f = rs / "2017-2018" / "national.yaml"
-    f.write_text(f.read_text(encoding="utf-8").replace("version: 2.0.1", "version: 2.0.1\nversoin: 1", 1)
+    f.write_text(f.read_text(encoding="utf-8").replace("version: 2.0.2", "version: 2.0.2\nversoin: 1", 1)
                  .replace("severity: required", "severity: requird", 1), encoding="utf-8")
     code_t, text, _ = run(capsys, ["check", str(f)])
     code_j, out, _ = run(capsys, ["check", str(f), "--format", "json"])

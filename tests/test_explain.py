@@ -32,14 +32,14 @@ def test_the_headline_comes_first_in_chinese(youth_fail, good_facts):
     """The zh note opens with the document kind, then one sentence: subject, name, outcome, term, ruleset, version."""
     assert ["青年文明号创建集体资格核查说明", "",
             "GD-0001（广州南站客运车间青年班组）不具备2017—2018年度全国青年文明号创建集体资格"
-            "（依据广东规则集2.0.1版；未指定评估时点，按各期限均已届满评估）"] == \
+            "（依据广东规则集2.0.2版；未指定评估时点，按各期限均已届满评估）"] == \
         lines(explain_text(youth_fail, facts=good_facts))[:3]
 
 
 def test_the_headline_comes_first_in_english(youth_fail):
     """The en note opens with the same sentence in English."""
     assert "GD-0001 is not eligible as a 2017—2018 national 青年文明号 creation collective (under the Guangdong " \
-           "ruleset, version 2.0.1; no evaluation date given: every deadline is taken as passed)." == \
+           "ruleset, version 2.0.2; no evaluation date given: every deadline is taken as passed)." == \
         lines(explain_text(youth_fail, lang="en"))[2]
 
 
@@ -47,7 +47,7 @@ def test_the_headline_gives_the_evaluation_date(good_facts):
     """With as_of, the headline opens with the day in Beijing time; a national verdict cites the national ruleset."""
     v = qnwmh_rules.evaluate(good_facts, as_of="2017-10-15")
     assert "截至2017年10月15日（北京时间），GD-0001具备2017—2018年度全国青年文明号创建集体资格" \
-           "（依据全国规则集2.0.1版）" \
+           "（依据全国规则集2.0.2版）" \
         == lines(explain_text(v))[2]
 
 
@@ -70,9 +70,8 @@ def test_a_failed_rule_quotes_the_clause_it_cites(youth_fail):
     """The failed rule's heading is followed by its source title, clause and the clause's own text, quoted."""
     text = lines(explain_text(youth_fail))
     i = text.index("1. 35周岁以下青年人数占50%以上")
-    assert "   依据：《2017—2018年度交通运输行业全国青年文明号评选（交通运输部2017年通知，经交通运输部同意）》" \
-           "二（一）：" \
-           "“总人数在6人以上、200人以下，其中35周岁以下青年人数占50%以上。”" == text[i + 1]
+    assert "   依据：《关于开展“2017—2018年度全国青年文明号”创建工作的通知》一、1：" \
+           "“集体需符合2016年11月颁布的《青年文明号管理办法》中规定的集体基本条件。”" == text[i + 1]
 
 
 def test_a_share_just_below_the_threshold_is_not_rounded_up_to_it(good_facts):
@@ -93,12 +92,12 @@ def test_other_failed_rules_are_phrased_per_rule(good_facts, guangdong):
     text = lines(explain_text(guangdong.evaluate(good_facts)))
     assert ["   核查情况：集体成员5人，不在6至200人之间。",
             "   核查情况：截至2017年9月30日，号长已满41周岁（出生日期1976年5月1日），超过40周岁。",
-            "   核查情况：号长为美国国籍，不是中国国籍。",
-            "   核查情况：登记的荣誉：2015—2016年度地市级青年文明号（命名，表彰文件日期2016年5月4日）；"
-            "没有符合要求的荣誉。",
-            "   核查情况：本届报备期内的报备渠道2个，超过1个，属多途径申报；计入的报备："
-            "北京时间2017年6月20日10:15经行业系统“广铁集团团委”报备，审核通过（北京时间2017年6月28日9:00）；"
-            "北京时间2017年7月1日9:00经属地“共青团广州市委”报备，待审核。",
+            "   核查情况：号长国籍为美国，不具有中国国籍。",
+            "   核查情况：2015—2016年度地市级青年文明号（命名，文件日期2016年5月4日）；"
+            "没有全国青年文明号命名，也没有最近一届（2015—2016年度）省级青年文明号命名或复核认定。",
+            "   核查情况：本届报备期内报备途径2个，属多途径申报（计入的报备："
+            "北京时间2017年6月20日10:15经行业所属归口单位广铁集团团委报备，审核通过（北京时间2017年6月28日9:00）；"
+            "北京时间2017年7月1日9:00经地方所属归口单位共青团广州市委报备，待审核）。",
             ] == [x for x in text if x.startswith("   核查情况：")]
 
 
@@ -108,9 +107,10 @@ def test_a_failed_filing_rule_lists_the_filings_read(good_facts, guangdong):
     good_facts["filings"][0]["review"]["at"] = "2017-09-12T09:00:00+08:00"
     text = lines(explain_text(guangdong.evaluate(good_facts), lang="en"))
     i = text.index("1. Network filing completed by 7 September 2017 (Guangdong deadline)")
-    assert ["   Required: A network filing in the online office system on or before 7 September 2017.",
+    assert ["   Required: A network filing in the Youth Civilization Post online office system on or before "
+            "7 September 2017.",
             "   Finding: Filings on record: filed 10 September 2017, 10:15 Beijing time through the industry line "
-            "“广铁集团团委”, approved (12 September 2017, 9:00 Beijing time); none was submitted on or before "
+            "with 广铁集团团委, approved (12 September 2017, 9:00 Beijing time); none was submitted on or before "
             "7 September 2017."] == text[i + 2:i + 4]
 
 
@@ -138,7 +138,7 @@ def test_undetermined_rules_list_their_missing_facts(good_facts, guangdong):
 def test_undetermined_rules_give_the_window_open_reason_in_english(window_open):
     """A rule waiting for an open window says until when, and from when it is decided."""
     text = lines(explain_text(window_open, lang="en"))
-    i = text.index("1. Network filing completed within the filing window")
+    i = text.index("1. Network filing completed between 1 October 2015 and 30 September 2017")
     assert ["   Finding: Filings on record: none; none within the filing window yet.",
             "   Why open: Not yet due: the period ends on 30 September 2017 (Beijing time); decided from "
             "1 October 2017."] == text[i + 3:i + 5]
@@ -161,7 +161,7 @@ def test_sections_come_in_order(window_open):
 def test_passed_rules_take_one_line_each(youth_fail):
     """Each condition met is one line: its title and its finding."""
     text = lines(explain_text(youth_fail, lang="en"))
-    assert "- The collective has between 6 and 200 members: The collective has 24 members, within 6–200." in text
+    assert "- The collective has between 6 and 200 members: 24 members, within the range 6–200." in text
     i = text.index("Conditions met (9)")
     assert 9 == sum(x.startswith("- ") for x in text[i + 1:text.index("Interpretations applied")])
 
@@ -170,18 +170,19 @@ def test_interpretations_applied_are_listed(youth_fail):
     """Rule interpretations and parameter notes appear in the note's language, each parameter once, named by
     its description, with the rules using it."""
     en, zh = lines(explain_text(youth_fail, lang="en")), lines(explain_text(youth_fail))
-    assert 1 == sum(x.startswith("- At least 50 % of members are aged 35 or under: ") for x in en)
-    note = "- parameter “The day on which ages in 周岁 are counted” (used by: The 号长 (leader) is aged 40 or under): "
+    assert 1 == sum(x.startswith("- At least 50% of members are aged 35 or under: ") for x in en)
+    note = "- parameter “Age reference date” (used by: The post leader (号长) is aged 40 or under): "
     assert 1 == sum(x.startswith(note) for x in en)
-    assert "- 参数“计算周岁年龄的基准日”（用于：号长年龄不超过40周岁）：文件未规定按哪一天计算年龄。" \
-           "本规则集以网络报备截止日（2017年9月30日）为基准日，即集体须具备资格的最后一天；" \
-           "管理单位按其他日期计算年龄的，在此修改。" in zh
+    assert "- 参数“计算年龄的基准日”（用于：号长年龄不超过40周岁）：文件未规定按哪一天计算年龄。" \
+           "本规则集以网络报备截止日（2017年9月30日）为基准日，即集体须具备资格的最后一天。" \
+           "管理单位按其他日期计算年龄的，临近年龄上限的号长结论可能不同。" in zh
 
 
 def test_interpretations_show_no_markdown_marks(youth_fail):
-    """Backticks of the ruleset's notes (`due`) are not shown."""
-    assert ("`" in " ".join(r.interpretation or "" for r in youth_fail.rules), "`" in explain_text(youth_fail)) == \
-        (True, False)
+    """Backticks in a verdict's notes (`due`, as rulesets before 2.0.2 wrote them) are not shown."""
+    rules = tuple(attrs.evolve(r, interpretation=(r.interpretation or "") + " (its `due`)") for r in youth_fail.rules)
+    old = attrs.evolve(youth_fail, rules=rules, stamp=attrs.evolve(youth_fail.stamp, version="0.0.1"))
+    assert ("`" in " ".join(r.interpretation or "" for r in old.rules), "`" in explain_text(old)) == (True, False)
 
 
 def test_the_stamp_is_reproduced(window_open):
@@ -190,8 +191,8 @@ def test_the_stamp_is_reproduced(window_open):
     text = explain_text(window_open)
     engine = {"durable": "durable_rules（记录引擎）", "python": "Python 编译后端"}[s.engine]
     assert text.endswith("\n".join([
-        "可复现信息", "- 规则集：guangdong", "- 年度：2017—2018", "- 版本：2.0.1",
-        "- 地区：广东", "- 层次（由基础到覆盖）：2017-2018/national@2.0.1 → 2017-2018/guangdong@2.0.1",
+        "可复现信息", "- 规则集：guangdong", "- 年度：2017—2018", "- 版本：2.0.2",
+        "- 地区：广东", "- 层次（由基础到覆盖）：2017-2018/national@2.0.2 → 2017-2018/guangdong@2.0.2",
         f"- 规则集 SHA-256：{s.ruleset_sha256}", f"- 程序库版本：{qnwmh_rules.__version__}",
         f"- 规则引擎：{engine}", "- 评估时点：2017年9月20日（北京时间）", f"- 事实数据 SHA-256：{s.facts_sha256}",
     ]) + "\n")
@@ -206,9 +207,9 @@ def test_a_unit_note_is_an_assessment(unit_facts):
     assert ["青年文明号活动管理工作考评说明", "",
             "截至2018年6月1日（北京时间），U-GD（共青团广东省委，省级团委，广东）的2017—2018年度青年文明号活动管理工作"
             "考评暂定得分80.0分（满分100.0分；待定项目确定后，得分可能在80.0至100.0分之间），尚有必备要求无法判定"
-            "（依据《2017—2018年度青年文明号活动管理工作考评（管理单位）》规则集2.1.0版）",
+            "（依据《2017—2018年度青年文明号活动管理工作考评（管理单位）》规则集2.1.1版）",
             "【注意：本考评的分值为占位值，并非正式标准（考评办法原文未收录），得分仅供参考。】"] == lines(text)[:4]
-    assert ("资格" in text, "- 组织至少一次专题会议：已登记：2017年3月10日专题会议“全省青年文明号工作专题会”"
+    assert ("资格" in text, "- 组织至少一次专题会议：已登记2017年3月10日专题会议“全省青年文明号工作专题会”"
                            "（得分10分，满分10分）。"
             in lines(text)) == (False, True)
 

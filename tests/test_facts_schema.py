@@ -70,12 +70,14 @@ def test_the_new_fact_is_unknown_to_a_ruleset_on_the_shipped_schema(tmp_path):
 def test_naming_the_shipped_schema_leaves_the_content_hash_as_it_was(tmp_path):
     """facts_schema: collective@1 written out is the default: the ruleset's hash (and its lock entry) stays."""
     text = (ROOT / "rulesets" / "2017-2018" / "national.yaml").read_text(encoding="utf-8")
-    (tmp_path / "2017-2018").mkdir()
-    (tmp_path / "2017-2018" / "national.yaml").write_text(
-        text.replace("\nterm: 2017-2018\n", "\nterm: 2017-2018\nfacts_schema: collective@1\n", 1), encoding="utf-8")
-    named = qnwmh_rules.load_ruleset(tmp_path / "2017-2018" / "national.yaml", backend="python").ruleset
-    shipped = qnwmh_rules.load_ruleset(ROOT / "rulesets" / "2017-2018" / "national.yaml", backend="python").ruleset
-    assert (shipped.sha256, "collective@1") == (named.sha256, named.facts_schema)
+    for name, header in (("named", "facts_schema: collective@1\n"), ("default", "")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "national.yaml").write_text(
+            text.replace("facts_schema: collective@2\n", header, 1).replace("version: 2.0.2", "version: 9.0.0"),
+            encoding="utf-8")
+    named = qnwmh_rules.load_ruleset(tmp_path / "named" / "national.yaml", backend="python").ruleset
+    default = qnwmh_rules.load_ruleset(tmp_path / "default" / "national.yaml", backend="python").ruleset
+    assert (default.sha256, "collective@1") == (named.sha256, named.facts_schema)
 
 
 def test_a_changed_copy_of_a_schema_changes_the_content_hash(tmp_path):
@@ -96,9 +98,9 @@ _Q124 = [
                                     "facts/collectiv@1.facts.yaml beside the ruleset, in its rulesets tree and among "
                                     "the shipped ones) (did you mean 'collective@1'?)"),
     ("facts_schema: unit@1\n", "Q124 facts_schema unit@1 describes a unit, but the ruleset's subject is collective"),
-    ("facts_schema: collective@2\n", "Q124 facts_schema 'collective@2': no such schema (looked for "
-                                     "facts/collective@2.facts.yaml beside the ruleset, in its rulesets tree and "
-                                     "among the shipped ones) (did you mean 'collective@1'?)"),
+    ("facts_schema: collective@9\n", "Q124 facts_schema 'collective@9': no such schema (looked for "
+                                     "facts/collective@9.facts.yaml beside the ruleset, in its rulesets tree and "
+                                     "among the shipped ones) (did you mean 'collective@2'?)"),
 ]
 
 
@@ -177,7 +179,7 @@ def test_check_reports_a_schema_mistake_and_the_ruleset_that_reads_it(tmp_path, 
 def test_check_passes_the_shipped_facts_schemas(capsys):
     """The shipped schemas are checked by check and have no problems."""
     assert 0 == main(["check", str(SCHEMAS)])
-    assert "checked 0 ruleset file(s) and 3 facts schema file(s): no problems" in capsys.readouterr().err
+    assert "checked 0 ruleset file(s) and 5 facts schema file(s): no problems" in capsys.readouterr().err
 
 
 # ---- item 1: the label API ------------------------------------------------------------------------
@@ -215,10 +217,15 @@ def test_a_label_asked_in_another_language_or_for_an_unknown_path_is_refused():
         facts.facts_schema().label("members.totl")
 
 
-def test_the_shipped_ruleset_reads_the_shipped_schema():
-    """A ruleset without facts_schema reads the shipped one of its subject."""
-    rs = qnwmh_rules.load_ruleset(ROOT / "rulesets" / "2017-2018" / "unit.yaml", backend="python").ruleset
+def test_the_shipped_ruleset_reads_the_shipped_schema(tmp_path):
+    """A ruleset without facts_schema reads the shipped one of its subject (unit@1); the shipped unit ruleset
+    names unit@2, which has the same facts as unit@1 with the reviewed labels."""
+    text = (ROOT / "rulesets" / "2017-2018" / "unit.yaml").read_text(encoding="utf-8")
+    (tmp_path / "unit.yaml").write_text(text.replace("facts_schema: unit@2\n", ""), encoding="utf-8")
+    rs = qnwmh_rules.load_ruleset(tmp_path / "unit.yaml", backend="python").ruleset
     assert ("unit@1", facts.SUBJECTS["unit"]) == (rs.facts_schema, rs.facts)
+    shipped = qnwmh_rules.load_ruleset(ROOT / "rulesets" / "2017-2018" / "unit.yaml", backend="python").ruleset
+    assert ("unit@2", sorted(rs.facts.schema.fields)) == (shipped.facts_schema, sorted(shipped.facts.schema.fields))
 
 
 def test_the_wheel_carries_every_schema_file():
@@ -231,7 +238,7 @@ def test_the_wheel_carries_every_schema_file():
     files = [PurePosixPath(p.relative_to(ROOT / "rulesets").as_posix()) for p in sorted(SCHEMAS.iterdir())]
     assert [] == [str(f) for f in files if not any(f.match(g) and len(f.parts) == len(PurePosixPath(g).parts)
                                                    for g in globs)]
-    assert 3 == len(files)
+    assert 5 == len(files)
 
 
 # ---- issue 12 item 6: one parser per type ---------------------------------------------------------

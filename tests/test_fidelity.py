@@ -78,7 +78,7 @@ def test_every_rule_reading_the_filing_window_states_its_boundaries():
             if {"filing_window", "single_channel_window"} & set(r.params):
                 en = r.interpretation.en if r.interpretation else ""
                 zh = r.interpretation.zh if r.interpretation else ""
-                assert "both days included" in " ".join(en.split()) or "2015-10-01" in en, (name, r.id)
+                assert "both days included" in " ".join(en.split()) or "1 October 2015" in en, (name, r.id)
                 assert "首尾两日均包括在内" in zh or "2015年10月1日" in zh, (name, r.id)
 
 
@@ -210,7 +210,7 @@ def test_a_unit_missing_a_duty_is_worded_for_a_unit():
     assert ("ineligible", "unit") == (doc["outcome"], doc["subject"])
     assert "The 2017—2018 assessment of U-GD as a management unit of the programme: scored 80.0 of 100.0; a " \
            "required duty is not met (under the “2017—2018 assessment of management units (Youth Civilization " \
-           "Post)” ruleset, version 2.1.0; no evaluation date given: every deadline is taken as passed)." == \
+           "Post)” ruleset, version 2.1.1; no evaluation date given: every deadline is taken as passed)." == \
         explain_text(v, lang="en").splitlines()[2]
     assert "U-GD的2017—2018年度青年文明号活动管理工作考评得分80.0分（满分100.0分），有必备要求未达到" == \
         explain_text(v).splitlines()[2].partition("（依据")[0]
@@ -237,9 +237,9 @@ def test_a_2014_filing_and_a_2016_filing_are_one_channel_and_the_note_lists_the_
         r = v.rule("filing.single_channel")
         assert ("eligible", "passed", 1, ["filings[1]"]) == (v.outcome, r.outcome, dict(r.values)[
             "derived.filing_channels"], dict(r.values)["derived.filing_channels.counted"])
-    assert "- Filed through one reporting line only: Reporting lines used within this term's filing window: 1, not " \
-           "several; filings counted: filed 1 March 2016, 10:00 Beijing time through the locality line " \
-           "“共青团广东省委”, " \
+    assert "- Filed through one reporting line only: Reporting channels used within this term's filing window: 1; " \
+           "no filing through several channels. Filings counted: filed 1 March 2016, 10:00 Beijing time through " \
+           "the local line with 共青团广东省委, " \
            "approved (1 March 2016, 10:00 Beijing time)." in explain_text(v, lang="en").splitlines()
 
 

@@ -166,7 +166,7 @@ def test_the_page_lists_sources_parameters_and_derived_facts(guangdong):
     assert f"- **Layers:** {' → '.join(rs.layers)}\n" in md
     assert "- **Time zone:** Asia/Shanghai\n" in md
     g = next(s for s in rs.sources if s.id == "G")
-    assert f"| G | {g.title.en} | {g.reference} | 2017-06-16 | — |\n" in md
+    assert f"| G | {g.title.en} | — | 2017-06-16 | {g.note.en} |\n" in md
     w = rs.parameter("filing_window")
     assert (f"| `filing_window` | between 2015-10-01 and 2017-09-30, both days included (Asia/Shanghai) | N | "
             f"{w.description.en} | {' '.join(w.interpretation.en.split())} | {w.layer} |\n") in md

@@ -109,15 +109,15 @@ def test_released_versions_are_immutable(tmp_path, capsys):
     """After `release`, editing the ruleset without a new version is refused by check and by the API."""
     shutil.copy(ROOT / "2017-2018" / "national.yaml", tmp_path / "national.yaml")
     assert 0 == main(["release", str(tmp_path / "national.yaml")])
-    assert "released: 2017-2018/national@2.0.1" in capsys.readouterr().out
+    assert "released: 2017-2018/national@2.0.2" in capsys.readouterr().out
     lock = json.loads((tmp_path / "releases.lock").read_text(encoding="utf-8"))
-    assert ["2017-2018/national@2.0.1"] == list(lock["releases"])
+    assert ["2017-2018/national@2.0.2"] == list(lock["releases"])
     text = (tmp_path / "national.yaml").read_text(encoding="utf-8")
     (tmp_path / "national.yaml").write_text(text.replace("value: 6\n", "value: 7\n", 1), encoding="utf-8")
     assert 2 == main(["check", str(tmp_path / "national.yaml")])
     out = capsys.readouterr().out
-    assert f"{tmp_path / 'national.yaml'}:6:10: Q130 version 2.0.1 of 2017-2018/national was released" in out
-    (tmp_path / "national.yaml").write_text(text.replace("version: 2.0.1", "version: 2.1.0")
+    assert f"{tmp_path / 'national.yaml'}:6:10: Q130 version 2.0.2 of 2017-2018/national was released" in out
+    (tmp_path / "national.yaml").write_text(text.replace("version: 2.0.2", "version: 2.1.0")
                                             .replace("value: 6\n", "value: 7\n", 1), encoding="utf-8")
     assert 0 == main(["check", str(tmp_path / "national.yaml")])
 
@@ -146,7 +146,7 @@ def test_a_new_term_can_inherit_from_an_earlier_one(tmp_path):
         "ruleset: national\ninherits: base.yaml\nterm: 2019-2020\nversion: 0.1.0\n"
         "title: {zh: 2019—2020年度, en: 2019—2020}\nparameters:\n  members_max: {value: 250}\n", encoding="utf-8")
     engine = qnwmh_rules.load_ruleset(tmp_path / "next.yaml")
-    assert ("2017-2018/national@2.0.1", "2019-2020/national@0.1.0") == engine.ruleset.layers
+    assert ("2017-2018/national@2.0.2", "2019-2020/national@0.1.0") == engine.ruleset.layers
     assert "2019-2020/national@0.1.0" == engine.ruleset.parameter("members_max").layer
     (tmp_path / "back.yaml").write_text(
         "ruleset: old\ninherits: next.yaml\nterm: 2015-2016\nversion: 0.1.0\ntitle: {zh: 旧, en: old}\n",
