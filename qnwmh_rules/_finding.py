@@ -171,15 +171,18 @@ def _parsed_phrase(text: str) -> T.Template:
 
 
 def check_phrasing(path: Path) -> list[RulesetError]:
-    """Every problem of a names file (``names.phrasing.yaml``): ``nationalities`` (ISO 3166 codes) and
-    ``time_zones`` (IANA names), each name a ``{zh, en}`` pair of texts."""
+    """Every problem of a names file (``names.phrasing.yaml``): ``nationalities`` (ISO 3166 codes),
+    ``time_zones`` (IANA names) and, optionally, ``industries`` (industry codes), each name a ``{zh, en}``
+    pair of texts."""
     loaded = load_text(read_file(path), str(path))
     doc = loaded.data
     if not isinstance(doc, dict):
         return [loaded.error("Q101", "a names file is a mapping with `nationalities:` and `time_zones:`", ())]
     errors: list[RulesetError] = []
-    for section in ("nationalities", "time_zones"):
+    for section in ("nationalities", "time_zones", "industries"):
         names = doc.get(section)
+        if section == "industries" and names is None:  # optional
+            continue
         if not isinstance(names, dict):
             errors.append(loaded.error("Q103", f"a names file needs a `{section}:` mapping of code: {{zh, en}}", ()))
             continue
@@ -253,6 +256,11 @@ class Vocab:
     def nationality(self, code: str, lang: str) -> str:
         got = _phrasing(self.root)["nationalities"].get(code)
         return str(got[lang]) if got is not None else code
+
+    def industry(self, code: str, lang: str) -> str:
+        """An industry code by its name in the names file (``transport`` → ``交通运输``), else as written."""
+        got = (_phrasing(self.root).get("industries") or {}).get(code)
+        return str(got[lang]) if isinstance(got, dict) and lang in got else code
 
     def zone(self, name: str, lang: str) -> str:
         got = _phrasing(self.root)["time_zones"].get(name)
