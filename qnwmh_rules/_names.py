@@ -62,10 +62,12 @@ def _title_in(folder: str, name: str) -> tuple[str, str] | None:
     return None
 
 
-def layer_name(layer: str, lang: str, *, folder: str | None = None, own: tuple[str, str, str] | None = None) -> str:
+def layer_name(layer: str, lang: str, *, folder: str | None = None, own: tuple[str, str, str] | None = None,
+               term: str | None = None) -> str:
     """A layer id (``2017-2018/guangdong@2.0.1``) in words (``广东规则集2.0.1版``). ``own`` is (id, zh title,
     en title) of the ruleset the layers belong to; a layer that is neither national, a region nor that
-    ruleset is named by the title in its file in ``folder`` (the ruleset's folder), else by its id."""
+    ruleset is named by the title in its file in ``folder`` (the ruleset's folder), else by its id. A layer
+    of another term than ``term`` says its term (``2017—2018年度全国规则集2.0.1版``)."""
     m = LAYER_ID.fullmatch(layer)
     if m is None:
         return layer
@@ -76,10 +78,17 @@ def layer_name(layer: str, lang: str, *, folder: str | None = None, own: tuple[s
     elif folder is not None and name != "national" and name not in packaged_regions().names:
         got = _title_in(folder, name)
         title = None if got is None else got[0] if lang == "zh" else got[1]
-    return ruleset_name(name, version, lang, title=title)
+    text = ruleset_name(name, version, lang, title=title)
+    if term is None or m["term"] == term:
+        return text
+    shown = m["term"].replace("-", "—", 1)
+    return f"{shown}年度{text}" if lang == "zh" else f"{text} ({shown})"
 
 
 def layers_text(layers: tuple[str, ...] | list[str], lang: str, *, folder: str | None = None,
                 own: tuple[str, str, str] | None = None) -> str:
-    """The layers from the base to the top, in words, joined by arrows."""
-    return " → ".join(layer_name(str(x), lang, folder=folder, own=own) for x in layers)
+    """The layers from the base to the top, in words, joined by arrows; when they span terms, each says
+    its term."""
+    terms = {m["term"] for m in (LAYER_ID.fullmatch(str(x)) for x in layers) if m is not None}
+    same = next(iter(terms)) if len(terms) == 1 else ""  # "": no layer's term, so each says its own
+    return " → ".join(layer_name(str(x), lang, folder=folder, own=own, term=same) for x in layers)

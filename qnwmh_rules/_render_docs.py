@@ -23,7 +23,7 @@ from ._facts_schema import packaged_regions
 from ._finding import vocabulary
 from ._template import date_text, pct_text, term_text
 from ._model import Derivation, Parameter, Rule, Ruleset, Window, decided_on
-from ._names import layer_name
+from ._names import layer_name, layers_text
 from ._tree import NEGATED, And, Arith, Cmp, Const, Fact, InList, InWindow, Item, Not, Or, Quant, RNode, Visitor, walk
 from .facts import SUBJECTS
 
@@ -615,8 +615,9 @@ def _layer(w: _Words, layer: str) -> str:
     rs = w.rs
     if w.en or not layer:
         return layer or "—"
-    return layer_name(layer, "zh", folder=str(Path(rs.path).parent) if rs.path else None,
-                      own=(rs.id, rs.title.zh, rs.title.en))
+    return layers_text((layer,) if len({x.split("/")[0] for x in rs.layers}) <= 1 else (*rs.layers, layer), "zh",
+                       folder=str(Path(rs.path).parent) if rs.path else None,
+                       own=(rs.id, rs.title.zh, rs.title.en)).rsplit(" → ", 1)[-1]  # its term if they span terms
 
 
 def _param_name(p: Parameter, lang: str) -> str:
@@ -706,7 +707,8 @@ def render_markdown(ruleset: Ruleset, *, lang: str = "en") -> str:
                                        s.date and s.date.isoformat(), s.note and _text(s.note.get(lang)))
                                       for s in ruleset.sources])
     else:
-        layers = " → ".join(_layer(w, x) for x in ruleset.layers) if ruleset.layers else _layer(w, ruleset.key)
+        layers = layers_text(ruleset.layers or (ruleset.key,), "zh", own=(ruleset.id, ruleset.title.zh, ruleset.title.en),
+                             folder=str(Path(ruleset.path).parent) if ruleset.path else None)
         out = [f"# {_text(ruleset.title.zh)}", "",
                f"- **{t['term']}{colon}{term_text(ruleset.term)}年度", f"- **{t['version']}{colon}{ruleset.version}",
                f"- **{t['region']}{colon}{w.region(ruleset.region)}", f"- **{t['layers']}{colon}{layers}",

@@ -43,8 +43,8 @@ def load(tmp_path, *rules):
 
 def plain(md, rule_id):
     """The plain-word condition of one rule on a rendered page."""
-    section = next(s for s in md.split("\n### ") if s.startswith(rule_id + " "))
-    line = next(ln for ln in section.splitlines() if ln.startswith(("**In plain words:** ", "**条件（白话）：**")))
+    section = next(s for s in md.split("\n### ") if s.startswith(rule_id + " ") or f"**规则编号：**{rule_id}\n" in s)
+    line = next(ln for ln in section.splitlines() if ln.startswith(("**In plain words:** ", "**条件说明：**")))
     return line.split("** ", 1)[1] if line.startswith("**In") else line.split("：**", 1)[1]
 
 
@@ -61,14 +61,14 @@ def test_every_shipped_ruleset_renders_completely(term, region, lang):
     assert md.startswith(f"# {rs.title.en if lang == 'en' else rs.title.zh}\n")
     assert rs.sha256 in md
     for r in rs.rules:
-        assert f"### {r.id} — " in md
+        assert (f"### {r.id} — " if lang == "en" else f"### {r.title.zh}\n\n- **规则编号：**{r.id}\n") in md
         for line in r.citation.text.strip().splitlines():
             assert f"> {line.strip()}" in md
         if r.interpretation:
             assert " ".join(r.interpretation.get(lang).split()) in md
         assert plain(md, r.id)
     for p in rs.parameters:
-        assert f"| `{p.name}` |" in md
+        assert (f"| `{p.name}` |" if lang == "en" else f"| {_render_docs._param_name(p, 'zh')} |") in md
 
 
 def test_rendering_is_deterministic():
@@ -103,7 +103,7 @@ def test_a_range_names_the_subject_once(tmp_path):
     when = "members.total >= params.members_min and members.total <= params.members_max"
     expected_en = ("the total number of members (members.total) is at least 6 (members_min) "
                    "and at most 200 (members_max, placeholder — not official)")
-    expected_zh = "集体成员总数（members.total）不少于 6（members_min）且不超过 200（members_max，占位值——非官方）"
+    expected_zh = "集体成员总数不少于6且不超过200（暂定值，并非正式标准）"
     assert expected_en == render(tmp_path, when)
     assert expected_zh == render(tmp_path, when, lang="zh")
 
@@ -114,16 +114,17 @@ def test_the_naming_basis_reads_as_any_with_grouped_or(tmp_path):
             'or (h.level == "provincial" and h.round == params.latest_round)))')
     expected = ('at least one honour (honors) such that its date of commendation (h.date) is on or before '
                 '2017-09-30 (cutoff) and [its level (h.level) is "national" or [its level (h.level) is "provincial" '
-                'and its round (h.round) is "2015-2016" (latest_round)]]')
+                'and its term (h.round) is "2015-2016" (latest_round)]]')
+    expected_zh = "至少有一项荣誉满足：其表彰文件日期不晚于2017年9月30日且【其级别为全国或（其级别为省级且其年度为2015—2016年度）】"
     assert expected == render(tmp_path, when)
+    assert expected_zh == render(tmp_path, when, lang="zh")
 
 
 def test_a_window_states_its_days_and_zone(tmp_path):
     """A window gives both days, which are included, its zone and the parameter's name."""
     expected_en = ("at least one filing (filings) such that its submission time (f.submitted_at) is between "
                    "2015-10-01 and 2017-09-30, the first day included, the last excluded (Asia/Shanghai; win)")
-    expected_zh = ("至少有一项网络报备（filings）满足：其提交时间（f.submitted_at）在 2015-10-01 至 2017-09-30 期间"
-                   "（含首日、不含末日，北京时间；win）")
+    expected_zh = "至少有一项网络报备满足：其提交时间在2015年10月1日至2017年9月30日期间（含首日、不含末日，北京时间）"
     assert expected_en == render(tmp_path, "any(f in filings, f.submitted_at in params.win)")
     assert expected_zh == render(tmp_path, "any(f in filings, f.submitted_at in params.win)", lang="zh")
 
