@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
+from pathlib import Path
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,6 +29,7 @@ from . import _template as T
 from ._catalogue import rulesets_dir
 from ._finding import Vocab, vocabulary, word_rule
 from ._model import Ruleset
+from ._names import layers_text, ruleset_name
 from ._replay import ruleset_for_stamp
 from .verdict import RuleOutcome, Verdict
 
@@ -48,13 +50,13 @@ _W: dict[str, dict[str, str]] = {
         "h.ineligible": "{asof}{who}不具备{term}年度全国青年文明号创建集体资格（{basis}）",
         "h.undetermined": "{asof}{who}是否具备{term}年度全国青年文明号创建集体资格尚无法判定（{basis}）",
         "unit.h": "{asof}{who}的{term}年度青年文明号活动管理工作考评{score}，{outcome}（{basis}）",
-        "unit.o.eligible": "各项必备要求均已达到", "unit.o.ineligible": "有必备要求未达到",
+        "unit.o.eligible": "各项必备要求均已达到", "unit.o.ineligible": "部分必备要求未达到",
         "unit.o.undetermined": "尚有必备要求无法判定",
         "unit.h.noscore": "{asof}{who}的{term}年度青年文明号活动管理工作考评：{outcome}（{basis}）",
         "score": "得分{total}分（满分{maximum}分）",
-        "score.provisional": "暂定得分{total}分（满分{maximum}分；待定项目确定后，得分可能在{lo}至{hi}分之间）",
+        "score.provisional": "暂定得分{total}分（满分{maximum}分；尚无法判定的项目判定后，最终得分在{lo}分至{hi}分之间）",
         "asof": "截至{date}，", "asof.none": "",
-        "basis": "依据{name}规则集{version}版", "basis.national": "全国",
+        "basis": "依据{ruleset}", "basis.elsewhere": "；所在地区为{region}，不属于{overlay}", "basis.national": "全国",
         "basis.asof_none": "；未指定评估时点，按各期限均已届满评估",
         "who": "{id}（{details}）", "details_sep": "，",
         "g.failed": "不符合的条件", "g.undetermined": "尚无法判定的条件", "g.passed": "符合的条件",
@@ -79,10 +81,11 @@ _W: dict[str, dict[str, str]] = {
         "interp": "采用的解释", "interp.rule": "{title}", "interp.param": "参数“{name}”（用于：{titles}）",
         "interp.none": "（无）", "interp.placeholder": "〔占位值，并非正式标准〕",
         "stamp": "可复现信息",
-        "s.ruleset_id": "规则集", "s.term": "年度", "s.version": "版本", "s.region": "地区",
-        "s.layers": "层次（由基础到覆盖）", "s.ruleset_sha256": "规则集 SHA-256", "s.library_version": "程序库版本",
-        "s.engine": "规则引擎", "s.as_of": "评估时点", "s.facts_sha256": "事实数据 SHA-256",
-        "s.unset": "未指定（按各期限均已届满评估）", "engine.durable": "durable_rules（记录引擎）",
+        "s.ruleset": "规则集", "s.ruleset_text": "{name}（{term}年度）", "s.ruleset_id": "规则集编号",
+        "s.region": "规则集适用范围", "s.nationwide": "全国",
+        "s.layers": "层次（由基础到覆盖）", "s.ruleset_sha256": "规则集SHA-256校验值", "s.library_version": "软件版本",
+        "s.engine": "规则引擎", "s.as_of": "评估时点", "s.facts_sha256": "核查数据SHA-256校验值",
+        "s.unset": "未指定（按各期限均已届满评估）", "engine.durable": "durable_rules（存档认定所用引擎）",
         "engine.python": "Python 编译后端",
         "colon": "：", "sep": "、", "end": "。", "points": "{points}分（满分{max}分）",
         "points.deduction": "扣{points}分（最多扣{max}分）", "points.open": "待定（满分{max}分）",
@@ -108,7 +111,7 @@ _W: dict[str, dict[str, str]] = {
         "score.provisional": "provisionally scored {total} of {maximum} (between {lo} and {hi} once the open "
                              "items are decided)",
         "asof": "As of {date}, ", "asof.none": "",
-        "basis": "under the {name} ruleset, version {version}", "basis.national": "national",
+        "basis": "under {ruleset}", "basis.elsewhere": "; located in {region}, not {overlay}", "basis.national": "national",
         "basis.asof_none": "; no evaluation date given: every deadline is taken as passed",
         "who": "{id} ({details})", "details_sep": "; ",
         "g.failed": "Conditions not met", "g.undetermined": "Conditions not yet decidable",
@@ -133,10 +136,11 @@ _W: dict[str, dict[str, str]] = {
         "interp.param": "parameter “{name}” (used by: {titles})", "interp.none": "(none)",
         "interp.placeholder": "[placeholder — not an official value] ",
         "stamp": "Reproducibility stamp",
-        "s.ruleset_id": "ruleset", "s.term": "term", "s.version": "version", "s.region": "region",
-        "s.layers": "layers (base first)", "s.ruleset_sha256": "ruleset sha256",
-        "s.library_version": "library version", "s.engine": "engine", "s.as_of": "evaluated as of",
-        "s.facts_sha256": "facts sha256", "s.unset": "not set (every deadline taken as passed)",
+        "s.ruleset": "Ruleset", "s.ruleset_text": "{name} ({term})", "s.ruleset_id": "Ruleset id",
+        "s.region": "Ruleset applies to", "s.nationwide": "the whole country",
+        "s.layers": "Layers (base first)", "s.ruleset_sha256": "Ruleset SHA-256",
+        "s.library_version": "Library version", "s.engine": "Engine", "s.as_of": "Evaluated as of",
+        "s.facts_sha256": "Facts SHA-256", "s.unset": "not set (every deadline taken as passed)",
         "engine.durable": "durable_rules (engine of record)", "engine.python": "compiled Python backend",
         "colon": ": ", "sep": ", ", "end": ".", "points": "{points} of {max}",
         "points.deduction": "{points} (at most {max})", "points.open": "open (at most {max})",
@@ -256,23 +260,21 @@ def _who(verdict: Verdict, facts: Mapping[str, Any] | None, vocab: Vocab, w: Map
             details.append(vocab.value_label("kind", kind, lang))
         region = facts.get("region")
         if isinstance(region, str) and verdict.subject == "unit":
-            details.append(vocab.region(region, lang))
+            place = vocab.region(region, lang)
+            if not (isinstance(name, str) and place in name):  # 共青团广东省委 already says 广东
+                details.append(place)
     if not details:
         return verdict.subject_id
     return w["who"].format(id=verdict.subject_id, details=w["details_sep"].join(details))
 
 
-def _basis(verdict: Verdict, rs: Ruleset | None, vocab: Vocab, w: Mapping[str, str], lang: str) -> str:
+def _basis(verdict: Verdict, rs: Ruleset | None, vocab: Vocab, w: Mapping[str, str], lang: str,
+           facts: Any = None) -> str:
     s = verdict.stamp
-    if s.region:
-        name = vocab.region(s.region, lang)
-    elif s.ruleset_id == "national":
-        name = w["basis.national"]
-    elif rs is not None:
-        name = f"《{rs.title.zh}》" if lang == "zh" else f"“{rs.title.en}”"
-    else:
-        name = s.ruleset_id
-    out = w["basis"].format(name=name, version=s.version)
+    out = w["basis"].format(ruleset=_ruleset_words(verdict, rs, lang))
+    region = facts.get("region") if isinstance(facts, Mapping) else None
+    if s.region and isinstance(region, str) and region != s.region:  # a regional ruleset, a subject elsewhere
+        out += w["basis.elsewhere"].format(region=vocab.region(region, lang), overlay=vocab.region(s.region, lang))
     if not s.as_of:
         out += w["basis.asof_none"]
     return out
@@ -282,9 +284,12 @@ def _score_head(verdict: Verdict, w: Mapping[str, str]) -> str | None:
     s = verdict.score
     if s is None:
         return None
+    def n(x: Any) -> str:  # 100, not 100.0; a decimal only when there is one
+        text = str(x)
+        return text.rstrip("0").rstrip(".") if re.fullmatch(r"-?[0-9]+\.[0-9]+", text) else text
     if s.provisional:
-        return w["score.provisional"].format(total=s.total, maximum=s.maximum, lo=s.lowest, hi=s.highest)
-    return w["score"].format(total=s.total, maximum=s.maximum)
+        return w["score.provisional"].format(total=n(s.total), maximum=n(s.maximum), lo=n(s.lowest), hi=n(s.highest))
+    return w["score"].format(total=n(s.total), maximum=n(s.maximum))
 
 
 def _headline(verdict: Verdict, rs: Ruleset | None, facts: Any, vocab: Vocab, w: Mapping[str, str],
@@ -293,7 +298,7 @@ def _headline(verdict: Verdict, rs: Ruleset | None, facts: Any, vocab: Vocab, w:
     asof = w["asof"].format(date=when) if when else w["asof.none"]
     who = _who(verdict, facts, vocab, w, lang)
     term = T.term_text(verdict.stamp.term)
-    basis = _basis(verdict, rs, vocab, w, lang)
+    basis = _basis(verdict, rs, vocab, w, lang, facts)
     if unit:
         score = _score_head(verdict, w)
         key = "unit.h" if score else "unit.h.noscore"
@@ -376,26 +381,43 @@ def _stamp_keys(verdict: Verdict) -> tuple[str, ...]:
     return (*[k for k in _STAMP_ORDER if k in d], *sorted(k for k in d if k not in _STAMP_ORDER))
 
 
-def _stamp(verdict: Verdict, vocab: Vocab, w: Mapping[str, str], lang: str) -> tuple[tuple[str, str], ...]:
+def _ruleset_words(verdict: Verdict, rs: Ruleset | None, lang: str) -> str:
+    """The ruleset the stamp names, in words: ``广东规则集2.0.1版`` / ``the Guangdong ruleset, version 2.0.1``."""
+    s = verdict.stamp
+    title = (rs.title.zh if lang == "zh" else rs.title.en) if rs is not None and rs.id == s.ruleset_id else None
+    return ruleset_name(s.ruleset_id, s.version, lang, region=s.region or None, title=title)
+
+
+def _stamp(verdict: Verdict, rs: Ruleset | None, vocab: Vocab, w: Mapping[str, str],
+           lang: str) -> tuple[tuple[str, str, bool], ...]:
+    """The stamp as (label, text, whether the text is an identifier shown in a fixed-width face): the ruleset
+    in words with its term, its id, where it applies, the layers in words, then the hashes and versions."""
     d = verdict.stamp.to_dict()
-    rows = []
+    rows: list[tuple[str, str, bool]] = []
     for k in _stamp_keys(verdict):
         v = d[k]
-        if k == "layers" and isinstance(v, list | tuple):
-            text = " → ".join(map(str, v))
+        mono = False
+        if k == "ruleset_id":
+            rows.append((w["s.ruleset"], w["s.ruleset_text"].format(name=_ruleset_words(verdict, rs, lang),
+                                                                   term=T.term_text(verdict.stamp.term)), False))
+            text, mono = str(v), True
+        elif k in ("term", "version"):
+            continue  # said in words with the ruleset
+        elif k == "layers" and isinstance(v, list | tuple):
+            own = (rs.id, rs.title.zh, rs.title.en) if rs is not None else None
+            text = layers_text(tuple(map(str, v)), lang, own=own,
+                               folder=str(Path(rs.path).parent) if rs is not None and rs.path else None)
         elif k == "region":
-            text = vocab.region(str(v), lang) if v else w["basis.national"]
+            text = vocab.region(str(v), lang) if v else w["s.nationwide"]
         elif k == "as_of":
             text = (_when(v, vocab, lang) or str(v)) if v else w["s.unset"]
-        elif k == "term":
-            text = T.term_text(v)
         elif k == "engine":
             text = w.get(f"engine.{v}", str(v))
         elif v is None:
             text = w["s.unset"]
         else:
-            text = str(v)
-        rows.append((w.get(f"s.{k}", k), text))
+            text, mono = str(v), k in ("ruleset_sha256", "facts_sha256", "library_version")
+        rows.append((w.get(f"s.{k}", k), text, mono))
     return tuple(rows)
 
 
@@ -483,15 +505,14 @@ def _note(verdict: Verdict, lang: str, ruleset: Any = None, facts: Mapping[str, 
         if n or o in ("failed", "undetermined", "passed"):
             parts.append(_w(w, unit, f"n.{o}").format(n=n))
     counts = w["counts"].format(total=len(verdict.rules), parts=w["counts_sep"].join(parts))
+    stamp = _stamp(verdict, rs, vocab, w, lang)
     missing = w["missing_all"].format(paths=w["sep"].join(vocab.label(p, lang) for p in verdict.missing)) \
         if verdict.missing else ""
     return _Note(lang, unit, w["unit.doc_title" if unit else "doc_title"], verdict.outcome, headline,
                  _banner(verdict, rs, w, lang), counts, missing, tuple(groups),
                  tuple(_score_text(verdict, lang, rs, vocab)), _interpretations(verdict, w, lang, rs),
-                 _stamp(verdict, vocab, w, lang), w,
-                 tuple(' class="mono"' if k in ("layers", "ruleset_sha256", "facts_sha256", "ruleset_id",
-                                                "library_version", "version") else ""
-                       for k in _stamp_keys(verdict)))
+                 tuple((label, text) for label, text, _ in stamp), w,
+                 tuple(' class="mono"' if mono else "" for _, _, mono in stamp))
 
 
 # ---------------------------------------------------------------------------------------------
