@@ -185,15 +185,16 @@ def test_interpretations_show_no_markdown_marks(youth_fail):
 
 
 def test_the_stamp_is_reproduced(window_open):
-    """The stamp gives ruleset id, term, version, region, layers, both sha256, library version, engine and as_of."""
+    """The stamp gives the ruleset in words with its term and version, its id (labelled), where it applies,
+    the layers in words, both SHA-256, library version, engine and as_of."""
     s = window_open.stamp
     text = explain_text(window_open)
-    engine = {"durable": "durable_rules（记录引擎）", "python": "Python 编译后端"}[s.engine]
+    engine = {"durable": "durable_rules（存档认定所用引擎）", "python": "Python 编译后端"}[s.engine]
     assert text.endswith("\n".join([
-        "可复现信息", "- 规则集：guangdong", "- 年度：2017—2018", "- 版本：2.0.1",
-        "- 地区：广东", "- 层次（由基础到覆盖）：2017-2018/national@2.0.1 → 2017-2018/guangdong@2.0.1",
-        f"- 规则集 SHA-256：{s.ruleset_sha256}", f"- 程序库版本：{qnwmh_rules.__version__}",
-        f"- 规则引擎：{engine}", "- 评估时点：2017年9月20日（北京时间）", f"- 事实数据 SHA-256：{s.facts_sha256}",
+        "可复现信息", "- 规则集：广东规则集2.0.1版（2017—2018年度）", "- 规则集编号：guangdong",
+        "- 规则集适用范围：广东", "- 层次（由基础到覆盖）：全国规则集2.0.1版 → 广东规则集2.0.1版",
+        f"- 规则集SHA-256校验值：{s.ruleset_sha256}", f"- 软件版本：{qnwmh_rules.__version__}",
+        f"- 规则引擎：{engine}", "- 评估时点：2017年9月20日（北京时间）", f"- 核查数据SHA-256校验值：{s.facts_sha256}",
     ]) + "\n")
 
 
@@ -204,9 +205,9 @@ def test_a_unit_note_is_an_assessment(unit_facts):
     v = qnwmh_rules.load_ruleset(term="2017-2018", subject="unit").evaluate(unit_facts, as_of="2018-06-01")
     text = explain_text(v, facts=unit_facts)
     assert ["青年文明号活动管理工作考评说明", "",
-            "截至2018年6月1日（北京时间），U-GD（共青团广东省委，省级团委，广东）的2017—2018年度青年文明号活动管理工作"
-            "考评暂定得分80.0分（满分100.0分；待定项目确定后，得分可能在80.0至100.0分之间），尚有必备要求无法判定"
-            "（依据《2017—2018年度青年文明号活动管理工作考评（管理单位）》规则集2.1.0版）",
+            "截至2018年6月1日（北京时间），U-GD（共青团广东省委，省级团委）的2017—2018年度青年文明号活动管理工作"
+            "考评暂定得分80分（满分100分；尚无法判定的项目判定后，最终得分在80分至100分之间），尚有必备要求无法判定"
+            "（依据青年文明号活动管理工作考评（管理单位）规则集2.1.0版）",
             "【注意：本考评的分值为占位值，并非正式标准（考评办法原文未收录），得分仅供参考。】"] == lines(text)[:4]
     assert ("资格" in text, "- 组织至少一次专题会议：已登记：2017年3月10日专题会议“全省青年文明号工作专题会”"
                            "（得分10分，满分10分）。"
