@@ -1,14 +1,20 @@
 """The Markdown page of a ruleset: complete, deterministic, with conditions in plain words."""
 
 import ast
+import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import qnwmh_rules
 from qnwmh_rules import _render_docs
 from qnwmh_rules._render_docs import FACT_LABELS, render_markdown
 from qnwmh_rules.facts import FIELDS
+from qnwmh_rules.exceptions import RulesetError
+from tests.strategies import COND_PARAMS, condition_texts, where_texts
+from tests.zh_docs_checker import zh_faults, zh_page_faults
 
 SHIPPED = [(term, region) for term, regions in qnwmh_rules.available_rulesets().items() for region in [None, *regions]]
 
@@ -182,3 +188,47 @@ def test_a_placeholder_parameter_is_marked_in_the_table(tmp_path):
     md = render_markdown(rs)
     assert f"| `members_max` | 200 — **placeholder — not official** | — | — | — | {rs.layers[-1]} |" in md
     assert "- `members_max` = 200 — placeholder — not official" in md
+
+
+# ---- the KIND test: a zh page a league committee's reader finds nothing to correct in (issue 13, 84–93) ----
+
+SHIPPED_FILES = sorted(p for p in (Path(__file__).parent.parent / "rulesets").glob("*/*.yaml")
+                       if not p.name.endswith(".cases.yaml") and p.parent.name not in ("facts", "findings"))
+
+
+@pytest.mark.parametrize("path", SHIPPED_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_the_zh_page_of_every_shipped_ruleset_reads_in_words(path):
+    """No raw fact path, parameter name, JSON value, ISO date, nested 【】, code span, condition text or
+    Latin run (outside the labelled rule number, ruleset id and hash) on the zh page of any shipped ruleset."""
+    rs = qnwmh_rules.load_ruleset(path, backend="python").ruleset
+    assert [] == zh_page_faults(render_markdown(rs, lang="zh"), rs)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(when=condition_texts(counts=("picked",)), where=where_texts(), distinct=st.booleans())
+def test_any_condition_reads_in_words_on_the_zh_page(tmp_path_factory, when, where, distinct):
+    """Any well-typed condition over a collective's facts (numbers, shares, dates, windows, codes, any/all,
+    and/or/not nested, a count with its own condition) is worded on the zh page with no fact path,
+    parameter name, code, ISO date or nested 【】."""
+    function, of = ("count_distinct", "filings[].channel") if distinct else ("count", "filings")
+    p = tmp_path_factory.mktemp("zh") / "c.yaml"
+    p.write_text(HEAD.split("parameters:\n")[0] + "parameters:\n" + COND_PARAMS
+                 + f"derived:\n  picked:\n    function: {function}\n    of: {of}\n    where: {json.dumps(where)}\n"
+                 + "rules:\n" + rule(json.dumps(when, ensure_ascii=False)), encoding="utf-8")
+    try:
+        rs = qnwmh_rules.load_ruleset(p, backend="python").ruleset
+    except RulesetError as exc:  # shapes durable mis-evaluates are refused on either backend
+        assert exc.code in ("Q303", "Q304", "Q306"), (exc, when)
+        return
+    page = render_markdown(rs, lang="zh")
+    assert ([], []) == (zh_faults(plain(page, "basic.x")), zh_page_faults(page, rs))
+
+
+def test_the_checker_catches_each_kind():
+    """The zh checker reports each kind of fault the issue names, and passes the allowlisted identifiers."""
+    bad = ["集体成员总数（members.total）不少于6", "不少于6（members_min）", '级别为 "national"', "生日次日（day_after_birthday）",
+           "国籍为CN", "截至2017-09-30", "且【甲或【乙且丙】】", "**条件原文：**x", "时区：Asia/Shanghai",
+           "Eligibility as a collective", "`params.x`"]
+    assert [True] * len(bad) == [bool(zh_faults(b)) for b in bad]
+    good = "- **规则编号：**basic.members_range\n- **规则集编号：**national\n- **内容SHA-256校验值：**a8f6c9\n【甲或（乙且丙）】"
+    assert [] == zh_faults(good)

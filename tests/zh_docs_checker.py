@@ -16,7 +16,7 @@ ruleset's id) and ``内容SHA-256校验值：`` (the content hash an auditor quo
 
 SCOPED OUT (helper B of session 19 rewrites these texts in rulesets/; the lead widens the check after
 merging): the ruleset's own prose — rule and parameter interpretations, parameter descriptions (and
-the parameter names taken from their heads), source titles and notes, quoted clause texts. They are
+the parameter names taken from their heads), source titles, references and notes, quoted clause texts. They are
 cut out of the page before checking; everything the renderer itself writes is checked.
 """
 
@@ -27,7 +27,7 @@ import re
 from qnwmh_rules._render_docs import _param_name, _text
 
 LATIN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:[./@-][A-Za-z0-9_]+)*")
-ISO_DATE = re.compile(r"\b[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}\b")
+ISO_DATE = re.compile(r"(?<![0-9])[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?![0-9])")
 LABELLED = re.compile(r"(规则编号|规则集编号|内容SHA-256校验值)：\*\*[^\s|]+")
 ALLOWED_WORDS = ("SHA-256",)
 
@@ -41,7 +41,7 @@ def ruleset_prose(rs) -> list[str]:
         texts += [p.description and p.description.get("zh"), p.interpretation and p.interpretation.get("zh"),
                   _param_name(p, "zh")]
     for s in rs.sources:
-        texts += [s.title.get("zh"), s.note and s.note.get("zh")]
+        texts += [s.title.get("zh"), s.note and s.note.get("zh"), s.reference]
     crit = rs.creation_collective
     if crit is not None:
         texts += [crit.interpretation and crit.interpretation.get("zh"), crit.citation.text,
