@@ -63,7 +63,7 @@ _W: dict[str, dict[str, str]] = {
         "g.not_applicable": "不适用的条件",
         "unit.g.failed": "未达到的要求", "unit.g.undetermined": "尚无法判定的要求", "unit.g.passed": "已达到的要求",
         "unit.g.not_applicable": "不适用的要求",
-        "b.failed": "不符合", "b.undetermined": "待定", "b.passed": "符合", "b.not_applicable": "不适用",
+        "b.failed": "不符合", "b.undetermined": "尚无法判定", "b.passed": "符合", "b.not_applicable": "不适用",
         "unit.b.failed": "未达到", "unit.b.passed": "已达到",
         "c.failed": "不符合", "c.undetermined": "尚无法判定", "c.passed": "符合", "c.not_applicable": "不适用",
         "unit.c.failed": "未达到要求", "unit.c.passed": "达到要求",
@@ -74,8 +74,9 @@ _W: dict[str, dict[str, str]] = {
         "missing_all": "缺少信息：{paths}。",
         "count_head": "{label}（{n}项）",
         "rule_head": "{title}", "advisory": "〔建议性条件，不影响结论〕",
+        "unit.advisory": "〔建议性要求：不影响必备要求是否达到的结论，但计入得分〕",
         "l.cites": "依据", "l.required": "要求", "l.finding": "核查情况", "l.missing": "缺少信息",
-        "l.waiting": "待定原因", "l.conclusion": "核查结论", "l.points": "得分", "l.id": "规则编号",
+        "l.waiting": "无法判定的原因", "l.conclusion": "核查结论", "l.points": "得分", "l.id": "规则编号",
         "cite.head": "{source}{clause}", "cite": "{head}：“{text}”",
         "waiting.other": "尚待其他情况确定后判定",
         "interp": "采用的解释", "interp.rule": "{title}", "interp.param": "参数“{name}”（用于：{titles}）",
@@ -88,11 +89,11 @@ _W: dict[str, dict[str, str]] = {
         "s.unset": "未指定（按各期限均已届满评估）", "engine.durable": "durable_rules（存档认定所用引擎）",
         "engine.python": "Python 编译后端",
         "colon": "：", "sep": "、", "end": "。", "points": "{points}分（满分{max}分）",
-        "points.deduction": "扣{points}分（最多扣{max}分）", "points.open": "待定（满分{max}分）",
+        "points.deduction": "扣{points}分（最多扣{max}分）", "points.open": "暂不计分（满分{max}分）",
         "points.short": "得分{points}分，满分{max}分",
         "points.short.deduction": "扣{points}分，最多扣{max}分",
-        "placeholder": "注意：本考评的分值为占位值，并非正式标准（考评办法原文未收录），得分仅供参考。",
-        "placeholder.rules": "使用占位分值的项目：{titles}。", "placeholder.all": "所有计分项目的分值均为占位值。",
+        "placeholder": "注意：考评办法原文未收录，本说明的分值为暂定分值，并非正式标准，得分仅供参考。",
+        "placeholder.rules": "使用暂定分值的项目：{titles}。", "placeholder.all": "",
     },
     "en": {
         "doc_title": "Eligibility note: national Youth Civilization Post creation collective",
@@ -100,36 +101,37 @@ _W: dict[str, dict[str, str]] = {
         "h.eligible": "{asof}{who} is eligible as a {term} national 青年文明号 creation collective ({basis}).",
         "h.ineligible": "{asof}{who} is not eligible as a {term} national 青年文明号 creation collective ({basis}).",
         "h.undetermined": "{asof}whether {who} is eligible as a {term} national 青年文明号 creation collective "
-                          "cannot be decided yet ({basis}).",
-        "unit.h": "{asof}the {term} assessment of {who} as a management unit of the programme: {score}; {outcome} "
-                  "({basis}).",
+                          "is undetermined ({basis}).",
+        "unit.h": "{asof}{who} has {score} in the {term} assessment of management units; {outcome} ({basis}).",
         "unit.h.noscore": "{asof}the {term} assessment of {who} as a management unit of the programme: {outcome} "
                           "({basis}).",
         "unit.o.eligible": "every required duty is met", "unit.o.ineligible": "a required duty is not met",
-        "unit.o.undetermined": "some required duties cannot be decided yet",
-        "score": "scored {total} of {maximum}",
-        "score.provisional": "provisionally scored {total} of {maximum} (between {lo} and {hi} once the open "
-                             "items are decided)",
+        "unit.o.undetermined": "some required duties are undetermined",
+        "score": "a score of {total} out of {maximum}",
+        "score.provisional": "a provisional score of {total} out of {maximum} (the final score will lie between {lo} "
+                             "and {hi} once the undetermined items are decided)",
         "asof": "As of {date}, ", "asof.none": "",
         "basis": "under {ruleset}", "basis.elsewhere": "; located in {region}, not {overlay}", "basis.national": "national",
         "basis.asof_none": "; no evaluation date given: every deadline is taken as passed",
         "who": "{id} ({details})", "details_sep": "; ",
-        "g.failed": "Conditions not met", "g.undetermined": "Conditions not yet decidable",
+        "g.failed": "Conditions not met", "g.undetermined": "Undetermined conditions",
         "g.passed": "Conditions met",
         "g.not_applicable": "Conditions not applicable",
-        "unit.g.failed": "Duties not met", "unit.g.undetermined": "Duties not yet decidable",
+        "unit.g.failed": "Duties not met", "unit.g.undetermined": "Undetermined duties",
         "unit.g.passed": "Duties met", "unit.g.not_applicable": "Duties not applicable",
-        "b.failed": "not met", "b.undetermined": "undecided", "b.passed": "met", "b.not_applicable": "n/a",
-        "c.failed": "not met", "c.undetermined": "cannot be decided yet", "c.passed": "met",
+        "b.failed": "not met", "b.undetermined": "undetermined", "b.passed": "met",
+        "b.not_applicable": "not applicable",
+        "c.failed": "not met", "c.undetermined": "undetermined", "c.passed": "met",
         "c.not_applicable": "not applicable",
-        "n.failed": "{n} not met", "n.undetermined": "{n} not yet decidable", "n.passed": "{n} met",
+        "n.failed": "{n} not met", "n.undetermined": "{n} undetermined", "n.passed": "{n} met",
         "n.not_applicable": "{n} not applicable",
         "counts": "{total} items: {parts}.", "counts_sep": ", ",
         "missing_all": "Missing information: {paths}.",
         "count_head": "{label} ({n})",
         "rule_head": "{title}", "advisory": "(advisory: does not affect the outcome)",
+        "unit.advisory": "(advisory: does not decide whether the required duties are met, but is scored)",
         "l.cites": "Cites", "l.required": "Required", "l.finding": "Finding", "l.missing": "Missing",
-        "l.waiting": "Why open", "l.conclusion": "Conclusion", "l.points": "Points", "l.id": "Rule id",
+        "l.waiting": "Why undetermined", "l.conclusion": "Conclusion", "l.points": "Points", "l.id": "Rule id",
         "cite.head": "{source}, clause {clause}", "cite": "{head}: “{text}”",
         "waiting.other": "waiting for another condition to be settled",
         "interp": "Interpretations applied", "interp.rule": "{title}",
@@ -143,13 +145,13 @@ _W: dict[str, dict[str, str]] = {
         "s.facts_sha256": "Facts SHA-256", "s.unset": "not set (every deadline taken as passed)",
         "engine.durable": "durable_rules (engine of record)", "engine.python": "compiled Python backend",
         "colon": ": ", "sep": ", ", "end": ".", "points": "{points} of {max}",
-        "points.deduction": "{points} (at most {max})", "points.open": "open (at most {max})",
+        "points.deduction": "{points} (at most {max})", "points.open": "pending (out of {max})",
         "points.short": "{points} of {max} points",
         "points.short.deduction": "{points} points, at most {max}",
-        "placeholder": "Note: the points of this assessment are placeholders, not official weights (the "
-                       "assessment measures are not held); the score is indicative only.",
-        "placeholder.rules": "Items scored with placeholder points: {titles}.",
-        "placeholder.all": "Every scored item uses placeholder points.",
+        "placeholder": "Note: the text of the assessment measures is not held; the points in this note are "
+                       "provisional, not official weights, and the score is indicative only.",
+        "placeholder.rules": "Items scored with provisional points: {titles}.",
+        "placeholder.all": "",
     },
 }
 
@@ -351,7 +353,8 @@ def _rule_note(verdict: Verdict, r: RuleOutcome, rs: Ruleset | None, w: Mapping[
             rule = None
     said = word_rule(r, rule, lang=lang, vocab=vocab, as_of=verdict.stamp.as_of)
     title = r.title_zh if lang == "zh" else r.title_en
-    advisory = w["advisory"] if r.severity == "advisory" else ""
+    scored = rule is not None and rule.score is not None and rule.score.kind != "gate"
+    advisory = _w(w, unit and scored, "advisory") if r.severity == "advisory" else ""
     lines = [_cites(r, w), _Line("required", w["l.required"], _end(said.requirement, w))]
     finding = said.finding
     if finding is not None:
@@ -481,8 +484,9 @@ def _banner(verdict: Verdict, rs: Ruleset | None, w: Mapping[str, str], lang: st
         marked = set(s.placeholder_params)
         scored = [r for r in rs.rules if r.score is not None and r.score.kind != "gate"]
         titles = [r.title.zh if lang == "zh" else r.title.en for r in scored if r.score and r.score.param in marked]
-        if titles and len(titles) == len(scored):
-            out.append(w["placeholder.all"])
+        if titles and len(titles) == len(scored):  # the banner already says every point is provisional
+            if w["placeholder.all"]:
+                out.append(w["placeholder.all"])
         elif titles:
             out.append(w["placeholder.rules"].format(titles=w["sep"].join(titles)))
     return tuple(out)
@@ -710,8 +714,10 @@ article.rule { background: #ffffff; border: 1px solid #d0d0d0; border-radius: .3
   margin-top: .75rem; }
 .rule-id { color: #444; font-weight: 400; }
 .advisory { display: inline-block; font-size: .85rem; color: #3d3d3d; font-weight: 400; }
-dl.lines { display: grid; grid-template-columns: 4.5em minmax(0, 1fr); gap: .35rem 1rem; margin: .4rem 0 0; }
-html[lang="en"] dl.lines { grid-template-columns: 7.5em minmax(0, 1fr); }
+dl.lines { display: grid; grid-template-columns: minmax(4.5em, max-content) minmax(0, 1fr); gap: .35rem 1rem;
+  margin: .4rem 0 0; }
+dl.lines dt { white-space: nowrap; }
+html[lang="en"] dl.lines { grid-template-columns: minmax(7.5em, max-content) minmax(0, 1fr); }
 dl.lines dt { font-weight: 700; color: #333; }
 dl.lines dd { margin: 0; }
 dd.finding { font-weight: 600; }
@@ -723,6 +729,7 @@ blockquote { margin: .3rem 0 0; padding: .3rem .8rem; border-left: .2rem solid #
   color: #222; }
 ul.oneline { margin: .3rem 0 0; padding-left: 1.3rem; }
 ul.oneline li { margin: .25rem 0; }
+section.interpretations { font-size: .92rem; color: #2b2b2b; }
 ul.interp { padding-left: 1.3rem; }
 ul.interp li { margin: .35rem 0; }
 .label { font-weight: 700; }
@@ -762,6 +769,15 @@ def _html_rule(r: _RuleNote, w: Mapping[str, str]) -> list[str]:
     return out
 
 
+def _page_title(verdict: Verdict, facts: Mapping[str, Any] | None, title: str, lang: str) -> str:
+    """The page's title names its subject (so that pages saved as PDF are told apart):
+    ``GD-0001（广州南站客运车间青年班组）青年文明号创建集体资格核查说明``."""
+    name = facts.get("name") if isinstance(facts, Mapping) and facts.get("id") in (None, verdict.subject_id) else None
+    who = verdict.subject_id + ((f"（{name.strip()}）" if lang == "zh" else f" ({name.strip()})")
+                                if isinstance(name, str) and name.strip() else "")
+    return f"{who}{title}" if lang == "zh" else f"{who} — {title}"
+
+
 def explain_html(verdict: Verdict, *, lang: str = "zh", ruleset: Any = None,
                  facts: Mapping[str, Any] | None = None) -> str:
     """The same note as ``explain_text`` as one self-contained HTML page (inline CSS, no scripts,
@@ -776,7 +792,7 @@ def explain_html(verdict: Verdict, *, lang: str = "zh", ruleset: Any = None,
         "<head>",
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{_e(n.title)}</title>",
+        f"<title>{_e(_page_title(verdict, facts, n.title, lang))}</title>",
         f"<style>{_CSS}</style>",
         "</head>",
         "<body>",

@@ -140,14 +140,14 @@ def test_undetermined_rules_give_the_window_open_reason_in_english(window_open):
     text = lines(explain_text(window_open, lang="en"))
     i = text.index("1. Network filing completed within the filing window")
     assert ["   Finding: Filings on record: none; none within the filing window yet.",
-            "   Why open: Not yet due: the period ends on 30 September 2017 (Beijing time); decided from "
+            "   Why undetermined: Not yet due: the period ends on 30 September 2017 (Beijing time); decided from "
             "1 October 2017."] == text[i + 3:i + 5]
 
 
 def test_undetermined_rules_give_the_window_open_reason_in_chinese(window_open):
     """The same reason in Chinese, with Chinese dates and Beijing time, and no count of days left."""
     text = explain_text(window_open)
-    reason = "   待定原因：期限至2017年9月30日（北京时间）止，尚未届满；2017年10月1日起判定。"
+    reason = "   无法判定的原因：期限至2017年9月30日（北京时间）止，尚未届满；2017年10月1日起判定。"
     assert (2, False) == (lines(text).count(reason),
                           "还剩" in text)
 
@@ -208,7 +208,7 @@ def test_a_unit_note_is_an_assessment(unit_facts):
             "截至2018年6月1日（北京时间），U-GD（共青团广东省委，省级团委）的2017—2018年度青年文明号活动管理工作"
             "考评暂定得分80分（满分100分；尚无法判定的项目判定后，最终得分在80分至100分之间），尚有必备要求无法判定"
             "（依据青年文明号活动管理工作考评（管理单位）规则集2.1.0版）",
-            "【注意：本考评的分值为占位值，并非正式标准（考评办法原文未收录），得分仅供参考。】"] == lines(text)[:4]
+            "【注意：考评办法原文未收录，本说明的分值为暂定分值，并非正式标准，得分仅供参考。】"] == lines(text)[:4]
     assert ("资格" in text, "- 组织至少一次专题会议：已登记：2017年3月10日专题会议“全省青年文明号工作专题会”"
                            "（得分10分，满分10分）。"
             in lines(text)) == (False, True)
@@ -253,11 +253,30 @@ def test_html_carries_the_same_findings(youth_fail):
         youth_fail.stamp.ruleset_sha256)]
 
 
-@pytest.mark.parametrize(("lang", "badges"), [("zh", ["不符合", "待定", "符合"]),
-                                              ("en", ["not met", "undecided", "met"])])
+@pytest.mark.parametrize(("lang", "badges"), [("zh", ["不符合", "尚无法判定", "符合"]),
+                                              ("en", ["not met", "undetermined", "met"])])
 def test_html_badges_are_in_the_note_language(window_open, lang, badges):
     """The outcome badges of the HTML page are words of the note's language, not outcome codes."""
     assert badges == re.findall(r'<span class="badge">([^<]*)</span>', explain_html(window_open, lang=lang))
+
+
+def test_html_title_names_the_subject(window_open, good_facts):
+    """The page's <title> names the collective (pages saved as PDF are told apart by it)."""
+    assert ["GD-0001（广州南站客运车间青年班组）青年文明号创建集体资格核查说明",
+            "GD-0001 (广州南站客运车间青年班组) — Eligibility note: national Youth Civilization Post creation collective"] \
+        == [re.search(r"<title>(.*)</title>", explain_html(window_open, lang=lang, facts=good_facts))[1]
+            for lang in ("zh", "en")]
+
+
+def test_the_undetermined_outcome_has_one_word_per_language(window_open):
+    """Badge, group heading and conclusion of an undetermined rule use one term (尚无法判定 / undetermined)."""
+    for lang, word in (("zh", "尚无法判定"), ("en", "undetermined")):
+        page = explain_html(window_open, lang=lang)
+        section = page[page.index('id="outcome-undetermined"'):page.index("</section>", page.index('id="outcome-undetermined"'))]
+        heads = re.findall(r'<span class="badge">([^<]*)</span> ([^<]*)</h2>', section)[0]
+        conclusions = set(re.findall(r'<dd class="conclusion">([^<]*)</dd>', section))
+        assert (True, True, {word.capitalize() if lang == "en" else word}) == (
+            heads[0] == word, word in heads[1].lower(), conclusions), (lang, heads, conclusions)
 
 
 def test_html_headline_gives_the_evaluation_date(window_open):
