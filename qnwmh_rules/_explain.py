@@ -70,7 +70,7 @@ _W: dict[str, dict[str, str]] = {
         "n.failed": "不符合{n}项", "n.undetermined": "尚无法判定{n}项", "n.passed": "符合{n}项",
         "n.not_applicable": "不适用{n}项",
         "unit.n.failed": "未达到{n}项", "unit.n.passed": "达到{n}项",
-        "counts": "共{total}项：{parts}。", "counts_sep": "，",
+        "counts": "共核查{total}项：{parts}。", "counts.all": "共核查{total}项，均{outcome}。", "counts_sep": "，",
         "missing_all": "缺少信息：{paths}。",
         "count_head": "{label}（{n}项）",
         "rule_head": "{title}", "advisory": "〔建议性条件，不影响结论〕",
@@ -125,7 +125,8 @@ _W: dict[str, dict[str, str]] = {
         "c.not_applicable": "not applicable",
         "n.failed": "{n} not met", "n.undetermined": "{n} undetermined", "n.passed": "{n} met",
         "n.not_applicable": "{n} not applicable",
-        "counts": "{total} items: {parts}.", "counts_sep": ", ",
+        "counts": "{total} items checked: {parts}.", "counts.all": "{total} items checked: all {outcome}.",
+        "counts_sep": ", ",
         "missing_all": "Missing information: {paths}.",
         "count_head": "{label} ({n})",
         "rule_head": "{title}", "advisory": "(advisory: does not affect the outcome)",
@@ -504,11 +505,14 @@ def _note(verdict: Verdict, lang: str, ruleset: Any = None, facts: Mapping[str, 
         rules = tuple(_rule_note(verdict, r, rs, w, lang, vocab, unit) for r in verdict.rules if r.outcome == o)
         groups.append(_Group(o, w["count_head"].format(label=_w(w, unit, f"g.{o}"), n=len(rules)),
                              _w(w, unit, f"b.{o}"), o not in ("passed", "not_applicable"), rules))
-    for o in _GROUP_ORDER:
+    for o in _GROUP_ORDER:  # zero counts left out; one outcome for all said as "均符合"
         n = sum(r.outcome == o for r in verdict.rules)
-        if n or o in ("failed", "undetermined", "passed"):
+        if n:
             parts.append(_w(w, unit, f"n.{o}").format(n=n))
-    counts = w["counts"].format(total=len(verdict.rules), parts=w["counts_sep"].join(parts))
+    if len(outcomes) == 1:
+        counts = w["counts.all"].format(total=len(verdict.rules), outcome=_w(w, unit, f"c.{outcomes[0]}"))
+    else:
+        counts = w["counts"].format(total=len(verdict.rules), parts=w["counts_sep"].join(parts))
     stamp = _stamp(verdict, rs, vocab, w, lang)
     missing = w["missing_all"].format(paths=w["sep"].join(vocab.label(p, lang) for p in verdict.missing)) \
         if verdict.missing else ""
