@@ -19,8 +19,8 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-from pathlib import Path
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -54,7 +54,8 @@ _W: dict[str, dict[str, str]] = {
         "unit.o.undetermined": "尚有必备要求无法判定",
         "unit.h.noscore": "{asof}{who}的{term}年度青年文明号活动管理工作考评：{outcome}（{basis}）",
         "score": "得分{total}分（满分{maximum}分）",
-        "score.provisional": "暂定得分{total}分（满分{maximum}分；尚无法判定的项目判定后，最终得分在{lo}分至{hi}分之间）",
+        "score.provisional": "暂定得分{total}分（满分{maximum}分；尚无法判定的项目判定后，"
+                             "最终得分在{lo}分至{hi}分之间）",
         "asof": "截至{date}，", "asof.none": "",
         "basis": "依据{ruleset}", "basis.elsewhere": "；所在地区为{region}，不属于{overlay}", "basis.national": "全国",
         "basis.asof_none": "；未指定评估时点，按各期限均已届满评估",
@@ -111,7 +112,8 @@ _W: dict[str, dict[str, str]] = {
         "score.provisional": "a provisional score of {total} out of {maximum} (the final score will lie between {lo} "
                              "and {hi} once the undetermined items are decided)",
         "asof": "As of {date}, ", "asof.none": "",
-        "basis": "under {ruleset}", "basis.elsewhere": "; located in {region}, not {overlay}", "basis.national": "national",
+        "basis": "under {ruleset}", "basis.elsewhere": "; located in {region}, not {overlay}",
+        "basis.national": "national",
         "basis.asof_none": "; no evaluation date given: every deadline is taken as passed",
         "who": "{id} ({details})", "details_sep": "; ",
         "g.failed": "Conditions not met", "g.undetermined": "Undetermined conditions",

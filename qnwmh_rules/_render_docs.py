@@ -21,9 +21,9 @@ import attrs
 from ._check import due_days, type_of
 from ._facts_schema import packaged_regions
 from ._finding import vocabulary
-from ._template import date_text, pct_text, term_text
 from ._model import Derivation, Parameter, Rule, Ruleset, Window, decided_on
-from ._names import layer_name, layers_text
+from ._names import layers_text
+from ._template import date_text, pct_text, term_text
 from ._tree import NEGATED, And, Arith, Cmp, Const, Fact, InList, InWindow, Item, Not, Or, Quant, RNode, Visitor, walk
 from .facts import SUBJECTS
 
@@ -120,7 +120,8 @@ _INCL = {"en": _words(_BOUNDS, "both days included|both days excluded|the first 
          "zh": _words(_BOUNDS, "含首尾两日|不含首尾两日|含首日、不含末日|不含首日、含末日")}
 _T = {
     "en": dict(term="Term", version="Version", region="Region", layers="Layers", tz="Time zone",
-               sha="Content sha256", id="Ruleset id", rule_id="Rule id", sources="Sources", rules="Rules", params="Parameters",
+               sha="Content sha256", id="Ruleset id", rule_id="Rule id", sources="Sources", rules="Rules",
+               params="Parameters",
                derived="Derived facts", severity="Severity", layer="Layer", source="Source", clause="clause",
                plain="In plain words", written="As written", pending="Undetermined rather than failed while",
                due="Not yet due", due_text="until {last} ({zone}) has passed{opens}, a collective or unit that does "
@@ -367,9 +368,7 @@ class _Words:
         en = {"any": f"at least one {sing} ({lst}) such that {body}",
               "all": f"every {sing} ({lst}), if there are any, is such that {body}",
               "none": f"no {sing} ({lst}) is such that {body}"}
-        zh = {"any": f"至少有一项{noun}（{lst}）满足：{body}", "all": f"每一项{noun}（{lst}，如有）都满足：{body}",
-              "none": f"没有任何一项{noun}（{lst}）满足：{body}"}
-        text = (en if self.en else zh)[kind]
+        text = en[kind]
         return self.group(text) if nested else text
 
 
@@ -707,7 +706,8 @@ def render_markdown(ruleset: Ruleset, *, lang: str = "en") -> str:
                                        s.date and s.date.isoformat(), s.note and _text(s.note.get(lang)))
                                       for s in ruleset.sources])
     else:
-        layers = layers_text(ruleset.layers or (ruleset.key,), "zh", own=(ruleset.id, ruleset.title.zh, ruleset.title.en),
+        layers = layers_text(ruleset.layers or (ruleset.key,), "zh",
+                             own=(ruleset.id, ruleset.title.zh, ruleset.title.en),
                              folder=str(Path(ruleset.path).parent) if ruleset.path else None)
         out = [f"# {_text(ruleset.title.zh)}", "",
                f"- **{t['term']}{colon}{term_text(ruleset.term)}年度", f"- **{t['version']}{colon}{ruleset.version}",

@@ -263,7 +263,8 @@ def test_html_badges_are_in_the_note_language(window_open, lang, badges):
 def test_html_title_names_the_subject(window_open, good_facts):
     """The page's <title> names the collective (pages saved as PDF are told apart by it)."""
     assert ["GD-0001（广州南站客运车间青年班组）青年文明号创建集体资格核查说明",
-            "GD-0001 (广州南站客运车间青年班组) — Eligibility note: national Youth Civilization Post creation collective"] \
+            "GD-0001 (广州南站客运车间青年班组) — Eligibility note: national Youth Civilization Post creation "
+            "collective"] \
         == [re.search(r"<title>(.*)</title>", explain_html(window_open, lang=lang, facts=good_facts))[1]
             for lang in ("zh", "en")]
 
@@ -272,7 +273,8 @@ def test_the_undetermined_outcome_has_one_word_per_language(window_open):
     """Badge, group heading and conclusion of an undetermined rule use one term (尚无法判定 / undetermined)."""
     for lang, word in (("zh", "尚无法判定"), ("en", "undetermined")):
         page = explain_html(window_open, lang=lang)
-        section = page[page.index('id="outcome-undetermined"'):page.index("</section>", page.index('id="outcome-undetermined"'))]
+        start = page.index('id="outcome-undetermined"')
+        section = page[start:page.index("</section>", start)]
         heads = re.findall(r'<span class="badge">([^<]*)</span> ([^<]*)</h2>', section)[0]
         conclusions = set(re.findall(r'<dd class="conclusion">([^<]*)</dd>', section))
         assert (True, True, {word.capitalize() if lang == "en" else word}) == (

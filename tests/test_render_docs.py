@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 import qnwmh_rules
 from qnwmh_rules import _render_docs
 from qnwmh_rules._render_docs import FACT_LABELS, render_markdown
-from qnwmh_rules.facts import FIELDS
 from qnwmh_rules.exceptions import RulesetError
+from qnwmh_rules.facts import FIELDS
 from tests.strategies import COND_PARAMS, condition_texts, where_texts
 from tests.zh_docs_checker import zh_faults, zh_page_faults
 
@@ -121,7 +121,8 @@ def test_the_naming_basis_reads_as_any_with_grouped_or(tmp_path):
     expected = ('at least one honour (honors) such that its date of commendation (h.date) is on or before '
                 '2017-09-30 (cutoff) and [its level (h.level) is "national" or [its level (h.level) is "provincial" '
                 'and its term (h.round) is "2015-2016" (latest_round)]]')
-    expected_zh = "至少有一项荣誉满足：其表彰文件日期不晚于2017年9月30日且【其级别为全国或（其级别为省级且其年度为2015—2016年度）】"
+    expected_zh = ("至少有一项荣誉满足：其表彰文件日期不晚于2017年9月30日且"
+                   "【其级别为全国或（其级别为省级且其年度为2015—2016年度）】")
     assert expected == render(tmp_path, when)
     assert expected_zh == render(tmp_path, when, lang="zh")
 
@@ -226,9 +227,11 @@ def test_any_condition_reads_in_words_on_the_zh_page(tmp_path_factory, when, whe
 
 def test_the_checker_catches_each_kind():
     """The zh checker reports each kind of fault the issue names, and passes the allowlisted identifiers."""
-    bad = ["集体成员总数（members.total）不少于6", "不少于6（members_min）", '级别为 "national"', "生日次日（day_after_birthday）",
+    bad = ["集体成员总数（members.total）不少于6", "不少于6（members_min）", '级别为 "national"',
+           "生日次日（day_after_birthday）",
            "国籍为CN", "截至2017-09-30", "且【甲或【乙且丙】】", "**条件原文：**x", "时区：Asia/Shanghai",
            "Eligibility as a collective", "`params.x`"]
     assert [True] * len(bad) == [bool(zh_faults(b)) for b in bad]
-    good = "- **规则编号：**basic.members_range\n- **规则集编号：**national\n- **内容SHA-256校验值：**a8f6c9\n【甲或（乙且丙）】"
+    good = ("- **规则编号：**basic.members_range\n- **规则集编号：**national\n- **内容SHA-256校验值：**a8f6c9\n"
+            "【甲或（乙且丙）】")
     assert [] == zh_faults(good)
