@@ -285,13 +285,17 @@ def _basis(verdict: Verdict, rs: Ruleset | None, vocab: Vocab, w: Mapping[str, s
     return out
 
 
+def _points_text(x: Any) -> str:
+    """A score as a reader writes it: ``100``, not ``100.0``; a decimal only when there is one (``2.5``)."""
+    text = str(x)
+    return text.rstrip("0").rstrip(".") if re.fullmatch(r"-?[0-9]+\.[0-9]+", text) else text
+
+
 def _score_head(verdict: Verdict, w: Mapping[str, str]) -> str | None:
     s = verdict.score
     if s is None:
         return None
-    def n(x: Any) -> str:  # 100, not 100.0; a decimal only when there is one
-        text = str(x)
-        return text.rstrip("0").rstrip(".") if re.fullmatch(r"-?[0-9]+\.[0-9]+", text) else text
+    n = _points_text
     if s.provisional:
         return w["score.provisional"].format(total=n(s.total), maximum=n(s.maximum), lo=n(s.lowest), hi=n(s.highest))
     return w["score"].format(total=n(s.total), maximum=n(s.maximum))
@@ -531,14 +535,15 @@ def _note(verdict: Verdict, lang: str, ruleset: Any = None, facts: Mapping[str, 
 
 _SCORE_WORDS: dict[str, dict[str, Any]] = {
     "zh": {"lang": "zh", "head": "评分", "total": "得分{total}分（满分{maximum}分）",
-           "total.provisional": "暂定得分{total}分（满分{maximum}分；待定项目确定后，得分可能在{lo}至{hi}分之间）",
+           "total.provisional": "暂定得分{total}分（满分{maximum}分；尚无法判定的项目判定后，"
+                                "最终得分在{lo}分至{hi}分之间）",
            "provisional": "",
            "adjust": "调整",
            "status": {"awarded": "得分", "not_awarded": "未得分", "deducted": "扣分", "not_deducted": "未扣分",
-                      "undetermined": "待定", "not_applicable": "不适用", "adjustment": "调整"},
+                      "undetermined": "暂不计分", "not_applicable": "不适用", "adjustment": "调整"},
            "gate": "一票否决项“{rule}”：{outcome}",
            "kinds": {"cap": "封顶", "floor": "保底", "bonus_cap": "加分封顶", "gate": "一票否决", "rounding": "取整"},
-           "outcomes": {"passed": "通过", "failed": "未通过", "undetermined": "待定", "not_applicable": "不适用"},
+           "outcomes": {"passed": "通过", "failed": "未通过", "undetermined": "尚无法判定", "not_applicable": "不适用"},
            "n.undetermined": "缺少信息或尚未到期，判定前不计分", "n.not_met": "条件未满足",
            "n.floor": "扣分后本组不低于零分", "n.cap": "本组以{n}分为上限", "n.bonus_cap": "加分以{n}分为上限",
            "n.gate": "一票否决项未通过，总分为零", "n.rounding": "按{mode}保留{n}位小数",
@@ -547,7 +552,7 @@ _SCORE_WORDS: dict[str, dict[str, Any]] = {
            "line": "{label}：{said}{note}", "note": "（{note}）",
            "said": {"awarded": "得{points}分（满分{max}分）", "not_awarded": "未得分（满分{max}分）",
                     "deducted": "扣{neg}分（最多扣{negmax}分）", "not_deducted": "未扣分（最多扣{negmax}分）",
-                    "undetermined": "待定（满分{max}分）", "not_applicable": "不适用",
+                    "undetermined": "暂不计分（满分{max}分）", "not_applicable": "不适用",
                     "adjustment": "{points}分"}},
     "en": {"lang": "en", "head": "Score", "total": "Score {total} of {maximum}",
            "provisional": " (provisional: some items are undetermined; the score may lie between {lo} and {hi})",
@@ -567,10 +572,11 @@ def _score_text(verdict: Verdict, lang: str, rs: Ruleset | None = None, vocab: V
     if s is None:
         return []
     w = _SCORE_WORDS[lang]
-    head = w["total"].format(total=s.total, maximum=s.maximum)
+    n = _points_text
+    head = w["total"].format(total=n(s.total), maximum=n(s.maximum))
     if s.provisional:
-        head = w["total.provisional"].format(total=s.total, maximum=s.maximum, lo=s.lowest, hi=s.highest) \
-            if "total.provisional" in w else head + w["provisional"].format(lo=s.lowest, hi=s.highest)
+        head = w["total.provisional"].format(total=n(s.total), maximum=n(s.maximum), lo=n(s.lowest), hi=n(s.highest)) \
+            if "total.provisional" in w else head + w["provisional"].format(lo=n(s.lowest), hi=n(s.highest))
     out = [w["head"], head]
     titles = {r.id: (r.title_zh if lang == "zh" else r.title_en) for r in verdict.rules}
     groups = {g.id: (g.title_zh if lang == "zh" else g.title_en) for g in s.groups}
