@@ -530,6 +530,7 @@ def _is_share(v: Any) -> bool:
 
 _SHARE = "%share"  # the target of a parameter that multiplies a count (a share): shown as 50%
 _COMPLETES = "%completes"  # the target of a parameter that says when a year of age is completed
+_AT = "%at"  # the target of the day on which ages are counted
 
 
 def _param_targets(rs: Ruleset) -> dict[str, str]:
@@ -543,12 +544,15 @@ def _param_targets(rs: Ruleset) -> dict[str, str]:
     trees = [t for r in rs.rules for t in (r.checked, r.pending_if_condition, r.applies_condition) if t is not None]
     trees += [d.where_condition for d in rs.derived if d.where_condition is not None]
     out.update({d.completes: _COMPLETES for d in rs.derived if d.completes})
+    out.update({d.at: _AT for d in rs.derived if d.at})
     for tree in trees:
         for n in walk(tree):
             if isinstance(n, Arith) and n.op == "*":
                 for x in (n.left, n.right):
                     if isinstance(x, Const) and x.param is not None and _is_share(x.value):
                         out.setdefault(x.param, _SHARE)
+            if isinstance(n, InWindow) and n.param is not None and path(n.left) is not None:
+                out.setdefault(n.param, path(n.left) or "")
             if isinstance(n, Cmp | InList):
                 sides = [n.left, n.right] if isinstance(n, Cmp) else [n.left]
                 consts = [x for x in sides if isinstance(x, Const) and x.param is not None]
@@ -619,11 +623,25 @@ def _layer(w: _Words, layer: str) -> str:
                        own=(rs.id, rs.title.zh, rs.title.en)).rsplit(" → ", 1)[-1]  # its term if they span terms
 
 
-def _param_name(p: Parameter, lang: str) -> str:
-    """A parameter named for a reader: the head of its description (``集体成员人数上限``), else its name."""
+def _param_name(p: Parameter, lang: str, w: _Words | None = None) -> str:
+    """A parameter named for a reader: the head of its description (``集体成员人数上限``); without one, on the
+    zh page, by what it is compared with (``集体成员总数的比较值``), else its name (the en page's words)."""
     text = p.description.get(lang) if p.description else ""
     head = re.split(r"[：:。]|\.\s|\.$", " ".join(text.split()), maxsplit=1)[0].strip() if text else ""
-    return _text(head) if head else p.name
+    if head:
+        return _text(head)
+    if lang != "zh" or w is None:
+        return p.name
+    target = w.targets.get(p.name)
+    fixed = {_SHARE: "比例", _COMPLETES: "满周岁的计算方法", _AT: "计算周岁年龄的基准日"}
+    if target in fixed:
+        return fixed[target]
+    if target:
+        return _text(w.field(target)) + ("的期间" if isinstance(p.value, Window) else "的比较值")
+    scored = [r.title.zh for r in w.rs.rules if r.score is not None and r.score.param == p.name]
+    if scored:  # the points of these rules
+        return "“" + _text("”“".join(scored[:2])) + "”" + ("等项" if len(scored) > 2 else "") + "的分值"
+    return "其他参数"
 
 
 def _rule(w: _Words, rule: Rule) -> list[str]:
@@ -677,7 +695,7 @@ def _rule(w: _Words, rule: Rule) -> list[str]:
             shown = w.value(p.value, w.targets.get(p.name))
             interp = p.interpretation and t["interp"] + "：" + _text(p.interpretation.get("zh"))
             tail = "".join(_text(b) for b in (interp, p.placeholder and f"（{t['placeholder']}）") if b)
-            notes.append(f"- {_param_name(p, 'zh')}：{shown}。" + tail)
+            notes.append(f"- {_param_name(p, 'zh', w)}：{shown}。" + tail)
     if notes:
         out += [f"**{t['used']}{colon.rstrip()}", "", *notes, ""]
     return out
@@ -723,7 +741,7 @@ def render_markdown(ruleset: Ruleset, *, lang: str = "en") -> str:
     out += [f"## {t['params']}", ""]
     mark = f" — **{t['placeholder']}**" if en else f"（**{t['placeholder']}**）"
     titles = {s.id: s.title.get(lang) for s in ruleset.sources}
-    out += _table(t["par_cols"], [(f"`{p.name}`" if en else _param_name(p, lang),
+    out += _table(t["par_cols"], [(f"`{p.name}`" if en else _param_name(p, lang, w),
                                    w.value(p.value, w.targets.get(p.name)) + (mark if p.placeholder else ""),
                                    p.source if en else p.source and _text(titles.get(p.source, p.source)),
                                    p.description and _text(p.description.get(lang)),

@@ -39,7 +39,7 @@ def ruleset_prose(rs) -> list[str]:
         texts += [r.interpretation and r.interpretation.get("zh"), r.citation.text]
     for p in rs.parameters:
         texts += [p.description and p.description.get("zh"), p.interpretation and p.interpretation.get("zh"),
-                  _param_name(p, "zh")]
+                  p.description and _param_name(p, "zh")]  # a name the renderer made itself is checked
     for s in rs.sources:
         texts += [s.title.get("zh"), s.note and s.note.get("zh"), s.reference]
     crit = rs.creation_collective
