@@ -637,7 +637,8 @@ def _param_name(p: Parameter, lang: str, w: _Words | None = None) -> str:
     if target in fixed:
         return fixed[target]
     if target:
-        return _text(w.field(target)) + ("的期间" if isinstance(p.value, Window) else "的比较值")
+        label = w.vocab.label(target, "zh") if target.startswith("derived.") else w.field(target)
+        return _text(label) + ("的期间" if isinstance(p.value, Window) else "的比较值")
     scored = [r.title.zh for r in w.rs.rules if r.score is not None and r.score.param == p.name]
     if scored:  # the points of these rules
         return "“" + _text("”“".join(scored[:2])) + "”" + ("等项" if len(scored) > 2 else "") + "的分值"
