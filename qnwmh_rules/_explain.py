@@ -81,7 +81,7 @@ _W: dict[str, dict[str, str]] = {
         "cite.head": "{source}{clause}", "cite": "{head}：“{text}”",
         "waiting.other": "尚待其他情况确定后判定",
         "interp": "采用的解释", "interp.rule": "{title}", "interp.param": "参数“{name}”（用于：{titles}）",
-        "interp.none": "（无）", "interp.placeholder": "〔占位值，并非正式标准〕",
+        "interp.none": "（无）", "interp.placeholder": "〔暂定值，并非正式标准〕",
         "stamp": "可复现信息",
         "s.ruleset": "规则集", "s.ruleset_text": "{name}（{term}年度）", "s.ruleset_id": "规则集编号",
         "s.region": "规则集适用范围", "s.nationwide": "全国",
@@ -151,7 +151,7 @@ _W: dict[str, dict[str, str]] = {
         "points.deduction": "{points} (at most {max})", "points.open": "pending (out of {max})",
         "points.short": "{points} of {max} points",
         "points.short.deduction": "{points} points, at most {max}",
-        "placeholder": "Note: the text of the assessment measures is not held; the points in this note are "
+        "placeholder": "NOTE: the text of the assessment measures is not held; the points in this note are "
                        "provisional, not official weights, and the score is indicative only.",
         "placeholder.rules": "Items scored with provisional points: {titles}.",
         "placeholder.all": "",
@@ -660,7 +660,7 @@ def explain_text(verdict: Verdict, *, lang: str = "zh", ruleset: Any = None,
     n = _note(verdict, lang, ruleset, facts)
     w = n.w
     out = [n.title, "", n.headline]
-    out += [f"【{line}】" if lang == "zh" else f"** {line}" for line in n.banner]
+    out += [f"【{line}】" if lang == "zh" else line for line in n.banner]  # no Markdown asterisks in en
     out.append(n.counts)
     if n.missing:
         out.append(n.missing)

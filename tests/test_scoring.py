@@ -141,7 +141,7 @@ def test_explanations_show_the_score_sheet():
                     qnwmh_rules.explain_html(v, lang="en"))
     assert "暂定得分80分（满分100分；尚无法判定的项目判定后，最终得分在80分至90分之间）" in zh.splitlines()
     assert "- At least one special meeting: 0 of 10 not awarded — the condition was not met" in en.splitlines()
-    assert "** Note: the text of the assessment measures is not held; the points in this note are provisional, " \
+    assert "NOTE: the text of the assessment measures is not held; the points in this note are provisional, " \
            "not official weights, and the score is indicative only." in en.splitlines()
     assert '<section class="score">' in html and "Score 80 of 100" in html
 
