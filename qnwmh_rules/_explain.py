@@ -20,6 +20,7 @@ import datetime as dt
 import html
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -28,6 +29,7 @@ from . import _template as T
 from ._catalogue import rulesets_dir
 from ._finding import Vocab, vocabulary, word_rule
 from ._model import Ruleset
+from ._names import layers_text, ruleset_name
 from ._replay import ruleset_for_stamp
 from .verdict import RuleOutcome, Verdict
 
@@ -48,48 +50,51 @@ _W: dict[str, dict[str, str]] = {
         "h.ineligible": "{asof}{who}不具备{term}年度全国青年文明号创建集体资格（{basis}）",
         "h.undetermined": "{asof}{who}是否具备{term}年度全国青年文明号创建集体资格尚无法判定（{basis}）",
         "unit.h": "{asof}{who}的{term}年度青年文明号活动管理工作考评{score}，{outcome}（{basis}）",
-        "unit.o.eligible": "各项必备要求均已达到", "unit.o.ineligible": "有必备要求未达到",
+        "unit.o.eligible": "各项必备要求均已达到", "unit.o.ineligible": "部分必备要求未达到",
         "unit.o.undetermined": "尚有必备要求无法判定",
         "unit.h.noscore": "{asof}{who}的{term}年度青年文明号活动管理工作考评：{outcome}（{basis}）",
         "score": "得分{total}分（满分{maximum}分）",
-        "score.provisional": "暂定得分{total}分（满分{maximum}分；待定项目确定后，得分可能在{lo}至{hi}分之间）",
+        "score.provisional": "暂定得分{total}分（满分{maximum}分；尚无法判定的项目判定后，"
+                             "最终得分在{lo}分至{hi}分之间）",
         "asof": "截至{date}，", "asof.none": "",
-        "basis": "依据{name}规则集{version}版", "basis.national": "全国",
+        "basis": "依据{ruleset}", "basis.elsewhere": "；所在地区为{region}，不属于{overlay}", "basis.national": "全国",
         "basis.asof_none": "；未指定评估时点，按各期限均已届满评估",
         "who": "{id}（{details}）", "details_sep": "，",
         "g.failed": "不符合的条件", "g.undetermined": "尚无法判定的条件", "g.passed": "符合的条件",
         "g.not_applicable": "不适用的条件",
         "unit.g.failed": "未达到的要求", "unit.g.undetermined": "尚无法判定的要求", "unit.g.passed": "已达到的要求",
         "unit.g.not_applicable": "不适用的要求",
-        "b.failed": "不符合", "b.undetermined": "待定", "b.passed": "符合", "b.not_applicable": "不适用",
+        "b.failed": "不符合", "b.undetermined": "尚无法判定", "b.passed": "符合", "b.not_applicable": "不适用",
         "unit.b.failed": "未达到", "unit.b.passed": "已达到",
         "c.failed": "不符合", "c.undetermined": "尚无法判定", "c.passed": "符合", "c.not_applicable": "不适用",
         "unit.c.failed": "未达到要求", "unit.c.passed": "达到要求",
         "n.failed": "不符合{n}项", "n.undetermined": "尚无法判定{n}项", "n.passed": "符合{n}项",
         "n.not_applicable": "不适用{n}项",
         "unit.n.failed": "未达到{n}项", "unit.n.passed": "达到{n}项",
-        "counts": "共{total}项：{parts}。", "counts_sep": "，",
+        "counts": "共核查{total}项：{parts}。", "counts.all": "共核查{total}项，均{outcome}。", "counts_sep": "，",
         "missing_all": "缺少信息：{paths}。",
         "count_head": "{label}（{n}项）",
         "rule_head": "{title}", "advisory": "〔建议性条件，不影响结论〕",
+        "unit.advisory": "〔建议性要求：不影响必备要求是否达到的结论，但计入得分〕",
         "l.cites": "依据", "l.required": "要求", "l.finding": "核查情况", "l.missing": "缺少信息",
-        "l.waiting": "待定原因", "l.conclusion": "核查结论", "l.points": "得分", "l.id": "规则编号",
+        "l.waiting": "无法判定的原因", "l.conclusion": "核查结论", "l.points": "得分", "l.id": "规则编号",
         "cite.head": "{source}{clause}", "cite": "{head}：“{text}”",
         "waiting.other": "尚待其他情况确定后判定",
         "interp": "采用的解释", "interp.rule": "{title}", "interp.param": "参数“{name}”（用于：{titles}）",
-        "interp.none": "（无）", "interp.placeholder": "〔占位值，并非正式标准〕",
+        "interp.none": "（无）", "interp.placeholder": "〔暂定值，并非正式标准〕",
         "stamp": "可复现信息",
-        "s.ruleset_id": "规则集", "s.term": "年度", "s.version": "版本", "s.region": "地区",
-        "s.layers": "层次（由基础到覆盖）", "s.ruleset_sha256": "规则集 SHA-256", "s.library_version": "程序库版本",
-        "s.engine": "规则引擎", "s.as_of": "评估时点", "s.facts_sha256": "事实数据 SHA-256",
-        "s.unset": "未指定（按各期限均已届满评估）", "engine.durable": "durable_rules（记录引擎）",
+        "s.ruleset": "规则集", "s.ruleset_text": "{name}（{term}年度）", "s.ruleset_id": "规则集编号",
+        "s.region": "规则集适用范围", "s.nationwide": "全国",
+        "s.layers": "层次（由基础到覆盖）", "s.ruleset_sha256": "规则集SHA-256校验值", "s.library_version": "软件版本",
+        "s.engine": "规则引擎", "s.as_of": "评估时点", "s.facts_sha256": "核查数据SHA-256校验值",
+        "s.unset": "未指定（按各期限均已届满评估）", "engine.durable": "durable_rules（存档认定所用引擎）",
         "engine.python": "Python 编译后端",
         "colon": "：", "sep": "、", "end": "。", "points": "{points}分（满分{max}分）",
-        "points.deduction": "扣{points}分（最多扣{max}分）", "points.open": "待定（满分{max}分）",
+        "points.deduction": "扣{points}分（最多扣{max}分）", "points.open": "暂不计分（满分{max}分）",
         "points.short": "得分{points}分，满分{max}分",
         "points.short.deduction": "扣{points}分，最多扣{max}分",
-        "placeholder": "注意：本考评的分值为占位值，并非正式标准（考评办法原文未收录），得分仅供参考。",
-        "placeholder.rules": "使用占位分值的项目：{titles}。", "placeholder.all": "所有计分项目的分值均为占位值。",
+        "placeholder": "注意：考评办法原文未收录，本说明的分值为暂定分值，并非正式标准，得分仅供参考。",
+        "placeholder.rules": "使用暂定分值的项目：{titles}。", "placeholder.all": "",
     },
     "en": {
         "doc_title": "Eligibility note: national Youth Civilization Post creation collective",
@@ -97,55 +102,59 @@ _W: dict[str, dict[str, str]] = {
         "h.eligible": "{asof}{who} is eligible as a {term} national 青年文明号 creation collective ({basis}).",
         "h.ineligible": "{asof}{who} is not eligible as a {term} national 青年文明号 creation collective ({basis}).",
         "h.undetermined": "{asof}whether {who} is eligible as a {term} national 青年文明号 creation collective "
-                          "cannot be decided yet ({basis}).",
-        "unit.h": "{asof}the {term} assessment of {who} as a management unit of the programme: {score}; {outcome} "
-                  "({basis}).",
+                          "is undetermined ({basis}).",
+        "unit.h": "{asof}{who} has {score} in the {term} assessment of management units; {outcome} ({basis}).",
         "unit.h.noscore": "{asof}the {term} assessment of {who} as a management unit of the programme: {outcome} "
                           "({basis}).",
         "unit.o.eligible": "every required duty is met", "unit.o.ineligible": "a required duty is not met",
-        "unit.o.undetermined": "some required duties cannot be decided yet",
-        "score": "scored {total} of {maximum}",
-        "score.provisional": "provisionally scored {total} of {maximum} (between {lo} and {hi} once the open "
-                             "items are decided)",
+        "unit.o.undetermined": "some required duties are undetermined",
+        "score": "a score of {total} out of {maximum}",
+        "score.provisional": "a provisional score of {total} out of {maximum} (the final score will lie between {lo} "
+                             "and {hi} once the undetermined items are decided)",
         "asof": "As of {date}, ", "asof.none": "",
-        "basis": "under the {name} ruleset, version {version}", "basis.national": "national",
+        "basis": "under {ruleset}", "basis.elsewhere": "; located in {region}, not {overlay}",
+        "basis.national": "national",
         "basis.asof_none": "; no evaluation date given: every deadline is taken as passed",
         "who": "{id} ({details})", "details_sep": "; ",
-        "g.failed": "Conditions not met", "g.undetermined": "Conditions not yet decidable",
+        "g.failed": "Conditions not met", "g.undetermined": "Undetermined conditions",
         "g.passed": "Conditions met",
         "g.not_applicable": "Conditions not applicable",
-        "unit.g.failed": "Duties not met", "unit.g.undetermined": "Duties not yet decidable",
+        "unit.g.failed": "Duties not met", "unit.g.undetermined": "Undetermined duties",
         "unit.g.passed": "Duties met", "unit.g.not_applicable": "Duties not applicable",
-        "b.failed": "not met", "b.undetermined": "undecided", "b.passed": "met", "b.not_applicable": "n/a",
-        "c.failed": "not met", "c.undetermined": "cannot be decided yet", "c.passed": "met",
+        "b.failed": "not met", "b.undetermined": "undetermined", "b.passed": "met",
+        "b.not_applicable": "not applicable",
+        "c.failed": "not met", "c.undetermined": "undetermined", "c.passed": "met",
         "c.not_applicable": "not applicable",
-        "n.failed": "{n} not met", "n.undetermined": "{n} not yet decidable", "n.passed": "{n} met",
+        "n.failed": "{n} not met", "n.undetermined": "{n} undetermined", "n.passed": "{n} met",
         "n.not_applicable": "{n} not applicable",
-        "counts": "{total} items: {parts}.", "counts_sep": ", ",
+        "counts": "{total} items checked: {parts}.", "counts.all": "{total} items checked: all {outcome}.",
+        "counts_sep": ", ",
         "missing_all": "Missing information: {paths}.",
         "count_head": "{label} ({n})",
         "rule_head": "{title}", "advisory": "(advisory: does not affect the outcome)",
+        "unit.advisory": "(advisory: does not decide whether the required duties are met, but is scored)",
         "l.cites": "Cites", "l.required": "Required", "l.finding": "Finding", "l.missing": "Missing",
-        "l.waiting": "Why open", "l.conclusion": "Conclusion", "l.points": "Points", "l.id": "Rule id",
+        "l.waiting": "Why undetermined", "l.conclusion": "Conclusion", "l.points": "Points", "l.id": "Rule id",
         "cite.head": "{source}, clause {clause}", "cite": "{head}: “{text}”",
         "waiting.other": "waiting for another condition to be settled",
         "interp": "Interpretations applied", "interp.rule": "{title}",
         "interp.param": "parameter “{name}” (used by: {titles})", "interp.none": "(none)",
         "interp.placeholder": "[placeholder — not an official value] ",
         "stamp": "Reproducibility stamp",
-        "s.ruleset_id": "ruleset", "s.term": "term", "s.version": "version", "s.region": "region",
-        "s.layers": "layers (base first)", "s.ruleset_sha256": "ruleset sha256",
-        "s.library_version": "library version", "s.engine": "engine", "s.as_of": "evaluated as of",
-        "s.facts_sha256": "facts sha256", "s.unset": "not set (every deadline taken as passed)",
+        "s.ruleset": "Ruleset", "s.ruleset_text": "{name} ({term})", "s.ruleset_id": "Ruleset id",
+        "s.region": "Ruleset applies to", "s.nationwide": "the whole country",
+        "s.layers": "Layers (base first)", "s.ruleset_sha256": "Ruleset SHA-256",
+        "s.library_version": "Library version", "s.engine": "Engine", "s.as_of": "Evaluated as of",
+        "s.facts_sha256": "Facts SHA-256", "s.unset": "not set (every deadline taken as passed)",
         "engine.durable": "durable_rules (engine of record)", "engine.python": "compiled Python backend",
         "colon": ": ", "sep": ", ", "end": ".", "points": "{points} of {max}",
-        "points.deduction": "{points} (at most {max})", "points.open": "open (at most {max})",
+        "points.deduction": "{points} (at most {max})", "points.open": "pending (out of {max})",
         "points.short": "{points} of {max} points",
         "points.short.deduction": "{points} points, at most {max}",
-        "placeholder": "Note: the points of this assessment are placeholders, not official weights (the "
-                       "assessment measures are not held); the score is indicative only.",
-        "placeholder.rules": "Items scored with placeholder points: {titles}.",
-        "placeholder.all": "Every scored item uses placeholder points.",
+        "placeholder": "NOTE: the text of the assessment measures is not held; the points in this note are "
+                       "provisional, not official weights, and the score is indicative only.",
+        "placeholder.rules": "Items scored with provisional points: {titles}.",
+        "placeholder.all": "",
     },
 }
 
@@ -256,35 +265,40 @@ def _who(verdict: Verdict, facts: Mapping[str, Any] | None, vocab: Vocab, w: Map
             details.append(vocab.value_label("kind", kind, lang))
         region = facts.get("region")
         if isinstance(region, str) and verdict.subject == "unit":
-            details.append(vocab.region(region, lang))
+            place = vocab.region(region, lang)
+            if not (isinstance(name, str) and place in name):  # 共青团广东省委 already says 广东
+                details.append(place)
     if not details:
         return verdict.subject_id
     return w["who"].format(id=verdict.subject_id, details=w["details_sep"].join(details))
 
 
-def _basis(verdict: Verdict, rs: Ruleset | None, vocab: Vocab, w: Mapping[str, str], lang: str) -> str:
+def _basis(verdict: Verdict, rs: Ruleset | None, vocab: Vocab, w: Mapping[str, str], lang: str,
+           facts: Any = None) -> str:
     s = verdict.stamp
-    if s.region:
-        name = vocab.region(s.region, lang)
-    elif s.ruleset_id == "national":
-        name = w["basis.national"]
-    elif rs is not None:
-        name = f"《{rs.title.zh}》" if lang == "zh" else f"“{rs.title.en}”"
-    else:
-        name = s.ruleset_id
-    out = w["basis"].format(name=name, version=s.version)
+    out = w["basis"].format(ruleset=_ruleset_words(verdict, rs, lang))
+    region = facts.get("region") if isinstance(facts, Mapping) else None
+    if s.region and isinstance(region, str) and region != s.region:  # a regional ruleset, a subject elsewhere
+        out += w["basis.elsewhere"].format(region=vocab.region(region, lang), overlay=vocab.region(s.region, lang))
     if not s.as_of:
         out += w["basis.asof_none"]
     return out
+
+
+def _points_text(x: Any) -> str:
+    """A score as a reader writes it: ``100``, not ``100.0``; a decimal only when there is one (``2.5``)."""
+    text = str(x)
+    return text.rstrip("0").rstrip(".") if re.fullmatch(r"-?[0-9]+\.[0-9]+", text) else text
 
 
 def _score_head(verdict: Verdict, w: Mapping[str, str]) -> str | None:
     s = verdict.score
     if s is None:
         return None
+    n = _points_text
     if s.provisional:
-        return w["score.provisional"].format(total=s.total, maximum=s.maximum, lo=s.lowest, hi=s.highest)
-    return w["score"].format(total=s.total, maximum=s.maximum)
+        return w["score.provisional"].format(total=n(s.total), maximum=n(s.maximum), lo=n(s.lowest), hi=n(s.highest))
+    return w["score"].format(total=n(s.total), maximum=n(s.maximum))
 
 
 def _headline(verdict: Verdict, rs: Ruleset | None, facts: Any, vocab: Vocab, w: Mapping[str, str],
@@ -293,7 +307,7 @@ def _headline(verdict: Verdict, rs: Ruleset | None, facts: Any, vocab: Vocab, w:
     asof = w["asof"].format(date=when) if when else w["asof.none"]
     who = _who(verdict, facts, vocab, w, lang)
     term = T.term_text(verdict.stamp.term)
-    basis = _basis(verdict, rs, vocab, w, lang)
+    basis = _basis(verdict, rs, vocab, w, lang, facts)
     if unit:
         score = _score_head(verdict, w)
         key = "unit.h" if score else "unit.h.noscore"
@@ -346,7 +360,8 @@ def _rule_note(verdict: Verdict, r: RuleOutcome, rs: Ruleset | None, w: Mapping[
             rule = None
     said = word_rule(r, rule, lang=lang, vocab=vocab, as_of=verdict.stamp.as_of)
     title = r.title_zh if lang == "zh" else r.title_en
-    advisory = w["advisory"] if r.severity == "advisory" else ""
+    scored = rule is not None and rule.score is not None and rule.score.kind != "gate"
+    advisory = _w(w, unit and scored, "advisory") if r.severity == "advisory" else ""
     lines = [_cites(r, w), _Line("required", w["l.required"], _end(said.requirement, w))]
     finding = said.finding
     if finding is not None:
@@ -376,26 +391,43 @@ def _stamp_keys(verdict: Verdict) -> tuple[str, ...]:
     return (*[k for k in _STAMP_ORDER if k in d], *sorted(k for k in d if k not in _STAMP_ORDER))
 
 
-def _stamp(verdict: Verdict, vocab: Vocab, w: Mapping[str, str], lang: str) -> tuple[tuple[str, str], ...]:
+def _ruleset_words(verdict: Verdict, rs: Ruleset | None, lang: str) -> str:
+    """The ruleset the stamp names, in words: ``广东规则集2.0.1版`` / ``the Guangdong ruleset, version 2.0.1``."""
+    s = verdict.stamp
+    title = (rs.title.zh if lang == "zh" else rs.title.en) if rs is not None and rs.id == s.ruleset_id else None
+    return ruleset_name(s.ruleset_id, s.version, lang, region=s.region or None, title=title)
+
+
+def _stamp(verdict: Verdict, rs: Ruleset | None, vocab: Vocab, w: Mapping[str, str],
+           lang: str) -> tuple[tuple[str, str, bool], ...]:
+    """The stamp as (label, text, whether the text is an identifier shown in a fixed-width face): the ruleset
+    in words with its term, its id, where it applies, the layers in words, then the hashes and versions."""
     d = verdict.stamp.to_dict()
-    rows = []
+    rows: list[tuple[str, str, bool]] = []
     for k in _stamp_keys(verdict):
         v = d[k]
-        if k == "layers" and isinstance(v, list | tuple):
-            text = " → ".join(map(str, v))
+        mono = False
+        if k == "ruleset_id":
+            rows.append((w["s.ruleset"], w["s.ruleset_text"].format(name=_ruleset_words(verdict, rs, lang),
+                                                                   term=T.term_text(verdict.stamp.term)), False))
+            text, mono = str(v), True
+        elif k in ("term", "version"):
+            continue  # said in words with the ruleset
+        elif k == "layers" and isinstance(v, list | tuple):
+            own = (rs.id, rs.title.zh, rs.title.en) if rs is not None else None
+            text = layers_text(tuple(map(str, v)), lang, own=own,
+                               folder=str(Path(rs.path).parent) if rs is not None and rs.path else None)
         elif k == "region":
-            text = vocab.region(str(v), lang) if v else w["basis.national"]
+            text = vocab.region(str(v), lang) if v else w["s.nationwide"]
         elif k == "as_of":
             text = (_when(v, vocab, lang) or str(v)) if v else w["s.unset"]
-        elif k == "term":
-            text = T.term_text(v)
         elif k == "engine":
             text = w.get(f"engine.{v}", str(v))
         elif v is None:
             text = w["s.unset"]
         else:
-            text = str(v)
-        rows.append((w.get(f"s.{k}", k), text))
+            text, mono = str(v), k in ("ruleset_sha256", "facts_sha256", "library_version")
+        rows.append((w.get(f"s.{k}", k), text, mono))
     return tuple(rows)
 
 
@@ -459,8 +491,9 @@ def _banner(verdict: Verdict, rs: Ruleset | None, w: Mapping[str, str], lang: st
         marked = set(s.placeholder_params)
         scored = [r for r in rs.rules if r.score is not None and r.score.kind != "gate"]
         titles = [r.title.zh if lang == "zh" else r.title.en for r in scored if r.score and r.score.param in marked]
-        if titles and len(titles) == len(scored):
-            out.append(w["placeholder.all"])
+        if titles and len(titles) == len(scored):  # the banner already says every point is provisional
+            if w["placeholder.all"]:
+                out.append(w["placeholder.all"])
         elif titles:
             out.append(w["placeholder.rules"].format(titles=w["sep"].join(titles)))
     return tuple(out)
@@ -478,20 +511,22 @@ def _note(verdict: Verdict, lang: str, ruleset: Any = None, facts: Mapping[str, 
         rules = tuple(_rule_note(verdict, r, rs, w, lang, vocab, unit) for r in verdict.rules if r.outcome == o)
         groups.append(_Group(o, w["count_head"].format(label=_w(w, unit, f"g.{o}"), n=len(rules)),
                              _w(w, unit, f"b.{o}"), o not in ("passed", "not_applicable"), rules))
-    for o in _GROUP_ORDER:
+    for o in _GROUP_ORDER:  # zero counts left out; one outcome for all said as "均符合"
         n = sum(r.outcome == o for r in verdict.rules)
-        if n or o in ("failed", "undetermined", "passed"):
+        if n:
             parts.append(_w(w, unit, f"n.{o}").format(n=n))
-    counts = w["counts"].format(total=len(verdict.rules), parts=w["counts_sep"].join(parts))
+    if len(outcomes) == 1:
+        counts = w["counts.all"].format(total=len(verdict.rules), outcome=_w(w, unit, f"c.{outcomes[0]}"))
+    else:
+        counts = w["counts"].format(total=len(verdict.rules), parts=w["counts_sep"].join(parts))
+    stamp = _stamp(verdict, rs, vocab, w, lang)
     missing = w["missing_all"].format(paths=w["sep"].join(vocab.label(p, lang) for p in verdict.missing)) \
         if verdict.missing else ""
     return _Note(lang, unit, w["unit.doc_title" if unit else "doc_title"], verdict.outcome, headline,
                  _banner(verdict, rs, w, lang), counts, missing, tuple(groups),
                  tuple(_score_text(verdict, lang, rs, vocab)), _interpretations(verdict, w, lang, rs),
-                 _stamp(verdict, vocab, w, lang), w,
-                 tuple(' class="mono"' if k in ("layers", "ruleset_sha256", "facts_sha256", "ruleset_id",
-                                                "library_version", "version") else ""
-                       for k in _stamp_keys(verdict)))
+                 tuple((label, text) for label, text, _ in stamp), w,
+                 tuple(' class="mono"' if mono else "" for _, _, mono in stamp))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -500,14 +535,15 @@ def _note(verdict: Verdict, lang: str, ruleset: Any = None, facts: Mapping[str, 
 
 _SCORE_WORDS: dict[str, dict[str, Any]] = {
     "zh": {"lang": "zh", "head": "评分", "total": "得分{total}分（满分{maximum}分）",
-           "total.provisional": "暂定得分{total}分（满分{maximum}分；待定项目确定后，得分可能在{lo}至{hi}分之间）",
+           "total.provisional": "暂定得分{total}分（满分{maximum}分；尚无法判定的项目判定后，"
+                                "最终得分在{lo}分至{hi}分之间）",
            "provisional": "",
            "adjust": "调整",
            "status": {"awarded": "得分", "not_awarded": "未得分", "deducted": "扣分", "not_deducted": "未扣分",
-                      "undetermined": "待定", "not_applicable": "不适用", "adjustment": "调整"},
+                      "undetermined": "暂不计分", "not_applicable": "不适用", "adjustment": "调整"},
            "gate": "一票否决项“{rule}”：{outcome}",
            "kinds": {"cap": "封顶", "floor": "保底", "bonus_cap": "加分封顶", "gate": "一票否决", "rounding": "取整"},
-           "outcomes": {"passed": "通过", "failed": "未通过", "undetermined": "待定", "not_applicable": "不适用"},
+           "outcomes": {"passed": "通过", "failed": "未通过", "undetermined": "尚无法判定", "not_applicable": "不适用"},
            "n.undetermined": "缺少信息或尚未到期，判定前不计分", "n.not_met": "条件未满足",
            "n.floor": "扣分后本组不低于零分", "n.cap": "本组以{n}分为上限", "n.bonus_cap": "加分以{n}分为上限",
            "n.gate": "一票否决项未通过，总分为零", "n.rounding": "按{mode}保留{n}位小数",
@@ -516,7 +552,7 @@ _SCORE_WORDS: dict[str, dict[str, Any]] = {
            "line": "{label}：{said}{note}", "note": "（{note}）",
            "said": {"awarded": "得{points}分（满分{max}分）", "not_awarded": "未得分（满分{max}分）",
                     "deducted": "扣{neg}分（最多扣{negmax}分）", "not_deducted": "未扣分（最多扣{negmax}分）",
-                    "undetermined": "待定（满分{max}分）", "not_applicable": "不适用",
+                    "undetermined": "暂不计分（满分{max}分）", "not_applicable": "不适用",
                     "adjustment": "{points}分"}},
     "en": {"lang": "en", "head": "Score", "total": "Score {total} of {maximum}",
            "provisional": " (provisional: some items are undetermined; the score may lie between {lo} and {hi})",
@@ -536,10 +572,11 @@ def _score_text(verdict: Verdict, lang: str, rs: Ruleset | None = None, vocab: V
     if s is None:
         return []
     w = _SCORE_WORDS[lang]
-    head = w["total"].format(total=s.total, maximum=s.maximum)
+    n = _points_text
+    head = w["total"].format(total=n(s.total), maximum=n(s.maximum))
     if s.provisional:
-        head = w["total.provisional"].format(total=s.total, maximum=s.maximum, lo=s.lowest, hi=s.highest) \
-            if "total.provisional" in w else head + w["provisional"].format(lo=s.lowest, hi=s.highest)
+        head = w["total.provisional"].format(total=n(s.total), maximum=n(s.maximum), lo=n(s.lowest), hi=n(s.highest)) \
+            if "total.provisional" in w else head + w["provisional"].format(lo=n(s.lowest), hi=n(s.highest))
     out = [w["head"], head]
     titles = {r.id: (r.title_zh if lang == "zh" else r.title_en) for r in verdict.rules}
     groups = {g.id: (g.title_zh if lang == "zh" else g.title_en) for g in s.groups}
@@ -623,7 +660,7 @@ def explain_text(verdict: Verdict, *, lang: str = "zh", ruleset: Any = None,
     n = _note(verdict, lang, ruleset, facts)
     w = n.w
     out = [n.title, "", n.headline]
-    out += [f"【{line}】" if lang == "zh" else f"** {line}" for line in n.banner]
+    out += [f"【{line}】" if lang == "zh" else line for line in n.banner]  # no Markdown asterisks in en
     out.append(n.counts)
     if n.missing:
         out.append(n.missing)
@@ -689,8 +726,10 @@ article.rule { background: #ffffff; border: 1px solid #d0d0d0; border-radius: .3
   margin-top: .75rem; }
 .rule-id { color: #444; font-weight: 400; }
 .advisory { display: inline-block; font-size: .85rem; color: #3d3d3d; font-weight: 400; }
-dl.lines { display: grid; grid-template-columns: 4.5em minmax(0, 1fr); gap: .35rem 1rem; margin: .4rem 0 0; }
-html[lang="en"] dl.lines { grid-template-columns: 7.5em minmax(0, 1fr); }
+dl.lines { display: grid; grid-template-columns: minmax(4.5em, max-content) minmax(0, 1fr); gap: .35rem 1rem;
+  margin: .4rem 0 0; }
+dl.lines dt { white-space: nowrap; }
+html[lang="en"] dl.lines { grid-template-columns: minmax(7.5em, max-content) minmax(0, 1fr); }
 dl.lines dt { font-weight: 700; color: #333; }
 dl.lines dd { margin: 0; }
 dd.finding { font-weight: 600; }
@@ -702,6 +741,7 @@ blockquote { margin: .3rem 0 0; padding: .3rem .8rem; border-left: .2rem solid #
   color: #222; }
 ul.oneline { margin: .3rem 0 0; padding-left: 1.3rem; }
 ul.oneline li { margin: .25rem 0; }
+section.interpretations { font-size: .92rem; color: #2b2b2b; }
 ul.interp { padding-left: 1.3rem; }
 ul.interp li { margin: .35rem 0; }
 .label { font-weight: 700; }
@@ -741,6 +781,15 @@ def _html_rule(r: _RuleNote, w: Mapping[str, str]) -> list[str]:
     return out
 
 
+def _page_title(verdict: Verdict, facts: Mapping[str, Any] | None, title: str, lang: str) -> str:
+    """The page's title names its subject (so that pages saved as PDF are told apart):
+    ``GD-0001（广州南站客运车间青年班组）青年文明号创建集体资格核查说明``."""
+    name = facts.get("name") if isinstance(facts, Mapping) and facts.get("id") in (None, verdict.subject_id) else None
+    who = verdict.subject_id + ((f"（{name.strip()}）" if lang == "zh" else f" ({name.strip()})")
+                                if isinstance(name, str) and name.strip() else "")
+    return f"{who}{title}" if lang == "zh" else f"{who} — {title}"
+
+
 def explain_html(verdict: Verdict, *, lang: str = "zh", ruleset: Any = None,
                  facts: Mapping[str, Any] | None = None) -> str:
     """The same note as ``explain_text`` as one self-contained HTML page (inline CSS, no scripts,
@@ -755,7 +804,7 @@ def explain_html(verdict: Verdict, *, lang: str = "zh", ruleset: Any = None,
         "<head>",
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{_e(n.title)}</title>",
+        f"<title>{_e(_page_title(verdict, facts, n.title, lang))}</title>",
         f"<style>{_CSS}</style>",
         "</head>",
         "<body>",

@@ -274,7 +274,7 @@ class Vocab:
     def industry(self, code: str, lang: str) -> str:
         """The name of an industry code (``transport`` → 交通运输) from the names file; the code if unnamed."""
         got = (_phrasing(self.root).get("industries") or {}).get(code)
-        return str(got[lang]) if got is not None else code
+        return str(got[lang]) if isinstance(got, dict) and lang in got else code
 
     def zone(self, name: str, lang: str) -> str:
         got = _phrasing(self.root)["time_zones"].get(name)

@@ -12,13 +12,18 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import attrs
 
 from ._check import due_days, type_of
 from ._facts_schema import packaged_regions
-from ._model import Derivation, Rule, Ruleset, Window, decided_on
+from ._finding import vocabulary
+from ._model import Derivation, Parameter, Rule, Ruleset, Window, decided_on
+from ._names import layers_text
+from ._template import date_text, pct_text, term_text
 from ._tree import NEGATED, And, Arith, Cmp, Const, Fact, InList, InWindow, Item, Not, Or, Quant, RNode, Visitor, walk
 from .facts import SUBJECTS
 
@@ -115,7 +120,8 @@ _INCL = {"en": _words(_BOUNDS, "both days included|both days excluded|the first 
          "zh": _words(_BOUNDS, "含首尾两日|不含首尾两日|含首日、不含末日|不含首日、含末日")}
 _T = {
     "en": dict(term="Term", version="Version", region="Region", layers="Layers", tz="Time zone",
-               sha="Content sha256", sources="Sources", rules="Rules", params="Parameters",
+               sha="Content sha256", id="Ruleset id", rule_id="Rule id", sources="Sources", rules="Rules",
+               params="Parameters",
                derived="Derived facts", severity="Severity", layer="Layer", source="Source", clause="clause",
                plain="In plain words", written="As written", pending="Undetermined rather than failed while",
                due="Not yet due", due_text="until {last} ({zone}) has passed{opens}, a collective or unit that does "
@@ -138,24 +144,26 @@ _T = {
                note="This page is generated from the ruleset file. The conditions in plain words are a reading "
                     "aid; the condition as written, with the parameter values below, is what the library applies. "
                     "A fact that is not known is never read as false."),
-    "zh": dict(term="年度", version="版本", region="地区", layers="层级", tz="时区", sha="内容 sha256",
-               sources="来源文件", rules="规则", params="参数", derived="派生事实", severity="性质",
-               layer="所属层级", source="出处", clause="条款", plain="条件（白话）", written="条件原文",
-               pending="未满足时记为“待定”而非“不满足”的情形",
-               due="期限", due_text="{last}（{zone}）届满之前{opens}，未满足本规则记为“待定”而非“不满足”"
+    "zh": dict(term="年度", version="版本", region="适用范围", layers="层级", tz="时间",
+               sha="内容SHA-256校验值", id="规则集编号", sources="来源文件", rules="规则", params="参数",
+               derived="推算事实", severity="性质", rule_id="规则编号",
+               layer="所属层级", source="出处", clause="条款", plain="条件说明", written="条件原文",
+               pending="未满足时记为“尚无法判定”而非“不符合”的情形",
+               due="期限", due_text="{last}（{zone}）届满前{opens}，未满足本规则的记为“尚无法判定”而非“不符合”"
                                     "（原因中写明判定日期），"
-                                    "自{decided}起判定；未给出评估时刻（as_of）时，按{last}届满之后判定",
+                                    "自{decided}起判定；未指定评估时点的，按期限已届满判定",
                due_opens="（自{opens}起算）",
-               provisional="到期之前，即使满足本规则也记为“待定”（所计数量仍可能变化），到期后方作结论",
-               applies="适用条件", applies_text="{cond} — {code}；否则本规则不适用",
-               interp="解释说明", used="所用参数说明", src_cols="编号|标题|文号|日期|备注",
+               provisional="期限届满前，即使满足本规则也记为“尚无法判定”（所计数量仍可能变化），届满后方作结论",
+               applies="适用条件", applies_text="{cond}；否则本规则不适用",
+               interp="解释说明", used="所用参数说明", src_cols="标题|文号|日期|备注",
                par_cols="名称|取值|出处|说明|解释说明|设定层级", der_cols="名称|含义",
-               placeholder="占位值——非官方", required="必备条件（不满足即不符合资格）",
-               required_unit="必备条件（不满足即未达到要求）",
-               creation="创建集体的认定", creation_text="管理单位的集体记录满足以下条件时计为创建集体：{cond} — {code}",
-               breakdown="其中计为 {name}：{cond} — {code}",
-               advisory="提示性条件（仅作提示，不影响结论）",
-               note="本页由规则集文件自动生成。白话条件仅供阅读，以条件原文及下列参数取值为准。缺少的事实不会被当作“不满足”。"),
+               placeholder="暂定值，并非正式标准", required="必备条件（不满足即不符合资格）",
+               required_unit="必备要求（不满足即未达到要求）",
+               creation="创建集体的认定", creation_text="管理单位的集体记录满足以下条件时计为创建集体：{cond}",
+               breakdown="其中计为“{name}”的：{cond}",
+               advisory="建议性条件（仅作提示，不影响结论）",
+               note="本页由规则集文件自动生成。条件说明仅供阅读，以规则集文件为准；条件在规则集文件中的写法及参数标识"
+                    "见本页的英文版（技术附录）。缺少的信息不视为不符合，而记为“尚无法判定”。"),
 }
 
 
@@ -166,18 +174,31 @@ class _Words:
         self.rs, self.lang, self.en = rs, lang, lang == "en"
         self.params = {p.name: p for p in rs.parameters}
         self.derived = {d.name: d for d in rs.derived}
-        self.labels = {**_schema_labels(rs), **fact_labels(rs.subject)}
+        self.labels = {**fact_labels(rs.subject), **_schema_labels(rs)}  # the facts schema's words win
+        self.vocab = vocabulary(rs.subject, rs)
+        self.targets = _param_targets(rs)  # parameter -> the fact path it is compared with
+
+    def unnest(self, text: str) -> str:
+        """A zh text whose groups inside a group take （） then 〔〕 instead of a second 【】."""
+        if self.en:
+            return text
+        out, depth = [], 0
+        for c in text:
+            if c == "【":
+                depth += 1
+                out.append("【（〔"[min(depth, 3) - 1])
+            elif c == "】":
+                out.append("】）〕"[min(depth, 3) - 1])
+                depth -= 1
+            else:
+                out.append(c)
+        return "".join(out)
 
     def cat(self, *parts: str) -> str:
         """Join words: spaces in English; in Chinese only between a Han character and a Latin one."""
         if self.en:
             return " ".join(p for p in parts if p)
-        out = ""
-        for p in (p for p in parts if p):
-            ends = (out[-1:], p[0]) if out else ()
-            han = [("\u4e00" <= c <= "\u9fff") for c in ends]
-            out += (" " if len(ends) == 2 and any(han) and any(c.isascii() for c in ends) else "") + p
-        return out
+        return "".join(p for p in parts if p)  # zh: no space between Han characters, digits and names
 
     def paren(self, text: str) -> str:
         return f" ({text})" if self.en else f"（{text}）"
@@ -185,26 +206,62 @@ class _Words:
     def group(self, text: str) -> str:
         return f"[{text}]" if self.en else f"【{text}】"
 
-    def value(self, v: Any) -> str:
+    def value(self, v: Any, path: str | None = None) -> str:
+        """A value as the page's reader reads it: on the zh page a date in Chinese style, a code by the
+        label of the fact ``path`` it is compared with (an enum value, a region, a nationality, a round)."""
         if isinstance(v, bool):
             return ("true" if v else "false") if self.en else ("是" if v else "否")
         if isinstance(v, dt.date):
-            return v.isoformat()
+            return v.isoformat() if self.en else date_text(v, "zh")
+        if not self.en and path == _SHARE and _is_share(v):
+            return pct_text(v) + "%"
+        if isinstance(v, str) and not self.en and path == _COMPLETES:
+            return {"on_birthday": "生日当天即满周岁", "day_after_birthday": "从周岁生日的第二天起算"}.get(v, v)
+        if isinstance(v, str) and not self.en:
+            return self.zh_text(v, path)
         if isinstance(v, str):
             return f'"{_text(v)}"'
         if isinstance(v, Window):
             return self.window(v)
         if isinstance(v, tuple):
-            return (", " if self.en else "、").join(self.value(x) for x in v)
+            return (", " if self.en else "、").join(self.value(x, path) for x in v)
+        if isinstance(v, float) and v.is_integer():
+            return str(int(v))
         return str(v)
+
+    def zh_text(self, v: str, path: str | None) -> str:
+        """A text value on the zh page: by its label when the fact it is compared with names it (an enum
+        value, a region, a nationality, a round as 2015—2016年度), else in Chinese quotation marks."""
+        schema = self.rs.facts.schema if self.rs.facts is not None else None
+        spec = schema.fields.get(path) if schema is not None and path is not None else None
+        kind = spec.type if spec is not None else None
+        if kind == "enum" and path is not None:
+            label = self.vocab.value_label(path, v, "zh")
+            if label != v:
+                return _text(label)
+        elif kind == "region":
+            return _text(self.vocab.region(v, "zh"))
+        elif kind == "nationality":
+            return _text(self.vocab.nationality(v, "zh"))
+        elif kind == "str" and path is not None and path.rsplit(".", 1)[-1] == "industry":
+            name = self.vocab.industry(v, "zh")
+            if name != v:
+                return _text(name) + "行业"
+        if kind == "round" or re.fullmatch(r"[0-9]{4}-[0-9]{4}", v):
+            return term_text(v) + "年度"
+        return f"“{_text(v)}”"
 
     def coded(self, left: RNode, right: RNode) -> str | None:
         """A text written in a condition and compared with an enum fact or the region, by its label in
         the ruleset's facts schema (the region's name) with the code beside it; None otherwise."""
-        if not (isinstance(right, Const) and isinstance(right.value, str) and right.param is None):
+        if not (isinstance(right, Const) and isinstance(right.value, str)):
             return None
         path = left.path if isinstance(left, Fact) else f"{left.list}[].{left.field}" if isinstance(left, Item) \
             else None
+        if not self.en:  # by its label alone, the code and the parameter's name left to the en page
+            return self.value(right.value, path)
+        if right.param is not None:
+            return None
         schema = self.rs.facts.schema if self.rs.facts is not None else None
         spec = schema.fields.get(path) if schema is not None and path is not None else None
         lang = "en" if self.en else "zh"
@@ -223,27 +280,32 @@ class _Words:
     def zone(self, tz: str, *, header: bool = False) -> str:
         """A time zone as the page's reader names it: 北京时间 for Asia/Shanghai on a zh page (with the
         zone's code in the header), else the IANA name."""
-        if self.en or tz not in _ZONE_ZH:
+        if self.en:
             return tz
-        return _ZONE_ZH[tz] + (self.paren(tz) if header else "")
+        return self.vocab.zone(tz, "zh")
 
     def region(self, code: str | None) -> str:
         """A region code by its name, the code beside it (``广东（guangdong）``); ``—`` for none."""
         if not code:
-            return "—"
+            return "—" if self.en else "全国"
         names = packaged_regions().names
-        return names[code]["en" if self.en else "zh"] + self.paren(code) if code in names else code
+        if not self.en:
+            return names[code]["zh"] if code in names else code
+        return names[code]["en"] + self.paren(code) if code in names else code
 
     def window(self, w: Window, name: str | None = None) -> str:
         tail = self.zone(w.time_zone) + (("; " if self.en else "；") + name if name else "")
         incl = _INCL[self.lang][(w.start_inclusive, w.end_inclusive)]
         if self.en:
             return f"between {w.start.isoformat()} and {w.end.isoformat()}, {incl} ({tail})"
-        return f"在 {w.start.isoformat()} 至 {w.end.isoformat()} 期间（{incl}，{tail}）"
+        return f"在{date_text(w.start, 'zh')}至{date_text(w.end, 'zh')}期间（{incl}，{self.zone(w.time_zone)}）"
 
     def param(self, name: str) -> str:
         p = self.params[name]
-        mark = (", " if self.en else "，") + _T[self.lang]["placeholder"] if p.placeholder else ""
+        if not self.en:  # its value in words; the parameter's name is on the en page
+            return self.value(p.value, self.targets.get(name)) + (self.paren(_T["zh"]["placeholder"])
+                                                                 if p.placeholder else "")
+        mark = ", " + _T[self.lang]["placeholder"] if p.placeholder else ""
         return self.value(p.value) + self.paren(name + mark)
 
     def field(self, path: str) -> str:
@@ -257,14 +319,14 @@ class _Words:
     def describe(self, d: Derivation) -> str:
         lst = d.of.split("[]")[0]
         plural, noun = LIST_NOUNS.get(lst, ("", d.of, d.of))[1:]
-        of = self.field(d.of) + ("" if "[]" in d.of else self.paren(d.of))
+        of = self.field(d.of) + ("" if "[]" in d.of or not self.en else self.paren(d.of))
         label = self.labels.get(d.of, (d.of, d.of))[0 if self.en else 1]
         at = self.param(d.at) if d.at in self.params else str(d.at)
         en = {"age_in_full_years": f"the age in full years (周岁) on {at}, counted from {of}",
               "count": f"the number of {plural}",
               "count_distinct": f"the number of distinct values of the {label} across the {plural}",
               "earliest": f"the earliest {label} among the {plural}"}
-        zh = {"age_in_full_years": self.cat("以", at, f"为准、按{of}计算的周岁年龄"), "count": f"{noun}的数量",
+        zh = {"age_in_full_years": f"以{at}为基准日、按{of}计算的周岁年龄", "count": f"{noun}的数量",
               "count_distinct": f"各{noun}中不同{label}的个数", "earliest": f"各{noun}中最早的{label}"}
         text = (en if self.en else zh).get(d.function, d.function)
         if d.where_condition is not None:  # the items counted
@@ -274,8 +336,8 @@ class _Words:
             done = self.params[d.completes].value
             text += {("en", "on_birthday"): ", a year being completed on the birthday itself",
                      ("en", "day_after_birthday"): ", a year being completed from the day after the birthday",
-                     ("zh", "on_birthday"): "，生日当天满周岁",
-                     ("zh", "day_after_birthday"): "，生日次日起满周岁"}.get((self.lang, done), "")
+                     ("zh", "on_birthday"): "（生日当天即满周岁）",
+                     ("zh", "day_after_birthday"): "（从周岁生日的第二天起算）"}.get((self.lang, done), "")
         return text
 
     def noun(self, n: RNode) -> str:
@@ -299,12 +361,14 @@ class _Words:
         lst = n.list
         sing, _, noun = LIST_NOUNS.get(lst, (lst, lst, lst))
         body = self.cond(n.body)
+        if not self.en:
+            zh = {"any": f"至少有一项{noun}满足：{body}", "all": f"每一项{noun}（如有）都满足：{body}",
+                  "none": f"没有任何一项{noun}满足：{body}"}[kind]
+            return self.group(zh) if nested else zh
         en = {"any": f"at least one {sing} ({lst}) such that {body}",
               "all": f"every {sing} ({lst}), if there are any, is such that {body}",
               "none": f"no {sing} ({lst}) is such that {body}"}
-        zh = {"any": f"至少有一项{noun}（{lst}）满足：{body}", "all": f"每一项{noun}（{lst}，如有）都满足：{body}",
-              "none": f"没有任何一项{noun}（{lst}）满足：{body}"}
-        text = (en if self.en else zh)[kind]
+        text = en[kind]
         return self.group(text) if nested else text
 
 
@@ -327,6 +391,8 @@ class _Noun(Visitor[str]):
     def visit_fact(self, n: Fact) -> str:
         w, path = self.w, n.path
         name = path.removeprefix("derived.")
+        if not w.en:  # a derived fact by what it is, a fact by its label
+            return w.describe(w.derived[name]) if path.startswith("derived.") and name in w.derived else w.field(path)
         if path.startswith("derived.") and name in w.derived:
             desc = w.describe(w.derived[name])  # "...(leader.birth_date)" -> "...(leader.birth_date; derived.x)"
             sep, close = ("; ", ")") if w.en else ("；", "）")
@@ -336,9 +402,15 @@ class _Noun(Visitor[str]):
     def visit_item(self, n: Item) -> str:
         w = self.w
         label = w.labels.get(f"{n.list}[].{n.field}", (n.field, n.field))[0 if w.en else 1]
-        return (f"its {label}" if w.en else f"其{label}") + w.paren(f"{n.var}.{n.field}")
+        return f"its {label}" + w.paren(f"{n.var}.{n.field}") if w.en else f"其{label}"
 
     def visit_arith(self, n: Arith) -> str:
+        share = n.right if isinstance(n.right, Const) else None
+        if not self.w.en and n.op == "*" and share is not None and _is_share(share.value):  # 集体成员总数的50%
+            return f"{self.visit(n.left)}的{pct_text(share.value)}%"
+        if not self.w.en and n.op == "*" and share is not None and isinstance(share.value, int | Decimal) \
+                and not isinstance(share.value, bool) and share.value > 1 and share.value == int(share.value):
+            return f"{self.visit(n.left)}的{int(share.value)}倍"  # 评选分配名额的10倍
         sides = [self.w.group(self.visit(x)) if isinstance(x, Arith) else self.visit(x) for x in (n.left, n.right)]
         return self.w.cat(sides[0], _ARITH[self.w.lang][n.op], sides[1])
 
@@ -359,7 +431,7 @@ class _Pred(Visitor[str]):
         verb = _CMP[w.lang][1 if kinds & {"date", "instant"} else 0][op]
         tz = w.zone(w.rs.time_zone)
         day = "" if kinds != {"date", "instant"} else \
-            f", by calendar day in {tz}" if w.en else f"，按 {tz} 的日历日计"
+            f", by calendar day in {tz}" if w.en else f"，按{tz}的日历日计"
         return w.cat(verb, w.coded(n.left, n.right) or w.noun(n.right)) + day
 
     def _one_of(self, items: list[str]) -> str:
@@ -370,13 +442,18 @@ class _Pred(Visitor[str]):
 
     def visit_in_list(self, n: InList) -> str:
         p = self.w.params.get(n.param) if n.param is not None else None
+        if p is not None and not self.w.en:  # a list parameter: its values in words
+            path = n.left.path if isinstance(n.left, Fact) else f"{n.left.list}[].{n.left.field}" \
+                if isinstance(n.left, Item) else None
+            return self._one_of([self.w.value(x, path) for x in p.value] if isinstance(p.value, tuple)
+                                else [self.w.value(p.value, path)])
         if p is not None:  # a list parameter: its values, then its name
             return self._one_of([self.w.value(p.value) + self.w.paren(p.name)])
         return self._one_of([self.w.coded(n.left, x) or self.w.noun(x) for x in n.values])
 
     def visit_in_window(self, n: InWindow) -> str:
         not_ = ("not " if self.w.en else "不") if self.negated else ""
-        text = self.w.window(n.window, n.param)
+        text = self.w.window(n.window, n.param if self.w.en else None)
         return f"is {not_}{text}" if self.w.en else f"{not_}{text}"
 
 
@@ -411,7 +488,14 @@ class _Cond(Visitor[str]):
         return self._junction(n.items, False)
 
     def _predicate(self, n: Cmp | InList | InWindow) -> str:
-        return self.w.cat(self.w.noun(n.left), self.w.pred(n))
+        w = self.w
+        if not w.en and isinstance(n, Cmp) and n.op in ("==", "!=") and isinstance(n.left, Fact) \
+                and isinstance(n.right, Const) and isinstance(n.right.value, bool):
+            label = w.field(n.left.path)
+            if label.startswith("是否"):  # 是否已有常态化联系平台 == true: 已有常态化联系平台
+                yes = n.right.value == (n.op == "==")
+                return label.removeprefix("是否") if yes else "并非" + label.removeprefix("是否")
+        return w.cat(w.noun(n.left), w.pred(n))
 
     def visit_cmp(self, n: Cmp) -> str:
         return self._predicate(n)
@@ -431,11 +515,54 @@ class _Cond(Visitor[str]):
         text = w.group(w.cond(inner))
         return f"it is not the case that {text}" if w.en else f"并非{text}"
 
+
     def visit_quant(self, n: Quant) -> str:
         return self.w.quant(n, n.kind, self.nested)
 
     def default(self, n: RNode) -> str:
         return self.w.noun(n)
+
+
+def _is_share(v: Any) -> bool:
+    """A number strictly between 0 and 1: a share, read as a per cent figure on the zh page."""
+    return isinstance(v, int | float | Decimal) and not isinstance(v, bool) and 0 < v < 1
+
+
+_SHARE = "%share"  # the target of a parameter that multiplies a count (a share): shown as 50%
+_COMPLETES = "%completes"  # the target of a parameter that says when a year of age is completed
+_AT = "%at"  # the target of the day on which ages are counted
+
+
+def _param_targets(rs: Ruleset) -> dict[str, str]:
+    """Each parameter compared with a fact (``leader.nationality == params.leader_nationality``) -> that fact's
+    path (``honors[].round`` for an item's field), so that its value is worded by the fact's labels."""
+    out: dict[str, str] = {}
+
+    def path(n: RNode) -> str | None:
+        return n.path if isinstance(n, Fact) else f"{n.list}[].{n.field}" if isinstance(n, Item) else None
+
+    trees = [t for r in rs.rules for t in (r.checked, r.pending_if_condition, r.applies_condition) if t is not None]
+    trees += [d.where_condition for d in rs.derived if d.where_condition is not None]
+    out.update({d.completes: _COMPLETES for d in rs.derived if d.completes})
+    out.update({d.at: _AT for d in rs.derived if d.at})
+    for tree in trees:
+        for n in walk(tree):
+            if isinstance(n, Arith) and n.op == "*":
+                for x in (n.left, n.right):
+                    if isinstance(x, Const) and x.param is not None and _is_share(x.value):
+                        out.setdefault(x.param, _SHARE)
+            if isinstance(n, InWindow) and n.param is not None and path(n.left) is not None:
+                out.setdefault(n.param, path(n.left) or "")
+            if isinstance(n, Cmp | InList):
+                sides = [n.left, n.right] if isinstance(n, Cmp) else [n.left]
+                consts = [x for x in sides if isinstance(x, Const) and x.param is not None]
+                facts = [p for p in map(path, sides) if p is not None]
+                for c in consts:
+                    if facts and c.param is not None:
+                        out.setdefault(c.param, facts[0])
+                if isinstance(n, InList) and n.param is not None and facts:
+                    out.setdefault(n.param, facts[0])
+    return out
 
 
 def _cell(c: Any) -> str:
@@ -486,34 +613,74 @@ def _quote(text: str) -> list[str]:
     return [f"> {_inert(line)}".rstrip() for line in text.strip().splitlines()] + [""]
 
 
+def _layer(w: _Words, layer: str) -> str:
+    """A layer id as the page's reader names it: as written in English, in words in Chinese."""
+    rs = w.rs
+    if w.en or not layer:
+        return layer or "—"
+    return layers_text((layer,) if len({x.split("/")[0] for x in rs.layers}) <= 1 else (*rs.layers, layer), "zh",
+                       folder=str(Path(rs.path).parent) if rs.path else None,
+                       own=(rs.id, rs.title.zh, rs.title.en)).rsplit(" → ", 1)[-1]  # its term if they span terms
+
+
+def _param_name(p: Parameter, lang: str, w: _Words | None = None) -> str:
+    """A parameter named for a reader: the head of its description (``集体成员人数上限``); without one, on the
+    zh page, by what it is compared with (``集体成员总数的比较值``), else its name (the en page's words)."""
+    text = p.description.get(lang) if p.description else ""
+    head = re.split(r"[：:。]|\.\s|\.$", " ".join(text.split()), maxsplit=1)[0].strip() if text else ""
+    if head:
+        return _text(head)
+    if lang != "zh" or w is None:
+        return p.name
+    target = w.targets.get(p.name)
+    fixed = {_SHARE: "比例", _COMPLETES: "满周岁的计算方法", _AT: "计算周岁年龄的基准日"}
+    if target in fixed:
+        return fixed[target]
+    if target:
+        label = w.vocab.label(target, "zh") if target.startswith("derived.") else w.field(target)
+        return _text(label) + ("的期间" if isinstance(p.value, Window) else "的比较值")
+    scored = [r.title.zh for r in w.rs.rules if r.score is not None and r.score.param == p.name]
+    if scored:  # the points of these rules
+        return "“" + _text("”“".join(scored[:2])) + "”" + ("等项" if len(scored) > 2 else "") + "的分值"
+    return "其他参数"
+
+
 def _rule(w: _Words, rule: Rule) -> list[str]:
     t, en, rs = _T[w.lang], w.en, w.rs
     c = rule.citation
     src = next((s for s in rs.sources if s.id == c.source), None)
     title = _text(src.title.get(w.lang) if src else c.source)
-    ref = ((", " if en else "，") + _text(src.reference)) if src and src.reference else ""
-    where = f"{title} ({c.source}{ref}), {t['clause']} {_text(c.clause)}" if en else \
-        f"{title}（{c.source}{ref}），{t['clause']} {_text(c.clause)}"
     colon = ":** " if en else "：**"
-    out = [f"### {rule.id} — {_text(rule.title.en if en else rule.title.zh)}", "",
-           f"- **{t['severity']}{colon}"
-           f"{t.get(rule.severity + ('_unit' if rs.subject == 'unit' else ''), t.get(rule.severity, rule.severity))}",
-           f"- **{t['layer']}{colon}{rule.layer or '—'}", f"- **{t['source']}{colon}{where}", "",
-           *_quote(c.text), f"**{t['plain']}{colon}{w.cond(rule.checked)}", "",
-           f"**{t['written']}{colon}{_code(rule.when)}", ""]
+    severity = t.get(rule.severity + ('_unit' if rs.subject == 'unit' else ''), t.get(rule.severity, rule.severity))
+    if en:
+        ref = (", " + _text(src.reference)) if src and src.reference else ""
+        where = f"{title} ({c.source}{ref}), {t['clause']} {_text(c.clause)}"
+        out = [f"### {rule.id} — {_text(rule.title.en)}", "", f"- **{t['severity']}{colon}{severity}",
+               f"- **{t['layer']}{colon}{rule.layer or '—'}", f"- **{t['source']}{colon}{where}", "",
+               *_quote(c.text), f"**{t['plain']}{colon}{w.cond(rule.checked)}", "",
+               f"**{t['written']}{colon}{_code(rule.when)}", ""]
+    else:  # no identifiers but the rule's own number, labelled; the condition as written is on the en page
+        ref = f"（{_text(src.reference)}）" if src and src.reference else ""
+        out = [f"### {_text(rule.title.zh)}", "", f"- **{t['rule_id']}{colon}{rule.id}",
+               f"- **{t['severity']}{colon}{severity}", f"- **{t['layer']}{colon}{_layer(w, rule.layer)}",
+               f"- **{t['source']}{colon}《{title}》{ref}{_text(c.clause)}", "",
+               *_quote(c.text), f"**{t['plain']}{colon}{w.unnest(w.cond(rule.checked))}", ""]
     if rule.pending_if is not None and rule.pending_if_condition is not None:  # "not yet closed", if any
-        out += [f"**{t['pending']}{colon}{w.cond(rule.pending_if_condition)} — {_code(rule.pending_if)}", ""]
+        cond = w.unnest(w.cond(rule.pending_if_condition))
+        out += [f"**{t['pending']}{colon}{cond} — {_code(rule.pending_if)}" if en else
+                f"**{t['pending']}{colon}{cond}", ""]
     if rule.due and rule.due in w.params:
         opens, last = due_days(w.params[rule.due].value)
         zone = rs.days_zone(rule.due)
-        text = t["due_text"].format(last=last.isoformat(), zone=w.zone(zone), decided=decided_on(last).isoformat(),
-                                    opens=t["due_opens"].format(opens=opens.isoformat()) if opens else "")
-        out += [f"**{t['due']}{colon}`params.{rule.due}`{': ' if en else '：'}{text}.", ""] if en else \
-            [f"**{t['due']}{colon}`params.{rule.due}`：{text}。", ""]
+        day = (lambda d: d.isoformat()) if en else (lambda d: date_text(d, "zh"))
+        text = t["due_text"].format(last=day(last), zone=w.zone(zone), decided=day(decided_on(last)),
+                                    opens=t["due_opens"].format(opens=day(opens)) if opens else "")
+        out += [f"**{t['due']}{colon}`params.{rule.due}`: {text}.", ""] if en else \
+            [f"**{t['due']}{colon}{text}。", ""]
     if rule.provisional_pass:
         out += [f"**{t['provisional']}{'.' if en else '。'}**", ""]
     if rule.applies_if is not None and rule.applies_condition is not None:
-        out += [f"**{t['applies']}{colon}" + t["applies_text"].format(cond=w.cond(rule.applies_condition),
+        out += [f"**{t['applies']}{colon}" + t["applies_text"].format(cond=w.unnest(w.cond(rule.applies_condition)),
                                                                       code=_code(rule.applies_if)), ""]
     if rule.interpretation:
         out += [f"**{t['interp']}{colon}{_text(rule.interpretation.get(w.lang))}", ""]
@@ -522,51 +689,83 @@ def _rule(w: _Words, rule: Rule) -> list[str]:
         bits = (p.description and p.description.get(w.lang),
                 p.interpretation and t["interp"] + (": " if en else "：") + p.interpretation.get(w.lang),
                 p.placeholder and t["placeholder"])
-        text = " ".join(_text(b) for b in bits if b)
-        notes.append(f"- `{p.name}` = {w.value(p.value)}" + (f" — {text}" if text else ""))
+        text = (" " if en else "").join(_text(b) for b in bits if b)
+        if en:
+            notes.append(f"- `{p.name}` = {w.value(p.value)}" + (f" — {text}" if text else ""))
+        else:
+            shown = w.value(p.value, w.targets.get(p.name))
+            interp = p.interpretation and t["interp"] + "：" + _text(p.interpretation.get("zh"))
+            tail = "".join(_text(b) for b in (interp, p.placeholder and f"（{t['placeholder']}）") if b)
+            notes.append(f"- {_param_name(p, 'zh', w)}：{shown}。" + tail)
     if notes:
         out += [f"**{t['used']}{colon.rstrip()}", "", *notes, ""]
     return out
 
 
 def render_markdown(ruleset: Ruleset, *, lang: str = "en") -> str:
-    """The ruleset as a Markdown page in ``lang`` ("en" or "zh"); the same ruleset gives the same text."""
+    """The ruleset as a Markdown page in ``lang`` ("en" or "zh"); the same ruleset gives the same text.
+
+    The en page carries the technical facts for policy staff: each condition as written, parameter and
+    fact names, source ids and layer ids. The zh page reads in words only (labels of the facts schema,
+    values by their labels, dates in Chinese style); its only identifiers are the labelled rule numbers,
+    ruleset id and content hash."""
     if lang not in _T:
         raise ValueError(f"lang must be 'en' or 'zh', got {lang!r}")
     w, t, en = _Words(ruleset, lang), _T[lang], lang == "en"
-    first, second = (ruleset.title.en, ruleset.title.zh) if en else (ruleset.title.zh, ruleset.title.en)
     colon = ":** " if en else "：**"
-    out = [f"# {_text(first)}", "", _paragraph(second), "",
-           f"- **{t['term']}{colon}{ruleset.term}", f"- **{t['version']}{colon}{ruleset.version}",
-           f"- **{t['region']}{colon}{w.region(ruleset.region)}",
-           f"- **{t['layers']}{colon}{' → '.join(ruleset.layers) or ruleset.id}",
-           f"- **{t['tz']}{colon}{w.zone(ruleset.time_zone, header=True)}",
-           f"- **{t['sha']}{colon}`{ruleset.sha256 or '—'}`", "",
-           t["note"], "", f"## {t['sources']}", ""]
-    out += _table(t["src_cols"], [(s.id, _text(s.title.get(lang)), s.reference and _text(s.reference),
-                                   s.date and s.date.isoformat(), s.note and _text(s.note.get(lang)))
-                                  for s in ruleset.sources])
+    if en:
+        out = [f"# {_text(ruleset.title.en)}", "", _paragraph(ruleset.title.zh), "",
+               f"- **{t['term']}{colon}{ruleset.term}", f"- **{t['version']}{colon}{ruleset.version}",
+               f"- **{t['region']}{colon}{w.region(ruleset.region)}",
+               f"- **{t['layers']}{colon}{' → '.join(ruleset.layers) or ruleset.id}",
+               f"- **{t['tz']}{colon}{w.zone(ruleset.time_zone, header=True)}",
+               f"- **{t['sha']}{colon}`{ruleset.sha256 or '—'}`", "",
+               t["note"], "", f"## {t['sources']}", ""]
+        out += _table(t["src_cols"], [(s.id, _text(s.title.get(lang)), s.reference and _text(s.reference),
+                                       s.date and s.date.isoformat(), s.note and _text(s.note.get(lang)))
+                                      for s in ruleset.sources])
+    else:
+        layers = layers_text(ruleset.layers or (ruleset.key,), "zh",
+                             own=(ruleset.id, ruleset.title.zh, ruleset.title.en),
+                             folder=str(Path(ruleset.path).parent) if ruleset.path else None)
+        out = [f"# {_text(ruleset.title.zh)}", "",
+               f"- **{t['term']}{colon}{term_text(ruleset.term)}年度", f"- **{t['version']}{colon}{ruleset.version}",
+               f"- **{t['region']}{colon}{w.region(ruleset.region)}", f"- **{t['layers']}{colon}{layers}",
+               f"- **{t['tz']}{colon}{w.zone(ruleset.time_zone)}", f"- **{t['id']}{colon}{ruleset.id}",
+               f"- **{t['sha']}{colon}{ruleset.sha256 or '—'}", "", t["note"], "", f"## {t['sources']}", ""]
+        out += _table(t["src_cols"], [(_text(s.title.get(lang)), s.reference and _text(s.reference),
+                                       s.date and date_text(s.date, "zh"), s.note and _text(s.note.get(lang)))
+                                      for s in ruleset.sources])
     out += [f"## {t['rules']}", ""]
     for rule in ruleset.rules:
         out += _rule(w, rule)
     out += [f"## {t['params']}", ""]
-    mark = f" — **{t['placeholder']}**"
-    out += _table(t["par_cols"], [(f"`{p.name}`", w.value(p.value) + (mark if p.placeholder else ""), p.source,
+    mark = f" — **{t['placeholder']}**" if en else f"（**{t['placeholder']}**）"
+    titles = {s.id: s.title.get(lang) for s in ruleset.sources}
+    out += _table(t["par_cols"], [(f"`{p.name}`" if en else _param_name(p, lang, w),
+                                   w.value(p.value, w.targets.get(p.name)) + (mark if p.placeholder else ""),
+                                   p.source if en else p.source and _text(titles.get(p.source, p.source)),
                                    p.description and _text(p.description.get(lang)),
-                                   p.interpretation and _text(p.interpretation.get(lang)), p.layer)
+                                   p.interpretation and _text(p.interpretation.get(lang)), _layer(w, p.layer))
                                   for p in ruleset.parameters])
     crit = ruleset.creation_collective
     if crit is not None:  # conditions over a collective's facts, worded with the collective's fields
         cw = _Words(attrs.evolve(ruleset, subject="collective", derived=(), facts=SUBJECTS["collective"]), lang)
-        out += [f"## {t['creation']}", "", t["creation_text"].format(cond=cw.cond(crit.checked),
+        out += [f"## {t['creation']}", "", t["creation_text"].format(cond=cw.unnest(cw.cond(crit.checked)),
                                                                      code=_code(crit.when)), ""]
-        out += ["- " + t["breakdown"].format(name=f"`{name}`", cond=cw.cond(tree), code=_code(text))
+        names = {name: name if en else w.vocab.label(f"creation_collectives.{name}", "zh").removeprefix("其中")
+                 .removesuffix("数量") for name, _ in crit.breakdown}
+        out += ["- " + t["breakdown"].format(name=f"`{name}`" if en else names[name], cond=cw.unnest(cw.cond(tree)),
+                                             code=_code(text))
                 for (name, text), (_, tree) in zip(crit.breakdown, crit.breakdown_conditions, strict=True)]
-        out += ["", f"**{t['source']}{colon}{_text(crit.citation.source_title)}, {t['clause']} "
-                    f"{_text(crit.citation.clause)}", "", *_quote(crit.citation.text)]
+        clause = f", {t['clause']} {_text(crit.citation.clause)}" if en else _text(crit.citation.clause)
+        title = _text(crit.citation.source_title)
+        out += ["", f"**{t['source']}{colon}{title if en else f'《{title}》'}{clause}", "",
+                *_quote(crit.citation.text)]
         if crit.interpretation:
             out += [f"**{t['interp']}{colon}{_text(crit.interpretation.get(lang))}", ""]
     if ruleset.derived:
         out += [f"## {t['derived']}", ""]
-        out += _table(t["der_cols"], [(f"`derived.{d.name}`", w.describe(d)) for d in ruleset.derived])
+        out += _table(t["der_cols"], [(f"`derived.{d.name}`" if en else _text(w.vocab.label(f"derived.{d.name}", "zh")),
+                                       w.unnest(w.describe(d))) for d in ruleset.derived])
     return "\n".join(out).rstrip("\n") + "\n"

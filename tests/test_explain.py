@@ -140,14 +140,14 @@ def test_undetermined_rules_give_the_window_open_reason_in_english(window_open):
     text = lines(explain_text(window_open, lang="en"))
     i = text.index("1. Network filing completed between 1 October 2015 and 30 September 2017")
     assert ["   Finding: Filings on record: none; none within the filing window yet.",
-            "   Why open: Not yet due: the period ends on 30 September 2017 (Beijing time); decided from "
+            "   Why undetermined: Not yet due: the period ends on 30 September 2017 (Beijing time); decided from "
             "1 October 2017."] == text[i + 3:i + 5]
 
 
 def test_undetermined_rules_give_the_window_open_reason_in_chinese(window_open):
     """The same reason in Chinese, with Chinese dates and Beijing time, and no count of days left."""
     text = explain_text(window_open)
-    reason = "   待定原因：期限至2017年9月30日（北京时间）止，尚未届满；2017年10月1日起判定。"
+    reason = "   无法判定的原因：期限至2017年9月30日（北京时间）止，尚未届满；2017年10月1日起判定。"
     assert (2, False) == (lines(text).count(reason),
                           "还剩" in text)
 
@@ -186,15 +186,16 @@ def test_interpretations_show_no_markdown_marks(youth_fail):
 
 
 def test_the_stamp_is_reproduced(window_open):
-    """The stamp gives ruleset id, term, version, region, layers, both sha256, library version, engine and as_of."""
+    """The stamp gives the ruleset in words with its term and version, its id (labelled), where it applies,
+    the layers in words, both SHA-256, library version, engine and as_of."""
     s = window_open.stamp
     text = explain_text(window_open)
-    engine = {"durable": "durable_rules（记录引擎）", "python": "Python 编译后端"}[s.engine]
+    engine = {"durable": "durable_rules（存档认定所用引擎）", "python": "Python 编译后端"}[s.engine]
     assert text.endswith("\n".join([
-        "可复现信息", "- 规则集：guangdong", "- 年度：2017—2018", "- 版本：2.0.2",
-        "- 地区：广东", "- 层次（由基础到覆盖）：2017-2018/national@2.0.2 → 2017-2018/guangdong@2.0.2",
-        f"- 规则集 SHA-256：{s.ruleset_sha256}", f"- 程序库版本：{qnwmh_rules.__version__}",
-        f"- 规则引擎：{engine}", "- 评估时点：2017年9月20日（北京时间）", f"- 事实数据 SHA-256：{s.facts_sha256}",
+        "可复现信息", "- 规则集：广东规则集2.0.1版（2017—2018年度）", "- 规则集编号：guangdong",
+        "- 规则集适用范围：广东", "- 层次（由基础到覆盖）：全国规则集2.0.1版 → 广东规则集2.0.1版",
+        f"- 规则集SHA-256校验值：{s.ruleset_sha256}", f"- 软件版本：{qnwmh_rules.__version__}",
+        f"- 规则引擎：{engine}", "- 评估时点：2017年9月20日（北京时间）", f"- 核查数据SHA-256校验值：{s.facts_sha256}",
     ]) + "\n")
 
 
@@ -205,11 +206,11 @@ def test_a_unit_note_is_an_assessment(unit_facts):
     v = qnwmh_rules.load_ruleset(term="2017-2018", subject="unit").evaluate(unit_facts, as_of="2018-06-01")
     text = explain_text(v, facts=unit_facts)
     assert ["青年文明号活动管理工作考评说明", "",
-            "截至2018年6月1日（北京时间），U-GD（共青团广东省委，省级团委，广东）的2017—2018年度青年文明号活动管理工作"
-            "考评暂定得分80.0分（满分100.0分；待定项目确定后，得分可能在80.0至100.0分之间），尚有必备要求无法判定"
-            "（依据《2017—2018年度青年文明号活动管理工作考评（管理单位）》规则集2.1.1版）",
-            "【注意：本考评的分值为占位值，并非正式标准（考评办法原文未收录），得分仅供参考。】"] == lines(text)[:4]
-    assert ("资格" in text, "- 组织至少一次专题会议：已登记2017年3月10日专题会议“全省青年文明号工作专题会”"
+            "截至2018年6月1日（北京时间），U-GD（共青团广东省委，省级团委）的2017—2018年度青年文明号活动管理工作"
+            "考评暂定得分80分（满分100分；尚无法判定的项目判定后，最终得分在80分至100分之间），尚有必备要求无法判定"
+            "（依据青年文明号活动管理工作考评（管理单位）规则集2.1.0版）",
+            "【注意：考评办法原文未收录，本说明的分值为暂定分值，并非正式标准，得分仅供参考。】"] == lines(text)[:4]
+    assert ("资格" in text, "- 组织至少一次专题会议：已登记：2017年3月10日专题会议“全省青年文明号工作专题会”"
                            "（得分10分，满分10分）。"
             in lines(text)) == (False, True)
 
@@ -253,11 +254,32 @@ def test_html_carries_the_same_findings(youth_fail):
         youth_fail.stamp.ruleset_sha256)]
 
 
-@pytest.mark.parametrize(("lang", "badges"), [("zh", ["不符合", "待定", "符合"]),
-                                              ("en", ["not met", "undecided", "met"])])
+@pytest.mark.parametrize(("lang", "badges"), [("zh", ["不符合", "尚无法判定", "符合"]),
+                                              ("en", ["not met", "undetermined", "met"])])
 def test_html_badges_are_in_the_note_language(window_open, lang, badges):
     """The outcome badges of the HTML page are words of the note's language, not outcome codes."""
     assert badges == re.findall(r'<span class="badge">([^<]*)</span>', explain_html(window_open, lang=lang))
+
+
+def test_html_title_names_the_subject(window_open, good_facts):
+    """The page's <title> names the collective (pages saved as PDF are told apart by it)."""
+    assert ["GD-0001（广州南站客运车间青年班组）青年文明号创建集体资格核查说明",
+            "GD-0001 (广州南站客运车间青年班组) — Eligibility note: national Youth Civilization Post creation "
+            "collective"] \
+        == [re.search(r"<title>(.*)</title>", explain_html(window_open, lang=lang, facts=good_facts))[1]
+            for lang in ("zh", "en")]
+
+
+def test_the_undetermined_outcome_has_one_word_per_language(window_open):
+    """Badge, group heading and conclusion of an undetermined rule use one term (尚无法判定 / undetermined)."""
+    for lang, word in (("zh", "尚无法判定"), ("en", "undetermined")):
+        page = explain_html(window_open, lang=lang)
+        start = page.index('id="outcome-undetermined"')
+        section = page[start:page.index("</section>", start)]
+        heads = re.findall(r'<span class="badge">([^<]*)</span> ([^<]*)</h2>', section)[0]
+        conclusions = set(re.findall(r'<dd class="conclusion">([^<]*)</dd>', section))
+        assert (True, True, {word.capitalize() if lang == "en" else word}) == (
+            heads[0] == word, word in heads[1].lower(), conclusions), (lang, heads, conclusions)
 
 
 def test_html_headline_gives_the_evaluation_date(window_open):

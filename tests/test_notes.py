@@ -161,8 +161,8 @@ def test_notes_match_their_goldens(name, lang):
     (QNWMH_UPDATE_GOLDENS=1 rewrites them; review the diff before committing)."""
     v, facts = _golden_verdict(name)
     text = explain_text(v, lang=lang, facts=facts)
-    text = re.sub(r"(程序库版本：|library version: ).*", r"\1…", text)
-    text = re.sub(r"(规则引擎：|engine: ).*", r"\1…", text)
+    text = re.sub(r"(软件版本：|Library version: ).*", r"\1…", text)
+    text = re.sub(r"(规则引擎：|Engine: ).*", r"\1…", text)
     path = GOLDEN / f"{name}.{lang}.txt"
     if os.environ.get("QNWMH_UPDATE_GOLDENS"):
         path.parent.mkdir(parents=True, exist_ok=True)

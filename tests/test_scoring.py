@@ -139,11 +139,11 @@ def test_explanations_show_the_score_sheet():
     v = _engine(UNIT_FILE).evaluate(facts)
     zh, en, html = (qnwmh_rules.explain_text(v, lang="zh"), qnwmh_rules.explain_text(v, lang="en"),
                     qnwmh_rules.explain_html(v, lang="en"))
-    assert "暂定得分80.0分（满分100.0分；待定项目确定后，得分可能在80.0至90.0分之间）" in zh.splitlines()
+    assert "暂定得分80分（满分100分；尚无法判定的项目判定后，最终得分在80分至90分之间）" in zh.splitlines()
     assert "- At least one special meeting: 0 of 10 not awarded — the condition was not met" in en.splitlines()
-    assert "** Note: the points of this assessment are placeholders, not official weights (the assessment measures " \
-           "are not held); the score is indicative only." in en.splitlines()
-    assert '<section class="score">' in html and "Score 80.0 of 100.0" in html
+    assert "NOTE: the text of the assessment measures is not held; the points in this note are provisional, " \
+           "not official weights, and the score is indicative only." in en.splitlines()
+    assert '<section class="score">' in html and "Score 80 of 100" in html
 
 
 @pytest.mark.parametrize("path", [UNIT_FILE, TRANSPORT_FILE, EXAMPLE_FILE], ids=lambda p: p.stem)

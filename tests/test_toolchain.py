@@ -156,11 +156,14 @@ def test_a_new_term_can_inherit_from_an_earlier_one(tmp_path):
 
 
 def test_docs_command_writes_a_publishable_page(tmp_path):
-    """`docs` renders a shipped ruleset to Markdown with every rule, citation and parameter."""
-    out = tmp_path / "page.md"
-    assert 0 == main(["docs", "2017-2018:guangdong", "--lang", "zh", "-o", str(out)])
-    page = out.read_text(encoding="utf-8")
-    assert "### guangdong.filing_deadline" in page and "于9月7日前" in page and "`filing_window`" in page
+    """`docs` renders a shipped ruleset to Markdown with every rule, citation and parameter (in zh by its
+    labelled rule number and its name in words; in en by its ids)."""
+    out, en = tmp_path / "page.md", tmp_path / "page.en.md"
+    assert (0, 0) == (main(["docs", "2017-2018:guangdong", "--lang", "zh", "-o", str(out)]),
+                      main(["docs", "2017-2018:guangdong", "--lang", "en", "-o", str(en)]))
+    page, technical = out.read_text(encoding="utf-8"), en.read_text(encoding="utf-8")
+    assert "- **规则编号：**guangdong.filing_deadline" in page and "于9月7日前" in page and "| 本届网络报备期 |" in page
+    assert "### guangdong.filing_deadline — " in technical and "`filing_window`" in technical
 
 
 def test_filing_windows_are_first_class():

@@ -169,15 +169,18 @@ def _words(national, lang):
 @settings(max_examples=100, deadline=None)
 @given(tree=condition_trees())
 def test_the_docs_words_of_any_tree_name_every_fact_it_reads(national, lang, tree):
-    """A tree made without any text is worded in both languages, naming each fact path and item it reads."""
-    text = _words(national, lang).cond(tree)
+    """A tree made without any text is worded in both languages, naming each fact and item field it reads
+    (by its path in English, by its label in Chinese — the path when it has none) and each window's days."""
+    from qnwmh_rules._template import date_text
+    w = _words(national, lang)
+    text = w.cond(tree)
     for n in T.walk(tree):
         if isinstance(n, T.Fact):
-            assert n.path in text
+            assert (n.path if lang == "en" else w.noun(n)) in text
         if isinstance(n, T.Item):
-            assert f"{n.var}.{n.field}" in text
+            assert (f"{n.var}.{n.field}" if lang == "en" else w.noun(n)) in text
         if isinstance(n, T.InWindow):
-            assert n.window.start.isoformat() in text
+            assert (n.window.start.isoformat() if lang == "en" else date_text(n.window.start, "zh")) in text
 
 
 _FILES = shipped("ruleset")
