@@ -210,7 +210,7 @@ def test_a_unit_missing_a_duty_is_worded_for_a_unit():
     assert ("ineligible", "unit") == (doc["outcome"], doc["subject"])
     assert "U-GD has a score of 80 out of 100 in the 2017—2018 assessment of management units; a required duty " \
            "is not met (under the “assessment of management units (Youth Civilization Post)” ruleset, version " \
-           "2.1.0; no evaluation date given: every deadline is taken as passed)." == \
+           "2.1.1; no evaluation date given: every deadline is taken as passed)." == \
         explain_text(v, lang="en").splitlines()[2]
     assert "U-GD的2017—2018年度青年文明号活动管理工作考评得分80分（满分100分），部分必备要求未达到" == \
         explain_text(v).splitlines()[2].partition("（依据")[0]
