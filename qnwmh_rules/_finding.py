@@ -267,9 +267,16 @@ class Vocab:
 
     def nationality(self, code: str, lang: str) -> str:
         """The name of an ISO 3166-1 alpha-2 code: the names file's own (``the United States``, 中国香港)
-        first, else pycountry's (its zh_CN translation in zh); the code itself only if neither knows it."""
+        first, else pycountry's (its zh_CN translation in zh). A code neither knows (XK, ZZ: the facts accept
+        any two capital letters) reads as an unrecognised code: in zh without the code, which is no
+        Chinese (the auditor sees it in the facts), in en with it."""
         got = _phrasing(self.root)["nationalities"].get(code)
-        return str(got[lang]) if got is not None else country_name(code, lang) or code
+        if got is not None:
+            return str(got[lang])
+        name = country_name(code, lang)
+        if name is not None:
+            return name
+        return "无法识别的国籍代码" if lang == "zh" else f"an unrecognised country code ({code})"
 
     def industry(self, code: str, lang: str) -> str:
         """The name of an industry code (``transport`` → 交通运输) from the names file; the code if unnamed."""
