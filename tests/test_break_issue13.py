@@ -4,19 +4,23 @@ that no name list knows, markup in names, huge and hostile inputs, fact fields t
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
+import re
 import string
 from pathlib import Path
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import qnwmh_rules
+from qnwmh_rules._api import load_ruleset_cached
 from qnwmh_rules._finding import vocabulary
 
 from .zh_check import zh_problems
 
 EXAMPLES = Path(qnwmh_rules._api.rulesets_dir()) / "examples"
+NATIONAL = Path(qnwmh_rules._api.rulesets_dir()) / "2017-2018" / "national.yaml"
 GD = json.loads((EXAMPLES / "collective-gd-0001.json").read_text(encoding="utf-8"))
 
 two_letters = st.text(alphabet=string.ascii_uppercase, min_size=2, max_size=2)
@@ -32,7 +36,7 @@ def test_any_nationality_code_the_facts_accept_reads_as_words(code):
 
 def test_an_unassigned_nationality_code_leaves_no_code_in_the_zh_note_or_why_not():
     """A 号长 recorded as XK (Kosovo, user-assigned, not ISO) or ZZ: the zh note and why-not name no code."""
-    engine = qnwmh_rules.load_ruleset(term="2017-2018", backend="python")
+    engine = load_ruleset_cached(NATIONAL, backend="python")
     problems = []
     for code in ("XK", "ZZ"):
         facts = copy.deepcopy(GD)
@@ -43,3 +47,34 @@ def test_an_unassigned_nationality_code_leaves_no_code_in_the_zh_note_or_why_not
         texts = [section, qnwmh_rules.why_not(engine, facts).to_text("zh")]
         problems += [p for t in texts for p in zh_problems(t, allow={r.id for r in engine.ruleset.rules} | {"GD-0001"})]
     assert [] == problems
+
+
+_ZH_DAY = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
+EMPTY = {**copy.deepcopy(GD), "honors": [], "filings": []}
+
+
+def _new_item_changes(result):
+    """The zh words of every change why-not says can still be made that adds an item."""
+    return [s.change.zh for f in result.fixes for o in f.options for s in o
+            if s.changeable and s.change.zh.startswith("新增一项")]
+
+
+@settings(max_examples=15, deadline=None)
+@given(day=st.dates(min_value=dt.date(2015, 1, 1), max_value=dt.date(2017, 9, 30)))
+def test_why_not_never_proposes_a_back_dated_new_item(day):
+    """Before or inside the window, every new filing or honour why-not proposes falls on the evaluation
+    day or later: its range starts no earlier than that day (an open "不晚于" range would allow a back-dated one)."""
+    engine = load_ruleset_cached(NATIONAL, backend="python")
+    changes = _new_item_changes(qnwmh_rules.why_not(engine, EMPTY, as_of=day.isoformat()))
+    starts = [dt.date(*map(int, _ZH_DAY.search(c).groups())) for c in changes]
+    assert (True, [], []) == (len(changes) > 0, [c for c in changes if "不晚于" in c],
+                              [s for s in starts if s < day])
+
+
+def test_why_not_inside_the_window_does_not_say_nothing_can_be_done():
+    """Inside the filing window a missing filing can still be made: the summary must not say that no
+    change can still be made, in zh or en."""
+    engine = load_ruleset_cached(NATIONAL, backend="python")
+    result = qnwmh_rules.why_not(engine, EMPTY, as_of="2017-06-01")
+    assert (False, False) == ("没有现在仍可做出的修改" in result.to_text("zh"),
+                              "No change can still be made" in result.to_text("en"))
