@@ -140,7 +140,11 @@ _UI: dict[str, dict[str, Any]] = {
                no="Even with every feasible change ({p}), it would still {o}:",
                unit_no="Even with every feasible change ({p}), {o}:",
                no0="No change can still be made; it would still {o}:",
-               unit_no0="No change can still be made; {o}:"),
+               unit_no0="No change can still be made; {o}:",
+               no_hand="No single change can be proposed (the items below can still be done, decided by hand); "
+                       "until then it would still {o}:",
+               unit_no_hand="No single change can be proposed (the items below can still be done, decided by hand); "
+                            "until then {o}:"),
     "zh": dict(o={"eligible": "具备创建集体资格", "ineligible": "不具备创建集体资格",
                   "undetermined": "是否具备资格尚无法判定"},
                unit={"eligible": "考评的必备要求均已达到", "ineligible": "考评有必备要求未达到",
@@ -156,7 +160,9 @@ _UI: dict[str, dict[str, Any]] = {
                after={"eligible": "具备创建集体资格", "ineligible": "不具备创建集体资格",
                       "undetermined": "无法判定是否具备资格"},
                no="即使采纳全部可行的修改（{p}），仍{o}：", unit_no="即使采纳全部可行的修改（{p}），{o}：",
-               no0="没有现在仍可做出的修改，仍{o}：", unit_no0="没有现在仍可做出的修改，{o}：")}
+               no0="没有现在仍可做出的修改，仍{o}：", unit_no0="没有现在仍可做出的修改，{o}：",
+               no_hand="尚无可直接采纳的具体修改（以下各项仍可办理，须人工确定具体内容），目前仍{o}：",
+               unit_no_hand="尚无可直接采纳的具体修改（以下各项仍可办理，须人工确定具体内容），目前{o}：")}
 
 
 @attrs.frozen
@@ -217,7 +223,9 @@ class WhyNot(_Doc):
         if self.would_be_eligible:
             done = u[key + "ok"].format(p=p) if self.patch_words else u[key + "ok0"]
             return "\n".join([*lines, "→ " + done]) + "\n"
-        still = u[key + ("no" if self.patch_words else "no0")]
+        # a change that can still be made but has no single value (a new filing: which channel?) is not "nothing"
+        hand = any(o and all(s.changeable for s in o) for f in self.fixes for o in f.options)
+        still = u[key + ("no" if self.patch_words else "no_hand" if hand else "no0")]
         lines.append("→ " + still.format(p=p, o=outcome(self.outcome_after, True)))
         return "\n".join(lines + [f"   - {said(t)}" for _, t in self.blockers]) + "\n"
 
@@ -717,7 +725,7 @@ class _ListFixes:
             node[last] = v
         complete = all(v is not NO_VALUE for v in values.values()) and all(
             _get(item, f) is not None for f, s in spec.items() if s.required_in_item)
-        want = [_need_text(w, f"{lst}[].{f}", nd) for f, nd in needs.items()]
+        want = [_need_text(w, f"{lst}[].{f}", self.from_now(nd) if ok else nd) for f, nd in needs.items()]
         wz, we = "；".join(x.zh for x in want), "; ".join(x.en for x in want)
         a = "an" if sing[:1].lower() in "aeiou" else "a"
         change = Text(zh=f"新增一项{noun}，满足：{wz}", en=f"add {a} {sing} such that: {we}") if ok else \
@@ -725,6 +733,14 @@ class _ListFixes:
         return Suggestion(lst, change,
                           self.case.valid({f"{lst}.{len(self.case.parsed.lists.get(lst, ()))}": item}) if complete
                           else None, ok, why)
+
+    def from_now(self, nd: Need) -> Need:
+        """A date need of a new event as it can still be met: from the evaluation day on (a day before it
+        would be a back-dated record); unchanged without an evaluation moment or for other types."""
+        if nd["type"] not in ("date", "instant") or self.case.moment is None:
+            return nd
+        today = self.case.moment.date()
+        return nd if nd["lo"] is not None and nd["lo"] >= today else {**nd, "lo": today}
 
     def correct(self, lst: str, i: int, f: str, nd: Need) -> Suggestion:
         """A field of an existing item: the record of a past event, correctable only if it was entered wrongly."""
