@@ -10,6 +10,7 @@ import re
 import string
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -78,3 +79,17 @@ def test_why_not_inside_the_window_does_not_say_nothing_can_be_done():
     result = qnwmh_rules.why_not(engine, EMPTY, as_of="2017-06-01")
     assert (False, False) == ("没有现在仍可做出的修改" in result.to_text("zh"),
                               "No change can still be made" in result.to_text("en"))
+
+
+@pytest.mark.parametrize("ruleset, lst", [("2017-2018/national.yaml", "honors"), ("2017-2018/national.yaml", "filings"),
+                                           ("2017-2018/unit.yaml", "activities")])
+def test_a_list_noun_in_why_not_keeps_every_word_of_its_en_label(ruleset, lst):
+    """why-not's en noun for a new item is the schema label without its parenthetical zh term, in the singular:
+    `Youth Civilization Post (青年文明号) honours` reads `Youth Civilization Post honour`, not `Youth Civilization Post`."""
+    from qnwmh_rules._whynot import _list_nouns
+
+    engine = load_ruleset_cached(Path(qnwmh_rules._api.rulesets_dir()) / ruleset, backend="python")
+    vocab = vocabulary(engine.ruleset.subject, engine.ruleset)
+    plain = re.sub(r" \([^)]*\)", "", vocab.label(lst, "en")).split()
+    sing = _list_nouns(vocab, lst)[0].split()
+    assert (plain[:-1], True) == (sing[:-1], plain[-1].startswith(sing[-1][:-1]))
