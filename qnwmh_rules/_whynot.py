@@ -20,6 +20,7 @@ import enum
 import itertools
 import json
 import math
+import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from fractions import Fraction
@@ -319,7 +320,7 @@ class _Words:
 def _list_nouns(vocab: Vocab, lst: str) -> tuple[str, str]:
     """(en singular, zh noun) of a list: its label in the facts schema (网络报备 / network filing)."""
     zh, en = vocab.label(lst, "zh"), vocab.label(lst, "en")
-    en = en.split(" (", 1)[0]
+    en = re.sub(r" \([^)]*\)", "", en)  # the zh term in brackets goes, the words after it stay
     sing = en[:-3] + "y" if en.endswith("ies") else en[:-1] if en.endswith("s") and not en.endswith("ss") else en
     return sing, zh.removeprefix("青年文明号") if zh.startswith("青年文明号") and len(zh) > 5 else zh
 

@@ -158,9 +158,9 @@ def test_only_a_municipal_honour_needs_a_national_or_provincial_one_and_past_dat
     result = why_not(national, set_facts(good_facts, {"honors.0.level": "municipal"}), as_of=LATE)
     options = fix_of(result, "basis.naming").options
     adds = [o[0].change.en for o in options if o[0].fact == "honors"]
-    assert ["a Youth Civilization Post would be needed such that: date of the document: on or before "
+    assert ["a Youth Civilization Post honour would be needed such that: date of the document: on or before "
             "30 September 2017; level: national",
-            "a Youth Civilization Post would be needed such that: date of the document: on or before "
+            "a Youth Civilization Post honour would be needed such that: date of the document: on or before "
             "30 September 2017; level: provincial; term: 2015—2016"] == adds
     assert not any(s.changeable for o in options for s in o)
     assert all(s.why_unchangeable for o in options for s in o)
