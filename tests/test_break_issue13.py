@@ -93,3 +93,35 @@ def test_a_list_noun_in_why_not_keeps_every_word_of_its_en_label(ruleset, lst):
     plain = re.sub(r" \([^)]*\)", "", vocab.label(lst, "en")).split()
     sing = _list_nouns(vocab, lst)[0].split()
     assert (plain[:-1], True) == (sing[:-1], plain[-1].startswith(sing[-1][:-1]))
+
+
+def _gd_verdict():
+    engine = load_ruleset_cached(NATIONAL, backend="python")
+    return json.loads(json.dumps(engine.evaluate(GD).to_dict()))
+
+
+def _set(doc, path, value):
+    *heads, last = path
+    for h in heads:
+        doc = doc[h]
+    doc[last] = value
+
+
+@pytest.mark.parametrize("path, value", [
+    (("outcome",), "maybe"), (("outcome",), 1), (("rules", 0, "outcome"), "exploded"), (("rules", 0), 1),
+    (("rules", 0, "id"), None), (("stamp",), {}), (("stamp", "engine"), "abacus"), (("missing",), [1]),
+    (("schema_version",), "x"), (("stamp", "layers"), 7),
+])
+def test_a_hand_edited_verdict_is_refused_in_words(tmp_path, capsys, path, value):
+    """A verdict with a hand-edited part is refused by `explain` (exit 2, one line) or explained, never with a
+    Python repr (attrs' Attribute(...), validator objects, <...>, NoneType) in what the user reads."""
+    from qnwmh_rules.cli import main
+
+    doc = _gd_verdict()
+    _set(doc, path, value)
+    f = tmp_path / "v.json"
+    f.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    code = main(["explain", str(f), "--lang", "zh"])
+    err = capsys.readouterr().err
+    reprs = [w for w in ("Attribute(", "validator", "NOTHING", "<", "NoneType", "Traceback") if w in err]
+    assert (True, []) == (code in (0, 2) and len(err.splitlines()) == (code == 2), reprs)
