@@ -99,6 +99,8 @@ def _why(exc: BaseException) -> str:
     """What was wrong, in words (never a Python repr)."""
     if isinstance(exc, KeyError):
         return f"it has no {exc.args[0]!s} key" if exc.args else "a key is missing"
+    if len(exc.args) > 1 and isinstance(exc.args[0], str):  # attrs' validators add the Attribute and the value
+        return exc.args[0]
     text = str(exc)
     return text if text else type(exc).__name__
 
