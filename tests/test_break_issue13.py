@@ -125,3 +125,18 @@ def test_a_hand_edited_verdict_is_refused_in_words(tmp_path, capsys, path, value
     err = capsys.readouterr().err
     reprs = [w for w in ("Attribute(", "validator", "NOTHING", "<", "NoneType", "Traceback") if w in err]
     assert (True, []) == (code in (0, 2) and len(err.splitlines()) == (code == 2), reprs)
+
+
+@pytest.mark.parametrize("as_of", ["not a date", "2017-13-01T00:00:00+08:00", "明天", "2017-06-01T10:00:00"])
+def test_a_verdict_with_an_unreadable_as_of_is_refused(tmp_path, capsys, as_of):
+    """A hand-edited stamp.as_of that is not an ISO moment with its offset is refused with one line naming
+    stamp.as_of (exit 2): the note would otherwise print it raw and read as if no moment had been given."""
+    from qnwmh_rules.cli import main
+
+    doc = _gd_verdict()
+    doc["stamp"]["as_of"] = as_of
+    f = tmp_path / "v.json"
+    f.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    code = main(["explain", str(f), "--lang", "zh"])
+    out = capsys.readouterr()
+    assert (2, "", True) == (code, out.out, "stamp.as_of" in out.err)
