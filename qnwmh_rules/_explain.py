@@ -499,8 +499,20 @@ def _banner(verdict: Verdict, rs: Ruleset | None, w: Mapping[str, str], lang: st
     return tuple(out)
 
 
+def _check_as_of(as_of: str | None) -> None:
+    """ValueError unless ``as_of`` (a stamp's) is unset or an ISO moment with its UTC offset, as ``evaluate``
+    records it: a hand-edited one would be shown raw and the headline would read as if none had been given."""
+    try:
+        ok = not as_of or dt.datetime.fromisoformat(str(as_of)).utcoffset() is not None
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValueError(f"stamp.as_of: {as_of!r} is not a moment with its offset (2017-10-01T23:59:59+08:00)")
+
+
 def _note(verdict: Verdict, lang: str, ruleset: Any = None, facts: Mapping[str, Any] | None = None) -> _Note:
     w = _check_lang(lang)
+    _check_as_of(verdict.stamp.as_of)
     unit = verdict.subject == "unit"
     rs = _ruleset_for(verdict, ruleset)
     vocab = vocabulary(verdict.subject, rs, rulesets_dir())
