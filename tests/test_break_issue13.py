@@ -140,3 +140,18 @@ def test_a_verdict_with_an_unreadable_as_of_is_refused(tmp_path, capsys, as_of):
     code = main(["explain", str(f), "--lang", "zh"])
     out = capsys.readouterr()
     assert (2, "", True) == (code, out.out, "stamp.as_of" in out.err)
+
+
+@pytest.mark.parametrize("command", [["evaluate"], ["why-not"], ["evaluate", "--set", "members.total=30"]])
+def test_a_bad_region_fact_is_a_bad_fact_not_a_bad_option(tmp_path, capsys, command):
+    """The facts' own `region` (GUANGDONG) is reported as a bad fact naming the field, not as `bad option
+    --region` (no --region was given); a bad --region option still is a bad option."""
+    from qnwmh_rules.cli import main
+
+    f = tmp_path / "facts.json"
+    f.write_text(json.dumps({**GD, "region": "GUANGDONG"}, ensure_ascii=False), encoding="utf-8")
+    code = main([*command, str(f)])
+    err = capsys.readouterr().err
+    assert (2, True) == (code, err.startswith("qnwmh-rules: bad facts: region: unknown region 'GUANGDONG'"))
+    code = main([command[0], "--region", "mars", str(EXAMPLES / "collective-gd-0001.json")])
+    assert (2, True) == (code, capsys.readouterr().err.startswith("qnwmh-rules: bad option --region: unknown region"))
