@@ -7,6 +7,7 @@ and turning errors into one line on stderr with exit code 2. Must not decide rul
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -14,7 +15,7 @@ import re
 import signal
 import stat
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -135,20 +136,34 @@ def _evaluate(args: argparse.Namespace) -> int:
     indent = None if args.compact else 2
     if args.set:
         changes = dict(parse_assignment(a) for a in args.set)
-        result = what_if(engine, facts, changes, as_of=args.as_of)
+        with _facts_errors():
+            result = what_if(engine, facts, changes, as_of=args.as_of)
         doc = {"set": changes, **result.to_dict()}
         sys.stdout.write(json.dumps(doc, ensure_ascii=False, sort_keys=True, indent=indent) + "\n")
         for rid, before, after in result.changed:
             print(f"{rid}: {before} → {after}", file=sys.stderr)
         print(f"verdict: {result.before.outcome} → {result.after.outcome}", file=sys.stderr)
         return 0
-    verdict = engine.evaluate(facts, as_of=args.as_of)
+    with _facts_errors():
+        verdict = engine.evaluate(facts, as_of=args.as_of)
     if args.audit_db:
         with AuditLog(args.audit_db, key=_audit_key(args)) as log:
             seq = log.append(verdict, facts, recorded_at=recorded_at)
         _say(f"recorded as entry {seq} in {args.audit_db}")
     sys.stdout.write(verdict.to_json(indent=indent) + "\n")
     return 0
+
+
+@contextlib.contextmanager
+def _facts_errors() -> Iterator[None]:
+    """A FactsError raised inside is about the facts, even when its field shares a name with an option
+    (the facts' ``region``, ``industry``): ``error_line`` says ``bad facts``, not ``bad option --region``."""
+    try:
+        yield
+    except FactsError as exc:
+        if exc.field in ("region", "industry"):  # fact paths; as_of's own fields stay option errors
+            exc.from_facts = True  # type: ignore[attr-defined]
+        raise
 
 
 class _CannotUse(Exception):
@@ -218,7 +233,9 @@ def _engine_from(args: argparse.Namespace) -> _api.Engine:
 
 
 def _why_not(args: argparse.Namespace) -> int:
-    result = why_not(_engine_from(args), _read_json(args.file), as_of=args.as_of)
+    engine, facts = _engine_from(args), _read_json(args.file)
+    with _facts_errors():
+        result = why_not(engine, facts, as_of=args.as_of)
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, sort_keys=True, indent=2))
     else:
@@ -1146,7 +1163,7 @@ def error_line(exc: FactsError) -> str:
     field = exc.field
     if field.startswith("-"):  # --set, --encoding, -k …
         return f"qnwmh-rules: bad option {exc}"
-    if field in _OPTION_FIELDS:
+    if field in _OPTION_FIELDS and not getattr(exc, "from_facts", False):
         text = f"{exc.message} ({exc.suggestion})" if exc.suggestion else exc.message
         return f"qnwmh-rules: bad option {_OPTION_FIELDS[field]}: {text}"
     if field == "(input)" and exc.message.startswith("cannot read"):
