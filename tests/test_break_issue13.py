@@ -155,3 +155,20 @@ def test_a_bad_region_fact_is_a_bad_fact_not_a_bad_option(tmp_path, capsys, comm
     assert (2, True) == (code, err.startswith("qnwmh-rules: bad facts: region: unknown region 'GUANGDONG'"))
     code = main([command[0], "--region", "mars", str(EXAMPLES / "collective-gd-0001.json")])
     assert (2, True) == (code, capsys.readouterr().err.startswith("qnwmh-rules: bad option --region: unknown region"))
+
+
+def _fullwidth(word):
+    return "".join(chr(ord(c) + 0xFEE0) for c in word)
+
+
+@given(word=st.text(alphabet=string.ascii_letters, min_size=2, max_size=12))
+def test_the_checker_catches_latin_typed_in_full_width(word):
+    """A Chinese input method types Latin in full width (ＣＮ, ｇｕａｎｇｄｏｎｇ): the checker names it as it
+    names the ASCII word."""
+    assert [] != zh_problems(f"号长国籍为{_fullwidth(word)}。")
+
+
+@pytest.mark.parametrize("text", ["截止日2017-9-30", "截止日2017/09/30", "截止日2017.09.30", "评估时点2017-06-01 10:15"])
+def test_the_checker_catches_dates_written_in_other_machine_forms(text):
+    """Dates in the other numeric forms a program prints (unpadded, slashes, dots) are not Chinese dates either."""
+    assert [] != zh_problems(text)
