@@ -3,9 +3,10 @@
 ``zh_problems(text, allow=...)`` lists every phrase a native reader of a league committee would have
 to correct because it is not Chinese prose: a raw fact path of any facts schema, a JSON literal
 (``"…"`` in straight quotes, ``true``/``false``/``null``, ``[``/``{`` structures such as a
-``[path=value]`` hint), an ISO date or time, condition text (``==``, ``params.``, ``any(``), and any
-run of Latin letters not in the allowlist. ``html_text`` turns an HTML page into the text a reader
-sees; ``without_sections`` leaves out sections owned elsewhere. Reusable: point it at docs pages too.
+``[path=value]`` hint), an ISO date or time (or a date in another machine form: unpadded, with slashes
+or dots), condition text (``==``, ``params.``, ``any(``), and any run of Latin letters not in the
+allowlist (full-width ones too: ＣＮ). ``html_text`` turns an HTML page into the text a reader sees;
+``without_sections`` leaves out sections owned elsewhere. Reusable: point it at docs pages too.
 
 The allowlist (``ALLOWED``) is deliberately small: what an auditor needs verbatim to reproduce a
 result and cannot be translated — ids (rule ids and the subject's id, passed as ``allow``), hex
@@ -28,7 +29,8 @@ _HEX = re.compile(r"[0-9a-f]{7,}")
 _URL = re.compile(r"https?[:：]//[A-Za-z0-9._~/%?=&#:-]+")  # as quoted (the source writes http：//)
 _LATIN = re.compile(r"[A-Za-z0-9_.\-]*[A-Za-z][A-Za-z0-9_.\-]*")
 _JSON = (re.compile(r'"[^"\n]*"'), re.compile(r"\b(?:true|false|null)\b"), re.compile(r"[\[\]{}]"))
-_ISO = (re.compile(r"\d{4}-\d{2}-\d{2}"), re.compile(r"\d{1,2}:\d{2}:\d{2}"), re.compile(r"T\d{2}:\d{2}"))
+_ISO = (re.compile(r"\d{4}-\d{1,2}-\d{1,2}"), re.compile(r"\d{4}([/.])\d{1,2}\1\d{1,2}"), re.compile(r"\d{1,2}:\d{2}:\d{2}"), re.compile(r"T\d{2}:\d{2}"))
+_FULLWIDTH_LATIN = {c + 0xFEE0: c for c in [*range(ord("A"), ord("Z") + 1), *range(ord("a"), ord("z") + 1)]}
 _CONDITION = re.compile(r"==|!=|>=|<=|&&|\|\||\bparams\.|\b(?:any|all|count|not)\(")
 
 
@@ -77,6 +79,7 @@ def zh_problems(text: str, *, allow: Iterable[str] = ()) -> list[str]:
     ``raw_problems`` and every run of Latin letters but the allowlist. ``allow`` adds ids that are quoted
     verbatim on purpose (rule ids, the subject's id)."""
     allowed = ALLOWED | set(allow)
+    text = text.translate(_FULLWIDTH_LATIN)  # a Chinese input method types Latin in full width: ＣＮ is CN
     found = raw_problems(text)
     text = _URL.sub(" ", text)
     for m in _LATIN.finditer(text):
