@@ -172,3 +172,13 @@ def test_the_checker_catches_latin_typed_in_full_width(word):
 def test_the_checker_catches_dates_written_in_other_machine_forms(text):
     """Dates in the other numeric forms a program prints (unpadded, slashes, dots) are not Chinese dates either."""
     assert [] != zh_problems(text)
+
+
+def test_why_not_on_the_last_day_names_that_day_not_a_range_of_one_day():
+    """On the window's last day a new filing must be made that day: `提交时间为2017年9月30日`, not
+    `在2017年9月30日至2017年9月30日之间（含首尾两日）` (en likewise)."""
+    engine = load_ruleset_cached(NATIONAL, backend="python")
+    result = qnwmh_rules.why_not(engine, EMPTY, as_of="2017-09-30")
+    text = result.to_text("zh") + result.to_text("en")
+    assert (False, False, True) == ("2017年9月30日至2017年9月30日" in text, "between 30 September 2017 and 30 September 2017"
+                                    in text, "提交时间为2017年9月30日" in text)
