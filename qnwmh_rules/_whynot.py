@@ -339,7 +339,11 @@ def _need_text(w: _Words, path: str, nd: Need) -> Text:
         en.append(f"{lab.en}: not {vs.en}")
         zh.append(f"{lab.zh}不为{vs.zh}")
     lo, hi, day = nd["lo"], nd["hi"], nd["type"] in ("date", "instant")
-    if lo is not None and hi is not None:
+    if lo is not None and lo == hi:  # one day (the window's last, as of that day) or one number
+        a = w.val(path, lo)
+        en.append(f"{lab.en}: {a.en}")
+        zh.append(f"{lab.zh}为{a.zh}")
+    elif lo is not None and hi is not None:
         a, b = w.val(path, lo), w.val(path, hi)
         en.append(f"{lab.en}: between {a.en} and {b.en} inclusive")
         zh.append(f"{lab.zh}在{a.zh}至{b.zh}之间（含首尾两日）" if day else f"{lab.zh}在{a.zh}至{b.zh}之间")
