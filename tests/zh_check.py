@@ -29,7 +29,8 @@ _HEX = re.compile(r"[0-9a-f]{7,}")
 _URL = re.compile(r"https?[:：]//[A-Za-z0-9._~/%?=&#:-]+")  # as quoted (the source writes http：//)
 _LATIN = re.compile(r"[A-Za-z0-9_.\-]*[A-Za-z][A-Za-z0-9_.\-]*")
 _JSON = (re.compile(r'"[^"\n]*"'), re.compile(r"\b(?:true|false|null)\b"), re.compile(r"[\[\]{}]"))
-_ISO = (re.compile(r"\d{4}-\d{1,2}-\d{1,2}"), re.compile(r"\d{4}([/.])\d{1,2}\1\d{1,2}"), re.compile(r"\d{1,2}:\d{2}:\d{2}"), re.compile(r"T\d{2}:\d{2}"))
+_ISO = (re.compile(r"\d{4}-\d{1,2}-\d{1,2}"), re.compile(r"\d{4}([/.])\d{1,2}\1\d{1,2}"),
+        re.compile(r"\d{1,2}:\d{2}:\d{2}"), re.compile(r"T\d{2}:\d{2}"))
 _FULLWIDTH_LATIN = {c + 0xFEE0: c for c in [*range(ord("A"), ord("Z") + 1), *range(ord("a"), ord("z") + 1)]}
 _CONDITION = re.compile(r"==|!=|>=|<=|&&|\|\||\bparams\.|\b(?:any|all|count|not)\(")
 
