@@ -83,7 +83,7 @@ def test_nationality_gives_the_value_required(national, good_facts):
     result = why_not(national, set_facts(good_facts, {"leader.nationality": "US"}))
     suggestion = fix_of(result, "basic.leader_nationality").options[0][0]
     assert (("leader.nationality", "CN"),) == suggestion.patch
-    assert "the 号长's (leader's) nationality: China instead of the United States" == suggestion.change.en
+    assert "the post leader's nationality: China instead of the United States" == suggestion.change.en
     assert "号长国籍为中国（现为美国）" == suggestion.change.zh
 
 
@@ -145,11 +145,11 @@ def test_two_channels_become_one(national, good_facts):
     result = why_not(national, facts)
     suggestion = fix_of(result, "filing.single_channel").options[0][0]
     assert (("filings.1", None),) == suggestion.patch
-    assert ("keep only 1 distinct channel (kind and management unit): withdraw network filing no. 2 "
-            "(channel: locality line 广州市团委); keep network filing no. 1 (channel: industry line 广铁集团团委)"
-            ) == suggestion.change.en
-    assert ("报备渠道（类别与管理单位）只保留1种：撤回第2项网络报备（报备渠道为属地广州市团委），"
-            "保留第1项网络报备（报备渠道为行业系统广铁集团团委）") == suggestion.change.zh
+    assert ("keep only 1 distinct reporting channel (kind of line and its unit): withdraw network filing no. 2 "
+            "(reporting channel: local line 广州市团委); keep network filing no. 1 (reporting channel: industry line "
+            "广铁集团团委)") == suggestion.change.en
+    assert ("报备途径（归口类别与归口单位）只保留1种：撤回第2项网络报备（报备途径为地方所属广州市团委），"
+            "保留第1项网络报备（报备途径为行业所属广铁集团团委）") == suggestion.change.zh
     assert result.would_be_eligible
 
 
@@ -158,10 +158,10 @@ def test_only_a_municipal_honour_needs_a_national_or_provincial_one_and_past_dat
     result = why_not(national, set_facts(good_facts, {"honors.0.level": "municipal"}), as_of=LATE)
     options = fix_of(result, "basis.naming").options
     adds = [o[0].change.en for o in options if o[0].fact == "honors"]
-    assert ["a 青年文明号 honour would be needed such that: date of commendation: on or before 30 September 2017; "
-            "level: national",
-            "a 青年文明号 honour would be needed such that: date of commendation: on or before 30 September 2017; "
-            "level: provincial; term: 2015—2016"] == adds
+    assert ["a Youth Civilization Post would be needed such that: date of the document: on or before 30 September "
+            "2017; level: national",
+            "a Youth Civilization Post would be needed such that: date of the document: on or before 30 September "
+            "2017; level: provincial; term: 2015—2016"] == adds
     assert not any(s.changeable for o in options for s in o)
     assert all(s.why_unchangeable for o in options for s in o)
 
