@@ -301,7 +301,10 @@ def load_text(text: str, path: str) -> Loaded:
     except _Refused as exc:
         raise RulesetError(exc.code, exc.message, path=path, line=exc.mark[0], col=exc.mark[1],
                            suggestion=exc.suggestion) from None
-    return Loaded(path=path, data=data, positions=positions, source=text, errors=tuple(errors),
+    # a value under an anchor is built once per alias (`citation: *five`): its problem is reported once
+    once = {(e.code, e.line, e.col, e.message): e for e in reversed(errors)}
+    return Loaded(path=path, data=data, positions=positions, source=text,
+                  errors=tuple(e for e in errors if once[(e.code, e.line, e.col, e.message)] is e),
                   scalars=budget.scalars)
 
 

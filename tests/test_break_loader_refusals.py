@@ -264,3 +264,11 @@ def test_an_invisible_character_in_any_text_is_refused_where_it_is(path, data, t
     errors = load_text("\n".join(lines), path=str(path)).errors
     assert [("Q001", i + 1, f"U+{ord(ch):04X}")] == [(e.code, e.line, e.message.split("character ")[1].split(" ")[0])
                                                     for e in errors]
+
+
+def test_a_problem_under_an_anchor_is_reported_once_however_often_it_is_aliased():
+    """A refused text inside an anchored mapping used by five aliases is one Q001, not five."""
+    from qnwmh_rules._loader import load_text
+
+    text = "a: &x\n  t: 甲\u200b乙\nb: *x\nc: *x\nd: *x\ne: *x\n"
+    assert [("Q001", 2)] == [(e.code, e.line) for e in load_text(text, path="x.yaml").errors]

@@ -179,7 +179,7 @@ def test_the_page_lists_sources_parameters_and_derived_facts(guangdong):
     assert (f"| `filing_window` | between 2015-10-01 and 2017-09-30, both days included (Asia/Shanghai) | N | "
             f"{w.description.en} | {' '.join(w.interpretation.en.split())} | {w.layer} |\n") in md
     assert ("| `derived.leader_age` | the age in full years (周岁) on 2017-09-30 (age_reference_date), counted "
-            "from the 号长's (leader's) date of birth (leader.birth_date), a year being completed from the day after "
+            "from the post leader's date of birth (leader.birth_date), a year being completed from the day after "
             "the birthday |") in md
 
 

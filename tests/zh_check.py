@@ -10,7 +10,7 @@ allowlist (full-width ones too: ＣＮ). ``html_text`` turns an HTML page into t
 
 The allowlist (``ALLOWED``) is deliberately small: what an auditor needs verbatim to reproduce a
 result and cannot be translated — ids (rule ids and the subject's id, passed as ``allow``), hex
-digests (the SHA-256 lines), ``SHA-256`` itself, the engine's name ``durable_rules`` and web
+digests (the SHA-256 lines), ``SHA-256`` itself, the engines' names ``durable_rules`` and ``Python``, and web
 addresses quoted from a source text (the Guangdong notice names ``http://www.qnwmh.org``). Version
 numbers (``2.0.1``) contain no letters and need no entry.
 """
@@ -24,7 +24,7 @@ from collections.abc import Iterable
 
 from qnwmh_rules._facts_schema import read_schema_file, schema_dir
 
-ALLOWED = frozenset({"SHA-256", "durable_rules"})
+ALLOWED = frozenset({"SHA-256", "durable_rules", "Python"})  # the engines' own names (the stamp)
 _HEX = re.compile(r"[0-9a-f]{7,}")
 _URL = re.compile(r"https?[:：]//[A-Za-z0-9._~/%?=&#:-]+")  # as quoted (the source writes http：//)
 _LATIN = re.compile(r"[A-Za-z0-9_.\-]*[A-Za-z][A-Za-z0-9_.\-]*")

@@ -14,17 +14,16 @@ ALLOWLIST (documented in docs/policy-guide.md, "The zh page"): the value after t
 ruleset's id) and ``内容SHA-256校验值：`` (the content hash an auditor quotes) — and the word
 ``SHA-256`` itself.
 
-SCOPED OUT (helper B of session 19 rewrites these texts in rulesets/; the lead widens the check after
-merging): the ruleset's own prose — rule and parameter interpretations, parameter descriptions (and
-the parameter names taken from their heads), source titles, references and notes, quoted clause texts. They are
-cut out of the page before checking; everything the renderer itself writes is checked.
+SCOPED OUT: only verbatim quotations of the sources — the quoted clause texts, source titles and
+references (a source may write a URL or a code, and a quotation is kept as written). Everything else,
+the ruleset's own interpretations, parameter descriptions and source notes included, is checked.
 """
 
 from __future__ import annotations
 
 import re
 
-from qnwmh_rules._render_docs import _param_name, _text
+from qnwmh_rules._render_docs import _text
 
 LATIN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:[./@-][A-Za-z0-9_]+)*")
 ISO_DATE = re.compile(r"(?<![0-9])[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?![0-9])")
@@ -33,19 +32,15 @@ ALLOWED_WORDS = ("SHA-256",)
 
 
 def ruleset_prose(rs) -> list[str]:
-    """The ruleset's own texts (helper B's), as the page shows them, longest first."""
-    texts = []
-    for r in rs.rules:
-        texts += [r.interpretation and r.interpretation.get("zh"), r.citation.text]
-    for p in rs.parameters:
-        texts += [p.description and p.description.get("zh"), p.interpretation and p.interpretation.get("zh"),
-                  p.description and _param_name(p, "zh")]  # a name the renderer made itself is checked
+    """The verbatim quotations of the sources, as the page shows them, longest first."""
+    # verbatim quotations of the sources (their clause texts, titles, references) are the sources' words,
+    # kept as written; every text the ruleset itself says (interpretations, descriptions) is checked
+    texts = [r.citation.text for r in rs.rules]
     for s in rs.sources:
-        texts += [s.title.get("zh"), s.note and s.note.get("zh"), s.reference]
+        texts += [s.title.get("zh"), s.reference]
     crit = rs.creation_collective
     if crit is not None:
-        texts += [crit.interpretation and crit.interpretation.get("zh"), crit.citation.text,
-                  crit.citation.source_title]
+        texts += [crit.citation.text, crit.citation.source_title]
     shown = set()
     for t in texts:
         if t:
@@ -70,7 +65,7 @@ def nested_groups(text: str) -> list[str]:
 def zh_faults(text: str) -> list[str]:
     """The faults of zh text the renderer wrote (no ruleset prose in it)."""
     faults = [f"nested 【】: {g}" for g in nested_groups(text)]
-    if "条件原文" in text:
+    if "条件原文：" in text:  # the label of a condition as written (a note may speak of a source's 条件原文)
         faults.append("condition text (条件原文)")
     faults += [f"ISO date: {m}" for m in ISO_DATE.findall(text)]
     faults += [f"ASCII quote or backtick near: {text[max(0, m.start() - 15):m.end() + 15]}"
