@@ -27,7 +27,7 @@ from typing import IO, Any, Literal
 import attrs
 
 from ._api import load_ruleset
-from ._jsontext import InvalidJSONError, loads
+from ._jsontext import MAX_DOCUMENT_BYTES, InvalidJSONError, loads
 from ._moments import show
 from .exceptions import EvaluationError, FactsError
 from .facts import MAX_TEXT, SUBJECTS
@@ -91,9 +91,15 @@ def read_jsonl(stream: Iterable[str] | Iterable[bytes]) -> Iterator[Record]:
     return _jsonl_records(stream, 1)
 
 
-def _jsonl_records(stream: Iterable[str] | Iterable[bytes], first: int) -> Iterator[Record]:
-    """``read_jsonl`` of lines whose first is line ``first`` of the input."""
+def _jsonl_records(stream: Iterable[str] | Iterable[bytes], first: int, too_long: tuple[int, ...] = (),
+                   limit: int = MAX_DOCUMENT_BYTES) -> Iterator[Record]:
+    """``read_jsonl`` of lines whose first is line ``first`` of the input; the lines numbered in
+    ``too_long`` (whose bytes the reader dropped) are error lines."""
     for n, raw in enumerate(stream, first):
+        if n in too_long:
+            yield Record(n, _Bad("InvalidJSON", f"the line is longer than {limit:,} bytes: no facts document "
+                                                "is that large (is it the right file?)"))
+            continue
         if isinstance(raw, bytes):
             try:
                 text = raw.decode("utf-8")
@@ -112,42 +118,69 @@ class JsonlStream:
     """JSON Lines in a binary stream (a file opened ``rb``, ``sys.stdin.buffer``). Iterating gives
     ``read_jsonl``'s records; ``evaluate_blocks`` with workers instead hands each worker a block of
     raw lines and the number of the first, and the worker splits, decodes and numbers them, so
-    the parent process neither decodes nor pickles a record (the same records, the same output)."""
+    the parent process neither decodes nor pickles a record (the same records, the same output).
+    A line longer than ``limit`` bytes (64 MiB, as a facts file) is an ``InvalidJSON`` error line
+    and is never held in memory: an endless line (``/dev/zero``) cannot exhaust it."""
 
-    def __init__(self, stream: IO[bytes]) -> None:
+    def __init__(self, stream: IO[bytes], limit: int = MAX_DOCUMENT_BYTES) -> None:
         self.stream = stream
+        self.limit = limit
 
     def __iter__(self) -> Iterator[Record]:
-        return read_jsonl(self.stream)
+        for first, data, too_long in _jsonl_chunks(self.stream, 1, limit=self.limit):
+            yield from _jsonl_records((data,), first, too_long, self.limit)
 
 
-def _jsonl_chunks(stream: IO[bytes], lines: int, read_size: int = 1 << 16) -> Iterator[tuple[int, bytes]]:
-    """``(number of the first line, raw bytes)`` of up to ``lines`` whole lines at a time (the last
-    may lack its newline), read as it comes (``read1``: a pipe's lines are not held back waiting
-    for a full read). Lines are cut on ``\\n`` only, as iterating the stream does. Each piece read
-    is scanned and copied once (a 100 MB line arriving 64 KiB at a time is linear work)."""
+def _jsonl_chunks(stream: IO[bytes], lines: int, read_size: int = 1 << 16,
+                  limit: int = MAX_DOCUMENT_BYTES) -> Iterator[tuple[int, bytes, tuple[int, ...]]]:
+    """``(number of the first line, raw bytes, numbers of the lines too long)`` of up to ``lines``
+    whole lines at a time (the last may lack its newline), read as it comes (``read1``: a pipe's
+    lines are not held back waiting for a full read). Lines are cut on ``\\n`` only, as iterating
+    the stream does. Each piece read is scanned and copied once (a 100 MB line arriving 64 KiB at a
+    time is linear work). A line longer than ``limit`` bytes (not counting its newline) is dropped
+    as it is read and stands as an empty line whose number is in the third item."""
     read = getattr(stream, "read1", None) or stream.read
-    parts: list[bytes] = []  # the pieces of the chunk being gathered
+    parts: list[bytes] = []  # the whole lines of the chunk being gathered
+    long: list[int] = []  # the numbers of its lines that were too long
+    cur: list[bytes] = []  # the pieces of the line being read (none while skipping one too long)
+    cur_len = 0
+    skipping = False
     first = 1
     count = 0  # whole lines in parts
     while True:
         data = read(read_size)
         if not data:  # the end of the input: what is left (a last line may lack its newline)
+            if skipping:
+                parts.append(b"\n")
+                long.append(first + count)
+            else:
+                parts.extend(cur)
             if parts:
-                yield first, b"".join(parts)
+                yield first, b"".join(parts), tuple(long)
             return
-        start = pos = 0
+        pos = 0
         while True:
             nl = data.find(b"\n", pos)
             if nl < 0:
                 break
+            if skipping or cur_len + nl - pos > limit:
+                parts.append(b"\n")
+                long.append(first + count)
+                skipping = False
+            else:
+                parts.extend(cur)
+                parts.append(data[pos:nl + 1])
+            cur, cur_len = [], 0
             pos, count = nl + 1, count + 1
             if count == lines:
-                parts.append(data[start:pos])
-                yield first, b"".join(parts)
-                first, parts, count, start = first + count, [], 0, pos
-        if start < len(data):
-            parts.append(data[start:] if start else data)
+                yield first, b"".join(parts), tuple(long)
+                first, parts, long, count = first + count, [], [], 0
+        if pos < len(data) and not skipping:
+            if cur_len + len(data) - pos > limit:
+                skipping, cur, cur_len = True, [], 0
+            else:
+                cur.append(data[pos:] if pos else data)
+                cur_len += len(data) - pos
 
 
 ErrorType = Literal["InvalidText", "InvalidCSV", "InvalidJSON", "FactsError", "EvaluationError"]
@@ -507,10 +540,11 @@ def _work(chunk: list[tuple[int, Any]], as_of: Any,
     return "".join([line.json + "\n" for line in lines]).encode("utf-8"), infos
 
 
-def _work_jsonl(first: int, data: bytes, as_of: Any,
+def _work_jsonl(first: int, data: bytes, too_long: tuple[int, ...], limit: int, as_of: Any,
                 slot: int | None = None) -> tuple[bytes | int, tuple[LineInfo, ...]]:
-    """``_work`` of the raw JSON Lines ``data`` whose first line is line ``first``."""
-    return _work([(r.line, r.raw) for r in _jsonl_records(io.BytesIO(data), first)], as_of, slot)
+    """``_work`` of the raw JSON Lines ``data`` whose first line is line ``first`` (those numbered
+    in ``too_long`` were longer than ``limit``)."""
+    return _work([(r.line, r.raw) for r in _jsonl_records(io.BytesIO(data), first, too_long, limit)], as_of, slot)
 
 
 _SLOT_BYTES = 8 << 20  # a chunk's output (200 verdicts of the shipped rulesets: ~3 MB) fits
@@ -628,8 +662,8 @@ def evaluate_blocks(records: Iterable[Record], *, term: str | None = "2017-2018"
 
         tasks: Iterator[tuple[int, Any, tuple[Any, ...]]]
         if isinstance(records, JsonlStream):
-            tasks = ((first, _work_jsonl, (first, data, as_of)) for first, data in
-                     _jsonl_chunks(records.stream, chunk_size))
+            tasks = ((first, _work_jsonl, (first, data, too_long, records.limit, as_of)) for first, data, too_long in
+                     _jsonl_chunks(records.stream, chunk_size, limit=records.limit))
         else:
             tasks = ((chunk[0][0], _work, (chunk, as_of)) for chunk in _chunks(records, chunk_size))
         for first, work, args in tasks:

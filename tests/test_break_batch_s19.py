@@ -1,8 +1,15 @@
 """Break-testing the s19 batch workers, durable fire_many, facts fast path and input bounds."""
 
+import io
+import json
 import subprocess
 import sys
 import textwrap
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from qnwmh_rules import _batch as B
 
 
 def test_raw_chunks_of_a_long_line_read_in_small_pieces_take_linear_work():
@@ -28,8 +35,56 @@ def test_raw_chunks_of_a_long_line_read_in_small_pieces_take_linear_work():
         line = b'{"id": "' + b"x" * (4 << 20) + b'"}\\n'
         data = line + b'{"id": "b"}\\r\\n' + b"last"
         chunks = list(B._jsonl_chunks(io.BufferedReader(Trickle(data), 16), 2))
-        assert [(1, line + b'{"id": "b"}\\r\\n'), (3, b"last")] == chunks, [(f, len(c)) for f, c in chunks]
+        assert [(1, line + b'{"id": "b"}\\r\\n', ()), (3, b"last", ())] == chunks, [(f, len(c)) for f, c, _ in chunks]
         print("ok")
     ''')
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert (0, "ok\n") == (done.returncode, done.stdout), done.stderr[-2000:]
+
+
+_line_bytes = st.one_of(
+    st.sampled_from([b"", b"  \t", b"\xef\xbb\xbf{}", b"{not json", b"\xff\xfe", b'{"id": "a"}', b"\r", b"{}\r",
+                     b'{"id": "0123456789abcdef"}', b" " * 30]),
+    st.binary(max_size=40).filter(lambda b: b"\n" not in b))
+
+
+@settings(max_examples=300, deadline=None)
+@given(lines=st.lists(_line_bytes, max_size=30), end=st.booleans(), per_chunk=st.integers(1, 7),
+       read_size=st.integers(1, 40), limit=st.integers(0, 30))
+def test_lines_longer_than_the_limit_are_error_lines_and_the_rest_reads_as_before(lines, end, per_chunk,
+                                                                                   read_size, limit):
+    """Cut into raw chunks (any chunk, read size and line limit), every line longer than the limit is an
+    InvalidJSON error line with its number, and every other line reads as read_jsonl reads it; iterating
+    a JsonlStream gives the same records as the chunks."""
+    data = b"\n".join(lines) + (b"\n" if end and lines else b"")
+    expected = []
+    for n, line in enumerate(io.BytesIO(data), 1):
+        if len(line.removesuffix(b"\n")) > limit:
+            expected.append((n, "InvalidJSON"))
+        else:
+            expected.extend((r.line, r.raw) for r in B._jsonl_records([line], n))
+    chunks = list(B._jsonl_chunks(io.BufferedReader(io.BytesIO(data), max(read_size, 8)), per_chunk, read_size, limit))
+    got = [r for first, c, long in chunks for r in B._jsonl_records(io.BytesIO(c), first, long, limit)]
+    assert expected == [(r.line, r.raw.kind if isinstance(r.raw, B._Bad) and "longer" in r.raw.problem else r.raw)
+                        for r in got]
+    assert got == list(B.JsonlStream(io.BytesIO(data), limit))
+
+
+def test_an_endless_line_is_one_error_line_with_bounded_memory():
+    """`batch /dev/zero` (one endless line) no longer reads until memory runs out: under a 1 GB address-space
+    limit, 200 MB of a line without newline, on stdin, with 1 and 2 workers, give one InvalidJSON line."""
+    outs = []
+    for workers in ("1", "2"):
+        code = ("import resource, sys\n"
+                "resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))\n"
+                "from qnwmh_rules.cli import main\n"
+                f"sys.exit(main(['batch', '-', '-q', '--workers', '{workers}']))\n")
+        feed = subprocess.Popen(["head", "-c", str(200 << 20), "/dev/zero"], stdout=subprocess.PIPE)
+        done = subprocess.run([sys.executable, "-c", code], stdin=feed.stdout, capture_output=True, timeout=300)
+        feed.wait()
+        outs.append((done.returncode, done.stdout, done.stderr))
+    line = {"error": {"field": None, "message": f"the line is longer than {64 << 20:,} bytes: no facts document is "
+                                                "that large (is it the right file?)", "type": "InvalidJSON"},
+            "id": None, "line": 1}
+    expected = (1, (json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n").encode(), b"")
+    assert [expected, expected] == outs
