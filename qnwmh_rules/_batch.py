@@ -251,10 +251,42 @@ class _Lines:
         return line
 
 
+class _LineTooLong(Exception):
+    """A physical line of a CSV input is longer than the limit (its characters were skipped)."""
+
+
+class _BoundedText:
+    """The physical lines of a text stream (``newline=""``), each at most ``limit`` characters: a
+    longer line is skipped as it is read (never held whole) and ``next`` raises ``_LineTooLong`` for
+    it; iterating may go on after that with the following line."""
+
+    def __init__(self, text: IO[str], limit: int) -> None:
+        self.text, self.limit = text, limit
+        self.cut_cr = False  # a skipped line's last piece ended in \r: a \n next is still that line's
+
+    def __iter__(self) -> _BoundedText:
+        return self
+
+    def __next__(self) -> str:
+        line = self.text.readline(self.limit + 2)  # room for \r\n after a line of the limit
+        if self.cut_cr:
+            self.cut_cr = False
+            if line == "\n":
+                line = self.text.readline(self.limit + 2)
+        if not line:
+            raise StopIteration
+        if len(line.rstrip("\r\n")) > self.limit:
+            while line and not line.endswith(("\n", "\r")):
+                line = self.text.readline(self.limit)
+            self.cut_cr = line.endswith("\r")
+            raise _LineTooLong
+        return line
+
+
 _MAX_REREADS = 100  # unterminated quotes whose following lines are read again (each re-read runs to the end)
 
 
-def _csv_records(lines: Iterable[str]) -> Iterator[list[str] | _Bad]:
+def _csv_records(lines: Iterable[str], limit: int = MAX_DOCUMENT_BYTES) -> Iterator[list[str] | _Bad]:
     """Each CSV record: its cells, or a ``_Bad`` for a record the CSV reader refused (strict
     quoting). A record that the reader refuses after reading several lines (a quote never
     closed, or closed and followed by text) makes its first line an error and the lines after
@@ -272,6 +304,10 @@ def _csv_records(lines: Iterable[str]) -> Iterator[list[str] | _Bad]:
             out.append(next(reader))
         except StopIteration:
             return
+        except _LineTooLong:  # the record being read is this error (the lines it had taken go with it)
+            out.append(_Bad("InvalidCSV", f"the line is longer than {limit:,} characters: no facts document is "
+                                          "that large (is it the right file?)"))
+            reader = csv.reader(src, strict=True)
         except csv.Error as exc:
             taken = src.taken
             if len(taken) <= 1:
@@ -294,24 +330,26 @@ def _csv_records(lines: Iterable[str]) -> Iterator[list[str] | _Bad]:
 
 
 def read_csv(stream: Iterable[str] | IO[bytes], *, subject: str = "collective",
-             encoding: str = "utf-8") -> Iterator[Record]:
+             encoding: str = "utf-8", limit: int = MAX_DOCUMENT_BYTES) -> Iterator[Record]:
     """Records from CSV: a header of dotted fact paths (``members.total``); ``honors`` and
     ``filings`` columns hold JSON lists; empty cells are absent facts. Row numbers count the
     header as row 1, as a spreadsheet shows them; blank rows are skipped but counted.
 
     ``stream`` is a binary file (decoded strictly with ``encoding``; a UTF-8 byte-order mark is
     dropped) or text lines. Bytes that are not valid in the encoding make their row an
-    ``InvalidText`` error line; if the header itself cannot be used, every row is an error line."""
+    ``InvalidText`` error line; if the header itself cannot be used, every row is an error line.
+    In a binary file, a line longer than ``limit`` characters (64 Mi) is an ``InvalidCSV`` error row,
+    skipped as it is read (an endless line cannot exhaust memory)."""
     text: Iterable[str]
     if hasattr(stream, "read") and isinstance(stream.read(0), bytes):
         codec = codecs.lookup(encoding).name
         binary: Any = stream
-        text = io.TextIOWrapper(binary, encoding="utf-8-sig" if codec == "utf-8" else codec, errors=_UNDECODABLE,
-                                newline="")
+        text = _BoundedText(io.TextIOWrapper(binary, encoding="utf-8-sig" if codec == "utf-8" else codec,
+                                             errors=_UNDECODABLE, newline=""), limit)
     else:
         lines: Any = stream
         text = _strip_bom(lines)
-    records = _csv_records(text)
+    records = _csv_records(text, limit)
     first = next(records, None)
     if first is None:
         return

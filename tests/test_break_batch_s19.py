@@ -88,3 +88,41 @@ def test_an_endless_line_is_one_error_line_with_bounded_memory():
             "id": None, "line": 1}
     expected = (1, (json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n").encode(), b"")
     assert [expected, expected] == outs
+
+
+@settings(max_examples=200, deadline=None)
+@given(cells=st.lists(st.tuples(st.text("ab ,", max_size=24), st.sampled_from(["\n", "\r\n", "\r"])), max_size=12),
+       limit=st.integers(9, 20))
+def test_csv_lines_longer_than_the_limit_are_error_rows_and_the_rest_read_as_before(cells, limit):
+    """A CSV row on a line longer than the limit (in characters) is an InvalidCSV error row of its own,
+    with its row number; every other row reads exactly as without a limit."""
+    data = ("id,region\n" + "".join(f"{t}{end}" for t, end in cells)).encode()
+    unbounded = {r.line: r.raw for r in B.read_csv(io.BytesIO(data))}
+    got = list(B.read_csv(io.BytesIO(data), limit=limit))
+    rows = [t for t, _ in cells]
+    expected = []
+    for n, row in enumerate(rows, 2):
+        if len(row) > limit:
+            expected.append((n, "too long"))
+        elif n in unbounded:
+            expected.append((n, unbounded[n]))
+    assert expected == [(r.line, "too long" if isinstance(r.raw, B._Bad) and "longer than" in r.raw.problem
+                         else r.raw) for r in got]
+
+
+def test_an_endless_csv_line_is_one_error_row_with_bounded_memory():
+    """`batch - --format csv` given a header and then a 300 MB line without end gives one InvalidCSV row
+    under a 1 GB address-space limit (the whole line used to be read first: memory ran out)."""
+    code = ("import resource, sys\n"
+            "resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))\n"
+            "from qnwmh_rules.cli import main\n"
+            "sys.exit(main(['batch', '-', '-q', '--format', 'csv']))\n")
+    feed = subprocess.Popen(["sh", "-c", f"printf 'id,region\\n'; head -c {300 << 20} /dev/zero | tr '\\0' a"],
+                            stdout=subprocess.PIPE)
+    done = subprocess.run([sys.executable, "-c", code], stdin=feed.stdout, capture_output=True, timeout=300)
+    feed.wait()
+    line = {"error": {"field": None, "message": f"the line is longer than {64 << 20:,} characters: no facts "
+                                                "document is that large (is it the right file?)",
+                      "type": "InvalidCSV"}, "id": None, "line": 2}
+    assert (1, (json.dumps(line, sort_keys=True) + "\n").encode(), b"") == (done.returncode, done.stdout,
+                                                                            done.stderr)
