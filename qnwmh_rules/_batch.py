@@ -475,6 +475,9 @@ def _ignore_ctrl_c_in_worker() -> None:
         # Ctrl-C reaches the whole process group: the parent alone stops the batch (and its
         # workers), so a worker ignores it instead of printing a traceback of its own.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        # SIGTERM is how the pool stops a worker: a handler of the parent's, copied by fork, must not
+        # turn it into an exception here.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _flush_std_streams() -> None:

@@ -153,6 +153,14 @@ class _CannotUse(Exception):
     """A path named on the command line cannot be read or written; the message names it."""
 
 
+class _Terminated(Exception):
+    """SIGTERM arrived during a batch: it stops as Ctrl-C does (workers stopped, whole lines kept)."""
+
+
+def _raise_terminated(signum: int, frame: Any) -> None:
+    raise _Terminated
+
+
 class _NamedStdout:
     """``sys.stdout`` during one command: a failed write (a full disk, ``> /dev/full``) names the
     stream (``cannot write stdout: …``) instead of a bare system message; a reader gone away
@@ -816,6 +824,13 @@ def _batch(args: argparse.Namespace) -> int:
     # a bar redrawn on the terminal the verdict lines go to would be glued into them
     bar = _progress_bar(args, fmt) if sys.stderr.isatty() and not args.quiet and not to_terminal else None
     summary = B.Summary()
+    # SIGTERM (`kill PID`, a service manager) would end this process at once and orphan the workers,
+    # which then print a BrokenPipeError traceback each: stop as for Ctrl-C instead.
+    import threading
+
+    on_term = signal.getsignal(signal.SIGTERM) if threading.current_thread() is threading.main_thread() else None
+    if on_term is not None:
+        signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         for block in B.evaluate_blocks(records, term=None if args.ruleset else args.term, region=args.region,
                                        ruleset=args.ruleset, as_of=args.as_of, backend=args.backend,
@@ -837,6 +852,8 @@ def _batch(args: argparse.Namespace) -> int:
             finally:
                 if args.input != "-":
                     source.close()
+                if on_term is not None:
+                    signal.signal(signal.SIGTERM, on_term)
     if not args.quiet:
         sys.stderr.write(summary.to_text())
     return 1 if summary.errors else 0
@@ -1238,6 +1255,9 @@ def _run_command(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("qnwmh-rules: interrupted", file=sys.stderr)
         return 130
+    except _Terminated:
+        print("qnwmh-rules: terminated", file=sys.stderr)
+        return 128 + signal.SIGTERM
     except Exception as exc:  # a defect: still one line, never a traceback (QNWMH_DEBUG=1 shows it)
         if os.environ.get("QNWMH_DEBUG"):
             raise

@@ -2,14 +2,22 @@
 
 import io
 import json
+import os
+import signal
 import subprocess
 import sys
 import textwrap
+import time
+from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qnwmh_rules import _batch as B
+
+ROOT = Path(__file__).parents[1]
+_GOOD = json.loads((ROOT / "rulesets" / "examples" / "collective-gd-0001.json").read_text("utf-8"))
 
 
 def test_raw_chunks_of_a_long_line_read_in_small_pieces_take_linear_work():
@@ -99,10 +107,10 @@ def test_csv_lines_longer_than_the_limit_are_error_rows_and_the_rest_read_as_bef
     data = ("id,region\n" + "".join(f"{t}{end}" for t, end in cells)).encode()
     unbounded = {r.line: r.raw for r in B.read_csv(io.BytesIO(data))}
     got = list(B.read_csv(io.BytesIO(data), limit=limit))
-    rows = [t for t, _ in cells]
+    rows = list(io.StringIO(data.decode(), newline=""))[1:]  # lines end in \n, \r or \r\n
     expected = []
     for n, row in enumerate(rows, 2):
-        if len(row) > limit:
+        if len(row.rstrip("\r\n")) > limit:
             expected.append((n, "too long"))
         elif n in unbounded:
             expected.append((n, unbounded[n]))
@@ -126,3 +134,37 @@ def test_an_endless_csv_line_is_one_error_row_with_bounded_memory():
                       "type": "InvalidCSV"}, "id": None, "line": 2}
     assert (1, (json.dumps(line, sort_keys=True) + "\n").encode(), b"") == (done.returncode, done.stdout,
                                                                             done.stderr)
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_sigterm_to_the_batch_alone_stops_it_and_its_workers_with_one_line(tmp_path, workers):
+    """SIGTERM to the batch process only (a service manager, `kill PID`): exit 143 with one line, whole
+    lines, and no worker left behind to print a BrokenPipeError traceback (they used to be orphaned)."""
+    out = tmp_path / "out.jsonl"
+    p = subprocess.Popen([sys.executable, "-m", "qnwmh_rules.cli", "batch", "-", "-o", str(out), "--workers", workers,
+                          "--backend", "python", "-q"], stdin=subprocess.PIPE, stderr=subprocess.PIPE,
+                         start_new_session=True, cwd=ROOT)
+    p.stdin.write((json.dumps(_GOOD) + "\n").encode() * 3000)
+    p.stdin.flush()
+    deadline = time.monotonic() + 60
+    while (not out.exists() or out.stat().st_size == 0) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert out.stat().st_size > 0, "the batch never produced output"
+    p.send_signal(signal.SIGTERM)
+    try:
+        _, err = p.communicate(timeout=30)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    for _ in range(100):  # every process of the session (workers, the resource tracker) goes away
+        try:
+            os.killpg(p.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        os.killpg(p.pid, signal.SIGKILL)
+        raise AssertionError("processes of the batch outlived it")
+    assert (143, "qnwmh-rules: terminated\n") == (p.returncode, err.decode())
+    text = out.read_text(encoding="utf-8")
+    assert text.endswith("\n") and all(json.loads(x)["verdict"] for x in text.splitlines())
