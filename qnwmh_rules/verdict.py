@@ -9,6 +9,7 @@ durable_rules or how outcomes are decided.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -433,10 +434,13 @@ class RuleShape:
     ``RuleOutcome`` but its outcome, missing facts, reason and values, the fact paths whose values it
     shows (``value_reads``, sorted), and its JSON with those four left open, per ``indent``."""
 
-    __slots__ = ("proto", "value_reads", "_keys", "_pieces")
+    __slots__ = ("proto", "value_reads", "_keys", "_pieces", "_shared_params")
 
     def __init__(self, proto: RuleOutcome, value_reads: tuple[str, ...]) -> None:
         self.proto = proto
+        # parameters held in lists or objects (a window, a list of units): each verdict gets its own
+        # copy, so a caller changing one verdict's never changes the next verdicts of the engine
+        self._shared_params = any(isinstance(v, (list, dict)) for _, v in proto.params)
         self.value_reads = tuple(sorted(value_reads))
         self._keys = tuple((k, _encode_str(k) + ": ") for k in self.value_reads)  # each path as a JSON key
         self._pieces: dict[int | None, tuple[str, ...] | None] = {}
@@ -447,7 +451,8 @@ class RuleShape:
         return RuleOutcome(
             id=p.id, outcome=result.outcome, severity=p.severity, title_zh=p.title_zh, title_en=p.title_en,
             citation=p.citation, interpretation=p.interpretation,
-            values=tuple((k, shown[k]) for k in self.value_reads if k in shown), params=p.params,
+            values=tuple((k, shown[k]) for k in self.value_reads if k in shown),
+            params=copy.deepcopy(p.params) if self._shared_params else p.params,
             param_notes=p.param_notes, missing=result.missing, condition=p.condition, layer=p.layer,
             reason=result.reason)
 

@@ -16,6 +16,8 @@ from hypothesis import strategies as st
 
 from qnwmh_rules import _batch as B
 
+from .conftest import BACKENDS_HERE
+
 ROOT = Path(__file__).parents[1]
 _GOOD = json.loads((ROOT / "rulesets" / "examples" / "collective-gd-0001.json").read_text("utf-8"))
 
@@ -168,3 +170,52 @@ def test_sigterm_to_the_batch_alone_stops_it_and_its_workers_with_one_line(tmp_p
     assert (143, "qnwmh-rules: terminated\n") == (p.returncode, err.decode())
     text = out.read_text(encoding="utf-8")
     assert text.endswith("\n") and all(json.loads(x)["verdict"] for x in text.splitlines())
+
+
+def _spoil(value, seen):
+    """Change every list and dict reachable from ``value`` (attrs objects and tuples walked into)."""
+    import attrs
+
+    if id(value) in seen:
+        return
+    seen.add(id(value))
+    if isinstance(value, list):
+        for x in value:
+            _spoil(x, seen)
+        value.append("spoilt")
+    elif isinstance(value, dict):
+        for x in list(value.values()):
+            _spoil(x, seen)
+        value["spoilt"] = True
+    elif isinstance(value, tuple):
+        for x in value:
+            _spoil(x, seen)
+    elif attrs.has(type(value)):
+        for field in attrs.fields(type(value)):
+            _spoil(getattr(value, field.name), seen)
+
+
+_EXAMPLES = ROOT / "rulesets" / "examples"
+
+
+@pytest.mark.parametrize("backend", BACKENDS_HERE)
+@pytest.mark.parametrize(("term", "region", "subject", "example"), [
+    ("2017-2018", None, "collective", "collective-gd-0001.json"),
+    ("2017-2018", "guangdong", "collective", "collective-gd-0001.json"),
+    ("2011-2012", None, "collective", "collective-2011-0001.json"),
+    ("2017-2018", "guangdong", "unit", "unit-gd.json"),
+])
+def test_spoiling_what_one_verdict_holds_never_reaches_the_next_verdicts(backend, term, region, subject, example):
+    """Every list and dict inside one verdict's rules, stamp and score changed by its caller: the next
+    verdicts of the same engine are unchanged, and their to_dict still equals their JSON (the parameters'
+    lists and objects, such as filing_window, were shared by every verdict of an engine)."""
+    from qnwmh_rules import load_ruleset
+
+    facts = json.loads((_EXAMPLES / example).read_text("utf-8"))
+    engine = load_ruleset(None, term=term, region=region, backend=backend, subject=subject)
+    first = engine.evaluate(facts, as_of="2018-12-31")
+    before = json.loads(first.to_json())  # its own copy (to_dict holds the verdict's own lists)
+    for part in (first.rules, first.stamp, first.score):
+        _spoil(part, set())
+    second = engine.evaluate(facts, as_of="2018-12-31")
+    assert (before, before) == (second.to_dict(), json.loads(second.to_json()))
