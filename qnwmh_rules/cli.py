@@ -866,8 +866,14 @@ def _progress_bar(args: argparse.Namespace, fmt: str) -> Any:
 
     total = None
     if fmt == "jsonl" and args.input != "-" and Path(args.input).is_file():
-        with open(args.input, "rb") as f:
-            total = sum(1 for line in f if line.strip(b" \t\r\n\xef\xbb\xbf"))
+        total, blank = 0, True
+        with open(args.input, "rb") as f:  # in pieces of at most 1 MiB: a line may be endless
+            while piece := f.readline(1 << 20):
+                if piece.strip(b" \t\r\n\xef\xbb\xbf"):
+                    blank = False
+                if piece.endswith(b"\n"):
+                    total, blank = total + (not blank), True
+        total += not blank
     # no monitor thread: batch forks its worker processes only from a process without other threads
     tqdm.monitor_interval = 0
     return tqdm(total=total, unit=" records", file=sys.stderr, dynamic_ncols=True, mininterval=0.2,

@@ -11,12 +11,13 @@ import time
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from qnwmh_rules import _batch as B
 
 from .conftest import BACKENDS_HERE
+from .strategies import edited_facts
 
 ROOT = Path(__file__).parents[1]
 _GOOD = json.loads((ROOT / "rulesets" / "examples" / "collective-gd-0001.json").read_text("utf-8"))
@@ -219,3 +220,65 @@ def test_spoiling_what_one_verdict_holds_never_reaches_the_next_verdicts(backend
         _spoil(part, set())
     second = engine.evaluate(facts, as_of="2018-12-31")
     assert (before, before) == (second.to_dict(), json.loads(second.to_json()))
+
+
+def _answer(engine, doc, as_of):
+    """The verdict JSON without the stamp's engine, or the error (type, field, message)."""
+    from qnwmh_rules import QnwmhError
+
+    try:
+        verdict = engine.evaluate(doc, as_of=as_of)
+    except QnwmhError as exc:
+        return ("error", type(exc).__name__, getattr(exc, "field", None), str(exc))
+    whole = json.loads(verdict.to_json())
+    assert whole == verdict.to_dict() or whole == json.loads(json.dumps(verdict.to_dict()))
+    del whole["stamp"]["engine"]
+    return ("verdict", whole)
+
+
+_ENGINES: dict = {}
+
+
+def _engine(backend, subject):
+    from qnwmh_rules import load_ruleset
+
+    key = (backend, subject)
+    if key not in _ENGINES:
+        _ENGINES[key] = load_ruleset(None, term="2017-2018", region="guangdong", backend=backend, subject=subject)
+    return _ENGINES[key]
+
+
+@pytest.mark.durable
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(edited_facts(), st.sampled_from(["2017-10-15", "2018-12-31", "2017-06-20T10:15:00+08:00"]))
+def test_durable_and_python_give_the_same_whole_verdict_or_error_and_a_good_case_after_it(case, as_of):
+    """On hostile facts, durable and python give the same whole verdict JSON (but the stamp's engine) or
+    the same error; and a good case evaluated right after (also after a failed one) is unchanged."""
+    subject, tz, doc = case
+    good = json.loads((_EXAMPLES / ("unit-gd.json" if subject == "unit" else "collective-gd-0001.json"))
+                      .read_text("utf-8"))
+    durable, python = _engine("durable", subject), _engine("python", subject)
+    clean = _answer(durable, good, "2018-12-31")
+    got = _answer(durable, doc, as_of)
+    event(got[0])
+    assert _answer(python, doc, as_of) == got
+    assert clean == _answer(durable, good, "2018-12-31")
+
+
+def test_the_progress_bar_counts_a_file_of_one_endless_line_with_bounded_memory(tmp_path):
+    """The terminal's progress bar counts the records of a JSON Lines file first: a 1 GiB file of one line
+    (sparse) counts as 1 record under a 512 MiB address-space limit (the count read whole lines)."""
+    path = tmp_path / "one-line.jsonl"
+    with open(path, "wb") as f:
+        f.truncate(1 << 30)
+    (tmp_path / "lines.jsonl").write_bytes(b'{}\n \r\n\xef\xbb\xbf\n{"a":\n\n{}')
+    code = ("import argparse, resource, sys\n"
+            "resource.setrlimit(resource.RLIMIT_AS, (1 << 29, 1 << 29))\n"
+            "from qnwmh_rules import cli\n"
+            "for name in sys.argv[1:]:\n"
+            "    bar = cli._progress_bar(argparse.Namespace(input=name, quiet=False), 'jsonl')\n"
+            "    print(bar.total)\n"
+            "    bar.close()\n")
+    done = subprocess.run([sys.executable, "-c", code, str(path), str(tmp_path / "lines.jsonl")], capture_output=True,
+                          text=True, timeout=300)
+    assert ("1\n3\n", False) == (done.stdout, "Traceback" in done.stderr), done.stderr[-2000:]
