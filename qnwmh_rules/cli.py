@@ -25,7 +25,7 @@ from ._audit import AuditHead, AuditLog, read_key
 from ._explain import explain_html, explain_text
 from ._finding import PHRASING_SUFFIX, check_phrasing
 from ._fmt import FormatError, format_text, replace_file, yaml_files
-from ._jsontext import MAX_COLLECTION_BYTES, MAX_DOCUMENT_BYTES, loads, read_bounded
+from ._jsontext import MAX_COLLECTION_BYTES, MAX_COLLECTION_VALUES, MAX_DOCUMENT_BYTES, loads, read_bounded
 from ._loader import PathProblem, file_kind, read_file
 from ._model import ruleset_key
 from ._moments import parse_as_of, parse_timestamp, show
@@ -541,7 +541,7 @@ def _collectives(name: str, as_of: Any) -> list[tuple[str | None, Any, Any]]:
     except OSError as exc:
         raise FactsError("(input)", f"cannot read {name}: {exc.strerror}") from exc
     if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"["):
-        docs = loads(data, name)
+        docs = loads(data, name, max_values=MAX_COLLECTION_VALUES)
         return [(None, f, as_of) for f in docs] if isinstance(docs, list) else [(None, docs, as_of)]
     out: list[tuple[str | None, Any, Any]] = []
     for i, line in enumerate(data.split(b"\n"), 1):

@@ -282,3 +282,59 @@ def test_the_progress_bar_counts_a_file_of_one_endless_line_with_bounded_memory(
     done = subprocess.run([sys.executable, "-c", code, str(path), str(tmp_path / "lines.jsonl")], capture_output=True,
                           text=True, timeout=300)
     assert ("1\n3\n", False) == (done.stdout, "Traceback" in done.stderr), done.stderr[-2000:]
+
+
+def test_a_document_of_millions_of_empty_lists_is_refused_before_it_is_built():
+    """64 MiB of `[],` (22 million lists, ~5 GB once built and walked: 79 s) is refused as JSON holding too
+    many values, before parsing; strings full of commas and brackets do not count, nor do small documents."""
+    from qnwmh_rules._jsontext import MAX_VALUES, InvalidJSONError, loads
+
+    many = '{"honors": [' + ",".join(["[]"] * MAX_VALUES) + "]}"
+    with pytest.raises(InvalidJSONError) as caught:
+        loads(many, "facts.json")
+    assert ("facts.json", f"holds more than {MAX_VALUES:,} JSON values: no document this library reads has that "
+                          "many (is it the right file?)") == (caught.value.field, caught.value.message)
+    commas = {"id": "A", "note": ",[{" * MAX_VALUES, "list": [[]] * 1000}
+    assert commas == loads(json.dumps(commas), "facts.json")
+    few = '{"honors": [' + ",".join(["[]"] * (MAX_VALUES // 2 - 10)) + "]}"
+    assert MAX_VALUES // 2 - 10 == len(loads(few)["honors"])
+
+
+def test_the_cli_refuses_a_facts_file_of_millions_of_values_at_once(tmp_path):
+    """`evaluate FILE` with 64 MiB of empty lists: one line and status 2, under a 1 GiB address-space limit."""
+    path = tmp_path / "amp.json"
+    path.write_text('{"honors": [' + ",".join(["[]"] * ((64 << 20) // 3 - 10)) + "]}", encoding="utf-8")
+    code = ("import resource, sys\n"
+            "resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))\n"
+            "from qnwmh_rules.cli import main\n"
+            f"sys.exit(main(['evaluate', {str(path)!r}]))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert (2, 1, "holds more than") == (done.returncode, done.stderr.count("\n"),
+                                         "holds more than" if "holds more than" in done.stderr else done.stderr)
+
+
+def _count_values(v):
+    if isinstance(v, dict):
+        return 1 + sum(_count_values(x) for x in v.values())
+    if isinstance(v, list):
+        return 1 + sum(_count_values(x) for x in v)
+    return 1
+
+
+_JSON_TEXT = st.text(st.sampled_from(['"', "\\", ",", "[", "{", "a", "\n", "中", "}", "]"]), max_size=8)
+_JSON = st.recursive(st.none() | st.booleans() | st.integers() | _JSON_TEXT,
+                     lambda inner: st.lists(inner, max_size=5) | st.dictionaries(_JSON_TEXT, inner, max_size=5),
+                     max_leaves=60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(doc=_JSON, limit=st.integers(0, 80), indent=st.sampled_from([None, 1]))
+def test_the_value_count_bounds_the_values_of_any_json_text(doc, limit, indent):
+    """The pre-parse count lets through only texts of at most `limit` values, and every text of at most half
+    that many (strings holding quotes, backslashes, commas and brackets included)."""
+    from qnwmh_rules._jsontext import _values_at_most
+
+    text = json.dumps(doc, ensure_ascii=False, indent=indent)
+    n = _count_values(doc)
+    allowed = _values_at_most(text, limit)
+    assert (True, True) == (not allowed or n <= limit, allowed or n > limit // 2)
