@@ -338,3 +338,22 @@ def test_the_value_count_bounds_the_values_of_any_json_text(doc, limit, indent):
     n = _count_values(doc)
     allowed = _values_at_most(text, limit)
     assert (True, True) == (not allowed or n <= limit, allowed or n > limit // 2)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(edited_facts(), st.sampled_from(["2017-10-15", "2018-12-31"]), st.sampled_from(BACKENDS_HERE))
+def test_verdicts_through_the_fast_facts_path_equal_those_of_the_full_walker(case, as_of, backend):
+    """On hostile facts, a verdict (whole JSON, stamp included: its facts hash) or error is the same whether
+    the facts went through the fast path or, with it turned off, through the full walker alone."""
+    from qnwmh_rules import facts as facts_module
+
+    subject, _, doc = case
+    engine = _engine(backend, subject)
+    fast = _answer(engine, doc, as_of)
+    original = facts_module._fast_parse
+    facts_module._fast_parse = lambda *args: None
+    try:
+        full = _answer(engine, doc, as_of)
+    finally:
+        facts_module._fast_parse = original
+    assert full == fast
