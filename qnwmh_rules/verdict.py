@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple, get_args
 import attrs
 
 from ._model import Citation
+from ._moments import show as _show_value
 
 
 def _strings(v: Any) -> tuple[str, ...]:
@@ -341,7 +342,7 @@ class Verdict(_Deferrable):
                 not isinstance(d.get("stamp"), dict):
             raise ValueError("a verdict document needs `rules` and `missing` lists and a `stamp` object")
         if d.get("schema_version") != SCHEMA_VERSION:
-            raise ValueError(f"unsupported verdict schema_version {d.get('schema_version')!r}; "
+            raise ValueError(f"unsupported verdict schema_version {_show_value(d.get('schema_version'))}; "
                              f"this library reads {SCHEMA_VERSION}")
         return cls(subject_id=d["subject_id"], outcome=d["outcome"],
                    rules=tuple(RuleOutcome.from_dict(r) for r in d["rules"]), missing=d["missing"],

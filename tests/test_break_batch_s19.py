@@ -357,3 +357,25 @@ def test_verdicts_through_the_fast_facts_path_equal_those_of_the_full_walker(cas
     finally:
         facts_module._fast_parse = original
     assert full == fast
+
+
+@pytest.mark.parametrize("field", ["term", "ruleset_id", "engine", "schema_version"])
+def test_replay_of_a_stamp_with_a_huge_value_says_so_in_one_short_line(tmp_path, capsys, field):
+    """A stored verdict whose stamp's term, ruleset id or engine (or the verdict's schema_version) is 100,000
+    characters is refused in one line that shows the start of it, not the whole value."""
+    from qnwmh_rules import load_ruleset
+    from qnwmh_rules.cli import main
+
+    verdict = json.loads(load_ruleset(None, term="2017-2018", region="guangdong", backend="python")
+                         .evaluate(_GOOD, as_of="2017-10-15").to_json())
+    huge = "\u202e" + "x" * 100_000
+    if field == "schema_version":
+        verdict["schema_version"] = huge
+    else:
+        verdict["stamp"][field] = huge
+    (tmp_path / "v.json").write_text(json.dumps(verdict), encoding="utf-8")
+    facts = tmp_path / "f.json"
+    facts.write_text(json.dumps(_GOOD), encoding="utf-8")
+    status = main(["replay", str(tmp_path / "v.json"), "--facts", str(facts)])
+    err = capsys.readouterr().err
+    assert (2, 1, True, True) == (status, err.count("\n"), len(err) < 500, "\\u202e" in err), err[:600]
