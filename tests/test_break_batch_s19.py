@@ -379,3 +379,20 @@ def test_replay_of_a_stamp_with_a_huge_value_says_so_in_one_short_line(tmp_path,
     status = main(["replay", str(tmp_path / "v.json"), "--facts", str(facts)])
     err = capsys.readouterr().err
     assert (2, 1, True, True) == (status, err.count("\n"), len(err) < 500, "\\u202e" in err), err[:600]
+
+
+@pytest.mark.parametrize("value", ["1" * 100_000, "0x" + "1" * 100_000, "1" * 100_000 + ".5", "1_" * 50_000,
+                                   "0." + "1" * 100_000, "1" * 50_000 + ":30", '"' + "1" * 100_000 + '"',
+                                   "!!int '" + "7" * 100_000 + "'"])
+def test_check_shows_a_long_value_of_a_ruleset_shortened(tmp_path, capsys, value):
+    """A 100,000-character number in a ruleset (any notation) is one short diagnostic line, not the whole value."""
+    from qnwmh_rules.cli import main
+
+    text = (ROOT / "rulesets" / "2017-2018" / "national.yaml").read_text("utf-8")
+    at = text.index("value:")
+    path = tmp_path / "big.yaml"
+    path.write_text(text[:at] + "value: " + value + text[text.index("\n", at):], encoding="utf-8")
+    main(["check", str(path)])
+    out = capsys.readouterr()
+    lines = out.err.splitlines() + out.out.splitlines()
+    assert (True, []) == (any(": Q" in line for line in lines), [line[:200] for line in lines if len(line) > 400])
