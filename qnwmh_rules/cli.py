@@ -153,8 +153,10 @@ class _CannotUse(Exception):
     """A path named on the command line cannot be read or written; the message names it."""
 
 
-class _Terminated(Exception):
-    """SIGTERM arrived during a batch: it stops as Ctrl-C does (workers stopped, whole lines kept)."""
+class _Terminated(SystemExit):
+    """SIGTERM arrived during a batch: it stops as Ctrl-C does (workers stopped, whole lines kept).
+    Not an ``Exception``, as ``KeyboardInterrupt`` is not: the batch's "a defect in one record gives an
+    error line and the batch goes on" and the durable adapter's error handling must let it through."""
 
 
 def _raise_terminated(signum: int, frame: Any) -> None:
