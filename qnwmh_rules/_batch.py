@@ -27,7 +27,7 @@ from typing import IO, Any, Literal
 import attrs
 
 from ._api import load_ruleset
-from ._jsontext import InvalidJSONError, loads
+from ._jsontext import MAX_DOCUMENT_BYTES, InvalidJSONError, loads
 from ._moments import show
 from .exceptions import EvaluationError, FactsError
 from .facts import MAX_TEXT, SUBJECTS
@@ -91,9 +91,15 @@ def read_jsonl(stream: Iterable[str] | Iterable[bytes]) -> Iterator[Record]:
     return _jsonl_records(stream, 1)
 
 
-def _jsonl_records(stream: Iterable[str] | Iterable[bytes], first: int) -> Iterator[Record]:
-    """``read_jsonl`` of lines whose first is line ``first`` of the input."""
+def _jsonl_records(stream: Iterable[str] | Iterable[bytes], first: int, too_long: tuple[int, ...] = (),
+                   limit: int = MAX_DOCUMENT_BYTES) -> Iterator[Record]:
+    """``read_jsonl`` of lines whose first is line ``first`` of the input; the lines numbered in
+    ``too_long`` (whose bytes the reader dropped) are error lines."""
     for n, raw in enumerate(stream, first):
+        if n in too_long:
+            yield Record(n, _Bad("InvalidJSON", f"the line is longer than {limit:,} bytes: no facts document "
+                                                "is that large (is it the right file?)"))
+            continue
         if isinstance(raw, bytes):
             try:
                 text = raw.decode("utf-8")
@@ -112,41 +118,69 @@ class JsonlStream:
     """JSON Lines in a binary stream (a file opened ``rb``, ``sys.stdin.buffer``). Iterating gives
     ``read_jsonl``'s records; ``evaluate_blocks`` with workers instead hands each worker a block of
     raw lines and the number of the first, and the worker splits, decodes and numbers them, so
-    the parent process neither decodes nor pickles a record (the same records, the same output)."""
+    the parent process neither decodes nor pickles a record (the same records, the same output).
+    A line longer than ``limit`` bytes (64 MiB, as a facts file) is an ``InvalidJSON`` error line
+    and is never held in memory: an endless line (``/dev/zero``) cannot exhaust it."""
 
-    def __init__(self, stream: IO[bytes]) -> None:
+    def __init__(self, stream: IO[bytes], limit: int = MAX_DOCUMENT_BYTES) -> None:
         self.stream = stream
+        self.limit = limit
 
     def __iter__(self) -> Iterator[Record]:
-        return read_jsonl(self.stream)
+        for first, data, too_long in _jsonl_chunks(self.stream, 1, limit=self.limit):
+            yield from _jsonl_records((data,), first, too_long, self.limit)
 
 
-def _jsonl_chunks(stream: IO[bytes], lines: int, read_size: int = 1 << 16) -> Iterator[tuple[int, bytes]]:
-    """``(number of the first line, raw bytes)`` of up to ``lines`` whole lines at a time (the last
-    may lack its newline), read as it comes (``read1``: a pipe's lines are not held back waiting
-    for a full read). Lines are cut on ``\\n`` only, as iterating the stream does."""
+def _jsonl_chunks(stream: IO[bytes], lines: int, read_size: int = 1 << 16,
+                  limit: int = MAX_DOCUMENT_BYTES) -> Iterator[tuple[int, bytes, tuple[int, ...]]]:
+    """``(number of the first line, raw bytes, numbers of the lines too long)`` of up to ``lines``
+    whole lines at a time (the last may lack its newline), read as it comes (``read1``: a pipe's
+    lines are not held back waiting for a full read). Lines are cut on ``\\n`` only, as iterating
+    the stream does. Each piece read is scanned and copied once (a 100 MB line arriving 64 KiB at a
+    time is linear work). A line longer than ``limit`` bytes (not counting its newline) is dropped
+    as it is read and stands as an empty line whose number is in the third item."""
     read = getattr(stream, "read1", None) or stream.read
-    buf, first, eof = b"", 1, False
+    parts: list[bytes] = []  # the whole lines of the chunk being gathered
+    long: list[int] = []  # the numbers of its lines that were too long
+    cur: list[bytes] = []  # the pieces of the line being read (none while skipping one too long)
+    cur_len = 0
+    skipping = False
+    first = 1
+    count = 0  # whole lines in parts
     while True:
-        pos = count = 0
-        while count < lines:
-            nl = buf.find(b"\n", pos)
+        data = read(read_size)
+        if not data:  # the end of the input: what is left (a last line may lack its newline)
+            if skipping:
+                parts.append(b"\n")
+                long.append(first + count)
+            else:
+                parts.extend(cur)
+            if parts:
+                yield first, b"".join(parts), tuple(long)
+            return
+        pos = 0
+        while True:
+            nl = data.find(b"\n", pos)
             if nl < 0:
                 break
+            if skipping or cur_len + nl - pos > limit:
+                parts.append(b"\n")
+                long.append(first + count)
+                skipping = False
+            else:
+                parts.extend(cur)
+                parts.append(data[pos:nl + 1])
+            cur, cur_len = [], 0
             pos, count = nl + 1, count + 1
-        if count == lines or (eof and buf):
-            if count < lines and pos < len(buf):  # the end of the input: a last line without newline
-                pos, count = len(buf), count + 1
-            yield first, buf[:pos]
-            first, buf = first + count, buf[pos:]
-            continue
-        if eof:
-            return
-        data = read(read_size)
-        if data:
-            buf += data
-        else:
-            eof = True
+            if count == lines:
+                yield first, b"".join(parts), tuple(long)
+                first, parts, long, count = first + count, [], [], 0
+        if pos < len(data) and not skipping:
+            if cur_len + len(data) - pos > limit:
+                skipping, cur, cur_len = True, [], 0
+            else:
+                cur.append(data[pos:] if pos else data)
+                cur_len += len(data) - pos
 
 
 ErrorType = Literal["InvalidText", "InvalidCSV", "InvalidJSON", "FactsError", "EvaluationError"]
@@ -217,10 +251,42 @@ class _Lines:
         return line
 
 
+class _LineTooLong(Exception):
+    """A physical line of a CSV input is longer than the limit (its characters were skipped)."""
+
+
+class _BoundedText:
+    """The physical lines of a text stream (``newline=""``), each at most ``limit`` characters: a
+    longer line is skipped as it is read (never held whole) and ``next`` raises ``_LineTooLong`` for
+    it; iterating may go on after that with the following line."""
+
+    def __init__(self, text: IO[str], limit: int) -> None:
+        self.text, self.limit = text, limit
+        self.cut_cr = False  # a skipped line's last piece ended in \r: a \n next is still that line's
+
+    def __iter__(self) -> _BoundedText:
+        return self
+
+    def __next__(self) -> str:
+        line = self.text.readline(self.limit + 2)  # room for \r\n after a line of the limit
+        if self.cut_cr:
+            self.cut_cr = False
+            if line == "\n":
+                line = self.text.readline(self.limit + 2)
+        if not line:
+            raise StopIteration
+        if len(line.rstrip("\r\n")) > self.limit:
+            while line and not line.endswith(("\n", "\r")):
+                line = self.text.readline(self.limit)
+            self.cut_cr = line.endswith("\r")
+            raise _LineTooLong
+        return line
+
+
 _MAX_REREADS = 100  # unterminated quotes whose following lines are read again (each re-read runs to the end)
 
 
-def _csv_records(lines: Iterable[str]) -> Iterator[list[str] | _Bad]:
+def _csv_records(lines: Iterable[str], limit: int = MAX_DOCUMENT_BYTES) -> Iterator[list[str] | _Bad]:
     """Each CSV record: its cells, or a ``_Bad`` for a record the CSV reader refused (strict
     quoting). A record that the reader refuses after reading several lines (a quote never
     closed, or closed and followed by text) makes its first line an error and the lines after
@@ -238,6 +304,10 @@ def _csv_records(lines: Iterable[str]) -> Iterator[list[str] | _Bad]:
             out.append(next(reader))
         except StopIteration:
             return
+        except _LineTooLong:  # the record being read is this error (the lines it had taken go with it)
+            out.append(_Bad("InvalidCSV", f"the line is longer than {limit:,} characters: no facts document is "
+                                          "that large (is it the right file?)"))
+            reader = csv.reader(src, strict=True)
         except csv.Error as exc:
             taken = src.taken
             if len(taken) <= 1:
@@ -260,24 +330,26 @@ def _csv_records(lines: Iterable[str]) -> Iterator[list[str] | _Bad]:
 
 
 def read_csv(stream: Iterable[str] | IO[bytes], *, subject: str = "collective",
-             encoding: str = "utf-8") -> Iterator[Record]:
+             encoding: str = "utf-8", limit: int = MAX_DOCUMENT_BYTES) -> Iterator[Record]:
     """Records from CSV: a header of dotted fact paths (``members.total``); ``honors`` and
     ``filings`` columns hold JSON lists; empty cells are absent facts. Row numbers count the
     header as row 1, as a spreadsheet shows them; blank rows are skipped but counted.
 
     ``stream`` is a binary file (decoded strictly with ``encoding``; a UTF-8 byte-order mark is
     dropped) or text lines. Bytes that are not valid in the encoding make their row an
-    ``InvalidText`` error line; if the header itself cannot be used, every row is an error line."""
+    ``InvalidText`` error line; if the header itself cannot be used, every row is an error line.
+    In a binary file, a line longer than ``limit`` characters (64 Mi) is an ``InvalidCSV`` error row,
+    skipped as it is read (an endless line cannot exhaust memory)."""
     text: Iterable[str]
     if hasattr(stream, "read") and isinstance(stream.read(0), bytes):
         codec = codecs.lookup(encoding).name
         binary: Any = stream
-        text = io.TextIOWrapper(binary, encoding="utf-8-sig" if codec == "utf-8" else codec, errors=_UNDECODABLE,
-                                newline="")
+        text = _BoundedText(io.TextIOWrapper(binary, encoding="utf-8-sig" if codec == "utf-8" else codec,
+                                             errors=_UNDECODABLE, newline=""), limit)
     else:
         lines: Any = stream
         text = _strip_bom(lines)
-    records = _csv_records(text)
+    records = _csv_records(text, limit)
     first = next(records, None)
     if first is None:
         return
@@ -403,6 +475,9 @@ def _ignore_ctrl_c_in_worker() -> None:
         # Ctrl-C reaches the whole process group: the parent alone stops the batch (and its
         # workers), so a worker ignores it instead of printing a traceback of its own.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        # SIGTERM is how the pool stops a worker: a handler of the parent's, copied by fork, must not
+        # turn it into an exception here.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _flush_std_streams() -> None:
@@ -506,10 +581,11 @@ def _work(chunk: list[tuple[int, Any]], as_of: Any,
     return "".join([line.json + "\n" for line in lines]).encode("utf-8"), infos
 
 
-def _work_jsonl(first: int, data: bytes, as_of: Any,
+def _work_jsonl(first: int, data: bytes, too_long: tuple[int, ...], limit: int, as_of: Any,
                 slot: int | None = None) -> tuple[bytes | int, tuple[LineInfo, ...]]:
-    """``_work`` of the raw JSON Lines ``data`` whose first line is line ``first``."""
-    return _work([(r.line, r.raw) for r in _jsonl_records(io.BytesIO(data), first)], as_of, slot)
+    """``_work`` of the raw JSON Lines ``data`` whose first line is line ``first`` (those numbered
+    in ``too_long`` were longer than ``limit``)."""
+    return _work([(r.line, r.raw) for r in _jsonl_records(io.BytesIO(data), first, too_long, limit)], as_of, slot)
 
 
 _SLOT_BYTES = 8 << 20  # a chunk's output (200 verdicts of the shipped rulesets: ~3 MB) fits
@@ -627,8 +703,8 @@ def evaluate_blocks(records: Iterable[Record], *, term: str | None = "2017-2018"
 
         tasks: Iterator[tuple[int, Any, tuple[Any, ...]]]
         if isinstance(records, JsonlStream):
-            tasks = ((first, _work_jsonl, (first, data, as_of)) for first, data in
-                     _jsonl_chunks(records.stream, chunk_size))
+            tasks = ((first, _work_jsonl, (first, data, too_long, records.limit, as_of)) for first, data, too_long in
+                     _jsonl_chunks(records.stream, chunk_size, limit=records.limit))
         else:
             tasks = ((chunk[0][0], _work, (chunk, as_of)) for chunk in _chunks(records, chunk_size))
         for first, work, args in tasks:

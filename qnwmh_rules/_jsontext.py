@@ -26,14 +26,21 @@ from typing import Any
 
 from .exceptions import FactsError
 
-__all__ = ["MAX_DEPTH", "MAX_DOCUMENT_BYTES", "MAX_COLLECTION_BYTES", "loads", "read_bounded", "check_value",
-           "DuplicateKeyError", "InvalidJSONError"]
+__all__ = ["MAX_DEPTH", "MAX_DOCUMENT_BYTES", "MAX_COLLECTION_BYTES", "MAX_VALUES", "MAX_COLLECTION_VALUES", "loads",
+           "read_bounded", "check_value", "DuplicateKeyError", "InvalidJSONError"]
 
 MAX_DEPTH = 64  # objects and lists inside each other; facts need 4, a verdict document about 8
 # One facts or verdict document: three lists of 1,000 items with 1,000-character texts stay far below.
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
 # A file of many documents read whole (a JSON list or JSON Lines of collectives for `diff --cases`).
 MAX_COLLECTION_BYTES = 512 * 1024 * 1024
+# JSON values (objects, lists and their members) in one document: a facts document with three lists of
+# 1,000 items has ~50,000. Bytes alone do not bound memory: 64 MiB of `[],` are 22 million lists (~5 GB
+# once built and checked), so a larger count is refused before the document is built.
+MAX_VALUES = 2_000_000
+# ... and in a file of many documents read whole (a JSON list of collectives for `diff --cases`)
+MAX_COLLECTION_VALUES = 8_000_000
+_STRING_TEXT = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -147,17 +154,30 @@ def read_bounded(stream: Any, limit: int, where: str) -> bytes:
     return bytes(data)
 
 
-def loads(text: str | bytes, where: str = "(input)", *, path: str = "") -> Any:
+def _values_at_most(text: str, limit: int) -> bool:
+    """Whether JSON ``text`` can hold at most ``limit`` values (an upper bound: every value but the
+    first follows a comma or opens an object or a list; what is inside strings does not count)."""
+    if len(text) <= limit:  # every value takes a character at least
+        return True
+    bare = _STRING_TEXT.sub("", text)
+    return bare.count(",") + bare.count("[") + bare.count("{") < limit
+
+
+def loads(text: str | bytes, where: str = "(input)", *, path: str = "", max_values: int = MAX_VALUES) -> Any:
     """Parse JSON text (or UTF-8 bytes) exactly; ``FactsError`` for anything that cannot be.
 
     ``where`` names the input in messages that have no field path (``stdin``, a file name);
-    ``path`` prefixes the field paths named (a CSV column's name)."""
+    ``path`` prefixes the field paths named (a CSV column's name). A text that may hold more than
+    ``max_values`` JSON values is an ``InvalidJSONError`` before it is parsed."""
     if isinstance(text, (bytes, bytearray)):
         try:
             text = bytes(text).decode("utf-8")
         except UnicodeDecodeError as exc:
             raise InvalidJSONError(where, f"is not UTF-8 text (byte {exc.start + 1})") from None
     text = text.removeprefix("\ufeff")
+    if not _values_at_most(text, max_values):
+        raise InvalidJSONError(where, f"holds more than {max_values:,} JSON values: no document this library reads "
+                                      "has that many (is it the right file?)")
     try:
         value = json.loads(text, object_pairs_hook=_pairs, parse_float=_float, parse_constant=_constant)
     except json.JSONDecodeError as exc:

@@ -30,7 +30,7 @@ from typing import Any
 import attrs
 import yaml
 
-from ._moments import TERM
+from ._moments import TERM, show
 from .exceptions import RulesetError
 
 __all__ = ["Loaded", "load_text", "text_position", "MAX_DEPTH", "MAX_DIGITS", "MAX_FILE_BYTES", "read_file",
@@ -425,7 +425,7 @@ def _build_scalar(node: yaml.Node, kp: Key, positions: dict[Key, tuple[int, int]
         return constructor.construct_object(node, deep=True)
     except (yaml.YAMLError, ValueError, OverflowError) as exc:
         line, col = _mark(node)
-        errors.append(RulesetError("Q001", f"cannot read value {node.value!r}: {exc}",
+        errors.append(RulesetError("Q001", f"cannot read value {show(node.value)}: {show(str(exc), 120)}",
                                    path=path, line=line, col=col))
         positions[kp + ("@refused",)] = (line, col)
         return None
@@ -488,46 +488,47 @@ def _scalar_problem(node: yaml.ScalarNode) -> tuple[str, str, str] | None:
     Quoted or block text is always text, unless an explicit tag (``!!float '.nan'``, ``!!int '0x37'``)
     asks for another type: then its text is held to the same notations as a plain scalar's."""
     text, tag = node.value, node.tag
+    shown = text if len(text) <= 40 else text[:40] + "…"  # a diagnostic line never holds a whole long value
     if node.style is not None and tag == "tag:yaml.org,2002:str":
         return None
     if tag == "tag:yaml.org,2002:int":
         if not _INT.fullmatch(text):
-            return ("Q160", f"{text} is a number in a YAML 1.1 notation (octal, hexadecimal, binary, "
+            return ("Q160", f"{shown} is a number in a YAML 1.1 notation (octal, hexadecimal, binary, "
                             "sexagesimal or with underscores) that would not be read as written",
                     f"write it in decimal digits without leading zeros or underscores, {_QUOTE}")
         if len(text.lstrip("+-")) > MAX_DIGITS:
-            return ("Q161", f"{text} has more than {MAX_DIGITS} digits",
+            return ("Q161", f"{shown} has more than {MAX_DIGITS} digits",
                     f"numbers in a ruleset are below 10**{MAX_DIGITS}")
         return None
     if tag == "tag:yaml.org,2002:float":
         if text.lower().lstrip("+-") in (".inf", ".nan"):
-            return ("Q161", f"{text} is not a finite number", "write a number such as 0.55")
+            return ("Q161", f"{shown} is not a finite number", "write a number such as 0.55")
         if not _DECIMAL.fullmatch(text):
-            return ("Q160", f"{text} is a number in a YAML 1.1 notation (exponent, leading or trailing point, "
+            return ("Q160", f"{shown} is a number in a YAML 1.1 notation (exponent, leading or trailing point, "
                             "sexagesimal or underscores) that would not be read as written",
                     f"write it as digits with a point, e.g. 0.55, {_QUOTE}")
         d = Decimal(text)
         if len(d.as_tuple().digits) > MAX_DIGITS or abs(d) >= MAX_MAGNITUDE:
-            return ("Q161", f"{text} has more than {MAX_DIGITS} significant digits",
+            return ("Q161", f"{shown} has more than {MAX_DIGITS} significant digits",
                     f"numbers in a ruleset have at most {MAX_DIGITS} significant digits")
         if len(text.partition(".")[2]) > MAX_DIGITS:  # 0.000…0001 would show as 0.0 (or inexactly) in JSON
             return ("Q161", f"{text[:24]}{'…' if len(text) > 24 else ''} has more than {MAX_DIGITS} decimal places",
                     f"numbers in a ruleset have at most {MAX_DIGITS} places after the point")
         return None
     if tag == "tag:yaml.org,2002:bool" and text not in _TRUE_FALSE:
-        return ("Q160", f"YAML 1.1 reads {text} as the boolean {text.lower() in ('yes', 'on')}",
-                f"write true or false, {_QUOTE} ('{text}')")
+        return ("Q160", f"YAML 1.1 reads {shown} as the boolean {text.lower() in ('yes', 'on')}",
+                f"write true or false, {_QUOTE} ('{shown}')")
     if tag == "tag:yaml.org,2002:timestamp" and not _TIMESTAMP.fullmatch(text):
-        return ("Q160", f"{text} is a date in a YAML 1.1 notation (one-digit month or day)",
-                f"write dates as YYYY-MM-DD with two-digit month and day, {_QUOTE} ('{text}')")
+        return ("Q160", f"{shown} is a date in a YAML 1.1 notation (one-digit month or day)",
+                f"write dates as YYYY-MM-DD with two-digit month and day, {_QUOTE} ('{shown}')")
     if tag == "tag:yaml.org,2002:null" and text not in _NULLS:
-        return ("Q160", f"YAML 1.1 reads {text} as null (nothing)", f"write null, {_QUOTE} ('{text}')")
+        return ("Q160", f"YAML 1.1 reads {shown} as null (nothing)", f"write null, {_QUOTE} ('{shown}')")
     if tag == "tag:yaml.org,2002:str" and _LOOKS_NUMERIC.fullmatch(text):
-        return ("Q160", f"{text} looks like a number but YAML 1.1 reads it as text",
-                f"write the number in decimal digits (with a point for decimals), {_QUOTE} ('{text}')")
+        return ("Q160", f"{shown} looks like a number but YAML 1.1 reads it as text",
+                f"write the number in decimal digits (with a point for decimals), {_QUOTE} ('{shown}')")
     if tag == "tag:yaml.org,2002:str" and _LOOKS_DATE.fullmatch(text):
-        return ("Q160", f"{text} looks like a date but YAML 1.1 reads it as text",
-                f"write dates as YYYY-MM-DD with two-digit month and day, {_QUOTE} ('{text}')")
+        return ("Q160", f"{shown} looks like a date but YAML 1.1 reads it as text",
+                f"write dates as YYYY-MM-DD with two-digit month and day, {_QUOTE} ('{shown}')")
     if tag == "tag:yaml.org,2002:value":  # a lone `=`
         return ("Q160", "YAML 1.1 reads a lone = as a special value", f"{_QUOTE} ('=')")
     return None

@@ -22,7 +22,7 @@ from ._catalogue import durable_available, rulesets_dir
 from ._jsontext import InvalidJSONError, check_value, loads
 from ._loader import file_kind
 from ._model import Ruleset
-from ._moments import TERM
+from ._moments import TERM, show
 from .exceptions import FactsError, QnwmhError
 from .verdict import Verdict
 
@@ -34,7 +34,7 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     ``path=`` (nothing after =) deletes the fact."""
     path, sep, raw = text.partition("=")
     if not sep or not path.strip():
-        raise FactsError("--set", f"expected PATH=VALUE, got {text!r}")
+        raise FactsError("--set", f"expected PATH=VALUE, got {show(text)}")
     if raw == "":
         return path.strip(), None
     try:
@@ -146,7 +146,7 @@ def _shipped(root: Path, term: str, ruleset_id: str) -> Path | None:
     is a FactsError; an id without a file of its own name gives None."""
     terms = {d.name: d for d in root.iterdir() if d.is_dir() and TERM.fullmatch(d.name)}
     if term not in terms:
-        raise FactsError("stamp.term", f"names no shipped term ({term!r}); shipped: {', '.join(sorted(terms))}",
+        raise FactsError("stamp.term", f"names no shipped term ({show(term)}); shipped: {', '.join(sorted(terms))}",
                          suggestion="replay with --ruleset FILE to use another ruleset")
     files = {f.stem: f for f in terms[term].glob("*.yaml") if file_kind(f) == "ruleset"}
     return files.get(ruleset_id)
@@ -210,12 +210,12 @@ def replay(verdict_doc: Mapping[str, Any], facts: Mapping[str, Any], *, ruleset:
         root = rulesets_dir()
         found = _shipped(root, stamp.term, stamp.ruleset_id) or _shipped_example(root, stamp.term, stamp.ruleset_id)
         if found is None:  # another ruleset's verdicts are not a replay of this one
-            raise FactsError("stamp.ruleset_id", f"names a ruleset that is not shipped ({stamp.ruleset_id!r} of "
-                                                 f"{stamp.term}), so it cannot be replayed from the shipped ones",
+            raise FactsError("stamp.ruleset_id", f"names a ruleset that is not shipped ({show(stamp.ruleset_id)} of "
+                                                 f"{show(stamp.term)}), so it cannot be replayed from the shipped ones",
                              suggestion="replay with --ruleset FILE, the ruleset file the verdict was made with")
         path = found
     if stamp.engine not in ("durable", "python"):
-        raise FactsError("stamp.engine", f"names no backend ({stamp.engine!r}); expected durable or python")
+        raise FactsError("stamp.engine", f"names no backend ({show(stamp.engine)}); expected durable or python")
     notes = []
     backend = stamp.engine
     if backend == "durable" and not durable_available():

@@ -26,7 +26,7 @@ from ._audit import AuditHead, AuditLog, read_key
 from ._explain import explain_html, explain_text
 from ._finding import PHRASING_SUFFIX, check_phrasing
 from ._fmt import FormatError, format_text, replace_file, yaml_files
-from ._jsontext import MAX_COLLECTION_BYTES, MAX_DOCUMENT_BYTES, loads, read_bounded
+from ._jsontext import MAX_COLLECTION_BYTES, MAX_COLLECTION_VALUES, MAX_DOCUMENT_BYTES, loads, read_bounded
 from ._loader import PathProblem, file_kind, read_file
 from ._model import ruleset_key
 from ._moments import parse_as_of, parse_timestamp, show
@@ -168,6 +168,16 @@ def _facts_errors() -> Iterator[None]:
 
 class _CannotUse(Exception):
     """A path named on the command line cannot be read or written; the message names it."""
+
+
+class _Terminated(SystemExit):
+    """SIGTERM arrived during a batch: it stops as Ctrl-C does (workers stopped, whole lines kept).
+    Not an ``Exception``, as ``KeyboardInterrupt`` is not: the batch's "a defect in one record gives an
+    error line and the batch goes on" and the durable adapter's error handling must let it through."""
+
+
+def _raise_terminated(signum: int, frame: Any) -> None:
+    raise _Terminated
 
 
 class _NamedStdout:
@@ -552,7 +562,7 @@ def _collectives(name: str, as_of: Any) -> list[tuple[str | None, Any, Any]]:
     except OSError as exc:
         raise FactsError("(input)", f"cannot read {name}: {exc.strerror}") from exc
     if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"["):
-        docs = loads(data, name)
+        docs = loads(data, name, max_values=MAX_COLLECTION_VALUES)
         return [(None, f, as_of) for f in docs] if isinstance(docs, list) else [(None, docs, as_of)]
     out: list[tuple[str | None, Any, Any]] = []
     for i, line in enumerate(data.split(b"\n"), 1):
@@ -835,6 +845,13 @@ def _batch(args: argparse.Namespace) -> int:
     # a bar redrawn on the terminal the verdict lines go to would be glued into them
     bar = _progress_bar(args, fmt) if sys.stderr.isatty() and not args.quiet and not to_terminal else None
     summary = B.Summary()
+    # SIGTERM (`kill PID`, a service manager) would end this process at once and orphan the workers,
+    # which then print a BrokenPipeError traceback each: stop as for Ctrl-C instead.
+    import threading
+
+    on_term = signal.getsignal(signal.SIGTERM) if threading.current_thread() is threading.main_thread() else None
+    if on_term is not None:
+        signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         for block in B.evaluate_blocks(records, term=None if args.ruleset else args.term, region=args.region,
                                        ruleset=args.ruleset, as_of=args.as_of, backend=args.backend,
@@ -856,6 +873,8 @@ def _batch(args: argparse.Namespace) -> int:
             finally:
                 if args.input != "-":
                     source.close()
+                if on_term is not None:
+                    signal.signal(signal.SIGTERM, on_term)
     if not args.quiet:
         sys.stderr.write(summary.to_text())
     return 1 if summary.errors else 0
@@ -868,8 +887,14 @@ def _progress_bar(args: argparse.Namespace, fmt: str) -> Any:
 
     total = None
     if fmt == "jsonl" and args.input != "-" and Path(args.input).is_file():
-        with open(args.input, "rb") as f:
-            total = sum(1 for line in f if line.strip(b" \t\r\n\xef\xbb\xbf"))
+        total, blank = 0, True
+        with open(args.input, "rb") as f:  # in pieces of at most 1 MiB: a line may be endless
+            while piece := f.readline(1 << 20):
+                if piece.strip(b" \t\r\n\xef\xbb\xbf"):
+                    blank = False
+                if piece.endswith(b"\n"):
+                    total, blank = total + (not blank), True
+        total += not blank
     # no monitor thread: batch forks its worker processes only from a process without other threads
     tqdm.monitor_interval = 0
     return tqdm(total=total, unit=" records", file=sys.stderr, dynamic_ncols=True, mininterval=0.2,
@@ -1257,6 +1282,9 @@ def _run_command(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("qnwmh-rules: interrupted", file=sys.stderr)
         return 130
+    except _Terminated:
+        print("qnwmh-rules: terminated", file=sys.stderr)
+        return 128 + signal.SIGTERM
     except Exception as exc:  # a defect: still one line, never a traceback (QNWMH_DEBUG=1 shows it)
         if os.environ.get("QNWMH_DEBUG"):
             raise

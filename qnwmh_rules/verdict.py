@@ -9,6 +9,7 @@ durable_rules or how outcomes are decided.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple, get_args
 import attrs
 
 from ._model import Citation
+from ._moments import show as _show_value
 
 
 def _strings(v: Any) -> tuple[str, ...]:
@@ -340,7 +342,7 @@ class Verdict(_Deferrable):
                 not isinstance(d.get("stamp"), dict):
             raise ValueError("a verdict document needs `rules` and `missing` lists and a `stamp` object")
         if d.get("schema_version") != SCHEMA_VERSION:
-            raise ValueError(f"unsupported verdict schema_version {d.get('schema_version')!r}; "
+            raise ValueError(f"unsupported verdict schema_version {_show_value(d.get('schema_version'))}; "
                              f"this library reads {SCHEMA_VERSION}")
         return cls(subject_id=d["subject_id"], outcome=d["outcome"],
                    rules=tuple(RuleOutcome.from_dict(r) for r in d["rules"]), missing=d["missing"],
@@ -433,10 +435,13 @@ class RuleShape:
     ``RuleOutcome`` but its outcome, missing facts, reason and values, the fact paths whose values it
     shows (``value_reads``, sorted), and its JSON with those four left open, per ``indent``."""
 
-    __slots__ = ("proto", "value_reads", "_keys", "_pieces")
+    __slots__ = ("proto", "value_reads", "_keys", "_pieces", "_shared_params")
 
     def __init__(self, proto: RuleOutcome, value_reads: tuple[str, ...]) -> None:
         self.proto = proto
+        # parameters held in lists or objects (a window, a list of units): each verdict gets its own
+        # copy, so a caller changing one verdict's never changes the next verdicts of the engine
+        self._shared_params = any(isinstance(v, (list, dict)) for _, v in proto.params)
         self.value_reads = tuple(sorted(value_reads))
         self._keys = tuple((k, _encode_str(k) + ": ") for k in self.value_reads)  # each path as a JSON key
         self._pieces: dict[int | None, tuple[str, ...] | None] = {}
@@ -447,7 +452,8 @@ class RuleShape:
         return RuleOutcome(
             id=p.id, outcome=result.outcome, severity=p.severity, title_zh=p.title_zh, title_en=p.title_en,
             citation=p.citation, interpretation=p.interpretation,
-            values=tuple((k, shown[k]) for k in self.value_reads if k in shown), params=p.params,
+            values=tuple((k, shown[k]) for k in self.value_reads if k in shown),
+            params=copy.deepcopy(p.params) if self._shared_params else p.params,
             param_notes=p.param_notes, missing=result.missing, condition=p.condition, layer=p.layer,
             reason=result.reason)
 

@@ -206,8 +206,8 @@ def test_raw_chunks_read_back_as_the_records_of_the_whole_input(lines, end, per_
     data = b"\n".join(lines) + (b"\n" if end and lines else b"")
     whole = list(B.read_jsonl(io.BytesIO(data)))
     chunks = list(B._jsonl_chunks(io.BytesIO(data), per_chunk, read_size))
-    assert data == b"".join(c for _, c in chunks)
-    assert whole == [r for first, c in chunks for r in B._jsonl_records(io.BytesIO(c), first)]
+    assert data == b"".join(c for _, c, _ in chunks)
+    assert whole == [r for first, c, long in chunks for r in B._jsonl_records(io.BytesIO(c), first, long)]
 
 
 @settings(max_examples=6, deadline=None)
