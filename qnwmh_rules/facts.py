@@ -54,6 +54,10 @@ UNIT_FIELDS: dict[str, FieldSpec] = _UNIT.fields
 UNIT_LISTS = _UNIT.lists
 
 _NATIONALITY = re.compile(r"[A-Z]{2}", re.ASCII)
+# ISO 3166-1 assigns these codes to regions of China, which are not nationalities: a resident of Hong
+# Kong, Macao or Taiwan is recorded by nationality (CN for 中国国籍). Taken as nationalities they would
+# make a finding say a 号长 of Chinese nationality "不具有中国国籍" — so they are refused, never guessed.
+_REGIONS_OF_CHINA = {"HK": "Hong Kong (中国香港)", "MO": "Macao (中国澳门)", "TW": "Taiwan (中国台湾)"}
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -142,6 +146,10 @@ def _parse_region(path: str, spec: FieldSpec, value: Any, zone: dt.tzinfo) -> st
 def _parse_nationality(path: str, spec: FieldSpec, value: Any, zone: dt.tzinfo) -> str:
     if not _NATIONALITY.fullmatch(_string(path, value)):
         raise FactsError(path, f"expected an ISO 3166 alpha-2 code such as 'CN'; got {show(value)}")
+    if value in _REGIONS_OF_CHINA:
+        raise FactsError(path, f"{value} is the code of {_REGIONS_OF_CHINA[value]}, a region of China, not a "
+                               "nationality", suggestion="record the person's nationality: CN for 中国国籍, or the "
+                                                         "code of another country")
     return str(value)
 
 
@@ -472,7 +480,7 @@ def _fast_region(spec: FieldSpec, value: Any, zone: dt.tzinfo) -> Any:
 
 
 def _fast_nationality(spec: FieldSpec, value: Any, zone: dt.tzinfo) -> Any:
-    if type(value) is str and _NATIONALITY.fullmatch(value):
+    if type(value) is str and _NATIONALITY.fullmatch(value) and value not in _REGIONS_OF_CHINA:
         return value
     raise _Unusual
 

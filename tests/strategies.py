@@ -504,7 +504,7 @@ def condition_values(draw):
         values["leader.birth_date"] = draw(st.one_of(st.sampled_from(_TREE_DAYS), st.dates(dt.date(1985, 1, 1),
                                                                                                dt.date(1995, 1, 1))))
     if draw(st.integers(0, 3)):
-        values["leader.nationality"] = draw(st.sampled_from(["CN", "HK", "MO"]))
+        values["leader.nationality"] = draw(st.sampled_from(["CN", "US", "JP"]))
     lists = {}
     if draw(st.integers(0, 4)):
         items = []
@@ -704,6 +704,8 @@ def tree_values(draw):
     return values, lists, zone
 
 
-# Every assigned ISO 3166-1 code, and the region codes a filing system may wrongly record as one.
-nationalities = st.one_of(st.sampled_from(["CN", "HK", "MO", "TW", "US"]),
-                          st.sampled_from(sorted(c.alpha_2 for c in __import__("pycountry").countries)))
+# Every assigned ISO 3166-1 code a nationality may have (HK, MO and TW name regions of China: facts refuse
+# them as nationalities, see tests/test_break_issue13.py).
+nationalities = st.one_of(st.sampled_from(["CN", "US", "JP"]),
+                          st.sampled_from(sorted(c.alpha_2 for c in __import__("pycountry").countries
+                                                 if c.alpha_2 not in ("HK", "MO", "TW"))))

@@ -184,3 +184,26 @@ def test_why_not_on_the_last_day_names_that_day_not_a_range_of_one_day():
     text = result.to_text("zh") + result.to_text("en")
     one_day_ranges = ("2017年9月30日至2017年9月30日" in text, "between 30 September 2017 and 30 September 2017" in text)
     assert ((False, False), True) == (one_day_ranges, "提交时间为2017年9月30日" in text)
+
+
+@pytest.mark.parametrize("code", ["HK", "MO", "TW"])
+@pytest.mark.parametrize("path", ["leader.nationality"])
+def test_a_region_of_china_is_refused_as_a_nationality(code, path):
+    """HK, MO and TW name regions of China, not nationalities: taken as one, a finding said a 号长 from
+    Taiwan "不具有中国国籍" and why-not proposed changing the nationality. Facts refuse them, naming the
+    field and saying what to record (both the fast path and the full walker)."""
+    import json as _json
+
+    import qnwmh_rules
+    from qnwmh_rules import FactsError
+
+    facts = _json.loads((Path(__file__).resolve().parent.parent / "rulesets" / "examples"
+                         / "collective-gd-0001.json").read_text(encoding="utf-8"))
+    facts["leader"]["nationality"] = code
+    with pytest.raises(FactsError) as caught:
+        qnwmh_rules.evaluate(facts)
+    assert (path, True, True) == (caught.value.field, "region of China" in caught.value.message,
+                                  "CN" in (caught.value.suggestion or ""))
+    with pytest.raises(FactsError) as again:
+        qnwmh_rules.parse_facts(facts)
+    assert str(caught.value) == str(again.value)

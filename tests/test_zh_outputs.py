@@ -34,7 +34,7 @@ OWNED_ELSEWHERE_HTML: tuple[str, ...] = ()
 VARIANTS = {
     "collective": [
         {"members.total": 201, "members.aged_35_or_under": 50, "members.chinese_nationals": 100,
-         "leader.birth_date": "1970-01-01", "leader.nationality": "HK", "honors": []},
+         "leader.birth_date": "1970-01-01", "leader.nationality": "JP", "honors": []},
         {"leader.nationality": "US"}, {"filings.0.review": {"status": "pending"}},
         {"filings.0.submitted_at": "2017-10-01T00:00:05+08:00", "filings.0.review.at": "2017-10-02T09:00:00+08:00"},
         {"filings.1": {"channel": {"kind": "locality", "unit": "共青团广州市委"},
