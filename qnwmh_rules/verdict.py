@@ -58,9 +58,10 @@ def _tuple_of_pairs(v: Any) -> tuple[tuple[str, Any], ...]:
     return tuple((str(k), x) for k, x in v)
 
 
-@attrs.frozen
+@attrs.frozen(hash=False)  # __hash__ below: values and params hold lists and dicts
 class RuleOutcome:
-    """One rule's result for one collective."""
+    """One rule's result for one collective. Hashable: equal outcomes hash equal (the hash reads the
+    rule's id, outcome, severity and layer; the values it read may be lists and mappings)."""
 
     id: str
     outcome: RuleOutcomeValue = attrs.field(validator=attrs.validators.in_(RULE_OUTCOMES))
@@ -101,6 +102,9 @@ class RuleOutcome:
             condition=d["condition"], reason=d.get("reason"),
             layer=d["layer"],
         )
+
+    def __hash__(self) -> int:
+        return hash((self.id, self.outcome, self.severity, self.layer))
 
 
 @attrs.frozen
@@ -203,7 +207,7 @@ class _Deferrable:
     _parts: VerdictParts | None
 
 
-@attrs.frozen
+@attrs.frozen(hash=False)  # __hash__ below: the rules' values hold lists and dicts
 class Verdict(_Deferrable):
     """The answer for one collective (or management unit).
 
@@ -231,6 +235,14 @@ class Verdict(_Deferrable):
     # A verdict built by an engine defers ``rules`` and ``stamp`` until they are read (the slots
     # stay unset until then) and writes its JSON from per-rule fragments (``_parts``, the slot of
     # ``_Deferrable``); None once built eagerly.
+
+    def __hash__(self) -> int:
+        """Equal verdicts hash equal (deferred or eager, read back with ``from_dict`` or not): the hash
+        reads the subject, outcome, missing facts and what the stamp pins (ruleset and facts hashes,
+        as_of); the rules' values may be lists and mappings, which do not hash."""
+        s = self.stamp
+        return hash((self.subject_id, self.outcome, self.missing, self.subject, s.ruleset_sha256, s.facts_sha256,
+                     s.as_of))
 
     @classmethod
     def deferred(cls, *, subject_id: str, outcome: Outcome, missing: tuple[str, ...], score: ScoreSheet | None,
