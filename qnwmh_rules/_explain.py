@@ -241,17 +241,10 @@ def _ruleset_for(verdict: Verdict, given: Any) -> Ruleset | None:
 
 def _when(as_of: str | None, vocab: Vocab, lang: str) -> str | None:
     """``as_of`` in words: the day (at the end of a day) or the day and time."""
-    if not as_of:
-        return None
-    try:
-        t = dt.datetime.fromisoformat(as_of)
-    except ValueError:
-        return None
-    if (t.hour, t.minute, t.second) == (23, 59, 59) and t.utcoffset() == dt.timedelta(hours=8):
-        day = T.date_text(t.date(), lang)
-        return f"{day}（{vocab.zone('Asia/Shanghai', lang)}）" if lang == "zh" else \
-            f"{day} ({vocab.zone('Asia/Shanghai', lang)})"
-    return T.instant_text(as_of, vocab, lang)
+    moment = T.moment_text(as_of, vocab, lang)
+    if moment is None or moment[1] is None:
+        return None if moment is None else moment[0]
+    return f"{moment[0]}（{moment[1]}）" if lang == "zh" else f"{moment[0]} ({moment[1]})"
 
 
 def _who(verdict: Verdict, facts: Mapping[str, Any] | None, vocab: Vocab, w: Mapping[str, str], lang: str) -> str:

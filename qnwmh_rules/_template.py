@@ -233,6 +233,21 @@ def term_text(value: Any) -> str:
     return str(value).replace("-", "—", 1)
 
 
+def moment_text(as_of: str | None, vocab: Vocabulary, lang: str) -> tuple[str, str | None] | None:
+    """An evaluation moment (a stamp's or why-not's ``as_of``) in words: ``(day, zone name)`` for the end
+    of a Beijing day (``--as-of 2017-06-01`` is 2017-06-01T23:59:59+08:00), else ``(instant_text, None)``;
+    None without a moment or for one that is not an ISO timestamp. Callers join day and zone their way."""
+    if not as_of:
+        return None
+    try:
+        t = dt.datetime.fromisoformat(as_of)
+    except ValueError:
+        return None
+    if (t.hour, t.minute, t.second) == (23, 59, 59) and t.utcoffset() == dt.timedelta(hours=8):
+        return date_text(t.date(), lang), vocab.zone("Asia/Shanghai", lang)
+    return instant_text(as_of, vocab, lang), None
+
+
 def instant_text(value: Any, vocab: Vocabulary, lang: str) -> str:
     """An ISO timestamp as ``北京时间2017年6月20日10:15`` / ``20 June 2017, 10:15 Beijing time``."""
     t = dt.datetime.fromisoformat(str(value))

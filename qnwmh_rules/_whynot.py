@@ -238,17 +238,10 @@ def set_text(path: str, value: Any) -> str:
 
 def _moment_words(as_of: str | None, lang: str) -> str | None:
     """An evaluation moment in words: ``2017年6月1日（北京时间）`` for the end of a day, else day and time."""
-    if not as_of:
-        return None
-    try:
-        t = dt.datetime.fromisoformat(as_of)
-    except ValueError:
-        return None
-    vocab = vocabulary("collective")
-    if (t.hour, t.minute, t.second) == (23, 59, 59) and t.utcoffset() == dt.timedelta(hours=8):
-        day, name = T.date_text(t.date(), lang), vocab.zone("Asia/Shanghai", lang)
-        return f"{day}，{name}" if lang == "zh" else f"{day}, {name}"
-    return T.instant_text(as_of, vocab, lang)
+    moment = T.moment_text(as_of, vocabulary("collective"), lang)
+    if moment is None or moment[1] is None:
+        return None if moment is None else moment[0]
+    return f"{moment[0]}，{moment[1]}" if lang == "zh" else f"{moment[0]}, {moment[1]}"
 
 
 # ---- words -------------------------------------------------------------------------------------------
