@@ -718,7 +718,8 @@ def evaluate_blocks(records: Iterable[Record], *, term: str | None = "2017-2018"
         if abandoned:
             # Pool.terminate() can still wait for a lock a dead worker took with it: give it a few
             # seconds in a daemon thread, then go on (every worker is stopped already).
-            stopper = threading.Thread(target=pool.terminate, name="qnwmh-batch-pool-stop", daemon=True)
+            stopper = threading.Thread(target=_terminate_quietly, args=(pool,), name="qnwmh-batch-pool-stop",
+                                       daemon=True)
             stopper.start()
             stopper.join(timeout=10)
         else:
@@ -727,6 +728,16 @@ def evaluate_blocks(records: Iterable[Record], *, term: str | None = "2017-2018"
             shared.close()
         if _SLOTS is slots:
             _SLOTS = []
+
+
+def _terminate_quietly(pool: Any) -> None:
+    """``pool.terminate()`` after ``_abandon``: every worker is stopped already, and terminate can trip
+    over a dead worker's half-torn state (an exception in its thread printed a traceback beside the
+    batch's one line); the batch's own message says what happened."""
+    try:
+        pool.terminate()
+    except Exception:  # noqa: BLE001 - nothing is left to stop; the user has the batch's one line
+        pass
 
 
 def _abandon(pool: Any, procs: list[Any]) -> None:
