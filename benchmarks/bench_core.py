@@ -122,7 +122,7 @@ def make_facts(rng: random.Random, i: int) -> dict[str, Any]:
             leader["birth_date"] = _date_between(rng, earliest, dt.date(2000, 12, 31)).isoformat()
         if rng.random() < 0.95:
             cn = clean or rng.random() < 0.85
-            leader["nationality"] = "CN" if cn else rng.choice(("HK", "JP", "KR", "US"))
+            leader["nationality"] = "CN" if cn else rng.choice(("GB", "JP", "KR", "US"))
         doc["leader"] = leader
 
     # honours: absent (unknown), empty (none) or 1..3 items
