@@ -104,7 +104,7 @@ def build_function(fname: str, args: Iterable[str], body: list[ast.stmt], ns: Na
                               kw_defaults=[], kwarg=None, defaults=[])
     fn = ast.FunctionDef(name=fname, args=arguments, body=body or [ast.Pass()], decorator_list=[], returns=None)
     if "type_params" in ast.FunctionDef._fields:  # Python 3.12 on
-        fn.type_params = []
+        setattr(fn, "type_params", [])  # noqa: B010 - the field is absent from 3.11's stubs
     module = ast.Module(body=[fn], type_ignores=[])
     _check_tree(module, set(BUILTINS) | set(ns.values))
     ast.fix_missing_locations(module)

@@ -59,7 +59,7 @@ def test_a_name_taken_from_outside_is_never_an_identifier(base: str) -> None:
 def test_generated_functions_have_no_builtins_of_their_own() -> None:
     """The generated function's globals hold an empty ``__builtins__``: nothing beyond the namespace."""
     ns = Namespace()
-    fn = build_function("f_0", ["x_0"], _returns(ast.Call(ast.Name("len", ast.Load()), [ast.Name("x_0", ast.Load())], [])),
-                        ns)
+    call = ast.Call(ast.Name("len", ast.Load()), [ast.Name("x_0", ast.Load())], [])
+    fn = build_function("f_0", ["x_0"], _returns(call), ns)
     assert 3 == fn("abc")
     assert {} == fn.__globals__["__builtins__"]
