@@ -29,6 +29,7 @@ from . import _template as T
 from ._catalogue import rulesets_dir
 from ._finding import Vocab, vocabulary, word_rule
 from ._model import Ruleset
+from ._moments import MAX_YEAR, MIN_YEAR, parse_timestamp
 from ._names import layers_text, ruleset_name
 from ._replay import ruleset_for_stamp
 from .verdict import RuleOutcome, Verdict
@@ -493,14 +494,16 @@ def _banner(verdict: Verdict, rs: Ruleset | None, w: Mapping[str, str], lang: st
 
 
 def _check_as_of(as_of: str | None) -> None:
-    """ValueError unless ``as_of`` (a stamp's) is unset or an ISO moment with its UTC offset, as ``evaluate``
-    records it: a hand-edited one would be shown raw and the headline would read as if none had been given."""
-    try:
-        ok = not as_of or dt.datetime.fromisoformat(str(as_of)).utcoffset() is not None
+    """ValueError unless ``as_of`` (a stamp's) is unset or an ISO moment with its UTC offset in the years
+    1900–2199, as ``evaluate`` records it: a hand-edited one would be shown raw and the headline would
+    read as if none had been given."""
+    if not as_of:
+        return
+    try:  # the grammar and the years (1900–2199) every moment of this library is read with
+        parse_timestamp(str(as_of), "stamp.as_of", dt.UTC, require_offset=True)
     except ValueError:
-        ok = False
-    if not ok:
-        raise ValueError(f"stamp.as_of: {as_of!r} is not a moment with its offset (2017-10-01T23:59:59+08:00)")
+        raise ValueError(f"stamp.as_of: {as_of!r} is not a moment with its offset in the years "
+                         f"{MIN_YEAR}–{MAX_YEAR} (2017-10-01T23:59:59+08:00)") from None
 
 
 def _note(verdict: Verdict, lang: str, ruleset: Any = None, facts: Mapping[str, Any] | None = None) -> _Note:

@@ -207,3 +207,26 @@ def test_a_region_of_china_is_refused_as_a_nationality(code, path):
     with pytest.raises(FactsError) as again:
         qnwmh_rules.parse_facts(facts)
     assert str(caught.value) == str(again.value)
+
+
+@settings(max_examples=60, deadline=None)
+@given(moment=st.datetimes(min_value=dt.datetime(1, 1, 2), max_value=dt.datetime(9999, 12, 30),
+                           timezones=st.sampled_from([dt.UTC, dt.timezone(dt.timedelta(hours=14)),
+                                                      dt.timezone(dt.timedelta(hours=-12)),
+                                                      dt.timezone(dt.timedelta(hours=8))])))
+def test_a_stamp_as_of_is_shown_only_inside_the_years_every_moment_is_read_in(moment):
+    """A stamp's as_of outside 1900–2199 (hand-edited: evaluate never writes one) is refused naming
+    stamp.as_of, as every other moment of the library is; inside them the note shows it in words
+    (before: ``截至UTC+14:001年1月1日0:00``)."""
+    from qnwmh_rules import explain_text
+    from qnwmh_rules.verdict import Verdict
+
+    doc = _gd_verdict()
+    doc["stamp"]["as_of"] = moment.isoformat()
+    verdict = Verdict.from_dict(doc)
+    inside = 1900 <= moment.astimezone(dt.UTC).year <= 2199
+    if inside:
+        assert str(moment.year) + "年" in explain_text(verdict, lang="zh")
+    else:
+        with pytest.raises(ValueError, match="stamp.as_of"):
+            explain_text(verdict, lang="zh")
