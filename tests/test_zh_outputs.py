@@ -125,6 +125,9 @@ def test_zh_outputs_of_every_golden_case_read_as_chinese(path):
      ["JSON: \"pending\"", "condition text: ==", "condition text: any(", "Latin: any", "Latin: f", "Latin: in",
       "Latin: filings", "Latin: f.review.status", "Latin: pending"]),
     ("号长为中国国籍；规则basic.leader_age；SHA-256：a8f66589206a0dec；系统（http://www.qnwmh.org）", []),
+    ("号长为Иван，得分为ε，备注：ひらがな、한국",
+     ["foreign letter: Иван", "foreign letter: ε", "foreign letter: ひらがな", "foreign letter: 한국"]),
+    ("摘要 deadbeef；摘要 0a1b2c3d；摘要 abcdefabcdefabcd", ["Latin: deadbeef"]),
 ])
 def test_the_checker_names_each_kind_of_problem(text, expected):
     """The issue's examples are each caught, under their kind; clean Chinese with allowed ids is not."""

@@ -1,18 +1,18 @@
 """A checker for text written for a Chinese reader (notes, HTML pages, why-not, docs pages).
 
-``zh_problems(text, allow=...)`` lists every phrase a native reader of a league committee would have
-to correct because it is not Chinese prose: a raw fact path of any facts schema, a JSON literal
-(``"…"`` in straight quotes, ``true``/``false``/``null``, ``[``/``{`` structures such as a
-``[path=value]`` hint), an ISO date or time (or a date in another machine form: unpadded, with slashes
-or dots), condition text (``==``, ``params.``, ``any(``), and any run of Latin letters not in the
-allowlist (full-width ones too: ＣＮ). ``html_text`` turns an HTML page into the text a reader sees;
-``without_sections`` leaves out sections owned elsewhere. Reusable: point it at docs pages too.
+``zh_problems(text, allow=...)`` lists every phrase a native reader of a league committee would have to
+correct because it is not Chinese prose: a raw fact path of any facts schema, a JSON literal (``"…"`` in
+straight quotes, ``true``/``false``/``null``, ``[``/``{`` structures such as a ``[path=value]`` hint), an ISO
+date or time (or a date in another machine form: unpadded, with slashes or dots), condition text (``==``,
+``params.``, ``any(``), any run of Latin letters not in the allowlist (full-width ones too: ＣＮ), and any
+letter of another script (Cyrillic, Greek, kana, Hangul). ``html_text`` turns an HTML page into the text a
+reader sees; ``without_sections`` leaves out sections owned elsewhere. Reusable: point it at docs pages too.
 
-The allowlist (``ALLOWED``) is deliberately small: what an auditor needs verbatim to reproduce a
-result and cannot be translated — ids (rule ids and the subject's id, passed as ``allow``), hex
-digests (the SHA-256 lines), ``SHA-256`` itself, the engines' names ``durable_rules`` and ``Python``, and web
-addresses quoted from a source text (the Guangdong notice names ``http://www.qnwmh.org``). Version
-numbers (``2.0.1``) contain no letters and need no entry.
+The allowlist (``ALLOWED``) is deliberately small: what an auditor needs verbatim to reproduce a result and
+cannot be translated — ids (rule ids and the subject's id, passed as ``allow``), hex digests (the SHA-256
+lines: a run of hex letters with a digit, or of 16 or more), ``SHA-256`` itself, the engines' names
+``durable_rules`` and ``Python``, and web addresses quoted from a source text (the Guangdong notice names
+``http://www.qnwmh.org``). Version numbers (``2.0.1``) contain no letters and need no entry.
 """
 
 from __future__ import annotations
@@ -25,13 +25,16 @@ from collections.abc import Iterable
 from qnwmh_rules._facts_schema import read_schema_file, schema_dir
 
 ALLOWED = frozenset({"SHA-256", "durable_rules", "Python"})  # the engines' own names (the stamp)
-_HEX = re.compile(r"[0-9a-f]{7,}")
+_HEX = re.compile(r"[0-9a-f]{7,}")  # and a digit, or 16 characters: no English word is a digest
+_HEX_DIGIT = re.compile(r"\d")
 _URL = re.compile(r"https?[:：]//[A-Za-z0-9._~/%?=&#:-]+")  # as quoted (the source writes http：//)
 _LATIN = re.compile(r"[A-Za-z0-9_.\-]*[A-Za-z][A-Za-z0-9_.\-]*")
 _JSON = (re.compile(r'"[^"\n]*"'), re.compile(r"\b(?:true|false|null)\b"), re.compile(r"[\[\]{}]"))
 _ISO = (re.compile(r"\d{4}-\d{1,2}-\d{1,2}"), re.compile(r"\d{4}([/.])\d{1,2}\1\d{1,2}"),
         re.compile(r"\d{1,2}:\d{2}:\d{2}"), re.compile(r"T\d{2}:\d{2}"))
 _FULLWIDTH_LATIN = {c + 0xFEE0: c for c in [*range(ord("A"), ord("Z") + 1), *range(ord("a"), ord("z") + 1)]}
+# a letter of any other script (Cyrillic, Greek, kana, Hangul, ...): neither Han, nor Latin (checked above)
+_FOREIGN = re.compile(r"[^\W\d_A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+")
 _CONDITION = re.compile(r"==|!=|>=|<=|&&|\|\||\bparams\.|\b(?:any|all|count|not)\(")
 
 
@@ -85,9 +88,15 @@ def zh_problems(text: str, *, allow: Iterable[str] = ()) -> list[str]:
     text = _URL.sub(" ", text)
     for m in _LATIN.finditer(text):
         word = m.group(0).strip(".-")
-        if word and word not in allowed and not _HEX.fullmatch(word):
+        if word and word not in allowed and not _is_digest(word):
             found.append(f"Latin: {word}")
+    found += [f"foreign letter: {m.group(0)}" for m in _FOREIGN.finditer(text)]
     return found
+
+
+def _is_digest(word: str) -> bool:
+    """A hex digest as the stamp prints one (``deadbeef`` alone, an English word, is not)."""
+    return bool(_HEX.fullmatch(word)) and (len(word) >= 16 or bool(_HEX_DIGIT.search(word)))
 
 
 def html_text(page: str) -> str:
