@@ -154,7 +154,7 @@ def load_checked(path: str | Path, probe: bool) -> tuple[Ruleset, tuple[_compile
         raise _schema.all_errors(errors)
     ruleset = attrs.evolve(ruleset, sha256=_schema.content_sha256(ruleset))
     loaded, kp = where["@version"]
-    _lock.check_released(ruleset, (loaded.path, *loaded.pos(kp)))
+    _lock.check_released(ruleset, (loaded.path, *loaded.pos(kp)), _schema.wording_sha256(ruleset))
     return ruleset, compiled
 
 

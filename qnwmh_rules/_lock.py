@@ -1,9 +1,13 @@
 """Released ruleset versions are immutable: the lock file and its check.
 
 Owns: finding ``releases.lock`` (in the ruleset's folder or a parent folder), reading and
-writing it, and refusing a released version whose canonical content changed (Q130).
-The lock maps ``<term>/<ruleset id>@<version>`` to the sha256 of the ruleset's canonical
-content (``_schema.content_sha256``: meaning, not bytes, so comments may change).
+writing it, and refusing a released version whose canonical content or finding wording changed (Q130).
+The lock's ``releases`` map ``<term>/<ruleset id>@<version>`` to the sha256 of the ruleset's canonical
+content (``_schema.content_sha256``: meaning, not bytes, so comments may change; the stamp's hash);
+its ``wording`` map the same keys to the sha256 of the ruleset's finding templates
+(``_schema.wording_sha256``): wording is not meaning, so it stays out of the content hash, but a released
+version's notes read the same years later. A lock written before ``wording`` existed holds none: such a
+version's wording is recorded by its next ``release`` (which then refuses a change like any other).
 Must not know conditions or the engine.
 """
 
@@ -17,11 +21,13 @@ from ._loader import PathProblem, read_file
 from ._model import Ruleset
 from .exceptions import RulesetError
 
-__all__ = ["LOCK_NAME", "find_lock", "read_lock", "check_released", "release"]
+__all__ = ["LOCK_NAME", "find_lock", "read_lock", "read_wording", "check_released", "release"]
 
 LOCK_NAME = "releases.lock"
 _HEADER = ("Released ruleset versions: <term>/<ruleset>@<version> -> sha256 of the canonical content. "
            "Written by `qnwmh-rules release`; do not edit by hand.")
+_WORDING_ABOUT = ("The same versions -> sha256 of their finding templates (wording, not meaning: outside the "
+                  "content hash, but a released version's notes never change).")
 
 
 def find_lock(ruleset_path: str | Path) -> Path | None:
@@ -53,34 +59,64 @@ def read_lock(path: Path) -> dict[str, str]:
     return dict(releases)
 
 
-def check_released(rs: Ruleset, version_at: tuple[str, int | None, int | None]) -> None:
-    """Raise Q130 if this version was released with other content."""
+def read_wording(path: Path) -> dict[str, str]:
+    """The lock's ``wording`` map (version key -> sha256 of its finding templates); empty for a lock
+    written before it existed. Q131 as ``read_lock`` for an unreadable lock or a malformed map."""
+    read_lock(path)  # the same checks of the file and its `releases`
+    doc = json.loads(read_file(path))
+    wording = doc.get("wording", {})
+    if not isinstance(wording, dict) or not all(isinstance(v, str) for v in wording.values()) \
+            or not set(wording) <= set(doc["releases"]):
+        raise RulesetError("Q131", "the lock file's `wording` is not a mapping of released names to hashes",
+                           path=str(path), line=1, col=1, suggestion="restore it from version control")
+    return dict(wording)
+
+
+def check_released(rs: Ruleset, version_at: tuple[str, int | None, int | None], wording: str) -> None:
+    """Raise Q130 if this version was released with other content, or with other finding wording
+    (``wording``: the ruleset's ``_schema.wording_sha256``)."""
     lock = find_lock(rs.path)
     if lock is None:
         return
     released = read_lock(lock).get(rs.key)
+    path, line, col = version_at
     if released is not None and released != rs.sha256:
-        path, line, col = version_at
         raise RulesetError(
             "Q130", f"version {rs.version} of {rs.term}/{rs.id} was released (recorded in {lock.name}) and its "
                     f"content has changed since (sha256 {released[:12]}… → {rs.sha256[:12]}…)",
             path=path, line=line, col=col,
             suggestion="released versions are immutable: give this ruleset a new version number",
         )
+    worded = read_wording(lock).get(rs.key)
+    if worded is not None and worded != wording:
+        raise RulesetError(
+            "Q130", f"version {rs.version} of {rs.term}/{rs.id} was released (recorded in {lock.name}) and the "
+                    f"wording of its findings has changed since (sha256 {worded[:12]}… → {wording[:12]}…)",
+            path=path, line=line, col=col,
+            suggestion="released versions are immutable, their notes too: give this ruleset a new version number",
+        )
 
 
-def release(rs: Ruleset, lock: Path) -> bool:
-    """Record ``rs`` in ``lock`` (created if needed). False if it was already recorded identically."""
+def release(rs: Ruleset, lock: Path, wording: str) -> bool:
+    """Record ``rs`` (its content hash, and ``wording``: its ``_schema.wording_sha256``) in ``lock``
+    (created if needed). False if it was already recorded identically; a version recorded before the
+    lock had ``wording`` gets its wording recorded (True). Q130 if recorded with other content or wording."""
     releases = read_lock(lock) if lock.exists() else {}
+    worded = read_wording(lock) if lock.exists() else {}
     key = rs.key
-    if releases.get(key) == rs.sha256:
+    if releases.get(key) == rs.sha256 and worded.get(key) == wording:
         return False
-    if key in releases:
+    if key in releases and releases[key] != rs.sha256:
         raise RulesetError("Q130", f"{key} is already released with other content", path=rs.path,
                            suggestion="give this ruleset a new version number")
+    if key in worded and worded[key] != wording:
+        raise RulesetError("Q130", f"{key} is already released with other wording of its findings", path=rs.path,
+                           suggestion="give this ruleset a new version number")
     releases[key] = rs.sha256
-    text = json.dumps({"about": _HEADER, "releases": dict(sorted(releases.items()))}, ensure_ascii=False,
-                      indent=2) + "\n"
+    worded[key] = wording
+    text = json.dumps({"about": _HEADER, "releases": dict(sorted(releases.items())),
+                       "wording_about": _WORDING_ABOUT, "wording": dict(sorted(worded.items()))},
+                      ensure_ascii=False, indent=2) + "\n"
     tmp = lock.with_name(lock.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, lock)  # atomic: a crash leaves the old lock or the new one, never half of it

@@ -227,7 +227,8 @@ class Finding:
     """How a rule words its finding: templates (``Text`` of template texts, zh and en) for the
     requirement and for each outcome (``pending``: undetermined because its ``pending_if`` holds).
     The template language is ``_template``'s; names and formatters are checked at load (Q190–Q192).
-    Wording, not meaning: findings are not part of the ruleset's content hash."""
+    Wording, not meaning: findings are not part of the ruleset's content hash, but a released version's
+    findings are locked too (``releases.lock``'s ``wording``, Q130)."""
 
     requirement: Text | None = None
     passed: Text | None = None

@@ -46,7 +46,7 @@ from ._moments import TERM, is_term
 from .exceptions import RulesetError, did_you_mean
 from .facts import SUBJECTS, Subject
 
-__all__ = ["read_ruleset_file", "canonical", "content_sha256", "all_errors", "Reader"]
+__all__ = ["read_ruleset_file", "canonical", "content_sha256", "wording", "wording_sha256", "all_errors", "Reader"]
 
 _TOP_KEYS = {
     "ruleset": True, "term": True, "version": True, "title": True, "time_zone": False,
@@ -1033,4 +1033,22 @@ def _creation_json(c: CreationCriterion | None) -> dict[str, Any] | None:
 
 def content_sha256(rs: Ruleset) -> str:
     blob = json.dumps(canonical(rs), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+_FINDING_PARTS = ("requirement", "passed", "failed", "undetermined", "pending", "not_applicable")
+
+
+def wording(rs: Ruleset) -> dict[str, Any]:
+    """The ruleset's finding templates as plain JSON, by rule id (rules without a ``finding:`` left
+    out): the wording a released version is locked to besides its content (``releases.lock``'s
+    ``wording``). Not in the content hash, which covers meaning only, so that every stamp stays valid."""
+    return {r.id: {part: _text(getattr(r.finding, part)) for part in _FINDING_PARTS
+                   if getattr(r.finding, part) is not None}
+            for r in rs.rules if r.finding is not None}
+
+
+def wording_sha256(rs: Ruleset) -> str:
+    """The sha256 of ``wording(rs)`` as canonical JSON (sorted keys, no spaces, UTF-8)."""
+    blob = json.dumps(wording(rs), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
-from . import _api, _cases, _facts_schema, _lock
+from . import _api, _cases, _facts_schema, _lock, _schema
 from . import _batch as B
 from . import _diff as _diff_mod
 from ._audit import AuditHead, AuditLog, read_key
@@ -612,12 +612,15 @@ def _release(args: argparse.Namespace) -> int:
             print("qnwmh-rules: not released: its golden cases fail", file=sys.stderr)
             return 1
     lock = Path(args.lock) if args.lock else (_lock.find_lock(args.file) or Path(args.file).parent / _lock.LOCK_NAME)
+    key = engine.ruleset.key
     try:
-        added = _lock.release(engine.ruleset, lock)
+        known = lock.is_file() and key in _lock.read_lock(lock)
+        added = _lock.release(engine.ruleset, lock, _schema.wording_sha256(engine.ruleset))
     except OSError as exc:
         raise _CannotUse(f"cannot write the lock file {lock}: {exc.strerror or exc}") from exc
-    key = engine.ruleset.key
-    print(f"{'released' if added else 'already released'}: {key} sha256 {engine.ruleset.sha256} ({lock})")
+    # a version released before the lock recorded wording gets its findings' wording recorded
+    said = "already released" if not added else "recorded the wording of" if known else "released"
+    print(f"{said}: {key} sha256 {engine.ruleset.sha256} ({lock})")
     return 0
 
 
