@@ -2,12 +2,16 @@
 
 Owns: comparing two checked rulesets rule by rule (matched by id) and parameter by
 parameter, the plain-text and JSON reports, and re-evaluating collectives under both to
-list whose verdicts flip and which rules made them. Must not know YAML or durable_rules.
+list whose verdicts flip and which rules made them. Every part of the content hash
+(``_schema.canonical``: scores, scoring groups, the creation criterion, the facts schema, layers...)
+and the findings' wording (``_schema.wording``) is compared, so no change of a released version's
+meaning or notes goes unreported. Must not know YAML or durable_rules.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
@@ -15,6 +19,7 @@ from typing import Any
 import attrs
 
 from ._model import Parameter, Rule, Ruleset, Window
+from ._schema import canonical, wording
 
 __all__ = ["Change", "Flip", "diff_rulesets", "format_changes", "flips", "format_flips"]
 
@@ -110,9 +115,57 @@ def diff_rulesets(a: Ruleset, b: Ruleset) -> list[Change]:
             how = "added" if name not in a_der else "removed" if name not in b_der else "changed"
             out.append(Change("derived", how, name, None, a_der.get(name) and attrs.asdict(a_der[name]),
                               b_der.get(name) and attrs.asdict(b_der[name])))
+    out += _rest(a, b)
     order = {"ruleset": 0, "rule": 1, "parameter": 2, "derived": 3, "source": 4}
     hows = {"added": 0, "removed": 1, "changed": 2}
     return sorted(out, key=lambda c: (order[c.what], hows[c.how], c.id, c.field or ""))
+
+
+# what the comparisons above already cover, by key of ``_schema.canonical`` (ruleset, rule, parameter)
+_RULESET_DONE = frozenset({"id", "term", "version", "region", "time_zone", "rules", "parameters", "derived",
+                           "sources"})
+_RULE_DONE = frozenset({"id", "title", "severity", "citation", "when", "pending_if", "due", "applies_if",
+                        "provisional_pass", "interpretation"})
+_PARAM_DONE = frozenset({"name", "value", "source", "interpretation", "placeholder"})
+
+
+def _rest(a: Ruleset, b: Ruleset) -> list[Change]:
+    """Every other difference of the two rulesets' canonical content (the content hash's), field by
+    field, and of their findings' wording (``finding.<part>.<lang>``)."""
+    out: list[Change] = []
+    ca, cb = canonical(a), canonical(b)
+    for key in sorted((ca.keys() | cb.keys()) - _RULESET_DONE):
+        if ca.get(key) != cb.get(key):
+            out.append(Change("ruleset", "changed", b.id, key, ca.get(key), cb.get(key)))
+    rules_a, rules_b = {r["id"]: r for r in ca["rules"]}, {r["id"]: r for r in cb["rules"]}
+    words_a, words_b = wording(a), wording(b)
+    for rid in sorted(rules_a.keys() & rules_b.keys()):
+        ra, rb = rules_a[rid], rules_b[rid]
+        for key in sorted((ra.keys() | rb.keys()) - _RULE_DONE):
+            if ra.get(key) != rb.get(key):
+                out.append(Change("rule", "changed", rid, key, ra.get(key), rb.get(key)))
+        fa, fb = words_a.get(rid, {}), words_b.get(rid, {})
+        for part in sorted(fa.keys() | fb.keys()):
+            for lang in ("zh", "en"):
+                old = (fa.get(part) or {}).get(lang)
+                new = (fb.get(part) or {}).get(lang)
+                if old != new:
+                    out.append(Change("rule", "changed", rid, f"finding.{part}.{lang}", old, new))
+    params_a, params_b = {p["name"]: p for p in ca["parameters"]}, {p["name"]: p for p in cb["parameters"]}
+    for name in sorted(params_a.keys() & params_b.keys()):
+        pa, pb = params_a[name], params_b[name]
+        for key in sorted((pa.keys() | pb.keys()) - _PARAM_DONE):
+            if pa.get(key) != pb.get(key):
+                out.append(Change("parameter", "changed", name, key, pa.get(key), pb.get(key)))
+    return out
+
+
+def _shown(v: Any) -> str:
+    """A changed value in the text report: a structure as JSON, anything else as ``repr`` of ``_show``."""
+    v = _show(v)
+    if isinstance(v, (dict, list)):
+        return json.dumps(v, ensure_ascii=False, sort_keys=True)
+    return repr(v)
 
 
 def _name(rs: Ruleset) -> str:
@@ -137,12 +190,12 @@ def format_changes(a: Ruleset, b: Ruleset, changes: list[Change]) -> str:
         elif c.how == "removed":
             lines.append(f"  - {c.id}" + (f"  {_show(c.old)}" if c.what != "derived" else ""))
         elif c.field is None:
-            lines.append(f"  ~ {c.id}: {_show(c.old)!r} → {_show(c.new)!r}")
+            lines.append(f"  ~ {c.id}: {_shown(c.old)} → {_shown(c.new)}")
         else:
             if c.id != last_id:
                 lines.append(f"  ~ {c.id}")
                 last_id = c.id
-            lines.append(f"      {c.field}: {_show(c.old)!r} → {_show(c.new)!r}")
+            lines.append(f"      {c.field}: {_shown(c.old)} → {_shown(c.new)}")
     return "\n".join(lines) + "\n"
 
 
