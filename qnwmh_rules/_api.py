@@ -181,6 +181,7 @@ def _rule_decision(holds: bool, fails: bool, pending: bool, applies: bool | None
 
 _PASSED = RuleResult("passed", (), None)  # shared by every case: a RuleResult is an immutable tuple
 _NOT_APPLICABLE = RuleResult("not_applicable", (), None)
+_FAILED = RuleResult("failed", (), None)
 
 
 class Engine:
@@ -234,6 +235,10 @@ class Engine:
         # the python backend's conditions, compiled once into closures (``use_conditions``)
         self._conditions = _pycompile.compile_ruleset(ruleset)
         self._where = self._conditions.where  # each count's `where`, decided by this backend
+        # every rule decided by one generated function (None: ``use_conditions`` replaced the conditions)
+        self._decider: Any = _pycompile.compile_decider(
+            ruleset, self._decides_false, self._decides_na, _PASSED, _NOT_APPLICABLE, _FAILED,
+            tuple(_worder(t, ruleset, t.rule.id in self._decides_false) for t in self._templates))
         if backend == "durable":
             from ._engine import DurableEngine, where_predicates  # the one place durable is imported
 
@@ -249,7 +254,7 @@ class Engine:
         differential tests and benchmarks compare the compiled closures with)."""
         if self._durable is not None:
             raise ValueError("use_conditions is for the python backend")
-        self._conditions, self._where = conditions, conditions.where
+        self._conditions, self._where, self._decider = conditions, conditions.where, None
 
     def __repr__(self) -> str:
         rs = self.ruleset
@@ -355,7 +360,11 @@ class Engine:
         """``decide`` and ``_rule_outcome`` of every rule in one pass, for the python backend: a rule
         that does not apply, or that holds (and is not provisional), is answered by a shared result
         without building its decision; every other rule goes through ``decide``'s reading of its
-        parts and ``_rule_outcome``, unchanged."""
+        parts and ``_rule_outcome``, unchanged. The engine's own compiled conditions run as one
+        generated function (``_pycompile.compile_decider``); conditions given to ``use_conditions``
+        (the reference walk) run rule by rule."""
+        if self._decider is not None:
+            return self._decider(parsed.values, derived, parsed.lists, as_of, parsed)  # type: ignore[no-any-return]
         values = {**parsed.values, **derived}
         if as_of is not None:
             values["as_of"] = as_of
@@ -384,36 +393,55 @@ class Engine:
     def _rule_outcome(self, t: _RuleTemplate, decision: RuleDecision, parsed: Facts, derived: Mapping[str, Any],
                       moment: dt.datetime | None) -> RuleResult:
         """One rule's outcome, the missing facts it names and its reason, from the backend's decision."""
-        if decision.applies is False:
-            return _NOT_APPLICABLE
-        if decision.condition is Decision.PASSED:
-            return _PASSED
+        return _rule_outcome(t, self.ruleset, t.rule.id in self._decides_false, decision, parsed, derived, moment)
 
-        def absent(path: str) -> bool:
-            return path not in parsed.values and path not in derived and path not in parsed.lists
 
-        pending = decision.condition is Decision.PENDING
-        reason = _pending_reason(t.rule, self.ruleset, moment) if pending else None
-        # A derived fact is missing only when what it is computed from is (those paths are in
-        # reads too); one without a value over known facts (earliest of no filings) is not.
-        missing = tuple(p for p in t.reads if absent(p) and not p.startswith("derived."))
-        if decision.applies is None:  # whether the rule applies depends on facts that are missing
-            return RuleResult("undetermined", missing or tuple(p for p in t.applies_reads if absent(p)), reason)
-        if decision.condition is Decision.FAILED:
-            return RuleResult("failed", (), None)  # definitely false, even if some fact it reads is missing
-        # neither definitely true nor definitely false: name what is missing, down to the fields
-        # of list items (filings[0].review.at); failing that, derived facts without a value
-        missing += tuple(f"{lst}[{i}].{field}" for lst, field in t.item_reads
-                         for i, item in enumerate(parsed.lists.get(lst, ()))
-                         if field not in item and not any(k.startswith(field + ".") for k in item))
-        decides_false = t.rule.id in self._decides_false
-        if decides_false and not missing:
-            missing = tuple(p for p in t.reads if p.startswith("derived.") and absent(p))
-        if missing or pending:
-            return RuleResult("undetermined", missing, reason)
-        if decides_false:  # the engine could have said false: a cause must be missing
-            raise EvaluationError(f"{t.rule.id} is neither true nor false, but no fact it reads is missing")
-        return RuleResult("failed", (), None)  # the engine decides only truth: not true, nothing missing
+def _rule_outcome(t: _RuleTemplate, rs: Ruleset, decides_false: bool, decision: RuleDecision, parsed: Facts,
+                  derived: Mapping[str, Any], moment: dt.datetime | None) -> RuleResult:
+    """``Engine._rule_outcome`` (``decides_false``: whether the engine can decide the rule false), held
+    by nothing of the engine's (the python backend's generated decider calls it through ``_worder``)."""
+    if decision.applies is False:
+        return _NOT_APPLICABLE
+    if decision.condition is Decision.PASSED:
+        return _PASSED
+
+    def absent(path: str) -> bool:
+        return path not in parsed.values and path not in derived and path not in parsed.lists
+
+    pending = decision.condition is Decision.PENDING
+    reason = _pending_reason(t.rule, rs, moment) if pending else None
+    # A derived fact is missing only when what it is computed from is (those paths are in
+    # reads too); one without a value over known facts (earliest of no filings) is not.
+    missing = tuple(p for p in t.reads if absent(p) and not p.startswith("derived."))
+    if decision.applies is None:  # whether the rule applies depends on facts that are missing
+        return RuleResult("undetermined", missing or tuple(p for p in t.applies_reads if absent(p)), reason)
+    if decision.condition is Decision.FAILED:
+        return _FAILED  # definitely false, even if some fact it reads is missing
+    # neither definitely true nor definitely false: name what is missing, down to the fields
+    # of list items (filings[0].review.at); failing that, derived facts without a value
+    missing += tuple(f"{lst}[{i}].{field}" for lst, field in t.item_reads
+                     for i, item in enumerate(parsed.lists.get(lst, ()))
+                     if field not in item and not any(k.startswith(field + ".") for k in item))
+    if decides_false and not missing:
+        missing = tuple(p for p in t.reads if p.startswith("derived.") and absent(p))
+    if missing or pending:
+        return RuleResult("undetermined", missing, reason)
+    if decides_false:  # the engine could have said false: a cause must be missing
+        raise EvaluationError(f"{t.rule.id} is neither true nor false, but no fact it reads is missing")
+    return _FAILED  # the engine decides only truth: not true, nothing missing
+
+
+def _worder(t: _RuleTemplate, rs: Ruleset, decides_false: bool) -> Any:
+    """The generated decider's wording of rule ``t`` for one case (``_pycompile.Word``): ``decide``'s
+    reading of its parts, through ``_rule_outcome``."""
+    provisional = t.rule.provisional_pass
+
+    def word(holds: bool | None, applies: bool | None, pending: bool, parsed: Facts, derived: Mapping[str, Any],
+             moment: dt.datetime | None) -> RuleResult:
+        decision = _rule_decision(holds is True, holds is False and decides_false, pending, applies, provisional)
+        return _rule_outcome(t, rs, decides_false, decision, parsed, derived, moment)
+
+    return word
 
 
 def _own_copy(facts: Facts) -> Facts:

@@ -1,9 +1,13 @@
 """The compiled python backend: compiled == reference == durable, and no ruleset text is ever run."""
 
+import ast
 import builtins
 import contextlib
 import functools
+import importlib
 import json
+import re
+import types
 from pathlib import Path
 
 import pytest
@@ -221,7 +225,10 @@ def test_a_fault_in_the_durable_count_is_caught(monkeypatch, tmp_path):
 
 # ---- nothing in a ruleset is ever run as code ---------------------------------------------------
 PAYLOADS = ["__import__('os').system('touch PWNED')", '"); __import__("builtins").PWNED = 1 #',
-            "{0.__class__.__mro__}", "lambda: PWNED", "exec('PWNED=1')", "${PWNED}", "'+PWNED+'"]
+            "{0.__class__.__mro__}", "lambda: PWNED", "exec('PWNED=1')", "${PWNED}", "'+PWNED+'",
+            'x\' + "PWNED" + \'x']
+# also generated code's own names, as text to compare (a name with this shape is a valid ruleset name too)
+STRING_PAYLOADS = [*PAYLOADS, "f_0", "k_0", "item_1)) or (PWNED", "values_0"]
 
 
 def _injection_ruleset(payload):
@@ -259,21 +266,43 @@ class _CodeRun(BaseException):
     handler in the package can swallow it)."""
 
 
+GENERATED: list = []  # the syntax trees the package compiled while _no_code was active
+
+
 @contextlib.contextmanager
 def _no_code():
-    """eval/exec/compile raise while the block runs (restored before any assertion is reported)."""
+    """eval and exec/compile of anything but a syntax tree built by _astgen raise while the block runs
+    (restored before any assertion is reported); each tree compiled is kept in GENERATED."""
     saved = {name: getattr(builtins, name) for name in ("eval", "exec", "compile")}
 
     def refused(*args, **kwargs):
         raise _CodeRun(repr(args[:1])[:200])
 
+    def compile_tree(source, filename, mode, *args, **kwargs):
+        if not isinstance(source, ast.Module) or filename != "<qnwmh generated>":
+            refused(source)
+        GENERATED.append(source)
+        return saved["compile"](source, filename, mode, *args, **kwargs)
+
+    def exec_generated(code, scope=None, *args, **kwargs):
+        if not isinstance(code, types.CodeType) or code.co_filename != "<qnwmh generated>" \
+                or scope.get("__builtins__") != {}:
+            refused(code)
+        return saved["exec"](code, scope, *args, **kwargs)
+
+    GENERATED.clear()
+    importlib.import_module("tzdata")  # imported beforehand (its module code runs through exec)
     try:
-        for name in saved:
-            setattr(builtins, name, refused)
+        builtins.eval, builtins.exec, builtins.compile = refused, exec_generated, compile_tree
         yield
     finally:
         for name, fn in saved.items():
             setattr(builtins, name, fn)
+
+
+def _texts_in(tree):
+    """Every str held anywhere in a syntax tree (names, attributes, arguments, constants)."""
+    return {v for node in ast.walk(tree) for v in vars(node).values() if isinstance(v, str)}
 
 
 @pytest.fixture
@@ -288,10 +317,11 @@ def _backends():
     return ["python", "durable"] if _api.durable_available() else ["python"]
 
 
-@pytest.mark.parametrize("payload", PAYLOADS)
+@pytest.mark.parametrize("payload", STRING_PAYLOADS)
 def test_code_in_ruleset_strings_is_data(no_code, tmp_path_factory, payload):
     """A payload in every string a condition compares, lists or counts is compared as text: it matches
-    the same text in the facts, and nothing runs (eval/exec/compile refuse, no file, no global)."""
+    the same text in the facts, and nothing runs (eval refuses; compile and exec take only the syntax trees
+    _astgen built, none holding the payload or any string of the ruleset; no file, no global)."""
     path = tmp_path_factory.mktemp("inj") / "r.yaml"
     path.write_text(_injection_ruleset(payload), encoding="utf-8")
     plain = {"id": "H-1", "reporting_line": {"kind": "industry", "unit": "x"}, "filings": []}
@@ -302,8 +332,13 @@ def test_code_in_ruleset_strings_is_data(no_code, tmp_path_factory, payload):
             engine = qnwmh_rules.load_ruleset(path, backend=backend)
             before = engine.evaluate(plain).rules[0].outcome
             after = engine.evaluate({**plain, "filings": [filing]}).rules[0]
+        texts = set().union(*map(_texts_in, GENERATED))
         assert ("failed", "passed", [("derived.picked", 1)]) == (
             before, after.outcome, [(k, v) for k, v in after.values if k == "derived.picked"])
+        assert backend == "durable" or GENERATED  # the python backend decides with generated code
+        # a payload shaped like a generated name (f_0) may meet one; no other ruleset text is in a tree
+        assert set() == {t for t in texts if t in (payload, "南航集团团委", "derived.picked", "filings")
+                         and not re.fullmatch(r"[a-z][a-z0-9]*_[0-9]+", t)}
 
 
 @pytest.mark.parametrize("field,old,new", NAME_FIELDS, ids=[f[0] for f in NAME_FIELDS])
