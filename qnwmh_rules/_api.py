@@ -15,6 +15,7 @@ import datetime as dt
 import enum
 import functools
 import hashlib
+import itertools
 import json
 import threading
 from collections.abc import Iterable, Mapping
@@ -37,7 +38,7 @@ from ._catalogue import (
     ruleset_path,
     rulesets_dir,
 )
-from ._derive import derive_counted
+from ._derive import compile_derive, derive_counted  # noqa: F401 - derive_counted: read here by tests and benchmarks
 from ._jsontext import loads as _loads_json
 from ._model import Parameter, Rule, Ruleset, Window, day_position, decided_on
 from ._moments import parse_as_of
@@ -238,7 +239,8 @@ class Engine:
         # every rule decided by one generated function (None: ``use_conditions`` replaced the conditions)
         self._decider: Any = _pycompile.compile_decider(
             ruleset, self._decides_false, self._decides_na, _PASSED, _NOT_APPLICABLE, _FAILED,
-            tuple(_worder(t, ruleset, t.rule.id in self._decides_false) for t in self._templates))
+            tuple(_worder(t, ruleset, t.rule.id in self._decides_false) for t in self._templates),
+            tuple(_shared_results(t, ruleset, t.rule.id in self._decides_false) for t in self._templates))
         if backend == "durable":
             from ._engine import DurableEngine, where_predicates  # the one place durable is imported
 
@@ -247,6 +249,7 @@ class Engine:
             where_rules, _ = _compile.compile_where(ruleset)
             # durable decides each item; a `where` its compiler refuses keeps the compiled closure
             self._where = {**self._where, **where_predicates(f"{name}.where", where_rules, ruleset.time_zone)}
+        self._derive = compile_derive(ruleset, self._param_values, self._where)  # derive_counted, built once
 
     def use_conditions(self, conditions: _pycompile.CompiledConditions) -> None:
         """Evaluate this python-backend engine's conditions and counts with ``conditions`` instead
@@ -255,6 +258,7 @@ class Engine:
         if self._durable is not None:
             raise ValueError("use_conditions is for the python backend")
         self._conditions, self._where, self._decider = conditions, conditions.where, None
+        self._derive = compile_derive(self.ruleset, self._param_values, self._where)
 
     def __repr__(self) -> str:
         rs = self.ruleset
@@ -334,7 +338,7 @@ class Engine:
             parsed = _own_copy(parsed)
         moment = as_of_moment(as_of, rs.time_zone)
         _check_as_of(parsed, moment, rs.facts or rs.subject)
-        derived, counted_by = derive_counted(rs, parsed, self._param_values, self._where)
+        derived, counted_by = self._derive(parsed)
         if self._durable is None:
             results = self._python_results(parsed, derived, moment)
         else:
@@ -429,6 +433,33 @@ def _rule_outcome(t: _RuleTemplate, rs: Ruleset, decides_false: bool, decision: 
     if decides_false:  # the engine could have said false: a cause must be missing
         raise EvaluationError(f"{t.rule.id} is neither true nor false, but no fact it reads is missing")
     return _FAILED  # the engine decides only truth: not true, nothing missing
+
+
+_SHARED_READS_MAX = 8  # a rule reading more paths gets no table (2**n entries)
+
+
+def _shared_results(t: _RuleTemplate, rs: Ruleset, decides_false: bool) -> _pycompile.Shared | None:
+    """For a rule without ``applies_if`` and ``pending_if``/``due`` that reads only top-level and derived
+    facts (no list, no item, not ``as_of``): its result when its condition is neither true nor simply
+    false, by which of its reads are absent, as ``_rule_outcome`` words it (shared by every case with
+    that pattern); patterns it refuses (EvaluationError) are left out. None for any other rule."""
+    r = t.rule
+    fields = (rs.facts or SUBJECTS[rs.subject]).fields
+    if r.applies_condition is not None or r.pending_condition is not None or t.item_reads \
+            or len(t.reads) > _SHARED_READS_MAX \
+            or not all(p.startswith("derived.") or (p in fields and "[]" not in p) for p in t.reads):
+        return None
+    table = {}
+    for pattern in itertools.product((False, True), repeat=len(t.reads)):
+        present = [p for p, absent in zip(t.reads, pattern, strict=True) if not absent]
+        case = Facts(values={p: 0 for p in present if not p.startswith("derived.")}, lists={}, missing=frozenset())
+        derived = {p: 0 for p in present if p.startswith("derived.")}
+        decision = _rule_decision(False, False, False, True, r.provisional_pass)  # neither true nor false
+        try:
+            table[pattern] = _rule_outcome(t, rs, decides_false, decision, case, derived, None)
+        except EvaluationError:
+            continue
+    return t.reads, table
 
 
 def _worder(t: _RuleTemplate, rs: Ruleset, decides_false: bool) -> Any:

@@ -283,31 +283,36 @@ class _Generator:
                                       right=ast.BinOp(left=self.ns.bind(k), op=ast.Mult(), right=_load(self.fact(p))))
                 decided = _set(target, ast.Compare(left=total, ops=[_CMP_AST[n.op]()], comparators=[self.ns.bind(0)]))
                 test = whole[0] if len(whole) == 1 else ast.BoolOp(op=ast.And(), values=whole)
-                return [_if(test, [decided], general)] if whole else [decided]
+                # a missing fact makes a side of nothing but sums and products missing: unknown
+                absent = _either(*(_is(_load(self.fact(p)), self.missing) for p in read)) if read else None
+                unknown = [_if(absent, [_set(target, _const(None))], general)] if absent is not None else general
+                return [_if(test, [decided], unknown)] if whole else [decided]
         return general
 
     def _general_compare(self, n: T.Cmp, target: str, item: str | None) -> list[ast.stmt]:
         by_day = {type_of(n.left), type_of(n.right)} == {"date", "instant"}
-        out: list[ast.stmt] = []
         sides: list[tuple[ast.expr, bool]] = []
+        parts: list[list[ast.stmt]] = []
         for side in (n.left, n.right):
             if isinstance(side, T.Const) and by_day:
                 c = _number(side.value)
                 c = c.astimezone(self.zone).date() if isinstance(c, dt.datetime) else c
                 sides.append((self.ns.bind(c), False))
+                parts.append([])
                 continue
             s, e, may = self.value(side, item)
-            out += s
             if by_day:
                 ds, e = self.day(e, self.zone)
-                out += ds
+                s = [*s, *ds]
             sides.append((e, may))
+            parts.append(s)
         (le, lm), (re, rm) = sides
         compared = ast.Compare(left=le, ops=[_CMP_AST[n.op]()], comparators=[re])
-        tests = ([_is(le, self.missing)] if lm else []) + ([_is(re, self.missing)] if rm else [])
-        out.append(_set(target, ast.IfExp(test=_either(*tests), body=_const(None), orelse=compared)
-                        if tests else compared))
-        return out
+        last = [*parts[1], _set(target, ast.IfExp(test=_is(re, self.missing), body=_const(None), orelse=compared)
+                                if rm else compared)]
+        # the right side is computed only when the left one is not missing (as the reference does)
+        return [*parts[0], _if(_is(le, self.missing), [_set(target, _const(None))], last)] if lm \
+            else [*parts[0], *last]
 
     lists = "lists_0"
 
@@ -439,8 +444,13 @@ def reference_ruleset(rs: Ruleset) -> CompiledConditions:
 Word = Callable[[Any, Any, bool, Any, Mapping[str, Any], Any], Any]
 
 
+# A rule's results by which of the paths it reads are absent: (the paths, {(absent?, ...): result}).
+Shared = tuple[tuple[str, ...], Mapping[tuple[bool, ...], Any]]
+
+
 def compile_decider(rs: Ruleset, decides_false: frozenset[str], decides_na: frozenset[str], passed: Any,
-                    not_applicable: Any, failed: Any, words: tuple[Word, ...]) -> Callable[..., tuple[Any, ...]]:
+                    not_applicable: Any, failed: Any, words: tuple[Word, ...],
+                    shared: tuple[Shared | None, ...] | None = None) -> Callable[..., tuple[Any, ...]]:
     """Every rule of ``rs`` decided in one generated function
     ``(fact values, derived values, lists, as_of or None, facts) -> one result per rule, in order``.
 
@@ -449,47 +459,61 @@ def compile_decider(rs: Ruleset, decides_false: frozenset[str], decides_na: froz
     decide them. A rule that does not apply (``applies_if`` false and the rule in ``decides_na``)
     gives ``not_applicable``; one that holds and is not pending gives ``passed``; one that is false,
     applies, is not pending and is in ``decides_false`` gives ``failed`` (the shared results);
-    every other rule ``words[i](holds, applies, pending, facts, derived, as_of)``."""
+    every other rule ``words[i](holds, applies, pending, facts, derived, as_of)``, or, where
+    ``shared[i]`` is given (only for a rule without ``applies_if`` and ``pending_if``/``due``, each
+    path a top-level or derived fact read as ``.get``), the result its table holds for the case's
+    pattern of absent paths (the word where the table has none)."""
     ns = Namespace()
     g = _Generator(rs.time_zone, ns)
     body: list[ast.stmt] = []
     results: list[ast.expr] = []
-    for i, (r, word) in enumerate(zip(rs.rules, words, strict=True)):
+    for i, (r, word, table) in enumerate(zip(rs.rules, words, shared or (None,) * len(words), strict=True)):
         a, h, p, out = name("a", i), name("h", i), name("p", i), name("r", i)
         results.append(_load(out))
+        # what a rule without applies_if / pending_if is known to be: applies True, pending False
+        applies: ast.expr = _const(True)
         if r.applies_condition is not None:
             x = g.local("t")
             body += g.truth(r.applies_condition, x, None)
             body.append(_set(a, ast.IfExp(test=_is(_load(x), _const(True)), body=_const(True), orelse=(
                 ast.IfExp(test=_is(_load(x), _const(False)), body=_const(False), orelse=_const(None))
                 if r.id in decides_na else _const(None)))))
-        else:
-            body.append(_set(a, _const(True)))
+            applies = _load(a)
         body += g.truth(r.checked, h, None)
         provisional = r.provisional_pass
         # pending matters only when the condition is not true, or the rule is provisional
-        pending: list[ast.stmt] = [_set(p, _const(False))]
+        pending: list[ast.stmt] = []
+        pends: ast.expr = _const(False)
         if r.pending_condition is not None:
             y = g.local("t")
             decide_pending = [*g.truth(r.pending_condition, y, None), _set(p, _is(_load(y), _const(True)))]
-            pending += decide_pending if provisional else [_if(_is(_load(h), _const(True), negate=True),
-                                                               decide_pending)]
-        worded = _set(out, _call(ns.bind(word), _load(h), _load(a), _load(p), _load("facts_0"), _load("derived_0"),
+            pending = [_set(p, _const(False)), *(decide_pending if provisional else [
+                _if(_is(_load(h), _const(True), negate=True), decide_pending)])]
+            pends = _load(p)
+        not_pending = [ast.UnaryOp(op=ast.Not(), operand=pends)] if r.pending_condition is not None else []
+        worded = _set(out, _call(ns.bind(word), _load(h), applies, pends, _load("facts_0"), _load("derived_0"),
                                  _load("asof_0")))
         rest: list[ast.stmt] = [worded]
+        if table is not None:
+            assert r.applies_condition is None and r.pending_condition is None
+            pattern = ast.Tuple(elts=[_is(_load(g.fact(path)), g.missing) for path in table[0]], ctx=ast.Load())
+            rest = [_set(out, _method(ns.bind(table[1]), "get", pattern)), _if(_is(_load(out), _const(None)), rest)]
         if r.id in decides_false:
-            simply_failed = ast.BoolOp(op=ast.And(), values=[
-                _is(_load(h), _const(False)), ast.UnaryOp(op=ast.Not(), operand=_load(p)),
-                _is(_load(a), _const(True))])
-            rest = [_if(simply_failed, [_set(out, ns.bind(failed))], rest)]
+            simply_failed = [_is(_load(h), _const(False)), *not_pending,
+                             *([_is(applies, _const(True))] if r.applies_condition is not None else [])]
+            test = simply_failed[0] if len(simply_failed) == 1 else ast.BoolOp(op=ast.And(), values=simply_failed)
+            rest = [_if(test, [_set(out, ns.bind(failed))], rest)]
         if provisional:  # a provisional pass is final only while the rule is not pending
-            rest = [_if(ast.BoolOp(op=ast.And(), values=[_is(_load(h), _const(True)),
-                                                         ast.UnaryOp(op=ast.Not(), operand=_load(p))]),
+            holds = [_is(_load(h), _const(True)), *not_pending]
+            rest = [_if(holds[0] if len(holds) == 1 else ast.BoolOp(op=ast.And(), values=holds),
                         [_set(out, ns.bind(passed))], rest)]
             decided = [*pending, *rest]
         else:
             decided = [_if(_is(_load(h), _const(True)), [_set(out, ns.bind(passed))], [*pending, *rest])]
-        body.append(_if(_is(_load(a), _const(False)), [_set(out, ns.bind(not_applicable))], decided))
+        if r.applies_condition is not None:
+            body.append(_if(_is(applies, _const(False)), [_set(out, ns.bind(not_applicable))], decided))
+        else:
+            body += decided
     loads = _fact_loads(g, "values_0", "derived_0", "asof_0")
     ret = ast.Return(value=ast.Tuple(elts=results, ctx=ast.Load()))
     return build_function("decide_0", ["values_0", "derived_0", "lists_0", "asof_0", "facts_0"],

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import qnwmh_rules
-from qnwmh_rules import FactsError, RulesetError, _api, _pycompile, _reference, _tree
+from qnwmh_rules import FactsError, RulesetError, _api, _derive, _pycompile, _reference, _tree
 
 from .conftest import ROOT
 from .shipped import shipped
@@ -107,6 +107,62 @@ def test_the_one_pass_results_are_decide_then_rule_outcome(path, data):
         assert expected == engine._python_results(parsed, derived, moment)
         verdict = engine.evaluate(facts, as_of=as_of)  # its outcome, decided from the results in one loop
         assert _api.verdict_outcome(verdict.rules) == verdict.outcome
+
+
+def _derived_or_error(derive, *args):
+    try:
+        return derive(*args)
+    except (FactsError, ValueError) as exc:
+        return (type(exc).__name__, str(exc))
+
+
+@pytest.mark.parametrize("path", RULESETS, ids=IDS)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_the_compiled_derivations_are_derive_counted(path, data):
+    """Each engine's derivations, built once (compile_derive), give derive_counted's values, counted items
+    and errors, with its own `where` (generated code, or the reference walk after use_conditions) and with
+    none (the reference evaluator then counts)."""
+    facts, _ = _case(data, path)
+    for engine in _engines(path):
+        try:
+            parsed = engine.parse(facts)
+        except FactsError:
+            continue
+        rs, params = engine.ruleset, engine._param_values
+        assert _derived_or_error(_api.derive_counted, rs, parsed, params, engine._where) == \
+            _derived_or_error(engine._derive, parsed)
+        assert _derived_or_error(_api.derive_counted, rs, parsed, None, None) == \
+            _derived_or_error(_derive.compile_derive(rs), parsed)
+
+
+def test_ages_by_arithmetic_are_age_in_full_years():
+    """The compiled age step gives age_in_full_years for every birthday of four years (29 February
+    included) on both ways of completing a year, and refuses a birth after the day ages are counted on."""
+    import datetime as dt
+
+    from qnwmh_rules._model import Derivation
+
+    at = dt.date(2017, 9, 30)
+    for completes in ("on_birthday", "day_after_birthday"):
+        step = _derive._step(Derivation("age", "age_in_full_years", "leader.birth_date", "at", "how"),
+                             {"at": at, "how": completes}, None)
+        births = [dt.date(1976, 1, 1) + dt.timedelta(days=n) for n in range(4 * 366)] + [at]
+        got, want = [], []
+        for birth in births:
+            out: dict = {}
+            step(_facts({"leader.birth_date": birth}), out, {})
+            got.append(out["derived.age"])
+            want.append(_derive.age_in_full_years(birth, at, completes))
+        assert want == got
+        with pytest.raises(FactsError):
+            step(_facts({"leader.birth_date": at + dt.timedelta(days=1)}), {}, {})
+
+
+def _facts(values):
+    from qnwmh_rules.facts import Facts
+
+    return Facts(values=values, lists={}, missing=frozenset())
 
 
 @pytest.mark.durable
