@@ -233,7 +233,7 @@ class Engine:
             t.value_reads) for t in self._templates)
         self._shown_keys = frozenset(p for s in self._shapes for p in s.value_reads)  # what verdicts show
         self._durable = None
-        # the python backend's conditions, compiled once into closures (``use_conditions``)
+        # the python backend's conditions, compiled once into generated functions (``use_conditions``)
         self._conditions = _pycompile.compile_ruleset(ruleset)
         self._where = self._conditions.where  # each count's `where`, decided by this backend
         # every rule decided by one generated function (None: ``use_conditions`` replaced the conditions)
@@ -247,14 +247,14 @@ class Engine:
             name = f"qnwmh.{ruleset.id}.{ruleset.version}.{ruleset.sha256[:16]}"
             self._durable = DurableEngine(name, compiled)
             where_rules, _ = _compile.compile_where(ruleset)
-            # durable decides each item; a `where` its compiler refuses keeps the compiled closure
+            # durable decides each item; a `where` its compiler refuses keeps the generated predicate
             self._where = {**self._where, **where_predicates(f"{name}.where", where_rules, ruleset.time_zone)}
         self._derive = compile_derive(ruleset, self._param_values, self._where)  # derive_counted, built once
 
     def use_conditions(self, conditions: _pycompile.CompiledConditions) -> None:
         """Evaluate this python-backend engine's conditions and counts with ``conditions`` instead
         (``_pycompile.reference_ruleset(engine.ruleset)``: the reference evaluator, the oracle the
-        differential tests and benchmarks compare the compiled closures with)."""
+        differential tests and benchmarks compare the generated code with)."""
         if self._durable is not None:
             raise ValueError("use_conditions is for the python backend")
         self._conditions, self._where, self._decider = conditions, conditions.where, None
@@ -354,10 +354,9 @@ class Engine:
                              functools.partial(_shown, rs.time_zone, self._counted, counted_by, self._shown_keys,
                                                parsed, derived),
                              functools.partial(_stamp, rs, self.backend, parsed.canonical, moment))
-        return Verdict.deferred(
-            subject_id=parsed.id, subject=rs.subject, score=sheet, parts=parts,
-            outcome=_outcome_from(self._required, results),
-            missing=tuple(sorted({p for r in results for p in r.missing})))
+        outcome, missing = _outcome_and_missing(self._required, results)
+        return Verdict.deferred(subject_id=parsed.id, subject=rs.subject, score=sheet, parts=parts, outcome=outcome,
+                                missing=missing)
 
     def _python_results(self, parsed: Facts, derived: dict[str, Any], as_of: dt.datetime | None
                         ) -> tuple[RuleResult, ...]:
@@ -543,14 +542,27 @@ def verdict_outcome(outcomes: Iterable[RuleOutcome]) -> Outcome:
 
 def _outcome_from(required: tuple[bool, ...], results: tuple[RuleResult, ...]) -> Outcome:
     """``_outcome_of`` for one case's results, ``required`` telling for each rule whether it is required."""
-    undetermined = False
+    return _outcome_and_missing(required, results)[0]
+
+
+def _outcome_and_missing(required: tuple[bool, ...], results: tuple[RuleResult, ...]
+                         ) -> tuple[Outcome, tuple[str, ...]]:
+    """``_outcome_of`` for one case's results (``required`` telling for each rule whether it is required)
+    and every missing path they name (sorted, each once), in one pass that skips the shared passed and
+    not-applicable results."""
+    outcome: Outcome = "eligible"
+    missing: list[str] = []
     for is_required, r in zip(required, results, strict=True):
-        if is_required:
+        if r is _PASSED or r is _NOT_APPLICABLE:
+            continue
+        if r.missing:
+            missing += r.missing
+        if is_required and outcome != "ineligible":
             if r.outcome == "failed":
-                return "ineligible"
-            if r.outcome == "undetermined":
-                undetermined = True
-    return "undetermined" if undetermined else "eligible"
+                outcome = "ineligible"
+            elif r.outcome == "undetermined":
+                outcome = "undetermined"
+    return outcome, tuple(sorted(set(missing))) if missing else ()
 
 
 def _outcome_of(results: Iterable[tuple[str, str]]) -> Outcome:

@@ -3,7 +3,7 @@
 Owns: ``age_in_full_years`` (周岁 at a date, by arithmetic; ``relativedelta`` at the edges), ``count``,
 ``count_distinct`` and ``earliest``. A derived fact is missing exactly when what it
 is computed from is missing. A count's ``where`` is decided per item by the predicate the
-caller's backend gives (``where``: the compiled python closure, or durable_rules itself), so
+caller's backend gives (``where``: the generated python predicate, or durable_rules itself), so
 each backend counts with its own code; without one, the reference evaluator decides it.
 ``compile_derive`` builds, once per engine, the function that derives one case the same way.
 Must not know rules or the engine.
@@ -211,7 +211,10 @@ def _step(d: Derivation, params: Mapping[str, Any], where: ItemPredicates | None
                         return  # an item's field needed by `where` is missing: what counts is unknown
                 counted = tuple(n for n, v in enumerate(verdicts) if v is True)
             counted_by[name] = counted
-            out[key] = len({item_key(items[n], field) for n in counted}) if distinct else len(counted)
+            if distinct and len(counted) > 1:  # one item or none: as many distinct values as items
+                out[key] = len({item_key(items[n], field) for n in counted})
+            else:
+                out[key] = len(counted)
 
         return count
     if d.function == "earliest":

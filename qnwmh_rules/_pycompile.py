@@ -1,21 +1,30 @@
-"""The compiled python backend: each checked condition turned once into Python closures.
+"""The compiled python backend: each checked condition turned once into generated straight-line code.
 
-Owns: ``compile_condition`` (a resolved tree -> a predicate over one case), ``compile_item_condition``
+Owns: ``compile_decider`` (every rule of a ruleset decided by one generated function: each fact
+it reads read once into a local, each rule's ``applies_if``, condition and ``pending_if``/``due``
+decided three-valued, the shared results of the common decisions given directly),
+``compile_condition`` (a resolved tree -> a predicate over one case), ``compile_item_condition``
 (a derived count's ``where`` -> a predicate over one list item) and ``compile_ruleset`` (every
-rule's condition, ``pending_if``/``due`` and ``applies_if``, and every ``where``, compiled once
-per ruleset); ``reference_ruleset`` gives the same shape backed by the reference evaluator (the
-oracle the compiled closures are tested against, never what a backend runs).
+rule's parts and every ``where``, compiled once per ruleset); ``reference_ruleset`` gives the
+same shape backed by the reference evaluator (the oracle the compiled code is tested against,
+never what a backend runs).
 
-Nothing is generated as text: every closure is built from the node types of ``_tree``, and
-every value from a ruleset (names, literals, parameters, windows, zones) is held as a closure
-cell, so no ruleset text ever reaches ``eval``/``exec``/``compile``.
+What is generated, and how it is kept safe: Python functions built by ``_astgen`` from ``ast``
+trees assembled here node by node from the resolved tree, never from text. Every value from a
+ruleset (fact paths, item fields, list names, literals, ``in`` lists, parameters, windows,
+zones, coefficients) is bound in the function's ``Namespace`` and read through a generated name
+(``k_<n>``); locals and arguments are generated names too (``f_<n>``, ``item_<n>``). ``_astgen``
+refuses, before ``compile``, a tree holding any string constant, any name that is not generated
+or an allowlisted builtin, or any attribute outside its list, and runs the code with empty
+``__builtins__``: no ruleset text can reach ``compile`` even as a constant, so none can run.
 
 The meaning is the reference evaluator's, written independently of it: three-valued (Kleene)
 logic, a predicate answers True, False or None (unknown: a fact it reads is missing, or a list
 it quantifies over is absent); numbers are exact (a decimal constant is a ``Fraction``, or an
-``int`` when whole; arithmetic in ``Fraction``); a timestamp compared with a date is compared
-by its calendar day in the ruleset's zone, a timestamp in a window by its day in the window's
-zone. Must not import durable or ``_compile``; ``_reference`` only to build the oracle.
+``int`` when whole; arithmetic in ``Fraction``, a linear comparison in whole numbers while the
+facts it reads are ``int``); a timestamp compared with a date is compared by its calendar day in
+the ruleset's zone, a timestamp in a window by its day in the window's zone. Must not import
+durable or ``_compile``; ``_reference`` only to build the oracle.
 """
 
 from __future__ import annotations

@@ -91,7 +91,7 @@ def test_compiled_agrees_with_reference_on_shipped_rulesets(path, data):
 def test_the_one_pass_results_are_decide_then_rule_outcome(path, data):
     """The python backend's one pass over the rules (shared results for passed and not applicable) gives,
     rule by rule, what Engine.decide read through _rule_outcome gives, with compiled and reference conditions;
-    the verdict's outcome is verdict_outcome of its rules."""
+    the verdict's outcome is verdict_outcome of its rules, its missing facts those its rules name."""
     facts, as_of = _case(data, path)
     for engine in _engines(path):
         try:
@@ -106,7 +106,8 @@ def test_the_one_pass_results_are_decide_then_rule_outcome(path, data):
                          for t in engine._templates)
         assert expected == engine._python_results(parsed, derived, moment)
         verdict = engine.evaluate(facts, as_of=as_of)  # its outcome, decided from the results in one loop
-        assert _api.verdict_outcome(verdict.rules) == verdict.outcome
+        assert (_api.verdict_outcome(verdict.rules), tuple(sorted({p for r in verdict.rules for p in r.missing}))) \
+            == (verdict.outcome, verdict.missing)
 
 
 def _derived_or_error(derive, *args):
