@@ -161,6 +161,17 @@ def _either(*tests: ast.expr) -> ast.expr:
     return tests[0] if len(tests) == 1 else ast.BoolOp(op=ast.Or(), values=list(tests))
 
 
+def _function_def(fname: str, body: list[ast.stmt]) -> ast.stmt:
+    """``def fname(): body``, nested in a generated function (it reads the locals around it)."""
+    arguments = ast.arguments(posonlyargs=[], args=[], vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None,
+                              defaults=[])
+    fn = ast.FunctionDef(name=fname, args=arguments, body=body, decorator_list=[], returns=None)
+    if "type_params" in ast.FunctionDef._fields:  # Python 3.12 on
+        setattr(fn, "type_params", [])  # noqa: B010 - the field is absent from 3.11's stubs
+    return fn
+
+
+_MAX_LOOPS = 12  # nested loops per generated function (CPython refuses more than 20 nested blocks)
 _CMP_AST: dict[str, type[ast.cmpop]] = {"==": ast.Eq, "!=": ast.NotEq, "<": ast.Lt, "<=": ast.LtE, ">": ast.Gt,
                                         ">=": ast.GtE}
 _ARITH_AST: dict[str, type[ast.operator]] = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult, "/": ast.Div}
@@ -178,6 +189,7 @@ class _Generator:
         self.ns = ns
         self.facts: dict[str, str] = {}
         self.count = 0
+        self.loops = 0  # the loops (any/all) the code being generated is nested in
         self.missing = ns.bind(_MISSING)
         self.datetime = ns.bind(dt.datetime)
         self.fraction = ns.bind(Fraction)
@@ -265,6 +277,19 @@ class _Generator:
         return [_set(unknown, _const(False)), *tail]
 
     def _quant(self, n: T.Quant, target: str) -> list[ast.stmt]:
+        if self.loops >= _MAX_LOOPS:  # CPython allows 20 nested loops in a function: go on in a nested one
+            saved, self.loops = self.loops, 0
+            inner, fname = self.local("t"), self.local("q")
+            body = [*self._quant(n, inner), ast.Return(value=_load(inner))]
+            self.loops = saved
+            return [_function_def(fname, body), _set(target, _call(_load(fname)))]
+        self.loops += 1
+        try:
+            return self._loop(n, target)
+        finally:
+            self.loops -= 1
+
+    def _loop(self, n: T.Quant, target: str) -> list[ast.stmt]:
         decisive = n.kind == "any"  # any: one True decides; all: one False decides
         items, it, unknown, x = self.local("l"), self.local("item"), self.local("u"), self.local("t")
         body = [*self.truth(n.body, x, it),
@@ -406,13 +431,32 @@ class CompiledConditions:
     kind: str = "compiled"  # or "reference" (the oracle)
 
 
+class _OnFirstCall:
+    """A condition's generated predicate, generated when first called (``Engine.decide`` and tests
+    call a rule's parts one by one; the python backend's evaluate runs ``compile_decider``'s
+    function): loading an engine generates only what it runs."""
+
+    __slots__ = ("node", "tz", "fn")
+
+    def __init__(self, node: T.RNode, tz: str) -> None:
+        self.node, self.tz = node, tz
+        self.fn: Predicate | None = None
+
+    def __call__(self, values: Values, lists: Lists, item: Item) -> bool | None:
+        fn = self.fn
+        if fn is None:  # two threads may both generate it: the same function, either is kept
+            fn = self.fn = generated_condition(self.node, self.tz)
+        return fn(values, lists, item)
+
+
 def compile_ruleset(rs: Ruleset) -> CompiledConditions:
     """Every rule's parts and every count's ``where`` of a checked ruleset, each a generated function
-    (the python backend itself decides every rule at once: ``compile_decider``)."""
+    (a rule's parts generated on first call; the python backend itself decides every rule at once:
+    ``compile_decider``)."""
     def opt(node: T.RNode | None) -> Predicate | None:
-        return None if node is None else generated_condition(node, rs.time_zone)
+        return None if node is None else _OnFirstCall(node, rs.time_zone)
 
-    rules = tuple(CompiledRulePredicates(r.id, generated_condition(r.checked, rs.time_zone), opt(r.pending_condition),
+    rules = tuple(CompiledRulePredicates(r.id, _OnFirstCall(r.checked, rs.time_zone), opt(r.pending_condition),
                                          opt(r.applies_condition)) for r in rs.rules)
     where = {d.name: compile_item_condition(d.where_condition, rs.time_zone)
              for d in rs.derived if d.where_condition is not None}

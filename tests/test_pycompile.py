@@ -426,3 +426,32 @@ def test_compiled_closures_agree_with_the_reference_on_any_resolved_tree(tree, c
     for item in lists.get("l", ()) if body is not None else ():
         want = _reference.evaluate_item_condition(body, dict(item), zone)
         assert (None if want is _reference.UNKNOWN else want) == _pycompile.compile_item_condition(body, zone)(item)
+
+
+def _deepest_trees():
+    """Conditions at the parser's limits: 65 comparisons under one `and`, 32 alternating and/or levels,
+    and 32 quantifiers nested in each other (more loops than CPython nests in one function)."""
+    fact = _tree.Fact("members.total", "number")
+    item = _tree.Cmp("==", _tree.Item("l", "x", "number"), _tree.Const(1, "number"))
+
+    def leaf(k):
+        return _tree.Cmp(">=", fact, _tree.Const(k, "number"))
+
+    deep = leaf(0)
+    for k in range(32):
+        deep = (_tree.And if k % 2 else _tree.Or)((deep, leaf(k)))
+    quant = _tree.Quant("all", "l", item)
+    for k in range(31):
+        quant = _tree.Quant("any" if k % 2 else "all", "l", _tree.And((quant, item)))
+    return [_tree.And(tuple(leaf(k) for k in range(65))), deep, quant]
+
+
+@pytest.mark.parametrize("tree", _deepest_trees(), ids=["wide", "deep", "nested-quantifiers"])
+@pytest.mark.parametrize("values,lists", [({}, {}), ({"members.total": 3}, {"l": ({"x": 1},)}),
+                                          ({"members.total": 70}, {"l": ({"x": 2},)}), ({}, {"l": ({},)})])
+def test_the_largest_conditions_compile_and_agree(tree, values, lists):
+    """Conditions as wide and as deep as the parser allows compile (nested loops beyond CPython's limit go
+    on in nested functions) and give the reference walk's answer."""
+    want = _reference.evaluate_condition(tree, values, lists, "Asia/Shanghai")
+    got = _pycompile.compile_condition(tree, "Asia/Shanghai")(values, lists, None)
+    assert (None if want is _reference.UNKNOWN else want) == got
