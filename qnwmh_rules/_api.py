@@ -15,6 +15,7 @@ import datetime as dt
 import enum
 import functools
 import hashlib
+import itertools
 import json
 import threading
 from collections.abc import Iterable, Mapping
@@ -37,7 +38,7 @@ from ._catalogue import (
     ruleset_path,
     rulesets_dir,
 )
-from ._derive import derive_counted
+from ._derive import compile_derive, derive_counted  # noqa: F401 - derive_counted: read here by tests and benchmarks
 from ._jsontext import loads as _loads_json
 from ._model import Parameter, Rule, Ruleset, Window, day_position, decided_on
 from ._moments import parse_as_of
@@ -181,6 +182,7 @@ def _rule_decision(holds: bool, fails: bool, pending: bool, applies: bool | None
 
 _PASSED = RuleResult("passed", (), None)  # shared by every case: a RuleResult is an immutable tuple
 _NOT_APPLICABLE = RuleResult("not_applicable", (), None)
+_FAILED = RuleResult("failed", (), None)
 
 
 class Engine:
@@ -231,25 +233,32 @@ class Engine:
             t.value_reads) for t in self._templates)
         self._shown_keys = frozenset(p for s in self._shapes for p in s.value_reads)  # what verdicts show
         self._durable = None
-        # the python backend's conditions, compiled once into closures (``use_conditions``)
+        # the python backend's conditions, compiled once into generated functions (``use_conditions``)
         self._conditions = _pycompile.compile_ruleset(ruleset)
         self._where = self._conditions.where  # each count's `where`, decided by this backend
+        # every rule decided by one generated function (None: ``use_conditions`` replaced the conditions)
+        self._decider: Any = _pycompile.compile_decider(
+            ruleset, self._decides_false, self._decides_na, _PASSED, _NOT_APPLICABLE, _FAILED,
+            tuple(_worder(t, ruleset, t.rule.id in self._decides_false) for t in self._templates),
+            tuple(_shared_results(t, ruleset, t.rule.id in self._decides_false) for t in self._templates))
         if backend == "durable":
             from ._engine import DurableEngine, where_predicates  # the one place durable is imported
 
             name = f"qnwmh.{ruleset.id}.{ruleset.version}.{ruleset.sha256[:16]}"
             self._durable = DurableEngine(name, compiled)
             where_rules, _ = _compile.compile_where(ruleset)
-            # durable decides each item; a `where` its compiler refuses keeps the compiled closure
+            # durable decides each item; a `where` its compiler refuses keeps the generated predicate
             self._where = {**self._where, **where_predicates(f"{name}.where", where_rules, ruleset.time_zone)}
+        self._derive = compile_derive(ruleset, self._param_values, self._where)  # derive_counted, built once
 
     def use_conditions(self, conditions: _pycompile.CompiledConditions) -> None:
         """Evaluate this python-backend engine's conditions and counts with ``conditions`` instead
         (``_pycompile.reference_ruleset(engine.ruleset)``: the reference evaluator, the oracle the
-        differential tests and benchmarks compare the compiled closures with)."""
+        differential tests and benchmarks compare the generated code with)."""
         if self._durable is not None:
             raise ValueError("use_conditions is for the python backend")
-        self._conditions, self._where = conditions, conditions.where
+        self._conditions, self._where, self._decider = conditions, conditions.where, None
+        self._derive = compile_derive(self.ruleset, self._param_values, self._where)
 
     def __repr__(self) -> str:
         rs = self.ruleset
@@ -329,7 +338,7 @@ class Engine:
             parsed = _own_copy(parsed)
         moment = as_of_moment(as_of, rs.time_zone)
         _check_as_of(parsed, moment, rs.facts or rs.subject)
-        derived, counted_by = derive_counted(rs, parsed, self._param_values, self._where)
+        derived, counted_by = self._derive(parsed)
         if self._durable is None:
             results = self._python_results(parsed, derived, moment)
         else:
@@ -345,17 +354,20 @@ class Engine:
                              functools.partial(_shown, rs.time_zone, self._counted, counted_by, self._shown_keys,
                                                parsed, derived),
                              functools.partial(_stamp, rs, self.backend, parsed.canonical, moment))
-        return Verdict.deferred(
-            subject_id=parsed.id, subject=rs.subject, score=sheet, parts=parts,
-            outcome=_outcome_from(self._required, results),
-            missing=tuple(sorted({p for r in results for p in r.missing})))
+        outcome, missing = _outcome_and_missing(self._required, results)
+        return Verdict.deferred(subject_id=parsed.id, subject=rs.subject, score=sheet, parts=parts, outcome=outcome,
+                                missing=missing)
 
     def _python_results(self, parsed: Facts, derived: dict[str, Any], as_of: dt.datetime | None
                         ) -> tuple[RuleResult, ...]:
         """``decide`` and ``_rule_outcome`` of every rule in one pass, for the python backend: a rule
         that does not apply, or that holds (and is not provisional), is answered by a shared result
         without building its decision; every other rule goes through ``decide``'s reading of its
-        parts and ``_rule_outcome``, unchanged."""
+        parts and ``_rule_outcome``, unchanged. The engine's own compiled conditions run as one
+        generated function (``_pycompile.compile_decider``); conditions given to ``use_conditions``
+        (the reference walk) run rule by rule."""
+        if self._decider is not None:
+            return self._decider(parsed.values, derived, parsed.lists, as_of, parsed)  # type: ignore[no-any-return]
         values = {**parsed.values, **derived}
         if as_of is not None:
             values["as_of"] = as_of
@@ -384,36 +396,82 @@ class Engine:
     def _rule_outcome(self, t: _RuleTemplate, decision: RuleDecision, parsed: Facts, derived: Mapping[str, Any],
                       moment: dt.datetime | None) -> RuleResult:
         """One rule's outcome, the missing facts it names and its reason, from the backend's decision."""
-        if decision.applies is False:
-            return _NOT_APPLICABLE
-        if decision.condition is Decision.PASSED:
-            return _PASSED
+        return _rule_outcome(t, self.ruleset, t.rule.id in self._decides_false, decision, parsed, derived, moment)
 
-        def absent(path: str) -> bool:
-            return path not in parsed.values and path not in derived and path not in parsed.lists
 
-        pending = decision.condition is Decision.PENDING
-        reason = _pending_reason(t.rule, self.ruleset, moment) if pending else None
-        # A derived fact is missing only when what it is computed from is (those paths are in
-        # reads too); one without a value over known facts (earliest of no filings) is not.
-        missing = tuple(p for p in t.reads if absent(p) and not p.startswith("derived."))
-        if decision.applies is None:  # whether the rule applies depends on facts that are missing
-            return RuleResult("undetermined", missing or tuple(p for p in t.applies_reads if absent(p)), reason)
-        if decision.condition is Decision.FAILED:
-            return RuleResult("failed", (), None)  # definitely false, even if some fact it reads is missing
-        # neither definitely true nor definitely false: name what is missing, down to the fields
-        # of list items (filings[0].review.at); failing that, derived facts without a value
-        missing += tuple(f"{lst}[{i}].{field}" for lst, field in t.item_reads
-                         for i, item in enumerate(parsed.lists.get(lst, ()))
-                         if field not in item and not any(k.startswith(field + ".") for k in item))
-        decides_false = t.rule.id in self._decides_false
-        if decides_false and not missing:
-            missing = tuple(p for p in t.reads if p.startswith("derived.") and absent(p))
-        if missing or pending:
-            return RuleResult("undetermined", missing, reason)
-        if decides_false:  # the engine could have said false: a cause must be missing
-            raise EvaluationError(f"{t.rule.id} is neither true nor false, but no fact it reads is missing")
-        return RuleResult("failed", (), None)  # the engine decides only truth: not true, nothing missing
+def _rule_outcome(t: _RuleTemplate, rs: Ruleset, decides_false: bool, decision: RuleDecision, parsed: Facts,
+                  derived: Mapping[str, Any], moment: dt.datetime | None) -> RuleResult:
+    """``Engine._rule_outcome`` (``decides_false``: whether the engine can decide the rule false), held
+    by nothing of the engine's (the python backend's generated decider calls it through ``_worder``)."""
+    if decision.applies is False:
+        return _NOT_APPLICABLE
+    if decision.condition is Decision.PASSED:
+        return _PASSED
+
+    def absent(path: str) -> bool:
+        return path not in parsed.values and path not in derived and path not in parsed.lists
+
+    pending = decision.condition is Decision.PENDING
+    reason = _pending_reason(t.rule, rs, moment) if pending else None
+    # A derived fact is missing only when what it is computed from is (those paths are in
+    # reads too); one without a value over known facts (earliest of no filings) is not.
+    missing = tuple(p for p in t.reads if absent(p) and not p.startswith("derived."))
+    if decision.applies is None:  # whether the rule applies depends on facts that are missing
+        return RuleResult("undetermined", missing or tuple(p for p in t.applies_reads if absent(p)), reason)
+    if decision.condition is Decision.FAILED:
+        return _FAILED  # definitely false, even if some fact it reads is missing
+    # neither definitely true nor definitely false: name what is missing, down to the fields
+    # of list items (filings[0].review.at); failing that, derived facts without a value
+    missing += tuple(f"{lst}[{i}].{field}" for lst, field in t.item_reads
+                     for i, item in enumerate(parsed.lists.get(lst, ()))
+                     if field not in item and not any(k.startswith(field + ".") for k in item))
+    if decides_false and not missing:
+        missing = tuple(p for p in t.reads if p.startswith("derived.") and absent(p))
+    if missing or pending:
+        return RuleResult("undetermined", missing, reason)
+    if decides_false:  # the engine could have said false: a cause must be missing
+        raise EvaluationError(f"{t.rule.id} is neither true nor false, but no fact it reads is missing")
+    return _FAILED  # the engine decides only truth: not true, nothing missing
+
+
+_SHARED_READS_MAX = 8  # a rule reading more paths gets no table (2**n entries)
+
+
+def _shared_results(t: _RuleTemplate, rs: Ruleset, decides_false: bool) -> _pycompile.Shared | None:
+    """For a rule without ``applies_if`` and ``pending_if``/``due`` that reads only top-level and derived
+    facts (no list, no item, not ``as_of``): its result when its condition is neither true nor simply
+    false, by which of its reads are absent, as ``_rule_outcome`` words it (shared by every case with
+    that pattern); patterns it refuses (EvaluationError) are left out. None for any other rule."""
+    r = t.rule
+    fields = (rs.facts or SUBJECTS[rs.subject]).fields
+    if r.applies_condition is not None or r.pending_condition is not None or t.item_reads \
+            or len(t.reads) > _SHARED_READS_MAX \
+            or not all(p.startswith("derived.") or (p in fields and "[]" not in p) for p in t.reads):
+        return None
+    table = {}
+    for pattern in itertools.product((False, True), repeat=len(t.reads)):
+        present = [p for p, absent in zip(t.reads, pattern, strict=True) if not absent]
+        case = Facts(values={p: 0 for p in present if not p.startswith("derived.")}, lists={}, missing=frozenset())
+        derived = {p: 0 for p in present if p.startswith("derived.")}
+        decision = _rule_decision(False, False, False, True, r.provisional_pass)  # neither true nor false
+        try:
+            table[pattern] = _rule_outcome(t, rs, decides_false, decision, case, derived, None)
+        except EvaluationError:
+            continue
+    return t.reads, table
+
+
+def _worder(t: _RuleTemplate, rs: Ruleset, decides_false: bool) -> Any:
+    """The generated decider's wording of rule ``t`` for one case (``_pycompile.Word``): ``decide``'s
+    reading of its parts, through ``_rule_outcome``."""
+    provisional = t.rule.provisional_pass
+
+    def word(holds: bool | None, applies: bool | None, pending: bool, parsed: Facts, derived: Mapping[str, Any],
+             moment: dt.datetime | None) -> RuleResult:
+        decision = _rule_decision(holds is True, holds is False and decides_false, pending, applies, provisional)
+        return _rule_outcome(t, rs, decides_false, decision, parsed, derived, moment)
+
+    return word
 
 
 def _own_copy(facts: Facts) -> Facts:
@@ -484,14 +542,27 @@ def verdict_outcome(outcomes: Iterable[RuleOutcome]) -> Outcome:
 
 def _outcome_from(required: tuple[bool, ...], results: tuple[RuleResult, ...]) -> Outcome:
     """``_outcome_of`` for one case's results, ``required`` telling for each rule whether it is required."""
-    undetermined = False
+    return _outcome_and_missing(required, results)[0]
+
+
+def _outcome_and_missing(required: tuple[bool, ...], results: tuple[RuleResult, ...]
+                         ) -> tuple[Outcome, tuple[str, ...]]:
+    """``_outcome_of`` for one case's results (``required`` telling for each rule whether it is required)
+    and every missing path they name (sorted, each once), in one pass that skips the shared passed and
+    not-applicable results."""
+    outcome: Outcome = "eligible"
+    missing: list[str] = []
     for is_required, r in zip(required, results, strict=True):
-        if is_required:
+        if r is _PASSED or r is _NOT_APPLICABLE:
+            continue
+        if r.missing:
+            missing += r.missing
+        if is_required and outcome != "ineligible":
             if r.outcome == "failed":
-                return "ineligible"
-            if r.outcome == "undetermined":
-                undetermined = True
-    return "undetermined" if undetermined else "eligible"
+                outcome = "ineligible"
+            elif r.outcome == "undetermined":
+                outcome = "undetermined"
+    return outcome, tuple(sorted(set(missing))) if missing else ()
 
 
 def _outcome_of(results: Iterable[tuple[str, str]]) -> Outcome:

@@ -3,8 +3,9 @@
 Owns: ``age_in_full_years`` (周岁 at a date, by arithmetic; ``relativedelta`` at the edges), ``count``,
 ``count_distinct`` and ``earliest``. A derived fact is missing exactly when what it
 is computed from is missing. A count's ``where`` is decided per item by the predicate the
-caller's backend gives (``where``: the compiled python closure, or durable_rules itself), so
+caller's backend gives (``where``: the generated python predicate, or durable_rules itself), so
 each backend counts with its own code; without one, the reference evaluator decides it.
+``compile_derive`` builds, once per engine, the function that derives one case the same way.
 Must not know rules or the engine.
 """
 
@@ -21,7 +22,8 @@ from ._reference import evaluate_item_condition
 from .exceptions import FactsError
 from .facts import Facts
 
-__all__ = ["derive", "derive_counted", "age_in_full_years", "counted_items", "item_key", "ItemPredicates"]
+__all__ = ["derive", "derive_counted", "compile_derive", "Deriver", "age_in_full_years", "counted_items", "item_key",
+           "ItemPredicates"]
 
 # A backend's decision of each count's `where` for one list item (True, False, or None/other:
 # unknown), by derivation name.
@@ -133,3 +135,96 @@ def derive_counted(rs: Ruleset, facts: Facts, params: dict[str, Any] | None = No
         if value is not None:
             out[f"derived.{d.name}"] = value
     return out, counted_by
+
+
+Deriver = Callable[[Facts], tuple[dict[str, Any], dict[str, tuple[int, ...]]]]
+_Step = Callable[[Facts, dict[str, Any], dict[str, tuple[int, ...]]], None]
+
+
+def compile_derive(rs: Ruleset, params: Mapping[str, Any] | None = None, where: ItemPredicates | None = None
+                   ) -> Deriver:
+    """``derive_counted`` for ``rs`` with ``params`` and ``where`` fixed, built once: a function of one
+    case's ``Facts`` giving the same ``(values, counted items)``, each derivation a step of its own
+    (its paths, parameters and item predicate looked up once, here)."""
+    if params is None:
+        params = {p.name: p.value for p in rs.parameters}
+    steps = tuple(_step(d, params, where) for d in rs.derived)
+
+    def derive_case(facts: Facts) -> tuple[dict[str, Any], dict[str, tuple[int, ...]]]:
+        out: dict[str, Any] = {}
+        counted_by: dict[str, tuple[int, ...]] = {}
+        for step in steps:
+            step(facts, out, counted_by)
+        return out, counted_by
+
+    return derive_case
+
+
+def _step(d: Derivation, params: Mapping[str, Any], where: ItemPredicates | None) -> _Step:
+    """One derivation as ``(facts, values, counted) -> None``, adding ``derived.<name>`` (and its counted
+    items) where ``_one`` gives a value."""
+    key = f"derived.{d.name}"
+    if d.function == "age_in_full_years":
+        path = d.of
+        assert d.at is not None  # the schema requires `at` for ages
+        at_name, at = d.at, params[d.at]
+        completes = params[d.completes] if d.completes else "on_birthday"
+        # the day a year must be completed by (age_in_full_years' arithmetic, once per ruleset); any
+        # other way of completing a year goes to age_in_full_years, which refuses it as _one does
+        on = at - dt.timedelta(days=1) if completes == "day_after_birthday" else at
+        arithmetic = completes in ("on_birthday", "day_after_birthday")
+
+        def age(facts: Facts, out: dict[str, Any], counted_by: dict[str, tuple[int, ...]]) -> None:
+            birth = facts.values.get(path)
+            if birth is None:
+                return
+            if birth > at:  # a negative age would pass any "at most" rule: impossible, not young
+                raise FactsError(path, f"is {birth.isoformat()}, after the date ages are counted on "
+                                       f"({at_name} = {at.isoformat()}): nobody is born after it")
+            if not arithmetic or (birth.month == 2 and birth.day == 29) or on < birth:
+                out[key] = age_in_full_years(birth, at, completes)
+            else:
+                out[key] = on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+        return age
+    list_name, _, field = d.of.partition("[].")
+    if d.function in ("count", "count_distinct"):
+        distinct = d.function == "count_distinct"
+        name = d.name
+        cond = d.where_condition
+        decide = many = None
+        if cond is not None and where is not None:
+            decide = where[name]
+            many = getattr(decide, "many", None)  # a backend that decides a whole list at once (durable)
+
+        def count(facts: Facts, out: dict[str, Any], counted_by: dict[str, tuple[int, ...]]) -> None:
+            items = facts.lists.get(list_name)
+            if items is None:
+                return
+            if cond is None:
+                counted: tuple[int, ...] = tuple(range(len(items)))
+            else:
+                verdicts = (list(many(items)) if many is not None else [decide(i) for i in items] if decide is not None
+                            else [evaluate_item_condition(cond, i, facts.tz) for i in items])
+                for v in verdicts:
+                    if v is not True and v is not False:
+                        return  # an item's field needed by `where` is missing: what counts is unknown
+                counted = tuple(n for n, v in enumerate(verdicts) if v is True)
+            counted_by[name] = counted
+            if distinct and len(counted) > 1:  # one item or none: as many distinct values as items
+                out[key] = len({item_key(items[n], field) for n in counted})
+            else:
+                out[key] = len(counted)
+
+        return count
+    if d.function == "earliest":
+        def earliest(facts: Facts, out: dict[str, Any], counted_by: dict[str, tuple[int, ...]]) -> None:
+            items = facts.lists.get(list_name)
+            if items is None:
+                return
+            found = [i[field] for i in items if i.get(field) is not None]
+            if found:
+                out[key] = min(found)
+
+        return earliest
+    raise AssertionError(d.function)  # pragma: no cover - the schema refuses others

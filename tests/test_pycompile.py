@@ -1,9 +1,13 @@
 """The compiled python backend: compiled == reference == durable, and no ruleset text is ever run."""
 
+import ast
 import builtins
 import contextlib
 import functools
+import importlib
 import json
+import re
+import types
 from pathlib import Path
 
 import pytest
@@ -11,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import qnwmh_rules
-from qnwmh_rules import FactsError, RulesetError, _api, _pycompile, _reference, _tree
+from qnwmh_rules import FactsError, RulesetError, _api, _derive, _pycompile, _reference, _tree
 
 from .conftest import ROOT
 from .shipped import shipped
@@ -87,7 +91,7 @@ def test_compiled_agrees_with_reference_on_shipped_rulesets(path, data):
 def test_the_one_pass_results_are_decide_then_rule_outcome(path, data):
     """The python backend's one pass over the rules (shared results for passed and not applicable) gives,
     rule by rule, what Engine.decide read through _rule_outcome gives, with compiled and reference conditions;
-    the verdict's outcome is verdict_outcome of its rules."""
+    the verdict's outcome is verdict_outcome of its rules, its missing facts those its rules name."""
     facts, as_of = _case(data, path)
     for engine in _engines(path):
         try:
@@ -102,7 +106,64 @@ def test_the_one_pass_results_are_decide_then_rule_outcome(path, data):
                          for t in engine._templates)
         assert expected == engine._python_results(parsed, derived, moment)
         verdict = engine.evaluate(facts, as_of=as_of)  # its outcome, decided from the results in one loop
-        assert _api.verdict_outcome(verdict.rules) == verdict.outcome
+        assert (_api.verdict_outcome(verdict.rules), tuple(sorted({p for r in verdict.rules for p in r.missing}))) \
+            == (verdict.outcome, verdict.missing)
+
+
+def _derived_or_error(derive, *args):
+    try:
+        return derive(*args)
+    except (FactsError, ValueError) as exc:
+        return (type(exc).__name__, str(exc))
+
+
+@pytest.mark.parametrize("path", RULESETS, ids=IDS)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_the_compiled_derivations_are_derive_counted(path, data):
+    """Each engine's derivations, built once (compile_derive), give derive_counted's values, counted items
+    and errors, with its own `where` (generated code, or the reference walk after use_conditions) and with
+    none (the reference evaluator then counts)."""
+    facts, _ = _case(data, path)
+    for engine in _engines(path):
+        try:
+            parsed = engine.parse(facts)
+        except FactsError:
+            continue
+        rs, params = engine.ruleset, engine._param_values
+        assert _derived_or_error(_api.derive_counted, rs, parsed, params, engine._where) == \
+            _derived_or_error(engine._derive, parsed)
+        assert _derived_or_error(_api.derive_counted, rs, parsed, None, None) == \
+            _derived_or_error(_derive.compile_derive(rs), parsed)
+
+
+def test_ages_by_arithmetic_are_age_in_full_years():
+    """The compiled age step gives age_in_full_years for every birthday of four years (29 February
+    included) on both ways of completing a year, and refuses a birth after the day ages are counted on."""
+    import datetime as dt
+
+    from qnwmh_rules._model import Derivation
+
+    at = dt.date(2017, 9, 30)
+    for completes in ("on_birthday", "day_after_birthday"):
+        step = _derive._step(Derivation("age", "age_in_full_years", "leader.birth_date", "at", "how"),
+                             {"at": at, "how": completes}, None)
+        births = [dt.date(1976, 1, 1) + dt.timedelta(days=n) for n in range(4 * 366)] + [at]
+        got, want = [], []
+        for birth in births:
+            out: dict = {}
+            step(_facts({"leader.birth_date": birth}), out, {})
+            got.append(out["derived.age"])
+            want.append(_derive.age_in_full_years(birth, at, completes))
+        assert want == got
+        with pytest.raises(FactsError):
+            step(_facts({"leader.birth_date": at + dt.timedelta(days=1)}), {}, {})
+
+
+def _facts(values):
+    from qnwmh_rules.facts import Facts
+
+    return Facts(values=values, lists={}, missing=frozenset())
 
 
 @pytest.mark.durable
@@ -221,7 +282,10 @@ def test_a_fault_in_the_durable_count_is_caught(monkeypatch, tmp_path):
 
 # ---- nothing in a ruleset is ever run as code ---------------------------------------------------
 PAYLOADS = ["__import__('os').system('touch PWNED')", '"); __import__("builtins").PWNED = 1 #',
-            "{0.__class__.__mro__}", "lambda: PWNED", "exec('PWNED=1')", "${PWNED}", "'+PWNED+'"]
+            "{0.__class__.__mro__}", "lambda: PWNED", "exec('PWNED=1')", "${PWNED}", "'+PWNED+'",
+            'x\' + "PWNED" + \'x']
+# also generated code's own names, as text to compare (a name with this shape is a valid ruleset name too)
+STRING_PAYLOADS = [*PAYLOADS, "f_0", "k_0", "item_1)) or (PWNED", "values_0"]
 
 
 def _injection_ruleset(payload):
@@ -259,21 +323,43 @@ class _CodeRun(BaseException):
     handler in the package can swallow it)."""
 
 
+GENERATED: list = []  # the syntax trees the package compiled while _no_code was active
+
+
 @contextlib.contextmanager
 def _no_code():
-    """eval/exec/compile raise while the block runs (restored before any assertion is reported)."""
+    """eval and exec/compile of anything but a syntax tree built by _astgen raise while the block runs
+    (restored before any assertion is reported); each tree compiled is kept in GENERATED."""
     saved = {name: getattr(builtins, name) for name in ("eval", "exec", "compile")}
 
     def refused(*args, **kwargs):
         raise _CodeRun(repr(args[:1])[:200])
 
+    def compile_tree(source, filename, mode, *args, **kwargs):
+        if not isinstance(source, ast.Module) or filename != "<qnwmh generated>":
+            refused(source)
+        GENERATED.append(source)
+        return saved["compile"](source, filename, mode, *args, **kwargs)
+
+    def exec_generated(code, scope=None, *args, **kwargs):
+        if not isinstance(code, types.CodeType) or code.co_filename != "<qnwmh generated>" \
+                or scope.get("__builtins__") != {}:
+            refused(code)
+        return saved["exec"](code, scope, *args, **kwargs)
+
+    GENERATED.clear()
+    importlib.import_module("tzdata")  # imported beforehand (its module code runs through exec)
     try:
-        for name in saved:
-            setattr(builtins, name, refused)
+        builtins.eval, builtins.exec, builtins.compile = refused, exec_generated, compile_tree
         yield
     finally:
         for name, fn in saved.items():
             setattr(builtins, name, fn)
+
+
+def _texts_in(tree):
+    """Every str held anywhere in a syntax tree (names, attributes, arguments, constants)."""
+    return {v for node in ast.walk(tree) for v in vars(node).values() if isinstance(v, str)}
 
 
 @pytest.fixture
@@ -288,10 +374,11 @@ def _backends():
     return ["python", "durable"] if _api.durable_available() else ["python"]
 
 
-@pytest.mark.parametrize("payload", PAYLOADS)
+@pytest.mark.parametrize("payload", STRING_PAYLOADS)
 def test_code_in_ruleset_strings_is_data(no_code, tmp_path_factory, payload):
     """A payload in every string a condition compares, lists or counts is compared as text: it matches
-    the same text in the facts, and nothing runs (eval/exec/compile refuse, no file, no global)."""
+    the same text in the facts, and nothing runs (eval refuses; compile and exec take only the syntax trees
+    _astgen built, none holding the payload or any string of the ruleset; no file, no global)."""
     path = tmp_path_factory.mktemp("inj") / "r.yaml"
     path.write_text(_injection_ruleset(payload), encoding="utf-8")
     plain = {"id": "H-1", "reporting_line": {"kind": "industry", "unit": "x"}, "filings": []}
@@ -302,8 +389,13 @@ def test_code_in_ruleset_strings_is_data(no_code, tmp_path_factory, payload):
             engine = qnwmh_rules.load_ruleset(path, backend=backend)
             before = engine.evaluate(plain).rules[0].outcome
             after = engine.evaluate({**plain, "filings": [filing]}).rules[0]
+        texts = set().union(*map(_texts_in, GENERATED))
         assert ("failed", "passed", [("derived.picked", 1)]) == (
             before, after.outcome, [(k, v) for k, v in after.values if k == "derived.picked"])
+        assert backend == "durable" or GENERATED  # the python backend decides with generated code
+        # a payload shaped like a generated name (f_0) may meet one; no other ruleset text is in a tree
+        assert set() == {t for t in texts if t in (payload, "南航集团团委", "derived.picked", "filings")
+                         and not re.fullmatch(r"[a-z][a-z0-9]*_[0-9]+", t)}
 
 
 @pytest.mark.parametrize("field,old,new", NAME_FIELDS, ids=[f[0] for f in NAME_FIELDS])
@@ -334,3 +426,32 @@ def test_compiled_closures_agree_with_the_reference_on_any_resolved_tree(tree, c
     for item in lists.get("l", ()) if body is not None else ():
         want = _reference.evaluate_item_condition(body, dict(item), zone)
         assert (None if want is _reference.UNKNOWN else want) == _pycompile.compile_item_condition(body, zone)(item)
+
+
+def _deepest_trees():
+    """Conditions at the parser's limits: 65 comparisons under one `and`, 32 alternating and/or levels,
+    and 32 quantifiers nested in each other (more loops than CPython nests in one function)."""
+    fact = _tree.Fact("members.total", "number")
+    item = _tree.Cmp("==", _tree.Item("l", "x", "number"), _tree.Const(1, "number"))
+
+    def leaf(k):
+        return _tree.Cmp(">=", fact, _tree.Const(k, "number"))
+
+    deep = leaf(0)
+    for k in range(32):
+        deep = (_tree.And if k % 2 else _tree.Or)((deep, leaf(k)))
+    quant = _tree.Quant("all", "l", item)
+    for k in range(31):
+        quant = _tree.Quant("any" if k % 2 else "all", "l", _tree.And((quant, item)))
+    return [_tree.And(tuple(leaf(k) for k in range(65))), deep, quant]
+
+
+@pytest.mark.parametrize("tree", _deepest_trees(), ids=["wide", "deep", "nested-quantifiers"])
+@pytest.mark.parametrize("values,lists", [({}, {}), ({"members.total": 3}, {"l": ({"x": 1},)}),
+                                          ({"members.total": 70}, {"l": ({"x": 2},)}), ({}, {"l": ({},)})])
+def test_the_largest_conditions_compile_and_agree(tree, values, lists):
+    """Conditions as wide and as deep as the parser allows compile (nested loops beyond CPython's limit go
+    on in nested functions) and give the reference walk's answer."""
+    want = _reference.evaluate_condition(tree, values, lists, "Asia/Shanghai")
+    got = _pycompile.compile_condition(tree, "Asia/Shanghai")(values, lists, None)
+    assert (None if want is _reference.UNKNOWN else want) == got
