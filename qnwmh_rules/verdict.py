@@ -393,30 +393,15 @@ def _value(value: Any, indent: int | None, nl: str) -> str:
 
 _encode_str = getattr(json.encoder, "c_encode_basestring", None) or json.encoder.py_encode_basestring
 _INF = float("inf")
-_SCALARS = frozenset((str, int, float, bool, type(None)))  # what the C encoder writes as json.dumps does
+def _key_text(k: str) -> str:
+    """``"k": `` for an object's key (kept for the few hundred keys facts and verdicts use)."""
+    text = _encode_str(k) + ": "
+    if len(_KEY_TEXT) < 4096:
+        _KEY_TEXT[k] = text
+    return text
 
 
-def _no_default(o: Any) -> Any:
-    raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
-
-
-_LEAF_ENCODERS: dict[str, Callable[[Any, int], Any]] = {}
-
-
-def _leaf_encoder(inner: str) -> Callable[[Any, int], Any] | None:
-    """The standard library's C encoder writing an object's members (sorted keys) separated by ``,``
-    and the line prefix ``inner``: the indented JSON of an object of scalars, but for its braces'
-    line breaks (one encoder per line prefix, built once; None without the C encoder)."""
-    enc = _LEAF_ENCODERS.get(inner)
-    if enc is None:
-        make: Any = getattr(json.encoder, "c_make_encoder", None)
-        try:  # (markers, default, encoder, indent, key and item separators, sort_keys, skipkeys, allow_nan)
-            enc = make(None, _no_default, _encode_str, None, ": ", "," + inner, True, False, True)
-        except TypeError:  # no C encoder here (None is not callable), or another signature
-            return None
-        if len(_LEAF_ENCODERS) < 64:  # a handful of depths and indents in practice
-            _LEAF_ENCODERS[inner] = enc
-    return enc
+_KEY_TEXT: dict[str, str] = {}
 
 
 def _indented(v: Any, step: str, nl: str) -> str:
@@ -436,28 +421,23 @@ def _indented(v: Any, step: str, nl: str) -> str:
     if t is dict:
         if not v:
             return "{}"
-        inner = nl + step
-        scalars = _SCALARS
-        for x in v.values():
-            if type(x) not in scalars:
-                break
-        else:  # an object of scalars (the items of facts' lists are mostly made of them): written in C
-            for k in v:
-                if type(k) is not str:
+        try:
+            order = sorted(v)
+        except TypeError:  # keys json.dumps cannot sort either: it raises the same error below
+            order = None
+        if order is not None:
+            inner = nl + step
+            keys, enc = _KEY_TEXT, _encode_str
+            members = []
+            for k in order:
+                if type(k) is not str:  # json.dumps turns such keys into text: leave it to json.dumps
                     break
+                x = v[k]
+                tx = type(x)  # the usual scalars inline (a call each is most of the cost)
+                members.append((keys.get(k) or _key_text(k)) + (enc(x) if tx is str else int.__repr__(x) if tx is int
+                                                                else _indented(x, step, inner)))
             else:
-                leaf = _leaf_encoder(inner)
-                if leaf is not None:
-                    return "{" + inner + "".join(leaf(v, 0))[1:-1] + nl + "}"
-        members = []
-        for k, x in sorted(v.items()):
-            if type(k) is not str:  # json.dumps turns such keys into text: leave it to json.dumps
-                break
-            tx = type(x)  # the usual scalars inline (a call each is most of the cost)
-            members.append(_encode_str(k) + ": " + (_encode_str(x) if tx is str else int.__repr__(x) if tx is int
-                                                    else _indented(x, step, inner)))
-        else:
-            return "{" + inner + ("," + inner).join(members) + nl + "}"
+                return "{" + inner + ("," + inner).join(members) + nl + "}"
     elif v is None:
         return "null"
     elif t is bool:
