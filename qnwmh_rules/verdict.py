@@ -393,15 +393,23 @@ def _value(value: Any, indent: int | None, nl: str) -> str:
 
 _encode_str = getattr(json.encoder, "c_encode_basestring", None) or json.encoder.py_encode_basestring
 _INF = float("inf")
-def _key_text(k: str) -> str:
-    """``"k": `` for an object's key (kept for the few hundred keys facts and verdicts use)."""
-    text = _encode_str(k) + ": "
-    if len(_KEY_TEXT) < 4096:
-        _KEY_TEXT[k] = text
-    return text
+def _key_order(keys: tuple[Any, ...]) -> tuple[tuple[str, str], ...] | None:
+    """An object's keys (in the order it holds them) sorted, each with its text ``"key": ``; None if
+    they are not all text (json.dumps then writes the object). Kept for the few dozen key sets facts
+    and verdicts use."""
+    try:
+        ordered = sorted(keys)
+    except TypeError:  # keys of several types: json.dumps raises the same error
+        return None
+    if any(type(k) is not str for k in ordered):
+        return None
+    order = tuple((k, _encode_str(k) + ": ") for k in ordered)
+    if len(_KEY_ORDERS) < 1024:
+        _KEY_ORDERS[keys] = order
+    return order
 
 
-_KEY_TEXT: dict[str, str] = {}
+_KEY_ORDERS: dict[tuple[Any, ...], tuple[tuple[str, str], ...]] = {}
 
 
 def _indented(v: Any, step: str, nl: str) -> str:
@@ -421,23 +429,18 @@ def _indented(v: Any, step: str, nl: str) -> str:
     if t is dict:
         if not v:
             return "{}"
-        try:
-            order = sorted(v)
-        except TypeError:  # keys json.dumps cannot sort either: it raises the same error below
-            order = None
+        keys = tuple(v)
+        order = _KEY_ORDERS.get(keys) or _key_order(keys)
         if order is not None:
             inner = nl + step
-            keys, enc = _KEY_TEXT, _encode_str
+            enc = _encode_str
             members = []
-            for k in order:
-                if type(k) is not str:  # json.dumps turns such keys into text: leave it to json.dumps
-                    break
+            for k, text in order:
                 x = v[k]
                 tx = type(x)  # the usual scalars inline (a call each is most of the cost)
-                members.append((keys.get(k) or _key_text(k)) + (enc(x) if tx is str else int.__repr__(x) if tx is int
-                                                                else _indented(x, step, inner)))
-            else:
-                return "{" + inner + ("," + inner).join(members) + nl + "}"
+                members.append(text + (enc(x) if tx is str else int.__repr__(x) if tx is int
+                                       else _indented(x, step, inner)))
+            return "{" + inner + ("," + inner).join(members) + nl + "}"
     elif v is None:
         return "null"
     elif t is bool:
