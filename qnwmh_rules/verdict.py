@@ -550,17 +550,11 @@ class StampShape:
         return pieces
 
 
-class _RuleSlot(NamedTuple):
-    """One rule's place in a verdict's ``rules`` array at one indent: what goes before it (``glue``),
-    its text up to its values for each outcome decided with nothing missing and no reason (``heads``),
-    its pieces (None: built from its ``RuleOutcome``), its shown paths as JSON keys, and its text after
-    ``values`` when it shows nothing (``empty_tail``, else None)."""
-
-    glue: str
-    heads: dict[str, str]
-    pieces: tuple[str, ...] | None
-    keys: tuple[tuple[str, str], ...]
-    empty_tail: str | None
+# One rule's place in a verdict's ``rules`` array at one indent (a plain tuple: unpacked once per rule and
+# case): what goes before it (glue); its text for each outcome decided with nothing missing and no reason
+# (heads: up to its values, or whole when it shows no value); its pieces (None: its text is built from its
+# ``RuleOutcome``); the paths it shows, each with its JSON key text; and its ``RuleShape``.
+_RuleSlot = tuple[str, dict[str, str], "tuple[str, ...] | None", tuple[tuple[str, str], ...], "RuleShape"]
 
 
 class _Layout:
@@ -593,14 +587,14 @@ class _Layout:
         self.member_open, self.member_sep, last = frame(3)
         self.member_close = last
         self.value_step, self.value_nl = ("", "") if indent is None else (" " * indent, self.member_open)
-        slots = []
+        slots: list[_RuleSlot] = []
         for i, shape in enumerate(plan.shapes):
             glue = "[" + open2 if i == 0 else sep2
             pieces = shape.pieces(indent)
             heads: dict[str, str] = {} if pieces is None else {
-                o: glue + pieces[0] + "[]" + pieces[1] + o + pieces[2] + "null" + pieces[3] for o in RULE_OUTCOMES}
-            empty_tail = None if pieces is None or shape._keys else "{}" + pieces[4]
-            slots.append(_RuleSlot(glue, heads, pieces, shape._keys, empty_tail))
+                o: glue + pieces[0] + "[]" + pieces[1] + o + pieces[2] + "null" + pieces[3]
+                + ("" if shape._keys else "{}" + pieces[4]) for o in RULE_OUTCOMES}
+            slots.append((glue, heads, pieces, shape._keys, shape))
         self.rules = tuple(slots)
         self.rules_close = close1 + "]"
 
@@ -693,25 +687,26 @@ class VerdictParts:
         first, sep, last = lay.member_open, lay.member_sep, lay.member_close
         value_step, value_nl = lay.value_step, lay.value_nl
         append = out.append
-        for slot, shape, r in zip(lay.rules, self.plan.shapes, self.results, strict=True):
-            pieces = slot.pieces
+        for (glue, heads, pieces, keys, shape), (outcome, missing, reason) in zip(lay.rules, self.results,
+                                                                                   strict=True):
             if pieces is None:
-                append(slot.glue)
-                append(_nest(_dumps(shape.outcome(r, shown).to_dict(), indent), indent, 2))
+                append(glue)
+                append(_nest(_dumps(shape.outcome(RuleResult(outcome, missing, reason), shown).to_dict(), indent),
+                             indent, 2))
                 continue
-            if not r.missing and r.reason is None:  # the text up to its values, prepared
-                append(slot.heads[r.outcome])
+            if not missing and reason is None:  # its text up to its values (or whole), prepared
+                append(heads[outcome])
+                if not keys:
+                    continue
             else:
-                out += (slot.glue, pieces[0],
-                        "[" + first + sep.join([_encode_str(m) for m in r.missing]) + last + "]" if r.missing
-                        else "[]",
-                        pieces[1], r.outcome, pieces[2], "null" if r.reason is None else _encode_str(r.reason),
-                        pieces[3])
-            if slot.empty_tail is not None:
-                append(slot.empty_tail)
-                continue
+                out += (glue, pieces[0],
+                        "[" + first + sep.join([_encode_str(m) for m in missing]) + last + "]" if missing else "[]",
+                        pieces[1], outcome, pieces[2], "null" if reason is None else _encode_str(reason), pieces[3])
+                if not keys:
+                    out += ("{}", pieces[4])
+                    continue
             values = []
-            for k, key in slot.keys:
+            for k, key in keys:
                 text = memo.get(k)
                 if text is None:
                     if k not in shown:
@@ -722,6 +717,5 @@ class VerdictParts:
                                             else _dumps(value, None) if indent is None
                                             else _indented(value, value_step, value_nl))
                 values.append(text)
-            append("{" + first + sep.join(values) + last + "}" if values else "{}")
-            append(pieces[4])
+            out += ("{" + first + sep.join(values) + last + "}" if values else "{}", pieces[4])
         append(lay.rules_close)

@@ -232,8 +232,8 @@ def _marked_verdict(stamp_region, title_en):
     lazy = Verdict.deferred(subject_id="S", outcome="undetermined", missing=("c",), score=None, subject="unit",
                             parts=parts)
     eager = Verdict(subject_id="S", outcome="undetermined", missing=("c",), score=None, subject="unit",
-                    rules=(attrs.evolve(proto, outcome="undetermined", missing=("c",), values=(("a.b", [{"x": "}", "y": 1}]),),
-                                        reason="尚待决定 / not yet decided"),),
+                    rules=(attrs.evolve(proto, outcome="undetermined", missing=("c",),
+                                        values=(("a.b", [{"x": "}", "y": 1}]),), reason="尚待决定 / not yet decided"),),
                     stamp=Stamp(ruleset_id="national", term="t", version="1", region=stamp_region, layers=("t",),
                                 ruleset_sha256="ab" * 32, library_version="0", engine="python", as_of=None,
                                 facts_sha256="cd" * 32))
