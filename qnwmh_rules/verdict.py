@@ -257,9 +257,13 @@ class Verdict(_Deferrable):
         if outcome not in OUTCOMES:
             raise ValueError(f"'outcome' must be in {OUTCOMES!r} (got {outcome!r})")
         v = object.__new__(cls)
-        for name, value in (("subject_id", subject_id), ("outcome", outcome), ("missing", tuple(missing)),
-                            ("score", score), ("subject", subject), ("_parts", parts)):
-            object.__setattr__(v, name, value)
+        set_ = object.__setattr__  # the fields are frozen: set once here, as attrs' __init__ does
+        set_(v, "subject_id", subject_id)
+        set_(v, "outcome", outcome)
+        set_(v, "missing", missing if type(missing) is tuple else tuple(missing))
+        set_(v, "score", score)
+        set_(v, "subject", subject)
+        set_(v, "_parts", parts)
         return v
 
     if not TYPE_CHECKING:  # for mypy, ``rules`` and ``stamp`` are plain fields (they always read as one)
