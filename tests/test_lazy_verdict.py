@@ -265,3 +265,25 @@ def test_the_facts_hash_is_computed_once_per_verdict(national, monkeypatch):
     texts = {v.to_json(), v.to_json()}
     stamp = v.stamp
     assert (1, 1, api._facts_sha256(v._parts._facts_doc)) == (len(calls), len(texts), stamp.facts_sha256)
+
+
+@given(doc=shown_values)
+def test_the_facts_hash_is_the_sha256_of_the_canonical_json(doc):
+    """The stamp's facts_sha256 (the C encoder built once, or the standard library's Python one where there is
+    none) is the sha256 of json.dumps(sort_keys, ensure_ascii=False, compact), or the same error."""
+    import hashlib
+
+    import qnwmh_rules._api as api
+
+    def reference(value):
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    expected = _text_or_error(reference, doc)
+    c_encoder = api._CANONICAL_JSON
+    try:
+        api._CANONICAL_JSON = None  # as where the standard library has no C encoder
+        without_c = _text_or_error(api._facts_sha256, doc)
+    finally:
+        api._CANONICAL_JSON = c_encoder
+    assert (expected, expected) == (_text_or_error(api._facts_sha256, doc), without_c)
