@@ -3,8 +3,8 @@
 Owns: ``Verdict``, ``RuleOutcome``, ``Stamp`` (``Citation`` is the ruleset model's, re-exported);
 ``to_dict``/``from_dict`` and a canonical JSON form (sorted keys, UTF-8) so that the same input and ruleset give
 byte-identical JSON; the deferred verdict an engine returns (``Verdict.deferred``: rules and stamp built on
-first access from ``VerdictParts``, JSON written from per-rule fragments, ``RuleShape``). Must not know YAML,
-durable_rules or how outcomes are decided.
+first access from ``VerdictParts``, JSON written from the fragments of the engine's ``VerdictPlan``: each rule's
+``RuleShape`` and the ``StampShape``). Must not know YAML, durable_rules or how outcomes are decided.
 """
 
 from __future__ import annotations
