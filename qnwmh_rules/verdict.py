@@ -389,10 +389,31 @@ def _dumps(value: Any, indent: int | None) -> str:
 
 def _value(value: Any, indent: int | None, nl: str) -> str:
     """``json.dumps(value, ensure_ascii=False, sort_keys=True, indent=indent)`` as it reads nested at the
-    line prefix ``nl`` (unused for ``indent=None``: one line)."""
+    line prefix ``nl`` (unused for ``indent=None``: one line), for a JSON-shaped tree."""
     if indent is None:
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+        return _one_line(value)
     return _indented(value, " " * indent, nl)
+
+
+def _no_default(o: Any) -> Any:
+    raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
+
+
+_C_MAKE_ENCODER: Any = getattr(json.encoder, "c_make_encoder", None)
+try:  # (markers, default, encoder, indent, key and item separators, sort_keys, skipkeys, allow_nan)
+    _ONE_LINE_C: Any = _C_MAKE_ENCODER(None, _no_default, getattr(json.encoder, "c_encode_basestring", None), None,
+                                       ": ", ", ", True, False, True)
+except TypeError:  # no C encoder here (None is not callable), or another signature
+    _ONE_LINE_C = None
+
+
+def _one_line(value: Any) -> str:
+    """``json.dumps(value, ensure_ascii=False, sort_keys=True)`` of a JSON-shaped tree (the values a verdict
+    shows, its score sheet), by the standard library's C encoder built once: json.dumps builds an encoder
+    per call, which costs more than writing a small value (no check for cycles: a tree has none)."""
+    if _ONE_LINE_C is None:
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return "".join(_ONE_LINE_C(value, 0))
 
 
 _encode_str = getattr(json.encoder, "c_encode_basestring", None) or json.encoder.py_encode_basestring
@@ -718,7 +739,7 @@ class VerdictParts:
                     value = shown[k]
                     tv = type(value)
                     text = memo[k] = key + (int.__repr__(value) if tv is int else _encode_str(value) if tv is str
-                                            else _dumps(value, None) if indent is None
+                                            else _one_line(value) if indent is None
                                             else _indented(value, value_step, value_nl))
                 values.append(text)
             out += ("{" + first + sep.join(values) + last + "}" if values else "{}", pieces[4])

@@ -178,16 +178,33 @@ def test_indented_values_are_what_json_dumps_writes(value, indent, depth):
     assert expected == _text_or_error(_indented, value, " " * indent, nl)
 
 
+@given(value=shown_values)
+def test_one_line_values_are_what_json_dumps_writes(value):
+    """The verdict's one-line writer of values (to_json(indent=None): batch lines, the audit log), a C encoder
+    built once, == json.dumps(sort_keys, ensure_ascii=False) for any JSON value (or the same error)."""
+    from qnwmh_rules import verdict
+
+    expected = _text_or_error(json.dumps, value, ensure_ascii=False, sort_keys=True)
+    c_encoder = verdict._ONE_LINE_C
+    try:
+        verdict._ONE_LINE_C = None  # as where the standard library has no C encoder
+        without_c = _text_or_error(verdict._one_line, value)
+    finally:
+        verdict._ONE_LINE_C = c_encoder
+    assert (expected, expected) == (_text_or_error(verdict._one_line, value), without_c)
+
+
 def test_indented_objects_with_keys_that_are_not_text_are_written_as_json_dumps_writes():
     """Objects keyed by numbers (json.dumps turns them into text) or by several kinds (json.dumps refuses to sort
     them) give what json.dumps gives, also after objects with the same keys as text."""
-    from qnwmh_rules.verdict import _indented
+    from qnwmh_rules.verdict import _indented, _one_line
 
     for value in ({"1": "a", "2": "b"}, {1: "a", 2: "b"}, {2: "b", 1: "a"}, [{1: {"x": 2}}, {"1": {"x": 2}}],
-                  {1: "a", "b": 2}, {None: 1}, {"b": {"d": [1, {"c": 2}]}, "a": 1}):
+                  {1: "a", "b": 2}, {None: 1}, {"b": {"d": [1, {"c": 2}]}, "a": 1}, {1.5: True, 2: None}):
         for indent in (0, 2, 4):
             expected = _text_or_error(json.dumps, value, ensure_ascii=False, sort_keys=True, indent=indent)
             assert expected == _text_or_error(_indented, value, " " * indent, "\n")
+        assert _text_or_error(json.dumps, value, ensure_ascii=False, sort_keys=True) == _text_or_error(_one_line, value)
 
 
 @pytest.mark.parametrize("backend", BACKENDS_HERE)
