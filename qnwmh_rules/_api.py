@@ -53,9 +53,10 @@ from .verdict import (
     RuleOutcome,
     RuleResult,
     RuleShape,
-    Stamp,
+    StampShape,
     Verdict,
     VerdictParts,
+    VerdictPlan,
 )
 
 __all__ = ["Engine", "FilingWindow", "filing_window", "load_ruleset", "evaluate", "rulesets_dir",
@@ -232,6 +233,10 @@ class Engine:
             param_notes=t.param_notes, missing=(), condition=t.condition, layer=t.rule.layer),
             t.value_reads) for t in self._templates)
         self._shown_keys = frozenset(p for s in self._shapes for p in s.value_reads)  # what verdicts show
+        self._plan = VerdictPlan(self._shapes, StampShape(
+            ruleset_id=ruleset.id, term=ruleset.term, version=ruleset.version, region=ruleset.region,
+            layers=ruleset.layers, ruleset_sha256=ruleset.sha256, library_version=__version__, engine=backend),
+            _facts_sha256)
         self._durable = None
         # the python backend's conditions, compiled once into generated functions (``use_conditions``)
         self._conditions = _pycompile.compile_ruleset(ruleset)
@@ -350,10 +355,10 @@ class Engine:
             sheet = score_sheet(rs, {t.rule.id: r.outcome for t, r in zip(self._templates, results, strict=True)},
                                 derived, self._placeholders)
         # what the verdict builds when read holds the ruleset and the case, never the engine (nor its Host)
-        parts = VerdictParts(self._shapes, results,
+        parts = VerdictParts(self._plan, results,
                              functools.partial(_shown, rs.time_zone, self._counted, counted_by, self._shown_keys,
                                                parsed, derived),
-                             functools.partial(_stamp, rs, self.backend, parsed.canonical, moment))
+                             parsed.canonical, moment)
         outcome, missing = _outcome_and_missing(self._required, results)
         return Verdict.deferred(subject_id=parsed.id, subject=rs.subject, score=sheet, parts=parts, outcome=outcome,
                                 missing=missing)
@@ -519,19 +524,26 @@ def _shown(tz: str, counted_derived: tuple[Any, ...], counted_by: Mapping[str, t
     return shown
 
 
-# json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")), its encoder built once
-_CANONICAL_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
+def _no_default(o: Any) -> Any:
+    raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
 
 
-def _stamp(rs: Ruleset, backend: str, facts_doc: Any, moment: dt.datetime | None) -> Stamp:
-    """The reproducibility stamp: ruleset, library, backend, ``as_of`` and the facts' hash."""
-    facts_json = _CANONICAL_JSON(facts_doc)
-    return Stamp(
-        ruleset_id=rs.id, term=rs.term, version=rs.version, region=rs.region, layers=rs.layers,
-        ruleset_sha256=rs.sha256, library_version=__version__, engine=backend,
-        as_of=moment.isoformat() if moment else None,
-        facts_sha256=hashlib.sha256(facts_json.encode("utf-8")).hexdigest(),
-    )
+# json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")), the standard library's C
+# encoder built once (without the check for cycles: the facts' canonical document is a tree parse_facts built)
+_C_MAKE_ENCODER: Any = getattr(json.encoder, "c_make_encoder", None)
+try:  # (markers, default, encoder, indent, key and item separators, sort_keys, skipkeys, allow_nan)
+    _CANONICAL_JSON = _C_MAKE_ENCODER(
+        None, _no_default, getattr(json.encoder, "c_encode_basestring", None), None, ":", ",", True, False, True)
+except TypeError:  # no C encoder here (None is not callable), or another signature: the Python one
+    _CANONICAL_JSON = None
+_CANONICAL_JSON_PY = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
+
+
+def _facts_sha256(facts_doc: Any) -> str:
+    """The stamp's ``facts_sha256``: the sha256 (hex) of the facts' canonical JSON (sorted keys, no spaces,
+    real UTF-8), computed once per verdict when its stamp or its JSON is first read."""
+    text = _CANONICAL_JSON_PY(facts_doc) if _CANONICAL_JSON is None else "".join(_CANONICAL_JSON(facts_doc, 0))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def verdict_outcome(outcomes: Iterable[RuleOutcome]) -> Outcome:

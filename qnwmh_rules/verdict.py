@@ -3,8 +3,8 @@
 Owns: ``Verdict``, ``RuleOutcome``, ``Stamp`` (``Citation`` is the ruleset model's, re-exported);
 ``to_dict``/``from_dict`` and a canonical JSON form (sorted keys, UTF-8) so that the same input and ruleset give
 byte-identical JSON; the deferred verdict an engine returns (``Verdict.deferred``: rules and stamp built on
-first access from ``VerdictParts``, JSON written from per-rule fragments, ``RuleShape``). Must not know YAML,
-durable_rules or how outcomes are decided.
+first access from ``VerdictParts``, JSON written from the fragments of the engine's ``VerdictPlan``: each rule's
+``RuleShape`` and the ``StampShape``). Must not know YAML, durable_rules or how outcomes are decided.
 """
 
 from __future__ import annotations
@@ -20,6 +20,9 @@ import attrs
 from ._model import Citation
 from ._moments import show as _show_value
 
+if TYPE_CHECKING:
+    import datetime as dt
+
 
 def _strings(v: Any) -> tuple[str, ...]:
     return v if type(v) is tuple else tuple(v)
@@ -31,7 +34,7 @@ def _outcomes(v: Any) -> tuple[Any, ...]:
 
 __all__ = ["Verdict", "RuleOutcome", "Citation", "Stamp", "ScoreSheet", "ScoreLine", "GroupScore", "GateResult",
            "OUTCOMES", "RULE_OUTCOMES", "Outcome", "RuleOutcomeValue", "SCHEMA_VERSION",
-           "verdict_schema", "RuleResult", "RuleShape", "VerdictParts"]
+           "verdict_schema", "RuleResult", "RuleShape", "StampShape", "VerdictPlan", "VerdictParts"]
 
 
 def verdict_schema() -> dict[str, Any]:
@@ -254,9 +257,13 @@ class Verdict(_Deferrable):
         if outcome not in OUTCOMES:
             raise ValueError(f"'outcome' must be in {OUTCOMES!r} (got {outcome!r})")
         v = object.__new__(cls)
-        for name, value in (("subject_id", subject_id), ("outcome", outcome), ("missing", tuple(missing)),
-                            ("score", score), ("subject", subject), ("_parts", parts)):
-            object.__setattr__(v, name, value)
+        set_ = object.__setattr__  # the fields are frozen: set once here, as attrs' __init__ does
+        set_(v, "subject_id", subject_id)
+        set_(v, "outcome", outcome)
+        set_(v, "missing", missing if type(missing) is tuple else tuple(missing))
+        set_(v, "score", score)
+        set_(v, "subject", subject)
+        set_(v, "_parts", parts)
         return v
 
     if not TYPE_CHECKING:  # for mypy, ``rules`` and ``stamp`` are plain fields (they always read as one)
@@ -317,32 +324,28 @@ class Verdict(_Deferrable):
         parts = self._parts
         if parts is None or (indent is not None and (type(indent) is not int or indent < 0)):
             return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True, indent=indent)
-        if indent is None:
-            d: dict[str, Any] = {
-                "schema_version": SCHEMA_VERSION, "subject_id": self.subject_id, "outcome": self.outcome,
-                "missing": list(self.missing), "rules": _RULES_MARK, "stamp": self.stamp.to_dict(),
-            }
-            if self.score is not None:
-                d["score"] = self.score.to_dict()
-            if self.subject != "collective":
-                d["subject"] = self.subject
-            text = _dumps(d, indent)
-            return text.replace(_RULES_MARK_JSON, '"rules": ' + parts.rules_json(indent), 1)
-        # indented: the top-level members written in their sorted order, each value as _indented writes it
+        # the top-level members in their sorted order, around the engine's fragments for this indent;
         # one join of every fragment (the rules' text holds Chinese: each join would copy it whole)
-        step = " " * indent
-        nl = "\n" + step
-        out = ["{" + nl + '"missing": ' + _indented(self.missing, step, nl) + "," + nl + '"outcome": '
-               + _indented(self.outcome, step, nl) + "," + nl + '"rules": ']
+        lay = parts.plan.layout(indent)
+        missing = self.missing
+        out = [lay.open_missing,
+               lay.list_open + lay.list_sep.join([_encode_str(m) for m in missing]) + lay.list_close
+               if missing else "[]",
+               lay.before_outcome, _encode_str(self.outcome), lay.before_rules]
         parts.rules_fragments(indent, out)
-        tail = ["", '"schema_version": ' + _encode_str(SCHEMA_VERSION)]
+        out.append(lay.before_score)
         if self.score is not None:
-            tail.append('"score": ' + _indented(self.score.to_dict(), step, nl))
-        tail.append('"stamp": ' + _indented(self.stamp.to_dict(), step, nl))
+            out += ('"score": ', _value(self.score.to_dict(), indent, lay.nl1), lay.sep1)
+        stamp = lay.stamp
+        if stamp is None:  # a stamp field's own text holds a mark (never with ruleset text)
+            out += ('"stamp": ', _value(self.stamp.to_dict(), indent, lay.nl1))
+        else:
+            as_of = parts.as_of()
+            out += (stamp[0], "null" if as_of is None else _encode_str(as_of), stamp[1], parts.facts_sha256(),
+                    stamp[2])
         if self.subject != "collective":
-            tail.append('"subject": ' + _indented(self.subject, step, nl))
-        tail.append('"subject_id": ' + _indented(self.subject_id, step, nl))
-        out.append(("," + nl).join(tail) + "\n}")
+            out += (lay.sep1, '"subject": ', _encode_str(self.subject))
+        out += (lay.before_subject_id, _encode_str(self.subject_id), lay.close)
         return "".join(out)
 
     @classmethod
@@ -370,11 +373,12 @@ def _rebuild(subject_id: str, outcome: Outcome, rules: tuple[RuleOutcome, ...], 
 
 
 # ------------------------------------------------------------------ deferred verdicts and JSON fragments
-_RULES_MARK = "\x00rules\x00"
-_RULES_MARK_JSON = '"rules": ' + json.dumps(_RULES_MARK)
 _HOLES = ("missing", "outcome", "reason", "values")  # what one case sets in a rule's JSON, in key order
 _HOLE_MARKS = {k: f"\x00{k}\x00" for k in _HOLES}
 _HOLE_RE = re.compile("|".join(re.escape(json.dumps(m)) for m in _HOLE_MARKS.values()))
+_STAMP_HOLES = ("as_of", "facts_sha256")  # what one case sets in the stamp's JSON, in key order
+_STAMP_MARKS = {k: f"\x00{k}\x00" for k in _STAMP_HOLES}
+_STAMP_RE = re.compile("|".join(re.escape(json.dumps(m)) for m in _STAMP_MARKS.values()))
 
 
 def _dumps(value: Any, indent: int | None) -> str:
@@ -383,8 +387,54 @@ def _dumps(value: Any, indent: int | None) -> str:
     return _indented(value, " " * indent, "\n")
 
 
+def _value(value: Any, indent: int | None, nl: str) -> str:
+    """``json.dumps(value, ensure_ascii=False, sort_keys=True, indent=indent)`` as it reads nested at the
+    line prefix ``nl`` (unused for ``indent=None``: one line), for a JSON-shaped tree."""
+    if indent is None:
+        return _one_line(value)
+    return _indented(value, " " * indent, nl)
+
+
+def _no_default(o: Any) -> Any:
+    raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
+
+
+_C_MAKE_ENCODER: Any = getattr(json.encoder, "c_make_encoder", None)
+try:  # (markers, default, encoder, indent, key and item separators, sort_keys, skipkeys, allow_nan)
+    _ONE_LINE_C: Any = _C_MAKE_ENCODER(None, _no_default, getattr(json.encoder, "c_encode_basestring", None), None,
+                                       ": ", ", ", True, False, True)
+except TypeError:  # no C encoder here (None is not callable), or another signature
+    _ONE_LINE_C = None
+
+
+def _one_line(value: Any) -> str:
+    """``json.dumps(value, ensure_ascii=False, sort_keys=True)`` of a JSON-shaped tree (the values a verdict
+    shows, its score sheet), by the standard library's C encoder built once: json.dumps builds an encoder
+    per call, which costs more than writing a small value (no check for cycles: a tree has none)."""
+    if _ONE_LINE_C is None:
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return "".join(_ONE_LINE_C(value, 0))
+
+
 _encode_str = getattr(json.encoder, "c_encode_basestring", None) or json.encoder.py_encode_basestring
 _INF = float("inf")
+def _key_order(keys: tuple[Any, ...]) -> tuple[tuple[str, str], ...] | None:
+    """An object's keys (in the order it holds them) sorted, each with its text ``"key": ``; None if
+    they are not all text (json.dumps then writes the object). Kept for the few dozen key sets facts
+    and verdicts use."""
+    try:
+        ordered = sorted(keys)
+    except TypeError:  # keys of several types: json.dumps raises the same error
+        return None
+    if any(type(k) is not str for k in ordered):
+        return None
+    order = tuple((k, _encode_str(k) + ": ") for k in ordered)
+    if len(_KEY_ORDERS) < 1024:
+        _KEY_ORDERS[keys] = order
+    return order
+
+
+_KEY_ORDERS: dict[tuple[Any, ...], tuple[tuple[str, str], ...]] = {}
 
 
 def _indented(v: Any, step: str, nl: str) -> str:
@@ -404,15 +454,17 @@ def _indented(v: Any, step: str, nl: str) -> str:
     if t is dict:
         if not v:
             return "{}"
-        inner = nl + step
-        members = []
-        for k, x in sorted(v.items()):
-            if type(k) is not str:  # json.dumps turns such keys into text: leave it to json.dumps
-                break
-            tx = type(x)  # the usual scalars inline (a call each is most of the cost)
-            members.append(_encode_str(k) + ": " + (_encode_str(x) if tx is str else int.__repr__(x) if tx is int
-                                                    else _indented(x, step, inner)))
-        else:
+        keys = tuple(v)
+        order = _KEY_ORDERS.get(keys) or _key_order(keys)
+        if order is not None:
+            inner = nl + step
+            enc = _encode_str
+            members = []
+            for k, text in order:
+                x = v[k]
+                tx = type(x)  # the usual scalars inline (a call each is most of the cost)
+                members.append(text + (enc(x) if tx is str else int.__repr__(x) if tx is int
+                                       else _indented(x, step, inner)))
             return "{" + inner + ("," + inner).join(members) + nl + "}"
     elif v is None:
         return "null"
@@ -431,6 +483,12 @@ def _indented(v: Any, step: str, nl: str) -> str:
 def _nest(text: str, indent: int | None, depth: int) -> str:
     """JSON text dumped on its own, as it reads nested ``depth`` levels deep."""
     return text if indent is None or depth == 0 else text.replace("\n", "\n" + " " * (indent * depth))
+
+
+def _split(text: str, pattern: re.Pattern[str], marks: tuple[str, ...]) -> list[str] | None:
+    """``text`` cut around each of ``marks`` (JSON strings), found once each in this order; else None."""
+    found = [m.group(0) for m in pattern.finditer(text)]
+    return pattern.split(text) if found == [json.dumps(m) for m in marks] else None
 
 
 class RuleResult(NamedTuple):
@@ -476,32 +534,140 @@ class RuleShape:
             return self._pieces[indent]
         d = self.proto.to_dict()
         d.update(_HOLE_MARKS)
-        text = _nest(_dumps(d, indent), indent, 2)
-        cut = _HOLE_RE.split(text)
-        found = [m.group(0) for m in _HOLE_RE.finditer(text)]
+        cut = _split(_nest(_dumps(d, indent), indent, 2), _HOLE_RE, tuple(_HOLE_MARKS.values()))
         pieces = None
-        if found == [json.dumps(_HOLE_MARKS[k]) for k in _HOLES]:  # the outcome's quotes go into the pieces
+        if cut is not None:  # the outcome's quotes go into the pieces
             pieces = (cut[0], cut[1] + '"', '"' + cut[2], cut[3], cut[4])
         self._pieces[indent] = pieces
         return pieces
 
 
+class StampShape:
+    """What a verdict's stamp holds whatever the case (prepared once per engine): every field of a
+    ``Stamp`` but ``as_of`` and ``facts_sha256``, and the stamp's JSON with those two left open."""
+
+    __slots__ = ("_proto", "_pieces")
+
+    def __init__(self, *, ruleset_id: str, term: str, version: str, region: str | None, layers: tuple[str, ...],
+                 ruleset_sha256: str, library_version: str, engine: str) -> None:
+        self._proto = Stamp(ruleset_id=ruleset_id, term=term, version=version, region=region, layers=layers,
+                            ruleset_sha256=ruleset_sha256, library_version=library_version, engine=engine,
+                            as_of=_STAMP_MARKS["as_of"], facts_sha256=_STAMP_MARKS["facts_sha256"])
+        self._pieces: dict[int | None, tuple[str, str, str] | None] = {}
+
+    def stamp(self, as_of: str | None, facts_sha256: str) -> Stamp:
+        """The stamp of one case: given at ``as_of`` (ISO text, or None), for facts of that sha256."""
+        p = self._proto
+        return Stamp(ruleset_id=p.ruleset_id, term=p.term, version=p.version, region=p.region, layers=p.layers,
+                     ruleset_sha256=p.ruleset_sha256, library_version=p.library_version, engine=p.engine,
+                     as_of=as_of, facts_sha256=facts_sha256)
+
+    def pieces(self, indent: int | None, nl: str) -> tuple[str, str, str] | None:
+        """``"stamp": `` and the stamp's JSON at the line prefix ``nl``, cut before the ``as_of`` value,
+        around the facts' sha256 (the text between the quotes) and after it; None if a field's own
+        text holds a mark."""
+        if indent in self._pieces:
+            return self._pieces[indent]
+        text = '"stamp": ' + _value(self._proto.to_dict(), indent, nl)
+        cut = _split(text, _STAMP_RE, tuple(_STAMP_MARKS.values()))
+        pieces = None if cut is None else (cut[0], cut[1] + '"', '"' + cut[2])
+        self._pieces[indent] = pieces
+        return pieces
+
+
+# One rule's place in a verdict's ``rules`` array at one indent (a plain tuple: unpacked once per rule and
+# case): what goes before it (glue); its text for each outcome decided with nothing missing and no reason
+# (heads: up to its values, or whole when it shows no value); its pieces (None: its text is built from its
+# ``RuleOutcome``); the paths it shows, each with its JSON key text; and its ``RuleShape``.
+_RuleSlot = tuple[str, dict[str, str], "tuple[str, ...] | None", tuple[tuple[str, str], ...], "RuleShape"]
+
+
+class _Layout:
+    """Every fixed fragment of a verdict's JSON at one indent (prepared once per engine and indent)."""
+
+    __slots__ = ("nl1", "sep1", "open_missing", "list_open", "list_sep", "list_close", "before_outcome",
+                 "before_rules", "before_score", "stamp", "before_subject_id", "close", "rules", "rules_close",
+                 "member_open", "member_sep", "member_close", "value_step", "value_nl")
+
+    def __init__(self, plan: VerdictPlan, indent: int | None) -> None:
+        def frame(depth: int) -> tuple[str, str, str]:
+            """What opens, separates and closes the members (at depth + 1) of a container at ``depth``."""
+            if indent is None:
+                return "", ", ", ""
+            inner = "\n" + " " * (indent * (depth + 1))
+            return inner, "," + inner, "\n" + " " * (indent * depth)
+
+        open1, self.sep1, close0 = frame(0)
+        self.nl1 = "\n" + " " * indent if indent is not None else ""
+        self.open_missing = "{" + open1 + '"missing": '
+        open2, sep2, close1 = frame(1)
+        self.list_open, self.list_sep, self.list_close = "[" + open2, sep2, close1 + "]"
+        self.before_outcome = self.sep1 + '"outcome": '
+        self.before_rules = self.sep1 + '"rules": '
+        self.before_score = self.sep1 + '"schema_version": ' + _encode_str(SCHEMA_VERSION) + self.sep1
+        self.stamp = plan.stamp_shape.pieces(indent, self.nl1)
+        self.before_subject_id = self.sep1 + '"subject_id": '
+        self.close = close0 + "}"
+        # members of a rule's `missing` and `values` (depth 4), closed at the rule's depth (3)
+        self.member_open, self.member_sep, last = frame(3)
+        self.member_close = last
+        self.value_step, self.value_nl = ("", "") if indent is None else (" " * indent, self.member_open)
+        slots: list[_RuleSlot] = []
+        for i, shape in enumerate(plan.shapes):
+            glue = "[" + open2 if i == 0 else sep2
+            pieces = shape.pieces(indent)
+            heads: dict[str, str] = {} if pieces is None else {
+                o: glue + pieces[0] + "[]" + pieces[1] + o + pieces[2] + "null" + pieces[3]
+                + ("" if shape._keys else "{}" + pieces[4]) for o in RULE_OUTCOMES}
+            slots.append((glue, heads, pieces, shape._keys, shape))
+        self.rules = tuple(slots)
+        self.rules_close = close1 + "]"
+
+
+class VerdictPlan:
+    """What every verdict of one engine shares (prepared once per engine): each rule's ``RuleShape``, the
+    ``StampShape``, ``facts_sha256`` (the facts' canonical JSON document -> its sha256 as hex text) and
+    the fixed fragments of the verdict's JSON per indent."""
+
+    __slots__ = ("shapes", "stamp_shape", "facts_sha256", "_layouts")
+
+    def __init__(self, shapes: tuple[RuleShape, ...], stamp_shape: StampShape,
+                 facts_sha256: Callable[[Any], str]) -> None:
+        self.shapes = shapes
+        self.stamp_shape = stamp_shape
+        self.facts_sha256 = facts_sha256
+        self._layouts: dict[int | None, _Layout] = {}
+
+    def layout(self, indent: int | None) -> _Layout:
+        lay = self._layouts.get(indent)
+        if lay is None:  # two threads may both build it: the same fragments either way
+            lay = self._layouts[indent] = _Layout(self, indent)
+        return lay
+
+
 class VerdictParts:
     """The parts of one case from which a deferred ``Verdict`` builds its rules, stamp and JSON.
 
-    ``shapes`` and ``results`` pair up by rule; ``shown`` maps each fact path with a value that some
-    rule shows (its ``value_reads``) to its JSON value (built on first use by ``show``); ``stamp`` builds the stamp."""
+    ``plan.shapes`` and ``results`` pair up by rule; ``show()`` maps each fact path with a value that some
+    rule shows (its ``value_reads``) to its JSON value (built on first use); ``facts_doc`` is the facts'
+    canonical JSON document (hashed on first use, once) and ``moment`` the aware ``as_of`` (or None)."""
 
-    __slots__ = ("shapes", "results", "_show", "_shown", "_stamp", "_value_json")
+    __slots__ = ("plan", "results", "_show", "_shown", "_facts_doc", "_moment", "_sha256", "_value_json")
 
-    def __init__(self, shapes: tuple[RuleShape, ...], results: tuple[RuleResult, ...],
-                 show: Callable[[], Mapping[str, Any]], stamp: Callable[[], Stamp]) -> None:
-        self.shapes = shapes
+    def __init__(self, plan: VerdictPlan, results: tuple[RuleResult, ...], show: Callable[[], Mapping[str, Any]],
+                 facts_doc: Any, moment: dt.datetime | None) -> None:
+        self.plan = plan
         self.results = results
         self._show = show
         self._shown: Mapping[str, Any] | None = None
-        self._stamp = stamp
+        self._facts_doc = facts_doc
+        self._moment = moment
+        self._sha256: str | None = None
         self._value_json: dict[int | None, dict[str, str]] = {}
+
+    @property
+    def shapes(self) -> tuple[RuleShape, ...]:
+        return self.plan.shapes
 
     def shown(self) -> Mapping[str, Any]:
         if self._shown is None:
@@ -510,10 +676,21 @@ class VerdictParts:
 
     def rules(self) -> tuple[RuleOutcome, ...]:
         shown = self.shown()
-        return tuple(s.outcome(r, shown) for s, r in zip(self.shapes, self.results, strict=True))
+        return tuple(s.outcome(r, shown) for s, r in zip(self.plan.shapes, self.results, strict=True))
+
+    def as_of(self) -> str | None:
+        """The stamp's ``as_of``: the moment as ISO text, or None."""
+        return None if self._moment is None else self._moment.isoformat()
+
+    def facts_sha256(self) -> str:
+        """The stamp's ``facts_sha256`` (computed once, whether the stamp or the JSON reads it first)."""
+        sha = self._sha256
+        if sha is None:
+            sha = self._sha256 = self.plan.facts_sha256(self._facts_doc)
+        return sha
 
     def stamp(self) -> Stamp:
-        return self._stamp()
+        return self.plan.stamp_shape.stamp(self.as_of(), self.facts_sha256())
 
     def rules_json(self, indent: int | None) -> str:
         """The JSON text of the verdict's ``rules`` array, as ``to_json(indent=indent)`` writes it."""
@@ -524,44 +701,46 @@ class VerdictParts:
     def rules_fragments(self, indent: int | None, out: list[str]) -> None:
         """``rules_json(indent)`` as fragments appended to ``out`` (joined once by the caller: the text
         holds Chinese, so every join or concatenation of it copies it whole)."""
+        lay = self.plan.layout(indent)
+        if not lay.rules:
+            out.append("[]")
+            return
         shown = self.shown()
-        if indent is None:
-            first, sep, last = "", ", ", ""
-            open_, between, close = "[", ", ", "]"
-        else:  # members of a rule's `missing` and `values` (depth 4), closed at the rule's depth (3)
-            first = "\n" + " " * (4 * indent)
-            sep, last = "," + first, "\n" + " " * (3 * indent)
-            inner = "\n" + " " * (2 * indent)  # a rule's place in the array (depth 2), closed at depth 1
-            open_, between, close = "[" + inner, "," + inner, "\n" + " " * indent + "]"
         memo = self._value_json.get(indent)
         if memo is None:
             memo = self._value_json[indent] = {}
-        value_step, value_nl = ("", "") if indent is None else (" " * indent, first)
-        if not self.shapes:
-            out.append("[]")
-            return
+        first, sep, last = lay.member_open, lay.member_sep, lay.member_close
+        value_step, value_nl = lay.value_step, lay.value_nl
         append = out.append
-        glue = open_
-        for shape, r in zip(self.shapes, self.results, strict=True):
-            append(glue)
-            glue = between
-            pieces = shape.pieces(indent)
+        for (glue, heads, pieces, keys, shape), (outcome, missing, reason) in zip(lay.rules, self.results,
+                                                                                   strict=True):
             if pieces is None:
-                append(_nest(_dumps(shape.outcome(r, shown).to_dict(), indent), indent, 2))
+                append(glue)
+                append(_nest(_dumps(shape.outcome(RuleResult(outcome, missing, reason), shown).to_dict(), indent),
+                             indent, 2))
                 continue
+            if not missing and reason is None:  # its text up to its values (or whole), prepared
+                append(heads[outcome])
+                if not keys:
+                    continue
+            else:
+                out += (glue, pieces[0],
+                        "[" + first + sep.join([_encode_str(m) for m in missing]) + last + "]" if missing else "[]",
+                        pieces[1], outcome, pieces[2], "null" if reason is None else _encode_str(reason), pieces[3])
+                if not keys:
+                    out += ("{}", pieces[4])
+                    continue
             values = []
-            for k, key in shape._keys:
+            for k, key in keys:
                 text = memo.get(k)
                 if text is None:
                     if k not in shown:
                         continue
                     value = shown[k]
-                    text = memo[k] = key + (_dumps(value, None) if indent is None
+                    tv = type(value)
+                    text = memo[k] = key + (int.__repr__(value) if tv is int else _encode_str(value) if tv is str
+                                            else _one_line(value) if indent is None
                                             else _indented(value, value_step, value_nl))
                 values.append(text)
-            out += (
-                pieces[0],
-                "[" + first + sep.join([_encode_str(m) for m in r.missing]) + last + "]" if r.missing else "[]",
-                pieces[1], r.outcome, pieces[2], "null" if r.reason is None else _encode_str(r.reason), pieces[3],
-                "{" + first + sep.join(values) + last + "}" if values else "{}", pieces[4])
-        append(close)
+            out += ("{" + first + sep.join(values) + last + "}" if values else "{}", pieces[4])
+        append(lay.rules_close)

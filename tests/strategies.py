@@ -253,6 +253,15 @@ _keys = st.one_of(st.sampled_from(["id", "region", "members", "total", "leader",
 json_values = st.recursive(_scalars, lambda inner: st.one_of(st.lists(inner, max_size=4),
                                                              st.dictionaries(_keys, inner, max_size=6)),
                            max_leaves=25)
+# ... as a verdict can show them: nested no deeper than a facts document may be (the library refuses
+# deeper ones), with the texts JSON escapes and the brackets and separators JSON is written with.
+_shown_scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.integers(-2**70, 2**70),
+                           st.integers(4400, 6000).map(lambda digits: 10**digits),
+                           st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=20),
+                           st.text(alphabet='{}[],:" \n\\\x00\u2028青', max_size=12))
+shown_values = st.recursive(_shown_scalars, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.lists(inner, max_size=3).map(tuple), st.dictionaries(_keys, inner, max_size=6)),
+    max_leaves=25)
 
 
 # ---- conditions with arithmetic, for the engine == reference property (issue 10) ----------------
