@@ -604,12 +604,8 @@ def _fast_object(obj: Any, tree: _Tree, out: dict[str, Any], zone: dt.tzinfo, jo
 def _fast_parse(doc: Any, subj: Subject, zone: dt.tzinfo, tz: str) -> Facts | None:
     """The facts of a usual document, or None: then the full walker reads it. The subject's generated
     parser first, then (a document whose keys are in another order, or hold nulls) the generic walk."""
-    got = (subj.generated or _generated_parser(subj))(doc, zone)
-    if got is not None:
-        values, lists, canonical = got
-        return Facts(values=values, lists=lists, tz=tz, canonical=canonical,
-                     missing=subj.missing_paths.difference(values) | subj.missing_lists.difference(lists))
-    return _generic_fast_parse(doc, subj, zone, tz)
+    got = (subj.generated or _generated_parser(subj))(doc, zone, tz)
+    return got if got is not None else _generic_fast_parse(doc, subj, zone, tz)
 
 
 def _generic_fast_parse(doc: Any, subj: Subject, zone: dt.tzinfo, tz: str) -> Facts | None:
@@ -667,7 +663,7 @@ def _generic_fast_parse(doc: Any, subj: Subject, zone: dt.tzinfo, tz: str) -> Fa
 # the rounds a usual document holds: the terms whose years a moment may have (is_term is True for each)
 _USUAL_TERMS = frozenset(f"{y}-{y + 1}" for y in range(MIN_YEAR, MAX_YEAR))
 _OFFSET_TEXT_LEN, _OFFSET_AT = len("2017-06-20T10:15:00+08:00"), len("2017-06-20T10:15:00")
-_Generated = Callable[[Any, dt.tzinfo], "tuple[dict[str, Any], dict[str, tuple[dict[str, Any], ...]], dict[str, Any]] | None"]
+_Generated = Callable[[Any, dt.tzinfo, str], "Facts | None"]
 
 
 def _load(id_: str) -> ast.expr:
@@ -779,14 +775,22 @@ class _Gen:
                                                      bind(MAX_YEAR)]))], _load(text)
         if kind == "instant":
             # canonical JSON: the moment's isoformat() in the zone, which is the text itself when that was
-            # written YYYY-MM-DDTHH:MM:SS+HH:MM with the zone's offset at that moment (not -00:00)
-            zone_, shown, offset = _load(zone_name), self.fresh("shown"), self.fresh("offset")
+            # written YYYY-MM-DDTHH:MM:SS+HH:MM (not -00:00) with the zone's offset at that moment, that is
+            # when the wall time read is the wall time in the zone (offsets differ by less than a day)
+            zone_, shown, given = _load(zone_name), self.fresh("shown"), self.fresh("given")
             iso = _assign(shown, _method(val, "isoformat"))
-            same_text = _all_of(_compare(_call(_load("len"), _load(text)), ast.Eq(), bind(_OFFSET_TEXT_LEN)),
-                                ast.BoolOp(op=ast.Or(), values=[
-                                    _load(offset), _compare(ast.Subscript(value=_load(text), slice=bind(_OFFSET_AT),
-                                                                          ctx=ast.Load()), ast.Eq(), bind("+"))]),
-                                _compare(_load(offset), ast.Eq(), _call(bind(dt.datetime.utcoffset), val)))
+
+            def same(attr: str) -> ast.expr:
+                return _compare(ast.Attribute(value=val, attr=attr, ctx=ast.Load()), ast.Eq(),
+                                ast.Attribute(value=_load(given), attr=attr, ctx=ast.Load()))
+
+            same_text = _all_of(
+                _compare(_call(_load("len"), _load(text)), ast.Eq(), bind(_OFFSET_TEXT_LEN)),
+                _compare(ast.Subscript(value=_load(text), slice=bind(_OFFSET_AT), ctx=ast.Load()), ast.In(),
+                         bind(frozenset("+-"))),
+                _compare(ast.Subscript(value=_load(text), slice=ast.Slice(lower=bind(_OFFSET_AT)), ctx=ast.Load()),
+                         ast.NotEq(), bind("-00:00")),
+                same("minute"), same("hour"), same("day"), same("second"))
             return [_unless(_all_of(self.is_str(v), _compare(_call(bind(_INSTANT_TEXT.fullmatch), val), ast.IsNot(),
                                                              _none()))),
                     _assign(text, val),
@@ -796,41 +800,66 @@ class _Gen:
                                                      bind(MAX_YEAR)])),
                     ast.If(test=_compare(ast.Attribute(value=val, attr="tzinfo", ctx=ast.Load()), ast.Is(), _none()),
                            body=[_assign(v, _method(val, "replace", tzinfo=zone_)),
-                                 _reject_if(_compare(_call(bind(wall_time_problem), val), ast.IsNot(), _none())),
+                                 *self.one_wall_time(v),
                                  _assign(v, _method(val, "astimezone", zone_)), iso],
-                           orelse=[_assign(offset, _call(bind(dt.datetime.utcoffset), val)),
+                           orelse=[_assign(given, val),
                                    _assign(v, _method(val, "astimezone", zone_)),
                                    ast.If(test=same_text, body=[_assign(shown, _load(text))], orelse=[iso])])
                     ], _load(shown)
         raise ValueError(f"no generated parser for the type {kind!r}")  # pragma: no cover - TYPES is closed
 
-    def obj(self, raw: str, tree: _Tree, prefix: str, out: str, jout: str, zone_name: str) -> list[ast.stmt]:
+    def one_wall_time(self, v: str) -> list[ast.stmt]:
+        """Return None unless the wall time in ``v`` (aware, fold 0) has the same UTC offset and DST with
+        fold 1: then it names exactly one instant (``wall_time_problem`` is None; a wall time the clocks
+        skipped or repeated has two readings), checked at a fifth of ``wall_time_problem``'s cost."""
+        other, bind = self.fresh("fold"), self.ns.bind
+        return [_assign(other, _method(_load(v), "replace", fold=ast.Constant(value=1))),
+                _unless(_all_of(_compare(_call(bind(dt.datetime.utcoffset), _load(v)), ast.Eq(),
+                                         _call(bind(dt.datetime.utcoffset), _load(other))),
+                                _compare(_call(bind(dt.datetime.dst), _load(v)), ast.Eq(),
+                                         _call(bind(dt.datetime.dst), _load(other)))))]
+
+    def obj(self, raw: str, tree: _Tree, prefix: str, out: str, jout: str, zone_name: str,
+            required: frozenset[str] = frozenset(), mask: str | None = None, bits: dict[str, int] | None = None
+            ) -> list[ast.stmt]:
         """Statements reading the object in local ``raw`` (known to be a dict) against ``tree``: typed
         values into the dict ``out`` under their dotted paths (``prefix`` + key), canonical JSON into
-        the dict ``jout``; return None unless the object's keys are exactly those read, in the tree's order."""
+        the dict ``jout``; return None unless the object's keys are exactly those read, in the tree's
+        order, and every path of ``required`` is there. With ``mask``, each path of ``bits`` read sets
+        its bit in the local ``mask``."""
         body: list[ast.stmt] = []
         for key, node in tree.items():
             if node is _SKIP:
                 continue
+            path = prefix + key
             v = self.fresh("v")
             got = [_assign(v, _method(_load(raw), "get", self.ns.bind(key)))]
             if isinstance(node, dict):
                 inner = self.fresh("j")
                 then = [_unless(_compare(_call(_load("type"), _load(v)), ast.Is(), self.ns.bind(dict))),
                         _assign(inner, ast.Dict(keys=[], values=[])),
-                        *self.obj(v, node, f"{prefix}{key}.", out, inner, zone_name),
-                        self.same_keys(v, inner),
+                        *self.obj(v, node, f"{path}.", out, inner, zone_name, required, mask, bits),
+                        self.same_keys(v, inner, node),
                         _set_item(jout, self.ns.bind(key), _load(inner))]
+                needed = any(r.startswith(f"{path}.") for r in required)
             else:
                 checks, shown = self.leaf(node, v, zone_name)
                 then = [*checks, _set_item(jout, self.ns.bind(key), shown),
-                        _set_item(out, self.ns.bind(prefix + key), _load(v))]
-            body += [*got, ast.If(test=_compare(_load(v), ast.IsNot(), _none()), body=then, orelse=[])]
+                        _set_item(out, self.ns.bind(path), _load(v))]
+                if mask is not None and bits is not None:
+                    then.append(ast.AugAssign(target=_store(mask), op=ast.BitOr(), value=self.ns.bind(bits[path])))
+                needed = path in required
+            absent = [ast.Return(value=_none())] if needed else []
+            body += [*got, ast.If(test=_compare(_load(v), ast.IsNot(), _none()), body=then, orelse=absent)]
         return body
 
-    def same_keys(self, raw: str, jout: str) -> ast.stmt:
-        """Return None unless the object in ``raw`` has exactly the keys of ``jout``, in its order."""
-        return _unless(_compare(_call(_load("tuple"), _load(raw)), ast.Eq(), _call(_load("tuple"), _load(jout))))
+    def same_keys(self, raw: str, jout: str, tree: _Tree) -> ast.stmt:
+        """Return None unless the object in ``raw`` has exactly the keys of ``jout``, in its order (the
+        usual object holds all of ``tree``'s keys: compared with that tuple first)."""
+        keys, every = self.fresh("keys"), tuple(k for k, node in tree.items() if node is not _SKIP)
+        return ast.If(test=_compare(ast.NamedExpr(target=_store(keys), value=_call(_load("tuple"), _load(raw))),
+                                    ast.NotEq(), self.ns.bind(every)),
+                      body=[_unless(_compare(_load(keys), ast.Eq(), _call(_load("tuple"), _load(jout))))], orelse=[])
 
 
 def _top_checks(gen: _Gen, values: str, checks: tuple[tuple[str, str, str], ...]) -> list[ast.stmt]:
@@ -878,40 +907,63 @@ def _generated_parser(subj: Subject) -> _Generated:
 
 
 def _generate(subj: Subject) -> _Generated:
-    """The generated parser of ``subj``: ``f(doc, zone)`` -> (values, lists, canonical), or None."""
+    """The generated parser of ``subj``: ``f(doc, zone, tz)`` -> the ``Facts`` of a usual ``doc``, or None."""
     gen = _Gen()
     bind = gen.ns.bind
-    doc, zone_, values, lists, canonical = (_astgen.name(b) for b in ("doc", "zone", "values", "lists", "canonical"))
+    doc, zone_, tz, values, lists, canonical, mask, missing = (_astgen.name(b) for b in (
+        "doc", "zone", "tz", "values", "lists", "canonical", "mask", "missing"))
+    # one bit per top-level path and per list: which are present says which are missing
+    bits = {p: 1 << i for i, p in enumerate((*subj.top_paths, *subj.lists))}
     body: list[ast.stmt] = [_unless(_compare(_call(_load("type"), _load(doc)), ast.Is(), bind(dict))),
                             _assign(values, ast.Dict(keys=[], values=[])), _assign(lists, ast.Dict(keys=[], values=[])),
-                            _assign(canonical, ast.Dict(keys=[], values=[]))]
-    body += gen.obj(doc, subj.top_tree, "", values, canonical, zone_)
+                            _assign(canonical, ast.Dict(keys=[], values=[])), _assign(mask, ast.Constant(value=0))]
+    body += gen.obj(doc, subj.top_tree, "", values, canonical, zone_, frozenset(subj.required_paths), mask, bits)
     for name_ in subj.lists:
         raw, raw_item = gen.fresh("raw"), gen.fresh("item")
         items, jitems, item, jitem = gen.fresh("items"), gen.fresh("jitems"), gen.fresh("it"), gen.fresh("jit")
         loop: list[ast.stmt] = [
             _unless(_compare(_call(_load("type"), _load(raw_item)), ast.Is(), bind(dict))),
             _assign(item, ast.Dict(keys=[], values=[])), _assign(jitem, ast.Dict(keys=[], values=[])),
-            *gen.obj(raw_item, subj.item_trees[name_], "", item, jitem, zone_),
-            gen.same_keys(raw_item, jitem)]
-        loop += [_unless(_compare(bind(field), ast.In(), _load(item))) for field in subj.required_in_items[name_]]
-        loop += _item_checks(gen, item, subj.item_checks[name_])
-        loop += [ast.Expr(value=_method(_load(items), "append", _load(item))),
-                 ast.Expr(value=_method(_load(jitems), "append", _load(jitem)))]
+            *gen.obj(raw_item, subj.item_trees[name_], "", item, jitem, zone_,
+                     frozenset(subj.required_in_items[name_])),
+            gen.same_keys(raw_item, jitem, subj.item_trees[name_]),
+            *_item_checks(gen, item, subj.item_checks[name_]),
+            ast.Expr(value=_method(_load(items), "append", _load(item))),
+            ast.Expr(value=_method(_load(jitems), "append", _load(jitem)))]
         then = [_unless(_all_of(_compare(_call(_load("type"), _load(raw)), ast.Is(), bind(list)),
                                 _compare(_call(_load("len"), _load(raw)), ast.LtE(), bind(subj.max_items)))),
                 _assign(items, ast.List(elts=[], ctx=ast.Load())), _assign(jitems, ast.List(elts=[], ctx=ast.Load())),
                 ast.For(target=_store(raw_item), iter=_load(raw), body=loop, orelse=[]),
                 _set_item(lists, bind(name_), _call(_load("tuple"), _load(items))),
-                _set_item(canonical, bind(name_), _load(jitems))]
+                _set_item(canonical, bind(name_), _load(jitems)),
+                ast.AugAssign(target=_store(mask), op=ast.BitOr(), value=bind(bits[name_]))]
         body += [_assign(raw, _method(_load(doc), "get", bind(name_))),
                  ast.If(test=_compare(_load(raw), ast.IsNot(), _none()), body=then, orelse=[])]
-    body.append(gen.same_keys(doc, canonical))
-    body += [_unless(_compare(bind(path), ast.In(), _load(values))) for path in subj.required_paths]
+    body.append(gen.same_keys(doc, canonical, {**subj.top_tree, **dict.fromkeys(subj.lists, True)}))
     body += _top_checks(gen, values, subj.top_checks)
-    body.append(ast.Return(value=ast.Tuple(elts=[_load(values), _load(lists), _load(canonical)], ctx=ast.Load())))
-    return _astgen.build_function(_astgen.name("parse"), [doc, zone_], body, gen.ns,
+    missing_of = _MissingOf(tuple(bits))
+    body += [_assign(missing, _method(bind(missing_of.known), "get", _load(mask))),
+             ast.If(test=_compare(_load(missing), ast.Is(), _none()),
+                    body=[_assign(missing, _call(bind(missing_of), _load(mask)))], orelse=[]),
+             ast.Return(value=_call(bind(Facts), _load(values), _load(lists), _load(missing), _load(tz),
+                                    _load(canonical)))]
+    return _astgen.build_function(_astgen.name("parse"), [doc, zone_, tz], body, gen.ns,
                                   filename=f"<facts parser of {subj.name}>")
+
+
+class _MissingOf:
+    """The missing facts of a document from the bits of the paths it has (``paths[i]`` present: bit
+    ``i``), remembered for the first 4,096 combinations (then computed each time)."""
+
+    def __init__(self, paths: tuple[str, ...]) -> None:
+        self.paths = paths
+        self.known: dict[int, frozenset[str]] = {}
+
+    def __call__(self, mask: int) -> frozenset[str]:
+        missing = frozenset(p for i, p in enumerate(self.paths) if not mask >> i & 1)
+        if len(self.known) < 4096:
+            self.known[mask] = missing
+        return missing
 
 
 # The shipped subjects (built last: a Subject prepares the fast path's tables).
