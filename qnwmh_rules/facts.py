@@ -670,7 +670,7 @@ def _load(id_: str) -> ast.expr:
     return ast.Name(id=id_, ctx=ast.Load())
 
 
-def _store(id_: str) -> ast.expr:
+def _store(id_: str) -> ast.Name:
     return ast.Name(id=id_, ctx=ast.Store())
 
 
@@ -849,7 +849,7 @@ class _Gen:
                 if mask is not None and bits is not None:
                     then.append(ast.AugAssign(target=_store(mask), op=ast.BitOr(), value=self.ns.bind(bits[path])))
                 needed = path in required
-            absent = [ast.Return(value=_none())] if needed else []
+            absent: list[ast.stmt] = [ast.Return(value=_none())] if needed else []
             body += [*got, ast.If(test=_compare(_load(v), ast.IsNot(), _none()), body=then, orelse=absent)]
         return body
 

@@ -713,7 +713,8 @@ nationalities = st.one_of(st.sampled_from(["CN", "US", "JP"]),
 
 
 # ---- facts documents drawn from any facts schema, for the generated parser (issue 14 item 5) ------
-_SCHEMA_TEXTS = ["A", "青年文明号", "共青团广东省委", "x y", " x", "x ", "", "e\u0301", "\u00e9", "a\u200b", "a\nb", "Ｃ"]
+_SCHEMA_TEXTS = ["A", "青年文明号", "共青团广东省委", "x y", " x", "x ", "", "e\u0301", "\u00e9", "a\u200b",
+                 "a\nb", "Ｃ"]
 _SCHEMA_ROUNDS = ["2015-2016", "1900-1901", "2198-2199", "1899-1900", "2199-2200", "0999-1000", "2015-2017", "2015"]
 _SCHEMA_DAYS = ["1900-01-01", "1900-01-02", "2199-12-31", "2199-12-30", "1899-12-31", "2200-01-01", "2017-02-29",
                 "2016-02-29", "2017-9-30", "20170930", "2017-W01-1", "２０１７-09-30"]
@@ -732,7 +733,7 @@ def _schema_value(spec, regions):
     return _schema_value_of(spec.type, spec.limit, spec.values, regions)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _schema_value_of(type_, limit, values, regions):
     by_type = {
         "str": st.one_of(st.sampled_from(_SCHEMA_TEXTS), st.text(max_size=6),

@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.shipped import shipped
-from tests.strategies import FACT_ZONES, edited_facts, schema_facts
 
 from qnwmh_rules import facts
 from qnwmh_rules._facts_schema import FieldSpec, packaged_schema, read_schema_file
 from qnwmh_rules._moments import wall_time_problem, zone
 from qnwmh_rules.exceptions import FactsError
+from tests.shipped import shipped
+from tests.strategies import FACT_ZONES, edited_facts, schema_facts
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from bench_core import make_facts  # noqa: E402
@@ -99,7 +99,8 @@ def test_a_document_in_another_key_order_keeps_its_order():
     assert _check(subj, doc, "Asia/Shanghai") is None
     got = facts.parse_facts(doc)
     assert ["leader.nationality", "leader.birth_date", "members.total", "id"] == list(got.values)
-    assert ["submitted_at", "review.at", "review.status", "channel.unit", "channel.kind"] == list(got.lists["filings"][0])
+    first = got.lists["filings"][0]
+    assert ["submitted_at", "review.at", "review.status", "channel.unit", "channel.kind"] == list(first)
 
 
 @pytest.mark.parametrize(("text", "shown"), [
@@ -123,8 +124,8 @@ def test_an_instant_is_shown_as_its_moment_in_the_zone(text, shown):
 @pytest.mark.parametrize("tz", ["UTC", "Europe/London"])
 def test_minus_zero_offset_is_shown_as_plus_zero(tz):
     """``-00:00`` (which isoformat never writes) is shown as ``+00:00`` in a zone at offset zero."""
-    doc = {"id": "A", "filings": [{"channel": {"kind": "locality", "unit": "u"}, "submitted_at": "2016-01-05T10:15:00-00:00",
-                                   "review": {"status": "pending"}}]}
+    doc = {"id": "A", "filings": [{"channel": {"kind": "locality", "unit": "u"},
+                                   "submitted_at": "2016-01-05T10:15:00-00:00", "review": {"status": "pending"}}]}
     _check(facts.SUBJECTS["collective"], doc, tz)
     assert "2016-01-05T10:15:00+00:00" == facts.parse_facts(doc, tz=tz).canonical["filings"][0]["submitted_at"]
 
@@ -211,5 +212,6 @@ def test_a_subject_pickles_without_its_generated_parser_and_builds_its_own():
     copy = pickle.loads(pickle.dumps(subj))
     assert (True, None) == (subj.generated is not None, copy.generated)
     doc = make_facts(random.Random(7), 7)
-    assert _outcome(lambda: facts.parse_facts(doc, subject=subj)) == _outcome(lambda: facts.parse_facts(doc, subject=copy))
+    assert _outcome(lambda: facts.parse_facts(doc, subject=subj)) == \
+        _outcome(lambda: facts.parse_facts(doc, subject=copy))
     assert copy.generated is not None
