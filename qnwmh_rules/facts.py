@@ -22,6 +22,7 @@ import json
 import math
 import re
 import unicodedata
+import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -899,9 +900,21 @@ def _item_checks(gen: _Gen, item: str, checks: tuple[tuple[str, FieldSpec], ...]
     return out
 
 
+# the generated parser of each facts schema read, shared by the subjects made of it (``Subject.of``: one per
+# ruleset loaded), dropped with the schema
+_BY_SCHEMA: weakref.WeakKeyDictionary[FactsSchema, _Generated] = weakref.WeakKeyDictionary()
+
+
 def _generated_parser(subj: Subject) -> _Generated:
     """``subj``'s generated parser, built now if it was not yet (two threads may both build one: the same)."""
-    parser = _generate(subj)
+    schema = subj.schema
+    shared = schema is not None and (subj.name, subj.fields, subj.lists, subj.max_items) == \
+        (schema.subject, schema.fields, schema.lists, schema.max_items)
+    parser = _BY_SCHEMA.get(schema) if shared else None  # type: ignore[arg-type]  # shared: not None
+    if parser is None:
+        parser = _generate(subj)
+        if shared:
+            _BY_SCHEMA[schema] = parser  # type: ignore[index]
     object.__setattr__(subj, "generated", parser)
     return parser
 

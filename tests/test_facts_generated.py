@@ -215,3 +215,18 @@ def test_a_subject_pickles_without_its_generated_parser_and_builds_its_own():
     assert _outcome(lambda: facts.parse_facts(doc, subject=subj)) == \
         _outcome(lambda: facts.parse_facts(doc, subject=copy))
     assert copy.generated is not None
+
+
+def test_subjects_of_one_schema_share_one_generated_parser():
+    """Every ruleset load makes a Subject of its facts schema: they share the schema's generated parser (built
+    once), and a Subject whose fields differ from its schema's gets its own."""
+    schema = packaged_schema("collective@2")
+    first, second = facts.Subject.of(schema), facts.Subject.of(schema)
+    facts.parse_facts({"id": "A"}, subject=first)
+    facts.parse_facts({"id": "B"}, subject=second)
+    assert first.generated is second.generated
+    other = facts.Subject(schema.subject, {"id": FieldSpec("str")}, (), schema)
+    assert "A" == facts.parse_facts({"id": "A"}, subject=other).id
+    assert (True, False) == (other.generated is not None, other.generated is first.generated)
+    with pytest.raises(FactsError):
+        facts.parse_facts({"id": "A", "members": {"total": 3}}, subject=other)
