@@ -6,7 +6,10 @@ One run times, interleaved over several rounds on the same generated collectives
   before   ``parse_facts`` as it was at ``--before`` (default: the commit before the facts schema
            became data), imported from git into a private package: dateutil zones, the full walker
   full     today's full walker alone (``facts._full_parse``) with its ``zoneinfo`` zone
-  after    today's ``parse_facts``: the fast path, falling back to the full walker
+  generic  the generic fast path alone (``facts._generic_fast_parse``: a walk over the subject's
+           fast tree, one call per field), falling back to the full walker
+  after    today's ``parse_facts``: the subject's generated parser, then the generic fast path,
+           then the full walker
 
 and prints the median µs per document of each and the ratios after/before and full/before.
 It first checks that before and after give the same canonical facts for every document.
@@ -84,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
         subj, zone_ = facts.SUBJECTS["collective"], zone(tz)
         assert zone_ is not None
         fast_taken = sum(facts._fast_parse(d, subj, zone_, tz) is not None for d in docs)
+        generated = subj.generated or facts._generated_parser(subj)
+        generated_taken = sum(generated(d, zone_, tz) is not None for d in docs)
         differ = [i for i, d in enumerate(docs) if old.parse_facts(d).canonical != facts.parse_facts(d).canonical]
         if differ:
             print(f"before and after differ on {len(differ)} documents, e.g. #{differ[0]}", file=sys.stderr)
@@ -91,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         variants: dict[str, Callable[[Any], Any]] = {
             "before": old.parse_facts,
             "full": lambda d: facts._full_parse(d, subj, zone_, tz),
+            "generic": lambda d: facts._generic_fast_parse(d, subj, zone_, tz) or facts._full_parse(d, subj, zone_, tz),
             "after": facts.parse_facts,
         }
         times: dict[str, list[float]] = {k: [] for k in variants}
@@ -99,10 +105,12 @@ def main(argv: list[str] | None = None) -> int:
                 times[name].append(_round(fn, docs, clock))
     med = {k: statistics.median(v) for k, v in times.items()}
     print(f"parse_facts, {args.n} collectives x {args.rounds} rounds ({args.clock} clock), before = {rev}")
-    print(f"fast path taken for {fast_taken}/{args.n} documents; canonical facts identical before/after")
+    print(f"fast path taken for {fast_taken}/{args.n} documents (the generated parser: {generated_taken}); "
+          "canonical facts identical before/after")
     for name in variants:
         print(f"  {name:7s} median {med[name]:7.1f} µs/doc  (min {min(times[name]):.1f}, max {max(times[name]):.1f})")
-    print(f"  ratio after/before {med['after'] / med['before']:.2f}   full/before {med['full'] / med['before']:.2f}")
+    print(f"  ratio after/before {med['after'] / med['before']:.2f}   full/before {med['full'] / med['before']:.2f}"
+          f"   after/generic {med['after'] / med['generic']:.2f}")
     return 0
 
 

@@ -90,7 +90,8 @@ def _check_tree(tree: ast.AST, allowed: set[str]) -> None:
 #: Attributes generated code may read (methods of dicts, strings, dates and moments).
 _ATTRIBUTES = frozenset({
     "get", "items", "keys", "values", "append", "isprintable", "isascii", "strip", "fullmatch", "year",
-    "tzinfo", "replace", "astimezone", "isoformat", "date", "issubset", "difference", "add", "update"})
+    "tzinfo", "replace", "astimezone", "isoformat", "date", "issubset", "difference", "add", "update", "day", "hour",
+    "minute", "second"})
 
 
 def build_function(fname: str, args: Iterable[str], body: list[ast.stmt], ns: Namespace,

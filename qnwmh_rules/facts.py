@@ -15,17 +15,20 @@ known fact ("no honours"); an absent list is unknown.
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import functools
 import json
 import math
 import re
 import unicodedata
+import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
 
+from . import _astgen
 from ._facts_schema import HARD_LIMITS, FactsSchema, FieldSpec, Regions, packaged_regions, packaged_schema
 from ._moments import MAX_YEAR, MIN_YEAR, is_term, parse_date, parse_timestamp, show, wall_time_problem, zone
 from .exceptions import FactsError, did_you_mean
@@ -238,6 +241,8 @@ class Subject:
     # what may be missing: every top-level path, every list (the fast path takes away what is present)
     missing_paths: frozenset[str] = attrs.field(init=False, eq=False, repr=False)
     missing_lists: frozenset[str] = attrs.field(init=False, eq=False, repr=False)
+    # the generated parser (``_generated_parser``), built on first use; not pickled (``__reduce__``)
+    generated: _Generated | None = attrs.field(init=False, default=None, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "top_tree", _tree({p: s for p, s in self.fields.items() if "[]" not in p}))
@@ -270,6 +275,10 @@ class Subject:
     def of(cls, schema: FactsSchema) -> Subject:
         """The subject a facts schema describes."""
         return cls(schema.subject, schema.fields, schema.lists, schema)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its constructor's arguments: the copy prepares its own tables and generated parser."""
+        return (type(self), (self.name, self.fields, self.lists, self.schema))
 
 
 
@@ -594,7 +603,14 @@ def _fast_object(obj: Any, tree: _Tree, out: dict[str, Any], zone: dt.tzinfo, jo
 
 
 def _fast_parse(doc: Any, subj: Subject, zone: dt.tzinfo, tz: str) -> Facts | None:
-    """The facts of a usual document, or None: then the full walker reads it."""
+    """The facts of a usual document, or None: then the full walker reads it. The subject's generated
+    parser first, then (a document whose keys are in another order, or hold nulls) the generic walk."""
+    got = (subj.generated or _generated_parser(subj))(doc, zone, tz)
+    return got if got is not None else _generic_fast_parse(doc, subj, zone, tz)
+
+
+def _generic_fast_parse(doc: Any, subj: Subject, zone: dt.tzinfo, tz: str) -> Facts | None:
+    """The facts of a usual document in any key order, or None (a walk over ``Subject.fast_tree``)."""
     if type(doc) is not dict:
         return None
     values: dict[str, Any] = {}
@@ -633,6 +649,334 @@ def _fast_parse(doc: Any, subj: Subject, zone: dt.tzinfo, tz: str) -> Facts | No
         return None
     missing = subj.missing_paths.difference(values) | subj.missing_lists.difference(lists)
     return Facts(values=values, lists=lists, missing=missing, tz=tz, canonical=canonical)
+
+
+# ---- the generated parser: one per subject, straight-line code built once from its schema --------
+# Tried before the generic fast path above: the fields of each object in the schema's order, each
+# value's checks inline (the same checks as the generic fast path's), the typed values and the
+# canonical JSON built in the same pass. It takes only documents whose every object holds its keys
+# in the schema's order with no null value (then the typed values come out in document order, as the
+# full walker's do, and an unknown key is seen as a difference in the keys); for any other document
+# it returns None and the generic fast path, then the full walker, read it. The code is an ``ast``
+# tree (``_astgen``): every schema value (names, enum sets, limits, the zone's helpers) is bound in
+# the namespace and read by a generated name, never written into the tree.
+
+# the rounds a usual document holds: the terms whose years a moment may have (is_term is True for each)
+_USUAL_TERMS = frozenset(f"{y}-{y + 1}" for y in range(MIN_YEAR, MAX_YEAR))
+_OFFSET_TEXT_LEN, _OFFSET_AT = len("2017-06-20T10:15:00+08:00"), len("2017-06-20T10:15:00")
+_Generated = Callable[[Any, dt.tzinfo, str], "Facts | None"]
+
+
+def _load(id_: str) -> ast.expr:
+    return ast.Name(id=id_, ctx=ast.Load())
+
+
+def _store(id_: str) -> ast.Name:
+    return ast.Name(id=id_, ctx=ast.Store())
+
+
+def _call(func: ast.expr, *args: ast.expr, **keywords: ast.expr) -> ast.expr:
+    return ast.Call(func=func, args=list(args), keywords=[ast.keyword(arg=k, value=v) for k, v in keywords.items()])
+
+
+def _method(obj: ast.expr, attr: str, *args: ast.expr, **keywords: ast.expr) -> ast.expr:
+    return _call(ast.Attribute(value=obj, attr=attr, ctx=ast.Load()), *args, **keywords)
+
+
+def _compare(left: ast.expr, op: ast.cmpop, right: ast.expr) -> ast.expr:
+    return ast.Compare(left=left, ops=[op], comparators=[right])
+
+
+def _all_of(*tests: ast.expr) -> ast.expr:
+    return ast.BoolOp(op=ast.And(), values=list(tests)) if len(tests) > 1 else tests[0]
+
+
+def _none() -> ast.expr:
+    return ast.Constant(value=None)
+
+
+def _unless(test: ast.expr) -> ast.stmt:
+    """``if not test: return None``: the document is not for this parser."""
+    return ast.If(test=ast.UnaryOp(op=ast.Not(), operand=test), body=[ast.Return(value=_none())], orelse=[])
+
+
+def _reject_if(test: ast.expr) -> ast.stmt:
+    return ast.If(test=test, body=[ast.Return(value=_none())], orelse=[])
+
+
+def _assign(target: str, value: ast.expr) -> ast.stmt:
+    return ast.Assign(targets=[_store(target)], value=value)
+
+
+def _set_item(mapping: str, key: ast.expr, value: ast.expr) -> ast.stmt:
+    return ast.Assign(targets=[ast.Subscript(value=_load(mapping), slice=key, ctx=ast.Store())], value=value)
+
+
+def _try_value_error(body: list[ast.stmt], ns: _astgen.Namespace) -> ast.stmt:
+    """``try: body / except ValueError: return None``."""
+    handler = ast.ExceptHandler(type=ns.bind(ValueError), name=None, body=[ast.Return(value=_none())])
+    return ast.Try(body=body, handlers=[handler], orelse=[], finalbody=[])
+
+
+class _Gen:
+    """The state of one generation: the namespace and a counter for fresh local names."""
+
+    def __init__(self) -> None:
+        self.ns = _astgen.Namespace()
+        self.count = 0
+
+    def fresh(self, base: str) -> str:
+        self.count += 1
+        return _astgen.name(base, self.count)
+
+    def is_str(self, v: str) -> ast.expr:
+        return _compare(_call(_load("type"), _load(v)), ast.Is(), self.ns.bind(str))
+
+    def leaf(self, spec: FieldSpec, v: str, zone_name: str) -> tuple[list[ast.stmt], ast.expr]:
+        """Statements that return None unless ``v`` (a local holding the raw value) is a usual value of
+        ``spec``'s type and leave its typed value in ``v``; and the expression of its canonical JSON."""
+        bind, val = self.ns.bind, _load(v)
+        kind = spec.type
+        if kind == "count":
+            limit = spec.limit or MAX_COUNT
+            return [_unless(_all_of(_compare(_call(_load("type"), val), ast.Is(), bind(int)),
+                                    ast.Compare(left=ast.Constant(value=0), ops=[ast.LtE(), ast.LtE()],
+                                                comparators=[val, bind(limit)])))], val
+        if kind == "bool":
+            return [_unless(_compare(_call(_load("type"), val), ast.Is(), bind(bool)))], val
+        if kind == "enum":
+            return [_unless(_all_of(self.is_str(v), _compare(val, ast.In(), bind(frozenset(spec.values)))))], val
+        if kind == "region":
+            return [_unless(_all_of(self.is_str(v), _compare(val, ast.In(), bind(REGIONS))))], val
+        if kind == "nationality":
+            return [_unless(_all_of(self.is_str(v), _compare(_call(bind(_NATIONALITY.fullmatch), val), ast.IsNot(),
+                                                             _none()),
+                                    _compare(val, ast.NotIn(), bind(frozenset(_REGIONS_OF_CHINA)))))], val
+        if kind == "round":
+            # the terms of the years a moment may have are a set; another term goes to the generic path
+            return [_unless(_all_of(self.is_str(v), _compare(val, ast.In(), bind(_USUAL_TERMS))))], val
+        if kind == "str":
+            limit = spec.limit or MAX_TEXT
+            return [_unless(_all_of(
+                self.is_str(v),
+                ast.Compare(left=ast.Constant(value=0), ops=[ast.Lt(), ast.LtE()],
+                            comparators=[_call(_load("len"), val), bind(limit)]),
+                _method(val, "isprintable"),
+                _compare(_method(val, "strip"), ast.Eq(), val),
+                ast.BoolOp(op=ast.Or(), values=[_method(val, "isascii"),
+                                                _call(bind(unicodedata.is_normalized), bind("NFC"), val)])))], val
+        text = self.fresh("text")
+        if kind == "date":
+            return [_unless(_all_of(self.is_str(v), _compare(_call(bind(_DATE_TEXT.fullmatch), val), ast.IsNot(),
+                                                             _none()))),
+                    _assign(text, val),
+                    _try_value_error([_assign(v, _call(bind(dt.date.fromisoformat), val))], self.ns),
+                    _unless(ast.Compare(left=bind(MIN_YEAR), ops=[ast.Lt(), ast.Lt()],
+                                        comparators=[ast.Attribute(value=val, attr="year", ctx=ast.Load()),
+                                                     bind(MAX_YEAR)]))], _load(text)
+        if kind == "instant":
+            # canonical JSON: the moment's isoformat() in the zone, which is the text itself when that was
+            # written YYYY-MM-DDTHH:MM:SS+HH:MM (not -00:00) with the zone's offset at that moment, that is
+            # when the wall time read is the wall time in the zone (offsets differ by less than a day)
+            zone_, shown, given = _load(zone_name), self.fresh("shown"), self.fresh("given")
+            iso = _assign(shown, _method(val, "isoformat"))
+
+            def same(attr: str) -> ast.expr:
+                return _compare(ast.Attribute(value=val, attr=attr, ctx=ast.Load()), ast.Eq(),
+                                ast.Attribute(value=_load(given), attr=attr, ctx=ast.Load()))
+
+            same_text = _all_of(
+                _compare(_call(_load("len"), _load(text)), ast.Eq(), bind(_OFFSET_TEXT_LEN)),
+                _compare(ast.Subscript(value=_load(text), slice=bind(_OFFSET_AT), ctx=ast.Load()), ast.In(),
+                         bind(frozenset("+-"))),
+                _compare(ast.Subscript(value=_load(text), slice=ast.Slice(lower=bind(_OFFSET_AT)), ctx=ast.Load()),
+                         ast.NotEq(), bind("-00:00")),
+                same("minute"), same("hour"), same("day"), same("second"))
+            return [_unless(_all_of(self.is_str(v), _compare(_call(bind(_INSTANT_TEXT.fullmatch), val), ast.IsNot(),
+                                                             _none()))),
+                    _assign(text, val),
+                    _try_value_error([_assign(v, _call(bind(dt.datetime.fromisoformat), val))], self.ns),
+                    _unless(ast.Compare(left=bind(MIN_YEAR), ops=[ast.Lt(), ast.Lt()],
+                                        comparators=[ast.Attribute(value=val, attr="year", ctx=ast.Load()),
+                                                     bind(MAX_YEAR)])),
+                    ast.If(test=_compare(ast.Attribute(value=val, attr="tzinfo", ctx=ast.Load()), ast.Is(), _none()),
+                           body=[_assign(v, _method(val, "replace", tzinfo=zone_)),
+                                 *self.one_wall_time(v),
+                                 _assign(v, _method(val, "astimezone", zone_)), iso],
+                           orelse=[_assign(given, val),
+                                   _assign(v, _method(val, "astimezone", zone_)),
+                                   ast.If(test=same_text, body=[_assign(shown, _load(text))], orelse=[iso])])
+                    ], _load(shown)
+        raise ValueError(f"no generated parser for the type {kind!r}")  # pragma: no cover - TYPES is closed
+
+    def one_wall_time(self, v: str) -> list[ast.stmt]:
+        """Return None unless the wall time in ``v`` (aware, fold 0) has the same UTC offset and DST with
+        fold 1: then it names exactly one instant (``wall_time_problem`` is None; a wall time the clocks
+        skipped or repeated has two readings), checked at a fifth of ``wall_time_problem``'s cost."""
+        other, bind = self.fresh("fold"), self.ns.bind
+        return [_assign(other, _method(_load(v), "replace", fold=ast.Constant(value=1))),
+                _unless(_all_of(_compare(_call(bind(dt.datetime.utcoffset), _load(v)), ast.Eq(),
+                                         _call(bind(dt.datetime.utcoffset), _load(other))),
+                                _compare(_call(bind(dt.datetime.dst), _load(v)), ast.Eq(),
+                                         _call(bind(dt.datetime.dst), _load(other)))))]
+
+    def obj(self, raw: str, tree: _Tree, prefix: str, out: str, jout: str, zone_name: str,
+            required: frozenset[str] = frozenset(), mask: str | None = None, bits: dict[str, int] | None = None
+            ) -> list[ast.stmt]:
+        """Statements reading the object in local ``raw`` (known to be a dict) against ``tree``: typed
+        values into the dict ``out`` under their dotted paths (``prefix`` + key), canonical JSON into
+        the dict ``jout``; return None unless the object's keys are exactly those read, in the tree's
+        order, and every path of ``required`` is there. With ``mask``, each path of ``bits`` read sets
+        its bit in the local ``mask``."""
+        body: list[ast.stmt] = []
+        for key, node in tree.items():
+            if node is _SKIP:
+                continue
+            path = prefix + key
+            v = self.fresh("v")
+            got = [_assign(v, _method(_load(raw), "get", self.ns.bind(key)))]
+            if isinstance(node, dict):
+                inner = self.fresh("j")
+                then = [_unless(_compare(_call(_load("type"), _load(v)), ast.Is(), self.ns.bind(dict))),
+                        _assign(inner, ast.Dict(keys=[], values=[])),
+                        *self.obj(v, node, f"{path}.", out, inner, zone_name, required, mask, bits),
+                        self.same_keys(v, inner, node),
+                        _set_item(jout, self.ns.bind(key), _load(inner))]
+                needed = any(r.startswith(f"{path}.") for r in required)
+            else:
+                checks, shown = self.leaf(node, v, zone_name)
+                then = [*checks, _set_item(jout, self.ns.bind(key), shown),
+                        _set_item(out, self.ns.bind(path), _load(v))]
+                if mask is not None and bits is not None:
+                    then.append(ast.AugAssign(target=_store(mask), op=ast.BitOr(), value=self.ns.bind(bits[path])))
+                needed = path in required
+            absent: list[ast.stmt] = [ast.Return(value=_none())] if needed else []
+            body += [*got, ast.If(test=_compare(_load(v), ast.IsNot(), _none()), body=then, orelse=absent)]
+        return body
+
+    def same_keys(self, raw: str, jout: str, tree: _Tree) -> ast.stmt:
+        """Return None unless the object in ``raw`` has exactly the keys of ``jout``, in its order (the
+        usual object holds all of ``tree``'s keys: compared with that tuple first)."""
+        keys, every = self.fresh("keys"), tuple(k for k, node in tree.items() if node is not _SKIP)
+        return ast.If(test=_compare(ast.NamedExpr(target=_store(keys), value=_call(_load("tuple"), _load(raw))),
+                                    ast.NotEq(), self.ns.bind(every)),
+                      body=[_unless(_compare(_load(keys), ast.Eq(), _call(_load("tuple"), _load(jout))))], orelse=[])
+
+
+def _top_checks(gen: _Gen, values: str, checks: tuple[tuple[str, str, str], ...]) -> list[ast.stmt]:
+    """Return None if a constraint between top-level facts fails (``_check_consistency``'s first part)."""
+    out: list[ast.stmt] = []
+    for path, kind, other in checks:
+        a, b = gen.fresh("a"), gen.fresh("b")
+        read = [_assign(a, _method(_load(values), "get", gen.ns.bind(path))),
+                _assign(b, _method(_load(values), "get", gen.ns.bind(other)))]
+        if kind == "at_most":
+            out += [*read, _reject_if(_all_of(_compare(_load(a), ast.IsNot(), _none()),
+                                              _compare(_load(b), ast.IsNot(), _none()),
+                                              _compare(_load(a), ast.Gt(), _load(b))))]
+        else:  # only_if_true
+            out += [*read, _reject_if(_all_of(_compare(_load(a), ast.IsNot(), _none()),
+                                              _compare(_load(b), ast.Is(), ast.Constant(value=False))))]
+    return out
+
+
+def _item_checks(gen: _Gen, item: str, checks: tuple[tuple[str, FieldSpec], ...]) -> list[ast.stmt]:
+    """Return None if a constraint inside one list item fails (or would raise in the full walker)."""
+    out: list[ast.stmt] = []
+    for field, spec in checks:
+        a = gen.fresh("a")
+        out.append(_assign(a, _method(_load(item), "get", gen.ns.bind(field))))
+        if spec.required_unless is not None:
+            other, unless = spec.required_unless
+            out.append(_reject_if(_all_of(_compare(_load(a), ast.Is(), _none()),
+                                          _compare(_method(_load(item), "get", gen.ns.bind(other)), ast.NotEq(),
+                                                   gen.ns.bind(unless)))))
+        if spec.not_before is not None:
+            b = gen.fresh("b")
+            out += [_assign(b, _method(_load(item), "get", gen.ns.bind(spec.not_before))),
+                    _reject_if(_all_of(_compare(_load(a), ast.IsNot(), _none()),
+                                       ast.BoolOp(op=ast.Or(), values=[_compare(_load(b), ast.Is(), _none()),
+                                                                       _compare(_load(a), ast.Lt(), _load(b))])))]
+    return out
+
+
+# the generated parser of each facts schema read, shared by the subjects made of it (``Subject.of``: one per
+# ruleset loaded), dropped with the schema
+_BY_SCHEMA: weakref.WeakKeyDictionary[FactsSchema, _Generated] = weakref.WeakKeyDictionary()
+
+
+def _generated_parser(subj: Subject) -> _Generated:
+    """``subj``'s generated parser, built now if it was not yet (two threads may both build one: the same)."""
+    schema = subj.schema
+    shared = schema is not None and (subj.name, subj.fields, subj.lists, subj.max_items) == \
+        (schema.subject, schema.fields, schema.lists, schema.max_items)
+    parser = _BY_SCHEMA.get(schema) if shared else None  # type: ignore[arg-type]  # shared: not None
+    if parser is None:
+        parser = _generate(subj)
+        if shared:
+            _BY_SCHEMA[schema] = parser  # type: ignore[index]
+    object.__setattr__(subj, "generated", parser)
+    return parser
+
+
+def _generate(subj: Subject) -> _Generated:
+    """The generated parser of ``subj``: ``f(doc, zone, tz)`` -> the ``Facts`` of a usual ``doc``, or None."""
+    gen = _Gen()
+    bind = gen.ns.bind
+    doc, zone_, tz, values, lists, canonical, mask, missing = (_astgen.name(b) for b in (
+        "doc", "zone", "tz", "values", "lists", "canonical", "mask", "missing"))
+    # one bit per top-level path and per list: which are present says which are missing
+    bits = {p: 1 << i for i, p in enumerate((*subj.top_paths, *subj.lists))}
+    body: list[ast.stmt] = [_unless(_compare(_call(_load("type"), _load(doc)), ast.Is(), bind(dict))),
+                            _assign(values, ast.Dict(keys=[], values=[])), _assign(lists, ast.Dict(keys=[], values=[])),
+                            _assign(canonical, ast.Dict(keys=[], values=[])), _assign(mask, ast.Constant(value=0))]
+    body += gen.obj(doc, subj.top_tree, "", values, canonical, zone_, frozenset(subj.required_paths), mask, bits)
+    for name_ in subj.lists:
+        raw, raw_item = gen.fresh("raw"), gen.fresh("item")
+        items, jitems, item, jitem = gen.fresh("items"), gen.fresh("jitems"), gen.fresh("it"), gen.fresh("jit")
+        loop: list[ast.stmt] = [
+            _unless(_compare(_call(_load("type"), _load(raw_item)), ast.Is(), bind(dict))),
+            _assign(item, ast.Dict(keys=[], values=[])), _assign(jitem, ast.Dict(keys=[], values=[])),
+            *gen.obj(raw_item, subj.item_trees[name_], "", item, jitem, zone_,
+                     frozenset(subj.required_in_items[name_])),
+            gen.same_keys(raw_item, jitem, subj.item_trees[name_]),
+            *_item_checks(gen, item, subj.item_checks[name_]),
+            ast.Expr(value=_method(_load(items), "append", _load(item))),
+            ast.Expr(value=_method(_load(jitems), "append", _load(jitem)))]
+        then = [_unless(_all_of(_compare(_call(_load("type"), _load(raw)), ast.Is(), bind(list)),
+                                _compare(_call(_load("len"), _load(raw)), ast.LtE(), bind(subj.max_items)))),
+                _assign(items, ast.List(elts=[], ctx=ast.Load())), _assign(jitems, ast.List(elts=[], ctx=ast.Load())),
+                ast.For(target=_store(raw_item), iter=_load(raw), body=loop, orelse=[]),
+                _set_item(lists, bind(name_), _call(_load("tuple"), _load(items))),
+                _set_item(canonical, bind(name_), _load(jitems)),
+                ast.AugAssign(target=_store(mask), op=ast.BitOr(), value=bind(bits[name_]))]
+        body += [_assign(raw, _method(_load(doc), "get", bind(name_))),
+                 ast.If(test=_compare(_load(raw), ast.IsNot(), _none()), body=then, orelse=[])]
+    body.append(gen.same_keys(doc, canonical, {**subj.top_tree, **dict.fromkeys(subj.lists, True)}))
+    body += _top_checks(gen, values, subj.top_checks)
+    missing_of = _MissingOf(tuple(bits))
+    body += [_assign(missing, _method(bind(missing_of.known), "get", _load(mask))),
+             ast.If(test=_compare(_load(missing), ast.Is(), _none()),
+                    body=[_assign(missing, _call(bind(missing_of), _load(mask)))], orelse=[]),
+             ast.Return(value=_call(bind(Facts), _load(values), _load(lists), _load(missing), _load(tz),
+                                    _load(canonical)))]
+    return _astgen.build_function(_astgen.name("parse"), [doc, zone_, tz], body, gen.ns,
+                                  filename=f"<facts parser of {subj.name}>")
+
+
+class _MissingOf:
+    """The missing facts of a document from the bits of the paths it has (``paths[i]`` present: bit
+    ``i``), remembered for the first 4,096 combinations (then computed each time)."""
+
+    def __init__(self, paths: tuple[str, ...]) -> None:
+        self.paths = paths
+        self.known: dict[int, frozenset[str]] = {}
+
+    def __call__(self, mask: int) -> frozenset[str]:
+        missing = frozenset(p for i, p in enumerate(self.paths) if not mask >> i & 1)
+        if len(self.known) < 4096:
+            self.known[mask] = missing
+        return missing
 
 
 # The shipped subjects (built last: a Subject prepares the fast path's tables).

@@ -1,6 +1,7 @@
 """Hypothesis strategies for collective facts (valid ones, with gaps)."""
 
 import datetime as dt
+import functools
 import json
 from decimal import Decimal
 
@@ -718,3 +719,111 @@ def tree_values(draw):
 nationalities = st.one_of(st.sampled_from(["CN", "US", "JP"]),
                           st.sampled_from(sorted(c.alpha_2 for c in __import__("pycountry").countries
                                                  if c.alpha_2 not in ("HK", "MO", "TW"))))
+
+
+# ---- facts documents drawn from any facts schema, for the generated parser (issue 14 item 5) ------
+_SCHEMA_TEXTS = ["A", "青年文明号", "共青团广东省委", "x y", " x", "x ", "", "e\u0301", "\u00e9", "a\u200b",
+                 "a\nb", "Ｃ"]
+_SCHEMA_ROUNDS = ["2015-2016", "1900-1901", "2198-2199", "1899-1900", "2199-2200", "0999-1000", "2015-2017", "2015"]
+_SCHEMA_DAYS = ["1900-01-01", "1900-01-02", "2199-12-31", "2199-12-30", "1899-12-31", "2200-01-01", "2017-02-29",
+                "2016-02-29", "2017-9-30", "20170930", "2017-W01-1", "２０１７-09-30"]
+_SCHEMA_MOMENTS = _WALL_TIMES + [
+    "2016-05-03T10:15:00+08:00", "2016-05-03T10:15:00-00:00", "2016-05-03T10:15:00+00:00", "2016-05-03T10:15:00Z",
+    "2016-05-03T10:15:00.0000Z", "2016-05-03T10:15:00.000001+08:00", "2016-05-03T10:15+08:00", "2016-05-03T02:15:00Z",
+    "2016-05-02T21:15:00-05:00", "1900-01-01T00:00:00+08:00", "1900-01-01T00:00:00", "1901-01-01T00:00:00",
+    "2199-12-31T23:59:59+08:00", "2199-12-31T23:59:59-12:00", "1988-04-10T02:30:00+08:00", "1988-04-10T03:30:00+09:00",
+    "2016-05-03T10:15:00+23:59", "2016-05-03T10:15:00+24:00", "2016-05-03T10:15:00+0800", "2016-05-03 10:15:00+08:00",
+    "2021-03-14T02:30:00-05:00", "2021-11-07T01:30:00-04:00", "2021-11-07T01:30:00-05:00", "1891-05-01T00:00:00+08:05"]
+
+
+def _schema_value(spec, regions):
+    """A value for a field of ``spec`` (a FieldSpec): mostly of its type and well inside its limits,
+    sometimes at or past an edge."""
+    return _schema_value_of(spec.type, spec.limit, spec.values, regions)
+
+
+@functools.cache
+def _schema_value_of(type_, limit, values, regions):
+    by_type = {
+        "str": st.one_of(st.sampled_from(_SCHEMA_TEXTS), st.text(max_size=6),
+                         st.sampled_from(["x" * (limit or 1000), "x" * ((limit or 1000) + 1)])),
+        "count": st.one_of(st.integers(0, 300), st.sampled_from([0, limit or 10**9, (limit or 10**9) + 1, -1]),
+                           st.sampled_from([3.0, 2.5, True])),
+        "bool": st.one_of(st.booleans(), st.sampled_from([0, 1, "true"])),
+        "enum": st.one_of(st.sampled_from(list(values) or ["x"]), st.sampled_from(["", "X", "national "])),
+        "region": st.one_of(st.sampled_from(sorted(regions)), st.sampled_from(["gd", "Guangdong", ""])),
+        "nationality": st.sampled_from(["CN", "US", "GB", "HK", "MO", "TW", "cn", "CHN", "Ｃ Ｎ"]),
+        "round": st.sampled_from(_SCHEMA_ROUNDS),
+        "date": st.one_of(st.dates(dt.date(1900, 1, 1), dt.date(2199, 12, 31)).map(dt.date.isoformat),
+                          st.sampled_from(_SCHEMA_DAYS)),
+        "instant": st.one_of(st.sampled_from(_SCHEMA_MOMENTS),
+                             st.builds(lambda d, o: d.replace(tzinfo=dt.timezone(dt.timedelta(minutes=o))).isoformat(),
+                                       st.datetimes(dt.datetime(1900, 1, 2), dt.datetime(2199, 12, 30)),
+                                       st.sampled_from([0, 480, -300, 330, 345, -600, 60, 840, -720])),
+                             st.datetimes(dt.datetime(1900, 1, 2), dt.datetime(2199, 12, 30)).map(
+                                 lambda d: d.replace(microsecond=0).isoformat())),
+    }
+    return by_type[type_]
+
+
+def _schema_object(draw, tree, regions):
+    obj = {}
+    for key, node in tree.items():
+        if not draw(st.integers(0, 5)):
+            continue
+        obj[key] = _schema_object(draw, node, regions) if isinstance(node, dict) else \
+            draw(_schema_value(node, regions))
+    return obj
+
+
+def _shuffled(draw, doc):
+    """``doc`` with the keys of one of its objects in another order, or a null added or a key dropped."""
+    dicts = [box for _, box in _containers(doc) if isinstance(box, dict) and box]
+    if not dicts:
+        return doc
+    box = draw(st.sampled_from(dicts))
+    op = draw(st.sampled_from(["reverse", "permute", "null", "drop"]))
+    if op == "null":
+        box[draw(st.sampled_from(sorted(box, key=repr)))] = None
+    elif op == "drop":
+        del box[draw(st.sampled_from(sorted(box, key=repr)))]
+    else:
+        keys = list(box)
+        order = keys[::-1] if op == "reverse" else draw(st.permutations(keys))
+        items = [(k, box.pop(k)) for k in order]
+        box.update(items)
+    return doc
+
+
+@st.composite
+def schema_facts(draw, subject):
+    """A facts document for ``subject`` (a ``facts.Subject``) drawn from its schema: every field sometimes
+    present with a value of its type (edges included), lists of 0-3 items, the keys in the schema's order;
+    then up to three edits (another value or type anywhere, a key removed or added, an item repeated) and up
+    to two reorderings, nulls or removals."""
+    from qnwmh_rules.facts import REGIONS
+
+    doc = _schema_object(draw, subject.top_tree, REGIONS)
+    for name in subject.lists:
+        if draw(st.integers(0, 4)):
+            doc[name] = [_schema_object(draw, subject.item_trees[name], REGIONS)
+                         for _ in range(draw(st.integers(0, 3)))]
+    for _ in range(draw(st.integers(0, 3))):
+        _, box = draw(st.sampled_from(_containers(doc)))
+        if isinstance(box, dict):
+            op = draw(st.sampled_from(["set", "set", "delete", "add"]))
+            if op == "add" or not box:
+                box[draw(_keys)] = draw(_ODD)
+            elif op == "delete":
+                del box[draw(st.sampled_from(sorted(box, key=repr)))]
+            else:
+                box[draw(st.sampled_from(sorted(box, key=repr)))] = draw(_ODD)
+        elif box:
+            i = draw(st.integers(0, len(box) - 1))
+            if draw(st.booleans()):
+                box.append(box[i])
+            else:
+                box[i] = draw(_ODD)
+    for _ in range(draw(st.integers(0, 2))):
+        doc = _shuffled(draw, doc)
+    return doc
