@@ -46,7 +46,7 @@ from ._moments import zone as zoneinfo_zone
 from ._score import score_sheet
 from ._tree import items_read, reads
 from .exceptions import EvaluationError, FactsError
-from .facts import SUBJECTS, Facts, Subject, parse_facts
+from .facts import SUBJECTS, Facts, Subject, parse_facts, parser_for
 from .verdict import (
     Citation,
     Outcome,
@@ -207,6 +207,8 @@ class Engine:
         self._decides_na = frozenset(c.rule for c in compiled if c.part is _compile.Part.NOT_APPLICABLE)
         self._provisional = frozenset(r.id for r in ruleset.rules if r.provisional_pass)
         self._required = tuple(r.severity == "required" for r in ruleset.rules)  # by rule, in ruleset order
+        # parse_facts with this ruleset's zone and facts schema looked up once
+        self._parse_doc = parser_for(ruleset.time_zone, ruleset.facts or ruleset.subject)
         self._parts = {c.id: (c.rule, c.part) for c in compiled}  # the names durable fires, read back
         # derived counts with a `where`: verdicts show which items they counted
         self._counted = tuple(d for d in ruleset.derived if d.where_condition is not None)
@@ -298,7 +300,7 @@ class Engine:
             return facts
         if isinstance(facts, (str, bytes, bytearray)):
             facts = _loads_json(facts, "(facts)")
-        return parse_facts(facts, tz=self.ruleset.time_zone, subject=self.ruleset.facts or self.ruleset.subject)
+        return self._parse_doc(facts)
 
     def decide(self, facts: Facts, derived: dict[str, Any], as_of: dt.datetime | None = None
                ) -> dict[str, RuleDecision]:
@@ -338,11 +340,13 @@ class Engine:
         text, or ``None``). Returns a ``Verdict``. Raises FactsError for bad facts or a bad
         ``as_of`` (and never half-applies), EvaluationError if the engine fails on valid input."""
         rs = self.ruleset
-        parsed = self.parse(facts)
+        parsed = self._parse_doc(facts) if type(facts) is dict else self.parse(facts)
         if parsed is facts:  # the caller's: the verdict reads it later, so it keeps its own copy
             parsed = _own_copy(parsed)
-        moment = as_of_moment(as_of, rs.time_zone)
-        _check_as_of(parsed, moment, rs.facts or rs.subject)
+        moment = None
+        if as_of is not None:
+            moment = as_of_moment(as_of, rs.time_zone)
+            _check_as_of(parsed, moment, rs.facts or rs.subject)
         derived, counted_by = self._derive(parsed)
         if self._durable is None:
             results = self._python_results(parsed, derived, moment)

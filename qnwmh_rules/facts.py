@@ -372,6 +372,22 @@ def parse_facts(doc: Any, *, tz: str = "Asia/Shanghai", subject: str | Subject =
     return _full_parse(doc, subj, zone_, tz)
 
 
+def parser_for(tz: str = "Asia/Shanghai", subject: str | Subject = "collective") -> Callable[[Any], Facts]:
+    """``parse_facts`` with ``tz`` and ``subject`` looked up once (an engine's): ``parser_for(tz, s)(doc)``
+    returns and raises exactly what ``parse_facts(doc, tz=tz, subject=s)`` does. FactsError for an unknown
+    subject kind (now, not per document)."""
+    subj = _subject_of(subject)
+    zone_ = _zone_of(tz)
+
+    def parse(doc: Any) -> Facts:
+        got = (subj.generated or _generated_parser(subj))(doc, zone_, tz)
+        if got is None:
+            got = _generic_fast_parse(doc, subj, zone_, tz)
+        return got if got is not None else _full_parse(doc, subj, zone_, tz)
+
+    return parse
+
+
 def _full_parse(doc: Any, subj: Subject, zone: dt.tzinfo, tz: str) -> Facts:
     """The full walker: checks every value in document order and raises the first problem."""
     if not isinstance(doc, Mapping):
