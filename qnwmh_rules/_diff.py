@@ -151,6 +151,10 @@ def _rest(a: Ruleset, b: Ruleset) -> list[Change]:
                 new = (fb.get(part) or {}).get(lang)
                 if old != new:
                     out.append(Change("rule", "changed", rid, f"finding.{part}.{lang}", old, new))
+    for rid in sorted(rules_a.keys() & rules_b.keys()):
+        out += _respaced(rid, rules_a[rid], rules_b[rid])
+    for key, ident in (("rules", "id"), ("parameters", "name"), ("derived", "name"), ("sources", "id")):
+        out += _reordered(b.id, key, [x[ident] for x in ca[key]], [x[ident] for x in cb[key]])
     params_a, params_b = {p["name"]: p for p in ca["parameters"]}, {p["name"]: p for p in cb["parameters"]}
     for name in sorted(params_a.keys() & params_b.keys()):
         pa, pb = params_a[name], params_b[name]
@@ -160,11 +164,42 @@ def _rest(a: Ruleset, b: Ruleset) -> list[Change]:
     return out
 
 
+# the rule fields ``_rule_fields`` compares with runs of spaces squeezed, as ``_schema.canonical`` holds them
+_SQUEEZED = (("condition", ("when",)), ("pending_if", ("pending_if",)), ("applies_if", ("applies_if",)),
+             ("citation.text", ("citation", "text")), ("interpretation.zh", ("interpretation", "zh")),
+             ("interpretation.en", ("interpretation", "en")))
+
+
+def _raw(rule: dict[str, Any], keys: tuple[str, ...]) -> Any:
+    for key in keys:
+        rule = rule.get(key) if isinstance(rule, dict) else None  # type: ignore[assignment]
+    return rule
+
+
+def _respaced(rid: str, ra: dict[str, Any], rb: dict[str, Any]) -> list[Change]:
+    """A text of a rule whose words are the same but not its spacing (``_rule_fields`` sees no change, the
+    content hash does): ``<field> (spacing)`` with the texts as written."""
+    out = []
+    for field, keys in _SQUEEZED:
+        old, new = _raw(ra, keys), _raw(rb, keys)
+        if old != new and isinstance(old, str) and isinstance(new, str) and old.split() == new.split():
+            out.append(Change("rule", "changed", rid, f"{field} (spacing)", old, new))
+    return out
+
+
+def _reordered(rid: str, key: str, old: list[str], new: list[str]) -> list[Change]:
+    """The order of the entries both rulesets hold (rules, parameters, derived facts, sources), when it
+    changed: verdicts, notes and the content hash follow it."""
+    both = set(old) & set(new)
+    kept_old, kept_new = [x for x in old if x in both], [x for x in new if x in both]
+    return [] if kept_old == kept_new else [Change("ruleset", "changed", rid, f"{key} (order)", kept_old, kept_new)]
+
+
 def _shown(v: Any) -> str:
     """A changed value in the text report: a structure as JSON, anything else as ``repr`` of ``_show``."""
     v = _show(v)
     if isinstance(v, (dict, list)):
-        return json.dumps(v, ensure_ascii=False, sort_keys=True)
+        return json.dumps(v, ensure_ascii=False, sort_keys=True, default=str)  # dates as --json shows them
     return repr(v)
 
 

@@ -1,0 +1,134 @@
+"""Break tests of session 20's work (issue 14 and the lead's changes): each kind found by attacking it."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import yaml
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from qnwmh_rules import RulesetError, load_ruleset
+from qnwmh_rules._diff import diff_rulesets, format_changes
+from qnwmh_rules._schema import wording_sha256
+from qnwmh_rules.cli import main
+
+from .shipped import RULESETS_DIR, shipped
+
+_FILES = [p.relative_to(RULESETS_DIR).as_posix() for p in shipped("ruleset")]
+
+
+def _containers(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """The paths of every list or mapping of two or more entries in a YAML document."""
+    here = [path] if isinstance(node, (dict, list)) and len(node) > 1 else []
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    return here + [p for k, v in items for p in _containers(v, (*path, k))]
+
+
+def _texts(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """The paths of every text holding a space in a YAML document (but its version and free description)."""
+    if isinstance(node, dict):
+        return [p for k, v in node.items() if path or k not in ("version", "description") for p in _texts(v, (*path, k))]
+    if isinstance(node, list):
+        return [p for i, v in enumerate(node) for p in _texts(v, (*path, i))]
+    return [path] if isinstance(node, str) and " " in node else []
+
+
+def _at(doc: Any, path: tuple[Any, ...]) -> Any:
+    for key in path:
+        doc = doc[key]
+    return doc
+
+
+def _reordered(node: Any, i: int, j: int) -> Any:
+    """``node`` (a list or mapping) with its entries ``i`` and ``j`` swapped."""
+    entries = list(node.items()) if isinstance(node, dict) else list(node)
+    entries[i], entries[j] = entries[j], entries[i]
+    return dict(entries) if isinstance(node, dict) else entries
+
+
+def _respaced(text: str, how: int) -> str:
+    """``text`` with the same words and other spacing: a space doubled, a newline for a space, a space at its end."""
+    at = text.index(" ")
+    return [text[:at] + "  " + text[at:], text[:at] + "\n" + text[at + 1:], text + " "][how % 3]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                   HealthCheck.filter_too_much])
+@given(rel=st.sampled_from(_FILES), data=st.data())
+def test_a_reordered_or_respaced_ruleset_is_never_reported_without_differences(tmp_path_factory, rel, data):
+    """Swap two entries of any list or mapping of a shipped ruleset, or respace any text: whenever the
+    content hash or the findings' wording moved (a released version would be refused, Q130), ``diff``
+    lists a change; when neither did, it lists none."""
+    root = tmp_path_factory.mktemp("d") / "rulesets"
+    shutil.copytree(RULESETS_DIR, root, ignore=shutil.ignore_patterns("releases.lock"))
+    path = root / rel
+    before = load_ruleset(path, backend="python").ruleset
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if data.draw(st.booleans(), label="reorder"):
+        where = data.draw(st.sampled_from(_containers(doc)))
+        node = _at(doc, where)
+        i, j = data.draw(st.lists(st.integers(0, len(node) - 1), min_size=2, max_size=2, unique=True))
+        new = _reordered(node, i, j)
+    else:
+        where = data.draw(st.sampled_from(_texts(doc)))
+        new = _respaced(_at(doc, where), data.draw(st.integers(0, 2)))
+    if where:
+        _at(doc, where[:-1])[where[-1]] = new
+    else:
+        doc = new
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    try:
+        after = load_ruleset(path, backend="python").ruleset
+    except RulesetError:
+        assume(False)
+    moved = (before.sha256, wording_sha256(before)) != (after.sha256, wording_sha256(after))
+    changes = diff_rulesets(before, after)
+    assert (moved, moved) == (bool(changes), "no differences" not in format_changes(before, after, changes))
+
+
+def _copy(tmp_path: Path, rel: str) -> Path:
+    root = tmp_path / "rulesets"
+    shutil.copytree(RULESETS_DIR, root, ignore=shutil.ignore_patterns("releases.lock"))
+    return root / rel
+
+
+def test_two_rules_swapped_show_as_a_change_of_the_rules_order(tmp_path: Path):
+    """The attack's example: the national ruleset with its first two rules swapped (hash moved) names the new order."""
+    path = _copy(tmp_path, "2017-2018/national.yaml")
+    before = load_ruleset(path, backend="python").ruleset
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc["rules"][:2] = doc["rules"][1::-1]
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    after = load_ruleset(path, backend="python").ruleset
+    ids = [r.id for r in before.rules]
+    expected = [("ruleset", "changed", "national", "rules (order)", ids, [ids[1], ids[0], *ids[2:]])]
+    assert expected == [(c.what, c.how, c.id, c.field, c.old, c.new) for c in diff_rulesets(before, after)]
+
+
+def test_a_condition_respaced_shows_as_a_change_of_its_spacing(tmp_path: Path):
+    """The attack's example: a rule's condition with a space doubled (hash moved) shows old and new as written."""
+    path = _copy(tmp_path, "2017-2018/national.yaml")
+    before = load_ruleset(path, backend="python").ruleset
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    rule = doc["rules"][0]
+    old = rule["when"]
+    rule["when"] = old.replace(" ", "  ", 1)
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    after = load_ruleset(path, backend="python").ruleset
+    expected = [("rule", "changed", rule["id"], "condition (spacing)", before.rules[0].when, rule["when"])]
+    assert expected == [(c.what, c.how, c.id, c.field, c.old, c.new) for c in diff_rulesets(before, after)]
+
+
+def test_a_changed_derived_fact_whose_where_reads_a_window_is_shown_in_the_text_report(tmp_path: Path, capsys):
+    """`diff` on a derived count whose `where` changed (it reads a date window) printed `internal error
+    (TypeError: date is not JSON serializable)`, exit 3: now the change is listed, exit 0."""
+    path = _copy(tmp_path, "2017-2018/national.yaml")
+    text = path.read_text(encoding="utf-8")
+    where = "where: item.submitted_at in params.single_channel_window"
+    path.write_text(text.replace(where, where + ' and item.channel.kind == "industry"'), encoding="utf-8")
+    code = main(["diff", str(RULESETS_DIR / "2017-2018/national.yaml"), str(path)])
+    out = capsys.readouterr().out
+    assert (0, True) == (code, '"start": "2015-10-01"' in out and "deriveds changed:" in out)
