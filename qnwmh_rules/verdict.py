@@ -53,6 +53,25 @@ OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
 RULE_OUTCOMES: tuple[RuleOutcomeValue, ...] = get_args(RuleOutcomeValue)
 
 
+def _own(v: Any) -> Any:
+    """``v`` (a JSON value) with every list and object copied: what a verdict hands out or takes in is
+    never shared with its own state (nor with the facts' document its stamp hashes)."""
+    t = type(v)
+    if t is list:
+        return [_own(x) for x in v]
+    if t is dict:
+        return {k: _own(x) for k, x in v.items()}
+    return v
+
+
+def _own_pairs(pairs: tuple[tuple[str, Any], ...]) -> Any:
+    """``(key, value)`` pairs with each value's lists and objects copied."""
+    return ((k, x if type(x) not in _CONTAINERS else _own(x)) for k, x in pairs)
+
+
+_CONTAINERS = (list, dict)
+
+
 def _tuple_of_pairs(v: Any) -> tuple[tuple[str, Any], ...]:
     if type(v) is tuple:
         return v
@@ -91,7 +110,8 @@ class RuleOutcome:
             "title": {"zh": self.title_zh, "en": self.title_en},
             "citation": attrs.asdict(self.citation),
             "interpretation": self.interpretation,
-            "values": dict(self.values), "params": dict(self.params), "param_notes": dict(self.param_notes),
+            "values": dict(_own_pairs(self.values)), "params": dict(_own_pairs(self.params)),
+            "param_notes": dict(_own_pairs(self.param_notes)),
             "missing": list(self.missing),
             "condition": self.condition, "layer": self.layer, "reason": self.reason,
         }
@@ -101,7 +121,8 @@ class RuleOutcome:
         return cls(
             id=d["id"], outcome=d["outcome"], severity=d["severity"], title_zh=d["title"]["zh"],
             title_en=d["title"]["en"], citation=Citation(**d["citation"]), interpretation=d["interpretation"],
-            values=d["values"], params=d["params"], param_notes=d["param_notes"], missing=d["missing"],
+            values=_own(d["values"]), params=_own(d["params"]), param_notes=_own(d["param_notes"]),
+            missing=d["missing"],
             condition=d["condition"], reason=d.get("reason"),
             layer=d["layer"],
         )
@@ -522,7 +543,9 @@ class RuleShape:
         return RuleOutcome(
             id=p.id, outcome=result.outcome, severity=p.severity, title_zh=p.title_zh, title_en=p.title_en,
             citation=p.citation, interpretation=p.interpretation,
-            values=tuple((k, shown[k]) for k in self.value_reads if k in shown),
+            # lists and objects copied: the values of list facts are the facts' document, which the stamp hashes
+            values=tuple((k, v if type(v) not in _CONTAINERS else _own(v))
+                         for k in self.value_reads if k in shown for v in (shown[k],)),
             params=copy.deepcopy(p.params) if self._shared_params else p.params,
             param_notes=p.param_notes, missing=result.missing, condition=p.condition, layer=p.layer,
             reason=result.reason)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -11,11 +13,14 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from qnwmh_rules import RulesetError, load_ruleset
+from qnwmh_rules._api import durable_available
 from qnwmh_rules._diff import diff_rulesets, format_changes
 from qnwmh_rules._schema import wording_sha256
 from qnwmh_rules.cli import main
+from qnwmh_rules.verdict import Verdict
 
 from .shipped import RULESETS_DIR, shipped
+from .strategies import collectives
 
 _FILES = [p.relative_to(RULESETS_DIR).as_posix() for p in shipped("ruleset")]
 
@@ -132,3 +137,86 @@ def test_a_changed_derived_fact_whose_where_reads_a_window_is_shown_in_the_text_
     code = main(["diff", str(RULESETS_DIR / "2017-2018/national.yaml"), str(path)])
     out = capsys.readouterr().out
     assert (0, True) == (code, '"start": "2015-10-01"' in out and "deriveds changed:" in out)
+
+
+# ---- a verdict never changes after evaluation, whatever the caller does with what it was given or returned ----
+
+_ENGINES: dict[str, Any] = {}
+
+
+def _engine(backend: str) -> Any:
+    if backend not in _ENGINES:
+        _ENGINES[backend] = load_ruleset(RULESETS_DIR / "2017-2018/national.yaml", backend=backend)
+    return _ENGINES[backend]
+
+
+def _scramble(node: Any) -> None:
+    """Change every list and mapping reachable from ``node`` in place (values replaced, an entry added)."""
+    if isinstance(node, dict):
+        for key, value in list(node.items()):
+            if isinstance(value, (dict, list)):
+                _scramble(value)
+            else:
+                node[key] = "EVIL"
+        node["evil"] = 1
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            if isinstance(value, (dict, list)):
+                _scramble(value)
+            else:
+                node[i] = "EVIL"
+        node.append("EVIL")
+
+
+_BACKENDS = ["python", *(["durable"] if durable_available() else [])]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(doc=collectives(), backend=st.sampled_from(_BACKENDS), first=st.sampled_from(["rules", "to_dict", "none"]))
+def test_changing_what_to_dict_returned_never_changes_the_verdict(doc, backend, first):
+    """Every list and mapping of ``to_dict()`` changed in place, after reading the rules, ``to_dict`` or nothing
+    first: the verdict's JSON, stamp (its facts hash), ``to_dict`` and equality stay those of a fresh verdict of
+    the same facts. (The values of list facts were the facts' canonical document itself, shared by every rule
+    that shows them: the stamp hashed what the caller had changed.)"""
+    engine = _engine(backend)
+    reference = engine.evaluate(copy.deepcopy(doc))
+    expected = (reference.to_json(), reference.stamp, reference.to_dict())
+    verdict = engine.evaluate(copy.deepcopy(doc))
+    if first == "rules":
+        _ = verdict.rules
+    elif first == "to_dict":
+        _scramble(verdict.to_dict())
+    _scramble(verdict.to_dict())
+    assert expected == (verdict.to_json(), verdict.stamp, verdict.to_dict())
+    assert reference == verdict
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(doc=collectives(), backend=st.sampled_from(_BACKENDS), stamp_first=st.booleans())
+def test_changing_a_rules_values_never_changes_the_stamp_nor_the_other_rules(doc, backend, stamp_first):
+    """Every list and mapping of one rule's ``values`` changed in place (before or after the stamp is read): the
+    stamp (its facts hash), the JSON and every other rule's values stay those of a fresh verdict."""
+    engine = _engine(backend)
+    reference = engine.evaluate(copy.deepcopy(doc))
+    verdict = engine.evaluate(copy.deepcopy(doc))
+    if stamp_first:
+        _ = verdict.stamp
+    rules = verdict.rules
+    shows_lists = [i for i, r in enumerate(rules) if any(isinstance(v, list) for _, v in r.values)]
+    for i in shows_lists[:1]:
+        for _, value in rules[i].values:
+            _scramble(value)
+    others = [r.values for i, r in enumerate(rules) if i not in shows_lists[:1]]
+    expected = [r.values for i, r in enumerate(reference.rules) if i not in shows_lists[:1]]
+    assert (reference.to_json(), reference.stamp, expected) == (verdict.to_json(), verdict.stamp, others)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(doc=collectives())
+def test_changing_the_document_a_verdict_was_read_from_never_changes_it(doc):
+    """``Verdict.from_dict(d)`` then every list and mapping of ``d`` changed in place: the verdict read is unchanged."""
+    text = _engine("python").evaluate(copy.deepcopy(doc)).to_json()
+    given_doc = json.loads(text)
+    verdict = Verdict.from_dict(given_doc)
+    _scramble(given_doc)
+    assert text == verdict.to_json()
