@@ -496,8 +496,8 @@ def _banner(verdict: Verdict, rs: Ruleset | None, w: Mapping[str, str], lang: st
 def _check_as_of(as_of: str | None) -> None:
     """ValueError unless ``as_of`` (a stamp's) is unset or an ISO moment with its UTC offset in the years
     1900–2199, as ``evaluate`` records it: a hand-edited one would be shown raw and the headline would
-    read as if none had been given."""
-    if not as_of:
+    read as if none had been given. Unset is None only (an empty text, 0, false or [] is not a moment)."""
+    if as_of is None:
         return
     try:  # the grammar and the years (1900–2199) every moment of this library is read with
         parse_timestamp(str(as_of), "stamp.as_of", dt.UTC, require_offset=True)

@@ -17,7 +17,7 @@ from typing import Any
 
 import attrs
 
-from ._api import load_ruleset, load_ruleset_cached
+from ._api import as_of_moment, load_ruleset, load_ruleset_cached
 from ._catalogue import durable_available, rulesets_dir
 from ._jsontext import InvalidJSONError, check_value, loads
 from ._loader import file_kind
@@ -226,6 +226,10 @@ def replay(verdict_doc: Mapping[str, Any], facts: Mapping[str, Any], *, ruleset:
     rs = engine.ruleset
     if (rs.id, rs.version) != (stamp.ruleset_id, stamp.version):
         notes.append(f"the stamp names {stamp.ruleset_id} {stamp.version}; replayed with {rs.id} {rs.version}")
+    try:  # the stamp's moment, named as the stamp's (a bad one is not a bad --as-of: replay has none)
+        as_of_moment(stamp.as_of, rs.time_zone)
+    except FactsError as exc:
+        raise FactsError("stamp.as_of", exc.message, suggestion=exc.suggestion) from None
     fresh = engine.evaluate(facts, as_of=stamp.as_of)
     old, new = stored.to_dict(), fresh.to_dict()
     if old["stamp"]["library_version"] != new["stamp"]["library_version"]:

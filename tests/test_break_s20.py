@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -220,3 +221,38 @@ def test_changing_the_document_a_verdict_was_read_from_never_changes_it(doc):
     verdict = Verdict.from_dict(given_doc)
     _scramble(given_doc)
     assert text == verdict.to_json()
+
+
+# ---- a stamp's as_of: unset is None only ----
+
+_FALSY = ["", [], {}, 0, False, 0.0]
+
+
+def _verdict_file(tmp_path: Path, as_of: Any) -> tuple[Path, Path]:
+    facts = json.loads((RULESETS_DIR / "examples/collective-gd-0001.json").read_text(encoding="utf-8"))
+    doc = _engine("python").evaluate(facts).to_dict()
+    doc["stamp"]["as_of"] = as_of
+    f, g = tmp_path / "v.json", tmp_path / "facts.json"
+    f.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    g.write_text(json.dumps(facts, ensure_ascii=False), encoding="utf-8")
+    return f, g
+
+
+@pytest.mark.parametrize("as_of", _FALSY, ids=repr)
+def test_explain_refuses_a_stamp_as_of_that_is_empty_but_not_null(tmp_path, capsys, as_of):
+    """A hand-edited stamp.as_of of "", [], {}, 0, false or 0.0 was read as unset (the note said no moment was
+    given): it is refused with one line naming stamp.as_of (exit 2), as any other unreadable moment."""
+    f, _ = _verdict_file(tmp_path, as_of)
+    code = main(["explain", str(f), "--lang", "zh"])
+    out = capsys.readouterr()
+    assert (2, "", 1, True) == (code, out.out, len(out.err.splitlines()), "stamp.as_of" in out.err)
+
+
+@pytest.mark.parametrize("as_of", ["", [], 0, False, "明天", "2017-13-01"], ids=repr)
+def test_replay_names_a_bad_stamp_as_of_not_an_option(tmp_path, capsys, as_of):
+    """`replay` of a verdict whose stamp.as_of is not a moment said `bad option --as-of` (replay has no such
+    option): the line names stamp.as_of."""
+    f, g = _verdict_file(tmp_path, as_of)
+    code = main(["replay", str(f), "--facts", str(g)])
+    err = capsys.readouterr().err
+    assert (2, 1, True, False) == (code, len(err.splitlines()), "stamp.as_of" in err, "--as-of" in err)
