@@ -17,6 +17,7 @@ import io
 import json
 import mmap
 import multiprocessing
+import multiprocessing.pool
 import re
 import signal
 import sys
@@ -686,12 +687,13 @@ def evaluate_blocks(records: Iterable[Record], *, term: str | None = "2017-2018"
         gc.freeze()
         _flush_std_streams()
         try:
-            pool = ctx.Pool(workers, initializer=_ignore_ctrl_c_in_worker)
+            pool = _Pool(workers, initializer=_ignore_ctrl_c_in_worker, context=ctx)
         finally:
             gc.unfreeze()
     else:
         free.extend([None] * in_flight)
-        pool = ctx.Pool(workers, initializer=_init_worker, initargs=(term, region, ruleset, backend, subject, industry))
+        pool = _Pool(workers, initializer=_init_worker, initargs=(term, region, ruleset, backend, subject, industry),
+                     context=ctx)
     abandoned = False
     lent: list[tuple[int, memoryview]] = []  # the slot of the block given last (lend=True), and its view
     try:
@@ -765,6 +767,19 @@ def evaluate_blocks(records: Iterable[Record], *, term: str | None = "2017-2018"
                 pass
         if _SLOTS is slots:
             _SLOTS = []
+
+
+class _Pool(multiprocessing.pool.Pool):
+    """A ``multiprocessing`` pool whose worker-minding thread wakes only when a worker ends or the
+    pool's state changes. The standard one also wakes whenever a result is waiting to be read (it
+    watches the results pipe), and then spins, taking the lock of the interpreter, until the result
+    thread has read it: ~0.1 s of the parent's CPU per 20,000 records, half of all it spent. (It
+    overrides a private method, ``_get_sentinels``, which CPython has had since 3.8; the pool
+    respawns dead workers all the same, which the batch does not rely on: it stops on the first.)"""
+
+    def _get_sentinels(self) -> list[Any]:
+        notifier = getattr(self, "_change_notifier", None)
+        return [notifier._reader] if notifier is not None else super()._get_sentinels()  # type: ignore[misc]
 
 
 def _terminate_quietly(pool: Any) -> None:

@@ -285,3 +285,24 @@ def test_the_cli_writer_copies_a_lent_block_it_keeps_buffered(tmp_path):
     writer.write_block(memoryview(big).toreadonly())  # over 64 KiB: written at once
     writer.close()
     assert b'{"a": 1}\n' + b"x" * 70_000 + b"\n" == out.read_bytes()
+
+
+def test_the_pool_minds_its_workers_without_watching_the_results_pipe():
+    """The batch pool's worker-minding thread waits on the workers and the pool's state only, not on the
+    results pipe (where it spun until each result was read); it still wakes when a worker dies (and
+    replaces it, as the standard pool does)."""
+    import multiprocessing
+    import time
+
+    pool = B._Pool(1, context=multiprocessing.get_context(B._start_method()))
+    try:
+        assert pool._outqueue._reader not in pool._get_sentinels()
+        first = pool._pool[0]
+        first.kill()
+        first.join(5)
+        deadline = time.monotonic() + 30
+        while first in pool._pool and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert (False, 1) == (first in pool._pool, len(pool._pool))
+    finally:
+        pool.terminate()
