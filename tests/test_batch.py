@@ -287,7 +287,14 @@ def test_the_cli_writer_copies_a_lent_block_it_keeps_buffered(tmp_path):
     assert b'{"a": 1}\n' + b"x" * 70_000 + b"\n" == out.read_bytes()
 
 
-def test_the_pool_minds_its_workers_without_watching_the_results_pipe():
+def _touch_and_sleep(path):
+    open(path, "w").close()
+    import time
+
+    time.sleep(60)
+
+
+def test_the_pool_minds_its_workers_without_watching_the_results_pipe(tmp_path):
     """The batch pool's worker-minding thread waits on the workers and the pool's state only, not on the
     results pipe (where it spun until each result was read); it still wakes when a worker dies (and
     replaces it, as the standard pool does)."""
@@ -298,11 +305,15 @@ def test_the_pool_minds_its_workers_without_watching_the_results_pipe():
     try:
         assert pool._outqueue._reader not in pool._get_sentinels()
         first = pool._pool[0]
+        started = tmp_path / "started"
+        pool.apply_async(_touch_and_sleep, (str(started),))
+        deadline = time.monotonic() + 30
+        while not started.exists() and time.monotonic() < deadline:  # busy: it holds no lock of the pool's
+            time.sleep(0.02)
         first.kill()
         first.join(5)
-        deadline = time.monotonic() + 30
         while first in pool._pool and time.monotonic() < deadline:
-            time.sleep(0.05)
+            time.sleep(0.02)
         assert (False, 1) == (first in pool._pool, len(pool._pool))
     finally:
         pool.terminate()
