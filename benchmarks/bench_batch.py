@@ -47,7 +47,8 @@ def measure(path: Path, workers: int, chunk_size: int) -> tuple[float, int, floa
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     n = 0
     with path.open("rb") as f:  # as `qnwmh-rules batch` reads a JSON Lines file
-        for block in _batch.evaluate_blocks(_batch.JsonlStream(f), workers=workers, chunk_size=chunk_size):
+        # lend=True, as the CLI: each block is done with before the next is asked for
+        for block in _batch.evaluate_blocks(_batch.JsonlStream(f), workers=workers, chunk_size=chunk_size, lend=True):
             n += len(block.lines)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     child_cpu = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)

@@ -656,3 +656,4 @@ def encode_facts(facts: Facts, derived: dict[str, Any], tz: str,
 # a flat ``path -> typed value`` dict as a nested document, and an instant as durable gets it.
 nest_values = _nest
 encode_instant = _instant
+encode_value = _encode_value  # one value (an instant, a day) as durable gets it

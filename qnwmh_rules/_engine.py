@@ -47,7 +47,18 @@ from typing import Any
 import durable_rules_engine as _c
 from durable import engine as _durable
 
-from ._compile import MARKER, ZERO, CompiledRule, Part, encode_facts, encode_instant, encode_item, nest_values
+from ._compile import (
+    MARKER,
+    WHERE_LIST,
+    ZERO,
+    CompiledRule,
+    Part,
+    encode_facts,
+    encode_instant,
+    encode_item,
+    encode_value,
+    nest_values,
+)
 from .exceptions import EvaluationError
 
 __all__ = ["DurableEngine", "SENTINEL", "read_paths", "project", "refusals", "where_predicates"]
@@ -162,6 +173,8 @@ class DurableEngine:
         definition[SENTINEL] = {"all": [{"m": dict(MARKER)}], "run": _action(self._case, SENTINEL)}
         self._definition = definition
         self._names = frozenset(definition)
+        # no name needs a JSON escape: the raw text between the quotes of a result is its name
+        self._plain = all('"' not in n and "\\" not in n and n.isprintable() for n in self._names)
         self._box = _HostBox()
         self._box.replace(self._new_host())
         self._finalizer = weakref.finalize(self, self._box.free)
@@ -242,8 +255,59 @@ class DurableEngine:
         return self._fire_text(json.dumps(doc, ensure_ascii=False))
 
     def _fire_text(self, text: str) -> frozenset[str]:
-        """``fire`` of a document already encoded as JSON text (with durable's ``sid`` and ``id``)."""
-        return self._run(text, 1)[0]
+        """``fire`` of a document already encoded as JSON text (with durable's ``sid`` and ``id``):
+        ``_run(text, 1)[0]`` with only what one case needs (the same C calls, checks and clean-up)."""
+        with self._lock:
+            host = self._box.host
+            if host is None:
+                raise EvaluationError(f"the durable engine {self.name} was closed")
+            fired: set[str] = set()
+            sentinels = 0
+            error: BaseException | None = None
+            leased = None  # (handle, state) while durable holds an action of this case started
+            try:
+                handle = host._ruleset_directory[self.name]._handle  # Host.get_ruleset of a registered name
+                code, state = _c.assert_fact(handle, text)
+                if code != _OK:  # hazard 5: not even the sentinel matched (or durable deferred the fact)
+                    raise EvaluationError("the sentinel rule did not fire; the engine state could not be "
+                                          f"cleared safely (durable_rules result {code})")
+                started = _c.start_action_for_state(handle, state)
+                results = started[1] if started else None
+                leased = (handle, state) if results else None
+                names, plain = self._names, self._plain
+                while results:
+                    end = results.find('"', 2)
+                    name = results[2:end]
+                    if not (plain and name in names and results.startswith('":', end) and results.startswith('{"')):
+                        name = self._fired_name(results)
+                    if name == SENTINEL:
+                        sentinels += 1
+                    else:
+                        fired.add(name)
+                    results = _c.complete_and_start_action(handle, state)
+                leased = None
+                if sentinels != 1:
+                    raise EvaluationError("the sentinel rule did not fire; the engine state could not be "
+                                          "cleared safely")
+                _c.retract_fact(handle, _RETRACT)
+            except BaseException as exc:  # raised below, after the Host is made safe again
+                error = exc
+                if leased is not None:  # give the action back, as durable's own layer does on an error:
+                    try:  # a state whose action is still leased can be neither cleared nor freed
+                        _c.abandon_action(*leased)
+                    except Exception:  # noqa: S110 - best effort: the Host is replaced either way
+                        pass
+                # A case that could not be retracted would leak into the next case: start a fresh
+                # Host, and free the old one's C memory (hazard 16).
+                try:
+                    self._rescue(self._case)
+                finally:
+                    self._box.replace(self._new_host())
+        if error is None:
+            return frozenset(fired)
+        if isinstance(error, (KeyboardInterrupt, SystemExit, EvaluationError)):
+            raise error
+        raise EvaluationError(f"durable_rules failed on this case: {error!r}") from error
 
     def fire_many(self, documents: Iterable[dict[str, Any]]) -> list[frozenset[str]]:
         """``[fire(d) for d in documents]``, asking durable about up to ``MANY`` documents at once:
@@ -513,19 +577,34 @@ def project(doc: dict[str, Any], spec: Projection) -> dict[str, Any]:
     return out
 
 
+_SHAPES = 4096  # documents' key sets remembered per engine (then each new one is worked out per case)
+_Put = tuple[tuple[str, int, str], ...]
+_Shape = tuple[tuple[tuple[int, str], ...], _Put, _Put]
+"""How one key set is encoded: the objects to make (``(index of the object holding it, key)``; object 0
+is the document) and the values to put (``(flat path, index of the object, key)``), in order: first
+those read from the facts' values (or the list item), then those read from the derived values."""
+
+
 class _Plan:
     """Encodes a case straight into the projected JSON text: ``project(encode_facts(...), spec)``
     with durable's ``sid`` and ``id``, without building (and then trimming) the whole document.
-    What a projection does with each flat path is decided once per path and remembered."""
+
+    What a projection does with each flat path is decided once per path, and what it does with a
+    whole set of paths (a case's facts and derived values, a list item's fields) once per set: a
+    ``_Shape``, remembered by the tuple of the paths (cases of one ruleset come in few key sets),
+    which says which objects to make and which values to put where. Only the values are read per case."""
 
     def __init__(self, spec: Projection) -> None:
         self.spec = spec
         # by id(scope): path -> _way; durable owns "id", and encode_facts drops "name" with it
         self._ways: dict[int, dict[str, tuple[str, ...] | None]] = {id(spec): {"id": (), "name": ()}}
+        # by (id(scope), paths, derived paths); a list item's have no derived paths (None)
+        self._shapes: dict[tuple[int, tuple[str, ...], tuple[str, ...] | None], _Shape] = {}
         counts = spec.get("_n")
         self._counts: Projection | bool = counts if counts is not None else False
         self._zero = ZERO in spec
         self._as_of = "as_of" in spec
+        self._encode = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(doc, ensure_ascii=False)
 
     @staticmethod
     def _way(scope: Any, path: str) -> tuple[str, ...] | None:
@@ -540,33 +619,71 @@ class _Plan:
             node = node[part]
         return None
 
-    def _flat(self, scope: Any, values: dict[str, Any], into: dict[str, Any], empty: list[tuple[str, ...]]) -> None:
+    def _shape(self, scope: Any, keys: tuple[str, ...], more: tuple[str, ...] | None) -> _Shape:
+        """The ``_Shape`` of the paths ``keys`` (then ``more``, whose value wins for a path in both)
+        under ``scope``: ``_with_empty(nest_values(kept), emptied)`` of ``_way``, worked out once."""
+        key = (id(scope), keys, more)
+        shape = self._shapes.get(key)
+        if shape is not None:
+            return shape
         ways = self._ways.get(id(scope))
         if ways is None:
             ways = self._ways[id(scope)] = {}
-        for k, v in values.items():
-            try:
-                w = ways[k]
-            except KeyError:
-                w = ways[k] = self._way(scope, k)
-            if w is None:
-                into[k] = v
-            elif w:
-                empty.append(w)
+        objects: list[tuple[int, str]] = []
+        index: dict[tuple[str, ...], int] = {(): 0}
 
-    def _nested(self, scope: Any, values: dict[str, Any], tz: str) -> dict[str, Any]:
-        flat: dict[str, Any] = {}
-        empty: list[tuple[str, ...]] = []
-        self._flat(scope, values, flat, empty)
-        return _with_empty(nest_values(flat, tz), empty) if empty else nest_values(flat, tz)
+        def at(heads: tuple[str, ...]) -> int:
+            found = index.get(heads)
+            if found is None:
+                holder = at(heads[:-1])
+                objects.append((holder, heads[-1]))
+                found = index[heads] = len(objects)
+            return found
+
+        puts: tuple[list[tuple[str, int, str]], list[tuple[str, int, str]]] = ([], [])
+        emptied: list[tuple[str, ...]] = []
+        overridden = set(more or ())  # a derived value replaces the fact of the same path
+        for source, paths in ((0, [k for k in keys if k not in overridden]), (1, more or ())):
+            for path in paths:
+                try:
+                    w = ways[path]
+                except KeyError:
+                    w = ways[path] = self._way(scope, path)
+                if w is None:
+                    *heads, last = path.split(".")
+                    puts[source].append((path, at(tuple(heads)), last))
+                elif w:
+                    emptied.append(w)
+        for w in emptied:
+            at(w)
+        shape = (tuple(objects), tuple(puts[0]), tuple(puts[1]))
+        if len(self._shapes) < _SHAPES:
+            self._shapes[key] = shape
+        return shape
+
+    def _nested(self, scope: Any, values: dict[str, Any], tz: str, derived: dict[str, Any] | None = None
+                ) -> dict[str, Any]:
+        """``_with_empty(nest_values(kept of values and derived), emptied)`` of ``scope``."""
+        objects, puts, more = self._shape(scope, tuple(values), None if derived is None else tuple(derived))
+        doc: dict[str, Any] = {}
+        made = [doc]
+        for holder, key in objects:
+            obj: dict[str, Any] = {}
+            made.append(obj)
+            made[holder][key] = obj
+        plain = _PLAIN
+        for path, at, key in puts:
+            v = values[path]
+            made[at][key] = v if type(v) in plain else encode_value(v, tz)
+        if derived is not None:
+            for path, at, key in more:
+                v = derived[path]
+                made[at][key] = v if type(v) in plain else encode_value(v, tz)
+        return doc
 
     def text(self, facts: Any, derived: dict[str, Any], tz: str, as_of: Any) -> str:
         spec = self.spec
-        flat: dict[str, Any] = {}
-        empty: list[tuple[str, ...]] = []
-        self._flat(spec, facts.values, flat, empty)
-        self._flat(spec, derived, flat, empty)
-        doc = _with_empty(nest_values(flat, tz), empty) if empty else nest_values(flat, tz)
+        doc = self._nested(spec, facts.values, tz, derived)
         for name, items in facts.lists.items():
             sub = spec.get(name)
             if sub is None:
@@ -586,7 +703,10 @@ class _Plan:
             doc["as_of"] = encode_instant(as_of)
         doc.update(MARKER)
         doc.update(sid=_SID, id=_CASE_ID)
-        return json.dumps(doc, ensure_ascii=False)
+        return self._encode(doc)
+
+
+_PLAIN = (str, int, float, bool)  # values durable gets as they are (``encode_value`` passes them through)
 
 
 def _with_empty(doc: dict[str, Any], empty: list[tuple[str, ...]]) -> dict[str, Any]:
@@ -636,6 +756,10 @@ def _noop(c: Any) -> None:  # pragma: no cover - never fired: probes are only re
 _PROBES = itertools.count()
 
 
+_ANSWERS = 4096  # distinct list items whose `where` answer a predicate remembers (then it asks durable each time)
+_UNASKED = object()
+
+
 def where_predicates(name: str, rules: Iterable[CompiledRule], tz: str) -> dict[str, Any]:
     """Each derived count's ``where`` decided by durable_rules, on one list item at a time or (its
     ``many`` attribute) on every item of a list in one assertion.
@@ -643,23 +767,66 @@ def where_predicates(name: str, rules: Iterable[CompiledRule], tz: str) -> dict[
     ``rules`` are what ``_compile.compile_where`` makes; returns, by derivation name, a function
     of one list item (a ``Facts`` item: field path -> typed value) answering True (the HOLDS part
     fired), False (the FAILS part fired) or None (neither: a field ``where`` reads is missing).
-    The rules get their own ``DurableEngine`` (named ``name``), freed with the functions."""
+    The rules get their own ``DurableEngine`` (named ``name``), freed with the functions.
+
+    Each function remembers durable's answer for up to ``_ANSWERS`` distinct items: an item's
+    document (``encode_item``, projected) depends only on which fields it has and the typed values of
+    those the rules read, so an item equal in both (``_item_key``; types compared too: ``1`` is not
+    ``True``) gets the answer durable gave the first (durable still decides every distinct item;
+    items repeat: a filing's kind and status, not its time)."""
     rules = tuple(rules)
     if not rules:
         return {}
     engine = DurableEngine(name, rules)
+    plan, spec = engine._plan, engine.projection
+    scope = spec.get(WHERE_LIST) if spec is not None else None
 
     def predicate(holds: str, fails: str) -> Any:
+        answers: dict[Any, bool | None] = {}
+
         def answer(fired: frozenset[str]) -> bool | None:
             return True if holds in fired else False if fails in fired else None
 
         def decide(item: dict[str, Any]) -> bool | None:
-            return answer(engine.fire(encode_item(item, tz)))
+            return many((item,))[0]
 
         def many(items: Iterable[dict[str, Any]]) -> list[bool | None]:
-            return [answer(f) for f in engine.fire_many([encode_item(i, tz) for i in items])]
+            items = list(items)
+            out: list[bool | None] = []
+            asked: list[tuple[int, Any]] = []  # (position, key) of the items durable is asked about
+            for n, item in enumerate(items):
+                key = _item_key(plan, scope, item)
+                found = answers.get(key, _UNASKED) if key is not None else _UNASKED
+                if found is _UNASKED:
+                    asked.append((n, key))
+                    found = None
+                out.append(found)  # type: ignore[arg-type]  # _UNASKED is replaced below
+            if asked:
+                fired = engine.fire_many([encode_item(items[n], tz) for n, _ in asked])
+                for (n, key), f in zip(asked, fired, strict=True):
+                    out[n] = found = answer(f)
+                    if key is not None and len(answers) < _ANSWERS:
+                        answers[key] = found
+            return out
 
         decide.many = many  # type: ignore[attr-defined]  # every item of a list in one go (_derive)
         return decide
 
     return {r.rule: predicate(r.id, r.rule + Part.FAILS.value) for r in rules if r.part is Part.HOLDS}
+
+
+def _item_key(plan: _Plan | None, scope: Any, item: dict[str, Any]) -> Any:
+    """What decides the document ``encode_item`` sends durable for ``item``: its field paths (which
+    ones are there decides the objects the projection keeps, emptied) and the type and value of each
+    field the projection keeps; None (not to be remembered) if a value cannot be a key."""
+    keys = tuple(item)
+    if plan is not None and isinstance(scope, dict):
+        read: Iterable[str] = (path for path, _, _ in plan._shape(scope, keys, None)[1])
+    else:  # the whole item is sent
+        read = keys
+    try:
+        key = (keys, tuple([(type(v), v) for v in (item[p] for p in read)]))
+        hash(key)
+    except TypeError:  # a list or an object among the values
+        return None
+    return key

@@ -703,15 +703,18 @@ class _LineWriter:
 
     def __init__(self, fd: int | None, close: bool, name: str) -> None:
         self.fd, self._close, self._size, self._name = fd, close, 0, name
-        self._buf: list[bytes] = []
+        self._buf: list[bytes | memoryview] = []
         self._regular = fd is not None and stat.S_ISREG(os.fstat(fd).st_mode)
         self._good = os.lseek(fd, 0, os.SEEK_CUR) if self._regular and fd is not None else 0
 
     def write_line(self, text: str) -> None:
         self.write_block((text + "\n").encode("utf-8"))
 
-    def write_block(self, data: bytes) -> None:
-        """Write whole lines (UTF-8, each ending in a newline), buffered."""
+    def write_block(self, data: bytes | memoryview) -> None:
+        """Write whole lines (UTF-8, each ending in a newline), buffered. A ``memoryview`` (a block
+        lent by ``evaluate_blocks``) is written or copied before this returns: it is not kept."""
+        if isinstance(data, memoryview) and self._size + len(data) < 1 << 16:
+            data = bytes(data)
         self._buf.append(data)
         self._size += len(data)
         if self._size >= 1 << 16:
@@ -723,7 +726,7 @@ class _LineWriter:
         if not data:
             return
         if self.fd is None:  # stdout without a file descriptor (an embedding program's stream)
-            sys.stdout.write(data.decode("utf-8"))
+            sys.stdout.write(str(data, "utf-8"))
             sys.stdout.flush()
             return
         held = signal.pthread_sigmask(signal.SIG_BLOCK, self._HELD)
@@ -858,7 +861,8 @@ def _batch(args: argparse.Namespace) -> int:
     try:
         for block in B.evaluate_blocks(records, term=None if args.ruleset else args.term, region=args.region,
                                        ruleset=args.ruleset, as_of=args.as_of, backend=args.backend,
-                                       workers=args.workers, subject=args.subject, industry=args.industry):
+                                       workers=args.workers, subject=args.subject, industry=args.industry,
+                                       lend=True):  # each block's data is written before the next is asked for
             out.write_block(block.data)
             errors = summary.errors
             summary.add_block(block)

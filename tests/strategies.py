@@ -542,7 +542,8 @@ _ODD = st.one_of(
     st.integers(-3, 1_000_000_002), st.floats(-5, 1e10), st.dates(dt.date(1880, 1, 1), dt.date(2210, 1, 1)),
     st.datetimes(dt.datetime(1890, 1, 1), dt.datetime(2205, 1, 1), timezones=st.one_of(st.none(), st.timezones())),
     st.sampled_from(LEVELS + KINDS + ROUNDS + ACTIVITY_KINDS + ["pending", "approved", "guangdong", "gd", "US"]),
-    st.just([]), st.just({}), st.booleans())
+    st.builds(list), st.builds(dict), st.booleans())  # a new empty list or object each time: a shared one
+# (st.just([])) took the edits made into it, and the next run of the strategy drew something else
 
 
 def _containers(value, path=()):

@@ -2,10 +2,12 @@
 
 import io
 import json
+import os
 import subprocess
 import sys
 import threading
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -233,3 +235,85 @@ def test_what_the_caller_printed_before_the_workers_start_is_written_once(tmp_pa
               "print('', n)\n")
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, check=True)
     assert b"before 32\n" == out.stdout
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(totals=st.lists(st.integers(0, 300), min_size=1, max_size=30), bad_every=st.integers(0, 5),
+       chunk=st.integers(1, 9), slot=st.sampled_from([None, 64]))
+def test_lent_blocks_read_in_turn_are_the_bytes_of_copied_blocks(tmp_path, monkeypatch, totals, bad_every, chunk,
+                                                                 slot):
+    """Blocks lent from shared memory (lend=True), each read before the next is asked for, are byte for
+    byte the blocks given as copies, with the same lines (also when a block does not fit its slot)."""
+    if slot is not None:
+        monkeypatch.setattr(B, "_SLOT_BYTES", slot)
+    data = _mixed_lines(totals, bad_every)
+    copied = list(B.evaluate_blocks(B.read_jsonl(io.BytesIO(data)), workers=2, chunk_size=chunk))
+    lent = [(bytes(b.data), b.lines) for b in B.evaluate_blocks(B.read_jsonl(io.BytesIO(data)), workers=2,
+                                                                  chunk_size=chunk, lend=True)]
+    assert [(b.data, b.lines) for b in copied] == lent
+
+
+def test_a_lent_block_is_withdrawn_when_the_next_is_asked_for(tmp_path):
+    """A lent block kept past the next request cannot be read (its memory is being reused): reading it
+    raises instead of giving another block's bytes; a copy taken in time stays whole."""
+    path = _lines(tmp_path)
+    with path.open("rb") as f:
+        blocks = B.evaluate_blocks(B.JsonlStream(f), workers=2, chunk_size=5, lend=True)
+        first = next(blocks)
+        kept = bytes(first.data)
+        second = bytes(next(blocks).data)
+        rest = [bytes(b.data) for b in blocks]
+    assert isinstance(first.data, memoryview)
+    with pytest.raises(ValueError):
+        bytes(first.data)
+    with path.open("rb") as f:
+        copies = [b.data for b in B.evaluate_blocks(B.JsonlStream(f), workers=2, chunk_size=5)]
+    assert copies == [kept, second, *rest]
+
+
+def test_the_cli_writer_copies_a_lent_block_it_keeps_buffered(tmp_path):
+    """The CLI's writer buffers a small block until 64 KiB: a lent (memoryview) block it keeps is copied
+    first, so what the lender writes into that memory afterwards never reaches the output."""
+    from qnwmh_rules.cli import _LineWriter
+
+    shared = bytearray(b'{"a": 1}\n')
+    out = tmp_path / "out.jsonl"
+    writer = _LineWriter(os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666), close=True, name=str(out))
+    writer.write_block(memoryview(shared).toreadonly())
+    shared[:] = b'{"b": 2}\n'
+    big = bytearray(b"x" * 70_000 + b"\n")
+    writer.write_block(memoryview(big).toreadonly())  # over 64 KiB: written at once
+    writer.close()
+    assert b'{"a": 1}\n' + b"x" * 70_000 + b"\n" == out.read_bytes()
+
+
+def _touch_and_sleep(path):
+    open(path, "w").close()
+    import time
+
+    time.sleep(60)
+
+
+def test_the_pool_minds_its_workers_without_watching_the_results_pipe(tmp_path):
+    """The batch pool's worker-minding thread waits on the workers and the pool's state only, not on the
+    results pipe (where it spun until each result was read); it still wakes when a worker dies (and
+    replaces it, as the standard pool does)."""
+    import multiprocessing
+    import time
+
+    pool = B._Pool(1, context=multiprocessing.get_context(B._start_method()))
+    try:
+        assert pool._outqueue._reader not in pool._get_sentinels()
+        first = pool._pool[0]
+        started = tmp_path / "started"
+        pool.apply_async(_touch_and_sleep, (str(started),))
+        deadline = time.monotonic() + 30
+        while not started.exists() and time.monotonic() < deadline:  # busy: it holds no lock of the pool's
+            time.sleep(0.02)
+        first.kill()
+        first.join(5)
+        while first in pool._pool and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert (False, 1) == (first in pool._pool, len(pool._pool))
+    finally:
+        pool.terminate()

@@ -105,7 +105,30 @@ def test_an_error_inside_an_action_surfaces_as_evaluation_error(monkeypatch):
     with monkeypatch.context() as m:
         m.setattr(_Case, "record", broken)
         with pytest.raises(EvaluationError, match="boom in action"):
-            e.fire(_case(12))
+            e.fire_many([_case(12), _case(3)])  # fire_many records each result on the case
+    assert [frozenset({"r.big"})] == e.fire_many([_case(12)])  # the state was cleared: the next case is clean
+
+
+@pytest.mark.parametrize("many", [False, True])
+def test_an_error_while_reading_a_result_surfaces_and_replaces_the_host(monkeypatch, many):
+    """A result the adapter cannot read (here: cut short, so its rule name cannot be decoded) is an
+    EvaluationError on fire and fire_many, never a missing rule; the action durable leased is given
+    back, the Host replaced, and the next case is clean (hazards 3, 4)."""
+    import qnwmh_rules._engine as adapter
+
+    e = _engine(f"unreadable-{many}")
+    before = e._host
+    real = adapter._c.start_action_for_state
+
+    def cut(handle, state):
+        started = real(handle, state)
+        return None if started is None else (started[0], started[1][:5])
+
+    with monkeypatch.context() as m:
+        m.setattr(adapter._c, "start_action_for_state", cut)
+        with pytest.raises(EvaluationError, match="durable_rules failed on this case"):
+            e.fire_many([_case(12), _case(3)]) if many else e.fire(_case(12))
+    assert before is not e._host
     assert frozenset({"r.big"}) == e.fire(_case(12))  # the state was cleared: the next case is clean
 
 
@@ -593,3 +616,84 @@ def test_a_result_about_a_fact_that_was_not_sent_is_an_error():
 
     with pytest.raises(EvaluationError, match="not given"):
         _fact_number('{"r":{"m":{"q": 1, "id": "w9"}}}', 4)
+
+
+# ---- answers remembered: a count's `where` per distinct item, a case's shape per key set -------------
+
+def _item_lists(engine, facts_docs):
+    """Every list a `where` of ``engine`` is asked about, for each parsable document of ``facts_docs``."""
+    out = []
+    for facts in facts_docs:
+        try:
+            parsed = engine.parse(facts)
+        except qnwmh_rules.FactsError:
+            continue
+        for d in engine.ruleset.derived:
+            if d.where_condition is not None and d.name in engine._where:
+                items = parsed.lists.get(d.of.partition("[]")[0])
+                if items is not None:
+                    out.append((d.name, items))
+    return out
+
+
+@pytest.mark.parametrize("path", _shipped_and_test_rulesets(), ids=lambda p: f"{p.parent.name}/{p.name}")
+@settings(max_examples=25, deadline=None)
+@given(data=st.data())
+def test_a_remembered_where_answer_is_what_durable_answers_for_the_item(path, data):
+    """A count's `where` remembered per distinct item (fields present, typed values read) answers, over a
+    run of many cases, exactly what a predicate that remembers nothing answers (durable asked every time),
+    item by item, and what the reference evaluator answers."""
+    import qnwmh_rules._engine as adapter
+    from qnwmh_rules._compile import compile_where
+    from qnwmh_rules._reference import evaluate_item_condition
+
+    projected, _, _ = _triple(path)
+    rs = projected.ruleset
+    where_rules, _ = compile_where(rs)
+    if not where_rules:
+        return
+    draw = units() if rs.subject == "unit" else collectives()
+    lists = _item_lists(projected, data.draw(st.lists(draw, min_size=1, max_size=12)))
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(adapter, "_ANSWERS", 0)
+        fresh = adapter.where_predicates("fresh.where", where_rules, rs.time_zone)
+    by_name = {d.name: d for d in rs.derived}
+    for name, items in lists * 2:  # twice: the second time every item is remembered
+        remembered = projected._where[name].many(items)
+        assert fresh[name].many(items) == remembered
+        assert [projected._where[name](i) for i in items] == remembered
+        assert [evaluate_item_condition(by_name[name].where_condition, i, rs.time_zone) for i in items] == remembered
+
+
+def test_items_equal_in_python_but_not_in_type_are_not_one_remembered_answer():
+    """1, 1.0 and True are equal in Python but are different documents for durable: each is its own key."""
+    from qnwmh_rules._engine import _item_key
+
+    keys = {_item_key(None, None, {"a": v}) for v in (1, 1.0, True, "1")}
+    assert 4 == len(keys)
+    assert _item_key(None, None, {"a": [1]}) is None  # a value that cannot be a key is not remembered
+
+
+@pytest.mark.parametrize("path", _shipped_and_test_rulesets()[:2], ids=lambda p: f"{p.parent.name}/{p.name}")
+@settings(max_examples=20, deadline=None)
+@given(data=st.data())
+def test_a_case_encoded_once_the_shapes_are_full_is_the_same_document(path, data):
+    """Once the plan remembers no more key sets (_SHAPES reached), each case's shape is worked out for it
+    alone, and the text is the same as with the shape remembered."""
+    import qnwmh_rules._engine as adapter
+
+    projected, _, _ = _triple(path)
+    facts = data.draw(units() if projected.ruleset.subject == "unit" else collectives())
+    try:
+        parsed = projected.parse(facts)
+    except qnwmh_rules.FactsError:
+        return
+    tz = projected.ruleset.time_zone
+    derived = derive(projected.ruleset, parsed, projected._param_values)
+    spec = projected._durable.projection
+    full = adapter._Plan(spec)
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(adapter, "_SHAPES", 0)
+        alone = full.text(parsed, derived, tz, None)
+    assert 0 == len(full._shapes)
+    assert alone == full.text(parsed, derived, tz, None) == full.text(parsed, derived, tz, None)
