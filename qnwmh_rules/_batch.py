@@ -17,6 +17,7 @@ import io
 import json
 import mmap
 import multiprocessing
+import multiprocessing.context
 import multiprocessing.pool
 import re
 import signal
@@ -769,6 +770,35 @@ def evaluate_blocks(records: Iterable[Record], *, term: str | None = "2017-2018"
             _SLOTS = []
 
 
+class _QuietWhenOrphaned:
+    """A pool worker that ends quietly when its parent is gone (killed: SIGKILL, the out-of-memory
+    killer): the pipe back to it is broken, and ``multiprocessing`` would print the worker's
+    traceback (a BrokenPipeError) on the terminal the batch shared; nobody reads what it would say."""
+
+    def run(self) -> None:
+        try:
+            super().run()  # type: ignore[misc]
+        except (BrokenPipeError, ConnectionResetError, EOFError):
+            pass
+
+
+class _QuietSpawnProcess(_QuietWhenOrphaned, multiprocessing.context.SpawnProcess):
+    pass
+
+
+# the worker class of each start method's context, by the class it replaces
+_QUIET_PROCESS: dict[Any, Any] = {multiprocessing.context.SpawnProcess: _QuietSpawnProcess}
+if sys.platform != "win32":
+    class _QuietForkProcess(_QuietWhenOrphaned, multiprocessing.context.ForkProcess):
+        pass
+
+    class _QuietForkServerProcess(_QuietWhenOrphaned, multiprocessing.context.ForkServerProcess):
+        pass
+
+    _QUIET_PROCESS |= {multiprocessing.context.ForkProcess: _QuietForkProcess,
+                       multiprocessing.context.ForkServerProcess: _QuietForkServerProcess}
+
+
 class _Pool(multiprocessing.pool.Pool):
     """A ``multiprocessing`` pool whose worker-minding thread wakes only when a worker ends or the
     pool's state changes. The standard one also wakes whenever a result is waiting to be read (it
@@ -776,6 +806,11 @@ class _Pool(multiprocessing.pool.Pool):
     thread has read it: ~0.1 s of the parent's CPU per 20,000 records, half of all it spent. (It
     overrides a private method, ``_get_sentinels``, which CPython has had since 3.8; the pool
     respawns dead workers all the same, which the batch does not rely on: it stops on the first.)"""
+
+    @staticmethod
+    def Process(ctx: Any, *args: Any, **kwds: Any) -> Any:  # noqa: N802 - multiprocessing's name
+        """A worker that ends quietly when the batch's process is killed (``_QuietWhenOrphaned``)."""
+        return _QUIET_PROCESS.get(ctx.Process, ctx.Process)(*args, **kwds)
 
     def _get_sentinels(self) -> list[Any]:
         notifier = getattr(self, "_change_notifier", None)

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
+import os
+import random
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +30,7 @@ from qnwmh_rules.verdict import Verdict
 from .shipped import RULESETS_DIR, shipped
 from .strategies import collectives
 
+ROOT = Path(__file__).resolve().parent.parent
 _FILES = [p.relative_to(RULESETS_DIR).as_posix() for p in shipped("ruleset")]
 
 
@@ -36,7 +44,8 @@ def _containers(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 def _texts(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     """The paths of every text holding a space in a YAML document (but its version and free description)."""
     if isinstance(node, dict):
-        return [p for k, v in node.items() if path or k not in ("version", "description") for p in _texts(v, (*path, k))]
+        return [p for k, v in node.items() if path or k not in ("version", "description")
+                for p in _texts(v, (*path, k))]
     if isinstance(node, list):
         return [p for i, v in enumerate(node) for p in _texts(v, (*path, i))]
     return [path] if isinstance(node, str) and " " in node else []
@@ -256,3 +265,34 @@ def test_replay_names_a_bad_stamp_as_of_not_an_option(tmp_path, capsys, as_of):
     code = main(["replay", str(f), "--facts", str(g)])
     err = capsys.readouterr().err
     assert (2, 1, True, False) == (code, len(err.splitlines()), "stamp.as_of" in err, "--as-of" in err)
+
+
+# ---- batch: the batch's process killed outright (SIGKILL, the out-of-memory killer) ----
+
+
+@pytest.mark.parametrize("workers", ["2", "3"])
+def test_a_batch_killed_outright_leaves_no_worker_traceback_on_the_terminal(tmp_path, workers):
+    """SIGKILL to the batch's process while its workers evaluate: each worker's next result met a broken pipe and
+    `multiprocessing` printed its traceback (BrokenPipeError, ~4 KB) on the shared terminal, every time; now the
+    workers end quietly, and none outlives the batch."""
+    records = tmp_path / "in.jsonl"
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from bench_core import make_facts
+
+    rng = random.Random(14)
+    records.write_text("".join(json.dumps(make_facts(rng, i), ensure_ascii=False) + "\n" for i in range(40_000)),
+                       encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    p = subprocess.Popen([sys.executable, "-m", "qnwmh_rules.cli", "batch", str(records), "-o", str(out),
+                          "--workers", workers, "--backend", "python", "-q"], stderr=subprocess.PIPE,
+                         start_new_session=True, cwd=ROOT)
+    deadline = time.monotonic() + 60
+    while (not out.exists() or out.stat().st_size < 200_000) and time.monotonic() < deadline and p.poll() is None:
+        time.sleep(0.05)
+    p.kill()
+    try:
+        err = p.communicate(timeout=30)[1]  # its end comes when the last worker holding stderr has gone
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(p.pid, signal.SIGKILL)
+    assert (-signal.SIGKILL, b"") == (p.returncode, err)
