@@ -619,8 +619,10 @@ def _release(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise _CannotUse(f"cannot write the lock file {lock}: {exc.strerror or exc}") from exc
     # a version released before the lock recorded wording gets its findings' wording recorded
-    said = "already released" if not added else "recorded the wording of" if known else "released"
-    print(f"{said}: {key} sha256 {engine.ruleset.sha256} ({lock})")
+    if added and known:  # the hash shown is the one recorded now: the wording's, not the content's
+        print(f"recorded the wording of: {key} wording sha256 {_schema.wording_sha256(engine.ruleset)} ({lock})")
+    else:
+        print(f"{'already released' if not added else 'released'}: {key} sha256 {engine.ruleset.sha256} ({lock})")
     return 0
 
 

@@ -296,3 +296,18 @@ def test_a_batch_killed_outright_leaves_no_worker_traceback_on_the_terminal(tmp_
         with contextlib.suppress(ProcessLookupError):
             os.killpg(p.pid, signal.SIGKILL)
     assert (-signal.SIGKILL, b"") == (p.returncode, err)
+
+
+def test_recording_a_released_versions_wording_shows_the_wording_hash(tmp_path, capsys):
+    """`release` of a version an old lock (no `wording`) holds said `recorded the wording of: KEY sha256 <the
+    content hash>`: the hash shown is now the wording's, the one it recorded."""
+    path = _copy(tmp_path, "2017-2018/national.yaml")
+    lock_path = path.parent.parent / "releases.lock"
+    shutil.copy(RULESETS_DIR / "releases.lock", lock_path)
+    lock = json.loads(lock_path.read_text(encoding="utf-8"))
+    del lock["wording"], lock["wording_about"]
+    lock_path.write_text(json.dumps(lock), encoding="utf-8")
+    rs = load_ruleset(path, backend="python").ruleset
+    assert 0 == main(["release", str(path)])
+    expected = f"recorded the wording of: {rs.key} wording sha256 {wording_sha256(rs)} ({lock_path})\n"
+    assert expected == capsys.readouterr().out
