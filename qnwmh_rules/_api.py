@@ -297,10 +297,25 @@ class Engine:
         ``bytes``, read exactly: duplicate keys, lone surrogates, ``NaN`` and nesting deeper than
         64 levels are ``FactsError``)."""
         if isinstance(facts, Facts):
-            return facts
+            return self._check_facts(facts)
         if isinstance(facts, (str, bytes, bytearray)):
             facts = _loads_json(facts, "(facts)")
         return self._parse_doc(facts)
+
+    def _check_facts(self, facts: Facts) -> Facts:
+        """``facts`` if they were read for this ruleset: in its time zone (naive times name other instants
+        in another) and against its facts schema (every fact path is present or missing); else FactsError."""
+        rs = self.ruleset
+        if facts.tz != rs.time_zone:
+            raise FactsError("(facts)", f"were read in the time zone {facts.tz}; this ruleset reads facts in "
+                                        f"{rs.time_zone}", suggestion=f"parse them with tz={rs.time_zone!r}, or give "
+                                                                      "the facts document itself")
+        subj = rs.facts if rs.facts is not None else SUBJECTS[rs.subject]
+        if facts.missing.union(facts.values, facts.lists) != frozenset((*subj.top_paths, *subj.lists)):
+            raise FactsError("(facts)", f"were read against another facts schema than this ruleset's "
+                                        f"({rs.facts_schema or rs.subject})",
+                             suggestion="parse them with subject=ruleset.facts, or give the facts document itself")
+        return facts
 
     def decide(self, facts: Facts, derived: dict[str, Any], as_of: dt.datetime | None = None
                ) -> dict[str, RuleDecision]:

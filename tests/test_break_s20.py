@@ -20,9 +20,11 @@ import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from qnwmh_rules import RulesetError, load_ruleset
+from qnwmh_rules import FactsError, RulesetError, load_ruleset, parse_facts
+from qnwmh_rules import facts as facts_module
 from qnwmh_rules._api import durable_available
 from qnwmh_rules._diff import diff_rulesets, format_changes
+from qnwmh_rules._facts_schema import packaged_schema
 from qnwmh_rules._schema import wording_sha256
 from qnwmh_rules.cli import main
 from qnwmh_rules.verdict import Verdict
@@ -311,3 +313,45 @@ def test_recording_a_released_versions_wording_shows_the_wording_hash(tmp_path, 
     assert 0 == main(["release", str(path)])
     expected = f"recorded the wording of: {rs.key} wording sha256 {wording_sha256(rs)} ({lock_path})\n"
     assert expected == capsys.readouterr().out
+
+
+# ---- Facts read for another engine ----
+
+
+def test_facts_read_in_another_time_zone_are_refused_not_evaluated():
+    """``engine.evaluate(parse_facts(doc, tz="America/New_York"))`` on a ruleset read in Asia/Shanghai gave a verdict
+    of other instants (naive times read in New York; 266 of 299 benchmark collectives differed): FactsError naming
+    the two zones."""
+    facts = parse_facts(json.loads((RULESETS_DIR / "examples/collective-gd-0001.json").read_text(encoding="utf-8")),
+                        tz="America/New_York")
+    with pytest.raises(FactsError) as exc:
+        _engine("python").evaluate(facts)
+    assert ("(facts)", True) == (exc.value.field, "America/New_York" in str(exc.value)
+                                 and "Asia/Shanghai" in str(exc.value))
+
+
+def test_facts_read_for_another_subject_are_refused_not_evaluated():
+    """A unit's ``Facts`` given to a collective engine came out `undetermined` as if every fact were missing:
+    FactsError, they are not this ruleset's facts (its facts schema has other paths)."""
+    facts = parse_facts({"id": "U-1"}, subject="unit")
+    with pytest.raises(FactsError) as exc:
+        _engine("python").evaluate(facts)
+    assert ("(facts)", True) == (exc.value.field, "another facts schema" in str(exc.value))
+
+
+def test_facts_of_a_schema_with_the_same_paths_are_taken():
+    """A collective's ``Facts`` read with collective@1 (the same paths and values as @2, other labels) are
+    taken by a collective@2 engine, with the verdict of their document."""
+    engine = _engine("python")
+    doc = json.loads((RULESETS_DIR / "examples/collective-gd-0001.json").read_text(encoding="utf-8"))
+    older = facts_module.Subject.of(packaged_schema("collective@1"))
+    facts = parse_facts(doc, tz=engine.ruleset.time_zone, subject=older)
+    assert engine.evaluate(doc).to_json() == engine.evaluate(facts).to_json()
+
+
+def test_facts_parsed_for_the_engine_are_still_taken():
+    """``Facts`` parsed with the engine's zone and facts schema give the verdict of their document."""
+    engine = _engine("python")
+    doc = json.loads((RULESETS_DIR / "examples/collective-gd-0001.json").read_text(encoding="utf-8"))
+    facts = parse_facts(doc, tz=engine.ruleset.time_zone, subject=engine.ruleset.facts)
+    assert engine.evaluate(doc).to_json() == engine.evaluate(facts).to_json()
