@@ -64,9 +64,13 @@ def _own(v: Any) -> Any:
     return v
 
 
-def _own_pairs(pairs: tuple[tuple[str, Any], ...]) -> Any:
-    """``(key, value)`` pairs with each value's lists and objects copied."""
-    return ((k, x if type(x) not in _CONTAINERS else _own(x)) for k, x in pairs)
+def _own_dict(pairs: tuple[tuple[str, Any], ...]) -> dict[str, Any]:
+    """``dict(pairs)`` with each value's lists and objects copied (most values are texts and numbers)."""
+    out = dict(pairs)
+    for k, x in pairs:
+        if type(x) in _CONTAINERS:
+            out[k] = _own(x)
+    return out
 
 
 _CONTAINERS = (list, dict)
@@ -110,8 +114,8 @@ class RuleOutcome:
             "title": {"zh": self.title_zh, "en": self.title_en},
             "citation": attrs.asdict(self.citation),
             "interpretation": self.interpretation,
-            "values": dict(_own_pairs(self.values)), "params": dict(_own_pairs(self.params)),
-            "param_notes": dict(_own_pairs(self.param_notes)),
+            "values": _own_dict(self.values), "params": _own_dict(self.params),
+            "param_notes": _own_dict(self.param_notes),
             "missing": list(self.missing),
             "condition": self.condition, "layer": self.layer, "reason": self.reason,
         }
