@@ -76,6 +76,9 @@ def _own_dict(pairs: tuple[tuple[str, Any], ...]) -> dict[str, Any]:
 _CONTAINERS = (list, dict)
 
 
+_PREPARED_INDENT = 8  # the largest indent whose JSON fragments an engine prepares and keeps (None, 0…8)
+
+
 def _tuple_of_pairs(v: Any) -> tuple[tuple[str, Any], ...]:
     if type(v) is tuple:
         return v
@@ -347,7 +350,9 @@ class Verdict(_Deferrable):
         """Canonical JSON: sorted keys, real UTF-8 (Chinese stays readable); ``indent`` as for
         ``json.dumps`` (None: one line)."""
         parts = self._parts
-        if parts is None or (indent is not None and (type(indent) is not int or indent < 0)):
+        if parts is None or (indent is not None and (type(indent) is not int or not 0 <= indent <= _PREPARED_INDENT)):
+            # the engine prepares (and keeps) fragments for one line and the usual indents only: an indent
+            # taken from a caller (2,000 of them, or one of 200,000) would keep gigabytes in it for ever
             return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True, indent=indent)
         # the top-level members in their sorted order, around the engine's fragments for this indent;
         # one join of every fragment (the rules' text holds Chinese: each join would copy it whole)

@@ -355,3 +355,28 @@ def test_facts_parsed_for_the_engine_are_still_taken():
     doc = json.loads((RULESETS_DIR / "examples/collective-gd-0001.json").read_text(encoding="utf-8"))
     facts = parse_facts(doc, tz=engine.ruleset.time_zone, subject=engine.ruleset.facts)
     assert engine.evaluate(doc).to_json() == engine.evaluate(facts).to_json()
+
+
+# ---- what an engine keeps for a verdict's JSON stays bounded ----
+
+
+def _peak_rss_kib() -> int:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+
+
+def test_a_large_or_unusual_indent_is_written_but_not_kept_by_the_engine():
+    """``to_json(indent=n)`` kept the engine's prepared fragments for every n asked for, for ever: 2,000 distinct
+    indents kept ~16 GB, one indent of 200,000 ~1.7 GB (a service passing a client's indent through). Only the
+    usual indents are prepared and kept; any other is written as ``json.dumps`` of ``to_dict`` (the same bytes)."""
+    engine = load_ruleset(RULESETS_DIR / "2017-2018/national.yaml", backend="python")
+    facts = json.loads((RULESETS_DIR / "examples/collective-gd-0001.json").read_text(encoding="utf-8"))
+    verdict = engine.evaluate(facts)
+    texts = {n: verdict.to_json(indent=n) for n in (None, 0, 1, 2, 4, 8, 9, 40, 3000)}
+    before = _peak_rss_kib()
+    for n in range(9, 400):
+        verdict.to_json(indent=n)
+    grown = _peak_rss_kib() - before
+    expected = {n: json.dumps(verdict.to_dict(), ensure_ascii=False, sort_keys=True, indent=n) for n in texts}
+    assert (expected, True) == (texts, grown < 50_000)
