@@ -6,12 +6,12 @@ One run measures, on the same deterministic set of generated collectives:
                    (parsing, derivation, encoding, durable_rules, verdict building, stamp)
   (b) bare durable ``engine._durable.fire(doc)`` on pre-parsed, pre-derived, pre-encoded
                    documents (assert + state read + delete; nothing else)
-  (c) python       ``Engine.evaluate(facts_dict)``, python backend (compiled closures), full verdicts
+  (c) python       ``Engine.evaluate(facts_dict)``, python backend (generated code), full verdicts
 
 and, for the python backend's condition evaluation (issue 14, item 2), before/after in one run:
 
   (d) python backend, full verdict incl. ``to_json()`` and outcome + missing only, with the
-      compiled closures (after) and with the reference tree walk (before: ``Engine.use_conditions``
+      generated code (after) and with the reference tree walk (before: ``Engine.use_conditions``
       with ``_pycompile.reference_ruleset``), plus ``Engine.decide`` alone on pre-parsed,
       pre-derived cases (the conditions only);
   (e) the floor    ``bench_peers.make_floor``: hand-written predicates over the raw fact dicts
@@ -273,7 +273,7 @@ def throughput(engine: Any, ref_engine: Any, corpus: list[dict[str, Any]], round
     for doc in docs[:200]:
         assert whole._durable.fire(doc) == engine._durable.fire(doc)
 
-    # the python backend before (reference tree walk) and after (compiled closures), and the floor
+    # the python backend before (reference tree walk) and after (generated code), and the floor
     from qnwmh_rules._pycompile import reference_ruleset
 
     walk = load_ruleset(term=TERM, backend="python")
@@ -281,7 +281,7 @@ def throughput(engine: Any, ref_engine: Any, corpus: list[dict[str, Any]], round
     floor = _floor(ref_engine, corpus)
     derived_all = [(p, derive(rs, p)) for p in parsed_all]
 
-    # the durable facade with each count's `where` decided by the compiled closure instead of by
+    # the durable facade with each count's `where` decided by the python backend's generated function instead of by
     # durable_rules (one extra firing per filing): what counting inside durable costs
     closure_counts = load_ruleset(term=TERM)
     closure_counts._where = closure_counts._conditions.where

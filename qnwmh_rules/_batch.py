@@ -804,17 +804,58 @@ class _Pool(multiprocessing.pool.Pool):
     pool's state changes. The standard one also wakes whenever a result is waiting to be read (it
     watches the results pipe), and then spins, taking the lock of the interpreter, until the result
     thread has read it: ~0.1 s of the parent's CPU per 20,000 records, half of all it spent. (It
-    overrides a private method, ``_get_sentinels``, which CPython has had since 3.8; the pool
-    respawns dead workers all the same, which the batch does not rely on: it stops on the first.)"""
-
-    @staticmethod
-    def Process(ctx: Any, *args: Any, **kwds: Any) -> Any:  # noqa: N802 - multiprocessing's name
-        """A worker that ends quietly when the batch's process is killed (``_QuietWhenOrphaned``)."""
-        return _QUIET_PROCESS.get(ctx.Process, ctx.Process)(*args, **kwds)
+    overrides a private method, ``_get_sentinels``, which CPython has had since 3.8.) It never
+    starts a replacement for a worker that died (``_NoWorker``): the batch stops on the first that matters."""
 
     def _get_sentinels(self) -> list[Any]:
         notifier = getattr(self, "_change_notifier", None)
         return [notifier._reader] if notifier is not None else super()._get_sentinels()  # type: ignore[misc]
+
+    def __init__(self, processes: int, *args: Any, **kwargs: Any) -> None:
+        started = 0
+
+        def process(ctx: Any, *pargs: Any, **pkwargs: Any) -> Any:
+            """The pool's first ``processes`` workers (each ending quietly when the batch's process is killed:
+            ``_QuietWhenOrphaned``); after them, a ``_NoWorker`` instead of a replacement."""
+            nonlocal started
+            if started >= processes:
+                return _NoWorker()
+            started += 1
+            return _QUIET_PROCESS.get(ctx.Process, ctx.Process)(*pargs, **pkwargs)
+
+        # An instance attribute: the pool hands it to its worker-minding thread when it starts it.
+        self.Process = process  # type: ignore[method-assign]
+        super().__init__(processes, *args, **kwargs)
+
+
+class _NoWorker:
+    """What the batch pool starts in place of a worker that died: nothing. The standard pool forks a
+    replacement from its worker-minding thread while the main thread may hold a lock (reading the
+    input: the stdin buffer's); the new worker then waited for ever for that lock in its first steps
+    (``_close_stdin``), and the batch with it when it ended (3 runs in 6 when an idle worker was killed
+    with the input still open). The batch stops on the first dead worker that holds records or the task
+    queue's lock, and one that died idle leaves the others to finish: no replacement is needed. This
+    stands in the pool's list as a worker that never ends (so none is started after it), has no
+    sentinel to wait on, and stops, joins and is alive as nothing does."""
+
+    name = "PoolWorker-none"
+    daemon = True
+    exitcode = None
+
+    def start(self) -> None:
+        pass
+
+    def terminate(self) -> None:
+        pass
+
+    def kill(self) -> None:
+        pass
+
+    def join(self, timeout: float | None = None) -> None:
+        pass
+
+    def is_alive(self) -> bool:
+        return False
 
 
 def _terminate_quietly(pool: Any) -> None:

@@ -510,8 +510,8 @@ def test_a_batch_whose_worker_is_killed_stops_with_one_line_instead_of_hanging(t
 def test_a_batch_whose_idle_worker_is_killed_ends_when_its_input_ends(tmp_path):
     """A worker killed while it waits for work (it may hold the task queue's read lock) used to hang the
     batch for ever at shutdown (Pool.terminate waits for that lock); the batch now ends: with status 3 and
-    one line when it sees the dead worker, or with status 0 and every record when the pool's new worker
-    took the work first (an idle worker held no records)."""
+    one line when it sees the dead worker, or with status 0 and every record when the other worker took
+    the work (an idle worker held no records)."""
     out = tmp_path / "out.jsonl"
     p = subprocess.Popen([sys.executable, "-m", "qnwmh_rules.cli", "batch", "-", "-o", str(out), "--workers", "2",
                           "--backend", "python", "-q"], stdin=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -536,3 +536,39 @@ def test_a_batch_whose_idle_worker_is_killed_ends_when_its_input_ends(tmp_path):
         assert list(range(1, 402)) == lines
     else:
         assert (3, True, list(range(1, len(lines) + 1))) == (p.returncode, "worker" in err, lines)
+
+
+@pytest.mark.parametrize("which", [0, 1])
+def test_a_batch_whose_idle_worker_is_killed_while_the_input_is_still_open_ends(tmp_path, which):
+    """A worker killed while idle, with the input still open (the main thread blocked reading stdin): the
+    standard pool forked a replacement from its own thread, which then waited for ever on the stdin lock
+    the main thread held at the fork, and the batch hung at its end (3 runs in 6). No replacement is
+    started: the batch ends, with one line and status 3 or with every record and status 0."""
+    out = tmp_path / "out.jsonl"
+    p = subprocess.Popen([sys.executable, "-m", "qnwmh_rules.cli", "batch", "-", "-o", str(out), "--workers", "2",
+                          "--backend", "python", "-q"], stdin=subprocess.PIPE, stderr=subprocess.PIPE,
+                         start_new_session=True)
+    try:
+        p.stdin.write(LINE.encode("utf-8"))
+        p.stdin.flush()
+        deadline, workers = time.monotonic() + 60, []
+        while len(workers) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+            workers = _worker_pids(p.pid)
+        time.sleep(2)  # both wait for work; the main thread waits on stdin
+        os.kill(sorted(workers)[which], signal.SIGKILL)
+        time.sleep(1.5)  # the standard pool replaced the dead worker here, forking while stdin was locked
+        p.stdin.write((LINE * 300).encode("utf-8"))
+        p.stdin.close()
+        p.wait(timeout=60)
+        err = p.stderr.read().decode()
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait(timeout=30)
+    lines = [json.loads(x)["line"] for x in out.read_text(encoding="utf-8").splitlines()]
+    if p.returncode == 0:
+        assert ("", list(range(1, 302))) == (err, lines)
+    else:
+        assert (3, 1, True, list(range(1, len(lines) + 1))) == \
+            (p.returncode, len(err.splitlines()), "worker" in err, lines)
