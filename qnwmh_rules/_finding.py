@@ -173,9 +173,11 @@ def _parsed_phrase(text: str) -> T.Template:
 
 
 def check_phrasing(path: Path) -> list[RulesetError]:
-    """Every problem of a names file (``names.phrasing.yaml``): ``nationalities`` (ISO 3166 codes),
-    ``time_zones`` (IANA names) and, optionally, ``industries`` (the industry codes of the facts), each
-    name a ``{zh, en}`` pair of texts."""
+    """Every problem of a names file (``names.phrasing.yaml``): ``nationalities`` (assigned ISO 3166-1
+    alpha-2 codes, else Q105), ``time_zones`` (IANA names, else Q106) and, optionally, ``industries``
+    (the industry codes of the facts), each name a ``{zh, en}`` pair of texts."""
+    from ._schema import zone_problem  # here: _schema reads findings with this module
+
     loaded = load_text(read_file(path), str(path))
     doc = loaded.data
     if not isinstance(doc, dict):
@@ -190,6 +192,18 @@ def check_phrasing(path: Path) -> list[RulesetError]:
             continue
         for code, texts in names.items():
             kp: Key = (section, code)
+            # a name for a code no fact can hold is never shown: refused, at the code
+            if section == "nationalities" and (not isinstance(code, str) or len(code) != 2
+                                               or pycountry.countries.get(alpha_2=code) is None):
+                errors.append(loaded.error(
+                    "Q105", f"{code!r} is not an assigned ISO 3166-1 alpha-2 code (a nationality fact holds one)",
+                    kp, key=True, suggestion="write the two capital letters of the country, e.g. CN, US, GB"))
+                continue
+            if section == "time_zones":
+                problem = zone_problem(code) if isinstance(code, str) else (f"{code!r} is not a name", "")
+                if problem is not None:
+                    errors.append(loaded.error("Q106", problem[0], kp, key=True, suggestion=problem[1] or None))
+                    continue
             if not isinstance(texts, dict) or set(texts) != {"zh", "en"}:
                 errors.append(loaded.error("Q103", f"the name of {code} is a mapping with zh and en texts", kp))
             elif not all(isinstance(t, str) and t.strip() for t in texts.values()):

@@ -355,12 +355,26 @@ def _ruleset_files(paths: list[str]) -> list[Path]:
 
 def _check(args: argparse.Namespace) -> int:
     files = _ruleset_files(args.paths)
+    # a file named on its own is checked as what it is (file_kind): a names file as one, a golden cases
+    # file read and checked (`test` runs it), never as a ruleset (which reported Q101/Q103 on its keys)
+    named_phrasing = [f for f in files if file_kind(f) == "phrasing"]
+    named_cases = [f for f in files if file_kind(f) == "cases"]
+    files = [f for f in files if file_kind(f) not in ("phrasing", "cases")]
     problems: list[dict[str, Any]] = []
     # the names findings use (rulesets/findings/*.phrasing.yaml) are checked with the rulesets they serve
-    for f in sorted(x for name in args.paths if Path(name).is_dir() for x in Path(name).rglob(f"*{PHRASING_SUFFIX}")):
+    found_phrasing = sorted(x for name in args.paths if Path(name).is_dir()
+                            for x in Path(name).rglob(f"*{PHRASING_SUFFIX}"))
+    for f in [*found_phrasing, *named_phrasing]:
         for err in check_phrasing(f):
             problems.append({"file": err.path or str(f), "line": err.line, "column": err.col, "code": err.code,
                              "message": err.message, "suggestion": err.suggestion, "text": str(err)})
+    for f in named_cases:
+        try:
+            _cases.read_cases(f)
+        except RulesetError as exc:
+            for err in exc.errors:
+                problems.append({"file": err.path or str(f), "line": err.line, "column": err.col, "code": err.code,
+                                 "message": err.message, "suggestion": err.suggestion, "text": str(err)})
     for f in files:  # every file is checked and reported, whatever happened to the ones before
         try:
             # no engine is built; where durable_rules is installed it is asked whether it takes the
@@ -378,7 +392,8 @@ def _check(args: argparse.Namespace) -> int:
             problems.append({"file": str(f), "line": None, "column": None, "code": None,
                              "message": f"cannot be checked: {why}", "suggestion": None,
                              "text": f"{f}: cannot be checked: {why}"})
-    if not files:
+    others = len(named_phrasing) + len(named_cases) + (len(found_phrasing) if not files else 0)
+    if not files and not others:
         print("qnwmh-rules: no ruleset files found", file=sys.stderr)
         return 2
     if args.format == "json":
@@ -390,7 +405,8 @@ def _check(args: argparse.Namespace) -> int:
             _say(p["text"], sys.stdout)
     schemas = sum(f.name.endswith(_facts_schema.SUFFIX) for f in files)
     print(f"checked {len(files) - schemas} ruleset file(s)"
-          + (f" and {schemas} facts schema file(s)" if schemas else "") + ": "
+          + (f" and {schemas} facts schema file(s)" if schemas else "")
+          + (f" and {others} names or cases file(s)" if others else "") + ": "
           + (f"{len(problems)} problem(s)" if problems else "no problems"), file=sys.stderr)
     return 2 if problems else 0
 
