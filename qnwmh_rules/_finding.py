@@ -27,6 +27,7 @@ from . import _template as T
 from ._facts_schema import FactsSchema
 from ._loader import KIND_SUFFIXES, Key, Loaded, load_text, read_file, text_position
 from ._model import Finding, Rule, Ruleset, Text
+from ._moments import zone_problem
 from .exceptions import RulesetError, did_you_mean
 from .facts import SUBJECTS, facts_schema, region_name
 
@@ -176,8 +177,6 @@ def check_phrasing(path: Path) -> list[RulesetError]:
     """Every problem of a names file (``names.phrasing.yaml``): ``nationalities`` (assigned ISO 3166-1
     alpha-2 codes, else Q105), ``time_zones`` (IANA names, else Q106) and, optionally, ``industries``
     (the industry codes of the facts), each name a ``{zh, en}`` pair of texts."""
-    from ._schema import zone_problem  # here: _schema reads findings with this module
-
     loaded = load_text(read_file(path), str(path))
     doc = loaded.data
     if not isinstance(doc, dict):

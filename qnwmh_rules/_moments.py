@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import importlib.resources
 import re
 import reprlib
 import zoneinfo
 from typing import Any
 
-from .exceptions import FactsError
+from .exceptions import FactsError, did_you_mean
 
 __all__ = ["MIN_YEAR", "MAX_YEAR", "parse_date", "parse_timestamp", "parse_as_of", "show", "written_as",
            "DATE_PATTERN", "TERM_PATTERN", "TERM", "is_term", "zone", "wall_time_problem"]
@@ -216,3 +217,39 @@ def is_term(text: str) -> bool:
     """Whether ``text`` is a term (or a round) as written in rulesets and facts: two consecutive
     years, ``2017-2018`` (``TERM``'s shape, the second year the first plus one)."""
     return TERM.fullmatch(text) is not None and int(text[5:]) == int(text[:4]) + 1
+
+
+# The IANA place names every zone of a ruleset, a window or a names file is one of (Q106 otherwise).
+_AREAS = ("Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe", "Indian",
+          "Pacific")
+
+
+@functools.lru_cache(maxsize=1)
+def iana_zones() -> frozenset[str]:
+    """The place names of the IANA time-zone database (``Area/Location`` and ``UTC``).
+
+    Read from the ``tzdata`` package (a dependency of python-dateutil), so that the same
+    names are accepted on every host whatever its own zone files or local zone; legacy
+    aliases and abbreviations (``CST``, ``PRC``, ``EST5EDT``, ``US/Central``, ``Etc/GMT-8``)
+    are not place names and are refused.
+    """
+    try:
+        names = importlib.resources.files("tzdata").joinpath("zones").read_text(encoding="utf-8").split()
+    except (ModuleNotFoundError, FileNotFoundError):  # pragma: no cover - tzdata comes with python-dateutil
+        names = sorted(zoneinfo.available_timezones())
+    return frozenset(n for n in names if n == "UTC" or n.split("/", 1)[0] in _AREAS and "/" in n)
+
+
+def zone_problem(name: str) -> tuple[str, str] | None:
+    """Why ``name`` is not an accepted time zone: (message, suggestion), or None if it is one."""
+    zones = iana_zones()
+    if name in zones:
+        return None
+    if re.fullmatch(r"(?i)(UTC|GMT)\s*[+-].*|[+-]\d.*", name):
+        return (f"{name!r} is a fixed offset, not a time zone name",
+                "write the place whose time the rules follow, e.g. Asia/Shanghai")
+    if re.fullmatch(r"[A-Z]{2,5}", name):
+        return (f"{name!r} is an abbreviation, not a place: abbreviations are ambiguous (CST is used in China, "
+                "the central US and Cuba)", "write an IANA place name, e.g. Asia/Shanghai")
+    return (f"{name!r} is not an IANA place name (Area/Location)",
+            did_you_mean(name, sorted(zones), cutoff=0.8) or "e.g. Asia/Shanghai, the zone of all of China")

@@ -10,12 +10,9 @@ nor durable_rules.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
-import importlib.resources
 import json
 import re
-import zoneinfo
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -42,7 +39,7 @@ from ._model import (
     Window,
     ruleset_key,
 )
-from ._moments import TERM, is_term
+from ._moments import TERM, is_term, zone_problem
 from .exceptions import RulesetError, did_you_mean
 from .facts import SUBJECTS, Subject
 
@@ -75,41 +72,6 @@ _FUNCTIONS = ("age_in_full_years", "count", "count_distinct", "earliest")
 _RULE_ID = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+", re.ASCII)
 _NAME = re.compile(r"[a-z][a-z0-9_]*", re.ASCII)
 MAX_INHERITS = 16  # `inherits:` links in one chain (national -> regional -> industry needs 2)
-
-
-_AREAS = ("Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe", "Indian",
-          "Pacific")
-
-
-@functools.lru_cache(maxsize=1)
-def iana_zones() -> frozenset[str]:
-    """The place names of the IANA time-zone database (``Area/Location`` and ``UTC``).
-
-    Read from the ``tzdata`` package (a dependency of python-dateutil), so that the same
-    names are accepted on every host whatever its own zone files or local zone; legacy
-    aliases and abbreviations (``CST``, ``PRC``, ``EST5EDT``, ``US/Central``, ``Etc/GMT-8``)
-    are not place names and are refused.
-    """
-    try:
-        names = importlib.resources.files("tzdata").joinpath("zones").read_text(encoding="utf-8").split()
-    except (ModuleNotFoundError, FileNotFoundError):  # pragma: no cover - tzdata comes with python-dateutil
-        names = sorted(zoneinfo.available_timezones())
-    return frozenset(n for n in names if n == "UTC" or n.split("/", 1)[0] in _AREAS and "/" in n)
-
-
-def zone_problem(name: str) -> tuple[str, str] | None:
-    """Why ``name`` is not an accepted time zone: (message, suggestion), or None if it is one."""
-    zones = iana_zones()
-    if name in zones:
-        return None
-    if re.fullmatch(r"(?i)(UTC|GMT)\s*[+-].*|[+-]\d.*", name):
-        return (f"{name!r} is a fixed offset, not a time zone name",
-                "write the place whose time the rules follow, e.g. Asia/Shanghai")
-    if re.fullmatch(r"[A-Z]{2,5}", name):
-        return (f"{name!r} is an abbreviation, not a place: abbreviations are ambiguous (CST is used in China, "
-                "the central US and Cuba)", "write an IANA place name, e.g. Asia/Shanghai")
-    return (f"{name!r} is not an IANA place name (Area/Location)",
-            did_you_mean(name, sorted(zones), cutoff=0.8) or "e.g. Asia/Shanghai, the zone of all of China")
 
 
 _suggest = did_you_mean
