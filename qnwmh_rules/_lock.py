@@ -41,6 +41,18 @@ def find_lock(ruleset_path: str | Path) -> Path | None:
 
 
 def read_lock(path: Path) -> dict[str, str]:
+    """The lock's ``releases`` map (version key -> sha256 of its content). Q131 for an unreadable lock."""
+    return _read(path)[0]
+
+
+def read_wording(path: Path) -> dict[str, str]:
+    """The lock's ``wording`` map (version key -> sha256 of its finding templates); empty for a lock
+    written before it existed. Q131 as ``read_lock`` for an unreadable lock or a malformed map."""
+    return _read(path)[1]
+
+
+def _read(path: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """The lock's ``releases`` and ``wording`` maps, the file read and checked once."""
     try:
         doc = json.loads(read_file(path))  # a regular file of at most MAX_FILE_BYTES: never /dev/zero or a FIFO
     except PathProblem as exc:
@@ -56,20 +68,12 @@ def read_lock(path: Path) -> dict[str, str]:
     if not isinstance(releases, dict) or not all(isinstance(v, str) for v in releases.values()):
         raise RulesetError("Q131", "the lock file has no `releases` mapping of names to hashes",
                            path=str(path), line=1, col=1, suggestion="restore it from version control")
-    return dict(releases)
-
-
-def read_wording(path: Path) -> dict[str, str]:
-    """The lock's ``wording`` map (version key -> sha256 of its finding templates); empty for a lock
-    written before it existed. Q131 as ``read_lock`` for an unreadable lock or a malformed map."""
-    read_lock(path)  # the same checks of the file and its `releases`
-    doc = json.loads(read_file(path))
     wording = doc.get("wording", {})
     if not isinstance(wording, dict) or not all(isinstance(v, str) for v in wording.values()) \
-            or not set(wording) <= set(doc["releases"]):
+            or not set(wording) <= set(releases):
         raise RulesetError("Q131", "the lock file's `wording` is not a mapping of released names to hashes",
                            path=str(path), line=1, col=1, suggestion="restore it from version control")
-    return dict(wording)
+    return dict(releases), dict(wording)
 
 
 def check_released(rs: Ruleset, version_at: tuple[str, int | None, int | None], wording: str) -> None:
@@ -78,7 +82,8 @@ def check_released(rs: Ruleset, version_at: tuple[str, int | None, int | None], 
     lock = find_lock(rs.path)
     if lock is None:
         return
-    released = read_lock(lock).get(rs.key)
+    releases, worded_by_key = _read(lock)
+    released = releases.get(rs.key)
     path, line, col = version_at
     if released is not None and released != rs.sha256:
         raise RulesetError(
@@ -87,7 +92,7 @@ def check_released(rs: Ruleset, version_at: tuple[str, int | None, int | None], 
             path=path, line=line, col=col,
             suggestion="released versions are immutable: give this ruleset a new version number",
         )
-    worded = read_wording(lock).get(rs.key)
+    worded = worded_by_key.get(rs.key)
     if worded is not None and worded != wording:
         raise RulesetError(
             "Q130", f"version {rs.version} of {rs.term}/{rs.id} was released (recorded in {lock.name}) and the "
@@ -97,15 +102,16 @@ def check_released(rs: Ruleset, version_at: tuple[str, int | None, int | None], 
         )
 
 
-def release(rs: Ruleset, lock: Path, wording: str) -> bool:
+def release(rs: Ruleset, lock: Path, wording: str) -> str | None:
     """Record ``rs`` (its content hash, and ``wording``: its ``_schema.wording_sha256``) in ``lock``
-    (created if needed). False if it was already recorded identically; a version recorded before the
-    lock had ``wording`` gets its wording recorded (True). Q130 if recorded with other content or wording."""
-    releases = read_lock(lock) if lock.exists() else {}
-    worded = read_wording(lock) if lock.exists() else {}
+    (created if needed). Returns ``"released"``, ``"wording"`` (a version recorded before the lock had
+    ``wording`` gets its wording recorded) or None (already recorded identically). Q130 if recorded with
+    other content or wording."""
+    releases, worded = _read(lock) if lock.exists() else ({}, {})
     key = rs.key
     if releases.get(key) == rs.sha256 and worded.get(key) == wording:
-        return False
+        return None
+    said = "wording" if key in releases else "released"
     if key in releases and releases[key] != rs.sha256:
         raise RulesetError("Q130", f"{key} is already released with other content", path=rs.path,
                            suggestion="give this ruleset a new version number")
@@ -120,4 +126,4 @@ def release(rs: Ruleset, lock: Path, wording: str) -> bool:
     tmp = lock.with_name(lock.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, lock)  # atomic: a crash leaves the old lock or the new one, never half of it
-    return True
+    return said

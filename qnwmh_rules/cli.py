@@ -628,17 +628,16 @@ def _release(args: argparse.Namespace) -> int:
             print("qnwmh-rules: not released: its golden cases fail", file=sys.stderr)
             return 1
     lock = Path(args.lock) if args.lock else (_lock.find_lock(args.file) or Path(args.file).parent / _lock.LOCK_NAME)
-    key = engine.ruleset.key
+    key, wording = engine.ruleset.key, _schema.wording_sha256(engine.ruleset)
     try:
-        known = lock.is_file() and key in _lock.read_lock(lock)
-        added = _lock.release(engine.ruleset, lock, _schema.wording_sha256(engine.ruleset))
+        said = _lock.release(engine.ruleset, lock, wording)
     except OSError as exc:
         raise _CannotUse(f"cannot write the lock file {lock}: {exc.strerror or exc}") from exc
     # a version released before the lock recorded wording gets its findings' wording recorded
-    if added and known:  # the hash shown is the one recorded now: the wording's, not the content's
-        print(f"recorded the wording of: {key} wording sha256 {_schema.wording_sha256(engine.ruleset)} ({lock})")
+    if said == "wording":  # the hash shown is the one recorded now: the wording's, not the content's
+        print(f"recorded the wording of: {key} wording sha256 {wording} ({lock})")
     else:
-        print(f"{'already released' if not added else 'released'}: {key} sha256 {engine.ruleset.sha256} ({lock})")
+        print(f"{'already released' if said is None else 'released'}: {key} sha256 {engine.ruleset.sha256} ({lock})")
     return 0
 
 
