@@ -17,13 +17,13 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qnwmh_rules import FactsError, RulesetError, load_ruleset, parse_facts
+from qnwmh_rules import FactsError, load_ruleset, parse_facts
 from qnwmh_rules import facts as facts_module
 from qnwmh_rules._api import durable_available
-from qnwmh_rules._diff import diff_rulesets, format_changes
+from qnwmh_rules._diff import diff_rulesets
 from qnwmh_rules._facts_schema import packaged_schema
 from qnwmh_rules._schema import wording_sha256
 from qnwmh_rules.cli import main
@@ -31,6 +31,7 @@ from qnwmh_rules.verdict import Verdict
 
 from .shipped import RULESETS_DIR, shipped
 from .strategies import collectives
+from .test_diff_complete import assert_diff_lists_a_change_iff_it_moved
 
 ROOT = Path(__file__).resolve().parent.parent
 _FILES = [p.relative_to(RULESETS_DIR).as_posix() for p in shipped("ruleset")]
@@ -96,14 +97,7 @@ def test_a_reordered_or_respaced_ruleset_is_never_reported_without_differences(t
         _at(doc, where[:-1])[where[-1]] = new
     else:
         doc = new
-    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    try:
-        after = load_ruleset(path, backend="python").ruleset
-    except RulesetError:
-        assume(False)
-    moved = (before.sha256, wording_sha256(before)) != (after.sha256, wording_sha256(after))
-    changes = diff_rulesets(before, after)
-    assert (moved, moved) == (bool(changes), "no differences" not in format_changes(before, after, changes))
+    assert_diff_lists_a_change_iff_it_moved(before, path, doc)
 
 
 def _copy(tmp_path: Path, rel: str) -> Path:

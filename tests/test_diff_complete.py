@@ -60,6 +60,13 @@ def test_a_changed_ruleset_is_never_reported_without_differences(tmp_path_factor
     for key in leaf[:-1]:
         parent = parent[key]
     parent[leaf[-1]] = _mutated(parent[leaf[-1]], data.draw(st.integers(0, 3)))
+    assert_diff_lists_a_change_iff_it_moved(before, path, doc)
+
+
+def assert_diff_lists_a_change_iff_it_moved(before: Any, path: Path, doc: Any) -> None:
+    """Write ``doc`` (an edit of the ruleset ``before`` was loaded from) to ``path``; an edit that no longer
+    loads is rejected (``assume``). ``diff`` lists a change, and does not say "no differences", exactly when
+    the content hash or the findings' wording moved."""
     path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
     try:
         after = load_ruleset(path, backend="python").ruleset
