@@ -463,6 +463,15 @@ def _worker_pids(parent: int) -> list[int]:
     return workers
 
 
+def _both_workers(pid: int) -> list[int]:
+    """The two worker processes of the batch ``pid``, once both have started (at most a minute)."""
+    deadline, workers = time.monotonic() + 60, []
+    while len(workers) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+        workers = _worker_pids(pid)
+    return workers
+
+
 def test_a_batch_whose_worker_is_killed_stops_with_one_line_instead_of_hanging(tmp_path):
     """A worker killed (the out-of-memory killer, a crash in the C engine) used to leave the batch
     waiting forever for its chunk; now the command stops with one line naming the first record not
@@ -519,10 +528,7 @@ def test_a_batch_whose_idle_worker_is_killed_ends_when_its_input_ends(tmp_path):
     try:
         p.stdin.write((LINE * 401).encode("utf-8"))  # two chunks go out; the input stays open: workers wait
         p.stdin.flush()
-        deadline, workers = time.monotonic() + 60, []
-        while len(workers) < 2 and time.monotonic() < deadline:
-            time.sleep(0.2)
-            workers = _worker_pids(p.pid)
+        workers = _both_workers(p.pid)
         time.sleep(3)  # both started, evaluated what they were given, and wait for more
         os.kill(int(workers[0]), signal.SIGKILL)
         p.stdin.close()
@@ -551,10 +557,7 @@ def test_a_batch_whose_idle_worker_is_killed_while_the_input_is_still_open_ends(
     try:
         p.stdin.write(LINE.encode("utf-8"))
         p.stdin.flush()
-        deadline, workers = time.monotonic() + 60, []
-        while len(workers) < 2 and time.monotonic() < deadline:
-            time.sleep(0.2)
-            workers = _worker_pids(p.pid)
+        workers = _both_workers(p.pid)
         time.sleep(2)  # both wait for work; the main thread waits on stdin
         os.kill(sorted(workers)[which], signal.SIGKILL)
         time.sleep(1.5)  # the standard pool replaced the dead worker here, forking while stdin was locked
