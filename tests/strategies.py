@@ -563,10 +563,17 @@ def edited_facts(draw):
     """(subject, tz, doc): a valid collective or unit with up to three odd edits."""
     subject = draw(st.sampled_from(["collective", "unit"]))
     doc = draw(collectives() if subject == "collective" else units())
+    _odd_edits(draw, doc, ["set", "set", "set", "delete", "add"])
+    return subject, draw(st.sampled_from(FACT_ZONES)), doc
+
+
+def _odd_edits(draw, doc, ops):
+    """Up to three odd edits of ``doc``, in place: in an object, an ``ops`` choice (set a key to an odd
+    value, delete one, add an unknown one); in a list, an item repeated or replaced by an odd value."""
     for _ in range(draw(st.integers(0, 3))):
         _, box = draw(st.sampled_from(_containers(doc)))
         if isinstance(box, dict):
-            op = draw(st.sampled_from(["set", "set", "set", "delete", "add"]))
+            op = draw(st.sampled_from(ops))
             if op == "add" or not box:
                 box[draw(_keys)] = draw(_ODD)
             elif op == "delete":
@@ -579,7 +586,6 @@ def edited_facts(draw):
                 box.append(box[i])  # the same item twice (shared: a later edit changes both)
             else:
                 box[i] = draw(_ODD)
-    return subject, draw(st.sampled_from(FACT_ZONES)), doc
 # ---- random conditions, as ruleset text (resolved by the checker), for the backends' differential tests ----
 COND_NUMBERS = ["members.total", "members.aged_35_or_under", "members.chinese_nationals"]
 COND_ITEMS = {
@@ -809,22 +815,7 @@ def schema_facts(draw, subject):
         if draw(st.integers(0, 4)):
             doc[name] = [_schema_object(draw, subject.item_trees[name], REGIONS)
                          for _ in range(draw(st.integers(0, 3)))]
-    for _ in range(draw(st.integers(0, 3))):
-        _, box = draw(st.sampled_from(_containers(doc)))
-        if isinstance(box, dict):
-            op = draw(st.sampled_from(["set", "set", "delete", "add"]))
-            if op == "add" or not box:
-                box[draw(_keys)] = draw(_ODD)
-            elif op == "delete":
-                del box[draw(st.sampled_from(sorted(box, key=repr)))]
-            else:
-                box[draw(st.sampled_from(sorted(box, key=repr)))] = draw(_ODD)
-        elif box:
-            i = draw(st.integers(0, len(box) - 1))
-            if draw(st.booleans()):
-                box.append(box[i])
-            else:
-                box[i] = draw(_ODD)
+    _odd_edits(draw, doc, ["set", "set", "delete", "add"])
     for _ in range(draw(st.integers(0, 2))):
         doc = _shuffled(draw, doc)
     return doc
