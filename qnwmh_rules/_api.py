@@ -209,6 +209,8 @@ class Engine:
         self._required = tuple(r.severity == "required" for r in ruleset.rules)  # by rule, in ruleset order
         # parse_facts with this ruleset's zone and facts schema looked up once
         self._parse_doc = parser_for(ruleset.time_zone, ruleset.facts or ruleset.subject)
+        subj = ruleset.facts if ruleset.facts is not None else SUBJECTS[ruleset.subject]
+        self._fact_paths = frozenset((*subj.top_paths, *subj.lists))  # every path a Facts of this schema has
         self._parts = {c.id: (c.rule, c.part) for c in compiled}  # the names durable fires, read back
         # derived counts with a `where`: verdicts show which items they counted
         self._counted = tuple(d for d in ruleset.derived if d.where_condition is not None)
@@ -310,8 +312,7 @@ class Engine:
             raise FactsError("(facts)", f"were read in the time zone {facts.tz}; this ruleset reads facts in "
                                         f"{rs.time_zone}", suggestion=f"parse them with tz={rs.time_zone!r}, or give "
                                                                       "the facts document itself")
-        subj = rs.facts if rs.facts is not None else SUBJECTS[rs.subject]
-        if facts.missing.union(facts.values, facts.lists) != frozenset((*subj.top_paths, *subj.lists)):
+        if facts.missing.union(facts.values, facts.lists) != self._fact_paths:
             raise FactsError("(facts)", f"were read against another facts schema than this ruleset's "
                                         f"({rs.facts_schema or rs.subject})",
                              suggestion="parse them with subject=ruleset.facts, or give the facts document itself")
