@@ -1,0 +1,56 @@
+"""Break tests of session 21's work (check by file kind, the names file's codes, the release lock)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from qnwmh_rules._finding import check_phrasing
+from qnwmh_rules.cli import main
+
+_NAMES = "nationalities:\n  CN: {zh: 中国, en: China}\ntime_zones:\n  Asia/Shanghai: {zh: 北京时间, en: China time}\n"
+
+
+@pytest.mark.parametrize("code", ["cn", "Cn", "cN", "gb"])
+def test_names_file_refuses_a_nationality_code_not_in_capitals(tmp_path: Path, code: str) -> None:
+    """A nationality code in lower case is refused (Q105): facts hold capitals, the name would never show."""
+    path = tmp_path / "names.phrasing.yaml"
+    path.write_text(_NAMES.replace("  CN:", f"  {code}:"), encoding="utf-8")
+    assert ["Q105"] == [e.code for e in check_phrasing(path)]
+
+
+def test_names_file_reports_duplicate_keys(tmp_path: Path) -> None:
+    """A code written twice in a names file is reported (Q005), as in any other policy file."""
+    path = tmp_path / "names.phrasing.yaml"
+    path.write_text(_NAMES.replace("time_zones:", "  CN: {zh: 中华, en: PRC}\ntime_zones:"), encoding="utf-8")
+    assert ["Q005"] == [e.code for e in check_phrasing(path)]
+
+
+@pytest.mark.parametrize("text", ["x: [", "", None, "dir"])
+def test_check_reports_an_unreadable_names_file_and_goes_on(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                             text: str | None) -> None:
+    """A names file that is missing, a folder, empty or not YAML is one problem; the next file is still checked."""
+    bad = tmp_path / "bad.phrasing.yaml"
+    if text == "dir":
+        bad.mkdir()
+    elif text is not None:
+        bad.write_text(text, encoding="utf-8")
+    good = tmp_path / "good.phrasing.yaml"
+    good.write_text(_NAMES.replace("  CN:", "  XK:"), encoding="utf-8")
+    assert 2 == main(["check", "--format", "json", str(bad), str(good)])
+    out, err = capsys.readouterr()
+    problems = json.loads(out)["problems"]
+    assert [str(bad), str(good)] == [p["file"] for p in problems]
+    assert "checked 0 ruleset file(s) and 2 names or cases file(s): 2 problem(s)\n" == err
+
+
+def test_check_reports_a_names_file_once_when_named_and_in_a_named_folder(tmp_path: Path,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """A names file both named and inside a named folder is checked once: its problems are not doubled."""
+    path = tmp_path / "names.phrasing.yaml"
+    path.write_text(_NAMES.replace("  CN:", "  XK:"), encoding="utf-8")
+    assert 2 == main(["check", "--format", "json", str(tmp_path), str(path)])
+    out, err = capsys.readouterr()
+    assert ["Q105"] == [p["code"] for p in json.loads(out)["problems"]]
