@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -28,13 +29,13 @@ def test_names_file_reports_duplicate_keys(tmp_path: Path) -> None:
     assert ["Q005"] == [e.code for e in check_phrasing(path)]
 
 
-@pytest.mark.parametrize("text", ["x: [", "", None, "dir"])
+@pytest.mark.parametrize("text", ["x: [", "", None, "fifo"])
 def test_check_reports_an_unreadable_names_file_and_goes_on(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                              text: str | None) -> None:
-    """A names file that is missing, a folder, empty or not YAML is one problem; the next file is still checked."""
+    """A names file that is missing, a FIFO, empty or not YAML is one problem; the next file is still checked."""
     bad = tmp_path / "bad.phrasing.yaml"
-    if text == "dir":
-        bad.mkdir()
+    if text == "fifo":
+        os.mkfifo(bad)
     elif text is not None:
         bad.write_text(text, encoding="utf-8")
     good = tmp_path / "good.phrasing.yaml"
