@@ -55,3 +55,14 @@ def test_check_reports_a_names_file_once_when_named_and_in_a_named_folder(tmp_pa
     assert 2 == main(["check", "--format", "json", str(tmp_path), str(path)])
     out, err = capsys.readouterr()
     assert ["Q105"] == [p["code"] for p in json.loads(out)["problems"]]
+
+
+def test_check_counts_a_ruleset_named_twice_once(capsys: pytest.CaptureFixture[str]) -> None:
+    """A ruleset named on its own and inside a named folder (or named twice) is checked and counted once."""
+    from .shipped import RULESETS_DIR
+
+    folder = RULESETS_DIR / "2011-2012"
+    alone = main(["check", str(folder)])
+    once = capsys.readouterr().err
+    assert (alone, once) == (main(["check", str(folder), str(folder / "national.yaml"),
+                                   str(folder / "national.yaml")]), capsys.readouterr().err)
