@@ -66,3 +66,28 @@ def test_check_counts_a_ruleset_named_twice_once(capsys: pytest.CaptureFixture[s
     once = capsys.readouterr().err
     assert (alone, once) == (main(["check", str(folder), str(folder / "national.yaml"),
                                    str(folder / "national.yaml")]), capsys.readouterr().err)
+
+
+def test_a_lock_with_a_version_written_twice_is_refused(tmp_path: Path) -> None:
+    """A hand-edited (or badly merged) lock holding one version twice is refused (Q131): JSON would keep the
+    last hash silently, and an edited release would pass as unchanged."""
+    from qnwmh_rules._lock import read_lock
+    from qnwmh_rules.exceptions import RulesetError
+
+    lock = tmp_path / "releases.lock"
+    lock.write_text('{"releases": {"2011-2012/national@1.0.0": "aa", "2011-2012/national@1.0.0": "bb"}}',
+                    encoding="utf-8")
+    with pytest.raises(RulesetError) as got:
+        read_lock(lock)
+    assert ("Q131", True) == (got.value.code, "2011-2012/national@1.0.0" in got.value.message)
+
+
+def test_a_lock_named_as_a_folder_says_so(tmp_path: Path) -> None:
+    """`release --lock FOLDER` says the lock is a folder (was: "the lock file cannot be read: FOLDER")."""
+    from qnwmh_rules._lock import read_lock
+    from qnwmh_rules.exceptions import RulesetError
+
+    with pytest.raises(RulesetError) as got:
+        read_lock(tmp_path)
+    assert ("Q131", "the lock file cannot be read: this is a folder, not a lock file") == (
+        got.value.code, got.value.message)
