@@ -91,3 +91,16 @@ def test_a_lock_named_as_a_folder_says_so(tmp_path: Path) -> None:
         read_lock(tmp_path)
     assert ("Q131", "the lock file cannot be read: this is a folder, not a lock file") == (
         got.value.code, got.value.message)
+
+
+def test_a_names_file_key_yaml_reads_as_a_boolean_names_its_code(tmp_path: Path) -> None:
+    """`NO:` (Norway) is YAML 1.1 false: the check accepted it as the code NO, so the notes must name NO with
+    it too (they read the file with yaml.safe_load, lost the name and fell back to pycountry's)."""
+    from qnwmh_rules._finding import Vocab
+
+    (tmp_path / "findings").mkdir()
+    path = tmp_path / "findings" / "names.phrasing.yaml"
+    path.write_text(_NAMES.replace("  CN:", "  NO: {zh: 挪威王国, en: the Kingdom of Norway}\n  CN:"), encoding="utf-8")
+    assert ([], "the Kingdom of Norway", "挪威王国") == (
+        check_phrasing(path), Vocab("collective", root=tmp_path).nationality("NO", "en"),
+        Vocab("collective", root=tmp_path).nationality("NO", "zh"))
