@@ -20,7 +20,6 @@ from typing import Any
 
 import attrs
 import pycountry
-import yaml
 from dateutil import tz as dttz
 
 from . import _template as T
@@ -164,7 +163,8 @@ def _phrasing(root: Path | None = None) -> dict[str, Any]:
     path = (root or _packaged_rulesets()) / "findings" / PHRASING_FILE
     if not path.is_file():  # a working copy of the rulesets without its own phrasing: the shipped one
         path = _packaged_rulesets() / "findings" / PHRASING_FILE
-    doc: dict[str, Any] = yaml.safe_load(read_file(path))
+    # read as `check_phrasing` reads it (keys as written): yaml.safe_load read `NO:` (Norway) as False
+    doc: dict[str, Any] = load_text(read_file(path), str(path)).data
     return doc
 
 
