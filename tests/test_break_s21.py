@@ -104,3 +104,15 @@ def test_a_names_file_key_yaml_reads_as_a_boolean_names_its_code(tmp_path: Path)
     assert ([], "the Kingdom of Norway", "挪威王国") == (
         check_phrasing(path), Vocab("collective", root=tmp_path).nationality("NO", "en"),
         Vocab("collective", root=tmp_path).nationality("NO", "zh"))
+
+
+def test_a_layer_title_is_not_read_from_a_fifo(tmp_path: Path) -> None:
+    """A layer's title is read as every policy file is (read_file: regular files only): a FIFO named like a
+    ruleset made the notes wait for a writer for ever."""
+    import subprocess
+    import sys
+
+    os.mkfifo(tmp_path / "other.yaml")
+    code = f"from qnwmh_rules._names import _title_in; print(_title_in({str(tmp_path)!r}, 'other'))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=20)
+    assert "None\n" == done.stdout
