@@ -116,3 +116,15 @@ def test_a_layer_title_is_not_read_from_a_fifo(tmp_path: Path) -> None:
     code = f"from qnwmh_rules._names import _title_in; print(_title_in({str(tmp_path)!r}, 'other'))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=20)
     assert "None\n" == done.stdout
+
+
+@pytest.mark.parametrize("code", ["on", "1", "2020-01-01", "null"])
+def test_an_industry_key_yaml_reads_as_another_type_names_its_code(tmp_path: Path, code: str) -> None:
+    """An industry code (free text in the facts) YAML 1.1 reads as a boolean, number, date or null is named by
+    the names file as written, as the check accepted it."""
+    from qnwmh_rules._finding import Vocab
+
+    (tmp_path / "findings").mkdir()
+    path = tmp_path / "findings" / "names.phrasing.yaml"
+    path.write_text(_NAMES + f"industries:\n  {code}: {{zh: 某行业, en: some industry}}\n", encoding="utf-8")
+    assert ([], "some industry") == (check_phrasing(path), Vocab("collective", root=tmp_path).industry(code, "en"))
