@@ -128,3 +128,15 @@ def test_an_industry_key_yaml_reads_as_another_type_names_its_code(tmp_path: Pat
     path = tmp_path / "findings" / "names.phrasing.yaml"
     path.write_text(_NAMES + f"industries:\n  {code}: {{zh: 某行业, en: some industry}}\n", encoding="utf-8")
     assert ([], "some industry") == (check_phrasing(path), Vocab("collective", root=tmp_path).industry(code, "en"))
+
+
+def test_check_json_lists_every_file_it_checked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`check --format json` lists in `files` the names and cases files it checked too: a problem's file is
+    always among them (a named names file reported problems of a file `files` did not list)."""
+    names = tmp_path / "names.phrasing.yaml"
+    names.write_text(_NAMES.replace("  CN:", "  XK:"), encoding="utf-8")
+    cases = tmp_path / "x.cases.yaml"
+    cases.write_text("- 1\n", encoding="utf-8")
+    assert 2 == main(["check", "--format", "json", str(names), str(cases)])
+    doc = json.loads(capsys.readouterr().out)
+    assert ([str(names), str(cases)], {str(names), str(cases)}) == (doc["files"], {p["file"] for p in doc["problems"]})
