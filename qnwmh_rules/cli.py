@@ -407,7 +407,8 @@ def _check(args: argparse.Namespace) -> int:
         print("qnwmh-rules: no ruleset files found", file=sys.stderr)
         return 2
     if args.format == "json":
-        doc = {"files": [str(f) for f in files], "problems": [{k: v for k, v in p.items() if k != "text"}
+        checked = [*files, *found_phrasing, *named_phrasing, *named_cases]  # every file a problem can name
+        doc = {"files": [str(f) for f in checked], "problems": [{k: v for k, v in p.items() if k != "text"}
                                                                for p in problems]}
         print(_escape(json.dumps(doc, ensure_ascii=False, indent=2), _SURROGATE))
     else:
