@@ -140,3 +140,21 @@ def test_check_json_lists_every_file_it_checked(tmp_path: Path, capsys: pytest.C
     assert 2 == main(["check", "--format", "json", str(names), str(cases)])
     doc = json.loads(capsys.readouterr().out)
     assert ([str(names), str(cases)], {str(names), str(cases)}) == (doc["files"], {p["file"] for p in doc["problems"]})
+
+
+@pytest.mark.parametrize("section", ["releases", "wording"])
+@pytest.mark.parametrize("bad", ["x", "", "AB" * 32, "ab" * 31, "ab" * 32 + "\n"])
+def test_a_lock_hash_that_is_no_sha256_is_refused(tmp_path: Path, section: str, bad: str) -> None:
+    """A hand-edited hash that is not 64 lower-case hex digits makes the lock unreadable (Q131), rather than a
+    Q130 saying the released content or wording changed (it was the lock that did)."""
+    from qnwmh_rules._lock import read_lock
+    from qnwmh_rules.exceptions import RulesetError
+
+    key = "2011-2012/national@1.0.0"
+    doc = {"releases": {key: "ab" * 32}, "wording": {key: "cd" * 32}}
+    doc[section][key] = bad
+    lock = tmp_path / "releases.lock"
+    lock.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(RulesetError) as got:
+        read_lock(lock)
+    assert "Q131" == got.value.code
