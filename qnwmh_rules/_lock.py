@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,12 @@ def _once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return doc
 
 
+def _is_sha256(value: object) -> bool:
+    """64 lower-case hex digits: what `release` writes (a hand-edited hash read as one made Q130 say the
+    released content or wording changed, when the lock had)."""
+    return isinstance(value, str) and re.fullmatch(r"[0-9a-f]{64}", value, re.ASCII) is not None
+
+
 def _read(path: Path) -> tuple[dict[str, str], dict[str, str]]:
     """The lock's ``releases`` and ``wording`` maps, the file read and checked once."""
     try:
@@ -81,11 +88,11 @@ def _read(path: Path) -> tuple[dict[str, str], dict[str, str]]:
         raise RulesetError("Q131", f"the lock file cannot be read: {exc}", path=str(path), line=1, col=1,
                            suggestion="restore it from version control") from exc
     releases = doc.get("releases") if isinstance(doc, dict) else None
-    if not isinstance(releases, dict) or not all(isinstance(v, str) for v in releases.values()):
+    if not isinstance(releases, dict) or not all(_is_sha256(v) for v in releases.values()):
         raise RulesetError("Q131", "the lock file has no `releases` mapping of names to hashes",
                            path=str(path), line=1, col=1, suggestion="restore it from version control")
     wording = doc.get("wording", {})
-    if not isinstance(wording, dict) or not all(isinstance(v, str) for v in wording.values()) \
+    if not isinstance(wording, dict) or not all(_is_sha256(v) for v in wording.values()) \
             or not set(wording) <= set(releases):
         raise RulesetError("Q131", "the lock file's `wording` is not a mapping of released names to hashes",
                            path=str(path), line=1, col=1, suggestion="restore it from version control")
