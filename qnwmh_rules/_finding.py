@@ -20,12 +20,11 @@ from typing import Any
 
 import attrs
 import pycountry
-import yaml
 from dateutil import tz as dttz
 
 from . import _template as T
 from ._facts_schema import FactsSchema
-from ._loader import KIND_SUFFIXES, Key, Loaded, load_text, read_file, text_position
+from ._loader import KIND_SUFFIXES, Key, Loaded, load_text, read_file, read_source, text_position
 from ._model import Finding, Rule, Ruleset, Text
 from ._moments import zone_problem
 from .exceptions import RulesetError, did_you_mean
@@ -164,7 +163,8 @@ def _phrasing(root: Path | None = None) -> dict[str, Any]:
     path = (root or _packaged_rulesets()) / "findings" / PHRASING_FILE
     if not path.is_file():  # a working copy of the rulesets without its own phrasing: the shipped one
         path = _packaged_rulesets() / "findings" / PHRASING_FILE
-    doc: dict[str, Any] = yaml.safe_load(read_file(path))
+    # read as `check_phrasing` reads it (keys as written): yaml.safe_load read `NO:` (Norway) as False
+    doc: dict[str, Any] = load_text(read_file(path), str(path)).data
     return doc
 
 
@@ -177,11 +177,14 @@ def check_phrasing(path: Path) -> list[RulesetError]:
     """Every problem of a names file (``names.phrasing.yaml``): ``nationalities`` (assigned ISO 3166-1
     alpha-2 codes, else Q105), ``time_zones`` (IANA names, else Q106) and, optionally, ``industries``
     (the industry codes of the facts), each name a ``{zh, en}`` pair of texts."""
-    loaded = load_text(read_file(path), str(path))
+    try:  # a file that cannot be read or parsed is one problem, reported with the rest of `check`
+        loaded = load_text(read_source(path, "names"), str(path))
+    except RulesetError as exc:
+        return list(exc.errors)
     doc = loaded.data
     if not isinstance(doc, dict):
         return [loaded.error("Q101", "a names file is a mapping with `nationalities:` and `time_zones:`", ())]
-    errors: list[RulesetError] = []
+    errors: list[RulesetError] = list(loaded.errors)  # duplicate keys, tags
     for section in ("nationalities", "time_zones", "industries"):
         names = doc.get(section)
         if section == "industries" and names is None:
@@ -193,6 +196,7 @@ def check_phrasing(path: Path) -> list[RulesetError]:
             kp: Key = (section, code)
             # a name for a code no fact can hold is never shown: refused, at the code
             if section == "nationalities" and (not isinstance(code, str) or len(code) != 2
+                                               or not ("A" <= code[0] <= "Z" and "A" <= code[1] <= "Z")
                                                or pycountry.countries.get(alpha_2=code) is None):
                 errors.append(loaded.error(
                     "Q105", f"{code!r} is not an assigned ISO 3166-1 alpha-2 code (a nationality fact holds one)",

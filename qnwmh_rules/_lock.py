@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from ._loader import PathProblem, read_file
 from ._model import Ruleset
@@ -51,13 +54,33 @@ def read_wording(path: Path) -> dict[str, str]:
     return _read(path)[1]
 
 
+def _once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are all different: a name written twice (a hand edit, a bad merge) would
+    otherwise keep its last hash silently, and an edited release pass as unchanged."""
+    doc = dict(pairs)
+    if len(doc) != len(pairs):
+        twice = sorted(k for k, n in Counter(k for k, _ in pairs).items() if n > 1)
+        raise ValueError(f"{', '.join(twice)} written twice")
+    return doc
+
+
+def _is_sha256(value: object) -> bool:
+    """64 lower-case hex digits: what `release` writes (a hand-edited hash read as one made Q130 say the
+    released content or wording changed, when the lock had)."""
+    return isinstance(value, str) and re.fullmatch(r"[0-9a-f]{64}", value, re.ASCII) is not None
+
+
 def _read(path: Path) -> tuple[dict[str, str], dict[str, str]]:
     """The lock's ``releases`` and ``wording`` maps, the file read and checked once."""
     try:
-        doc = json.loads(read_file(path))  # a regular file of at most MAX_FILE_BYTES: never /dev/zero or a FIFO
+        # a regular file of at most MAX_FILE_BYTES: never /dev/zero or a FIFO
+        doc = json.loads(read_file(path), object_pairs_hook=_once)
     except PathProblem as exc:
         raise RulesetError("Q131", f"the lock file cannot be read: {exc.message}", path=str(path), line=1, col=1,
                            suggestion="name the releases.lock file of the rulesets folder") from None
+    except IsADirectoryError:
+        raise RulesetError("Q131", "the lock file cannot be read: this is a folder, not a lock file", path=str(path),
+                           line=1, col=1, suggestion="name the releases.lock file of the rulesets folder") from None
     except OSError as exc:
         raise RulesetError("Q131", f"the lock file cannot be read: {exc.strerror or exc}", path=str(path), line=1,
                            col=1, suggestion="restore it from version control") from exc
@@ -65,11 +88,11 @@ def _read(path: Path) -> tuple[dict[str, str], dict[str, str]]:
         raise RulesetError("Q131", f"the lock file cannot be read: {exc}", path=str(path), line=1, col=1,
                            suggestion="restore it from version control") from exc
     releases = doc.get("releases") if isinstance(doc, dict) else None
-    if not isinstance(releases, dict) or not all(isinstance(v, str) for v in releases.values()):
+    if not isinstance(releases, dict) or not all(_is_sha256(v) for v in releases.values()):
         raise RulesetError("Q131", "the lock file has no `releases` mapping of names to hashes",
                            path=str(path), line=1, col=1, suggestion="restore it from version control")
     wording = doc.get("wording", {})
-    if not isinstance(wording, dict) or not all(isinstance(v, str) for v in wording.values()) \
+    if not isinstance(wording, dict) or not all(_is_sha256(v) for v in wording.values()) \
             or not set(wording) <= set(releases):
         raise RulesetError("Q131", "the lock file's `wording` is not a mapping of released names to hashes",
                            path=str(path), line=1, col=1, suggestion="restore it from version control")

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from ._facts_schema import packaged_regions
+from ._loader import PathProblem, read_file
 
 __all__ = ["ruleset_name", "layer_name", "layers_text", "LAYER_ID"]
 
@@ -53,8 +54,9 @@ def _title_in(folder: str, name: str) -> tuple[str, str] | None:
     """(zh, en) title of the ruleset file ``name``.yaml in ``folder``, if it is there and says one."""
     path = Path(folder) / f"{name}.yaml"
     try:
-        doc: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        # read_file as for every policy file: a regular file of bounded size (a FIFO waited for ever)
+        doc: Any = yaml.safe_load(read_file(path))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, PathProblem):
         return None
     title = doc.get("title") if isinstance(doc, dict) else None
     if isinstance(title, dict) and isinstance(title.get("zh"), str) and isinstance(title.get("en"), str):

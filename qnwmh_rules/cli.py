@@ -350,7 +350,15 @@ def _ruleset_files(paths: list[str]) -> list[Path]:
             out.extend(sorted(f for f in p.rglob("*.yaml") if file_kind(f) in ("ruleset", "facts_schema")))
         else:
             out.append(p)
-    return out
+    return _once(out)
+
+
+def _once(files: list[Path]) -> list[Path]:
+    """``files`` without repeats: a file named twice, or named and inside a named folder, is checked once."""
+    first: dict[Path, Path] = {}
+    for f in files:
+        first.setdefault(f.resolve(), f)
+    return list(first.values())
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -364,6 +372,8 @@ def _check(args: argparse.Namespace) -> int:
     # the names findings use (rulesets/findings/*.phrasing.yaml) are checked with the rulesets they serve
     found_phrasing = sorted(x for name in args.paths if Path(name).is_dir()
                             for x in Path(name).rglob(f"*{PHRASING_SUFFIX}"))
+    named_at = {f.resolve() for f in named_phrasing}
+    found_phrasing = [f for f in _once(found_phrasing) if f.resolve() not in named_at]
     for f in [*found_phrasing, *named_phrasing]:
         for err in check_phrasing(f):
             problems.append({"file": err.path or str(f), "line": err.line, "column": err.col, "code": err.code,
@@ -397,7 +407,8 @@ def _check(args: argparse.Namespace) -> int:
         print("qnwmh-rules: no ruleset files found", file=sys.stderr)
         return 2
     if args.format == "json":
-        doc = {"files": [str(f) for f in files], "problems": [{k: v for k, v in p.items() if k != "text"}
+        checked = [*files, *found_phrasing, *named_phrasing, *named_cases]  # every file a problem can name
+        doc = {"files": [str(f) for f in checked], "problems": [{k: v for k, v in p.items() if k != "text"}
                                                                for p in problems]}
         print(_escape(json.dumps(doc, ensure_ascii=False, indent=2), _SURROGATE))
     else:
